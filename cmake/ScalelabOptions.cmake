@@ -1,0 +1,12 @@
+# Per-target compile options, applied with scalelab_target_options(target).
+add_library(scalelab_options INTERFACE)
+target_compile_options(scalelab_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+if(SCALELAB_SANITIZE)
+  target_compile_options(scalelab_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                    -fno-sanitize-recover=undefined)
+  target_link_options(scalelab_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+function(scalelab_target_options target)
+  target_link_libraries(${target} PRIVATE scalelab_options)
+endfunction()

@@ -1,0 +1,32 @@
+#pragma once
+// Reads a topology file into a TopologySpec. Every problem in the file is reported in one go as
+// "file:line:col: message"; a misspelt name lists the names that would have been right. No spec is
+// returned when there is any error, so nothing runs on a bad file.
+#include "scalelab/models/spec.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::models {
+
+struct Diagnostic {
+  SourceLocation where;
+  std::string message;
+  std::string format() const; // "file:line:col: message" (or "file: message" without a position)
+};
+
+struct LoadResult {
+  std::optional<TopologySpec> spec; // empty when errors is not empty
+  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;
+};
+
+LoadResult load_topology_file(const std::string& path);
+// file_label names the source in messages.
+LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label);
+
+// The YAML reference (Markdown), generated from the same declaration the loader validates with.
+std::string schema_reference_markdown();
+
+} // namespace scalelab::models

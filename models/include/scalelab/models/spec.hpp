@@ -1,0 +1,180 @@
+#pragma once
+// The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
+// and guarantees every invariant stated in the comments below; the simulator and the real mode read it
+// and never see YAML.
+#include "scalelab/models/time.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace scalelab::models {
+
+// Where a value came from in the user's file, for messages after loading (file:line:col).
+struct SourceLocation {
+  std::string file;
+  int line = 0;   // 1-based; 0 when unknown
+  int column = 0; // 1-based
+};
+
+// A positive random quantity (a duration, in nanoseconds once sampled).
+struct DistributionSpec {
+  enum class Kind { deterministic, exponential, uniform, lognormal };
+  Kind kind = Kind::deterministic;
+  double mean = 0;  // seconds; for uniform: (low + high) / 2
+  double low = 0;   // seconds, uniform only
+  double high = 0;  // seconds, uniform only
+  double sigma = 0; // lognormal only: standard deviation of the underlying normal
+};
+
+struct HostSpec {
+  std::string name; // the instance name: "web-1" when the group "web" has count 3
+  std::string group; // the name written in the file ("web")
+  int cores = 1;
+  double speed = 1e9; // flops per second per core
+  SourceLocation where;
+};
+
+struct NetworkSpec {
+  double bandwidth = 125e6; // bytes per second (1 Gbps)
+  double latency = 100e-6;  // seconds, one way, host to host
+};
+
+struct HardwareSpec {
+  std::vector<HostSpec> hosts; // expanded: one entry per machine
+  NetworkSpec network;
+};
+
+// --- request steps -------------------------------------------------------------------------------------
+
+// CPU work: either a fixed amount of flops (time = flops / core speed) or a time distribution. Occupies one
+// core of the host and the worker that runs the request.
+struct CpuStep {
+  std::optional<double> flops;
+  DistributionSpec time; // used when flops is empty
+};
+// A wait that holds the worker but no core (a sleep, an external call that is not modelled).
+struct DelayStep {
+  DistributionSpec time;
+};
+// A synchronous call to another service; the worker is held until the reply. For a database the
+// operation is read or write; for an api_server or load_balancer it names a request type to run there.
+struct CallStep {
+  enum class Op { request, db_read, db_write };
+  Op op = Op::request;
+  std::string service;
+  std::string request; // op == request only
+};
+// Hands the rest of the step list to another service and frees this worker (a pipeline stage). The reply
+// goes to whoever called this service.
+struct ForwardStep {
+  std::string service;
+};
+
+using Step = std::variant<CpuStep, DelayStep, CallStep, ForwardStep>;
+
+struct StepSpec {
+  Step step;
+  SourceLocation where;
+};
+
+struct RequestTypeSpec {
+  std::string name;
+  std::vector<StepSpec> steps;
+  double request_size = 1000;  // bytes on the wire, towards the server
+  double response_size = 1000; // bytes on the wire, back to the caller
+  SourceLocation where;
+};
+
+// --- services ------------------------------------------------------------------------------------------
+
+enum class BalancingPolicy { round_robin, random, least_connections, power_of_two, weighted };
+
+struct LoadBalancerSpec {
+  std::string host;
+  BalancingPolicy policy = BalancingPolicy::round_robin;
+  std::string backends; // a service with one or more instances
+  std::vector<double> weights; // weighted only: one per backend instance, in instance order
+};
+
+struct ApiServerSpec {
+  std::vector<std::string> hosts; // one instance per host, in this order
+  int workers = 8;
+  int queue_limit = 1000; // waiting requests beyond the busy workers; an arrival beyond that gets 503
+};
+
+// Cost of one database operation, executed by a connection.
+struct DbOperationCost {
+  std::optional<double> cpu_flops;
+  std::optional<DistributionSpec> cpu_time;
+  std::optional<DistributionSpec> disk_time; // on the host's single disk, FIFO
+};
+
+struct DatabaseSpec {
+  std::string host;
+  int connections = 100;  // operations that run at once; the rest wait
+  int queue_limit = 10000; // waiting operations beyond that are refused (error "db_overloaded")
+  DbOperationCost read;
+  DbOperationCost write;
+  double query_size = 200;   // bytes
+  double result_size = 1000; // bytes
+};
+
+using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec>;
+
+struct ServiceSpec {
+  std::string name;
+  ServiceKind kind;
+  SourceLocation where;
+};
+
+// --- workload ------------------------------------------------------------------------------------------
+
+struct OpenArrival {
+  enum class Process { poisson, constant };
+  Process process = Process::poisson;
+  double rate = 0; // requests per second
+};
+struct ClosedArrival {
+  std::int64_t users = 0;
+  DistributionSpec think_time;
+};
+
+struct KeySpaceSpec {
+  enum class Popularity { uniform, zipf };
+  std::int64_t count = 0; // 0: requests carry no key
+  Popularity popularity = Popularity::uniform;
+  double exponent = 1.0; // zipf only
+};
+
+struct WorkloadSpec {
+  std::string entry; // the service that receives the users' requests
+  std::variant<OpenArrival, ClosedArrival> arrival;
+  std::vector<std::pair<std::string, double>> mix; // request type -> weight, in file order
+  KeySpaceSpec keys;
+  SourceLocation where;
+};
+
+// --- the whole file ------------------------------------------------------------------------------------
+
+struct TopologySpec {
+  std::string name;
+  std::string file; // the path it was loaded from
+  std::uint64_t seed = 1;
+  SimTime duration = 60 * kNanosPerSecond;
+  SimTime warmup = 0;
+  SimTime report_interval = kNanosPerSecond; // timeseries.csv row width
+  HardwareSpec hardware;
+  std::vector<ServiceSpec> services;          // file order
+  std::vector<RequestTypeSpec> requests;      // file order
+  WorkloadSpec workload;
+
+  const ServiceSpec* find_service(const std::string& name) const;
+  const RequestTypeSpec* find_request(const std::string& name) const;
+  const HostSpec* find_host(const std::string& name) const;
+};
+
+} // namespace scalelab::models
