@@ -1,0 +1,249 @@
+// scalelab: the command line.
+//   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet]
+//   scalelab check FILE
+//   scalelab schema
+// Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
+#include "scalelab/models/loader.hpp"
+#include "scalelab/models/results.hpp"
+#include "scalelab/models/units.hpp"
+#include "scalelab/sim/simulation.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace scalelab;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRunError = 1;
+constexpr int kBadInput = 2;
+
+const char* const kMainHelp = R"(scalelab - simulate the architecture of a web service, from one server to millions of users
+
+usage: scalelab <command> [options]
+
+commands:
+  run FILE      simulate a topology file, print a summary, write results.json and timeseries.csv
+  check FILE    validate a topology file and print what is wrong with it, if anything
+  schema        print the YAML reference of topology files (Markdown)
+
+Run 'scalelab <command> --help' for the options of a command.
+Exit status: 0 on success, 2 on bad input or usage, 1 on an error inside the run.
+)";
+
+const char* const kRunHelp = R"(usage: scalelab run FILE [options]
+
+Simulates FILE, prints a summary table and writes DIR/results.json and DIR/timeseries.csv.
+
+options:
+  --seed N          override the file's seed (same file and seed give byte-identical results.json)
+  --duration T      override the simulated duration, e.g. 30s or 10min is written 600s
+  --out DIR         where to write the results (default: the current directory; created if missing)
+  --engine MODE     windowed (default): each host actor processes all its events up to the
+                    lookahead horizon per wake-up; plain: one wake-up per event time (slower,
+                    the reference the windowed engine must equal)
+  --quiet           print nothing but errors
+  --cfg=K:V         passed to SimGrid (advanced)
+  -h, --help        this help
+)";
+
+const char* const kCheckHelp = R"(usage: scalelab check FILE
+
+Validates FILE without running it. Prints every problem as file:line:col: message and exits 2 if
+there is any; prints "FILE: ok" and exits 0 otherwise.
+)";
+
+int usage_error(const std::string& message, const char* help)
+{
+  std::cerr << "scalelab: " << message << "\n\n" << help;
+  return kBadInput;
+}
+
+bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+
+void print_diagnostics(const models::LoadResult& r)
+{
+  for (const auto& w : r.warnings)
+    std::cerr << w.format() << " (warning)\n";
+  for (const auto& e : r.errors)
+    std::cerr << e.format() << '\n';
+}
+
+// Writes via a temporary file and a rename, so an interrupted run never leaves half a file.
+void write_file_atomically(const fs::path& path, const std::string& content)
+{
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out)
+      throw std::runtime_error("cannot write " + tmp.string());
+    out << content;
+    if (!out.flush())
+      throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+int cmd_check(const std::vector<std::string>& args)
+{
+  if (args.size() == 1 && is_help(args[0])) {
+    std::cout << kCheckHelp;
+    return kOk;
+  }
+  if (args.size() != 1)
+    return usage_error("check takes exactly one FILE", kCheckHelp);
+  const auto loaded = models::load_topology_file(args[0]);
+  print_diagnostics(loaded);
+  if (!loaded.spec)
+    return kBadInput;
+  std::cout << args[0] << ": ok\n";
+  return kOk;
+}
+
+int cmd_run(const std::vector<std::string>& args)
+{
+  std::optional<std::string> file;
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration;
+  fs::path out_dir = ".";
+  sim::RunOptions options;
+  bool quiet = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      if (i + 1 >= args.size())
+        return std::nullopt;
+      (void)name;
+      return args[++i];
+    };
+    if (is_help(a)) {
+      std::cout << kRunHelp;
+      return kOk;
+    } else if (a == "--seed") {
+      auto v = value("--seed");
+      char* end = nullptr;
+      if (!v || v->empty() || (*v)[0] == '-' || (seed = std::strtoull(v->c_str(), &end, 10), *end != '\0'))
+        return usage_error("--seed needs a non-negative integer", kRunHelp);
+    } else if (a == "--duration") {
+      auto v = value("--duration");
+      if (!v)
+        return usage_error("--duration needs a value such as 60s", kRunHelp);
+      auto q = models::parse_duration(*v);
+      if (!q.value || *q.value <= 0)
+        return usage_error("--duration: " + (q.value ? std::string("must be positive") : q.error), kRunHelp);
+      duration = *q.value;
+    } else if (a == "--out") {
+      auto v = value("--out");
+      if (!v)
+        return usage_error("--out needs a directory", kRunHelp);
+      out_dir = *v;
+    } else if (a == "--engine") {
+      auto v = value("--engine");
+      if (v && *v == "windowed")
+        options.mode = sim::EngineMode::windowed;
+      else if (v && *v == "plain")
+        options.mode = sim::EngineMode::plain;
+      else
+        return usage_error("--engine must be windowed or plain", kRunHelp);
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0) {
+      options.simgrid_args.push_back(a);
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option " + a, kRunHelp);
+    } else if (file) {
+      return usage_error("run takes one FILE, got " + *file + " and " + a, kRunHelp);
+    } else {
+      file = a;
+    }
+  }
+  if (!file)
+    return usage_error("run needs a FILE", kRunHelp);
+
+  auto loaded = models::load_topology_file(*file);
+  print_diagnostics(loaded);
+  if (!loaded.spec)
+    return kBadInput;
+  models::TopologySpec spec = std::move(*loaded.spec);
+  if (seed)
+    spec.seed = *seed;
+  if (duration) {
+    spec.duration = models::from_seconds(*duration);
+    if (spec.warmup >= spec.duration) {
+      std::cerr << "scalelab: --duration " << models::format_duration(*duration) << " is not longer than the warm-up ("
+                << models::format_duration(models::to_seconds(spec.warmup)) << ")\n";
+      return kBadInput;
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir)) {
+    std::cerr << "scalelab: cannot create output directory " << out_dir.string() << '\n';
+    return kBadInput;
+  }
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  sim::RunOutput output = sim::run_simulation(spec, options);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  write_file_atomically(out_dir / "results.json", models::to_json(output.results).dump(2) + "\n");
+  write_file_atomically(out_dir / "timeseries.csv", models::timeseries_csv(output.timeseries));
+  if (!quiet) {
+    std::cout << models::summary_table(output.results);
+    struct rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto& e = output.engine;
+    const double requests = static_cast<double>(output.results.checks.sent);
+    std::printf("engine: %s, lookahead %.0f us, %llu host actors, %llu wake-ups, %llu events; "
+                "%.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
+                options.mode == sim::EngineMode::plain ? "plain" : "windowed", e.lookahead * 1e6,
+                static_cast<unsigned long long>(e.host_actors), static_cast<unsigned long long>(e.wakeups),
+                static_cast<unsigned long long>(e.events), wall, wall > 0 ? requests / wall : 0,
+                static_cast<double>(usage.ru_maxrss) / 1024.0);
+    std::printf("wrote %s and %s\n", (out_dir / "results.json").string().c_str(),
+                (out_dir / "timeseries.csv").string().c_str());
+  }
+  return kOk;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kMainHelp;
+    return kBadInput;
+  }
+  if (is_help(args[0])) {
+    std::cout << kMainHelp;
+    return kOk;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "run")
+      return cmd_run(args);
+    if (command == "check")
+      return cmd_check(args);
+    if (command == "schema") {
+      std::cout << models::schema_reference_markdown();
+      return kOk;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "scalelab: error: " << e.what() << '\n';
+    return kRunError;
+  }
+  return usage_error("unknown command \"" + command + "\"", kMainHelp);
+}

@@ -1,0 +1,92 @@
+#pragma once
+// What a run produces, in plain values. The simulator and the real mode fill the same structures, so a
+// prediction and a measurement can be compared line by line. Everything here is deterministic: no wall
+// clock, no addresses, maps ordered by name.
+#include "scalelab/models/histogram.hpp"
+#include "scalelab/models/spec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace scalelab::models {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double mean = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0; // seconds
+};
+LatencySummary summarize(const Histogram& h);
+
+struct ServiceResult {
+  std::string name;
+  std::string kind;   // load_balancer, api_server, database
+  int instances = 1;
+  int capacity = 0;   // workers or connections over all instances; 0 when unbounded (a balancer)
+  std::uint64_t arrived = 0;   // requests that reached the service in the measured window
+  std::uint64_t completed = 0; // successful replies sent in the measured window
+  std::map<std::string, std::uint64_t> errors; // error replies sent in the window, by cause
+  double throughput = 0;       // completed per second of measured window
+  LatencySummary latency;      // arrival to reply at this service, successful requests
+  double mean_in_service = 0;  // time-average of requests holding a worker/connection (or in flight, balancer)
+  double utilisation = 0;      // mean_in_service / capacity; 0 for a balancer
+  double mean_queue_length = 0; // time-average of requests waiting for a worker/connection
+};
+
+struct RequestTypeResult {
+  std::string name;
+  std::uint64_t sent = 0;      // created in the measured window
+  std::uint64_t completed = 0; // completed in the measured window
+  std::map<std::string, std::uint64_t> errors;
+  double throughput = 0;
+  LatencySummary latency; // end to end, as the users see it
+};
+
+struct HostResult {
+  std::string name;
+  int cores = 0;
+  double cpu_utilisation = 0; // time-average busy cores / cores
+  double disk_utilisation = 0;
+};
+
+// Invariants checked on every run; the numbers are reported so a reader can see how close they are.
+struct RunChecks {
+  // Whole run: every request the users sent is completed, failed or still in flight at the end.
+  std::uint64_t sent = 0, completed = 0, failed = 0, in_flight = 0;
+  bool conserved = false;
+  // Measured window: L (time-average requests in the system) against X * W (throughput x mean latency
+  // of requests finished, successful or not).
+  double little_l = 0, little_x = 0, little_w = 0, little_relative_error = 0;
+};
+
+struct Results {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  double duration = 0, warmup = 0; // seconds
+  nlohmann::ordered_json configuration; // the resolved topology, defaults filled in
+  RequestTypeResult total;               // all request types together ("name" is "all")
+  std::vector<RequestTypeResult> requests;
+  std::vector<ServiceResult> services;
+  std::vector<HostResult> hosts;
+  RunChecks checks;
+};
+
+// One row of timeseries.csv: one series (the workload, or a service) in one interval.
+struct TimeseriesRow {
+  double time = 0; // start of the interval, seconds
+  std::string series;
+  std::uint64_t completed = 0, errors = 0;
+  double throughput = 0, latency_mean = 0; // per second; seconds
+  double mean_in_service = 0, mean_queue_length = 0;
+};
+
+nlohmann::ordered_json to_json(const Results& r);
+nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows);
+std::string summary_table(const Results& r); // the terminal table
+
+} // namespace scalelab::models

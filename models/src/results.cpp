@@ -1,0 +1,309 @@
+#include "scalelab/models/results.hpp"
+
+#include "scalelab/models/balancing.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace scalelab::models {
+
+using nlohmann::ordered_json;
+
+LatencySummary summarize(const Histogram& h)
+{
+  LatencySummary s;
+  s.count = h.count();
+  if (s.count == 0)
+    return s;
+  s.mean = h.mean() * 1e-9;
+  s.p50 = to_seconds(h.quantile(0.5));
+  s.p90 = to_seconds(h.quantile(0.9));
+  s.p95 = to_seconds(h.quantile(0.95));
+  s.p99 = to_seconds(h.quantile(0.99));
+  s.p999 = to_seconds(h.quantile(0.999));
+  s.max = to_seconds(h.max());
+  return s;
+}
+
+namespace {
+
+ordered_json latency_json(const LatencySummary& l)
+{
+  return ordered_json{{"count", l.count}, {"mean", l.mean}, {"p50", l.p50},   {"p90", l.p90},
+                      {"p95", l.p95},     {"p99", l.p99},   {"p999", l.p999}, {"max", l.max}};
+}
+
+ordered_json errors_json(const std::map<std::string, std::uint64_t>& errors)
+{
+  ordered_json j = ordered_json::object();
+  for (const auto& [cause, n] : errors)
+    j[cause] = n;
+  return j;
+}
+
+ordered_json request_json(const RequestTypeResult& r)
+{
+  return ordered_json{{"name", r.name},
+                      {"sent", r.sent},
+                      {"completed", r.completed},
+                      {"errors", errors_json(r.errors)},
+                      {"throughput", r.throughput},
+                      {"latency", latency_json(r.latency)}};
+}
+
+ordered_json distribution_json(const DistributionSpec& d)
+{
+  switch (d.kind) {
+    case DistributionSpec::Kind::deterministic:
+      return {{"deterministic", d.mean}};
+    case DistributionSpec::Kind::exponential:
+      return {{"exponential", d.mean}};
+    case DistributionSpec::Kind::uniform:
+      return {{"uniform", {d.low, d.high}}};
+    case DistributionSpec::Kind::lognormal:
+      return {{"lognormal", {{"mean", d.mean}, {"sigma", d.sigma}}}};
+  }
+  return nullptr;
+}
+
+const char* call_op_name(CallStep::Op op)
+{
+  switch (op) {
+    case CallStep::Op::request:
+      return "call";
+    case CallStep::Op::db_read:
+      return "db_read";
+    case CallStep::Op::db_write:
+      return "db_write";
+  }
+  return "?";
+}
+
+ordered_json step_json(const Step& step)
+{
+  struct Visitor {
+    ordered_json operator()(const CpuStep& s) const
+    {
+      if (s.flops)
+        return {{"cpu", {{"flops", *s.flops}}}};
+      return {{"cpu", distribution_json(s.time)}};
+    }
+    ordered_json operator()(const DelayStep& s) const { return {{"delay", distribution_json(s.time)}}; }
+    ordered_json operator()(const CallStep& s) const
+    {
+      if (s.op == CallStep::Op::request)
+        return {{"call", {{"service", s.service}, {"request", s.request}}}};
+      return {{call_op_name(s.op), s.service}};
+    }
+    ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
+  };
+  return std::visit(Visitor{}, step);
+}
+
+ordered_json db_cost_json(const DbOperationCost& c)
+{
+  ordered_json j = ordered_json::object();
+  if (c.cpu_flops)
+    j["cpu"] = {{"flops", *c.cpu_flops}};
+  else if (c.cpu_time)
+    j["cpu"] = distribution_json(*c.cpu_time);
+  if (c.disk_time)
+    j["disk"] = distribution_json(*c.disk_time);
+  return j;
+}
+
+ordered_json service_json(const ServiceSpec& s)
+{
+  struct Visitor {
+    ordered_json operator()(const LoadBalancerSpec& lb) const
+    {
+      ordered_json j{{"kind", "load_balancer"},
+                     {"host", lb.host},
+                     {"policy", to_string(lb.policy)},
+                     {"backends", lb.backends}};
+      if (!lb.weights.empty())
+        j["weights"] = lb.weights;
+      return j;
+    }
+    ordered_json operator()(const ApiServerSpec& a) const
+    {
+      return {{"kind", "api_server"}, {"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
+    }
+    ordered_json operator()(const DatabaseSpec& d) const
+    {
+      return {{"kind", "database"},           {"host", d.host},
+              {"connections", d.connections}, {"queue_limit", d.queue_limit},
+              {"read", db_cost_json(d.read)}, {"write", db_cost_json(d.write)},
+              {"query_size", d.query_size},   {"result_size", d.result_size}};
+    }
+  };
+  return std::visit(Visitor{}, s.kind);
+}
+
+} // namespace
+
+ordered_json to_json(const TopologySpec& spec)
+{
+  ordered_json j;
+  j["units"] = "seconds, bytes, bytes per second, flops, flops per second, requests per second";
+  j["name"] = spec.name;
+  j["seed"] = spec.seed;
+  j["duration"] = to_seconds(spec.duration);
+  j["warmup"] = to_seconds(spec.warmup);
+  j["report_interval"] = to_seconds(spec.report_interval);
+  ordered_json hosts = ordered_json::array();
+  for (const auto& h : spec.hardware.hosts)
+    hosts.push_back({{"name", h.name}, {"group", h.group}, {"cores", h.cores}, {"speed", h.speed}});
+  j["hardware"] = {{"hosts", hosts},
+                   {"network",
+                    {{"bandwidth", spec.hardware.network.bandwidth}, {"latency", spec.hardware.network.latency}}}};
+  ordered_json services = ordered_json::object();
+  for (const auto& s : spec.services)
+    services[s.name] = service_json(s);
+  j["services"] = services;
+  ordered_json requests = ordered_json::object();
+  for (const auto& r : spec.requests) {
+    ordered_json steps = ordered_json::array();
+    for (const auto& st : r.steps)
+      steps.push_back(step_json(st.step));
+    requests[r.name] = {{"steps", steps}, {"request_size", r.request_size}, {"response_size", r.response_size}};
+  }
+  j["requests"] = requests;
+  const auto& w = spec.workload;
+  ordered_json arrival;
+  if (const auto* open = std::get_if<OpenArrival>(&w.arrival))
+    arrival = {{"process", open->process == OpenArrival::Process::poisson ? "poisson" : "constant"},
+               {"rate", open->rate}};
+  else {
+    const auto& closed = std::get<ClosedArrival>(w.arrival);
+    arrival = {{"process", "closed"}, {"users", closed.users}, {"think_time", distribution_json(closed.think_time)}};
+  }
+  ordered_json mix = ordered_json::object();
+  for (const auto& [name, weight] : w.mix)
+    mix[name] = weight;
+  ordered_json workload{{"entry", w.entry}, {"arrival", arrival}, {"mix", mix}};
+  if (w.keys.count > 0)
+    workload["keys"] = {{"count", w.keys.count},
+                        {"distribution", w.keys.popularity == KeySpaceSpec::Popularity::zipf ? "zipf" : "uniform"},
+                        {"exponent", w.keys.exponent}};
+  j["workload"] = workload;
+  return j;
+}
+
+ordered_json to_json(const Results& r)
+{
+  ordered_json j;
+  j["schema_version"] = kResultsSchemaVersion;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.seed;
+  j["duration"] = r.duration;
+  j["warmup"] = r.warmup;
+  j["measured_seconds"] = r.duration - r.warmup;
+  j["total"] = request_json(r.total);
+  ordered_json reqs = ordered_json::array();
+  for (const auto& q : r.requests)
+    reqs.push_back(request_json(q));
+  j["requests"] = reqs;
+  ordered_json services = ordered_json::array();
+  for (const auto& s : r.services)
+    services.push_back({{"name", s.name},
+                        {"kind", s.kind},
+                        {"instances", s.instances},
+                        {"capacity", s.capacity},
+                        {"arrived", s.arrived},
+                        {"completed", s.completed},
+                        {"errors", errors_json(s.errors)},
+                        {"throughput", s.throughput},
+                        {"latency", latency_json(s.latency)},
+                        {"mean_in_service", s.mean_in_service},
+                        {"utilisation", s.utilisation},
+                        {"mean_queue_length", s.mean_queue_length}});
+  j["services"] = services;
+  ordered_json hosts = ordered_json::array();
+  for (const auto& h : r.hosts)
+    hosts.push_back({{"name", h.name},
+                     {"cores", h.cores},
+                     {"cpu_utilisation", h.cpu_utilisation},
+                     {"disk_utilisation", h.disk_utilisation}});
+  j["hosts"] = hosts;
+  const auto& c = r.checks;
+  j["checks"] = {{"conservation",
+                  {{"sent", c.sent},
+                   {"completed", c.completed},
+                   {"failed", c.failed},
+                   {"in_flight", c.in_flight},
+                   {"holds", c.conserved}}},
+                 {"littles_law",
+                  {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+  j["configuration"] = r.configuration;
+  return j;
+}
+
+namespace {
+std::string fmt(const char* format, double v)
+{
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+} // namespace
+
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows)
+{
+  std::ostringstream out;
+  out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length\n";
+  for (const auto& r : rows)
+    out << fmt("%.6g", r.time) << ',' << r.series << ',' << r.completed << ',' << r.errors << ','
+        << fmt("%.6g", r.throughput) << ',' << fmt("%.6g", r.latency_mean * 1e3) << ','
+        << fmt("%.6g", r.mean_in_service) << ',' << fmt("%.6g", r.mean_queue_length) << '\n';
+  return out.str();
+}
+
+std::string summary_table(const Results& r)
+{
+  std::ostringstream out;
+  auto ms = [](double s) { return fmt("%9.3f", s * 1e3); };
+  auto errors_total = [](const std::map<std::string, std::uint64_t>& e) {
+    std::uint64_t n = 0;
+    for (const auto& [cause, count] : e)
+      n += count;
+    return n;
+  };
+  out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << fmt("%g", r.duration) << " s (warm-up "
+      << fmt("%g", r.warmup) << " s excluded)\n\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%-18s %10s %10s %8s %9s %9s %9s %9s\n", "request", "completed", "req/s", "errors",
+                "mean ms", "p50 ms", "p99 ms", "p99.9 ms");
+  out << line;
+  auto request_row = [&](const RequestTypeResult& q) {
+    std::snprintf(line, sizeof line, "%-18s %10llu %10.1f %8llu %s %s %s %s\n", q.name.c_str(),
+                  static_cast<unsigned long long>(q.completed), q.throughput,
+                  static_cast<unsigned long long>(errors_total(q.errors)), ms(q.latency.mean).c_str(),
+                  ms(q.latency.p50).c_str(), ms(q.latency.p99).c_str(), ms(q.latency.p999).c_str());
+    out << line;
+  };
+  for (const auto& q : r.requests)
+    request_row(q);
+  if (r.requests.size() > 1)
+    request_row(r.total);
+  out << '\n';
+  std::snprintf(line, sizeof line, "%-18s %-14s %10s %8s %9s %9s %7s %9s\n", "service", "kind", "req/s", "errors",
+                "mean ms", "p99 ms", "util", "queue");
+  out << line;
+  for (const auto& s : r.services) {
+    std::string kind = s.kind + (s.instances > 1 ? " x" + std::to_string(s.instances) : "");
+    std::string util = s.capacity > 0 ? fmt("%6.1f%%", s.utilisation * 100) : "      -";
+    std::snprintf(line, sizeof line, "%-18s %-14s %10.1f %8llu %s %s %s %9.2f\n", s.name.c_str(), kind.c_str(),
+                  s.throughput, static_cast<unsigned long long>(errors_total(s.errors)), ms(s.latency.mean).c_str(),
+                  ms(s.latency.p99).c_str(), util.c_str(), s.mean_queue_length);
+    out << line;
+  }
+  const auto& c = r.checks;
+  out << "\nchecks: conservation " << (c.conserved ? "holds" : "VIOLATED") << " (sent " << c.sent << " = completed "
+      << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight << "); Little's law L="
+      << fmt("%.4g", c.little_l) << " vs X*W=" << fmt("%.4g", c.little_x * c.little_w) << " ("
+      << fmt("%+.2f%%", c.little_relative_error * 100) << ")\n";
+  return out.str();
+}
+
+} // namespace scalelab::models

@@ -1,0 +1,37 @@
+#pragma once
+// Runs a topology in SimGrid and returns what it measured. One engine per process: call run_simulation
+// at most once per process (SimGrid's Engine is a singleton).
+#include "scalelab/models/results.hpp"
+#include "scalelab/models/spec.hpp"
+
+#include <string>
+#include <vector>
+
+namespace scalelab::sim {
+
+enum class EngineMode {
+  windowed, // a host actor processes all of its events up to the lookahead horizon per wake-up
+  plain,    // one wake-up per distinct event time: the reference the windowed engine must equal
+};
+
+struct RunOptions {
+  EngineMode mode = EngineMode::windowed;
+  std::vector<std::string> simgrid_args; // extra --cfg=... / --log=... options for the engine
+};
+
+struct EngineStats {
+  double lookahead = 0; // seconds
+  std::uint64_t wakeups = 0, events = 0, host_actors = 0;
+  std::uint64_t peak_requests_in_flight = 0;
+  double simgrid_clock = 0; // seconds, at the end
+};
+
+struct RunOutput {
+  models::Results results;
+  std::vector<models::TimeseriesRow> timeseries;
+  EngineStats engine;
+};
+
+RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options = {});
+
+} // namespace scalelab::sim

@@ -1,0 +1,442 @@
+#include "components.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace scalelab::sim {
+
+using models::from_seconds;
+using models::sample_duration;
+
+namespace {
+
+std::vector<double> mix_weights(const models::TopologySpec& spec)
+{
+  std::vector<double> weights(spec.requests.size(), 0.0);
+  for (const auto& [name, weight] : spec.workload.mix)
+    for (std::size_t i = 0; i < spec.requests.size(); ++i)
+      if (spec.requests[i].name == name)
+        weights[i] = weight;
+  return weights;
+}
+
+std::uint32_t service_index(const models::TopologySpec& spec, const std::string& name)
+{
+  for (std::size_t i = 0; i < spec.services.size(); ++i)
+    if (spec.services[i].name == name)
+      return static_cast<std::uint32_t>(i);
+  throw std::logic_error("unresolved service " + name);
+}
+
+Frame& push_frame(Request& r, SimTime ts, std::uint32_t component, std::uint32_t aux)
+{
+  if (r.depth >= kMaxDepth)
+    throw std::runtime_error("a request went through more than " + std::to_string(kMaxDepth - 1) +
+                             " nested services");
+  Frame& f = r.frames[r.depth++];
+  f = Frame{ts, component, aux, r.call_program, r.call_pc};
+  return f;
+}
+
+} // namespace
+
+std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng)
+{
+  const auto& instances = world.service_instances[service];
+  return instances.size() == 1 ? instances[0] : instances[rng.below(instances.size())];
+}
+
+// --- source ----------------------------------------------------------------------------------------------
+
+Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed), mix_(mix_weights(spec))
+{
+  const auto& w = spec.workload;
+  entry_service_ = service_index(spec, w.entry);
+  if (w.keys.count > 0 && w.keys.popularity == models::KeySpaceSpec::Popularity::zipf)
+    zipf_.emplace(static_cast<std::uint64_t>(w.keys.count), w.keys.exponent);
+  if (const auto* open = std::get_if<models::OpenArrival>(&w.arrival)) {
+    open_ = true;
+    poisson_ = open->process == models::OpenArrival::Process::poisson;
+    mean_gap_ = 1.0 / open->rate;
+    // An open arrival process depends on nothing in the simulation, so one tick may emit the arrivals of
+    // the next few hundred gaps (each with its own time); this bounds how many wait in the entry's queue.
+    batch_span_ = std::clamp<SimTime>(from_seconds(256 * mean_gap_), 1, models::kNanosPerSecond);
+  } else {
+    const auto& closed = std::get<models::ClosedArrival>(w.arrival);
+    open_ = false;
+    thinking_ = closed.users;
+    merged_think_ = closed.think_time.kind == models::DistributionSpec::Kind::exponential;
+  }
+}
+
+void Source::start()
+{
+  if (open_) {
+    node->push_local(next_gap(), EventKind::tick, id, 0);
+  } else if (merged_think_) {
+    // With exponential think times the thinking users form one Poisson process of rate thinking / Z
+    // (memoryless), so a million users cost one pending event, not a million.
+    schedule_merged_think(0);
+  } else {
+    const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
+    for (std::int64_t u = 0; u < thinking_; ++u)
+      node->push_local(sample_duration(think, rng_), EventKind::tick, id, 0);
+  }
+}
+
+SimTime Source::next_gap()
+{
+  return poisson_ ? from_seconds(rng_.exponential(mean_gap_)) : from_seconds(mean_gap_);
+}
+
+void Source::schedule_merged_think(SimTime ts)
+{
+  ++generation_;
+  if (thinking_ == 0)
+    return;
+  const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
+  node->push_local(ts + from_seconds(rng_.exponential(think.mean / static_cast<double>(thinking_))), EventKind::tick,
+                   id, 0, generation_);
+}
+
+void Source::on_tick(SimTime ts, std::uint32_t aux)
+{
+  if (open_) {
+    SimTime t = ts;
+    const SimTime batch_end = std::min(ts + batch_span_, world->clock.end);
+    do {
+      send_request(t);
+      t += next_gap();
+    } while (t < batch_end);
+    node->push_local(t, EventKind::tick, id, 0);
+    return;
+  }
+  if (merged_think_ && aux != generation_)
+    return; // superseded: the number of thinking users changed since it was drawn
+  --thinking_;
+  send_request(ts);
+  if (merged_think_)
+    schedule_merged_think(ts);
+}
+
+void Source::send_request(SimTime ts)
+{
+  World& w = *world;
+  const std::uint32_t rid = w.pool.acquire();
+  Request& r = w.pool[rid];
+  r.created = ts;
+  r.type = static_cast<std::uint16_t>(mix_.pick(rng_));
+  const auto& keys = w.spec.workload.keys;
+  r.key = keys.count == 0 ? 0 : zipf_ ? zipf_->sample(rng_) : 1 + rng_.below(static_cast<std::uint64_t>(keys.count));
+  r.depth = 0;
+  r.call_program = r.type;
+  r.call_pc = 0;
+  push_frame(r, ts, id, 0);
+  ++w.sent;
+  w.in_system.change(ts, 1);
+  if (w.clock.measured(ts)) {
+    ++w.request_stats[r.type].sent_measured;
+  }
+  w.send(*node, ts, EventKind::request, pick_instance(w, entry_service_, rng_), rid,
+         w.spec.requests[r.type].request_size);
+}
+
+void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const SimTime latency = ts - r.created;
+  w.request_stats[r.type].outcome.finished(ts, latency, cause);
+  w.all_requests.finished(ts, latency, cause);
+  (cause == Cause::ok ? w.completed : w.failed)++;
+  w.in_system.change(ts, -1);
+  w.pool.release(rid);
+  if (open_)
+    return;
+  ++thinking_;
+  if (merged_think_)
+    schedule_merged_think(ts);
+  else
+    node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
+                     EventKind::tick, id, 0);
+}
+
+// --- load balancer ---------------------------------------------------------------------------------------
+
+LoadBalancer::LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec& spec,
+                           std::vector<std::uint32_t> backends, std::uint64_t seed)
+    : service_(service), backends_(std::move(backends)),
+      balancer_(models::make_balancer(spec.policy, static_cast<int>(backends_.size()), spec.weights)), rng_(seed)
+{
+}
+
+void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  auto& stats = w.service_stats[service_];
+  stats.outcome.arrived(ts);
+  const int backend = balancer_->pick(rng_);
+  if (backend < 0) {
+    stats.outcome.finished(ts, 0, Cause::no_backend);
+    w.send(*node, ts, EventKind::reply, r.top().component, rid, 0, Cause::no_backend);
+    return;
+  }
+  push_frame(r, ts, id, static_cast<std::uint32_t>(backend));
+  balancer_->on_dispatch(backend);
+  stats.in_service.change(ts, 1);
+  w.send(*node, ts, EventKind::request, backends_[static_cast<std::size_t>(backend)], rid,
+         w.spec.requests[r.call_program].request_size);
+}
+
+void LoadBalancer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const Frame f = r.top();
+  --r.depth;
+  balancer_->on_complete(static_cast<int>(f.aux));
+  auto& stats = w.service_stats[service_];
+  stats.in_service.change(ts, -1);
+  stats.outcome.finished(ts, ts - f.arrived, cause);
+  w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[f.program].response_size, cause);
+}
+
+// --- slot pool -------------------------------------------------------------------------------------------
+
+SlotPool::Admit SlotPool::admit(std::uint32_t request)
+{
+  if (busy_ < slots_) {
+    ++busy_;
+    return Admit::start;
+  }
+  if (queue_full())
+    return Admit::rejected;
+  queue_.push_back(request);
+  return Admit::queued;
+}
+
+std::optional<std::uint32_t> SlotPool::release()
+{
+  if (queue_.empty()) {
+    --busy_;
+    return std::nullopt;
+  }
+  const std::uint32_t next = queue_.front();
+  queue_.pop_front();
+  return next; // the slot passes straight to it
+}
+
+// --- api server ------------------------------------------------------------------------------------------
+
+namespace {
+constexpr std::uint32_t kDelayDone = 0;
+constexpr std::uint32_t kCpuDone = 1;
+constexpr std::uint32_t kDiskDone = 2;
+} // namespace
+
+ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed)
+    : service_(service), core_speed_(core_speed), workers_(spec.workers, spec.queue_limit), rng_(seed)
+{
+}
+
+void ApiServer::on_request(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  auto& stats = w.service_stats[service_];
+  stats.outcome.arrived(ts);
+  switch (workers_.admit(rid)) {
+    case SlotPool::Admit::start:
+      push_frame(r, ts, id, 0);
+      start(ts, rid);
+      break;
+    case SlotPool::Admit::queued:
+      push_frame(r, ts, id, 0);
+      stats.queued.change(ts, 1);
+      break;
+    case SlotPool::Admit::rejected: // 503: the queue is full
+      stats.outcome.finished(ts, 0, Cause::queue_full);
+      w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[r.call_program].response_size,
+             Cause::queue_full);
+      break;
+  }
+}
+
+void ApiServer::start(SimTime ts, std::uint32_t rid)
+{
+  world->service_stats[service_].in_service.change(ts, 1);
+  run_steps(ts, rid);
+}
+
+void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  Frame& f = r.top();
+  const auto& program = w.programs[f.program];
+  if (f.pc >= program.size()) {
+    finish(ts, rid, Cause::ok);
+    return;
+  }
+  const ResolvedStep& step = program[f.pc];
+  switch (step.kind) {
+    case ResolvedStep::Kind::cpu: {
+      const SimTime d = step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_);
+      node->cores.use(*node, ts, id, rid, kCpuDone, d);
+      return;
+    }
+    case ResolvedStep::Kind::delay:
+      node->push_local(ts + sample_duration(step.time, rng_), EventKind::step_done, id, rid, kDelayDone);
+      return;
+    case ResolvedStep::Kind::call: {
+      r.call_program = step.program;
+      r.call_pc = 0;
+      r.call_op = static_cast<std::uint32_t>(step.op);
+      double bytes = 0;
+      if (step.op == models::CallStep::Op::request)
+        bytes = w.spec.requests[step.program].request_size;
+      else
+        bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
+      w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
+      return;
+    }
+    case ResolvedStep::Kind::forward: {
+      // The rest of the steps run at the next stage; this worker is free now.
+      const Frame here = f;
+      --r.depth;
+      w.service_stats[service_].outcome.finished(ts, ts - here.arrived, Cause::ok);
+      r.call_program = here.program;
+      r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
+      w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+             w.spec.requests[here.program].request_size);
+      leave(ts);
+      return;
+    }
+  }
+}
+
+void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
+{
+  if (aux == kCpuDone)
+    node->cores.release(*node, ts);
+  ++world->pool[rid].top().pc;
+  run_steps(ts, rid);
+}
+
+void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  if (cause != Cause::ok) {
+    finish(ts, rid, cause); // a failed call fails the request
+    return;
+  }
+  ++world->pool[rid].top().pc;
+  run_steps(ts, rid);
+}
+
+void ApiServer::finish(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const Frame f = r.top();
+  --r.depth;
+  w.service_stats[service_].outcome.finished(ts, ts - f.arrived, cause);
+  w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[f.program].response_size, cause);
+  leave(ts);
+}
+
+void ApiServer::leave(SimTime ts)
+{
+  auto& stats = world->service_stats[service_];
+  stats.in_service.change(ts, -1);
+  if (const auto next = workers_.release()) {
+    stats.queued.change(ts, -1);
+    start(ts, *next);
+  }
+}
+
+// --- database --------------------------------------------------------------------------------------------
+
+Database::Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed)
+    : service_(service), spec_(spec), core_speed_(core_speed), connections_(spec.connections, spec.queue_limit),
+      rng_(seed)
+{
+}
+
+SimTime Database::cpu_time(const models::DbOperationCost& cost)
+{
+  if (cost.cpu_flops)
+    return from_seconds(*cost.cpu_flops / core_speed_);
+  if (cost.cpu_time)
+    return sample_duration(*cost.cpu_time, rng_);
+  return 0;
+}
+
+void Database::on_request(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  auto& stats = w.service_stats[service_];
+  stats.outcome.arrived(ts);
+  switch (connections_.admit(rid)) {
+    case SlotPool::Admit::start:
+      push_frame(r, ts, id, r.call_op);
+      start(ts, rid);
+      break;
+    case SlotPool::Admit::queued:
+      push_frame(r, ts, id, r.call_op);
+      stats.queued.change(ts, 1);
+      break;
+    case SlotPool::Admit::rejected:
+      stats.outcome.finished(ts, 0, Cause::db_overloaded);
+      w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, Cause::db_overloaded);
+      break;
+  }
+}
+
+void Database::start(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  w.service_stats[service_].in_service.change(ts, 1);
+  const Frame& f = w.pool[rid].top();
+  const auto& cost = f.aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write) ? spec_.write : spec_.read;
+  const SimTime cpu = cpu_time(cost);
+  if (cpu > 0)
+    node->cores.use(*node, ts, id, rid, kCpuDone, cpu);
+  else
+    on_step_done(ts, rid, kDelayDone);
+}
+
+void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
+{
+  World& w = *world;
+  const Frame& f = w.pool[rid].top();
+  const auto& cost = f.aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write) ? spec_.write : spec_.read;
+  if (aux == kCpuDone)
+    node->cores.release(*node, ts);
+  if (aux == kDiskDone) {
+    node->disk.release(*node, ts);
+  } else if (cost.disk_time) {
+    node->disk.use(*node, ts, id, rid, kDiskDone, sample_duration(*cost.disk_time, rng_));
+    return;
+  }
+  finish(ts, rid, Cause::ok);
+}
+
+void Database::finish(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const Frame f = r.top();
+  --r.depth;
+  auto& stats = w.service_stats[service_];
+  stats.outcome.finished(ts, ts - f.arrived, cause);
+  w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, cause);
+  stats.in_service.change(ts, -1);
+  if (const auto next = connections_.release()) {
+    stats.queued.change(ts, -1);
+    start(ts, *next);
+  }
+}
+
+} // namespace scalelab::sim

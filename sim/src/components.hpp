@@ -1,0 +1,108 @@
+#pragma once
+// The service instances and the users' source, as components run by host actors. A component reacts to
+// events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
+#include "world.hpp"
+
+#include <deque>
+
+namespace scalelab::sim {
+
+// Chooses one instance when a service with several instances is called directly (without a balancer).
+std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
+
+// The users: an open arrival process, or a closed population of users who think between requests.
+class Source : public Component {
+public:
+  Source(const models::TopologySpec& spec, std::uint64_t seed);
+  void start(); // schedules the first arrivals
+  void on_tick(SimTime ts, std::uint32_t aux) override;
+  void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
+  bool passive_replies() const override { return open_; } // an open-loop source only counts replies
+
+private:
+  void send_request(SimTime ts);
+  void schedule_merged_think(SimTime ts);
+  SimTime next_gap();
+
+  models::Rng rng_;
+  models::WeightedPicker mix_;
+  std::optional<models::ZipfSampler> zipf_;
+  std::uint32_t entry_service_ = 0;
+  bool open_ = true;
+  bool poisson_ = true;
+  double mean_gap_ = 0;     // open: seconds between arrivals
+  SimTime batch_span_ = 0;  // open: how far ahead one tick generates arrivals
+  bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
+  std::int64_t thinking_ = 0;
+  std::uint32_t generation_ = 0; // stale merged-think ticks are ignored
+};
+
+class LoadBalancer : public Component {
+public:
+  LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec& spec, std::vector<std::uint32_t> backends,
+               std::uint64_t seed);
+  void on_request(SimTime ts, std::uint32_t request) override;
+  void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
+  // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping.
+  bool passive_replies() const override { return !balancer_->observes_completions(); }
+
+private:
+  std::uint32_t service_;
+  std::vector<std::uint32_t> backends_;
+  std::unique_ptr<models::Balancer> balancer_;
+  models::Rng rng_;
+};
+
+// A pool of identical slots (workers, connections) with a bounded FIFO queue in front.
+class SlotPool {
+public:
+  SlotPool(int slots, int queue_limit) : slots_(slots), queue_limit_(queue_limit) {}
+  enum class Admit { start, queued, rejected };
+  Admit admit(std::uint32_t request);
+  // Frees a slot; returns the next queued request to start in it, if any.
+  std::optional<std::uint32_t> release();
+  bool queue_full() const { return static_cast<int>(queue_.size()) >= queue_limit_; }
+
+private:
+  int slots_, queue_limit_, busy_ = 0;
+  std::deque<std::uint32_t> queue_;
+};
+
+class ApiServer : public Component {
+public:
+  ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed);
+  void on_request(SimTime ts, std::uint32_t request) override;
+  void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
+  void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
+
+private:
+  void start(SimTime ts, std::uint32_t request);
+  void run_steps(SimTime ts, std::uint32_t request);
+  void leave(SimTime ts); // frees the worker and starts the next queued request
+  void finish(SimTime ts, std::uint32_t request, Cause cause);
+
+  std::uint32_t service_;
+  double core_speed_;
+  SlotPool workers_;
+  models::Rng rng_;
+};
+
+class Database : public Component {
+public:
+  Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed);
+  void on_request(SimTime ts, std::uint32_t request) override;
+  void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
+
+private:
+  void start(SimTime ts, std::uint32_t request);
+  void finish(SimTime ts, std::uint32_t request, Cause cause);
+  SimTime cpu_time(const models::DbOperationCost& cost);
+
+  std::uint32_t service_;
+  const models::DatabaseSpec& spec_;
+  double core_speed_;
+  SlotPool connections_;
+  models::Rng rng_;
+};
+
+} // namespace scalelab::sim

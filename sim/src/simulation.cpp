@@ -1,0 +1,362 @@
+#include "scalelab/sim/simulation.hpp"
+
+#include "components.hpp"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+namespace sg4 = simgrid::s4u;
+
+namespace scalelab::sim {
+
+using models::SimTime;
+
+namespace {
+
+// A stable stream id from a name, so adding a service does not change the random numbers of the others.
+std::uint64_t stream_id(const std::string& name)
+{
+  std::uint64_t h = 1469598103934665603ULL; // FNV-1a
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::uint32_t index_of_service(const models::TopologySpec& spec, const std::string& name)
+{
+  for (std::size_t i = 0; i < spec.services.size(); ++i)
+    if (spec.services[i].name == name)
+      return static_cast<std::uint32_t>(i);
+  throw std::logic_error("unresolved service " + name);
+}
+
+std::uint16_t index_of_request(const models::TopologySpec& spec, const std::string& name)
+{
+  for (std::size_t i = 0; i < spec.requests.size(); ++i)
+    if (spec.requests[i].name == name)
+      return static_cast<std::uint16_t>(i);
+  throw std::logic_error("unresolved request type " + name);
+}
+
+std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySpec& spec)
+{
+  std::vector<std::vector<ResolvedStep>> programs;
+  for (const auto& type : spec.requests) {
+    std::vector<ResolvedStep> steps;
+    for (const auto& s : type.steps) {
+      ResolvedStep r{};
+      if (const auto* cpu = std::get_if<models::CpuStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::cpu;
+        r.flops = cpu->flops;
+        r.time = cpu->time;
+      } else if (const auto* delay = std::get_if<models::DelayStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::delay;
+        r.time = delay->time;
+      } else if (const auto* call = std::get_if<models::CallStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::call;
+        r.service = index_of_service(spec, call->service);
+        r.op = call->op;
+        if (call->op == models::CallStep::Op::request)
+          r.program = index_of_request(spec, call->request);
+      } else {
+        r.kind = ResolvedStep::Kind::forward;
+        r.service = index_of_service(spec, std::get<models::ForwardStep>(s.step).service);
+      }
+      steps.push_back(r);
+    }
+    programs.push_back(std::move(steps));
+  }
+  return programs;
+}
+
+struct Platform {
+  std::vector<sg4::Host*> hosts; // spec hosts in order, then the users' host
+  std::uint32_t clients = 0;
+};
+
+// Hosts in a star: each host has its own link of half the host-to-host latency, so a route between two
+// hosts crosses two links and takes the configured latency. Bandwidth sharing between messages is not
+// modelled: a message takes latency + size / bandwidth.
+Platform build_platform(const models::TopologySpec& spec)
+{
+  Platform p;
+  auto* zone = sg4::create_star_zone("scalelab");
+  const auto& net = spec.hardware.network;
+  auto add_host = [&](const std::string& name, double speed, int cores) {
+    sg4::Host* h = zone->create_host(name, speed);
+    h->set_core_count(cores);
+    sg4::Link* link = zone->create_link(name + "_link", net.bandwidth)->set_latency(net.latency / 2);
+    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
+    p.hosts.push_back(h);
+  };
+  for (const auto& h : spec.hardware.hosts)
+    add_host(h.name, h.speed, h.cores);
+  std::string clients = "clients";
+  while (spec.find_host(clients))
+    clients += "_";
+  p.clients = static_cast<std::uint32_t>(p.hosts.size());
+  add_host(clients, 1e9, 1);
+  zone->seal();
+  return p;
+}
+
+std::uint32_t host_index(const models::TopologySpec& spec, const std::string& name)
+{
+  for (std::size_t i = 0; i < spec.hardware.hosts.size(); ++i)
+    if (spec.hardware.hosts[i].name == name)
+      return static_cast<std::uint32_t>(i);
+  throw std::logic_error("unresolved host " + name);
+}
+
+// The smallest latency between two different hosts whose components exchange messages.
+SimTime compute_lookahead(World& world)
+{
+  std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  auto link_services = [&](const std::vector<std::uint32_t>& from, std::uint32_t to_service) {
+    for (auto a : from)
+      for (auto b : world.service_instances[to_service])
+        pairs.emplace(world.components[a]->node->id(), world.components[b]->node->id());
+  };
+  const auto& spec = world.spec;
+  link_services({static_cast<std::uint32_t>(world.components.size() - 1)}, index_of_service(spec, spec.workload.entry));
+  for (std::size_t s = 0; s < spec.services.size(); ++s) {
+    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind))
+      link_services(world.service_instances[s], index_of_service(spec, lb->backends));
+    if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
+      for (const auto& program : world.programs)
+        for (const auto& step : program)
+          if (step.kind == ResolvedStep::Kind::call || step.kind == ResolvedStep::Kind::forward)
+            link_services(world.service_instances[s], step.service);
+  }
+  SimTime lookahead = models::kNever;
+  for (const auto& [a, b] : pairs)
+    if (a != b)
+      lookahead = std::min(lookahead, world.network.latency(a, b));
+  // All on one host (no message crosses the network): any window is exact; 1 ms keeps the actor in step
+  // with SimGrid's clock.
+  constexpr SimTime kMaxWindow = 1'000'000;
+  return std::max<SimTime>(1, std::min(lookahead, kMaxWindow));
+}
+
+std::map<std::string, std::uint64_t> error_map(const OutcomeStats& o)
+{
+  std::map<std::string, std::uint64_t> m;
+  for (std::size_t c = 1; c < o.errors_.size(); ++c)
+    if (o.errors_[c] > 0)
+      m[cause_name(static_cast<Cause>(c))] = o.errors_[c];
+  return m;
+}
+
+models::RequestTypeResult request_result(const std::string& name, const OutcomeStats& o, std::uint64_t sent,
+                                         double seconds)
+{
+  models::RequestTypeResult r;
+  r.name = name;
+  r.sent = sent;
+  r.completed = o.latency_.count();
+  r.errors = error_map(o);
+  r.throughput = seconds > 0 ? static_cast<double>(r.completed) / seconds : 0;
+  r.latency = models::summarize(o.latency_);
+  return r;
+}
+
+const char* kind_name(const models::ServiceKind& k)
+{
+  if (std::holds_alternative<models::LoadBalancerSpec>(k))
+    return "load_balancer";
+  if (std::holds_alternative<models::ApiServerSpec>(k))
+    return "api_server";
+  return "database";
+}
+
+} // namespace
+
+RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options)
+{
+  std::vector<std::string> args{"scalelab", "--log=root.thres:critical"};
+  args.insert(args.end(), options.simgrid_args.begin(), options.simgrid_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+
+  const Platform platform = build_platform(spec);
+  World world(spec, 1);
+  world.network.init(platform.hosts);
+  world.programs = resolve_programs(spec);
+  for (std::uint32_t i = 0; i < platform.hosts.size(); ++i) {
+    auto node = std::make_unique<Node>(world, i, platform.hosts[i]);
+    node->cores_busy.init(world.clock);
+    node->disk_busy.init(world.clock);
+    node->cores.init(platform.hosts[i]->get_core_count(), &node->cores_busy);
+    node->disk.init(1, &node->disk_busy);
+    world.nodes.push_back(std::move(node));
+  }
+  auto add_component = [&](std::unique_ptr<Component> c, std::uint32_t host) {
+    c->id = static_cast<std::uint32_t>(world.components.size());
+    c->node = world.nodes[host].get();
+    c->world = &world;
+    world.components.push_back(std::move(c));
+    return world.components.back()->id;
+  };
+
+  // Balancers need their backends' component ids: create them last.
+  world.service_instances.resize(spec.services.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::uint32_t s = 0; s < spec.services.size(); ++s) {
+      const auto& svc = spec.services[s];
+      const auto* lb = std::get_if<models::LoadBalancerSpec>(&svc.kind);
+      if ((pass == 0) == (lb != nullptr))
+        continue;
+      if (lb) {
+        const std::uint32_t host = host_index(spec, lb->host);
+        const auto& backends = world.service_instances[index_of_service(spec, lb->backends)];
+        world.service_instances[s].push_back(add_component(
+            std::make_unique<LoadBalancer>(s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name))
+                                                                  .next_u64()),
+            host));
+      } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
+        for (std::size_t i = 0; i < api->hosts.size(); ++i) {
+          const std::uint32_t host = host_index(spec, api->hosts[i]);
+          const std::uint64_t seed =
+              models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
+          world.service_instances[s].push_back(add_component(
+              std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
+        }
+      } else {
+        const auto& db = std::get<models::DatabaseSpec>(svc.kind);
+        const std::uint32_t host = host_index(spec, db.host);
+        world.service_instances[s].push_back(add_component(
+            std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
+                                       models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
+            host));
+      }
+    }
+  }
+  auto source_owner = std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id("users")).next_u64());
+  Source* source = source_owner.get();
+  add_component(std::move(source_owner), platform.clients);
+
+  const SimTime lookahead = compute_lookahead(world);
+  world.set_window(options.mode == EngineMode::plain ? 1 : lookahead);
+
+  source->start();
+  std::uint64_t host_actors = 0;
+  std::vector<bool> has_components(world.nodes.size(), false);
+  for (const auto& c : world.components)
+    has_components[c->node->id()] = true;
+  for (auto& node : world.nodes) {
+    if (!has_components[node->id()])
+      continue;
+    Node* n = node.get();
+    sg4::Actor::create(n->host()->get_name(), n->host(), [n] { n->run(); })->daemonize();
+    ++host_actors;
+  }
+  // The run ends when this, the only non-daemon actor, ends.
+  sg4::Actor::create("end-of-run", platform.hosts[platform.clients],
+                     [end = spec.duration] { sg4::this_actor::sleep_until(models::to_seconds(end)); });
+  engine.run();
+
+  // --- results -------------------------------------------------------------------------------------------
+  RunOutput out;
+  auto& res = out.results;
+  const double seconds = models::to_seconds(spec.duration - spec.warmup);
+  res.scenario = spec.name;
+  res.seed = spec.seed;
+  res.duration = models::to_seconds(spec.duration);
+  res.warmup = models::to_seconds(spec.warmup);
+  res.configuration = models::to_json(spec);
+  std::uint64_t total_sent = 0;
+  for (std::size_t t = 0; t < spec.requests.size(); ++t) {
+    res.requests.push_back(request_result(spec.requests[t].name, world.request_stats[t].outcome,
+                                          world.request_stats[t].sent_measured, seconds));
+    total_sent += world.request_stats[t].sent_measured;
+  }
+  res.total = request_result("all", world.all_requests, total_sent, seconds);
+  for (std::size_t s = 0; s < spec.services.size(); ++s) {
+    const auto& svc = spec.services[s];
+    const auto& st = world.service_stats[s];
+    models::ServiceResult r;
+    r.name = svc.name;
+    r.kind = kind_name(svc.kind);
+    r.instances = static_cast<int>(world.service_instances[s].size());
+    if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind))
+      r.capacity = api->workers * r.instances;
+    else if (const auto* db = std::get_if<models::DatabaseSpec>(&svc.kind))
+      r.capacity = db->connections;
+    r.arrived = st.outcome.arrived_;
+    r.completed = st.outcome.latency_.count();
+    r.errors = error_map(st.outcome);
+    r.throughput = seconds > 0 ? static_cast<double>(r.completed) / seconds : 0;
+    r.latency = models::summarize(st.outcome.latency_);
+    r.mean_in_service = st.in_service.window_mean();
+    r.utilisation = r.capacity > 0 ? r.mean_in_service / r.capacity : 0;
+    r.mean_queue_length = st.queued.window_mean();
+    res.services.push_back(std::move(r));
+  }
+  for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h) {
+    const Node& n = *world.nodes[h];
+    res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
+                         n.cores_busy.window_mean() / spec.hardware.hosts[h].cores, n.disk_busy.window_mean()});
+  }
+  auto& c = res.checks;
+  c.sent = world.sent;
+  c.completed = world.completed;
+  c.failed = world.failed;
+  c.in_flight = world.pool.live();
+  c.conserved = c.sent == c.completed + c.failed + c.in_flight;
+  const auto& all = world.all_requests;
+  std::uint64_t finished = all.latency_.count();
+  for (std::size_t e = 1; e < all.errors_.size(); ++e)
+    finished += all.errors_[e];
+  c.little_l = world.in_system.window_mean();
+  c.little_x = seconds > 0 ? static_cast<double>(finished) / seconds : 0;
+  c.little_w = finished > 0 ? static_cast<double>(all.finished_latency_sum_) * 1e-9 / static_cast<double>(finished) : 0;
+  const double xw = c.little_x * c.little_w;
+  c.little_relative_error = xw > 0 ? (c.little_l - xw) / xw : 0;
+
+  // --- timeseries ----------------------------------------------------------------------------------------
+  const auto& clock = world.clock;
+  const std::size_t intervals = clock.interval_count();
+  auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
+                        const std::vector<double>& queued) {
+    for (std::size_t i = 0; i < intervals; ++i) {
+      const SimTime start = static_cast<SimTime>(i) * clock.interval;
+      const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
+      const auto& row = o.per_interval_[i];
+      models::TimeseriesRow r;
+      r.time = models::to_seconds(start);
+      r.series = name;
+      r.completed = row.completed;
+      r.errors = row.errors;
+      r.throughput = width > 0 ? static_cast<double>(row.completed) / width : 0;
+      r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
+      r.mean_in_service = in_service[i];
+      r.mean_queue_length = queued.empty() ? 0 : queued[i];
+      out.timeseries.push_back(std::move(r));
+    }
+  };
+  add_series("users", world.all_requests, world.in_system.interval_means(), {});
+  for (std::size_t s = 0; s < spec.services.size(); ++s)
+    add_series(spec.services[s].name, world.service_stats[s].outcome, world.service_stats[s].in_service.interval_means(),
+               world.service_stats[s].queued.interval_means());
+  std::stable_sort(out.timeseries.begin(), out.timeseries.end(),
+                   [](const auto& a, const auto& b) { return a.time < b.time; });
+
+  auto& eng = out.engine;
+  eng.lookahead = models::to_seconds(lookahead);
+  eng.host_actors = host_actors;
+  for (const auto& n : world.nodes) {
+    eng.wakeups += n->wakeups;
+    eng.events += n->events;
+  }
+  eng.peak_requests_in_flight = world.pool.capacity();
+  eng.simgrid_clock = sg4::Engine::get_clock();
+  return out;
+}
+
+} // namespace scalelab::sim

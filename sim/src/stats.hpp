@@ -1,0 +1,137 @@
+#pragma once
+// Order-independent statistics. Host actors process their windows in an order SimGrid chooses, and the
+// batched and plain engines interleave them differently, so every accumulator here gives the same bits
+// whatever order its updates come in: integer sums of nanoseconds, and histograms of integers.
+#include "scalelab/models/histogram.hpp"
+#include "scalelab/models/time.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace scalelab::sim {
+
+using models::SimTime;
+__extension__ typedef __int128 Int128; // areas in count x nanoseconds can exceed 2^63 on long runs
+
+// The measured window and the timeseries intervals of a run.
+struct Clock {
+  SimTime warmup = 0;
+  SimTime end = 0;
+  SimTime interval = 1;
+  std::size_t interval_count() const { return static_cast<std::size_t>((end + interval - 1) / interval); }
+  std::size_t interval_of(SimTime t) const { return static_cast<std::size_t>(t / interval); }
+  bool measured(SimTime t) const { return t >= warmup && t < end; }
+};
+
+// The time integral of a level (requests in service, in a queue, busy cores) built from signed changes
+// that may arrive in any order: a change dv at time t adds dv * (b - max(t, a)) to every window [a, b)
+// that ends after t. Per interval it keeps the changes inside the interval and their area to its end,
+// and derives the level at each interval start by a prefix sum at the end of the run.
+class LevelIntegral {
+public:
+  void init(const Clock& clock)
+  {
+    clock_ = &clock;
+    delta_.assign(clock.interval_count(), 0);
+    area_to_end_.assign(clock.interval_count(), 0);
+  }
+  void change(SimTime t, std::int64_t dv)
+  {
+    if (t >= clock_->end)
+      return;
+    const SimTime from = t < clock_->warmup ? clock_->warmup : t;
+    window_area_ += static_cast<Int128>(dv) * (clock_->end - from);
+    const std::size_t i = clock_->interval_of(t);
+    const SimTime interval_end = std::min<SimTime>(static_cast<SimTime>(i + 1) * clock_->interval, clock_->end);
+    delta_[i] += dv;
+    area_to_end_[i] += static_cast<Int128>(dv) * (interval_end - t);
+  }
+  // Time-average over the measured window.
+  double window_mean() const
+  {
+    const SimTime width = clock_->end - clock_->warmup;
+    return width > 0 ? static_cast<double>(window_area_) / static_cast<double>(width) : 0.0;
+  }
+  // Time-average in each interval.
+  std::vector<double> interval_means() const
+  {
+    std::vector<double> out(delta_.size());
+    std::int64_t level = 0;
+    for (std::size_t i = 0; i < delta_.size(); ++i) {
+      const SimTime start = static_cast<SimTime>(i) * clock_->interval;
+      const SimTime width = std::min<SimTime>(start + clock_->interval, clock_->end) - start;
+      const Int128 area = static_cast<Int128>(level) * width + area_to_end_[i];
+      out[i] = width > 0 ? static_cast<double>(area) / static_cast<double>(width) : 0.0;
+      level += delta_[i];
+    }
+    return out;
+  }
+  void merge(const LevelIntegral& other)
+  {
+    window_area_ += other.window_area_;
+    for (std::size_t i = 0; i < delta_.size(); ++i) {
+      delta_[i] += other.delta_[i];
+      area_to_end_[i] += other.area_to_end_[i];
+    }
+  }
+
+private:
+  const Clock* clock_ = nullptr;
+  Int128 window_area_ = 0;
+  std::vector<std::int64_t> delta_;
+  std::vector<Int128> area_to_end_;
+};
+
+// Error causes, a small fixed set so counters are arrays, not maps, on the hot path.
+enum class Cause : std::uint8_t { ok = 0, queue_full, db_overloaded, no_backend, count_ };
+const char* cause_name(Cause c);
+
+// Counts and latencies of finished requests, per interval and over the measured window.
+class OutcomeStats {
+public:
+  void init(const Clock& clock)
+  {
+    clock_ = &clock;
+    per_interval_.assign(clock.interval_count(), Interval{});
+  }
+  void arrived(SimTime t)
+  {
+    if (clock_->measured(t))
+      ++arrived_;
+  }
+  void finished(SimTime t, SimTime latency, Cause cause)
+  {
+    if (t >= clock_->end)
+      return;
+    auto& row = per_interval_[clock_->interval_of(t)];
+    if (cause == Cause::ok) {
+      ++row.completed;
+      row.latency_sum += latency;
+    } else {
+      ++row.errors;
+    }
+    if (!clock_->measured(t))
+      return;
+    if (cause == Cause::ok)
+      latency_.record(latency);
+    else
+      ++errors_[static_cast<std::size_t>(cause)];
+    finished_latency_sum_ += latency;
+  }
+
+  struct Interval {
+    std::uint64_t completed = 0, errors = 0;
+    Int128 latency_sum = 0;
+  };
+  std::uint64_t arrived_ = 0;
+  models::Histogram latency_;
+  std::array<std::uint64_t, static_cast<std::size_t>(Cause::count_)> errors_{};
+  Int128 finished_latency_sum_ = 0; // successful and failed, for Little's law
+  std::vector<Interval> per_interval_;
+
+private:
+  const Clock* clock_ = nullptr;
+};
+
+} // namespace scalelab::sim

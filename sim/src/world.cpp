@@ -1,0 +1,204 @@
+#include "world.hpp"
+
+#include <cmath>
+#include <utility>
+
+namespace sg4 = simgrid::s4u;
+
+namespace scalelab::sim {
+
+const char* cause_name(Cause c)
+{
+  switch (c) {
+    case Cause::ok:
+      return "ok";
+    case Cause::queue_full:
+      return "queue_full";
+    case Cause::db_overloaded:
+      return "db_overloaded";
+    case Cause::no_backend:
+      return "no_backend";
+    case Cause::count_:
+      break;
+  }
+  return "?";
+}
+
+namespace {
+SimTime clock_now() { return models::from_seconds(sg4::Engine::get_clock()); }
+} // namespace
+
+// --- host actor ------------------------------------------------------------------------------------------
+
+void Node::run()
+{
+  wake_ = sg4::Semaphore::create(0);
+  for (;;) {
+    const SimTime now = clock_now();
+    const SimTime next = events_.empty() ? models::kNever : world_.window_start(events_.top().ts);
+    if (next <= now) {
+      ++wakeups;
+      // Every message for this window was sent in an earlier window, so all are here.
+      process_until(std::min(world_.window_start(now) + world_.window(), world_.clock.end));
+      continue;
+    }
+    planned_wake_ = next >= world_.clock.end ? models::kNever : next;
+    release_pending_ = false;
+    if (planned_wake_ == models::kNever)
+      wake_->acquire();
+    else
+      wake_->acquire_timeout(models::to_seconds(planned_wake_) - sg4::Engine::get_clock());
+    planned_wake_ = models::kNever;
+  }
+}
+
+void Node::process_until(SimTime window_end)
+{
+  while (!events_.empty() && events_.top().ts < window_end) {
+    const Event e = events_.top();
+    events_.pop();
+    ++events;
+    dispatch(e);
+  }
+}
+
+void Node::dispatch(const Event& e)
+{
+  Component& c = *world_.components[e.component];
+  switch (e.kind) {
+    case EventKind::request:
+      c.on_request(e.ts, e.request);
+      break;
+    case EventKind::reply:
+      c.on_reply(e.ts, e.request, e.cause);
+      break;
+    case EventKind::step_done:
+      c.on_step_done(e.ts, e.request, e.aux);
+      break;
+    case EventKind::tick:
+      c.on_tick(e.ts, e.aux);
+      break;
+  }
+}
+
+void Node::push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
+                      Cause cause)
+{
+  if (ts >= world_.clock.end)
+    return; // would never be processed
+  push(Event{ts, next_order(), component, request, aux, kind, cause});
+}
+
+void Node::push(const Event& e)
+{
+  if (e.ts < world_.clock.end)
+    events_.push(e);
+}
+
+void Node::deliver(const Event& e)
+{
+  if (e.ts >= world_.clock.end)
+    return;
+  events_.push(e);
+  // The actor sleeps until its next window; an earlier event must wake it so it can sleep until that one.
+  if (world_.window_start(e.ts) < planned_wake_ && !release_pending_ && wake_) {
+    release_pending_ = true;
+    wake_->release();
+  }
+}
+
+// --- host resources --------------------------------------------------------------------------------------
+
+void HostResource::use(Node& node, SimTime now, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
+                       SimTime duration)
+{
+  if (busy_ < capacity_) {
+    ++busy_;
+    busy_gauge_->change(now, 1);
+    node.push_local(now + duration, EventKind::step_done, component, request, aux);
+  } else {
+    waiting_.push_back(Waiter{component, request, aux, duration});
+  }
+}
+
+void HostResource::release(Node& node, SimTime now)
+{
+  if (!waiting_.empty()) {
+    const Waiter w = waiting_.front();
+    waiting_.pop_front();
+    node.push_local(now + w.duration, EventKind::step_done, w.component, w.request, w.aux);
+    return; // the unit passes straight to the waiter: busy count unchanged
+  }
+  --busy_;
+  busy_gauge_->change(now, -1);
+}
+
+// --- network ---------------------------------------------------------------------------------------------
+
+const Network::Route& Network::route(std::uint32_t from, std::uint32_t to)
+{
+  const std::uint64_t key = (static_cast<std::uint64_t>(from) << 32) | to;
+  auto it = routes_.find(key);
+  if (it != routes_.end())
+    return it->second;
+  std::vector<sg4::Link*> links;
+  double latency = 0;
+  hosts_[from]->route_to(hosts_[to], links, &latency);
+  double bandwidth = INFINITY;
+  for (const auto* link : links)
+    bandwidth = std::min(bandwidth, link->get_bandwidth());
+  return routes_.emplace(key, Route{latency, bandwidth}).first->second;
+}
+
+SimTime Network::delay(std::uint32_t from, std::uint32_t to, double bytes)
+{
+  const Route& r = route(from, to);
+  return models::from_seconds(r.latency + (std::isfinite(r.bandwidth) ? bytes / r.bandwidth : 0.0));
+}
+
+SimTime Network::latency(std::uint32_t from, std::uint32_t to) { return models::from_seconds(route(from, to).latency); }
+
+// --- world -----------------------------------------------------------------------------------------------
+
+World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(window)
+{
+  clock.warmup = s.warmup;
+  clock.end = s.duration;
+  clock.interval = s.report_interval;
+  service_stats.resize(s.services.size());
+  for (auto& st : service_stats) {
+    st.outcome.init(clock);
+    st.in_service.init(clock);
+    st.queued.init(clock);
+  }
+  request_stats.resize(s.requests.size());
+  for (auto& st : request_stats)
+    st.outcome.init(clock);
+  all_requests.init(clock);
+  in_system.init(clock);
+}
+
+void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
+                 double bytes, Cause cause)
+{
+  Node& to = *components[to_component]->node;
+  const bool local = &to == &from;
+  const SimTime ts = local ? now : now + network.delay(from.id(), to.id(), bytes);
+  const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
+  Component& target = *components[to_component];
+  if (kind == EventKind::reply && target.passive_replies()) {
+    if (ts >= clock.end)
+      return; // arrives after the end: the request is still in flight
+    inherited_order_ = order;
+    target.on_reply(ts, request, cause);
+    inherited_order_ = 0;
+    return;
+  }
+  const Event e{ts, order, to_component, request, 0, kind, cause};
+  if (local)
+    from.push(e);
+  else
+    to.deliver(e);
+}
+
+} // namespace scalelab::sim

@@ -1,0 +1,239 @@
+#pragma once
+// The simulated world: host actors (one SimGrid actor per host, running the service instances placed on
+// it), the components they run, the pooled request records and the messages between them.
+//
+// Time discipline (conservative synchronisation). Every message between two hosts takes at least
+// `lookahead` (the smallest latency between hosts that talk), so an event at time t can only cause events
+// on another host at t + lookahead or later. Time is cut into windows [kW, (k+1)W) with W <= lookahead; a
+// host actor wakes once at SimGrid time kW and processes all of its events in that window, in (time,
+// order) order. Nothing another host does in window k can land in window k, so the result does not depend
+// on the order in which host actors run, and is the same as processing one event at a time (the plain
+// engine, W = 1 ns).
+#include "scalelab/models/balancing.hpp"
+#include "scalelab/models/random.hpp"
+#include "scalelab/models/spec.hpp"
+#include "stats.hpp"
+
+#include <simgrid/s4u.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace scalelab::sim {
+
+using models::SimTime;
+
+enum class EventKind : std::uint8_t { request, reply, step_done, tick };
+
+struct Event {
+  SimTime ts;
+  std::uint64_t order; // (origin host << 40) | origin's sequence number: a total, engine-independent order
+  std::uint32_t component;
+  std::uint32_t request;
+  std::uint32_t aux;
+  EventKind kind;
+  Cause cause;
+};
+struct EventLater {
+  bool operator()(const Event& a, const Event& b) const { return a.ts != b.ts ? a.ts > b.ts : a.order > b.order; }
+};
+
+// Where a request is, one frame per service it is inside (the bottom frame is the users' source).
+struct Frame {
+  SimTime arrived;
+  std::uint32_t component;
+  std::uint32_t aux;    // balancer: backend index; database: operation
+  std::uint16_t program; // request type whose steps run here
+  std::uint16_t pc;      // next step
+};
+inline constexpr int kMaxDepth = 12;
+
+struct Request {
+  SimTime created;
+  std::uint64_t key;
+  std::uint16_t type;
+  std::uint8_t depth;
+  // What the next request message asks the callee to run.
+  std::uint16_t call_program;
+  std::uint16_t call_pc;
+  std::uint32_t call_op;
+  Frame frames[kMaxDepth];
+
+  Frame& top() { return frames[depth - 1]; }
+};
+
+// Records are reused through a free list: no allocation per request once the pool has grown to the
+// largest number in flight.
+class RequestPool {
+public:
+  std::uint32_t acquire()
+  {
+    if (free_.empty()) {
+      records_.emplace_back();
+      return static_cast<std::uint32_t>(records_.size() - 1);
+    }
+    const std::uint32_t id = free_.back();
+    free_.pop_back();
+    return id;
+  }
+  void release(std::uint32_t id) { free_.push_back(id); }
+  Request& operator[](std::uint32_t id) { return records_[id]; }
+  std::size_t live() const { return records_.size() - free_.size(); }
+  std::size_t capacity() const { return records_.size(); }
+
+private:
+  std::vector<Request> records_;
+  std::vector<std::uint32_t> free_;
+};
+
+class World;
+class Node;
+
+class Component {
+public:
+  virtual ~Component() = default;
+  virtual void on_request(SimTime, std::uint32_t) {}
+  virtual void on_reply(SimTime, std::uint32_t, Cause) {}
+  virtual void on_step_done(SimTime, std::uint32_t, std::uint32_t) {}
+  virtual void on_tick(SimTime, std::uint32_t) {}
+  // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
+  // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
+  virtual bool passive_replies() const { return false; }
+
+  std::uint32_t id = 0;
+  Node* node = nullptr;
+  World* world = nullptr;
+};
+
+// A FIFO pool of identical servers (cores, a disk) shared by the components of one host.
+class HostResource {
+public:
+  void init(int capacity, LevelIntegral* busy)
+  {
+    capacity_ = capacity;
+    busy_gauge_ = busy;
+  }
+  // Runs `duration` on a free unit now, or when one frees up; then delivers step_done(aux) to component.
+  void use(Node& node, SimTime now, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
+           SimTime duration);
+  // Called by the host when a use ends: hands the unit to the next waiter.
+  void release(Node& node, SimTime now);
+
+private:
+  struct Waiter {
+    std::uint32_t component, request, aux;
+    SimTime duration;
+  };
+  int capacity_ = 1;
+  int busy_ = 0;
+  std::deque<Waiter> waiting_;
+  LevelIntegral* busy_gauge_ = nullptr;
+};
+
+class Node {
+public:
+  Node(World& world, std::uint32_t id, simgrid::s4u::Host* host) : world_(world), id_(id), host_(host) {}
+  void run(); // the actor's body
+
+  void push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux = 0,
+                  Cause cause = Cause::ok);
+  void push(const Event& e);    // from this host
+  void deliver(const Event& e); // from another host
+  std::uint64_t next_order() { return (static_cast<std::uint64_t>(id_) << 40) | sequence_++; }
+
+  std::uint32_t id() const { return id_; }
+  simgrid::s4u::Host* host() const { return host_; }
+  HostResource cores, disk;
+  LevelIntegral cores_busy, disk_busy;
+  std::uint64_t wakeups = 0, events = 0;
+
+private:
+  void process_until(SimTime window_end);
+  void dispatch(const Event& e);
+
+  World& world_;
+  std::uint32_t id_;
+  simgrid::s4u::Host* host_;
+  std::priority_queue<Event, std::vector<Event>, EventLater> events_;
+  std::uint64_t sequence_ = 0;
+  SimTime planned_wake_ = models::kNever; // window start the actor is waiting for
+  bool release_pending_ = false;
+  simgrid::s4u::SemaphorePtr wake_;
+  friend class World;
+};
+
+// One-way delay between hosts: route latency + bytes / bottleneck bandwidth.
+class Network {
+public:
+  void init(const std::vector<simgrid::s4u::Host*>& hosts) { hosts_ = hosts; }
+  SimTime delay(std::uint32_t from, std::uint32_t to, double bytes);
+  SimTime latency(std::uint32_t from, std::uint32_t to);
+
+private:
+  struct Route {
+    double latency, bandwidth;
+  };
+  const Route& route(std::uint32_t from, std::uint32_t to);
+  std::vector<simgrid::s4u::Host*> hosts_;
+  std::unordered_map<std::uint64_t, Route> routes_;
+};
+
+struct ServiceStats {
+  OutcomeStats outcome;
+  LevelIntegral in_service, queued;
+};
+struct RequestTypeStats {
+  OutcomeStats outcome;
+  std::uint64_t sent_measured = 0;
+};
+
+// A request-type step with its names resolved to indices.
+struct ResolvedStep {
+  enum class Kind : std::uint8_t { cpu, delay, call, forward };
+  Kind kind;
+  std::optional<double> flops; // cpu: flops, else `time`
+  models::DistributionSpec time;
+  std::uint32_t service = 0;   // call, forward: target service index
+  std::uint16_t program = 0;   // call to an api_server or balancer: the request type to run there
+  models::CallStep::Op op = models::CallStep::Op::request;
+};
+
+class World {
+public:
+  World(const models::TopologySpec& spec, SimTime window);
+
+  // Sends a request or reply message from a component to another; local when both are on one host.
+  void send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request, double bytes,
+            Cause cause = Cause::ok);
+  // The start of the window that contains t.
+  SimTime window_start(SimTime t) const { return t - t % window_; }
+  SimTime window() const { return window_; }
+  void set_window(SimTime w) { window_ = w; }
+
+  const models::TopologySpec& spec;
+  Clock clock;
+  RequestPool pool;
+  Network network;
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<std::unique_ptr<Component>> components;
+  std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
+  std::vector<std::vector<ResolvedStep>> programs;           // by request type index
+  std::vector<ServiceStats> service_stats;   // by service index in spec.services
+  std::vector<RequestTypeStats> request_stats; // by request type index
+  OutcomeStats all_requests;
+  LevelIntegral in_system; // requests the users have sent and not yet got an answer for
+  std::uint64_t sent = 0, completed = 0, failed = 0;
+
+private:
+  SimTime window_;
+  // While a passive component handles a reply at send time, the message it forwards takes the order key
+  // of the reply it handles, so the order of events never depends on when that happened.
+  std::uint64_t inherited_order_ = 0;
+};
+
+} // namespace scalelab::sim
