@@ -58,9 +58,6 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     open_ = true;
     poisson_ = open->process == models::OpenArrival::Process::poisson;
     mean_gap_ = 1.0 / open->rate;
-    // An open arrival process depends on nothing in the simulation, so one tick may emit the arrivals of
-    // the next few hundred gaps (each with its own time); this bounds how many wait in the entry's queue.
-    batch_span_ = std::clamp<SimTime>(from_seconds(256 * mean_gap_), 1, models::kNanosPerSecond);
   } else {
     const auto& closed = std::get<models::ClosedArrival>(w.arrival);
     open_ = false;
@@ -102,13 +99,8 @@ void Source::schedule_merged_think(SimTime ts)
 void Source::on_tick(SimTime ts, std::uint32_t aux)
 {
   if (open_) {
-    SimTime t = ts;
-    const SimTime batch_end = std::min(ts + batch_span_, world->clock.end);
-    do {
-      send_request(t);
-      t += next_gap();
-    } while (t < batch_end);
-    node->push_local(t, EventKind::tick, id, 0);
+    send_request(ts);
+    node->push_local(ts + next_gap(), EventKind::tick, id, 0);
     return;
   }
   if (merged_think_ && aux != generation_)

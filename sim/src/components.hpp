@@ -31,7 +31,6 @@ private:
   bool open_ = true;
   bool poisson_ = true;
   double mean_gap_ = 0;     // open: seconds between arrivals
-  SimTime batch_span_ = 0;  // open: how far ahead one tick generates arrivals
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::uint32_t generation_ = 0; // stale merged-think ticks are ignored

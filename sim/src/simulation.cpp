@@ -3,6 +3,8 @@
 #include "components.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -111,34 +113,96 @@ std::uint32_t host_index(const models::TopologySpec& spec, const std::string& na
   throw std::logic_error("unresolved host " + name);
 }
 
-// The smallest latency between two different hosts whose components exchange messages.
-SimTime compute_lookahead(World& world)
+// Which hosts can send events to which, with a lower bound of the delay, and from it W: the smallest
+// delay of any channel. Services called by several kinds of callers are over-approximated (every api_server
+// instance counts as a caller of every service some program calls), which only makes horizons shorter.
+SimTime connect_hosts(World& world, std::uint32_t source_component)
 {
-  std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
-  auto link_services = [&](const std::vector<std::uint32_t>& from, std::uint32_t to_service) {
-    for (auto a : from)
-      for (auto b : world.service_instances[to_service])
-        pairs.emplace(world.components[a]->node->id(), world.components[b]->node->id());
-  };
   const auto& spec = world.spec;
-  link_services({static_cast<std::uint32_t>(world.components.size() - 1)}, index_of_service(spec, spec.workload.entry));
-  for (std::size_t s = 0; s < spec.services.size(); ++s) {
-    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind))
-      link_services(world.service_instances[s], index_of_service(spec, lb->backends));
+  const std::size_t n = spec.services.size();
+  std::vector<std::vector<std::uint32_t>> requesters(n), reply_targets(n);
+  const std::uint32_t entry = index_of_service(spec, spec.workload.entry);
+  requesters[entry].push_back(source_component);
+  reply_targets[entry].push_back(source_component);
+  std::vector<std::uint32_t> api_components;
+  for (std::size_t s = 0; s < n; ++s)
     if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
-      for (const auto& program : world.programs)
-        for (const auto& step : program)
-          if (step.kind == ResolvedStep::Kind::call || step.kind == ResolvedStep::Kind::forward)
-            link_services(world.service_instances[s], step.service);
+      api_components.insert(api_components.end(), world.service_instances[s].begin(),
+                            world.service_instances[s].end());
+  std::vector<std::uint32_t> forwarded_to;
+  for (std::size_t s = 0; s < n; ++s)
+    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind)) {
+      const auto b = index_of_service(spec, lb->backends);
+      requesters[b].insert(requesters[b].end(), world.service_instances[s].begin(), world.service_instances[s].end());
+      reply_targets[b].insert(reply_targets[b].end(), world.service_instances[s].begin(),
+                              world.service_instances[s].end());
+    }
+  for (const auto& program : world.programs)
+    for (const auto& step : program) {
+      if (step.kind == ResolvedStep::Kind::call) {
+        requesters[step.service].insert(requesters[step.service].end(), api_components.begin(), api_components.end());
+        reply_targets[step.service].insert(reply_targets[step.service].end(), api_components.begin(),
+                                           api_components.end());
+      } else if (step.kind == ResolvedStep::Kind::forward) {
+        requesters[step.service].insert(requesters[step.service].end(), api_components.begin(), api_components.end());
+        forwarded_to.push_back(step.service);
+      }
+    }
+  // A forwarded request is answered to whoever called any api_server: every api_server's reply targets.
+  for (auto t : forwarded_to)
+    for (std::size_t s = 0; s < n; ++s)
+      if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
+        reply_targets[t].insert(reply_targets[t].end(), reply_targets[s].begin(), reply_targets[s].end());
+  std::vector<std::int32_t> service_of(world.components.size(), -1);
+  for (std::size_t s = 0; s < n; ++s)
+    for (auto c : world.service_instances[s])
+      service_of[c] = static_cast<std::int32_t>(s);
+
+  std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime> channels;
+  auto add_channel = [&](std::uint32_t from_node, std::uint32_t to_node, SimTime delay) {
+    if (from_node == to_node)
+      return;
+    auto [it, inserted] = channels.emplace(std::make_pair(from_node, to_node), delay);
+    if (!inserted)
+      it->second = std::min(it->second, delay);
+  };
+  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+  // A reply to a passive component is handled on the sender's host and goes on to that component's own
+  // reply targets: the channel runs from the original sender, with the delays of the hops added.
+  std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_reply = [&](std::uint32_t from_node,
+                                                                                std::uint32_t to, SimTime delay,
+                                                                                int depth) {
+    const Component& target = *world.components[to];
+    if (!target.passive_replies() || depth > kMaxDepth) {
+      add_channel(from_node, node_of(to), delay);
+      return;
+    }
+    if (service_of[to] < 0)
+      return; // the open-loop source: replies end there
+    std::set<std::uint32_t> seen;
+    for (auto next : reply_targets[static_cast<std::size_t>(service_of[to])])
+      if (seen.insert(next).second)
+        add_reply(from_node, next, delay + world.network.latency(node_of(to), node_of(next)), depth + 1);
+  };
+  for (std::size_t s = 0; s < n; ++s) {
+    std::set<std::uint32_t> unique_requesters(requesters[s].begin(), requesters[s].end());
+    std::set<std::uint32_t> unique_targets(reply_targets[s].begin(), reply_targets[s].end());
+    for (auto b : world.service_instances[s]) {
+      for (auto a : unique_requesters)
+        add_channel(node_of(a), node_of(b), world.network.latency(node_of(a), node_of(b)));
+      for (auto a : unique_targets)
+        add_reply(node_of(b), a, world.network.latency(node_of(b), node_of(a)), 0);
+    }
   }
-  SimTime lookahead = models::kNever;
-  for (const auto& [a, b] : pairs)
-    if (a != b)
-      lookahead = std::min(lookahead, world.network.latency(a, b));
-  // All on one host (no message crosses the network): any window is exact; 1 ms keeps the actor in step
-  // with SimGrid's clock.
+  SimTime window = models::kNever;
+  for (const auto& [pair, delay] : channels) {
+    world.nodes[pair.second]->add_input(world.nodes[pair.first].get(), delay);
+    window = std::min(window, delay);
+  }
+  // All on one host (no message crosses the network): any window is exact; 1 ms keeps the host actor in
+  // step with SimGrid's clock.
   constexpr SimTime kMaxWindow = 1'000'000;
-  return std::max<SimTime>(1, std::min(lookahead, kMaxWindow));
+  return std::max<SimTime>(1, std::min(window, kMaxWindow));
 }
 
 std::map<std::string, std::uint64_t> error_map(const OutcomeStats& o)
@@ -241,8 +305,11 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   Source* source = source_owner.get();
   add_component(std::move(source_owner), platform.clients);
 
-  const SimTime lookahead = compute_lookahead(world);
-  world.set_window(options.mode == EngineMode::plain ? 1 : lookahead);
+  const SimTime lookahead = connect_hosts(world, source->id);
+  if (options.mode == EngineMode::plain)
+    world.set_synchronisation(1, 0);
+  else
+    world.set_synchronisation(lookahead, options.max_ahead > 0 ? models::from_seconds(options.max_ahead) : 0);
 
   source->start();
   std::uint64_t host_actors = 0;

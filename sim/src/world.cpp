@@ -30,31 +30,86 @@ SimTime clock_now() { return models::from_seconds(sg4::Engine::get_clock()); }
 
 // --- host actor ------------------------------------------------------------------------------------------
 
+void Node::add_input(Node* from, SimTime min_delay)
+{
+  for (auto& c : inputs_)
+    if (c.node == from) {
+      c.min_delay = std::min(c.min_delay, min_delay);
+      for (auto& o : from->outputs_)
+        if (o.node == this)
+          o.min_delay = c.min_delay;
+      return;
+    }
+  inputs_.push_back({from, min_delay});
+  from->outputs_.push_back({this, min_delay});
+}
+
+// How far this host may process now. Always safe: the end of the current window, since every message still
+// to come is caused by an event at or after the window start and takes at least W. Further when every input
+// has promised nothing earlier (its processed horizon plus the channel's delay), up to max_ahead past the
+// clock.
+SimTime Node::horizon(SimTime now) const
+{
+  const SimTime floor = world_.window_start(now) + world_.window();
+  SimTime h = world_.max_ahead() > 0 ? now + world_.max_ahead() : floor;
+  for (const auto& in : inputs_) {
+    if (h <= floor)
+      break;
+    h = std::min(h, in.node->processed_to_ + in.min_delay);
+  }
+  return std::min(std::max(h, floor), world_.clock.end);
+}
+
 void Node::run()
 {
   wake_ = sg4::Semaphore::create(0);
   for (;;) {
     const SimTime now = clock_now();
-    const SimTime next = events_.empty() ? models::kNever : world_.window_start(events_.top().ts);
-    if (next <= now) {
+    const SimTime h = horizon(now);
+    if (!events_.empty() && events_.top().ts < h) {
       ++wakeups;
-      // Every message for this window was sent in an earlier window, so all are here.
-      process_until(std::min(world_.window_start(now) + world_.window(), world_.clock.end));
-      continue;
+      process_until(h);
     }
-    planned_wake_ = next >= world_.clock.end ? models::kNever : next;
+    if (h > processed_to_) {
+      processed_to_ = h;
+      wake_outputs();
+    }
+    const SimTime next = events_.empty() ? models::kNever : world_.window_start(events_.top().ts);
+    planned_wake_ = next >= world_.clock.end ? models::kNever : std::max(next, now);
+    if (planned_wake_ == now)
+      continue;
     release_pending_ = false;
+    waiting_ = true;
     if (planned_wake_ == models::kNever)
       wake_->acquire();
     else
       wake_->acquire_timeout(models::to_seconds(planned_wake_) - sg4::Engine::get_clock());
+    waiting_ = false;
     planned_wake_ = models::kNever;
   }
 }
 
-void Node::process_until(SimTime window_end)
+void Node::wake()
 {
-  while (!events_.empty() && events_.top().ts < window_end) {
+  if (waiting_ && !release_pending_) {
+    release_pending_ = true;
+    wake_->release();
+  }
+}
+
+// A host that waits for this one's promise to process its next event can go on now.
+void Node::wake_outputs()
+{
+  for (const auto& out : outputs_) {
+    Node& n = *out.node;
+    if (n.waiting_ && !n.events_.empty() && n.events_.top().ts < processed_to_ + out.min_delay)
+      n.wake();
+  }
+}
+
+void Node::process_until(SimTime h)
+{
+  while (!events_.empty() && events_.top().ts < h) {
     const Event e = events_.top();
     events_.pop();
     ++events;
@@ -100,11 +155,9 @@ void Node::deliver(const Event& e)
   if (e.ts >= world_.clock.end)
     return;
   events_.push(e);
-  // The actor sleeps until its next window; an earlier event must wake it so it can sleep until that one.
-  if (world_.window_start(e.ts) < planned_wake_ && !release_pending_ && wake_) {
-    release_pending_ = true;
-    wake_->release();
-  }
+  // The actor's timer is set for its next window; an earlier event must wake it so it can set it again.
+  if (world_.window_start(e.ts) < planned_wake_)
+    wake();
 }
 
 // --- host resources --------------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ public:
   void push(const Event& e);    // from this host
   void deliver(const Event& e); // from another host
   std::uint64_t next_order() { return (static_cast<std::uint64_t>(id_) << 40) | sequence_++; }
+  // A host whose components may send this one messages, and a lower bound of their delay.
+  void add_input(Node* from, SimTime min_delay);
 
   std::uint32_t id() const { return id_; }
   simgrid::s4u::Host* host() const { return host_; }
@@ -153,18 +155,29 @@ public:
   std::uint64_t wakeups = 0, events = 0;
 
 private:
-  void process_until(SimTime window_end);
+  struct Channel {
+    Node* node;
+    SimTime min_delay;
+  };
+  SimTime horizon(SimTime now) const;
+  void process_until(SimTime horizon);
   void dispatch(const Event& e);
+  void wake_outputs();
+  void wake();
 
   World& world_;
   std::uint32_t id_;
   simgrid::s4u::Host* host_;
   std::priority_queue<Event, std::vector<Event>, EventLater> events_;
   std::uint64_t sequence_ = 0;
-  SimTime planned_wake_ = models::kNever; // window start the actor is waiting for
+  // Every event before this time is processed, and every later one will come after it: no message from this
+  // host will arrive anywhere earlier than processed_to_ + the channel's delay.
+  SimTime processed_to_ = 0;
+  std::vector<Channel> inputs_, outputs_;
+  SimTime planned_wake_ = models::kNever; // the SimGrid time of the actor's timer while it waits
+  bool waiting_ = false;
   bool release_pending_ = false;
   simgrid::s4u::SemaphorePtr wake_;
-  friend class World;
 };
 
 // One-way delay between hosts: route latency + bytes / bottleneck bandwidth.
@@ -213,7 +226,14 @@ public:
   // The start of the window that contains t.
   SimTime window_start(SimTime t) const { return t - t % window_; }
   SimTime window() const { return window_; }
-  void set_window(SimTime w) { window_ = w; }
+  // window: W, the smallest delay between hosts (1 ns for the plain engine); max_ahead: how far past
+  // SimGrid's clock a host may process when its inputs allow it (0: never past its window).
+  void set_synchronisation(SimTime window, SimTime max_ahead)
+  {
+    window_ = window;
+    max_ahead_ = max_ahead;
+  }
+  SimTime max_ahead() const { return max_ahead_; }
 
   const models::TopologySpec& spec;
   Clock clock;
@@ -231,6 +251,7 @@ public:
 
 private:
   SimTime window_;
+  SimTime max_ahead_ = 0;
   // While a passive component handles a reply at send time, the message it forwards takes the order key
   // of the reply it handles, so the order of events never depends on when that happened.
   std::uint64_t inherited_order_ = 0;
