@@ -53,6 +53,8 @@ options:
   --engine MODE     windowed (default): each host actor processes all its events up to the
                     lookahead horizon per wake-up; plain: one wake-up per event time (slower,
                     the reference the windowed engine must equal)
+  --max-ahead T     windowed engine: how far past SimGrid's clock a host may process when the
+                    hosts that send to it allow (default 100ms; 0s: never past its window)
   --quiet           print nothing but errors
   --cfg=K:V         passed to SimGrid (advanced)
   -h, --help        this help
@@ -156,6 +158,12 @@ int cmd_run(const std::vector<std::string>& args)
         options.mode = sim::EngineMode::plain;
       else
         return usage_error("--engine must be windowed or plain", kRunHelp);
+    } else if (a == "--max-ahead") {
+      auto v = value("--max-ahead");
+      auto q = v ? models::parse_duration(*v) : models::Quantity{};
+      if (!q.value)
+        return usage_error("--max-ahead needs a duration such as 10ms (0s: never past the window)", kRunHelp);
+      options.max_ahead = *q.value;
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0) {

@@ -19,7 +19,7 @@ struct RunOptions {
   std::vector<std::string> simgrid_args; // extra --cfg=... / --log=... options for the engine
   // windowed only: how far (seconds) past SimGrid's clock a host may process when the hosts that send it
   // messages have promised nothing earlier; 0 keeps every host within its current window.
-  double max_ahead = 0.01;
+  double max_ahead = 0.1;
 };
 
 struct EngineStats {

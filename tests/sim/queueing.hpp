@@ -1,0 +1,47 @@
+#pragma once
+// Closed forms of queueing theory the simulator is checked against (seconds, requests per second).
+#include <cmath>
+
+namespace scalelab::test {
+
+// M/M/1: mean time in system.
+inline double mm1_response(double lambda, double mu) { return 1.0 / (mu - lambda); }
+
+// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = lambda / mu < c.
+inline double erlang_c(int c, double a)
+{
+  double term = 1.0; // a^k / k!
+  double sum = 0.0;
+  for (int k = 0; k < c; ++k) {
+    sum += term;
+    term *= a / (k + 1);
+  }
+  const double top = term * c / (c - a); // a^c / c! * c / (c - a)
+  return top / (sum + top);
+}
+
+// M/M/c: mean waiting time before service.
+inline double mmc_wait(int c, double lambda, double mu) { return erlang_c(c, lambda / mu) / (c * mu - lambda); }
+
+// M/D/1 (Pollaczek-Khinchine with deterministic service): mean waiting time.
+inline double md1_wait(double lambda, double mu)
+{
+  const double rho = lambda / mu;
+  return rho / (2.0 * mu * (1.0 - rho));
+}
+
+// The finite-source (machine repairman) model: n users, mean think time z, one exponential FCFS server of
+// rate mu. Returns the mean response time R = n / X - z with X = mu (1 - p0).
+inline double repairman_response(int n, double z, double mu)
+{
+  const double r = 1.0 / (z * mu); // per-user request rate over service rate
+  double term = 1.0, sum = 1.0;    // n! / (n - k)! r^k
+  for (int k = 1; k <= n; ++k) {
+    term *= (n - k + 1) * r;
+    sum += term;
+  }
+  const double throughput = mu * (1.0 - 1.0 / sum);
+  return n / throughput - z;
+}
+
+} // namespace scalelab::test

@@ -1,0 +1,221 @@
+// The simulator against queueing theory. Each test runs one simulation (one SimGrid engine per process:
+// ctest runs every test in its own process). Seeds and sample sizes are fixed; each sample size is chosen
+// so that the tolerance is more than two standard errors of the estimate, whatever the seed.
+#include "queueing.hpp"
+#include "scalelab/models/loader.hpp"
+#include "scalelab/sim/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+using namespace scalelab;
+using test::erlang_c;
+
+namespace {
+
+sim::RunOutput run_yaml(const std::string& yaml)
+{
+  const auto loaded = models::load_topology_text(yaml, "test.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  if (!loaded.spec)
+    throw std::runtime_error("test topology does not load");
+  return sim::run_simulation(*loaded.spec);
+}
+
+// Invariants that hold on every run.
+void expect_invariants(const models::Results& r)
+{
+  const auto& c = r.checks;
+  EXPECT_TRUE(c.conserved) << "sent " << c.sent << " != completed " << c.completed << " + failed " << c.failed
+                           << " + in flight " << c.in_flight;
+  EXPECT_LT(std::abs(c.little_relative_error), 0.01) << "Little's law: L=" << c.little_l << " X*W=" << c.little_x * c.little_w;
+}
+
+const models::ServiceResult& service(const models::Results& r, const std::string& name)
+{
+  for (const auto& s : r.services)
+    if (s.name == name)
+      return s;
+  throw std::runtime_error("no service " + name);
+}
+
+// One api_server with `workers` workers fed directly by Poisson arrivals, service step given in YAML.
+std::string single_station(double rate, int workers, const std::string& service_step, double duration,
+                           const std::string& seed = "7")
+{
+  return "name: station\nseed: " + seed + "\nduration: " + std::to_string(duration) + "s\nwarmup: " +
+         std::to_string(duration / 20) + "s\nreport_interval: " + std::to_string(duration / 10) +
+         "s\n"
+         "hardware:\n  hosts:\n    - {name: server, cores: " +
+         std::to_string(workers) +
+         "}\n  network: {bandwidth: 1Gbps, latency: 100us}\n"
+         "services:\n  app: {kind: api_server, host: server, workers: " +
+         std::to_string(workers) +
+         ", queue_limit: 100000000}\n"
+         "requests:\n  r:\n    steps:\n      - cpu: " +
+         service_step +
+         "\n    request_size: 0B\n    response_size: 0B\n"
+         "workload:\n  entry: app\n  arrival: {process: poisson, rate: " +
+         std::to_string(rate) + "/s}\n";
+}
+
+} // namespace
+
+TEST(Theory, MM1AtHalfLoad)
+{
+  const double lambda = 50, mu = 100;
+  const auto out = run_yaml(single_station(lambda, 1, "{exponential: 10ms}", 10000)); // ~500 k requests
+  const auto& app = service(out.results, "app");
+  EXPECT_NEAR(app.latency.mean, test::mm1_response(lambda, mu), 0.02 * test::mm1_response(lambda, mu));
+  EXPECT_NEAR(app.utilisation, lambda / mu, 0.01 * lambda / mu);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, MM1AtNinetyPercentLoad)
+{
+  // The mean's standard error at rho = 0.9 over n customers is about 9.5 % / sqrt(n / 1e4): 6 M requests
+  // put 2 % at 2.6 standard errors.
+  const double lambda = 90, mu = 100;
+  const auto out = run_yaml(single_station(lambda, 1, "{exponential: 10ms}", 66000));
+  const auto& app = service(out.results, "app");
+  EXPECT_NEAR(app.latency.mean, test::mm1_response(lambda, mu), 0.02 * test::mm1_response(lambda, mu));
+  EXPECT_NEAR(app.utilisation, lambda / mu, 0.01 * lambda / mu);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, MMcWaitingTimeIsErlangC)
+{
+  const int c = 4;
+  const double lambda = 320, mu = 100; // rho = 0.8
+  const auto out = run_yaml(single_station(lambda, c, "{exponential: 10ms}", 15000)); // ~4.8 M requests
+  const auto& app = service(out.results, "app");
+  const double expected_wait = test::mmc_wait(c, lambda, mu);
+  // Waiting time = time in system - service time; the queue's time-average gives it too (Little: Lq = lambda Wq).
+  EXPECT_NEAR(app.latency.mean - 1 / mu, expected_wait, 0.02 * expected_wait);
+  EXPECT_NEAR(app.mean_queue_length / lambda, expected_wait, 0.02 * expected_wait);
+  EXPECT_NEAR(app.utilisation, lambda / (c * mu), 0.01);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, MD1IsPollaczekKhinchine)
+{
+  const double lambda = 70, mu = 100;
+  const auto out = run_yaml(single_station(lambda, 1, "10ms", 30000)); // ~2.1 M requests
+  const auto& app = service(out.results, "app");
+  const double expected = test::md1_wait(lambda, mu) + 1 / mu;
+  EXPECT_NEAR(app.latency.mean, expected, 0.02 * expected);
+  expect_invariants(out.results);
+}
+
+namespace {
+std::string balanced(const std::string& policy, const std::string& seed)
+{
+  // 4 servers x 2 workers, mu = 100/s each, rho = 0.75: lambda = 600/s in total.
+  return "name: balanced\nseed: " + seed +
+         "\nduration: 6000s\nwarmup: 300s\nreport_interval: 600s\n"
+         "hardware:\n  hosts:\n    - {name: lb}\n    - {name: web, count: 4, cores: 2}\n"
+         "  network: {bandwidth: 1Gbps, latency: 100us}\n"
+         "services:\n  lb: {kind: load_balancer, host: lb, policy: " +
+         policy +
+         ", backends: app}\n"
+         "  app: {kind: api_server, hosts: web, workers: 2, queue_limit: 100000000}\n"
+         "requests:\n  r: {steps: [cpu: {exponential: 10ms}], request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: lb\n  arrival: {process: poisson, rate: 600/s}\n";
+}
+constexpr double kBalancedLambdaPerServer = 150, kBalancedMu = 100;
+constexpr int kBalancedWorkers = 2;
+} // namespace
+
+TEST(Theory, RandomRoutingGivesIndependentMMcQueues)
+{
+  // Random splitting of a Poisson stream gives each server a Poisson stream: each is an M/M/2 queue.
+  const auto out = run_yaml(balanced("random", "11"));
+  const auto& app = service(out.results, "app");
+  const double expected = test::mmc_wait(kBalancedWorkers, kBalancedLambdaPerServer, kBalancedMu) + 1 / kBalancedMu;
+  EXPECT_NEAR(app.latency.mean, expected, 0.02 * expected);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, RoundRobinWaitsLessThanRandomRouting)
+{
+  // Round robin gives each server every 4th arrival (Erlang-4 gaps, less variable than Poisson), so the
+  // servers are not M/M/c queues and wait less: the M/M/c formula is an upper bound here, not a prediction.
+  const auto out = run_yaml(balanced("round_robin", "11"));
+  const auto& app = service(out.results, "app");
+  const double random_wait = test::mmc_wait(kBalancedWorkers, kBalancedLambdaPerServer, kBalancedMu);
+  const double wait = app.latency.mean - 1 / kBalancedMu;
+  EXPECT_LT(wait, 0.8 * random_wait) << "round robin waited " << wait << " s, random routing waits " << random_wait;
+  EXPECT_GT(wait, 0.0);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, TandemIsTheSumOfTwoMM1Queues)
+{
+  // Jackson: a Poisson stream through two exponential FCFS stations in series; each is an M/M/1 queue.
+  const double lambda = 80, mu1 = 200, mu2 = 125;
+  const auto out = run_yaml(
+      "name: tandem\nseed: 5\nduration: 20000s\nwarmup: 1000s\nreport_interval: 1000s\n"
+      "hardware:\n  hosts:\n    - {name: a}\n    - {name: b}\n  network: {bandwidth: 1Gbps, latency: 100us}\n"
+      "services:\n  first: {kind: api_server, host: a, workers: 1, queue_limit: 100000000}\n"
+      "  second: {kind: api_server, host: b, workers: 1, queue_limit: 100000000}\n"
+      "requests:\n  r:\n    steps:\n      - cpu: {exponential: 5ms}\n      - forward: second\n"
+      "      - cpu: {exponential: 8ms}\n    request_size: 0B\n    response_size: 0B\n"
+      "workload:\n  entry: first\n  arrival: {process: poisson, rate: 80/s}\n");
+  const double network = 3 * 100e-6; // users -> first -> second -> users
+  const double expected = test::mm1_response(lambda, mu1) + test::mm1_response(lambda, mu2);
+  EXPECT_NEAR(out.results.total.latency.mean - network, expected, 0.02 * expected);
+  EXPECT_NEAR(service(out.results, "first").latency.mean, test::mm1_response(lambda, mu1),
+              0.02 * test::mm1_response(lambda, mu1));
+  expect_invariants(out.results);
+}
+
+namespace {
+std::string closed_loop(const std::string& think)
+{
+  return "name: closed\nseed: 3\nduration: 40000s\nwarmup: 1000s\nreport_interval: 4000s\n"
+         "hardware:\n  hosts:\n    - {name: server}\n  network: {bandwidth: 1Gbps, latency: 50us}\n"
+         "services:\n  app: {kind: api_server, host: server, workers: 1, queue_limit: 1000}\n"
+         "requests:\n  r: {steps: [cpu: {exponential: 40ms}], request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: app\n  arrival: {process: closed, users: 20, think_time: " +
+         think + "}\n";
+}
+} // namespace
+
+TEST(Theory, ClosedUsersMatchTheFiniteSourceModel)
+{
+  // 20 users thinking 1 s on average, one server of rate 25/s: the machine-repairman model.
+  const auto out = run_yaml(closed_loop("{exponential: 1s}"));
+  const double expected = test::repairman_response(20, 1.0 + 2 * 50e-6, 25.0); // the network adds to thinking
+  EXPECT_NEAR(service(out.results, "app").latency.mean, expected, 0.02 * expected);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, ClosedUsersAreInsensitiveToTheThinkTimeDistribution)
+{
+  // Thinking is an infinite-server station; in a BCMP network its distribution does not matter, only its
+  // mean. Uniform think times exercise the per-user path (the exponential case merges users).
+  const auto out = run_yaml(closed_loop("{uniform: [0.5s, 1.5s]}"));
+  const double expected = test::repairman_response(20, 1.0 + 2 * 50e-6, 25.0); // the network adds to thinking
+  EXPECT_NEAR(service(out.results, "app").latency.mean, expected, 0.02 * expected);
+  expect_invariants(out.results);
+}
+
+TEST(Theory, FullQueueRejectsAndCountsEveryRequest)
+{
+  // M/M/1/K with K = 1 + queue_limit: blocking probability (1 - rho) rho^K / (1 - rho^(K+1)).
+  const double lambda = 150, mu = 100;
+  const int queue_limit = 4, k = 1 + queue_limit;
+  auto yaml = single_station(lambda, 1, "{exponential: 10ms}", 4000);
+  yaml.replace(yaml.find("queue_limit: 100000000"), 22, "queue_limit: " + std::to_string(queue_limit));
+  const auto out = run_yaml(yaml);
+  const double rho = lambda / mu;
+  const double blocking = (1 - rho) * std::pow(rho, k) / (1 - std::pow(rho, k + 1));
+  const auto& total = out.results.total;
+  const auto rejected = total.errors.count("queue_full") ? total.errors.at("queue_full") : 0;
+  const double measured = static_cast<double>(rejected) / static_cast<double>(rejected + total.completed);
+  EXPECT_NEAR(measured, blocking, 0.02 * blocking);
+  expect_invariants(out.results);
+}
