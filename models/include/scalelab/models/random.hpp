@@ -39,8 +39,8 @@ public:
   std::uint64_t sample(Rng& rng) const; // in [1, n]
 
 private:
-  double h(double x) const;
-  double h_inverse(double x) const;
+  double h(double x) const;         // H(x), the integral of the hat function x^-s (the paper's capital H)
+  double h_inverse(double x) const; // the inverse of H
   std::uint64_t n_;
   double s_;
   double h_integral_x1_, h_integral_n_, threshold_;
