@@ -1,0 +1,108 @@
+#pragma once
+// The declaration of the topology file format (schema_topology.cpp) and what reading it yields: the spec's
+// values plus the names still to resolve (hosts, services, request types), each with its position in the
+// file, so that the loader can check references across sections and point at the offending text.
+#include "schema.hpp"
+
+#include "scalelab/models/spec.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::models::schema
+{
+
+// A name written in the file that refers to something declared elsewhere.
+struct NameRef {
+  std::string name;
+  YAML::Mark mark;
+};
+
+struct HostRaw {
+  HostSpec spec; // spec.name is the name as written (the group when count > 1)
+  int count = 1;
+  Entries entries;
+};
+
+struct HardwareRaw {
+  std::vector<HostRaw> hosts;
+  bool hosts_ok = false; // every host entry read without error
+  NetworkSpec network;
+};
+
+enum class ServiceKindTag { load_balancer, api_server, database };
+
+struct ServiceRaw {
+  std::string name;
+  YAML::Mark mark; // the name's key
+  std::optional<ServiceKindTag> kind;
+  LoadBalancerSpec load_balancer;
+  ApiServerSpec api_server;
+  DatabaseSpec database;
+  std::optional<NameRef> host;               // load_balancer, database; api_server when it has one host
+  std::optional<std::vector<NameRef>> hosts; // api_server
+  std::optional<NameRef> backends;           // load_balancer
+  Entries entries;
+};
+
+struct StepRaw {
+  Step step;
+  YAML::Mark mark;
+  std::string kind;               // the step's key: "db_read"
+  std::optional<NameRef> service; // call, db_read, db_write, forward
+  std::optional<NameRef> request; // call
+};
+
+struct RequestRaw {
+  RequestTypeSpec spec;
+  YAML::Mark mark; // the name's key
+  std::vector<StepRaw> steps;
+  bool steps_read = false; // the steps were read (an empty list is then an error of its own)
+};
+
+enum class ArrivalProcess { poisson, constant, closed };
+
+struct ArrivalRaw {
+  ArrivalProcess process = ArrivalProcess::poisson;
+  OpenArrival open;
+  ClosedArrival closed;
+};
+
+struct MixItem {
+  NameRef request;
+  double weight = 0;
+};
+
+struct CallTarget {
+  std::optional<NameRef> service;
+  std::optional<NameRef> request;
+};
+
+struct WorkloadRaw {
+  WorkloadSpec spec; // keys, where
+  std::optional<NameRef> entry;
+  std::optional<ArrivalRaw> arrival;
+  std::optional<std::vector<MixItem>> mix;
+  Entries entries;
+};
+
+struct TopologyRaw {
+  TopologySpec spec; // name, seed, duration, warmup, report_interval
+  std::optional<HardwareRaw> hardware;
+  std::optional<std::vector<ServiceRaw>> services;
+  std::optional<std::vector<RequestRaw>> requests;
+  std::optional<WorkloadRaw> workload;
+  Entries entries;
+};
+
+// Reads a whole document. Reference checks across sections are left to the loader.
+TopologyRaw read_topology(Context& ctx, const YAML::Node& root);
+
+// "a map with the keys name, hardware, ... and workload", for a file that is not a map at all.
+std::string describe_top_level();
+
+// The Markdown reference of the format, from the same tables read_topology() uses.
+std::string topology_reference_markdown();
+
+} // namespace scalelab::models::schema
