@@ -323,9 +323,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     sg4::Actor::create(n->host()->get_name(), n->host(), [n] { n->run(); })->daemonize();
     ++host_actors;
   }
-  // The run ends when this, the only non-daemon actor, ends.
-  sg4::Actor::create("end-of-run", platform.hosts[platform.clients],
-                     [end = spec.duration] { sg4::this_actor::sleep_until(models::to_seconds(end)); });
+  // The run ends when the scheduler, the only non-daemon actor, ends.
+  sg4::Actor::create("scheduler", platform.hosts[platform.clients], [&world] { world.scheduler.run(); });
   engine.run();
 
   // --- results -------------------------------------------------------------------------------------------

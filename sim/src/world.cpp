@@ -62,8 +62,8 @@ SimTime Node::horizon(SimTime now) const
 
 void Node::run()
 {
-  wake_ = sg4::Semaphore::create(0);
   for (;;) {
+    wake_->acquire();
     const SimTime now = clock_now();
     const SimTime h = horizon(now);
     if (!events_.empty() && events_.top().ts < h) {
@@ -74,25 +74,24 @@ void Node::run()
       processed_to_ = h;
       wake_outputs();
     }
-    const SimTime next = events_.empty() ? models::kNever : world_.window_start(events_.top().ts);
-    planned_wake_ = next >= world_.clock.end ? models::kNever : std::max(next, now);
-    if (planned_wake_ == now)
-      continue;
-    release_pending_ = false;
+    schedule_next();
     waiting_ = true;
-    if (planned_wake_ == models::kNever)
-      wake_->acquire();
-    else
-      wake_->acquire_timeout(models::to_seconds(planned_wake_) - sg4::Engine::get_clock());
-    waiting_ = false;
-    planned_wake_ = models::kNever;
+    world_.scheduler.blocked(*this);
   }
 }
 
+void Node::schedule_next()
+{
+  if (!events_.empty())
+    world_.scheduler.schedule(*this, world_.window_start(events_.top().ts));
+}
+
+// Releases the actor now (at the current SimGrid time), once.
 void Node::wake()
 {
-  if (waiting_ && !release_pending_) {
-    release_pending_ = true;
+  if (waiting_) {
+    waiting_ = false;
+    world_.scheduler.released(*this);
     wake_->release();
   }
 }
@@ -105,6 +104,42 @@ void Node::wake_outputs()
     if (n.waiting_ && !n.events_.empty() && n.events_.top().ts < processed_to_ + out.min_delay)
       n.wake();
   }
+}
+
+// --- scheduler -----------------------------------------------------------------------------------------------
+
+void Scheduler::schedule(Node& node, SimTime window_start)
+{
+  if (window_start >= node.scheduled_ || window_start >= world_.clock.end)
+    return;
+  node.scheduled_ = window_start;
+  agenda_.emplace(window_start, node.id());
+}
+
+void Scheduler::run()
+{
+  for (;;) {
+    // Let every released host finish before reading the agenda: they add to it.
+    while (running_ > 0)
+      sg4::this_actor::yield();
+    while (!agenda_.empty() && agenda_.top().first != world_.nodes[agenda_.top().second]->scheduled_)
+      agenda_.pop(); // superseded by an earlier entry of the same host
+    const SimTime next = agenda_.empty() ? world_.clock.end : agenda_.top().first;
+    if (next >= world_.clock.end)
+      break;
+    if (next > clock_now())
+      sg4::this_actor::sleep_until(models::to_seconds(next));
+    ++windows;
+    while (!agenda_.empty() && agenda_.top().first == next) {
+      Node& node = *world_.nodes[agenda_.top().second];
+      agenda_.pop();
+      if (node.scheduled_ != next)
+        continue;
+      node.scheduled_ = models::kNever;
+      node.wake();
+    }
+  }
+  sg4::this_actor::sleep_until(models::to_seconds(world_.clock.end));
 }
 
 void Node::process_until(SimTime h)
@@ -146,18 +181,16 @@ void Node::push_local(SimTime ts, EventKind kind, std::uint32_t component, std::
 
 void Node::push(const Event& e)
 {
-  if (e.ts < world_.clock.end)
-    events_.push(e);
+  if (e.ts >= world_.clock.end)
+    return;
+  events_.push(e);
+  if (waiting_) // an event put here on another host's behalf (a passive reply), or before the run
+    world_.scheduler.schedule(*this, world_.window_start(e.ts));
 }
 
 void Node::deliver(const Event& e)
 {
-  if (e.ts >= world_.clock.end)
-    return;
-  events_.push(e);
-  // The actor's timer is set for its next window; an earlier event must wake it so it can set it again.
-  if (world_.window_start(e.ts) < planned_wake_)
-    wake();
+  push(e); // a running host schedules itself when it is done
 }
 
 // --- host resources --------------------------------------------------------------------------------------

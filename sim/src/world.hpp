@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <functional>
 #include <queue>
 #include <string>
 #include <unordered_map>
@@ -164,6 +165,7 @@ private:
   void dispatch(const Event& e);
   void wake_outputs();
   void wake();
+  void schedule_next();
 
   World& world_;
   std::uint32_t id_;
@@ -174,10 +176,30 @@ private:
   // host will arrive anywhere earlier than processed_to_ + the channel's delay.
   SimTime processed_to_ = 0;
   std::vector<Channel> inputs_, outputs_;
-  SimTime planned_wake_ = models::kNever; // the SimGrid time of the actor's timer while it waits
-  bool waiting_ = false;
-  bool release_pending_ = false;
-  simgrid::s4u::SemaphorePtr wake_;
+  SimTime scheduled_ = models::kNever; // the window this host is on the clock's agenda for
+  bool waiting_ = true;                // blocked (or not started), and not yet released
+  simgrid::s4u::SemaphorePtr wake_ = simgrid::s4u::Semaphore::create(0);
+  friend class Scheduler;
+};
+
+// The only timer of the run. Host actors wait on a semaphore with no timeout; the clock keeps an agenda of
+// the windows in which hosts have events, sleeps to the next one and releases exactly those hosts. A
+// message to a host only updates the agenda: nobody is woken to move a timer.
+class Scheduler {
+public:
+  explicit Scheduler(World& world) : world_(world) {}
+  void run(); // the actor's body; returns at the end of the run, which ends the simulation
+  void schedule(Node& node, SimTime window_start);
+  void released(Node&) { ++running_; }
+  void blocked(Node&) { --running_; }
+  std::uint64_t windows = 0;
+
+private:
+  World& world_;
+  std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>,
+                      std::greater<>>
+      agenda_;
+  int running_ = 0; // host actors released and not yet blocked again
 };
 
 // One-way delay between hosts: route latency + bytes / bottleneck bandwidth.
@@ -240,6 +262,7 @@ public:
   RequestPool pool;
   Network network;
   std::vector<std::unique_ptr<Node>> nodes;
+  Scheduler scheduler{*this};
   std::vector<std::unique_ptr<Component>> components;
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
   std::vector<std::vector<ResolvedStep>> programs;           // by request type index
