@@ -15,7 +15,7 @@ LatencySummary summarize(const Histogram& h)
   s.count = h.count();
   if (s.count == 0)
     return s;
-  s.mean = h.mean() * 1e-9;
+  s.mean = h.mean() / 1e9;
   s.p50 = to_seconds(h.quantile(0.5));
   s.p90 = to_seconds(h.quantile(0.9));
   s.p95 = to_seconds(h.quantile(0.95));
@@ -282,9 +282,13 @@ std::string summary_table(const Results& r)
                   ms(q.latency.p50).c_str(), ms(q.latency.p99).c_str(), ms(q.latency.p999).c_str());
     out << line;
   };
+  int rows = 0;
   for (const auto& q : r.requests)
-    request_row(q);
-  if (r.requests.size() > 1)
+    if (q.sent > 0 || q.completed > 0 || !q.errors.empty()) { // types only called from inside are left out
+      request_row(q);
+      ++rows;
+    }
+  if (rows > 1)
     request_row(r.total);
   out << '\n';
   std::snprintf(line, sizeof line, "%-18s %-14s %10s %8s %9s %9s %7s %9s\n", "service", "kind", "req/s", "errors",

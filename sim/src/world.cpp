@@ -24,10 +24,6 @@ const char* cause_name(Cause c)
   return "?";
 }
 
-namespace {
-SimTime clock_now() { return models::from_seconds(sg4::Engine::get_clock()); }
-} // namespace
-
 // --- host actor ------------------------------------------------------------------------------------------
 
 void Node::add_input(Node* from, SimTime min_delay)
@@ -35,13 +31,9 @@ void Node::add_input(Node* from, SimTime min_delay)
   for (auto& c : inputs_)
     if (c.node == from) {
       c.min_delay = std::min(c.min_delay, min_delay);
-      for (auto& o : from->outputs_)
-        if (o.node == this)
-          o.min_delay = c.min_delay;
       return;
     }
   inputs_.push_back({from, min_delay});
-  from->outputs_.push_back({this, min_delay});
 }
 
 // How far this host may process now. Always safe: the end of the current window, since every message still
@@ -64,16 +56,13 @@ void Node::run()
 {
   for (;;) {
     wake_->acquire();
-    const SimTime now = clock_now();
+    const SimTime now = world_.scheduler.now();
     const SimTime h = horizon(now);
     if (!events_.empty() && events_.top().ts < h) {
       ++wakeups;
       process_until(h);
     }
-    if (h > processed_to_) {
-      processed_to_ = h;
-      wake_outputs();
-    }
+    processed_to_ = std::max(processed_to_, h);
     schedule_next();
     waiting_ = true;
     world_.scheduler.blocked(*this);
@@ -93,16 +82,6 @@ void Node::wake()
     waiting_ = false;
     world_.scheduler.released(*this);
     wake_->release();
-  }
-}
-
-// A host that waits for this one's promise to process its next event can go on now.
-void Node::wake_outputs()
-{
-  for (const auto& out : outputs_) {
-    Node& n = *out.node;
-    if (n.waiting_ && !n.events_.empty() && n.events_.top().ts < processed_to_ + out.min_delay)
-      n.wake();
   }
 }
 
@@ -127,8 +106,9 @@ void Scheduler::run()
     const SimTime next = agenda_.empty() ? world_.clock.end : agenda_.top().first;
     if (next >= world_.clock.end)
       break;
-    if (next > clock_now())
+    if (next > now_)
       sg4::this_actor::sleep_until(models::to_seconds(next));
+    now_ = next;
     ++windows;
     while (!agenda_.empty() && agenda_.top().first == next) {
       Node& node = *world_.nodes[agenda_.top().second];

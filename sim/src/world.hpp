@@ -163,7 +163,6 @@ private:
   SimTime horizon(SimTime now) const;
   void process_until(SimTime horizon);
   void dispatch(const Event& e);
-  void wake_outputs();
   void wake();
   void schedule_next();
 
@@ -175,7 +174,7 @@ private:
   // Every event before this time is processed, and every later one will come after it: no message from this
   // host will arrive anywhere earlier than processed_to_ + the channel's delay.
   SimTime processed_to_ = 0;
-  std::vector<Channel> inputs_, outputs_;
+  std::vector<Channel> inputs_;
   SimTime scheduled_ = models::kNever; // the window this host is on the clock's agenda for
   bool waiting_ = true;                // blocked (or not started), and not yet released
   simgrid::s4u::SemaphorePtr wake_ = simgrid::s4u::Semaphore::create(0);
@@ -192,6 +191,7 @@ public:
   void schedule(Node& node, SimTime window_start);
   void released(Node&) { ++running_; }
   void blocked(Node&) { --running_; }
+  SimTime now() const { return now_; } // SimGrid's clock in nanoseconds, without asking the engine
   std::uint64_t windows = 0;
 
 private:
@@ -200,6 +200,7 @@ private:
                       std::greater<>>
       agenda_;
   int running_ = 0; // host actors released and not yet blocked again
+  SimTime now_ = 0;
 };
 
 // One-way delay between hosts: route latency + bytes / bottleneck bandwidth.

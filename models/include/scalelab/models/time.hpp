@@ -10,7 +10,7 @@ using SimTime = std::int64_t; // nanoseconds
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
 inline constexpr SimTime kNanosPerSecond = 1'000'000'000;
 
-inline constexpr double to_seconds(SimTime t) { return static_cast<double>(t) * 1e-9; }
+inline constexpr double to_seconds(SimTime t) { return static_cast<double>(t) / 1e9; } // the double nearest to t ns
 // Rounds to the nearest nanosecond; negative inputs are clamped to 0 (durations are never negative).
 inline SimTime from_seconds(double s)
 {
