@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""The performance benchmark of docs/performance.md: scalelab and its yardsticks, measured in one run.
+
+    scripts/build.sh release
+    /usr/bin/python3 bench/run_benchmarks.py [--runs 3] [--quick] [--out bench/last-run.json]
+
+Measures, one run after another (never two at once, so they do not compete for the two cores):
+  - the reference model (bench/reference.yaml): scalelab's windowed and plain engines, the hand-written heap
+    loop and SimPy 2.3, in simulated requests per wall second, and their ratios;
+  - the same model at 1000 servers (bench/reference-1000.yaml): scalelab and the heap loop;
+  - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
+    request in flight (peak memory above the reference model's, divided by the peak number in flight).
+Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
+machine is doing: the 1-minute load average before each run is recorded with it.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def load():
+    return round(os.getloadavg()[0], 2)
+
+
+def scalelab_run(binary, topology, extra=()):
+    with tempfile.TemporaryDirectory() as out:
+        stats = os.path.join(out, "engine.json")
+        before = load()
+        subprocess.run([binary, "run", topology, "--quiet", "--out", out, "--engine-stats", stats, *extra],
+                       check=True)
+        with open(stats) as f:
+            result = json.load(f)
+        result["load_before"] = before
+        print(json.dumps(result), file=sys.stderr)
+        return result
+
+
+def yardstick(cmd):
+    before = load()
+    line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    result = json.loads(line)
+    result["load_before"] = before
+    print(json.dumps(result), file=sys.stderr)
+    return result
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scalelab", default=os.path.join(ROOT, "build", "release", "apps", "scalelab"))
+    parser.add_argument("--heaploop", default=os.path.join(ROOT, "build", "release", "bench", "scalelab_bench_heaploop"))
+    parser.add_argument("--runs", type=int, default=3, help="runs of each fast measurement (the median is kept)")
+    parser.add_argument("--quick", action="store_true", help="shorter simulations, one run each (a smoke test)")
+    parser.add_argument("--out", default=os.path.join(HERE, "last-run.json"))
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    topo = lambda name: os.path.join(HERE, name)
+    duration = ["--duration", "20s"] if args.quick else []
+    results = {}
+
+    ref = [scalelab_run(args.scalelab, topo("reference.yaml"), duration) for _ in range(runs)]
+    results["scalelab_reference"] = ref
+    plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
+    results["scalelab_reference_plain"] = plain
+    sim_seconds = 20 if args.quick else 200
+    heap = [yardstick([args.heaploop, "--duration", str(sim_seconds), "--seed", "1"]) for _ in range(runs)]
+    results["heaploop_reference"] = heap
+    simpy = [yardstick(["/usr/bin/python3", os.path.join(HERE, "reference_simpy.py"), "--duration",
+                        str(sim_seconds // 4), "--seed", "1"])]
+    results["simpy_reference"] = simpy
+
+    big = [scalelab_run(args.scalelab, topo("reference-1000.yaml"), ["--duration", "2s"] if args.quick else [])
+           for _ in range(runs)]
+    results["scalelab_reference_1000"] = big
+    heap_big = [yardstick([args.heaploop, "--servers", "1000", "--duration", "1" if args.quick else "4", "--seed",
+                           "1"]) for _ in range(runs)]
+    results["heaploop_reference_1000"] = heap_big
+
+    million = scalelab_run(args.scalelab, topo("million-users.yaml"), ["--duration", "90s"] if args.quick else [])
+    results["scalelab_million_users"] = million
+
+    s_ref = median_of(ref, "requests_per_wall_second")
+    s_plain = median_of(plain, "requests_per_wall_second")
+    h_ref = median_of(heap, "req_per_s")
+    p_ref = median_of(simpy, "req_per_s")
+    s_big = median_of(big, "requests_per_wall_second")
+    h_big = median_of(heap_big, "req_per_s")
+    baseline_mb = median_of(ref, "peak_memory_mb")
+    per_request_kb = (million["peak_memory_mb"] - baseline_mb) * 1024 / max(1, million["peak_requests_in_flight"])
+    summary = {
+        "scalelab_reference_req_per_s": s_ref,
+        "scalelab_plain_reference_req_per_s": s_plain,
+        "heaploop_reference_req_per_s": h_ref,
+        "simpy_reference_req_per_s": p_ref,
+        "scalelab_over_simpy": s_ref / p_ref,
+        "scalelab_over_heaploop": s_ref / h_ref,
+        "scalelab_1000_servers_req_per_s": s_big,
+        "scalelab_1000_over_10_servers": s_big / s_ref,
+        "heaploop_1000_servers_req_per_s": h_big,
+        "million_users_wall_s": million["wall_seconds"],
+        "million_users_simulated_s": million["simulated_seconds"],
+        "million_users_peak_memory_mb": million["peak_memory_mb"],
+        "million_users_peak_in_flight": million["peak_requests_in_flight"],
+        "memory_per_request_in_flight_kb": per_request_kb,
+        "load_average_now": load(),
+    }
+    results["summary"] = summary
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+
+    rows = [
+        ("reference model, scalelab (windowed engine)", f"{s_ref:,.0f} req/s", f"{median_of(ref, 'peak_memory_mb'):.0f} MB"),
+        ("reference model, scalelab (plain engine)", f"{s_plain:,.0f} req/s", f"{median_of(plain, 'peak_memory_mb'):.0f} MB"),
+        ("reference model, hand-written heap loop", f"{h_ref:,.0f} req/s", f"{median_of(heap, 'peak_rss_mb'):.1f} MB"),
+        ("reference model, SimPy 2.3", f"{p_ref:,.0f} req/s", f"{median_of(simpy, 'peak_rss_mb'):.1f} MB"),
+        ("1000 servers, scalelab", f"{s_big:,.0f} req/s", f"{median_of(big, 'peak_memory_mb'):.0f} MB"),
+        ("1000 servers, heap loop", f"{h_big:,.0f} req/s", f"{median_of(heap_big, 'peak_rss_mb'):.1f} MB"),
+        (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
+         f"{million['peak_memory_mb']:.0f} MB"),
+    ]
+    print("| measurement | speed | peak memory |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    print(f"\nscalelab / SimPy = {s_ref / p_ref:.1f}x, scalelab / heap loop = {s_ref / h_ref:.2f}x, "
+          f"1000 / 10 servers = {s_big / s_ref:.2f}x, "
+          f"{per_request_kb:.2f} KB per request in flight ({million['peak_requests_in_flight']} in flight)")
+
+
+if __name__ == "__main__":
+    main()
