@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ccache
+  build-essential cmake pkg-config ccache git clang-format
   libsimgrid-dev simgrid libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev
   googletest libgtest-dev
   python3 python3-simpy

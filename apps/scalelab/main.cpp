@@ -22,13 +22,15 @@
 namespace fs = std::filesystem;
 using namespace scalelab;
 
-namespace {
+namespace
+{
 
 constexpr int kOk = 0;
 constexpr int kRunError = 1;
 constexpr int kBadInput = 2;
 
-const char* const kMainHelp = R"(scalelab - simulate the architecture of a web service, from one server to millions of users
+const char* const kMainHelp =
+    R"(scalelab - simulate the architecture of a web service, from one server to millions of users
 
 usage: scalelab <command> [options]
 
@@ -73,7 +75,10 @@ int usage_error(const std::string& message, const char* help)
   return kBadInput;
 }
 
-bool is_help(const std::string& a) { return a == "-h" || a == "--help"; }
+bool is_help(const std::string& a)
+{
+  return a == "-h" || a == "--help";
+}
 
 // Peak resident memory of this process in MB (VmHWM; getrusage's maximum can be inherited across exec).
 double peak_memory_mb()

@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 using nlohmann::ordered_json;
 
@@ -25,7 +26,8 @@ LatencySummary summarize(const Histogram& h)
   return s;
 }
 
-namespace {
+namespace
+{
 
 ordered_json latency_json(const LatencySummary& l)
 {
@@ -54,14 +56,14 @@ ordered_json request_json(const RequestTypeResult& r)
 ordered_json distribution_json(const DistributionSpec& d)
 {
   switch (d.kind) {
-    case DistributionSpec::Kind::deterministic:
-      return {{"deterministic", d.mean}};
-    case DistributionSpec::Kind::exponential:
-      return {{"exponential", d.mean}};
-    case DistributionSpec::Kind::uniform:
-      return {{"uniform", {d.low, d.high}}};
-    case DistributionSpec::Kind::lognormal:
-      return {{"lognormal", {{"mean", d.mean}, {"sigma", d.sigma}}}};
+  case DistributionSpec::Kind::deterministic:
+    return {{"deterministic", d.mean}};
+  case DistributionSpec::Kind::exponential:
+    return {{"exponential", d.mean}};
+  case DistributionSpec::Kind::uniform:
+    return {{"uniform", {d.low, d.high}}};
+  case DistributionSpec::Kind::lognormal:
+    return {{"lognormal", {{"mean", d.mean}, {"sigma", d.sigma}}}};
   }
   return nullptr;
 }
@@ -69,12 +71,12 @@ ordered_json distribution_json(const DistributionSpec& d)
 const char* call_op_name(CallStep::Op op)
 {
   switch (op) {
-    case CallStep::Op::request:
-      return "call";
-    case CallStep::Op::db_read:
-      return "db_read";
-    case CallStep::Op::db_write:
-      return "db_write";
+  case CallStep::Op::request:
+    return "call";
+  case CallStep::Op::db_read:
+    return "db_read";
+  case CallStep::Op::db_write:
+    return "db_write";
   }
   return "?";
 }
@@ -117,10 +119,8 @@ ordered_json service_json(const ServiceSpec& s)
   struct Visitor {
     ordered_json operator()(const LoadBalancerSpec& lb) const
     {
-      ordered_json j{{"kind", "load_balancer"},
-                     {"host", lb.host},
-                     {"policy", to_string(lb.policy)},
-                     {"backends", lb.backends}};
+      ordered_json j{
+          {"kind", "load_balancer"}, {"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
       if (!lb.weights.empty())
         j["weights"] = lb.weights;
       return j;
@@ -154,9 +154,9 @@ ordered_json to_json(const TopologySpec& spec)
   ordered_json hosts = ordered_json::array();
   for (const auto& h : spec.hardware.hosts)
     hosts.push_back({{"name", h.name}, {"group", h.group}, {"cores", h.cores}, {"speed", h.speed}});
-  j["hardware"] = {{"hosts", hosts},
-                   {"network",
-                    {{"bandwidth", spec.hardware.network.bandwidth}, {"latency", spec.hardware.network.latency}}}};
+  j["hardware"] = {
+      {"hosts", hosts},
+      {"network", {{"bandwidth", spec.hardware.network.bandwidth}, {"latency", spec.hardware.network.latency}}}};
   ordered_json services = ordered_json::object();
   for (const auto& s : spec.services)
     services[s.name] = service_json(s);
@@ -227,19 +227,21 @@ ordered_json to_json(const Results& r)
                      {"disk_utilisation", h.disk_utilisation}});
   j["hosts"] = hosts;
   const auto& c = r.checks;
-  j["checks"] = {{"conservation",
-                  {{"sent", c.sent},
-                   {"completed", c.completed},
-                   {"failed", c.failed},
-                   {"in_flight", c.in_flight},
-                   {"holds", c.conserved}}},
-                 {"littles_law",
-                  {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+  j["checks"] = {
+      {"conservation",
+       {{"sent", c.sent},
+        {"completed", c.completed},
+        {"failed", c.failed},
+        {"in_flight", c.in_flight},
+        {"holds", c.conserved}}},
+      {"littles_law",
+       {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
   j["configuration"] = r.configuration;
   return j;
 }
 
-namespace {
+namespace
+{
 std::string fmt(const char* format, double v)
 {
   char buf[64];
@@ -304,8 +306,8 @@ std::string summary_table(const Results& r)
   }
   const auto& c = r.checks;
   out << "\nchecks: conservation " << (c.conserved ? "holds" : "VIOLATED") << " (sent " << c.sent << " = completed "
-      << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight << "); Little's law L="
-      << fmt("%.4g", c.little_l) << " vs X*W=" << fmt("%.4g", c.little_x * c.little_w) << " ("
+      << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight
+      << "); Little's law L=" << fmt("%.4g", c.little_l) << " vs X*W=" << fmt("%.4g", c.little_x * c.little_w) << " ("
       << fmt("%+.2f%%", c.little_relative_error * 100) << ")\n";
   return out.str();
 }

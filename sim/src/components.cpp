@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 using models::from_seconds;
 using models::sample_duration;
 
-namespace {
+namespace
+{
 
 std::vector<double> mix_weights(const models::TopologySpec& spec)
 {
@@ -31,8 +33,7 @@ std::uint32_t service_index(const models::TopologySpec& spec, const std::string&
 Frame& push_frame(Request& r, SimTime ts, std::uint32_t component, std::uint32_t aux)
 {
   if (r.depth >= kMaxDepth)
-    throw std::runtime_error("a request went through more than " + std::to_string(kMaxDepth - 1) +
-                             " nested services");
+    throw std::runtime_error("a request went through more than " + std::to_string(kMaxDepth - 1) + " nested services");
   Frame& f = r.frames[r.depth++];
   f = Frame{ts, component, aux, r.call_program, r.call_pc};
   return f;
@@ -221,7 +222,8 @@ std::optional<std::uint32_t> SlotPool::release()
 
 // --- api server ------------------------------------------------------------------------------------------
 
-namespace {
+namespace
+{
 constexpr std::uint32_t kDelayDone = 0;
 constexpr std::uint32_t kCpuDone = 1;
 constexpr std::uint32_t kDiskDone = 2;
@@ -239,19 +241,19 @@ void ApiServer::on_request(SimTime ts, std::uint32_t rid)
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
   switch (workers_.admit(rid)) {
-    case SlotPool::Admit::start:
-      push_frame(r, ts, id, 0);
-      start(ts, rid);
-      break;
-    case SlotPool::Admit::queued:
-      push_frame(r, ts, id, 0);
-      stats.queued.change(ts, 1);
-      break;
-    case SlotPool::Admit::rejected: // 503: the queue is full
-      stats.outcome.finished(ts, 0, Cause::queue_full);
-      w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[r.call_program].response_size,
-             Cause::queue_full);
-      break;
+  case SlotPool::Admit::start:
+    push_frame(r, ts, id, 0);
+    start(ts, rid);
+    break;
+  case SlotPool::Admit::queued:
+    push_frame(r, ts, id, 0);
+    stats.queued.change(ts, 1);
+    break;
+  case SlotPool::Admit::rejected: // 503: the queue is full
+    stats.outcome.finished(ts, 0, Cause::queue_full);
+    w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[r.call_program].response_size,
+           Cause::queue_full);
+    break;
   }
 }
 
@@ -273,38 +275,38 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   }
   const ResolvedStep& step = program[f.pc];
   switch (step.kind) {
-    case ResolvedStep::Kind::cpu: {
-      const SimTime d = step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_);
-      node->cores.use(*node, ts, id, rid, kCpuDone, d);
-      return;
-    }
-    case ResolvedStep::Kind::delay:
-      node->push_local(ts + sample_duration(step.time, rng_), EventKind::step_done, id, rid, kDelayDone);
-      return;
-    case ResolvedStep::Kind::call: {
-      r.call_program = step.program;
-      r.call_pc = 0;
-      r.call_op = static_cast<std::uint32_t>(step.op);
-      double bytes = 0;
-      if (step.op == models::CallStep::Op::request)
-        bytes = w.spec.requests[step.program].request_size;
-      else
-        bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
-      w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
-      return;
-    }
-    case ResolvedStep::Kind::forward: {
-      // The rest of the steps run at the next stage; this worker is free now.
-      const Frame here = f;
-      --r.depth;
-      w.service_stats[service_].outcome.finished(ts, ts - here.arrived, Cause::ok);
-      r.call_program = here.program;
-      r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
-      w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
-             w.spec.requests[here.program].request_size);
-      leave(ts);
-      return;
-    }
+  case ResolvedStep::Kind::cpu: {
+    const SimTime d = step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_);
+    node->cores.use(*node, ts, id, rid, kCpuDone, d);
+    return;
+  }
+  case ResolvedStep::Kind::delay:
+    node->push_local(ts + sample_duration(step.time, rng_), EventKind::step_done, id, rid, kDelayDone);
+    return;
+  case ResolvedStep::Kind::call: {
+    r.call_program = step.program;
+    r.call_pc = 0;
+    r.call_op = static_cast<std::uint32_t>(step.op);
+    double bytes = 0;
+    if (step.op == models::CallStep::Op::request)
+      bytes = w.spec.requests[step.program].request_size;
+    else
+      bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
+    return;
+  }
+  case ResolvedStep::Kind::forward: {
+    // The rest of the steps run at the next stage; this worker is free now.
+    const Frame here = f;
+    --r.depth;
+    w.service_stats[service_].outcome.finished(ts, ts - here.arrived, Cause::ok);
+    r.call_program = here.program;
+    r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+           w.spec.requests[here.program].request_size);
+    leave(ts);
+    return;
+  }
   }
 }
 
@@ -371,18 +373,18 @@ void Database::on_request(SimTime ts, std::uint32_t rid)
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
   switch (connections_.admit(rid)) {
-    case SlotPool::Admit::start:
-      push_frame(r, ts, id, r.call_op);
-      start(ts, rid);
-      break;
-    case SlotPool::Admit::queued:
-      push_frame(r, ts, id, r.call_op);
-      stats.queued.change(ts, 1);
-      break;
-    case SlotPool::Admit::rejected:
-      stats.outcome.finished(ts, 0, Cause::db_overloaded);
-      w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, Cause::db_overloaded);
-      break;
+  case SlotPool::Admit::start:
+    push_frame(r, ts, id, r.call_op);
+    start(ts, rid);
+    break;
+  case SlotPool::Admit::queued:
+    push_frame(r, ts, id, r.call_op);
+    stats.queued.change(ts, 1);
+    break;
+  case SlotPool::Admit::rejected:
+    stats.outcome.finished(ts, 0, Cause::db_overloaded);
+    w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, Cause::db_overloaded);
+    break;
   }
 }
 

@@ -5,13 +5,15 @@
 
 #include <deque>
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 // Chooses one instance when a service with several instances is called directly (without a balancer).
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
 
 // The users: an open arrival process, or a closed population of users who think between requests.
-class Source : public Component {
+class Source : public Component
+{
 public:
   Source(const models::TopologySpec& spec, std::uint64_t seed);
   void start(); // schedules the first arrivals
@@ -30,13 +32,14 @@ private:
   std::uint32_t entry_service_ = 0;
   bool open_ = true;
   bool poisson_ = true;
-  double mean_gap_ = 0;     // open: seconds between arrivals
+  double mean_gap_ = 0;       // open: seconds between arrivals
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::uint32_t generation_ = 0; // stale merged-think ticks are ignored
 };
 
-class LoadBalancer : public Component {
+class LoadBalancer : public Component
+{
 public:
   LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec& spec, std::vector<std::uint32_t> backends,
                std::uint64_t seed);
@@ -53,7 +56,8 @@ private:
 };
 
 // A pool of identical slots (workers, connections) with a bounded FIFO queue in front.
-class SlotPool {
+class SlotPool
+{
 public:
   SlotPool(int slots, int queue_limit) : slots_(slots), queue_limit_(queue_limit) {}
   enum class Admit { start, queued, rejected };
@@ -67,7 +71,8 @@ private:
   std::deque<std::uint32_t> queue_;
 };
 
-class ApiServer : public Component {
+class ApiServer : public Component
+{
 public:
   ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;
@@ -86,7 +91,8 @@ private:
   models::Rng rng_;
 };
 
-class Database : public Component {
+class Database : public Component
+{
 public:
   Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;

@@ -10,11 +10,13 @@
 
 namespace sg4 = simgrid::s4u;
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 using models::SimTime;
 
-namespace {
+namespace
+{
 
 // A stable stream id from a name, so adding a service does not change the random numbers of the others.
 std::uint64_t stream_id(const std::string& name)
@@ -127,8 +129,7 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
   std::vector<std::uint32_t> api_components;
   for (std::size_t s = 0; s < n; ++s)
     if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
-      api_components.insert(api_components.end(), world.service_instances[s].begin(),
-                            world.service_instances[s].end());
+      api_components.insert(api_components.end(), world.service_instances[s].begin(), world.service_instances[s].end());
   std::vector<std::uint32_t> forwarded_to;
   for (std::size_t s = 0; s < n; ++s)
     if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind)) {
@@ -169,21 +170,20 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
   auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
   // A reply to a passive component is handled on the sender's host and goes on to that component's own
   // reply targets: the channel runs from the original sender, with the delays of the hops added.
-  std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_reply = [&](std::uint32_t from_node,
-                                                                                std::uint32_t to, SimTime delay,
-                                                                                int depth) {
-    const Component& target = *world.components[to];
-    if (!target.passive_replies() || depth > kMaxDepth) {
-      add_channel(from_node, node_of(to), delay);
-      return;
-    }
-    if (service_of[to] < 0)
-      return; // the open-loop source: replies end there
-    std::set<std::uint32_t> seen;
-    for (auto next : reply_targets[static_cast<std::size_t>(service_of[to])])
-      if (seen.insert(next).second)
-        add_reply(from_node, next, delay + world.network.latency(node_of(to), node_of(next)), depth + 1);
-  };
+  std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_reply =
+      [&](std::uint32_t from_node, std::uint32_t to, SimTime delay, int depth) {
+        const Component& target = *world.components[to];
+        if (!target.passive_replies() || depth > kMaxDepth) {
+          add_channel(from_node, node_of(to), delay);
+          return;
+        }
+        if (service_of[to] < 0)
+          return; // the open-loop source: replies end there
+        std::set<std::uint32_t> seen;
+        for (auto next : reply_targets[static_cast<std::size_t>(service_of[to])])
+          if (seen.insert(next).second)
+            add_reply(from_node, next, delay + world.network.latency(node_of(to), node_of(next)), depth + 1);
+      };
   for (std::size_t s = 0; s < n; ++s) {
     std::set<std::uint32_t> unique_requesters(requesters[s].begin(), requesters[s].end());
     std::set<std::uint32_t> unique_targets(reply_targets[s].begin(), reply_targets[s].end());
@@ -279,25 +279,25 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       if (lb) {
         const std::uint32_t host = host_index(spec, lb->host);
         const auto& backends = world.service_instances[index_of_service(spec, lb->backends)];
-        world.service_instances[s].push_back(add_component(
-            std::make_unique<LoadBalancer>(s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name))
-                                                                  .next_u64()),
-            host));
+        world.service_instances[s].push_back(
+            add_component(std::make_unique<LoadBalancer>(
+                              s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
+                          host));
       } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
         for (std::size_t i = 0; i < api->hosts.size(); ++i) {
           const std::uint32_t host = host_index(spec, api->hosts[i]);
           const std::uint64_t seed =
               models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
-          world.service_instances[s].push_back(add_component(
-              std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
+          world.service_instances[s].push_back(
+              add_component(std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
         }
       } else {
         const auto& db = std::get<models::DatabaseSpec>(svc.kind);
         const std::uint32_t host = host_index(spec, db.host);
-        world.service_instances[s].push_back(add_component(
-            std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
-                                       models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
-            host));
+        world.service_instances[s].push_back(
+            add_component(std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
+                                                     models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
+                          host));
       }
     }
   }
@@ -408,8 +408,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   };
   add_series("users", world.all_requests, world.in_system.interval_means(), {});
   for (std::size_t s = 0; s < spec.services.size(); ++s)
-    add_series(spec.services[s].name, world.service_stats[s].outcome, world.service_stats[s].in_service.interval_means(),
-               world.service_stats[s].queued.interval_means());
+    add_series(spec.services[s].name, world.service_stats[s].outcome,
+               world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means());
   std::stable_sort(out.timeseries.begin(), out.timeseries.end(),
                    [](const auto& a, const auto& b) { return a.time < b.time; });
 

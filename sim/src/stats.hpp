@@ -9,7 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 using models::SimTime;
 __extension__ typedef __int128 Int128; // areas in count x nanoseconds can exceed 2^63 on long runs
@@ -28,7 +29,8 @@ struct Clock {
 // that may arrive in any order: a change dv at time t adds dv * (b - max(t, a)) to every window [a, b)
 // that ends after t. Per interval it keeps the changes inside the interval and their area to its end,
 // and derives the level at each interval start by a prefix sum at the end of the run.
-class LevelIntegral {
+class LevelIntegral
+{
 public:
   void init(const Clock& clock)
   {
@@ -88,7 +90,8 @@ enum class Cause : std::uint8_t { ok = 0, queue_full, db_overloaded, no_backend,
 const char* cause_name(Cause c);
 
 // Counts and latencies of finished requests, per interval and over the measured window.
-class OutcomeStats {
+class OutcomeStats
+{
 public:
   void init(const Clock& clock)
   {

@@ -5,21 +5,22 @@
 
 namespace sg4 = simgrid::s4u;
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 const char* cause_name(Cause c)
 {
   switch (c) {
-    case Cause::ok:
-      return "ok";
-    case Cause::queue_full:
-      return "queue_full";
-    case Cause::db_overloaded:
-      return "db_overloaded";
-    case Cause::no_backend:
-      return "no_backend";
-    case Cause::count_:
-      break;
+  case Cause::ok:
+    return "ok";
+  case Cause::queue_full:
+    return "queue_full";
+  case Cause::db_overloaded:
+    return "db_overloaded";
+  case Cause::no_backend:
+    return "no_backend";
+  case Cause::count_:
+    break;
   }
   return "?";
 }
@@ -136,18 +137,18 @@ void Node::dispatch(const Event& e)
 {
   Component& c = *world_.components[e.component];
   switch (e.kind) {
-    case EventKind::request:
-      c.on_request(e.ts, e.request);
-      break;
-    case EventKind::reply:
-      c.on_reply(e.ts, e.request, e.cause);
-      break;
-    case EventKind::step_done:
-      c.on_step_done(e.ts, e.request, e.aux);
-      break;
-    case EventKind::tick:
-      c.on_tick(e.ts, e.aux);
-      break;
+  case EventKind::request:
+    c.on_request(e.ts, e.request);
+    break;
+  case EventKind::reply:
+    c.on_reply(e.ts, e.request, e.cause);
+    break;
+  case EventKind::step_done:
+    c.on_step_done(e.ts, e.request, e.aux);
+    break;
+  case EventKind::tick:
+    c.on_tick(e.ts, e.aux);
+    break;
   }
 }
 
@@ -222,7 +223,10 @@ SimTime Network::delay(std::uint32_t from, std::uint32_t to, double bytes)
   return models::from_seconds(r.latency + (std::isfinite(r.bandwidth) ? bytes / r.bandwidth : 0.0));
 }
 
-SimTime Network::latency(std::uint32_t from, std::uint32_t to) { return models::from_seconds(route(from, to).latency); }
+SimTime Network::latency(std::uint32_t from, std::uint32_t to)
+{
+  return models::from_seconds(route(from, to).latency);
+}
 
 // --- world -----------------------------------------------------------------------------------------------
 

@@ -17,15 +17,16 @@
 #include <simgrid/s4u.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <functional>
 #include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 using models::SimTime;
 
@@ -48,7 +49,7 @@ struct EventLater {
 struct Frame {
   SimTime arrived;
   std::uint32_t component;
-  std::uint32_t aux;    // balancer: backend index; database: operation
+  std::uint32_t aux;     // balancer: backend index; database: operation
   std::uint16_t program; // request type whose steps run here
   std::uint16_t pc;      // next step
 };
@@ -70,7 +71,8 @@ struct Request {
 
 // Records are reused through a free list: no allocation per request once the pool has grown to the
 // largest number in flight.
-class RequestPool {
+class RequestPool
+{
 public:
   std::uint32_t acquire()
   {
@@ -95,7 +97,8 @@ private:
 class World;
 class Node;
 
-class Component {
+class Component
+{
 public:
   virtual ~Component() = default;
   virtual void on_request(SimTime, std::uint32_t) {}
@@ -112,7 +115,8 @@ public:
 };
 
 // A FIFO pool of identical servers (cores, a disk) shared by the components of one host.
-class HostResource {
+class HostResource
+{
 public:
   void init(int capacity, LevelIntegral* busy)
   {
@@ -136,7 +140,8 @@ private:
   LevelIntegral* busy_gauge_ = nullptr;
 };
 
-class Node {
+class Node
+{
 public:
   Node(World& world, std::uint32_t id, simgrid::s4u::Host* host) : world_(world), id_(id), host_(host) {}
   void run(); // the actor's body
@@ -184,7 +189,8 @@ private:
 // The only timer of the run. Host actors wait on a semaphore with no timeout; the clock keeps an agenda of
 // the windows in which hosts have events, sleeps to the next one and releases exactly those hosts. A
 // message to a host only updates the agenda: nobody is woken to move a timer.
-class Scheduler {
+class Scheduler
+{
 public:
   explicit Scheduler(World& world) : world_(world) {}
   void run(); // the actor's body; returns at the end of the run, which ends the simulation
@@ -196,15 +202,15 @@ public:
 
 private:
   World& world_;
-  std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>,
-                      std::greater<>>
+  std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>
       agenda_;
   int running_ = 0; // host actors released and not yet blocked again
   SimTime now_ = 0;
 };
 
 // One-way delay between hosts: route latency + bytes / bottleneck bandwidth.
-class Network {
+class Network
+{
 public:
   void init(const std::vector<simgrid::s4u::Host*>& hosts) { hosts_ = hosts; }
   SimTime delay(std::uint32_t from, std::uint32_t to, double bytes);
@@ -234,12 +240,13 @@ struct ResolvedStep {
   Kind kind;
   std::optional<double> flops; // cpu: flops, else `time`
   models::DistributionSpec time;
-  std::uint32_t service = 0;   // call, forward: target service index
-  std::uint16_t program = 0;   // call to an api_server or balancer: the request type to run there
+  std::uint32_t service = 0; // call, forward: target service index
+  std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there
   models::CallStep::Op op = models::CallStep::Op::request;
 };
 
-class World {
+class World
+{
 public:
   World(const models::TopologySpec& spec, SimTime window);
 
@@ -267,8 +274,8 @@ public:
   std::vector<std::unique_ptr<Component>> components;
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
   std::vector<std::vector<ResolvedStep>> programs;           // by request type index
-  std::vector<ServiceStats> service_stats;   // by service index in spec.services
-  std::vector<RequestTypeStats> request_stats; // by request type index
+  std::vector<ServiceStats> service_stats;                   // by service index in spec.services
+  std::vector<RequestTypeStats> request_stats;               // by request type index
   OutcomeStats all_requests;
   LevelIntegral in_system; // requests the users have sent and not yet got an answer for
   std::uint64_t sent = 0, completed = 0, failed = 0;

@@ -2,10 +2,14 @@
 // Closed forms of queueing theory the simulator is checked against (seconds, requests per second).
 #include <cmath>
 
-namespace scalelab::test {
+namespace scalelab::test
+{
 
 // M/M/1: mean time in system.
-inline double mm1_response(double lambda, double mu) { return 1.0 / (mu - lambda); }
+inline double mm1_response(double lambda, double mu)
+{
+  return 1.0 / (mu - lambda);
+}
 
 // Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = lambda / mu < c.
 inline double erlang_c(int c, double a)
@@ -21,7 +25,10 @@ inline double erlang_c(int c, double a)
 }
 
 // M/M/c: mean waiting time before service.
-inline double mmc_wait(int c, double lambda, double mu) { return erlang_c(c, lambda / mu) / (c * mu - lambda); }
+inline double mmc_wait(int c, double lambda, double mu)
+{
+  return erlang_c(c, lambda / mu) / (c * mu - lambda);
+}
 
 // M/D/1 (Pollaczek-Khinchine with deterministic service): mean waiting time.
 inline double md1_wait(double lambda, double mu)

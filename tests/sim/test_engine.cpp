@@ -9,7 +9,8 @@
 
 namespace fs = std::filesystem;
 
-namespace {
+namespace
+{
 
 std::string read(const fs::path& p)
 {
@@ -35,7 +36,10 @@ fs::path scratch(const std::string& name)
   return dir;
 }
 
-std::string topology(const std::string& name) { return std::string(SCALELAB_SOURCE_DIR) + "/" + name; }
+std::string topology(const std::string& name)
+{
+  return std::string(SCALELAB_SOURCE_DIR) + "/" + name;
+}
 
 void expect_same_results(const std::string& file, const std::string& options, const std::string& options2,
                          const std::string& label)
@@ -85,8 +89,8 @@ TEST(Exactness, WindowedEqualsPlainOnThreeTier)
 TEST(Exactness, WindowedEqualsPlainOnEngineCases)
 {
   // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy.
-  for (const char* file : {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml",
-                           "tests/sim/cases/policies.yaml"})
+  for (const char* file :
+       {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml", "tests/sim/cases/policies.yaml"})
     expect_same_results(file, "--engine plain", "", std::string("exact-") + fs::path(file).stem().string());
 }
 

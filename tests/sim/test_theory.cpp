@@ -13,7 +13,8 @@
 using namespace scalelab;
 using test::erlang_c;
 
-namespace {
+namespace
+{
 
 sim::RunOutput run_yaml(const std::string& yaml)
 {
@@ -31,7 +32,8 @@ void expect_invariants(const models::Results& r)
   const auto& c = r.checks;
   EXPECT_TRUE(c.conserved) << "sent " << c.sent << " != completed " << c.completed << " + failed " << c.failed
                            << " + in flight " << c.in_flight;
-  EXPECT_LT(std::abs(c.little_relative_error), 0.01) << "Little's law: L=" << c.little_l << " X*W=" << c.little_x * c.little_w;
+  EXPECT_LT(std::abs(c.little_relative_error), 0.01)
+      << "Little's law: L=" << c.little_l << " X*W=" << c.little_x * c.little_w;
 }
 
 const models::ServiceResult& service(const models::Results& r, const std::string& name)
@@ -46,8 +48,8 @@ const models::ServiceResult& service(const models::Results& r, const std::string
 std::string single_station(double rate, int workers, const std::string& service_step, double duration,
                            const std::string& seed = "7")
 {
-  return "name: station\nseed: " + seed + "\nduration: " + std::to_string(duration) + "s\nwarmup: " +
-         std::to_string(duration / 20) + "s\nreport_interval: " + std::to_string(duration / 10) +
+  return "name: station\nseed: " + seed + "\nduration: " + std::to_string(duration) +
+         "s\nwarmup: " + std::to_string(duration / 20) + "s\nreport_interval: " + std::to_string(duration / 10) +
          "s\n"
          "hardware:\n  hosts:\n    - {name: server, cores: " +
          std::to_string(workers) +
@@ -89,7 +91,7 @@ TEST(Theory, MM1AtNinetyPercentLoad)
 TEST(Theory, MMcWaitingTimeIsErlangC)
 {
   const int c = 4;
-  const double lambda = 320, mu = 100; // rho = 0.8
+  const double lambda = 320, mu = 100;                                                // rho = 0.8
   const auto out = run_yaml(single_station(lambda, c, "{exponential: 10ms}", 15000)); // ~4.8 M requests
   const auto& app = service(out.results, "app");
   const double expected_wait = test::mmc_wait(c, lambda, mu);
@@ -110,7 +112,8 @@ TEST(Theory, MD1IsPollaczekKhinchine)
   expect_invariants(out.results);
 }
 
-namespace {
+namespace
+{
 std::string balanced(const std::string& policy, const std::string& seed)
 {
   // 4 servers x 2 workers, mu = 100/s each, rho = 0.75: lambda = 600/s in total.
@@ -156,14 +159,14 @@ TEST(Theory, TandemIsTheSumOfTwoMM1Queues)
 {
   // Jackson: a Poisson stream through two exponential FCFS stations in series; each is an M/M/1 queue.
   const double lambda = 80, mu1 = 200, mu2 = 125;
-  const auto out = run_yaml(
-      "name: tandem\nseed: 5\nduration: 20000s\nwarmup: 1000s\nreport_interval: 1000s\n"
-      "hardware:\n  hosts:\n    - {name: a}\n    - {name: b}\n  network: {bandwidth: 1Gbps, latency: 100us}\n"
-      "services:\n  first: {kind: api_server, host: a, workers: 1, queue_limit: 100000000}\n"
-      "  second: {kind: api_server, host: b, workers: 1, queue_limit: 100000000}\n"
-      "requests:\n  r:\n    steps:\n      - cpu: {exponential: 5ms}\n      - forward: second\n"
-      "      - cpu: {exponential: 8ms}\n    request_size: 0B\n    response_size: 0B\n"
-      "workload:\n  entry: first\n  arrival: {process: poisson, rate: 80/s}\n");
+  const auto out =
+      run_yaml("name: tandem\nseed: 5\nduration: 20000s\nwarmup: 1000s\nreport_interval: 1000s\n"
+               "hardware:\n  hosts:\n    - {name: a}\n    - {name: b}\n  network: {bandwidth: 1Gbps, latency: 100us}\n"
+               "services:\n  first: {kind: api_server, host: a, workers: 1, queue_limit: 100000000}\n"
+               "  second: {kind: api_server, host: b, workers: 1, queue_limit: 100000000}\n"
+               "requests:\n  r:\n    steps:\n      - cpu: {exponential: 5ms}\n      - forward: second\n"
+               "      - cpu: {exponential: 8ms}\n    request_size: 0B\n    response_size: 0B\n"
+               "workload:\n  entry: first\n  arrival: {process: poisson, rate: 80/s}\n");
   const double network = 3 * 100e-6; // users -> first -> second -> users
   const double expected = test::mm1_response(lambda, mu1) + test::mm1_response(lambda, mu2);
   EXPECT_NEAR(out.results.total.latency.mean - network, expected, 0.02 * expected);
@@ -172,7 +175,8 @@ TEST(Theory, TandemIsTheSumOfTwoMM1Queues)
   expect_invariants(out.results);
 }
 
-namespace {
+namespace
+{
 std::string closed_loop(const std::string& think)
 {
   return "name: closed\nseed: 3\nduration: 40000s\nwarmup: 1000s\nreport_interval: 4000s\n"

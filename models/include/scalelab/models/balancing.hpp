@@ -9,9 +9,11 @@
 #include <memory>
 #include <vector>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
-class Balancer {
+class Balancer
+{
 public:
   virtual ~Balancer() = default;
   // The backend for the next request, in [0, backend_count()). Backends marked down are never returned;

@@ -5,9 +5,11 @@
 #include <array>
 #include <cstdint>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
-class Histogram {
+class Histogram
+{
 public:
   // Values are non-negative integers (nanoseconds). 2^kSubBucketBits linear sub-buckets per power of two:
   // 7 bits give a relative error below 1/128 (0.8%).
@@ -15,15 +17,15 @@ public:
   static constexpr int kSubBuckets = 1 << kSubBucketBits;
   static constexpr int kBucketCount = (64 - kSubBucketBits + 1) * kSubBuckets;
 
-  void record(std::int64_t value);            // negative values are recorded as 0
+  void record(std::int64_t value); // negative values are recorded as 0
   void record_n(std::int64_t value, std::uint64_t n);
   void merge(const Histogram& other);
   void clear();
 
   std::uint64_t count() const { return count_; }
-  double mean() const;               // exact; 0 when empty
-  std::int64_t min() const;          // exact; 0 when empty
-  std::int64_t max() const;          // exact; 0 when empty
+  double mean() const;      // exact; 0 when empty
+  std::int64_t min() const; // exact; 0 when empty
+  std::int64_t max() const; // exact; 0 when empty
   // q in [0, 1]; the value at rank ceil(q * count) (nearest-rank), reported as the midpoint of its bucket
   // clamped to [min, max]; 0 when empty.
   std::int64_t quantile(double q) const;

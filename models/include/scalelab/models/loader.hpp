@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 struct Diagnostic {
   SourceLocation where;

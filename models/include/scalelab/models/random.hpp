@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <vector>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 // xoshiro256** seeded through splitmix64. Each simulated entity gets its own stream: derive() mixes the
 // run's seed with a stable id, so adding an entity does not shift the numbers of the others.
-class Rng {
+class Rng
+{
 public:
   explicit Rng(std::uint64_t seed);
   static Rng derive(std::uint64_t seed, std::uint64_t stream_id);
@@ -33,7 +35,8 @@ SimTime sample_duration(const DistributionSpec& d, Rng& rng);
 
 // Zipf over ranks 1..n with P(k) proportional to 1 / k^s, s > 0, s may be 1; O(1) expected per sample by
 // rejection-inversion (Hormann and Derflinger 1996), no table of n entries.
-class ZipfSampler {
+class ZipfSampler
+{
 public:
   ZipfSampler(std::uint64_t n, double exponent);
   std::uint64_t sample(Rng& rng) const; // in [1, n]
@@ -47,7 +50,8 @@ private:
 };
 
 // Picks an index with probability proportional to weights (Walker's alias method, O(1) per pick).
-class WeightedPicker {
+class WeightedPicker
+{
 public:
   explicit WeightedPicker(const std::vector<double>& weights); // weights >= 0, sum > 0
   std::size_t pick(Rng& rng) const;

@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 inline constexpr int kResultsSchemaVersion = 1;
 
@@ -24,16 +25,16 @@ LatencySummary summarize(const Histogram& h);
 
 struct ServiceResult {
   std::string name;
-  std::string kind;   // load_balancer, api_server, database
+  std::string kind; // load_balancer, api_server, database
   int instances = 1;
-  int capacity = 0;   // workers or connections over all instances; 0 when unbounded (a balancer)
+  int capacity = 0;            // workers or connections over all instances; 0 when unbounded (a balancer)
   std::uint64_t arrived = 0;   // requests that reached the service in the measured window
   std::uint64_t completed = 0; // successful replies sent in the measured window
   std::map<std::string, std::uint64_t> errors; // error replies sent in the window, by cause
-  double throughput = 0;       // completed per second of measured window
-  LatencySummary latency;      // arrival to reply at this service, successful requests
-  double mean_in_service = 0;  // time-average of requests holding a worker/connection (or in flight, balancer)
-  double utilisation = 0;      // mean_in_service / capacity; 0 for a balancer
+  double throughput = 0;                       // completed per second of measured window
+  LatencySummary latency;                      // arrival to reply at this service, successful requests
+  double mean_in_service = 0;   // time-average of requests holding a worker/connection (or in flight, balancer)
+  double utilisation = 0;       // mean_in_service / capacity; 0 for a balancer
   double mean_queue_length = 0; // time-average of requests waiting for a worker/connection
 };
 
@@ -66,9 +67,9 @@ struct RunChecks {
 struct Results {
   std::string scenario;
   std::uint64_t seed = 0;
-  double duration = 0, warmup = 0; // seconds
+  double duration = 0, warmup = 0;      // seconds
   nlohmann::ordered_json configuration; // the resolved topology, defaults filled in
-  RequestTypeResult total;               // all request types together ("name" is "all")
+  RequestTypeResult total;              // all request types together ("name" is "all")
   std::vector<RequestTypeResult> requests;
   std::vector<ServiceResult> services;
   std::vector<HostResult> hosts;

@@ -11,7 +11,8 @@
 #include <variant>
 #include <vector>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 // Where a value came from in the user's file, for messages after loading (file:line:col).
 struct SourceLocation {
@@ -31,7 +32,7 @@ struct DistributionSpec {
 };
 
 struct HostSpec {
-  std::string name; // the instance name: "web-1" when the group "web" has count 3
+  std::string name;  // the instance name: "web-1" when the group "web" has count 3
   std::string group; // the name written in the file ("web")
   int cores = 1;
   double speed = 1e9; // flops per second per core
@@ -96,7 +97,7 @@ enum class BalancingPolicy { round_robin, random, least_connections, power_of_tw
 struct LoadBalancerSpec {
   std::string host;
   BalancingPolicy policy = BalancingPolicy::round_robin;
-  std::string backends; // a service with one or more instances
+  std::string backends;        // a service with one or more instances
   std::vector<double> weights; // weighted only: one per backend instance, in instance order
 };
 
@@ -115,7 +116,7 @@ struct DbOperationCost {
 
 struct DatabaseSpec {
   std::string host;
-  int connections = 100;  // operations that run at once; the rest wait
+  int connections = 100;   // operations that run at once; the rest wait
   int queue_limit = 10000; // waiting operations beyond that are refused (error "db_overloaded")
   DbOperationCost read;
   DbOperationCost write;
@@ -168,8 +169,8 @@ struct TopologySpec {
   SimTime warmup = 0;
   SimTime report_interval = kNanosPerSecond; // timeseries.csv row width
   HardwareSpec hardware;
-  std::vector<ServiceSpec> services;          // file order
-  std::vector<RequestTypeSpec> requests;      // file order
+  std::vector<ServiceSpec> services;     // file order
+  std::vector<RequestTypeSpec> requests; // file order
   WorkloadSpec workload;
 
   const ServiceSpec* find_service(const std::string& name) const;

@@ -4,13 +4,17 @@
 #include <cstdint>
 #include <limits>
 
-namespace scalelab::models {
+namespace scalelab::models
+{
 
 using SimTime = std::int64_t; // nanoseconds
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
 inline constexpr SimTime kNanosPerSecond = 1'000'000'000;
 
-inline constexpr double to_seconds(SimTime t) { return static_cast<double>(t) / 1e9; } // the double nearest to t ns
+inline constexpr double to_seconds(SimTime t)
+{
+  return static_cast<double>(t) / 1e9;
+} // the double nearest to t ns
 // Rounds to the nearest nanosecond; negative inputs are clamped to 0 (durations are never negative).
 inline SimTime from_seconds(double s)
 {

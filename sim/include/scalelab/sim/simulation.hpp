@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace scalelab::sim {
+namespace scalelab::sim
+{
 
 enum class EngineMode {
   windowed, // a host actor processes all of its events up to the lookahead horizon per wake-up
