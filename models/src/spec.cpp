@@ -1,5 +1,7 @@
 #include "scalelab/models/spec.hpp"
 
+#include <stdexcept>
+
 namespace scalelab::models
 {
 
@@ -27,6 +29,31 @@ const HostSpec* TopologySpec::find_host(const std::string& wanted) const
     if (h.name == wanted)
       return &h;
   return nullptr;
+}
+
+namespace
+{
+template <class T> std::size_t index_in(const std::vector<T>& items, const T* found, const std::string& name)
+{
+  if (!found)
+    throw std::out_of_range("no \"" + name + "\" in the topology");
+  return static_cast<std::size_t>(found - items.data());
+}
+} // namespace
+
+std::size_t TopologySpec::index_of_service(const std::string& wanted) const
+{
+  return index_in(services, find_service(wanted), wanted);
+}
+
+std::size_t TopologySpec::index_of_request(const std::string& wanted) const
+{
+  return index_in(requests, find_request(wanted), wanted);
+}
+
+std::size_t TopologySpec::index_of_host(const std::string& wanted) const
+{
+  return index_in(hardware.hosts, find_host(wanted), wanted);
 }
 
 } // namespace scalelab::models

@@ -22,14 +22,6 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
   return weights;
 }
 
-std::uint32_t service_index(const models::TopologySpec& spec, const std::string& name)
-{
-  for (std::size_t i = 0; i < spec.services.size(); ++i)
-    if (spec.services[i].name == name)
-      return static_cast<std::uint32_t>(i);
-  throw std::logic_error("unresolved service " + name);
-}
-
 Frame& push_frame(Request& r, SimTime ts, std::uint32_t component, std::uint32_t aux)
 {
   if (r.depth >= kMaxDepth)
@@ -52,7 +44,7 @@ std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rn
 Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed), mix_(mix_weights(spec))
 {
   const auto& w = spec.workload;
-  entry_service_ = service_index(spec, w.entry);
+  entry_service_ = static_cast<std::uint32_t>(spec.index_of_service(w.entry));
   if (w.keys.count > 0 && w.keys.popularity == models::KeySpaceSpec::Popularity::zipf)
     zipf_.emplace(static_cast<std::uint64_t>(w.keys.count), w.keys.exponent);
   if (const auto* open = std::get_if<models::OpenArrival>(&w.arrival)) {
@@ -220,7 +212,7 @@ std::optional<std::uint32_t> SlotPool::release()
   return next; // the slot passes straight to it
 }
 
-// --- api server ------------------------------------------------------------------------------------------
+// --- stations ------------------------------------------------------------------------------------------
 
 namespace
 {
@@ -229,32 +221,59 @@ constexpr std::uint32_t kCpuDone = 1;
 constexpr std::uint32_t kDiskDone = 2;
 } // namespace
 
-ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed)
-    : service_(service), core_speed_(core_speed), workers_(spec.workers, spec.queue_limit), rng_(seed)
-{
-}
-
-void ApiServer::on_request(SimTime ts, std::uint32_t rid)
+void Station::admit(SimTime ts, std::uint32_t rid, std::uint32_t frame_aux, Cause refusal, double refusal_bytes)
 {
   World& w = *world;
   Request& r = w.pool[rid];
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
-  switch (workers_.admit(rid)) {
+  switch (slots_.admit(rid)) {
   case SlotPool::Admit::start:
-    push_frame(r, ts, id, 0);
+    push_frame(r, ts, id, frame_aux);
     start(ts, rid);
     break;
   case SlotPool::Admit::queued:
-    push_frame(r, ts, id, 0);
+    push_frame(r, ts, id, frame_aux);
     stats.queued.change(ts, 1);
     break;
-  case SlotPool::Admit::rejected: // 503: the queue is full
-    stats.outcome.finished(ts, 0, Cause::queue_full);
-    w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[r.call_program].response_size,
-           Cause::queue_full);
+  case SlotPool::Admit::rejected: // the queue is full: refused at once, never on this station's stack
+    stats.outcome.finished(ts, 0, refusal);
+    w.send(*node, ts, EventKind::reply, r.top().component, rid, refusal_bytes, refusal);
     break;
   }
+}
+
+void Station::reply(SimTime ts, std::uint32_t rid, Cause cause, double bytes)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const Frame f = r.top();
+  --r.depth;
+  w.service_stats[service_].outcome.finished(ts, ts - f.arrived, cause);
+  w.send(*node, ts, EventKind::reply, r.top().component, rid, bytes, cause);
+}
+
+void Station::free_slot(SimTime ts)
+{
+  auto& stats = world->service_stats[service_];
+  stats.in_service.change(ts, -1);
+  if (const auto next = slots_.release()) {
+    stats.queued.change(ts, -1);
+    start(ts, *next);
+  }
+}
+
+// --- api server ------------------------------------------------------------------------------------------
+
+ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed)
+    : Station(service, spec.workers, spec.queue_limit, seed), core_speed_(core_speed)
+{
+}
+
+void ApiServer::on_request(SimTime ts, std::uint32_t rid)
+{
+  const Request& r = world->pool[rid];
+  admit(ts, rid, 0, Cause::queue_full, world->spec.requests[r.call_program].response_size);
 }
 
 void ApiServer::start(SimTime ts, std::uint32_t rid)
@@ -304,7 +323,7 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
     r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
     w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
            w.spec.requests[here.program].request_size);
-    leave(ts);
+    free_slot(ts);
     return;
   }
   }
@@ -330,30 +349,14 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 
 void ApiServer::finish(SimTime ts, std::uint32_t rid, Cause cause)
 {
-  World& w = *world;
-  Request& r = w.pool[rid];
-  const Frame f = r.top();
-  --r.depth;
-  w.service_stats[service_].outcome.finished(ts, ts - f.arrived, cause);
-  w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[f.program].response_size, cause);
-  leave(ts);
-}
-
-void ApiServer::leave(SimTime ts)
-{
-  auto& stats = world->service_stats[service_];
-  stats.in_service.change(ts, -1);
-  if (const auto next = workers_.release()) {
-    stats.queued.change(ts, -1);
-    start(ts, *next);
-  }
+  reply(ts, rid, cause, world->spec.requests[world->pool[rid].top().program].response_size);
+  free_slot(ts);
 }
 
 // --- database --------------------------------------------------------------------------------------------
 
 Database::Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed)
-    : service_(service), spec_(spec), core_speed_(core_speed), connections_(spec.connections, spec.queue_limit),
-      rng_(seed)
+    : Station(service, spec.connections, spec.queue_limit, seed), spec_(spec), core_speed_(core_speed)
 {
 }
 
@@ -366,35 +369,22 @@ SimTime Database::cpu_time(const models::DbOperationCost& cost)
   return 0;
 }
 
-void Database::on_request(SimTime ts, std::uint32_t rid)
+const models::DbOperationCost& Database::cost_of(std::uint32_t rid)
 {
-  World& w = *world;
-  Request& r = w.pool[rid];
-  auto& stats = w.service_stats[service_];
-  stats.outcome.arrived(ts);
-  switch (connections_.admit(rid)) {
-  case SlotPool::Admit::start:
-    push_frame(r, ts, id, r.call_op);
-    start(ts, rid);
-    break;
-  case SlotPool::Admit::queued:
-    push_frame(r, ts, id, r.call_op);
-    stats.queued.change(ts, 1);
-    break;
-  case SlotPool::Admit::rejected:
-    stats.outcome.finished(ts, 0, Cause::db_overloaded);
-    w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, Cause::db_overloaded);
-    break;
-  }
+  const bool write = world->pool[rid].top().aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write);
+  return write ? spec_.write : spec_.read;
 }
 
+void Database::on_request(SimTime ts, std::uint32_t rid)
+{
+  admit(ts, rid, world->pool[rid].call_op, Cause::db_overloaded, spec_.result_size);
+}
+
+// An operation: its CPU cost on a core, then its disk time on the host's disk.
 void Database::start(SimTime ts, std::uint32_t rid)
 {
-  World& w = *world;
-  w.service_stats[service_].in_service.change(ts, 1);
-  const Frame& f = w.pool[rid].top();
-  const auto& cost = f.aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write) ? spec_.write : spec_.read;
-  const SimTime cpu = cpu_time(cost);
+  world->service_stats[service_].in_service.change(ts, 1);
+  const SimTime cpu = cpu_time(cost_of(rid));
   if (cpu > 0)
     node->cores.use(*node, ts, id, rid, kCpuDone, cpu);
   else
@@ -403,9 +393,7 @@ void Database::start(SimTime ts, std::uint32_t rid)
 
 void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 {
-  World& w = *world;
-  const Frame& f = w.pool[rid].top();
-  const auto& cost = f.aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write) ? spec_.write : spec_.read;
+  const auto& cost = cost_of(rid);
   if (aux == kCpuDone)
     node->cores.release(*node, ts);
   if (aux == kDiskDone) {
@@ -414,23 +402,8 @@ void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
     node->disk.use(*node, ts, id, rid, kDiskDone, sample_duration(*cost.disk_time, rng_));
     return;
   }
-  finish(ts, rid, Cause::ok);
-}
-
-void Database::finish(SimTime ts, std::uint32_t rid, Cause cause)
-{
-  World& w = *world;
-  Request& r = w.pool[rid];
-  const Frame f = r.top();
-  --r.depth;
-  auto& stats = w.service_stats[service_];
-  stats.outcome.finished(ts, ts - f.arrived, cause);
-  w.send(*node, ts, EventKind::reply, r.top().component, rid, spec_.result_size, cause);
-  stats.in_service.change(ts, -1);
-  if (const auto next = connections_.release()) {
-    stats.queued.change(ts, -1);
-    start(ts, *next);
-  }
+  reply(ts, rid, Cause::ok, spec_.result_size);
+  free_slot(ts);
 }
 
 } // namespace scalelab::sim

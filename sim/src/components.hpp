@@ -71,7 +71,29 @@ private:
   std::deque<std::uint32_t> queue_;
 };
 
-class ApiServer : public Component
+// What an API server and a database share: slots (workers, connections) in front of which requests queue,
+// and a reply to the caller when a request is refused or done.
+class Station : public Component
+{
+protected:
+  Station(std::uint32_t service, int slots, int queue_limit, std::uint64_t seed)
+      : service_(service), slots_(slots, queue_limit), rng_(seed)
+  {
+  }
+  // Starts the request in a free slot, queues it, or answers it at once with `refusal` (`refusal_bytes`).
+  void admit(SimTime ts, std::uint32_t request, std::uint32_t frame_aux, Cause refusal, double refusal_bytes);
+  // The request on top of the frame stack leaves this station: answer its caller with `bytes`.
+  void reply(SimTime ts, std::uint32_t request, Cause cause, double bytes);
+  // Frees the slot and starts the next queued request in it.
+  void free_slot(SimTime ts);
+  virtual void start(SimTime ts, std::uint32_t request) = 0;
+
+  std::uint32_t service_;
+  SlotPool slots_;
+  models::Rng rng_;
+};
+
+class ApiServer : public Station
 {
 public:
   ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed);
@@ -80,18 +102,14 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
 
 private:
-  void start(SimTime ts, std::uint32_t request);
+  void start(SimTime ts, std::uint32_t request) override;
   void run_steps(SimTime ts, std::uint32_t request);
-  void leave(SimTime ts); // frees the worker and starts the next queued request
   void finish(SimTime ts, std::uint32_t request, Cause cause);
 
-  std::uint32_t service_;
   double core_speed_;
-  SlotPool workers_;
-  models::Rng rng_;
 };
 
-class Database : public Component
+class Database : public Station
 {
 public:
   Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed);
@@ -99,15 +117,12 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
 
 private:
-  void start(SimTime ts, std::uint32_t request);
-  void finish(SimTime ts, std::uint32_t request, Cause cause);
+  void start(SimTime ts, std::uint32_t request) override;
+  const models::DbOperationCost& cost_of(std::uint32_t request);
   SimTime cpu_time(const models::DbOperationCost& cost);
 
-  std::uint32_t service_;
   const models::DatabaseSpec& spec_;
   double core_speed_;
-  SlotPool connections_;
-  models::Rng rng_;
 };
 
 } // namespace scalelab::sim

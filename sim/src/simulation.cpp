@@ -29,20 +29,17 @@ std::uint64_t stream_id(const std::string& name)
   return h;
 }
 
-std::uint32_t index_of_service(const models::TopologySpec& spec, const std::string& name)
+std::uint32_t service_of(const models::TopologySpec& spec, const std::string& name)
 {
-  for (std::size_t i = 0; i < spec.services.size(); ++i)
-    if (spec.services[i].name == name)
-      return static_cast<std::uint32_t>(i);
-  throw std::logic_error("unresolved service " + name);
+  return static_cast<std::uint32_t>(spec.index_of_service(name));
 }
-
-std::uint16_t index_of_request(const models::TopologySpec& spec, const std::string& name)
+std::uint16_t request_of(const models::TopologySpec& spec, const std::string& name)
 {
-  for (std::size_t i = 0; i < spec.requests.size(); ++i)
-    if (spec.requests[i].name == name)
-      return static_cast<std::uint16_t>(i);
-  throw std::logic_error("unresolved request type " + name);
+  return static_cast<std::uint16_t>(spec.index_of_request(name));
+}
+std::uint32_t host_of(const models::TopologySpec& spec, const std::string& name)
+{
+  return static_cast<std::uint32_t>(spec.index_of_host(name));
 }
 
 std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySpec& spec)
@@ -61,13 +58,13 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
         r.time = delay->time;
       } else if (const auto* call = std::get_if<models::CallStep>(&s.step)) {
         r.kind = ResolvedStep::Kind::call;
-        r.service = index_of_service(spec, call->service);
+        r.service = service_of(spec, call->service);
         r.op = call->op;
         if (call->op == models::CallStep::Op::request)
-          r.program = index_of_request(spec, call->request);
+          r.program = request_of(spec, call->request);
       } else {
         r.kind = ResolvedStep::Kind::forward;
-        r.service = index_of_service(spec, std::get<models::ForwardStep>(s.step).service);
+        r.service = service_of(spec, std::get<models::ForwardStep>(s.step).service);
       }
       steps.push_back(r);
     }
@@ -107,14 +104,6 @@ Platform build_platform(const models::TopologySpec& spec)
   return p;
 }
 
-std::uint32_t host_index(const models::TopologySpec& spec, const std::string& name)
-{
-  for (std::size_t i = 0; i < spec.hardware.hosts.size(); ++i)
-    if (spec.hardware.hosts[i].name == name)
-      return static_cast<std::uint32_t>(i);
-  throw std::logic_error("unresolved host " + name);
-}
-
 // Which hosts can send events to which, with a lower bound of the delay, and from it W: the smallest
 // delay of any channel. Services called by several kinds of callers are over-approximated (every api_server
 // instance counts as a caller of every service some program calls), which only makes horizons shorter.
@@ -123,7 +112,7 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
   const auto& spec = world.spec;
   const std::size_t n = spec.services.size();
   std::vector<std::vector<std::uint32_t>> requesters(n), reply_targets(n);
-  const std::uint32_t entry = index_of_service(spec, spec.workload.entry);
+  const std::uint32_t entry = service_of(spec, spec.workload.entry);
   requesters[entry].push_back(source_component);
   reply_targets[entry].push_back(source_component);
   std::vector<std::uint32_t> api_components;
@@ -133,7 +122,7 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
   std::vector<std::uint32_t> forwarded_to;
   for (std::size_t s = 0; s < n; ++s)
     if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind)) {
-      const auto b = index_of_service(spec, lb->backends);
+      const auto b = service_of(spec, lb->backends);
       requesters[b].insert(requesters[b].end(), world.service_instances[s].begin(), world.service_instances[s].end());
       reply_targets[b].insert(reply_targets[b].end(), world.service_instances[s].begin(),
                               world.service_instances[s].end());
@@ -277,15 +266,15 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       if ((pass == 0) == (lb != nullptr))
         continue;
       if (lb) {
-        const std::uint32_t host = host_index(spec, lb->host);
-        const auto& backends = world.service_instances[index_of_service(spec, lb->backends)];
+        const std::uint32_t host = host_of(spec, lb->host);
+        const auto& backends = world.service_instances[service_of(spec, lb->backends)];
         world.service_instances[s].push_back(
             add_component(std::make_unique<LoadBalancer>(
                               s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
                           host));
       } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
         for (std::size_t i = 0; i < api->hosts.size(); ++i) {
-          const std::uint32_t host = host_index(spec, api->hosts[i]);
+          const std::uint32_t host = host_of(spec, api->hosts[i]);
           const std::uint64_t seed =
               models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
           world.service_instances[s].push_back(
@@ -293,7 +282,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
         }
       } else {
         const auto& db = std::get<models::DatabaseSpec>(svc.kind);
-        const std::uint32_t host = host_index(spec, db.host);
+        const std::uint32_t host = host_of(spec, db.host);
         world.service_instances[s].push_back(
             add_component(std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
                                                      models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),

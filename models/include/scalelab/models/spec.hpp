@@ -176,6 +176,11 @@ struct TopologySpec {
   const ServiceSpec* find_service(const std::string& name) const;
   const RequestTypeSpec* find_request(const std::string& name) const;
   const HostSpec* find_host(const std::string& name) const;
+  // Positions in services / requests / hardware.hosts; throw std::out_of_range for a name that is not there
+  // (a loaded spec has every name it refers to).
+  std::size_t index_of_service(const std::string& name) const;
+  std::size_t index_of_request(const std::string& name) const;
+  std::size_t index_of_host(const std::string& name) const;
 };
 
 } // namespace scalelab::models
