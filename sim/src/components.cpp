@@ -1,6 +1,7 @@
 #include "components.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <stdexcept>
 
 namespace scalelab::sim
@@ -24,8 +25,7 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
 
 Frame& push_frame(Request& r, SimTime ts, std::uint32_t component, std::uint32_t aux)
 {
-  if (r.depth >= kMaxDepth)
-    throw std::runtime_error("a request went through more than " + std::to_string(kMaxDepth - 1) + " nested services");
+  assert(r.depth < kMaxDepth && "check_nesting() bounds the depth before the run");
   Frame& f = r.frames[r.depth++];
   f = Frame{ts, component, aux, r.call_program, r.call_pc};
   return f;

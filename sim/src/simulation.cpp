@@ -73,6 +73,38 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
   return programs;
 }
 
+// The deepest stack of frames a request can need: the users, then every service it is inside at once.
+// Calls cannot form cycles (the loader refuses them), so this terminates.
+int nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs,
+            std::uint32_t service, std::uint16_t program, std::size_t from_step)
+{
+  const auto& kind = spec.services[service].kind;
+  if (std::holds_alternative<models::DatabaseSpec>(kind))
+    return 1;
+  if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
+    return 1 + nesting(spec, programs, service_of(spec, lb->backends), program, from_step);
+  int deepest = 1;
+  for (std::size_t i = from_step; i < programs[program].size(); ++i) {
+    const ResolvedStep& step = programs[program][i];
+    if (step.kind == ResolvedStep::Kind::call)
+      deepest = std::max(deepest, 1 + nesting(spec, programs, step.service, step.program, 0));
+    else if (step.kind == ResolvedStep::Kind::forward) // the next stage takes this frame's place
+      return std::max(deepest, nesting(spec, programs, step.service, program, i + 1));
+  }
+  return deepest;
+}
+
+void check_nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
+{
+  const std::uint32_t entry = service_of(spec, spec.workload.entry);
+  for (const auto& [name, weight] : spec.workload.mix) {
+    const int depth = 1 + nesting(spec, programs, entry, request_of(spec, name), 0);
+    if (depth > kMaxDepth)
+      throw std::runtime_error("request type \"" + name + "\" nests " + std::to_string(depth - 1) +
+                               " services inside each other; the engine supports " + std::to_string(kMaxDepth - 1));
+  }
+}
+
 struct Platform {
   std::vector<sg4::Host*> hosts; // spec hosts in order, then the users' host
   std::uint32_t clients = 0;
@@ -237,10 +269,12 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   int argc = static_cast<int>(argv.size());
   sg4::Engine engine(&argc, argv.data());
 
+  auto programs = resolve_programs(spec);
+  check_nesting(spec, programs);
   const Platform platform = build_platform(spec);
   World world(spec, 1);
   world.network.init(platform.hosts);
-  world.programs = resolve_programs(spec);
+  world.programs = std::move(programs);
   for (std::uint32_t i = 0; i < platform.hosts.size(); ++i) {
     auto node = std::make_unique<Node>(world, i, platform.hosts[i]);
     node->cores_busy.init(world.clock);

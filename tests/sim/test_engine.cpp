@@ -49,6 +49,7 @@ void expect_same_results(const std::string& file, const std::string& options, co
   ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + b.string() + " " + options2), 0);
   const std::string ra = read(a / "results.json"), rb = read(b / "results.json");
   ASSERT_FALSE(ra.empty());
+  EXPECT_NE(ra.find("\"holds\": true"), std::string::npos) << file << ": request conservation does not hold";
   EXPECT_TRUE(ra == rb) << file << ": results.json differs between `" << options << "` and `" << options2 << "`";
   EXPECT_TRUE(read(a / "timeseries.csv") == read(b / "timeseries.csv")) << file << ": timeseries.csv differs";
 }
@@ -92,6 +93,26 @@ TEST(Exactness, WindowedEqualsPlainOnEngineCases)
   for (const char* file :
        {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml", "tests/sim/cases/policies.yaml"})
     expect_same_results(file, "--engine plain", "", std::string("exact-") + fs::path(file).stem().string());
+}
+
+TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
+{
+  // s0 calls s1 calls ... s11: with the users, 13 frames, more than the engine's 12.
+  std::string yaml = "name: deep\nduration: 1s\nhardware:\n  hosts:\n    - {name: h}\nservices:\n";
+  for (int i = 0; i < 12; ++i)
+    yaml += "  s" + std::to_string(i) + ": {kind: api_server, host: h}\n";
+  yaml += "requests:\n";
+  for (int i = 0; i < 12; ++i)
+    yaml += "  r" + std::to_string(i) + ": [cpu: 1ms" +
+            (i < 11 ? ", call: {service: s" + std::to_string(i + 1) + ", request: r" + std::to_string(i + 1) + "}"
+                    : std::string()) +
+            "]\n";
+  yaml += "workload:\n  entry: s0\n  arrival: {process: poisson, rate: 10/s}\n  mix: {r0: 1}\n";
+  const fs::path dir = scratch("deep");
+  std::ofstream(dir / "deep.yaml") << yaml;
+  EXPECT_EQ(scalelab("check " + (dir / "deep.yaml").string()), 0) << "a valid file";
+  EXPECT_EQ(scalelab("run " + (dir / "deep.yaml").string() + " --out " + dir.string()), 1);
+  EXPECT_FALSE(fs::exists(dir / "results.json"));
 }
 
 TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
