@@ -441,8 +441,15 @@ TEST(Loader, FileErrors)
 
 TEST(Loader, DiagnosticFormat)
 {
-  EXPECT_EQ((Diagnostic{{"a.yaml", 3, 7}, "bad"}.format()), "a.yaml:3:7: bad");
-  EXPECT_EQ((Diagnostic{{"a.yaml", 0, 0}, "bad"}.format()), "a.yaml: bad");
+  Diagnostic d;
+  d.where.file = "a.yaml";
+  d.message = "bad";
+  d.where.line = 3;
+  d.where.column = 7;
+  EXPECT_EQ(d.format(), "a.yaml:3:7: bad");
+  d.where.line = 0;
+  d.where.column = 0;
+  EXPECT_EQ(d.format(), "a.yaml: bad");
 }
 
 // --- the broken-file corpus -----------------------------------------------------------------------------
