@@ -18,6 +18,9 @@ using models::SimTime;
 namespace
 {
 
+// The users as a whole, in timeseries.csv and as a random stream: not a valid service name, so no clash.
+constexpr const char* kUsersSeries = "(users)";
+
 // A stable stream id from a name, so adding a service does not change the random numbers of the others.
 std::uint64_t stream_id(const std::string& name)
 {
@@ -324,7 +327,9 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       }
     }
   }
-  auto source_owner = std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id("users")).next_u64());
+  // "(users)" cannot be a service name, so the users' random stream is never a service's.
+  auto source_owner =
+      std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id(kUsersSeries)).next_u64());
   Source* source = source_owner.get();
   add_component(std::move(source_owner), platform.clients);
 
@@ -429,7 +434,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       out.timeseries.push_back(std::move(r));
     }
   };
-  add_series("users", world.all_requests, world.in_system.interval_means(), {});
+  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {});
   for (std::size_t s = 0; s < spec.services.size(); ++s)
     add_series(spec.services[s].name, world.service_stats[s].outcome,
                world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means());
