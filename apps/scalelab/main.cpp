@@ -257,6 +257,11 @@ int cmd_run(const std::vector<std::string>& args)
     std::printf("wrote %s and %s\n", (out_dir / "results.json").string().c_str(),
                 (out_dir / "timeseries.csv").string().c_str());
   }
+  if (!output.results.checks.conserved) {
+    // Requests were created or lost by the engine itself: the results cannot be trusted.
+    std::cerr << "scalelab: error: request conservation violated (see checks in results.json)\n";
+    return kRunError;
+  }
   return kOk;
 }
 
