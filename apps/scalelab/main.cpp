@@ -286,6 +286,13 @@ int main(int argc, char** argv)
     if (command == "check")
       return cmd_check(args);
     if (command == "schema") {
+      if (args.size() == 1 && is_help(args[0])) {
+        std::cout << "usage: scalelab schema\n\nPrints the reference of topology files (Markdown), generated from the "
+                     "schema the loader checks with.\n";
+        return kOk;
+      }
+      if (!args.empty())
+        return usage_error("schema takes no arguments", kMainHelp);
       std::cout << models::schema_reference_markdown();
       return kOk;
     }
