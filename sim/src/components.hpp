@@ -3,8 +3,6 @@
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "world.hpp"
 
-#include <deque>
-
 namespace scalelab::sim
 {
 
@@ -68,7 +66,7 @@ public:
 
 private:
   int slots_, queue_limit_, busy_ = 0;
-  std::deque<std::uint32_t> queue_;
+  RingQueue<std::uint32_t> queue_;
 };
 
 // What an API server and a database share: slots (workers, connections) in front of which requests queue,

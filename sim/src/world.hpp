@@ -9,6 +9,7 @@
 // order) order. Nothing another host does in window k can land in window k, so the result does not depend
 // on the order in which host actors run, and is the same as processing one event at a time (the plain
 // engine, W = 1 ns).
+#include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
 #include "scalelab/models/spec.hpp"
@@ -136,7 +137,7 @@ private:
   };
   int capacity_ = 1;
   int busy_ = 0;
-  std::deque<Waiter> waiting_;
+  RingQueue<Waiter> waiting_;
   LevelIntegral* busy_gauge_ = nullptr;
 };
 
