@@ -135,6 +135,18 @@ template <class V> Check<V> greater_than(V bound)
 {
   return {"greater than " + number_text(static_cast<double>(bound)), [bound](const V& v) { return v > bound; }};
 }
+// A time that must not round to 0 on the simulated clock, which counts nanoseconds.
+inline Check<double> at_least_one_nanosecond()
+{
+  return {"at least 1ns (the simulated clock counts nanoseconds)",
+          [](const double& seconds) { return from_seconds(seconds) >= 1; }};
+}
+// A rate the clock can represent: no two arrivals of a constant process less than a nanosecond apart.
+inline Check<double> at_most_one_per_nanosecond()
+{
+  return {"at most 1000000000/s (one per nanosecond, the simulated clock's resolution)",
+          [](const double& per_second) { return per_second <= 1e9; }};
+}
 template <class V> Check<std::vector<V>> non_empty()
 {
   return {"a non-empty list", [](const std::vector<V>& v) { return !v.empty(); }};

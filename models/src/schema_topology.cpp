@@ -419,7 +419,7 @@ void Tables::declare_hardware()
           .help("Bandwidth of each host's link."),
       field<NetworkSpec>("latency", duration, &NetworkSpec::latency)
           .defaults("100us")
-          .check(greater_than(0.0))
+          .check(at_least_one_nanosecond())
           .help("One-way latency from host to host."),
   };
 
@@ -674,6 +674,7 @@ void Tables::declare_workload()
       field<ArrivalRaw>("rate", rate, [](ArrivalRaw& a, double&& r) { a.open.rate = r; })
           .required()
           .check(greater_than(0.0))
+          .check(at_most_one_per_nanosecond())
           .help("Average arrivals per second."),
   };
   Record<ArrivalRaw> closed;
@@ -868,14 +869,14 @@ void Tables::declare_top()
           .help("Seed of every random draw; the same file and seed give the same run."),
       field<TopologyRaw>("duration", duration, to_time(&TopologySpec::duration))
           .defaults("60s")
-          .check(greater_than(0.0))
+          .check(at_least_one_nanosecond())
           .help("Simulated time during which users send requests."),
       field<TopologyRaw>("warmup", duration, to_time(&TopologySpec::warmup))
           .defaults("0s")
           .help("Leading part of the run left out of the summary statistics."),
       field<TopologyRaw>("report_interval", duration, to_time(&TopologySpec::report_interval))
           .defaults("1s")
-          .check(greater_than(0.0))
+          .check(at_least_one_nanosecond())
           .help("Width of one row of timeseries.csv."),
       field<TopologyRaw>("hardware", record_type(&hardware, "in hardware"),
                          [](TopologyRaw& t, HardwareRaw&& h) { t.hardware = std::move(h); })

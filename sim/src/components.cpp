@@ -93,7 +93,9 @@ void Source::on_tick(SimTime ts, std::uint32_t aux)
 {
   if (open_) {
     send_request(ts);
-    node->push_local(ts + next_gap(), EventKind::tick, id, 0);
+    ++arrivals_;
+    node->push_local(poisson_ ? ts + next_gap() : from_seconds(static_cast<double>(arrivals_ + 1) * mean_gap_),
+                     EventKind::tick, id, 0);
     return;
   }
   if (merged_think_ && aux != generation_)

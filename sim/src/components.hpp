@@ -31,6 +31,7 @@ private:
   bool open_ = true;
   bool poisson_ = true;
   double mean_gap_ = 0;       // open: seconds between arrivals
+  std::int64_t arrivals_ = 0; // open, constant: the k-th arrival is at k gaps exactly, never drifting
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::uint32_t generation_ = 0; // stale merged-think ticks are ignored

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace sg4 = simgrid::s4u;
 
@@ -77,31 +78,55 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
 }
 
 // The deepest stack of frames a request can need: the users, then every service it is inside at once.
-// Calls cannot form cycles (the loader refuses them), so this terminates.
-int nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs,
-            std::uint32_t service, std::uint16_t program, std::size_t from_step)
+// Calls cannot form cycles (the loader refuses them), so this terminates; results are memoised per
+// (service, request type, first step), so wide call graphs cost their size, not their number of paths.
+class NestingDepth
 {
-  const auto& kind = spec.services[service].kind;
-  if (std::holds_alternative<models::DatabaseSpec>(kind))
-    return 1;
-  if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
-    return 1 + nesting(spec, programs, service_of(spec, lb->backends), program, from_step);
-  int deepest = 1;
-  for (std::size_t i = from_step; i < programs[program].size(); ++i) {
-    const ResolvedStep& step = programs[program][i];
-    if (step.kind == ResolvedStep::Kind::call)
-      deepest = std::max(deepest, 1 + nesting(spec, programs, step.service, step.program, 0));
-    else if (step.kind == ResolvedStep::Kind::forward) // the next stage takes this frame's place
-      return std::max(deepest, nesting(spec, programs, step.service, program, i + 1));
+public:
+  NestingDepth(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
+      : spec_(spec), programs_(programs)
+  {
   }
-  return deepest;
-}
+  int operator()(std::uint32_t service, std::uint16_t program, std::size_t from_step)
+  {
+    const auto key = std::make_tuple(service, program, from_step);
+    if (const auto it = memo_.find(key); it != memo_.end())
+      return it->second;
+    const int depth = compute(service, program, from_step);
+    memo_.emplace(key, depth);
+    return depth;
+  }
+
+private:
+  int compute(std::uint32_t service, std::uint16_t program, std::size_t from_step)
+  {
+    const auto& kind = spec_.services[service].kind;
+    if (std::holds_alternative<models::DatabaseSpec>(kind))
+      return 1;
+    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
+      return 1 + (*this)(service_of(spec_, lb->backends), program, from_step);
+    int deepest = 1;
+    for (std::size_t i = from_step; i < programs_[program].size(); ++i) {
+      const ResolvedStep& step = programs_[program][i];
+      if (step.kind == ResolvedStep::Kind::call)
+        deepest = std::max(deepest, 1 + (*this)(step.service, step.program, 0));
+      else if (step.kind == ResolvedStep::Kind::forward) // the next stage takes this frame's place
+        return std::max(deepest, (*this)(step.service, program, i + 1));
+    }
+    return deepest;
+  }
+
+  const models::TopologySpec& spec_;
+  const std::vector<std::vector<ResolvedStep>>& programs_;
+  std::map<std::tuple<std::uint32_t, std::uint16_t, std::size_t>, int> memo_;
+};
 
 void check_nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
 {
+  NestingDepth nesting(spec, programs);
   const std::uint32_t entry = service_of(spec, spec.workload.entry);
   for (const auto& [name, weight] : spec.workload.mix) {
-    const int depth = 1 + nesting(spec, programs, entry, request_of(spec, name), 0);
+    const int depth = 1 + nesting(entry, request_of(spec, name), 0);
     if (depth > kMaxDepth)
       throw std::runtime_error("request type \"" + name + "\" nests " + std::to_string(depth - 1) +
                                " services inside each other; the engine supports " + std::to_string(kMaxDepth - 1));
@@ -206,7 +231,9 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
         std::set<std::uint32_t> seen;
         for (auto next : reply_targets[static_cast<std::size_t>(service_of[to])])
           if (seen.insert(next).second)
-            add_reply(from_node, next, delay + world.network.latency(node_of(to), node_of(next)), depth + 1);
+            add_reply(from_node, next,
+                      delay + (node_of(to) == node_of(next) ? 0 : world.network.latency(node_of(to), node_of(next))),
+                      depth + 1);
       };
   for (std::size_t s = 0; s < n; ++s) {
     std::set<std::uint32_t> unique_requesters(requesters[s].begin(), requesters[s].end());

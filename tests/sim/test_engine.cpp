@@ -115,6 +115,40 @@ TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
   EXPECT_FALSE(fs::exists(dir / "results.json"));
 }
 
+TEST(Robustness, HugeDelaysLandAfterTheEndInsteadOfOverflowing)
+{
+  // A 1e10 s delay and a 2 GB reply on a 1 bps link: both end long after the run; the requests stay in flight.
+  const fs::path dir = scratch("huge");
+  std::ofstream(dir / "huge.yaml") << "name: huge\nduration: 10s\nhardware:\n  hosts: [{name: a}, {name: b}]\n"
+                                      "  network: {bandwidth: 1bps, latency: 1ms}\n"
+                                      "services:\n  s: {kind: api_server, host: a, workers: 100}\n"
+                                      "  t: {kind: api_server, host: b, workers: 100}\n"
+                                      "requests:\n  slow: [delay: 10000000000s]\n"
+                                      "  big: {steps: [forward: t], request_size: 0B, response_size: 2GB}\n"
+                                      "workload: {entry: s, arrival: {process: poisson, rate: 10/s}, "
+                                      "mix: {slow: 1, big: 1}}\n";
+  ASSERT_EQ(scalelab("run " + (dir / "huge.yaml").string() + " --out " + dir.string()), 0);
+  const std::string results = read(dir / "results.json");
+  EXPECT_NE(results.find("\"holds\": true"), std::string::npos);
+  EXPECT_NE(results.find("\"completed\": 0,"), std::string::npos) << "nothing can finish within the run";
+}
+
+TEST(Robustness, WideCallGraphsAreCheckedInTheirSizeNotTheirNumberOfPaths)
+{
+  // r0 calls r1 twice, r1 calls r2 twice, ...: 2^40 paths. Refused for its depth, at once.
+  std::string yaml = "name: wide\nduration: 1s\nhardware:\n  hosts: [{name: h}]\n"
+                     "services:\n  s: {kind: api_server, host: h}\nrequests:\n";
+  for (int i = 0; i < 40; ++i) {
+    const std::string next = "r" + std::to_string(i + 1);
+    yaml += "  r" + std::to_string(i) + ": [call: {service: s, request: " + next +
+            "}, call: {service: s, request: " + next + "}]\n";
+  }
+  yaml += "  r40: [cpu: 1us]\nworkload: {entry: s, arrival: {process: poisson, rate: 1/s}, mix: {r0: 1}}\n";
+  const fs::path dir = scratch("wide");
+  std::ofstream(dir / "wide.yaml") << yaml;
+  EXPECT_EQ(scalelab("run " + (dir / "wide.yaml").string() + " --out " + dir.string()), 1);
+}
+
 TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
 {
   const fs::path dir = scratch("cli");

@@ -9,19 +9,23 @@ namespace scalelab::models
 
 using SimTime = std::int64_t; // nanoseconds
 inline constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
+// The longest duration from_seconds() returns (about 146 years): a time before the end of a run plus any
+// duration cannot overflow, so a huge sampled delay lands after the end instead of wrapping around.
+inline constexpr SimTime kMaxDuration = SimTime{1} << 62;
 inline constexpr SimTime kNanosPerSecond = 1'000'000'000;
 
 inline constexpr double to_seconds(SimTime t)
 {
   return static_cast<double>(t) / 1e9;
 } // the double nearest to t ns
-// Rounds to the nearest nanosecond; negative inputs are clamped to 0 (durations are never negative).
+// Rounds to the nearest nanosecond; negative inputs are clamped to 0 (durations are never negative) and
+// huge ones to kMaxDuration.
 inline SimTime from_seconds(double s)
 {
   if (!(s > 0))
     return 0;
   const double ns = s * 1e9 + 0.5;
-  return ns >= 9.2e18 ? kNever : static_cast<SimTime>(ns);
+  return ns >= static_cast<double>(kMaxDuration) ? kMaxDuration : static_cast<SimTime>(ns);
 }
 
 } // namespace scalelab::models
