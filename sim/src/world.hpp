@@ -9,6 +9,7 @@
 // order) order. Nothing another host does in window k can land in window k, so the result does not depend
 // on the order in which host actors run, and is the same as processing one event at a time (the plain
 // engine, W = 1 ns).
+#include "event_heap.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
@@ -175,7 +176,7 @@ private:
   World& world_;
   std::uint32_t id_;
   simgrid::s4u::Host* host_;
-  std::priority_queue<Event, std::vector<Event>, EventLater> events_;
+  QuaternaryHeap<Event, EventLater> events_;
   std::uint64_t sequence_ = 0;
   // Every event before this time is processed, and every later one will come after it: no message from this
   // host will arrive anywhere earlier than processed_to_ + the channel's delay.
