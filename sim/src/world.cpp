@@ -55,8 +55,9 @@ SimTime Node::horizon(SimTime now) const
 
 void Node::run()
 {
+  actor_ = sg4::Actor::self();
   for (;;) {
-    wake_->acquire();
+    sg4::this_actor::suspend(); // cheaper than a semaphore: no activity is created per wake-up
     const SimTime now = world_.scheduler.now();
     const SimTime h = horizon(now);
     if (!events_.empty() && events_.top().ts < h) {
@@ -82,7 +83,7 @@ void Node::wake()
   if (waiting_) {
     waiting_ = false;
     world_.scheduler.released(*this);
-    wake_->release();
+    actor_->resume();
   }
 }
 
@@ -98,6 +99,8 @@ void Scheduler::schedule(Node& node, SimTime window_start)
 
 void Scheduler::run()
 {
+  // Host actors are created first and suspend at once; a resume sent before that would be lost.
+  sg4::this_actor::yield();
   for (;;) {
     // Let every released host finish before reading the agenda: they add to it.
     while (running_ > 0)

@@ -184,11 +184,11 @@ private:
   std::vector<Channel> inputs_;
   SimTime scheduled_ = models::kNever; // the window this host is on the clock's agenda for
   bool waiting_ = true;                // blocked (or not started), and not yet released
-  simgrid::s4u::SemaphorePtr wake_ = simgrid::s4u::Semaphore::create(0);
+  simgrid::s4u::ActorPtr actor_;       // suspended while waiting; the scheduler resumes it
   friend class Scheduler;
 };
 
-// The only timer of the run. Host actors wait on a semaphore with no timeout; the clock keeps an agenda of
+// The only timer of the run. Host actors suspend themselves with no timeout; the scheduler keeps an agenda of
 // the windows in which hosts have events, sleeps to the next one and releases exactly those hosts. A
 // message to a host only updates the agenda: nobody is woken to move a timer.
 class Scheduler
