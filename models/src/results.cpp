@@ -119,25 +119,29 @@ ordered_json service_json(const ServiceSpec& s)
   struct Visitor {
     ordered_json operator()(const LoadBalancerSpec& lb) const
     {
-      ordered_json j{
-          {"kind", "load_balancer"}, {"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
+      ordered_json j{{"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
       if (!lb.weights.empty())
         j["weights"] = lb.weights;
       return j;
     }
     ordered_json operator()(const ApiServerSpec& a) const
     {
-      return {{"kind", "api_server"}, {"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
+      return {{"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
     }
     ordered_json operator()(const DatabaseSpec& d) const
     {
-      return {{"kind", "database"},           {"host", d.host},
-              {"connections", d.connections}, {"queue_limit", d.queue_limit},
-              {"read", db_cost_json(d.read)}, {"write", db_cost_json(d.write)},
-              {"query_size", d.query_size},   {"result_size", d.result_size}};
+      return {{"host", d.host},
+              {"connections", d.connections},
+              {"queue_limit", d.queue_limit},
+              {"read", db_cost_json(d.read)},
+              {"write", db_cost_json(d.write)},
+              {"query_size", d.query_size},
+              {"result_size", d.result_size}};
     }
   };
-  return std::visit(Visitor{}, s.kind);
+  ordered_json j{{"kind", kind_name(s.kind)}};
+  j.update(std::visit(Visitor{}, s.kind));
+  return j;
 }
 
 } // namespace

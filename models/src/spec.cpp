@@ -31,6 +31,15 @@ const HostSpec* TopologySpec::find_host(const std::string& wanted) const
   return nullptr;
 }
 
+const char* kind_name(const ServiceKind& kind)
+{
+  if (std::holds_alternative<LoadBalancerSpec>(kind))
+    return "load_balancer";
+  if (std::holds_alternative<ApiServerSpec>(kind))
+    return "api_server";
+  return "database";
+}
+
 namespace
 {
 template <class T> std::size_t index_in(const std::vector<T>& items, const T* found, const std::string& name)

@@ -278,15 +278,6 @@ models::RequestTypeResult request_result(const std::string& name, const OutcomeS
   return r;
 }
 
-const char* kind_name(const models::ServiceKind& k)
-{
-  if (std::holds_alternative<models::LoadBalancerSpec>(k))
-    return "load_balancer";
-  if (std::holds_alternative<models::ApiServerSpec>(k))
-    return "api_server";
-  return "database";
-}
-
 } // namespace
 
 RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options)
@@ -403,7 +394,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     const auto& st = world.service_stats[s];
     models::ServiceResult r;
     r.name = svc.name;
-    r.kind = kind_name(svc.kind);
+    r.kind = models::kind_name(svc.kind);
     r.instances = static_cast<int>(world.service_instances[s].size());
     if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind))
       r.capacity = api->workers * r.instances;
@@ -476,7 +467,6 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     eng.events += n->events;
   }
   eng.peak_requests_in_flight = world.pool.capacity();
-  eng.simgrid_clock = sg4::Engine::get_clock();
   return out;
 }
 

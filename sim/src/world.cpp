@@ -113,7 +113,6 @@ void Scheduler::run()
     if (next > now_)
       sg4::this_actor::sleep_until(models::to_seconds(next));
     now_ = next;
-    ++windows;
     while (!agenda_.empty() && agenda_.top().first == next) {
       Node& node = *world_.nodes[agenda_.top().second];
       agenda_.pop();

@@ -200,7 +200,6 @@ public:
   void released(Node&) { ++running_; }
   void blocked(Node&) { --running_; }
   SimTime now() const { return now_; } // SimGrid's clock in nanoseconds, without asking the engine
-  std::uint64_t windows = 0;
 
 private:
   World& world_;

@@ -125,6 +125,7 @@ struct DatabaseSpec {
 };
 
 using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec>;
+const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database
 
 struct ServiceSpec {
   std::string name;

@@ -27,7 +27,6 @@ struct EngineStats {
   double lookahead = 0; // seconds
   std::uint64_t wakeups = 0, events = 0, host_actors = 0;
   std::uint64_t peak_requests_in_flight = 0;
-  double simgrid_clock = 0; // seconds, at the end
 };
 
 struct RunOutput {
