@@ -36,17 +36,89 @@ struct HostSpec {
   std::string group; // the name written in the file ("web")
   int cores = 1;
   double speed = 1e9; // flops per second per core
+  std::string zone;   // a data centre or rack; empty: none
   SourceLocation where;
 };
 
+// How the two directions of a link share its bandwidth (SimGrid's SPLITDUPLEX, SHARED and FATPIPE).
+enum class LinkSharing {
+  full_duplex, // each direction has the whole bandwidth (Ethernet)
+  shared,      // both directions share it
+  fatpipe      // every message has the whole bandwidth: no contention (a provider's backbone, "the internet")
+};
+const char* sharing_name(LinkSharing sharing); // as written in files
+
+struct LinkParams {
+  double bandwidth = 125e6; // bytes per second (1 Gbps)
+  double latency = 50e-6;   // seconds, one way
+  LinkSharing sharing = LinkSharing::full_duplex;
+};
+
+// A switch (a router in SimGrid's terms): forwards messages, runs nothing.
+struct SwitchSpec {
+  std::string name;
+  std::string zone;
+  SourceLocation where;
+};
+
+// A cable between two network elements (hosts or switches).
+struct LinkSpec {
+  std::string name; // given, or "a--b"
+  std::string a, b; // host or switch names
+  LinkParams params;
+  SourceLocation where;
+};
+
+// A route given by hand, from host to host, as the links it crosses in order.
+struct RouteSpec {
+  std::string from, to;
+  std::vector<std::string> links;
+  bool symmetric = true; // the reverse route crosses the same links backwards
+  SourceLocation where;
+};
+
+// A network described by its shape rather than link by link; the hardware graph (hardware.hpp) expands it.
 struct NetworkSpec {
+  enum class Shape {
+    lan,        // one switch, one link per host; `latency` is host to host
+    racks,      // rack_size hosts per top-of-rack switch, each rack one uplink to a spine switch
+    datacenters // one LAN per data centre (zone), their gateways joined by WAN links
+  };
+  Shape shape = Shape::lan;
+  // lan
   double bandwidth = 125e6; // bytes per second (1 Gbps)
   double latency = 100e-6;  // seconds, one way, host to host
+  LinkSharing sharing = LinkSharing::full_duplex;
+  // racks
+  int rack_size = 0;
+  LinkParams host_link;
+  LinkParams uplink;
+  // datacenters
+  std::vector<std::string> datacenters; // zone names, the order of the matrix's rows
+  LinkParams lan;                       // inside a data centre, latency host to host
+  double wan_bandwidth = 125e6;
+  std::vector<std::vector<double>> wan_latency; // seconds, one way; square, zero diagonal, symmetric
+  SourceLocation where;
+};
+
+// Where the users' traffic enters the network.
+struct UsersSpec {
+  std::string attach;  // a switch or host; empty: beside the entry service's host
+  double latency = 0;  // of the users' link (a fatpipe); 0: that of a host's link
+  std::string zone;    // datacenters shape: the data centre the users are near; empty: the entry's
+  SourceLocation where;
 };
 
 struct HardwareSpec {
   std::vector<HostSpec> hosts; // expanded: one entry per machine
+  // Either a shape (network), or explicit switches and links, or a SimGrid platform file.
   NetworkSpec network;
+  std::vector<SwitchSpec> switches; // expanded
+  std::vector<LinkSpec> links;      // expanded: one per pair
+  std::vector<RouteSpec> routes;
+  std::string simgrid_platform; // a SimGrid platform XML file, resolved against the topology's directory
+  UsersSpec users;
+  bool explicit_graph() const { return !links.empty(); }
 };
 
 // --- request steps -------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+#pragma once
+// The hardware as a graph (Boost.Graph): hosts and switches are vertices, links are edges. A network shape
+// (lan, racks, datacenters) is expanded here into switches and links, so everything downstream sees one
+// kind of description. Routes are shortest paths by latency, or given by hand; hosts never forward other
+// hosts' traffic, only switches do.
+#include "scalelab/models/spec.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::models
+{
+
+// One problem found in the hardware, with the place in the file it is about.
+struct HardwareIssue {
+  SourceLocation where;
+  std::string message;
+};
+
+struct NetElement {
+  enum class Kind { host, switch_, users };
+  Kind kind = Kind::host;
+  std::string name;
+  std::string zone;        // empty: none
+  int host = -1;           // index in spec.hardware.hosts, for a host
+  SourceLocation where;
+};
+
+struct NetLink {
+  std::string name;
+  int a = 0, b = 0; // element indices
+  LinkParams params;
+  SourceLocation where;
+};
+
+// One link crossed by a route, in the direction of travel.
+struct Hop {
+  int link = 0;
+  bool forward = true; // from the link's a to its b
+};
+
+class HardwareGraph
+{
+public:
+  // Builds the graph of a topology whose names are resolved (the loader calls it last). Problems are
+  // appended to `issues`; the graph is then incomplete and must not be used.
+  static HardwareGraph build(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+
+  const std::vector<NetElement>& elements() const { return elements_; }
+  const std::vector<NetLink>& links() const { return links_; }
+  int element_of_host(std::size_t host_index) const { return host_elements_.at(host_index); }
+  int users_element() const { return users_; }
+  std::optional<int> find_element(const std::string& name) const;
+  std::optional<int> find_link(const std::string& name) const;
+
+  // The hops from one element to another: the explicit route when there is one, else the shortest by
+  // latency (ties broken by fewer hops, then by link order). Empty when from == to; nullopt when there is
+  // no path.
+  std::optional<std::vector<Hop>> route(int from, int to) const;
+  double latency(const std::vector<Hop>& hops) const;
+
+  // Zones and the switch through which each one reaches the others (the SimGrid gateway); empty zone
+  // name: the elements outside every zone.
+  std::vector<std::string> zones() const;
+  std::optional<int> gateway(const std::string& zone) const;
+
+  // Graphviz DOT of hosts, switches, links and the services placed on the hosts; zones are clusters.
+  std::string to_dot(const TopologySpec& spec) const;
+
+private:
+  int add_element(NetElement e);
+  void add_link(NetLink l);
+  void expand_shape(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+  void add_explicit(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+  void attach_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+  void add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+  void check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const;
+  std::optional<std::vector<Hop>> shortest(int from, int to) const;
+
+  std::vector<NetElement> elements_;
+  std::vector<NetLink> links_;
+  std::vector<int> host_elements_;
+  int users_ = -1;
+  std::vector<std::vector<int>> incident_; // links at each element
+  struct ExplicitRoute {
+    int from, to;
+    std::vector<Hop> hops;
+  };
+  std::vector<ExplicitRoute> explicit_routes_;
+};
+
+// A SimGrid platform file as the loader needs it: its hosts (to check the services' placement), its links
+// and the routes between its hosts (for `scalelab graph`). Reading one needs SimGrid, which models/ does not
+// link: the program registers a reader (sim/platform.hpp), and a file naming a platform is refused without.
+struct ExternalPlatform {
+  std::vector<HostSpec> hosts;
+  std::vector<LinkSpec> links;   // a and b empty: SimGrid links have no ends, only places in routes
+  std::vector<RouteSpec> routes; // for every ordered pair of hosts that has one
+};
+// Throws std::runtime_error with a message fit for the user when the file cannot be read.
+using PlatformReader = std::function<ExternalPlatform(const std::string& path)>;
+void set_platform_reader(PlatformReader reader);
+const PlatformReader& platform_reader(); // empty when none is registered
+
+// The pairs of hosts whose services exchange messages (users included, as host index -1), from the
+// services and the request types' steps: what must have a route.
+std::vector<std::pair<int, int>> talking_host_pairs(const TopologySpec& spec);
+
+} // namespace scalelab::models
