@@ -1,8 +1,10 @@
 // scalelab: the command line.
 //   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet]
 //   scalelab check FILE
+//   scalelab graph FILE [--out FILE.dot]
 //   scalelab schema
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
+#include "scalelab/models/hardware.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/units.hpp"
@@ -37,6 +39,8 @@ usage: scalelab <command> [options]
 commands:
   run FILE      simulate a topology file, print a summary, write results.json and timeseries.csv
   check FILE    validate a topology file and print what is wrong with it, if anything
+  graph FILE    print the hardware as a Graphviz DOT graph: hosts, switches, links, zones and the
+                services on each host (render with: dot -Tpng -o hardware.png)
   schema        print the YAML reference of topology files (Markdown)
 
 Run 'scalelab <command> --help' for the options of a command.
@@ -67,6 +71,13 @@ const char* const kCheckHelp = R"(usage: scalelab check FILE
 
 Validates FILE without running it. Prints every problem as file:line:col: message and exits 2 if
 there is any; prints "FILE: ok" and exits 0 otherwise.
+)";
+
+const char* const kGraphHelp = R"(usage: scalelab graph FILE [--out OUT.dot]
+
+Writes the hardware of FILE as Graphviz DOT (to standard output, or to OUT.dot): hosts with their
+services, switches, links with bandwidth and latency, zones as clusters, and the users. Render it
+with Graphviz, e.g. dot -Tpng -o hardware.png OUT.dot (neato or fdp for large meshes).
 )";
 
 int usage_error(const std::string& message, const char* help)
@@ -127,6 +138,42 @@ int cmd_check(const std::vector<std::string>& args)
   if (!loaded.spec)
     return kBadInput;
   std::cout << args[0] << ": ok\n";
+  return kOk;
+}
+
+int cmd_graph(const std::vector<std::string>& args)
+{
+  std::optional<std::string> file, out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (is_help(args[i])) {
+      std::cout << kGraphHelp;
+      return kOk;
+    }
+    if (args[i] == "--out") {
+      if (i + 1 >= args.size())
+        return usage_error("--out needs a file name", kGraphHelp);
+      out = args[++i];
+    } else if (!args[i].empty() && args[i][0] == '-') {
+      return usage_error("unknown option " + args[i], kGraphHelp);
+    } else if (file) {
+      return usage_error("graph takes one FILE", kGraphHelp);
+    } else {
+      file = args[i];
+    }
+  }
+  if (!file)
+    return usage_error("graph needs a FILE", kGraphHelp);
+  const auto loaded = models::load_topology_file(*file);
+  print_diagnostics(loaded);
+  if (!loaded.spec)
+    return kBadInput;
+  std::vector<models::HardwareIssue> issues;
+  const auto graph = models::HardwareGraph::build(*loaded.spec, issues);
+  const std::string dot = graph.to_dot(*loaded.spec);
+  if (out)
+    write_file_atomically(*out, dot);
+  else
+    std::cout << dot;
   return kOk;
 }
 
@@ -280,11 +327,14 @@ int main(int argc, char** argv)
   }
   const std::string command = args[0];
   args.erase(args.begin());
+  sim::register_platform_reader();
   try {
     if (command == "run")
       return cmd_run(args);
     if (command == "check")
       return cmd_check(args);
+    if (command == "graph")
+      return cmd_graph(args);
     if (command == "schema") {
       if (args.size() == 1 && is_help(args[0])) {
         std::cout << "usage: scalelab schema\n\nPrints the reference of topology files (Markdown), generated from the "

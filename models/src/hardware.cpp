@@ -1,34 +1,702 @@
 #include "scalelab/models/hardware.hpp"
 
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <boost/graph/filtered_graph.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+
 namespace scalelab::models
 {
 
-HardwareGraph HardwareGraph::build(const TopologySpec&, std::vector<HardwareIssue>&)
-{
-  return {}; // placeholder while the graph is written
-}
-
 namespace
 {
+
 PlatformReader& reader_slot()
 {
   static PlatformReader reader;
   return reader;
 }
+
+void sort_unique(std::vector<int>& v)
+{
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// A link's latency in whole nanoseconds (at least one): the unit of every time in a run.
+SimTime link_latency(const LinkParams& p)
+{
+  return std::max<SimTime>(1, from_seconds(p.latency));
+}
+
+std::string human_bandwidth(double bytes_per_second)
+{
+  const double bits = bytes_per_second * 8;
+  std::ostringstream out;
+  out << std::setprecision(3);
+  if (bits >= 1e9)
+    out << bits / 1e9 << " Gbps";
+  else if (bits >= 1e6)
+    out << bits / 1e6 << " Mbps";
+  else
+    out << bits / 1e3 << " kbps";
+  return out.str();
+}
+
+std::string human_duration(double seconds)
+{
+  std::ostringstream out;
+  out << std::setprecision(3);
+  if (seconds >= 1)
+    out << seconds << " s";
+  else if (seconds >= 1e-3)
+    out << seconds * 1e3 << " ms";
+  else if (seconds >= 1e-6)
+    out << seconds * 1e6 << " us";
+  else
+    out << seconds * 1e9 << " ns";
+  return out.str();
+}
+
+std::string dot_quote(const std::string& s)
+{
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 } // namespace
 
 void set_platform_reader(PlatformReader reader)
 {
   reader_slot() = std::move(reader);
 }
+
 const PlatformReader& platform_reader()
 {
   return reader_slot();
 }
 
-std::vector<std::pair<int, int>> talking_host_pairs(const TopologySpec&)
+// --- who talks to whom -------------------------------------------------------------------------------------
+
+std::vector<std::size_t> hosts_of_service(const TopologySpec& spec, std::size_t service)
 {
-  return {};
+  const auto& kind = spec.services.at(service).kind;
+  if (const auto* lb = std::get_if<LoadBalancerSpec>(&kind))
+    return {spec.index_of_host(lb->host)};
+  if (const auto* db = std::get_if<DatabaseSpec>(&kind))
+    return {spec.index_of_host(db->host)};
+  std::vector<std::size_t> hosts;
+  for (const auto& h : std::get<ApiServerSpec>(kind).hosts)
+    hosts.push_back(spec.index_of_host(h));
+  return hosts;
+}
+
+ServiceTraffic service_traffic(const TopologySpec& spec)
+{
+  const std::size_t n = spec.services.size();
+  ServiceTraffic t;
+  t.requesters.resize(n);
+  t.reply_targets.resize(n);
+  const auto entry = static_cast<std::size_t>(spec.index_of_service(spec.workload.entry));
+  t.requesters[entry].push_back(ServiceTraffic::kUsers);
+  t.reply_targets[entry].push_back(ServiceTraffic::kUsers);
+  std::vector<int> api_servers;
+  for (std::size_t s = 0; s < n; ++s)
+    if (std::holds_alternative<ApiServerSpec>(spec.services[s].kind))
+      api_servers.push_back(static_cast<int>(s));
+  for (std::size_t s = 0; s < n; ++s)
+    if (const auto* lb = std::get_if<LoadBalancerSpec>(&spec.services[s].kind)) {
+      const auto b = spec.index_of_service(lb->backends);
+      t.requesters[b].push_back(static_cast<int>(s));
+      t.reply_targets[b].push_back(static_cast<int>(s));
+    }
+  std::vector<std::size_t> forwarded_to;
+  for (const auto& type : spec.requests)
+    for (const auto& step : type.steps) {
+      if (const auto* call = std::get_if<CallStep>(&step.step)) {
+        const auto target = spec.index_of_service(call->service);
+        t.requesters[target].insert(t.requesters[target].end(), api_servers.begin(), api_servers.end());
+        t.reply_targets[target].insert(t.reply_targets[target].end(), api_servers.begin(), api_servers.end());
+      } else if (const auto* forward = std::get_if<ForwardStep>(&step.step)) {
+        const auto target = spec.index_of_service(forward->service);
+        t.requesters[target].insert(t.requesters[target].end(), api_servers.begin(), api_servers.end());
+        forwarded_to.push_back(target);
+      }
+    }
+  // A forwarded request is answered to whoever called any api_server.
+  for (auto target : forwarded_to)
+    for (int api : api_servers) {
+      const auto& callers = t.reply_targets[static_cast<std::size_t>(api)];
+      t.reply_targets[target].insert(t.reply_targets[target].end(), callers.begin(), callers.end());
+    }
+  for (auto& v : t.requesters)
+    sort_unique(v);
+  for (auto& v : t.reply_targets)
+    sort_unique(v);
+  return t;
+}
+
+// --- building the graph ------------------------------------------------------------------------------------
+
+int HardwareGraph::add_element(NetElement e)
+{
+  elements_.push_back(std::move(e));
+  incident_.emplace_back();
+  return static_cast<int>(elements_.size() - 1);
+}
+
+void HardwareGraph::add_link(NetLink l)
+{
+  incident_[static_cast<std::size_t>(l.a)].push_back(static_cast<int>(links_.size()));
+  incident_[static_cast<std::size_t>(l.b)].push_back(static_cast<int>(links_.size()));
+  links_.push_back(std::move(l));
+}
+
+std::optional<int> HardwareGraph::find_element(const std::string& name) const
+{
+  for (std::size_t i = 0; i < elements_.size(); ++i)
+    if (elements_[i].name == name)
+      return static_cast<int>(i);
+  return std::nullopt;
+}
+
+std::optional<int> HardwareGraph::find_link(const std::string& name) const
+{
+  for (std::size_t i = 0; i < links_.size(); ++i)
+    if (links_[i].name == name)
+      return static_cast<int>(i);
+  return std::nullopt;
+}
+
+HardwareGraph HardwareGraph::build(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  HardwareGraph g;
+  const auto& hw = spec.hardware;
+  for (std::size_t h = 0; h < hw.hosts.size(); ++h) {
+    NetElement e;
+    e.kind = NetElement::Kind::host;
+    e.name = hw.hosts[h].name;
+    e.zone = hw.hosts[h].zone;
+    e.host = static_cast<int>(h);
+    e.where = hw.hosts[h].where;
+    g.host_elements_.push_back(g.add_element(std::move(e)));
+  }
+  if (!hw.simgrid_platform.empty()) {
+    // A platform file's links have no ends, only places in its routes, which SimGrid computed.
+    g.from_file_ = true;
+    std::map<std::string, int> link_index;
+    for (const auto& l : hw.links) {
+      link_index.emplace(l.name, static_cast<int>(g.links_.size()));
+      g.links_.push_back(NetLink{l.name, -1, -1, l.params, l.where});
+    }
+    for (const auto& r : hw.routes) {
+      ExplicitRoute route{g.find_element(r.from).value_or(-1), g.find_element(r.to).value_or(-1), {}};
+      for (const auto& name : r.links)
+        route.hops.push_back({link_index.at(name), true});
+      g.explicit_routes_.push_back(std::move(route));
+    }
+    g.users_ = g.find_element(hw.users.attach).value_or(-1);
+    if (g.users_ < 0)
+      issues.push_back(
+          {hw.users.where, "with simgrid_platform, users.attach names the host the users' traffic comes from"});
+    else
+      g.check(spec, issues);
+    return g;
+  }
+  if (hw.explicit_graph())
+    g.add_explicit(spec, issues);
+  else
+    g.expand_shape(spec, issues);
+  g.attach_users(spec, issues);
+  g.add_routes(spec, issues);
+  if (issues.empty())
+    g.check(spec, issues);
+  return g;
+}
+
+// A generated switch takes the wanted name unless a host has it.
+static std::string free_name(const TopologySpec& spec, std::string name)
+{
+  while (spec.find_host(name))
+    name += "_";
+  return name;
+}
+
+void HardwareGraph::expand_shape(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  const auto& net = spec.hardware.network;
+  auto add_switch = [&](const std::string& name, const std::string& zone) {
+    NetElement e;
+    e.kind = NetElement::Kind::switch_;
+    e.name = free_name(spec, name);
+    e.zone = zone;
+    e.where = net.where;
+    return add_element(std::move(e));
+  };
+  auto connect = [&](int a, int b, const LinkParams& p, std::string name = {}) {
+    NetLink l;
+    l.name = name.empty()
+                 ? elements_[static_cast<std::size_t>(a)].name + "--" + elements_[static_cast<std::size_t>(b)].name
+                 : std::move(name);
+    l.a = a;
+    l.b = b;
+    l.params = p;
+    l.where = net.where;
+    add_link(std::move(l));
+  };
+  switch (net.shape) {
+  case NetworkSpec::Shape::lan: {
+    const int sw = add_switch("switch", "");
+    const LinkParams half{net.bandwidth, net.latency / 2, net.sharing};
+    for (int h : host_elements_)
+      connect(h, sw, half);
+    break;
+  }
+  case NetworkSpec::Shape::racks: {
+    const int spine = add_switch("spine", "");
+    const int size = std::max(1, net.rack_size);
+    int tor = -1;
+    for (std::size_t i = 0; i < host_elements_.size(); ++i) {
+      const std::string rack = std::to_string(i / static_cast<std::size_t>(size) + 1);
+      if (i % static_cast<std::size_t>(size) == 0) {
+        tor = add_switch("tor-" + rack, "rack-" + rack);
+        connect(tor, spine, net.uplink, "uplink-" + rack);
+      }
+      elements_[static_cast<std::size_t>(host_elements_[i])].zone = "rack-" + rack;
+      connect(host_elements_[i], tor, net.host_link);
+    }
+    break;
+  }
+  case NetworkSpec::Shape::datacenters: {
+    std::vector<int> gateways;
+    for (const auto& dc : net.datacenters)
+      gateways.push_back(add_switch("gw-" + dc, dc));
+    const LinkParams half{net.lan.bandwidth, net.lan.latency / 2, net.lan.sharing};
+    for (int h : host_elements_) {
+      const auto& zone = elements_[static_cast<std::size_t>(h)].zone;
+      const auto it = std::find(net.datacenters.begin(), net.datacenters.end(), zone);
+      if (it == net.datacenters.end()) {
+        issues.push_back({elements_[static_cast<std::size_t>(h)].where,
+                          "host " + elements_[static_cast<std::size_t>(h)].name + " is in no data centre"});
+        continue;
+      }
+      connect(h, gateways[static_cast<std::size_t>(it - net.datacenters.begin())], half);
+    }
+    for (std::size_t a = 0; a < gateways.size(); ++a)
+      for (std::size_t b = a + 1; b < gateways.size(); ++b)
+        connect(gateways[a], gateways[b],
+                LinkParams{net.wan_bandwidth, net.wan_latency[a][b], LinkSharing::full_duplex},
+                "wan-" + net.datacenters[a] + "-" + net.datacenters[b]);
+    break;
+  }
+  }
+}
+
+void HardwareGraph::add_explicit(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  for (const auto& s : spec.hardware.switches) {
+    NetElement e;
+    e.kind = NetElement::Kind::switch_;
+    e.name = s.name;
+    e.zone = s.zone;
+    e.where = s.where;
+    add_element(std::move(e));
+  }
+  for (const auto& l : spec.hardware.links) {
+    const auto a = find_element(l.a), b = find_element(l.b);
+    if (!a || !b) {
+      issues.push_back(
+          {l.where, "link " + l.name + " joins " + (a ? l.b : l.a) + ", which is neither a host nor a switch"});
+      continue;
+    }
+    add_link(NetLink{l.name, *a, *b, l.params, l.where});
+  }
+}
+
+void HardwareGraph::attach_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  const auto& hw = spec.hardware;
+  const auto& users = hw.users;
+  const auto entry_hosts = hosts_of_service(spec, spec.index_of_service(spec.workload.entry));
+  const int entry = host_elements_.at(entry_hosts.front());
+  int attach = -1;
+  double latency = 0;
+  if (!users.attach.empty()) {
+    const auto found = find_element(users.attach);
+    if (!found) {
+      issues.push_back({users.where, "the users attach to " + users.attach + ", which is neither a host nor a switch"});
+      return;
+    }
+    attach = *found;
+  } else if (!hw.explicit_graph() && hw.network.shape == NetworkSpec::Shape::datacenters) {
+    const std::string zone = users.zone.empty() ? elements_[static_cast<std::size_t>(entry)].zone : users.zone;
+    attach = find_element(free_name(spec, "gw-" + zone)).value_or(-1);
+    latency = hw.network.lan.latency / 2;
+  } else if (!hw.explicit_graph() && hw.network.shape == NetworkSpec::Shape::racks) {
+    attach = find_element(free_name(spec, "spine")).value_or(-1);
+    latency = hw.network.host_link.latency;
+  }
+  // By default the users come in through the entry host's first switch, one host link away like a host.
+  if (attach < 0) {
+    attach = entry;
+    for (int l : incident_[static_cast<std::size_t>(entry)]) {
+      const auto& link = links_[static_cast<std::size_t>(l)];
+      const int other = link.a == entry ? link.b : link.a;
+      if (elements_[static_cast<std::size_t>(other)].kind == NetElement::Kind::switch_) {
+        attach = other;
+        latency = link.params.latency;
+        break;
+      }
+    }
+    if (attach == entry)
+      latency = hw.network.latency / 2;
+  }
+  if (users.latency > 0)
+    latency = users.latency;
+  std::string name = "users";
+  while (find_element(name))
+    name += "_";
+  NetElement e;
+  e.kind = NetElement::Kind::users;
+  e.name = name;
+  e.zone = elements_[static_cast<std::size_t>(attach)].zone;
+  e.where = users.where;
+  users_ = add_element(std::move(e));
+  // The users are many machines on many networks: their link never queues (a fat pipe).
+  add_link(NetLink{name + "--" + elements_[static_cast<std::size_t>(attach)].name, users_, attach,
+                   LinkParams{1e12, latency, LinkSharing::fatpipe}, users.where});
+}
+
+void HardwareGraph::add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  for (const auto& r : spec.hardware.routes) {
+    const auto from = find_element(r.from), to = find_element(r.to);
+    if (!from || !to) {
+      issues.push_back({r.where, "a route must go from a host to a host"});
+      continue;
+    }
+    std::vector<Hop> hops;
+    int at = *from;
+    bool ok = true;
+    for (const auto& name : r.links) {
+      const auto l = find_link(name);
+      if (!l) {
+        issues.push_back({r.where, "the route from " + r.from + " to " + r.to + " names an unknown link " + name});
+        ok = false;
+        break;
+      }
+      const auto& link = links_[static_cast<std::size_t>(*l)];
+      if (link.a != at && link.b != at) {
+        issues.push_back({r.where, "the route from " + r.from + " to " + r.to + " cannot take link " + name + " at " +
+                                       elements_[static_cast<std::size_t>(at)].name + ": it joins " +
+                                       elements_[static_cast<std::size_t>(link.a)].name + " and " +
+                                       elements_[static_cast<std::size_t>(link.b)].name});
+        ok = false;
+        break;
+      }
+      hops.push_back({*l, link.a == at});
+      at = link.a == at ? link.b : link.a;
+    }
+    if (!ok)
+      continue;
+    if (at != *to) {
+      issues.push_back({r.where, "the route from " + r.from + " to " + r.to + " ends at " +
+                                     elements_[static_cast<std::size_t>(at)].name + ", not at " + r.to});
+      continue;
+    }
+    explicit_routes_.push_back({*from, *to, hops});
+    if (r.symmetric) {
+      std::vector<Hop> back(hops.rbegin(), hops.rend());
+      for (auto& h : back)
+        h.forward = !h.forward;
+      explicit_routes_.push_back({*to, *from, std::move(back)});
+    }
+  }
+}
+
+// --- routes --------------------------------------------------------------------------------------------------
+
+namespace
+{
+struct EdgeData {
+  int link;
+  bool forward;
+  std::int64_t weight;
+};
+using RoutingGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property, EdgeData>;
+using RoutingEdge = boost::graph_traits<RoutingGraph>::edge_descriptor;
+
+// Only switches forward: a path may leave a host or the users only where it starts.
+struct ForwardingOnly {
+  const RoutingGraph* graph = nullptr;
+  const std::vector<NetElement>* elements = nullptr;
+  std::size_t source = 0;
+  bool operator()(const RoutingEdge& e) const
+  {
+    const auto from = boost::source(e, *graph);
+    return from == source || (*elements)[from].kind == NetElement::Kind::switch_;
+  }
+};
+// Remembers the edge by which Dijkstra reached each element, to read the route back.
+struct RecordEdge : boost::base_visitor<RecordEdge> {
+  using event_filter = boost::on_edge_relaxed;
+  std::vector<RoutingEdge>* via;
+  std::vector<bool>* has_via;
+  const RoutingGraph* graph;
+  template <class Graph> void operator()(const RoutingEdge& e, const Graph&)
+  {
+    const auto target = boost::target(e, *graph);
+    (*via)[target] = e;
+    (*has_via)[target] = true;
+  }
+};
+} // namespace
+
+std::optional<std::vector<Hop>> HardwareGraph::shortest(int from, int to) const
+{
+  RoutingGraph graph(elements_.size());
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    // Latency first, then fewer hops: integer weights, so ties are exact and the result is reproducible.
+    const std::int64_t weight = link_latency(links_[l].params) * 4096 + 1;
+    const auto a = static_cast<std::size_t>(links_[l].a), b = static_cast<std::size_t>(links_[l].b);
+    boost::add_edge(a, b, EdgeData{static_cast<int>(l), true, weight}, graph);
+    boost::add_edge(b, a, EdgeData{static_cast<int>(l), false, weight}, graph);
+  }
+  const ForwardingOnly keep{&graph, &elements_, static_cast<std::size_t>(from)};
+  boost::filtered_graph<RoutingGraph, ForwardingOnly> view(graph, keep);
+  const std::size_t n = elements_.size();
+  std::vector<std::int64_t> distance(n);
+  std::vector<std::size_t> predecessor(n);
+  std::vector<RoutingEdge> via(n);
+  std::vector<bool> has_via(n, false);
+  boost::dijkstra_shortest_paths(
+      view, static_cast<std::size_t>(from),
+      boost::weight_map(boost::get(&EdgeData::weight, graph))
+          .distance_map(boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, graph)))
+          .predecessor_map(
+              boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, graph)))
+          .visitor(boost::make_dijkstra_visitor(RecordEdge{{}, &via, &has_via, &graph})));
+  std::vector<Hop> hops;
+  for (auto v = static_cast<std::size_t>(to); v != static_cast<std::size_t>(from);) {
+    if (!has_via[v])
+      return std::nullopt;
+    const EdgeData& d = graph[via[v]];
+    hops.push_back({d.link, d.forward});
+    v = boost::source(via[v], graph);
+  }
+  std::reverse(hops.begin(), hops.end());
+  return hops;
+}
+
+std::optional<std::vector<Hop>> HardwareGraph::route(int from, int to) const
+{
+  if (from == to)
+    return std::vector<Hop>{};
+  for (const auto& r : explicit_routes_)
+    if (r.from == from && r.to == to)
+      return r.hops;
+  if (from_file_)
+    return std::nullopt;
+  return shortest(from, to);
+}
+
+double HardwareGraph::latency(const std::vector<Hop>& hops) const
+{
+  SimTime total = 0;
+  for (const auto& h : hops)
+    total += link_latency(links_[static_cast<std::size_t>(h.link)].params);
+  return to_seconds(total);
+}
+
+// --- zones -----------------------------------------------------------------------------------------------------
+
+std::vector<std::string> HardwareGraph::zones() const
+{
+  std::set<std::string> names;
+  for (const auto& e : elements_)
+    names.insert(e.zone);
+  return {names.begin(), names.end()};
+}
+
+std::optional<int> HardwareGraph::gateway(const std::string& zone) const
+{
+  for (const auto& l : links_) {
+    if (l.a < 0)
+      continue;
+    const auto& a = elements_[static_cast<std::size_t>(l.a)];
+    const auto& b = elements_[static_cast<std::size_t>(l.b)];
+    if (a.zone == b.zone)
+      continue;
+    if (a.zone == zone && a.kind != NetElement::Kind::users)
+      return l.a;
+    if (b.zone == zone && b.kind != NetElement::Kind::users)
+      return l.b;
+  }
+  return std::nullopt;
+}
+
+// --- checks ----------------------------------------------------------------------------------------------------
+
+void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const
+{
+  // A zone reaches the others through one gateway, as in SimGrid's hierarchical routing; that also makes
+  // the shortest route between two zones the same whichever zone computes it.
+  std::map<std::string, std::set<int>> exits;
+  for (const auto& l : links_) {
+    if (l.a < 0)
+      continue;
+    const auto& a = elements_[static_cast<std::size_t>(l.a)];
+    const auto& b = elements_[static_cast<std::size_t>(l.b)];
+    if (a.zone == b.zone)
+      continue;
+    if (a.kind != NetElement::Kind::users)
+      exits[a.zone].insert(l.a);
+    if (b.kind != NetElement::Kind::users)
+      exits[b.zone].insert(l.b);
+  }
+  for (const auto& [zone, elements] : exits)
+    if (elements.size() > 1) {
+      std::string names;
+      for (int e : elements)
+        names += (names.empty() ? "" : ", ") + elements_[static_cast<std::size_t>(e)].name;
+      const auto& first = elements_[static_cast<std::size_t>(*elements.begin())];
+      issues.push_back({first.where, (zone.empty() ? std::string("the elements outside every zone") : "zone " + zone) +
+                                         " reach other zones through several elements (" + names +
+                                         "); a zone has one gateway switch, joined to the other zones' gateways"});
+    }
+  // Every pair of services that talk has a route, both ways (replies come back).
+  const auto traffic = service_traffic(spec);
+  auto elements_of = [&](int service) {
+    if (service == ServiceTraffic::kUsers)
+      return std::vector<int>{users_};
+    std::vector<int> out;
+    for (auto h : hosts_of_service(spec, static_cast<std::size_t>(service)))
+      out.push_back(host_elements_[h]);
+    return out;
+  };
+  auto name_of = [&](int service) {
+    return service == ServiceTraffic::kUsers ? std::string("the users")
+                                             : "service " + spec.services[static_cast<std::size_t>(service)].name;
+  };
+  std::set<std::pair<int, int>> reported;
+  for (std::size_t s = 0; s < spec.services.size(); ++s) {
+    auto check_pair = [&](int caller) {
+      for (int a : elements_of(caller))
+        for (int b : elements_of(static_cast<int>(s)))
+          for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+            if (route(from, to) || !reported.insert({from, to}).second)
+              continue;
+            issues.push_back(
+                {spec.services[s].where, "no route from " + elements_[static_cast<std::size_t>(from)].name + " to " +
+                                             elements_[static_cast<std::size_t>(to)].name + ", though " +
+                                             name_of(caller) + " talks to service " + spec.services[s].name});
+          }
+    };
+    for (int caller : traffic.requesters[s])
+      check_pair(caller);
+  }
+}
+
+// --- picture -----------------------------------------------------------------------------------------------------
+
+std::string HardwareGraph::to_dot(const TopologySpec& spec) const
+{
+  std::vector<std::vector<std::string>> services_on(elements_.size());
+  for (std::size_t s = 0; s < spec.services.size(); ++s)
+    for (auto h : hosts_of_service(spec, s)) {
+      auto& list = services_on[static_cast<std::size_t>(host_elements_[h])];
+      if (std::find(list.begin(), list.end(), spec.services[s].name) == list.end())
+        list.push_back(spec.services[s].name);
+    }
+  std::ostringstream out;
+  out << "graph " << dot_quote(spec.name) << " {\n"
+      << "  graph [fontname=\"Helvetica\", fontsize=11, overlap=false, splines=true];\n"
+      << "  node [fontname=\"Helvetica\", fontsize=10];\n"
+      << "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n";
+  auto element = [&](std::size_t i) {
+    const auto& e = elements_[i];
+    std::ostringstream n;
+    n << "  " << dot_quote(e.name) << " [";
+    switch (e.kind) {
+    case NetElement::Kind::host: {
+      const auto& h = spec.hardware.hosts[static_cast<std::size_t>(e.host)];
+      std::string label = e.name + "\\n" + std::to_string(h.cores) + " cores";
+      for (const auto& s : services_on[i])
+        label += "\\n[" + s + "]";
+      n << "shape=box, style=\"rounded,filled\", fillcolor=\"" << (services_on[i].empty() ? "#eeeeee" : "#cfe2f3")
+        << "\", label=\"" << label << "\"";
+      break;
+    }
+    case NetElement::Kind::switch_:
+      n << "shape=diamond, style=filled, fillcolor=\"#fce5cd\", label=" << dot_quote(e.name);
+      break;
+    case NetElement::Kind::users:
+      n << "shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=" << dot_quote(e.name);
+      break;
+    }
+    n << "];\n";
+    return n.str();
+  };
+  const auto zone_names = zones();
+  for (const auto& zone : zone_names) {
+    const bool cluster = !zone.empty();
+    if (cluster)
+      out << "  subgraph " << dot_quote("cluster_" + zone) << " {\n    label=" << dot_quote(zone)
+          << "; style=\"rounded,dashed\"; color=\"#888888\";\n";
+    for (std::size_t i = 0; i < elements_.size(); ++i)
+      if (elements_[i].zone == zone)
+        out << (cluster ? "  " : "") << element(i);
+    if (cluster)
+      out << "  }\n";
+  }
+  if (from_file_) {
+    // Links as small nodes, joined in the order routes cross them.
+    std::set<std::pair<std::string, std::string>> edges;
+    for (const auto& l : links_)
+      out << "  " << dot_quote("link:" + l.name) << " [shape=box, style=filled, fillcolor=\"#fce5cd\", fontsize=8, "
+          << "label=\"" << l.name << "\\n"
+          << human_bandwidth(l.params.bandwidth) << ", " << human_duration(l.params.latency) << "\"];\n";
+    for (const auto& r : explicit_routes_) {
+      std::string previous = elements_[static_cast<std::size_t>(r.from)].name;
+      for (const auto& hop : r.hops) {
+        const std::string here = "link:" + links_[static_cast<std::size_t>(hop.link)].name;
+        edges.insert(std::minmax(previous, here));
+        previous = here;
+      }
+      edges.insert(std::minmax(previous, elements_[static_cast<std::size_t>(r.to)].name));
+    }
+    for (const auto& [a, b] : edges)
+      out << "  " << dot_quote(a) << " -- " << dot_quote(b) << ";\n";
+    out << "}\n";
+    return out.str();
+  }
+  for (const auto& l : links_) {
+    std::string label =
+        l.params.sharing == LinkSharing::fatpipe ? std::string("") : human_bandwidth(l.params.bandwidth) + "\\n";
+    label += human_duration(l.params.latency);
+    if (l.params.sharing != LinkSharing::full_duplex)
+      label += "\\n" + std::string(sharing_name(l.params.sharing));
+    const bool wide = elements_[static_cast<std::size_t>(l.a)].zone != elements_[static_cast<std::size_t>(l.b)].zone &&
+                      elements_[static_cast<std::size_t>(l.a)].kind == NetElement::Kind::switch_ &&
+                      elements_[static_cast<std::size_t>(l.b)].kind == NetElement::Kind::switch_;
+    out << "  " << dot_quote(elements_[static_cast<std::size_t>(l.a)].name) << " -- "
+        << dot_quote(elements_[static_cast<std::size_t>(l.b)].name) << " [label=\"" << label << "\""
+        << (wide ? ", penwidth=2.5, color=\"#cc4125\"" : "")
+        << (l.params.sharing == LinkSharing::fatpipe ? ", style=dashed" : "") << "];\n";
+  }
+  out << "}\n";
+  return out.str();
 }
 
 } // namespace scalelab::models

@@ -1,6 +1,7 @@
 #include "scalelab/sim/simulation.hpp"
 
 #include "components.hpp"
+#include "platform.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -133,80 +134,74 @@ void check_nesting(const models::TopologySpec& spec, const std::vector<std::vect
   }
 }
 
-struct Platform {
-  std::vector<sg4::Host*> hosts; // spec hosts in order, then the users' host
-  std::uint32_t clients = 0;
+// Every component that sends requests to, or replies to, each service's instances.
+struct ComponentTraffic {
+  std::vector<std::vector<std::uint32_t>> requesters, reply_targets; // by service index
 };
 
-// Hosts in a star: each host has its own link of half the host-to-host latency, so a route between two
-// hosts crosses two links and takes the configured latency. Bandwidth sharing between messages is not
-// modelled: a message takes latency + size / bandwidth.
-Platform build_platform(const models::TopologySpec& spec)
+ComponentTraffic component_traffic(const World& world, std::uint32_t source_component)
 {
-  Platform p;
-  auto* zone = sg4::create_star_zone("scalelab");
-  const auto& net = spec.hardware.network;
-  auto add_host = [&](const std::string& name, double speed, int cores) {
-    sg4::Host* h = zone->create_host(name, speed);
-    h->set_core_count(cores);
-    sg4::Link* link = zone->create_link(name + "_link", net.bandwidth)->set_latency(net.latency / 2);
-    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
-    p.hosts.push_back(h);
+  const auto services = models::service_traffic(world.spec);
+  auto components_of = [&](const std::vector<int>& list) {
+    std::vector<std::uint32_t> out;
+    for (int s : list) {
+      if (s == models::ServiceTraffic::kUsers)
+        out.push_back(source_component);
+      else
+        for (auto c : world.service_instances[static_cast<std::size_t>(s)])
+          out.push_back(c);
+    }
+    return out;
   };
-  for (const auto& h : spec.hardware.hosts)
-    add_host(h.name, h.speed, h.cores);
-  std::string clients = "clients";
-  while (spec.find_host(clients))
-    clients += "_";
-  p.clients = static_cast<std::uint32_t>(p.hosts.size());
-  add_host(clients, 1e9, 1);
-  zone->seal();
-  return p;
+  ComponentTraffic t;
+  for (std::size_t s = 0; s < world.spec.services.size(); ++s) {
+    t.requesters.push_back(components_of(services.requesters[s]));
+    t.reply_targets.push_back(components_of(services.reply_targets[s]));
+  }
+  return t;
 }
 
-// Which hosts can send events to which, with a lower bound of the delay, and from it W: the smallest
-// delay of any channel. Services called by several kinds of callers are over-approximated (every api_server
-// instance counts as a caller of every service some program calls), which only makes horizons shorter.
-SimTime connect_hosts(World& world, std::uint32_t source_component)
+// The host pairs between which messages travel, each once, in a reproducible order.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> talking_pairs(const World& world, const ComponentTraffic& traffic)
+{
+  std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+  for (std::size_t s = 0; s < world.spec.services.size(); ++s)
+    for (auto b : world.service_instances[s]) {
+      for (auto a : traffic.requesters[s])
+        if (node_of(a) != node_of(b))
+          pairs.insert({node_of(a), node_of(b)});
+      for (auto a : traffic.reply_targets[s])
+        if (node_of(a) != node_of(b))
+          pairs.insert({node_of(b), node_of(a)});
+    }
+  return {pairs.begin(), pairs.end()};
+}
+
+// Which nodes can send events to which, with a lower bound of the delay, and from it W: the smallest
+// delay of any channel. A message may stop at the link nodes on its way (network.hpp), so a route gives a
+// chain of channels as well as the direct one.
+SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
+                      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs)
 {
   const auto& spec = world.spec;
   const std::size_t n = spec.services.size();
-  std::vector<std::vector<std::uint32_t>> requesters(n), reply_targets(n);
-  const std::uint32_t entry = service_of(spec, spec.workload.entry);
-  requesters[entry].push_back(source_component);
-  reply_targets[entry].push_back(source_component);
-  std::vector<std::uint32_t> api_components;
-  for (std::size_t s = 0; s < n; ++s)
-    if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
-      api_components.insert(api_components.end(), world.service_instances[s].begin(), world.service_instances[s].end());
-  std::vector<std::uint32_t> forwarded_to;
-  for (std::size_t s = 0; s < n; ++s)
-    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&spec.services[s].kind)) {
-      const auto b = service_of(spec, lb->backends);
-      requesters[b].insert(requesters[b].end(), world.service_instances[s].begin(), world.service_instances[s].end());
-      reply_targets[b].insert(reply_targets[b].end(), world.service_instances[s].begin(),
-                              world.service_instances[s].end());
-    }
-  for (const auto& program : world.programs)
-    for (const auto& step : program) {
-      if (step.kind == ResolvedStep::Kind::call) {
-        requesters[step.service].insert(requesters[step.service].end(), api_components.begin(), api_components.end());
-        reply_targets[step.service].insert(reply_targets[step.service].end(), api_components.begin(),
-                                           api_components.end());
-      } else if (step.kind == ResolvedStep::Kind::forward) {
-        requesters[step.service].insert(requesters[step.service].end(), api_components.begin(), api_components.end());
-        forwarded_to.push_back(step.service);
-      }
-    }
-  // A forwarded request is answered to whoever called any api_server: every api_server's reply targets.
-  for (auto t : forwarded_to)
-    for (std::size_t s = 0; s < n; ++s)
-      if (std::holds_alternative<models::ApiServerSpec>(spec.services[s].kind))
-        reply_targets[t].insert(reply_targets[t].end(), reply_targets[s].begin(), reply_targets[s].end());
   std::vector<std::int32_t> service_of(world.components.size(), -1);
   for (std::size_t s = 0; s < n; ++s)
     for (auto c : world.service_instances[s])
       service_of[c] = static_cast<std::int32_t>(s);
+  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+
+  // A passive component handles replies on the sender's host only if what it sends then never queues.
+  for (std::size_t c = 0; c < world.components.size(); ++c) {
+    Component& comp = *world.components[c];
+    if (!comp.passive_replies() || service_of[c] < 0)
+      continue;
+    for (auto t : traffic.reply_targets[static_cast<std::size_t>(service_of[c])])
+      if (node_of(t) != node_of(static_cast<std::uint32_t>(c)) &&
+          !world.network.route(world.network.route_id(node_of(static_cast<std::uint32_t>(c)), node_of(t))).quiet)
+        comp.replies_quietly = false;
+  }
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime> channels;
   auto add_channel = [&](std::uint32_t from_node, std::uint32_t to_node, SimTime delay) {
@@ -216,34 +211,29 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
     if (!inserted)
       it->second = std::min(it->second, delay);
   };
-  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+  for (const auto& [from, to] : pairs)
+    world.network.for_each_channel(from, to, add_channel);
   // A reply to a passive component is handled on the sender's host and goes on to that component's own
   // reply targets: the channel runs from the original sender, with the delays of the hops added.
-  std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_reply =
+  std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_passive =
       [&](std::uint32_t from_node, std::uint32_t to, SimTime delay, int depth) {
         const Component& target = *world.components[to];
-        if (!target.passive_replies() || depth > kMaxDepth) {
-          add_channel(from_node, node_of(to), delay);
+        add_channel(from_node, node_of(to), delay);
+        if (!target.passive_replies() || !target.replies_quietly || depth > kMaxDepth || service_of[to] < 0)
           return;
-        }
-        if (service_of[to] < 0)
-          return; // the open-loop source: replies end there
         std::set<std::uint32_t> seen;
-        for (auto next : reply_targets[static_cast<std::size_t>(service_of[to])])
+        for (auto next : traffic.reply_targets[static_cast<std::size_t>(service_of[to])])
           if (seen.insert(next).second)
-            add_reply(from_node, next,
-                      delay + (node_of(to) == node_of(next) ? 0 : world.network.latency(node_of(to), node_of(next))),
-                      depth + 1);
+            add_passive(from_node, next,
+                        delay + (node_of(to) == node_of(next) ? 0 : world.network.latency(node_of(to), node_of(next))),
+                        depth + 1);
       };
   for (std::size_t s = 0; s < n; ++s) {
-    std::set<std::uint32_t> unique_requesters(requesters[s].begin(), requesters[s].end());
-    std::set<std::uint32_t> unique_targets(reply_targets[s].begin(), reply_targets[s].end());
-    for (auto b : world.service_instances[s]) {
-      for (auto a : unique_requesters)
-        add_channel(node_of(a), node_of(b), world.network.latency(node_of(a), node_of(b)));
+    std::set<std::uint32_t> unique_targets(traffic.reply_targets[s].begin(), traffic.reply_targets[s].end());
+    for (auto b : world.service_instances[s])
       for (auto a : unique_targets)
-        add_reply(node_of(b), a, world.network.latency(node_of(b), node_of(a)), 0);
-    }
+        if (world.components[a]->passive_replies() && node_of(a) != node_of(b))
+          add_passive(node_of(b), a, world.network.latency(node_of(b), node_of(a)), 0);
   }
   SimTime window = models::kNever;
   for (const auto& [pair, delay] : channels) {
@@ -254,6 +244,19 @@ SimTime connect_hosts(World& world, std::uint32_t source_component)
   // step with SimGrid's clock.
   constexpr SimTime kMaxWindow = 1'000'000;
   return std::max<SimTime>(1, std::min(window, kMaxWindow));
+}
+
+// Whether any message of the run has a size: if none has, no link ever queues.
+bool carries_bytes(const models::TopologySpec& spec)
+{
+  for (const auto& r : spec.requests)
+    if (r.request_size > 0 || r.response_size > 0)
+      return true;
+  for (const auto& s : spec.services)
+    if (const auto* db = std::get_if<models::DatabaseSpec>(&s.kind))
+      if (db->query_size > 0 || db->result_size > 0)
+        return true;
+  return false;
 }
 
 std::map<std::string, std::uint64_t> error_map(const OutcomeStats& o)
@@ -292,18 +295,24 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
 
   auto programs = resolve_programs(spec);
   check_nesting(spec, programs);
-  const Platform platform = build_platform(spec);
+  std::vector<models::HardwareIssue> issues;
+  const auto graph = models::HardwareGraph::build(spec, issues);
+  if (!issues.empty())
+    throw std::runtime_error(issues.front().message);
+  Platform platform(spec, graph);
   World world(spec, 1);
-  world.network.init(platform.hosts);
   world.programs = std::move(programs);
-  for (std::uint32_t i = 0; i < platform.hosts.size(); ++i) {
-    auto node = std::make_unique<Node>(world, i, platform.hosts[i]);
+  auto add_node = [&](sg4::Host* host, int cores) {
+    auto node = std::make_unique<Node>(world, static_cast<std::uint32_t>(world.nodes.size()), host);
     node->cores_busy.init(world.clock);
     node->disk_busy.init(world.clock);
-    node->cores.init(platform.hosts[i]->get_core_count(), &node->cores_busy);
+    node->cores.init(cores, &node->cores_busy);
     node->disk.init(1, &node->disk_busy);
     world.nodes.push_back(std::move(node));
-  }
+    return static_cast<std::int32_t>(world.nodes.size() - 1);
+  };
+  for (auto* host : platform.hosts())
+    add_node(host, host->get_core_count());
   auto add_component = [&](std::unique_ptr<Component> c, std::uint32_t host) {
     c->id = static_cast<std::uint32_t>(world.components.size());
     c->node = world.nodes[host].get();
@@ -349,9 +358,23 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   auto source_owner =
       std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id(kUsersSeries)).next_u64());
   Source* source = source_owner.get();
-  add_component(std::move(source_owner), platform.clients);
+  add_component(std::move(source_owner), platform.users());
 
-  const SimTime lookahead = connect_hosts(world, source->id);
+  const auto traffic = component_traffic(world, source->id);
+  const auto pairs = talking_pairs(world, traffic);
+  platform.add_routes(pairs);
+  // A link several hosts send through is processed by a node of its own, whose actor lives on the users'
+  // host (where it runs makes no difference: it only orders messages).
+  std::vector<std::string> link_node_names;
+  const std::size_t host_nodes = world.nodes.size();
+  world.network.build(
+      platform.hosts(), pairs, carries_bytes(spec),
+      [&](const LinkResource& link) {
+        link_node_names.push_back("link " + link.name + (link.from.empty() ? "" : " " + link.from + "->" + link.to));
+        return add_node(platform.hosts()[platform.users()], 1);
+      },
+      [&](LinkResource& r, const sg4::Link& link) { platform.describe(r, link); }, world.clock);
+  const SimTime lookahead = connect_nodes(world, traffic, pairs);
   if (options.mode == EngineMode::plain)
     world.set_synchronisation(1, 0);
   else
@@ -363,14 +386,16 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   for (const auto& c : world.components)
     has_components[c->node->id()] = true;
   for (auto& node : world.nodes) {
-    if (!has_components[node->id()])
+    const bool link_node = node->id() >= host_nodes;
+    if (!has_components[node->id()] && !link_node)
       continue;
     Node* n = node.get();
-    sg4::Actor::create(n->host()->get_name(), n->host(), [n] { n->run(); })->daemonize();
+    const std::string name = link_node ? link_node_names[n->id() - host_nodes] : n->host()->get_name();
+    sg4::Actor::create(name, n->host(), [n] { n->run(); })->daemonize();
     ++host_actors;
   }
   // The run ends when the scheduler, the only non-daemon actor, ends.
-  sg4::Actor::create("scheduler", platform.hosts[platform.clients], [&world] { world.scheduler.run(); });
+  sg4::Actor::create("scheduler", platform.hosts()[platform.users()], [&world] { world.scheduler.run(); });
   engine.run();
 
   // --- results -------------------------------------------------------------------------------------------
@@ -415,6 +440,22 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
                          n.cores_busy.window_mean() / spec.hardware.hosts[h].cores, n.disk_busy.window_mean()});
   }
+  for (const auto& link : world.network.resources()) {
+    models::LinkResult l;
+    l.name = link.name;
+    l.from = link.from;
+    l.to = link.to;
+    l.sharing = link.sharing;
+    l.bandwidth = link.bandwidth;
+    l.latency = models::to_seconds(link.latency);
+    l.messages = link.messages;
+    l.bytes = link.bytes;
+    l.utilisation = link.busy.window_mean();
+    res.links.push_back(std::move(l));
+  }
+  std::sort(res.links.begin(), res.links.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.from, a.to) < std::tie(b.name, b.from, b.to);
+  });
   auto& c = res.checks;
   c.sent = world.sent;
   c.completed = world.completed;
@@ -468,6 +509,11 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   }
   eng.peak_requests_in_flight = world.pool.capacity();
   return out;
+}
+
+void register_platform_reader()
+{
+  models::set_platform_reader(read_platform_file);
 }
 
 } // namespace scalelab::sim

@@ -151,6 +151,9 @@ void Node::dispatch(const Event& e)
   case EventKind::tick:
     c.on_tick(e.ts, e.aux);
     break;
+  case EventKind::hop:
+    world_.advance(*this, e);
+    break;
   }
 }
 
@@ -202,34 +205,6 @@ void HostResource::release(Node& node, SimTime now)
   busy_gauge_->change(now, -1);
 }
 
-// --- network ---------------------------------------------------------------------------------------------
-
-const Network::Route& Network::route(std::uint32_t from, std::uint32_t to)
-{
-  const std::uint64_t key = (static_cast<std::uint64_t>(from) << 32) | to;
-  auto it = routes_.find(key);
-  if (it != routes_.end())
-    return it->second;
-  std::vector<sg4::Link*> links;
-  double latency = 0;
-  hosts_[from]->route_to(hosts_[to], links, &latency);
-  double bandwidth = INFINITY;
-  for (const auto* link : links)
-    bandwidth = std::min(bandwidth, link->get_bandwidth());
-  return routes_.emplace(key, Route{latency, bandwidth}).first->second;
-}
-
-SimTime Network::delay(std::uint32_t from, std::uint32_t to, double bytes)
-{
-  const Route& r = route(from, to);
-  return models::from_seconds(r.latency + (std::isfinite(r.bandwidth) ? bytes / r.bandwidth : 0.0));
-}
-
-SimTime Network::latency(std::uint32_t from, std::uint32_t to)
-{
-  return models::from_seconds(route(from, to).latency);
-}
-
 // --- world -----------------------------------------------------------------------------------------------
 
 World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(window)
@@ -253,12 +228,27 @@ World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(w
 void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
                  double bytes, Cause cause)
 {
-  Node& to = *components[to_component]->node;
-  const bool local = &to == &from;
-  const SimTime ts = local ? now : now + network.delay(from.id(), to.id(), bytes);
-  const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   Component& target = *components[to_component];
-  if (kind == EventKind::reply && target.passive_replies()) {
+  Node& to = *target.node;
+  const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
+  SimTime ts = now;
+  bool quiet = true; // crossed every link here and now (a local message crosses none)
+  if (&to != &from) {
+    InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
+    if (!network.carry(m, bytes, true)) {
+      // Queues at a link another node processes: the message goes there first.
+      Request& r = pool[request];
+      r.message = m;
+      r.message_bytes = bytes;
+      r.message_kind = kind;
+      const Event e{network.head_at_end(m), order, to_component, request, 0, EventKind::hop, cause};
+      nodes[static_cast<std::size_t>(network.processor(m))]->deliver(e);
+      return;
+    }
+    ts = m.tail;
+    quiet = target.replies_quietly;
+  }
+  if (kind == EventKind::reply && target.passive_replies() && quiet) {
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
@@ -267,10 +257,27 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     return;
   }
   const Event e{ts, order, to_component, request, 0, kind, cause};
-  if (local)
+  if (&to == &from)
     from.push(e);
   else
     to.deliver(e);
+}
+
+void World::advance(Node& at, const Event& e)
+{
+  Request& r = pool[e.request];
+  network.cross_owned(r.message, r.message_bytes);
+  if (!network.carry(r.message, r.message_bytes, false)) {
+    const Event next{network.head_at_end(r.message), e.order, e.component, e.request, 0, EventKind::hop, e.cause};
+    nodes[static_cast<std::size_t>(network.processor(r.message))]->deliver(next);
+    return;
+  }
+  Node& to = *components[e.component]->node;
+  const Event arrival{r.message.tail, e.order, e.component, e.request, 0, r.message_kind, e.cause};
+  if (&to == &at)
+    at.push(arrival);
+  else
+    to.deliver(arrival);
 }
 
 } // namespace scalelab::sim

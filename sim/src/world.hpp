@@ -10,6 +10,7 @@
 // on the order in which host actors run, and is the same as processing one event at a time (the plain
 // engine, W = 1 ns).
 #include "event_heap.hpp"
+#include "network.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
@@ -32,7 +33,8 @@ namespace scalelab::sim
 
 using models::SimTime;
 
-enum class EventKind : std::uint8_t { request, reply, step_done, tick };
+// hop: a message reaches a link this node processes (see network.hpp); it is delivered after.
+enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop };
 
 struct Event {
   SimTime ts;
@@ -66,6 +68,10 @@ struct Request {
   std::uint16_t call_program;
   std::uint16_t call_pc;
   std::uint32_t call_op;
+  // The request's message on the network (a request is in at most one place at a time).
+  InFlight message;
+  double message_bytes;
+  EventKind message_kind;
   Frame frames[kMaxDepth];
 
   Frame& top() { return frames[depth - 1]; }
@@ -110,6 +116,9 @@ public:
   // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
   // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
   virtual bool passive_replies() const { return false; }
+  // Every message this component sends when it handles a reply crosses only links that never queue, so
+  // handling the reply on the sender's host changes no link's order (set up by the simulation).
+  bool replies_quietly = true;
 
   std::uint32_t id = 0;
   Node* node = nullptr;
@@ -209,23 +218,6 @@ private:
   SimTime now_ = 0;
 };
 
-// One-way delay between hosts: route latency + bytes / bottleneck bandwidth.
-class Network
-{
-public:
-  void init(const std::vector<simgrid::s4u::Host*>& hosts) { hosts_ = hosts; }
-  SimTime delay(std::uint32_t from, std::uint32_t to, double bytes);
-  SimTime latency(std::uint32_t from, std::uint32_t to);
-
-private:
-  struct Route {
-    double latency, bandwidth;
-  };
-  const Route& route(std::uint32_t from, std::uint32_t to);
-  std::vector<simgrid::s4u::Host*> hosts_;
-  std::unordered_map<std::uint64_t, Route> routes_;
-};
-
 struct ServiceStats {
   OutcomeStats outcome;
   LevelIntegral in_service, queued;
@@ -254,6 +246,8 @@ public:
   // Sends a request or reply message from a component to another; local when both are on one host.
   void send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request, double bytes,
             Cause cause = Cause::ok);
+  // A hop event: the node crosses the link it owns and sends the message on.
+  void advance(Node& at, const Event& e);
   // The start of the window that contains t.
   SimTime window_start(SimTime t) const { return t - t % window_; }
   SimTime window() const { return window_; }

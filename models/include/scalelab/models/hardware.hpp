@@ -24,8 +24,8 @@ struct NetElement {
   enum class Kind { host, switch_, users };
   Kind kind = Kind::host;
   std::string name;
-  std::string zone;        // empty: none
-  int host = -1;           // index in spec.hardware.hosts, for a host
+  std::string zone; // empty: none
+  int host = -1;    // index in spec.hardware.hosts, for a host
   SourceLocation where;
 };
 
@@ -84,6 +84,7 @@ private:
   std::vector<NetLink> links_;
   std::vector<int> host_elements_;
   int users_ = -1;
+  bool from_file_ = false;                 // a SimGrid platform file: routes are all explicit, links have no ends
   std::vector<std::vector<int>> incident_; // links at each element
   struct ExplicitRoute {
     int from, to;
@@ -105,8 +106,17 @@ using PlatformReader = std::function<ExternalPlatform(const std::string& path)>;
 void set_platform_reader(PlatformReader reader);
 const PlatformReader& platform_reader(); // empty when none is registered
 
-// The pairs of hosts whose services exchange messages (users included, as host index -1), from the
-// services and the request types' steps: what must have a route.
-std::vector<std::pair<int, int>> talking_host_pairs(const TopologySpec& spec);
+// Who sends messages to each service, by service index (kUsers: the users): requests come from its
+// requesters, its replies go to its reply targets. Over-approximated where the steps do not say (every
+// api_server counts as a caller of every service some request type calls), never under.
+struct ServiceTraffic {
+  static constexpr int kUsers = -1;
+  std::vector<std::vector<int>> requesters;    // sorted, unique
+  std::vector<std::vector<int>> reply_targets; // sorted, unique
+};
+ServiceTraffic service_traffic(const TopologySpec& spec);
+
+// The hosts a service's instances run on, in instance order.
+std::vector<std::size_t> hosts_of_service(const TopologySpec& spec, std::size_t service);
 
 } // namespace scalelab::models

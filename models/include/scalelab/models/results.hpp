@@ -54,6 +54,17 @@ struct HostResult {
   double disk_utilisation = 0;
 };
 
+// One direction of a full-duplex link (from -> to), or a shared link or fat pipe (from and to empty), over
+// the measured window. Only links some route crosses are listed.
+struct LinkResult {
+  std::string name, from, to;
+  std::string sharing;  // full_duplex, shared, fatpipe
+  double bandwidth = 0; // bytes per second
+  double latency = 0;   // seconds
+  std::uint64_t messages = 0, bytes = 0;
+  double utilisation = 0; // time-average of the fraction of the bandwidth in use
+};
+
 // Invariants checked on every run; the numbers are reported so a reader can see how close they are.
 struct RunChecks {
   // Whole run: every request the users sent is completed, failed or still in flight at the end.
@@ -73,6 +84,7 @@ struct Results {
   std::vector<RequestTypeResult> requests;
   std::vector<ServiceResult> services;
   std::vector<HostResult> hosts;
+  std::vector<LinkResult> links;
   RunChecks checks;
 };
 

@@ -37,4 +37,8 @@ struct RunOutput {
 
 RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options = {});
 
+// Lets the loader read `hardware: {simgrid_platform: FILE}` (models/ does not link SimGrid). The file is
+// read in a child process, so the run can still create its own engine.
+void register_platform_reader();
+
 } // namespace scalelab::sim

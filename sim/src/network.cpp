@@ -1,0 +1,182 @@
+#include "network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace sg4 = simgrid::s4u;
+
+namespace scalelab::sim
+{
+
+namespace
+{
+std::uint64_t pair_key(std::uint32_t from, std::uint32_t to)
+{
+  return (static_cast<std::uint64_t>(from) << 32) | to;
+}
+} // namespace
+
+void Network::build(const std::vector<sg4::Host*>& hosts,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, bool carries_bytes,
+                    const std::function<std::int32_t(const LinkResource&)>& new_link_node,
+                    const std::function<void(LinkResource&, const sg4::Link&)>& describe, const Clock& clock)
+{
+  clock_ = &clock;
+  std::map<const sg4::Link*, std::uint32_t> resource_of;
+  for (const auto& [from, to] : pairs) {
+    if (from == to || route_ids_.count(pair_key(from, to)))
+      continue;
+    std::vector<sg4::Link*> links;
+    double ignored = 0;
+    hosts[from]->route_to(hosts[to], links, &ignored);
+    if (links.empty())
+      throw std::runtime_error("no route from " + hosts[from]->get_name() + " to " + hosts[to]->get_name() +
+                               " in the platform");
+    NetRoute route;
+    for (const sg4::Link* link : links) {
+      auto [it, added] = resource_of.emplace(link, static_cast<std::uint32_t>(resources_.size()));
+      if (added) {
+        LinkResource r;
+        r.name = link->get_name();
+        r.bandwidth = link->get_bandwidth();
+        // A link of no latency would let an event cause another at the same instant on another node, which
+        // conservative synchronisation cannot order: one nanosecond is the least (SimGrid files may say 0).
+        r.latency = std::max<SimTime>(1, models::from_seconds(link->get_latency()));
+        const bool fatpipe = link->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE;
+        r.sharing = fatpipe                                                          ? "fatpipe"
+                    : link->get_sharing_policy() == sg4::Link::SharingPolicy::SHARED ? "shared"
+                                                                                     : "full_duplex";
+        r.contended = carries_bytes && !fatpipe;
+        r.busy.init(clock);
+        describe(r, *link);
+        resources_.push_back(std::move(r));
+      }
+      route.hops.push_back(it->second);
+      route.latency += resources_[it->second].latency;
+    }
+    route_ids_.emplace(pair_key(from, to), static_cast<std::uint32_t>(routes_.size()));
+    routes_.push_back(std::move(route));
+  }
+
+  // Who processes each link that can queue: the only sender that uses it, always as its first hop; the only
+  // receiver, always as its last hop; otherwise a link node of its own.
+  struct Use {
+    std::set<std::uint32_t> first_of, last_of; // senders / receivers of the routes where it is first / last
+    bool elsewhere = false;
+  };
+  std::vector<Use> uses(resources_.size());
+  for (const auto& [key, id] : route_ids_) {
+    const auto& hops = routes_[id].hops;
+    const auto from = static_cast<std::uint32_t>(key >> 32), to = static_cast<std::uint32_t>(key & 0xffffffffU);
+    for (std::size_t k = 0; k < hops.size(); ++k) {
+      auto& u = uses[hops[k]];
+      if (k == 0) // a single-hop route counts as its sender's first hop
+        u.first_of.insert(from);
+      else if (k + 1 == hops.size())
+        u.last_of.insert(to);
+      else
+        u.elsewhere = true;
+    }
+  }
+  // route_ids_ is unordered: give link nodes their ids in resource order, so runs are reproducible.
+  for (std::size_t i = 0; i < resources_.size(); ++i) {
+    auto& r = resources_[i];
+    if (!r.contended)
+      continue;
+    const auto& u = uses[i];
+    if (!u.elsewhere && u.last_of.empty() && u.first_of.size() == 1)
+      r.owner = kSender;
+    else if (!u.elsewhere && u.first_of.empty() && u.last_of.size() == 1)
+      r.owner = static_cast<std::int32_t>(*u.last_of.begin());
+    else
+      r.owner = new_link_node(r);
+  }
+  for (auto& route : routes_) {
+    for (std::size_t k = 0; k < route.hops.size(); ++k)
+      if (resources_[route.hops[k]].contended) {
+        route.quiet = false;
+        if (k > 0)
+          route.quiet_after_first = false;
+      }
+  }
+}
+
+std::uint32_t Network::route_id(std::uint32_t from, std::uint32_t to) const
+{
+  const auto it = route_ids_.find(pair_key(from, to));
+  if (it == route_ids_.end())
+    throw std::logic_error("no route was prepared between these nodes");
+  return it->second;
+}
+
+void Network::cross(LinkResource& link, InFlight& m, double bytes)
+{
+  SimTime start = m.head;
+  SimTime transmission = 0;
+  if (bytes > 0) {
+    transmission = models::from_seconds(bytes / link.bandwidth);
+    if (link.contended) {
+      start = std::max(start, link.free_at);
+      link.free_at = start + transmission;
+    }
+    if (transmission > 0 && start < clock_->end) {
+      link.busy.change(start, 1);
+      link.busy.change(start + transmission, -1);
+    }
+  }
+  if (clock_->measured(start)) {
+    ++link.messages;
+    link.bytes += static_cast<std::uint64_t>(bytes);
+  }
+  m.tail = std::max(start + transmission, m.tail) + link.latency;
+  m.head = start + link.latency;
+  ++m.hop;
+}
+
+bool Network::carry(InFlight& m, double bytes, bool sending)
+{
+  const auto& hops = routes_[m.route].hops;
+  while (m.hop < hops.size()) {
+    LinkResource& link = resources_[hops[m.hop]];
+    const bool free_to_cross = bytes <= 0 || !link.contended || (sending && m.hop == 0 && link.owner == kSender);
+    if (!free_to_cross)
+      return false;
+    cross(link, m, bytes);
+  }
+  return true;
+}
+
+void Network::cross_owned(InFlight& m, double bytes)
+{
+  cross(resources_[routes_[m.route].hops[m.hop]], m, bytes);
+}
+
+void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
+                               const std::function<void(std::uint32_t, std::uint32_t, SimTime)>& add) const
+{
+  const NetRoute& route = routes_[route_id(from, to)];
+  add(from, to, route.latency); // a message that queues nowhere (no bytes)
+  std::uint32_t last = from;
+  SimTime since = 0;
+  for (std::size_t k = 0; k < route.hops.size(); ++k) {
+    const LinkResource& link = resources_[route.hops[k]];
+    since += link.latency;
+    if (!link.contended || link.owner == kSender)
+      continue;
+    const auto owner = static_cast<std::uint32_t>(link.owner);
+    add(last, owner, since);
+    last = owner;
+    since = 0;
+  }
+  if (last != to && since == 0)
+    throw std::runtime_error("the platform's route from " + std::to_string(from) + " to " + std::to_string(to) +
+                             " ends with link " + resources_[route.hops.back()].name +
+                             ", which leads to several hosts; scalelab needs the last link of a route to lead to "
+                             "one host only");
+  add(last, to, since);
+}
+
+} // namespace scalelab::sim

@@ -1,0 +1,96 @@
+#pragma once
+// Messages on links. A route is a list of links (as SimGrid's routing gives it); each link is a FIFO that
+// transmits one message at a time at its bandwidth, and a message goes through its route cut-through: its
+// head moves on as soon as a link starts sending it, its tail leaves a link when that link has sent it all
+// and the previous link has handed it over. On an idle route a message of S bytes therefore takes
+// latency + S / (smallest bandwidth); two messages on one link take twice the transmission time together.
+//
+// Exactness under conservative synchronisation: a link's FIFO order must be decided in time order, so each
+// link that can be contended is processed by one owner only — the sender for its own first link (at send
+// time), the receiver for its own last link (when the head arrives), and a link actor (a host-less Node)
+// for links shared by several senders and receivers. Fat pipes and messages of no bytes never queue and
+// are crossed by whoever carries the message.
+#include "stats.hpp"
+
+#include <simgrid/s4u.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace scalelab::sim
+{
+
+// One direction of a full-duplex link, or a shared link, or a fat pipe.
+struct LinkResource {
+  std::string name, from, to; // from/to: the direction, when the platform says it
+  std::string sharing;
+  double bandwidth = 0; // bytes per second
+  SimTime latency = 1;
+  bool contended = true;                 // false: a fat pipe, or no message of the run carries bytes
+  std::int32_t owner = -1;               // the node that processes it, kSender: each sender at send time
+  SimTime free_at = 0;                   // the FIFO has sent everything it accepted by then
+  LevelIntegral busy;                    // messages being transmitted (more than one only on a fat pipe)
+  std::uint64_t bytes = 0, messages = 0; // measured window, by transmission start
+};
+
+struct NetRoute {
+  std::vector<std::uint32_t> hops; // resources, in the order crossed
+  SimTime latency = 0;             // the sum of the hops' latencies
+  bool quiet_after_first = true;   // no hop after the first can queue
+  bool quiet = true;               // no hop can queue
+};
+
+// Where a message is on its route between two places that must each see it in time order.
+struct InFlight {
+  SimTime head = 0, tail = 0; // when the message's first and last bytes reach the next hop's input
+  std::uint32_t route = 0;
+  std::uint16_t hop = 0; // the next hop to cross
+};
+
+class Network
+{
+public:
+  static constexpr std::int32_t kSender = -2;
+
+  // Routes between the nodes of `pairs` from SimGrid's routing (hosts[node]), the links they cross, and who
+  // processes each link. new_link_node() creates a node for a link that several senders and receivers
+  // share and returns its id. carries_bytes: some message of the run has a size (else nothing queues).
+  void build(const std::vector<simgrid::s4u::Host*>& hosts,
+             const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, bool carries_bytes,
+             const std::function<std::int32_t(const LinkResource&)>& new_link_node,
+             const std::function<void(LinkResource&, const simgrid::s4u::Link&)>& describe, const Clock& clock);
+
+  std::uint32_t route_id(std::uint32_t from, std::uint32_t to) const;
+  const NetRoute& route(std::uint32_t id) const { return routes_[id]; }
+  SimTime latency(std::uint32_t from, std::uint32_t to) const { return routes_[route_id(from, to)].latency; }
+
+  // Crosses the hops from m.hop on that need no owner's time order (fat pipes, messages of no bytes, and
+  // when `sending`, the sender's own first link); returns true when the whole route is crossed (the message
+  // arrives at m.tail), false at a hop its owner must cross (see processor()).
+  bool carry(InFlight& m, double bytes, bool sending);
+  // Crosses hop m.hop, which node `at` owns, now that the message's head has reached its end.
+  void cross_owned(InFlight& m, double bytes);
+  // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
+  std::int32_t processor(const InFlight& m) const { return resources_[routes_[m.route].hops[m.hop]].owner; }
+  SimTime head_at_end(const InFlight& m) const { return m.head + resources_[routes_[m.route].hops[m.hop]].latency; }
+
+  // The chain of nodes a message from `from` to `to` may pass through when it queues somewhere, with the
+  // least delay between consecutive ones: the channels conservative synchronisation needs.
+  void for_each_channel(std::uint32_t from, std::uint32_t to,
+                        const std::function<void(std::uint32_t, std::uint32_t, SimTime)>& add) const;
+
+  const std::vector<LinkResource>& resources() const { return resources_; }
+
+private:
+  void cross(LinkResource& link, InFlight& m, double bytes);
+
+  std::vector<LinkResource> resources_;
+  std::vector<NetRoute> routes_;
+  std::unordered_map<std::uint64_t, std::uint32_t> route_ids_;
+  const Clock* clock_ = nullptr;
+};
+
+} // namespace scalelab::sim
