@@ -87,10 +87,12 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     if (!r.contended)
       continue;
     const auto& u = uses[i];
+    std::set<std::uint32_t> ends(u.first_of);
+    ends.insert(u.last_of.begin(), u.last_of.end());
     if (!u.elsewhere && u.last_of.empty() && u.first_of.size() == 1)
       r.owner = kSender;
-    else if (!u.elsewhere && u.first_of.empty() && u.last_of.size() == 1)
-      r.owner = static_cast<std::int32_t>(*u.last_of.begin());
+    else if (!u.elsewhere && ends.size() == 1)
+      r.owner = static_cast<std::int32_t>(*ends.begin()); // the receiver's last link, or a host's shared link
     else
       r.owner = new_link_node(r);
   }
@@ -136,12 +138,13 @@ void Network::cross(LinkResource& link, InFlight& m, double bytes)
   ++m.hop;
 }
 
-bool Network::carry(InFlight& m, double bytes, bool sending)
+bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
 {
   const auto& hops = routes_[m.route].hops;
   while (m.hop < hops.size()) {
     LinkResource& link = resources_[hops[m.hop]];
-    const bool free_to_cross = bytes <= 0 || !link.contended || (sending && m.hop == 0 && link.owner == kSender);
+    const bool free_to_cross =
+        bytes <= 0 || !link.contended || (m.hop == 0 && sender >= 0 && (link.owner == kSender || link.owner == sender));
     if (!free_to_cross)
       return false;
     cross(link, m, bytes);
@@ -164,7 +167,7 @@ void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
   for (std::size_t k = 0; k < route.hops.size(); ++k) {
     const LinkResource& link = resources_[route.hops[k]];
     since += link.latency;
-    if (!link.contended || link.owner == kSender)
+    if (!link.contended || link.owner == kSender || (k == 0 && link.owner == static_cast<std::int32_t>(from)))
       continue;
     const auto owner = static_cast<std::uint32_t>(link.owner);
     add(last, owner, since);

@@ -8,8 +8,10 @@
 // Exactness under conservative synchronisation: a link's FIFO order must be decided in time order, so each
 // link that can be contended is processed by one owner only — the sender for its own first link (at send
 // time), the receiver for its own last link (when the head arrives), and a link actor (a host-less Node)
-// for links shared by several senders and receivers. Fat pipes and messages of no bytes never queue and
-// are crossed by whoever carries the message.
+// for links shared by several senders and receivers. A host's shared (half-duplex) link is its own in both
+// directions: the host takes its sends in send order and its receptions when their heads arrive, so a send
+// may go before a reception whose head entered the link up to one link latency earlier. Fat pipes and messages of no
+// bytes never queue and are crossed by whoever carries the message.
 #include "stats.hpp"
 
 #include <simgrid/s4u.hpp>
@@ -68,9 +70,10 @@ public:
   SimTime latency(std::uint32_t from, std::uint32_t to) const { return routes_[route_id(from, to)].latency; }
 
   // Crosses the hops from m.hop on that need no owner's time order (fat pipes, messages of no bytes, and
-  // when `sending`, the sender's own first link); returns true when the whole route is crossed (the message
-  // arrives at m.tail), false at a hop its owner must cross (see processor()).
-  bool carry(InFlight& m, double bytes, bool sending);
+  // the first link when `sender` (the sending node, -1 once the message has left it) owns it); returns true
+  // when the whole route is crossed (the message arrives at m.tail), false at a hop its owner must cross
+  // (see processor()).
+  bool carry(InFlight& m, double bytes, std::int32_t sender);
   // Crosses hop m.hop, which node `at` owns, now that the message's head has reached its end.
   void cross_owned(InFlight& m, double bytes);
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).

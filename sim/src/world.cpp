@@ -235,7 +235,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   bool quiet = true; // crossed every link here and now (a local message crosses none)
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
-    if (!network.carry(m, bytes, true)) {
+    if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
       // Queues at a link another node processes: the message goes there first.
       Request& r = pool[request];
       r.message = m;
@@ -267,7 +267,7 @@ void World::advance(Node& at, const Event& e)
 {
   Request& r = pool[e.request];
   network.cross_owned(r.message, r.message_bytes);
-  if (!network.carry(r.message, r.message_bytes, false)) {
+  if (!network.carry(r.message, r.message_bytes, -1)) {
     const Event next{network.head_at_end(r.message), e.order, e.component, e.request, 0, EventKind::hop, e.cause};
     nodes[static_cast<std::size_t>(network.processor(r.message))]->deliver(next);
     return;

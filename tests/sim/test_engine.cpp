@@ -91,7 +91,8 @@ TEST(Exactness, WindowedEqualsPlainOnEngineCases)
 {
   // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy.
   for (const char* file :
-       {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml", "tests/sim/cases/policies.yaml"})
+       {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml", "tests/sim/cases/policies.yaml",
+        "tests/sim/cases/racks-contention.yaml", "tests/sim/cases/datacenters-shared.yaml"})
     expect_same_results(file, "--engine plain", "", std::string("exact-") + fs::path(file).stem().string());
 }
 

@@ -1,0 +1,212 @@
+// The network model against arithmetic and against SimGrid's own network model. Each test runs one
+// simulation (one SimGrid engine per process: ctest runs every test in its own process).
+#include "platform.hpp"
+#include "scalelab/models/hardware.hpp"
+#include "scalelab/models/loader.hpp"
+#include "scalelab/sim/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <simgrid/s4u.hpp>
+
+#include <string>
+
+using namespace scalelab;
+namespace sg4 = simgrid::s4u;
+
+namespace
+{
+
+models::TopologySpec load(const std::string& yaml)
+{
+  const auto loaded = models::load_topology_text(yaml, "test.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  if (!loaded.spec)
+    throw std::runtime_error("test topology does not load");
+  return *loaded.spec;
+}
+
+// One server behind one switch; the users' link is a fat pipe of 1 ms. 1 MB goes up to the server over a
+// 100 Mbps link of 200 us: 80 ms of transmission.
+std::string one_link(const std::string& arrival, const std::string& workers = "1")
+{
+  return R"(
+name: one-link
+seed: 1
+duration: 15s
+hardware:
+  hosts: [{name: server}]
+  switches: [{name: sw}]
+  links:
+    - {between: [server, sw], bandwidth: 100Mbps, latency: 200us}
+  users: {attach: sw, latency: 1ms}
+services:
+  app: {kind: api_server, host: server, workers: )" +
+         workers + R"(}
+requests:
+  upload:
+    steps: [{delay: 1ms}]
+    request_size: 1MB
+    response_size: 0B
+workload:
+  entry: app
+  arrival: )" +
+         arrival + "\n";
+}
+
+constexpr double kTransfer = 1e6 / 12.5e6; // 1 MB at 100 Mbps: 80 ms
+constexpr double kOneWay = 1e-3 + 200e-6;  // users' link + server's link
+constexpr double kService = 1e-3;
+
+const models::LinkResult* find_link(const models::Results& r, const std::string& name, const std::string& to)
+{
+  for (const auto& l : r.links)
+    if (l.name == name && l.to == to)
+      return &l;
+  return nullptr;
+}
+
+} // namespace
+
+TEST(Network, SingleTransferTakesLatencyPlusSizeOverBandwidth)
+{
+  const auto out = sim::run_simulation(load(one_link("{process: constant, rate: 1/s}")));
+  const auto& r = out.results;
+  ASSERT_EQ(r.total.completed, 14u);
+  // Request: latency + size / bandwidth; reply (no bytes): latency; plus the server's 1 ms.
+  const double expected = kOneWay + kTransfer + kService + kOneWay;
+  EXPECT_NEAR(r.total.latency.mean, expected, 0.01 * expected);
+  EXPECT_NEAR(r.total.latency.mean, expected, 1e-6) << "the model is exact to the nanosecond here";
+  const auto* down = find_link(r, "server--sw", "server");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->bytes, 14'000'000u);
+  EXPECT_NEAR(down->utilisation, 14 * kTransfer / 15.0, 1e-9);
+  const auto* up = find_link(r, "server--sw", "sw");
+  ASSERT_NE(up, nullptr);
+  EXPECT_EQ(up->bytes, 0u);
+}
+
+TEST(Network, TwoFlowsOnOneLinkShareIt)
+{
+  // Two users send at the same instant (t = 10 s, constant think time) over the same link: together they
+  // take twice the transmission time; the link is FIFO, so one finishes after 80 ms and the other after 160.
+  const auto out = sim::run_simulation(load(one_link("{process: closed, users: 2, think_time: 10s}", "2")));
+  const auto& r = out.results;
+  ASSERT_EQ(r.total.completed, 2u);
+  const double first = kOneWay + kTransfer + kService + kOneWay;
+  const double second = first + kTransfer;
+  EXPECT_NEAR(r.total.latency.max, second, 0.01 * second);
+  EXPECT_NEAR(r.total.latency.mean, (first + second) / 2, 0.01 * first);
+  const auto* down = find_link(r, "server--sw", "server");
+  ASSERT_NE(down, nullptr);
+  EXPECT_EQ(down->bytes, 2'000'000u);
+  EXPECT_NEAR(down->utilisation, 2 * kTransfer / 15.0, 1e-9) << "busy 160 ms of 15 s";
+}
+
+// The same platform in SimGrid, with its CM02 model (latency + size / bandwidth, fair sharing): one
+// transfer alone, then two at once. scalelab's figures must agree within 1% (the makespan for two).
+TEST(Network, SimGridAgreesOnTheSamePlatform)
+{
+  const auto spec = load(one_link("{process: constant, rate: 1/s}"));
+  std::vector<std::string> args{"test", "--log=root.thres:critical", "--cfg=network/model:CM02"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+  std::vector<models::HardwareIssue> issues;
+  const auto graph = models::HardwareGraph::build(spec, issues);
+  ASSERT_TRUE(issues.empty());
+  sim::Platform platform(spec, graph);
+  platform.add_routes({{1, 0}, {0, 1}});
+  sg4::Host* users = platform.hosts()[platform.users()];
+  sg4::Host* server = platform.hosts()[0];
+  double single = 0, both = 0;
+  sg4::Actor::create("single", users, [&] {
+    sg4::Comm::sendto(users, server, 1e6);
+    single = sg4::Engine::get_clock();
+  });
+  for (int i = 0; i < 2; ++i)
+    sg4::Actor::create("pair", users, [&] {
+      sg4::this_actor::sleep_until(10);
+      sg4::Comm::sendto(users, server, 1e6);
+      both = std::max(both, sg4::Engine::get_clock() - 10);
+    });
+  engine.run();
+  EXPECT_NEAR(single, kOneWay + kTransfer, 0.01 * (kOneWay + kTransfer));
+  EXPECT_NEAR(both, kOneWay + 2 * kTransfer, 0.01 * (kOneWay + 2 * kTransfer));
+}
+
+TEST(Network, CrossZoneCallPaysTheWanLatencyBothWays)
+{
+  // The app in eu calls a database in us: 40 ms of WAN each way. Messages carry no bytes, so every
+  // figure is a sum of latencies: users -> app 100 us (users' link 50 us + host link 50 us), app -> db
+  // 50 + 40,000 + 50 us, the 1 ms disk read, and the same back.
+  const auto out = sim::run_simulation(load(R"(
+name: two-dcs
+seed: 1
+duration: 10s
+hardware:
+  hosts:
+    - {name: web, zone: eu}
+    - {name: db, zone: us}
+  network: {shape: datacenters, datacenters: [eu, us], lan: {latency: 100us},
+            wan_latency: [[0, 40ms], [40ms, 0]]}
+services:
+  app: {kind: api_server, host: web}
+  store: {kind: database, host: db, read: {disk: 1ms}, query_size: 0B, result_size: 0B}
+requests:
+  get:
+    steps: [{db_read: store}]
+    request_size: 0B
+    response_size: 0B
+workload:
+  entry: app
+  arrival: {process: constant, rate: 2/s}
+)"));
+  const auto& r = out.results;
+  ASSERT_GT(r.total.completed, 10u);
+  const double local = 100e-6 + 100e-6;       // users to app and back
+  const double to_db = 50e-6 + 40e-3 + 50e-6; // app to db, one way
+  EXPECT_NEAR(r.total.latency.mean, local + 2 * to_db + 1e-3, 1e-6);
+}
+
+TEST(Network, RouteAvoidsTheLongerPath)
+{
+  // The server is 10 ms from the users' switch on a direct link, or 2 ms through a second switch.
+  const auto out = sim::run_simulation(load(R"(
+name: detour
+seed: 1
+duration: 10s
+hardware:
+  hosts: [{name: server}]
+  switches: [{name: a}, {name: b}]
+  links:
+    - {name: direct, between: [a, server], latency: 10ms}
+    - {between: [a, b], latency: 1ms}
+    - {between: [b, server], latency: 1ms}
+  users: {attach: a, latency: 100us}
+services:
+  app: {kind: api_server, host: server}
+requests:
+  ping:
+    steps: [{delay: 1ms}]
+    request_size: 0B
+    response_size: 0B
+workload:
+  entry: app
+  arrival: {process: constant, rate: 2/s}
+)"));
+  const auto& r = out.results;
+  ASSERT_GT(r.total.completed, 10u);
+  EXPECT_NEAR(r.total.latency.mean, 2 * (100e-6 + 2e-3) + 1e-3, 1e-6);
+  bool direct_listed = false;
+  for (const auto& l : r.links) {
+    if (l.name == "direct") {
+      direct_listed = true;
+      EXPECT_EQ(l.messages, 0u) << "the longer path carries nothing";
+    }
+  }
+  EXPECT_FALSE(direct_listed) << "no route crosses it, so it is not in the results";
+}
