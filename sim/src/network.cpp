@@ -152,6 +152,17 @@ bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
   return true;
 }
 
+bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
+{
+  const auto& hops = routes_[route].hops;
+  for (std::size_t k = 0; k < hops.size(); ++k) {
+    const LinkResource& link = resources_[hops[k]];
+    if (link.contended && !(k == 0 && (link.owner == kSender || link.owner == static_cast<std::int32_t>(sender))))
+      return false;
+  }
+  return true;
+}
+
 void Network::cross_owned(InFlight& m, double bytes)
 {
   cross(resources_[routes_[m.route].hops[m.hop]], m, bytes);

@@ -76,6 +76,8 @@ public:
   bool carry(InFlight& m, double bytes, std::int32_t sender);
   // Crosses hop m.hop, which node `at` owns, now that the message's head has reached its end.
   void cross_owned(InFlight& m, double bytes);
+  // Whether `sender` can cross the whole route at send time (no later hop can queue, the first is its own).
+  bool crossable_at_send(std::uint32_t route, std::uint32_t sender) const;
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
   std::int32_t processor(const InFlight& m) const { return resources_[routes_[m.route].hops[m.hop]].owner; }
   SimTime head_at_end(const InFlight& m) const { return m.head + resources_[routes_[m.route].hops[m.hop]].latency; }

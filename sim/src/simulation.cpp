@@ -181,8 +181,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> talking_pairs(const World& 
 // Which nodes can send events to which, with a lower bound of the delay, and from it W: the smallest
 // delay of any channel. A message may stop at the link nodes on its way (network.hpp), so a route gives a
 // chain of channels as well as the direct one.
-SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
-                      const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs)
+SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
 {
   const auto& spec = world.spec;
   const std::size_t n = spec.services.size();
@@ -192,7 +191,16 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
       service_of[c] = static_cast<std::int32_t>(s);
   auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
 
-  // A passive component handles replies on the sender's host only if what it sends then never queues.
+  // A passive component handles a reply on the sender's host only if the reply can cross its whole route
+  // there and then, and what the component sends on never queues: no link's order depends on where it runs.
+  for (std::size_t s = 0; s < n; ++s)
+    for (auto b : world.service_instances[s])
+      for (auto a : traffic.reply_targets[s]) {
+        Component& target = *world.components[a];
+        if (target.passive_replies() && node_of(a) != node_of(b) &&
+            !world.network.crossable_at_send(world.network.route_id(node_of(b), node_of(a)), node_of(b)))
+          target.replies_quietly = false;
+      }
   for (std::size_t c = 0; c < world.components.size(); ++c) {
     Component& comp = *world.components[c];
     if (!comp.passive_replies() || service_of[c] < 0)
@@ -202,6 +210,9 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
           !world.network.route(world.network.route_id(node_of(static_cast<std::uint32_t>(c)), node_of(t))).quiet)
         comp.replies_quietly = false;
   }
+  auto handled_at_send = [&](std::uint32_t c) {
+    return world.components[c]->passive_replies() && world.components[c]->replies_quietly;
+  };
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime> channels;
   auto add_channel = [&](std::uint32_t from_node, std::uint32_t to_node, SimTime delay) {
@@ -211,16 +222,20 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
     if (!inserted)
       it->second = std::min(it->second, delay);
   };
-  for (const auto& [from, to] : pairs)
-    world.network.for_each_channel(from, to, add_channel);
-  // A reply to a passive component is handled on the sender's host and goes on to that component's own
-  // reply targets: the channel runs from the original sender, with the delays of the hops added.
+  auto add_route = [&](std::uint32_t from_node, std::uint32_t to_node) {
+    if (from_node != to_node)
+      world.network.for_each_channel(from_node, to_node, add_channel);
+  };
+  // A reply to a component that handles it on the sender's host goes on from there to that component's
+  // own reply targets: the channel runs from the original sender, with the delays of the hops added.
   std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_passive =
       [&](std::uint32_t from_node, std::uint32_t to, SimTime delay, int depth) {
-        const Component& target = *world.components[to];
-        add_channel(from_node, node_of(to), delay);
-        if (!target.passive_replies() || !target.replies_quietly || depth > kMaxDepth || service_of[to] < 0)
+        if (!handled_at_send(to) || depth > kMaxDepth) {
+          add_channel(from_node, node_of(to), delay);
           return;
+        }
+        if (service_of[to] < 0)
+          return; // the open-loop source: replies end there
         std::set<std::uint32_t> seen;
         for (auto next : traffic.reply_targets[static_cast<std::size_t>(service_of[to])])
           if (seen.insert(next).second)
@@ -229,11 +244,18 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic,
                         depth + 1);
       };
   for (std::size_t s = 0; s < n; ++s) {
-    std::set<std::uint32_t> unique_targets(traffic.reply_targets[s].begin(), traffic.reply_targets[s].end());
-    for (auto b : world.service_instances[s])
-      for (auto a : unique_targets)
-        if (world.components[a]->passive_replies() && node_of(a) != node_of(b))
+    std::set<std::uint32_t> requesters(traffic.requesters[s].begin(), traffic.requesters[s].end());
+    std::set<std::uint32_t> targets(traffic.reply_targets[s].begin(), traffic.reply_targets[s].end());
+    for (auto b : world.service_instances[s]) {
+      for (auto a : requesters)
+        add_route(node_of(a), node_of(b));
+      for (auto a : targets) {
+        if (node_of(a) != node_of(b) && handled_at_send(a))
           add_passive(node_of(b), a, world.network.latency(node_of(b), node_of(a)), 0);
+        else
+          add_route(node_of(b), node_of(a));
+      }
+    }
   }
   SimTime window = models::kNever;
   for (const auto& [pair, delay] : channels) {
@@ -374,7 +396,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
         return add_node(platform.hosts()[platform.users()], 1);
       },
       [&](LinkResource& r, const sg4::Link& link) { platform.describe(r, link); }, world.clock);
-  const SimTime lookahead = connect_nodes(world, traffic, pairs);
+  const SimTime lookahead = connect_nodes(world, traffic);
   if (options.mode == EngineMode::plain)
     world.set_synchronisation(1, 0);
   else

@@ -1,5 +1,6 @@
 #include "world.hpp"
 
+#include <cassert>
 #include <cmath>
 #include <utility>
 
@@ -232,10 +233,12 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   Node& to = *target.node;
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
-  bool quiet = true; // crossed every link here and now (a local message crosses none)
+  // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
+  const bool passive = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
     if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
+      assert(!passive);
       // Queues at a link another node processes: the message goes there first.
       Request& r = pool[request];
       r.message = m;
@@ -246,9 +249,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
       return;
     }
     ts = m.tail;
-    quiet = target.replies_quietly;
   }
-  if (kind == EventKind::reply && target.passive_replies() && quiet) {
+  if (passive) {
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;

@@ -103,9 +103,9 @@ struct NetworkSpec {
 
 // Where the users' traffic enters the network.
 struct UsersSpec {
-  std::string attach;  // a switch or host; empty: beside the entry service's host
-  double latency = 0;  // of the users' link (a fatpipe); 0: that of a host's link
-  std::string zone;    // datacenters shape: the data centre the users are near; empty: the entry's
+  std::string attach; // a switch or host; empty: beside the entry service's host
+  double latency = 0; // of the users' link (a fatpipe); 0: that of a host's link
+  std::string zone;   // datacenters shape: the data centre the users are near; empty: the entry's
   SourceLocation where;
 };
 
