@@ -133,6 +133,11 @@ void Context::error(const YAML::Mark& mark, std::string message)
   errors_.push_back(Diagnostic{location(mark), std::move(message)});
 }
 
+void Context::error(SourceLocation where, std::string message)
+{
+  errors_.push_back(Diagnostic{std::move(where), std::move(message)});
+}
+
 void Context::warning(const YAML::Mark& mark, std::string message)
 {
   warnings_.push_back(Diagnostic{location(mark), std::move(message)});
@@ -326,6 +331,25 @@ Type<double> number_type()
     if (!value)
       report_expected(ctx, site, "a number");
     return value;
+  };
+  return type;
+}
+
+Type<bool> bool_type()
+{
+  Type<bool> type;
+  type.name = "boolean";
+  type.help = "`true` or `false`.";
+  type.read = [](Context& ctx, const Site& site) -> std::optional<bool> {
+    const auto text = read_scalar(ctx, site, "true or false");
+    if (!text)
+      return std::nullopt;
+    if (*text == "true")
+      return true;
+    if (*text == "false")
+      return false;
+    report_expected(ctx, site, "true or false");
+    return std::nullopt;
   };
   return type;
 }

@@ -59,6 +59,7 @@ public:
 
   SourceLocation location(const YAML::Mark& mark) const; // yaml-cpp marks are 0-based; ours 1-based
   void error(const YAML::Mark& mark, std::string message);
+  void error(SourceLocation where, std::string message); // for problems found after reading (the hardware graph)
   void warning(const YAML::Mark& mark, std::string message);
   std::size_t error_count() const { return errors_.size(); }
   const std::string& file() const { return file_; }
@@ -171,6 +172,7 @@ bool is_valid_name(const std::string& text);
 extern const char* const kNameRule;  // "letters, digits, '-', '_' and '.'"
 Type<std::uint64_t> unsigned_type(); // 0 .. 2^64-1
 Type<double> number_type();          // a finite decimal number
+Type<bool> bool_type();              // true or false
 // A quantity read by a units.hpp parser. expected: "a duration such as 10ms, 2s or 500us".
 Type<double> quantity_type(std::string name, std::string unit, std::string help, std::string expected,
                            std::function<Quantity(const std::string&)> parser);
@@ -493,8 +495,27 @@ template <class T, class E> struct Variant {
   std::string noun;     // "service kind", for "unknown service kind ..."
   std::vector<Choice<E>> choices;
   std::string selector_help;
+  std::optional<E> default_choice; // the selector's value when the key is absent; none: the key is required
   std::function<void(T&, E)> select;
   std::vector<Alternative> alternatives;
+
+  std::string name_of(E value) const
+  {
+    for (const auto& c : choices)
+      if (c.value == value)
+        return c.name;
+    return "";
+  }
+  // A key of some alternative (the selector included), for telling a misspelt selector from a valid key.
+  bool known_anywhere(const std::string& key) const
+  {
+    if (key == selector)
+      return true;
+    for (const auto& a : alternatives)
+      if (a.record.find(key))
+        return true;
+    return false;
+  }
 
   std::vector<std::string> names_of(const Alternative& a) const
   {
@@ -526,22 +547,28 @@ Entries read_variant(Context& ctx, const Site& site, const Variant<T, E>& varian
   for (auto it = site.value.begin(); it != site.value.end() && !selector; ++it)
     if (it->first.IsScalar() && it->first.Scalar() == variant.selector)
       selector = Entry{variant.selector, it->first, it->second};
-  if (!selector) {
+  std::optional<E> chosen;
+  if (selector) {
+    chosen =
+        enum_type(variant.noun, variant.choices).read(ctx, site_of(selector->key, selector->value, variant.selector));
+    if (!chosen)
+      return {};
+  } else {
     // A misspelt selector ("kid: api_server") is reported as such rather than as missing.
     for (auto it = site.value.begin(); it != site.value.end(); ++it)
-      if (it->first.IsScalar() && !close_names(it->first.Scalar(), {variant.selector}).empty()) {
+      if (it->first.IsScalar() && !variant.known_anywhere(it->first.Scalar()) &&
+          !close_names(it->first.Scalar(), {variant.selector}).empty()) {
         ctx.error(it->first.Mark(), "unknown key " + quote(it->first.Scalar()) + " " + where + "; did you mean " +
                                         quote(variant.selector) + "?");
         return {};
       }
-    ctx.error(site.value.Mark(),
-              "missing key " + quote(variant.selector) + " " + where + "; expected one of: " + join(variant.names()));
-    return {};
+    if (!variant.default_choice) {
+      ctx.error(site.value.Mark(),
+                "missing key " + quote(variant.selector) + " " + where + "; expected one of: " + join(variant.names()));
+      return {};
+    }
+    chosen = variant.default_choice;
   }
-  const auto chosen =
-      enum_type(variant.noun, variant.choices).read(ctx, site_of(selector->key, selector->value, variant.selector));
-  if (!chosen)
-    return {};
   variant.select(out, *chosen);
   for (const auto& alternative : variant.alternatives) {
     bool match = false;
@@ -549,7 +576,7 @@ Entries read_variant(Context& ctx, const Site& site, const Variant<T, E>& varian
       match = match || e == *chosen;
     if (!match)
       continue;
-    const std::string chosen_name = selector->value.Scalar();
+    const std::string chosen_name = variant.name_of(*chosen) + (selector ? "" : ", the default");
     UnknownKeyNote note = [&variant, &alternative, chosen_name](const std::string& key) -> std::optional<std::string> {
       for (const auto& other : variant.alternatives)
         if (&other != &alternative && other.record.find(key))
@@ -642,8 +669,12 @@ template <class T, class E> std::string markdown_variant(const Variant<T, E>& va
     for (const auto& n : names)
       values += (values.empty() ? "" : " or ") + ("`" + n + "`");
     out += "## " + alternative.record.title + "\n\n" + alternative.record.help + "\n\n" + markdown_table_header();
-    out += "| `" + variant.selector + "` | " + values + " |  | required |  | " + markdown_cell(variant.selector_help) +
-           " |\n";
+    // The default selects one alternative; the others need the selector.
+    const bool is_default = variant.default_choice && std::find(alternative.selects.begin(), alternative.selects.end(),
+                                                                *variant.default_choice) != alternative.selects.end();
+    const std::string presence = is_default ? "`" + variant.name_of(*variant.default_choice) + "`" : "required";
+    out += "| `" + variant.selector + "` | " + values + " |  | " + presence + " |  | " +
+           markdown_cell(variant.selector_help) + " |\n";
     out += markdown_rows(alternative.record) + markdown_rules(alternative.record) + "\n";
   }
   return out;
