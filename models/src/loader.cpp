@@ -1,12 +1,17 @@
 // Loading a topology file: yaml-cpp parses, schema_topology.cpp reads each section by its declaration, and
-// the Resolver below checks what no single section can: names that refer to other sections, host names
-// after count expansion, call cycles. Everything is reported; the spec is returned only when nothing was.
+// the Resolver below checks what no single section can: names that refer to other sections, host, switch
+// and link names after count expansion, zones against the network shape, call cycles. A SimGrid platform
+// file is read here for its hosts. Last, the hardware graph (hardware.hpp) checks the network as a whole.
+// Everything is reported; the spec is returned only when nothing was.
 #include "scalelab/models/loader.hpp"
 
+#include "scalelab/models/hardware.hpp"
 #include "schema_topology.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -53,7 +58,7 @@ public:
   // The spec, when the whole file is free of errors (those found while reading included).
   std::optional<TopologySpec> run()
   {
-    expand_hosts();
+    resolve_hardware();
     index_services();
     resolve_services();
     resolve_requests();
@@ -62,25 +67,35 @@ public:
     warn_unused();
     if (ctx_.error_count() > 0)
       return std::nullopt;
-    return assemble();
+    TopologySpec spec = assemble();
+    // The last check: the network as a graph (every host reachable, routes that hold together, ...).
+    std::vector<HardwareIssue> issues;
+    HardwareGraph::build(spec, issues);
+    for (HardwareIssue& issue : issues)
+      ctx_.error(std::move(issue.where), std::move(issue.message));
+    if (!issues.empty())
+      return std::nullopt;
+    return spec;
   }
 
 private:
-  struct HostOrigin {
+  struct Origin {
     int line = 0;
     std::string group; // set when the name comes from a group with count > 1
     int count = 1;
+    bool is_group = false; // the name of a group with count > 1 itself
+    std::string noun;      // host or switch
   };
 
-  // --- hosts -------------------------------------------------------------------------------------------
+  // --- hosts and switches ------------------------------------------------------------------------------
 
-  static YAML::Mark name_mark(const HostRaw& h)
+  static YAML::Mark name_mark(const Entries& entries)
   {
-    const Entry* e = h.entries.find("name");
-    return e ? e->value.Mark() : h.entries.map().Mark();
+    const Entry* e = entries.find("name");
+    return e ? e->value.Mark() : entries.map().Mark();
   }
 
-  static std::string origin_text(const HostOrigin& o)
+  static std::string origin_text(const Origin& o)
   {
     std::string text = "at line " + std::to_string(o.line);
     if (!o.group.empty())
@@ -88,51 +103,67 @@ private:
     return text;
   }
 
+  static std::string members_text(const std::vector<std::string>& members)
+  {
+    return members.size() <= 4 ? join(members) : members.front() + " to " + members.back();
+  }
+
+  // The names an entry with a count declares: its own, then NAME-1 ... NAME-count when count > 1. Returns
+  // nothing (reported) when one of them is taken; the names are then left undeclared. noun: host or switch.
+  std::optional<std::vector<std::pair<std::string, Origin>>> declare(const std::string& name, int count,
+                                                                     const YAML::Mark& mark, const std::string& noun)
+  {
+    const int line = line_of(mark);
+    std::vector<std::pair<std::string, Origin>> names;
+    names.emplace_back(name, Origin{line, "", 1, count > 1, noun});
+    if (count > 1)
+      for (int i = 1; i <= count; ++i)
+        names.emplace_back(name + "-" + std::to_string(i), Origin{line, name, count, false, noun});
+    // One message per entry: a repeated group would otherwise clash once per instance.
+    for (const auto& [n, origin] : names) {
+      const auto it = declared_.find(n);
+      if (it == declared_.end())
+        continue;
+      const Origin& first = it->second;
+      if (first.noun == noun)
+        ctx_.error(mark,
+                   noun + " " + quote(n) + " is declared twice: " + origin_text(first) + " and " + origin_text(origin));
+      else
+        ctx_.error(mark, noun + " " + quote(n) + " has the name of " +
+                             (first.is_group ? "a group of " + first.noun + "s" : "a " + first.noun) + " declared " +
+                             origin_text(first) + "; hosts and switches share one set of names");
+      return std::nullopt;
+    }
+    for (const auto& [n, origin] : names)
+      declared_.emplace(n, origin);
+    return names;
+  }
+
+  void add_host(HostSpec spec, const YAML::Mark& mark)
+  {
+    host_index_.emplace(spec.name, hosts_.size());
+    host_names_.push_back(spec.name);
+    hosts_.push_back(std::move(spec));
+    host_marks_.push_back(mark);
+  }
+
   void expand_hosts()
   {
-    if (!raw_.hardware)
-      return;
-    hosts_complete_ = raw_.hardware->hosts_ok;
-    std::map<std::string, HostOrigin> declared;
-    for (const HostRaw& h : raw_.hardware->hosts) {
-      const YAML::Mark mark = name_mark(h);
-      const int line = line_of(mark);
-      std::vector<std::pair<std::string, HostOrigin>> names;
-      if (h.count > 1) {
-        names.emplace_back(h.spec.name, HostOrigin{line, "", 1});
-        for (int i = 1; i <= h.count; ++i)
-          names.emplace_back(h.spec.name + "-" + std::to_string(i), HostOrigin{line, h.spec.name, h.count});
-      } else {
-        names.emplace_back(h.spec.name, HostOrigin{line, "", 1});
-      }
-      // One message per entry: a repeated group would otherwise clash once per instance.
-      bool clash = false;
-      for (const auto& [name, origin] : names) {
-        const auto it = declared.find(name);
-        if (it == declared.end())
-          continue;
-        ctx_.error(mark, "host " + quote(name) + " is declared twice: " + origin_text(it->second) + " and " +
-                             origin_text(origin));
-        clash = true;
-        break;
-      }
-      if (clash) {
+    const HardwareRaw& hw = *raw_.hardware;
+    hosts_complete_ = hw.hosts.ok;
+    for (const HostRaw& h : hw.hosts.items) {
+      const auto names = declare(h.spec.name, h.count, name_mark(h.entries), "host");
+      if (!names) {
         hosts_complete_ = false;
         continue;
       }
-      for (const auto& [name, origin] : names)
-        declared.emplace(name, origin);
-
       std::vector<std::size_t> members;
-      for (std::size_t i = h.count > 1 ? 1 : 0; i < names.size(); ++i) {
+      for (std::size_t i = h.count > 1 ? 1 : 0; i < names->size(); ++i) {
         HostSpec spec = h.spec;
-        spec.name = names[i].first;
+        spec.name = (*names)[i].first;
         spec.where = ctx_.location(h.entries.map().Mark());
         members.push_back(hosts_.size());
-        host_index_.emplace(spec.name, hosts_.size());
-        host_names_.push_back(spec.name);
-        hosts_.push_back(spec);
-        host_marks_.push_back(h.entries.map().Mark());
+        add_host(std::move(spec), h.entries.map().Mark());
       }
       if (h.count > 1) {
         groups_.emplace(h.spec.name, members);
@@ -142,7 +173,70 @@ private:
                          : h.count <= 4 ? join(std::vector<std::string>(host_names_.end() - h.count, host_names_.end()))
                                         : h.spec.name + "-1 to " + h.spec.name + "-" + std::to_string(h.count));
     }
-    host_used_.assign(hosts_.size(), false);
+  }
+
+  // The hosts, links and routes of a SimGrid platform file, read by the reader the program registered.
+  void read_platform()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    const YAML::Mark mark = hw.entries.key_mark("simgrid_platform");
+    const PlatformReader& reader = platform_reader();
+    if (!reader) {
+      ctx_.error(mark, "reading a SimGrid platform needs the scalelab program");
+      return;
+    }
+    std::filesystem::path path(*hw.simgrid_platform);
+    if (path.is_relative())
+      path = std::filesystem::path(ctx_.file()).parent_path() / path;
+    platform_path_ = path.string();
+    ExternalPlatform platform;
+    try {
+      platform = reader(platform_path_);
+    } catch (const std::exception& e) {
+      ctx_.error(mark, e.what());
+      return;
+    }
+    for (HostSpec h : platform.hosts) {
+      h.group = h.name;
+      if (h.where.file.empty())
+        h.where = ctx_.location(mark);
+      if (host_index_.count(h.name) == 0) {
+        listing_.push_back(h.name);
+        add_host(std::move(h), mark);
+      }
+    }
+    links_ = std::move(platform.links);
+    routes_ = std::move(platform.routes);
+    hosts_complete_ = true;
+    hosts_from_platform_ = true;
+  }
+
+  void expand_switches()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    switches_complete_ = !hw.entries.find("switches") || hw.switches.ok;
+    for (const SwitchRaw& s : hw.switches.items) {
+      const auto names = declare(s.spec.name, s.count, name_mark(s.entries), "switch");
+      if (!names) {
+        switches_complete_ = false;
+        continue;
+      }
+      std::vector<std::string> members;
+      for (std::size_t i = s.count > 1 ? 1 : 0; i < names->size(); ++i) {
+        SwitchSpec spec = s.spec;
+        spec.name = (*names)[i].first;
+        spec.where = ctx_.location(s.entries.map().Mark());
+        switch_index_.emplace(spec.name, switches_.size());
+        switch_names_.push_back(spec.name);
+        members.push_back(spec.name);
+        switches_.push_back(std::move(spec));
+      }
+      if (s.count > 1) {
+        switch_groups_.emplace(s.spec.name, members);
+        switch_group_names_.push_back(s.spec.name);
+      }
+      switch_listing_.push_back(s.count == 1 ? s.spec.name : s.spec.name + "-1 to " + members.back());
+    }
   }
 
   void report_unknown_host(const NameRef& ref, bool groups_allowed)
@@ -157,37 +251,80 @@ private:
       std::vector<std::string> members;
       for (std::size_t i : group->second)
         members.push_back(hosts_[i].name);
-      message += "; " + quote(group->first) + " has " + std::to_string(members.size()) +
-                 " hosts: " + (members.size() <= 4 ? join(members) : members.front() + " to " + members.back());
+      message +=
+          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
     } else {
       std::vector<std::string> candidates = host_names_;
       if (groups_allowed)
         candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
       const auto close = close_names(ref.name, candidates);
-      message +=
-          close.empty() ? "; hosts are: " + join(listing_) : "; did you mean " + quoted_alternatives(close) + "?";
+      if (!close.empty())
+        message += "; did you mean " + quoted_alternatives(close) + "?";
+      else if (!listing_.empty())
+        message += "; hosts are: " + join(listing_);
     }
     ctx_.error(ref.mark, message);
   }
 
-  // A host that runs a single instance: an instance name, never a group.
-  std::optional<std::size_t> resolve_host(const NameRef& ref)
+  // Like report_unknown_host, for a name that may be a host or a switch.
+  void report_unknown_element(const NameRef& ref, bool groups_allowed)
   {
-    if (const auto it = host_index_.find(ref.name); it != host_index_.end()) {
-      host_used_[it->second] = true;
-      return it->second;
+    if (!hosts_complete_ || !switches_complete_)
+      return;
+    std::string message = "host or switch " + quote(ref.name) + " does not exist";
+    const auto dash = ref.name.rfind('-');
+    const std::string prefix = dash == std::string::npos ? "" : ref.name.substr(0, dash);
+    if (const auto group = groups_.find(prefix); group != groups_.end()) {
+      std::vector<std::string> members;
+      for (std::size_t i : group->second)
+        members.push_back(hosts_[i].name);
+      message +=
+          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+    } else if (const auto sgroup = switch_groups_.find(prefix); sgroup != switch_groups_.end()) {
+      message += "; " + quote(sgroup->first) + " has " + std::to_string(sgroup->second.size()) +
+                 " switches: " + members_text(sgroup->second);
+    } else {
+      std::vector<std::string> candidates = host_names_;
+      candidates.insert(candidates.end(), switch_names_.begin(), switch_names_.end());
+      if (groups_allowed) {
+        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
+        candidates.insert(candidates.end(), switch_group_names_.begin(), switch_group_names_.end());
+      }
+      std::vector<std::string> listing = listing_;
+      listing.insert(listing.end(), switch_listing_.begin(), switch_listing_.end());
+      const auto close = close_names(ref.name, candidates);
+      if (!close.empty())
+        message += "; did you mean " + quoted_alternatives(close) + "?";
+      else if (!listing.empty())
+        message += "; hosts and switches are: " + join(listing);
     }
+    ctx_.error(ref.mark, message);
+  }
+
+  // A host that runs a single instance: an instance name, never a group. Reports what else it is.
+  std::optional<std::size_t> find_host(const NameRef& ref)
+  {
+    if (const auto it = host_index_.find(ref.name); it != host_index_.end())
+      return it->second;
     if (const auto group = groups_.find(ref.name); group != groups_.end()) {
       std::vector<std::string> members;
       for (std::size_t i : group->second)
         members.push_back(hosts_[i].name);
       ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(members.size()) +
-                               " hosts; name one of them: " +
-                               (members.size() <= 4 ? join(members) : members.front() + " to " + members.back()));
+                               " hosts; name one of them: " + members_text(members));
       return std::nullopt;
     }
     report_unknown_host(ref, false);
     return std::nullopt;
+  }
+
+  // A host that runs a service.
+  std::optional<std::size_t> resolve_host(const NameRef& ref)
+  {
+    const auto found = find_host(ref);
+    if (found)
+      host_used_[*found] = true;
+    return found;
   }
 
   // The hosts of an api_server: groups expand to their members in order.
@@ -222,6 +359,234 @@ private:
     if (!ok)
       return std::nullopt;
     return out;
+  }
+
+  // --- links, routes, zones, users ---------------------------------------------------------------------
+
+  // A link's end: the host or switch it names, or every member of the group it names.
+  struct End {
+    std::vector<std::string> names;
+    std::string noun; // "hosts" or "switches", for a group
+  };
+
+  std::optional<End> resolve_end(const NameRef& ref)
+  {
+    if (host_index_.count(ref.name) || switch_index_.count(ref.name))
+      return End{{ref.name}, ""};
+    if (const auto group = groups_.find(ref.name); group != groups_.end()) {
+      End end{{}, "hosts"};
+      for (std::size_t i : group->second)
+        end.names.push_back(hosts_[i].name);
+      return end;
+    }
+    if (const auto group = switch_groups_.find(ref.name); group != switch_groups_.end())
+      return End{group->second, "switches"};
+    report_unknown_element(ref, true);
+    return std::nullopt;
+  }
+
+  void expand_links()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    links_complete_ = hw.entries.find("links") && hw.links.ok; // without links, routes have their own error
+    std::map<std::string, int> declared;                       // link name -> line
+    for (const LinkRaw& l : hw.links.items) {
+      const auto a = resolve_end(l.between[0]);
+      const auto b = resolve_end(l.between[1]);
+      if (!a || !b) {
+        links_complete_ = false;
+        continue;
+      }
+      const YAML::Mark between = l.entries.find("between")->value.Mark();
+      if (a->names.size() > 1 && b->names.size() > 1) {
+        ctx_.error(between, "between: at most one end may be a group of several; " + quote(l.between[0].name) +
+                                " has " + std::to_string(a->names.size()) + " " + a->noun + " and " +
+                                quote(l.between[1].name) + " has " + std::to_string(b->names.size()) + " " + b->noun);
+        links_complete_ = false;
+        continue;
+      }
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (const auto& x : a->names)
+        for (const auto& y : b->names)
+          pairs.emplace_back(x, y);
+      const auto same = std::find_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == p.second; });
+      if (same != pairs.end()) {
+        ctx_.error(between,
+                   "a link joins two different hosts or switches; both ends of this one are " + quote(same->first));
+        links_complete_ = false;
+        continue;
+      }
+      const bool named = !l.spec.name.empty();
+      const YAML::Mark mark = named ? l.entries.find("name")->value.Mark() : between;
+      std::vector<LinkSpec> expanded;
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        LinkSpec spec = l.spec;
+        spec.a = pairs[i].first;
+        spec.b = pairs[i].second;
+        spec.name = !named             ? spec.a + "--" + spec.b
+                    : pairs.size() > 1 ? l.spec.name + "-" + std::to_string(i + 1)
+                                       : l.spec.name;
+        spec.where = ctx_.location(l.entries.map().Mark());
+        expanded.push_back(std::move(spec));
+      }
+      const auto clash = std::find_if(expanded.begin(), expanded.end(),
+                                      [&declared](const LinkSpec& s) { return declared.count(s.name) > 0; });
+      if (clash != expanded.end()) {
+        ctx_.error(mark, "link " + quote(clash->name) + " is declared twice: at line " +
+                             std::to_string(declared.at(clash->name)) + " and at line " +
+                             std::to_string(line_of(l.entries.map().Mark())) +
+                             (named ? "" : "; name the links to tell them apart"));
+        links_complete_ = false;
+        continue;
+      }
+      for (LinkSpec& spec : expanded) {
+        declared.emplace(spec.name, line_of(l.entries.map().Mark()));
+        link_index_.emplace(spec.name, links_.size());
+        link_names_.push_back(spec.name);
+        links_.push_back(std::move(spec));
+      }
+    }
+  }
+
+  // A route's end: a host, not a switch.
+  std::optional<std::size_t> route_end(const NameRef& ref)
+  {
+    if (switch_index_.count(ref.name) || switch_groups_.count(ref.name)) {
+      ctx_.error(ref.mark, quote(ref.name) + " is a switch; a route goes from a host to a host");
+      return std::nullopt;
+    }
+    return find_host(ref);
+  }
+
+  void resolve_routes()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    for (const RouteRaw& r : hw.routes.items) {
+      RouteSpec spec = r.spec;
+      spec.where = ctx_.location(r.entries.map().Mark());
+      const auto from = route_end(*r.from);
+      const auto to = route_end(*r.to);
+      if (from && to && *from == *to)
+        ctx_.error(r.to->mark, "a route joins two different hosts; both ends of this one are " + quote(r.to->name));
+      if (from)
+        spec.from = hosts_[*from].name;
+      if (to)
+        spec.to = hosts_[*to].name;
+      for (const NameRef& link : r.links) {
+        if (link_index_.count(link.name))
+          spec.links.push_back(link.name);
+        else if (links_complete_)
+          ctx_.error(link.mark, "unknown link " + quote(link.name) + suggestion(link.name, link_names_, "links are"));
+      }
+      routes_.push_back(std::move(spec));
+    }
+  }
+
+  void report_unknown_datacenter(const NameRef& ref)
+  {
+    const NetworkRaw& network = raw_.hardware->network;
+    if (!network.datacenters_ok)
+      return;
+    ctx_.error(ref.mark, "unknown data centre " + quote(ref.name) +
+                             suggestion(ref.name, network.spec.datacenters, "data centres are"));
+  }
+
+  // With a network shape, zones are data centres (shape datacenters) or nothing; with links they are free.
+  void check_zones()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    if (hw.entries.find("links"))
+      return;
+    const NetworkRaw& network = hw.network;
+    if (!network.shape_ok)
+      return; // the shape has an error of its own
+    for (const HostRaw& h : hw.hosts.items) {
+      const Entry* zone = h.entries.find("zone");
+      switch (network.spec.shape) {
+      case NetworkSpec::Shape::lan:
+        if (zone)
+          ctx_.error(zone->key.Mark(), "zone is not used with network shape lan: a lan has no zones (they are "
+                                       "for shape datacenters and for links)");
+        break;
+      case NetworkSpec::Shape::racks:
+        if (zone)
+          ctx_.error(zone->key.Mark(), "zone is not used with network shape racks: zones come from the shape "
+                                       "(racks are named rack-1, rack-2, ...)");
+        break;
+      case NetworkSpec::Shape::datacenters:
+        if (!zone)
+          ctx_.error(h.entries.map().Mark(), "host " + quote(h.spec.name) +
+                                                 " has no zone; with network shape datacenters every host is in " +
+                                                 (network.datacenters_ok ? "one of: " + join(network.spec.datacenters)
+                                                                         : std::string("a data centre")));
+        else if (!h.spec.zone.empty() && std::find(network.spec.datacenters.begin(), network.spec.datacenters.end(),
+                                                   h.spec.zone) == network.spec.datacenters.end())
+          report_unknown_datacenter(NameRef{h.spec.zone, zone->value.Mark()});
+        break;
+      }
+    }
+  }
+
+  void resolve_users()
+  {
+    const HardwareRaw& hw = *raw_.hardware;
+    const std::string needs_attach =
+        "with simgrid_platform, say which host the users' traffic comes from: users: {attach: HOST}";
+    if (!hw.users) {
+      if (hw.simgrid_platform)
+        ctx_.error(hw.entries.key_mark("simgrid_platform"), needs_attach);
+      return;
+    }
+    const UsersRaw& u = *hw.users;
+    users_ = u.spec;
+    users_.where = ctx_.location(u.entries.map().Mark());
+    if (u.attach) {
+      if (hw.simgrid_platform) {
+        if (const auto h = find_host(*u.attach))
+          users_.attach = hosts_[*h].name;
+      } else if (host_index_.count(u.attach->name) || switch_index_.count(u.attach->name)) {
+        users_.attach = u.attach->name;
+      } else if (groups_.count(u.attach->name) || switch_groups_.count(u.attach->name)) {
+        const auto end = resolve_end(*u.attach);
+        ctx_.error(u.attach->mark, quote(u.attach->name) + " is a group of " + std::to_string(end->names.size()) + " " +
+                                       end->noun + "; the users' link joins one of them: " + members_text(end->names));
+      } else {
+        report_unknown_element(*u.attach, false);
+      }
+    } else if (hw.simgrid_platform) {
+      ctx_.error(u.entries.map().Mark(), needs_attach);
+    }
+    if (u.zone && hw.network.shape_ok) { // a shape with an error has a message of its own
+      const bool datacenters =
+          !hw.simgrid_platform && !hw.entries.find("links") && hw.network.spec.shape == NetworkSpec::Shape::datacenters;
+      const auto& names = hw.network.spec.datacenters;
+      if (!datacenters)
+        ctx_.error(u.entries.key_mark("zone"), "users.zone is only used with network shape datacenters");
+      else if (std::find(names.begin(), names.end(), u.zone->name) == names.end())
+        report_unknown_datacenter(*u.zone);
+      else
+        users_.zone = u.zone->name;
+    }
+  }
+
+  void resolve_hardware()
+  {
+    if (!raw_.hardware)
+      return;
+    const HardwareRaw& hw = *raw_.hardware;
+    if (hw.simgrid_platform) {
+      // With keys that the platform replaces, it is not read: which hosts would the services mean?
+      if (!hw.conflict)
+        read_platform();
+    } else {
+      expand_hosts();
+      expand_switches();
+      expand_links();
+      resolve_routes();
+      check_zones();
+    }
+    host_used_.assign(hosts_.size(), false);
+    resolve_users();
   }
 
   // --- services ----------------------------------------------------------------------------------------
@@ -416,7 +781,8 @@ private:
   {
     if (ctx_.error_count() > 0)
       return;
-    for (std::size_t i = 0; i < hosts_.size(); ++i)
+    // A platform file describes a whole site, of which a topology may use a few hosts.
+    for (std::size_t i = 0; i < hosts_.size() && !hosts_from_platform_; ++i)
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
@@ -431,8 +797,18 @@ private:
   {
     TopologySpec spec = raw_.spec;
     spec.file = ctx_.file();
+    const HardwareRaw& hw = *raw_.hardware;
     spec.hardware.hosts = hosts_;
-    spec.hardware.network = raw_.hardware->network;
+    spec.hardware.network = hw.network.spec;
+    const Entry* network = hw.entries.find("network");
+    spec.hardware.network.where = ctx_.location(network ? network->value.Mark() : hw.entries.map().Mark());
+    spec.hardware.switches = switches_;
+    spec.hardware.links = links_;
+    spec.hardware.routes = routes_;
+    spec.hardware.simgrid_platform = platform_path_;
+    spec.hardware.users = users_;
+    if (!hw.users)
+      spec.hardware.users.where = ctx_.location(hw.entries.map().Mark());
     for (const ServiceRaw& s : *raw_.services) {
       ServiceSpec service;
       service.name = s.name;
@@ -475,6 +851,9 @@ private:
   Context& ctx_;
   TopologyRaw& raw_;
 
+  // A name's first declaration, as a host or a switch (they share one set of names).
+  std::map<std::string, Origin> declared_;
+
   std::vector<HostSpec> hosts_; // expanded, in file order
   std::vector<YAML::Mark> host_marks_;
   std::vector<std::string> host_names_;
@@ -484,6 +863,23 @@ private:
   std::map<std::string, std::vector<std::size_t>> groups_;
   std::vector<bool> host_used_;
   bool hosts_complete_ = false;
+  bool hosts_from_platform_ = false;
+  std::string platform_path_;
+
+  std::vector<SwitchSpec> switches_; // expanded
+  std::map<std::string, std::size_t> switch_index_;
+  std::map<std::string, std::vector<std::string>> switch_groups_;
+  std::vector<std::string> switch_names_;
+  std::vector<std::string> switch_group_names_;
+  std::vector<std::string> switch_listing_;
+  bool switches_complete_ = true;
+
+  std::vector<LinkSpec> links_; // expanded
+  std::map<std::string, std::size_t> link_index_;
+  std::vector<std::string> link_names_;
+  bool links_complete_ = true;
+  std::vector<RouteSpec> routes_;
+  UsersSpec users_;
 
   std::map<std::string, ServiceRaw*> services_;
   std::vector<std::string> service_names_;

@@ -4,7 +4,7 @@
 // To add a key: add one field(...) line to the record it belongs to, with its type, default (or required()
 // or optional()), checks and help. If it needs a new member in spec.hpp, add that first. Conditions across
 // several keys go in the record's rules, with the sentence the docs show; references to other sections
-// (host, service and request names) are resolved in loader.cpp.
+// (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
 
 #include "scalelab/models/units.hpp"
@@ -17,12 +17,6 @@ namespace
 struct LognormalRaw {
   double mean = 0;
   double sigma = 0;
-};
-
-// Results of list readers that keep going past a bad item.
-struct HostList {
-  std::vector<HostRaw> hosts;
-  bool ok = true;
 };
 
 std::string service_where(const std::string& name)
@@ -55,6 +49,41 @@ Type<NameRef> reference_type(const std::string& noun)
   return type;
 }
 
+// A list of records such as hardware.hosts, read item by item so that one bad item does not hide the others.
+// Messages name an item by its name when it has one ("in host \"web\""), else by its index. keep() says
+// whether an item is worth resolving (it has the name or the ends that others refer to).
+template <class R, class Keep>
+Type<RawList<R>> record_list(const Record<R>* record, std::string plural, std::string noun, std::string section,
+                             Keep keep)
+{
+  Type<RawList<R>> type;
+  type.name = "list of " + plural;
+  type.read = [record, plural, noun, section, keep](Context& ctx, const Site& site) -> std::optional<RawList<R>> {
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of " + plural);
+      return std::nullopt;
+    }
+    RawList<R> out;
+    out.ok = true;
+    std::size_t index = 0;
+    for (const auto& node : site.value) {
+      const auto name = peek_name(node);
+      const std::string where =
+          name ? "in " + noun + " " + quote(*name) : "in " + section + "[" + std::to_string(index) + "]";
+      const std::size_t before = ctx.error_count();
+      R raw;
+      raw.entries =
+          read_record(ctx, Site{node, node.IsNull() ? site.mark : node.Mark(), site.label}, *record, raw, where);
+      out.ok = out.ok && ctx.error_count() == before;
+      if (keep(raw))
+        out.items.push_back(std::move(raw));
+      ++index;
+    }
+    return out;
+  };
+  return type;
+}
+
 // Everything the format is made of. Built once; records refer to each other by address, so it never moves.
 class Tables
 {
@@ -72,8 +101,14 @@ public:
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
   Type<std::vector<StepRaw>> step_list;
+  Type<LinkSharing> sharing;
   Record<HostRaw> host;
-  Record<NetworkSpec> network;
+  Record<LinkParams> host_link, uplink, datacenter_lan;
+  Variant<NetworkRaw, NetworkSpec::Shape> network;
+  Record<SwitchRaw> switch_;
+  Record<LinkRaw> link;
+  Record<RouteRaw> route;
+  Record<UsersRaw> users;
   Record<HardwareRaw> hardware;
   Variant<ServiceRaw, ServiceKindTag> service;
   Record<RequestRaw> request;
@@ -382,14 +417,30 @@ void Tables::declare_steps()
 
 void Tables::declare_hardware()
 {
+  sharing = enum_type<LinkSharing>(
+      "link sharing",
+      {
+          {"full_duplex", LinkSharing::full_duplex, "each direction has the whole bandwidth (Ethernet)"},
+          {"shared", LinkSharing::shared, "both directions share the bandwidth"},
+          {"fatpipe", LinkSharing::fatpipe,
+           "every message has the whole bandwidth, whatever else crosses the link: no contention (a provider's "
+           "backbone)"},
+      });
+  std::vector<std::string> meanings;
+  for (const auto& [name, meaning] : sharing.choices)
+    meanings.push_back("`" + name + "`: " + meaning);
+  sharing.help = "How a link's two directions share its bandwidth. " + join(meanings, "; ") + ".";
+  sharing.name = "sharing";
+  sharing.choices.clear(); // listed once, under Value forms, rather than under every table that uses it
+
+  const auto name_of_host = [](HostRaw& h, std::string&& n) {
+    h.spec.name = n;
+    h.spec.group = n;
+  };
   host.title = "`hardware.hosts[]`";
   host.help = "One machine, or `count` identical machines named NAME-1 ... NAME-count.";
   host.fields = {
-      field<HostRaw>("name", name_type(),
-                     [](HostRaw& h, std::string&& n) {
-                       h.spec.name = n;
-                       h.spec.group = n;
-                     })
+      field<HostRaw>("name", name_type(), name_of_host)
           .required()
           .help("The host's name; with count > 1, the group's name (`hosts: web` in an api_server takes them all)."),
       field<HostRaw>("count", integer_type<int>(), &HostRaw::count)
@@ -408,58 +459,442 @@ void Tables::declare_hardware()
           .check(greater_than(0.0))
           .unit("flops/s per core")
           .help("Computing speed of one core, in flops per second."),
+      field<HostRaw>("zone", name_type(), [](HostRaw& h, std::string&& z) { h.spec.zone = z; })
+          .optional("none")
+          .help("The data centre the host is in: required with network shape datacenters (one of its "
+                "`datacenters`), any name with `links` (a zone groups hosts and switches, such as a data centre), "
+                "refused with shapes lan and racks."),
   };
 
-  network.title = "`hardware.network`";
-  network.help = "One flat network joining every pair of hosts.";
-  network.fields = {
-      field<NetworkSpec>("bandwidth", bandwidth, &NetworkSpec::bandwidth)
+  // A link's parameters inside a network shape; each use has its own defaults.
+  const auto link_params = [this](std::string title, std::string help, const std::string& bandwidth_default,
+                                  const std::string& latency_default, const std::string& latency_help) {
+    Record<LinkParams> r;
+    r.title = std::move(title);
+    r.help = std::move(help);
+    r.fields = {
+        field<LinkParams>("bandwidth", bandwidth, &LinkParams::bandwidth)
+            .defaults(bandwidth_default)
+            .check(greater_than(0.0))
+            .help("Bandwidth of the link."),
+        field<LinkParams>("latency", duration, &LinkParams::latency)
+            .defaults(latency_default)
+            .check(at_least_one_nanosecond())
+            .help(latency_help),
+        field<LinkParams>("sharing", sharing, &LinkParams::sharing)
+            .defaults("full_duplex")
+            .help("How the two directions share the bandwidth."),
+    };
+    return r;
+  };
+  host_link = link_params("`hardware.network.host_link` (shape racks)",
+                          "The link from each host to its rack's top-of-rack switch.", "1Gbps", "5us",
+                          "One-way latency of the link.");
+  uplink = link_params("`hardware.network.uplink` (shape racks)",
+                       "The link from each top-of-rack switch to the spine switch.", "10Gbps", "10us",
+                       "One-way latency of the link.");
+  datacenter_lan = link_params("`hardware.network.lan` (shape datacenters)",
+                               "The network inside each data centre, built like shape lan.", "10Gbps", "100us",
+                               "One-way latency from host to host inside a data centre.");
+
+  network.selector = "shape";
+  network.noun = "network shape";
+  network.selector_help = "How the hosts are joined; it decides which other keys apply.";
+  network.default_choice = NetworkSpec::Shape::lan;
+  network.choices = {
+      {"lan", NetworkSpec::Shape::lan, "every host on one switch; `latency` is from host to host"},
+      {"racks", NetworkSpec::Shape::racks,
+       "hosts in racks of `rack_size` (in file order), each rack's switch joined to a spine switch by an uplink; "
+       "the racks are named rack-1, rack-2, ..."},
+      {"datacenters", NetworkSpec::Shape::datacenters,
+       "one LAN per data centre (a host's `zone`), the data centres joined by WAN links"},
+  };
+  network.select = [](NetworkRaw& n, NetworkSpec::Shape s) {
+    n.spec.shape = s;
+    n.shape_ok = true;
+  };
+
+  Record<NetworkRaw> lan;
+  lan.title = "`hardware.network` with `shape: lan`";
+  lan.help = "One flat network joining every pair of hosts: each host has a link to one switch.";
+  lan.fields = {
+      field<NetworkRaw>("bandwidth", bandwidth, [](NetworkRaw& n, double&& b) { n.spec.bandwidth = b; })
           .defaults("1Gbps")
           .check(greater_than(0.0))
           .help("Bandwidth of each host's link."),
-      field<NetworkSpec>("latency", duration, &NetworkSpec::latency)
+      field<NetworkRaw>("latency", duration, [](NetworkRaw& n, double&& l) { n.spec.latency = l; })
           .defaults("100us")
           .check(at_least_one_nanosecond())
           .help("One-way latency from host to host."),
+      field<NetworkRaw>("sharing", sharing, [](NetworkRaw& n, LinkSharing&& s) { n.spec.sharing = s; })
+          .defaults("full_duplex")
+          .help("How the two directions of each host's link share its bandwidth."),
   };
 
-  Type<HostList> host_list;
-  host_list.name = "list of hosts";
-  host_list.read = [this](Context& ctx, const Site& site) -> std::optional<HostList> {
+  Record<NetworkRaw> racks;
+  racks.title = "`hardware.network` with `shape: racks`";
+  racks.help = "Hosts in racks: the first `rack_size` hosts (in file order, groups expanded) in rack-1, the next "
+               "in rack-2, and so on. Each host has a link to its rack's switch, each rack's switch an uplink to "
+               "a spine switch.";
+  racks.fields = {
+      field<NetworkRaw>("rack_size", integer_type<int>(), [](NetworkRaw& n, int&& r) { n.spec.rack_size = r; })
+          .required()
+          .check(at_least(1))
+          .unit("hosts")
+          .help("Hosts per rack; the last rack may have fewer."),
+      field<NetworkRaw>("host_link", record_type(&host_link, "in hardware.network.host_link"),
+                        [](NetworkRaw& n, LinkParams&& p) { n.spec.host_link = p; })
+          .defaults("{}")
+          .help("See `hardware.network.host_link`."),
+      field<NetworkRaw>("uplink", record_type(&uplink, "in hardware.network.uplink"),
+                        [](NetworkRaw& n, LinkParams&& p) { n.spec.uplink = p; })
+          .defaults("{}")
+          .help("See `hardware.network.uplink`."),
+  };
+
+  Type<std::vector<NameRef>> datacenter_names;
+  datacenter_names.name = "list of names";
+  datacenter_names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
     if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list of hosts");
+      report_expected(ctx, site, "a list of data centre names");
       return std::nullopt;
     }
-    HostList out;
-    std::size_t index = 0;
+    std::vector<NameRef> out;
+    bool ok = true;
     for (const auto& node : site.value) {
-      const auto name = peek_name(node);
-      const std::string where = name ? "in host " + quote(*name) : "in hardware.hosts[" + std::to_string(index) + "]";
-      const std::size_t before = ctx.error_count();
-      HostRaw raw;
-      raw.entries = read_record(ctx, Site{node, node.IsNull() ? site.mark : node.Mark(), "hosts"}, host, raw, where);
-      out.ok = out.ok && ctx.error_count() == before;
-      if (!raw.spec.name.empty())
-        out.hosts.push_back(std::move(raw));
-      ++index;
+      const Site item{node, node.IsNull() ? site.mark : node.Mark(), site.label};
+      const auto name = name_type().read(ctx, item);
+      if (!name) {
+        ok = false;
+        continue;
+      }
+      for (const NameRef& earlier : out)
+        if (earlier.name == *name) {
+          ctx.error(item.mark, "data centre " + quote(*name) + " is listed twice in " + site.label);
+          ok = false;
+        }
+      out.push_back(NameRef{*name, item.mark});
     }
+    if (ok && out.size() < 2) {
+      ctx.error(site.mark, site.label + " must name at least 2 data centres, got " + std::to_string(out.size()));
+      ok = false;
+    }
+    if (!ok)
+      return std::nullopt;
     return out;
   };
 
-  hardware.title = "`hardware`";
-  hardware.help = "The machines and the network between them.";
-  hardware.fields = {
-      field<HardwareRaw>("hosts", host_list,
-                         [](HardwareRaw& h, HostList&& l) {
-                           h.hosts = std::move(l.hosts);
-                           h.hosts_ok = l.ok;
-                         })
+  Type<std::vector<std::vector<double>>> matrix;
+  matrix.name = "list of lists of durations";
+  matrix.unit = "s";
+  matrix.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<double>>> {
+    const auto row_type = list_type(duration);
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of rows, each a list of durations");
+      return std::nullopt;
+    }
+    std::vector<std::vector<double>> out;
+    bool ok = true;
+    for (const auto& row : site.value) {
+      auto values = row_type.read(ctx, Site{row, row.IsNull() ? site.mark : row.Mark(), site.label});
+      if (values)
+        out.push_back(std::move(*values));
+      ok = ok && values;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+
+  Record<NetworkRaw> datacenters;
+  datacenters.title = "`hardware.network` with `shape: datacenters`";
+  datacenters.help = "Data centres far apart: inside each, a LAN as with shape lan; between them, one WAN link per "
+                     "pair, from gateway to gateway. Every host names its data centre in `zone`.";
+  datacenters.fields = {
+      field<NetworkRaw>("datacenters", datacenter_names,
+                        [](NetworkRaw& n, std::vector<NameRef>&& names) {
+                          n.datacenters = std::move(names);
+                          n.datacenters_ok = true;
+                          for (const NameRef& r : n.datacenters)
+                            n.spec.datacenters.push_back(r.name);
+                        })
           .required()
-          .check({"a non-empty list", [](const HostList& l) { return !l.hosts.empty() || !l.ok; }})
-          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
-      field<HardwareRaw>("network", record_type(&network, "in hardware.network"), &HardwareRaw::network)
+          .help("The data centres' names, at least two, each once; the order of `wan_latency`'s rows and "
+                "columns."),
+      field<NetworkRaw>("lan", record_type(&datacenter_lan, "in hardware.network.lan"),
+                        [](NetworkRaw& n, LinkParams&& p) { n.spec.lan = p; })
           .defaults("{}")
-          .help("See `hardware.network`."),
+          .help("The network inside each data centre; see `hardware.network.lan`."),
+      field<NetworkRaw>("wan_bandwidth", bandwidth, [](NetworkRaw& n, double&& b) { n.spec.wan_bandwidth = b; })
+          .defaults("1Gbps")
+          .check(greater_than(0.0))
+          .help("Bandwidth of each WAN link."),
+      field<NetworkRaw>("wan_latency", matrix,
+                        [](NetworkRaw& n, std::vector<std::vector<double>>&& m) {
+                          n.spec.wan_latency = std::move(m);
+                          n.wan_latency_ok = true;
+                        })
+          .required()
+          .help("One-way latency between data centres: `wan_latency[i][j]` from the i-th data centre of "
+                "`datacenters` to the j-th, such as `[[0, 40ms], [40ms, 0]]`."),
+  };
+  datacenters.rules = {
+      {"`wan_latency` has a row and a column per data centre, 0 on its diagonal, at least 1ns elsewhere, and is "
+       "symmetric (the same latency both ways).",
+       [](Context& ctx, const Entries& entries, NetworkRaw& n) {
+         const Entry* e = entries.find("wan_latency");
+         if (!e || !n.wan_latency_ok)
+           return;
+         const auto& m = n.spec.wan_latency;
+         const std::size_t size = n.datacenters_ok ? n.datacenters.size() : m.size();
+         const auto name = [&n](std::size_t i) {
+           return n.datacenters_ok ? n.datacenters[i].name : "data centre " + std::to_string(i + 1);
+         };
+         if (m.size() != size) {
+           ctx.error(e->value.Mark(), "wan_latency has " + std::to_string(m.size()) +
+                                          (m.size() == 1 ? " row" : " rows") + "; expected " + std::to_string(size) +
+                                          ", one per data centre (" + join(n.spec.datacenters) + ")");
+           return;
+         }
+         bool square = true;
+         for (std::size_t i = 0; i < size; ++i)
+           if (m[i].size() != size) {
+             ctx.error(e->value[i].Mark(), "wan_latency row " + std::to_string(i + 1) + " (from " + name(i) + ") has " +
+                                               std::to_string(m[i].size()) + " entries; expected " +
+                                               std::to_string(size) + ", one per data centre");
+             square = false;
+           }
+         if (!square)
+           return;
+         const Check<double> positive = at_least_one_nanosecond();
+         for (std::size_t i = 0; i < size; ++i)
+           for (std::size_t j = 0; j < size; ++j) {
+             const YAML::Node cell = e->value[i][j];
+             if (i == j && m[i][j] != 0)
+               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to itself must be 0, got " + written(cell));
+             else if (i != j && !positive.ok(m[i][j]))
+               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " must be " +
+                                          positive.description + ", got " + written(cell));
+             else if (j < i && positive.ok(m[j][i]) && m[i][j] != m[j][i]) // m[j][i] was checked before
+               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " (" + written(cell) +
+                                          ") differs from " + name(j) + " to " + name(i) + " (" +
+                                          written(e->value[j][i]) + "); the matrix must be symmetric");
+           }
+       }},
+  };
+
+  network.alternatives = {
+      {{NetworkSpec::Shape::lan}, lan},
+      {{NetworkSpec::Shape::racks}, racks},
+      {{NetworkSpec::Shape::datacenters}, datacenters},
+  };
+
+  Type<NetworkRaw> network_type;
+  network_type.name = "map";
+  // Kept even with errors (they are reported): the shape decides which zones are right.
+  network_type.read = [this](Context& ctx, const Site& site) -> std::optional<NetworkRaw> {
+    NetworkRaw out;
+    out.entries = read_variant(ctx, site, network, out, "in hardware.network");
+    return out;
+  };
+
+  switch_.title = "`hardware.switches[]`";
+  switch_.help = "A switch (a router): it forwards messages and runs nothing. Used with `links` only.";
+  switch_.fields = {
+      field<SwitchRaw>("name", name_type(), [](SwitchRaw& s, std::string&& n) { s.spec.name = n; })
+          .required()
+          .help("The switch's name; with count > 1, the group's name. Hosts and switches share one set of names."),
+      field<SwitchRaw>("count", integer_type<int>(), &SwitchRaw::count)
+          .defaults("1")
+          .check(at_least(1))
+          .unit("switches")
+          .help("How many identical switches; above 1 they are named NAME-1 to NAME-count."),
+      field<SwitchRaw>("zone", name_type(), [](SwitchRaw& s, std::string&& z) { s.spec.zone = z; })
+          .optional("none")
+          .help("The zone (data centre) it belongs to, drawn with that zone's hosts."),
+  };
+
+  Type<std::vector<NameRef>> ends;
+  ends.name = "list of two names";
+  ends.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
+    const std::string what = "a list of two host or switch names";
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, what);
+      return std::nullopt;
+    }
+    if (site.value.size() != 2) {
+      ctx.error(site.mark,
+                site.label + " must name exactly two hosts or switches, got " + std::to_string(site.value.size()));
+      return std::nullopt;
+    }
+    return list_type(reference_type("host or switch name")).read(ctx, site);
+  };
+
+  link.title = "`hardware.links[]`";
+  link.help = "A link between two hosts or switches. Naming a group of N at one end gives N links, one to each "
+              "member (`between: [web, tor-1]` joins each web host to tor-1).";
+  link.fields = {
+      field<LinkRaw>("name", name_type(), [](LinkRaw& l, std::string&& n) { l.spec.name = n; })
+          .optional("A--B, from the names of its ends")
+          .help("The link's name, for `routes`; a link to a group of N is N links named NAME-1 to NAME-N (A--B "
+                "each without a name). Link names are unique."),
+      field<LinkRaw>("between", ends, [](LinkRaw& l, std::vector<NameRef>&& e) { l.between = std::move(e); })
+          .required()
+          .help("Its two ends: hosts, switches or groups of either, at most one of them a group of several."),
+      field<LinkRaw>("bandwidth", bandwidth, [](LinkRaw& l, double&& b) { l.spec.params.bandwidth = b; })
+          .defaults("1Gbps")
+          .check(greater_than(0.0))
+          .help("Bandwidth of the link."),
+      field<LinkRaw>("latency", duration, [](LinkRaw& l, double&& d) { l.spec.params.latency = d; })
+          .defaults("50us")
+          .check(at_least_one_nanosecond())
+          .help("One-way latency of the link."),
+      field<LinkRaw>("sharing", sharing, [](LinkRaw& l, LinkSharing&& s) { l.spec.params.sharing = s; })
+          .defaults("full_duplex")
+          .help("How the two directions share the bandwidth."),
+  };
+
+  route.title = "`hardware.routes[]`";
+  route.help = "A route given by hand. Without one, messages between two hosts take the path of least latency; "
+               "hosts never forward messages, only switches do.";
+  route.fields = {
+      field<RouteRaw>("from", reference_type("host name"), [](RouteRaw& r, NameRef&& n) { r.from = n; })
+          .required()
+          .help("The host the route starts at."),
+      field<RouteRaw>("to", reference_type("host name"), [](RouteRaw& r, NameRef&& n) { r.to = n; })
+          .required()
+          .help("The host it ends at."),
+      field<RouteRaw>("links", list_type(reference_type("link name")),
+                      [](RouteRaw& r, std::vector<NameRef>&& l) { r.links = std::move(l); })
+          .required()
+          .check(non_empty<NameRef>())
+          .help("The links it crosses, in order, by name (after groups are expanded: up-1, web-1--tor)."),
+      field<RouteRaw>("symmetric", bool_type(), [](RouteRaw& r, bool&& s) { r.spec.symmetric = s; })
+          .defaults("true")
+          .help("Whether the way back crosses the same links in reverse."),
+  };
+
+  users.title = "`hardware.users`";
+  users.help = "Where the users' requests come from.";
+  users.fields = {
+      field<UsersRaw>("attach", reference_type("host or switch name"), [](UsersRaw& u, NameRef&& n) { u.attach = n; })
+          .optional("next to the entry service's host")
+          .help("The host or switch their link joins (a single one, not a group). Required with "
+                "`simgrid_platform`, where it names one of the platform's hosts."),
+      field<UsersRaw>("latency", duration, [](UsersRaw& u, double&& l) { u.spec.latency = l; })
+          .optional("that of a host's link")
+          .check(at_least_one_nanosecond())
+          .help("One-way latency of the users' link."),
+      field<UsersRaw>("zone", reference_type("data centre name"), [](UsersRaw& u, NameRef&& n) { u.zone = n; })
+          .optional("the entry service's data centre")
+          .help("With network shape datacenters only: the data centre the users are near."),
+  };
+
+  hardware.title = "`hardware`";
+  hardware.help = "The machines and the network between them. The network is one of: a shape (`network`, the "
+                  "default being a lan), a graph given link by link (`switches`, `links`, `routes`), or a SimGrid "
+                  "platform file (`simgrid_platform`), which then declares the hosts too.";
+  hardware.fields = {
+      field<HardwareRaw>(
+          "hosts",
+          record_list(&host, "hosts", "host", "hardware.hosts", [](const HostRaw& h) { return !h.spec.name.empty(); }),
+          &HardwareRaw::hosts)
+          .optional("required unless `simgrid_platform` is given")
+          .check({"a non-empty list", [](const RawList<HostRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
+      field<HardwareRaw>("network", network_type, &HardwareRaw::network)
+          .defaults("{}")
+          .help("The network as a shape; see `hardware.network`."),
+      field<HardwareRaw>("switches",
+                         record_list(&switch_, "switches", "switch", "hardware.switches",
+                                     [](const SwitchRaw& s) { return !s.spec.name.empty(); }),
+                         &HardwareRaw::switches)
+          .optional("none")
+          .help("Switches joined by `links`; see `hardware.switches[]`."),
+      field<HardwareRaw>(
+          "links",
+          record_list(&link, "links", "link", "hardware.links", [](const LinkRaw& l) { return l.between.size() == 2; }),
+          &HardwareRaw::links)
+          .optional("the network is `network`")
+          .check({"a non-empty list", [](const RawList<LinkRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The network link by link; see `hardware.links[]`."),
+      field<HardwareRaw>(
+          "routes",
+          record_list(&route, "routes", "route", "hardware.routes", [](const RouteRaw& r) { return r.from && r.to; }),
+          &HardwareRaw::routes)
+          .optional("paths of least latency")
+          .help("Routes given by hand, with `links`; see `hardware.routes[]`."),
+      field<HardwareRaw>("users",
+                         record_type<UsersRaw>(&users, "in hardware.users",
+                                               [](UsersRaw& u, Entries&& e) { u.entries = std::move(e); }),
+                         [](HardwareRaw& h, UsersRaw&& u) { h.users = std::move(u); })
+          .optional("next to the entry service's host")
+          .help("See `hardware.users`."),
+      field<HardwareRaw>("simgrid_platform", text_type(),
+                         [](HardwareRaw& h, std::string&& p) { h.simgrid_platform = std::move(p); })
+          .optional("none")
+          .help("A SimGrid platform file (XML), relative to the topology file's directory. It declares the hosts "
+                "and the network, so `hosts`, `network`, `switches`, `links` and `routes` are not given; "
+                "`users.attach` names the host the users' traffic comes from."),
+  };
+  hardware.rules = {
+      {"`simgrid_platform` is given without `hosts`, `network`, `switches`, `links` and `routes`; `hosts` is "
+       "required without it.",
+       [this](Context& ctx, const Entries& entries, HardwareRaw& h) {
+         if (entries.find("simgrid_platform")) {
+           for (const char* key : {"hosts", "network", "switches", "links", "routes"})
+             if (entries.find(key)) {
+               ctx.error(entries.key_mark(key), std::string(key) + " cannot be given with simgrid_platform: " +
+                                                    "the platform file declares the " +
+                                                    (std::string(key) == "hosts" ? "hosts" : "network"));
+               h.conflict = true;
+             }
+           return;
+         }
+         if (entries.find("hosts"))
+           return;
+         // A misspelt "hosts" already has its "did you mean".
+         for (const auto& e : entries.all())
+           if (!hardware.find(e.name) && !close_names(e.name, {"hosts"}).empty())
+             return;
+         ctx.error(entries.map().Mark(), "missing key \"hosts\" in hardware");
+       }},
+      {"`network` (a shape) is not given with `switches`, `links` and `routes` (a graph); `switches` and `routes` "
+       "need `links`.",
+       [](Context& ctx, const Entries& entries, HardwareRaw& h) {
+         if (entries.find("simgrid_platform"))
+           return;
+         std::vector<const Entry*> graph;
+         for (const char* key : {"switches", "links", "routes"})
+           if (const Entry* e = entries.find(key))
+             graph.push_back(e);
+         const Entry* shape = entries.find("network");
+         if (shape && !graph.empty()) {
+           std::vector<std::string> names;
+           const Entry* later = shape;
+           for (const Entry* e : graph) {
+             names.push_back(e->name);
+             if (std::pair(e->key.Mark().line, e->key.Mark().column) >
+                 std::pair(later->key.Mark().line, later->key.Mark().column))
+               later = e;
+           }
+           const std::string last = names.back();
+           names.pop_back();
+           ctx.error(later->key.Mark(), "give either network or " + (names.empty() ? "" : join(names) + " and ") +
+                                            last +
+                                            " in hardware, not both: the network is described by its shape or "
+                                            "link by link");
+           h.conflict = true;
+           return;
+         }
+         if (!entries.find("links")) {
+           if (entries.find("switches"))
+             ctx.error(entries.key_mark("switches"), "switches are only used with links; give the links that join "
+                                                     "them to the hosts");
+           if (entries.find("routes"))
+             ctx.error(entries.key_mark("routes"), "routes are only used with links: they list links by name");
+         }
+       }},
   };
 }
 
@@ -878,7 +1313,9 @@ void Tables::declare_top()
           .defaults("1s")
           .check(at_least_one_nanosecond())
           .help("Width of one row of timeseries.csv."),
-      field<TopologyRaw>("hardware", record_type(&hardware, "in hardware"),
+      field<TopologyRaw>("hardware",
+                         record_type<HardwareRaw>(&hardware, "in hardware",
+                                                  [](HardwareRaw& h, Entries&& e) { h.entries = std::move(e); }),
                          [](TopologyRaw& t, HardwareRaw&& h) { t.hardware = std::move(h); })
           .required()
           .help("Hosts and network; see `hardware`."),
@@ -956,7 +1393,18 @@ std::string topology_reference_markdown()
   out += markdown_record(t.top);
   out += markdown_record(t.hardware);
   out += markdown_record(t.host);
-  out += markdown_record(t.network);
+  out += "## `hardware.network`\n\nThe network as a shape, expanded into switches and links when the run starts. "
+         "`shape` selects the other keys:\n\n";
+  for (const auto& choice : t.network.choices)
+    out += "- `" + choice.name + "`: " + choice.help + "\n";
+  out += "\n" + markdown_variant(t.network);
+  out += markdown_record(t.host_link);
+  out += markdown_record(t.uplink);
+  out += markdown_record(t.datacenter_lan);
+  out += markdown_record(t.switch_);
+  out += markdown_record(t.link);
+  out += markdown_record(t.route);
+  out += markdown_record(t.users);
   out += "## `services`\n\nA map from service name to service. `kind` selects the other keys:\n\n";
   for (const auto& choice : t.service.choices)
     out += "- `" + choice.name + "`: " + choice.help + "\n";
@@ -984,12 +1432,15 @@ std::string topology_reference_markdown()
       {t.bandwidth.name, t.bandwidth.help},
       {t.bytes.name, t.bytes.help},
       {t.rate.name, t.rate.help},
+      {t.sharing.name, t.sharing.help},
       {t.distribution.name, t.distribution.help},
-      {name_type().name, name_type().help + " Hosts, services and request types have such names."},
+      {name_type().name,
+       name_type().help + " Hosts, switches, links, data centres, services and request types have such names."},
       {text_type().name, text_type().help},
       {integer_type<int>().name, integer_type<int>().help},
       {unsigned_type().name, unsigned_type().help},
       {number_type().name, number_type().help},
+      {bool_type().name, bool_type().help},
   };
   out += markdown_choices(forms);
   out += "\n## Cross-checks\n\n"
@@ -999,6 +1450,13 @@ std::string topology_reference_markdown()
          "- Service names and request type names are unique.\n"
          "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
          "types.\n"
+         "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
+         "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
+         "both ends the same; link names are unique once groups are expanded.\n"
+         "- A route goes from a host to a host through links that exist.\n"
+         "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
+         "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
+         "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
   return out;
 }

@@ -25,10 +25,57 @@ struct HostRaw {
   Entries entries;
 };
 
+struct SwitchRaw {
+  SwitchSpec spec; // spec.name is the name as written (the group when count > 1)
+  int count = 1;
+  Entries entries;
+};
+
+struct LinkRaw {
+  LinkSpec spec; // spec.name as written, empty when not given; a and b are set once the ends are resolved
+  std::vector<NameRef> between;
+  Entries entries;
+};
+
+struct RouteRaw {
+  RouteSpec spec; // symmetric; from, to and links once resolved
+  std::optional<NameRef> from, to;
+  std::vector<NameRef> links;
+  Entries entries;
+};
+
+struct UsersRaw {
+  UsersSpec spec; // latency
+  std::optional<NameRef> attach;
+  std::optional<NameRef> zone;
+  Entries entries;
+};
+
+struct NetworkRaw {
+  NetworkSpec spec; // everything but datacenters, which are resolved with their positions
+  std::vector<NameRef> datacenters;
+  bool datacenters_ok = false; // read, at least two and no repeats
+  bool wan_latency_ok = false; // read as a list of lists of durations (its shape is checked afterwards)
+  bool shape_ok = false;       // the shape is known (given or the default), even if other keys had errors
+  Entries entries;
+};
+
+// A list of records read item by item.
+template <class R> struct RawList {
+  std::vector<R> items;
+  bool ok = false; // the list and every item read without error
+};
+
 struct HardwareRaw {
-  std::vector<HostRaw> hosts;
-  bool hosts_ok = false; // every host entry read without error
-  NetworkSpec network;
+  RawList<HostRaw> hosts;
+  NetworkRaw network;
+  RawList<SwitchRaw> switches;
+  RawList<LinkRaw> links;
+  RawList<RouteRaw> routes;
+  std::optional<UsersRaw> users;
+  std::optional<std::string> simgrid_platform; // the path as written
+  bool conflict = false;                       // keys that exclude each other were given together (reported)
+  Entries entries;
 };
 
 enum class ServiceKindTag { load_balancer, api_server, database };

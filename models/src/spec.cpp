@@ -40,6 +40,19 @@ const char* kind_name(const ServiceKind& kind)
   return "database";
 }
 
+const char* sharing_name(LinkSharing sharing)
+{
+  switch (sharing) {
+  case LinkSharing::full_duplex:
+    return "full_duplex";
+  case LinkSharing::shared:
+    return "shared";
+  case LinkSharing::fatpipe:
+    return "fatpipe";
+  }
+  return "";
+}
+
 namespace
 {
 template <class T> std::size_t index_in(const std::vector<T>& items, const T* found, const std::string& name)

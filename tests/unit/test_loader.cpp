@@ -6,6 +6,7 @@
 //
 // docs/yaml-reference.md must equal schema_reference_markdown(). After changing the schema, regenerate it:
 //   SCALELAB_UPDATE_GOLDEN=1 ./scalelab_unit_tests --gtest_filter='LoaderReference.*'
+#include "scalelab/models/hardware.hpp"
 #include "scalelab/models/loader.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -450,6 +452,296 @@ TEST(Loader, DiagnosticFormat)
   d.where.line = 0;
   d.where.column = 0;
   EXPECT_EQ(d.format(), "a.yaml: bad");
+}
+
+// --- hardware: shapes, explicit graphs, SimGrid platforms ------------------------------------------------
+
+// Services and requests for the hardware tests: hosts web (a group) and db.
+const char* const kWebAndDb = R"(services:
+  app: {kind: api_server, hosts: web}
+  store: {kind: database, host: db}
+requests:
+  get: [{db_read: store}]
+workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
+)";
+
+TEST(LoaderHardware, LanShapeAndItsDefaults)
+{
+  const TopologySpec spec = load_ok(std::string(R"(name: t
+hardware:
+  hosts: [{name: web, count: 2}, {name: db}]
+  network: {latency: 20us, sharing: shared}
+)") + kWebAndDb);
+  const NetworkSpec& n = spec.hardware.network;
+  EXPECT_EQ(n.shape, NetworkSpec::Shape::lan);
+  EXPECT_EQ(n.bandwidth, 125e6);
+  EXPECT_EQ(n.latency, 20e-6);
+  EXPECT_EQ(n.sharing, LinkSharing::shared);
+  EXPECT_EQ(n.where.line, 4);
+  EXPECT_EQ(n.where.column, 12);
+  EXPECT_FALSE(spec.hardware.explicit_graph());
+  EXPECT_TRUE(spec.hardware.switches.empty());
+  EXPECT_TRUE(spec.hardware.simgrid_platform.empty());
+  EXPECT_EQ(spec.hardware.users.attach, "");
+  EXPECT_EQ(spec.hardware.users.latency, 0);
+
+  // Without the key, the shape is a lan with every default.
+  const TopologySpec plain =
+      load_ok(std::string("name: t\nhardware:\n  hosts: [{name: web, count: 2}, {name: db}]\n") + kWebAndDb);
+  EXPECT_EQ(plain.hardware.network.shape, NetworkSpec::Shape::lan);
+  EXPECT_EQ(plain.hardware.network.sharing, NetworkSpec{}.sharing);
+  EXPECT_EQ(plain.hardware.network.latency, NetworkSpec{}.latency);
+}
+
+TEST(LoaderHardware, RacksShapeDefaultsPerLink)
+{
+  const TopologySpec spec = load_ok(std::string(R"(name: t
+hardware:
+  hosts: [{name: web, count: 5}, {name: db}]
+  network: {shape: racks, rack_size: 4, uplink: {latency: 30us, sharing: fatpipe}}
+)") + kWebAndDb);
+  const NetworkSpec& n = spec.hardware.network;
+  EXPECT_EQ(n.shape, NetworkSpec::Shape::racks);
+  EXPECT_EQ(n.rack_size, 4);
+  EXPECT_EQ(n.host_link.bandwidth, 125e6); // 1Gbps
+  EXPECT_EQ(n.host_link.latency, 5e-6);
+  EXPECT_EQ(n.host_link.sharing, LinkSharing::full_duplex);
+  EXPECT_EQ(n.uplink.bandwidth, 1.25e9); // 10Gbps
+  EXPECT_EQ(n.uplink.latency, 30e-6);
+  EXPECT_EQ(n.uplink.sharing, LinkSharing::fatpipe);
+}
+
+TEST(LoaderHardware, DatacentersShapeMatrixInSeconds)
+{
+  const TopologySpec spec = load_ok(std::string(R"(name: t
+hardware:
+  hosts:
+    - {name: web, count: 2, zone: eu}
+    - {name: db, zone: us}
+  network:
+    shape: datacenters
+    datacenters: [eu, us, ap]
+    wan_latency: [[0, 40ms, 90ms], [40ms, 0, 70ms], [90ms, 70ms, 0]]
+  users: {zone: ap, latency: 2ms}
+)") + kWebAndDb);
+  const NetworkSpec& n = spec.hardware.network;
+  EXPECT_EQ(n.shape, NetworkSpec::Shape::datacenters);
+  EXPECT_EQ(n.datacenters, (std::vector<std::string>{"eu", "us", "ap"}));
+  EXPECT_EQ(n.lan.bandwidth, 1.25e9); // 10Gbps
+  EXPECT_EQ(n.lan.latency, 100e-6);
+  EXPECT_EQ(n.lan.sharing, LinkSharing::full_duplex);
+  EXPECT_EQ(n.wan_bandwidth, 125e6); // 1Gbps
+  const std::vector<std::vector<double>> expected = {{0, 0.04, 0.09}, {0.04, 0, 0.07}, {0.09, 0.07, 0}};
+  ASSERT_EQ(n.wan_latency.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = 0; j < 3; ++j)
+      EXPECT_DOUBLE_EQ(n.wan_latency.at(i).at(j), expected[i][j]) << i << "," << j;
+  const auto& hosts = spec.hardware.hosts;
+  ASSERT_EQ(hosts.size(), 3u);
+  EXPECT_EQ(hosts[0].zone, "eu");
+  EXPECT_EQ(hosts[1].zone, "eu");
+  EXPECT_EQ(hosts[2].zone, "us");
+  EXPECT_EQ(spec.hardware.users.zone, "ap");
+  EXPECT_EQ(spec.hardware.users.latency, 2e-3);
+  EXPECT_EQ(spec.hardware.users.where.line, 10);
+}
+
+TEST(LoaderHardware, ExplicitGraphExpandsGroups)
+{
+  const TopologySpec spec = load_ok(std::string(R"(name: t
+hardware:
+  hosts:
+    - {name: web, count: 3, zone: eu}
+    - {name: db}
+  switches:
+    - {name: tor, count: 2, zone: eu}
+    - {name: core, zone: eu}
+  links:
+    - {name: up, between: [web, tor-1], bandwidth: 10Gbps, latency: 20us, sharing: shared}
+    - {between: [tor, core]}
+    - {between: [db, core], sharing: fatpipe}
+  routes:
+    - {from: web-1, to: db, links: [up-1, tor-1--core, db--core], symmetric: false}
+    - {from: web-2, to: db, links: [up-2, tor-1--core, db--core]}
+  users: {attach: core, latency: 1ms}
+)") + kWebAndDb);
+  const HardwareSpec& hw = spec.hardware;
+  EXPECT_TRUE(hw.explicit_graph());
+  ASSERT_EQ(hw.switches.size(), 3u);
+  EXPECT_EQ(hw.switches[0].name, "tor-1");
+  EXPECT_EQ(hw.switches[1].name, "tor-2");
+  EXPECT_EQ(hw.switches[2].name, "core");
+  EXPECT_EQ(hw.switches[0].zone, "eu");
+  EXPECT_EQ(hw.switches[1].zone, "eu");
+  EXPECT_EQ(hw.switches[1].where.line, 7);
+  EXPECT_EQ(hw.switches[2].where.line, 8);
+  EXPECT_EQ(hw.hosts.at(0).zone, "eu");
+
+  struct Expected {
+    std::string name, a, b;
+    double bandwidth, latency;
+    LinkSharing sharing;
+    int line;
+  };
+  const std::vector<Expected> links = {
+      {"up-1", "web-1", "tor-1", 1.25e9, 20e-6, LinkSharing::shared, 10},
+      {"up-2", "web-2", "tor-1", 1.25e9, 20e-6, LinkSharing::shared, 10},
+      {"up-3", "web-3", "tor-1", 1.25e9, 20e-6, LinkSharing::shared, 10},
+      {"tor-1--core", "tor-1", "core", 125e6, 50e-6, LinkSharing::full_duplex, 11},
+      {"tor-2--core", "tor-2", "core", 125e6, 50e-6, LinkSharing::full_duplex, 11},
+      {"db--core", "db", "core", 125e6, 50e-6, LinkSharing::fatpipe, 12},
+  };
+  ASSERT_EQ(hw.links.size(), links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    SCOPED_TRACE(links[i].name);
+    EXPECT_EQ(hw.links[i].name, links[i].name);
+    EXPECT_EQ(hw.links[i].a, links[i].a);
+    EXPECT_EQ(hw.links[i].b, links[i].b);
+    EXPECT_EQ(hw.links[i].params.bandwidth, links[i].bandwidth);
+    EXPECT_EQ(hw.links[i].params.latency, links[i].latency);
+    EXPECT_EQ(hw.links[i].params.sharing, links[i].sharing);
+    EXPECT_EQ(hw.links[i].where.line, links[i].line);
+    EXPECT_EQ(hw.links[i].where.column, 7);
+  }
+
+  ASSERT_EQ(hw.routes.size(), 2u);
+  EXPECT_EQ(hw.routes[0].from, "web-1");
+  EXPECT_EQ(hw.routes[0].to, "db");
+  EXPECT_EQ(hw.routes[0].links, (std::vector<std::string>{"up-1", "tor-1--core", "db--core"}));
+  EXPECT_FALSE(hw.routes[0].symmetric);
+  EXPECT_TRUE(hw.routes[1].symmetric);
+  EXPECT_EQ(hw.routes[1].where.line, 15);
+
+  EXPECT_EQ(hw.users.attach, "core");
+  EXPECT_EQ(hw.users.latency, 1e-3);
+  EXPECT_EQ(hw.users.zone, "");
+}
+
+TEST(LoaderHardware, MessagesNotInTheCorpus)
+{
+  const std::string head = "name: t\nhardware:\n  hosts: [{name: web, count: 2}, {name: db}]\n";
+  EXPECT_EQ(errors_of(head + "  network: {zone: eu}\n" + kWebAndDb),
+            "t.yaml:4:13: unknown key \"zone\" in hardware.network; expected one of: shape, bandwidth, latency, "
+            "sharing\n");
+  EXPECT_EQ(errors_of(head + "  network: {rack_size: 4}\n" + kWebAndDb),
+            "t.yaml:4:13: key \"rack_size\" does not apply to shape lan, the default (only to racks)\n");
+  EXPECT_EQ(errors_of("name: t\nhardware:\n  hosts: [{name: web, count: 2, zone: eu}, {name: db, zone: eu}]\n"
+                      "  network: {shape: datacenters, datacenters: [eu], wan_latency: [[0]]}\n" +
+                      std::string(kWebAndDb)),
+            "t.yaml:4:46: datacenters must name at least 2 data centres, got 1\n");
+  EXPECT_EQ(errors_of(head + "  switches: [{name: sw}]\n  links: [{between: [web-1, web-2, sw]}]\n" + kWebAndDb),
+            "t.yaml:5:21: between must name exactly two hosts or switches, got 3\n");
+  EXPECT_EQ(errors_of(head +
+                      "  links: [{between: [web-1, db]}]\n  routes: [{from: web-1, to: db, links: [web-1--db], "
+                      "symmetric: yes}]\n" +
+                      kWebAndDb),
+            "t.yaml:5:65: symmetric: expected true or false, got \"yes\"\n");
+  EXPECT_EQ(errors_of(head + "  links: []\n" + kWebAndDb),
+            "t.yaml:4:10: links must be a non-empty list, got an empty list\n");
+  EXPECT_EQ(errors_of("name: t\nhardware:\n  network: {}\n" + std::string(kWebAndDb)),
+            "t.yaml:3:3: missing key \"hosts\" in hardware\n");
+}
+
+// Services for a platform holding web-1, web-2 and db.
+const char* const kOnPlatform = R"(services:
+  app: {kind: api_server, hosts: [web-1, web-2]}
+  store: {kind: database, host: db}
+requests:
+  get: [{db_read: store}]
+workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
+)";
+
+ExternalPlatform three_hosts()
+{
+  ExternalPlatform p;
+  for (const char* name : {"web-1", "web-2", "db"}) {
+    HostSpec h;
+    h.name = name;
+    h.cores = 4;
+    h.speed = 2e9;
+    p.hosts.push_back(h);
+  }
+  return p;
+}
+
+// Sets a platform reader for one test and removes it after.
+class LoaderPlatform : public ::testing::Test
+{
+protected:
+  void TearDown() override { set_platform_reader({}); }
+};
+
+TEST_F(LoaderPlatform, HostsLinksAndRoutesComeFromTheReader)
+{
+  std::vector<std::string> asked;
+  set_platform_reader([&asked](const std::string& path) {
+    asked.push_back(path);
+    ExternalPlatform p = three_hosts();
+    LinkSpec l;
+    l.name = "backbone";
+    p.links.push_back(l);
+    for (const HostSpec& from : p.hosts) // a platform has a route for every ordered pair
+      for (const HostSpec& to : p.hosts)
+        if (from.name != to.name) {
+          RouteSpec r;
+          r.from = from.name;
+          r.to = to.name;
+          r.links = {"backbone"};
+          p.routes.push_back(r);
+        }
+    return p;
+  });
+  const std::string text = std::string(R"(name: t
+hardware:
+  simgrid_platform: cluster.xml
+  users: {attach: web-1}
+)") + kOnPlatform;
+  const TopologySpec spec = load_ok(text, "topologies/site.yaml");
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], (fs::path("topologies") / "cluster.xml").string()); // next to the topology file
+  EXPECT_EQ(spec.hardware.simgrid_platform, asked[0]);
+  ASSERT_EQ(spec.hardware.hosts.size(), 3u);
+  EXPECT_EQ(spec.hardware.hosts[1].name, "web-2");
+  EXPECT_EQ(spec.hardware.hosts[1].group, "web-2");
+  EXPECT_EQ(spec.hardware.hosts[1].cores, 4);
+  EXPECT_EQ(spec.hardware.hosts[1].where.file, "topologies/site.yaml");
+  EXPECT_EQ(spec.hardware.hosts[1].where.line, 3);
+  ASSERT_EQ(spec.hardware.links.size(), 1u);
+  EXPECT_EQ(spec.hardware.links[0].name, "backbone");
+  ASSERT_EQ(spec.hardware.routes.size(), 6u);
+  EXPECT_EQ(spec.hardware.routes[0].from, "web-1");
+  EXPECT_EQ(spec.hardware.routes[0].to, "web-2");
+  EXPECT_EQ(spec.hardware.routes[0].links, (std::vector<std::string>{"backbone"}));
+  EXPECT_EQ(spec.hardware.users.attach, "web-1");
+  // Names are the platform's; an absolute path is used as it is.
+  EXPECT_EQ(errors_of(std::string(R"(name: t
+hardware:
+  simgrid_platform: /abs/cluster.xml
+  users: {attach: web}
+)") + kOnPlatform),
+            "t.yaml:4:19: host \"web\" does not exist; did you mean \"web-1\", \"web-2\" or \"db\"?\n");
+  EXPECT_EQ(asked.back(), "/abs/cluster.xml");
+}
+
+TEST_F(LoaderPlatform, ReaderErrorsAndMissingReader)
+{
+  const std::string text = std::string(R"(name: t
+hardware:
+  simgrid_platform: cluster.xml
+  users: {attach: web-1}
+)") + kOnPlatform;
+  // No reader (models/ alone cannot read SimGrid files): said at the key, and no unknown host is reported.
+  EXPECT_EQ(errors_of(text), "t.yaml:3:3: reading a SimGrid platform needs the scalelab program\n");
+  set_platform_reader([](const std::string& path) -> ExternalPlatform {
+    throw std::runtime_error("cannot open SimGrid platform " + path + ": No such file or directory");
+  });
+  EXPECT_EQ(errors_of(text), "t.yaml:3:3: cannot open SimGrid platform cluster.xml: No such file or directory\n");
+  // The users' host is required with a platform.
+  set_platform_reader([](const std::string&) { return three_hosts(); });
+  EXPECT_EQ(
+      errors_of("name: t\nhardware:\n  simgrid_platform: p.xml\n  users: {latency: 1ms}\n" + std::string(kOnPlatform)),
+      "t.yaml:4:10: with simgrid_platform, say which host the users' traffic comes from: users: {attach: "
+      "HOST}\n");
 }
 
 // --- the broken-file corpus -----------------------------------------------------------------------------
