@@ -144,6 +144,86 @@ ordered_json service_json(const ServiceSpec& s)
   return j;
 }
 
+ordered_json link_params_json(const LinkParams& p)
+{
+  return {{"bandwidth", p.bandwidth}, {"latency", p.latency}, {"sharing", sharing_name(p.sharing)}};
+}
+
+// The network shape with the keys of that shape only.
+ordered_json network_json(const NetworkSpec& n)
+{
+  switch (n.shape) {
+  case NetworkSpec::Shape::lan:
+    return {{"shape", "lan"}, {"bandwidth", n.bandwidth}, {"latency", n.latency}, {"sharing", sharing_name(n.sharing)}};
+  case NetworkSpec::Shape::racks:
+    return {{"shape", "racks"},
+            {"rack_size", n.rack_size},
+            {"host_link", link_params_json(n.host_link)},
+            {"uplink", link_params_json(n.uplink)}};
+  case NetworkSpec::Shape::datacenters:
+    return {{"shape", "datacenters"},
+            {"datacenters", n.datacenters},
+            {"lan", link_params_json(n.lan)},
+            {"wan_bandwidth", n.wan_bandwidth},
+            {"wan_latency", n.wan_latency}};
+  }
+  return nullptr;
+}
+
+// What the file said, resolved; a SimGrid platform is named rather than copied (its file is the reference).
+ordered_json hardware_json(const HardwareSpec& hw)
+{
+  ordered_json hosts = ordered_json::array();
+  for (const auto& h : hw.hosts) {
+    ordered_json host{{"name", h.name}, {"group", h.group}, {"cores", h.cores}, {"speed", h.speed}};
+    if (!h.zone.empty())
+      host["zone"] = h.zone;
+    hosts.push_back(host);
+  }
+  ordered_json j{{"hosts", hosts}};
+  if (!hw.simgrid_platform.empty())
+    j["simgrid_platform"] = hw.simgrid_platform;
+  else if (!hw.explicit_graph())
+    j["network"] = network_json(hw.network);
+  if (!hw.switches.empty()) {
+    ordered_json switches = ordered_json::array();
+    for (const auto& s : hw.switches) {
+      ordered_json sw{{"name", s.name}};
+      if (!s.zone.empty())
+        sw["zone"] = s.zone;
+      switches.push_back(sw);
+    }
+    j["switches"] = switches;
+  }
+  if (hw.simgrid_platform.empty() && !hw.links.empty()) {
+    ordered_json links = ordered_json::array();
+    for (const auto& l : hw.links) {
+      ordered_json link{{"name", l.name}, {"between", {l.a, l.b}}};
+      link.update(link_params_json(l.params));
+      links.push_back(link);
+    }
+    j["links"] = links;
+  }
+  if (hw.simgrid_platform.empty() && !hw.routes.empty()) {
+    ordered_json routes = ordered_json::array();
+    for (const auto& r : hw.routes)
+      routes.push_back({{"from", r.from}, {"to", r.to}, {"links", r.links}, {"symmetric", r.symmetric}});
+    j["routes"] = routes;
+  }
+  const UsersSpec& u = hw.users;
+  if (!u.attach.empty() || u.latency > 0 || !u.zone.empty()) {
+    ordered_json users = ordered_json::object();
+    if (!u.attach.empty())
+      users["attach"] = u.attach;
+    if (u.latency > 0)
+      users["latency"] = u.latency;
+    if (!u.zone.empty())
+      users["zone"] = u.zone;
+    j["users"] = users;
+  }
+  return j;
+}
+
 } // namespace
 
 ordered_json to_json(const TopologySpec& spec)
@@ -155,12 +235,7 @@ ordered_json to_json(const TopologySpec& spec)
   j["duration"] = to_seconds(spec.duration);
   j["warmup"] = to_seconds(spec.warmup);
   j["report_interval"] = to_seconds(spec.report_interval);
-  ordered_json hosts = ordered_json::array();
-  for (const auto& h : spec.hardware.hosts)
-    hosts.push_back({{"name", h.name}, {"group", h.group}, {"cores", h.cores}, {"speed", h.speed}});
-  j["hardware"] = {
-      {"hosts", hosts},
-      {"network", {{"bandwidth", spec.hardware.network.bandwidth}, {"latency", spec.hardware.network.latency}}}};
+  j["hardware"] = hardware_json(spec.hardware);
   ordered_json services = ordered_json::object();
   for (const auto& s : spec.services)
     services[s.name] = service_json(s);
@@ -230,6 +305,22 @@ ordered_json to_json(const Results& r)
                      {"cpu_utilisation", h.cpu_utilisation},
                      {"disk_utilisation", h.disk_utilisation}});
   j["hosts"] = hosts;
+  ordered_json links = ordered_json::array();
+  for (const auto& l : r.links) {
+    ordered_json link{{"name", l.name}};
+    if (!l.from.empty()) {
+      link["from"] = l.from;
+      link["to"] = l.to;
+    }
+    link["sharing"] = l.sharing;
+    link["bandwidth"] = l.bandwidth;
+    link["latency"] = l.latency;
+    link["messages"] = l.messages;
+    link["bytes"] = l.bytes;
+    link["utilisation"] = l.utilisation;
+    links.push_back(std::move(link));
+  }
+  j["links"] = links;
   const auto& c = r.checks;
   j["checks"] = {
       {"conservation",

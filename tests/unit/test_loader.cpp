@@ -8,6 +8,7 @@
 //   SCALELAB_UPDATE_GOLDEN=1 ./scalelab_unit_tests --gtest_filter='LoaderReference.*'
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/loader.hpp"
+#include "scalelab/models/results.hpp"
 
 #include <gtest/gtest.h>
 
@@ -742,6 +743,41 @@ hardware:
       errors_of("name: t\nhardware:\n  simgrid_platform: p.xml\n  users: {latency: 1ms}\n" + std::string(kOnPlatform)),
       "t.yaml:4:10: with simgrid_platform, say which host the users' traffic comes from: users: {attach: "
       "HOST}\n");
+}
+
+TEST(LoaderHardware, ResolvedConfigurationByShape)
+{
+  // The three-tier file: the network gains its shape and sharing, nothing else changes.
+  const nlohmann::ordered_json lan = to_json(load_ok(kFullFile))["hardware"];
+  EXPECT_EQ(lan["network"].dump(),
+            R"({"shape":"lan","bandwidth":1250000000.0,"latency":5e-05,"sharing":"full_duplex"})");
+  EXPECT_EQ(lan["hosts"][1].dump(), R"({"name":"web-1","group":"web","cores":4,"speed":2000000000.0})");
+  EXPECT_EQ(lan.size(), 2u); // hosts and network only
+
+  const nlohmann::ordered_json dc = to_json(load_ok(std::string(R"(name: t
+hardware:
+  hosts: [{name: web, count: 2, zone: eu}, {name: db, zone: us}]
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+)") + kWebAndDb))["hardware"];
+  EXPECT_EQ(dc["hosts"][2]["zone"], "us");
+  EXPECT_EQ(dc["network"].dump(),
+            R"({"shape":"datacenters","datacenters":["eu","us"],"lan":{"bandwidth":1250000000.0,"latency":0.0001,)"
+            R"("sharing":"full_duplex"},"wan_bandwidth":125000000.0,"wan_latency":[[0.0,0.04],[0.04,0.0]]})");
+
+  const nlohmann::ordered_json graph = to_json(load_ok(std::string(R"(name: t
+hardware:
+  hosts: [{name: web, count: 2}, {name: db}]
+  switches: [{name: sw}]
+  links: [{between: [web, sw]}, {name: d, between: [db, sw], latency: 1ms}]
+  routes: [{from: web-1, to: db, links: [web-1--sw, d]}]
+  users: {attach: sw}
+)") + kWebAndDb))["hardware"];
+  EXPECT_FALSE(graph.contains("network"));
+  EXPECT_EQ(graph["switches"].dump(), R"([{"name":"sw"}])");
+  EXPECT_EQ(graph["links"][2].dump(),
+            R"({"name":"d","between":["db","sw"],"bandwidth":125000000.0,"latency":0.001,"sharing":"full_duplex"})");
+  EXPECT_EQ(graph["routes"].dump(), R"([{"from":"web-1","to":"db","links":["web-1--sw","d"],"symmetric":true}])");
+  EXPECT_EQ(graph["users"].dump(), R"({"attach":"sw"})");
 }
 
 // --- the broken-file corpus -----------------------------------------------------------------------------
