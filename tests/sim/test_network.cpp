@@ -210,3 +210,68 @@ workload:
   }
   EXPECT_FALSE(direct_listed) << "no route crosses it, so it is not in the results";
 }
+
+// The SimGrid platform built from the graph (net zones with gateways, through the API) routes exactly as
+// the graph does: the same links, in the same order and direction, for every pair of hosts.
+TEST(Network, SimGridZonesRouteAsTheGraph)
+{
+  const auto spec = load(R"(
+name: zones
+hardware:
+  hosts:
+    - {name: a, count: 3, zone: eu}
+    - {name: b, count: 2, zone: us}
+    - {name: c, zone: ap}
+  network: {shape: datacenters, datacenters: [eu, us, ap], lan: {latency: 100us},
+            wan_latency: [[0, 40ms, 200ms], [40ms, 0, 70ms], [200ms, 70ms, 0]]}
+services:
+  app: {kind: api_server, hosts: [a-1, a-2, a-3, b-1, b-2, c]}
+requests:
+  get: [{delay: 1ms}]
+workload:
+  entry: app
+  arrival: {process: poisson, rate: 1/s}
+)");
+  std::vector<std::string> args{"test", "--log=root.thres:critical"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg4::Engine engine(&argc, argv.data());
+  std::vector<models::HardwareIssue> issues;
+  const auto graph = models::HardwareGraph::build(spec, issues);
+  ASSERT_TRUE(issues.empty());
+  sim::Platform platform(spec, graph);
+  const auto n = static_cast<std::uint32_t>(platform.hosts().size()); // the hosts and the users
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+  for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t j = 0; j < n; ++j)
+      if (i != j)
+        pairs.emplace_back(i, j);
+  platform.add_routes(pairs);
+  auto element = [&](std::uint32_t host) {
+    return host == platform.users() ? graph.users_element() : graph.element_of_host(host);
+  };
+  for (const auto& [i, j] : pairs) {
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    platform.hosts()[i]->route_to(platform.hosts()[j], links, &latency);
+    const auto hops = graph.route(element(i), element(j));
+    ASSERT_TRUE(hops);
+    std::vector<std::string> simgrid, ours;
+    for (const auto* l : links)
+      simgrid.push_back(l->get_name());
+    for (const auto& h : *hops) {
+      const auto& link = graph.links()[static_cast<std::size_t>(h.link)];
+      ours.push_back(link.params.sharing == models::LinkSharing::full_duplex ? link.name + (h.forward ? "_UP" : "_DOWN")
+                                                                             : link.name);
+    }
+    EXPECT_EQ(simgrid, ours) << platform.hosts()[i]->get_name() << " -> " << platform.hosts()[j]->get_name();
+    EXPECT_NEAR(latency, graph.latency(*hops), 1e-12);
+  }
+  // a to c goes through us: 40 + 70 ms beats the direct 200 ms.
+  std::vector<sg4::Link*> links;
+  double latency = 0;
+  platform.hosts()[0]->route_to(platform.hosts()[5], links, &latency);
+  EXPECT_NEAR(latency, 50e-6 + 40e-3 + 70e-3 + 50e-6, 1e-9);
+}
