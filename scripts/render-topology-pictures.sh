@@ -21,8 +21,7 @@ dot_file="$(mktemp)"
 trap 'rm -f "$dot_file"' EXIT
 for topology in topologies/*.yaml; do
   name="$(basename "$topology" .yaml)"
-  # SimGrid's internal loopback link is in no route: leave it out of the picture.
-  "$scalelab" graph "$topology" | grep -v '"link:__loopback__"' >"$dot_file"
+  "$scalelab" graph "$topology" >"$dot_file"
   # Left to right: users, then the tiers; wide enough gaps for the link labels.
   dot -Tpng -Gdpi=110 -Grankdir=LR -Gnodesep=0.2 -Granksep=1.0 -o "docs/images/$name.png" "$dot_file"
   echo "docs/images/$name.png"

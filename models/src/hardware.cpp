@@ -415,6 +415,16 @@ void HardwareGraph::add_routes(const TopologySpec& spec, std::vector<HardwareIss
                                      elements_[static_cast<std::size_t>(at)].name + ", not at " + r.to});
       continue;
     }
+    auto declared = [&](int a, int b) {
+      return std::any_of(explicit_routes_.begin(), explicit_routes_.end(),
+                         [&](const ExplicitRoute& e) { return e.from == a && e.to == b; });
+    };
+    if (declared(*from, *to) || (r.symmetric && declared(*to, *from))) {
+      issues.push_back({r.where, "a route from " +
+                                     (declared(*from, *to) ? r.from + " to " + r.to : r.to + " to " + r.from) +
+                                     " is given twice (a symmetric route also gives the way back)"});
+      continue;
+    }
     explicit_routes_.push_back({*from, *to, hops});
     if (r.symmetric) {
       std::vector<Hop> back(hops.rbegin(), hops.rend());
@@ -661,23 +671,32 @@ std::string HardwareGraph::to_dot(const TopologySpec& spec) const
       out << "  }\n";
   }
   if (from_file_) {
-    // Links as small nodes, joined in the order routes cross them.
+    // Links as small nodes, joined in the order routes cross them; links no route crosses (SimGrid's
+    // loopback) are left out.
     std::set<std::pair<std::string, std::string>> edges;
-    for (const auto& l : links_)
-      out << "  " << dot_quote("link:" + l.name) << " [shape=box, style=filled, fillcolor=\"#fce5cd\", fontsize=8, "
-          << "label=\"" << l.name << "\\n"
-          << human_bandwidth(l.params.bandwidth) << ", " << human_duration(l.params.latency) << "\"];\n";
+    std::set<int> crossed;
     for (const auto& r : explicit_routes_) {
       std::string previous = elements_[static_cast<std::size_t>(r.from)].name;
       for (const auto& hop : r.hops) {
+        crossed.insert(hop.link);
         const std::string here = "link:" + links_[static_cast<std::size_t>(hop.link)].name;
         edges.insert(std::minmax(previous, here));
         previous = here;
       }
       edges.insert(std::minmax(previous, elements_[static_cast<std::size_t>(r.to)].name));
     }
+    for (int i : crossed) {
+      const auto& l = links_[static_cast<std::size_t>(i)];
+      out << "  " << dot_quote("link:" + l.name) << " [shape=box, style=filled, fillcolor=\"#fce5cd\", fontsize=8, "
+          << "label=\"" << l.name << "\\n"
+          << human_bandwidth(l.params.bandwidth) << ", " << human_duration(l.params.latency)
+          << (l.params.sharing == LinkSharing::fatpipe ? std::string(", fatpipe") : std::string()) << "\"];\n";
+    }
     for (const auto& [a, b] : edges)
       out << "  " << dot_quote(a) << " -- " << dot_quote(b) << ";\n";
+    if (users_ >= 0)
+      out << "  \"(users)\" [shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=\"users\"];\n"
+          << "  \"(users)\" -- " << dot_quote(elements_[static_cast<std::size_t>(users_)].name) << " [style=dashed];\n";
     out << "}\n";
     return out.str();
   }

@@ -122,19 +122,19 @@ void Network::cross(LinkResource& link, InFlight& m, double bytes)
     transmission = models::from_seconds(bytes / link.bandwidth);
     if (link.contended) {
       start = std::max(start, link.free_at);
-      link.free_at = start + transmission;
+      link.free_at = models::later(start, transmission);
     }
     if (transmission > 0 && start < clock_->end) {
       link.busy.change(start, 1);
-      link.busy.change(start + transmission, -1);
+      link.busy.change(models::later(start, transmission), -1);
     }
   }
   if (clock_->measured(start)) {
     ++link.messages;
     link.bytes += static_cast<std::uint64_t>(bytes);
   }
-  m.tail = std::max(start + transmission, m.tail) + link.latency;
-  m.head = start + link.latency;
+  m.tail = models::later(std::max(models::later(start, transmission), m.tail), link.latency);
+  m.head = models::later(start, link.latency);
   ++m.hop;
 }
 

@@ -80,7 +80,10 @@ public:
   bool crossable_at_send(std::uint32_t route, std::uint32_t sender) const;
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
   std::int32_t processor(const InFlight& m) const { return resources_[routes_[m.route].hops[m.hop]].owner; }
-  SimTime head_at_end(const InFlight& m) const { return m.head + resources_[routes_[m.route].hops[m.hop]].latency; }
+  SimTime head_at_end(const InFlight& m) const
+  {
+    return models::later(m.head, resources_[routes_[m.route].hops[m.hop]].latency);
+  }
 
   // The chain of nodes a message from `from` to `to` may pass through when it queues somewhere, with the
   // least delay between consecutive ones: the channels conservative synchronisation needs.

@@ -244,3 +244,17 @@ workload:
   EXPECT_EQ(t.requesters[2], std::vector<int>{1});
   EXPECT_EQ(t.reply_targets[2], std::vector<int>{1});
 }
+
+TEST(HardwareGraph, ARouteGivenTwiceIsReported)
+{
+  const auto errors = load_errors(topology(R"(  hosts: [{name: a}, {name: b}]
+  links:
+    - {name: ab, between: [a, b]}
+  routes:
+    - {from: a, to: b, links: [ab]}
+    - {from: b, to: a, links: [ab]}
+)"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("t.yaml:7:"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("a route from a to b is given twice"), std::string::npos) << errors[0];
+}

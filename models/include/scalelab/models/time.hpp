@@ -28,4 +28,11 @@ inline SimTime from_seconds(double s)
   return ns >= static_cast<double>(kMaxDuration) ? kMaxDuration : static_cast<SimTime>(ns);
 }
 
+// t + d for a time and a duration (both non-negative), saturating at kMaxDuration: a message may cross
+// several links of huge delays one after the other, each adding up to kMaxDuration.
+inline constexpr SimTime later(SimTime t, SimTime d)
+{
+  return t >= kMaxDuration - d ? kMaxDuration : t + d;
+}
+
 } // namespace scalelab::models
