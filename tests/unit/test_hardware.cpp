@@ -255,6 +255,6 @@ TEST(HardwareGraph, ARouteGivenTwiceIsReported)
     - {from: b, to: a, links: [ab]}
 )"));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("t.yaml:7:"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[0].find("a route from a to b is given twice"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("t.yaml:8:"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("a route from b to a is given twice"), std::string::npos) << errors[0];
 }
