@@ -87,6 +87,15 @@ TEST(Exactness, WindowedEqualsPlainOnThreeTier)
                       "exact-three-tier");
 }
 
+TEST(Exactness, WindowedEqualsPlainOnTheHardwareTopologies)
+{
+  // A LAN with queueing links, racks with uplink nodes, two data centres, a SimGrid platform file.
+  for (const char* file : {"topologies/lan.yaml", "topologies/racks.yaml", "topologies/two-datacenters.yaml",
+                           "topologies/from-simgrid.yaml"})
+    expect_same_results(file, "--duration 8s --engine plain", "--duration 8s",
+                        std::string("exact-") + fs::path(file).stem().string());
+}
+
 TEST(Exactness, WindowedEqualsPlainOnEngineCases)
 {
   // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy.
@@ -161,5 +170,8 @@ TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
   EXPECT_EQ(scalelab("frobnicate"), 2);
   EXPECT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --seed minus-one"), 2);
   EXPECT_EQ(scalelab("check " + topology("topologies/three-tier.yaml")), 0);
+  EXPECT_EQ(scalelab("graph " + topology("topologies/racks.yaml") + " --out " + (dir / "racks.dot").string()), 0);
+  EXPECT_NE(read(dir / "racks.dot").find("\"tor-1\" -- \"spine\""), std::string::npos);
+  EXPECT_EQ(scalelab("graph " + (dir / "bad.yaml").string()), 2);
   EXPECT_EQ(scalelab("--help"), 0);
 }
