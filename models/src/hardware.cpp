@@ -151,6 +151,7 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
 
 int HardwareGraph::add_element(NetElement e)
 {
+  routing_.reset();
   elements_.push_back(std::move(e));
   incident_.emplace_back();
   return static_cast<int>(elements_.size() - 1);
@@ -158,6 +159,7 @@ int HardwareGraph::add_element(NetElement e)
 
 void HardwareGraph::add_link(NetLink l)
 {
+  routing_.reset();
   incident_[static_cast<std::size_t>(l.a)].push_back(static_cast<int>(links_.size()));
   incident_[static_cast<std::size_t>(l.b)].push_back(static_cast<int>(links_.size()));
   links_.push_back(std::move(l));
@@ -473,16 +475,29 @@ struct RecordEdge : boost::base_visitor<RecordEdge> {
 };
 } // namespace
 
-std::optional<std::vector<Hop>> HardwareGraph::shortest(int from, int to) const
+// The graph Boost runs Dijkstra on, built once, and the shortest-path tree from each source asked for so far:
+// for each element, the hop by which the tree reaches it (link * 2 + forward), or -1.
+struct HardwareGraph::RoutingCache {
+  explicit RoutingCache(std::size_t elements) : graph(elements) {}
+  RoutingGraph graph;
+  std::map<int, std::vector<std::int32_t>> trees;
+};
+
+const std::vector<std::int32_t>& HardwareGraph::shortest_tree(int from) const
 {
-  RoutingGraph graph(elements_.size());
-  for (std::size_t l = 0; l < links_.size(); ++l) {
-    // Latency first, then fewer hops: integer weights, so ties are exact and the result is reproducible.
-    const std::int64_t weight = link_latency(links_[l].params) * 4096 + 1;
-    const auto a = static_cast<std::size_t>(links_[l].a), b = static_cast<std::size_t>(links_[l].b);
-    boost::add_edge(a, b, EdgeData{static_cast<int>(l), true, weight}, graph);
-    boost::add_edge(b, a, EdgeData{static_cast<int>(l), false, weight}, graph);
+  if (!routing_) {
+    routing_ = std::make_shared<RoutingCache>(elements_.size());
+    for (std::size_t l = 0; l < links_.size(); ++l) {
+      // Latency first, then fewer hops: integer weights, so ties are exact and the result is reproducible.
+      const std::int64_t weight = link_latency(links_[l].params) * 4096 + 1;
+      const auto a = static_cast<std::size_t>(links_[l].a), b = static_cast<std::size_t>(links_[l].b);
+      boost::add_edge(a, b, EdgeData{static_cast<int>(l), true, weight}, routing_->graph);
+      boost::add_edge(b, a, EdgeData{static_cast<int>(l), false, weight}, routing_->graph);
+    }
   }
+  if (const auto it = routing_->trees.find(from); it != routing_->trees.end())
+    return it->second;
+  const RoutingGraph& graph = routing_->graph;
   const ForwardingOnly keep{&graph, &elements_, static_cast<std::size_t>(from)};
   boost::filtered_graph<RoutingGraph, ForwardingOnly> view(graph, keep);
   const std::size_t n = elements_.size();
@@ -497,13 +512,27 @@ std::optional<std::vector<Hop>> HardwareGraph::shortest(int from, int to) const
           .predecessor_map(
               boost::make_iterator_property_map(predecessor.begin(), boost::get(boost::vertex_index, graph)))
           .visitor(boost::make_dijkstra_visitor(RecordEdge{{}, &via, &has_via, &graph})));
+  std::vector<std::int32_t> tree(n, -1);
+  for (std::size_t v = 0; v < n; ++v)
+    if (has_via[v]) {
+      const EdgeData& d = graph[via[v]];
+      tree[v] = d.link * 2 + (d.forward ? 1 : 0);
+    }
+  return routing_->trees.emplace(from, std::move(tree)).first->second;
+}
+
+std::optional<std::vector<Hop>> HardwareGraph::shortest(int from, int to) const
+{
+  const auto& tree = shortest_tree(from);
   std::vector<Hop> hops;
-  for (auto v = static_cast<std::size_t>(to); v != static_cast<std::size_t>(from);) {
-    if (!has_via[v])
+  for (int v = to; v != from;) {
+    const std::int32_t code = tree[static_cast<std::size_t>(v)];
+    if (code < 0)
       return std::nullopt;
-    const EdgeData& d = graph[via[v]];
-    hops.push_back({d.link, d.forward});
-    v = boost::source(via[v], graph);
+    const Hop hop{code / 2, code % 2 == 1};
+    hops.push_back(hop);
+    const auto& link = links_[static_cast<std::size_t>(hop.link)];
+    v = hop.forward ? link.a : link.b; // where the hop starts
   }
   std::reverse(hops.begin(), hops.end());
   return hops;

@@ -52,10 +52,13 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         r.contended = carries_bytes && !fatpipe;
         r.busy.init(clock);
         describe(r, *link);
+        state_.push_back(LinkState{r.latency, 0, r.bandwidth, -1, r.contended});
         resources_.push_back(std::move(r));
       }
       route.hops.push_back(it->second);
       route.latency += resources_[it->second].latency;
+      route.min_bandwidth = route.hops.size() == 1 ? resources_[it->second].bandwidth
+                                                   : std::min(route.min_bandwidth, resources_[it->second].bandwidth);
     }
     route_ids_.emplace(pair_key(from, to), static_cast<std::uint32_t>(routes_.size()));
     routes_.push_back(std::move(route));
@@ -83,7 +86,7 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
   }
   // route_ids_ is unordered: give link nodes their ids in resource order, so runs are reproducible.
   for (std::size_t i = 0; i < resources_.size(); ++i) {
-    auto& r = resources_[i];
+    auto& r = state_[i];
     if (!r.contended)
       continue;
     const auto& u = uses[i];
@@ -94,11 +97,11 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     else if (!u.elsewhere && ends.size() == 1)
       r.owner = static_cast<std::int32_t>(*ends.begin()); // the receiver's last link, or a host's shared link
     else
-      r.owner = new_link_node(r);
+      r.owner = new_link_node(resources_[i]);
   }
   for (auto& route : routes_) {
     for (std::size_t k = 0; k < route.hops.size(); ++k)
-      if (resources_[route.hops[k]].contended) {
+      if (state_[route.hops[k]].contended) {
         route.quiet = false;
         if (k > 0)
           route.quiet_after_first = false;
@@ -114,8 +117,9 @@ std::uint32_t Network::route_id(std::uint32_t from, std::uint32_t to) const
   return it->second;
 }
 
-void Network::cross(LinkResource& link, InFlight& m, double bytes)
+void Network::cross(std::uint32_t id, InFlight& m, double bytes)
 {
+  LinkState& link = state_[id];
   SimTime start = m.head;
   SimTime transmission = 0;
   if (bytes > 0) {
@@ -123,15 +127,12 @@ void Network::cross(LinkResource& link, InFlight& m, double bytes)
     if (link.contended) {
       start = std::max(start, link.free_at);
       link.free_at = models::later(start, transmission);
+      if (transmission > 0 && start < clock_->end) {
+        auto& busy = resources_[id].busy;
+        busy.change(start, 1);
+        busy.change(models::later(start, transmission), -1);
+      }
     }
-    if (transmission > 0 && start < clock_->end) {
-      link.busy.change(start, 1);
-      link.busy.change(models::later(start, transmission), -1);
-    }
-  }
-  if (clock_->measured(start)) {
-    ++link.messages;
-    link.bytes += static_cast<std::uint64_t>(bytes);
   }
   m.tail = models::later(std::max(models::later(start, transmission), m.tail), link.latency);
   m.head = models::later(start, link.latency);
@@ -140,14 +141,23 @@ void Network::cross(LinkResource& link, InFlight& m, double bytes)
 
 bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
 {
-  const auto& hops = routes_[m.route].hops;
+  const NetRoute& route = routes_[m.route];
+  if (m.hop == 0 && (bytes <= 0 || route.quiet)) {
+    // Nothing on the way can queue: the head takes the latencies, the tail the slowest transmission too.
+    const SimTime transmission = bytes > 0 ? models::from_seconds(bytes / route.min_bandwidth) : 0;
+    m.tail = models::later(models::later(m.tail, transmission), route.latency);
+    m.head = models::later(m.head, route.latency);
+    m.hop = static_cast<std::uint16_t>(route.hops.size());
+    return true;
+  }
+  const auto& hops = route.hops;
   while (m.hop < hops.size()) {
-    LinkResource& link = resources_[hops[m.hop]];
+    const LinkState& link = state_[hops[m.hop]];
     const bool free_to_cross =
         bytes <= 0 || !link.contended || (m.hop == 0 && sender >= 0 && (link.owner == kSender || link.owner == sender));
     if (!free_to_cross)
       return false;
-    cross(link, m, bytes);
+    cross(hops[m.hop], m, bytes);
   }
   return true;
 }
@@ -156,7 +166,7 @@ bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
 {
   const auto& hops = routes_[route].hops;
   for (std::size_t k = 0; k < hops.size(); ++k) {
-    const LinkResource& link = resources_[hops[k]];
+    const LinkState& link = state_[hops[k]];
     if (link.contended && !(k == 0 && (link.owner == kSender || link.owner == static_cast<std::int32_t>(sender))))
       return false;
   }
@@ -165,7 +175,7 @@ bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
 
 void Network::cross_owned(InFlight& m, double bytes)
 {
-  cross(resources_[routes_[m.route].hops[m.hop]], m, bytes);
+  cross(routes_[m.route].hops[m.hop], m, bytes);
 }
 
 void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
@@ -176,7 +186,7 @@ void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
   std::uint32_t last = from;
   SimTime since = 0;
   for (std::size_t k = 0; k < route.hops.size(); ++k) {
-    const LinkResource& link = resources_[route.hops[k]];
+    const LinkState& link = state_[route.hops[k]];
     since += link.latency;
     if (!link.contended || link.owner == kSender || (k == 0 && link.owner == static_cast<std::int32_t>(from)))
       continue;
@@ -191,6 +201,22 @@ void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
                              ", which leads to several hosts; scalelab needs the last link of a route to lead to "
                              "one host only");
   add(last, to, since);
+}
+
+const std::vector<LinkResource>& Network::report()
+{
+  for (auto& r : resources_)
+    r.messages = r.bytes = 0;
+  for (const auto& route : routes_)
+    for (auto h : route.hops) {
+      resources_[h].messages += route.messages;
+      resources_[h].bytes += route.bytes;
+    }
+  const double window = models::to_seconds(clock_->end - clock_->warmup);
+  for (auto& r : resources_)
+    r.utilisation =
+        r.contended ? r.busy.window_mean() : (window > 0 ? static_cast<double>(r.bytes) / r.bandwidth / window : 0.0);
+  return resources_;
 }
 
 } // namespace scalelab::sim

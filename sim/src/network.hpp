@@ -25,24 +25,25 @@
 namespace scalelab::sim
 {
 
-// One direction of a full-duplex link, or a shared link, or a fat pipe.
+// One direction of a full-duplex link, or a shared link, or a fat pipe: what results say about it.
 struct LinkResource {
   std::string name, from, to; // from/to: the direction, when the platform says it
   std::string sharing;
   double bandwidth = 0; // bytes per second
   SimTime latency = 1;
   bool contended = true;                 // false: a fat pipe, or no message of the run carries bytes
-  std::int32_t owner = -1;               // the node that processes it, kSender: each sender at send time
-  SimTime free_at = 0;                   // the FIFO has sent everything it accepted by then
-  LevelIntegral busy;                    // messages being transmitted (more than one only on a fat pipe)
-  std::uint64_t bytes = 0, messages = 0; // measured window, by transmission start
+  LevelIntegral busy;                    // contended links only: the message being transmitted
+  std::uint64_t bytes = 0, messages = 0; // sent in the measured window (filled by report())
+  double utilisation = 0;                // filled by report()
 };
 
 struct NetRoute {
-  std::vector<std::uint32_t> hops; // resources, in the order crossed
-  SimTime latency = 0;             // the sum of the hops' latencies
-  bool quiet_after_first = true;   // no hop after the first can queue
-  bool quiet = true;               // no hop can queue
+  std::vector<std::uint32_t> hops;       // resources, in the order crossed
+  SimTime latency = 0;                   // the sum of the hops' latencies
+  double min_bandwidth = 0;              // the smallest bandwidth of the hops
+  bool quiet_after_first = true;         // no hop after the first can queue
+  bool quiet = true;                     // no hop can queue
+  std::uint64_t messages = 0, bytes = 0; // sent in the measured window
 };
 
 // Where a message is on its route between two places that must each see it in time order.
@@ -79,10 +80,21 @@ public:
   // Whether `sender` can cross the whole route at send time (no later hop can queue, the first is its own).
   bool crossable_at_send(std::uint32_t route, std::uint32_t sender) const;
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
-  std::int32_t processor(const InFlight& m) const { return resources_[routes_[m.route].hops[m.hop]].owner; }
+  std::int32_t processor(const InFlight& m) const { return state_[routes_[m.route].hops[m.hop]].owner; }
   SimTime head_at_end(const InFlight& m) const
   {
-    return models::later(m.head, resources_[routes_[m.route].hops[m.hop]].latency);
+    return models::later(m.head, state_[routes_[m.route].hops[m.hop]].latency);
+  }
+
+  // A message sent at `now` on `route` (per route, not per link: a message that queues nowhere then costs
+  // no work per link; report() adds the routes up).
+  void count(std::uint32_t route, SimTime now, double bytes)
+  {
+    if (clock_->measured(now)) {
+      NetRoute& r = routes_[route];
+      ++r.messages;
+      r.bytes += static_cast<std::uint64_t>(bytes);
+    }
   }
 
   // The chain of nodes a message from `from` to `to` may pass through when it queues somewhere, with the
@@ -90,12 +102,23 @@ public:
   void for_each_channel(std::uint32_t from, std::uint32_t to,
                         const std::function<void(std::uint32_t, std::uint32_t, SimTime)>& add) const;
 
-  const std::vector<LinkResource>& resources() const { return resources_; }
+  // Every link direction some route crosses, with its messages, bytes and utilisation over the measured
+  // window (a fat pipe's utilisation is its bytes over its bandwidth).
+  const std::vector<LinkResource>& report();
 
 private:
-  void cross(LinkResource& link, InFlight& m, double bytes);
+  // What crossing a link needs, apart from what results say about it (kept small for the cache).
+  struct LinkState {
+    SimTime latency = 1;
+    SimTime free_at = 0;     // the FIFO has sent everything it accepted by then
+    double bandwidth = 0;    // bytes per second
+    std::int32_t owner = -1; // the node that processes it, kSender: each sender at send time
+    bool contended = true;
+  };
+  void cross(std::uint32_t link, InFlight& m, double bytes);
 
-  std::vector<LinkResource> resources_;
+  std::vector<LinkState> state_;
+  std::vector<LinkResource> resources_; // by the same index
   std::vector<NetRoute> routes_;
   std::unordered_map<std::uint64_t, std::uint32_t> route_ids_;
   const Clock* clock_ = nullptr;

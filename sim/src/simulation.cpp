@@ -462,7 +462,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
                          n.cores_busy.window_mean() / spec.hardware.hosts[h].cores, n.disk_busy.window_mean()});
   }
-  for (const auto& link : world.network.resources()) {
+  for (const auto& link : world.network.report()) {
     models::LinkResult l;
     l.name = link.name;
     l.from = link.from;
@@ -472,7 +472,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     l.latency = models::to_seconds(link.latency);
     l.messages = link.messages;
     l.bytes = link.bytes;
-    l.utilisation = link.busy.window_mean();
+    l.utilisation = link.utilisation;
     res.links.push_back(std::move(l));
   }
   std::sort(res.links.begin(), res.links.end(), [](const auto& a, const auto& b) {

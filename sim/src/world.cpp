@@ -237,6 +237,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   const bool passive = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
+    network.count(m.route, now, bytes);
     if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
       assert(!passive);
       // Queues at a link another node processes: the message goes there first.

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,7 @@ private:
   void add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const;
   std::optional<std::vector<Hop>> shortest(int from, int to) const;
+  const std::vector<std::int32_t>& shortest_tree(int from) const;
 
   std::vector<NetElement> elements_;
   std::vector<NetLink> links_;
@@ -91,6 +93,8 @@ private:
     std::vector<Hop> hops;
   };
   std::vector<ExplicitRoute> explicit_routes_;
+  struct RoutingCache;
+  mutable std::shared_ptr<RoutingCache> routing_; // built on the first route asked for
 };
 
 // A SimGrid platform file as the loader needs it: its hosts (to check the services' placement), its links
