@@ -568,29 +568,9 @@ std::vector<std::string> HardwareGraph::zones() const
   return {names.begin(), names.end()};
 }
 
-std::optional<int> HardwareGraph::gateway(const std::string& zone) const
+// The elements of each zone that have a link to another zone (the users' own link does not count).
+std::map<std::string, std::set<int>> HardwareGraph::zone_exits() const
 {
-  for (const auto& l : links_) {
-    if (l.a < 0)
-      continue;
-    const auto& a = elements_[static_cast<std::size_t>(l.a)];
-    const auto& b = elements_[static_cast<std::size_t>(l.b)];
-    if (a.zone == b.zone)
-      continue;
-    if (a.zone == zone && a.kind != NetElement::Kind::users)
-      return l.a;
-    if (b.zone == zone && b.kind != NetElement::Kind::users)
-      return l.b;
-  }
-  return std::nullopt;
-}
-
-// --- checks ----------------------------------------------------------------------------------------------------
-
-void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const
-{
-  // A zone reaches the others through one gateway, as in SimGrid's hierarchical routing; that also makes
-  // the shortest route between two zones the same whichever zone computes it.
   std::map<std::string, std::set<int>> exits;
   for (const auto& l : links_) {
     if (l.a < 0)
@@ -604,6 +584,25 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
     if (b.kind != NetElement::Kind::users)
       exits[b.zone].insert(l.b);
   }
+  return exits;
+}
+
+std::optional<int> HardwareGraph::gateway(const std::string& zone) const
+{
+  const auto exits = zone_exits();
+  const auto it = exits.find(zone);
+  if (it == exits.end() || it->second.empty())
+    return std::nullopt;
+  return *it->second.begin();
+}
+
+// --- checks ----------------------------------------------------------------------------------------------------
+
+void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const
+{
+  // A zone reaches the others through one gateway, as in SimGrid's hierarchical routing; that also makes
+  // the shortest route between two zones the same whichever zone computes it.
+  const auto exits = zone_exits();
   for (const auto& [zone, elements] : exits)
     if (elements.size() > 1) {
       std::string names;

@@ -163,6 +163,17 @@ void Platform::describe(LinkResource& r, const sg4::Link& link) const
     r.sharing = "full_duplex"; // SimGrid reports each direction of a split-duplex link as a shared link
 }
 
+std::unique_ptr<sg4::Engine> create_engine(const std::vector<std::string>& extra_args)
+{
+  std::vector<std::string> args{"scalelab", "--log=root.thres:critical"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  return std::make_unique<sg4::Engine>(&argc, argv.data());
+}
+
 // --- reading a platform file for the loader ----------------------------------------------------------------
 
 namespace
@@ -173,12 +184,8 @@ namespace
 {
   int status = 1;
   try {
-    std::vector<std::string> args{"scalelab", "--log=root.thres:critical"};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    int argc = static_cast<int>(argv.size());
-    sg4::Engine engine(&argc, argv.data());
+    auto engine_owner = create_engine();
+    sg4::Engine& engine = *engine_owner;
     engine.load_platform(path);
     nlohmann::ordered_json out;
     out["hosts"] = nlohmann::ordered_json::array();

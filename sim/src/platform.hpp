@@ -52,6 +52,10 @@ private:
   std::map<std::string, Label> labels_; // SimGrid link name -> what results call it
 };
 
+// SimGrid's engine, quiet but for critical messages, with extra --cfg=... / --log=... arguments. One per
+// process.
+std::unique_ptr<simgrid::s4u::Engine> create_engine(const std::vector<std::string>& extra_args = {});
+
 // Reads a SimGrid platform file for the loader, in a child process (SimGrid's engine is one per process and
 // the run needs its own): hosts, links and routes. Registered with models::set_platform_reader().
 models::ExternalPlatform read_platform_file(const std::string& path);

@@ -307,13 +307,7 @@ models::RequestTypeResult request_result(const std::string& name, const OutcomeS
 
 RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options)
 {
-  std::vector<std::string> args{"scalelab", "--log=root.thres:critical"};
-  args.insert(args.end(), options.simgrid_args.begin(), options.simgrid_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  sg4::Engine engine(&argc, argv.data());
+  const auto engine = create_engine(options.simgrid_args);
 
   auto programs = resolve_programs(spec);
   check_nesting(spec, programs);
@@ -418,7 +412,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   }
   // The run ends when the scheduler, the only non-daemon actor, ends.
   sg4::Actor::create("scheduler", platform.hosts()[platform.users()], [&world] { world.scheduler.run(); });
-  engine.run();
+  engine->run();
 
   // --- results -------------------------------------------------------------------------------------------
   RunOutput out;

@@ -109,12 +109,7 @@ TEST(Network, TwoFlowsOnOneLinkShareIt)
 TEST(Network, SimGridAgreesOnTheSamePlatform)
 {
   const auto spec = load(one_link("{process: constant, rate: 1/s}"));
-  std::vector<std::string> args{"test", "--log=root.thres:critical", "--cfg=network/model:CM02"};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  sg4::Engine engine(&argc, argv.data());
+  const auto engine = sim::create_engine({"--cfg=network/model:CM02"});
   std::vector<models::HardwareIssue> issues;
   const auto graph = models::HardwareGraph::build(spec, issues);
   ASSERT_TRUE(issues.empty());
@@ -133,7 +128,7 @@ TEST(Network, SimGridAgreesOnTheSamePlatform)
       sg4::Comm::sendto(users, server, 1e6);
       both = std::max(both, sg4::Engine::get_clock() - 10);
     });
-  engine.run();
+  engine->run();
   EXPECT_NEAR(single, kOneWay + kTransfer, 0.01 * (kOneWay + kTransfer));
   EXPECT_NEAR(both, kOneWay + 2 * kTransfer, 0.01 * (kOneWay + 2 * kTransfer));
 }
@@ -232,12 +227,7 @@ workload:
   entry: app
   arrival: {process: poisson, rate: 1/s}
 )");
-  std::vector<std::string> args{"test", "--log=root.thres:critical"};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  sg4::Engine engine(&argc, argv.data());
+  const auto engine = sim::create_engine();
   std::vector<models::HardwareIssue> issues;
   const auto graph = models::HardwareGraph::build(spec, issues);
   ASSERT_TRUE(issues.empty());

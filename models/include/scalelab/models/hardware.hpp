@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,7 @@ private:
   void attach_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const;
+  std::map<std::string, std::set<int>> zone_exits() const;
   std::optional<std::vector<Hop>> shortest(int from, int to) const;
   const std::vector<std::int32_t>& shortest_tree(int from) const;
 
