@@ -173,5 +173,11 @@ TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
   EXPECT_EQ(scalelab("graph " + topology("topologies/racks.yaml") + " --out " + (dir / "racks.dot").string()), 0);
   EXPECT_NE(read(dir / "racks.dot").find("\"tor-1\" -- \"spine\""), std::string::npos);
   EXPECT_EQ(scalelab("graph " + (dir / "bad.yaml").string()), 2);
+  // A SimGrid platform file SimGrid cannot parse: its message, at the key, and nothing run.
+  std::ofstream(dir / "broken.xml") << "<?xml version='1.0'?>\n<platform version=\"4.1\"><zone id=\"z\"";
+  std::ofstream(dir / "on-broken.yaml") << "name: x\nhardware: {simgrid_platform: broken.xml, users: {attach: a}}\n"
+                                           "services:\n  s: {kind: api_server, host: a}\nrequests:\n  r: [delay: 1ms]\n"
+                                           "workload: {entry: s, arrival: {process: poisson, rate: 1/s}}\n";
+  EXPECT_EQ(scalelab("check " + (dir / "on-broken.yaml").string()), 2);
   EXPECT_EQ(scalelab("--help"), 0);
 }
