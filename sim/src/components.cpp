@@ -218,7 +218,9 @@ std::optional<std::uint32_t> SlotPool::release()
 
 namespace
 {
-constexpr std::uint32_t kDelayDone = 0;
+// What a step_done event ends: an api_server's step (with the delays folded into it), or a database
+// operation's CPU or disk part.
+constexpr std::uint32_t kStepDone = 0;
 constexpr std::uint32_t kCpuDone = 1;
 constexpr std::uint32_t kDiskDone = 2;
 } // namespace
@@ -296,14 +298,22 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   }
   const ResolvedStep& step = program[f.pc];
   switch (step.kind) {
-  case ResolvedStep::Kind::cpu: {
-    const SimTime d = step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_);
-    node->cores.use(*node, ts, id, rid, kCpuDone, d);
+  case ResolvedStep::Kind::cpu:
+  case ResolvedStep::Kind::delay: {
+    SimTime done = 0;
+    if (step.kind == ResolvedStep::Kind::cpu)
+      done =
+          node->cores.use(ts, step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_));
+    else
+      done = models::later(ts, sample_duration(step.time, rng_));
+    // Delays that follow need nothing in time order (no resource, no message): the same event ends them too.
+    while (f.pc + 1u < program.size() && program[f.pc + 1u].kind == ResolvedStep::Kind::delay) {
+      ++f.pc;
+      done = models::later(done, sample_duration(program[f.pc].time, rng_));
+    }
+    node->push_local(done, EventKind::step_done, id, rid, kStepDone);
     return;
   }
-  case ResolvedStep::Kind::delay:
-    node->push_local(ts + sample_duration(step.time, rng_), EventKind::step_done, id, rid, kDelayDone);
-    return;
   case ResolvedStep::Kind::call: {
     r.call_program = step.program;
     r.call_pc = 0;
@@ -331,10 +341,8 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   }
 }
 
-void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
+void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
 {
-  if (aux == kCpuDone)
-    node->cores.release(*node, ts);
   ++world->pool[rid].top().pc;
   run_steps(ts, rid);
 }
@@ -388,20 +396,17 @@ void Database::start(SimTime ts, std::uint32_t rid)
   world->service_stats[service_].in_service.change(ts, 1);
   const SimTime cpu = cpu_time(cost_of(rid));
   if (cpu > 0)
-    node->cores.use(*node, ts, id, rid, kCpuDone, cpu);
+    node->push_local(node->cores.use(ts, cpu), EventKind::step_done, id, rid, kCpuDone);
   else
-    on_step_done(ts, rid, kDelayDone);
+    on_step_done(ts, rid, kCpuDone);
 }
 
 void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 {
   const auto& cost = cost_of(rid);
-  if (aux == kCpuDone)
-    node->cores.release(*node, ts);
-  if (aux == kDiskDone) {
-    node->disk.release(*node, ts);
-  } else if (cost.disk_time) {
-    node->disk.use(*node, ts, id, rid, kDiskDone, sample_duration(*cost.disk_time, rng_));
+  if (aux == kCpuDone && cost.disk_time) {
+    node->push_local(node->disk.use(ts, sample_duration(*cost.disk_time, rng_)), EventKind::step_done, id, rid,
+                     kDiskDone);
     return;
   }
   reply(ts, rid, Cause::ok, spec_.result_size);

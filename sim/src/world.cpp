@@ -1,7 +1,9 @@
 #include "world.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <functional>
 #include <utility>
 
 namespace sg4 = simgrid::s4u;
@@ -182,28 +184,17 @@ void Node::deliver(const Event& e)
 
 // --- host resources --------------------------------------------------------------------------------------
 
-void HostResource::use(Node& node, SimTime now, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
-                       SimTime duration)
+SimTime HostResource::use(SimTime now, SimTime duration)
 {
-  if (busy_ < capacity_) {
-    ++busy_;
-    busy_gauge_->change(now, 1);
-    node.push_local(now + duration, EventKind::step_done, component, request, aux);
-  } else {
-    waiting_.push_back(Waiter{component, request, aux, duration});
-  }
-}
-
-void HostResource::release(Node& node, SimTime now)
-{
-  if (!waiting_.empty()) {
-    const Waiter w = waiting_.front();
-    waiting_.pop_front();
-    node.push_local(now + w.duration, EventKind::step_done, w.component, w.request, w.aux);
-    return; // the unit passes straight to the waiter: busy count unchanged
-  }
-  --busy_;
-  busy_gauge_->change(now, -1);
+  std::pop_heap(free_at_.begin(), free_at_.end(), std::greater<>());
+  SimTime& unit = free_at_.back();
+  const SimTime start = std::max(now, unit);
+  unit = models::later(start, duration);
+  const SimTime end = unit;
+  std::push_heap(free_at_.begin(), free_at_.end(), std::greater<>());
+  busy_gauge_->change(start, 1);
+  busy_gauge_->change(end, -1);
+  return end;
 }
 
 // --- world -----------------------------------------------------------------------------------------------

@@ -125,29 +125,23 @@ public:
   World* world = nullptr;
 };
 
-// A FIFO pool of identical servers (cores, a disk) shared by the components of one host.
+// A FIFO pool of identical servers (cores, a disk) shared by the components of one host. Claims come in time
+// order (each is made while the host processes an event), so a claim's start is known when it is made: the
+// earliest time a unit is free (Lindley's recursion over the units' free times). No event is needed when a
+// unit frees, and a claim that has to wait costs nothing until it ends.
 class HostResource
 {
 public:
   void init(int capacity, LevelIntegral* busy)
   {
-    capacity_ = capacity;
+    free_at_.assign(static_cast<std::size_t>(capacity), 0);
     busy_gauge_ = busy;
   }
-  // Runs `duration` on a free unit now, or when one frees up; then delivers step_done(aux) to component.
-  void use(Node& node, SimTime now, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
-           SimTime duration);
-  // Called by the host when a use ends: hands the unit to the next waiter.
-  void release(Node& node, SimTime now);
+  // Claims a unit for `duration`, from `now` or from when one frees; returns when the claim ends.
+  SimTime use(SimTime now, SimTime duration);
 
 private:
-  struct Waiter {
-    std::uint32_t component, request, aux;
-    SimTime duration;
-  };
-  int capacity_ = 1;
-  int busy_ = 0;
-  RingQueue<Waiter> waiting_;
+  std::vector<SimTime> free_at_; // a min-heap: when each unit has finished what it was given
   LevelIntegral* busy_gauge_ = nullptr;
 };
 
