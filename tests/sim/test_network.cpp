@@ -4,6 +4,7 @@
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/sim/simulation.hpp"
+#include "world.hpp"
 
 #include <gtest/gtest.h>
 
@@ -264,4 +265,24 @@ workload:
   double latency = 0;
   platform.hosts()[0]->route_to(platform.hosts()[5], links, &latency);
   EXPECT_NEAR(latency, 50e-6 + 40e-3 + 70e-3 + 50e-6, 1e-9);
+}
+
+// The host's cores as a FIFO pool computed by Lindley's recursion: each claim starts when it is made or
+// when the earliest unit frees, in the order the claims are made.
+TEST(HostResource, ClaimsStartInOrderWhenAUnitFrees)
+{
+  sim::Clock clock;
+  clock.end = 100;
+  clock.interval = 100;
+  sim::LevelIntegral busy;
+  busy.init(clock);
+  sim::HostResource cores;
+  cores.init(2, &busy);
+  EXPECT_EQ(cores.use(0, 5), 5);   // unit A: 0-5
+  EXPECT_EQ(cores.use(0, 3), 3);   // unit B: 0-3
+  EXPECT_EQ(cores.use(1, 4), 7);   // waits for B: 3-7
+  EXPECT_EQ(cores.use(2, 1), 6);   // waits for A: 5-6
+  EXPECT_EQ(cores.use(20, 2), 22); // both free again
+  // Busy unit-time: 5 + 3 + 4 + 1 + 2 = 15 over 100 ns.
+  EXPECT_DOUBLE_EQ(busy.window_mean(), 0.15);
 }
