@@ -2,6 +2,7 @@
 
 #include "scalelab/models/balancing.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -398,6 +399,26 @@ std::string summary_table(const Results& r)
                   s.throughput, static_cast<unsigned long long>(errors_total(s.errors)), ms(s.latency.mean).c_str(),
                   ms(s.latency.p99).c_str(), util.c_str(), s.mean_queue_length);
     out << line;
+  }
+  // The busiest link directions, where the network matters: a saturated link slows what crosses it.
+  std::vector<const LinkResult*> busiest;
+  for (const auto& l : r.links)
+    if (l.bytes > 0 && l.sharing != "fatpipe")
+      busiest.push_back(&l);
+  std::stable_sort(busiest.begin(), busiest.end(),
+                   [](const LinkResult* a, const LinkResult* b) { return a->utilisation > b->utilisation; });
+  if (!busiest.empty()) {
+    std::snprintf(line, sizeof line, "\n%-34s %12s %12s %7s\n", "busiest links", "MB", "Mbps", "util");
+    out << line;
+    const double seconds = r.duration - r.warmup;
+    for (std::size_t i = 0; i < busiest.size() && i < 3; ++i) {
+      const LinkResult& l = *busiest[i];
+      const std::string name = l.from.empty() ? l.name : l.from + " -> " + l.to;
+      std::snprintf(line, sizeof line, "%-34s %12.1f %12.1f %6.1f%%\n", name.c_str(),
+                    static_cast<double>(l.bytes) / 1e6,
+                    seconds > 0 ? static_cast<double>(l.bytes) * 8 / seconds / 1e6 : 0.0, l.utilisation * 100);
+      out << line;
+    }
   }
   const auto& c = r.checks;
   out << "\nchecks: conservation " << (c.conserved ? "holds" : "VIOLATED") << " (sent " << c.sent << " = completed "
