@@ -19,6 +19,18 @@ std::uint64_t pair_key(std::uint32_t from, std::uint32_t to)
 }
 } // namespace
 
+models::LinkSharing sharing_of(const sg4::Link& link)
+{
+  switch (link.get_sharing_policy()) {
+  case sg4::Link::SharingPolicy::FATPIPE:
+    return models::LinkSharing::fatpipe;
+  case sg4::Link::SharingPolicy::SHARED:
+    return models::LinkSharing::shared;
+  default:
+    return models::LinkSharing::full_duplex;
+  }
+}
+
 void Network::build(const std::vector<sg4::Host*>& hosts,
                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, bool carries_bytes,
                     const std::function<std::int32_t(const LinkResource&)>& new_link_node,
@@ -45,11 +57,9 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         // A link of no latency would let an event cause another at the same instant on another node, which
         // conservative synchronisation cannot order: one nanosecond is the least (SimGrid files may say 0).
         r.latency = std::max<SimTime>(1, models::from_seconds(link->get_latency()));
-        const bool fatpipe = link->get_sharing_policy() == sg4::Link::SharingPolicy::FATPIPE;
-        r.sharing = fatpipe                                                          ? "fatpipe"
-                    : link->get_sharing_policy() == sg4::Link::SharingPolicy::SHARED ? "shared"
-                                                                                     : "full_duplex";
-        r.contended = carries_bytes && !fatpipe;
+        const models::LinkSharing sharing = sharing_of(*link);
+        r.sharing = models::sharing_name(sharing);
+        r.contended = carries_bytes && sharing != models::LinkSharing::fatpipe;
         r.busy.init(clock);
         describe(r, *link);
         state_.push_back(LinkState{r.latency, 0, r.bandwidth, -1, r.contended});
@@ -99,14 +109,8 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     else
       r.owner = new_link_node(resources_[i]);
   }
-  for (auto& route : routes_) {
-    for (std::size_t k = 0; k < route.hops.size(); ++k)
-      if (state_[route.hops[k]].contended) {
-        route.quiet = false;
-        if (k > 0)
-          route.quiet_after_first = false;
-      }
-  }
+  for (auto& route : routes_)
+    route.quiet = std::none_of(route.hops.begin(), route.hops.end(), [&](auto h) { return state_[h].contended; });
 }
 
 std::uint32_t Network::route_id(std::uint32_t from, std::uint32_t to) const

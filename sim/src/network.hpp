@@ -12,6 +12,7 @@
 // directions: the host takes its sends in send order and its receptions when their heads arrive, so a send
 // may go before a reception whose head entered the link up to one link latency earlier. Fat pipes and messages of no
 // bytes never queue and are crossed by whoever carries the message.
+#include "scalelab/models/spec.hpp"
 #include "stats.hpp"
 
 #include <simgrid/s4u.hpp>
@@ -37,11 +38,14 @@ struct LinkResource {
   double utilisation = 0;                // filled by report()
 };
 
+// How a SimGrid link shares its bandwidth, in the topology files' terms (each direction of a split-duplex
+// link is reported by SimGrid as a shared link of its own).
+models::LinkSharing sharing_of(const simgrid::s4u::Link& link);
+
 struct NetRoute {
   std::vector<std::uint32_t> hops;       // resources, in the order crossed
   SimTime latency = 0;                   // the sum of the hops' latencies
   double min_bandwidth = 0;              // the smallest bandwidth of the hops
-  bool quiet_after_first = true;         // no hop after the first can queue
   bool quiet = true;                     // no hop can queue
   std::uint64_t messages = 0, bytes = 0; // sent in the measured window
 };

@@ -45,9 +45,6 @@ Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph
       zone.zone->set_parent(root_);
       zones_[z] = zone;
     }
-  auto zone_of = [&](int element) {
-    return zones_.empty() ? root_ : zones_.at(graph.elements()[static_cast<std::size_t>(element)].zone).zone;
-  };
 
   const auto& elements = graph.elements();
   element_hosts_.assign(elements.size(), nullptr);
@@ -91,6 +88,11 @@ Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph
     zone.gateway = netpoint(graph.gateway(name).value_or(-1));
 }
 
+simgrid::s4u::NetZone* Platform::zone_of(int element) const
+{
+  return zones_.empty() ? root_ : zones_.at(graph_.elements()[static_cast<std::size_t>(element)].zone).zone;
+}
+
 simgrid::kernel::routing::NetPoint* Platform::netpoint(int element) const
 {
   if (element < 0)
@@ -116,7 +118,7 @@ void Platform::add_local_route(int from, int to)
 {
   if (from == to || !declared_.insert({from, to}).second)
     return;
-  auto* zone = zones_.empty() ? root_ : zones_.at(graph_.elements()[static_cast<std::size_t>(from)].zone).zone;
+  auto* zone = zone_of(from);
   zone->add_route(netpoint(from), netpoint(to), nullptr, nullptr, links_of(graph_.route(from, to).value()), false);
 }
 
@@ -160,7 +162,8 @@ void Platform::describe(LinkResource& r, const sg4::Link& link) const
   r.from = it->second.from;
   r.to = it->second.to;
   if (!r.from.empty())
-    r.sharing = "full_duplex"; // SimGrid reports each direction of a split-duplex link as a shared link
+    r.sharing = models::sharing_name(
+        models::LinkSharing::full_duplex); // SimGrid reports each direction of a split-duplex link as a shared link
 }
 
 std::unique_ptr<sg4::Engine> create_engine(const std::vector<std::string>& extra_args)
@@ -194,13 +197,10 @@ namespace
       out["hosts"].push_back({{"name", h->get_name()}, {"cores", h->get_core_count()}, {"speed", h->get_speed()}});
     out["links"] = nlohmann::ordered_json::array();
     for (const auto* l : engine.get_all_links()) {
-      const auto policy = l->get_sharing_policy();
       out["links"].push_back({{"name", l->get_name()},
                               {"bandwidth", l->get_bandwidth()},
                               {"latency", l->get_latency()},
-                              {"sharing", policy == sg4::Link::SharingPolicy::FATPIPE  ? "fatpipe"
-                                          : policy == sg4::Link::SharingPolicy::SHARED ? "shared"
-                                                                                       : "full_duplex"}});
+                              {"sharing", static_cast<int>(sharing_of(*l))}});
     }
     out["routes"] = nlohmann::ordered_json::array();
     for (auto* from : hosts)
@@ -302,10 +302,7 @@ models::ExternalPlatform read_platform_file(const std::string& path)
     link.name = l["name"].get<std::string>();
     link.params.bandwidth = l["bandwidth"].get<double>();
     link.params.latency = l["latency"].get<double>();
-    const auto sharing = l["sharing"].get<std::string>();
-    link.params.sharing = sharing == "fatpipe"  ? models::LinkSharing::fatpipe
-                          : sharing == "shared" ? models::LinkSharing::shared
-                                                : models::LinkSharing::full_duplex;
+    link.params.sharing = static_cast<models::LinkSharing>(l["sharing"].get<int>());
     p.links.push_back(std::move(link));
   }
   for (const auto& r : json["routes"]) {

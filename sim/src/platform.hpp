@@ -32,6 +32,7 @@ private:
     simgrid::kernel::routing::NetPoint* gateway = nullptr;
   };
   simgrid::kernel::routing::NetPoint* netpoint(int element) const;
+  simgrid::s4u::NetZone* zone_of(int element) const; // the net zone an element of the graph is in
   std::vector<simgrid::s4u::LinkInRoute> links_of(const std::vector<models::Hop>& hops) const;
   void add_local_route(int from, int to);
 
