@@ -55,11 +55,13 @@ options:
   --seed N          override the file's seed (same file and seed give byte-identical results.json)
   --duration T      override the simulated duration, e.g. 30s or 10min is written 600s
   --out DIR         where to write the results (default: the current directory; created if missing)
-  --engine MODE     windowed (default): each host actor processes all its events up to the
-                    lookahead horizon per wake-up; plain: one wake-up per event time (slower,
-                    the reference the windowed engine must equal)
-  --max-ahead T     windowed engine: how far past SimGrid's clock a host may process when the
-                    hosts that send to it allow (default 100ms; 0s: never past its window)
+  --engine MODE     windowed (default): each executor (a SimGrid actor) processes all its events
+                    up to the lookahead horizon per wake-up; plain: one executor per host, one
+                    wake-up per event time (slower, the reference the windowed engine must equal)
+  --executors G     windowed engine: world (default) runs every host in one executor; host runs
+                    one executor per host, synchronised at the network's lookahead. Same results
+  --max-ahead T     windowed engine: how far past SimGrid's clock an executor may process when
+                    the executors that send to it allow (default 100ms; 0s: never past its window)
   --engine-stats F  also write the engine's figures (wall time, requests per wall second, wake-ups,
                     events, peak memory) to the JSON file F; not deterministic, unlike results.json
   --quiet           print nothing but errors
@@ -223,6 +225,14 @@ int cmd_run(const std::vector<std::string>& args)
         options.mode = sim::EngineMode::plain;
       else
         return usage_error("--engine must be windowed or plain", kRunHelp);
+    } else if (a == "--executors") {
+      auto v = value("--executors");
+      if (v && *v == "world")
+        options.grouping = sim::Grouping::world;
+      else if (v && *v == "host")
+        options.grouping = sim::Grouping::host;
+      else
+        return usage_error("--executors must be world or host", kRunHelp);
     } else if (a == "--max-ahead") {
       auto v = value("--max-ahead");
       auto q = v ? models::parse_duration(*v) : models::Quantity{};
@@ -285,7 +295,7 @@ int cmd_run(const std::vector<std::string>& args)
                              {"requests", output.results.checks.sent},
                              {"requests_per_wall_second", wall > 0 ? requests / wall : 0},
                              {"peak_requests_in_flight", e.peak_requests_in_flight},
-                             {"host_actors", e.host_actors},
+                             {"actors", e.actors},
                              {"wakeups", e.wakeups},
                              {"events", e.events},
                              {"lookahead_seconds", e.lookahead},
@@ -296,10 +306,10 @@ int cmd_run(const std::vector<std::string>& args)
   if (!quiet) {
     std::cout << models::summary_table(output.results);
     const auto& e = output.engine;
-    std::printf("engine: %s, lookahead %.0f us, %llu host actors, %llu wake-ups, %llu events; "
+    std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events; "
                 "%.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
                 options.mode == sim::EngineMode::plain ? "plain" : "windowed", e.lookahead * 1e6,
-                static_cast<unsigned long long>(e.host_actors), static_cast<unsigned long long>(e.wakeups),
+                static_cast<unsigned long long>(e.actors), static_cast<unsigned long long>(e.wakeups),
                 static_cast<unsigned long long>(e.events), wall, wall > 0 ? requests / wall : 0, peak_memory_mb());
     std::printf("wrote %s and %s\n", (out_dir / "results.json").string().c_str(),
                 (out_dir / "timeseries.csv").string().c_str());

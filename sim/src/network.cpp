@@ -11,14 +11,6 @@ namespace sg4 = simgrid::s4u;
 namespace scalelab::sim
 {
 
-namespace
-{
-std::uint64_t pair_key(std::uint32_t from, std::uint32_t to)
-{
-  return (static_cast<std::uint64_t>(from) << 32) | to;
-}
-} // namespace
-
 models::LinkSharing sharing_of(const sg4::Link& link)
 {
   switch (link.get_sharing_policy()) {
@@ -38,8 +30,9 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
 {
   clock_ = &clock;
   std::map<const sg4::Link*, std::uint32_t> resource_of;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> seen;
   for (const auto& [from, to] : pairs) {
-    if (from == to || route_ids_.count(pair_key(from, to)))
+    if (from == to || !seen.emplace(from, to).second)
       continue;
     std::vector<sg4::Link*> links;
     double ignored = 0;
@@ -48,6 +41,8 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
       throw std::runtime_error("no route from " + hosts[from]->get_name() + " to " + hosts[to]->get_name() +
                                " in the platform");
     NetRoute route;
+    route.from = from;
+    route.to = to;
     for (const sg4::Link* link : links) {
       auto [it, added] = resource_of.emplace(link, static_cast<std::uint32_t>(resources_.size()));
       if (added) {
@@ -70,8 +65,23 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
       route.min_bandwidth = route.hops.size() == 1 ? resources_[it->second].bandwidth
                                                    : std::min(route.min_bandwidth, resources_[it->second].bandwidth);
     }
-    route_ids_.emplace(pair_key(from, to), static_cast<std::uint32_t>(routes_.size()));
     routes_.push_back(std::move(route));
+  }
+  for (const auto& route : routes_) {
+    if (route.from >= route_rows_.size())
+      route_rows_.resize(route.from + 1);
+    auto& row = route_rows_[route.from];
+    const std::uint32_t last = row.size ? std::max(row.first_to + row.size - 1, route.to) : route.to;
+    row.first_to = row.size ? std::min(row.first_to, route.to) : route.to;
+    row.size = last - row.first_to + 1;
+  }
+  for (auto& row : route_rows_) {
+    row.offset = static_cast<std::uint32_t>(route_table_.size());
+    route_table_.resize(route_table_.size() + row.size, kNoRoute);
+  }
+  for (std::uint32_t id = 0; id < routes_.size(); ++id) {
+    const auto& row = route_rows_[routes_[id].from];
+    route_table_[row.offset + routes_[id].to - row.first_to] = id;
   }
 
   // Who processes each link that can queue: the only sender that uses it, always as its first hop; the only
@@ -81,9 +91,9 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     bool elsewhere = false;
   };
   std::vector<Use> uses(resources_.size());
-  for (const auto& [key, id] : route_ids_) {
-    const auto& hops = routes_[id].hops;
-    const auto from = static_cast<std::uint32_t>(key >> 32), to = static_cast<std::uint32_t>(key & 0xffffffffU);
+  for (const auto& route : routes_) {
+    const auto& hops = route.hops;
+    const auto from = route.from, to = route.to;
     for (std::size_t k = 0; k < hops.size(); ++k) {
       auto& u = uses[hops[k]];
       if (k == 0) // a single-hop route counts as its sender's first hop
@@ -94,7 +104,7 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         u.elsewhere = true;
     }
   }
-  // route_ids_ is unordered: give link nodes their ids in resource order, so runs are reproducible.
+  // Link nodes get their ids in resource order.
   for (std::size_t i = 0; i < resources_.size(); ++i) {
     auto& r = state_[i];
     if (!r.contended)
@@ -113,12 +123,9 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     route.quiet = std::none_of(route.hops.begin(), route.hops.end(), [&](auto h) { return state_[h].contended; });
 }
 
-std::uint32_t Network::route_id(std::uint32_t from, std::uint32_t to) const
+void Network::no_route()
 {
-  const auto it = route_ids_.find(pair_key(from, to));
-  if (it == route_ids_.end())
-    throw std::logic_error("no route was prepared between these nodes");
-  return it->second;
+  throw std::logic_error("no route was prepared between these nodes");
 }
 
 void Network::cross(std::uint32_t id, InFlight& m, double bytes)

@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace scalelab::sim
@@ -43,6 +42,7 @@ struct LinkResource {
 models::LinkSharing sharing_of(const simgrid::s4u::Link& link);
 
 struct NetRoute {
+  std::uint32_t from = 0, to = 0;        // nodes
   std::vector<std::uint32_t> hops;       // resources, in the order crossed
   SimTime latency = 0;                   // the sum of the hops' latencies
   double min_bandwidth = 0;              // the smallest bandwidth of the hops
@@ -70,7 +70,16 @@ public:
              const std::function<std::int32_t(const LinkResource&)>& new_link_node,
              const std::function<void(LinkResource&, const simgrid::s4u::Link&)>& describe, const Clock& clock);
 
-  std::uint32_t route_id(std::uint32_t from, std::uint32_t to) const;
+  std::uint32_t route_id(std::uint32_t from, std::uint32_t to) const
+  {
+    if (from < route_rows_.size()) {
+      const RouteRow& row = route_rows_[from];
+      const std::uint32_t column = to - row.first_to; // wraps around when to < first_to
+      if (column < row.size && route_table_[row.offset + column] != kNoRoute)
+        return route_table_[row.offset + column];
+    }
+    no_route();
+  }
   const NetRoute& route(std::uint32_t id) const { return routes_[id]; }
   SimTime latency(std::uint32_t from, std::uint32_t to) const { return routes_[route_id(from, to)].latency; }
 
@@ -120,11 +129,19 @@ private:
     bool contended = true;
   };
   void cross(std::uint32_t link, InFlight& m, double bytes);
+  [[noreturn]] static void no_route();
 
   std::vector<LinkState> state_;
   std::vector<LinkResource> resources_; // by the same index
   std::vector<NetRoute> routes_;
-  std::unordered_map<std::uint64_t, std::uint32_t> route_ids_;
+  // Route ids by (from, to): a row per sending node, dense over the span of the nodes it sends to (a
+  // balancer's row spans its backends, a server's its balancer), so finding a route is two array reads.
+  struct RouteRow {
+    std::uint32_t first_to = 0, offset = 0, size = 0;
+  };
+  static constexpr std::uint32_t kNoRoute = 0xffffffffU;
+  std::vector<RouteRow> route_rows_; // by sending node
+  std::vector<std::uint32_t> route_table_;
   const Clock* clock_ = nullptr;
 };
 

@@ -259,11 +259,15 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
   }
   SimTime window = models::kNever;
   for (const auto& [pair, delay] : channels) {
-    world.nodes[pair.second]->add_input(world.nodes[pair.first].get(), delay);
+    Executor* from = world.nodes[pair.first]->executor;
+    Executor* to = world.nodes[pair.second]->executor;
+    if (from == to)
+      continue;
+    to->add_input(from, delay);
     window = std::min(window, delay);
   }
-  // All on one host (no message crosses the network): any window is exact; 1 ms keeps the host actor in
-  // step with SimGrid's clock.
+  // One executor (or no message between executors): any window is exact; 1 ms keeps the executors in step
+  // with SimGrid's clock.
   constexpr SimTime kMaxWindow = 1'000'000;
   return std::max<SimTime>(1, std::min(window, kMaxWindow));
 }
@@ -390,6 +394,29 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
         return add_node(platform.hosts()[platform.users()], 1);
       },
       [&](LinkResource& r, const sg4::Link& link) { platform.describe(r, link); }, world.clock);
+  // Executors, before the channels between them.
+  const Grouping grouping = options.mode == EngineMode::plain ? Grouping::host : options.grouping;
+  std::vector<bool> has_components(world.nodes.size(), false);
+  for (const auto& c : world.components)
+    has_components[c->node->id()] = true;
+  std::vector<std::pair<std::string, sg4::Host*>> actors; // name and host, by executor
+  for (auto& node : world.nodes) {
+    if (grouping == Grouping::world && !world.executors.empty()) {
+      node->executor = world.executors.front().get();
+      continue;
+    }
+    world.executors.push_back(std::make_unique<Executor>(world, static_cast<std::uint32_t>(world.executors.size())));
+    node->executor = world.executors.back().get();
+    const bool link_node = node->id() >= host_nodes;
+    if (grouping == Grouping::world)
+      actors.emplace_back("world", platform.hosts()[platform.users()]);
+    else if (link_node)
+      actors.emplace_back(link_node_names[node->id() - host_nodes], node->host());
+    else if (has_components[node->id()])
+      actors.emplace_back(node->host()->get_name(), node->host());
+    else
+      actors.emplace_back("", nullptr); // a host with nothing on it: never has an event
+  }
   const SimTime lookahead = connect_nodes(world, traffic);
   if (options.mode == EngineMode::plain)
     world.set_synchronisation(1, 0);
@@ -397,18 +424,13 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     world.set_synchronisation(lookahead, options.max_ahead > 0 ? models::from_seconds(options.max_ahead) : 0);
 
   source->start();
-  std::uint64_t host_actors = 0;
-  std::vector<bool> has_components(world.nodes.size(), false);
-  for (const auto& c : world.components)
-    has_components[c->node->id()] = true;
-  for (auto& node : world.nodes) {
-    const bool link_node = node->id() >= host_nodes;
-    if (!has_components[node->id()] && !link_node)
+  std::uint64_t actor_count = 0;
+  for (std::size_t e = 0; e < actors.size(); ++e) {
+    if (!actors[e].second)
       continue;
-    Node* n = node.get();
-    const std::string name = link_node ? link_node_names[n->id() - host_nodes] : n->host()->get_name();
-    sg4::Actor::create(name, n->host(), [n] { n->run(); })->daemonize();
-    ++host_actors;
+    Executor* executor = world.executors[e].get();
+    sg4::Actor::create(actors[e].first, actors[e].second, [executor] { executor->run(); })->daemonize();
+    ++actor_count;
   }
   // The run ends when the scheduler, the only non-daemon actor, ends.
   sg4::Actor::create("scheduler", platform.hosts()[platform.users()], [&world] { world.scheduler.run(); });
@@ -518,10 +540,10 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
 
   auto& eng = out.engine;
   eng.lookahead = models::to_seconds(lookahead);
-  eng.host_actors = host_actors;
-  for (const auto& n : world.nodes) {
-    eng.wakeups += n->wakeups;
-    eng.events += n->events;
+  eng.actors = actor_count;
+  for (const auto& e : world.executors) {
+    eng.wakeups += e->wakeups;
+    eng.events += e->events;
   }
   eng.peak_requests_in_flight = world.pool.capacity();
   return out;

@@ -28,35 +28,37 @@ const char* cause_name(Cause c)
   return "?";
 }
 
-// --- host actor ------------------------------------------------------------------------------------------
+// --- executors -------------------------------------------------------------------------------------------
 
-void Node::add_input(Node* from, SimTime min_delay)
+void Executor::add_input(Executor* from, SimTime min_delay)
 {
+  if (from == this)
+    return;
   for (auto& c : inputs_)
-    if (c.node == from) {
+    if (c.executor == from) {
       c.min_delay = std::min(c.min_delay, min_delay);
       return;
     }
   inputs_.push_back({from, min_delay});
 }
 
-// How far this host may process now. Always safe: the end of the current window, since every message still
-// to come is caused by an event at or after the window start and takes at least W. Further when every input
-// has promised nothing earlier (its processed horizon plus the channel's delay), up to max_ahead past the
-// clock.
-SimTime Node::horizon(SimTime now) const
+// How far this executor may process now. Always safe: the end of the current window, since every message
+// still to come is caused by an event at or after the window start and takes at least W. Further when every
+// input has promised nothing earlier (its processed horizon plus the channel's delay), up to max_ahead past
+// the clock.
+SimTime Executor::horizon(SimTime now) const
 {
   const SimTime floor = world_.window_start(now) + world_.window();
   SimTime h = world_.max_ahead() > 0 ? now + world_.max_ahead() : floor;
   for (const auto& in : inputs_) {
     if (h <= floor)
       break;
-    h = std::min(h, in.node->processed_to_ + in.min_delay);
+    h = std::min(h, in.executor->processed_to_ + in.min_delay);
   }
   return std::min(std::max(h, floor), world_.clock.end);
 }
 
-void Node::run()
+void Executor::run()
 {
   actor_ = sg4::Actor::self();
   for (;;) {
@@ -74,14 +76,14 @@ void Node::run()
   }
 }
 
-void Node::schedule_next()
+void Executor::schedule_next()
 {
   if (!events_.empty())
     world_.scheduler.schedule(*this, world_.window_start(events_.top().ts));
 }
 
 // Releases the actor now (at the current SimGrid time), once.
-void Node::wake()
+void Executor::wake()
 {
   if (waiting_) {
     waiting_ = false;
@@ -90,45 +92,7 @@ void Node::wake()
   }
 }
 
-// --- scheduler -----------------------------------------------------------------------------------------------
-
-void Scheduler::schedule(Node& node, SimTime window_start)
-{
-  if (window_start >= node.scheduled_ || window_start >= world_.clock.end)
-    return;
-  node.scheduled_ = window_start;
-  agenda_.emplace(window_start, node.id());
-}
-
-void Scheduler::run()
-{
-  // Host actors are created first and suspend at once; a resume sent before that would be lost.
-  sg4::this_actor::yield();
-  for (;;) {
-    // Let every released host finish before reading the agenda: they add to it.
-    while (running_ > 0)
-      sg4::this_actor::yield();
-    while (!agenda_.empty() && agenda_.top().first != world_.nodes[agenda_.top().second]->scheduled_)
-      agenda_.pop(); // superseded by an earlier entry of the same host
-    const SimTime next = agenda_.empty() ? world_.clock.end : agenda_.top().first;
-    if (next >= world_.clock.end)
-      break;
-    if (next > now_)
-      sg4::this_actor::sleep_until(models::to_seconds(next));
-    now_ = next;
-    while (!agenda_.empty() && agenda_.top().first == next) {
-      Node& node = *world_.nodes[agenda_.top().second];
-      agenda_.pop();
-      if (node.scheduled_ != next)
-        continue;
-      node.scheduled_ = models::kNever;
-      node.wake();
-    }
-  }
-  sg4::this_actor::sleep_until(models::to_seconds(world_.clock.end));
-}
-
-void Node::process_until(SimTime h)
+void Executor::process_until(SimTime h)
 {
   while (!events_.empty() && events_.top().ts < h) {
     const Event e = events_.top();
@@ -138,7 +102,7 @@ void Node::process_until(SimTime h)
   }
 }
 
-void Node::dispatch(const Event& e)
+void Executor::dispatch(const Event& e)
 {
   Component& c = *world_.components[e.component];
   switch (e.kind) {
@@ -155,10 +119,59 @@ void Node::dispatch(const Event& e)
     c.on_tick(e.ts, e.aux);
     break;
   case EventKind::hop:
-    world_.advance(*this, e);
+    world_.advance(e);
     break;
   }
 }
+
+void Executor::push(const Event& e)
+{
+  if (e.ts >= world_.clock.end)
+    return; // would never be processed
+  events_.push(e);
+  if (waiting_) // an event from another executor, or from before the run; a running one schedules itself
+    world_.scheduler.schedule(*this, world_.window_start(e.ts));
+}
+
+// --- scheduler -----------------------------------------------------------------------------------------------
+
+void Scheduler::schedule(Executor& executor, SimTime window_start)
+{
+  if (window_start >= executor.scheduled_ || window_start >= world_.clock.end)
+    return;
+  executor.scheduled_ = window_start;
+  agenda_.emplace(window_start, executor.id());
+}
+
+void Scheduler::run()
+{
+  // Executors are created first and suspend at once; a resume sent before that would be lost.
+  sg4::this_actor::yield();
+  for (;;) {
+    // Let every released executor finish before reading the agenda: they add to it.
+    while (running_ > 0)
+      sg4::this_actor::yield();
+    while (!agenda_.empty() && agenda_.top().first != world_.executors[agenda_.top().second]->scheduled_)
+      agenda_.pop(); // superseded by an earlier entry of the same executor
+    const SimTime next = agenda_.empty() ? world_.clock.end : agenda_.top().first;
+    if (next >= world_.clock.end)
+      break;
+    if (next > now_)
+      sg4::this_actor::sleep_until(models::to_seconds(next));
+    now_ = next;
+    while (!agenda_.empty() && agenda_.top().first == next) {
+      Executor& executor = *world_.executors[agenda_.top().second];
+      agenda_.pop();
+      if (executor.scheduled_ != next)
+        continue;
+      executor.scheduled_ = models::kNever;
+      executor.wake();
+    }
+  }
+  sg4::this_actor::sleep_until(models::to_seconds(world_.clock.end));
+}
+
+// --- nodes -----------------------------------------------------------------------------------------------
 
 void Node::push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
                       Cause cause)
@@ -170,16 +183,7 @@ void Node::push_local(SimTime ts, EventKind kind, std::uint32_t component, std::
 
 void Node::push(const Event& e)
 {
-  if (e.ts >= world_.clock.end)
-    return;
-  events_.push(e);
-  if (waiting_) // an event put here on another host's behalf (a passive reply), or before the run
-    world_.scheduler.schedule(*this, world_.window_start(e.ts));
-}
-
-void Node::deliver(const Event& e)
-{
-  push(e); // a running host schedules itself when it is done
+  executor->push(e);
 }
 
 // --- host resources --------------------------------------------------------------------------------------
@@ -236,8 +240,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
       r.message = m;
       r.message_bytes = bytes;
       r.message_kind = kind;
-      const Event e{network.head_at_end(m), order, to_component, request, 0, EventKind::hop, cause};
-      nodes[static_cast<std::size_t>(network.processor(m))]->deliver(e);
+      const auto at = static_cast<std::uint32_t>(network.processor(m));
+      nodes[at]->push(Event{network.head_at_end(m), order, to_component, request, 0, EventKind::hop, cause});
       return;
     }
     ts = m.tail;
@@ -250,28 +254,21 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     inherited_order_ = 0;
     return;
   }
-  const Event e{ts, order, to_component, request, 0, kind, cause};
-  if (&to == &from)
-    from.push(e);
-  else
-    to.deliver(e);
+  to.push(Event{ts, order, to_component, request, 0, kind, cause});
 }
 
-void World::advance(Node& at, const Event& e)
+void World::advance(const Event& e)
 {
   Request& r = pool[e.request];
   network.cross_owned(r.message, r.message_bytes);
   if (!network.carry(r.message, r.message_bytes, -1)) {
-    const Event next{network.head_at_end(r.message), e.order, e.component, e.request, 0, EventKind::hop, e.cause};
-    nodes[static_cast<std::size_t>(network.processor(r.message))]->deliver(next);
+    const auto next = static_cast<std::uint32_t>(network.processor(r.message));
+    nodes[next]->push(
+        Event{network.head_at_end(r.message), e.order, e.component, e.request, 0, EventKind::hop, e.cause});
     return;
   }
-  Node& to = *components[e.component]->node;
-  const Event arrival{r.message.tail, e.order, e.component, e.request, 0, r.message_kind, e.cause};
-  if (&to == &at)
-    at.push(arrival);
-  else
-    to.deliver(arrival);
+  components[e.component]->node->push(
+      Event{r.message.tail, e.order, e.component, e.request, 0, r.message_kind, e.cause});
 }
 
 } // namespace scalelab::sim

@@ -1,14 +1,16 @@
 #pragma once
-// The simulated world: host actors (one SimGrid actor per host, running the service instances placed on
-// it), the components they run, the pooled request records and the messages between them.
+// The simulated world: nodes (hosts, and link nodes), the executors (SimGrid actors) that process their
+// events, the components they run, the pooled request records and the messages between them.
 //
-// Time discipline (conservative synchronisation). Every message between two hosts takes at least
-// `lookahead` (the smallest latency between hosts that talk), so an event at time t can only cause events
-// on another host at t + lookahead or later. Time is cut into windows [kW, (k+1)W) with W <= lookahead; a
-// host actor wakes once at SimGrid time kW and processes all of its events in that window, in (time,
-// order) order. Nothing another host does in window k can land in window k, so the result does not depend
-// on the order in which host actors run, and is the same as processing one event at a time (the plain
-// engine, W = 1 ns).
+// Time discipline (conservative synchronisation). Nodes are grouped into executors: one per host, or one for
+// the whole world (the default, and the fastest: SimGrid runs actors one at a time, so more of them only
+// costs context switches). Every message between nodes of two executors takes at least `lookahead` (the
+// smallest delay between them), so an event at time t can only cause events in another executor at t +
+// lookahead or later. Time is cut into windows [kW, (k+1)W) with W <= lookahead; an executor wakes once at
+// SimGrid time kW and processes all of its events in that window, in (time, order) order. Nothing another
+// executor does in window k can land in window k, so the result does not depend on the order in which
+// executors run nor on how nodes are grouped, and is the same as processing one event at a time, one
+// executor per host (the plain engine, W = 1 ns).
 #include "event_heap.hpp"
 #include "network.hpp"
 #include "ring_queue.hpp"
@@ -104,6 +106,7 @@ private:
 
 class World;
 class Node;
+class Executor;
 
 class Component
 {
@@ -145,29 +148,50 @@ private:
   LevelIntegral* busy_gauge_ = nullptr;
 };
 
+// A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
+// events are processed by the executor it belongs to.
 class Node
 {
 public:
   Node(World& world, std::uint32_t id, simgrid::s4u::Host* host) : world_(world), id_(id), host_(host) {}
-  void run(); // the actor's body
 
   void push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux = 0,
                   Cause cause = Cause::ok);
-  void push(const Event& e);    // from this host
-  void deliver(const Event& e); // from another host
+  void push(const Event& e); // an event for this node, from any node
   std::uint64_t next_order() { return (static_cast<std::uint64_t>(id_) << 40) | sequence_++; }
-  // A host whose components may send this one messages, and a lower bound of their delay.
-  void add_input(Node* from, SimTime min_delay);
 
   std::uint32_t id() const { return id_; }
   simgrid::s4u::Host* host() const { return host_; }
   HostResource cores, disk;
   LevelIntegral cores_busy, disk_busy;
+  Executor* executor = nullptr;
+
+private:
+  World& world_;
+  std::uint32_t id_;
+  simgrid::s4u::Host* host_;
+  std::uint64_t sequence_ = 0;
+};
+
+// A SimGrid actor that processes the events of one or more nodes, in (time, order) order, one window per
+// wake-up. Nodes of one executor exchange events directly; between executors, conservative synchronisation
+// (see the top of this file) keeps the result independent of how nodes are grouped.
+class Executor
+{
+public:
+  Executor(World& world, std::uint32_t id) : world_(world), id_(id) {}
+  void run(); // the actor's body
+
+  void push(const Event& e);
+  // An executor whose nodes may send this one's nodes events, and a lower bound of their delay.
+  void add_input(Executor* from, SimTime min_delay);
+
+  std::uint32_t id() const { return id_; }
   std::uint64_t wakeups = 0, events = 0;
 
 private:
   struct Channel {
-    Node* node;
+    Executor* executor;
     SimTime min_delay;
   };
   SimTime horizon(SimTime now) const;
@@ -178,37 +202,35 @@ private:
 
   World& world_;
   std::uint32_t id_;
-  simgrid::s4u::Host* host_;
   QuaternaryHeap<Event, EventLater> events_;
-  std::uint64_t sequence_ = 0;
   // Every event before this time is processed, and every later one will come after it: no message from this
-  // host will arrive anywhere earlier than processed_to_ + the channel's delay.
+  // executor will arrive anywhere earlier than processed_to_ + the channel's delay.
   SimTime processed_to_ = 0;
   std::vector<Channel> inputs_;
-  SimTime scheduled_ = models::kNever; // the window this host is on the clock's agenda for
+  SimTime scheduled_ = models::kNever; // the window this executor is on the clock's agenda for
   bool waiting_ = true;                // blocked (or not started), and not yet released
   simgrid::s4u::ActorPtr actor_;       // suspended while waiting; the scheduler resumes it
   friend class Scheduler;
 };
 
-// The only timer of the run. Host actors suspend themselves with no timeout; the scheduler keeps an agenda of
-// the windows in which hosts have events, sleeps to the next one and releases exactly those hosts. A
-// message to a host only updates the agenda: nobody is woken to move a timer.
+// The only timer of the run. Executors suspend themselves with no timeout; the scheduler keeps an agenda of
+// the windows in which executors have events, sleeps to the next one and releases exactly those executors.
+// An event for an executor only updates the agenda: nobody is woken to move a timer.
 class Scheduler
 {
 public:
   explicit Scheduler(World& world) : world_(world) {}
   void run(); // the actor's body; returns at the end of the run, which ends the simulation
-  void schedule(Node& node, SimTime window_start);
-  void released(Node&) { ++running_; }
-  void blocked(Node&) { --running_; }
+  void schedule(Executor& executor, SimTime window_start);
+  void released(Executor&) { ++running_; }
+  void blocked(Executor&) { --running_; }
   SimTime now() const { return now_; } // SimGrid's clock in nanoseconds, without asking the engine
 
 private:
   World& world_;
   std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>
       agenda_;
-  int running_ = 0; // host actors released and not yet blocked again
+  int running_ = 0; // executors released and not yet blocked again
   SimTime now_ = 0;
 };
 
@@ -240,8 +262,8 @@ public:
   // Sends a request or reply message from a component to another; local when both are on one host.
   void send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request, double bytes,
             Cause cause = Cause::ok);
-  // A hop event: the node crosses the link it owns and sends the message on.
-  void advance(Node& at, const Event& e);
+  // A hop event: the message crosses the link that the event's node owns and goes on.
+  void advance(const Event& e);
   // The start of the window that contains t.
   SimTime window_start(SimTime t) const { return t - t % window_; }
   SimTime window() const { return window_; }
@@ -259,6 +281,7 @@ public:
   RequestPool pool;
   Network network;
   std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<std::unique_ptr<Executor>> executors;
   Scheduler scheduler{*this};
   std::vector<std::unique_ptr<Component>> components;
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index

@@ -11,21 +11,29 @@ namespace scalelab::sim
 {
 
 enum class EngineMode {
-  windowed, // a host actor processes all of its events up to the lookahead horizon per wake-up
-  plain,    // one wake-up per distinct event time: the reference the windowed engine must equal
+  windowed, // an executor processes all of its events up to the lookahead horizon per wake-up
+  plain,    // one executor per host, one wake-up per distinct event time: the reference the others must equal
+};
+
+// How the windowed engine groups nodes (hosts, link nodes) into executors, the SimGrid actors that process
+// their events. The results do not depend on it.
+enum class Grouping {
+  world, // one executor for everything: no synchronisation between actors, the fastest
+  host,  // one executor per node: conservative synchronisation between hosts at the network's lookahead
 };
 
 struct RunOptions {
   EngineMode mode = EngineMode::windowed;
+  Grouping grouping = Grouping::world;   // windowed only
   std::vector<std::string> simgrid_args; // extra --cfg=... / --log=... options for the engine
-  // windowed only: how far (seconds) past SimGrid's clock a host may process when the hosts that send it
-  // messages have promised nothing earlier; 0 keeps every host within its current window.
+  // windowed only: how far (seconds) past SimGrid's clock an executor may process when the executors that
+  // send it messages have promised nothing earlier; 0 keeps every executor within its current window.
   double max_ahead = 0.1;
 };
 
 struct EngineStats {
-  double lookahead = 0; // seconds
-  std::uint64_t wakeups = 0, events = 0, host_actors = 0;
+  double lookahead = 0; // seconds: the smallest delay between executors (the window)
+  std::uint64_t wakeups = 0, events = 0, actors = 0;
   std::uint64_t peak_requests_in_flight = 0;
 };
 
