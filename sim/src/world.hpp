@@ -11,7 +11,7 @@
 // executor does in window k can land in window k, so the result does not depend on the order in which
 // executors run nor on how nodes are grouped, and is the same as processing one event at a time, one
 // executor per host (the plain engine, W = 1 ns).
-#include "event_heap.hpp"
+#include "event_queue.hpp"
 #include "network.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
@@ -202,7 +202,7 @@ private:
 
   World& world_;
   std::uint32_t id_;
-  QuaternaryHeap<Event, EventLater> events_;
+  EventQueue<Event, EventLater> events_;
   // Every event before this time is processed, and every later one will come after it: no message from this
   // executor will arrive anywhere earlier than processed_to_ + the channel's delay.
   SimTime processed_to_ = 0;
