@@ -43,6 +43,7 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     NetRoute route;
     route.from = from;
     route.to = to;
+    route.first_hop = static_cast<std::uint32_t>(hops_.size());
     for (const sg4::Link* link : links) {
       auto [it, added] = resource_of.emplace(link, static_cast<std::uint32_t>(resources_.size()));
       if (added) {
@@ -60,10 +61,11 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         state_.push_back(LinkState{r.latency, 0, r.bandwidth, -1, r.contended});
         resources_.push_back(std::move(r));
       }
-      route.hops.push_back(it->second);
+      hops_.push_back(it->second);
+      ++route.hop_count;
       route.latency += resources_[it->second].latency;
-      route.min_bandwidth = route.hops.size() == 1 ? resources_[it->second].bandwidth
-                                                   : std::min(route.min_bandwidth, resources_[it->second].bandwidth);
+      route.min_bandwidth = route.hop_count == 1 ? resources_[it->second].bandwidth
+                                                 : std::min(route.min_bandwidth, resources_[it->second].bandwidth);
     }
     routes_.push_back(std::move(route));
   }
@@ -92,13 +94,13 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
   };
   std::vector<Use> uses(resources_.size());
   for (const auto& route : routes_) {
-    const auto& hops = route.hops;
+    const std::uint32_t* route_hops = hops(route);
     const auto from = route.from, to = route.to;
-    for (std::size_t k = 0; k < hops.size(); ++k) {
-      auto& u = uses[hops[k]];
+    for (std::size_t k = 0; k < route.hop_count; ++k) {
+      auto& u = uses[route_hops[k]];
       if (k == 0) // a single-hop route counts as its sender's first hop
         u.first_of.insert(from);
-      else if (k + 1 == hops.size())
+      else if (k + 1 == route.hop_count)
         u.last_of.insert(to);
       else
         u.elsewhere = true;
@@ -120,7 +122,7 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
       r.owner = new_link_node(resources_[i]);
   }
   for (auto& route : routes_)
-    route.quiet = std::none_of(route.hops.begin(), route.hops.end(), [&](auto h) { return state_[h].contended; });
+    route.quiet = std::none_of(hops(route), hops(route) + route.hop_count, [&](auto h) { return state_[h].contended; });
 }
 
 void Network::no_route()
@@ -158,26 +160,26 @@ bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
     const SimTime transmission = bytes > 0 ? models::from_seconds(bytes / route.min_bandwidth) : 0;
     m.tail = models::later(models::later(m.tail, transmission), route.latency);
     m.head = models::later(m.head, route.latency);
-    m.hop = static_cast<std::uint16_t>(route.hops.size());
+    m.hop = route.hop_count;
     return true;
   }
-  const auto& hops = route.hops;
-  while (m.hop < hops.size()) {
-    const LinkState& link = state_[hops[m.hop]];
+  const std::uint32_t* route_hops = hops(route);
+  while (m.hop < route.hop_count) {
+    const LinkState& link = state_[route_hops[m.hop]];
     const bool free_to_cross =
         bytes <= 0 || !link.contended || (m.hop == 0 && sender >= 0 && (link.owner == kSender || link.owner == sender));
     if (!free_to_cross)
       return false;
-    cross(hops[m.hop], m, bytes);
+    cross(route_hops[m.hop], m, bytes);
   }
   return true;
 }
 
 bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
 {
-  const auto& hops = routes_[route].hops;
-  for (std::size_t k = 0; k < hops.size(); ++k) {
-    const LinkState& link = state_[hops[k]];
+  const NetRoute& r = routes_[route];
+  for (std::size_t k = 0; k < r.hop_count; ++k) {
+    const LinkState& link = state_[hops(r)[k]];
     if (link.contended && !(k == 0 && (link.owner == kSender || link.owner == static_cast<std::int32_t>(sender))))
       return false;
   }
@@ -186,7 +188,7 @@ bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
 
 void Network::cross_owned(InFlight& m, double bytes)
 {
-  cross(routes_[m.route].hops[m.hop], m, bytes);
+  cross(hop(m), m, bytes);
 }
 
 void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
@@ -196,8 +198,8 @@ void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
   add(from, to, route.latency); // a message that queues nowhere (no bytes)
   std::uint32_t last = from;
   SimTime since = 0;
-  for (std::size_t k = 0; k < route.hops.size(); ++k) {
-    const LinkState& link = state_[route.hops[k]];
+  for (std::size_t k = 0; k < route.hop_count; ++k) {
+    const LinkState& link = state_[hops(route)[k]];
     since += link.latency;
     if (!link.contended || link.owner == kSender || (k == 0 && link.owner == static_cast<std::int32_t>(from)))
       continue;
@@ -208,7 +210,7 @@ void Network::for_each_channel(std::uint32_t from, std::uint32_t to,
   }
   if (last != to && since == 0)
     throw std::runtime_error("the platform's route from " + std::to_string(from) + " to " + std::to_string(to) +
-                             " ends with link " + resources_[route.hops.back()].name +
+                             " ends with link " + resources_[hops(route)[route.hop_count - 1]].name +
                              ", which leads to several hosts; scalelab needs the last link of a route to lead to "
                              "one host only");
   add(last, to, since);
@@ -219,9 +221,9 @@ const std::vector<LinkResource>& Network::report()
   for (auto& r : resources_)
     r.messages = r.bytes = 0;
   for (const auto& route : routes_)
-    for (auto h : route.hops) {
-      resources_[h].messages += route.messages;
-      resources_[h].bytes += route.bytes;
+    for (std::size_t k = 0; k < route.hop_count; ++k) {
+      resources_[hops(route)[k]].messages += route.messages;
+      resources_[hops(route)[k]].bytes += route.bytes;
     }
   const double window = models::to_seconds(clock_->end - clock_->warmup);
   for (auto& r : resources_)

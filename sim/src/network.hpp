@@ -42,8 +42,9 @@ struct LinkResource {
 models::LinkSharing sharing_of(const simgrid::s4u::Link& link);
 
 struct NetRoute {
-  std::uint32_t from = 0, to = 0;        // nodes
-  std::vector<std::uint32_t> hops;       // resources, in the order crossed
+  std::uint32_t from = 0, to = 0; // nodes
+  std::uint32_t first_hop = 0;    // in the network's list of hops: resources, in the order crossed
+  std::uint16_t hop_count = 0;
   SimTime latency = 0;                   // the sum of the hops' latencies
   double min_bandwidth = 0;              // the smallest bandwidth of the hops
   bool quiet = true;                     // no hop can queue
@@ -93,11 +94,8 @@ public:
   // Whether `sender` can cross the whole route at send time (no later hop can queue, the first is its own).
   bool crossable_at_send(std::uint32_t route, std::uint32_t sender) const;
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
-  std::int32_t processor(const InFlight& m) const { return state_[routes_[m.route].hops[m.hop]].owner; }
-  SimTime head_at_end(const InFlight& m) const
-  {
-    return models::later(m.head, state_[routes_[m.route].hops[m.hop]].latency);
-  }
+  std::int32_t processor(const InFlight& m) const { return state_[hop(m)].owner; }
+  SimTime head_at_end(const InFlight& m) const { return models::later(m.head, state_[hop(m)].latency); }
 
   // A message sent at `now` on `route` (per route, not per link: a message that queues nowhere then costs
   // no work per link; report() adds the routes up).
@@ -129,11 +127,15 @@ private:
     bool contended = true;
   };
   void cross(std::uint32_t link, InFlight& m, double bytes);
+  // A route's hops (resources, in the order crossed), stored one route after the other.
+  const std::uint32_t* hops(const NetRoute& r) const { return hops_.data() + r.first_hop; }
+  std::uint32_t hop(const InFlight& m) const { return hops_[routes_[m.route].first_hop + m.hop]; }
   [[noreturn]] static void no_route();
 
   std::vector<LinkState> state_;
   std::vector<LinkResource> resources_; // by the same index
   std::vector<NetRoute> routes_;
+  std::vector<std::uint32_t> hops_;
   // Route ids by (from, to): a row per sending node, dense over the span of the nodes it sends to (a
   // balancer's row spans its backends, a server's its balancer), so finding a route is two array reads.
   struct RouteRow {
