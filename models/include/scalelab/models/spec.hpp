@@ -171,6 +171,9 @@ struct LoadBalancerSpec {
   BalancingPolicy policy = BalancingPolicy::round_robin;
   std::string backends;        // a service with one or more instances
   std::vector<double> weights; // weighted only: one per backend instance, in instance order
+  // Active health checks every `health_check` (0: none): a backend whose host is down is skipped from the
+  // first check at or after its crash until the first check at or after its restart.
+  SimTime health_check = 2 * kNanosPerSecond;
 };
 
 struct ApiServerSpec {
@@ -234,6 +237,15 @@ struct WorkloadSpec {
 
 // --- the whole file ------------------------------------------------------------------------------------
 
+// A host crash: at `at` every service instance on `host` loses the requests it holds (their callers get a
+// host_down error at once, as when the kernel resets the connections of a dead process) and refuses new
+// ones until it restarts, empty, after `down_for` (never when absent).
+struct FaultSpec {
+  SimTime at = 0;
+  std::string host;
+  std::optional<SimTime> down_for;
+};
+
 struct TopologySpec {
   std::string name;
   std::string file; // the path it was loaded from
@@ -245,6 +257,7 @@ struct TopologySpec {
   std::vector<ServiceSpec> services;     // file order
   std::vector<RequestTypeSpec> requests; // file order
   WorkloadSpec workload;
+  std::vector<FaultSpec> faults; // in file order
 
   const ServiceSpec* find_service(const std::string& name) const;
   const RequestTypeSpec* find_request(const std::string& name) const;
