@@ -64,6 +64,7 @@ public:
     resolve_requests();
     check_call_cycles();
     resolve_workload();
+    resolve_faults();
     warn_unused();
     if (ctx_.error_count() > 0)
       return std::nullopt;
@@ -776,6 +777,46 @@ private:
     }
   }
 
+  // --- faults ------------------------------------------------------------------------------------------
+
+  static std::string time_text(SimTime t) { return format_duration(to_seconds(t)); }
+
+  // Each crash names one host; a host's down periods do not overlap (one without `for` lasts to the end).
+  void resolve_faults()
+  {
+    std::map<std::string, std::vector<FaultRaw*>> by_host; // faults with a known time, in file order
+    for (FaultRaw& f : raw_.faults.items) {
+      if (!f.crash)
+        continue;
+      const auto h = find_host(*f.crash);
+      if (!h)
+        continue;
+      f.spec.host = hosts_[*h].name;
+      // A fault whose time did not read, or that comes after the end (reported), is not compared.
+      const bool timed = f.at_read && (f.spec.down_for || !f.entries.find("for")) && f.spec.at < raw_.spec.duration;
+      if (timed)
+        by_host[f.spec.host].push_back(&f);
+    }
+    for (auto& [host, faults] : by_host) {
+      std::stable_sort(faults.begin(), faults.end(),
+                       [](const FaultRaw* a, const FaultRaw* b) { return a->spec.at < b->spec.at; });
+      const FaultRaw* previous = nullptr; // the last accepted crash, which ends after all others before it
+      for (const FaultRaw* f : faults) {
+        if (previous && (!previous->spec.down_for || f->spec.at < later(previous->spec.at, *previous->spec.down_for))) {
+          const Entry* at = f->entries.find("at");
+          ctx_.error(site_of(at->key, at->value, "at").mark,
+                     "host " + quote(host) + " is already down at " + time_text(f->spec.at) + ": the fault at line " +
+                         std::to_string(line_of(previous->entries.map().Mark())) + " crashed it at " +
+                         time_text(previous->spec.at) +
+                         (previous->spec.down_for ? " for " + time_text(*previous->spec.down_for)
+                                                  : std::string(" for the rest of the run (it has no \"for\")")));
+          continue;
+        }
+        previous = f;
+      }
+    }
+  }
+
   // Only for a file without errors: a service that failed to read would make its hosts look unused.
   void warn_unused()
   {
@@ -845,6 +886,8 @@ private:
         spec.workload.mix.emplace_back(item.request.name, item.weight);
     else
       spec.workload.mix.emplace_back(spec.requests.front().name, 1.0);
+    for (const FaultRaw& f : raw_.faults.items)
+      spec.faults.push_back(f.spec);
     return spec;
   }
 

@@ -123,6 +123,7 @@ ordered_json service_json(const ServiceSpec& s)
       ordered_json j{{"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
       if (!lb.weights.empty())
         j["weights"] = lb.weights;
+      j["health_check"] = to_seconds(lb.health_check);
       return j;
     }
     ordered_json operator()(const ApiServerSpec& a) const
@@ -267,6 +268,16 @@ ordered_json to_json(const TopologySpec& spec)
                         {"distribution", w.keys.popularity == KeySpaceSpec::Popularity::zipf ? "zipf" : "uniform"},
                         {"exponent", w.keys.exponent}};
   j["workload"] = workload;
+  if (!spec.faults.empty()) {
+    ordered_json faults = ordered_json::array();
+    for (const auto& f : spec.faults) {
+      ordered_json fault{{"at", to_seconds(f.at)}, {"crash", f.host}};
+      if (f.down_for)
+        fault["for"] = to_seconds(*f.down_for);
+      faults.push_back(fault);
+    }
+    j["faults"] = faults;
+  }
   return j;
 }
 

@@ -115,6 +115,7 @@ public:
   Variant<ArrivalRaw, ArrivalProcess> arrival;
   Record<KeySpaceSpec> keys;
   Record<WorkloadRaw> workload;
+  Record<FaultRaw> fault;
   Record<TopologyRaw> top;
 
 private:
@@ -125,6 +126,7 @@ private:
   void declare_services();
   void declare_requests();
   void declare_workload();
+  void declare_faults();
   void declare_top();
 };
 
@@ -143,6 +145,7 @@ Tables::Tables()
   declare_services();
   declare_requests();
   declare_workload();
+  declare_faults();
   declare_top();
 }
 
@@ -953,6 +956,13 @@ void Tables::declare_services()
                         [](ServiceRaw& s, std::vector<double>&& w) { s.load_balancer.weights = std::move(w); })
           .optional("required with policy weighted")
           .help("With policy weighted only: one weight per backend instance, in instance order."),
+      field<ServiceRaw>("health_check", duration,
+                        [](ServiceRaw& s, double&& d) { s.load_balancer.health_check = from_seconds(d); })
+          .defaults("2s")
+          .check({"0s (none) or at least 1ns (the simulated clock counts nanoseconds)",
+                  [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
+          .help("Interval of the balancer's active health checks (haproxy's default `inter` is 2 s); 0s: none. "
+                "Checks happen at multiples of the interval from time 0."),
   };
   balancer.rules = {
       {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
@@ -1213,6 +1223,33 @@ void Tables::declare_workload()
   };
 }
 
+void Tables::declare_faults()
+{
+  fault.title = "`faults[]`";
+  fault.help = "A host crash: `{at: 60s, crash: web-2, for: 10s}`. The crash makes every service instance on the "
+               "host lose the requests it holds (their callers get a `host_down` error at once, as when the kernel "
+               "resets a dead process's connections); while down the host refuses new requests with `host_down`; "
+               "after `for` it restarts empty. Balancers skip a down backend from their first health check at or "
+               "after the crash until the first check at or after the restart.";
+  fault.fields = {
+      field<FaultRaw>("at", duration,
+                      [](FaultRaw& f, double&& seconds) {
+                        f.spec.at = from_seconds(seconds);
+                        f.at_read = true;
+                      })
+          .required()
+          .help("When the host crashes, from the start of the run; before `duration`."),
+      field<FaultRaw>("crash", reference_type("host name"), [](FaultRaw& f, NameRef&& r) { f.crash = r; })
+          .required()
+          .help("The host that crashes: a host name (one instance of a group with count > 1, such as web-2)."),
+      field<FaultRaw>("for", duration, [](FaultRaw& f, double&& seconds) { f.spec.down_for = from_seconds(seconds); })
+          .optional("the host stays down to the end of the run")
+          .check(at_least_one_nanosecond())
+          .help("How long the host stays down before it restarts, empty. A host's next crash comes at or after "
+                "its restart."),
+  };
+}
+
 void Tables::declare_top()
 {
   const auto named_collection = [](std::string noun) {
@@ -1276,20 +1313,6 @@ void Tables::declare_top()
     return out;
   };
 
-  Type<bool> faults;
-  faults.name = "list";
-  faults.read = [](Context& ctx, const Site& site) -> std::optional<bool> {
-    if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list");
-      return std::nullopt;
-    }
-    if (site.value.size() > 0) {
-      ctx.error(site.mark, "faults are not supported yet");
-      return std::nullopt;
-    }
-    return true;
-  };
-
   const auto to_time = [](SimTime TopologySpec::*member) {
     return [member](TopologyRaw& t, double&& seconds) { t.spec.*member = from_seconds(seconds); };
   };
@@ -1333,9 +1356,11 @@ void Tables::declare_top()
                          [](TopologyRaw& t, WorkloadRaw&& w) { t.workload = std::move(w); })
           .required()
           .help("See `workload`."),
-      field<TopologyRaw>("faults", faults, [](TopologyRaw&, bool&&) {})
+      field<TopologyRaw>("faults",
+                         record_list(&fault, "faults", "fault", "faults", [](const FaultRaw&) { return true; }),
+                         &TopologyRaw::faults)
           .optional("no faults")
-          .help("Reserved: only an empty list is accepted for now."),
+          .help("Host crashes, in any order; see `faults[]`."),
   };
   top.rules = {
       {"`warmup` is less than `duration`.",
@@ -1351,6 +1376,26 @@ void Tables::declare_top()
                          (length ? written(length->value)
                                  : format_duration(static_cast<double>(t.spec.duration) / kNanosPerSecond)) +
                          "), got " + written(warmup->value));
+       }},
+      {"Every fault's `at` is less than `duration`.",
+       [](Context& ctx, const Entries& entries, TopologyRaw& t) {
+         // As above: a duration with an error of its own is not compared with.
+         const Entry* length = entries.find("duration");
+         if (length) {
+           const auto seconds =
+               length->value.IsScalar() ? parse_duration(length->value.Scalar()).value : std::optional<double>();
+           if (!seconds || from_seconds(*seconds) < 1)
+             return;
+         }
+         for (const FaultRaw& f : t.faults.items) {
+           const Entry* at = f.entries.find("at");
+           if (f.at_read && f.spec.at >= t.spec.duration)
+             ctx.error(site_of(at->key, at->value, "at").mark,
+                       "at must be less than duration (" +
+                           (length ? written(length->value)
+                                   : format_duration(static_cast<double>(t.spec.duration) / kNanosPerSecond)) +
+                           "), got " + written(at->value) + ": the run is over by then");
+         }
        }},
   };
 }
@@ -1420,6 +1465,7 @@ std::string topology_reference_markdown()
   out += markdown_record(t.workload);
   out += markdown_variant(t.arrival);
   out += markdown_record(t.keys);
+  out += markdown_record(t.fault);
   out += "## Distributions\n\nA random duration is written as a plain duration (always that value) or as a map "
          "with one key:\n\n" +
          markdown_forms("Distribution", t.distribution_forms) + "\n";
@@ -1457,6 +1503,9 @@ std::string topology_reference_markdown()
          "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
          "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
          "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
+         "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
+         "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
+         "`for` lasts to the end of the run).\n"
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
   return out;
 }

@@ -134,12 +134,21 @@ struct WorkloadRaw {
   Entries entries;
 };
 
+// One item of faults. Every item is kept, even with errors, so that each is checked against the duration.
+struct FaultRaw {
+  FaultSpec spec; // at and down_for; host once resolved
+  std::optional<NameRef> crash;
+  bool at_read = false; // at was read without error
+  Entries entries;
+};
+
 struct TopologyRaw {
   TopologySpec spec; // name, seed, duration, warmup, report_interval
   std::optional<HardwareRaw> hardware;
   std::optional<std::vector<ServiceRaw>> services;
   std::optional<std::vector<RequestRaw>> requests;
   std::optional<WorkloadRaw> workload;
+  RawList<FaultRaw> faults; // empty when the key is absent
   Entries entries;
 };
 

@@ -23,13 +23,52 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
   return weights;
 }
 
-Frame& push_frame(Request& r, SimTime ts, std::uint32_t component, std::uint32_t aux)
+Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
 {
   assert(r.depth < kMaxDepth && "check_nesting() bounds the depth before the run");
   Frame& f = r.frames[r.depth++];
-  f = Frame{ts, component, aux, r.call_program, r.call_pc};
+  f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.node->incarnation_at(ts)};
   return f;
 }
+
+// A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
+bool stale(const Component& c, const Frame& f, SimTime ts)
+{
+  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
+}
+
+// A request reaching a host that is down: refused at once.
+bool refused_when_down(Component& c, SimTime ts, std::uint32_t rid, OutcomeStats& outcome)
+{
+  if (!c.node->can_crash() || !c.node->down_at(ts))
+    return false;
+  outcome.arrived(ts);
+  outcome.finished(ts, 0, Cause::host_down);
+  c.world->send(*c.node, ts, EventKind::reply, c.world->pool[rid].top().component, rid, 0, Cause::host_down);
+  return true;
+}
+
+// At a crash, for a request component `c` holds: its frame there fails; if that is the request's outermost
+// frame on the crashed host, its callers are answered (World::split_at_crash). Only the frames up to c's
+// are read: whoever runs the request further up changes none of them.
+void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
+{
+  World& w = *c.world;
+  const Request& r = w.pool[rid];
+  std::uint8_t here = 0;
+  while (r.frames[here].component != c.id)
+    ++here;
+  stats.in_service.change(ts, -1);
+  stats.outcome.finished(ts, ts - r.frames[here].arrived, Cause::host_down);
+  std::uint8_t outermost = 0;
+  while (w.components[r.frames[outermost].component]->node != c.node)
+    ++outermost;
+  if (outermost == here)
+    w.split_at_crash(*c.node, ts, rid, here);
+}
+
+constexpr std::uint32_t kCrash = 0xffffffffU;     // a fault event's aux: the host crashes
+constexpr std::uint32_t kBackendUp = 0x80000000U; // or a health check: backend index, with this bit when up
 
 } // namespace
 
@@ -37,6 +76,16 @@ std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rn
 {
   const auto& instances = world.service_instances[service];
   return instances.size() == 1 ? instances[0] : instances[rng.below(instances.size())];
+}
+
+void schedule_faults(World& world)
+{
+  for (const auto& c : world.components) {
+    for (const Outage& o : c->node->outages)
+      c->node->push_local(o.from, EventKind::fault, c->id, 0, kCrash);
+    if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
+      balancer->schedule_health_checks();
+  }
 }
 
 // --- source ----------------------------------------------------------------------------------------------
@@ -118,7 +167,7 @@ void Source::send_request(SimTime ts)
   r.depth = 0;
   r.call_program = r.type;
   r.call_pc = 0;
-  push_frame(r, ts, id, 0);
+  push_frame(r, ts, *this, 0);
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
@@ -152,9 +201,30 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 
 LoadBalancer::LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec& spec,
                            std::vector<std::uint32_t> backends, std::uint64_t seed)
-    : service_(service), backends_(std::move(backends)),
-      balancer_(models::make_balancer(spec.policy, static_cast<int>(backends_.size()), spec.weights)), rng_(seed)
+    : service_(service), spec_(spec), backends_(std::move(backends)),
+      balancer_(models::make_balancer(spec.policy, static_cast<int>(backends_.size()), spec.weights)),
+      backend_down_(backends_.size(), false), rng_(seed)
 {
+}
+
+void LoadBalancer::schedule_health_checks()
+{
+  const SimTime interval = spec_.health_check;
+  if (interval <= 0)
+    return;
+  // Checks at multiples of the interval: a backend is seen down from the first check at or after its crash
+  // to the first at or after its restart (not at all if both are the same check).
+  auto first_check_from = [interval](SimTime t) { return (t + interval - 1) / interval * interval; };
+  for (std::size_t b = 0; b < backends_.size(); ++b)
+    for (const Outage& o : world->components[backends_[b]]->node->outages) {
+      const SimTime down = first_check_from(o.from);
+      const SimTime up = o.until == models::kNever ? models::kNever : first_check_from(o.until);
+      if (down == up)
+        continue;
+      node->push_local(down, EventKind::fault, id, 0, static_cast<std::uint32_t>(b));
+      if (up != models::kNever)
+        node->push_local(up, EventKind::fault, id, 0, static_cast<std::uint32_t>(b) | kBackendUp);
+    }
 }
 
 void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
@@ -162,6 +232,8 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
   World& w = *world;
   Request& r = w.pool[rid];
   auto& stats = w.service_stats[service_];
+  if (refused_when_down(*this, ts, rid, stats.outcome))
+    return;
   stats.outcome.arrived(ts);
   const int backend = balancer_->pick(rng_);
   if (backend < 0) {
@@ -169,7 +241,9 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
     w.send(*node, ts, EventKind::reply, r.top().component, rid, 0, Cause::no_backend);
     return;
   }
-  push_frame(r, ts, id, static_cast<std::uint32_t>(backend));
+  Frame& f = push_frame(r, ts, *this, static_cast<std::uint32_t>(backend));
+  if (node->can_crash())
+    f.held = held_.add(rid);
   balancer_->on_dispatch(backend);
   stats.in_service.change(ts, 1);
   w.send(*node, ts, EventKind::request, backends_[static_cast<std::size_t>(backend)], rid,
@@ -181,12 +255,35 @@ void LoadBalancer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   World& w = *world;
   Request& r = w.pool[rid];
   const Frame f = r.top();
+  if (stale(*this, f, ts)) {
+    w.drop_orphan(rid);
+    return;
+  }
   --r.depth;
+  if (node->can_crash())
+    held_.remove(f.held);
   balancer_->on_complete(static_cast<int>(f.aux));
   auto& stats = w.service_stats[service_];
   stats.in_service.change(ts, -1);
   stats.outcome.finished(ts, ts - f.arrived, cause);
   w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[f.program].response_size, cause);
+}
+
+void LoadBalancer::on_fault(SimTime ts, std::uint32_t what)
+{
+  if (what != kCrash) {
+    const auto backend = static_cast<int>(what & ~kBackendUp);
+    backend_down_[static_cast<std::size_t>(backend)] = (what & kBackendUp) == 0;
+    balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
+    return;
+  }
+  for (const std::uint32_t rid : held_.take_all())
+    fail_held(*this, ts, rid, world->service_stats[service_]);
+  // It restarts with no connections counted, knowing what its last health checks found.
+  balancer_ = models::make_balancer(spec_.policy, static_cast<int>(backends_.size()), spec_.weights);
+  for (std::size_t b = 0; b < backends_.size(); ++b)
+    if (backend_down_[b])
+      balancer_->set_up(static_cast<int>(b), false);
 }
 
 // --- slot pool -------------------------------------------------------------------------------------------
@@ -201,6 +298,15 @@ SlotPool::Admit SlotPool::admit(std::uint32_t request)
     return Admit::rejected;
   queue_.push_back(request);
   return Admit::queued;
+}
+
+std::vector<std::uint32_t> SlotPool::clear()
+{
+  std::vector<std::uint32_t> queued;
+  for (; !queue_.empty(); queue_.pop_front())
+    queued.push_back(queue_.front());
+  busy_ = 0;
+  return queued;
 }
 
 std::optional<std::uint32_t> SlotPool::release()
@@ -230,14 +336,16 @@ void Station::admit(SimTime ts, std::uint32_t rid, std::uint32_t frame_aux, Caus
   World& w = *world;
   Request& r = w.pool[rid];
   auto& stats = w.service_stats[service_];
+  if (refused_when_down(*this, ts, rid, stats.outcome))
+    return;
   stats.outcome.arrived(ts);
   switch (slots_.admit(rid)) {
   case SlotPool::Admit::start:
-    push_frame(r, ts, id, frame_aux);
-    start(ts, rid);
+    push_frame(r, ts, *this, frame_aux);
+    begin(ts, rid);
     break;
   case SlotPool::Admit::queued:
-    push_frame(r, ts, id, frame_aux);
+    push_frame(r, ts, *this, frame_aux);
     stats.queued.change(ts, 1);
     break;
   case SlotPool::Admit::rejected: // the queue is full: refused at once, never on this station's stack
@@ -253,8 +361,41 @@ void Station::reply(SimTime ts, std::uint32_t rid, Cause cause, double bytes)
   Request& r = w.pool[rid];
   const Frame f = r.top();
   --r.depth;
+  leave(f);
   w.service_stats[service_].outcome.finished(ts, ts - f.arrived, cause);
   w.send(*node, ts, EventKind::reply, r.top().component, rid, bytes, cause);
+}
+
+void Station::begin(SimTime ts, std::uint32_t rid)
+{
+  if (node->can_crash())
+    world->pool[rid].top().held = held_.add(rid);
+  start(ts, rid);
+}
+
+void Station::leave(const Frame& frame)
+{
+  if (node->can_crash())
+    held_.remove(frame.held);
+}
+
+void Station::on_fault(SimTime ts, std::uint32_t)
+{
+  World& w = *world;
+  auto& stats = w.service_stats[service_];
+  // Waiting in the queue: wholly here, answered at once (its record is referenced nowhere else).
+  for (const std::uint32_t rid : slots_.clear()) {
+    Request& r = w.pool[rid];
+    const Frame f = r.top();
+    --r.depth;
+    stats.queued.change(ts, -1);
+    stats.outcome.finished(ts, ts - f.arrived, Cause::host_down);
+    w.send(*node, ts, EventKind::reply, r.top().component, rid, 0, Cause::host_down);
+  }
+  for (const std::uint32_t rid : held_.take_all())
+    fail_held(*this, ts, rid, stats);
+  node->cores.crash(ts);
+  node->disk.crash(ts);
 }
 
 void Station::free_slot(SimTime ts)
@@ -263,7 +404,7 @@ void Station::free_slot(SimTime ts)
   stats.in_service.change(ts, -1);
   if (const auto next = slots_.release()) {
     stats.queued.change(ts, -1);
-    start(ts, *next);
+    begin(ts, *next);
   }
 }
 
@@ -330,6 +471,7 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
     // The rest of the steps run at the next stage; this worker is free now.
     const Frame here = f;
     --r.depth;
+    leave(here);
     w.service_stats[service_].outcome.finished(ts, ts - here.arrived, Cause::ok);
     r.call_program = here.program;
     r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
@@ -343,12 +485,20 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
 
 void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
 {
+  if (stale(*this, world->pool[rid].top(), ts)) {
+    world->drop_orphan(rid);
+    return;
+  }
   ++world->pool[rid].top().pc;
   run_steps(ts, rid);
 }
 
 void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 {
+  if (stale(*this, world->pool[rid].top(), ts)) {
+    world->drop_orphan(rid);
+    return;
+  }
   if (cause != Cause::ok) {
     finish(ts, rid, cause); // a failed call fails the request
     return;
@@ -403,6 +553,10 @@ void Database::start(SimTime ts, std::uint32_t rid)
 
 void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 {
+  if (stale(*this, world->pool[rid].top(), ts)) {
+    world->drop_orphan(rid);
+    return;
+  }
   const auto& cost = cost_of(rid);
   if (aux == kCpuDone && cost.disk_time) {
     node->push_local(node->disk.use(ts, sample_duration(*cost.disk_time, rng_)), EventKind::step_done, id, rid,

@@ -1,10 +1,14 @@
 #pragma once
-// The service instances and the users' source, as components run by host actors. A component reacts to
+// The service instances and the users' source, as components run by executors. A component reacts to
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "world.hpp"
 
 namespace scalelab::sim
 {
+
+// Pushes the fault schedule's events: each crash to every component of the host, and the health checks that
+// see it to the balancers in front of it.
+void schedule_faults(World& world);
 
 // Chooses one instance when a service with several instances is called directly (without a balancer).
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
@@ -44,13 +48,20 @@ public:
                std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
-  // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping.
-  bool passive_replies() const override { return !balancer_->observes_completions(); }
+  void on_fault(SimTime ts, std::uint32_t what) override;
+  // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
+  // unless the host can crash: then the replies it awaits must be known in time order.
+  bool passive_replies() const override { return !balancer_->observes_completions() && !node->can_crash(); }
+  // Health-check events for backends whose hosts crash, pushed before the run.
+  void schedule_health_checks();
 
 private:
   std::uint32_t service_;
+  models::LoadBalancerSpec spec_;
   std::vector<std::uint32_t> backends_;
   std::unique_ptr<models::Balancer> balancer_;
+  std::vector<bool> backend_down_; // as the health checks last found it
+  HeldSet held_;
   models::Rng rng_;
 };
 
@@ -64,6 +75,8 @@ public:
   // Frees a slot; returns the next queued request to start in it, if any.
   std::optional<std::uint32_t> release();
   bool queue_full() const { return static_cast<int>(queue_.size()) >= queue_limit_; }
+  // Empties the pool; returns the requests that were queued, in queue order.
+  std::vector<std::uint32_t> clear();
 
 private:
   int slots_, queue_limit_, busy_ = 0;
@@ -85,10 +98,16 @@ protected:
   void reply(SimTime ts, std::uint32_t request, Cause cause, double bytes);
   // Frees the slot and starts the next queued request in it.
   void free_slot(SimTime ts);
+  // The request takes a slot / its frame leaves this station.
+  void begin(SimTime ts, std::uint32_t request);
+  void leave(const Frame& frame);
   virtual void start(SimTime ts, std::uint32_t request) = 0;
+  // The host crashed: every request here fails with host_down; the station restarts empty.
+  void on_fault(SimTime ts, std::uint32_t what) override;
 
   std::uint32_t service_;
   SlotPool slots_;
+  HeldSet held_;
   models::Rng rng_;
 };
 

@@ -380,6 +380,14 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   Source* source = source_owner.get();
   add_component(std::move(source_owner), platform.users());
 
+  // The fault schedule, before anything asks which components can crash.
+  for (const auto& fault : spec.faults) {
+    Node& n = *world.nodes[host_of(spec, fault.host)];
+    n.outages.push_back({fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+  }
+  for (auto& n : world.nodes)
+    std::sort(n->outages.begin(), n->outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+
   const auto traffic = component_traffic(world, source->id);
   const auto pairs = talking_pairs(world, traffic);
   platform.add_routes(pairs);
@@ -424,6 +432,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     world.set_synchronisation(lookahead, options.max_ahead > 0 ? models::from_seconds(options.max_ahead) : 0);
 
   source->start();
+  schedule_faults(world);
   std::uint64_t actor_count = 0;
   for (std::size_t e = 0; e < actors.size(); ++e) {
     if (!actors[e].second)
@@ -498,7 +507,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   c.sent = world.sent;
   c.completed = world.completed;
   c.failed = world.failed;
-  c.in_flight = world.pool.live();
+  c.in_flight = world.pool.live() - world.orphans;
   c.conserved = c.sent == c.completed + c.failed + c.in_flight;
   const auto& all = world.all_requests;
   std::uint64_t finished = all.latency_.count();

@@ -22,6 +22,8 @@ const char* cause_name(Cause c)
     return "db_overloaded";
   case Cause::no_backend:
     return "no_backend";
+  case Cause::host_down:
+    return "host_down";
   case Cause::count_:
     break;
   }
@@ -121,6 +123,9 @@ void Executor::dispatch(const Event& e)
   case EventKind::hop:
     world_.advance(e);
     break;
+  case EventKind::fault:
+    c.on_fault(e.ts, e.aux);
+    break;
   }
 }
 
@@ -201,6 +206,18 @@ SimTime HostResource::use(SimTime now, SimTime duration)
   return end;
 }
 
+void HostResource::crash(SimTime now)
+{
+  // Every claim was made at or before `now`, so after `now` each unit is busy without a break until its free
+  // time: that stretch is what the crash takes off the busy gauge. min(., now) keeps the heap ordered.
+  for (SimTime& unit : free_at_)
+    if (unit > now) {
+      busy_gauge_->change(now, -1);
+      busy_gauge_->change(unit, 1);
+      unit = now;
+    }
+}
+
 // --- world -----------------------------------------------------------------------------------------------
 
 World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(window)
@@ -269,6 +286,34 @@ void World::advance(const Event& e)
   }
   components[e.component]->node->push(
       Event{r.message.tail, e.order, e.component, e.request, 0, r.message_kind, e.cause});
+}
+
+} // namespace scalelab::sim
+
+namespace scalelab::sim
+{
+
+void World::split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint8_t at)
+{
+  const std::uint32_t caller_side = pool.acquire();
+  Request& orphan = pool[rid];
+  Request& r = pool[caller_side];
+  // Only the frames below `at` and the fields set at creation: whoever runs the orphan changes neither.
+  r.created = orphan.created;
+  r.key = orphan.key;
+  r.type = orphan.type;
+  r.depth = at;
+  std::copy(orphan.frames, orphan.frames + at, r.frames);
+  orphan.orphan = true;
+  ++orphans;
+  send(from, now, EventKind::reply, r.top().component, caller_side, 0, Cause::host_down);
+}
+
+void World::drop_orphan(std::uint32_t rid)
+{
+  assert(pool[rid].orphan && "only a request cut off by a crash reaches a stale frame");
+  pool.release(rid);
+  --orphans;
 }
 
 } // namespace scalelab::sim

@@ -36,7 +36,8 @@ namespace scalelab::sim
 using models::SimTime;
 
 // hop: a message reaches a link this node processes (see network.hpp); it is delivered after.
-enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop };
+// fault: the host crashes, or a balancer's health check finds a backend down or up again.
+enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop, fault };
 
 struct Event {
   SimTime ts;
@@ -55,9 +56,11 @@ struct EventLater {
 struct Frame {
   SimTime arrived;
   std::uint32_t component;
-  std::uint32_t aux;     // balancer: backend index; database: operation
-  std::uint16_t program; // request type whose steps run here
-  std::uint16_t pc;      // next step
+  std::uint32_t aux;         // balancer: backend index; database: operation
+  std::uint32_t held;        // its place in the component's HeldSet, on a host that can crash
+  std::uint16_t program;     // request type whose steps run here
+  std::uint16_t pc;          // next step
+  std::uint16_t incarnation; // of the component's host when the frame was pushed: a crash makes it stale
 };
 inline constexpr int kMaxDepth = 12;
 
@@ -74,6 +77,9 @@ struct Request {
   InFlight message;
   double message_bytes;
   EventKind message_kind;
+  // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
+  // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
+  bool orphan;
   Frame frames[kMaxDepth];
 
   Frame& top() { return frames[depth - 1]; }
@@ -88,10 +94,12 @@ public:
   {
     if (free_.empty()) {
       records_.emplace_back();
+      records_.back().orphan = false;
       return static_cast<std::uint32_t>(records_.size() - 1);
     }
     const std::uint32_t id = free_.back();
     free_.pop_back();
+    records_[id].orphan = false;
     return id;
   }
   void release(std::uint32_t id) { free_.push_back(id); }
@@ -116,6 +124,7 @@ public:
   virtual void on_reply(SimTime, std::uint32_t, Cause) {}
   virtual void on_step_done(SimTime, std::uint32_t, std::uint32_t) {}
   virtual void on_tick(SimTime, std::uint32_t) {}
+  virtual void on_fault(SimTime, std::uint32_t) {}
   // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
   // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
   virtual bool passive_replies() const { return false; }
@@ -126,6 +135,52 @@ public:
   std::uint32_t id = 0;
   Node* node = nullptr;
   World* world = nullptr;
+};
+
+// The requests a component holds (in its slots, or sent on and awaited), kept only on hosts that can crash,
+// so that the crash can fail them: a slab of request ids whose free places are reused; a request's frame
+// knows its place, so leaving costs O(1) and touches no other request. The order of the slab depends only on
+// the component's own events, so it is the same under every engine.
+class HeldSet
+{
+public:
+  std::uint32_t add(std::uint32_t request)
+  {
+    if (free_.empty()) {
+      ids_.push_back(request);
+      return static_cast<std::uint32_t>(ids_.size() - 1);
+    }
+    const std::uint32_t place = free_.back();
+    free_.pop_back();
+    ids_[place] = request;
+    return place;
+  }
+  void remove(std::uint32_t place)
+  {
+    ids_[place] = kNone;
+    free_.push_back(place);
+  }
+  // The requests held, in slab order; clears the set.
+  std::vector<std::uint32_t> take_all()
+  {
+    std::vector<std::uint32_t> out;
+    for (auto id : ids_)
+      if (id != kNone)
+        out.push_back(id);
+    ids_.clear();
+    free_.clear();
+    return out;
+  }
+
+private:
+  static constexpr std::uint32_t kNone = 0xffffffffU;
+  std::vector<std::uint32_t> ids_;
+  std::vector<std::uint32_t> free_;
+};
+
+// When a host is down, from the fault schedule. Known before the run, so any node can ask about any time.
+struct Outage {
+  SimTime from, until; // until: kNever when it never restarts
 };
 
 // A FIFO pool of identical servers (cores, a disk) shared by the components of one host. Claims come in time
@@ -142,6 +197,8 @@ public:
   }
   // Claims a unit for `duration`, from `now` or from when one frees; returns when the claim ends.
   SimTime use(SimTime now, SimTime duration);
+  // The host crashed at `now`: the work given to the units is lost, they are free from now on.
+  void crash(SimTime now);
 
 private:
   std::vector<SimTime> free_at_; // a min-heap: when each unit has finished what it was given
@@ -162,6 +219,26 @@ public:
 
   std::uint32_t id() const { return id_; }
   simgrid::s4u::Host* host() const { return host_; }
+
+  // The fault schedule of this host (sorted, disjoint).
+  std::vector<Outage> outages;
+  bool can_crash() const { return !outages.empty(); }
+  bool down_at(SimTime t) const
+  {
+    for (const auto& o : outages)
+      if (t >= o.from && t < o.until)
+        return true;
+    return false;
+  }
+  // How many times the host has crashed by time t: frames pushed before a crash are stale after it.
+  std::uint16_t incarnation_at(SimTime t) const
+  {
+    std::uint16_t n = 0;
+    for (const auto& o : outages)
+      n = static_cast<std::uint16_t>(n + (o.from <= t ? 1 : 0));
+    return n;
+  }
+
   HostResource cores, disk;
   LevelIntegral cores_busy, disk_busy;
   Executor* executor = nullptr;
@@ -291,6 +368,14 @@ public:
   OutcomeStats all_requests;
   LevelIntegral in_system; // requests the users have sent and not yet got an answer for
   std::uint64_t sent = 0, completed = 0, failed = 0;
+  std::uint64_t orphans = 0; // live records cut off by a crash (Request::orphan), not requests in flight
+
+  // A crash cuts request `rid` at its frame `at` (on the crashed host, the outermost there): the callers get
+  // a new record with the frames below, answered with host_down from `from`; the old one runs on as an
+  // orphan.
+  void split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint8_t at);
+  // An orphan reached a frame of the crashed host: dropped.
+  void drop_orphan(std::uint32_t rid);
 
 private:
   SimTime window_;

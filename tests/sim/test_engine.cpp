@@ -103,10 +103,10 @@ TEST(Exactness, WindowedEqualsPlainOnTheHardwareTopologies)
 
 TEST(Exactness, WindowedEqualsPlainOnEngineCases)
 {
-  // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy.
-  for (const char* file :
-       {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml", "tests/sim/cases/policies.yaml",
-        "tests/sim/cases/racks-contention.yaml", "tests/sim/cases/datacenters-shared.yaml"})
+  // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy, crashes.
+  for (const char* file : {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml",
+                           "tests/sim/cases/policies.yaml", "tests/sim/cases/racks-contention.yaml",
+                           "tests/sim/cases/datacenters-shared.yaml", "tests/sim/cases/faults.yaml"})
     expect_engines_agree(file, "", std::string("exact-") + fs::path(file).stem().string());
 }
 

@@ -236,3 +236,64 @@ TEST(Theory, FullQueueRejectsAndCountsEveryRequest)
   EXPECT_NEAR(measured, blocking, 0.02 * blocking);
   expect_invariants(out.results);
 }
+
+// --- crashes ---------------------------------------------------------------------------------------------
+
+namespace
+{
+
+std::uint64_t errors_of(const models::RequestTypeResult& r, const std::string& cause)
+{
+  const auto it = r.errors.find(cause);
+  return it == r.errors.end() ? 0 : it->second;
+}
+
+// A round-robin balancer over four servers of 4 workers, exponential service of 5 ms, Poisson arrivals;
+// web-1 crashes at 10.5 s and restarts at 15.5 s.
+std::string four_servers_one_crash(const std::string& health_check, const std::string& seed)
+{
+  return "name: crash\nseed: " + seed_or(seed) +
+         "\nduration: 30s\n"
+         "hardware:\n  hosts:\n    - {name: lb}\n    - {name: web, count: 4, cores: 4}\n"
+         "  network: {bandwidth: 1Gbps, latency: 100us}\n"
+         "services:\n  lb: {kind: load_balancer, host: lb, policy: round_robin, backends: app, health_check: " +
+         health_check +
+         "}\n  app: {kind: api_server, hosts: web, workers: 4}\n"
+         "requests:\n  r:\n    steps:\n      - cpu: {exponential: 5ms}\n    request_size: 0B\n    response_size: 0B\n"
+         "workload:\n  entry: lb\n  arrival: {process: poisson, rate: 400/s}\n"
+         "faults:\n  - {at: 10.5s, crash: web-1, for: 5s}\n";
+}
+
+} // namespace
+
+TEST(Crash, ADownServerRefusesThePoissonArrivalsOfItsDowntime)
+{
+  // One server, Poisson arrivals at 200/s, down for 10 s of 60: the refusals are the arrivals in those 10 s
+  // (Poisson: mean 2000, standard deviation 45) plus the requests inside at the crash (about 1).
+  auto yaml = single_station(200, 4, "{exponential: 5ms}", 60, "111");
+  yaml += "faults:\n  - {at: 20s, crash: server, for: 10s}\n";
+  const auto out = run_yaml(yaml);
+  const auto down = errors_of(out.results.total, "host_down");
+  EXPECT_NEAR(static_cast<double>(down), 2000.0, 4 * 45.0);
+  // Busy 50 s of the 57 measured (warm-up 3 s): utilisation is that share of lambda * S / c.
+  EXPECT_NEAR(service(out.results, "app").utilisation, 200 * 0.005 / 4 * 47.0 / 57.0, 0.02);
+  expect_invariants(out.results);
+}
+
+TEST(Crash, WithoutHealthChecksTheBalancerKeepsSendingToTheDownServer)
+{
+  // Round robin sends exactly every fourth request to web-1: a quarter of 5 s of arrivals at 400/s.
+  const auto out = run_yaml(four_servers_one_crash("0s", "112"));
+  EXPECT_NEAR(static_cast<double>(errors_of(out.results.total, "host_down")), 500.0, 4 * std::sqrt(500.0));
+  expect_invariants(out.results);
+}
+
+TEST(Crash, HealthChecksLimitTheRefusalsToTheDetectionDelay)
+{
+  // Checks every second: web-1 is seen down at 11 s, half a second after its crash: a quarter of half a
+  // second of arrivals (50) are refused, plus the few requests inside at the crash.
+  const auto out = run_yaml(four_servers_one_crash("1s", "113"));
+  const auto down = errors_of(out.results.total, "host_down");
+  EXPECT_NEAR(static_cast<double>(down), 50.0, 4 * std::sqrt(50.0) + 2);
+  expect_invariants(out.results);
+}

@@ -310,6 +310,8 @@ workload:
   EXPECT_EQ(app.workers, ApiServerSpec{}.workers);
   EXPECT_EQ(app.queue_limit, ApiServerSpec{}.queue_limit);
   EXPECT_EQ(as<LoadBalancerSpec>(spec.services.at(1).kind).policy, LoadBalancerSpec{}.policy);
+  EXPECT_EQ(as<LoadBalancerSpec>(spec.services.at(1).kind).health_check, LoadBalancerSpec{}.health_check);
+  EXPECT_EQ(as<LoadBalancerSpec>(spec.services.at(1).kind).health_check, 2 * kNanosPerSecond);
   const auto& db = as<DatabaseSpec>(spec.services.at(2).kind);
   EXPECT_EQ(db.connections, DatabaseSpec{}.connections);
   EXPECT_EQ(db.queue_limit, DatabaseSpec{}.queue_limit);
@@ -329,6 +331,7 @@ workload:
   // One request type: the mix may be left out.
   EXPECT_EQ(spec.workload.mix, (std::vector<std::pair<std::string, double>>{{"only", 1.0}}));
   EXPECT_EQ(spec.workload.keys.count, 0);
+  EXPECT_TRUE(spec.faults.empty());
 }
 
 TEST(Loader, ClosedWorkloadAndHostLists)
@@ -361,6 +364,76 @@ workload:
   EXPECT_FALSE(cpu.flops);
   EXPECT_EQ(cpu.time.kind, DistributionSpec::Kind::deterministic);
   EXPECT_EQ(cpu.time.mean, 1e-3);
+}
+
+// --- faults and health checks ---------------------------------------------------------------------------
+
+const char* const kFaults = R"(name: faults
+duration: 120s
+hardware:
+  hosts: [{name: lb}, {name: web, count: 2}, {name: db}]
+services:
+  lb: {kind: load_balancer, host: lb, backends: app, health_check: 0s}
+  slow: {kind: load_balancer, host: lb, backends: app, health_check: 500ms}
+  app: {kind: api_server, hosts: web}
+  users: {kind: database, host: db}
+requests:
+  get: [{db_read: users}]
+workload: {entry: lb, arrival: {process: poisson, rate: 10/s}}
+faults:
+  - {at: 90s, crash: web-2, for: 10s}
+  - at: 30s
+    crash: db
+  - {at: 100s, crash: web-2, for: 1.5s}
+)";
+
+TEST(Loader, FaultsInFileOrder)
+{
+  const TopologySpec spec = load_ok(kFaults);
+  ASSERT_EQ(spec.faults.size(), 3u);
+  EXPECT_EQ(spec.faults[0].at, 90 * kNanosPerSecond);
+  EXPECT_EQ(spec.faults[0].host, "web-2");
+  EXPECT_EQ(spec.faults[0].down_for, std::optional<SimTime>(10 * kNanosPerSecond));
+  EXPECT_EQ(spec.faults[1].at, 30 * kNanosPerSecond);
+  EXPECT_EQ(spec.faults[1].host, "db");
+  EXPECT_FALSE(spec.faults[1].down_for); // stays down
+  // A crash at the very moment of the restart does not overlap.
+  EXPECT_EQ(spec.faults[2].at, 100 * kNanosPerSecond);
+  EXPECT_EQ(spec.faults[2].down_for, std::optional<SimTime>(1'500'000'000));
+
+  EXPECT_EQ(as<LoadBalancerSpec>(spec.services.at(0).kind).health_check, 0);
+  EXPECT_EQ(as<LoadBalancerSpec>(spec.services.at(1).kind).health_check, 500'000'000);
+
+  const nlohmann::ordered_json j = to_json(spec);
+  EXPECT_EQ(
+      j["faults"].dump(),
+      R"([{"at":90.0,"crash":"web-2","for":10.0},{"at":30.0,"crash":"db"},{"at":100.0,"crash":"web-2","for":1.5}])");
+  EXPECT_EQ(j["services"]["lb"].dump(),
+            R"({"kind":"load_balancer","host":"lb","policy":"round_robin","backends":"app",)"
+            R"("health_check":0.0})");
+  EXPECT_EQ(j["services"]["slow"]["health_check"], 0.5);
+  EXPECT_FALSE(to_json(load_ok(kFullFile)).contains("faults")); // faults: [] and no key at all look alike
+}
+
+TEST(Loader, FaultMessagesNotInTheCorpus)
+{
+  const std::string head = R"(name: t
+hardware:
+  hosts: [{name: web, count: 2}]
+services:
+  app: {kind: api_server, hosts: web}
+requests:
+  get: [{cpu: 1Mf}]
+workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
+)";
+  // Against the default duration; faults in any order.
+  EXPECT_EQ(errors_of(head + "faults:\n  - {at: 1s, crash: web-1}\n  - {at: 60s, crash: web-2}\n"),
+            "t.yaml:11:10: at must be less than duration (60s), got 60s: the run is over by then\n");
+  EXPECT_EQ(errors_of(head + "faults: {at: 1s, crash: web-1}\n"),
+            "t.yaml:9:9: faults: expected a list of faults, got a map\n");
+  // The same crash twice: the second is reported, at its own position.
+  EXPECT_EQ(errors_of(head + "faults: [{at: 10s, crash: web-1, for: 1ms}, {at: 10s, crash: web-1, for: 1ms}]\n"),
+            "t.yaml:9:50: host \"web-1\" is already down at 10s: the fault at line 9 crashed it at 10s for 1ms\n");
 }
 
 // --- warnings --------------------------------------------------------------------------------------------
