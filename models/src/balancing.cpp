@@ -33,12 +33,12 @@ public:
   void on_dispatch(int backend) override
   {
     ++active_[checked(backend)];
-    changed_active(backend);
+    changed_active(backend, true);
   }
   void on_complete(int backend) override
   {
     --active_[checked(backend)];
-    changed_active(backend);
+    changed_active(backend, false);
   }
   void set_up(int backend, bool up) override
   {
@@ -54,7 +54,8 @@ public:
   std::int64_t active(int backend) const override { return active_[checked(backend)]; }
 
 protected:
-  virtual void changed_active(int /*backend*/) {}
+  // `increased`: by one (a dispatch), else decreased by one (a completion).
+  virtual void changed_active(int /*backend*/, bool /*increased*/) {}
   virtual void changed_up(int backend, bool up) = 0;
 
   std::size_t checked(int backend) const
@@ -221,12 +222,16 @@ public:
   bool observes_completions() const override { return true; }
 
 protected:
-  void changed_active(int backend) override
+  void changed_active(int backend, bool increased) override
   {
     const int at = position_[static_cast<std::size_t>(backend)];
     if (at < 0)
       return; // down: not in the heap
-    sift_down(sift_up(at));
+    // A min-heap: a larger count can only move down, a smaller one only up.
+    if (increased)
+      sift_down(at);
+    else
+      sift_up(at);
   }
 
   void changed_up(int backend, bool up) override

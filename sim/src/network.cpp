@@ -56,7 +56,6 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         const models::LinkSharing sharing = sharing_of(*link);
         r.sharing = models::sharing_name(sharing);
         r.contended = carries_bytes && sharing != models::LinkSharing::fatpipe;
-        r.busy.init(clock);
         describe(r, *link);
         state_.push_back(LinkState{r.latency, 0, r.bandwidth, -1, r.contended});
         resources_.push_back(std::move(r));
@@ -140,11 +139,11 @@ void Network::cross(std::uint32_t id, InFlight& m, double bytes)
     if (link.contended) {
       start = std::max(start, link.free_at);
       link.free_at = models::later(start, transmission);
-      if (transmission > 0 && start < clock_->end) {
-        auto& busy = resources_[id].busy;
-        busy.change(start, 1);
-        busy.change(models::later(start, transmission), -1);
-      }
+      // The part of [start, end) inside the measured window (an integer, so the order of crossings does not
+      // matter).
+      const SimTime from = std::max(start, clock_->warmup), to = std::min(link.free_at, clock_->end);
+      if (to > from)
+        link.busy_in_window += to - from;
     }
   }
   m.tail = models::later(std::max(models::later(start, transmission), m.tail), link.latency);
@@ -225,10 +224,17 @@ const std::vector<LinkResource>& Network::report()
       resources_[hops(route)[k]].messages += route.messages;
       resources_[hops(route)[k]].bytes += route.bytes;
     }
-  const double window = models::to_seconds(clock_->end - clock_->warmup);
-  for (auto& r : resources_)
-    r.utilisation =
-        r.contended ? r.busy.window_mean() : (window > 0 ? static_cast<double>(r.bytes) / r.bandwidth / window : 0.0);
+  const SimTime width = clock_->end - clock_->warmup;
+  const double window = models::to_seconds(width);
+  for (std::size_t i = 0; i < resources_.size(); ++i) {
+    auto& r = resources_[i];
+    if (width <= 0)
+      r.utilisation = 0;
+    else if (r.contended)
+      r.utilisation = static_cast<double>(state_[i].busy_in_window) / static_cast<double>(width);
+    else
+      r.utilisation = static_cast<double>(r.bytes) / r.bandwidth / window;
+  }
   return resources_;
 }
 

@@ -32,7 +32,6 @@ struct LinkResource {
   double bandwidth = 0; // bytes per second
   SimTime latency = 1;
   bool contended = true;                 // false: a fat pipe, or no message of the run carries bytes
-  LevelIntegral busy;                    // contended links only: the message being transmitted
   std::uint64_t bytes = 0, messages = 0; // sent in the measured window (filled by report())
   double utilisation = 0;                // filled by report()
 };
@@ -125,6 +124,7 @@ private:
     double bandwidth = 0;    // bytes per second
     std::int32_t owner = -1; // the node that processes it, kSender: each sender at send time
     bool contended = true;
+    SimTime busy_in_window = 0; // contended links only: transmitting, within the measured window
   };
   void cross(std::uint32_t link, InFlight& m, double bytes);
   // A route's hops (resources, in the order crossed), stored one route after the other.

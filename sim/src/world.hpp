@@ -86,29 +86,34 @@ struct Request {
 };
 
 // Records are reused through a free list: no allocation per request once the pool has grown to the
-// largest number in flight.
+// largest number in flight. They live in chunks that never move, so growing never copies the records nor
+// holds two copies at once (a vector's doubling did: the peak memory of a run was up to twice its records).
 class RequestPool
 {
 public:
   std::uint32_t acquire()
   {
     if (free_.empty()) {
-      records_.emplace_back();
-      records_.back().orphan = false;
-      return static_cast<std::uint32_t>(records_.size() - 1);
+      if (size_ % kChunk == 0)
+        chunks_.push_back(std::make_unique<Request[]>(kChunk));
+      const std::uint32_t id = size_++;
+      (*this)[id].orphan = false;
+      return id;
     }
     const std::uint32_t id = free_.back();
     free_.pop_back();
-    records_[id].orphan = false;
+    (*this)[id].orphan = false;
     return id;
   }
   void release(std::uint32_t id) { free_.push_back(id); }
-  Request& operator[](std::uint32_t id) { return records_[id]; }
-  std::size_t live() const { return records_.size() - free_.size(); }
-  std::size_t capacity() const { return records_.size(); }
+  Request& operator[](std::uint32_t id) { return chunks_[id / kChunk][id % kChunk]; }
+  std::size_t live() const { return size_ - free_.size(); }
+  std::size_t capacity() const { return size_; }
 
 private:
-  std::vector<Request> records_;
+  static constexpr std::uint32_t kChunk = 1024;
+  std::vector<std::unique_ptr<Request[]>> chunks_;
+  std::uint32_t size_ = 0;
   std::vector<std::uint32_t> free_;
 };
 
