@@ -104,6 +104,7 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     const auto& closed = std::get<models::ClosedArrival>(w.arrival);
     open_ = false;
     thinking_ = closed.users;
+    users_ = closed.users;
     merged_think_ = closed.think_time.kind == models::DistributionSpec::Kind::exponential;
   }
 }
@@ -115,7 +116,7 @@ void Source::start()
   } else if (merged_think_) {
     // With exponential think times the thinking users form one Poisson process of rate thinking / Z
     // (memoryless), so a million users cost one pending event, not a million.
-    schedule_merged_think(0);
+    schedule_candidate(0);
   } else {
     const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
     for (std::int64_t u = 0; u < thinking_; ++u)
@@ -128,17 +129,18 @@ SimTime Source::next_gap()
   return poisson_ ? from_seconds(rng_.exponential(mean_gap_)) : from_seconds(mean_gap_);
 }
 
-void Source::schedule_merged_think(SimTime ts)
+// The thinking users' requests are a Poisson process whose rate, thinking / Z, changes whenever a user
+// starts or stops thinking. It is drawn by thinning (Lewis and Shedler): candidates at the largest rate,
+// users / Z, each accepted with probability thinking / users at its time. Exact, and no event is redrawn when
+// the rate changes (redrawing cost one stale event per request).
+void Source::schedule_candidate(SimTime ts)
 {
-  ++generation_;
-  if (thinking_ == 0)
-    return;
   const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
-  node->push_local(ts + from_seconds(rng_.exponential(think.mean / static_cast<double>(thinking_))), EventKind::tick,
-                   id, 0, generation_);
+  node->push_local(ts + from_seconds(rng_.exponential(think.mean / static_cast<double>(users_))), EventKind::tick, id,
+                   0);
 }
 
-void Source::on_tick(SimTime ts, std::uint32_t aux)
+void Source::on_tick(SimTime ts, std::uint32_t)
 {
   if (open_) {
     send_request(ts);
@@ -147,12 +149,13 @@ void Source::on_tick(SimTime ts, std::uint32_t aux)
                      EventKind::tick, id, 0);
     return;
   }
-  if (merged_think_ && aux != generation_)
-    return; // superseded: the number of thinking users changed since it was drawn
+  if (merged_think_) {
+    schedule_candidate(ts);
+    if (rng_.below(static_cast<std::uint64_t>(users_)) >= static_cast<std::uint64_t>(thinking_))
+      return; // rejected: drawn for a user who is not thinking
+  }
   --thinking_;
   send_request(ts);
-  if (merged_think_)
-    schedule_merged_think(ts);
 }
 
 void Source::send_request(SimTime ts)
@@ -190,9 +193,7 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   if (open_)
     return;
   ++thinking_;
-  if (merged_think_)
-    schedule_merged_think(ts);
-  else
+  if (!merged_think_)
     node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
                      EventKind::tick, id, 0);
 }

@@ -25,7 +25,7 @@ public:
 
 private:
   void send_request(SimTime ts);
-  void schedule_merged_think(SimTime ts);
+  void schedule_candidate(SimTime ts);
   SimTime next_gap();
 
   models::Rng rng_;
@@ -38,7 +38,7 @@ private:
   std::int64_t arrivals_ = 0; // open, constant: the k-th arrival is at k gaps exactly, never drifting
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
-  std::uint32_t generation_ = 0; // stale merged-think ticks are ignored
+  std::int64_t users_ = 0;
 };
 
 class LoadBalancer : public Component

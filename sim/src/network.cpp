@@ -85,17 +85,24 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     route_table_[row.offset + routes_[id].to - row.first_to] = id;
   }
 
-  // Who processes each link that can queue: the only sender that uses it, always as its first hop; the only
-  // receiver, always as its last hop; otherwise a link node of its own.
+  // Who processes each link that can queue. A link that one sender reaches always along the same links, each
+  // crossed at send time (its first link, and so on), is crossed by that sender when it sends: the messages
+  // reach it in the sender's send order (FIFO links keep their order, and they all took the same path). That
+  // is every host's own first link, and a server's link from a balancer that is its only sender. Otherwise:
+  // the only receiver, for its own last link (a host's shared link too); else a link node of its own.
   struct Use {
     std::set<std::uint32_t> first_of, last_of; // senders / receivers of the routes where it is first / last
     bool elsewhere = false;
+    std::int64_t sender = -1;         // the only sender whose routes cross it, or -1
+    const NetRoute* sample = nullptr; // one of those routes
+    std::uint16_t position = 0;       // where it is on them
+    bool one_path = true;             // every route reaches it along the same links
   };
   std::vector<Use> uses(resources_.size());
   for (const auto& route : routes_) {
     const std::uint32_t* route_hops = hops(route);
     const auto from = route.from, to = route.to;
-    for (std::size_t k = 0; k < route.hop_count; ++k) {
+    for (std::uint16_t k = 0; k < route.hop_count; ++k) {
       auto& u = uses[route_hops[k]];
       if (k == 0) // a single-hop route counts as its sender's first hop
         u.first_of.insert(from);
@@ -103,19 +110,37 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
         u.last_of.insert(to);
       else
         u.elsewhere = true;
+      if (!u.sample) {
+        u.sender = from;
+        u.sample = &route;
+        u.position = k;
+      } else if (u.sender != from || u.position != k || !std::equal(route_hops, route_hops + k, hops(*u.sample))) {
+        u.one_path = false;
+      }
     }
+  }
+  // By position on the routes, so that the links before one are decided before it.
+  std::vector<std::uint32_t> by_position;
+  for (std::uint32_t i = 0; i < resources_.size(); ++i)
+    if (state_[i].contended && uses[i].sample && uses[i].one_path)
+      by_position.push_back(i);
+  std::stable_sort(by_position.begin(), by_position.end(),
+                   [&](auto a, auto b) { return uses[a].position < uses[b].position; });
+  for (const std::uint32_t i : by_position) {
+    const std::uint32_t* before = hops(*uses[i].sample);
+    if (std::all_of(before, before + uses[i].position,
+                    [&](auto h) { return !state_[h].contended || state_[h].owner == kSender; }))
+      state_[i].owner = kSender;
   }
   // Link nodes get their ids in resource order.
   for (std::size_t i = 0; i < resources_.size(); ++i) {
     auto& r = state_[i];
-    if (!r.contended)
+    if (!r.contended || r.owner == kSender)
       continue;
     const auto& u = uses[i];
     std::set<std::uint32_t> ends(u.first_of);
     ends.insert(u.last_of.begin(), u.last_of.end());
-    if (!u.elsewhere && u.last_of.empty() && u.first_of.size() == 1)
-      r.owner = kSender;
-    else if (!u.elsewhere && ends.size() == 1)
+    if (!u.elsewhere && ends.size() == 1)
       r.owner = static_cast<std::int32_t>(*ends.begin()); // the receiver's last link, or a host's shared link
     else
       r.owner = new_link_node(resources_[i]);
@@ -165,8 +190,8 @@ bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
   const std::uint32_t* route_hops = hops(route);
   while (m.hop < route.hop_count) {
     const LinkState& link = state_[route_hops[m.hop]];
-    const bool free_to_cross =
-        bytes <= 0 || !link.contended || (m.hop == 0 && sender >= 0 && (link.owner == kSender || link.owner == sender));
+    const bool free_to_cross = bytes <= 0 || !link.contended ||
+                               (sender >= 0 && (link.owner == kSender || (m.hop == 0 && link.owner == sender)));
     if (!free_to_cross)
       return false;
     cross(route_hops[m.hop], m, bytes);
@@ -179,7 +204,7 @@ bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
   const NetRoute& r = routes_[route];
   for (std::size_t k = 0; k < r.hop_count; ++k) {
     const LinkState& link = state_[hops(r)[k]];
-    if (link.contended && !(k == 0 && (link.owner == kSender || link.owner == static_cast<std::int32_t>(sender))))
+    if (link.contended && !(link.owner == kSender || (k == 0 && link.owner == static_cast<std::int32_t>(sender))))
       return false;
   }
   return true;

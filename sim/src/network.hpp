@@ -6,8 +6,9 @@
 // latency + S / (smallest bandwidth); two messages on one link take twice the transmission time together.
 //
 // Exactness under conservative synchronisation: a link's FIFO order must be decided in time order, so each
-// link that can be contended is processed by one owner only — the sender for its own first link (at send
-// time), the receiver for its own last link (when the head arrives), and a link actor (a host-less Node)
+// link that can be contended is processed by one owner only — the sender, at send time, for its own first
+// link and for any link only it reaches, always along the same links (a server's link from its only
+// balancer); the receiver for its own last link (when the head arrives); and a link node (a host-less Node)
 // for links shared by several senders and receivers. A host's shared (half-duplex) link is its own in both
 // directions: the host takes its sends in send order and its receptions when their heads arrive, so a send
 // may go before a reception whose head entered the link up to one link latency earlier. Fat pipes and messages of no
