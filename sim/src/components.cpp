@@ -150,6 +150,8 @@ void Source::on_tick(SimTime ts, std::uint32_t)
     return;
   }
   if (merged_think_) {
+    for (; !returning_.empty() && returning_.top() <= ts; returning_.pop())
+      ++thinking_;
     schedule_candidate(ts);
     if (rng_.below(static_cast<std::uint64_t>(users_)) >= static_cast<std::uint64_t>(thinking_))
       return; // rejected: drawn for a user who is not thinking
@@ -192,10 +194,15 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   w.pool.release(rid);
   if (open_)
     return;
+  if (merged_think_) {
+    // Handled when the reply is sent (passive): the user starts thinking at the reply's arrival, which the
+    // next candidates take into account when their time comes.
+    returning_.push(ts);
+    return;
+  }
   ++thinking_;
-  if (!merged_think_)
-    node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
-                     EventKind::tick, id, 0);
+  node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
+                   EventKind::tick, id, 0);
 }
 
 // --- load balancer ---------------------------------------------------------------------------------------

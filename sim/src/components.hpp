@@ -3,6 +3,8 @@
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "world.hpp"
 
+#include <queue>
+
 namespace scalelab::sim
 {
 
@@ -21,7 +23,8 @@ public:
   void start(); // schedules the first arrivals
   void on_tick(SimTime ts, std::uint32_t aux) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
-  bool passive_replies() const override { return open_; } // an open-loop source only counts replies
+  // An open-loop source only counts replies; merged thinking users note when the user starts thinking.
+  bool passive_replies() const override { return open_ || merged_think_; }
 
 private:
   void send_request(SimTime ts);
@@ -39,6 +42,8 @@ private:
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::int64_t users_ = 0;
+  // Merged thinking: when users whose replies were handled at send time start thinking (earliest first).
+  std::priority_queue<SimTime, std::vector<SimTime>, std::greater<>> returning_;
 };
 
 class LoadBalancer : public Component

@@ -234,8 +234,12 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
           add_channel(from_node, node_of(to), delay);
           return;
         }
-        if (service_of[to] < 0)
-          return; // the open-loop source: replies end there
+        if (service_of[to] < 0) { // the users: replies end there
+          // Closed users' replies change when users think, which the source's next arrivals depend on.
+          if (!std::holds_alternative<models::OpenArrival>(spec.workload.arrival))
+            add_channel(from_node, node_of(to), delay);
+          return;
+        }
         std::set<std::uint32_t> seen;
         for (auto next : traffic.reply_targets[static_cast<std::size_t>(service_of[to])])
           if (seen.insert(next).second)
