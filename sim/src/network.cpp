@@ -164,11 +164,7 @@ void Network::cross(std::uint32_t id, InFlight& m, double bytes)
     if (link.contended) {
       start = std::max(start, link.free_at);
       link.free_at = models::later(start, transmission);
-      // The part of [start, end) inside the measured window (an integer, so the order of crossings does not
-      // matter).
-      const SimTime from = std::max(start, clock_->warmup), to = std::min(link.free_at, clock_->end);
-      if (to > from)
-        link.busy_in_window += to - from;
+      link.busy_in_window += clock_->overlap(start, link.free_at); // integers: the order does not matter
     }
   }
   m.tail = models::later(std::max(models::later(start, transmission), m.tail), link.latency);

@@ -328,10 +328,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   world.programs = std::move(programs);
   auto add_node = [&](sg4::Host* host, int cores) {
     auto node = std::make_unique<Node>(world, static_cast<std::uint32_t>(world.nodes.size()), host);
-    node->cores_busy.init(world.clock);
-    node->disk_busy.init(world.clock);
-    node->cores.init(cores, &node->cores_busy);
-    node->disk.init(1, &node->disk_busy);
+    node->cores.init(cores, world.clock);
+    node->disk.init(1, world.clock);
     world.nodes.push_back(std::move(node));
     return static_cast<std::int32_t>(world.nodes.size() - 1);
   };
@@ -489,7 +487,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h) {
     const Node& n = *world.nodes[h];
     res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
-                         n.cores_busy.window_mean() / spec.hardware.hosts[h].cores, n.disk_busy.window_mean()});
+                         n.cores.window_mean() / spec.hardware.hosts[h].cores, n.disk.window_mean()});
   }
   for (const auto& link : world.network.report()) {
     models::LinkResult l;

@@ -201,8 +201,7 @@ SimTime HostResource::use(SimTime now, SimTime duration)
   unit = models::later(start, duration);
   const SimTime end = unit;
   std::push_heap(free_at_.begin(), free_at_.end(), std::greater<>());
-  busy_gauge_->change(start, 1);
-  busy_gauge_->change(end, -1);
+  busy_area_ += clock_->overlap(start, end);
   return end;
 }
 
@@ -212,8 +211,7 @@ void HostResource::crash(SimTime now)
   // time: that stretch is what the crash takes off the busy gauge. min(., now) keeps the heap ordered.
   for (SimTime& unit : free_at_)
     if (unit > now) {
-      busy_gauge_->change(now, -1);
-      busy_gauge_->change(unit, 1);
+      busy_area_ -= clock_->overlap(now, unit);
       unit = now;
     }
 }

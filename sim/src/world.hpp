@@ -195,19 +195,26 @@ struct Outage {
 class HostResource
 {
 public:
-  void init(int capacity, LevelIntegral* busy)
+  void init(int capacity, const Clock& clock)
   {
     free_at_.assign(static_cast<std::size_t>(capacity), 0);
-    busy_gauge_ = busy;
+    clock_ = &clock;
   }
   // Claims a unit for `duration`, from `now` or from when one frees; returns when the claim ends.
   SimTime use(SimTime now, SimTime duration);
   // The host crashed at `now`: the work given to the units is lost, they are free from now on.
   void crash(SimTime now);
+  // Busy units, time-averaged over the measured window.
+  double window_mean() const
+  {
+    const SimTime width = clock_->end - clock_->warmup;
+    return width > 0 ? static_cast<double>(busy_area_) / static_cast<double>(width) : 0.0;
+  }
 
 private:
   std::vector<SimTime> free_at_; // a min-heap: when each unit has finished what it was given
-  LevelIntegral* busy_gauge_ = nullptr;
+  const Clock* clock_ = nullptr;
+  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
 };
 
 // A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
@@ -245,7 +252,6 @@ public:
   }
 
   HostResource cores, disk;
-  LevelIntegral cores_busy, disk_busy;
   Executor* executor = nullptr;
 
 private:

@@ -274,15 +274,33 @@ TEST(HostResource, ClaimsStartInOrderWhenAUnitFrees)
   sim::Clock clock;
   clock.end = 100;
   clock.interval = 100;
-  sim::LevelIntegral busy;
-  busy.init(clock);
   sim::HostResource cores;
-  cores.init(2, &busy);
+  cores.init(2, clock);
   EXPECT_EQ(cores.use(0, 5), 5);   // unit A: 0-5
   EXPECT_EQ(cores.use(0, 3), 3);   // unit B: 0-3
   EXPECT_EQ(cores.use(1, 4), 7);   // waits for B: 3-7
   EXPECT_EQ(cores.use(2, 1), 6);   // waits for A: 5-6
   EXPECT_EQ(cores.use(20, 2), 22); // both free again
   // Busy unit-time: 5 + 3 + 4 + 1 + 2 = 15 over 100 ns.
-  EXPECT_DOUBLE_EQ(busy.window_mean(), 0.15);
+  EXPECT_DOUBLE_EQ(cores.window_mean(), 0.15);
+}
+
+// A crash takes back the work given to the units after it: each unit is busy without a break from the
+// crash to its free time, and free from the crash on.
+TEST(HostResource, ACrashFreesTheUnitsAndTakesBackTheirBusyTime)
+{
+  sim::Clock clock;
+  clock.warmup = 10;
+  clock.end = 110;
+  clock.interval = 100;
+  sim::HostResource cores;
+  cores.init(2, clock);
+  EXPECT_EQ(cores.use(0, 30), 30);  // unit A: 0-30, 20 of it in the window
+  EXPECT_EQ(cores.use(5, 10), 15);  // unit B: 5-15, 5 in the window
+  EXPECT_EQ(cores.use(12, 20), 35); // B again: 15-35
+  cores.crash(20);                  // A loses 20-30, B 20-35
+  // Kept: A 10-20 and B 10-20: 20 unit-ns over a 100 ns window.
+  EXPECT_DOUBLE_EQ(cores.window_mean(), 0.2);
+  EXPECT_EQ(cores.use(20, 5), 25); // free at once after the crash
+  EXPECT_EQ(cores.use(20, 5), 25);
 }
