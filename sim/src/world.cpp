@@ -195,12 +195,12 @@ void Node::push(const Event& e)
 
 SimTime HostResource::use(SimTime now, SimTime duration)
 {
-  std::pop_heap(free_at_.begin(), free_at_.end(), std::greater<>());
-  SimTime& unit = free_at_.back();
+  std::pop_heap(free_at_, free_at_ + count_, std::greater<>());
+  SimTime& unit = free_at_[count_ - 1];
   const SimTime start = std::max(now, unit);
   unit = models::later(start, duration);
   const SimTime end = unit;
-  std::push_heap(free_at_.begin(), free_at_.end(), std::greater<>());
+  std::push_heap(free_at_, free_at_ + count_, std::greater<>());
   busy_area_ += clock_->overlap(start, end);
   return end;
 }
@@ -209,10 +209,10 @@ void HostResource::crash(SimTime now)
 {
   // Every claim was made at or before `now`, so after `now` each unit is busy without a break until its free
   // time: that stretch is what the crash takes off the busy gauge. min(., now) keeps the heap ordered.
-  for (SimTime& unit : free_at_)
-    if (unit > now) {
-      busy_area_ -= clock_->overlap(now, unit);
-      unit = now;
+  for (std::size_t u = 0; u < count_; ++u)
+    if (free_at_[u] > now) {
+      busy_area_ -= clock_->overlap(now, free_at_[u]);
+      free_at_[u] = now;
     }
 }
 
