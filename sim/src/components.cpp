@@ -150,7 +150,9 @@ void Source::on_tick(SimTime ts, std::uint32_t)
     return;
   }
   if (merged_think_) {
-    for (; !returning_.empty() && returning_.top() <= ts; returning_.pop())
+    // Strictly before: a return at this very instant counts from the next candidate on, whether its reply
+    // was handled when sent (fast path) or as an event before or after this one (plain engine).
+    for (; !returning_.empty() && returning_.top() < ts; returning_.pop())
       ++thinking_;
     schedule_candidate(ts);
     if (rng_.below(static_cast<std::uint64_t>(users_)) >= static_cast<std::uint64_t>(thinking_))

@@ -428,9 +428,10 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       actors.emplace_back("", nullptr); // a host with nothing on it: never has an event
   }
   const SimTime lookahead = connect_nodes(world, traffic);
-  if (options.mode == EngineMode::plain)
+  if (options.mode == EngineMode::plain) {
     world.set_synchronisation(1, 0);
-  else
+    world.set_replies_at_send(false);
+  } else
     world.set_synchronisation(lookahead, options.max_ahead > 0 ? models::from_seconds(options.max_ahead) : 0);
 
   source->start();

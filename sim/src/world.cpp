@@ -112,7 +112,7 @@ void Executor::dispatch(const Event& e)
     c.on_request(e.ts, e.request);
     break;
   case EventKind::reply:
-    c.on_reply(e.ts, e.request, e.cause);
+    world_.deliver_reply(c, e);
     break;
   case EventKind::step_done:
     c.on_step_done(e.ts, e.request, e.aux);
@@ -244,7 +244,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
   // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
-  const bool passive = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
+  const bool at_send = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
+  const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
     network.count(m.route, now, bytes);
@@ -269,7 +270,19 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     inherited_order_ = 0;
     return;
   }
-  to.push(Event{ts, order, to_component, request, 0, kind, cause});
+  to.push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});
+}
+
+void World::deliver_reply(Component& c, const Event& e)
+{
+  if (e.aux != kAsIfAtSend) {
+    c.on_reply(e.ts, e.request, e.cause);
+    return;
+  }
+  // What the fast path does at send time, done here: what the component sends takes the reply's order key.
+  inherited_order_ = e.order;
+  c.on_reply(e.ts, e.request, e.cause);
+  inherited_order_ = 0;
 }
 
 void World::advance(const Event& e)

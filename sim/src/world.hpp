@@ -379,6 +379,10 @@ public:
     max_ahead_ = max_ahead;
   }
   SimTime max_ahead() const { return max_ahead_; }
+  // false (the plain engine): replies that the fast path handles when they are sent are events like the
+  // others, delivered at their arrival with the same order keys.
+  void set_replies_at_send(bool on) { replies_at_send_ = on; }
+  void deliver_reply(Component& c, const Event& e);
 
   const models::TopologySpec& spec;
   Clock clock;
@@ -410,6 +414,8 @@ private:
   // While a passive component handles a reply at send time, the message it forwards takes the order key
   // of the reply it handles, so the order of events never depends on when that happened.
   std::uint64_t inherited_order_ = 0;
+  bool replies_at_send_ = true;
+  static constexpr std::uint32_t kAsIfAtSend = 1; // a reply event's aux: the fast path handles it at send time
 };
 
 } // namespace scalelab::sim

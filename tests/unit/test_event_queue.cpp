@@ -34,6 +34,17 @@ void expect_same_pops(Queue& queue, Reference& reference, std::size_t count)
   }
 }
 
+// Pushes `count` items at times uniform in [0, span) ns, with increasing order keys, into both.
+void push_uniform(Queue& queue, Reference& reference, std::uint64_t count, std::uint64_t span, std::uint64_t seed)
+{
+  std::mt19937_64 gen(seed);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const Item item{static_cast<std::int64_t>(gen() % span), i};
+    queue.push(item);
+    reference.push(item);
+  }
+}
+
 // Random pushes around a clock that moves forward as items are popped, as in the engine, with delays drawn
 // by `delay`; `before` of the pushes go before the latest popped time (allowed: the queue is a general
 // priority queue).
@@ -88,14 +99,9 @@ TEST(EventQueue, NarrowsItsBucketsWhenEventsAreDenseAndStaysInOrder)
 {
   Queue queue;
   Reference reference;
-  std::mt19937_64 gen(3);
   const int initial = queue.bucket_shift();
   // 200,000 events within 2 ms: about 100 per 1 us bucket at first.
-  for (std::uint64_t i = 0; i < 200000; ++i) {
-    const Item item{static_cast<std::int64_t>(gen() % 2'000'000), i};
-    queue.push(item);
-    reference.push(item);
-  }
+  push_uniform(queue, reference, 200000, 2'000'000, 3);
   expect_same_pops(queue, reference, 1000);
   EXPECT_LT(queue.bucket_shift(), initial);
   expect_same_pops(queue, reference, reference.size());
@@ -105,14 +111,9 @@ TEST(EventQueue, WidensItsBucketsWhenEventsAreSparseAndStaysInOrder)
 {
   Queue queue;
   Reference reference;
-  std::mt19937_64 gen(4);
   const int initial = queue.bucket_shift();
   // 5,000 events spread over ten simulated hours: nearly all beyond the coarse wheel at first.
-  for (std::uint64_t i = 0; i < 5000; ++i) {
-    const Item item{static_cast<std::int64_t>(gen() % 36'000'000'000'000ULL), i};
-    queue.push(item);
-    reference.push(item);
-  }
+  push_uniform(queue, reference, 5000, 36'000'000'000'000ULL, 4);
   expect_same_pops(queue, reference, 100);
   EXPECT_GT(queue.bucket_shift(), initial);
   expect_same_pops(queue, reference, reference.size());
