@@ -523,6 +523,23 @@ const std::vector<std::int32_t>& HardwareGraph::shortest_tree(int from) const
 
 std::optional<std::vector<Hop>> HardwareGraph::shortest(int from, int to) const
 {
+  // Links have one latency both ways, so the way back along a shortest path is a shortest path too: when
+  // the tree from `to` is known and the one from `from` is not, walk it instead of running Dijkstra (a
+  // thousand servers answering one balancer cost one tree, not a thousand).
+  if (routing_ && !routing_->trees.count(from) && routing_->trees.count(to)) {
+    const auto& back = routing_->trees.at(to);
+    std::vector<Hop> hops;
+    for (int v = from; v != to;) {
+      const std::int32_t code = back[static_cast<std::size_t>(v)];
+      if (code < 0)
+        return std::nullopt;
+      const Hop into{code / 2, code % 2 == 1}; // the tree's hop into v; we cross it the other way
+      hops.push_back(Hop{into.link, !into.forward});
+      const auto& link = links_[static_cast<std::size_t>(into.link)];
+      v = into.forward ? link.a : link.b;
+    }
+    return hops;
+  }
   const auto& tree = shortest_tree(from);
   std::vector<Hop> hops;
   for (int v = to; v != from;) {

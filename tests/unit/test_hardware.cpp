@@ -144,6 +144,27 @@ TEST(HardwareGraph, ShortestRouteByLatencyThenFewestHops)
   EXPECT_EQ(link_names(g, *g.route(element(g, "b"), element(g, "a"))), (std::vector<std::string>{"s-b", "a-s"}));
 }
 
+TEST(HardwareGraph, TheWayBackWalksTheTreeOfTheOtherEnd)
+{
+  const auto spec = load_ok(topology(R"(  hosts: [{name: a, zone: eu}, {name: b, zone: ap}, {name: c, zone: us}]
+  network: {shape: datacenters, datacenters: [eu, us, ap], lan: {latency: 100us},
+            wan_latency: [[0, 40ms, 90ms], [40ms, 0, 70ms], [90ms, 70ms, 0]]}
+)"));
+  const auto reused = graph_of(spec);
+  const auto there = *reused.route(element(reused, "a"), element(reused, "b"));
+  const auto back = *reused.route(element(reused, "b"), element(reused, "a")); // from a's tree
+  const auto fresh = graph_of(spec);
+  const auto back_by_dijkstra = *fresh.route(element(fresh, "b"), element(fresh, "a")); // from b's own tree
+  ASSERT_EQ(back.size(), there.size());
+  for (std::size_t k = 0; k < back.size(); ++k) {
+    EXPECT_EQ(back[k].link, there[there.size() - 1 - k].link);
+    EXPECT_NE(back[k].forward, there[there.size() - 1 - k].forward); // crossed the other way
+    EXPECT_EQ(back[k].link, back_by_dijkstra[k].link);
+    EXPECT_EQ(back[k].forward, back_by_dijkstra[k].forward);
+  }
+  EXPECT_DOUBLE_EQ(reused.latency(back), reused.latency(there));
+}
+
 TEST(HardwareGraph, HostsDoNotForwardOtherHostsTraffic)
 {
   // a reaches b only through host m: that is no route, and the loader says so.
