@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 namespace sg4 = simgrid::s4u;
 
@@ -42,11 +43,6 @@ std::uint16_t request_of(const models::TopologySpec& spec, const std::string& na
 {
   return static_cast<std::uint16_t>(spec.index_of_request(name));
 }
-std::uint32_t host_of(const models::TopologySpec& spec, const std::string& name)
-{
-  return static_cast<std::uint32_t>(spec.index_of_host(name));
-}
-
 std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySpec& spec)
 {
   std::vector<std::vector<ResolvedStep>> programs;
@@ -325,6 +321,12 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     throw std::runtime_error(issues.front().message);
   Platform platform(spec, graph);
   World world(spec, 1);
+  // Host indices by name, once: a thousand api_server instances would otherwise search the hosts a thousand
+  // times.
+  std::unordered_map<std::string, std::uint32_t> host_index;
+  for (std::uint32_t h = 0; h < spec.hardware.hosts.size(); ++h)
+    host_index.emplace(spec.hardware.hosts[h].name, h);
+  auto host_of = [&host_index](const std::string& name) { return host_index.at(name); };
   world.programs = std::move(programs);
   auto add_node = [&](sg4::Host* host, int cores) {
     auto node = std::make_unique<Node>(world, static_cast<std::uint32_t>(world.nodes.size()), host);
@@ -352,7 +354,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       if ((pass == 0) == (lb != nullptr))
         continue;
       if (lb) {
-        const std::uint32_t host = host_of(spec, lb->host);
+        const std::uint32_t host = host_of(lb->host);
         const auto& backends = world.service_instances[service_of(spec, lb->backends)];
         world.service_instances[s].push_back(
             add_component(std::make_unique<LoadBalancer>(
@@ -360,7 +362,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
                           host));
       } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
         for (std::size_t i = 0; i < api->hosts.size(); ++i) {
-          const std::uint32_t host = host_of(spec, api->hosts[i]);
+          const std::uint32_t host = host_of(api->hosts[i]);
           const std::uint64_t seed =
               models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
           world.service_instances[s].push_back(
@@ -368,7 +370,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
         }
       } else {
         const auto& db = std::get<models::DatabaseSpec>(svc.kind);
-        const std::uint32_t host = host_of(spec, db.host);
+        const std::uint32_t host = host_of(db.host);
         world.service_instances[s].push_back(
             add_component(std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
                                                      models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
@@ -384,7 +386,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
 
   // The fault schedule, before anything asks which components can crash.
   for (const auto& fault : spec.faults) {
-    Node& n = *world.nodes[host_of(spec, fault.host)];
+    Node& n = *world.nodes[host_of(fault.host)];
     n.outages.push_back({fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
   }
   for (auto& n : world.nodes)
