@@ -25,8 +25,10 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
 
 Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
 {
-  assert(r.depth < kMaxDepth && "check_nesting() bounds the depth before the run");
-  Frame& f = r.frames[r.depth++];
+  // The records have room for the deepest stack check_nesting() found: a deeper one would be a bug there.
+  if (r.depth >= c.world->pool.frames())
+    throw std::logic_error("a request nests deeper than the run's records have room for");
+  Frame& f = r.frames()[r.depth++];
   f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.node->incarnation_at(ts)};
   return f;
 }
@@ -56,12 +58,12 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
   World& w = *c.world;
   const Request& r = w.pool[rid];
   std::uint8_t here = 0;
-  while (r.frames[here].component != c.id)
+  while (r.frames()[here].component != c.id)
     ++here;
   stats.in_service.change(ts, -1);
-  stats.outcome.finished(ts, ts - r.frames[here].arrived, Cause::host_down);
+  stats.outcome.finished(ts, ts - r.frames()[here].arrived, Cause::host_down);
   std::uint8_t outermost = 0;
-  while (w.components[r.frames[outermost].component]->node != c.node)
+  while (w.components[r.frames()[outermost].component]->node != c.node)
     ++outermost;
   if (outermost == here)
     w.split_at_crash(*c.node, ts, rid, here);

@@ -118,16 +118,20 @@ private:
   std::map<std::tuple<std::uint32_t, std::uint16_t, std::size_t>, int> memo_;
 };
 
-void check_nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
+// Returns the deepest stack of frames any request of the run needs.
+int check_nesting(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
 {
   NestingDepth nesting(spec, programs);
   const std::uint32_t entry = service_of(spec, spec.workload.entry);
+  int deepest = 1;
   for (const auto& [name, weight] : spec.workload.mix) {
     const int depth = 1 + nesting(entry, request_of(spec, name), 0);
     if (depth > kMaxDepth)
       throw std::runtime_error("request type \"" + name + "\" nests " + std::to_string(depth - 1) +
                                " services inside each other; the engine supports " + std::to_string(kMaxDepth - 1));
+    deepest = std::max(deepest, depth);
   }
+  return deepest;
 }
 
 // Every component that sends requests to, or replies to, each service's instances.
@@ -314,13 +318,14 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   const auto engine = create_engine(options.simgrid_args);
 
   auto programs = resolve_programs(spec);
-  check_nesting(spec, programs);
+  const int deepest = check_nesting(spec, programs);
   std::vector<models::HardwareIssue> issues;
   const auto graph = models::HardwareGraph::build(spec, issues);
   if (!issues.empty())
     throw std::runtime_error(issues.front().message);
   Platform platform(spec, graph);
   World world(spec, 1);
+  world.pool.set_frames(deepest);
   // Host indices by name, once: a thousand api_server instances would otherwise search the hosts a thousand
   // times.
   std::unordered_map<std::string, std::uint32_t> host_index;

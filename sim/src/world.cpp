@@ -314,7 +314,7 @@ void World::split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint
   r.key = orphan.key;
   r.type = orphan.type;
   r.depth = at;
-  std::copy(orphan.frames, orphan.frames + at, r.frames);
+  std::copy(orphan.frames(), orphan.frames() + at, r.frames());
   orphan.orphan = true;
   ++orphans;
   send(from, now, EventKind::reply, r.top().component, caller_side, 0, Cause::host_down);
