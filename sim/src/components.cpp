@@ -213,10 +213,14 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 
 LoadBalancer::LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec& spec,
                            std::vector<std::uint32_t> backends, std::uint64_t seed)
-    : service_(service), spec_(spec), backends_(std::move(backends)),
-      balancer_(models::make_balancer(spec.policy, static_cast<int>(backends_.size()), spec.weights)),
+    : service_(service), spec_(spec), backends_(std::move(backends)), balancer_(new_balancer()),
       backend_down_(backends_.size(), false), rng_(seed)
 {
+}
+
+std::unique_ptr<models::Balancer> LoadBalancer::new_balancer() const
+{
+  return models::make_balancer(spec_.policy, static_cast<int>(backends_.size()), spec_.weights);
 }
 
 void LoadBalancer::schedule_health_checks()
@@ -292,7 +296,7 @@ void LoadBalancer::on_fault(SimTime ts, std::uint32_t what)
   for (const std::uint32_t rid : held_.take_all())
     fail_held(*this, ts, rid, world->service_stats[service_]);
   // It restarts with no connections counted, knowing what its last health checks found.
-  balancer_ = models::make_balancer(spec_.policy, static_cast<int>(backends_.size()), spec_.weights);
+  balancer_ = new_balancer();
   for (std::size_t b = 0; b < backends_.size(); ++b)
     if (backend_down_[b])
       balancer_->set_up(static_cast<int>(b), false);

@@ -61,6 +61,8 @@ public:
   void schedule_health_checks();
 
 private:
+  std::unique_ptr<models::Balancer> new_balancer() const; // all backends up, no connections counted
+
   std::uint32_t service_;
   models::LoadBalancerSpec spec_;
   std::vector<std::uint32_t> backends_;

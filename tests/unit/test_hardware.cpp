@@ -107,12 +107,21 @@ TEST(HardwareGraph, RacksHaveTopOfRackSwitchesAndUplinksToASpine)
   EXPECT_EQ(g.route(element(g, "h-2"), element(g, "h-3"))->size(), 2u);
 }
 
-TEST(HardwareGraph, DataCentresAreJoinedByTheirWanLatencies)
+namespace
 {
-  const auto spec = load_ok(topology(R"(  hosts: [{name: a, zone: eu}, {name: b, zone: ap}, {name: c, zone: us}]
+// Three data centres whose direct eu-ap link (90 ms) is shorter than the way through us (40 + 70 ms).
+TopologySpec three_datacentres()
+{
+  return load_ok(topology(R"(  hosts: [{name: a, zone: eu}, {name: b, zone: ap}, {name: c, zone: us}]
   network: {shape: datacenters, datacenters: [eu, us, ap], lan: {latency: 100us},
             wan_latency: [[0, 40ms, 90ms], [40ms, 0, 70ms], [90ms, 70ms, 0]]}
 )"));
+}
+} // namespace
+
+TEST(HardwareGraph, DataCentresAreJoinedByTheirWanLatencies)
+{
+  const auto spec = three_datacentres();
   const auto g = graph_of(spec);
   EXPECT_EQ(
       std::count_if(g.links().begin(), g.links().end(), [](const NetLink& l) { return l.name.rfind("wan-", 0) == 0; }),
@@ -146,10 +155,7 @@ TEST(HardwareGraph, ShortestRouteByLatencyThenFewestHops)
 
 TEST(HardwareGraph, TheWayBackWalksTheTreeOfTheOtherEnd)
 {
-  const auto spec = load_ok(topology(R"(  hosts: [{name: a, zone: eu}, {name: b, zone: ap}, {name: c, zone: us}]
-  network: {shape: datacenters, datacenters: [eu, us, ap], lan: {latency: 100us},
-            wan_latency: [[0, 40ms, 90ms], [40ms, 0, 70ms], [90ms, 70ms, 0]]}
-)"));
+  const auto spec = three_datacentres();
   const auto reused = graph_of(spec);
   const auto there = *reused.route(element(reused, "a"), element(reused, "b"));
   const auto back = *reused.route(element(reused, "b"), element(reused, "a")); // from a's tree
