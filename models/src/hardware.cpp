@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 namespace scalelab::models
 {
@@ -96,9 +98,15 @@ std::vector<std::size_t> hosts_of_service(const TopologySpec& spec, std::size_t 
     return {spec.index_of_host(lb->host)};
   if (const auto* db = std::get_if<DatabaseSpec>(&kind))
     return {spec.index_of_host(db->host)};
+  // By a map made once: a thousand instances looked up one by one would compare a million names.
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h)
+    index.emplace(spec.hardware.hosts[h].name, h);
   std::vector<std::size_t> hosts;
-  for (const auto& h : std::get<ApiServerSpec>(kind).hosts)
-    hosts.push_back(spec.index_of_host(h));
+  for (const auto& h : std::get<ApiServerSpec>(kind).hosts) {
+    const auto found = index.find(h);
+    hosts.push_back(found != index.end() ? found->second : spec.index_of_host(h)); // index_of_host throws
+  }
   return hosts;
 }
 

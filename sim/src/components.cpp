@@ -83,7 +83,7 @@ std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rn
 void schedule_faults(World& world)
 {
   for (const auto& c : world.components) {
-    for (const Outage& o : c->node->outages)
+    for (const Outage& o : c->node->outages())
       c->node->push_local(o.from, EventKind::fault, c->id, 0, kCrash);
     if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
       balancer->schedule_health_checks();
@@ -232,7 +232,7 @@ void LoadBalancer::schedule_health_checks()
   // to the first at or after its restart (not at all if both are the same check).
   auto first_check_from = [interval](SimTime t) { return (t + interval - 1) / interval * interval; };
   for (std::size_t b = 0; b < backends_.size(); ++b)
-    for (const Outage& o : world->components[backends_[b]]->node->outages) {
+    for (const Outage& o : world->components[backends_[b]]->node->outages()) {
       const SimTime down = first_check_from(o.from);
       const SimTime up = o.until == models::kNever ? models::kNever : first_check_from(o.until);
       if (down == up)

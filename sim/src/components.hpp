@@ -96,7 +96,7 @@ class Station : public Component
 {
 protected:
   Station(std::uint32_t service, int slots, int queue_limit, std::uint64_t seed)
-      : service_(service), slots_(slots, queue_limit), rng_(seed)
+      : service_(service), rng_(seed), slots_(slots, queue_limit)
   {
   }
   // Starts the request in a free slot, queues it, or answers it at once with `refusal` (`refusal_bytes`).
@@ -112,10 +112,11 @@ protected:
   // The host crashed: every request here fails with host_down; the station restarts empty.
   void on_fault(SimTime ts, std::uint32_t what) override;
 
+  // In the order a request touches them, so that it finds them in two cache lines (Component is aligned).
   std::uint32_t service_;
+  models::Rng rng_;
   SlotPool slots_;
   HeldSet held_;
-  models::Rng rng_;
 };
 
 class ApiServer : public Station

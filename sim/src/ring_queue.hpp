@@ -35,8 +35,8 @@ private:
     slots_.swap(bigger);
     head_ = 0;
   }
+  std::size_t size_ = 0, head_ = 0; // size_ first: empty() is all most callers read
   std::vector<T> slots_;
-  std::size_t head_ = 0, size_ = 0;
 };
 
 } // namespace scalelab::sim

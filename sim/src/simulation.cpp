@@ -334,7 +334,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   auto host_of = [&host_index](const std::string& name) { return host_index.at(name); };
   world.programs = std::move(programs);
   auto add_node = [&](sg4::Host* host, int cores) {
-    auto node = std::make_unique<Node>(world, static_cast<std::uint32_t>(world.nodes.size()), host);
+    auto node = std::make_unique<Node>(static_cast<std::uint32_t>(world.nodes.size()), host);
     node->cores.init(cores, world.clock);
     node->disk.init(1, world.clock);
     world.nodes.push_back(std::move(node));
@@ -346,6 +346,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     c->id = static_cast<std::uint32_t>(world.components.size());
     c->node = world.nodes[host].get();
     c->world = &world;
+    world.component_nodes.push_back(c->node);
     world.components.push_back(std::move(c));
     return world.components.back()->id;
   };
@@ -390,12 +391,12 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   add_component(std::move(source_owner), platform.users());
 
   // The fault schedule, before anything asks which components can crash.
-  for (const auto& fault : spec.faults) {
-    Node& n = *world.nodes[host_of(fault.host)];
-    n.outages.push_back({fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
-  }
-  for (auto& n : world.nodes)
-    std::sort(n->outages.begin(), n->outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+  std::vector<std::vector<Outage>> outages(world.nodes.size());
+  for (const auto& fault : spec.faults)
+    outages[host_of(fault.host)].push_back(
+        {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+  for (std::size_t n = 0; n < outages.size(); ++n)
+    world.nodes[n]->set_outages(std::move(outages[n]));
 
   const auto traffic = component_traffic(world, source->id);
   const auto pairs = talking_pairs(world, traffic);
@@ -497,22 +498,29 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
                          n.cores.window_mean() / spec.hardware.hosts[h].cores, n.disk.window_mean()});
   }
-  for (const auto& link : world.network.report()) {
+  // In name order; sorted by reference, not by moving the results' strings around (a thousand hosts have
+  // two thousand link directions).
+  const auto& links = world.network.report();
+  std::vector<const LinkResource*> by_name;
+  for (const auto& link : links)
+    by_name.push_back(&link);
+  std::sort(by_name.begin(), by_name.end(), [](const LinkResource* a, const LinkResource* b) {
+    return std::tie(a->name, a->from, a->to) < std::tie(b->name, b->from, b->to);
+  });
+  res.links.reserve(by_name.size());
+  for (const LinkResource* link : by_name) {
     models::LinkResult l;
-    l.name = link.name;
-    l.from = link.from;
-    l.to = link.to;
-    l.sharing = link.sharing;
-    l.bandwidth = link.bandwidth;
-    l.latency = models::to_seconds(link.latency);
-    l.messages = link.messages;
-    l.bytes = link.bytes;
-    l.utilisation = link.utilisation;
+    l.name = link->name;
+    l.from = link->from;
+    l.to = link->to;
+    l.sharing = link->sharing;
+    l.bandwidth = link->bandwidth;
+    l.latency = models::to_seconds(link->latency);
+    l.messages = link->messages;
+    l.bytes = link->bytes;
+    l.utilisation = link->utilisation;
     res.links.push_back(std::move(l));
   }
-  std::sort(res.links.begin(), res.links.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.name, a.from, a.to) < std::tie(b.name, b.from, b.to);
-  });
   auto& c = res.checks;
   c.sent = world.sent;
   c.completed = world.completed;

@@ -100,7 +100,26 @@ void Executor::process_until(SimTime h)
     const Event e = events_.top();
     events_.pop();
     ++events;
+    if (!events_.empty())
+      prefetch(events_.top());
     dispatch(e);
+  }
+}
+
+// What the next event will touch, asked for while this one is handled: at a thousand servers its component,
+// host and request record are rarely in the cache, and waiting for them one after the other is most of the
+// cost of an event.
+void Executor::prefetch(const Event& e)
+{
+  const Component* c = world_.components[e.component].get();
+  __builtin_prefetch(c);
+  __builtin_prefetch(reinterpret_cast<const char*>(c) + 64);
+  const Node* n = world_.component_nodes[e.component];
+  __builtin_prefetch(n);
+  __builtin_prefetch(reinterpret_cast<const char*>(n) + 64);
+  if (const std::byte* r = world_.pool.address(e.request)) {
+    __builtin_prefetch(r);
+    __builtin_prefetch(r + 64);
   }
 }
 
@@ -189,6 +208,13 @@ void Node::push(const Event& e)
   executor->push(e);
 }
 
+void Node::set_outages(std::vector<Outage> outages)
+{
+  std::sort(outages.begin(), outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+  outages_ = std::move(outages);
+  can_crash_ = !outages_.empty();
+}
+
 // --- host resources --------------------------------------------------------------------------------------
 
 SimTime HostResource::use(SimTime now, SimTime duration)
@@ -250,10 +276,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
       assert(!passive);
       // Queues at a link another node processes: the message goes there first.
-      Request& r = pool[request];
-      r.message = m;
-      r.message_bytes = bytes;
-      r.message_kind = kind;
+      pool.message(request) = WaitingMessage{m, bytes, kind};
       const auto at = static_cast<std::uint32_t>(network.processor(m));
       nodes[at]->push(Event{network.head_at_end(m), order, to_component, request, 0, EventKind::hop, cause});
       return;
@@ -285,16 +308,14 @@ void World::deliver_reply(Component& c, const Event& e)
 
 void World::advance(const Event& e)
 {
-  Request& r = pool[e.request];
-  network.cross_owned(r.message, r.message_bytes);
-  if (!network.carry(r.message, r.message_bytes, -1)) {
-    const auto next = static_cast<std::uint32_t>(network.processor(r.message));
-    nodes[next]->push(
-        Event{network.head_at_end(r.message), e.order, e.component, e.request, 0, EventKind::hop, e.cause});
+  WaitingMessage& m = pool.message(e.request);
+  network.cross_owned(m.at, m.bytes);
+  if (!network.carry(m.at, m.bytes, -1)) {
+    const auto next = static_cast<std::uint32_t>(network.processor(m.at));
+    nodes[next]->push(Event{network.head_at_end(m.at), e.order, e.component, e.request, 0, EventKind::hop, e.cause});
     return;
   }
-  components[e.component]->node->push(
-      Event{r.message.tail, e.order, e.component, e.request, 0, r.message_kind, e.cause});
+  components[e.component]->node->push(Event{m.at.tail, e.order, e.component, e.request, 0, m.kind, e.cause});
 }
 
 } // namespace scalelab::sim

@@ -71,30 +71,34 @@ struct Request {
   std::uint64_t key;
   std::uint16_t type;
   std::uint8_t depth;
+  // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
+  // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
+  bool orphan;
   // What the next request message asks the callee to run.
   std::uint16_t call_program;
   std::uint16_t call_pc;
   std::uint32_t call_op;
-  // The request's message on the network (a request is in at most one place at a time).
-  InFlight message;
-  double message_bytes;
-  EventKind message_kind;
-  // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
-  // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
-  bool orphan;
 
   // The frames follow the record in the pool, as many as the run's deepest request needs (RequestPool).
   Frame* frames() { return reinterpret_cast<Frame*>(this + 1); }
   const Frame* frames() const { return reinterpret_cast<const Frame*>(this + 1); }
   Frame& top() { return frames()[depth - 1]; }
 };
-static_assert(sizeof(Request) % alignof(Frame) == 0, "frames follow a record without padding");
+static_assert(sizeof(Request) == 32 && sizeof(Frame) == 32, "a record with its frames fills whole half cache lines");
+
+// A request's message while it waits for a link another node processes (a request is in at most one place at
+// a time). Kept beside the records, not in them: most messages never wait, and the records stay small.
+struct WaitingMessage {
+  InFlight at;
+  double bytes;
+  EventKind kind;
+};
 
 // Records are reused through a free list: no allocation per request once the pool has grown to the
 // largest number in flight. They live in chunks that never move, so growing never copies the records nor
 // holds two copies at once (a vector's doubling did: the peak memory of a run was up to twice its records).
 // Each record is followed by room for the frames of the run's deepest request only (3 for a balancer in
-// front of servers: 168 bytes a record instead of 456 with room for 12): more records per cache line.
+// front of servers: 128 bytes a record, two cache lines, instead of 456 with room for 12 and the message).
 class RequestPool
 {
 public:
@@ -102,19 +106,14 @@ public:
   void set_frames(int frames)
   {
     frames_ = frames;
-    stride_ = (sizeof(Request) + static_cast<std::size_t>(frames) * sizeof(Frame) + kAlign - 1) / kAlign;
+    stride_ = sizeof(Request) + static_cast<std::size_t>(frames) * sizeof(Frame);
   }
   int frames() const { return frames_; }
   std::uint32_t acquire()
   {
     if (free_.empty()) {
-      if (size_ % kChunk == 0) {
-        chunks_.push_back(std::make_unique<Slot[]>(stride_ * kChunk));
-        for (std::uint32_t i = 0; i < kChunk; ++i) {
-          Request* r = new (chunks_.back().get() + i * stride_) Request{};
-          new (r->frames()) Frame[static_cast<std::size_t>(frames_)]{};
-        }
-      }
+      if (size_ % kChunk == 0)
+        add_chunk();
       const std::uint32_t id = size_++;
       (*this)[id].orphan = false;
       return id;
@@ -127,18 +126,39 @@ public:
   void release(std::uint32_t id) { free_.push_back(id); }
   Request& operator[](std::uint32_t id)
   {
-    return *std::launder(reinterpret_cast<Request*>(chunks_[id / kChunk].get() + (id % kChunk) * stride_));
+    return *std::launder(reinterpret_cast<Request*>(chunks_[id / kChunk].records.get() + (id % kChunk) * stride_));
+  }
+  WaitingMessage& message(std::uint32_t id) { return chunks_[id / kChunk].messages[id % kChunk]; }
+  // Where record `id` is, or nullptr if there is none yet (for prefetching: any id may be asked).
+  const std::byte* address(std::uint32_t id) const
+  {
+    return id < size_ ? chunks_[id / kChunk].records.get() + (id % kChunk) * stride_ : nullptr;
   }
   std::size_t live() const { return size_ - free_.size(); }
   std::size_t capacity() const { return size_; }
 
 private:
   static constexpr std::uint32_t kChunk = 1024;
-  using Slot = std::uint64_t; // the unit of a record's room: 8 bytes, aligned for every field
-  static constexpr std::size_t kAlign = sizeof(Slot);
-  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  struct FreeAligned {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{64}); }
+  };
+  struct Chunk {
+    std::unique_ptr<std::byte[], FreeAligned> records; // cache-line aligned: a record starts on a line or half
+    std::unique_ptr<WaitingMessage[]> messages;
+  };
+  void add_chunk()
+  {
+    Chunk c{std::unique_ptr<std::byte[], FreeAligned>(new (std::align_val_t{64}) std::byte[stride_ * kChunk]),
+            std::make_unique<WaitingMessage[]>(kChunk)};
+    for (std::uint32_t i = 0; i < kChunk; ++i) {
+      Request* r = new (c.records.get() + i * stride_) Request{};
+      new (r->frames()) Frame[static_cast<std::size_t>(frames_)]{};
+    }
+    chunks_.push_back(std::move(c));
+  }
+  std::vector<Chunk> chunks_;
   int frames_ = kMaxDepth;
-  std::size_t stride_ = (sizeof(Request) + kMaxDepth * sizeof(Frame) + kAlign - 1) / kAlign; // in slots
+  std::size_t stride_ = sizeof(Request) + kMaxDepth * sizeof(Frame); // bytes
   std::uint32_t size_ = 0;
   std::vector<std::uint32_t> free_;
 };
@@ -147,7 +167,9 @@ class World;
 class Node;
 class Executor;
 
-class Component
+// Aligned to a cache line, so that a component's hot fields share as few lines as possible: at a thousand
+// servers every request finds its server's lines evicted.
+class alignas(64) Component
 {
 public:
   virtual ~Component() = default;
@@ -226,7 +248,7 @@ public:
   HostResource& operator=(const HostResource&) = delete;
   void init(int capacity, const Clock& clock)
   {
-    count_ = static_cast<std::size_t>(capacity);
+    count_ = static_cast<std::uint32_t>(capacity);
     if (count_ > inline_.size()) {
       spill_.assign(count_, 0);
       free_at_ = spill_.data();
@@ -248,22 +270,23 @@ public:
   }
 
 private:
-  // A min-heap: when each unit has finished what it was given. Kept in the object for hosts of up to 8
-  // cores (one cache line less per claim on a thousand hosts), in spill_ beyond.
+  // What a claim touches comes first and together (at a thousand hosts every claim misses the cache): the
+  // min-heap of when each unit has finished what it was given, kept in the object for hosts of up to 8
+  // cores, in spill_ beyond.
   SimTime* free_at_ = nullptr;
-  std::size_t count_ = 0;
-  std::array<SimTime, 8> inline_{};
-  std::vector<SimTime> spill_;
   const Clock* clock_ = nullptr;
   Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
+  std::uint32_t count_ = 0;
+  std::array<SimTime, 8> inline_{};
+  std::vector<SimTime> spill_;
 };
 
 // A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
 // events are processed by the executor it belongs to.
-class Node
+class alignas(64) Node
 {
 public:
-  Node(World& world, std::uint32_t id, simgrid::s4u::Host* host) : world_(world), id_(id), host_(host) {}
+  Node(std::uint32_t id, simgrid::s4u::Host* host) : id_(id), host_(host) {}
 
   void push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux = 0,
                   Cause cause = Cause::ok);
@@ -273,12 +296,13 @@ public:
   std::uint32_t id() const { return id_; }
   simgrid::s4u::Host* host() const { return host_; }
 
-  // The fault schedule of this host (sorted, disjoint).
-  std::vector<Outage> outages;
-  bool can_crash() const { return !outages.empty(); }
+  // The fault schedule of this host (sorted, disjoint), set before the run.
+  void set_outages(std::vector<Outage> outages);
+  const std::vector<Outage>& outages() const { return outages_; }
+  bool can_crash() const { return can_crash_; }
   bool down_at(SimTime t) const
   {
-    for (const auto& o : outages)
+    for (const auto& o : outages_)
       if (t >= o.from && t < o.until)
         return true;
     return false;
@@ -286,20 +310,29 @@ public:
   // How many times the host has crashed by time t: frames pushed before a crash are stale after it.
   std::uint16_t incarnation_at(SimTime t) const
   {
+    if (!can_crash_)
+      return 0; // without reading the schedule, which is not on the host's hot lines
     std::uint16_t n = 0;
-    for (const auto& o : outages)
+    for (const auto& o : outages_)
       n = static_cast<std::uint16_t>(n + (o.from <= t ? 1 : 0));
     return n;
   }
 
-  HostResource cores, disk;
+  // What every event of a host touches comes first: with the cores, two cache lines (at a thousand hosts a
+  // request finds each of its hosts' lines evicted).
   Executor* executor = nullptr;
 
 private:
-  World& world_;
-  std::uint32_t id_;
-  simgrid::s4u::Host* host_;
   std::uint64_t sequence_ = 0;
+  std::uint32_t id_;
+  bool can_crash_ = false;
+
+public:
+  HostResource cores, disk;
+
+private:
+  simgrid::s4u::Host* host_;
+  std::vector<Outage> outages_;
 };
 
 // A SimGrid actor that processes the events of one or more nodes, in (time, order) order, one window per
@@ -326,6 +359,7 @@ private:
   SimTime horizon(SimTime now) const;
   void process_until(SimTime horizon);
   void dispatch(const Event& e);
+  void prefetch(const Event& e);
   void wake();
   void schedule_next();
 
@@ -417,6 +451,7 @@ public:
   std::vector<std::unique_ptr<Executor>> executors;
   Scheduler scheduler{*this};
   std::vector<std::unique_ptr<Component>> components;
+  std::vector<Node*> component_nodes;                        // components[c]->node, without reading the component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
   std::vector<std::vector<ResolvedStep>> programs;           // by request type index
   std::vector<ServiceStats> service_stats;                   // by service index in spec.services
