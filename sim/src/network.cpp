@@ -77,12 +77,17 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     row.size = last - row.first_to + 1;
   }
   for (auto& row : route_rows_) {
+    if (row.size == 1)
+      continue;
     row.offset = static_cast<std::uint32_t>(route_table_.size());
     route_table_.resize(route_table_.size() + row.size, kNoRoute);
   }
   for (std::uint32_t id = 0; id < routes_.size(); ++id) {
-    const auto& row = route_rows_[routes_[id].from];
-    route_table_[row.offset + routes_[id].to - row.first_to] = id;
+    auto& row = route_rows_[routes_[id].from];
+    if (row.size == 1)
+      row.offset = id;
+    else
+      route_table_[row.offset + routes_[id].to - row.first_to] = id;
   }
 
   // Who processes each link that can queue. A link that one sender reaches always along the same links, each

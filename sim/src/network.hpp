@@ -41,14 +41,15 @@ struct LinkResource {
 // link is reported by SimGrid as a shared link of its own).
 models::LinkSharing sharing_of(const simgrid::s4u::Link& link);
 
-struct NetRoute {
-  std::uint32_t from = 0, to = 0; // nodes
-  std::uint32_t first_hop = 0;    // in the network's list of hops: resources, in the order crossed
-  std::uint16_t hop_count = 0;
+// One cache line each: a message reads the latency and adds itself to the counters.
+struct alignas(64) NetRoute {
   SimTime latency = 0;                   // the sum of the hops' latencies
   double min_bandwidth = 0;              // the smallest bandwidth of the hops
-  bool quiet = true;                     // no hop can queue
   std::uint64_t messages = 0, bytes = 0; // sent in the measured window
+  std::uint32_t first_hop = 0;           // in the network's list of hops: resources, in the order crossed
+  std::uint16_t hop_count = 0;
+  bool quiet = true;              // no hop can queue
+  std::uint32_t from = 0, to = 0; // nodes
 };
 
 // Where a message is on its route between two places that must each see it in time order.
@@ -76,8 +77,11 @@ public:
     if (from < route_rows_.size()) {
       const RouteRow& row = route_rows_[from];
       const std::uint32_t column = to - row.first_to; // wraps around when to < first_to
-      if (column < row.size && route_table_[row.offset + column] != kNoRoute)
-        return route_table_[row.offset + column];
+      if (column < row.size) {
+        const std::uint32_t id = row.size == 1 ? row.offset : route_table_[row.offset + column];
+        if (id != kNoRoute)
+          return id;
+      }
     }
     no_route();
   }
@@ -138,7 +142,8 @@ private:
   std::vector<NetRoute> routes_;
   std::vector<std::uint32_t> hops_;
   // Route ids by (from, to): a row per sending node, dense over the span of the nodes it sends to (a
-  // balancer's row spans its backends, a server's its balancer), so finding a route is two array reads.
+  // balancer's row spans its backends, a server's its balancer), so finding a route is two array reads; one
+  // when the node sends to one other only (offset is then the route itself: a thousand servers' replies).
   struct RouteRow {
     std::uint32_t first_to = 0, offset = 0, size = 0;
   };

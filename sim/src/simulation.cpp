@@ -346,7 +346,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     c->id = static_cast<std::uint32_t>(world.components.size());
     c->node = world.nodes[host].get();
     c->world = &world;
-    world.component_nodes.push_back(c->node);
+    world.placement.push_back({c->node, c->node->id()});
     world.components.push_back(std::move(c));
     return world.components.back()->id;
   };

@@ -114,7 +114,7 @@ void Executor::prefetch(const Event& e)
   const Component* c = world_.components[e.component].get();
   __builtin_prefetch(c);
   __builtin_prefetch(reinterpret_cast<const char*>(c) + 64);
-  const Node* n = world_.component_nodes[e.component];
+  const Node* n = world_.placement[e.component].node;
   __builtin_prefetch(n);
   __builtin_prefetch(reinterpret_cast<const char*>(n) + 64);
   if (const std::byte* r = world_.pool.address(e.request)) {
@@ -263,15 +263,16 @@ World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(w
 void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
                  double bytes, Cause cause)
 {
-  Component& target = *components[to_component];
-  Node& to = *target.node;
+  const Placement& place = placement[to_component];
+  Node& to = *place.node;
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
   // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
-  const bool at_send = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
+  const bool at_send = kind == EventKind::reply && components[to_component]->passive_replies() &&
+                       (&to == &from || components[to_component]->replies_quietly);
   const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
-    InFlight m{now, now, network.route_id(from.id(), to.id()), 0};
+    InFlight m{now, now, network.route_id(from.id(), place.node_id), 0};
     network.count(m.route, now, bytes);
     if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
       assert(!passive);
@@ -287,7 +288,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
-    target.on_reply(ts, request, cause);
+    components[to_component]->on_reply(ts, request, cause);
     inherited_order_ = 0;
     return;
   }

@@ -451,7 +451,13 @@ public:
   std::vector<std::unique_ptr<Executor>> executors;
   Scheduler scheduler{*this};
   std::vector<std::unique_ptr<Component>> components;
-  std::vector<Node*> component_nodes;                        // components[c]->node, without reading the component
+  // components[c]->node and its id, without reading the component: sending to a component then needs
+  // neither its cache line nor its host's before the route is known.
+  struct Placement {
+    Node* node;
+    std::uint32_t node_id;
+  };
+  std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
   std::vector<std::vector<ResolvedStep>> programs;           // by request type index
   std::vector<ServiceStats> service_stats;                   // by service index in spec.services
