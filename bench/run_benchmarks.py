@@ -2,12 +2,13 @@
 """The performance benchmark of docs/performance.md: scalelab and its yardsticks, measured in one run.
 
     scripts/build.sh release
-    /usr/bin/python3 bench/run_benchmarks.py [--runs 3] [--quick] [--out bench/last-run.json]
+    /usr/bin/python3 bench/run_benchmarks.py [--runs 5] [--quick] [--out bench/last-run.json]
 
 Measures, one run after another (never two at once, so they do not compete for the two cores):
   - the reference model (bench/reference.yaml): scalelab's windowed and plain engines, the hand-written heap
     loop and SimPy 2.3, in simulated requests per wall second, and their ratios;
-  - the same model at 1000 servers (bench/reference-1000.yaml): scalelab and the heap loop;
+  - the same model at 1000 servers (bench/reference-1000.yaml): scalelab and the heap loop, each run in pairs
+    with the reference model (back to back): the 1000/10 ratio is the median of the pairs' ratios;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -60,7 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scalelab", default=os.path.join(ROOT, "build", "release", "apps", "scalelab"))
     parser.add_argument("--heaploop", default=os.path.join(ROOT, "build", "release", "bench", "scalelab_bench_heaploop"))
-    parser.add_argument("--runs", type=int, default=3, help="runs of each fast measurement (the median is kept)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each fast measurement (the median is kept)")
     parser.add_argument("--quick", action="store_true", help="shorter simulations, one run each (a smoke test)")
     parser.add_argument("--out", default=os.path.join(HERE, "last-run.json"))
     args = parser.parse_args()
@@ -69,23 +70,32 @@ def main():
     duration = ["--duration", "20s"] if args.quick else []
     results = {}
 
-    ref = [scalelab_run(args.scalelab, topo("reference.yaml"), duration) for _ in range(runs)]
+    # The reference model and 1000 servers in pairs, run back to back (in alternating order), so that a ratio
+    # compares runs made under the same load of the shared machine; the ratio kept is the median of the pairs'.
+    big_duration = ["--duration", "2s"] if args.quick else []
+    ref, big = [], []
+    for i in range(runs):
+        first_big = i % 2 == 1
+        if first_big:
+            big.append(scalelab_run(args.scalelab, topo("reference-1000.yaml"), big_duration))
+        ref.append(scalelab_run(args.scalelab, topo("reference.yaml"), duration))
+        if not first_big:
+            big.append(scalelab_run(args.scalelab, topo("reference-1000.yaml"), big_duration))
     results["scalelab_reference"] = ref
+    results["scalelab_reference_1000"] = big
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
-    heap = [yardstick([args.heaploop, "--duration", str(sim_seconds), "--seed", "1"]) for _ in range(runs)]
+    heap, heap_big = [], []
+    for _ in range(runs):
+        heap.append(yardstick([args.heaploop, "--duration", str(sim_seconds), "--seed", "1"]))
+        heap_big.append(yardstick([args.heaploop, "--servers", "1000", "--duration", "1" if args.quick else "4",
+                                   "--seed", "1"]))
     results["heaploop_reference"] = heap
+    results["heaploop_reference_1000"] = heap_big
     simpy = [yardstick(["/usr/bin/python3", os.path.join(HERE, "reference_simpy.py"), "--duration",
                         str(sim_seconds // 4), "--seed", "1"])]
     results["simpy_reference"] = simpy
-
-    big = [scalelab_run(args.scalelab, topo("reference-1000.yaml"), ["--duration", "2s"] if args.quick else [])
-           for _ in range(runs)]
-    results["scalelab_reference_1000"] = big
-    heap_big = [yardstick([args.heaploop, "--servers", "1000", "--duration", "1" if args.quick else "4", "--seed",
-                           "1"]) for _ in range(runs)]
-    results["heaploop_reference_1000"] = heap_big
 
     million = scalelab_run(args.scalelab, topo("million-users.yaml"), ["--duration", "90s"] if args.quick else [])
     results["scalelab_million_users"] = million
@@ -95,6 +105,8 @@ def main():
     h_ref = median_of(heap, "req_per_s")
     p_ref = median_of(simpy, "req_per_s")
     s_big = median_of(big, "requests_per_wall_second")
+    pair_ratios = [b["requests_per_wall_second"] / r["requests_per_wall_second"] for r, b in zip(ref, big)]
+    heap_ratios = [b["req_per_s"] / r["req_per_s"] for r, b in zip(heap, heap_big)]
     h_big = median_of(heap_big, "req_per_s")
     baseline_mb = median_of(ref, "peak_memory_mb")
     per_request_kb = (million["peak_memory_mb"] - baseline_mb) * 1024 / max(1, million["peak_requests_in_flight"])
@@ -106,7 +118,9 @@ def main():
         "scalelab_over_simpy": s_ref / p_ref,
         "scalelab_over_heaploop": s_ref / h_ref,
         "scalelab_1000_servers_req_per_s": s_big,
-        "scalelab_1000_over_10_servers": s_big / s_ref,
+        "scalelab_1000_over_10_servers": statistics.median(pair_ratios),
+        "scalelab_1000_over_10_servers_each_pair": pair_ratios,
+        "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -134,7 +148,8 @@ def main():
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
     print(f"\nscalelab / SimPy = {s_ref / p_ref:.1f}x, scalelab / heap loop = {s_ref / h_ref:.2f}x, "
-          f"1000 / 10 servers = {s_big / s_ref:.2f}x, "
+          f"1000 / 10 servers = {statistics.median(pair_ratios):.2f}x (pairs: "
+          f"{', '.join(f'{x:.2f}' for x in pair_ratios)}; heap loop {statistics.median(heap_ratios):.2f}x), "
           f"{per_request_kb:.2f} KB per request in flight ({million['peak_requests_in_flight']} in flight)")
 
 
