@@ -157,3 +157,31 @@ TEST(EventQueue, AStationaryStreamSettlesOnOneWidth)
   EXPECT_LE(rebuilds_at_half, 10U);
   EXPECT_EQ(queue.rebuilds(), rebuilds_at_half);
 }
+
+TEST(EventQueue, BusyEpochsPopInTheSameOrderAsAPriorityQueue)
+{
+  // The stationary stream of the test above, checked event by event: each epoch begins with thousands of
+  // events from the coarse wheel, and events keep arriving into the buckets of the epoch under way, ties
+  // included.
+  Queue queue;
+  Reference reference;
+  std::mt19937_64 gen(6);
+  std::exponential_distribution<double> service(1e-7); // mean 10 ms in ns
+  std::uint64_t order = 0;
+  auto push = [&](Item item) {
+    queue.push(item);
+    reference.push(item);
+  };
+  push({0, order++});
+  for (int i = 0; i < 300000; ++i) {
+    ASSERT_EQ(queue.size(), reference.size());
+    const Item got = queue.top();
+    ASSERT_TRUE(got == reference.top()) << "at pop " << i;
+    queue.pop();
+    reference.pop();
+    if (reference.size() < 100000)
+      push({got.ts + 100, order++});
+    push({got.ts + static_cast<std::int64_t>(service(gen)) / 1000 * 1000, order++}); // ties at whole microseconds
+  }
+  expect_same_pops(queue, reference, reference.size());
+}
