@@ -102,6 +102,8 @@ void Executor::process_until(SimTime h)
     ++events;
     if (!events_.empty())
       prefetch(events_.top());
+    if (const Event* soon = events_.upcoming())
+      prefetch(*soon);
     dispatch(e);
   }
 }
