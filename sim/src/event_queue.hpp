@@ -55,16 +55,6 @@ public:
     ++popped_;
   }
 
-  // The first event of the bucket after the front's, or nullptr: a guess of what comes soon, for prefetching
-  // what it will touch. It may be stale (a freed cell), never out of bounds.
-  const T* upcoming() const
-  {
-    if (upcoming_ < 0)
-      return nullptr;
-    const std::uint32_t cell = fine_.head[static_cast<std::size_t>(upcoming_)];
-    return cell == kNil ? nullptr : &cells_[cell].item;
-  }
-
   int bucket_shift() const { return shift_; } // the fine buckets' width is 2^shift ns
   std::uint64_t rebuilds() const { return rebuilds_; }
 
@@ -166,14 +156,8 @@ private:
       current_ = (epoch_ << kWheelBits) | slot;
       // The next bucket's first event is asked for now: its cell is rarely in the cache with thousands of
       // events ahead, and the events in between give the memory time to answer.
-      // The bucket after next too: by the time its events come, their cells are in and so is what they touch
-      // (see upcoming()).
-      upcoming_ = fine_.next_used(slot + 1);
-      if (upcoming_ >= 0) {
-        __builtin_prefetch(&cells_[fine_.head[static_cast<std::size_t>(upcoming_)]]);
-        if (const std::int64_t later = fine_.next_used(upcoming_ + 1); later >= 0)
-          __builtin_prefetch(&cells_[fine_.head[static_cast<std::size_t>(later)]]);
-      }
+      if (const std::int64_t after = fine_.next_used(slot + 1); after >= 0)
+        __builtin_prefetch(&cells_[fine_.head[static_cast<std::size_t>(after)]]);
       std::size_t count = 0;
       SimTimeOf first = std::numeric_limits<SimTimeOf>::max(), last = 0;
       drain(fine_, slot, [&](const T& item) {
@@ -251,10 +235,9 @@ private:
     ++rebuilds_;
   }
 
-  int shift_ = 10;             // fine buckets of 1.024 us to start with
-  std::int64_t current_ = -1;  // the fine bucket whose events (and all earlier ones) are in the front
-  std::int64_t epoch_ = 0;     // the fine wheel holds this epoch's buckets after current_
-  std::int64_t upcoming_ = -1; // the next fine bucket with events when refill() last looked (for upcoming())
+  int shift_ = 10;            // fine buckets of 1.024 us to start with
+  std::int64_t current_ = -1; // the fine bucket whose events (and all earlier ones) are in the front
+  std::int64_t epoch_ = 0;    // the fine wheel holds this epoch's buckets after current_
   QuaternaryHeap<T, Later> front_, overflow_;
   Wheel fine_, coarse_;
   std::vector<Cell> cells_;

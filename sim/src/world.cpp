@@ -102,8 +102,6 @@ void Executor::process_until(SimTime h)
     ++events;
     if (!events_.empty())
       prefetch(events_.top());
-    if (const Event* soon = events_.upcoming())
-      prefetch(*soon);
     dispatch(e);
   }
 }
