@@ -1,5 +1,6 @@
-// The network model against arithmetic and against SimGrid's own network model. Each test runs one
-// simulation (one SimGrid engine per process: ctest runs every test in its own process).
+// The network model against arithmetic and against SimGrid's own network model, and the host and request
+// structures the engine is built from. Each test runs at most one simulation (one SimGrid engine per process:
+// ctest runs every test in its own process).
 #include "platform.hpp"
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/loader.hpp"
@@ -10,7 +11,9 @@
 
 #include <simgrid/s4u.hpp>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace scalelab;
 namespace sg4 = simgrid::s4u;
@@ -303,4 +306,39 @@ TEST(HostResource, ACrashFreesTheUnitsAndTakesBackTheirBusyTime)
   EXPECT_DOUBLE_EQ(cores.window_mean(), 0.2);
   EXPECT_EQ(cores.use(20, 5), 25); // free at once after the crash
   EXPECT_EQ(cores.use(20, 5), 25);
+}
+
+// Request records: each with room for the run's deepest stack of frames and nothing more, in records that
+// never move and do not overlap, two cache lines each for three frames, ids reused last-freed first.
+TEST(RequestPool, RecordsFillWholeCacheLinesNeverMoveAndDoNotOverlap)
+{
+  sim::RequestPool pool;
+  pool.set_frames(3);
+  EXPECT_EQ(pool.address(0), nullptr); // nothing yet: prefetching any id is safe
+  std::vector<std::uint32_t> ids;
+  for (int i = 0; i < 1500; ++i) // more than one chunk
+    ids.push_back(pool.acquire());
+  const std::byte* first = pool.address(ids[0]);
+  for (std::uint32_t id : ids) {
+    ASSERT_NE(pool.address(id), nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(pool.address(id)) % 64, 0U) << "record " << id;
+    sim::Request& r = pool[id];
+    r.depth = 3;
+    for (int f = 0; f < 3; ++f)
+      r.frames()[f].component = id * 10 + static_cast<std::uint32_t>(f);
+    pool.message(id).bytes = id;
+  }
+  for (std::uint32_t id : ids) {
+    EXPECT_EQ(pool[id].depth, 3);
+    EXPECT_EQ(pool[id].top().component, id * 10 + 2);
+    EXPECT_EQ(pool.message(id).bytes, id);
+  }
+  EXPECT_EQ(pool.address(ids.back() + 1), nullptr);
+  EXPECT_EQ(pool.address(ids[1]) - pool.address(ids[0]), 128);
+  pool.release(ids[7]);
+  pool.release(ids[3]);
+  EXPECT_EQ(pool.acquire(), ids[3]);
+  EXPECT_EQ(pool.acquire(), ids[7]);
+  EXPECT_EQ(pool.address(ids[0]), first);
+  EXPECT_EQ(pool.live(), ids.size());
 }
