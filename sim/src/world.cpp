@@ -263,13 +263,13 @@ World::World(const models::TopologySpec& s, SimTime window) : spec(s), window_(w
 void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
                  double bytes, Cause cause)
 {
+  Component& target = *components[to_component]; // not read unless the message is a reply
   const Placement& place = placement[to_component];
   Node& to = *place.node;
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
   // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
-  const bool at_send = kind == EventKind::reply && components[to_component]->passive_replies() &&
-                       (&to == &from || components[to_component]->replies_quietly);
+  const bool at_send = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
   const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), place.node_id), 0};
@@ -288,7 +288,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
-    components[to_component]->on_reply(ts, request, cause);
+    target.on_reply(ts, request, cause);
     inherited_order_ = 0;
     return;
   }
