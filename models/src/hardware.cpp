@@ -10,8 +10,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <string_view>
-#include <unordered_map>
 
 namespace scalelab::models
 {
@@ -91,23 +89,22 @@ const PlatformReader& platform_reader()
 
 // --- who talks to whom -------------------------------------------------------------------------------------
 
-std::vector<std::size_t> hosts_of_service(const TopologySpec& spec, std::size_t service)
+std::vector<std::vector<std::size_t>> hosts_of_services(const TopologySpec& spec)
 {
-  const auto& kind = spec.services.at(service).kind;
-  if (const auto* lb = std::get_if<LoadBalancerSpec>(&kind))
-    return {spec.index_of_host(lb->host)};
-  if (const auto* db = std::get_if<DatabaseSpec>(&kind))
-    return {spec.index_of_host(db->host)};
-  // By a map made once: a thousand instances looked up one by one would compare a million names.
-  std::unordered_map<std::string_view, std::size_t> index;
-  for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h)
-    index.emplace(spec.hardware.hosts[h].name, h);
-  std::vector<std::size_t> hosts;
-  for (const auto& h : std::get<ApiServerSpec>(kind).hosts) {
-    const auto found = index.find(h);
-    hosts.push_back(found != index.end() ? found->second : spec.index_of_host(h)); // index_of_host throws
+  const HostIndex index(spec);
+  std::vector<std::vector<std::size_t>> out;
+  for (const auto& service : spec.services) {
+    std::vector<std::size_t> hosts;
+    if (const auto* lb = std::get_if<LoadBalancerSpec>(&service.kind))
+      hosts.push_back(index.at(lb->host));
+    else if (const auto* db = std::get_if<DatabaseSpec>(&service.kind))
+      hosts.push_back(index.at(db->host));
+    else
+      for (const auto& h : std::get<ApiServerSpec>(service.kind).hosts)
+        hosts.push_back(index.at(h));
+    out.push_back(std::move(hosts));
   }
-  return hosts;
+  return out;
 }
 
 ServiceTraffic service_traffic(const TopologySpec& spec)
@@ -338,7 +335,7 @@ void HardwareGraph::attach_users(const TopologySpec& spec, std::vector<HardwareI
 {
   const auto& hw = spec.hardware;
   const auto& users = hw.users;
-  const auto entry_hosts = hosts_of_service(spec, spec.index_of_service(spec.workload.entry));
+  const auto entry_hosts = hosts_of_services(spec)[spec.index_of_service(spec.workload.entry)];
   const int entry = host_elements_.at(entry_hosts.front());
   int attach = -1;
   double latency = 0;
@@ -640,11 +637,12 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
     }
   // Every pair of services that talk has a route, both ways (replies come back).
   const auto traffic = service_traffic(spec);
+  const auto service_hosts = hosts_of_services(spec);
   auto elements_of = [&](int service) {
     if (service == ServiceTraffic::kUsers)
       return std::vector<int>{users_};
     std::vector<int> out;
-    for (auto h : hosts_of_service(spec, static_cast<std::size_t>(service)))
+    for (auto h : service_hosts[static_cast<std::size_t>(service)])
       out.push_back(host_elements_[h]);
     return out;
   };
@@ -654,9 +652,10 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
   };
   std::set<std::pair<int, int>> reported;
   for (std::size_t s = 0; s < spec.services.size(); ++s) {
+    const auto callee = elements_of(static_cast<int>(s));
     auto check_pair = [&](int caller) {
       for (int a : elements_of(caller))
-        for (int b : elements_of(static_cast<int>(s)))
+        for (int b : callee)
           for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
             if (route(from, to) || !reported.insert({from, to}).second)
               continue;
@@ -676,8 +675,9 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
 std::string HardwareGraph::to_dot(const TopologySpec& spec) const
 {
   std::vector<std::vector<std::string>> services_on(elements_.size());
+  const auto service_hosts = hosts_of_services(spec);
   for (std::size_t s = 0; s < spec.services.size(); ++s)
-    for (auto h : hosts_of_service(spec, s)) {
+    for (auto h : service_hosts[s]) {
       auto& list = services_on[static_cast<std::size_t>(host_elements_[h])];
       if (std::find(list.begin(), list.end(), spec.services[s].name) == list.end())
         list.push_back(spec.services[s].name);

@@ -78,4 +78,16 @@ std::size_t TopologySpec::index_of_host(const std::string& wanted) const
   return index_in(hardware.hosts, find_host(wanted), wanted);
 }
 
+HostIndex::HostIndex(const TopologySpec& spec) : spec_(spec)
+{
+  for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h)
+    index_.emplace(spec.hardware.hosts[h].name, h); // the first of equal names, as find_host
+}
+
+std::size_t HostIndex::at(const std::string& name) const
+{
+  const auto found = index_.find(name);
+  return found != index_.end() ? found->second : spec_.index_of_host(name); // which throws
+}
+
 } // namespace scalelab::models

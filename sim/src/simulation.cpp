@@ -9,7 +9,6 @@
 #include <set>
 #include <stdexcept>
 #include <tuple>
-#include <unordered_map>
 
 namespace sg4 = simgrid::s4u;
 
@@ -326,12 +325,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   Platform platform(spec, graph);
   World world(spec, 1);
   world.pool.set_frames(deepest);
-  // Host indices by name, once: a thousand api_server instances would otherwise search the hosts a thousand
-  // times.
-  std::unordered_map<std::string, std::uint32_t> host_index;
-  for (std::uint32_t h = 0; h < spec.hardware.hosts.size(); ++h)
-    host_index.emplace(spec.hardware.hosts[h].name, h);
-  auto host_of = [&host_index](const std::string& name) { return host_index.at(name); };
+  const models::HostIndex host_index(spec);
+  auto host_of = [&host_index](const std::string& name) { return static_cast<std::uint32_t>(host_index.at(name)); };
   world.programs = std::move(programs);
   auto add_node = [&](sg4::Host* host, int cores) {
     auto node = std::make_unique<Node>(static_cast<std::uint32_t>(world.nodes.size()), host);

@@ -123,7 +123,7 @@ struct ServiceTraffic {
 };
 ServiceTraffic service_traffic(const TopologySpec& spec);
 
-// The hosts a service's instances run on, in instance order.
-std::vector<std::size_t> hosts_of_service(const TopologySpec& spec, std::size_t service);
+// The hosts each service's instances run on, in instance order, by service index.
+std::vector<std::vector<std::size_t>> hosts_of_services(const TopologySpec& spec);
 
 } // namespace scalelab::models

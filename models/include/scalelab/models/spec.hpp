@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -267,6 +269,20 @@ struct TopologySpec {
   std::size_t index_of_service(const std::string& name) const;
   std::size_t index_of_request(const std::string& name) const;
   std::size_t index_of_host(const std::string& name) const;
+};
+
+// Host positions by name, for looking up many names (index_of_host searches the list: a thousand instances
+// would compare a million names). The spec must outlive it and keep its hosts.
+class HostIndex
+{
+public:
+  explicit HostIndex(const TopologySpec& spec);
+  // Throws std::out_of_range for a name that is not there, as index_of_host does.
+  std::size_t at(const std::string& name) const;
+
+private:
+  const TopologySpec& spec_;
+  std::unordered_map<std::string_view, std::size_t> index_;
 };
 
 } // namespace scalelab::models
