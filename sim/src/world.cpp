@@ -200,7 +200,8 @@ void Scheduler::run()
 void Node::push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux,
                       Cause cause)
 {
-  push(Event{ts, next_order(), component, request, aux, kind, cause}); // the executor drops what is past the end
+  const std::uint64_t order = kind == EventKind::step_done ? next_completion_order() : next_order();
+  push(Event{ts, order, component, request, aux, kind, cause}); // the executor drops what is past the end
 }
 
 void Node::push(const Event& e)
@@ -219,14 +220,18 @@ void Node::set_outages(std::vector<Outage> outages)
 
 SimTime HostResource::use(SimTime now, SimTime duration)
 {
+  const SimTime start = std::max(now, next_free());
+  const SimTime end = models::later(start, duration);
+  claim_next(start, end);
+  return end;
+}
+
+void HostResource::claim_next(SimTime start, SimTime end)
+{
   std::pop_heap(free_at_, free_at_ + count_, std::greater<>());
-  SimTime& unit = free_at_[count_ - 1];
-  const SimTime start = std::max(now, unit);
-  unit = models::later(start, duration);
-  const SimTime end = unit;
+  free_at_[count_ - 1] = end;
   std::push_heap(free_at_, free_at_ + count_, std::greater<>());
   busy_area_ += clock_->overlap(start, end);
-  return end;
 }
 
 void HostResource::crash(SimTime now)

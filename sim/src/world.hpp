@@ -43,7 +43,7 @@ enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop, faul
 
 struct Event {
   SimTime ts;
-  std::uint64_t order; // (origin host << 40) | origin's sequence number: a total, engine-independent order
+  std::uint64_t order; // Node::next_order(): a total, engine-independent order
   std::uint32_t component;
   std::uint32_t request;
   std::uint32_t aux;
@@ -83,6 +83,7 @@ struct Request {
   Frame* frames() { return reinterpret_cast<Frame*>(this + 1); }
   const Frame* frames() const { return reinterpret_cast<const Frame*>(this + 1); }
   Frame& top() { return frames()[depth - 1]; }
+  const Frame& top() const { return frames()[depth - 1]; }
 };
 static_assert(sizeof(Request) == 32 && sizeof(Frame) == 32, "a record with its frames fills whole half cache lines");
 
@@ -260,6 +261,10 @@ public:
   }
   // Claims a unit for `duration`, from `now` or from when one frees; returns when the claim ends.
   SimTime use(SimTime now, SimTime duration);
+  // use() in two steps, for a claim whose length depends on when it starts: when the first unit frees, then
+  // that unit claimed from `start` (not before it frees) until `end`.
+  SimTime next_free() const { return free_at_[0]; }
+  void claim_next(SimTime start, SimTime end);
   // The host crashed at `now`: the work given to the units is lost, they are free from now on.
   void crash(SimTime now);
   // Busy units, time-averaged over the measured window.
@@ -291,7 +296,13 @@ public:
   void push_local(SimTime ts, EventKind kind, std::uint32_t component, std::uint32_t request, std::uint32_t aux = 0,
                   Cause cause = Cause::ok);
   void push(const Event& e); // an event for this node, from any node
-  std::uint64_t next_order() { return (static_cast<std::uint64_t>(id_) << 40) | sequence_++; }
+  // Order keys: (node << 40) | sequence, a total order that does not depend on the engine. At one instant, the
+  // completions (step_done events) come before every other event, whichever node caused it: a worker that
+  // finishes at t is free for a request that arrives at t. That is what lets a station compute a request's
+  // departure when it arrives (ApiServer) with the same results as when its completion is an event.
+  std::uint64_t next_order() { return kNotCompletion | (static_cast<std::uint64_t>(id_) << 40) | sequence_++; }
+  std::uint64_t next_completion_order() { return (static_cast<std::uint64_t>(id_) << 40) | completions_++; }
+  static constexpr std::uint32_t kMaxNodes = 1U << 23; // the node fits below the top bit
 
   std::uint32_t id() const { return id_; }
   simgrid::s4u::Host* host() const { return host_; }
@@ -323,9 +334,11 @@ public:
   Executor* executor = nullptr;
 
 private:
+  static constexpr std::uint64_t kNotCompletion = std::uint64_t{1} << 63;
   std::uint64_t sequence_ = 0;
   std::uint32_t id_;
   bool can_crash_ = false;
+  std::uint64_t completions_ = 0;
 
 public:
   HostResource cores, disk;
