@@ -298,6 +298,7 @@ int cmd_run(const std::vector<std::string>& args)
                              {"actors", e.actors},
                              {"wakeups", e.wakeups},
                              {"events", e.events},
+                             {"servers_computing_departures_at_arrival", e.servers_at_arrival},
                              {"lookahead_seconds", e.lookahead},
                              {"peak_memory_mb", peak_memory_mb()}};
     write_file_atomically(*engine_stats, j.dump(2) + "\n");
@@ -306,11 +307,12 @@ int cmd_run(const std::vector<std::string>& args)
   if (!quiet) {
     std::cout << models::summary_table(output.results);
     const auto& e = output.engine;
-    std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events; "
-                "%.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
+    std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events, %llu servers computing "
+                "departures at arrival; %.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
                 options.mode == sim::EngineMode::plain ? "plain" : "windowed", e.lookahead * 1e6,
                 static_cast<unsigned long long>(e.actors), static_cast<unsigned long long>(e.wakeups),
-                static_cast<unsigned long long>(e.events), wall, wall > 0 ? requests / wall : 0, peak_memory_mb());
+                static_cast<unsigned long long>(e.events), static_cast<unsigned long long>(e.servers_at_arrival), wall,
+                wall > 0 ? requests / wall : 0, peak_memory_mb());
     std::printf("wrote %s and %s\n", (out_dir / "results.json").string().c_str(),
                 (out_dir / "timeseries.csv").string().c_str());
   }

@@ -433,8 +433,65 @@ ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, d
 
 void ApiServer::on_request(SimTime ts, std::uint32_t rid)
 {
+  if (at_arrival_) {
+    serve_at_arrival(ts, rid);
+    return;
+  }
   const Request& r = world->pool[rid];
   admit(ts, rid, 0, Cause::queue_full, world->spec.requests[r.call_program].response_size);
+}
+
+void ApiServer::serve_at_arrival_from_now(const Clock& clock)
+{
+  at_arrival_ = true;
+  workers_.init(slots_.slots(), clock);
+}
+
+// Lindley's recursion: in arrival order, a request takes the first worker to free (FIFO), and its steps, a
+// CPU claim at its start then delays, end at a time known at once. The reply is sent now, to arrive when it
+// would; the departure itself costs no event, and the record is not read again. The simulation sets this up
+// only where the step-by-step path gives the same results: no crash, no call, no other component on the host
+// (the cores are claimed in time order), replies on routes that never queue; the random draws are the same
+// and in the same order (at each start, in FIFO order), and a departure at t frees its worker for an arrival
+// at t on both paths (completions come first in the order of events).
+void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  const Request& r = w.pool[rid];
+  auto& stats = w.service_stats[service_];
+  stats.outcome.arrived(ts);
+  while (!queued_starts_.empty() && queued_starts_.front() <= ts)
+    queued_starts_.pop_front(); // started by now
+  const double response_bytes = w.spec.requests[r.call_program].response_size;
+  const SimTime start = std::max(ts, workers_.next_free());
+  if (start > ts) {
+    if (static_cast<int>(queued_starts_.size()) >= slots_.queue_limit()) {
+      stats.outcome.finished(ts, 0, Cause::queue_full);
+      w.send(*node, ts, EventKind::reply, r.top().component, rid, response_bytes, Cause::queue_full);
+      return;
+    }
+    queued_starts_.push_back(start);
+    stats.queued.change(ts, 1);
+    stats.queued.change(start, -1);
+  }
+  stats.in_service.change(start, 1);
+  const auto& program = w.programs[r.call_program];
+  SimTime done = start;
+  for (std::size_t pc = r.call_pc; pc < program.size(); ++pc) {
+    const ResolvedStep& step = program[pc];
+    done = step.kind == ResolvedStep::Kind::cpu ? node->cores.use(done, cpu_time(step))
+                                                : models::later(done, sample_duration(step.time, rng_));
+  }
+  workers_.claim_next(start, done);
+  stats.in_service.change(done, -1);
+  stats.outcome.finished(done, done - ts, Cause::ok);
+  if (done < w.clock.end) // else still in service at the end, as on the step-by-step path
+    w.send(*node, done, EventKind::reply, r.top().component, rid, response_bytes, Cause::ok);
+}
+
+SimTime ApiServer::cpu_time(const ResolvedStep& step)
+{
+  return step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_);
 }
 
 void ApiServer::start(SimTime ts, std::uint32_t rid)
@@ -459,8 +516,7 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   case ResolvedStep::Kind::delay: {
     SimTime done = 0;
     if (step.kind == ResolvedStep::Kind::cpu)
-      done =
-          node->cores.use(ts, step.flops ? from_seconds(*step.flops / core_speed_) : sample_duration(step.time, rng_));
+      done = node->cores.use(ts, cpu_time(step));
     else
       done = models::later(ts, sample_duration(step.time, rng_));
     // Delays that follow need nothing in time order (no resource, no message): the same event ends them too.

@@ -82,6 +82,8 @@ public:
   // Frees a slot; returns the next queued request to start in it, if any.
   std::optional<std::uint32_t> release();
   bool queue_full() const { return static_cast<int>(queue_.size()) >= queue_limit_; }
+  int slots() const { return slots_; }
+  int queue_limit() const { return queue_limit_; }
   // Empties the pool; returns the requests that were queued, in queue order.
   std::vector<std::uint32_t> clear();
 
@@ -126,13 +128,21 @@ public:
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
+  // From now on, each request's departure is computed when it arrives (serve_at_arrival()). The simulation
+  // calls this only where that gives exactly the results of the step-by-step path.
+  void serve_at_arrival_from_now(const Clock& clock);
 
 private:
   void start(SimTime ts, std::uint32_t request) override;
   void run_steps(SimTime ts, std::uint32_t request);
   void finish(SimTime ts, std::uint32_t request, Cause cause);
+  void serve_at_arrival(SimTime ts, std::uint32_t request);
+  SimTime cpu_time(const ResolvedStep& step);
 
   double core_speed_;
+  bool at_arrival_ = false;
+  HostResource workers_;             // at_arrival_: when each worker is free
+  RingQueue<SimTime> queued_starts_; // at_arrival_: when the requests waiting for a worker will start, in order
 };
 
 class Database : public Station

@@ -133,6 +133,84 @@ int check_nesting(const models::TopologySpec& spec, const std::vector<std::vecto
   return deepest;
 }
 
+// The (request type, first step) pairs that can arrive at each service.
+std::vector<std::set<std::pair<std::uint16_t, std::size_t>>>
+arrivals_by_service(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs)
+{
+  std::vector<std::set<std::pair<std::uint16_t, std::size_t>>> arrivals(spec.services.size());
+  std::vector<std::tuple<std::uint32_t, std::uint16_t, std::size_t>> todo;
+  const std::uint32_t entry = service_of(spec, spec.workload.entry);
+  for (const auto& [name, weight] : spec.workload.mix)
+    todo.emplace_back(entry, request_of(spec, name), 0);
+  while (!todo.empty()) {
+    const auto [service, program, from_step] = todo.back();
+    todo.pop_back();
+    if (!arrivals[service].emplace(program, from_step).second)
+      continue;
+    const auto& kind = spec.services[service].kind;
+    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
+      todo.emplace_back(service_of(spec, lb->backends), program, from_step);
+    if (!std::holds_alternative<models::ApiServerSpec>(kind))
+      continue;
+    for (std::size_t i = from_step; i < programs[program].size(); ++i) {
+      const ResolvedStep& step = programs[program][i];
+      if (step.kind == ResolvedStep::Kind::call)
+        todo.emplace_back(step.service, step.program, 0);
+      if (step.kind == ResolvedStep::Kind::forward) {
+        todo.emplace_back(step.service, program, i + 1);
+        break;
+      }
+    }
+  }
+  return arrivals;
+}
+
+// Whether the steps from `from_step` on are a CPU claim at the start then delays, or delays only: what an api
+// server can compute at a request's arrival (ApiServer::serve_at_arrival).
+bool ends_at_arrival(const std::vector<ResolvedStep>& program, std::size_t from_step)
+{
+  for (std::size_t i = from_step; i < program.size(); ++i) {
+    const auto kind = program[i].kind;
+    if (kind != ResolvedStep::Kind::delay && !(kind == ResolvedStep::Kind::cpu && i == from_step))
+      return false;
+  }
+  return true;
+}
+
+// Sets each api server that can to compute departures at arrival, where that gives exactly the step-by-step
+// path's results: its host never crashes and runs nothing else (its cores are then claimed in time order),
+// every request that reaches it ends_at_arrival(), and its replies go on routes that never queue (a route
+// that can queue must be crossed in time order). Returns how many it set.
+std::uint64_t serve_at_arrival_where_exact(World& world, const std::vector<std::vector<std::uint32_t>>& reply_targets)
+{
+  std::uint64_t set = 0;
+  const auto arrivals = arrivals_by_service(world.spec, world.programs);
+  std::vector<int> components_on(world.nodes.size(), 0);
+  for (const auto& c : world.components)
+    ++components_on[c->node->id()];
+  for (std::uint32_t s = 0; s < world.spec.services.size(); ++s) {
+    if (!std::holds_alternative<models::ApiServerSpec>(world.spec.services[s].kind))
+      continue;
+    const bool programs_end = std::all_of(arrivals[s].begin(), arrivals[s].end(), [&](const auto& arrival) {
+      return ends_at_arrival(world.programs[arrival.first], arrival.second);
+    });
+    if (!programs_end)
+      continue;
+    for (const std::uint32_t c : world.service_instances[s]) {
+      const Node& node = *world.components[c]->node;
+      const bool quiet_replies = std::all_of(reply_targets[s].begin(), reply_targets[s].end(), [&](std::uint32_t t) {
+        const std::uint32_t to = world.components[t]->node->id();
+        return to != node.id() && world.network.route(world.network.route_id(node.id(), to)).quiet;
+      });
+      if (!node.can_crash() && components_on[node.id()] == 1 && quiet_replies) {
+        static_cast<ApiServer&>(*world.components[c]).serve_at_arrival_from_now(world.clock);
+        ++set;
+      }
+    }
+  }
+  return set;
+}
+
 // Every component that sends requests to, or replies to, each service's instances.
 struct ComponentTraffic {
   std::vector<std::vector<std::uint32_t>> requesters, reply_targets; // by service index
@@ -329,6 +407,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   auto host_of = [&host_index](const std::string& name) { return static_cast<std::uint32_t>(host_index.at(name)); };
   world.programs = std::move(programs);
   auto add_node = [&](sg4::Host* host, int cores) {
+    if (world.nodes.size() >= Node::kMaxNodes)
+      throw std::runtime_error("more than " + std::to_string(Node::kMaxNodes) + " hosts and shared links");
     auto node = std::make_unique<Node>(static_cast<std::uint32_t>(world.nodes.size()), host);
     node->cores.init(cores, world.clock);
     node->disk.init(1, world.clock);
@@ -431,6 +511,9 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       actors.emplace_back("", nullptr); // a host with nothing on it: never has an event
   }
   const SimTime lookahead = connect_nodes(world, traffic);
+  std::uint64_t servers_at_arrival = 0;
+  if (options.mode != EngineMode::plain) // the plain engine takes no shortcut: every step is an event
+    servers_at_arrival = serve_at_arrival_where_exact(world, traffic.reply_targets);
   if (options.mode == EngineMode::plain) {
     world.set_synchronisation(1, 0);
     world.set_replies_at_send(false);
@@ -568,6 +651,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     eng.events += e->events;
   }
   eng.peak_requests_in_flight = world.pool.capacity();
+  eng.servers_at_arrival = servers_at_arrival;
   return out;
 }
 

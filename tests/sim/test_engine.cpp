@@ -110,6 +110,37 @@ TEST(Exactness, WindowedEqualsPlainOnEngineCases)
     expect_engines_agree(file, "", std::string("exact-") + fs::path(file).stem().string());
 }
 
+// The number an engine-stats file gives for `key` (-1 if it has none).
+long engine_stat(const fs::path& file, const std::string& key)
+{
+  const std::string text = read(file), quoted = "\"" + key + "\":";
+  const auto at = text.find(quoted);
+  return at == std::string::npos ? -1 : std::strtol(text.c_str() + at + quoted.size(), nullptr, 10);
+}
+
+TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
+{
+  // The windowed engine lets these servers compute each departure at arrival; the plain engine runs every
+  // step as an event. ties-and-overflow: constant times (departures and arrivals at one instant), a queue that
+  // overflows, a balancer that sees every completion, more workers than cores. departures-at-arrival: the
+  // same with Poisson arrivals and exponential times, and a balancer that takes replies when they are sent.
+  for (const auto& [file, servers] : {std::pair{"tests/sim/cases/ties-and-overflow.yaml", 2},
+                                      std::pair{"tests/sim/cases/departures-at-arrival.yaml", 3},
+                                      std::pair{"tests/sim/cases/ties-at-a-full-queue.yaml", 1}}) {
+    const std::string label = "at-arrival-" + fs::path(file).stem().string();
+    const fs::path stats = scratch(label + "-stats");
+    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                       (stats / "plain.json").string() + " --engine plain"),
+              0);
+    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                       (stats / "windowed.json").string()),
+              0);
+    EXPECT_EQ(engine_stat(stats / "plain.json", "servers_computing_departures_at_arrival"), 0) << file;
+    EXPECT_EQ(engine_stat(stats / "windowed.json", "servers_computing_departures_at_arrival"), servers) << file;
+    expect_engines_agree(file, "", label);
+  }
+}
+
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
 {
   // s0 calls s1 calls ... s11: with the users, 13 frames, more than the engine's 12.

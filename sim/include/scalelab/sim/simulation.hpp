@@ -35,6 +35,7 @@ struct EngineStats {
   double lookahead = 0; // seconds: the smallest delay between executors (the window)
   std::uint64_t wakeups = 0, events = 0, actors = 0;
   std::uint64_t peak_requests_in_flight = 0;
+  std::uint64_t servers_at_arrival = 0; // api server instances that compute departures at arrival
 };
 
 struct RunOutput {
