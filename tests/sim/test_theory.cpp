@@ -26,14 +26,14 @@ std::string seed_or(const std::string& fixed)
   return chosen && *chosen ? std::string(chosen) : fixed;
 }
 
-sim::RunOutput run_yaml(const std::string& yaml)
+sim::RunOutput run_yaml(const std::string& yaml, const sim::RunOptions& options = {})
 {
   const auto loaded = models::load_topology_text(yaml, "test.yaml");
   for (const auto& e : loaded.errors)
     ADD_FAILURE() << e.format();
   if (!loaded.spec)
     throw std::runtime_error("test topology does not load");
-  return sim::run_simulation(*loaded.spec);
+  return sim::run_simulation(*loaded.spec, options);
 }
 
 // Invariants that hold on every run.
@@ -104,6 +104,7 @@ TEST(Theory, MMcWaitingTimeIsErlangC)
   const double lambda = 320, mu = 100; // rho = 0.8
   // 0.9 % standard error measured over seeds at 4.8 M requests: 16 M requests.
   const auto out = run_yaml(single_station(lambda, c, "{exponential: 10ms}", 50000, "103"));
+  EXPECT_EQ(out.engine.servers_at_arrival, 1U) << "departures computed at arrival, by Lindley's recursion";
   const auto& app = service(out.results, "app");
   const double expected_wait = test::mmc_wait(c, lambda, mu);
   // Waiting time = time in system - service time; the queue's time-average gives it too (Little: Lq = lambda Wq).
@@ -220,14 +221,20 @@ TEST(Theory, ClosedUsersAreInsensitiveToTheThinkTimeDistribution)
   expect_invariants(out.results);
 }
 
-TEST(Theory, FullQueueRejectsAndCountsEveryRequest)
+namespace
 {
-  // M/M/1/K with K = 1 + queue_limit: blocking probability (1 - rho) rho^K / (1 - rho^(K+1)).
+
+// M/M/1/K with K = 1 + queue_limit: blocking probability (1 - rho) rho^K / (1 - rho^(K+1)). The fast path
+// computes each departure at arrival (ApiServer::serve_at_arrival), the plain engine runs every step as an
+// event: both are checked against the formula.
+void expect_mm1k_blocking(const sim::RunOptions& options, std::uint64_t servers_at_arrival)
+{
   const double lambda = 150, mu = 100;
   const int queue_limit = 4, k = 1 + queue_limit;
   auto yaml = single_station(lambda, 1, "{exponential: 10ms}", 4000, "110");
   yaml.replace(yaml.find("queue_limit: 100000000"), 22, "queue_limit: " + std::to_string(queue_limit));
-  const auto out = run_yaml(yaml);
+  const auto out = run_yaml(yaml, options);
+  EXPECT_EQ(out.engine.servers_at_arrival, servers_at_arrival);
   const double rho = lambda / mu;
   const double blocking = (1 - rho) * std::pow(rho, k) / (1 - std::pow(rho, k + 1));
   const auto& total = out.results.total;
@@ -235,6 +242,20 @@ TEST(Theory, FullQueueRejectsAndCountsEveryRequest)
   const double measured = static_cast<double>(rejected) / static_cast<double>(rejected + total.completed);
   EXPECT_NEAR(measured, blocking, 0.02 * blocking);
   expect_invariants(out.results);
+}
+
+} // namespace
+
+TEST(Theory, FullQueueRejectsAndCountsEveryRequest)
+{
+  expect_mm1k_blocking({}, 1);
+}
+
+TEST(Theory, FullQueueRejectsAndCountsEveryRequestStepByStep)
+{
+  sim::RunOptions plain;
+  plain.mode = sim::EngineMode::plain;
+  expect_mm1k_blocking(plain, 0);
 }
 
 // --- crashes ---------------------------------------------------------------------------------------------
