@@ -9,6 +9,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     loop and SimPy 2.3, in simulated requests per wall second, and their ratios;
   - the same model at 1000 servers (bench/reference-1000.yaml): scalelab and the heap loop, each run in pairs
     with the reference model (back to back): the 1000/10 ratio is the median of the pairs' ratios;
+  - the same 1000/10 ratio with each other balancing policy instead of round robin (copies of the two files
+    with the policy changed; weighted with weights 1, 2, 3, 1, 2, 3, ...);
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -57,6 +59,36 @@ def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
+def with_policy(topology, policy, servers, directory):
+    """A copy of `topology` (a round-robin balancer over `servers` backends) with another policy."""
+    with open(topology) as f:
+        text = f.read()
+    setting = f"policy: {policy}"
+    if policy == "weighted":
+        setting += ", weights: [" + ", ".join(str(1 + i % 3) for i in range(servers)) + "]"
+    assert "policy: round_robin" in text
+    path = os.path.join(directory, f"{policy}-{servers}.yaml")
+    with open(path, "w") as f:
+        f.write(text.replace("policy: round_robin", setting))
+    return path
+
+
+def pairs(binary, small, big, runs, small_extra, big_extra):
+    """Runs `small` and `big` back to back (in alternating order), `runs` times: the two lists of results."""
+    small_runs, big_runs = [], []
+    for i in range(runs):
+        if i % 2 == 1:
+            big_runs.append(scalelab_run(binary, big, big_extra))
+        small_runs.append(scalelab_run(binary, small, small_extra))
+        if i % 2 == 0:
+            big_runs.append(scalelab_run(binary, big, big_extra))
+    return small_runs, big_runs
+
+
+def pair_ratios_of(small_runs, big_runs):
+    return [b["requests_per_wall_second"] / r["requests_per_wall_second"] for r, b in zip(small_runs, big_runs)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scalelab", default=os.path.join(ROOT, "build", "release", "apps", "scalelab"))
@@ -73,16 +105,18 @@ def main():
     # The reference model and 1000 servers in pairs, run back to back (in alternating order), so that a ratio
     # compares runs made under the same load of the shared machine; the ratio kept is the median of the pairs'.
     big_duration = ["--duration", "2s"] if args.quick else []
-    ref, big = [], []
-    for i in range(runs):
-        first_big = i % 2 == 1
-        if first_big:
-            big.append(scalelab_run(args.scalelab, topo("reference-1000.yaml"), big_duration))
-        ref.append(scalelab_run(args.scalelab, topo("reference.yaml"), duration))
-        if not first_big:
-            big.append(scalelab_run(args.scalelab, topo("reference-1000.yaml"), big_duration))
+    ref, big = pairs(args.scalelab, topo("reference.yaml"), topo("reference-1000.yaml"), runs, duration, big_duration)
     results["scalelab_reference"] = ref
     results["scalelab_reference_1000"] = big
+    policy_ratios = {}
+    with tempfile.TemporaryDirectory() as copies:
+        for policy in ("random", "weighted", "least_connections", "power_of_two"):
+            small_runs, big_runs = pairs(args.scalelab, with_policy(topo("reference.yaml"), policy, 10, copies),
+                                         with_policy(topo("reference-1000.yaml"), policy, 1000, copies), runs,
+                                         duration, big_duration)
+            results[f"scalelab_reference_{policy}"] = small_runs
+            results[f"scalelab_reference_1000_{policy}"] = big_runs
+            policy_ratios[policy] = pair_ratios_of(small_runs, big_runs)
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -105,7 +139,7 @@ def main():
     h_ref = median_of(heap, "req_per_s")
     p_ref = median_of(simpy, "req_per_s")
     s_big = median_of(big, "requests_per_wall_second")
-    pair_ratios = [b["requests_per_wall_second"] / r["requests_per_wall_second"] for r, b in zip(ref, big)]
+    pair_ratios = pair_ratios_of(ref, big)
     heap_ratios = [b["req_per_s"] / r["req_per_s"] for r, b in zip(heap, heap_big)]
     h_big = median_of(heap_big, "req_per_s")
     baseline_mb = median_of(ref, "peak_memory_mb")
@@ -120,6 +154,7 @@ def main():
         "scalelab_1000_servers_req_per_s": s_big,
         "scalelab_1000_over_10_servers": statistics.median(pair_ratios),
         "scalelab_1000_over_10_servers_each_pair": pair_ratios,
+        "scalelab_1000_over_10_servers_by_policy": {p: statistics.median(r) for p, r in policy_ratios.items()},
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
@@ -151,6 +186,8 @@ def main():
           f"1000 / 10 servers = {statistics.median(pair_ratios):.2f}x (pairs: "
           f"{', '.join(f'{x:.2f}' for x in pair_ratios)}; heap loop {statistics.median(heap_ratios):.2f}x), "
           f"{per_request_kb:.2f} KB per request in flight ({million['peak_requests_in_flight']} in flight)")
+    print("1000 / 10 servers with other policies (median of the pairs, smallest-largest): " +
+          ", ".join(f"{p} {statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})" for p, r in policy_ratios.items()))
 
 
 if __name__ == "__main__":
