@@ -299,6 +299,7 @@ int cmd_run(const std::vector<std::string>& args)
                              {"wakeups", e.wakeups},
                              {"events", e.events},
                              {"servers_computing_departures_at_arrival", e.servers_at_arrival},
+                             {"balancers_taking_completions_apart", e.completions_apart},
                              {"lookahead_seconds", e.lookahead},
                              {"peak_memory_mb", peak_memory_mb()}};
     write_file_atomically(*engine_stats, j.dump(2) + "\n");

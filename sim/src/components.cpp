@@ -269,20 +269,32 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
 void LoadBalancer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 {
   World& w = *world;
-  Request& r = w.pool[rid];
-  const Frame f = r.top();
-  if (stale(*this, f, ts)) {
+  if (stale(*this, w.pool[rid].top(), ts)) {
     w.drop_orphan(rid);
     return;
   }
+  on_completion(ts, reply_apart(ts, rid, cause));
+}
+
+// Everything a reply does but tell the policy: returns the backend that answered.
+std::uint32_t LoadBalancer::reply_apart(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const Frame f = r.top();
   --r.depth;
   if (node->can_crash())
     held_.remove(f.held);
-  balancer_->on_complete(static_cast<int>(f.aux));
   auto& stats = w.service_stats[service_];
   stats.in_service.change(ts, -1);
   stats.outcome.finished(ts, ts - f.arrived, cause);
   w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[f.program].response_size, cause);
+  return f.aux;
+}
+
+void LoadBalancer::on_completion(SimTime, std::uint32_t backend)
+{
+  balancer_->on_complete(static_cast<int>(backend));
 }
 
 void LoadBalancer::on_fault(SimTime ts, std::uint32_t what)

@@ -57,6 +57,10 @@ public:
   // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
   // unless the host can crash: then the replies it awaits must be known in time order.
   bool passive_replies() const override { return !balancer_->observes_completions() && !node->can_crash(); }
+  // A policy that counts each backend's requests needs only the backend, in time order.
+  bool completions_apart() const override { return balancer_->observes_completions() && !node->can_crash(); }
+  std::uint32_t reply_apart(SimTime ts, std::uint32_t request, Cause cause) override;
+  void on_completion(SimTime ts, std::uint32_t backend) override;
   // Health-check events for backends whose hosts crash, pushed before the run.
   void schedule_health_checks();
 

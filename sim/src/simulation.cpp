@@ -274,22 +274,20 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
     for (auto b : world.service_instances[s])
       for (auto a : traffic.reply_targets[s]) {
         Component& target = *world.components[a];
-        if (target.passive_replies() && node_of(a) != node_of(b) &&
+        if ((target.passive_replies() || target.completions_apart()) && node_of(a) != node_of(b) &&
             !world.network.crossable_at_send(world.network.route_id(node_of(b), node_of(a)), node_of(b)))
           target.replies_quietly = false;
       }
   for (std::size_t c = 0; c < world.components.size(); ++c) {
     Component& comp = *world.components[c];
-    if (!comp.passive_replies() || service_of[c] < 0)
+    if (!(comp.passive_replies() || comp.completions_apart()) || service_of[c] < 0)
       continue;
     for (auto t : traffic.reply_targets[static_cast<std::size_t>(service_of[c])])
       if (node_of(t) != node_of(static_cast<std::uint32_t>(c)) &&
           !world.network.route(world.network.route_id(node_of(static_cast<std::uint32_t>(c)), node_of(t))).quiet)
         comp.replies_quietly = false;
   }
-  auto handled_at_send = [&](std::uint32_t c) {
-    return world.components[c]->passive_replies() && world.components[c]->replies_quietly;
-  };
+  auto handled_at_send = [&](std::uint32_t c) { return world.components[c]->replies_at_send(); };
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime> channels;
   auto add_channel = [&](std::uint32_t from_node, std::uint32_t to_node, SimTime delay) {
@@ -311,6 +309,8 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
           add_channel(from_node, node_of(to), delay);
           return;
         }
+        if (world.components[to]->completions_apart()) // its completion event comes from the sender
+          add_channel(from_node, node_of(to), delay);
         if (service_of[to] < 0) { // the users: replies end there
           // Closed users' replies change when users think, which the source's next arrivals depend on.
           if (!std::holds_alternative<models::OpenArrival>(spec.workload.arrival))
@@ -652,6 +652,9 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   }
   eng.peak_requests_in_flight = world.pool.capacity();
   eng.servers_at_arrival = servers_at_arrival;
+  if (options.mode != EngineMode::plain)
+    for (const auto& component : world.components)
+      eng.completions_apart += component->completions_apart() && component->replies_quietly ? 1 : 0;
   return out;
 }
 

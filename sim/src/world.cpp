@@ -145,6 +145,9 @@ void Executor::dispatch(const Event& e)
   case EventKind::fault:
     c.on_fault(e.ts, e.aux);
     break;
+  case EventKind::completion:
+    c.on_completion(e.ts, e.aux);
+    break;
   }
 }
 
@@ -274,7 +277,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
   // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
-  const bool at_send = kind == EventKind::reply && target.passive_replies() && (&to == &from || target.replies_quietly);
+  const bool at_send = kind == EventKind::reply && (target.passive_replies() || target.completions_apart()) &&
+                       (&to == &from || target.replies_quietly);
   const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), place.node_id), 0};
@@ -293,8 +297,14 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
-    target.on_reply(ts, request, cause);
+    if (!target.completions_apart()) {
+      target.on_reply(ts, request, cause);
+      inherited_order_ = 0;
+      return;
+    }
+    const std::uint32_t aux = target.reply_apart(ts, request, cause);
     inherited_order_ = 0;
+    to.push(Event{ts, order, to_component, kNoRequest, aux, EventKind::completion, cause});
     return;
   }
   to.push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});

@@ -39,7 +39,9 @@ using models::SimTime;
 
 // hop: a message reaches a link this node processes (see network.hpp); it is delivered after.
 // fault: the host crashes, or a balancer's health check finds a backend down or up again.
-enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop, fault };
+// completion: what must happen in time order when a reply arrives at a component that takes the rest of the
+// reply when it is sent (Component::completions_apart()).
+enum class EventKind : std::uint8_t { request, reply, step_done, tick, hop, fault, completion };
 
 struct Event {
   SimTime ts;
@@ -182,6 +184,15 @@ public:
   // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
   // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
   virtual bool passive_replies() const { return false; }
+  // True when on_reply changes in time order only what on_completion() changes, from a number that
+  // reply_apart() returns (a balancer that counts each backend's requests: the backend), and otherwise only
+  // order-independent statistics and at most one message sent on. The rest of the reply is then handled when
+  // it is sent, and a completion event that reads no request record takes the reply's place.
+  virtual bool completions_apart() const { return false; }
+  virtual std::uint32_t reply_apart(SimTime, std::uint32_t, Cause) { return 0; }
+  virtual void on_completion(SimTime, std::uint32_t) {}
+  // Whether a reply to this component is handled (wholly or but for its completion) when it is sent.
+  bool replies_at_send() const { return (passive_replies() || completions_apart()) && replies_quietly; }
   // Every message this component sends when it handles a reply crosses only links that never queue, so
   // handling the reply on the sender's host changes no link's order (set up by the simulation).
   bool replies_quietly = true;
@@ -494,7 +505,8 @@ private:
   // of the reply it handles, so the order of events never depends on when that happened.
   std::uint64_t inherited_order_ = 0;
   bool replies_at_send_ = true;
-  static constexpr std::uint32_t kAsIfAtSend = 1; // a reply event's aux: the fast path handles it at send time
+  static constexpr std::uint32_t kAsIfAtSend = 1;          // a reply event's aux: the fast path handles it at send time
+  static constexpr std::uint32_t kNoRequest = 0xffffffffU; // a completion event's request: none is read
 };
 
 } // namespace scalelab::sim

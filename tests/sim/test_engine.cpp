@@ -141,6 +141,27 @@ TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
   }
 }
 
+TEST(Exactness, CompletionsApartEqualWholeReplies)
+{
+  // The windowed engine lets a least-connections balancer take each reply when it is sent, but for a
+  // completion event that tells the policy, at the reply's time and order; the plain engine takes the whole
+  // reply as an event. ties-at-the-balancer: replies reach the balancer at the very instants requests do.
+  // ties-and-overflow: the same balancer over servers that queue and refuse.
+  for (const char* file : {"tests/sim/cases/ties-at-the-balancer.yaml", "tests/sim/cases/ties-and-overflow.yaml"}) {
+    const std::string label = "apart-" + fs::path(file).stem().string();
+    const fs::path stats = scratch(label + "-stats");
+    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                       (stats / "plain.json").string() + " --engine plain"),
+              0);
+    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                       (stats / "windowed.json").string()),
+              0);
+    EXPECT_EQ(engine_stat(stats / "plain.json", "balancers_taking_completions_apart"), 0) << file;
+    EXPECT_EQ(engine_stat(stats / "windowed.json", "balancers_taking_completions_apart"), 1) << file;
+    expect_engines_agree(file, "", label);
+  }
+}
+
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
 {
   // s0 calls s1 calls ... s11: with the users, 13 frames, more than the engine's 12.
