@@ -118,6 +118,23 @@ long engine_stat(const fs::path& file, const std::string& key)
   return at == std::string::npos ? -1 : std::strtol(text.c_str() + at + quoted.size(), nullptr, 10);
 }
 
+// A shortcut of the windowed engine that the plain engine never takes: `stat` (an engine-stats figure)
+// counts where it is taken, `taken` times on `file` under the windowed engine, never under the plain one;
+// and the engines agree.
+void expect_shortcut_exact(const std::string& file, const std::string& stat, long taken, const std::string& label)
+{
+  const fs::path stats = scratch(label + "-stats");
+  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                     (stats / "plain.json").string() + " --engine plain"),
+            0);
+  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                     (stats / "windowed.json").string()),
+            0);
+  EXPECT_EQ(engine_stat(stats / "plain.json", stat), 0) << file;
+  EXPECT_EQ(engine_stat(stats / "windowed.json", stat), taken) << file;
+  expect_engines_agree(file, "", label);
+}
+
 TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
 {
   // The windowed engine lets these servers compute each departure at arrival; the plain engine runs every
@@ -126,19 +143,9 @@ TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
   // same with Poisson arrivals and exponential times, and a balancer that takes replies when they are sent.
   for (const auto& [file, servers] : {std::pair{"tests/sim/cases/ties-and-overflow.yaml", 2},
                                       std::pair{"tests/sim/cases/departures-at-arrival.yaml", 3},
-                                      std::pair{"tests/sim/cases/ties-at-a-full-queue.yaml", 1}}) {
-    const std::string label = "at-arrival-" + fs::path(file).stem().string();
-    const fs::path stats = scratch(label + "-stats");
-    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                       (stats / "plain.json").string() + " --engine plain"),
-              0);
-    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                       (stats / "windowed.json").string()),
-              0);
-    EXPECT_EQ(engine_stat(stats / "plain.json", "servers_computing_departures_at_arrival"), 0) << file;
-    EXPECT_EQ(engine_stat(stats / "windowed.json", "servers_computing_departures_at_arrival"), servers) << file;
-    expect_engines_agree(file, "", label);
-  }
+                                      std::pair{"tests/sim/cases/ties-at-a-full-queue.yaml", 1}})
+    expect_shortcut_exact(file, "servers_computing_departures_at_arrival", servers,
+                          "at-arrival-" + fs::path(file).stem().string());
 }
 
 TEST(Exactness, CompletionsApartEqualWholeReplies)
@@ -147,19 +154,8 @@ TEST(Exactness, CompletionsApartEqualWholeReplies)
   // completion event that tells the policy, at the reply's time and order; the plain engine takes the whole
   // reply as an event. ties-at-the-balancer: replies reach the balancer at the very instants requests do.
   // ties-and-overflow: the same balancer over servers that queue and refuse.
-  for (const char* file : {"tests/sim/cases/ties-at-the-balancer.yaml", "tests/sim/cases/ties-and-overflow.yaml"}) {
-    const std::string label = "apart-" + fs::path(file).stem().string();
-    const fs::path stats = scratch(label + "-stats");
-    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                       (stats / "plain.json").string() + " --engine plain"),
-              0);
-    ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                       (stats / "windowed.json").string()),
-              0);
-    EXPECT_EQ(engine_stat(stats / "plain.json", "balancers_taking_completions_apart"), 0) << file;
-    EXPECT_EQ(engine_stat(stats / "windowed.json", "balancers_taking_completions_apart"), 1) << file;
-    expect_engines_agree(file, "", label);
-  }
+  for (const char* file : {"tests/sim/cases/ties-at-the-balancer.yaml", "tests/sim/cases/ties-and-overflow.yaml"})
+    expect_shortcut_exact(file, "balancers_taking_completions_apart", 1, "apart-" + fs::path(file).stem().string());
 }
 
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
