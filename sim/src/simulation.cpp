@@ -274,13 +274,13 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
     for (auto b : world.service_instances[s])
       for (auto a : traffic.reply_targets[s]) {
         Component& target = *world.components[a];
-        if ((target.passive_replies() || target.completions_apart()) && node_of(a) != node_of(b) &&
+        if (target.wants_replies_at_send() && node_of(a) != node_of(b) &&
             !world.network.crossable_at_send(world.network.route_id(node_of(b), node_of(a)), node_of(b)))
           target.replies_quietly = false;
       }
   for (std::size_t c = 0; c < world.components.size(); ++c) {
     Component& comp = *world.components[c];
-    if (!(comp.passive_replies() || comp.completions_apart()) || service_of[c] < 0)
+    if (!comp.wants_replies_at_send() || service_of[c] < 0)
       continue;
     for (auto t : traffic.reply_targets[static_cast<std::size_t>(service_of[c])])
       if (node_of(t) != node_of(static_cast<std::uint32_t>(c)) &&

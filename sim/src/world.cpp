@@ -277,8 +277,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;
   // Set up by the simulation: a reply handled at send time crosses its whole route here and now.
-  const bool at_send = kind == EventKind::reply && (target.passive_replies() || target.completions_apart()) &&
-                       (&to == &from || target.replies_quietly);
+  const bool at_send =
+      kind == EventKind::reply && target.wants_replies_at_send() && (&to == &from || target.replies_quietly);
   const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), place.node_id), 0};

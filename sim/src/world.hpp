@@ -191,8 +191,10 @@ public:
   virtual bool completions_apart() const { return false; }
   virtual std::uint32_t reply_apart(SimTime, std::uint32_t, Cause) { return 0; }
   virtual void on_completion(SimTime, std::uint32_t) {}
-  // Whether a reply to this component is handled (wholly or but for its completion) when it is sent.
-  bool replies_at_send() const { return (passive_replies() || completions_apart()) && replies_quietly; }
+  // Whether a reply to this component can be handled (wholly or but for its completion) when it is sent, and
+  // whether it is, its routes allowing.
+  bool wants_replies_at_send() const { return passive_replies() || completions_apart(); }
+  bool replies_at_send() const { return wants_replies_at_send() && replies_quietly; }
   // Every message this component sends when it handles a reply crosses only links that never queue, so
   // handling the reply on the sender's host changes no link's order (set up by the simulation).
   bool replies_quietly = true;
