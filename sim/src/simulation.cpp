@@ -73,6 +73,31 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
   return programs;
 }
 
+// Where a request that runs `program` from `from_step` at `service` goes next: visit(service, program, first
+// step, nested) for each stop, nested when it is inside this one (a balancer's backend, a call), not when it
+// takes this one's place (a forward). A database goes nowhere.
+template <class Visit>
+void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<ResolvedStep>>& programs,
+                std::uint32_t service, std::uint16_t program, std::size_t from_step, Visit&& visit)
+{
+  const auto& kind = spec.services[service].kind;
+  if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind)) {
+    visit(service_of(spec, lb->backends), program, from_step, true);
+    return;
+  }
+  if (!std::holds_alternative<models::ApiServerSpec>(kind))
+    return;
+  for (std::size_t i = from_step; i < programs[program].size(); ++i) {
+    const ResolvedStep& step = programs[program][i];
+    if (step.kind == ResolvedStep::Kind::call)
+      visit(step.service, step.program, std::size_t{0}, true);
+    if (step.kind == ResolvedStep::Kind::forward) {
+      visit(step.service, program, i + 1, false);
+      return;
+    }
+  }
+}
+
 // The deepest stack of frames a request can need: the users, then every service it is inside at once.
 // Calls cannot form cycles (the loader refuses them), so this terminates; results are memoised per
 // (service, request type, first step), so wide call graphs cost their size, not their number of paths.
@@ -96,19 +121,12 @@ public:
 private:
   int compute(std::uint32_t service, std::uint16_t program, std::size_t from_step)
   {
-    const auto& kind = spec_.services[service].kind;
-    if (std::holds_alternative<models::DatabaseSpec>(kind))
-      return 1;
-    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
-      return 1 + (*this)(service_of(spec_, lb->backends), program, from_step);
     int deepest = 1;
-    for (std::size_t i = from_step; i < programs_[program].size(); ++i) {
-      const ResolvedStep& step = programs_[program][i];
-      if (step.kind == ResolvedStep::Kind::call)
-        deepest = std::max(deepest, 1 + (*this)(step.service, step.program, 0));
-      else if (step.kind == ResolvedStep::Kind::forward) // the next stage takes this frame's place
-        return std::max(deepest, (*this)(step.service, program, i + 1));
-    }
+    next_stops(spec_, programs_, service, program, from_step,
+               [&](std::uint32_t next, std::uint16_t next_program, std::size_t next_step, bool nested) {
+                 // A forward's next stage takes this frame's place.
+                 deepest = std::max(deepest, (nested ? 1 : 0) + (*this)(next, next_program, next_step));
+               });
     return deepest;
   }
 
@@ -145,22 +163,11 @@ arrivals_by_service(const models::TopologySpec& spec, const std::vector<std::vec
   while (!todo.empty()) {
     const auto [service, program, from_step] = todo.back();
     todo.pop_back();
-    if (!arrivals[service].emplace(program, from_step).second)
-      continue;
-    const auto& kind = spec.services[service].kind;
-    if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind))
-      todo.emplace_back(service_of(spec, lb->backends), program, from_step);
-    if (!std::holds_alternative<models::ApiServerSpec>(kind))
-      continue;
-    for (std::size_t i = from_step; i < programs[program].size(); ++i) {
-      const ResolvedStep& step = programs[program][i];
-      if (step.kind == ResolvedStep::Kind::call)
-        todo.emplace_back(step.service, step.program, 0);
-      if (step.kind == ResolvedStep::Kind::forward) {
-        todo.emplace_back(step.service, program, i + 1);
-        break;
-      }
-    }
+    if (arrivals[service].emplace(program, from_step).second)
+      next_stops(spec, programs, service, program, from_step,
+                 [&](std::uint32_t next, std::uint16_t next_program, std::size_t next_step, bool) {
+                   todo.emplace_back(next, next_program, next_step);
+                 });
   }
   return arrivals;
 }

@@ -297,14 +297,12 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
-    if (!target.completions_apart()) {
+    if (target.completions_apart())
+      to.push(Event{ts, order, to_component, kNoRequest, target.reply_apart(ts, request, cause), EventKind::completion,
+                    cause});
+    else
       target.on_reply(ts, request, cause);
-      inherited_order_ = 0;
-      return;
-    }
-    const std::uint32_t aux = target.reply_apart(ts, request, cause);
     inherited_order_ = 0;
-    to.push(Event{ts, order, to_component, kNoRequest, aux, EventKind::completion, cause});
     return;
   }
   to.push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});
@@ -331,7 +329,7 @@ void World::advance(const Event& e)
     nodes[next]->push(Event{network.head_at_end(m.at), e.order, e.component, e.request, 0, EventKind::hop, e.cause});
     return;
   }
-  components[e.component]->node->push(Event{m.at.tail, e.order, e.component, e.request, 0, m.kind, e.cause});
+  placement[e.component].node->push(Event{m.at.tail, e.order, e.component, e.request, 0, m.kind, e.cause});
 }
 
 } // namespace scalelab::sim
