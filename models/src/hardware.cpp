@@ -95,13 +95,8 @@ std::vector<std::vector<std::size_t>> hosts_of_services(const TopologySpec& spec
   std::vector<std::vector<std::size_t>> out;
   for (const auto& service : spec.services) {
     std::vector<std::size_t> hosts;
-    if (const auto* lb = std::get_if<LoadBalancerSpec>(&service.kind))
-      hosts.push_back(index.at(lb->host));
-    else if (const auto* db = std::get_if<DatabaseSpec>(&service.kind))
-      hosts.push_back(index.at(db->host));
-    else
-      for (const auto& h : std::get<ApiServerSpec>(service.kind).hosts)
-        hosts.push_back(index.at(h));
+    for (const auto& h : instance_hosts(service.kind))
+      hosts.push_back(index.at(h));
     out.push_back(std::move(hosts));
   }
   return out;
@@ -129,8 +124,8 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
   std::vector<std::size_t> forwarded_to;
   for (const auto& type : spec.requests)
     for (const auto& step : type.steps) {
-      if (const auto* call = std::get_if<CallStep>(&step.step)) {
-        const auto target = spec.index_of_service(call->service);
+      if (const std::string* called = called_service(step.step)) {
+        const auto target = spec.index_of_service(*called);
         t.requesters[target].insert(t.requesters[target].end(), api_servers.begin(), api_servers.end());
         t.reply_targets[target].insert(t.reply_targets[target].end(), api_servers.begin(), api_servers.end());
       } else if (const auto* forward = std::get_if<ForwardStep>(&step.step)) {

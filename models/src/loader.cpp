@@ -41,6 +41,8 @@ const char* kind_name(ServiceKindTag kind)
     return "an api_server";
   case ServiceKindTag::database:
     return "a database";
+  case ServiceKindTag::cache:
+    return "a cache";
   }
   return "";
 }
@@ -650,6 +652,9 @@ private:
       } else if (s.kind == ServiceKindTag::database && s.host) {
         if (const auto h = resolve_host(*s.host))
           s.database.host = hosts_[*h].name;
+      } else if (s.kind == ServiceKindTag::cache && s.host) {
+        if (const auto h = resolve_host(*s.host))
+          s.cache.host = hosts_[*h].name;
       }
     }
     for (ServiceRaw& s : *raw_.services) {
@@ -705,7 +710,18 @@ private:
         if (step.kind == "db_read" || step.kind == "db_write") {
           if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::database}))
             database_used_.insert(target->name);
+        } else if (step.kind == "cache_get" || step.kind == "cache_set" || step.kind == "cache_delete") {
+          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache}))
+            cache_used_.insert(target->name);
+          if (step.kind == "cache_get")
+            check_miss_steps((*raw_.requests)[r].steps, step);
+          if (raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_cache_) {
+            reported_keyless_cache_ = true;
+            ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
+          }
         } else if (step.kind == "forward") {
+          if (step.inside_miss > 0)
+            ctx_.error(step.mark, "forward cannot be inside on_miss: the request must come back to its cache_get");
           if (target)
             has_kind(*target, *step.service, "forward", {ServiceKindTag::api_server});
         } else if (step.kind == "call") {
@@ -718,6 +734,21 @@ private:
         }
       }
     }
+  }
+
+  // A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
+  void check_miss_steps(const std::vector<StepRaw>& steps, const StepRaw& get)
+  {
+    const auto& cache = std::get<CacheStep>(get.step);
+    if (cache.miss_steps == 0)
+      return;
+    const auto at = static_cast<std::size_t>(&get - steps.data());
+    for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
+      if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
+        if (inner->op == CacheStep::Op::set && inner->service == cache.service)
+          return;
+    ctx_.warning(get.mark,
+                 "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
   }
 
   // Depth-first search over "request type calls request type", iterative so that a long chain cannot
@@ -827,9 +858,12 @@ private:
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
-      for (const ServiceRaw& s : *raw_.services)
+      for (const ServiceRaw& s : *raw_.services) {
         if (s.kind == ServiceKindTag::database && database_used_.count(s.name) == 0)
           ctx_.warning(s.mark, "database " + quote(s.name) + " is not used by any request");
+        else if (s.kind == ServiceKindTag::cache && cache_used_.count(s.name) == 0)
+          ctx_.warning(s.mark, "cache " + quote(s.name) + " is not used by any request");
+      }
   }
 
   // --- the spec ----------------------------------------------------------------------------------------
@@ -863,6 +897,9 @@ private:
         break;
       case ServiceKindTag::database:
         service.kind = s.database;
+        break;
+      case ServiceKindTag::cache:
+        service.kind = s.cache;
         break;
       }
       spec.services.push_back(std::move(service));
@@ -928,6 +965,8 @@ private:
   std::vector<std::string> service_names_;
   std::map<std::string, std::size_t> instances_; // api_server -> instance count, when its hosts resolved
   std::set<std::string> database_used_;
+  std::set<std::string> cache_used_;
+  bool reported_keyless_cache_ = false; // once per file: every cache step would say the same
 
   std::map<std::string, std::size_t> request_index_;
   std::vector<std::string> request_names_;

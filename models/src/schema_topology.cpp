@@ -6,6 +6,7 @@
 // several keys go in the record's rules, with the sentence the docs show; references to other sections
 // (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
+#include "scalelab/models/cache.hpp"
 
 #include "scalelab/models/units.hpp"
 
@@ -100,6 +101,7 @@ public:
   Record<DbOperationCost> db_cost;
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
+  Record<CacheGetRaw> cache_get;
   Type<std::vector<StepRaw>> step_list;
   Type<LinkSharing> sharing;
   Record<HostRaw> host;
@@ -341,6 +343,32 @@ void Tables::declare_steps()
       return raw;
     };
   };
+  const auto cache_op = [service_ref](CacheStep::Op op, const std::string& kind) {
+    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+      auto ref = service_ref.read(ctx, site);
+      if (!ref)
+        return std::nullopt;
+      StepRaw raw;
+      raw.kind = kind;
+      raw.step = CacheStep{op, ref->name, 0};
+      raw.service = ref;
+      return raw;
+    };
+  };
+  // on_miss is a step list inside a step: read by step_list, declared below.
+  Type<std::vector<StepRaw>> step_list_ref;
+  step_list_ref.name = "list of steps";
+  step_list_ref.read = [this](Context& ctx, const Site& site) { return step_list.read(ctx, site); };
+  cache_get.title = "`cache_get` step";
+  cache_get.help = "The value of a `cache_get` step written as a map: `cache_get: {cache: c, on_miss: [...]}`.";
+  cache_get.fields = {
+      field<CacheGetRaw>("cache", service_ref, [](CacheGetRaw& g, NameRef&& r) { g.cache = r; })
+          .required()
+          .help("The cache service asked for the request's key."),
+      field<CacheGetRaw>("on_miss", step_list_ref, [](CacheGetRaw& g, std::vector<StepRaw>&& s) { g.on_miss = s; })
+          .optional("nothing runs on a miss")
+          .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
+  };
   steps = {
       {"cpu", "cpu: 2Mf",
        "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
@@ -386,6 +414,34 @@ void Tables::declare_steps()
          raw.request = target.request;
          return raw;
        }},
+      {"cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
+       "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the `on_miss` "
+       "steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
+       [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+         CacheGetRaw get;
+         if (site.value.IsMap()) {
+           read_record(ctx, site, cache_get, get, "in cache_get");
+         } else if (auto ref = service_ref.read(ctx, site)) {
+           get.cache = ref;
+         }
+         if (!get.cache)
+           return std::nullopt;
+         StepRaw raw;
+         raw.kind = "cache_get";
+         raw.service = get.cache;
+         std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
+         // Flattened: the get, then its on_miss steps, which a hit skips.
+         raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
+         raw.nested = std::move(miss);
+         return raw;
+       }},
+      {"cache_set", "cache_set: sessions",
+       "Stores the request's key in a cache service, with the version the request last read or wrote at a "
+       "database (after a db_write: write-through), and waits for the acknowledgement.",
+       cache_op(CacheStep::Op::set, "cache_set")},
+      {"cache_delete", "cache_delete: sessions",
+       "Removes the request's key from a cache service (invalidation on write) and waits for the acknowledgement.",
+       cache_op(CacheStep::Op::erase, "cache_delete")},
       {"forward", "forward: stage2",
        "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original caller.",
        [service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
@@ -412,7 +468,14 @@ void Tables::declare_steps()
       if (!step)
         continue;
       step->mark = node.Mark();
+      // A cache_get's on_miss steps follow it, already flattened.
+      std::vector<StepRaw> nested = std::move(step->nested);
+      step->nested.clear();
       out.push_back(std::move(*step));
+      for (StepRaw& inner : nested) {
+        ++inner.inside_miss;
+        out.push_back(std::move(inner));
+      }
     }
     return out;
   };
@@ -924,6 +987,7 @@ void Tables::declare_services()
       {"load_balancer", ServiceKindTag::load_balancer, "spreads requests over the instances of an api_server"},
       {"api_server", ServiceKindTag::api_server, "runs request types with a pool of workers on each of its hosts"},
       {"database", ServiceKindTag::database, "serves db_read and db_write steps with a pool of connections"},
+      {"cache", ServiceKindTag::cache, "keeps the values of the requests' keys for cache_get and cache_set steps"},
   };
   service.select = [](ServiceRaw& s, ServiceKindTag k) { s.kind = k; };
 
@@ -1066,10 +1130,88 @@ void Tables::declare_services()
           .help("Bytes sent back per operation."),
   };
 
+  Record<ServiceRaw> cache;
+  cache.title = "`services.NAME` with `kind: cache`";
+  cache.help = "A key-level cache (such as Redis or Memcached) for cache_get, cache_set and cache_delete steps. "
+               "Each entry is a key of the workload holding the version a database gave; the hit ratio follows "
+               "from the keys' popularity, the capacity, the eviction policy and the TTL.";
+  cache.fields = {
+      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
+          .required()
+          .help("The host it runs on; a crash of that host empties the cache."),
+      field<ServiceRaw>("capacity", integer_type<std::int64_t>(),
+                        [](ServiceRaw& s, std::int64_t&& c) { s.cache.capacity = c; })
+          .defaults("10000")
+          .check(at_least<std::int64_t>(1))
+          .unit("entries")
+          .help("Entries it holds at most; storing one more evicts one."),
+      field<ServiceRaw>("memory", bytes, [](ServiceRaw& s, double&& b) { s.cache.memory = b; })
+          .optional("entries are limited by capacity only")
+          .check(greater_than(0.0))
+          .help("Bytes of values it holds at most, each entry counting `value_size` (Redis's maxmemory)."),
+      field<ServiceRaw>(
+          "eviction",
+          enum_type<CacheEviction>("eviction",
+                                   {
+                                       {"lru", CacheEviction::lru, "the least recently used entry"},
+                                       {"lfu", CacheEviction::lfu,
+                                        "the least frequently used entry, counting uses since it was stored (in-cache "
+                                        "LFU; ties: the least recently used)"},
+                                       {"fifo", CacheEviction::fifo, "the entry stored first"},
+                                       {"random", CacheEviction::random, "an entry drawn uniformly"},
+                                   }),
+          [](ServiceRaw& s, CacheEviction&& e) { s.cache.eviction = e; })
+          .defaults("lru")
+          .help("Which entry is evicted when the cache is full."),
+      field<ServiceRaw>("ttl", duration, [](ServiceRaw& s, double&& d) { s.cache.ttl = from_seconds(d); })
+          .defaults("0s")
+          .check({"0s (never) or at least 1ns (the simulated clock counts nanoseconds)",
+                  [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
+          .help("How long an entry stays valid; 0s: until evicted or deleted. An expired entry is a miss."),
+      field<ServiceRaw>("ttl_mode",
+                        enum_type<CacheTtlMode>(
+                            "ttl_mode",
+                            {
+                                {"fixed", CacheTtlMode::fixed, "the TTL counts from the set"},
+                                {"refreshed_on_hit", CacheTtlMode::refreshed_on_hit, "every hit starts the TTL again"},
+                            }),
+                        [](ServiceRaw& s, CacheTtlMode&& m) { s.cache.ttl_mode = m; })
+          .defaults("fixed")
+          .help("When the TTL starts."),
+      field<ServiceRaw>("cpu", cpu,
+                        [](ServiceRaw& s, CpuStep&& c) {
+                          s.cache.cpu_flops = c.flops;
+                          if (!c.flops)
+                            s.cache.cpu_time = c.time;
+                        })
+          .defaults("20kf")
+          .help("CPU work of one operation on one core of the host: flops or a time distribution."),
+      field<ServiceRaw>("connections", integer_type<int>(), [](ServiceRaw& s, int&& c) { s.cache.connections = c; })
+          .defaults("64")
+          .check(at_least(1))
+          .unit("operations")
+          .help("Operations that run at once (use 1 for a single-threaded server such as Redis)."),
+      field<ServiceRaw>("queue_limit", integer_type<int>(), [](ServiceRaw& s, int&& q) { s.cache.queue_limit = q; })
+          .defaults("10000")
+          .check(at_least(0))
+          .unit("operations")
+          .help("Operations that may wait; one more fails with cache_overloaded."),
+      field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.cache.key_size = b; })
+          .defaults("100B")
+          .check(at_least(0.0))
+          .help("Bytes of a get or a delete, and of the answer to a miss or a delete."),
+      field<ServiceRaw>("value_size", bytes, [](ServiceRaw& s, double&& b) { s.cache.value_size = b; })
+          .defaults("1KB")
+          .check(at_least(0.0))
+          .check({"less than 4GB", [](const double& b) { return b < 4294967296.0; }})
+          .help("Bytes of a value: the answer to a hit, a set, and an entry's share of `memory`."),
+  };
+
   service.alternatives = {
       {{ServiceKindTag::load_balancer}, balancer},
       {{ServiceKindTag::api_server}, api},
       {{ServiceKindTag::database}, database},
+      {{ServiceKindTag::cache}, cache},
   };
 }
 

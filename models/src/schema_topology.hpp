@@ -78,7 +78,7 @@ struct HardwareRaw {
   Entries entries;
 };
 
-enum class ServiceKindTag { load_balancer, api_server, database };
+enum class ServiceKindTag { load_balancer, api_server, database, cache };
 
 struct ServiceRaw {
   std::string name;
@@ -87,7 +87,8 @@ struct ServiceRaw {
   LoadBalancerSpec load_balancer;
   ApiServerSpec api_server;
   DatabaseSpec database;
-  std::optional<NameRef> host;               // load_balancer, database; api_server when it has one host
+  CacheSpec cache;
+  std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
   Entries entries;
@@ -97,8 +98,16 @@ struct StepRaw {
   Step step;
   YAML::Mark mark;
   std::string kind;               // the step's key: "db_read"
-  std::optional<NameRef> service; // call, db_read, db_write, forward
+  std::optional<NameRef> service; // call, db_read, db_write, forward, cache_get, cache_set, cache_delete
   std::optional<NameRef> request; // call
+  int inside_miss = 0;            // how many cache_get on_miss lists it is inside
+  std::vector<StepRaw> nested;    // cache_get: its on_miss steps, until the list they are in is flattened
+};
+
+// The value of a cache_get written as a map.
+struct CacheGetRaw {
+  std::optional<NameRef> cache;
+  std::optional<std::vector<StepRaw>> on_miss;
 };
 
 struct RequestRaw {

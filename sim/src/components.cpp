@@ -33,12 +33,6 @@ Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
   return f;
 }
 
-// A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
-bool stale(const Component& c, const Frame& f, SimTime ts)
-{
-  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
-}
-
 // A request reaching a host that is down: refused at once.
 bool refused_when_down(Component& c, SimTime ts, std::uint32_t rid, OutcomeStats& outcome)
 {
@@ -73,6 +67,11 @@ constexpr std::uint32_t kCrash = 0xffffffffU;     // a fault event's aux: the ho
 constexpr std::uint32_t kBackendUp = 0x80000000U; // or a health check: backend index, with this bit when up
 
 } // namespace
+
+bool stale(const Component& c, const Frame& f, SimTime ts)
+{
+  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
+}
 
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng)
 {
@@ -176,6 +175,8 @@ void Source::send_request(SimTime ts)
   r.depth = 0;
   r.call_program = r.type;
   r.call_pc = 0;
+  r.version = 0;
+  r.version_source = 0;
   push_frame(r, ts, *this, 0);
   ++w.sent;
   w.in_system.change(ts, 1);
@@ -542,13 +543,20 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   case ResolvedStep::Kind::call: {
     r.call_program = step.program;
     r.call_pc = 0;
-    r.call_op = static_cast<std::uint32_t>(step.op);
+    r.call_op = static_cast<std::uint16_t>(step.op);
     double bytes = 0;
     if (step.op == models::CallStep::Op::request)
       bytes = w.spec.requests[step.program].request_size;
     else
       bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
     w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
+    return;
+  }
+  case ResolvedStep::Kind::cache: {
+    r.call_op = static_cast<std::uint16_t>(step.cache_op);
+    const auto& cache = std::get<models::CacheSpec>(w.spec.services[step.service].kind);
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+           step.cache_op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
     return;
   }
   case ResolvedStep::Kind::forward: {
@@ -587,7 +595,13 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     finish(ts, rid, cause); // a failed call fails the request
     return;
   }
-  ++world->pool[rid].top().pc;
+  Request& r = world->pool[rid];
+  Frame& f = r.top();
+  const ResolvedStep& step = world->programs[f.program][f.pc];
+  // A cache hit skips the get's on_miss steps.
+  const bool hit =
+      step.kind == ResolvedStep::Kind::cache && step.cache_op == models::CacheStep::Op::get && r.call_op == kCacheHit;
+  f.pc = static_cast<std::uint16_t>(f.pc + 1 + (hit ? step.miss_steps : 0));
   run_steps(ts, rid);
 }
 
@@ -647,8 +661,25 @@ void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
                      kDiskDone);
     return;
   }
+  if (world->keep_versions)
+    note_version(ts, world->pool[rid]);
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
+}
+
+// A write commits the key's next version; a read gives the request the version committed by now.
+void Database::note_version(SimTime ts, Request& r)
+{
+  auto& commits = world->commits[service_];
+  if (r.top().aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write)) {
+    auto& times = commits[r.key];
+    times.push_back(ts);
+    r.version = static_cast<std::uint32_t>(times.size());
+  } else {
+    const auto it = commits.find(r.key); // keys never written keep no entry
+    r.version = it == commits.end() ? 0 : static_cast<std::uint32_t>(it->second.size());
+  }
+  r.version_source = static_cast<std::uint16_t>(service_ + 1);
 }
 
 } // namespace scalelab::sim

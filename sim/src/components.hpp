@@ -12,6 +12,13 @@ namespace scalelab::sim
 // see it to the balancers in front of it.
 void schedule_faults(World& world);
 
+// A cache's answer to a get, in Request::call_op.
+inline constexpr std::uint16_t kCacheHit = 1;
+inline constexpr std::uint16_t kCacheMiss = 0;
+
+// A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
+bool stale(const Component& c, const Frame& f, SimTime ts);
+
 // Chooses one instance when a service with several instances is called directly (without a balancer).
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
 
@@ -159,6 +166,7 @@ public:
 private:
   void start(SimTime ts, std::uint32_t request) override;
   const models::DbOperationCost& cost_of(std::uint32_t request);
+  void note_version(SimTime ts, Request& request);
   SimTime cpu_time(const models::DbOperationCost& cost);
 
   const models::DatabaseSpec& spec_;

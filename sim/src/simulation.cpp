@@ -1,5 +1,6 @@
 #include "scalelab/sim/simulation.hpp"
 
+#include "cache.hpp"
 #include "components.hpp"
 #include "platform.hpp"
 
@@ -62,6 +63,11 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
         r.op = call->op;
         if (call->op == models::CallStep::Op::request)
           r.program = request_of(spec, call->request);
+      } else if (const auto* cache = std::get_if<models::CacheStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::cache;
+        r.service = service_of(spec, cache->service);
+        r.cache_op = cache->op;
+        r.miss_steps = cache->miss_steps;
       } else {
         r.kind = ResolvedStep::Kind::forward;
         r.service = service_of(spec, std::get<models::ForwardStep>(s.step).service);
@@ -89,7 +95,7 @@ void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<
     return;
   for (std::size_t i = from_step; i < programs[program].size(); ++i) {
     const ResolvedStep& step = programs[program][i];
-    if (step.kind == ResolvedStep::Kind::call)
+    if (step.kind == ResolvedStep::Kind::call || step.kind == ResolvedStep::Kind::cache)
       visit(step.service, step.program, std::size_t{0}, true);
     if (step.kind == ResolvedStep::Kind::forward) {
       visit(step.service, program, i + 1, false);
@@ -366,10 +372,14 @@ bool carries_bytes(const models::TopologySpec& spec)
   for (const auto& r : spec.requests)
     if (r.request_size > 0 || r.response_size > 0)
       return true;
-  for (const auto& s : spec.services)
+  for (const auto& s : spec.services) {
     if (const auto* db = std::get_if<models::DatabaseSpec>(&s.kind))
       if (db->query_size > 0 || db->result_size > 0)
         return true;
+    if (const auto* cache = std::get_if<models::CacheSpec>(&s.kind))
+      if (cache->key_size > 0 || cache->value_size > 0)
+        return true;
+  }
   return false;
 }
 
@@ -456,6 +466,13 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
           world.service_instances[s].push_back(
               add_component(std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
         }
+      } else if (const auto* cache = std::get_if<models::CacheSpec>(&svc.kind)) {
+        const std::uint32_t host = host_of(cache->host);
+        world.service_instances[s].push_back(add_component(
+            std::make_unique<Cache>(s, *cache, spec.hardware.hosts[host].speed,
+                                    models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64(), world.clock),
+            host));
+        world.keep_versions = true;
       } else {
         const auto& db = std::get<models::DatabaseSpec>(svc.kind);
         const std::uint32_t host = host_of(db.host);
@@ -466,6 +483,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       }
     }
   }
+  world.commits.resize(spec.services.size());
   // "(users)" cannot be a service name, so the users' random stream is never a service's.
   auto source_owner =
       std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id(kUsersSeries)).next_u64());
@@ -568,6 +586,10 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       r.capacity = api->workers * r.instances;
     else if (const auto* db = std::get_if<models::DatabaseSpec>(&svc.kind))
       r.capacity = db->connections;
+    else if (const auto* cache = std::get_if<models::CacheSpec>(&svc.kind)) {
+      r.capacity = cache->connections;
+      r.cache = static_cast<const Cache&>(*world.components[world.service_instances[s][0]]).result();
+    }
     r.arrived = st.outcome.arrived_;
     r.completed = st.outcome.latency_.count();
     r.errors = error_map(st.outcome);
@@ -626,7 +648,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   const auto& clock = world.clock;
   const std::size_t intervals = clock.interval_count();
   auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
-                        const std::vector<double>& queued) {
+                        const std::vector<double>& queued, const Cache* cache) {
     for (std::size_t i = 0; i < intervals; ++i) {
       const SimTime start = static_cast<SimTime>(i) * clock.interval;
       const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
@@ -640,13 +662,19 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
       r.mean_in_service = in_service[i];
       r.mean_queue_length = queued.empty() ? 0 : queued[i];
+      if (cache)
+        cache->add_to_series(i, r);
       out.timeseries.push_back(std::move(r));
     }
   };
-  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {});
-  for (std::size_t s = 0; s < spec.services.size(); ++s)
+  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, nullptr);
+  for (std::size_t s = 0; s < spec.services.size(); ++s) {
+    const bool is_cache = std::holds_alternative<models::CacheSpec>(spec.services[s].kind);
+    out.has_cache |= is_cache;
     add_series(spec.services[s].name, world.service_stats[s].outcome,
-               world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means());
+               world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means(),
+               is_cache ? &static_cast<const Cache&>(*world.components[world.service_instances[s][0]]) : nullptr);
+  }
   std::stable_sort(out.timeseries.begin(), out.timeseries.end(),
                    [](const auto& a, const auto& b) { return a.time < b.time; });
 

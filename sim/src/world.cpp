@@ -20,6 +20,8 @@ const char* cause_name(Cause c)
     return "queue_full";
   case Cause::db_overloaded:
     return "db_overloaded";
+  case Cause::cache_overloaded:
+    return "cache_overloaded";
   case Cause::no_backend:
     return "no_backend";
   case Cause::host_down:

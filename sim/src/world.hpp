@@ -76,10 +76,14 @@ struct Request {
   // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
   // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
   bool orphan;
-  // What the next request message asks the callee to run.
+  // What the next request message asks the callee to run; a cache answers a get in call_op (1: a hit).
   std::uint16_t call_program;
   std::uint16_t call_pc;
-  std::uint32_t call_op;
+  std::uint16_t call_op;
+  // The version of the key the request last read or wrote at a database (0: the initial value), and that
+  // database's service index + 1 (0: none yet): what a cache_set stores.
+  std::uint16_t version_source;
+  std::uint32_t version;
 
   // The frames follow the record in the pool, as many as the run's deepest request needs (RequestPool).
   Frame* frames() { return reinterpret_cast<Frame*>(this + 1); }
@@ -434,9 +438,11 @@ struct RequestTypeStats {
 
 // A request-type step with its names resolved to indices.
 struct ResolvedStep {
-  enum class Kind : std::uint8_t { cpu, delay, call, forward };
+  enum class Kind : std::uint8_t { cpu, delay, call, forward, cache };
   Kind kind;
-  std::optional<double> flops; // cpu: flops, else `time`
+  models::CacheStep::Op cache_op = models::CacheStep::Op::get; // cache
+  std::uint16_t miss_steps = 0;                                // cache get: the on_miss steps a hit skips
+  std::optional<double> flops;                                 // cpu: flops, else `time`
   models::DistributionSpec time;
   std::uint32_t service = 0; // call, forward: target service index
   std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there
@@ -492,6 +498,11 @@ public:
   LevelIntegral in_system; // requests the users have sent and not yet got an answer for
   std::uint64_t sent = 0, completed = 0, failed = 0;
   std::uint64_t orphans = 0; // live records cut off by a crash (Request::orphan), not requests in flight
+  // When a cache may hold a database's values, each database counts the versions of every key it writes and
+  // keeps when each was committed (by service index; empty when versions are not kept): after the run, a
+  // cache hit is stale if a newer version was committed before it.
+  bool keep_versions = false;
+  std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
 
   // A crash cuts request `rid` at its frame `at` (on the crashed host, the outermost there): the callers get
   // a new record with the frames below, answered with host_down from `from`; the old one runs on as an

@@ -1,11 +1,14 @@
 // Exactness and determinism of whole runs, through the command line (each run in its own process).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -82,32 +85,77 @@ TEST(Determinism, DifferentSeedsGiveDifferentResults)
 }
 
 // The windowed engine (executors process many events per wake-up, up to their safe horizon) must give
-// exactly what the plain engine (one wake-up per event time) gives, however hosts are grouped.
-TEST(Exactness, WindowedEqualsPlainOnSingleServer)
+// exactly what the plain engine (one wake-up per event time) gives, however hosts are grouped: on every
+// topology file the project ships or tests with. A file is covered by being there; long ones are shortened.
+struct ExactnessCase {
+  std::string file;    // relative to the source tree
+  std::string options; // how it is shortened
+};
+
+std::vector<ExactnessCase> exactness_cases()
 {
-  expect_engines_agree("topologies/single-server.yaml", "--duration 20s", "exact-single");
+  // Shipped topologies and benchmark models run a few simulated seconds; the engine cases run whole (they
+  // are built to be hard, and short).
+  const std::vector<std::pair<std::string, std::string>> folders = {
+      {"topologies", "--warmup 1s --duration 5s"},
+      {"bench", "--warmup 500ms --duration 1500ms"},
+      {"tests/sim/cases", ""},
+      {"experiments", "--warmup 1s --duration 5s"},
+  };
+  std::vector<ExactnessCase> cases;
+  for (const auto& [folder, options] : folders) {
+    const fs::path root = fs::path(SCALELAB_SOURCE_DIR) / folder;
+    if (!fs::exists(root))
+      continue;
+    std::vector<std::string> files;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".yaml")
+        continue;
+      // A topology has a hardware section at the top level; experiment files, lessons' answers and the like
+      // are other kinds of file.
+      std::istringstream lines(read(entry.path()));
+      std::string line;
+      bool topology = false;
+      while (!topology && std::getline(lines, line))
+        topology = line.rfind("hardware:", 0) == 0;
+      if (topology)
+        files.push_back(fs::relative(entry.path(), SCALELAB_SOURCE_DIR).string());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      cases.push_back({f, options});
+  }
+  return cases;
 }
 
-TEST(Exactness, WindowedEqualsPlainOnThreeTier)
+class EveryTopology : public testing::TestWithParam<ExactnessCase>
 {
-  expect_engines_agree("topologies/three-tier.yaml", "--duration 25s", "exact-three-tier");
+};
+
+TEST_P(EveryTopology, WindowedEqualsPlain)
+{
+  const auto& c = GetParam();
+  std::string label = "exact-" + c.file;
+  std::replace(label.begin(), label.end(), '/', '-');
+  expect_engines_agree(c.file, c.options, label);
 }
 
-TEST(Exactness, WindowedEqualsPlainOnTheHardwareTopologies)
-{
-  // A LAN with queueing links, racks with uplink nodes, two data centres, a SimGrid platform file.
-  for (const char* file : {"topologies/lan.yaml", "topologies/racks.yaml", "topologies/two-datacenters.yaml",
-                           "topologies/from-simgrid.yaml"})
-    expect_engines_agree(file, "--duration 8s", std::string("exact-") + fs::path(file).stem().string());
-}
+INSTANTIATE_TEST_SUITE_P(Exactness, EveryTopology, testing::ValuesIn(exactness_cases()),
+                         [](const testing::TestParamInfo<ExactnessCase>& param) {
+                           std::string name = param.param.file.substr(0, param.param.file.size() - 5);
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch)))
+                               ch = '_';
+                           return name;
+                         });
 
-TEST(Exactness, WindowedEqualsPlainOnEngineCases)
+TEST(Exactness, EveryFolderOfTopologiesIsCovered)
 {
-  // Closed users, calls, forwards, ties from deterministic times, queue overflow, every policy, crashes.
-  for (const char* file : {"tests/sim/cases/closed-calls.yaml", "tests/sim/cases/ties-and-overflow.yaml",
-                           "tests/sim/cases/policies.yaml", "tests/sim/cases/racks-contention.yaml",
-                           "tests/sim/cases/datacenters-shared.yaml", "tests/sim/cases/faults.yaml"})
-    expect_engines_agree(file, "", std::string("exact-") + fs::path(file).stem().string());
+  // The shipped topologies, the benchmark models and the engine cases are all found.
+  const auto cases = exactness_cases();
+  for (const char* expected : {"topologies/three-tier.yaml", "bench/reference.yaml", "tests/sim/cases/faults.yaml"})
+    EXPECT_TRUE(std::any_of(cases.begin(), cases.end(), [&](const ExactnessCase& c) { return c.file == expected; }))
+        << expected;
 }
 
 // The number an engine-stats file gives for `key` (-1 if it has none).

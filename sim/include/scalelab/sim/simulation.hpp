@@ -42,6 +42,7 @@ struct EngineStats {
 struct RunOutput {
   models::Results results;
   std::vector<models::TimeseriesRow> timeseries;
+  bool has_cache = false; // timeseries.csv gets the cache columns
   EngineStats engine;
 };
 
