@@ -98,7 +98,7 @@ std::vector<ExactnessCase> exactness_cases()
   // are built to be hard, and short).
   const std::vector<std::pair<std::string, std::string>> folders = {
       {"topologies", "--warmup 1s --duration 5s"},
-      {"bench", "--warmup 500ms --duration 1500ms"},
+      {"bench", "--warmup 200ms --duration 600ms"},
       {"tests/sim/cases", ""},
       {"experiments", "--warmup 1s --duration 5s"},
   };
@@ -126,6 +126,11 @@ std::vector<ExactnessCase> exactness_cases()
       cases.push_back({f, options});
   }
   return cases;
+}
+
+void PrintTo(const ExactnessCase& c, std::ostream* os)
+{
+  *os << c.file << (c.options.empty() ? "" : " " + c.options);
 }
 
 class EveryTopology : public testing::TestWithParam<ExactnessCase>
