@@ -102,7 +102,7 @@ double top_c_probability(const std::vector<double>& p, std::size_t c)
   return sum;
 }
 
-TEST(CacheTheory, CheSolverReproducesThePublishedValues)
+TEST(KeyCacheTheory, CheSolverReproducesThePublishedValues)
 {
   // Che et al. 2002, for 10,000 items with Zipf exponent 1 (also quoted by Fricker, Robert and Roberts 2012).
   const std::vector<double> p = zipf_popularity(10'000, 1.0);
@@ -182,7 +182,7 @@ Measured run_zipf_policy(CacheEviction eviction, std::uint64_t capacity, std::ui
   return run_zipf(cache, kZipfKeys, 1.0, kWarmup, kBatches, kBatchSize, seed);
 }
 
-TEST(CacheTheory, LruHitRatioIsWithin2PercentOfChe)
+TEST(KeyCacheTheory, LruHitRatioIsWithin2PercentOfChe)
 {
   const std::vector<double> p = zipf_popularity(kZipfKeys, 1.0);
   for (const std::uint64_t c : {100, 1000}) {
@@ -191,7 +191,7 @@ TEST(CacheTheory, LruHitRatioIsWithin2PercentOfChe)
   }
 }
 
-TEST(CacheTheory, FifoHitRatioIsWithin2PercentOfMartina)
+TEST(KeyCacheTheory, FifoHitRatioIsWithin2PercentOfMartina)
 {
   const std::vector<double> p = zipf_popularity(kZipfKeys, 1.0);
   for (const std::uint64_t c : {100, 1000}) {
@@ -200,7 +200,7 @@ TEST(CacheTheory, FifoHitRatioIsWithin2PercentOfMartina)
   }
 }
 
-TEST(CacheTheory, RandomEvictionHitRatioIsWithin2PercentOfMartina)
+TEST(KeyCacheTheory, RandomEvictionHitRatioIsWithin2PercentOfMartina)
 {
   const std::vector<double> p = zipf_popularity(kZipfKeys, 1.0);
   for (const std::uint64_t c : {100, 1000}) {
@@ -209,7 +209,7 @@ TEST(CacheTheory, RandomEvictionHitRatioIsWithin2PercentOfMartina)
   }
 }
 
-TEST(CacheTheory, InCacheLfuLiesBetweenLruAndPerfectLfu)
+TEST(KeyCacheTheory, InCacheLfuLiesBetweenLruAndPerfectLfu)
 {
   const std::vector<double> p = zipf_popularity(kZipfKeys, 1.0);
   for (const std::uint64_t c : {100, 1000}) {
@@ -243,7 +243,7 @@ Measured run_poisson_one_key(CacheTtlMode mode, double lambda_t, std::uint64_t s
   return measure(request, 1000, 20, 50'000);
 }
 
-TEST(CacheTheory, TtlFixedAtInsertionHitRatioIsLambdaTOverOnePlusLambdaT)
+TEST(KeyCacheTheory, TtlFixedAtInsertionHitRatioIsLambdaTOverOnePlusLambdaT)
 {
   // A miss starts a cycle: the entry lives T, collecting Poisson(lambda T) hits, then the next reference misses.
   for (const double lambda_t : {0.5, 1.0, 5.0}) {
@@ -252,7 +252,7 @@ TEST(CacheTheory, TtlFixedAtInsertionHitRatioIsLambdaTOverOnePlusLambdaT)
   }
 }
 
-TEST(CacheTheory, TtlRefreshedOnHitHitRatioIsOneMinusExpMinusLambdaT)
+TEST(KeyCacheTheory, TtlRefreshedOnHitHitRatioIsOneMinusExpMinusLambdaT)
 {
   // A reference hits when the previous one came less than T before: P(exponential gap < T).
   for (const double lambda_t : {0.5, 1.0, 5.0}) {
@@ -268,7 +268,7 @@ std::vector<std::uint64_t> keys(std::initializer_list<std::uint64_t> k)
   return k;
 }
 
-TEST(Cache, LruEvictsTheLeastRecentlyUsed)
+TEST(KeyCache, LruEvictsTheLeastRecentlyUsed)
 {
   KeyCache cache(entries_config(3, CacheEviction::lru), Rng(1));
   for (const std::uint64_t k : {1, 2, 3})
@@ -285,7 +285,7 @@ TEST(Cache, LruEvictsTheLeastRecentlyUsed)
   EXPECT_EQ(cache.counters().evictions, 1u);
 }
 
-TEST(Cache, FifoEvictsTheOldestInsertionWhateverItsHits)
+TEST(KeyCache, FifoEvictsTheOldestInsertionWhateverItsHits)
 {
   KeyCache cache(entries_config(3, CacheEviction::fifo), Rng(1));
   for (const std::uint64_t k : {1, 2, 3})
@@ -298,7 +298,7 @@ TEST(Cache, FifoEvictsTheOldestInsertionWhateverItsHits)
   EXPECT_FALSE(cache.peek(1, 0).hit);
 }
 
-TEST(Cache, LfuEvictsTheLeastFrequentAndBreaksTiesByLeastRecentUse)
+TEST(KeyCache, LfuEvictsTheLeastFrequentAndBreaksTiesByLeastRecentUse)
 {
   KeyCache cache(entries_config(3, CacheEviction::lfu), Rng(1));
   for (const std::uint64_t k : {1, 2, 3})
@@ -320,7 +320,7 @@ TEST(Cache, LfuEvictsTheLeastFrequentAndBreaksTiesByLeastRecentUse)
   EXPECT_EQ(cache.keys_in_eviction_order(), keys({2, 1, 6}));
 }
 
-TEST(Cache, RandomEvictionPicksEachEntryEquallyOften)
+TEST(KeyCache, RandomEvictionPicksEachEntryEquallyOften)
 {
   constexpr int kEntries = 10;
   constexpr int kTrials = 20'000;
@@ -339,7 +339,7 @@ TEST(Cache, RandomEvictionPicksEachEntryEquallyOften)
     EXPECT_NEAR(evicted[k], p * kTrials, 5 * std::sqrt(p * (1 - p) * kTrials)) << "key " << k;
 }
 
-TEST(Cache, GetReturnsTheVersionAndSizeLastSet)
+TEST(KeyCache, GetReturnsTheVersionAndSizeLastSet)
 {
   for (const CacheEviction e : kAllEvictions) {
     KeyCache cache(entries_config(10, e), Rng(1));
@@ -358,7 +358,7 @@ TEST(Cache, GetReturnsTheVersionAndSizeLastSet)
   }
 }
 
-TEST(Cache, EraseInvalidates)
+TEST(KeyCache, EraseInvalidates)
 {
   for (const CacheEviction e : kAllEvictions) {
     KeyCache cache(entries_config(10, e), Rng(1));
@@ -374,7 +374,7 @@ TEST(Cache, EraseInvalidates)
   }
 }
 
-TEST(Cache, ClearEmptiesTheCacheAndKeepsTheCounters)
+TEST(KeyCache, ClearEmptiesTheCacheAndKeepsTheCounters)
 {
   for (const CacheEviction e : kAllEvictions) {
     KeyCache cache(entries_config(100, e), Rng(1));
@@ -399,7 +399,7 @@ TEST(Cache, ClearEmptiesTheCacheAndKeepsTheCounters)
   }
 }
 
-TEST(Cache, ZeroCapacityStoresNothing)
+TEST(KeyCache, ZeroCapacityStoresNothing)
 {
   CacheConfig by_count = entries_config(0, CacheEviction::lru);
   CacheConfig by_bytes;
@@ -413,7 +413,7 @@ TEST(Cache, ZeroCapacityStoresNothing)
   }
 }
 
-TEST(Cache, ATtlModeNeedsAPositiveTtl)
+TEST(KeyCache, ATtlModeNeedsAPositiveTtl)
 {
   CacheConfig config;
   config.ttl_mode = CacheTtlMode::fixed;
@@ -424,7 +424,7 @@ TEST(Cache, ATtlModeNeedsAPositiveTtl)
   EXPECT_NO_THROW(KeyCache(config, Rng(1)));
 }
 
-TEST(Cache, YamlSpellings)
+TEST(KeyCache, YamlSpellings)
 {
   EXPECT_STREQ(to_string(CacheEviction::lru), "lru");
   EXPECT_STREQ(to_string(CacheEviction::lfu), "lfu");
@@ -437,7 +437,7 @@ TEST(Cache, YamlSpellings)
 
 // --- byte capacity -----------------------------------------------------------------------------------------
 
-TEST(Cache, ByteCapacityIsNeverExceeded)
+TEST(KeyCache, ByteCapacityIsNeverExceeded)
 {
   constexpr std::uint64_t kMaxBytes = 10'000;
   for (const CacheEviction e : kAllEvictions) {
@@ -465,7 +465,7 @@ TEST(Cache, ByteCapacityIsNeverExceeded)
   }
 }
 
-TEST(Cache, TooLargeAValueIsNotStoredAndDropsTheOldOne)
+TEST(KeyCache, TooLargeAValueIsNotStoredAndDropsTheOldOne)
 {
   CacheConfig config;
   config.max_bytes = 1000;
@@ -481,7 +481,7 @@ TEST(Cache, TooLargeAValueIsNotStoredAndDropsTheOldOne)
   EXPECT_EQ(cache.counters().evictions, 0u);
 }
 
-TEST(Cache, AGrowingOverwriteEvictsOthersNeverItself)
+TEST(KeyCache, AGrowingOverwriteEvictsOthersNeverItself)
 {
   for (const CacheEviction e : kAllEvictions) {
     CacheConfig config;
@@ -501,7 +501,7 @@ TEST(Cache, AGrowingOverwriteEvictsOthersNeverItself)
 
 // --- TTL, exactly ------------------------------------------------------------------------------------------
 
-TEST(Cache, FixedTtlExpiresTtlAfterTheSetWhateverTheHits)
+TEST(KeyCache, FixedTtlExpiresTtlAfterTheSetWhateverTheHits)
 {
   CacheConfig config;
   config.ttl_mode = CacheTtlMode::fixed;
@@ -522,7 +522,7 @@ TEST(Cache, FixedTtlExpiresTtlAfterTheSetWhateverTheHits)
   EXPECT_FALSE(cache.get(1, 250).hit);
 }
 
-TEST(Cache, RefreshedTtlExpiresTtlAfterTheLastHit)
+TEST(KeyCache, RefreshedTtlExpiresTtlAfterTheLastHit)
 {
   CacheConfig config;
   config.ttl_mode = CacheTtlMode::refreshed_on_hit;
@@ -538,7 +538,7 @@ TEST(Cache, RefreshedTtlExpiresTtlAfterTheLastHit)
   EXPECT_EQ(cache.counters().expirations, 1u);
 }
 
-TEST(Cache, AnExpiredEntryIsReinsertedAsNew)
+TEST(KeyCache, AnExpiredEntryIsReinsertedAsNew)
 {
   CacheConfig config = entries_config(2, CacheEviction::lfu);
   config.ttl_mode = CacheTtlMode::fixed;
@@ -557,7 +557,7 @@ TEST(Cache, AnExpiredEntryIsReinsertedAsNew)
   EXPECT_EQ(cache.keys_in_eviction_order(), keys({2, 1}));
 }
 
-TEST(Cache, AnExpiredVictimCountsAsAnExpirationNotAnEviction)
+TEST(KeyCache, AnExpiredVictimCountsAsAnExpirationNotAnEviction)
 {
   CacheConfig config = entries_config(2, CacheEviction::lru);
   config.ttl_mode = CacheTtlMode::fixed;
@@ -595,7 +595,7 @@ std::vector<std::uint64_t> eviction_trace(std::uint64_t seed)
   return trace;
 }
 
-TEST(Cache, RandomEvictionSameSeedSameEvictions)
+TEST(KeyCache, RandomEvictionSameSeedSameEvictions)
 {
   const std::vector<std::uint64_t> a = eviction_trace(7);
   EXPECT_GT(a.size(), 1000u);
@@ -804,7 +804,7 @@ void compare_with_reference(const CacheConfig& config, std::uint64_t seed)
   }
 }
 
-TEST(Cache, MatchesAPlainlyWrittenReference)
+TEST(KeyCache, MatchesAPlainlyWrittenReference)
 {
   for (const CacheEviction e : {CacheEviction::lru, CacheEviction::lfu, CacheEviction::fifo})
     for (const CacheTtlMode t : kAllTtlModes)
@@ -820,7 +820,7 @@ TEST(Cache, MatchesAPlainlyWrittenReference)
       }
 }
 
-TEST(Cache, EveryKeyStaysReachableThroughManyErasures)
+TEST(KeyCache, EveryKeyStaysReachableThroughManyErasures)
 {
   // 12 entries keep the hash table at its smallest, 16 slots 3/4 full: long probe runs that wrap around the
   // end of the table, where deletion by backward shift is easiest to get wrong.
@@ -847,7 +847,7 @@ TEST(Cache, EveryKeyStaysReachableThroughManyErasures)
 
 // --- memory -------------------------------------------------------------------------------------------------
 
-TEST(Cache, AMillionEntriesFitWellUnder100MB)
+TEST(KeyCache, AMillionEntriesFitWellUnder100MB)
 {
   // The largest layout: LFU buckets and a TTL (the other policies have the same entries and no buckets). The
   // figure counts the containers' capacities; docs/cache-model.md has the process's own measurement.
