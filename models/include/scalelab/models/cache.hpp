@@ -17,7 +17,8 @@
 //    an older version may overwrite a newer one, as in a real cache-aside race. O(1) expected per entry
 //    evicted; amortised, since the tables grow by doubling (reserve() avoids that).
 //  - erase(key): invalidates the key (delete on write). O(1) expected.
-//  - clear(): a crash; the cache restarts empty. The counters and the random stream carry on. O(n).
+//  - clear(): a crash; the cache restarts empty. The counters and the random stream carry on. O(size of the
+//    hash table), which is at most about 2.7 times the most entries ever held.
 //  - peek(key, now): what get would return, with no effect at all (for tests and inspection). O(1) expected.
 // Eviction policies:
 //  - lru: the least recently used entry (an access is a hit or an overwrite; insertion counts as one).
@@ -30,9 +31,9 @@
 // An entry that has expired but was not yet found keeps its room until a lookup finds it or it is chosen as
 // a victim; a victim found expired counts as an expiration, not an eviction (no timer per entry).
 //
-// Memory: 32 bytes per entry in a dense array (plus 8 with a TTL) and a 4-byte slot per entry of an
-// open-addressing hash table kept between 3/8 and 3/4 full; LFU adds a 24-byte bucket per distinct count.
-// docs/cache-model.md has the measured figures.
+// Memory: 32 bytes per entry in a dense array (plus 8 with a TTL), and 4-byte slots in an open-addressing hash
+// table kept between 3/8 and 3/4 full (5.3 to 10.7 bytes per entry); LFU adds a 24-byte bucket per distinct
+// count in use. docs/cache-model.md has the measured figures.
 #include "scalelab/models/random.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -79,15 +80,15 @@ struct CacheCounters {
 
 struct CacheLookup {
   bool hit = false;
-  bool expired = false;       // a miss because the entry had expired
-  std::uint64_t version = 0;  // on a hit
-  std::uint32_t bytes = 0;    // on a hit
+  bool expired = false;      // a miss because the entry had expired
+  std::uint64_t version = 0; // on a hit
+  std::uint32_t bytes = 0;   // on a hit
 };
 
 struct CacheStore {
-  bool stored = false;        // false: the value is larger than the capacity
-  std::uint32_t evicted = 0;  // live entries evicted to make room
-  std::uint32_t expired = 0;  // expired entries removed (the key's own, or victims)
+  bool stored = false;       // false: the value is larger than the capacity
+  std::uint32_t evicted = 0; // live entries evicted to make room
+  std::uint32_t expired = 0; // expired entries removed (the key's own, or victims)
 };
 
 class KeyCache
@@ -174,9 +175,9 @@ private:
   std::vector<SimTime> expiry_; // parallel to entries_, only with a TTL
   std::vector<std::uint32_t> slots_;
   std::size_t mask_ = 0;
-  List list_;                    // LRU: least recent first; FIFO: oldest first
-  std::vector<Bucket> buckets_;  // LFU
-  std::uint32_t lowest_ = kNil;  // LFU: the bucket with the smallest count
+  List list_;                   // LRU: least recent first; FIFO: oldest first
+  std::vector<Bucket> buckets_; // LFU
+  std::uint32_t lowest_ = kNil; // LFU: the bucket with the smallest count
   std::uint32_t free_bucket_ = kNil;
   std::uint64_t bytes_ = 0;
   CacheCounters counters_;
