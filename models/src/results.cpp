@@ -167,6 +167,9 @@ ordered_json service_json(const ServiceSpec& s)
         j["cpu"] = distribution_json(*c.cpu_time);
       j["connections"] = c.connections;
       j["queue_limit"] = c.queue_limit;
+      j["coalesce"] = c.coalesce;
+      if (c.coalesce)
+        j["coalesce_wait"] = to_seconds(c.coalesce_wait);
       j["key_size"] = c.key_size;
       j["value_size"] = c.value_size;
       return j;
@@ -348,7 +351,8 @@ ordered_json to_json(const Results& r)
                           {"deletes", s.cache->deletes},
                           {"evictions", s.cache->evictions},
                           {"expirations", s.cache->expirations},
-                          {"stale_reads", s.cache->stale_reads}};
+                          {"stale_reads", s.cache->stale_reads},
+                          {"coalesced", s.cache->coalesced}};
     services.push_back(std::move(service));
   }
   j["services"] = services;

@@ -1196,6 +1196,16 @@ void Tables::declare_services()
           .check(at_least(0))
           .unit("operations")
           .help("Operations that may wait; one more fails with cache_overloaded."),
+      field<ServiceRaw>("coalesce", bool_type(), [](ServiceRaw& s, bool&& c) { s.cache.coalesce = c; })
+          .defaults("false")
+          .help("Request coalescing: a get that misses while another request recomputes the same key waits for "
+                "its cache_set and hits, so a hot key's expiry costs one recomputation instead of one per "
+                "request that arrives meanwhile."),
+      field<ServiceRaw>("coalesce_wait", duration,
+                        [](ServiceRaw& s, double&& d) { s.cache.coalesce_wait = from_seconds(d); })
+          .defaults("1s")
+          .check(at_least_one_nanosecond())
+          .help("With coalesce: how long a get waits for the recomputation before it misses after all."),
       field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.cache.key_size = b; })
           .defaults("100B")
           .check(at_least(0.0))

@@ -60,39 +60,105 @@ void Cache::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
     return;
   }
   const bool measured = clock_.measured(ts);
-  double bytes = spec_.key_size;
   switch (static_cast<models::CacheStep::Op>(r.top().aux)) {
   case models::CacheStep::Op::get: {
     const auto found = cache_.get(r.key, ts);
-    r.call_op = found.hit ? kCacheHit : kCacheMiss;
-    if (found.hit) {
-      bytes = spec_.value_size;
-      // What the cache gives becomes what the request last read.
-      r.version_source = static_cast<std::uint16_t>(found.version >> 32);
-      r.version = static_cast<std::uint32_t>(found.version);
-    }
-    if (ts < clock_.end) {
-      auto& in = intervals_[clock_.interval_of(ts)];
-      (found.hit ? in.hits : in.misses)++;
-    }
-    if (measured)
-      (found.hit ? window_.hits : window_.misses)++;
-    if (found.hit && ts < clock_.end && w.keep_versions && r.version_source > 0)
-      hits_.push_back({ts, r.key, r.version, r.version_source});
+    count_policy_changes(ts);
+    if (!found.hit && spec_.coalesce && wait_for_recomputation(ts, rid))
+      return;
+    answer_get(ts, rid, found.hit, found.version);
+    free_slot(ts);
+    return;
+  }
+  case models::CacheStep::Op::set: {
+    const std::uint64_t version = packed_version(r);
+    cache_.set(r.key, version, static_cast<std::uint32_t>(spec_.value_size), ts);
+    window_.sets += measured ? 1 : 0;
+    count_policy_changes(ts);
+    if (spec_.coalesce)
+      release_waiters(ts, r.key, version);
     break;
   }
-  case models::CacheStep::Op::set:
-    cache_.set(r.key, packed_version(r), static_cast<std::uint32_t>(spec_.value_size), ts);
-    window_.sets += measured ? 1 : 0;
-    break;
   case models::CacheStep::Op::erase:
     cache_.erase(r.key);
     window_.deletes += measured ? 1 : 0;
+    count_policy_changes(ts);
     break;
   }
-  count_policy_changes(ts);
-  reply(ts, rid, Cause::ok, bytes);
+  reply(ts, rid, Cause::ok, spec_.key_size);
   free_slot(ts);
+}
+
+void Cache::answer_get(SimTime ts, std::uint32_t rid, bool hit, std::uint64_t version)
+{
+  Request& r = world->pool[rid];
+  r.call_op = hit ? kCacheHit : kCacheMiss;
+  if (hit) {
+    // What the cache gives becomes what the request last read.
+    r.version_source = static_cast<std::uint16_t>(version >> 32);
+    r.version = static_cast<std::uint32_t>(version);
+  }
+  count_lookup(ts, r, hit);
+  reply(ts, rid, Cause::ok, hit ? spec_.value_size : spec_.key_size);
+}
+
+void Cache::count_lookup(SimTime ts, const Request& r, bool hit)
+{
+  if (ts >= clock_.end)
+    return;
+  auto& in = intervals_[clock_.interval_of(ts)];
+  (hit ? in.hits : in.misses)++;
+  if (clock_.measured(ts))
+    (hit ? window_.hits : window_.misses)++;
+  if (hit && world->keep_versions && r.version_source > 0)
+    hits_.push_back({ts, r.key, r.version, r.version_source});
+}
+
+bool Cache::wait_for_recomputation(SimTime ts, std::uint32_t rid)
+{
+  const std::uint64_t key = world->pool[rid].key;
+  auto [lease, first] = leases_.try_emplace(key);
+  if (first) { // this request recomputes the key; the others wait for it, at most coalesce_wait
+    lease->second.id = next_lease_++;
+    lease_keys_.emplace(lease->second.id, key);
+    node->push_local(models::later(ts, spec_.coalesce_wait), EventKind::tick, id, 0, lease->second.id);
+    return false;
+  }
+  lease->second.waiters.push_back(rid);
+  window_.coalesced += clock_.measured(ts) ? 1 : 0;
+  // The connection is free while it waits; the request stays here (in service, and held for a crash).
+  free_slot(ts);
+  world->service_stats[service_].in_service.change(ts, 1);
+  return true;
+}
+
+void Cache::release_waiters(SimTime ts, std::uint64_t key, std::uint64_t version)
+{
+  const auto lease = leases_.find(key);
+  if (lease == leases_.end())
+    return;
+  const std::vector<std::uint32_t> waiters = std::move(lease->second.waiters);
+  lease_keys_.erase(lease->second.id);
+  leases_.erase(lease);
+  for (const std::uint32_t rid : waiters) {
+    world->service_stats[service_].in_service.change(ts, -1);
+    answer_get(ts, rid, true, version);
+  }
+}
+
+void Cache::on_tick(SimTime ts, std::uint32_t lease_id)
+{
+  const auto key = lease_keys_.find(lease_id);
+  if (key == lease_keys_.end())
+    return; // the set came first, or a crash ended it
+  const auto lease = leases_.find(key->second);
+  const std::vector<std::uint32_t> waiters = std::move(lease->second.waiters);
+  leases_.erase(lease);
+  lease_keys_.erase(key);
+  for (const std::uint32_t rid : waiters) {
+    world->service_stats[service_].in_service.change(ts, -1);
+    answer_get(ts, rid, false, 0);
+  }
 }
 
 void Cache::count_policy_changes(SimTime ts)
@@ -108,7 +174,9 @@ void Cache::count_policy_changes(SimTime ts)
 
 void Cache::on_fault(SimTime ts, std::uint32_t what)
 {
-  Station::on_fault(ts, what);
+  Station::on_fault(ts, what); // fails the waiting gets too: they are held
+  leases_.clear();
+  lease_keys_.clear();
   cache_.clear();
   count_policy_changes(ts);
 }

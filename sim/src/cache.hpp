@@ -7,6 +7,8 @@
 #include "scalelab/models/cache.hpp"
 #include "scalelab/models/results.hpp"
 
+#include <unordered_map>
+
 namespace scalelab::sim
 {
 
@@ -19,6 +21,8 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   // The host crashed: the requests fail as at any station, and the cache restarts empty.
   void on_fault(SimTime ts, std::uint32_t what) override;
+  // A coalescing wait ran out (aux: the lease).
+  void on_tick(SimTime ts, std::uint32_t lease) override;
 
   // After the run: the cache's counts over the measured window, and per timeseries interval.
   models::CacheResult result() const;
@@ -27,6 +31,13 @@ public:
 private:
   void start(SimTime ts, std::uint32_t request) override;
   void count_policy_changes(SimTime ts);
+  void count_lookup(SimTime ts, const Request& r, bool hit);
+  // Answers a get: a hit with the value's version, or a miss.
+  void answer_get(SimTime ts, std::uint32_t request, bool hit, std::uint64_t version);
+  // Coalescing: true when the get of `request`, a miss, now waits for another request's recomputation.
+  bool wait_for_recomputation(SimTime ts, std::uint32_t request);
+  // The set of a key being recomputed: its waiters hit, with the version set.
+  void release_waiters(SimTime ts, std::uint64_t key, std::uint64_t version);
   // Hits whose version a newer committed write had replaced, by interval (computed once, after the run).
   const std::vector<std::uint64_t>& stale_by_interval() const;
 
@@ -48,6 +59,14 @@ private:
     std::uint16_t source;
   };
   std::vector<Hit> hits_;
+  // Coalescing: the keys being recomputed (by the request that missed first), with the gets waiting for them.
+  struct Lease {
+    std::uint32_t id = 0;
+    std::vector<std::uint32_t> waiters;
+  };
+  std::unordered_map<std::uint64_t, Lease> leases_;
+  std::unordered_map<std::uint32_t, std::uint64_t> lease_keys_; // lease id -> key, while it lasts
+  std::uint32_t next_lease_ = 0;
   mutable std::vector<std::uint64_t> stale_;
   mutable std::uint64_t stale_in_window_ = 0;
   mutable bool stale_counted_ = false;

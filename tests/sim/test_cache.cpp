@@ -148,3 +148,52 @@ TEST(Cache, ACrashEmptiesTheCacheAndTheMissesFallOnTheDatabase)
   EXPECT_GT(row("users", 33).completed, row("users", 27).completed);
   EXPECT_TRUE(r.checks.conserved);
 }
+
+namespace
+{
+// One hot key read at `rate`, cached with a fixed TTL of 1 s; a miss recomputes it with a 10 ms database read
+// (on one of 64 cores: no queueing), then stores it.
+std::string hot_key(bool coalesce, const std::string& seed)
+{
+  return "name: hot\nseed: " + seed_or(seed) +
+         "\nduration: 1000s\nwarmup: 10s\n"
+         "hardware:\n  hosts: [{name: app, cores: 64}, {name: c, cores: 8}, {name: db, cores: 64, speed: 1Gf}]\n"
+         "  network: {bandwidth: 10Gbps, latency: 1us}\n"
+         "services:\n  app: {kind: api_server, host: app, workers: 1000}\n"
+         "  cache: {kind: cache, host: c, cpu: 1us, ttl: 1s, coalesce: " +
+         std::string(coalesce ? "true" : "false") +
+         "}\n"
+         "  users: {kind: database, host: db, connections: 64, read: {cpu: 10Mf}}\n"
+         "requests:\n"
+         "  read: {steps: [cache_get: {cache: cache, on_miss: [db_read: users, cache_set: cache]}], "
+         "request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: app\n  arrival: {process: poisson, rate: 1000/s}\n  keys: {count: 1}\n";
+}
+} // namespace
+
+TEST(Cache, WithoutCoalescingEveryReadDuringARecomputationMissesToo)
+{
+  // Every read that arrives while the key is recomputed (R = 10 ms) misses too: about 1 + lambda R = 11
+  // database reads per expiry.
+  const auto out = run_yaml(hot_key(false, "16"));
+  const auto& c = *service(out.results, "cache").cache;
+  const double per_expiry =
+      static_cast<double>(service(out.results, "users").completed) / static_cast<double>(c.expirations);
+  ASSERT_GT(c.expirations, 900u);
+  EXPECT_NEAR(per_expiry, 1 + 1000 * 0.010, 0.4);
+  EXPECT_EQ(c.coalesced, 0u);
+}
+
+TEST(Cache, CoalescingMakesOneRecomputationPerExpiry)
+{
+  // The same with coalescing: exactly one database read per expiry; the reads that arrive meanwhile wait
+  // for it and hit.
+  const auto out = run_yaml(hot_key(true, "16"));
+  const auto& c = *service(out.results, "cache").cache;
+  const auto reads = service(out.results, "users").completed;
+  ASSERT_GT(c.expirations, 900u);
+  EXPECT_LE(reads, c.expirations + 1) << "one recomputation per expiry (the window may cut one)";
+  EXPECT_GE(reads + 1, c.expirations);
+  EXPECT_NEAR(static_cast<double>(c.coalesced) / static_cast<double>(c.expirations), 1000 * 0.010, 0.4);
+  EXPECT_TRUE(out.results.checks.conserved);
+}

@@ -29,7 +29,8 @@ LatencySummary summarize(const Histogram& h);
 struct CacheResult {
   std::uint64_t hits = 0, misses = 0, sets = 0, deletes = 0;
   std::uint64_t evictions = 0, expirations = 0, stale_reads = 0;
-  double hit_ratio = 0; // hits / (hits + misses)
+  std::uint64_t coalesced = 0; // gets that waited for another request's recomputation instead of missing
+  double hit_ratio = 0;        // hits / (hits + misses)
 };
 
 struct ServiceResult {

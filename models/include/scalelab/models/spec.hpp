@@ -231,6 +231,11 @@ struct CacheSpec {
   int queue_limit = 10000;  // waiting operations beyond that are refused (error "cache_overloaded")
   double key_size = 100;    // bytes of a get, a delete, and of a miss's answer
   double value_size = 1000; // bytes of a hit's answer and of a set; an entry's size in `memory`
+  // Request coalescing: a get that misses while another request's recomputation of the key is in flight
+  // waits for that request's set (then hits) instead of going to the database too; after `coalesce_wait`
+  // without a set it misses after all.
+  bool coalesce = false;
+  SimTime coalesce_wait = kNanosPerSecond;
 };
 
 using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec>;
