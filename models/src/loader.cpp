@@ -711,10 +711,11 @@ private:
           if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::database}))
             database_used_.insert(target->name);
         } else if (step.kind == "cache_get" || step.kind == "cache_set" || step.kind == "cache_delete") {
-          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache}))
+          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache})) {
             cache_used_.insert(target->name);
-          if (step.kind == "cache_get")
-            check_miss_steps((*raw_.requests)[r].steps, step);
+            if (step.kind == "cache_get")
+              check_miss_steps((*raw_.requests)[r].steps, step);
+          }
           if (raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_cache_) {
             reported_keyless_cache_ = true;
             ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");

@@ -458,6 +458,34 @@ workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
                                      "w.yaml:6:3: database \"users\" is not used by any request\n");
 }
 
+TEST(Loader, UnusedCacheAndMissStepsThatNeverFillItAreWarningsOnly)
+{
+  const LoadResult result = load_topology_text(R"(name: w
+hardware:
+  hosts: [{name: web}, {name: c}, {name: db}]
+services:
+  app: {kind: api_server, host: web}
+  cache: {kind: cache, host: c}
+  spare: {kind: cache, host: c}
+  users: {kind: database, host: db}
+requests:
+  r: [cache_get: {cache: cache, on_miss: [db_read: users]}]
+  s: [cache_get: {cache: cache, on_miss: [db_read: users, cache_set: cache]}]
+workload: {entry: app, arrival: {process: poisson, rate: 1/s}, mix: {r: 1, s: 1}, keys: {count: 10}}
+)",
+                                               "w.yaml");
+  EXPECT_TRUE(result.errors.empty()) << joined(result.errors);
+  ASSERT_TRUE(result.spec.has_value());
+  EXPECT_EQ(joined(result.warnings), "w.yaml:7:3: cache \"spare\" is not used by any request\n"
+                                     "w.yaml:10:7: the on_miss steps never cache_set \"cache\", so its lookups keep "
+                                     "missing\n");
+  // The on_miss steps follow their cache_get in the step list, which says how many a hit skips.
+  const auto& steps = result.spec->requests.at(1).steps;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(std::get<CacheStep>(steps[0].step).miss_steps, 2);
+  EXPECT_EQ(std::get<CacheStep>(steps[2].step).op, CacheStep::Op::set);
+}
+
 // --- messages not in the corpus ---------------------------------------------------------------------------
 
 const char* const kBase = R"(name: t
