@@ -1,5 +1,7 @@
 #include "cache.hpp"
 
+#include "service_kinds.hpp"
+
 namespace scalelab::sim
 {
 
@@ -214,6 +216,20 @@ void Cache::add_to_series(std::size_t interval, models::TimeseriesRow& row) cons
   row.cache_hits = intervals_[interval].hits;
   row.cache_misses = intervals_[interval].misses;
   row.cache_stale_reads = stale_by_interval()[interval];
+}
+
+void build(const models::CacheSpec& spec, ServiceBuilder& b)
+{
+  const std::uint32_t host = b.host(spec.host);
+  const std::string& name = b.world.spec.services[b.service].name;
+  b.add(std::make_unique<Cache>(b.service, spec, b.core_speed(host), b.seed(name), b.world.clock), host);
+  b.world.keep_versions = true; // its hits are checked against the databases' versions
+}
+
+void report(const models::CacheSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
+{
+  r.capacity = spec.connections;
+  r.cache = static_cast<const Cache&>(*world.components[world.service_instances[service].front()]).result();
 }
 
 } // namespace scalelab::sim

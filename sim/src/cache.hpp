@@ -26,7 +26,7 @@ public:
 
   // After the run: the cache's counts over the measured window, and per timeseries interval.
   models::CacheResult result() const;
-  void add_to_series(std::size_t interval, models::TimeseriesRow& row) const;
+  void add_to_series(std::size_t interval, models::TimeseriesRow& row) const override;
 
 private:
   void start(SimTime ts, std::uint32_t request) override;

@@ -1,5 +1,7 @@
 #include "components.hpp"
 
+#include "service_kinds.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
@@ -680,6 +682,64 @@ void Database::note_version(SimTime ts, Request& r)
     r.version = it == commits.end() ? 0 : static_cast<std::uint32_t>(it->second.size());
   }
   r.version_source = static_cast<std::uint16_t>(service_ + 1);
+}
+
+// --- the service kinds' builders and results (service_kinds.hpp) ------------------------------------------
+
+std::uint64_t stream_id(const std::string& name)
+{
+  std::uint64_t h = 1469598103934665603ULL; // FNV-1a
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::uint64_t ServiceBuilder::seed(const std::string& stream) const
+{
+  return models::Rng::derive(world.spec.seed, stream_id(stream)).next_u64();
+}
+
+void ServiceBuilder::add(std::unique_ptr<Component> component, std::uint32_t host)
+{
+  world.service_instances[service].push_back(add_(std::move(component), host));
+}
+
+void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
+{
+  const auto& backends = b.world.service_instances[b.world.spec.index_of_service(spec.backends)];
+  b.add(std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name)),
+        b.host(spec.host));
+}
+
+void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
+{
+  const std::string& name = b.world.spec.services[b.service].name;
+  for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
+    const std::uint32_t host = b.host(spec.hosts[i]);
+    b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i))),
+          host);
+  }
+}
+
+void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
+{
+  const std::uint32_t host = b.host(spec.host);
+  b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(b.world.spec.services[b.service].name)),
+        host);
+}
+
+void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
+
+void report(const models::ApiServerSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+{
+  r.capacity = spec.workers * r.instances;
+}
+
+void report(const models::DatabaseSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+{
+  r.capacity = spec.connections;
 }
 
 } // namespace scalelab::sim

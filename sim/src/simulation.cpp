@@ -1,8 +1,8 @@
 #include "scalelab/sim/simulation.hpp"
 
-#include "cache.hpp"
 #include "components.hpp"
 #include "platform.hpp"
+#include "service_kinds.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -23,17 +23,6 @@ namespace
 
 // The users as a whole, in timeseries.csv and as a random stream: not a valid service name, so no clash.
 constexpr const char* kUsersSeries = "(users)";
-
-// A stable stream id from a name, so adding a service does not change the random numbers of the others.
-std::uint64_t stream_id(const std::string& name)
-{
-  std::uint64_t h = 1469598103934665603ULL; // FNV-1a
-  for (unsigned char c : name) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 std::uint32_t service_of(const models::TopologySpec& spec, const std::string& name)
 {
@@ -445,44 +434,18 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
 
   // Balancers need their backends' component ids: create them last.
   world.service_instances.resize(spec.services.size());
-  for (int pass = 0; pass < 2; ++pass) {
-    for (std::uint32_t s = 0; s < spec.services.size(); ++s) {
-      const auto& svc = spec.services[s];
-      const auto* lb = std::get_if<models::LoadBalancerSpec>(&svc.kind);
-      if ((pass == 0) == (lb != nullptr))
-        continue;
-      if (lb) {
-        const std::uint32_t host = host_of(lb->host);
-        const auto& backends = world.service_instances[service_of(spec, lb->backends)];
-        world.service_instances[s].push_back(
-            add_component(std::make_unique<LoadBalancer>(
-                              s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
-                          host));
-      } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
-        for (std::size_t i = 0; i < api->hosts.size(); ++i) {
-          const std::uint32_t host = host_of(api->hosts[i]);
-          const std::uint64_t seed =
-              models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
-          world.service_instances[s].push_back(
-              add_component(std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
-        }
-      } else if (const auto* cache = std::get_if<models::CacheSpec>(&svc.kind)) {
-        const std::uint32_t host = host_of(cache->host);
-        world.service_instances[s].push_back(add_component(
-            std::make_unique<Cache>(s, *cache, spec.hardware.hosts[host].speed,
-                                    models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64(), world.clock),
-            host));
-        world.keep_versions = true;
-      } else {
-        const auto& db = std::get<models::DatabaseSpec>(svc.kind);
-        const std::uint32_t host = host_of(db.host);
-        world.service_instances[s].push_back(
-            add_component(std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
-                                                     models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
-                          host));
-      }
-    }
-  }
+  for (const bool last : {false, true})
+    for (std::uint32_t s = 0; s < spec.services.size(); ++s)
+      std::visit(
+          [&](const auto& kind) {
+            if (built_last(kind) != last)
+              return;
+            ServiceBuilder builder(world, s, host_index, [&](std::unique_ptr<Component> c, std::uint32_t host) {
+              return add_component(std::move(c), host);
+            });
+            build(kind, builder);
+          },
+          spec.services[s].kind);
   world.commits.resize(spec.services.size());
   // "(users)" cannot be a service name, so the users' random stream is never a service's.
   auto source_owner =
@@ -582,14 +545,8 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
     r.name = svc.name;
     r.kind = models::kind_name(svc.kind);
     r.instances = static_cast<int>(world.service_instances[s].size());
-    if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind))
-      r.capacity = api->workers * r.instances;
-    else if (const auto* db = std::get_if<models::DatabaseSpec>(&svc.kind))
-      r.capacity = db->connections;
-    else if (const auto* cache = std::get_if<models::CacheSpec>(&svc.kind)) {
-      r.capacity = cache->connections;
-      r.cache = static_cast<const Cache&>(*world.components[world.service_instances[s][0]]).result();
-    }
+    std::visit([&](const auto& kind) { report(kind, world, static_cast<std::uint32_t>(s), r); }, svc.kind);
+    out.has_cache |= r.cache.has_value();
     r.arrived = st.outcome.arrived_;
     r.completed = st.outcome.latency_.count();
     r.errors = error_map(st.outcome);
@@ -648,7 +605,7 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   const auto& clock = world.clock;
   const std::size_t intervals = clock.interval_count();
   auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
-                        const std::vector<double>& queued, const Cache* cache) {
+                        const std::vector<double>& queued, const std::vector<std::uint32_t>& instances) {
     for (std::size_t i = 0; i < intervals; ++i) {
       const SimTime start = static_cast<SimTime>(i) * clock.interval;
       const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
@@ -662,19 +619,16 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
       r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
       r.mean_in_service = in_service[i];
       r.mean_queue_length = queued.empty() ? 0 : queued[i];
-      if (cache)
-        cache->add_to_series(i, r);
+      for (const std::uint32_t instance : instances)
+        world.components[instance]->add_to_series(i, r);
       out.timeseries.push_back(std::move(r));
     }
   };
-  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, nullptr);
-  for (std::size_t s = 0; s < spec.services.size(); ++s) {
-    const bool is_cache = std::holds_alternative<models::CacheSpec>(spec.services[s].kind);
-    out.has_cache |= is_cache;
+  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, {});
+  for (std::size_t s = 0; s < spec.services.size(); ++s)
     add_series(spec.services[s].name, world.service_stats[s].outcome,
                world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means(),
-               is_cache ? &static_cast<const Cache&>(*world.components[world.service_instances[s][0]]) : nullptr);
-  }
+               world.service_instances[s]);
   std::stable_sort(out.timeseries.begin(), out.timeseries.end(),
                    [](const auto& a, const auto& b) { return a.time < b.time; });
 

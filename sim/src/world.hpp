@@ -16,6 +16,7 @@
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
+#include "scalelab/models/results.hpp"
 #include "scalelab/models/spec.hpp"
 #include "stats.hpp"
 
@@ -202,6 +203,8 @@ public:
   // Every message this component sends when it handles a reply crosses only links that never queue, so
   // handling the reply on the sender's host changes no link's order (set up by the simulation).
   bool replies_quietly = true;
+  // After the run: what this instance adds to its service's row of a timeseries interval (a cache's counts).
+  virtual void add_to_series(std::size_t, models::TimeseriesRow&) const {}
 
   std::uint32_t id = 0;
   Node* node = nullptr;
