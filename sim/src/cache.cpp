@@ -174,9 +174,9 @@ void Cache::count_policy_changes(SimTime ts)
   expirations_seen_ = c.expirations;
 }
 
-void Cache::on_fault(SimTime ts, std::uint32_t what)
+void Cache::on_fault(SimTime ts, const Fault& fault)
 {
-  Station::on_fault(ts, what); // fails the waiting gets too: they are held
+  Station::on_fault(ts, fault); // fails the waiting gets too: they are held
   leases_.clear();
   lease_keys_.clear();
   cache_.clear();

@@ -20,7 +20,7 @@ public:
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   // The host crashed: the requests fail as at any station, and the cache restarts empty.
-  void on_fault(SimTime ts, std::uint32_t what) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
   // A coalescing wait ran out (aux: the lease).
   void on_tick(SimTime ts, std::uint32_t lease) override;
 

@@ -65,9 +65,6 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
     w.split_at_crash(*c.node, ts, rid, here);
 }
 
-constexpr std::uint32_t kCrash = 0xffffffffU;     // a fault event's aux: the host crashes
-constexpr std::uint32_t kBackendUp = 0x80000000U; // or a health check: backend index, with this bit when up
-
 } // namespace
 
 bool stale(const Component& c, const Frame& f, SimTime ts)
@@ -85,7 +82,7 @@ void schedule_faults(World& world)
 {
   for (const auto& c : world.components) {
     for (const Outage& o : c->node->outages())
-      c->node->push_local(o.from, EventKind::fault, c->id, 0, kCrash);
+      c->node->push_local(o.from, EventKind::fault, c->id, 0, Fault{Fault::Kind::crash}.pack());
     if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
       balancer->schedule_health_checks();
   }
@@ -240,9 +237,11 @@ void LoadBalancer::schedule_health_checks()
       const SimTime up = o.until == models::kNever ? models::kNever : first_check_from(o.until);
       if (down == up)
         continue;
-      node->push_local(down, EventKind::fault, id, 0, static_cast<std::uint32_t>(b));
+      node->push_local(down, EventKind::fault, id, 0,
+                       Fault{Fault::Kind::backend_down, static_cast<std::uint32_t>(b)}.pack());
       if (up != models::kNever)
-        node->push_local(up, EventKind::fault, id, 0, static_cast<std::uint32_t>(b) | kBackendUp);
+        node->push_local(up, EventKind::fault, id, 0,
+                         Fault{Fault::Kind::backend_up, static_cast<std::uint32_t>(b)}.pack());
     }
 }
 
@@ -300,11 +299,11 @@ void LoadBalancer::on_completion(SimTime, std::uint32_t backend)
   balancer_->on_complete(static_cast<int>(backend));
 }
 
-void LoadBalancer::on_fault(SimTime ts, std::uint32_t what)
+void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
 {
-  if (what != kCrash) {
-    const auto backend = static_cast<int>(what & ~kBackendUp);
-    backend_down_[static_cast<std::size_t>(backend)] = (what & kBackendUp) == 0;
+  if (fault.kind != Fault::Kind::crash) {
+    const auto backend = static_cast<int>(fault.backend);
+    backend_down_[static_cast<std::size_t>(backend)] = fault.kind == Fault::Kind::backend_down;
     balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
     return;
   }
@@ -410,7 +409,7 @@ void Station::leave(const Frame& frame)
     held_.remove(frame.held);
 }
 
-void Station::on_fault(SimTime ts, std::uint32_t)
+void Station::on_fault(SimTime ts, const Fault&)
 {
   World& w = *world;
   auto& stats = w.service_stats[service_];

@@ -60,7 +60,7 @@ public:
                std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
-  void on_fault(SimTime ts, std::uint32_t what) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
   // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
   // unless the host can crash: then the replies it awaits must be known in time order.
   bool passive_replies() const override { return !balancer_->observes_completions() && !node->can_crash(); }
@@ -123,7 +123,7 @@ protected:
   void leave(const Frame& frame);
   virtual void start(SimTime ts, std::uint32_t request) = 0;
   // The host crashed: every request here fails with host_down; the station restarts empty.
-  void on_fault(SimTime ts, std::uint32_t what) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
 
   // In the order a request touches them, so that it finds them in two cache lines (Component is aligned).
   std::uint32_t service_;

@@ -145,7 +145,7 @@ void Executor::dispatch(const Event& e)
     world_.advance(e);
     break;
   case EventKind::fault:
-    c.on_fault(e.ts, e.aux);
+    c.on_fault(e.ts, Fault::unpack(e.aux));
     break;
   case EventKind::completion:
     c.on_completion(e.ts, e.aux);

@@ -175,6 +175,29 @@ class World;
 class Node;
 class Executor;
 
+// What a fault event tells a component: its host crashes, or (a balancer's health check) one of its backends
+// is found down or up again. Carried in the event's aux, packed and unpacked here only.
+struct Fault {
+  enum class Kind : std::uint8_t { crash, backend_down, backend_up };
+  Kind kind = Kind::crash;
+  std::uint32_t backend = 0; // backend_down, backend_up: the backend's index at the balancer
+
+  std::uint32_t pack() const
+  {
+    return kind == Kind::crash ? kCrashAux : backend | (kind == Kind::backend_up ? kUpBit : 0);
+  }
+  static Fault unpack(std::uint32_t aux)
+  {
+    if (aux == kCrashAux)
+      return {Kind::crash, 0};
+    return {(aux & kUpBit) != 0 ? Kind::backend_up : Kind::backend_down, aux & ~kUpBit};
+  }
+
+private:
+  static constexpr std::uint32_t kCrashAux = 0xffffffffU;
+  static constexpr std::uint32_t kUpBit = 0x80000000U; // backends are fewer than 2^31
+};
+
 // Aligned to a cache line, so that a component's hot fields share as few lines as possible: at a thousand
 // servers every request finds its server's lines evicted.
 class alignas(64) Component
@@ -185,7 +208,7 @@ public:
   virtual void on_reply(SimTime, std::uint32_t, Cause) {}
   virtual void on_step_done(SimTime, std::uint32_t, std::uint32_t) {}
   virtual void on_tick(SimTime, std::uint32_t) {}
-  virtual void on_fault(SimTime, std::uint32_t) {}
+  virtual void on_fault(SimTime, const Fault&) {}
   // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
   // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
   virtual bool passive_replies() const { return false; }
