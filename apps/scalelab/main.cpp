@@ -309,6 +309,7 @@ int cmd_run(const std::vector<std::string>& args)
                              {"events", e.events},
                              {"servers_computing_departures_at_arrival", e.servers_at_arrival},
                              {"balancers_taking_completions_apart", e.completions_apart},
+                             {"components_taking_replies_when_sent", e.passive_replies},
                              {"lookahead_seconds", e.lookahead},
                              {"peak_memory_mb", peak_memory_mb()}};
     write_file_atomically(*engine_stats, j.dump(2) + "\n");

@@ -686,8 +686,10 @@ private:
     eng.peak_requests_in_flight = world_.pool.capacity();
     eng.servers_at_arrival = servers_at_arrival_;
     if (options_.mode != EngineMode::plain)
-      for (const auto& component : world_.components)
+      for (const auto& component : world_.components) {
         eng.completions_apart += component->completions_apart() && component->replies_quietly ? 1 : 0;
+        eng.passive_replies += component->passive_replies() && component->replies_quietly ? 1 : 0;
+      }
     return eng;
   }
 

@@ -11,6 +11,7 @@
 // executor does in window k can land in window k, so the result does not depend on the order in which
 // executors run nor on how nodes are grouped, and is the same as processing one event at a time, one
 // executor per host (the plain engine, W = 1 ns).
+#include "component.hpp"
 #include "event_queue.hpp"
 #include "network.hpp"
 #include "ring_queue.hpp"
@@ -174,65 +175,6 @@ private:
 class World;
 class Node;
 class Executor;
-
-// What a fault event tells a component: its host crashes, or (a balancer's health check) one of its backends
-// is found down or up again. Carried in the event's aux, packed and unpacked here only.
-struct Fault {
-  enum class Kind : std::uint8_t { crash, backend_down, backend_up };
-  Kind kind = Kind::crash;
-  std::uint32_t backend = 0; // backend_down, backend_up: the backend's index at the balancer
-
-  std::uint32_t pack() const
-  {
-    return kind == Kind::crash ? kCrashAux : backend | (kind == Kind::backend_up ? kUpBit : 0);
-  }
-  static Fault unpack(std::uint32_t aux)
-  {
-    if (aux == kCrashAux)
-      return {Kind::crash, 0};
-    return {(aux & kUpBit) != 0 ? Kind::backend_up : Kind::backend_down, aux & ~kUpBit};
-  }
-
-private:
-  static constexpr std::uint32_t kCrashAux = 0xffffffffU;
-  static constexpr std::uint32_t kUpBit = 0x80000000U; // backends are fewer than 2^31
-};
-
-// Aligned to a cache line, so that a component's hot fields share as few lines as possible: at a thousand
-// servers every request finds its server's lines evicted.
-class alignas(64) Component
-{
-public:
-  virtual ~Component() = default;
-  virtual void on_request(SimTime, std::uint32_t) {}
-  virtual void on_reply(SimTime, std::uint32_t, Cause) {}
-  virtual void on_step_done(SimTime, std::uint32_t, std::uint32_t) {}
-  virtual void on_tick(SimTime, std::uint32_t) {}
-  virtual void on_fault(SimTime, const Fault&) {}
-  // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
-  // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
-  virtual bool passive_replies() const { return false; }
-  // True when on_reply changes in time order only what on_completion() changes, from a number that
-  // reply_apart() returns (a balancer that counts each backend's requests: the backend), and otherwise only
-  // order-independent statistics and at most one message sent on. The rest of the reply is then handled when
-  // it is sent, and a completion event that reads no request record takes the reply's place.
-  virtual bool completions_apart() const { return false; }
-  virtual std::uint32_t reply_apart(SimTime, std::uint32_t, Cause) { return 0; }
-  virtual void on_completion(SimTime, std::uint32_t) {}
-  // Whether a reply to this component can be handled (wholly or but for its completion) when it is sent, and
-  // whether it is, its routes allowing.
-  bool wants_replies_at_send() const { return passive_replies() || completions_apart(); }
-  bool replies_at_send() const { return wants_replies_at_send() && replies_quietly; }
-  // Every message this component sends when it handles a reply crosses only links that never queue, so
-  // handling the reply on the sender's host changes no link's order (set up by the simulation).
-  bool replies_quietly = true;
-  // After the run: what this instance adds to its service's row of a timeseries interval (a cache's counts).
-  virtual void add_to_series(std::size_t, models::TimeseriesRow&) const {}
-
-  std::uint32_t id = 0;
-  Node* node = nullptr;
-  World* world = nullptr;
-};
 
 // The requests a component holds (in its slots, or sent on and awaited), kept only on hosts that can crash,
 // so that the crash can fail them: a slab of request ids whose free places are reused; a request's frame

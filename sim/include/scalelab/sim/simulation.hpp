@@ -37,6 +37,7 @@ struct EngineStats {
   std::uint64_t peak_requests_in_flight = 0;
   std::uint64_t servers_at_arrival = 0; // api server instances that compute departures at arrival
   std::uint64_t completions_apart = 0;  // balancers that take replies when sent, but for a completion event
+  std::uint64_t passive_replies = 0;    // components that take whole replies when they are sent
 };
 
 struct RunOutput {
