@@ -6,7 +6,9 @@
 #include "scalelab/models/loader.hpp"
 
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
+#include "yaml_document.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +17,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace scalelab::models
 {
@@ -148,10 +149,45 @@ private:
     host_marks_.push_back(mark);
   }
 
+  // The value of key in entries, or the entries' map when the key is absent: where a limit is reported.
+  static YAML::Mark value_mark(const Entries& entries, const std::string& key)
+  {
+    const Entry* e = entries.find(key);
+    return e ? e->value.Mark() : entries.map().Mark();
+  }
+
+  // The limits on hosts and cores, summed over the entries before any is expanded.
+  bool hosts_within_limits()
+  {
+    std::int64_t hosts = 0;
+    std::int64_t cores = 0;
+    for (const HostRaw& h : raw_.hardware->hosts.items) {
+      hosts += h.count;
+      cores += std::int64_t{h.count} * h.spec.cores; // each at most 2^31: no overflow before the limit is passed
+      if (hosts > limits::kHosts) {
+        ctx_.error(value_mark(h.entries, "count"), "with this entry there are " + std::to_string(hosts) +
+                                                       " hosts once counts are expanded; a topology may have at most " +
+                                                       std::to_string(limits::kHosts));
+        return false;
+      }
+      if (cores > limits::kCores) {
+        ctx_.error(value_mark(h.entries, "cores"), "with this entry the hosts have " + std::to_string(cores) +
+                                                       " cores in all; a topology may have at most " +
+                                                       std::to_string(limits::kCores));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void expand_hosts()
   {
     const HardwareRaw& hw = *raw_.hardware;
     hosts_complete_ = hw.hosts.ok;
+    if (!hosts_within_limits()) {
+      hosts_complete_ = false;
+      return;
+    }
     for (const HostRaw& h : hw.hosts.items) {
       const auto names = declare(h.spec.name, h.count, name_mark(h.entries), "host");
       if (!names) {
@@ -216,6 +252,16 @@ private:
   {
     const HardwareRaw& hw = *raw_.hardware;
     switches_complete_ = !hw.entries.find("switches") || hw.switches.ok;
+    std::int64_t total = 0;
+    for (const SwitchRaw& s : hw.switches.items)
+      if ((total += s.count) > limits::kSwitches) {
+        ctx_.error(value_mark(s.entries, "count"), "with this entry there are " + std::to_string(total) +
+                                                       " switches once counts are expanded; a topology may have at "
+                                                       "most " +
+                                                       std::to_string(limits::kSwitches));
+        switches_complete_ = false;
+        return;
+      }
     for (const SwitchRaw& s : hw.switches.items) {
       const auto names = declare(s.spec.name, s.count, name_mark(s.entries), "switch");
       if (!names) {
@@ -370,6 +416,18 @@ private:
     std::string noun; // "hosts" or "switches", for a group
   };
 
+  // How many elements resolve_end gives (0 for an unknown name), without copying their names.
+  std::int64_t end_size(const NameRef& ref) const
+  {
+    if (host_index_.count(ref.name) || switch_index_.count(ref.name))
+      return 1;
+    if (const auto group = groups_.find(ref.name); group != groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    if (const auto group = switch_groups_.find(ref.name); group != switch_groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    return 0;
+  }
+
   std::optional<End> resolve_end(const NameRef& ref)
   {
     if (host_index_.count(ref.name) || switch_index_.count(ref.name))
@@ -392,6 +450,14 @@ private:
     links_complete_ = hw.entries.find("links") && hw.links.ok; // without links, routes have their own error
     std::map<std::string, int> declared;                       // link name -> line
     for (const LinkRaw& l : hw.links.items) {
+      // Checked before the ends are expanded: a group at one end gives a link per member.
+      if (static_cast<std::int64_t>(links_.size()) + end_size(l.between[0]) * end_size(l.between[1]) > limits::kLinks) {
+        ctx_.error(l.entries.find("between")->value.Mark(),
+                   "with this entry there are more than " + std::to_string(limits::kLinks) +
+                       " links once groups are expanded, the most a topology may have");
+        links_complete_ = false;
+        return;
+      }
       const auto a = resolve_end(l.between[0]);
       const auto b = resolve_end(l.between[1]);
       if (!a || !b) {
@@ -631,9 +697,48 @@ private:
     return false;
   }
 
+  // The limits on instances, workers and connections, summed before any host list is expanded.
+  bool services_within_limits()
+  {
+    std::int64_t instances = 0;
+    std::int64_t slots = 0;
+    for (const ServiceRaw& s : *raw_.services) {
+      std::int64_t count = 1; // a load balancer, a database, an api_server on one host
+      std::int64_t per_instance = 0;
+      if (s.kind == ServiceKindTag::api_server) {
+        if (s.hosts) {
+          count = 0;
+          for (const NameRef& ref : *s.hosts)
+            count += host_index_.count(ref.name) ? 1
+                     : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
+                                                 : 0;
+        }
+        per_instance = s.api_server.workers;
+      } else if (s.kind == ServiceKindTag::database) {
+        per_instance = s.database.connections;
+      }
+      instances += count;
+      slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
+      if (instances > limits::kInstances) {
+        ctx_.error(value_mark(s.entries, s.hosts ? "hosts" : "host"),
+                   "with service " + quote(s.name) + " there are " + std::to_string(instances) +
+                       " service instances in all; a topology may have at most " + std::to_string(limits::kInstances));
+        return false;
+      }
+      if (slots > limits::kWorkersAndConnections) {
+        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::database ? "connections" : "workers"),
+                   "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
+                       " workers and connections in all; a topology may have at most " +
+                       std::to_string(limits::kWorkersAndConnections));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void resolve_services()
   {
-    if (!raw_.services)
+    if (!raw_.services || !services_within_limits())
       return;
     // api_servers first: a load balancer's weights are checked against its backend's instance count.
     for (ServiceRaw& s : *raw_.services) {
@@ -949,29 +1054,28 @@ LoadResult finish(Context& ctx, std::optional<TopologySpec> spec)
 LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label)
 {
   Context ctx(file_label);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    ctx.error(e.mark, "syntax error: " + e.msg);
+  const auto document = read_single_document(
+      ctx, yaml_text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a topology file");
+  if (!document)
     return finish(ctx, std::nullopt);
-  }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (document->IsNull()) {
     YAML::Mark start;
     start.line = 0;
     start.column = 0;
     ctx.error(start, "the file is empty; expected " + describe_top_level());
     return finish(ctx, std::nullopt);
   }
-  if (documents.size() > 1)
-    ctx.error(documents[1].Mark(), "a topology file holds one YAML document; this is a second one");
-  if (!documents.front().IsMap()) {
-    ctx.error(documents.front().Mark(), "expected " + describe_top_level() + ", got " + describe(documents.front()));
+  if (!document->IsMap()) {
+    ctx.error(document->Mark(), "expected " + describe_top_level() + ", got " + describe(*document));
     return finish(ctx, std::nullopt);
   }
-  TopologyRaw raw = read_topology(ctx, documents.front());
-  Resolver resolver(ctx, raw);
-  return finish(ctx, resolver.run());
+  try {
+    TopologyRaw raw = read_topology(ctx, *document);
+    Resolver resolver(ctx, raw);
+    return finish(ctx, resolver.run());
+  } catch (const TooManyErrors&) {
+    return finish(ctx, std::nullopt);
+  }
 }
 
 LoadResult load_topology_file(const std::string& path)
@@ -983,9 +1087,16 @@ LoadResult load_topology_file(const std::string& path)
     result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + reason});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_topology_text(text.str(), path);
+  // One byte more than a file may hold is enough to refuse it: an endless file (/dev/zero) is not read whole.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= limits::kFileBytes) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (!in)
+      break;
+  }
+  return load_topology_text(text, path);
 }
 
 std::string schema_reference_markdown()

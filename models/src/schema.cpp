@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include "scalelab/models/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -130,12 +132,17 @@ SourceLocation Context::location(const YAML::Mark& mark) const
 
 void Context::error(const YAML::Mark& mark, std::string message)
 {
-  errors_.push_back(Diagnostic{location(mark), std::move(message)});
+  error(location(mark), std::move(message));
 }
 
 void Context::error(SourceLocation where, std::string message)
 {
   errors_.push_back(Diagnostic{std::move(where), std::move(message)});
+  if (errors_.size() == limits::kErrors) {
+    errors_.push_back(Diagnostic{errors_.back().where, "too many errors: the first " + std::to_string(limits::kErrors) +
+                                                           " are reported, the file is read no further"});
+    throw TooManyErrors{};
+  }
 }
 
 void Context::warning(const YAML::Mark& mark, std::string message)

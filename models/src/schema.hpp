@@ -52,6 +52,11 @@ std::string suggestion(const std::string& name, const std::vector<std::string>& 
 
 // --- diagnostics ---------------------------------------------------------------------------------------
 
+// Thrown by Context::error at the limits::kErrors-th error, once it is recorded with a last one that says
+// so: the reader stops there (cascades of the same mistake would otherwise cost time for nothing).
+struct TooManyErrors {
+};
+
 class Context
 {
 public:
@@ -131,6 +136,15 @@ template <class V> struct Check {
 template <class V> Check<V> at_least(V bound)
 {
   return {"at least " + number_text(static_cast<double>(bound)), [bound](const V& v) { return v >= bound; }};
+}
+template <class V> Check<V> at_most(V bound)
+{
+  std::string text;
+  if constexpr (std::is_integral_v<V>)
+    text = std::to_string(bound);
+  else
+    text = number_text(static_cast<double>(bound));
+  return {"at most " + text, [bound](const V& v) { return v <= bound; }};
 }
 template <class V> Check<V> greater_than(V bound)
 {
