@@ -110,6 +110,17 @@ private:
     return members.size() <= 4 ? join(members) : members.front() + " to " + members.back();
   }
 
+  // members_text of a group of hosts, without copying a million names for it.
+  std::string group_text(const std::vector<std::size_t>& members) const
+  {
+    if (members.size() > 4)
+      return hosts_[members.front()].name + " to " + hosts_[members.back()].name;
+    std::vector<std::string> names;
+    for (std::size_t i : members)
+      names.push_back(hosts_[i].name);
+    return join(names);
+  }
+
   // The names an entry with a count declares: its own, then NAME-1 ... NAME-count when count > 1. Returns
   // nothing (reported) when one of them is taken; the names are then left undeclared. noun: host or switch.
   std::optional<std::vector<std::pair<std::string, Origin>>> declare(const std::string& name, int count,
@@ -295,20 +306,17 @@ private:
     const auto dash = ref.name.rfind('-');
     const auto group = dash == std::string::npos ? groups_.end() : groups_.find(ref.name.substr(0, dash));
     if (group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
+      std::vector<const std::vector<std::string>*> candidates{&host_names_};
       if (groups_allowed)
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
+        candidates.push_back(&group_names_);
       const auto close = close_names(ref.name, candidates);
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing_.empty())
-        message += "; hosts are: " + join(listing_);
+        message += "; hosts are: " + join_listing(listing_);
     }
     ctx_.error(ref.mark, message);
   }
@@ -322,20 +330,16 @@ private:
     const auto dash = ref.name.rfind('-');
     const std::string prefix = dash == std::string::npos ? "" : ref.name.substr(0, dash);
     if (const auto group = groups_.find(prefix); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else if (const auto sgroup = switch_groups_.find(prefix); sgroup != switch_groups_.end()) {
       message += "; " + quote(sgroup->first) + " has " + std::to_string(sgroup->second.size()) +
                  " switches: " + members_text(sgroup->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
-      candidates.insert(candidates.end(), switch_names_.begin(), switch_names_.end());
+      std::vector<const std::vector<std::string>*> candidates{&host_names_, &switch_names_};
       if (groups_allowed) {
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
-        candidates.insert(candidates.end(), switch_group_names_.begin(), switch_group_names_.end());
+        candidates.push_back(&group_names_);
+        candidates.push_back(&switch_group_names_);
       }
       std::vector<std::string> listing = listing_;
       listing.insert(listing.end(), switch_listing_.begin(), switch_listing_.end());
@@ -343,7 +347,7 @@ private:
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing.empty())
-        message += "; hosts and switches are: " + join(listing);
+        message += "; hosts and switches are: " + join_listing(listing);
     }
     ctx_.error(ref.mark, message);
   }
@@ -354,11 +358,8 @@ private:
     if (const auto it = host_index_.find(ref.name); it != host_index_.end())
       return it->second;
     if (const auto group = groups_.find(ref.name); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(members.size()) +
-                               " hosts; name one of them: " + members_text(members));
+      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(group->second.size()) +
+                               " hosts; name one of them: " + group_text(group->second));
       return std::nullopt;
     }
     report_unknown_host(ref, false);
