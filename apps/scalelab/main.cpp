@@ -5,6 +5,7 @@
 //   scalelab schema
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/units.hpp"
@@ -281,6 +282,14 @@ int cmd_run(const std::vector<std::string>& args)
     std::cerr << "scalelab: the duration (" << models::format_duration(models::to_seconds(spec.duration))
               << ") is not longer than the warm-up (" << models::format_duration(models::to_seconds(spec.warmup))
               << ")\n";
+    return kBadInput;
+  }
+  if (duration && models::limits::timeseries_rows(spec.duration, spec.report_interval, spec.services.size()) >
+                      models::limits::kTimeseriesRows) {
+    std::cerr << "scalelab: --duration " << models::format_duration(*duration) << " would make more than "
+              << models::limits::kTimeseriesRows
+              << " rows of timeseries.csv (duration / report_interval for the users and each service); make "
+                 "report_interval longer in the file\n";
     return kBadInput;
   }
   std::error_code ec;

@@ -6,7 +6,9 @@
 #include "scalelab/models/loader.hpp"
 
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
+#include "yaml_document.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +17,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace scalelab::models
 {
@@ -111,6 +112,17 @@ private:
     return members.size() <= 4 ? join(members) : members.front() + " to " + members.back();
   }
 
+  // members_text of a group of hosts, without copying a million names for it.
+  std::string group_text(const std::vector<std::size_t>& members) const
+  {
+    if (members.size() > 4)
+      return hosts_[members.front()].name + " to " + hosts_[members.back()].name;
+    std::vector<std::string> names;
+    for (std::size_t i : members)
+      names.push_back(hosts_[i].name);
+    return join(names);
+  }
+
   // The names an entry with a count declares: its own, then NAME-1 ... NAME-count when count > 1. Returns
   // nothing (reported) when one of them is taken; the names are then left undeclared. noun: host or switch.
   std::optional<std::vector<std::pair<std::string, Origin>>> declare(const std::string& name, int count,
@@ -150,10 +162,45 @@ private:
     host_marks_.push_back(mark);
   }
 
+  // The value of key in entries, or the entries' map when the key is absent: where a limit is reported.
+  static YAML::Mark value_mark(const Entries& entries, const std::string& key)
+  {
+    const Entry* e = entries.find(key);
+    return e ? e->value.Mark() : entries.map().Mark();
+  }
+
+  // The limits on hosts and cores, summed over the entries before any is expanded.
+  bool hosts_within_limits()
+  {
+    std::int64_t hosts = 0;
+    std::int64_t cores = 0;
+    for (const HostRaw& h : raw_.hardware->hosts.items) {
+      hosts += h.count;
+      cores += std::int64_t{h.count} * h.spec.cores; // each at most 2^31: no overflow before the limit is passed
+      if (hosts > limits::kHosts) {
+        ctx_.error(value_mark(h.entries, "count"), "with this entry there are " + std::to_string(hosts) +
+                                                       " hosts once counts are expanded; a topology may have at most " +
+                                                       std::to_string(limits::kHosts));
+        return false;
+      }
+      if (cores > limits::kCores) {
+        ctx_.error(value_mark(h.entries, "cores"), "with this entry the hosts have " + std::to_string(cores) +
+                                                       " cores in all; a topology may have at most " +
+                                                       std::to_string(limits::kCores));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void expand_hosts()
   {
     const HardwareRaw& hw = *raw_.hardware;
     hosts_complete_ = hw.hosts.ok;
+    if (!hosts_within_limits()) {
+      hosts_complete_ = false;
+      return;
+    }
     for (const HostRaw& h : hw.hosts.items) {
       const auto names = declare(h.spec.name, h.count, name_mark(h.entries), "host");
       if (!names) {
@@ -218,6 +265,16 @@ private:
   {
     const HardwareRaw& hw = *raw_.hardware;
     switches_complete_ = !hw.entries.find("switches") || hw.switches.ok;
+    std::int64_t total = 0;
+    for (const SwitchRaw& s : hw.switches.items)
+      if ((total += s.count) > limits::kSwitches) {
+        ctx_.error(value_mark(s.entries, "count"), "with this entry there are " + std::to_string(total) +
+                                                       " switches once counts are expanded; a topology may have at "
+                                                       "most " +
+                                                       std::to_string(limits::kSwitches));
+        switches_complete_ = false;
+        return;
+      }
     for (const SwitchRaw& s : hw.switches.items) {
       const auto names = declare(s.spec.name, s.count, name_mark(s.entries), "switch");
       if (!names) {
@@ -251,20 +308,17 @@ private:
     const auto dash = ref.name.rfind('-');
     const auto group = dash == std::string::npos ? groups_.end() : groups_.find(ref.name.substr(0, dash));
     if (group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
+      std::vector<const std::vector<std::string>*> candidates{&host_names_};
       if (groups_allowed)
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
+        candidates.push_back(&group_names_);
       const auto close = close_names(ref.name, candidates);
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing_.empty())
-        message += "; hosts are: " + join(listing_);
+        message += "; hosts are: " + join_listing(listing_);
     }
     ctx_.error(ref.mark, message);
   }
@@ -278,20 +332,16 @@ private:
     const auto dash = ref.name.rfind('-');
     const std::string prefix = dash == std::string::npos ? "" : ref.name.substr(0, dash);
     if (const auto group = groups_.find(prefix); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else if (const auto sgroup = switch_groups_.find(prefix); sgroup != switch_groups_.end()) {
       message += "; " + quote(sgroup->first) + " has " + std::to_string(sgroup->second.size()) +
                  " switches: " + members_text(sgroup->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
-      candidates.insert(candidates.end(), switch_names_.begin(), switch_names_.end());
+      std::vector<const std::vector<std::string>*> candidates{&host_names_, &switch_names_};
       if (groups_allowed) {
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
-        candidates.insert(candidates.end(), switch_group_names_.begin(), switch_group_names_.end());
+        candidates.push_back(&group_names_);
+        candidates.push_back(&switch_group_names_);
       }
       std::vector<std::string> listing = listing_;
       listing.insert(listing.end(), switch_listing_.begin(), switch_listing_.end());
@@ -299,7 +349,7 @@ private:
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing.empty())
-        message += "; hosts and switches are: " + join(listing);
+        message += "; hosts and switches are: " + join_listing(listing);
     }
     ctx_.error(ref.mark, message);
   }
@@ -310,11 +360,8 @@ private:
     if (const auto it = host_index_.find(ref.name); it != host_index_.end())
       return it->second;
     if (const auto group = groups_.find(ref.name); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(members.size()) +
-                               " hosts; name one of them: " + members_text(members));
+      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(group->second.size()) +
+                               " hosts; name one of them: " + group_text(group->second));
       return std::nullopt;
     }
     report_unknown_host(ref, false);
@@ -372,6 +419,18 @@ private:
     std::string noun; // "hosts" or "switches", for a group
   };
 
+  // How many elements resolve_end gives (0 for an unknown name), without copying their names.
+  std::int64_t end_size(const NameRef& ref) const
+  {
+    if (host_index_.count(ref.name) || switch_index_.count(ref.name))
+      return 1;
+    if (const auto group = groups_.find(ref.name); group != groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    if (const auto group = switch_groups_.find(ref.name); group != switch_groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    return 0;
+  }
+
   std::optional<End> resolve_end(const NameRef& ref)
   {
     if (host_index_.count(ref.name) || switch_index_.count(ref.name))
@@ -394,6 +453,14 @@ private:
     links_complete_ = hw.entries.find("links") && hw.links.ok; // without links, routes have their own error
     std::map<std::string, int> declared;                       // link name -> line
     for (const LinkRaw& l : hw.links.items) {
+      // Checked before the ends are expanded: a group at one end gives a link per member.
+      if (static_cast<std::int64_t>(links_.size()) + end_size(l.between[0]) * end_size(l.between[1]) > limits::kLinks) {
+        ctx_.error(l.entries.find("between")->value.Mark(),
+                   "with this entry there are more than " + std::to_string(limits::kLinks) +
+                       " links once groups are expanded, the most a topology may have");
+        links_complete_ = false;
+        return;
+      }
       const auto a = resolve_end(l.between[0]);
       const auto b = resolve_end(l.between[1]);
       if (!a || !b) {
@@ -633,9 +700,48 @@ private:
     return false;
   }
 
+  // The limits on instances, workers and connections, summed before any host list is expanded.
+  bool services_within_limits()
+  {
+    std::int64_t instances = 0;
+    std::int64_t slots = 0;
+    for (const ServiceRaw& s : *raw_.services) {
+      std::int64_t count = 1; // a load balancer, a database, an api_server on one host
+      std::int64_t per_instance = 0;
+      if (s.kind == ServiceKindTag::api_server) {
+        if (s.hosts) {
+          count = 0;
+          for (const NameRef& ref : *s.hosts)
+            count += host_index_.count(ref.name) ? 1
+                     : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
+                                                 : 0;
+        }
+        per_instance = s.api_server.workers;
+      } else if (s.kind == ServiceKindTag::database) {
+        per_instance = s.database.connections;
+      }
+      instances += count;
+      slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
+      if (instances > limits::kInstances) {
+        ctx_.error(value_mark(s.entries, s.hosts ? "hosts" : "host"),
+                   "with service " + quote(s.name) + " there are " + std::to_string(instances) +
+                       " service instances in all; a topology may have at most " + std::to_string(limits::kInstances));
+        return false;
+      }
+      if (slots > limits::kWorkersAndConnections) {
+        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::database ? "connections" : "workers"),
+                   "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
+                       " workers and connections in all; a topology may have at most " +
+                       std::to_string(limits::kWorkersAndConnections));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void resolve_services()
   {
-    if (!raw_.services)
+    if (!raw_.services || !services_within_limits())
       return;
     // api_servers first: a load balancer's weights are checked against its backend's instance count.
     for (ServiceRaw& s : *raw_.services) {
@@ -989,29 +1095,28 @@ LoadResult finish(Context& ctx, std::optional<TopologySpec> spec)
 LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label)
 {
   Context ctx(file_label);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    ctx.error(e.mark, "syntax error: " + e.msg);
+  const auto document = read_single_document(
+      ctx, yaml_text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a topology file");
+  if (!document)
     return finish(ctx, std::nullopt);
-  }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (document->IsNull()) {
     YAML::Mark start;
     start.line = 0;
     start.column = 0;
     ctx.error(start, "the file is empty; expected " + describe_top_level());
     return finish(ctx, std::nullopt);
   }
-  if (documents.size() > 1)
-    ctx.error(documents[1].Mark(), "a topology file holds one YAML document; this is a second one");
-  if (!documents.front().IsMap()) {
-    ctx.error(documents.front().Mark(), "expected " + describe_top_level() + ", got " + describe(documents.front()));
+  if (!document->IsMap()) {
+    ctx.error(document->Mark(), "expected " + describe_top_level() + ", got " + describe(*document));
     return finish(ctx, std::nullopt);
   }
-  TopologyRaw raw = read_topology(ctx, documents.front());
-  Resolver resolver(ctx, raw);
-  return finish(ctx, resolver.run());
+  try {
+    TopologyRaw raw = read_topology(ctx, *document);
+    Resolver resolver(ctx, raw);
+    return finish(ctx, resolver.run());
+  } catch (const TooManyErrors&) {
+    return finish(ctx, std::nullopt);
+  }
 }
 
 LoadResult load_topology_file(const std::string& path)
@@ -1023,9 +1128,16 @@ LoadResult load_topology_file(const std::string& path)
     result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + reason});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_topology_text(text.str(), path);
+  // One byte more than a file may hold is enough to refuse it: an endless file (/dev/zero) is not read whole.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= limits::kFileBytes) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (!in)
+      break;
+  }
+  return load_topology_text(text, path);
 }
 
 std::string schema_reference_markdown()

@@ -8,6 +8,7 @@
 #include "schema_topology.hpp"
 #include "scalelab/models/cache.hpp"
 
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
 
 namespace scalelab::models::schema
@@ -512,12 +513,14 @@ void Tables::declare_hardware()
       field<HostRaw>("count", integer_type<int>(), &HostRaw::count)
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kHosts)))
           .unit("hosts")
           .help("How many identical machines. Above 1 they are named NAME-1 to NAME-count; a service that runs "
                 "on a single host names one of them."),
       field<HostRaw>("cores", integer_type<int>(), [](HostRaw& h, int&& c) { h.spec.cores = c; })
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kCores)))
           .unit("cores")
           .help("CPU cores per machine; each runs one cpu step at a time."),
       field<HostRaw>("speed", flops, [](HostRaw& h, double&& s) { h.spec.speed = s; })
@@ -773,6 +776,7 @@ void Tables::declare_hardware()
       field<SwitchRaw>("count", integer_type<int>(), &SwitchRaw::count)
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kSwitches)))
           .unit("switches")
           .help("How many identical switches; above 1 they are named NAME-1 to NAME-count."),
       field<SwitchRaw>("zone", name_type(), [](SwitchRaw& s, std::string&& z) { s.spec.zone = z; })
@@ -1053,6 +1057,7 @@ void Tables::declare_services()
       field<ServiceRaw>("workers", integer_type<int>(), [](ServiceRaw& s, int&& w) { s.api_server.workers = w; })
           .defaults("8")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("workers")
           .help("Requests an instance runs at once."),
       field<ServiceRaw>("queue_limit", integer_type<int>(),
@@ -1104,6 +1109,7 @@ void Tables::declare_services()
       field<ServiceRaw>("connections", integer_type<int>(), [](ServiceRaw& s, int&& c) { s.database.connections = c; })
           .defaults("100")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("operations")
           .help("Operations that run at once."),
       field<ServiceRaw>("queue_limit", integer_type<int>(), [](ServiceRaw& s, int&& q) { s.database.queue_limit = q; })
@@ -1282,12 +1288,27 @@ void Tables::declare_workload()
                         [](ArrivalRaw& a, std::int64_t&& u) { a.closed.users = u; })
           .required()
           .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kUsers))
           .unit("users")
           .help("How many users."),
       field<ArrivalRaw>("think_time", distribution,
                         [](ArrivalRaw& a, DistributionSpec&& d) { a.closed.think_time = d; })
           .defaults("0s")
           .help("Time between a reply and the user's next request."),
+  };
+  closed.rules = {
+      {"With a `think_time` that is not exponential, `users` is at most " +
+           std::to_string(limits::kUsersThinkingApart) +
+           ": each thinking user is then an event of its own (exponential think times make one process of all).",
+       [](Context& ctx, const Entries& entries, ArrivalRaw& a) {
+         const Entry* count = entries.find("users");
+         if (count && a.closed.think_time.kind != DistributionSpec::Kind::exponential &&
+             a.closed.users > limits::kUsersThinkingApart)
+           ctx.error(count->value.Mark(),
+                     "users must be at most " + std::to_string(limits::kUsersThinkingApart) +
+                         " when think_time is not exponential (each thinking user is then an event of its own), got " +
+                         written(count->value));
+       }},
   };
   arrival.alternatives = {
       {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
@@ -1300,6 +1321,7 @@ void Tables::declare_workload()
       field<KeySpaceSpec>("count", integer_type<std::int64_t>(), &KeySpaceSpec::count)
           .required()
           .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kKeys))
           .unit("keys")
           .help("Number of distinct keys."),
       field<KeySpaceSpec>(
@@ -1549,6 +1571,28 @@ void Tables::declare_top()
                            "), got " + written(at->value) + ": the run is over by then");
          }
        }},
+      {"`timeseries.csv` has at most " + std::to_string(limits::kTimeseriesRows) +
+           " rows: `duration` / `report_interval` rows for the users and for each service.",
+       [](Context& ctx, const Entries& entries, TopologyRaw& t) {
+         // A duration or an interval with an error of its own is not compared with.
+         const Entry* length = entries.find("duration");
+         const Entry* interval = entries.find("report_interval");
+         for (const Entry* e : {length, interval})
+           if (e && !(e->value.IsScalar() && parse_duration(e->value.Scalar()).value &&
+                      from_seconds(*parse_duration(e->value.Scalar()).value) >= 1))
+             return;
+         if (t.spec.report_interval < 1 || t.spec.duration < 1)
+           return;
+         const std::size_t service_count = t.services ? t.services->size() : 0;
+         const std::int64_t rows = limits::timeseries_rows(t.spec.duration, t.spec.report_interval, service_count);
+         if (rows <= limits::kTimeseriesRows)
+           return;
+         const Entry* at = interval ? interval : length;
+         ctx.error(at ? site_of(at->key, at->value, at->name).mark : entries.map().Mark(),
+                   "timeseries.csv would have more than " + std::to_string(limits::kTimeseriesRows) + " rows (" +
+                       "duration / report_interval rows for the users and each of " + std::to_string(service_count) +
+                       " services); make report_interval longer");
+       }},
   };
 }
 
@@ -1573,6 +1617,45 @@ std::string describe_top_level()
   keys.pop_back();
   return "a map with the keys " + join(keys) + " and " + last;
 }
+
+namespace
+{
+
+// The Limits section: what limits.hpp declares, with why.
+std::string limits_markdown()
+{
+  using namespace limits;
+  const auto n = [](auto value) { return std::to_string(value); };
+  const std::vector<std::vector<std::string>> rows = {
+      {"Size of the file", n(kFileBytes) + " bytes (16 MiB)", "Read no further."},
+      {"Lists and maps inside each other", n(kYamlDepth), "Aliases expanded."},
+      {"Values (scalars, lists, maps, empty values)", n(kYamlValues),
+       "Aliases expanded (an alias counts as the whole value it names); the YAML parser takes about 450 bytes "
+       "per value."},
+      {"An alias inside the value its anchor names", "none", "A value cannot contain itself."},
+      {"Hosts, once counts are expanded", n(kHosts), "Checked before any is expanded; also bounds `count`."},
+      {"Cores of all hosts together", n(kCores), "A run keeps 8 bytes per core; also bounds `cores`."},
+      {"Switches, once counts are expanded", n(kSwitches), ""},
+      {"Links, once groups are expanded", n(kLinks), ""},
+      {"Service instances, all services together", n(kInstances), "Balancers and databases count one each."},
+      {"Workers and connections of all instances together", n(kWorkersAndConnections),
+       "A run keeps 8 bytes per worker and connection; also bounds `workers` and `connections`."},
+      {"`workload.keys.count`", n(kKeys), "Keys are drawn, not stored; the Zipf sampler is exact up to 2^53."},
+      {"Closed `users`", n(kUsers) + "; " + n(kUsersThinkingApart) + " when `think_time` is not exponential",
+       "With exponential think times the users are one process; otherwise each thinking user is an event."},
+      {"Rows of timeseries.csv", n(kTimeseriesRows),
+       "`duration` / `report_interval` rows for the users and for each service."},
+      {"Errors reported", n(kErrors), "A limit on the report, not on the topology: the file is read no further."},
+  };
+  std::string out = "\n## Limits\n\nNo topology can exceed these; a file beyond one is refused at the place "
+                    "where it crosses it (`file:line:col`), before anything is expanded or run.\n\n"
+                    "| Limit | Value | Note |\n|---|---|---|\n";
+  for (const auto& row : rows)
+    out += "| " + markdown_cell(row[0]) + " | " + markdown_cell(row[1]) + " | " + markdown_cell(row[2]) + " |\n";
+  return out;
+}
+
+} // namespace
 
 std::string topology_reference_markdown()
 {
@@ -1659,6 +1742,7 @@ std::string topology_reference_markdown()
          "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
          "`for` lasts to the end of the run).\n"
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+  out += limits_markdown();
   return out;
 }
 

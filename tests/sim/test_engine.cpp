@@ -31,6 +31,15 @@ int scalelab(const std::string& args)
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// The same, killed after `seconds` (status 124): for inputs that once made it run forever.
+int scalelab_within(const std::string& args, int seconds)
+{
+  const std::string command =
+      "timeout " + std::to_string(seconds) + " " + std::string(SCALELAB_BINARY) + " " + args + " > /dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 fs::path scratch(const std::string& name)
 {
   const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / name;
@@ -275,6 +284,9 @@ TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
   EXPECT_EQ(scalelab("run"), 2);
   EXPECT_EQ(scalelab("frobnicate"), 2);
   EXPECT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --seed minus-one"), 2);
+  // A duration whose timeseries.csv would have 15 million rows: one per second for the users and two services.
+  EXPECT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --duration 5000001s --out " + dir.string()),
+            2);
   EXPECT_EQ(scalelab("check " + topology("topologies/three-tier.yaml")), 0);
   EXPECT_EQ(scalelab("graph " + topology("topologies/racks.yaml") + " --out " + (dir / "racks.dot").string()), 0);
   EXPECT_NE(read(dir / "racks.dot").find("\"tor-1\" -- \"spine\""), std::string::npos);
@@ -286,4 +298,26 @@ TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
                                            "workload: {entry: s, arrival: {process: poisson, rate: 1/s}}\n";
   EXPECT_EQ(scalelab("check " + (dir / "on-broken.yaml").string()), 2);
   EXPECT_EQ(scalelab("--help"), 0);
+}
+
+TEST(CommandLine, StrayCommasEndWithExitStatusTwo)
+{
+  // yaml-cpp 0.7's LoadAll loops forever on these; `timeout` turns a hang into status 124.
+  const fs::path dir = scratch("commas");
+  int i = 0;
+  for (const char* text : {",", " ,", "---\n,", "[a],"}) {
+    const fs::path file = dir / ("comma-" + std::to_string(i++) + ".yaml");
+    std::ofstream(file) << text;
+    EXPECT_EQ(scalelab_within("check " + file.string(), 60), 2) << text;
+  }
+}
+
+TEST(CommandLine, AHugeHostCountIsRefusedBeforeAnythingIsExpanded)
+{
+  const fs::path dir = scratch("huge-count");
+  std::ofstream(dir / "huge.yaml") << "name: x\nhardware: {hosts: [{name: a, count: 2147483647}]}\n"
+                                      "services:\n  s: {kind: api_server, hosts: a}\nrequests:\n  r: [delay: 1ms]\n"
+                                      "workload: {entry: s, arrival: {process: poisson, rate: 1/s}}\n";
+  EXPECT_EQ(scalelab_within("check " + (dir / "huge.yaml").string(), 60), 2);
+  EXPECT_EQ(scalelab_within("run " + (dir / "huge.yaml").string() + " --out " + dir.string(), 60), 2);
 }
