@@ -33,19 +33,11 @@ namespace
 
 using namespace schema;
 
-const char* kind_name(ServiceKindTag kind)
+// "a database", "an api_server": the kind's name as written, with its article.
+std::string kind_name(ServiceKindTag kind)
 {
-  switch (kind) {
-  case ServiceKindTag::load_balancer:
-    return "a load_balancer";
-  case ServiceKindTag::api_server:
-    return "an api_server";
-  case ServiceKindTag::database:
-    return "a database";
-  case ServiceKindTag::cache:
-    return "a cache";
-  }
-  return "";
+  const std::string name = models::kind_name(default_spec(kind));
+  return (std::string("aeiou").find(name[0]) != std::string::npos ? "an " : "a ") + name;
 }
 
 int line_of(const YAML::Mark& mark)
@@ -716,9 +708,9 @@ private:
                      : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
                                                  : 0;
         }
-        per_instance = s.api_server.workers;
+        per_instance = s.as<ApiServerSpec>().workers;
       } else if (s.kind == ServiceKindTag::database) {
-        per_instance = s.database.connections;
+        per_instance = s.as<DatabaseSpec>().connections;
       }
       instances += count;
       slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
@@ -752,15 +744,15 @@ private:
         else if (s.host && s.entries.find("hosts") == nullptr)
           hosts = resolve_host_list({*s.host}, s.name);
         if (hosts) {
-          s.api_server.hosts = *hosts;
+          s.as<ApiServerSpec>().hosts = *hosts;
           instances_.emplace(s.name, hosts->size());
         }
       } else if (s.kind == ServiceKindTag::database && s.host) {
         if (const auto h = resolve_host(*s.host))
-          s.database.host = hosts_[*h].name;
+          s.as<DatabaseSpec>().host = hosts_[*h].name;
       } else if (s.kind == ServiceKindTag::cache && s.host) {
         if (const auto h = resolve_host(*s.host))
-          s.cache.host = hosts_[*h].name;
+          s.as<CacheSpec>().host = hosts_[*h].name;
       }
     }
     for (ServiceRaw& s : *raw_.services) {
@@ -768,10 +760,10 @@ private:
         continue;
       if (s.host)
         if (const auto h = resolve_host(*s.host))
-          s.load_balancer.host = hosts_[*h].name;
+          s.as<LoadBalancerSpec>().host = hosts_[*h].name;
       if (!s.backends)
         continue;
-      s.load_balancer.backends = s.backends->name;
+      s.as<LoadBalancerSpec>().backends = s.backends->name;
       if (s.backends->name == s.name) {
         ctx_.error(s.backends->mark,
                    "backends: service " + quote(s.name) + " is this load_balancer itself; expected an api_server");
@@ -782,9 +774,9 @@ private:
         continue;
       const auto count = instances_.find(backend->name);
       const Entry* weights = s.entries.find("weights");
-      if (s.load_balancer.policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
-          !s.load_balancer.weights.empty() && s.load_balancer.weights.size() != count->second)
-        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.load_balancer.weights.size()) +
+      if (s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
+          !s.as<LoadBalancerSpec>().weights.empty() && s.as<LoadBalancerSpec>().weights.size() != count->second)
+        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.as<LoadBalancerSpec>().weights.size()) +
                                               " entries but backend " + quote(backend->name) + " has " +
                                               std::to_string(count->second) +
                                               (count->second == 1 ? " instance" : " instances"));
@@ -995,20 +987,7 @@ private:
       ServiceSpec service;
       service.name = s.name;
       service.where = ctx_.location(s.mark);
-      switch (*s.kind) {
-      case ServiceKindTag::load_balancer:
-        service.kind = s.load_balancer;
-        break;
-      case ServiceKindTag::api_server:
-        service.kind = s.api_server;
-        break;
-      case ServiceKindTag::database:
-        service.kind = s.database;
-        break;
-      case ServiceKindTag::cache:
-        service.kind = s.cache;
-        break;
-      }
+      service.kind = s.spec;
       spec.services.push_back(std::move(service));
     }
     for (const RequestRaw& r : *raw_.requests) {

@@ -993,7 +993,10 @@ void Tables::declare_services()
       {"database", ServiceKindTag::database, "serves db_read and db_write steps with a pool of connections"},
       {"cache", ServiceKindTag::cache, "keeps the values of the requests' keys for cache_get and cache_set steps"},
   };
-  service.select = [](ServiceRaw& s, ServiceKindTag k) { s.kind = k; };
+  service.select = [](ServiceRaw& s, ServiceKindTag k) {
+    s.kind = k;
+    s.spec = default_spec(k);
+  };
 
   Record<ServiceRaw> balancer;
   balancer.title = "`services.NAME` with `kind: load_balancer`";
@@ -1014,18 +1017,18 @@ void Tables::declare_services()
                   {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two instances drawn at random"},
                   {"weighted", BalancingPolicy::weighted, "drawn in proportion to `weights`"},
               }),
-          [](ServiceRaw& s, BalancingPolicy&& p) { s.load_balancer.policy = p; })
+          [](ServiceRaw& s, BalancingPolicy&& p) { s.as<LoadBalancerSpec>().policy = p; })
           .defaults("round_robin")
           .help("How the instance is chosen."),
       field<ServiceRaw>("backends", service_ref, [](ServiceRaw& s, NameRef&& r) { s.backends = r; })
           .required()
           .help("The api_server whose instances receive the requests."),
       field<ServiceRaw>("weights", list_type(number_type(), {greater_than(0.0)}),
-                        [](ServiceRaw& s, std::vector<double>&& w) { s.load_balancer.weights = std::move(w); })
+                        [](ServiceRaw& s, std::vector<double>&& w) { s.as<LoadBalancerSpec>().weights = std::move(w); })
           .optional("required with policy weighted")
           .help("With policy weighted only: one weight per backend instance, in instance order."),
       field<ServiceRaw>("health_check", duration,
-                        [](ServiceRaw& s, double&& d) { s.load_balancer.health_check = from_seconds(d); })
+                        [](ServiceRaw& s, double&& d) { s.as<LoadBalancerSpec>().health_check = from_seconds(d); })
           .defaults("2s")
           .check({"0s (none) or at least 1ns (the simulated clock counts nanoseconds)",
                   [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
@@ -1035,7 +1038,7 @@ void Tables::declare_services()
   balancer.rules = {
       {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         const bool weighted = s.load_balancer.policy == BalancingPolicy::weighted;
+         const bool weighted = s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted;
          if (!weighted && entries.find("weights"))
            ctx.error(entries.key_mark("weights"), "weights are only used with policy weighted");
          if (weighted && !entries.find("weights"))
@@ -1054,14 +1057,15 @@ void Tables::declare_services()
       field<ServiceRaw>("hosts", host_names, [](ServiceRaw& s, std::vector<NameRef>&& h) { s.hosts = std::move(h); })
           .optional("use `host`")
           .help("A group name (`web`: web-1, web-2, ... in order) or a list of host names; one instance per host."),
-      field<ServiceRaw>("workers", integer_type<int>(), [](ServiceRaw& s, int&& w) { s.api_server.workers = w; })
+      field<ServiceRaw>("workers", integer_type<int>(),
+                        [](ServiceRaw& s, int&& w) { s.as<ApiServerSpec>().workers = w; })
           .defaults("8")
           .check(at_least(1))
           .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("workers")
           .help("Requests an instance runs at once."),
       field<ServiceRaw>("queue_limit", integer_type<int>(),
-                        [](ServiceRaw& s, int&& q) { s.api_server.queue_limit = q; })
+                        [](ServiceRaw& s, int&& q) { s.as<ApiServerSpec>().queue_limit = q; })
           .defaults("1000")
           .check(at_least(0))
           .unit("requests")
@@ -1106,31 +1110,33 @@ void Tables::declare_services()
       field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
           .required()
           .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
-      field<ServiceRaw>("connections", integer_type<int>(), [](ServiceRaw& s, int&& c) { s.database.connections = c; })
+      field<ServiceRaw>("connections", integer_type<int>(),
+                        [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
           .defaults("100")
           .check(at_least(1))
           .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("operations")
           .help("Operations that run at once."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(), [](ServiceRaw& s, int&& q) { s.database.queue_limit = q; })
+      field<ServiceRaw>("queue_limit", integer_type<int>(),
+                        [](ServiceRaw& s, int&& q) { s.as<DatabaseSpec>().queue_limit = q; })
           .defaults("10000")
           .check(at_least(0))
           .unit("operations")
           .help("Operations that may wait for a connection; one more fails with db_overloaded."),
       field<ServiceRaw>("read", record_type(&db_cost, "in read"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.database.read = c; })
+                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().read = c; })
           .defaults("{cpu: 1Mf}")
           .help("Cost of one db_read, see `read` and `write` of a database. The default is an indexed lookup "
                 "served from memory."),
       field<ServiceRaw>("write", record_type(&db_cost, "in write"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.database.write = c; })
+                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().write = c; })
           .defaults("{cpu: 2Mf, disk: 1ms}")
           .help("Cost of one db_write. The default adds a 1ms flush to disk."),
-      field<ServiceRaw>("query_size", bytes, [](ServiceRaw& s, double&& b) { s.database.query_size = b; })
+      field<ServiceRaw>("query_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().query_size = b; })
           .defaults("200B")
           .check(at_least(0.0))
           .help("Bytes sent to the database per operation."),
-      field<ServiceRaw>("result_size", bytes, [](ServiceRaw& s, double&& b) { s.database.result_size = b; })
+      field<ServiceRaw>("result_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().result_size = b; })
           .defaults("1KB")
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
@@ -1146,12 +1152,12 @@ void Tables::declare_services()
           .required()
           .help("The host it runs on; a crash of that host empties the cache."),
       field<ServiceRaw>("capacity", integer_type<std::int64_t>(),
-                        [](ServiceRaw& s, std::int64_t&& c) { s.cache.capacity = c; })
+                        [](ServiceRaw& s, std::int64_t&& c) { s.as<CacheSpec>().capacity = c; })
           .defaults("10000")
           .check(at_least<std::int64_t>(1))
           .unit("entries")
           .help("Entries it holds at most; storing one more evicts one."),
-      field<ServiceRaw>("memory", bytes, [](ServiceRaw& s, double&& b) { s.cache.memory = b; })
+      field<ServiceRaw>("memory", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().memory = b; })
           .optional("entries are limited by capacity only")
           .check(greater_than(0.0))
           .help("Bytes of values it holds at most, each entry counting `value_size` (Redis's maxmemory)."),
@@ -1166,10 +1172,10 @@ void Tables::declare_services()
                                        {"fifo", CacheEviction::fifo, "the entry stored first"},
                                        {"random", CacheEviction::random, "an entry drawn uniformly"},
                                    }),
-          [](ServiceRaw& s, CacheEviction&& e) { s.cache.eviction = e; })
+          [](ServiceRaw& s, CacheEviction&& e) { s.as<CacheSpec>().eviction = e; })
           .defaults("lru")
           .help("Which entry is evicted when the cache is full."),
-      field<ServiceRaw>("ttl", duration, [](ServiceRaw& s, double&& d) { s.cache.ttl = from_seconds(d); })
+      field<ServiceRaw>("ttl", duration, [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().ttl = from_seconds(d); })
           .defaults("0s")
           .check({"0s (never) or at least 1ns (the simulated clock counts nanoseconds)",
                   [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
@@ -1181,42 +1187,44 @@ void Tables::declare_services()
                                 {"fixed", CacheTtlMode::fixed, "the TTL counts from the set"},
                                 {"refreshed_on_hit", CacheTtlMode::refreshed_on_hit, "every hit starts the TTL again"},
                             }),
-                        [](ServiceRaw& s, CacheTtlMode&& m) { s.cache.ttl_mode = m; })
+                        [](ServiceRaw& s, CacheTtlMode&& m) { s.as<CacheSpec>().ttl_mode = m; })
           .defaults("fixed")
           .help("When the TTL starts."),
       field<ServiceRaw>("cpu", cpu,
                         [](ServiceRaw& s, CpuStep&& c) {
-                          s.cache.cpu_flops = c.flops;
+                          s.as<CacheSpec>().cpu_flops = c.flops;
                           if (!c.flops)
-                            s.cache.cpu_time = c.time;
+                            s.as<CacheSpec>().cpu_time = c.time;
                         })
           .defaults("20kf")
           .help("CPU work of one operation on one core of the host: flops or a time distribution."),
-      field<ServiceRaw>("connections", integer_type<int>(), [](ServiceRaw& s, int&& c) { s.cache.connections = c; })
+      field<ServiceRaw>("connections", integer_type<int>(),
+                        [](ServiceRaw& s, int&& c) { s.as<CacheSpec>().connections = c; })
           .defaults("64")
           .check(at_least(1))
           .unit("operations")
           .help("Operations that run at once (use 1 for a single-threaded server such as Redis)."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(), [](ServiceRaw& s, int&& q) { s.cache.queue_limit = q; })
+      field<ServiceRaw>("queue_limit", integer_type<int>(),
+                        [](ServiceRaw& s, int&& q) { s.as<CacheSpec>().queue_limit = q; })
           .defaults("10000")
           .check(at_least(0))
           .unit("operations")
           .help("Operations that may wait; one more fails with cache_overloaded."),
-      field<ServiceRaw>("coalesce", bool_type(), [](ServiceRaw& s, bool&& c) { s.cache.coalesce = c; })
+      field<ServiceRaw>("coalesce", bool_type(), [](ServiceRaw& s, bool&& c) { s.as<CacheSpec>().coalesce = c; })
           .defaults("false")
           .help("Request coalescing: a get that misses while another request recomputes the same key waits for "
                 "its cache_set and hits, so a hot key's expiry costs one recomputation instead of one per "
                 "request that arrives meanwhile."),
       field<ServiceRaw>("coalesce_wait", duration,
-                        [](ServiceRaw& s, double&& d) { s.cache.coalesce_wait = from_seconds(d); })
+                        [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().coalesce_wait = from_seconds(d); })
           .defaults("1s")
           .check(at_least_one_nanosecond())
           .help("With coalesce: how long a get waits for the recomputation before it misses after all."),
-      field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.cache.key_size = b; })
+      field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().key_size = b; })
           .defaults("100B")
           .check(at_least(0.0))
           .help("Bytes of a get or a delete, and of the answer to a miss or a delete."),
-      field<ServiceRaw>("value_size", bytes, [](ServiceRaw& s, double&& b) { s.cache.value_size = b; })
+      field<ServiceRaw>("value_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().value_size = b; })
           .defaults("1KB")
           .check(at_least(0.0))
           .check({"less than 4GB", [](const double& b) { return b < 4294967296.0; }})
@@ -1744,6 +1752,32 @@ std::string topology_reference_markdown()
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
   out += limits_markdown();
   return out;
+}
+
+namespace
+{
+template <std::size_t... I> ServiceKind spec_at(std::size_t index, std::index_sequence<I...>)
+{
+  ServiceKind out;
+  ((index == I ? (void)out.emplace<I>() : void()), ...);
+  return out;
+}
+} // namespace
+
+ServiceKind default_spec(ServiceKindTag kind)
+{
+  static_assert(
+      std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::load_balancer), ServiceKind>,
+                     LoadBalancerSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::api_server), ServiceKind>,
+                         ApiServerSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::database), ServiceKind>,
+                         DatabaseSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::cache), ServiceKind>,
+                         CacheSpec> &&
+          std::variant_size_v<ServiceKind> == 4,
+      "ServiceKindTag lists the alternatives of ServiceKind, in order");
+  return spec_at(static_cast<std::size_t>(kind), std::make_index_sequence<std::variant_size_v<ServiceKind>>{});
 }
 
 } // namespace scalelab::models::schema

@@ -78,16 +78,25 @@ struct HardwareRaw {
   Entries entries;
 };
 
+// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp).
 enum class ServiceKindTag { load_balancer, api_server, database, cache };
+// The default spec of a kind: the alternative of ServiceKind at the tag's index.
+ServiceKind default_spec(ServiceKindTag kind);
 
 struct ServiceRaw {
   std::string name;
   YAML::Mark mark; // the name's key
   std::optional<ServiceKindTag> kind;
-  LoadBalancerSpec load_balancer;
-  ApiServerSpec api_server;
-  DatabaseSpec database;
-  CacheSpec cache;
+  ServiceKind spec; // the alternative `kind` selects, filled by its record's fields
+  // The spec of kind K. The schema checks each field's default on a fresh ServiceRaw, before any kind is
+  // selected: that one becomes a K.
+  template <class K> K& as()
+  {
+    if (!std::holds_alternative<K>(spec))
+      spec.emplace<K>();
+    return std::get<K>(spec);
+  }
+  template <class K> const K& as() const { return std::get<K>(spec); }
   std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
