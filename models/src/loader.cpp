@@ -711,6 +711,8 @@ private:
         per_instance = s.as<ApiServerSpec>().workers;
       } else if (s.kind == ServiceKindTag::database) {
         per_instance = s.as<DatabaseSpec>().connections;
+      } else if (s.kind == ServiceKindTag::cache) {
+        per_instance = s.as<CacheSpec>().connections;
       }
       instances += count;
       slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
@@ -721,7 +723,7 @@ private:
         return false;
       }
       if (slots > limits::kWorkersAndConnections) {
-        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::database ? "connections" : "workers"),
+        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::api_server ? "workers" : "connections"),
                    "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
                        " workers and connections in all; a topology may have at most " +
                        std::to_string(limits::kWorkersAndConnections));

@@ -1202,6 +1202,7 @@ void Tables::declare_services()
                         [](ServiceRaw& s, int&& c) { s.as<CacheSpec>().connections = c; })
           .defaults("64")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("operations")
           .help("Operations that run at once (use 1 for a single-threaded server such as Redis)."),
       field<ServiceRaw>("queue_limit", integer_type<int>(),
