@@ -106,10 +106,10 @@ std::vector<ExactnessCase> exactness_cases()
   // Shipped topologies and benchmark models run a few simulated seconds; the engine cases run whole (they
   // are built to be hard, and short).
   const std::vector<std::pair<std::string, std::string>> folders = {
-      {"topologies", "--warmup 1s --duration 5s"},
+      {"topologies", "--warmup 500ms --duration 3s"},
       {"bench", "--warmup 200ms --duration 600ms"},
       {"tests/sim/cases", ""},
-      {"experiments", "--warmup 1s --duration 5s"},
+      {"experiments", "--warmup 500ms --duration 3s"},
   };
   std::vector<ExactnessCase> cases;
   for (const auto& [folder, options] : folders) {
