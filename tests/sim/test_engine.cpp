@@ -107,7 +107,7 @@ std::vector<ExactnessCase> exactness_cases()
   // are built to be hard, and short).
   const std::vector<std::pair<std::string, std::string>> folders = {
       {"topologies", "--warmup 500ms --duration 3s"},
-      {"bench", "--warmup 200ms --duration 600ms"},
+      {"bench", "--warmup 50ms --duration 200ms"},
       {"tests/sim/cases", ""},
       {"experiments", "--warmup 500ms --duration 3s"},
   };
