@@ -63,11 +63,10 @@ namespace
 
 using namespace schema;
 
-// YAML text on one line: a scalar as it is, a map or a list in flow style.
+// YAML text on one line that reads back as node: a plain scalar as it is (quoted when it must be), a map or
+// a list in flow style.
 std::string flow_text(const YAML::Node& node)
 {
-  if (node.IsScalar())
-    return node.Scalar();
   YAML::Emitter out;
   out.SetMapFormat(YAML::Flow);
   out.SetSeqFormat(YAML::Flow);

@@ -93,10 +93,13 @@ SampleSummary summarize_sample(const std::vector<double>& values, double confide
   s.n = values.size();
   if (s.n == 0)
     return s;
+  // Summed as differences from the first value: equal values give that value and a deviation of 0 exactly,
+  // and large values with small differences keep their precision.
+  const double origin = values.front();
   double sum = 0;
   for (double v : values)
-    sum += v;
-  s.mean = sum / static_cast<double>(s.n);
+    sum += v - origin;
+  s.mean = origin + sum / static_cast<double>(s.n);
   if (s.n < 2)
     return s;
   double squares = 0;
