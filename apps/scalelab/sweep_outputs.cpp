@@ -249,7 +249,10 @@ std::string gnuplot_script(const ExperimentSpec& spec, const PlotSpec& plot, con
   s += "set title " + gnuplot_text(plot_title(spec, plot)) + "\n";
   s += "set xlabel " + gnuplot_text(x_label(spec, plot)) + "\n";
   s += "set ylabel " + gnuplot_text(label_of(plot.y, display_of_metric(plot.y).unit)) + "\n";
-  s += "set grid\nset key outside right top\nset offsets graph 0.03, graph 0.03, graph 0.05, 0\n";
+  s += "set grid\nset key outside right top\n";
+  // Some room around the points, but on a logarithmic axis, which autoscales to whole decades already.
+  s += std::string("set offsets ") + (plot.log_x ? "0, 0, " : "graph 0.03, graph 0.03, ") +
+       (plot.log_y ? "0, 0\n" : "graph 0.05, 0\n");
   s += "set style line 1 lw 2\n";
   if (plot.log_x)
     s += "set logscale x\n";
@@ -273,7 +276,7 @@ std::string gnuplot_script(const ExperimentSpec& spec, const PlotSpec& plot, con
   for (std::size_t i = 0; i < data.lines.size(); ++i) {
     const std::string title = data.lines[i].title.empty() ? "notitle" : "title " + gnuplot_text(data.lines[i].title);
     plot_command += (i ? ", \\\n     " : "") + std::string("'" + plot.name + ".dat' index ") + std::to_string(i) +
-                    (plot.x_is_metric ? " using 1:4:2:3:5:6 with xyerrorbars pt 7 ps 0.8 lw 1.5 "
+                    (plot.x_is_metric ? " using 1:4:2:3:5:6 with xyerrorlines pt 7 ps 0.8 lw 2 "
                                       : " using 1:4:5:6 with yerrorlines pt 7 ps 0.8 lw 2 ") +
                     title;
   }

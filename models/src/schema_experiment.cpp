@@ -289,7 +289,7 @@ Tables::Tables()
                                e.plots_ok = e.plots_ok && p.x && p.y;
                            })
           .optional("each metric against the first varied path")
-          .help("The figures of the report; see `plots[]`."),
+          .help("The figures of the report, see `plots[]`; `[]` for none."),
   };
 }
 
