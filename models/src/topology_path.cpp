@@ -26,6 +26,19 @@ std::optional<YAML::Node> child(const YAML::Node& map, const std::string& key)
   return std::nullopt;
 }
 
+// The tail of a message about an unknown name: names that start with it and a dot first ("web" for the host
+// "web.v2", whose name holds a dot), otherwise the closest names.
+std::string name_suggestion(const std::string& segment, const std::vector<std::string>& names, const std::string& intro)
+{
+  std::vector<std::string> longer;
+  for (const auto& n : names)
+    if (n.rfind(segment + ".", 0) == 0 && longer.size() < 3)
+      longer.push_back(n);
+  if (!longer.empty())
+    return "; did you mean " + quoted_alternatives(longer) + "?";
+  return suggestion(segment, names, intro);
+}
+
 bool is_index(const std::string& text)
 {
   if (text.empty() || text.size() > 9)
@@ -240,7 +253,7 @@ PathCheck check_topology_path(const YAML::Node& document, const std::string& pat
       const auto last = match_name(names);
       if (!last)
         return fail("no " + shape->noun + " " + quote(segment) + " in " + here +
-                    suggestion(segment, names, "the " + shape->noun + "s are"));
+                    name_suggestion(segment, names, "the " + shape->noun + "s are"));
       const std::string name = join_segments(i, *last);
       out.segments.push_back(name);
       prefix += "." + name;
@@ -264,7 +277,7 @@ PathCheck check_topology_path(const YAML::Node& document, const std::string& pat
         if (!found)
           return fail("no " + shape->noun + " " + quote(segment) + " in " + here +
                       (names.empty() ? "; its items are named by their index, from 0"
-                                     : suggestion(segment, names, "the " + shape->noun + "s are")));
+                                     : name_suggestion(segment, names, "the " + shape->noun + "s are")));
         last = *found;
       }
       const std::string name = join_segments(i, last);

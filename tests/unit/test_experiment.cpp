@@ -290,6 +290,36 @@ TEST(ExperimentLoader, APointsTopologyHasItsValuesAndTheSetOnes)
   EXPECT_EQ(t.seed, 42u); // the run's seed is given on the command line
 }
 
+TEST(ExperimentLoader, PathsFollowTheSchemaAndTheFilesNames)
+{
+  // Names with dots, a request written as a list, a key the file leaves to its default, a list by index.
+  const std::string topology = "name: dots\nhardware:\n  hosts: [{name: web.v2, count: 2}, {name: db}]\n"
+                               "services:\n  app.v2: {kind: api_server, hosts: web.v2}\n"
+                               "  users: {kind: database, host: db}\nrequests:\n  get: [cpu: 1Mf, db_read: users]\n"
+                               "workload: {entry: app.v2, arrival: {process: poisson, rate: 10/s}}\n"
+                               "faults: [{at: 1s, crash: db, for: 1s}]\n";
+  const FileReader reader = [&topology](const std::string&, std::string&) { return std::optional(topology); };
+  const ExperimentLoad loaded =
+      load_experiment_text("topology: t.yaml\nvary:\n  hardware.hosts.web.v2.count: [1, 3]\n"
+                           "  services.app.v2.queue_limit: [5]\n  requests.get.steps.1.db_read: [users]\n"
+                           "  requests.get.response_size: [2KB]\n  faults.0.for: [2s]\n"
+                           "  hardware.network.latency: [1ms]\n",
+                           "exp.yaml", reader);
+  ASSERT_TRUE(loaded.spec) << joined(loaded.errors);
+  const LoadResult point = load_topology_text(resolved_topology_text(*loaded.spec, loaded.spec->points[1]), "t.yaml");
+  ASSERT_TRUE(point.spec) << joined(point.errors);
+  EXPECT_EQ(std::get<ApiServerSpec>(point.spec->find_service("app.v2")->kind).hosts.size(), 3u);
+  EXPECT_EQ(std::get<ApiServerSpec>(point.spec->find_service("app.v2")->kind).queue_limit, 5);
+  EXPECT_EQ(point.spec->find_request("get")->response_size, 2000);
+  EXPECT_EQ(*point.spec->faults[0].down_for, 2 * kNanosPerSecond);
+  EXPECT_EQ(point.spec->hardware.network.latency, 0.001);
+  EXPECT_EQ(loaded.spec->parameters[0].short_name, "count");
+  const ExperimentLoad bad = load_experiment_text(
+      "topology: t.yaml\nvary:\n  faults.3.at: [2s]\n  hardware.hosts.web.count: [2]\n", "exp.yaml", reader);
+  EXPECT_EQ(joined(bad.errors), "exp.yaml:3:3: vary: faults has 1 item (from 0); there is no item 3\n"
+                                "exp.yaml:4:3: vary: no host \"web\" in hardware.hosts; did you mean \"web.v2\"?\n");
+}
+
 // --- the broken-file corpus -----------------------------------------------------------------------------
 
 std::optional<std::string> corpus_reader(const std::string& path, std::string& error)
