@@ -62,7 +62,7 @@ def main():
         f.write(SWEEP.format(topology=topology, duration="21s"))
     with open(tiny, "w") as f:
         f.write(SWEEP.format(topology=topology, duration=TINY_DURATION))
-    figures = {"jobs1": [], "jobs2": [], "tiny_sweep": [], "tiny_run": [], "load": []}
+    figures = {"jobs1": [], "jobs2": [], "tiny_sweep": [], "tiny_run": [], "start": [], "check": [], "load": []}
     try:
         for r in range(args.rounds):
             for jobs in (1, 2):
@@ -84,6 +84,14 @@ def main():
                 subprocess.run([binary, "run", os.path.join(out, "points", p, "topology.yaml"), "--quiet",
                                 "--out", os.path.join(work, "by-hand")], check=True)
             figures["tiny_run"].append((time.perf_counter() - start) / len(points))
+            # Its parts: starting the program (the dynamic loader, the libraries' initialisation) and loading
+            # a topology.
+            topology_file = os.path.join(out, "points", points[0], "topology.yaml")
+            for key, command in (("start", [binary, "--help"]), ("check", [binary, "check", topology_file])):
+                start = time.perf_counter()
+                for _ in range(20):
+                    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                figures[key].append((time.perf_counter() - start) / 20)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     median = {k: statistics.median(v) for k, v in figures.items()}
@@ -91,7 +99,8 @@ def main():
           f"speed-up {median['jobs1'] / median['jobs2']:.2f} (rounds: " +
           ", ".join(f"{a / b:.2f}" for a, b in zip(figures["jobs1"], figures["jobs2"])) + ")")
     print(f"per run of a sweep that simulates nothing: {median['tiny_sweep'] * 1000:.1f} ms "
-          f"(the same run started by hand: {median['tiny_run'] * 1000:.1f} ms)")
+          f"(the same run started by hand: {median['tiny_run'] * 1000:.1f} ms; of which starting the program: "
+          f"{median['start'] * 1000:.1f} ms, starting it and loading the topology: {median['check'] * 1000:.1f} ms)")
     print(f"load average before the sweeps: {min(figures['load']):.1f} to {max(figures['load']):.1f}")
     if args.json:
         with open(args.json, "w") as f:
