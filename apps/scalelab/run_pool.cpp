@@ -96,6 +96,7 @@ public:
     const unsigned jobs = std::max(1u, options_.jobs);
     std::size_t next = 0;
     auto last_draw = Clock::now() - std::chrono::seconds(1);
+    bool changed = true;
     while (next < tasks_.size() || !running_.empty()) {
       while (!stopping_ && running_.size() < jobs && next < tasks_.size())
         start(tasks_[next++]);
@@ -103,20 +104,20 @@ public:
         next = tasks_.size();
       if (running_.empty())
         break;
-      bool reaped = false;
+      if (options_.progress && (changed || Clock::now() - last_draw > std::chrono::milliseconds(500))) {
+        draw();
+        last_draw = Clock::now();
+      }
+      changed = false;
       for (;;) {
         int status = 0;
         const pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
           break;
         finish(pid, status);
-        reaped = true;
+        changed = true;
       }
-      if (options_.progress && (reaped || Clock::now() - last_draw > std::chrono::milliseconds(500))) {
-        draw();
-        last_draw = Clock::now();
-      }
-      if (reaped)
+      if (changed)
         continue;
       timespec wait{0, 250'000'000};
       siginfo_t info;
