@@ -484,7 +484,13 @@ std::string kubernetes_name(const std::string& name)
 
 int sweep_emit(const Options& o)
 {
-  const auto spec = load(*o.experiment);
+  // The plan records the topology's path as the experiment's path leads to it: absolute for the machines of a
+  // cluster, whatever their working directory; relative for a container, where the project is mounted elsewhere.
+  const bool in_container = o.target == "kubernetes";
+  const fs::path absolute = fs::absolute(*o.experiment).lexically_normal();
+  const std::string experiment_path =
+      in_container ? fs::relative(absolute).lexically_normal().string() : absolute.string();
+  const auto spec = load(experiment_path);
   if (!spec)
     return kBadInput;
   const fs::path out = out_dir(o, *spec);
@@ -501,7 +507,7 @@ int sweep_emit(const Options& o)
   const std::size_t chunk = o.chunk.value_or(std::max<std::size_t>(1, fewest));
   const std::size_t tasks = (runs + chunk - 1) / chunk;
   const fs::path program = o.binary ? fs::path(*o.binary) : self_executable();
-  const std::string experiment = fs::absolute(*o.experiment).lexically_normal().string();
+  const std::string experiment = absolute.string();
   const std::string dir = fs::absolute(out).lexically_normal().string();
   const std::string about = "Runs the sweep " + spec->name + ": " + std::to_string(tasks) + " tasks of up to " +
                             std::to_string(chunk) + (chunk == 1 ? " run" : " runs") + " (" + std::to_string(runs) +
