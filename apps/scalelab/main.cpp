@@ -2,8 +2,13 @@
 //   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet]
 //   scalelab check FILE
 //   scalelab graph FILE [--out FILE.dot]
-//   scalelab schema
+//   scalelab schema [experiment]
+//   scalelab sweep EXPERIMENT [--jobs N] [--out DIR], sweep plan|run|emit|collect ...
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
+#include "common.hpp"
+#include "sweep_command.hpp"
+
+#include "scalelab/models/experiment.hpp"
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
@@ -24,13 +29,10 @@
 
 namespace fs = std::filesystem;
 using namespace scalelab;
+using namespace scalelab::app;
 
 namespace
 {
-
-constexpr int kOk = 0;
-constexpr int kRunError = 1;
-constexpr int kBadInput = 2;
 
 const char* const kMainHelp =
     R"(scalelab - simulate the architecture of a web service, from one server to millions of users
@@ -42,7 +44,11 @@ commands:
   check FILE    validate a topology file and print what is wrong with it, if anything
   graph FILE    print the hardware as a Graphviz DOT graph: hosts, switches, links, zones and the
                 services on each host (render with: dot -Tpng -o hardware.png)
-  schema        print the YAML reference of topology files (Markdown)
+  schema        print the YAML reference of topology files (Markdown); schema experiment: of
+                experiment files
+  sweep FILE    run an experiment file: every point of its sweep, each repetition in its own
+                process, then a tidy CSV, a summary with confidence intervals, plots and a report;
+                also sweep plan, run, emit (SLURM, GNU parallel, Kubernetes) and collect
 
 Run 'scalelab <command> --help' for the options of a command.
 Exit status: 0 on success, 2 on bad input or usage, 1 on an error inside the run.
@@ -84,17 +90,6 @@ services, switches, links with bandwidth and latency, zones as clusters, and the
 with Graphviz, e.g. dot -Tpng -o hardware.png OUT.dot (neato or fdp for large meshes).
 )";
 
-int usage_error(const std::string& message, const char* help)
-{
-  std::cerr << "scalelab: " << message << "\n\n" << help;
-  return kBadInput;
-}
-
-bool is_help(const std::string& a)
-{
-  return a == "-h" || a == "--help";
-}
-
 // Peak resident memory of this process in MB (VmHWM; getrusage's maximum can be inherited across exec).
 double peak_memory_mb()
 {
@@ -106,29 +101,6 @@ double peak_memory_mb()
   return 0;
 }
 
-void print_diagnostics(const models::LoadResult& r)
-{
-  for (const auto& w : r.warnings)
-    std::cerr << w.format() << " (warning)\n";
-  for (const auto& e : r.errors)
-    std::cerr << e.format() << '\n';
-}
-
-// Writes via a temporary file and a rename, so an interrupted run never leaves half a file.
-void write_file_atomically(const fs::path& path, const std::string& content)
-{
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw std::runtime_error("cannot write " + tmp.string());
-    out << content;
-    if (!out.flush())
-      throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
 int cmd_check(const std::vector<std::string>& args)
 {
   if (args.size() == 1 && is_help(args[0])) {
@@ -138,7 +110,7 @@ int cmd_check(const std::vector<std::string>& args)
   if (args.size() != 1)
     return usage_error("check takes exactly one FILE", kCheckHelp);
   const auto loaded = models::load_topology_file(args[0]);
-  print_diagnostics(loaded);
+  print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
     return kBadInput;
   std::cout << args[0] << ": ok\n";
@@ -168,7 +140,7 @@ int cmd_graph(const std::vector<std::string>& args)
   if (!file)
     return usage_error("graph needs a FILE", kGraphHelp);
   const auto loaded = models::load_topology_file(*file);
-  print_diagnostics(loaded);
+  print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
     return kBadInput;
   std::vector<models::HardwareIssue> issues;
@@ -268,7 +240,7 @@ int cmd_run(const std::vector<std::string>& args)
     return usage_error("run needs a FILE", kRunHelp);
 
   auto loaded = models::load_topology_file(*file);
-  print_diagnostics(loaded);
+  print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
     return kBadInput;
   models::TopologySpec spec = std::move(*loaded.spec);
@@ -367,14 +339,20 @@ int main(int argc, char** argv)
       return cmd_check(args);
     if (command == "graph")
       return cmd_graph(args);
+    if (command == "sweep")
+      return cmd_sweep(args);
     if (command == "schema") {
       if (args.size() == 1 && is_help(args[0])) {
-        std::cout << "usage: scalelab schema\n\nPrints the reference of topology files (Markdown), generated from the "
-                     "schema the loader checks with.\n";
+        std::cout << "usage: scalelab schema [experiment]\n\nPrints the reference of topology files (Markdown), or "
+                     "with experiment of experiment files, generated from the schema the loader checks with.\n";
+        return kOk;
+      }
+      if (args.size() == 1 && args[0] == "experiment") {
+        std::cout << models::experiment_reference_markdown();
         return kOk;
       }
       if (!args.empty())
-        return usage_error("schema takes no arguments", kMainHelp);
+        return usage_error("schema takes no arguments but experiment", kMainHelp);
       std::cout << models::schema_reference_markdown();
       return kOk;
     }

@@ -214,6 +214,8 @@ ordered_json hardware_json(const HardwareSpec& hw)
     ordered_json host{{"name", h.name}, {"group", h.group}, {"cores", h.cores}, {"speed", h.speed}};
     if (!h.zone.empty())
       host["zone"] = h.zone;
+    if (h.price)
+      host["price"] = *h.price;
     hosts.push_back(host);
   }
   ordered_json j{{"hosts", hosts}};
@@ -261,6 +263,19 @@ ordered_json hardware_json(const HardwareSpec& hw)
 }
 
 } // namespace
+
+std::optional<CostResult> cost_of(const TopologySpec& spec, const RequestTypeResult& total)
+{
+  std::optional<CostResult> cost;
+  for (const auto& h : spec.hardware.hosts)
+    if (h.price) {
+      cost = cost.value_or(CostResult{});
+      cost->per_hour += *h.price;
+    }
+  if (cost && total.throughput > 0)
+    cost->per_million_requests = cost->per_hour / (total.throughput * 3600) * 1e6;
+  return cost;
+}
 
 ordered_json to_json(const TopologySpec& spec)
 {
@@ -379,6 +394,12 @@ ordered_json to_json(const Results& r)
     links.push_back(std::move(link));
   }
   j["links"] = links;
+  if (r.cost) {
+    ordered_json cost{{"per_hour", r.cost->per_hour}};
+    if (r.cost->per_million_requests)
+      cost["per_million_requests"] = *r.cost->per_million_requests;
+    j["cost"] = cost;
+  }
   const auto& c = r.checks;
   j["checks"] = {
       {"conservation",
@@ -508,6 +529,11 @@ std::string summary_table(const Results& r)
       << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight
       << "); Little's law L=" << fmt("%.4g", c.little_l) << " vs X*W=" << fmt("%.4g", c.little_x * c.little_w) << " ("
       << fmt("%+.2f%%", c.little_relative_error * 100) << ")\n";
+  if (r.cost)
+    out << "cost: " << fmt("%.4g", r.cost->per_hour) << " per hour"
+        << (r.cost->per_million_requests ? ", " + fmt("%.4g", *r.cost->per_million_requests) + " per million requests"
+                                         : std::string())
+        << " (the hosts' prices)\n";
   return out.str();
 }
 

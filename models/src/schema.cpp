@@ -146,6 +146,15 @@ std::string suggestion(const std::string& name, const std::vector<std::string>& 
   return "; " + list_intro + ": " + join(candidates);
 }
 
+// --- shapes --------------------------------------------------------------------------------------------
+
+std::shared_ptr<const Shape> leaf_shape(const std::string& type)
+{
+  auto shape = std::make_shared<Shape>();
+  shape->type = type;
+  return shape;
+}
+
 // --- diagnostics ---------------------------------------------------------------------------------------
 
 SourceLocation Context::location(const YAML::Mark& mark) const

@@ -126,7 +126,28 @@ private:
   std::unordered_map<std::string, std::size_t> index_;
 };
 
-// --- value types and checks ----------------------------------------------------------------------------
+// --- shapes --------------------------------------------------------------------------------------------
+
+// What lies below a value of some type, for following a path such as services.app.workers into a document
+// (an experiment's varied keys) by the same declaration the reader uses: the keys of a record, the
+// alternatives of a variant chosen by its selector key, the entries of a map of names, the items of a list.
+// A leaf (a number, a duration, a distribution) is set as a whole.
+struct Shape {
+  enum class Kind { leaf, record, variant, named_map, list, one_of };
+  struct Child {
+    std::string key;
+    std::shared_ptr<const Shape> shape;
+  };
+  Kind kind = Kind::leaf;
+  std::string type;                     // leaf: the type's name, for messages ("integer")
+  std::vector<Child> fields;            // record: its keys; one_of: its forms (one of them per map)
+  std::string noun;                     // named_map, list: what an entry is ("service", "host"); one_of: "step"
+  std::shared_ptr<const Shape> element; // named_map, list: the shape of each entry
+  std::string selector;                 // variant: the key that chooses the alternative ("kind")
+  std::string default_choice;           // variant: the alternative when the selector is absent; empty: required
+  std::vector<Child> alternatives;      // variant: selector value -> record shape (its keys include the selector)
+};
+std::shared_ptr<const Shape> leaf_shape(const std::string& type);
 
 // How a YAML value becomes a V. read() reports its own errors (naming site.label) and returns nothing then.
 template <class V> struct Type {
@@ -135,6 +156,7 @@ template <class V> struct Type {
   std::string help;                                         // the written forms, for the value-forms section
   std::vector<std::pair<std::string, std::string>> choices; // enumerations: value and meaning
   std::function<std::optional<V>(Context&, const Site&)> read;
+  std::shared_ptr<const Shape> shape; // what is below a value; null: a leaf
 };
 
 // A condition on a read value. The description completes "<label> must be ...".
@@ -288,6 +310,11 @@ template <class V> Type<std::vector<V>> list_type(Type<V> item, std::vector<Chec
       return std::nullopt;
     return out;
   };
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::list;
+  shape->noun = "item";
+  shape->element = item.shape ? item.shape : leaf_shape(item.name);
+  type.shape = std::move(shape);
   return type;
 }
 
@@ -304,6 +331,7 @@ template <class T> struct Field {
   std::string constraint;   // the checks, for the docs: "at least 1"
   std::string help;
   std::vector<std::pair<std::string, std::string>> choices; // of an enumeration, for the docs
+  std::shared_ptr<const Shape> shape;                       // of its value; never null
   std::function<bool(Context&, const Site&, T&)> apply;
 
   // Stores the declared default; a default that does not read is a mistake in the declaration.
@@ -371,6 +399,7 @@ public:
     f.required = required_;
     f.help = help_;
     f.choices = type_.choices;
+    f.shape = type_.shape ? type_.shape : leaf_shape(type_.name);
     if (required_)
       f.default_text = "required";
     else if (!default_yaml_.empty()) {
@@ -444,6 +473,16 @@ template <class T> struct Record {
   }
 };
 
+// The keys of a record, each with the shape of its value.
+template <class T> std::shared_ptr<const Shape> record_shape(const Record<T>& record)
+{
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::record;
+  for (const auto& f : record.fields)
+    shape->fields.push_back({f.key, f.shape});
+  return shape;
+}
+
 // Says why a key is unknown when there is more to say than a suggestion (a key of another kind of service).
 using UnknownKeyNote = std::function<std::optional<std::string>(const std::string& key)>;
 
@@ -506,6 +545,7 @@ Type<T> record_type(const Record<T>* record, std::string where, std::function<vo
       keep(out, std::move(entries));
     return out;
   };
+  type.shape = record_shape(*record);
   return type;
 }
 
@@ -558,6 +598,23 @@ template <class T, class E> struct Variant {
     return out;
   }
 };
+
+// The alternatives of a variant, each a record whose keys include the selector.
+template <class T, class E> std::shared_ptr<const Shape> variant_shape(const Variant<T, E>& variant)
+{
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::variant;
+  shape->selector = variant.selector;
+  if (variant.default_choice)
+    shape->default_choice = variant.name_of(*variant.default_choice);
+  for (const auto& alternative : variant.alternatives) {
+    auto keys = std::make_shared<Shape>(*record_shape(alternative.record));
+    keys->fields.insert(keys->fields.begin(), {variant.selector, leaf_shape(variant.noun)});
+    for (const auto& name : variant.names_of(alternative))
+      shape->alternatives.push_back({name, keys});
+  }
+  return shape;
+}
 
 template <class T, class E>
 Entries read_variant(Context& ctx, const Site& site, const Variant<T, E>& variant, T& out, const std::string& where)
@@ -620,6 +677,17 @@ template <class V> struct Form {
   std::string help;
   std::function<std::optional<V>(Context&, const Site&)> read;
 };
+
+// A map with one key among the forms (a step); noun names the forms.
+template <class V> std::shared_ptr<const Shape> one_of_shape(const std::vector<Form<V>>& forms, std::string noun)
+{
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::one_of;
+  shape->noun = std::move(noun);
+  for (const auto& f : forms)
+    shape->fields.push_back({f.key, leaf_shape(f.key)});
+  return shape;
+}
 
 // Reads a map with exactly one key, the key picking the form. noun names the forms ("step", "distribution").
 template <class V>

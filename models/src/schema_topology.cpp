@@ -38,6 +38,15 @@ std::optional<std::string> peek_name(const YAML::Node& map)
   return std::nullopt;
 }
 
+std::shared_ptr<const Shape> named_map_shape(std::string noun, std::shared_ptr<const Shape> element)
+{
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::named_map;
+  shape->noun = std::move(noun);
+  shape->element = std::move(element);
+  return shape;
+}
+
 Type<NameRef> reference_type(const std::string& noun)
 {
   Type<NameRef> type;
@@ -83,6 +92,11 @@ Type<RawList<R>> record_list(const Record<R>* record, std::string plural, std::s
     }
     return out;
   };
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::list;
+  shape->noun = noun;
+  shape->element = record_shape(*record);
+  type.shape = std::move(shape);
   return type;
 }
 
@@ -480,6 +494,11 @@ void Tables::declare_steps()
     }
     return out;
   };
+  auto shape = std::make_shared<Shape>();
+  shape->kind = Shape::Kind::list;
+  shape->noun = "step";
+  shape->element = one_of_shape(steps, "step");
+  step_list.shape = std::move(shape);
 }
 
 void Tables::declare_hardware()
@@ -528,6 +547,12 @@ void Tables::declare_hardware()
           .check(greater_than(0.0))
           .unit("flops/s per core")
           .help("Computing speed of one core, in flops per second."),
+      field<HostRaw>("price", number_type(), [](HostRaw& h, double&& p) { h.spec.price = p; })
+          .optional("no price (results.json then has no cost)")
+          .check(at_least(0.0))
+          .unit("per hour")
+          .help("What one machine costs per hour, in any currency: results.json adds up the hosts' prices into "
+                "the topology's cost per hour and per million requests (in the same currency)."),
       field<HostRaw>("zone", name_type(), [](HostRaw& h, std::string&& z) { h.spec.zone = z; })
           .optional("none")
           .help("The data centre the host is in: required with network shape datacenters (one of its "
@@ -766,6 +791,7 @@ void Tables::declare_hardware()
     out.entries = read_variant(ctx, site, network, out, "in hardware.network");
     return out;
   };
+  network_type.shape = variant_shape(network);
 
   switch_.title = "`hardware.switches[]`";
   switch_.help = "A switch (a router): it forwards messages and runs nothing. Used with `links` only.";
@@ -1367,6 +1393,7 @@ void Tables::declare_workload()
       return std::nullopt;
     return out;
   };
+  arrival_type.shape = variant_shape(arrival);
 
   Type<std::vector<MixItem>> mix;
   mix.name = "map of request type to weight";
@@ -1385,6 +1412,7 @@ void Tables::declare_workload()
     }
     return out;
   };
+  mix.shape = named_map_shape("request type", leaf_shape("number"));
 
   workload.title = "`workload`";
   workload.help = "What the users do.";
@@ -1467,6 +1495,7 @@ void Tables::declare_top()
     }
     return out;
   };
+  services.shape = named_map_shape("service", variant_shape(service));
 
   Type<std::vector<RequestRaw>> requests;
   requests.name = "map of name to request type";
@@ -1495,6 +1524,7 @@ void Tables::declare_top()
     }
     return out;
   };
+  requests.shape = named_map_shape("request type", record_shape(request));
 
   const auto to_time = [](SimTime TopologySpec::*member) {
     return [member](TopologyRaw& t, double&& seconds) { t.spec.*member = from_seconds(seconds); };
@@ -1614,6 +1644,12 @@ TopologyRaw read_topology(Context& ctx, const YAML::Node& root)
   if (raw.workload)
     raw.workload->spec.where = ctx.location(raw.workload->entries.map().Mark());
   return raw;
+}
+
+std::shared_ptr<const Shape> topology_shape()
+{
+  static const std::shared_ptr<const Shape> shape = record_shape(tables().top);
+  return shape;
 }
 
 std::string describe_top_level()

@@ -173,6 +173,9 @@ struct TopologyRaw {
 // Reads a whole document. Reference checks across sections are left to the loader.
 TopologyRaw read_topology(Context& ctx, const YAML::Node& root);
 
+// The structure of a topology file, for following paths into one (services.app.workers); see Shape.
+std::shared_ptr<const Shape> topology_shape();
+
 // "a map with the keys name, hardware, ... and workload", for a file that is not a map at all.
 std::string describe_top_level();
 

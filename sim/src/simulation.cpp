@@ -572,6 +572,7 @@ private:
       total_sent += world.request_stats[t].sent_measured;
     }
     res.total = request_result("all", world.all_requests, total_sent, seconds);
+    res.cost = models::cost_of(spec, res.total);
     for (std::size_t s = 0; s < spec.services.size(); ++s) {
       const auto& svc = spec.services[s];
       const auto& st = world.service_stats[s];

@@ -86,6 +86,15 @@ struct RunChecks {
   double little_l = 0, little_x = 0, little_w = 0, little_relative_error = 0;
 };
 
+// What the topology's hosts cost (their `price` per hour; a host without one counts as free), and what
+// that makes per million requests answered successfully in the measured window.
+struct CostResult {
+  double per_hour = 0;
+  std::optional<double> per_million_requests; // none when nothing was answered
+};
+// None when no host has a price.
+std::optional<CostResult> cost_of(const TopologySpec& spec, const RequestTypeResult& total);
+
 struct Results {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -97,6 +106,7 @@ struct Results {
   std::vector<HostResult> hosts;
   std::vector<LinkResult> links;
   RunChecks checks;
+  std::optional<CostResult> cost;
 };
 
 // One row of timeseries.csv: one series (the workload, or a service) in one interval.

@@ -37,8 +37,9 @@ struct HostSpec {
   std::string name;  // the instance name: "web-1" when the group "web" has count 3
   std::string group; // the name written in the file ("web")
   int cores = 1;
-  double speed = 1e9; // flops per second per core
-  std::string zone;   // a data centre or rack; empty: none
+  double speed = 1e9;          // flops per second per core
+  std::string zone;            // a data centre or rack; empty: none
+  std::optional<double> price; // per machine and hour, in the user's currency; none: not given
   SourceLocation where;
 };
 
