@@ -13,9 +13,11 @@ namespace scalelab::fuzz
 {
 
 // The spec made cheap to run, or nothing when it cannot be without changing what it is (too many hosts,
-// requests that fan out into too many calls). Simulated time at most 1 s, at most 2,000 arrivals per
-// second or 20 closed users thinking at least 1 ms, at most 100 rows of timeseries, at most 64 cores,
-// workers or connections per host or instance, health checks at most every millisecond.
+// requests that fan out into too many steps). Simulated time at most 250 ms, at most 1,000 arrivals per
+// second or 10 closed users thinking at least 5 ms, at most 100 rows of timeseries, at most 64 cores,
+// workers or connections per host or instance, health checks at most every millisecond; not run when the
+// requests would execute more than 20,000 steps in all (calls expanded) or when there are more than 64
+// hosts or switches or 256 links or routes.
 std::optional<models::TopologySpec> bounded_for_fuzzing(models::TopologySpec spec);
 
 struct SimulationBounds {
