@@ -16,8 +16,8 @@ namespace scalelab::fuzz
 // requests that fan out into too many steps). Simulated time at most 250 ms, at most 1,000 arrivals per
 // second or 10 closed users thinking at least 5 ms, at most 100 rows of timeseries, at most 64 cores,
 // workers or connections per host or instance, health checks at most every millisecond; not run when the
-// requests would execute more than 20,000 steps in all (calls expanded) or when there are more than 64
-// hosts or switches or 256 links or routes.
+// requests would execute more than 20,000 steps in all (calls expanded) or when there are more than 24
+// hosts or switches or 96 links or routes.
 std::optional<models::TopologySpec> bounded_for_fuzzing(models::TopologySpec spec);
 
 struct SimulationBounds {
