@@ -1126,4 +1126,9 @@ std::string schema_reference_markdown()
   return topology_reference_markdown();
 }
 
+std::vector<std::string> schema_words()
+{
+  return topology_words();
+}
+
 } // namespace scalelab::models

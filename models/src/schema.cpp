@@ -168,6 +168,32 @@ SourceLocation Context::location(const YAML::Mark& mark) const
   return where;
 }
 
+namespace
+{
+// A message on one line, whatever text it quotes: control characters written as escapes.
+std::string one_line(std::string message)
+{
+  if (std::none_of(message.begin(), message.end(), [](char c) { return (c >= 0 && c < ' ') || c == 127; }))
+    return message;
+  std::string out;
+  for (char c : message) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if ((c >= 0 && c < ' ') || c == 127) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += escaped;
+    } else
+      out += c;
+  }
+  return out;
+}
+} // namespace
+
 void Context::error(const YAML::Mark& mark, std::string message)
 {
   error(location(mark), std::move(message));
@@ -175,7 +201,7 @@ void Context::error(const YAML::Mark& mark, std::string message)
 
 void Context::error(SourceLocation where, std::string message)
 {
-  errors_.push_back(Diagnostic{std::move(where), std::move(message)});
+  errors_.push_back(Diagnostic{std::move(where), one_line(std::move(message))});
   if (errors_.size() == limits::kErrors) {
     errors_.push_back(Diagnostic{errors_.back().where, "too many errors: the first " + std::to_string(limits::kErrors) +
                                                            " are reported, the file is read no further"});
@@ -185,7 +211,7 @@ void Context::error(SourceLocation where, std::string message)
 
 void Context::warning(const YAML::Mark& mark, std::string message)
 {
-  warnings_.push_back(Diagnostic{location(mark), std::move(message)});
+  warnings_.push_back(Diagnostic{location(mark), one_line(std::move(message))});
 }
 
 namespace

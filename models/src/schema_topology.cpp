@@ -119,6 +119,7 @@ public:
   Record<CacheGetRaw> cache_get;
   Type<std::vector<StepRaw>> step_list;
   Type<LinkSharing> sharing;
+  std::vector<std::string> sharing_names; // sharing's choices, which its type does not list
   Record<HostRaw> host;
   Record<LinkParams> host_link, uplink, datacenter_lan;
   Variant<NetworkRaw, NetworkSpec::Shape> network;
@@ -517,6 +518,8 @@ void Tables::declare_hardware()
     meanings.push_back("`" + name + "`: " + meaning);
   sharing.help = "How a link's two directions share its bandwidth. " + join(meanings, "; ") + ".";
   sharing.name = "sharing";
+  for (const auto& [name, meaning] : sharing.choices)
+    sharing_names.push_back(name);
   sharing.choices.clear(); // listed once, under Value forms, rather than under every table that uses it
 
   const auto name_of_host = [](HostRaw& h, std::string&& n) {
@@ -1701,6 +1704,61 @@ std::string limits_markdown()
 }
 
 } // namespace
+
+std::vector<std::string> topology_words()
+{
+  const Tables& t = tables();
+  std::vector<std::string> words;
+  const auto add = [&words](const std::string& word) {
+    if (std::find(words.begin(), words.end(), word) == words.end())
+      words.push_back(word);
+  };
+  const auto add_record = [&add](const auto& record) {
+    for (const auto& f : record.fields) {
+      add(f.key);
+      for (const auto& choice : f.choices)
+        add(choice.first);
+    }
+  };
+  const auto add_variant = [&add, &add_record](const auto& variant) {
+    add(variant.selector);
+    for (const auto& choice : variant.choices)
+      add(choice.name);
+    for (const auto& alternative : variant.alternatives)
+      add_record(alternative.record);
+  };
+  add_record(t.top);
+  add_record(t.hardware);
+  add_record(t.host);
+  add_variant(t.network);
+  add_record(t.host_link);
+  add_record(t.uplink);
+  add_record(t.datacenter_lan);
+  add_record(t.switch_);
+  add_record(t.link);
+  add_record(t.route);
+  add_record(t.users);
+  add_variant(t.service);
+  add_record(t.db_cost);
+  add_record(t.request);
+  for (const auto& form : t.steps)
+    add(form.key);
+  add_record(t.call);
+  add_record(t.workload);
+  add_variant(t.arrival);
+  add_record(t.keys);
+  add_record(t.fault);
+  for (const auto& form : t.distribution_forms)
+    add(form.key);
+  add_record(t.lognormal);
+  for (const auto& name : t.sharing_names)
+    add(name);
+  for (const auto& unit : unit_names())
+    add(unit);
+  add("true");
+  add("false");
+  return words;
+}
 
 std::string topology_reference_markdown()
 {

@@ -182,4 +182,7 @@ std::string describe_top_level();
 // The Markdown reference of the format, from the same tables read_topology() uses.
 std::string topology_reference_markdown();
 
+// Every key, choice, form and unit of the format, once each (for schema_words()).
+std::vector<std::string> topology_words();
+
 } // namespace scalelab::models::schema

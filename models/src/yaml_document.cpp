@@ -3,6 +3,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -11,6 +12,40 @@ namespace scalelab::models::schema
 {
 namespace
 {
+
+// The offset of the first byte of text that is not part of a UTF-8 character (overlong forms, surrogates and
+// code points beyond U+10FFFF included), or nothing when text is UTF-8.
+std::optional<std::size_t> invalid_utf8(const std::string& text)
+{
+  const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char b = byte(i);
+    std::size_t length = 0;
+    unsigned code = 0;
+    if (b < 0x80)
+      length = 1, code = b;
+    else if (b >= 0xc2 && b <= 0xdf)
+      length = 2, code = b & 0x1fu;
+    else if (b >= 0xe0 && b <= 0xef)
+      length = 3, code = b & 0x0fu;
+    else if (b >= 0xf0 && b <= 0xf4)
+      length = 4, code = b & 0x07u;
+    else
+      return i;
+    if (i + length > text.size())
+      return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xc0u) != 0x80u)
+        return i;
+      code = (code << 6) | (byte(i + k) & 0x3fu);
+    }
+    const bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+    if (overlong || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff)
+      return i;
+    i += length;
+  }
+  return std::nullopt;
+}
 
 // Stops the parser where a bound is crossed.
 struct Refusal {
@@ -36,8 +71,15 @@ public:
   }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string&) override
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override
   {
+    // Text goes into results.json and onto the terminal: it must be Unicode, as YAML says.
+    if (const auto bad = invalid_utf8(value)) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned>(static_cast<unsigned char>(value[*bad])));
+      throw Refusal{mark, "this text is not UTF-8: its byte " + std::to_string(*bad + 1) + ", " + byte +
+                              ", begins no character"};
+    }
     leaf(mark, anchor);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override
