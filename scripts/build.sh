@@ -7,8 +7,9 @@ bash scripts/install-deps.sh
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  # Paths relative to the checkout in the cache's keys: another clone of the same code reuses its objects.
-  export CCACHE_BASEDIR="$PWD"
+  # Paths relative to the checkout in the cache's keys, and the build folder left out of them (debug builds
+  # hash it by default): another clone of the same code reuses its objects.
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 fi
 cmake --preset "$preset" "${launcher[@]}" >/dev/null
 cmake --build --preset "$preset"
