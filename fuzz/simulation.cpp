@@ -17,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -36,6 +37,8 @@ using models::SimTime;
 using models::TopologySpec;
 
 constexpr SimTime kMillisecond = models::kNanosPerSecond / 1000;
+constexpr SimTime kMaxDuration = 100 * kMillisecond;
+__extension__ typedef __int128 Int128; // a time times a time
 
 // Moves a distribution's mean up to at least `mean` (seconds), keeping its kind and its spread.
 void at_least_mean(models::DistributionSpec& d, double mean)
@@ -194,13 +197,42 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
   // and running it three times takes ten seconds.
   if (hw.hosts.size() > 24 || hw.switches.size() > 24 || hw.links.size() > 96 || hw.routes.size() > 96)
     return std::nullopt;
-  spec.duration = std::min<SimTime>(spec.duration, models::kNanosPerSecond / 4);
-  if (spec.warmup >= spec.duration)
-    spec.warmup = spec.duration / 2;
+  // A shorter run keeps its warm-up and its faults at the same fractions of it: times scaled down keep
+  // their order, and a host's crashes stay apart (floor(a k) + floor(b k) <= floor((a + b) k)).
+  const SimTime duration = std::min<SimTime>(spec.duration, kMaxDuration);
+  const auto scaled = [&spec, duration](SimTime t) {
+    return static_cast<SimTime>(static_cast<Int128>(t) * duration / spec.duration);
+  };
+  spec.warmup = scaled(spec.warmup);
+  for (models::FaultSpec& f : spec.faults) {
+    f.at = scaled(f.at);
+    if (f.down_for)
+      f.down_for = std::max<SimTime>(1, scaled(*f.down_for)); // at least 1 ns, as the loader requires
+  }
+  // That 1 ns may reach the host's next crash: such a crash is left out.
+  std::map<std::string, SimTime> up_again; // host -> when its last crash ends
+  std::vector<std::size_t> order(spec.faults.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&spec](std::size_t a, std::size_t b) { return spec.faults[a].at < spec.faults[b].at; });
+  std::vector<bool> kept(spec.faults.size(), true);
+  for (std::size_t i : order) {
+    const models::FaultSpec& f = spec.faults[i];
+    const auto it = up_again.find(f.host);
+    if (it != up_again.end() && f.at < it->second) {
+      kept[i] = false;
+      continue;
+    }
+    up_again[f.host] = f.down_for ? f.at + *f.down_for : std::numeric_limits<SimTime>::max();
+  }
+  std::vector<models::FaultSpec> faults;
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    if (kept[i])
+      faults.push_back(spec.faults[i]);
+  spec.faults = std::move(faults);
+  spec.duration = duration;
   spec.report_interval = std::max<SimTime>(spec.report_interval, (spec.duration + 99) / 100);
-  spec.faults.erase(std::remove_if(spec.faults.begin(), spec.faults.end(),
-                                   [&spec](const models::FaultSpec& f) { return f.at >= spec.duration; }),
-                    spec.faults.end());
   for (models::HostSpec& h : hw.hosts)
     h.cores = std::min(h.cores, 64);
   for (models::ServiceSpec& s : spec.services) {

@@ -13,11 +13,11 @@ namespace scalelab::fuzz
 {
 
 // The spec made cheap to run, or nothing when it cannot be without changing what it is (too many hosts,
-// requests that fan out into too many steps). Simulated time at most 250 ms, at most 1,000 arrivals per
-// second or 10 closed users thinking at least 5 ms, at most 100 rows of timeseries, at most 64 cores,
-// workers or connections per host or instance, health checks at most every millisecond; not run when the
-// requests would execute more than 20,000 steps in all (calls expanded) or when there are more than 24
-// hosts or switches or 96 links or routes.
+// requests that fan out into too many steps). At most 100 ms of simulated time (the warm-up and the faults
+// scaled with it, so that crashes still happen), 1,000 arrivals per second or 10 closed users thinking at
+// least 5 ms, 100 rows of timeseries, 64 cores, workers or connections per host or instance, and health
+// checks at most every millisecond; not run when the requests would execute more than 20,000 steps in all
+// (calls expanded) or when there are more than 24 hosts or switches or 96 links or routes.
 std::optional<models::TopologySpec> bounded_for_fuzzing(models::TopologySpec spec);
 
 struct SimulationBounds {

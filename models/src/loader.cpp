@@ -1103,8 +1103,9 @@ LoadResult load_topology_text(const std::string& yaml_text, const std::string& f
 LoadResult load_topology_file(const std::string& path)
 {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::string reason = std::strerror(errno);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec)) {
+    const std::string reason = in ? "it is a directory" : std::strerror(errno);
     LoadResult result;
     result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + reason});
     return result;

@@ -1675,7 +1675,8 @@ std::string limits_markdown()
   using namespace limits;
   const auto n = [](auto value) { return std::to_string(value); };
   const std::vector<std::vector<std::string>> rows = {
-      {"Size of the file", n(kFileBytes) + " bytes (16 MiB)", "Read no further."},
+      {"Size of the file", n(kFileBytes) + " bytes (" + n(kFileBytes >> 20) + " MiB)",
+       "Read no further. A hundred thousand hosts written one by one take 5 MB; groups (`count`) take a line."},
       {"Lists and maps inside each other", n(kYamlDepth), "Aliases expanded."},
       {"Values (scalars, lists, maps, empty values)", n(kYamlValues),
        "Aliases expanded (an alias counts as the whole value it names); the YAML parser takes about 450 bytes "

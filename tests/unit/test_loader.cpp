@@ -531,6 +531,10 @@ TEST(Loader, FileErrors)
   EXPECT_FALSE(missing.spec);
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_EQ(missing.errors[0].format(), "/nonexistent/topology.yaml: cannot open the file: No such file or directory");
+  const std::string folder = fs::temp_directory_path().string();
+  const LoadResult directory = load_topology_file(folder);
+  ASSERT_EQ(directory.errors.size(), 1u);
+  EXPECT_EQ(directory.errors[0].format(), folder + ": cannot open the file: it is a directory");
 
   const fs::path path = fs::temp_directory_path() / "scalelab_test_loader.yaml";
   {

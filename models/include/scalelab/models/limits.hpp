@@ -9,8 +9,10 @@
 namespace scalelab::models::limits
 {
 
-// The file as text. yaml-cpp takes about 450 bytes of memory per value, hence the bound on values.
-inline constexpr std::size_t kFileBytes = 16u << 20;  // 16 MiB
+// The file as text. yaml-cpp takes about 450 bytes of memory per value once the document is built, hence
+// the bound on values; but it reads a flow collection ([a, b, ...]) whole before the first of its values is
+// seen, about 270 bytes per value, so the size of the file bounds that: 8 MiB of `[a,a,a,...]` take 1.1 GB.
+inline constexpr std::size_t kFileBytes = 8u << 20;   // 8 MiB
 inline constexpr int kYamlDepth = 64;                 // lists and maps inside each other
 inline constexpr std::size_t kYamlValues = 2'000'000; // scalars, lists and maps, aliases expanded
 // Reported errors: the rest of a broken file is often the same mistake again.
