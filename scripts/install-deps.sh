@@ -8,7 +8,7 @@ packages=(
   libsimgrid-dev simgrid libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev
   googletest libgtest-dev
   python3 python3-simpy
-  gnuplot-nox
+  gnuplot-nox parallel
 )
 
 missing=()
