@@ -11,6 +11,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     with the reference model (back to back): the 1000/10 ratio is the median of the pairs' ratios;
   - the same 1000/10 ratio with each other balancing policy instead of round robin (copies of the two files
     with the policy changed; weighted with weights 1, 2, 3, 1, 2, 3, ...);
+  - the cache-aside model (bench/cache-aside.yaml: the reference model with a cache of 100,000 entries and a
+    database behind it, Zipf keys over a million), in pairs with the reference model like the 1000 servers;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -117,6 +119,10 @@ def main():
             results[f"scalelab_reference_{policy}"] = small_runs
             results[f"scalelab_reference_1000_{policy}"] = big_runs
             policy_ratios[policy] = pair_ratios_of(small_runs, big_runs)
+    ref_for_cache, cache_aside = pairs(args.scalelab, topo("reference.yaml"), topo("cache-aside.yaml"), runs, duration,
+                                       duration)
+    results["scalelab_reference_beside_cache_aside"] = ref_for_cache
+    results["scalelab_cache_aside"] = cache_aside
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -156,6 +162,8 @@ def main():
         "scalelab_1000_over_10_servers_each_pair": pair_ratios,
         "scalelab_1000_over_10_servers_by_policy": {p: statistics.median(r) for p, r in policy_ratios.items()},
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
+        "scalelab_cache_aside_req_per_s": median_of(cache_aside, "requests_per_wall_second"),
+        "scalelab_cache_aside_over_reference": statistics.median(pair_ratios_of(ref_for_cache, cache_aside)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -176,6 +184,8 @@ def main():
         ("reference model, SimPy 2.3", f"{p_ref:,.0f} req/s", f"{median_of(simpy, 'peak_rss_mb'):.1f} MB"),
         ("1000 servers, scalelab", f"{s_big:,.0f} req/s", f"{median_of(big, 'peak_memory_mb'):.0f} MB"),
         ("1000 servers, heap loop", f"{h_big:,.0f} req/s", f"{median_of(heap_big, 'peak_rss_mb'):.1f} MB"),
+        ("cache-aside model, scalelab", f"{median_of(cache_aside, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(cache_aside, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

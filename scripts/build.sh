@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 bash scripts/install-deps.sh
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout in the cache's keys: another clone of the same code reuses its objects.
+  export CCACHE_BASEDIR="$PWD"
+fi
 cmake --preset "$preset" "${launcher[@]}" >/dev/null
 cmake --build --preset "$preset"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian package scalelab needs to build, test and benchmark. Idempotent: does nothing
-# when all of them are present. Needs root (or sudo) only when something is missing.
+# Installs every Debian package scalelab needs to build, test, fuzz (clang's libFuzzer) and benchmark.
+# Idempotent: does nothing when all of them are present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache git clang-format
   libsimgrid-dev simgrid libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev
   googletest libgtest-dev
+  clang libclang-rt-14-dev llvm
   python3 python3-simpy
   gnuplot-nox parallel
 )

@@ -10,6 +10,7 @@
 
 #include "scalelab/models/experiment.hpp"
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/units.hpp"
@@ -60,6 +61,7 @@ Simulates FILE, prints a summary table and writes DIR/results.json and DIR/times
 options:
   --seed N          override the file's seed (same file and seed give byte-identical results.json)
   --duration T      override the simulated duration, e.g. 30s or 10min is written 600s
+  --warmup T        override the warm-up left out of the statistics (0s: none)
   --out DIR         where to write the results (default: the current directory; created if missing)
   --engine MODE     windowed (default): each executor (a SimGrid actor) processes all its events
                     up to the lookahead horizon per wake-up; plain: one executor per host, one
@@ -155,7 +157,7 @@ int cmd_run(const std::vector<std::string>& args)
 {
   std::optional<std::string> file;
   std::optional<std::uint64_t> seed;
-  std::optional<double> duration;
+  std::optional<double> duration, warmup;
   fs::path out_dir = ".";
   sim::RunOptions options;
   bool quiet = false;
@@ -184,6 +186,12 @@ int cmd_run(const std::vector<std::string>& args)
       if (!q.value || *q.value <= 0)
         return usage_error("--duration: " + (q.value ? std::string("must be positive") : q.error), kRunHelp);
       duration = *q.value;
+    } else if (a == "--warmup") {
+      auto v = value("--warmup");
+      auto q = v ? models::parse_duration(*v) : models::Quantity{};
+      if (!q.value || *q.value < 0)
+        return usage_error("--warmup needs a duration such as 10s (0s: none)", kRunHelp);
+      warmup = *q.value;
     } else if (a == "--out") {
       auto v = value("--out");
       if (!v)
@@ -238,13 +246,23 @@ int cmd_run(const std::vector<std::string>& args)
   models::TopologySpec spec = std::move(*loaded.spec);
   if (seed)
     spec.seed = *seed;
-  if (duration) {
+  if (warmup)
+    spec.warmup = models::from_seconds(*warmup);
+  if (duration)
     spec.duration = models::from_seconds(*duration);
-    if (spec.warmup >= spec.duration) {
-      std::cerr << "scalelab: --duration " << models::format_duration(*duration) << " is not longer than the warm-up ("
-                << models::format_duration(models::to_seconds(spec.warmup)) << ")\n";
-      return kBadInput;
-    }
+  if ((duration || warmup) && spec.warmup >= spec.duration) {
+    std::cerr << "scalelab: the duration (" << models::format_duration(models::to_seconds(spec.duration))
+              << ") is not longer than the warm-up (" << models::format_duration(models::to_seconds(spec.warmup))
+              << ")\n";
+    return kBadInput;
+  }
+  if (duration && models::limits::timeseries_rows(spec.duration, spec.report_interval, spec.services.size()) >
+                      models::limits::kTimeseriesRows) {
+    std::cerr << "scalelab: --duration " << models::format_duration(*duration) << " would make more than "
+              << models::limits::kTimeseriesRows
+              << " rows of timeseries.csv (duration / report_interval for the users and each service); make "
+                 "report_interval longer in the file\n";
+    return kBadInput;
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -272,11 +290,12 @@ int cmd_run(const std::vector<std::string>& args)
                              {"events", e.events},
                              {"servers_computing_departures_at_arrival", e.servers_at_arrival},
                              {"balancers_taking_completions_apart", e.completions_apart},
+                             {"components_taking_replies_when_sent", e.passive_replies},
                              {"lookahead_seconds", e.lookahead},
                              {"peak_memory_mb", peak_memory_mb()}};
     write_file_atomically(*engine_stats, j.dump(2) + "\n");
   }
-  write_file_atomically(out_dir / "timeseries.csv", models::timeseries_csv(output.timeseries));
+  write_file_atomically(out_dir / "timeseries.csv", models::timeseries_csv(output.timeseries, output.has_cache));
   if (!quiet) {
     std::cout << models::summary_table(output.results);
     const auto& e = output.engine;

@@ -5,6 +5,7 @@
 #include <boost/graph/filtered_graph.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <map>
@@ -95,13 +96,8 @@ std::vector<std::vector<std::size_t>> hosts_of_services(const TopologySpec& spec
   std::vector<std::vector<std::size_t>> out;
   for (const auto& service : spec.services) {
     std::vector<std::size_t> hosts;
-    if (const auto* lb = std::get_if<LoadBalancerSpec>(&service.kind))
-      hosts.push_back(index.at(lb->host));
-    else if (const auto* db = std::get_if<DatabaseSpec>(&service.kind))
-      hosts.push_back(index.at(db->host));
-    else
-      for (const auto& h : std::get<ApiServerSpec>(service.kind).hosts)
-        hosts.push_back(index.at(h));
+    for (const auto& h : instance_hosts(service.kind))
+      hosts.push_back(index.at(h));
     out.push_back(std::move(hosts));
   }
   return out;
@@ -129,8 +125,8 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
   std::vector<std::size_t> forwarded_to;
   for (const auto& type : spec.requests)
     for (const auto& step : type.steps) {
-      if (const auto* call = std::get_if<CallStep>(&step.step)) {
-        const auto target = spec.index_of_service(call->service);
+      if (const std::string* called = called_service(step.step)) {
+        const auto target = spec.index_of_service(*called);
         t.requesters[target].insert(t.requesters[target].end(), api_servers.begin(), api_servers.end());
         t.reply_targets[target].insert(t.reply_targets[target].end(), api_servers.begin(), api_servers.end());
       } else if (const auto* forward = std::get_if<ForwardStep>(&step.step)) {
@@ -157,6 +153,7 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
 int HardwareGraph::add_element(NetElement e)
 {
   routing_.reset();
+  element_index_.emplace(e.name, static_cast<int>(elements_.size()));
   elements_.push_back(std::move(e));
   incident_.emplace_back();
   return static_cast<int>(elements_.size() - 1);
@@ -167,23 +164,26 @@ void HardwareGraph::add_link(NetLink l)
   routing_.reset();
   incident_[static_cast<std::size_t>(l.a)].push_back(static_cast<int>(links_.size()));
   incident_[static_cast<std::size_t>(l.b)].push_back(static_cast<int>(links_.size()));
+  link_index_.emplace(l.name, static_cast<int>(links_.size()));
   links_.push_back(std::move(l));
+}
+
+void HardwareGraph::add_explicit_route(ExplicitRoute route)
+{
+  route_index_.emplace(std::pair(route.from, route.to), explicit_routes_.size());
+  explicit_routes_.push_back(std::move(route));
 }
 
 std::optional<int> HardwareGraph::find_element(const std::string& name) const
 {
-  for (std::size_t i = 0; i < elements_.size(); ++i)
-    if (elements_[i].name == name)
-      return static_cast<int>(i);
-  return std::nullopt;
+  const auto found = element_index_.find(name);
+  return found != element_index_.end() ? std::optional<int>(found->second) : std::nullopt;
 }
 
 std::optional<int> HardwareGraph::find_link(const std::string& name) const
 {
-  for (std::size_t i = 0; i < links_.size(); ++i)
-    if (links_[i].name == name)
-      return static_cast<int>(i);
-  return std::nullopt;
+  const auto found = link_index_.find(name);
+  return found != link_index_.end() ? std::optional<int>(found->second) : std::nullopt;
 }
 
 HardwareGraph HardwareGraph::build(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
@@ -205,13 +205,14 @@ HardwareGraph HardwareGraph::build(const TopologySpec& spec, std::vector<Hardwar
     std::map<std::string, int> link_index;
     for (const auto& l : hw.links) {
       link_index.emplace(l.name, static_cast<int>(g.links_.size()));
+      g.link_index_.emplace(l.name, static_cast<int>(g.links_.size()));
       g.links_.push_back(NetLink{l.name, -1, -1, l.params, l.where});
     }
     for (const auto& r : hw.routes) {
       ExplicitRoute route{g.find_element(r.from).value_or(-1), g.find_element(r.to).value_or(-1), {}};
       for (const auto& name : r.links)
         route.hops.push_back({link_index.at(name), true});
-      g.explicit_routes_.push_back(std::move(route));
+      g.add_explicit_route(std::move(route));
     }
     g.users_ = g.find_element(hw.users.attach).value_or(-1);
     if (g.users_ < 0)
@@ -422,22 +423,19 @@ void HardwareGraph::add_routes(const TopologySpec& spec, std::vector<HardwareIss
                                      elements_[static_cast<std::size_t>(at)].name + ", not at " + r.to});
       continue;
     }
-    auto declared = [&](int a, int b) {
-      return std::any_of(explicit_routes_.begin(), explicit_routes_.end(),
-                         [&](const ExplicitRoute& e) { return e.from == a && e.to == b; });
-    };
+    auto declared = [&](int a, int b) { return route_index_.count({a, b}) > 0; };
     if (declared(*from, *to) || (r.symmetric && declared(*to, *from))) {
       issues.push_back({r.where, "a route from " +
                                      (declared(*from, *to) ? r.from + " to " + r.to : r.to + " to " + r.from) +
                                      " is given twice (a symmetric route also gives the way back)"});
       continue;
     }
-    explicit_routes_.push_back({*from, *to, hops});
+    add_explicit_route({*from, *to, hops});
     if (r.symmetric) {
       std::vector<Hop> back(hops.rbegin(), hops.rend());
       for (auto& h : back)
         h.forward = !h.forward;
-      explicit_routes_.push_back({*to, *from, std::move(back)});
+      add_explicit_route({*to, *from, std::move(back)});
     }
   }
 }
@@ -564,9 +562,8 @@ std::optional<std::vector<Hop>> HardwareGraph::route(int from, int to) const
 {
   if (from == to)
     return std::vector<Hop>{};
-  for (const auto& r : explicit_routes_)
-    if (r.from == from && r.to == to)
-      return r.hops;
+  if (const auto found = route_index_.find({from, to}); found != route_index_.end())
+    return explicit_routes_[found->second].hops;
   if (from_file_)
     return std::nullopt;
   return shortest(from, to);
@@ -654,9 +651,14 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
   for (std::size_t s = 0; s < spec.services.size(); ++s) {
     const auto callee = elements_of(static_cast<int>(s));
     auto check_pair = [&](int caller) {
-      for (int a : elements_of(caller))
+      // A route is read from the shortest-path tree of one end, and the way back from the same tree: trees
+      // grow from the side with fewer elements (a thousand servers calling one database cost one tree).
+      const auto callers = elements_of(caller);
+      const bool callee_first = callee.size() < callers.size();
+      for (int a : callers)
         for (int b : callee)
-          for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+          for (auto [from, to] : callee_first ? std::array{std::pair{b, a}, std::pair{a, b}}
+                                              : std::array{std::pair{a, b}, std::pair{b, a}}) {
             if (route(from, to) || !reported.insert({from, to}).second)
               continue;
             issues.push_back(

@@ -6,7 +6,9 @@
 #include "scalelab/models/loader.hpp"
 
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
+#include "yaml_document.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +17,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace scalelab::models
 {
@@ -32,17 +33,11 @@ namespace
 
 using namespace schema;
 
-const char* kind_name(ServiceKindTag kind)
+// "a database", "an api_server": the kind's name as written, with its article.
+std::string kind_name(ServiceKindTag kind)
 {
-  switch (kind) {
-  case ServiceKindTag::load_balancer:
-    return "a load_balancer";
-  case ServiceKindTag::api_server:
-    return "an api_server";
-  case ServiceKindTag::database:
-    return "a database";
-  }
-  return "";
+  const std::string name = models::kind_name(default_spec(kind));
+  return (std::string("aeiou").find(name[0]) != std::string::npos ? "an " : "a ") + name;
 }
 
 int line_of(const YAML::Mark& mark)
@@ -109,6 +104,17 @@ private:
     return members.size() <= 4 ? join(members) : members.front() + " to " + members.back();
   }
 
+  // members_text of a group of hosts, without copying a million names for it.
+  std::string group_text(const std::vector<std::size_t>& members) const
+  {
+    if (members.size() > 4)
+      return hosts_[members.front()].name + " to " + hosts_[members.back()].name;
+    std::vector<std::string> names;
+    for (std::size_t i : members)
+      names.push_back(hosts_[i].name);
+    return join(names);
+  }
+
   // The names an entry with a count declares: its own, then NAME-1 ... NAME-count when count > 1. Returns
   // nothing (reported) when one of them is taken; the names are then left undeclared. noun: host or switch.
   std::optional<std::vector<std::pair<std::string, Origin>>> declare(const std::string& name, int count,
@@ -148,10 +154,45 @@ private:
     host_marks_.push_back(mark);
   }
 
+  // The value of key in entries, or the entries' map when the key is absent: where a limit is reported.
+  static YAML::Mark value_mark(const Entries& entries, const std::string& key)
+  {
+    const Entry* e = entries.find(key);
+    return e ? e->value.Mark() : entries.map().Mark();
+  }
+
+  // The limits on hosts and cores, summed over the entries before any is expanded.
+  bool hosts_within_limits()
+  {
+    std::int64_t hosts = 0;
+    std::int64_t cores = 0;
+    for (const HostRaw& h : raw_.hardware->hosts.items) {
+      hosts += h.count;
+      cores += std::int64_t{h.count} * h.spec.cores; // each at most 2^31: no overflow before the limit is passed
+      if (hosts > limits::kHosts) {
+        ctx_.error(value_mark(h.entries, "count"), "with this entry there are " + std::to_string(hosts) +
+                                                       " hosts once counts are expanded; a topology may have at most " +
+                                                       std::to_string(limits::kHosts));
+        return false;
+      }
+      if (cores > limits::kCores) {
+        ctx_.error(value_mark(h.entries, "cores"), "with this entry the hosts have " + std::to_string(cores) +
+                                                       " cores in all; a topology may have at most " +
+                                                       std::to_string(limits::kCores));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void expand_hosts()
   {
     const HardwareRaw& hw = *raw_.hardware;
     hosts_complete_ = hw.hosts.ok;
+    if (!hosts_within_limits()) {
+      hosts_complete_ = false;
+      return;
+    }
     for (const HostRaw& h : hw.hosts.items) {
       const auto names = declare(h.spec.name, h.count, name_mark(h.entries), "host");
       if (!names) {
@@ -216,6 +257,16 @@ private:
   {
     const HardwareRaw& hw = *raw_.hardware;
     switches_complete_ = !hw.entries.find("switches") || hw.switches.ok;
+    std::int64_t total = 0;
+    for (const SwitchRaw& s : hw.switches.items)
+      if ((total += s.count) > limits::kSwitches) {
+        ctx_.error(value_mark(s.entries, "count"), "with this entry there are " + std::to_string(total) +
+                                                       " switches once counts are expanded; a topology may have at "
+                                                       "most " +
+                                                       std::to_string(limits::kSwitches));
+        switches_complete_ = false;
+        return;
+      }
     for (const SwitchRaw& s : hw.switches.items) {
       const auto names = declare(s.spec.name, s.count, name_mark(s.entries), "switch");
       if (!names) {
@@ -249,20 +300,17 @@ private:
     const auto dash = ref.name.rfind('-');
     const auto group = dash == std::string::npos ? groups_.end() : groups_.find(ref.name.substr(0, dash));
     if (group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
+      std::vector<const std::vector<std::string>*> candidates{&host_names_};
       if (groups_allowed)
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
+        candidates.push_back(&group_names_);
       const auto close = close_names(ref.name, candidates);
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing_.empty())
-        message += "; hosts are: " + join(listing_);
+        message += "; hosts are: " + join_listing(listing_);
     }
     ctx_.error(ref.mark, message);
   }
@@ -276,20 +324,16 @@ private:
     const auto dash = ref.name.rfind('-');
     const std::string prefix = dash == std::string::npos ? "" : ref.name.substr(0, dash);
     if (const auto group = groups_.find(prefix); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      message +=
-          "; " + quote(group->first) + " has " + std::to_string(members.size()) + " hosts: " + members_text(members);
+      message += "; " + quote(group->first) + " has " + std::to_string(group->second.size()) +
+                 " hosts: " + group_text(group->second);
     } else if (const auto sgroup = switch_groups_.find(prefix); sgroup != switch_groups_.end()) {
       message += "; " + quote(sgroup->first) + " has " + std::to_string(sgroup->second.size()) +
                  " switches: " + members_text(sgroup->second);
     } else {
-      std::vector<std::string> candidates = host_names_;
-      candidates.insert(candidates.end(), switch_names_.begin(), switch_names_.end());
+      std::vector<const std::vector<std::string>*> candidates{&host_names_, &switch_names_};
       if (groups_allowed) {
-        candidates.insert(candidates.end(), group_names_.begin(), group_names_.end());
-        candidates.insert(candidates.end(), switch_group_names_.begin(), switch_group_names_.end());
+        candidates.push_back(&group_names_);
+        candidates.push_back(&switch_group_names_);
       }
       std::vector<std::string> listing = listing_;
       listing.insert(listing.end(), switch_listing_.begin(), switch_listing_.end());
@@ -297,7 +341,7 @@ private:
       if (!close.empty())
         message += "; did you mean " + quoted_alternatives(close) + "?";
       else if (!listing.empty())
-        message += "; hosts and switches are: " + join(listing);
+        message += "; hosts and switches are: " + join_listing(listing);
     }
     ctx_.error(ref.mark, message);
   }
@@ -308,11 +352,8 @@ private:
     if (const auto it = host_index_.find(ref.name); it != host_index_.end())
       return it->second;
     if (const auto group = groups_.find(ref.name); group != groups_.end()) {
-      std::vector<std::string> members;
-      for (std::size_t i : group->second)
-        members.push_back(hosts_[i].name);
-      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(members.size()) +
-                               " hosts; name one of them: " + members_text(members));
+      ctx_.error(ref.mark, "host " + quote(ref.name) + " is a group of " + std::to_string(group->second.size()) +
+                               " hosts; name one of them: " + group_text(group->second));
       return std::nullopt;
     }
     report_unknown_host(ref, false);
@@ -370,6 +411,18 @@ private:
     std::string noun; // "hosts" or "switches", for a group
   };
 
+  // How many elements resolve_end gives (0 for an unknown name), without copying their names.
+  std::int64_t end_size(const NameRef& ref) const
+  {
+    if (host_index_.count(ref.name) || switch_index_.count(ref.name))
+      return 1;
+    if (const auto group = groups_.find(ref.name); group != groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    if (const auto group = switch_groups_.find(ref.name); group != switch_groups_.end())
+      return static_cast<std::int64_t>(group->second.size());
+    return 0;
+  }
+
   std::optional<End> resolve_end(const NameRef& ref)
   {
     if (host_index_.count(ref.name) || switch_index_.count(ref.name))
@@ -392,6 +445,14 @@ private:
     links_complete_ = hw.entries.find("links") && hw.links.ok; // without links, routes have their own error
     std::map<std::string, int> declared;                       // link name -> line
     for (const LinkRaw& l : hw.links.items) {
+      // Checked before the ends are expanded: a group at one end gives a link per member.
+      if (static_cast<std::int64_t>(links_.size()) + end_size(l.between[0]) * end_size(l.between[1]) > limits::kLinks) {
+        ctx_.error(l.entries.find("between")->value.Mark(),
+                   "with this entry there are more than " + std::to_string(limits::kLinks) +
+                       " links once groups are expanded, the most a topology may have");
+        links_complete_ = false;
+        return;
+      }
       const auto a = resolve_end(l.between[0]);
       const auto b = resolve_end(l.between[1]);
       if (!a || !b) {
@@ -631,9 +692,50 @@ private:
     return false;
   }
 
+  // The limits on instances, workers and connections, summed before any host list is expanded.
+  bool services_within_limits()
+  {
+    std::int64_t instances = 0;
+    std::int64_t slots = 0;
+    for (const ServiceRaw& s : *raw_.services) {
+      std::int64_t count = 1; // a load balancer, a database, an api_server on one host
+      std::int64_t per_instance = 0;
+      if (s.kind == ServiceKindTag::api_server) {
+        if (s.hosts) {
+          count = 0;
+          for (const NameRef& ref : *s.hosts)
+            count += host_index_.count(ref.name) ? 1
+                     : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
+                                                 : 0;
+        }
+        per_instance = s.as<ApiServerSpec>().workers;
+      } else if (s.kind == ServiceKindTag::database) {
+        per_instance = s.as<DatabaseSpec>().connections;
+      } else if (s.kind == ServiceKindTag::cache) {
+        per_instance = s.as<CacheSpec>().connections;
+      }
+      instances += count;
+      slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
+      if (instances > limits::kInstances) {
+        ctx_.error(value_mark(s.entries, s.hosts ? "hosts" : "host"),
+                   "with service " + quote(s.name) + " there are " + std::to_string(instances) +
+                       " service instances in all; a topology may have at most " + std::to_string(limits::kInstances));
+        return false;
+      }
+      if (slots > limits::kWorkersAndConnections) {
+        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::api_server ? "workers" : "connections"),
+                   "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
+                       " workers and connections in all; a topology may have at most " +
+                       std::to_string(limits::kWorkersAndConnections));
+        return false;
+      }
+    }
+    return true;
+  }
+
   void resolve_services()
   {
-    if (!raw_.services)
+    if (!raw_.services || !services_within_limits())
       return;
     // api_servers first: a load balancer's weights are checked against its backend's instance count.
     for (ServiceRaw& s : *raw_.services) {
@@ -644,12 +746,15 @@ private:
         else if (s.host && s.entries.find("hosts") == nullptr)
           hosts = resolve_host_list({*s.host}, s.name);
         if (hosts) {
-          s.api_server.hosts = *hosts;
+          s.as<ApiServerSpec>().hosts = *hosts;
           instances_.emplace(s.name, hosts->size());
         }
       } else if (s.kind == ServiceKindTag::database && s.host) {
         if (const auto h = resolve_host(*s.host))
-          s.database.host = hosts_[*h].name;
+          s.as<DatabaseSpec>().host = hosts_[*h].name;
+      } else if (s.kind == ServiceKindTag::cache && s.host) {
+        if (const auto h = resolve_host(*s.host))
+          s.as<CacheSpec>().host = hosts_[*h].name;
       }
     }
     for (ServiceRaw& s : *raw_.services) {
@@ -657,10 +762,10 @@ private:
         continue;
       if (s.host)
         if (const auto h = resolve_host(*s.host))
-          s.load_balancer.host = hosts_[*h].name;
+          s.as<LoadBalancerSpec>().host = hosts_[*h].name;
       if (!s.backends)
         continue;
-      s.load_balancer.backends = s.backends->name;
+      s.as<LoadBalancerSpec>().backends = s.backends->name;
       if (s.backends->name == s.name) {
         ctx_.error(s.backends->mark,
                    "backends: service " + quote(s.name) + " is this load_balancer itself; expected an api_server");
@@ -671,9 +776,9 @@ private:
         continue;
       const auto count = instances_.find(backend->name);
       const Entry* weights = s.entries.find("weights");
-      if (s.load_balancer.policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
-          !s.load_balancer.weights.empty() && s.load_balancer.weights.size() != count->second)
-        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.load_balancer.weights.size()) +
+      if (s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
+          !s.as<LoadBalancerSpec>().weights.empty() && s.as<LoadBalancerSpec>().weights.size() != count->second)
+        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.as<LoadBalancerSpec>().weights.size()) +
                                               " entries but backend " + quote(backend->name) + " has " +
                                               std::to_string(count->second) +
                                               (count->second == 1 ? " instance" : " instances"));
@@ -705,7 +810,19 @@ private:
         if (step.kind == "db_read" || step.kind == "db_write") {
           if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::database}))
             database_used_.insert(target->name);
+        } else if (step.kind == "cache_get" || step.kind == "cache_set" || step.kind == "cache_delete") {
+          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache})) {
+            cache_used_.insert(target->name);
+            if (step.kind == "cache_get")
+              check_miss_steps((*raw_.requests)[r].steps, step);
+          }
+          if (raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_cache_) {
+            reported_keyless_cache_ = true;
+            ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
+          }
         } else if (step.kind == "forward") {
+          if (step.inside_miss > 0)
+            ctx_.error(step.mark, "forward cannot be inside on_miss: the request must come back to its cache_get");
           if (target)
             has_kind(*target, *step.service, "forward", {ServiceKindTag::api_server});
         } else if (step.kind == "call") {
@@ -718,6 +835,21 @@ private:
         }
       }
     }
+  }
+
+  // A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
+  void check_miss_steps(const std::vector<StepRaw>& steps, const StepRaw& get)
+  {
+    const auto& cache = std::get<CacheStep>(get.step);
+    if (cache.miss_steps == 0)
+      return;
+    const auto at = static_cast<std::size_t>(&get - steps.data());
+    for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
+      if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
+        if (inner->op == CacheStep::Op::set && inner->service == cache.service)
+          return;
+    ctx_.warning(get.mark,
+                 "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
   }
 
   // Depth-first search over "request type calls request type", iterative so that a long chain cannot
@@ -827,9 +959,12 @@ private:
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
-      for (const ServiceRaw& s : *raw_.services)
+      for (const ServiceRaw& s : *raw_.services) {
         if (s.kind == ServiceKindTag::database && database_used_.count(s.name) == 0)
           ctx_.warning(s.mark, "database " + quote(s.name) + " is not used by any request");
+        else if (s.kind == ServiceKindTag::cache && cache_used_.count(s.name) == 0)
+          ctx_.warning(s.mark, "cache " + quote(s.name) + " is not used by any request");
+      }
   }
 
   // --- the spec ----------------------------------------------------------------------------------------
@@ -854,17 +989,7 @@ private:
       ServiceSpec service;
       service.name = s.name;
       service.where = ctx_.location(s.mark);
-      switch (*s.kind) {
-      case ServiceKindTag::load_balancer:
-        service.kind = s.load_balancer;
-        break;
-      case ServiceKindTag::api_server:
-        service.kind = s.api_server;
-        break;
-      case ServiceKindTag::database:
-        service.kind = s.database;
-        break;
-      }
+      service.kind = s.spec;
       spec.services.push_back(std::move(service));
     }
     for (const RequestRaw& r : *raw_.requests) {
@@ -928,6 +1053,8 @@ private:
   std::vector<std::string> service_names_;
   std::map<std::string, std::size_t> instances_; // api_server -> instance count, when its hosts resolved
   std::set<std::string> database_used_;
+  std::set<std::string> cache_used_;
+  bool reported_keyless_cache_ = false; // once per file: every cache step would say the same
 
   std::map<std::string, std::size_t> request_index_;
   std::vector<std::string> request_names_;
@@ -949,29 +1076,28 @@ LoadResult finish(Context& ctx, std::optional<TopologySpec> spec)
 LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label)
 {
   Context ctx(file_label);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    ctx.error(e.mark, "syntax error: " + e.msg);
+  const auto document = read_single_document(
+      ctx, yaml_text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a topology file");
+  if (!document)
     return finish(ctx, std::nullopt);
-  }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (document->IsNull()) {
     YAML::Mark start;
     start.line = 0;
     start.column = 0;
     ctx.error(start, "the file is empty; expected " + describe_top_level());
     return finish(ctx, std::nullopt);
   }
-  if (documents.size() > 1)
-    ctx.error(documents[1].Mark(), "a topology file holds one YAML document; this is a second one");
-  if (!documents.front().IsMap()) {
-    ctx.error(documents.front().Mark(), "expected " + describe_top_level() + ", got " + describe(documents.front()));
+  if (!document->IsMap()) {
+    ctx.error(document->Mark(), "expected " + describe_top_level() + ", got " + describe(*document));
     return finish(ctx, std::nullopt);
   }
-  TopologyRaw raw = read_topology(ctx, documents.front());
-  Resolver resolver(ctx, raw);
-  return finish(ctx, resolver.run());
+  try {
+    TopologyRaw raw = read_topology(ctx, *document);
+    Resolver resolver(ctx, raw);
+    return finish(ctx, resolver.run());
+  } catch (const TooManyErrors&) {
+    return finish(ctx, std::nullopt);
+  }
 }
 
 LoadResult load_topology_file(const std::string& path)
@@ -983,14 +1109,26 @@ LoadResult load_topology_file(const std::string& path)
     result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + reason});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_topology_text(text.str(), path);
+  // One byte more than a file may hold is enough to refuse it: an endless file (/dev/zero) is not read whole.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= limits::kFileBytes) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (!in)
+      break;
+  }
+  return load_topology_text(text, path);
 }
 
 std::string schema_reference_markdown()
 {
   return topology_reference_markdown();
+}
+
+std::vector<std::string> schema_words()
+{
+  return topology_words();
 }
 
 } // namespace scalelab::models

@@ -1,4 +1,5 @@
 #include "scalelab/models/results.hpp"
+#include "scalelab/models/cache.hpp"
 
 #include "scalelab/models/balancing.hpp"
 
@@ -99,6 +100,18 @@ ordered_json step_json(const Step& step)
       return {{call_op_name(s.op), s.service}};
     }
     ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
+    ordered_json operator()(const CacheStep& s) const
+    {
+      switch (s.op) {
+      case CacheStep::Op::get:
+        return {{"cache_get", {{"cache", s.service}, {"miss_steps", s.miss_steps}}}};
+      case CacheStep::Op::set:
+        return {{"cache_set", s.service}};
+      case CacheStep::Op::erase:
+        return {{"cache_delete", s.service}};
+      }
+      return nullptr;
+    }
   };
   return std::visit(Visitor{}, step);
 }
@@ -139,6 +152,27 @@ ordered_json service_json(const ServiceSpec& s)
               {"write", db_cost_json(d.write)},
               {"query_size", d.query_size},
               {"result_size", d.result_size}};
+    }
+    ordered_json operator()(const CacheSpec& c) const
+    {
+      ordered_json j{{"host", c.host}, {"capacity", c.capacity}};
+      if (c.memory)
+        j["memory"] = *c.memory;
+      j["eviction"] = to_string(c.eviction);
+      j["ttl"] = to_seconds(c.ttl);
+      j["ttl_mode"] = to_string(c.ttl_mode);
+      if (c.cpu_flops)
+        j["cpu"] = {{"flops", *c.cpu_flops}};
+      else if (c.cpu_time)
+        j["cpu"] = distribution_json(*c.cpu_time);
+      j["connections"] = c.connections;
+      j["queue_limit"] = c.queue_limit;
+      j["coalesce"] = c.coalesce;
+      if (c.coalesce)
+        j["coalesce_wait"] = to_seconds(c.coalesce_wait);
+      j["key_size"] = c.key_size;
+      j["value_size"] = c.value_size;
+      return j;
     }
   };
   ordered_json j{{"kind", kind_name(s.kind)}};
@@ -311,19 +345,31 @@ ordered_json to_json(const Results& r)
     reqs.push_back(request_json(q));
   j["requests"] = reqs;
   ordered_json services = ordered_json::array();
-  for (const auto& s : r.services)
-    services.push_back({{"name", s.name},
-                        {"kind", s.kind},
-                        {"instances", s.instances},
-                        {"capacity", s.capacity},
-                        {"arrived", s.arrived},
-                        {"completed", s.completed},
-                        {"errors", errors_json(s.errors)},
-                        {"throughput", s.throughput},
-                        {"latency", latency_json(s.latency)},
-                        {"mean_in_service", s.mean_in_service},
-                        {"utilisation", s.utilisation},
-                        {"mean_queue_length", s.mean_queue_length}});
+  for (const auto& s : r.services) {
+    ordered_json service{{"name", s.name},
+                         {"kind", s.kind},
+                         {"instances", s.instances},
+                         {"capacity", s.capacity},
+                         {"arrived", s.arrived},
+                         {"completed", s.completed},
+                         {"errors", errors_json(s.errors)},
+                         {"throughput", s.throughput},
+                         {"latency", latency_json(s.latency)},
+                         {"mean_in_service", s.mean_in_service},
+                         {"utilisation", s.utilisation},
+                         {"mean_queue_length", s.mean_queue_length}};
+    if (s.cache)
+      service["cache"] = {{"hits", s.cache->hits},
+                          {"misses", s.cache->misses},
+                          {"hit_ratio", s.cache->hit_ratio},
+                          {"sets", s.cache->sets},
+                          {"deletes", s.cache->deletes},
+                          {"evictions", s.cache->evictions},
+                          {"expirations", s.cache->expirations},
+                          {"stale_reads", s.cache->stale_reads},
+                          {"coalesced", s.cache->coalesced}};
+    services.push_back(std::move(service));
+  }
   j["services"] = services;
   ordered_json hosts = ordered_json::array();
   for (const auto& h : r.hosts)
@@ -378,14 +424,23 @@ std::string fmt(const char* format, double v)
 }
 } // namespace
 
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows)
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache)
 {
   std::ostringstream out;
-  out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length\n";
-  for (const auto& r : rows)
+  out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
+      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads\n" : "\n");
+  for (const auto& r : rows) {
     out << fmt("%.6g", r.time) << ',' << r.series << ',' << r.completed << ',' << r.errors << ','
         << fmt("%.6g", r.throughput) << ',' << fmt("%.6g", r.latency_mean * 1e3) << ','
-        << fmt("%.6g", r.mean_in_service) << ',' << fmt("%.6g", r.mean_queue_length) << '\n';
+        << fmt("%.6g", r.mean_in_service) << ',' << fmt("%.6g", r.mean_queue_length);
+    if (with_cache) {
+      const std::uint64_t lookups = r.cache_hits + r.cache_misses;
+      out << ',' << r.cache_hits << ',' << r.cache_misses << ','
+          << fmt("%.6g", lookups > 0 ? static_cast<double>(r.cache_hits) / static_cast<double>(lookups) : 0.0) << ','
+          << r.cache_stale_reads;
+    }
+    out << '\n';
+  }
   return out.str();
 }
 
@@ -430,6 +485,23 @@ std::string summary_table(const Results& r)
     std::snprintf(line, sizeof line, "%-18s %-14s %10.1f %8llu %s %s %s %9.2f\n", s.name.c_str(), kind.c_str(),
                   s.throughput, static_cast<unsigned long long>(errors_total(s.errors)), ms(s.latency.mean).c_str(),
                   ms(s.latency.p99).c_str(), util.c_str(), s.mean_queue_length);
+    out << line;
+  }
+  bool cache_header = false;
+  for (const auto& s : r.services) {
+    if (!s.cache)
+      continue;
+    if (!cache_header) {
+      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %9s %10s %10s %10s\n", "cache", "hits", "misses", "hit ratio",
+                    "evictions", "expired", "stale");
+      out << line;
+      cache_header = true;
+    }
+    const CacheResult& c = *s.cache;
+    std::snprintf(line, sizeof line, "%-18s %10llu %10llu %8.1f%% %10llu %10llu %10llu\n", s.name.c_str(),
+                  static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses), c.hit_ratio * 100,
+                  static_cast<unsigned long long>(c.evictions), static_cast<unsigned long long>(c.expirations),
+                  static_cast<unsigned long long>(c.stale_reads));
     out << line;
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.

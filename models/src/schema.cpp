@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include "scalelab/models/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -63,45 +65,74 @@ std::string number_text(double value)
   return buffer;
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b)
+std::size_t edit_distance(const std::string& a, const std::string& b, std::size_t bound)
 {
   const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   const std::size_t n = a.size();
   const std::size_t m = b.size();
-  // d[i][j]: distance between the first i characters of a and the first j of b.
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1, 0));
-  for (std::size_t i = 0; i <= n; ++i)
-    d[i][0] = i;
+  if ((n > m ? n - m : m - n) > bound)
+    return bound + 1;
+  // Three rows of d, where d[i][j] is the distance between the first i characters of a and the first j of b:
+  // the one before the last (for transpositions), the last, and the one being computed.
+  thread_local std::vector<std::size_t> rows;
+  rows.assign(3 * (m + 1), 0);
+  std::size_t* before = rows.data();
+  std::size_t* last = before + (m + 1);
+  std::size_t* row = last + (m + 1);
   for (std::size_t j = 0; j <= m; ++j)
-    d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i)
+    last[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    row[0] = i;
+    std::size_t smallest = row[0];
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      row[j] = std::min({last[j] + 1, row[j - 1] + 1, last[j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        row[j] = std::min(row[j], before[j - 2] + 1);
+      smallest = std::min(smallest, row[j]);
     }
-  return d[n][m];
+    if (smallest > bound) // every later row is at least this far
+      return bound + 1;
+    std::swap(before, last);
+    std::swap(last, row);
+  }
+  return std::min(last[m], bound + 1);
 }
 
-std::vector<std::string> close_names(const std::string& name, const std::vector<std::string>& candidates)
+std::vector<std::string> close_names(const std::string& name,
+                                     const std::vector<const std::vector<std::string>*>& candidates)
 {
   const std::size_t limit = std::max<std::size_t>(2, name.size() / 3);
   std::size_t best = limit + 1;
   std::vector<std::string> out;
-  for (const auto& candidate : candidates) {
-    const std::size_t d = edit_distance(name, candidate);
-    // A distance as long as the longer word means nothing is shared: "x" is not a misspelling of "lb".
-    if (d > limit || d >= std::max(name.size(), candidate.size()) || d > best)
-      continue;
-    if (d < best) {
-      best = d;
-      out.clear();
+  for (const auto* list : candidates)
+    for (const auto& candidate : *list) {
+      const std::size_t d = edit_distance(name, candidate, std::min(limit, best));
+      // A distance as long as the longer word means nothing is shared: "x" is not a misspelling of "lb".
+      if (d > limit || d >= std::max(name.size(), candidate.size()) || d > best)
+        continue;
+      if (d < best) {
+        best = d;
+        out.clear();
+      }
+      if (out.size() < 3 && std::find(out.begin(), out.end(), candidate) == out.end())
+        out.push_back(candidate);
     }
-    if (out.size() < 3 && std::find(out.begin(), out.end(), candidate) == out.end())
-      out.push_back(candidate);
-  }
   return out;
+}
+
+std::vector<std::string> close_names(const std::string& name, const std::vector<std::string>& candidates)
+{
+  return close_names(name, std::vector<const std::vector<std::string>*>{&candidates});
+}
+
+std::string join_listing(const std::vector<std::string>& items)
+{
+  constexpr std::size_t kShown = 20;
+  if (items.size() <= kShown)
+    return join(items);
+  return join(std::vector<std::string>(items.begin(), items.begin() + kShown)) + ", ... and " +
+         std::to_string(items.size() - kShown) + " more";
 }
 
 std::string suggestion(const std::string& name, const std::vector<std::string>& candidates,
@@ -137,19 +168,50 @@ SourceLocation Context::location(const YAML::Mark& mark) const
   return where;
 }
 
+namespace
+{
+// A message on one line, whatever text it quotes: control characters written as escapes.
+std::string one_line(std::string message)
+{
+  if (std::none_of(message.begin(), message.end(), [](char c) { return (c >= 0 && c < ' ') || c == 127; }))
+    return message;
+  std::string out;
+  for (char c : message) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if ((c >= 0 && c < ' ') || c == 127) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += escaped;
+    } else
+      out += c;
+  }
+  return out;
+}
+} // namespace
+
 void Context::error(const YAML::Mark& mark, std::string message)
 {
-  errors_.push_back(Diagnostic{location(mark), std::move(message)});
+  error(location(mark), std::move(message));
 }
 
 void Context::error(SourceLocation where, std::string message)
 {
-  errors_.push_back(Diagnostic{std::move(where), std::move(message)});
+  errors_.push_back(Diagnostic{std::move(where), one_line(std::move(message))});
+  if (errors_.size() == limits::kErrors) {
+    errors_.push_back(Diagnostic{errors_.back().where, "too many errors: the first " + std::to_string(limits::kErrors) +
+                                                           " are reported, the file is read no further"});
+    throw TooManyErrors{};
+  }
 }
 
 void Context::warning(const YAML::Mark& mark, std::string message)
 {
-  warnings_.push_back(Diagnostic{location(mark), std::move(message)});
+  warnings_.push_back(Diagnostic{location(mark), one_line(std::move(message))});
 }
 
 namespace
@@ -186,6 +248,11 @@ void report_expected(Context& ctx, const Site& site, const std::string& what)
 
 // --- map entries ---------------------------------------------------------------------------------------
 
+namespace
+{
+constexpr std::size_t kIndexed = 16; // maps of at least this many keys are looked up through an index
+} // namespace
+
 Entries Entries::read(Context& ctx, const YAML::Node& map, const std::string& noun, const std::string& where)
 {
   Entries out;
@@ -205,12 +272,21 @@ Entries Entries::read(Context& ctx, const YAML::Node& map, const std::string& no
       continue;
     }
     out.entries_.push_back(Entry{name, key, it->second});
+    if (out.entries_.size() == kIndexed)
+      for (std::size_t i = 0; i < out.entries_.size(); ++i)
+        out.index_.emplace(out.entries_[i].name, i);
+    else if (out.entries_.size() > kIndexed)
+      out.index_.emplace(name, out.entries_.size() - 1);
   }
   return out;
 }
 
 const Entry* Entries::find(const std::string& name) const
 {
+  if (!index_.empty()) {
+    const auto found = index_.find(name);
+    return found != index_.end() ? &entries_[found->second] : nullptr;
+  }
   for (const auto& e : entries_)
     if (e.name == name)
       return &e;

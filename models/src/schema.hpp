@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,17 +41,28 @@ std::string written(const YAML::Node& node);
 std::string number_text(double value); // shortest form that reads back: 1, 0.5, 1e+06
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions), ignoring ASCII case so that
-// "Workers" finds "workers".
-std::size_t edit_distance(const std::string& a, const std::string& b);
+// "Workers" finds "workers". A distance above bound is returned as bound + 1, found sooner.
+std::size_t edit_distance(const std::string& a, const std::string& b,
+                          std::size_t bound = std::numeric_limits<std::size_t>::max() - 1);
 // The candidates closest to name, in candidate order, at most three, all at the smallest distance found;
 // none when nothing is within max(2, length / 3) or when the distance amounts to replacing the whole word.
 std::vector<std::string> close_names(const std::string& name, const std::vector<std::string>& candidates);
+// The same over several lists, in order, as if joined (without copying a million host names to join them).
+std::vector<std::string> close_names(const std::string& name,
+                                     const std::vector<const std::vector<std::string>*>& candidates);
+// join(items), or its first items and how many more when there are many: "a, b, ... and 99980 more".
+std::string join_listing(const std::vector<std::string>& items);
 // The tail of an "unknown name" message: "; did you mean "x"?" when some candidates are close, otherwise
 // "; <list_intro>: a, b, c", or "" when there are no candidates at all.
 std::string suggestion(const std::string& name, const std::vector<std::string>& candidates,
                        const std::string& list_intro = "expected one of");
 
 // --- diagnostics ---------------------------------------------------------------------------------------
+
+// Thrown by Context::error at the limits::kErrors-th error, once it is recorded with a last one that says
+// so: the reader stops there (cascades of the same mistake would otherwise cost time for nothing).
+struct TooManyErrors {
+};
 
 class Context
 {
@@ -109,6 +121,9 @@ public:
 private:
   YAML::Node map_;
   std::vector<Entry> entries_;
+  // Name -> position in entries_, for maps too long to search (a hundred thousand services); empty for the
+  // few keys of a record, which are searched in place.
+  std::unordered_map<std::string, std::size_t> index_;
 };
 
 // --- shapes --------------------------------------------------------------------------------------------
@@ -153,6 +168,15 @@ template <class V> struct Check {
 template <class V> Check<V> at_least(V bound)
 {
   return {"at least " + number_text(static_cast<double>(bound)), [bound](const V& v) { return v >= bound; }};
+}
+template <class V> Check<V> at_most(V bound)
+{
+  std::string text;
+  if constexpr (std::is_integral_v<V>)
+    text = std::to_string(bound);
+  else
+    text = number_text(static_cast<double>(bound));
+  return {"at most " + text, [bound](const V& v) { return v <= bound; }};
 }
 template <class V> Check<V> greater_than(V bound)
 {

@@ -6,7 +6,9 @@
 // several keys go in the record's rules, with the sentence the docs show; references to other sections
 // (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
+#include "scalelab/models/cache.hpp"
 
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
 
 namespace scalelab::models::schema
@@ -114,8 +116,10 @@ public:
   Record<DbOperationCost> db_cost;
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
+  Record<CacheGetRaw> cache_get;
   Type<std::vector<StepRaw>> step_list;
   Type<LinkSharing> sharing;
+  std::vector<std::string> sharing_names; // sharing's choices, which its type does not list
   Record<HostRaw> host;
   Record<LinkParams> host_link, uplink, datacenter_lan;
   Variant<NetworkRaw, NetworkSpec::Shape> network;
@@ -355,6 +359,32 @@ void Tables::declare_steps()
       return raw;
     };
   };
+  const auto cache_op = [service_ref](CacheStep::Op op, const std::string& kind) {
+    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+      auto ref = service_ref.read(ctx, site);
+      if (!ref)
+        return std::nullopt;
+      StepRaw raw;
+      raw.kind = kind;
+      raw.step = CacheStep{op, ref->name, 0};
+      raw.service = ref;
+      return raw;
+    };
+  };
+  // on_miss is a step list inside a step: read by step_list, declared below.
+  Type<std::vector<StepRaw>> step_list_ref;
+  step_list_ref.name = "list of steps";
+  step_list_ref.read = [this](Context& ctx, const Site& site) { return step_list.read(ctx, site); };
+  cache_get.title = "`cache_get` step";
+  cache_get.help = "The value of a `cache_get` step written as a map: `cache_get: {cache: c, on_miss: [...]}`.";
+  cache_get.fields = {
+      field<CacheGetRaw>("cache", service_ref, [](CacheGetRaw& g, NameRef&& r) { g.cache = r; })
+          .required()
+          .help("The cache service asked for the request's key."),
+      field<CacheGetRaw>("on_miss", step_list_ref, [](CacheGetRaw& g, std::vector<StepRaw>&& s) { g.on_miss = s; })
+          .optional("nothing runs on a miss")
+          .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
+  };
   steps = {
       {"cpu", "cpu: 2Mf",
        "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
@@ -400,6 +430,34 @@ void Tables::declare_steps()
          raw.request = target.request;
          return raw;
        }},
+      {"cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
+       "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the `on_miss` "
+       "steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
+       [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+         CacheGetRaw get;
+         if (site.value.IsMap()) {
+           read_record(ctx, site, cache_get, get, "in cache_get");
+         } else if (auto ref = service_ref.read(ctx, site)) {
+           get.cache = ref;
+         }
+         if (!get.cache)
+           return std::nullopt;
+         StepRaw raw;
+         raw.kind = "cache_get";
+         raw.service = get.cache;
+         std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
+         // Flattened: the get, then its on_miss steps, which a hit skips.
+         raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
+         raw.nested = std::move(miss);
+         return raw;
+       }},
+      {"cache_set", "cache_set: sessions",
+       "Stores the request's key in a cache service, with the version the request last read or wrote at a "
+       "database (after a db_write: write-through), and waits for the acknowledgement.",
+       cache_op(CacheStep::Op::set, "cache_set")},
+      {"cache_delete", "cache_delete: sessions",
+       "Removes the request's key from a cache service (invalidation on write) and waits for the acknowledgement.",
+       cache_op(CacheStep::Op::erase, "cache_delete")},
       {"forward", "forward: stage2",
        "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original caller.",
        [service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
@@ -426,7 +484,14 @@ void Tables::declare_steps()
       if (!step)
         continue;
       step->mark = node.Mark();
+      // A cache_get's on_miss steps follow it, already flattened.
+      std::vector<StepRaw> nested = std::move(step->nested);
+      step->nested.clear();
       out.push_back(std::move(*step));
+      for (StepRaw& inner : nested) {
+        ++inner.inside_miss;
+        out.push_back(std::move(inner));
+      }
     }
     return out;
   };
@@ -453,6 +518,8 @@ void Tables::declare_hardware()
     meanings.push_back("`" + name + "`: " + meaning);
   sharing.help = "How a link's two directions share its bandwidth. " + join(meanings, "; ") + ".";
   sharing.name = "sharing";
+  for (const auto& [name, meaning] : sharing.choices)
+    sharing_names.push_back(name);
   sharing.choices.clear(); // listed once, under Value forms, rather than under every table that uses it
 
   const auto name_of_host = [](HostRaw& h, std::string&& n) {
@@ -468,12 +535,14 @@ void Tables::declare_hardware()
       field<HostRaw>("count", integer_type<int>(), &HostRaw::count)
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kHosts)))
           .unit("hosts")
           .help("How many identical machines. Above 1 they are named NAME-1 to NAME-count; a service that runs "
                 "on a single host names one of them."),
       field<HostRaw>("cores", integer_type<int>(), [](HostRaw& h, int&& c) { h.spec.cores = c; })
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kCores)))
           .unit("cores")
           .help("CPU cores per machine; each runs one cpu step at a time."),
       field<HostRaw>("speed", flops, [](HostRaw& h, double&& s) { h.spec.speed = s; })
@@ -736,6 +805,7 @@ void Tables::declare_hardware()
       field<SwitchRaw>("count", integer_type<int>(), &SwitchRaw::count)
           .defaults("1")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kSwitches)))
           .unit("switches")
           .help("How many identical switches; above 1 they are named NAME-1 to NAME-count."),
       field<SwitchRaw>("zone", name_type(), [](SwitchRaw& s, std::string&& z) { s.spec.zone = z; })
@@ -950,8 +1020,12 @@ void Tables::declare_services()
       {"load_balancer", ServiceKindTag::load_balancer, "spreads requests over the instances of an api_server"},
       {"api_server", ServiceKindTag::api_server, "runs request types with a pool of workers on each of its hosts"},
       {"database", ServiceKindTag::database, "serves db_read and db_write steps with a pool of connections"},
+      {"cache", ServiceKindTag::cache, "keeps the values of the requests' keys for cache_get and cache_set steps"},
   };
-  service.select = [](ServiceRaw& s, ServiceKindTag k) { s.kind = k; };
+  service.select = [](ServiceRaw& s, ServiceKindTag k) {
+    s.kind = k;
+    s.spec = default_spec(k);
+  };
 
   Record<ServiceRaw> balancer;
   balancer.title = "`services.NAME` with `kind: load_balancer`";
@@ -972,18 +1046,18 @@ void Tables::declare_services()
                   {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two instances drawn at random"},
                   {"weighted", BalancingPolicy::weighted, "drawn in proportion to `weights`"},
               }),
-          [](ServiceRaw& s, BalancingPolicy&& p) { s.load_balancer.policy = p; })
+          [](ServiceRaw& s, BalancingPolicy&& p) { s.as<LoadBalancerSpec>().policy = p; })
           .defaults("round_robin")
           .help("How the instance is chosen."),
       field<ServiceRaw>("backends", service_ref, [](ServiceRaw& s, NameRef&& r) { s.backends = r; })
           .required()
           .help("The api_server whose instances receive the requests."),
       field<ServiceRaw>("weights", list_type(number_type(), {greater_than(0.0)}),
-                        [](ServiceRaw& s, std::vector<double>&& w) { s.load_balancer.weights = std::move(w); })
+                        [](ServiceRaw& s, std::vector<double>&& w) { s.as<LoadBalancerSpec>().weights = std::move(w); })
           .optional("required with policy weighted")
           .help("With policy weighted only: one weight per backend instance, in instance order."),
       field<ServiceRaw>("health_check", duration,
-                        [](ServiceRaw& s, double&& d) { s.load_balancer.health_check = from_seconds(d); })
+                        [](ServiceRaw& s, double&& d) { s.as<LoadBalancerSpec>().health_check = from_seconds(d); })
           .defaults("2s")
           .check({"0s (none) or at least 1ns (the simulated clock counts nanoseconds)",
                   [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
@@ -993,7 +1067,7 @@ void Tables::declare_services()
   balancer.rules = {
       {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         const bool weighted = s.load_balancer.policy == BalancingPolicy::weighted;
+         const bool weighted = s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted;
          if (!weighted && entries.find("weights"))
            ctx.error(entries.key_mark("weights"), "weights are only used with policy weighted");
          if (weighted && !entries.find("weights"))
@@ -1012,13 +1086,15 @@ void Tables::declare_services()
       field<ServiceRaw>("hosts", host_names, [](ServiceRaw& s, std::vector<NameRef>&& h) { s.hosts = std::move(h); })
           .optional("use `host`")
           .help("A group name (`web`: web-1, web-2, ... in order) or a list of host names; one instance per host."),
-      field<ServiceRaw>("workers", integer_type<int>(), [](ServiceRaw& s, int&& w) { s.api_server.workers = w; })
+      field<ServiceRaw>("workers", integer_type<int>(),
+                        [](ServiceRaw& s, int&& w) { s.as<ApiServerSpec>().workers = w; })
           .defaults("8")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("workers")
           .help("Requests an instance runs at once."),
       field<ServiceRaw>("queue_limit", integer_type<int>(),
-                        [](ServiceRaw& s, int&& q) { s.api_server.queue_limit = q; })
+                        [](ServiceRaw& s, int&& q) { s.as<ApiServerSpec>().queue_limit = q; })
           .defaults("1000")
           .check(at_least(0))
           .unit("requests")
@@ -1063,39 +1139,133 @@ void Tables::declare_services()
       field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
           .required()
           .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
-      field<ServiceRaw>("connections", integer_type<int>(), [](ServiceRaw& s, int&& c) { s.database.connections = c; })
+      field<ServiceRaw>("connections", integer_type<int>(),
+                        [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
           .defaults("100")
           .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("operations")
           .help("Operations that run at once."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(), [](ServiceRaw& s, int&& q) { s.database.queue_limit = q; })
+      field<ServiceRaw>("queue_limit", integer_type<int>(),
+                        [](ServiceRaw& s, int&& q) { s.as<DatabaseSpec>().queue_limit = q; })
           .defaults("10000")
           .check(at_least(0))
           .unit("operations")
           .help("Operations that may wait for a connection; one more fails with db_overloaded."),
       field<ServiceRaw>("read", record_type(&db_cost, "in read"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.database.read = c; })
+                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().read = c; })
           .defaults("{cpu: 1Mf}")
           .help("Cost of one db_read, see `read` and `write` of a database. The default is an indexed lookup "
                 "served from memory."),
       field<ServiceRaw>("write", record_type(&db_cost, "in write"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.database.write = c; })
+                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().write = c; })
           .defaults("{cpu: 2Mf, disk: 1ms}")
           .help("Cost of one db_write. The default adds a 1ms flush to disk."),
-      field<ServiceRaw>("query_size", bytes, [](ServiceRaw& s, double&& b) { s.database.query_size = b; })
+      field<ServiceRaw>("query_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().query_size = b; })
           .defaults("200B")
           .check(at_least(0.0))
           .help("Bytes sent to the database per operation."),
-      field<ServiceRaw>("result_size", bytes, [](ServiceRaw& s, double&& b) { s.database.result_size = b; })
+      field<ServiceRaw>("result_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().result_size = b; })
           .defaults("1KB")
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
+  };
+
+  Record<ServiceRaw> cache;
+  cache.title = "`services.NAME` with `kind: cache`";
+  cache.help = "A key-level cache (such as Redis or Memcached) for cache_get, cache_set and cache_delete steps. "
+               "Each entry is a key of the workload holding the version a database gave; the hit ratio follows "
+               "from the keys' popularity, the capacity, the eviction policy and the TTL.";
+  cache.fields = {
+      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
+          .required()
+          .help("The host it runs on; a crash of that host empties the cache."),
+      field<ServiceRaw>("capacity", integer_type<std::int64_t>(),
+                        [](ServiceRaw& s, std::int64_t&& c) { s.as<CacheSpec>().capacity = c; })
+          .defaults("10000")
+          .check(at_least<std::int64_t>(1))
+          .unit("entries")
+          .help("Entries it holds at most; storing one more evicts one."),
+      field<ServiceRaw>("memory", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().memory = b; })
+          .optional("entries are limited by capacity only")
+          .check(greater_than(0.0))
+          .help("Bytes of values it holds at most, each entry counting `value_size` (Redis's maxmemory)."),
+      field<ServiceRaw>(
+          "eviction",
+          enum_type<CacheEviction>("eviction",
+                                   {
+                                       {"lru", CacheEviction::lru, "the least recently used entry"},
+                                       {"lfu", CacheEviction::lfu,
+                                        "the least frequently used entry, counting uses since it was stored (in-cache "
+                                        "LFU; ties: the least recently used)"},
+                                       {"fifo", CacheEviction::fifo, "the entry stored first"},
+                                       {"random", CacheEviction::random, "an entry drawn uniformly"},
+                                   }),
+          [](ServiceRaw& s, CacheEviction&& e) { s.as<CacheSpec>().eviction = e; })
+          .defaults("lru")
+          .help("Which entry is evicted when the cache is full."),
+      field<ServiceRaw>("ttl", duration, [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().ttl = from_seconds(d); })
+          .defaults("0s")
+          .check({"0s (never) or at least 1ns (the simulated clock counts nanoseconds)",
+                  [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
+          .help("How long an entry stays valid; 0s: until evicted or deleted. An expired entry is a miss."),
+      field<ServiceRaw>("ttl_mode",
+                        enum_type<CacheTtlMode>(
+                            "ttl_mode",
+                            {
+                                {"fixed", CacheTtlMode::fixed, "the TTL counts from the set"},
+                                {"refreshed_on_hit", CacheTtlMode::refreshed_on_hit, "every hit starts the TTL again"},
+                            }),
+                        [](ServiceRaw& s, CacheTtlMode&& m) { s.as<CacheSpec>().ttl_mode = m; })
+          .defaults("fixed")
+          .help("When the TTL starts."),
+      field<ServiceRaw>("cpu", cpu,
+                        [](ServiceRaw& s, CpuStep&& c) {
+                          s.as<CacheSpec>().cpu_flops = c.flops;
+                          if (!c.flops)
+                            s.as<CacheSpec>().cpu_time = c.time;
+                        })
+          .defaults("20kf")
+          .help("CPU work of one operation on one core of the host: flops or a time distribution."),
+      field<ServiceRaw>("connections", integer_type<int>(),
+                        [](ServiceRaw& s, int&& c) { s.as<CacheSpec>().connections = c; })
+          .defaults("64")
+          .check(at_least(1))
+          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
+          .unit("operations")
+          .help("Operations that run at once (use 1 for a single-threaded server such as Redis)."),
+      field<ServiceRaw>("queue_limit", integer_type<int>(),
+                        [](ServiceRaw& s, int&& q) { s.as<CacheSpec>().queue_limit = q; })
+          .defaults("10000")
+          .check(at_least(0))
+          .unit("operations")
+          .help("Operations that may wait; one more fails with cache_overloaded."),
+      field<ServiceRaw>("coalesce", bool_type(), [](ServiceRaw& s, bool&& c) { s.as<CacheSpec>().coalesce = c; })
+          .defaults("false")
+          .help("Request coalescing: a get that misses while another request recomputes the same key waits for "
+                "its cache_set and hits, so a hot key's expiry costs one recomputation instead of one per "
+                "request that arrives meanwhile."),
+      field<ServiceRaw>("coalesce_wait", duration,
+                        [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().coalesce_wait = from_seconds(d); })
+          .defaults("1s")
+          .check(at_least_one_nanosecond())
+          .help("With coalesce: how long a get waits for the recomputation before it misses after all."),
+      field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().key_size = b; })
+          .defaults("100B")
+          .check(at_least(0.0))
+          .help("Bytes of a get or a delete, and of the answer to a miss or a delete."),
+      field<ServiceRaw>("value_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().value_size = b; })
+          .defaults("1KB")
+          .check(at_least(0.0))
+          .check({"less than 4GB", [](const double& b) { return b < 4294967296.0; }})
+          .help("Bytes of a value: the answer to a hit, a set, and an entry's share of `memory`."),
   };
 
   service.alternatives = {
       {{ServiceKindTag::load_balancer}, balancer},
       {{ServiceKindTag::api_server}, api},
       {{ServiceKindTag::database}, database},
+      {{ServiceKindTag::cache}, cache},
   };
 }
 
@@ -1156,12 +1326,27 @@ void Tables::declare_workload()
                         [](ArrivalRaw& a, std::int64_t&& u) { a.closed.users = u; })
           .required()
           .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kUsers))
           .unit("users")
           .help("How many users."),
       field<ArrivalRaw>("think_time", distribution,
                         [](ArrivalRaw& a, DistributionSpec&& d) { a.closed.think_time = d; })
           .defaults("0s")
           .help("Time between a reply and the user's next request."),
+  };
+  closed.rules = {
+      {"With a `think_time` that is not exponential, `users` is at most " +
+           std::to_string(limits::kUsersThinkingApart) +
+           ": each thinking user is then an event of its own (exponential think times make one process of all).",
+       [](Context& ctx, const Entries& entries, ArrivalRaw& a) {
+         const Entry* count = entries.find("users");
+         if (count && a.closed.think_time.kind != DistributionSpec::Kind::exponential &&
+             a.closed.users > limits::kUsersThinkingApart)
+           ctx.error(count->value.Mark(),
+                     "users must be at most " + std::to_string(limits::kUsersThinkingApart) +
+                         " when think_time is not exponential (each thinking user is then an event of its own), got " +
+                         written(count->value));
+       }},
   };
   arrival.alternatives = {
       {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
@@ -1174,6 +1359,7 @@ void Tables::declare_workload()
       field<KeySpaceSpec>("count", integer_type<std::int64_t>(), &KeySpaceSpec::count)
           .required()
           .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kKeys))
           .unit("keys")
           .help("Number of distinct keys."),
       field<KeySpaceSpec>(
@@ -1427,6 +1613,28 @@ void Tables::declare_top()
                            "), got " + written(at->value) + ": the run is over by then");
          }
        }},
+      {"`timeseries.csv` has at most " + std::to_string(limits::kTimeseriesRows) +
+           " rows: `duration` / `report_interval` rows for the users and for each service.",
+       [](Context& ctx, const Entries& entries, TopologyRaw& t) {
+         // A duration or an interval with an error of its own is not compared with.
+         const Entry* length = entries.find("duration");
+         const Entry* interval = entries.find("report_interval");
+         for (const Entry* e : {length, interval})
+           if (e && !(e->value.IsScalar() && parse_duration(e->value.Scalar()).value &&
+                      from_seconds(*parse_duration(e->value.Scalar()).value) >= 1))
+             return;
+         if (t.spec.report_interval < 1 || t.spec.duration < 1)
+           return;
+         const std::size_t service_count = t.services ? t.services->size() : 0;
+         const std::int64_t rows = limits::timeseries_rows(t.spec.duration, t.spec.report_interval, service_count);
+         if (rows <= limits::kTimeseriesRows)
+           return;
+         const Entry* at = interval ? interval : length;
+         ctx.error(at ? site_of(at->key, at->value, at->name).mark : entries.map().Mark(),
+                   "timeseries.csv would have more than " + std::to_string(limits::kTimeseriesRows) + " rows (" +
+                       "duration / report_interval rows for the users and each of " + std::to_string(service_count) +
+                       " services); make report_interval longer");
+       }},
   };
 }
 
@@ -1456,6 +1664,100 @@ std::string describe_top_level()
   std::string last = keys.back();
   keys.pop_back();
   return "a map with the keys " + join(keys) + " and " + last;
+}
+
+namespace
+{
+
+// The Limits section: what limits.hpp declares, with why.
+std::string limits_markdown()
+{
+  using namespace limits;
+  const auto n = [](auto value) { return std::to_string(value); };
+  const std::vector<std::vector<std::string>> rows = {
+      {"Size of the file", n(kFileBytes) + " bytes (16 MiB)", "Read no further."},
+      {"Lists and maps inside each other", n(kYamlDepth), "Aliases expanded."},
+      {"Values (scalars, lists, maps, empty values)", n(kYamlValues),
+       "Aliases expanded (an alias counts as the whole value it names); the YAML parser takes about 450 bytes "
+       "per value."},
+      {"An alias inside the value its anchor names", "none", "A value cannot contain itself."},
+      {"Hosts, once counts are expanded", n(kHosts), "Checked before any is expanded; also bounds `count`."},
+      {"Cores of all hosts together", n(kCores), "A run keeps 8 bytes per core; also bounds `cores`."},
+      {"Switches, once counts are expanded", n(kSwitches), ""},
+      {"Links, once groups are expanded", n(kLinks), ""},
+      {"Service instances, all services together", n(kInstances), "Balancers and databases count one each."},
+      {"Workers and connections of all instances together", n(kWorkersAndConnections),
+       "A run keeps 8 bytes per worker and connection; also bounds `workers` and `connections`."},
+      {"`workload.keys.count`", n(kKeys), "Keys are drawn, not stored; the Zipf sampler is exact up to 2^53."},
+      {"Closed `users`", n(kUsers) + "; " + n(kUsersThinkingApart) + " when `think_time` is not exponential",
+       "With exponential think times the users are one process; otherwise each thinking user is an event."},
+      {"Rows of timeseries.csv", n(kTimeseriesRows),
+       "`duration` / `report_interval` rows for the users and for each service."},
+      {"Errors reported", n(kErrors), "A limit on the report, not on the topology: the file is read no further."},
+  };
+  std::string out = "\n## Limits\n\nNo topology can exceed these; a file beyond one is refused at the place "
+                    "where it crosses it (`file:line:col`), before anything is expanded or run.\n\n"
+                    "| Limit | Value | Note |\n|---|---|---|\n";
+  for (const auto& row : rows)
+    out += "| " + markdown_cell(row[0]) + " | " + markdown_cell(row[1]) + " | " + markdown_cell(row[2]) + " |\n";
+  return out;
+}
+
+} // namespace
+
+std::vector<std::string> topology_words()
+{
+  const Tables& t = tables();
+  std::vector<std::string> words;
+  const auto add = [&words](const std::string& word) {
+    if (std::find(words.begin(), words.end(), word) == words.end())
+      words.push_back(word);
+  };
+  const auto add_record = [&add](const auto& record) {
+    for (const auto& f : record.fields) {
+      add(f.key);
+      for (const auto& choice : f.choices)
+        add(choice.first);
+    }
+  };
+  const auto add_variant = [&add, &add_record](const auto& variant) {
+    add(variant.selector);
+    for (const auto& choice : variant.choices)
+      add(choice.name);
+    for (const auto& alternative : variant.alternatives)
+      add_record(alternative.record);
+  };
+  add_record(t.top);
+  add_record(t.hardware);
+  add_record(t.host);
+  add_variant(t.network);
+  add_record(t.host_link);
+  add_record(t.uplink);
+  add_record(t.datacenter_lan);
+  add_record(t.switch_);
+  add_record(t.link);
+  add_record(t.route);
+  add_record(t.users);
+  add_variant(t.service);
+  add_record(t.db_cost);
+  add_record(t.request);
+  for (const auto& form : t.steps)
+    add(form.key);
+  add_record(t.call);
+  add_record(t.workload);
+  add_variant(t.arrival);
+  add_record(t.keys);
+  add_record(t.fault);
+  for (const auto& form : t.distribution_forms)
+    add(form.key);
+  add_record(t.lognormal);
+  for (const auto& name : t.sharing_names)
+    add(name);
+  for (const auto& unit : unit_names())
+    add(unit);
+  add("true");
+  add("false");
+  return words;
 }
 
 std::string topology_reference_markdown()
@@ -1543,7 +1845,34 @@ std::string topology_reference_markdown()
          "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
          "`for` lasts to the end of the run).\n"
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+  out += limits_markdown();
   return out;
+}
+
+namespace
+{
+template <std::size_t... I> ServiceKind spec_at(std::size_t index, std::index_sequence<I...>)
+{
+  ServiceKind out;
+  ((index == I ? (void)out.emplace<I>() : void()), ...);
+  return out;
+}
+} // namespace
+
+ServiceKind default_spec(ServiceKindTag kind)
+{
+  static_assert(
+      std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::load_balancer), ServiceKind>,
+                     LoadBalancerSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::api_server), ServiceKind>,
+                         ApiServerSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::database), ServiceKind>,
+                         DatabaseSpec> &&
+          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::cache), ServiceKind>,
+                         CacheSpec> &&
+          std::variant_size_v<ServiceKind> == 4,
+      "ServiceKindTag lists the alternatives of ServiceKind, in order");
+  return spec_at(static_cast<std::size_t>(kind), std::make_index_sequence<std::variant_size_v<ServiceKind>>{});
 }
 
 } // namespace scalelab::models::schema

@@ -78,16 +78,26 @@ struct HardwareRaw {
   Entries entries;
 };
 
-enum class ServiceKindTag { load_balancer, api_server, database };
+// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp).
+enum class ServiceKindTag { load_balancer, api_server, database, cache };
+// The default spec of a kind: the alternative of ServiceKind at the tag's index.
+ServiceKind default_spec(ServiceKindTag kind);
 
 struct ServiceRaw {
   std::string name;
   YAML::Mark mark; // the name's key
   std::optional<ServiceKindTag> kind;
-  LoadBalancerSpec load_balancer;
-  ApiServerSpec api_server;
-  DatabaseSpec database;
-  std::optional<NameRef> host;               // load_balancer, database; api_server when it has one host
+  ServiceKind spec; // the alternative `kind` selects, filled by its record's fields
+  // The spec of kind K. The schema checks each field's default on a fresh ServiceRaw, before any kind is
+  // selected: that one becomes a K.
+  template <class K> K& as()
+  {
+    if (!std::holds_alternative<K>(spec))
+      spec.emplace<K>();
+    return std::get<K>(spec);
+  }
+  template <class K> const K& as() const { return std::get<K>(spec); }
+  std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
   Entries entries;
@@ -97,8 +107,16 @@ struct StepRaw {
   Step step;
   YAML::Mark mark;
   std::string kind;               // the step's key: "db_read"
-  std::optional<NameRef> service; // call, db_read, db_write, forward
+  std::optional<NameRef> service; // call, db_read, db_write, forward, cache_get, cache_set, cache_delete
   std::optional<NameRef> request; // call
+  int inside_miss = 0;            // how many cache_get on_miss lists it is inside
+  std::vector<StepRaw> nested;    // cache_get: its on_miss steps, until the list they are in is flattened
+};
+
+// The value of a cache_get written as a map.
+struct CacheGetRaw {
+  std::optional<NameRef> cache;
+  std::optional<std::vector<StepRaw>> on_miss;
 };
 
 struct RequestRaw {
@@ -163,5 +181,8 @@ std::string describe_top_level();
 
 // The Markdown reference of the format, from the same tables read_topology() uses.
 std::string topology_reference_markdown();
+
+// Every key, choice, form and unit of the format, once each (for schema_words()).
+std::vector<std::string> topology_words();
 
 } // namespace scalelab::models::schema

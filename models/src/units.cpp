@@ -238,4 +238,13 @@ std::string format_duration(double seconds)
   return {}; // not reached: the last unit always matches
 }
 
+std::vector<std::string> unit_names()
+{
+  std::vector<std::string> out;
+  for (const Kind* kind : {&kDuration, &kFlops, &kBandwidth, &kBytes, &kRate})
+    for (std::size_t i = 0; i < kind->unit_count; ++i)
+      out.emplace_back(kind->units[i].name);
+  return out;
+}
+
 } // namespace scalelab::models

@@ -1,5 +1,7 @@
 #include "components.hpp"
 
+#include "service_kinds.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
@@ -33,12 +35,6 @@ Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
   return f;
 }
 
-// A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
-bool stale(const Component& c, const Frame& f, SimTime ts)
-{
-  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
-}
-
 // A request reaching a host that is down: refused at once.
 bool refused_when_down(Component& c, SimTime ts, std::uint32_t rid, OutcomeStats& outcome)
 {
@@ -69,10 +65,12 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
     w.split_at_crash(*c.node, ts, rid, here);
 }
 
-constexpr std::uint32_t kCrash = 0xffffffffU;     // a fault event's aux: the host crashes
-constexpr std::uint32_t kBackendUp = 0x80000000U; // or a health check: backend index, with this bit when up
-
 } // namespace
+
+bool stale(const Component& c, const Frame& f, SimTime ts)
+{
+  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
+}
 
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng)
 {
@@ -84,7 +82,7 @@ void schedule_faults(World& world)
 {
   for (const auto& c : world.components) {
     for (const Outage& o : c->node->outages())
-      c->node->push_local(o.from, EventKind::fault, c->id, 0, kCrash);
+      c->node->push_local(o.from, EventKind::fault, c->id, 0, Fault{Fault::Kind::crash}.pack());
     if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
       balancer->schedule_health_checks();
   }
@@ -176,6 +174,8 @@ void Source::send_request(SimTime ts)
   r.depth = 0;
   r.call_program = r.type;
   r.call_pc = 0;
+  r.version = 0;
+  r.version_source = 0;
   push_frame(r, ts, *this, 0);
   ++w.sent;
   w.in_system.change(ts, 1);
@@ -237,9 +237,11 @@ void LoadBalancer::schedule_health_checks()
       const SimTime up = o.until == models::kNever ? models::kNever : first_check_from(o.until);
       if (down == up)
         continue;
-      node->push_local(down, EventKind::fault, id, 0, static_cast<std::uint32_t>(b));
+      node->push_local(down, EventKind::fault, id, 0,
+                       Fault{Fault::Kind::backend_down, static_cast<std::uint32_t>(b)}.pack());
       if (up != models::kNever)
-        node->push_local(up, EventKind::fault, id, 0, static_cast<std::uint32_t>(b) | kBackendUp);
+        node->push_local(up, EventKind::fault, id, 0,
+                         Fault{Fault::Kind::backend_up, static_cast<std::uint32_t>(b)}.pack());
     }
 }
 
@@ -297,11 +299,11 @@ void LoadBalancer::on_completion(SimTime, std::uint32_t backend)
   balancer_->on_complete(static_cast<int>(backend));
 }
 
-void LoadBalancer::on_fault(SimTime ts, std::uint32_t what)
+void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
 {
-  if (what != kCrash) {
-    const auto backend = static_cast<int>(what & ~kBackendUp);
-    backend_down_[static_cast<std::size_t>(backend)] = (what & kBackendUp) == 0;
+  if (fault.kind != Fault::Kind::crash) {
+    const auto backend = static_cast<int>(fault.backend);
+    backend_down_[static_cast<std::size_t>(backend)] = fault.kind == Fault::Kind::backend_down;
     balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
     return;
   }
@@ -407,7 +409,7 @@ void Station::leave(const Frame& frame)
     held_.remove(frame.held);
 }
 
-void Station::on_fault(SimTime ts, std::uint32_t)
+void Station::on_fault(SimTime ts, const Fault&)
 {
   World& w = *world;
   auto& stats = w.service_stats[service_];
@@ -542,13 +544,20 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   case ResolvedStep::Kind::call: {
     r.call_program = step.program;
     r.call_pc = 0;
-    r.call_op = static_cast<std::uint32_t>(step.op);
+    r.call_op = static_cast<std::uint16_t>(step.op);
     double bytes = 0;
     if (step.op == models::CallStep::Op::request)
       bytes = w.spec.requests[step.program].request_size;
     else
       bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
     w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
+    return;
+  }
+  case ResolvedStep::Kind::cache: {
+    r.call_op = static_cast<std::uint16_t>(step.cache_op);
+    const auto& cache = std::get<models::CacheSpec>(w.spec.services[step.service].kind);
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+           step.cache_op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
     return;
   }
   case ResolvedStep::Kind::forward: {
@@ -587,7 +596,13 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     finish(ts, rid, cause); // a failed call fails the request
     return;
   }
-  ++world->pool[rid].top().pc;
+  Request& r = world->pool[rid];
+  Frame& f = r.top();
+  const ResolvedStep& step = world->programs[f.program][f.pc];
+  // A cache hit skips the get's on_miss steps.
+  const bool hit =
+      step.kind == ResolvedStep::Kind::cache && step.cache_op == models::CacheStep::Op::get && r.call_op == kCacheHit;
+  f.pc = static_cast<std::uint16_t>(f.pc + 1 + (hit ? step.miss_steps : 0));
   run_steps(ts, rid);
 }
 
@@ -647,8 +662,83 @@ void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
                      kDiskDone);
     return;
   }
+  if (world->keep_versions)
+    note_version(ts, world->pool[rid]);
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
+}
+
+// A write commits the key's next version; a read gives the request the version committed by now.
+void Database::note_version(SimTime ts, Request& r)
+{
+  auto& commits = world->commits[service_];
+  if (r.top().aux == static_cast<std::uint32_t>(models::CallStep::Op::db_write)) {
+    auto& times = commits[r.key];
+    times.push_back(ts);
+    r.version = static_cast<std::uint32_t>(times.size());
+  } else {
+    const auto it = commits.find(r.key); // keys never written keep no entry
+    r.version = it == commits.end() ? 0 : static_cast<std::uint32_t>(it->second.size());
+  }
+  r.version_source = static_cast<std::uint16_t>(service_ + 1);
+}
+
+// --- the service kinds' builders and results (service_kinds.hpp) ------------------------------------------
+
+std::uint64_t stream_id(const std::string& name)
+{
+  std::uint64_t h = 1469598103934665603ULL; // FNV-1a
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::uint64_t ServiceBuilder::seed(const std::string& stream) const
+{
+  return models::Rng::derive(world.spec.seed, stream_id(stream)).next_u64();
+}
+
+void ServiceBuilder::add(std::unique_ptr<Component> component, std::uint32_t host)
+{
+  world.service_instances[service].push_back(add_(std::move(component), host));
+}
+
+void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
+{
+  const auto& backends = b.world.service_instances[b.world.spec.index_of_service(spec.backends)];
+  b.add(std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name)),
+        b.host(spec.host));
+}
+
+void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
+{
+  const std::string& name = b.world.spec.services[b.service].name;
+  for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
+    const std::uint32_t host = b.host(spec.hosts[i]);
+    b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i))),
+          host);
+  }
+}
+
+void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
+{
+  const std::uint32_t host = b.host(spec.host);
+  b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(b.world.spec.services[b.service].name)),
+        host);
+}
+
+void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
+
+void report(const models::ApiServerSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+{
+  r.capacity = spec.workers * r.instances;
+}
+
+void report(const models::DatabaseSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+{
+  r.capacity = spec.connections;
 }
 
 } // namespace scalelab::sim

@@ -12,6 +12,13 @@ namespace scalelab::sim
 // see it to the balancers in front of it.
 void schedule_faults(World& world);
 
+// A cache's answer to a get, in Request::call_op.
+inline constexpr std::uint16_t kCacheHit = 1;
+inline constexpr std::uint16_t kCacheMiss = 0;
+
+// A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
+bool stale(const Component& c, const Frame& f, SimTime ts);
+
 // Chooses one instance when a service with several instances is called directly (without a balancer).
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
 
@@ -53,7 +60,7 @@ public:
                std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
-  void on_fault(SimTime ts, std::uint32_t what) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
   // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
   // unless the host can crash: then the replies it awaits must be known in time order.
   bool passive_replies() const override { return !balancer_->observes_completions() && !node->can_crash(); }
@@ -116,7 +123,7 @@ protected:
   void leave(const Frame& frame);
   virtual void start(SimTime ts, std::uint32_t request) = 0;
   // The host crashed: every request here fails with host_down; the station restarts empty.
-  void on_fault(SimTime ts, std::uint32_t what) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
 
   // In the order a request touches them, so that it finds them in two cache lines (Component is aligned).
   std::uint32_t service_;
@@ -159,6 +166,7 @@ public:
 private:
   void start(SimTime ts, std::uint32_t request) override;
   const models::DbOperationCost& cost_of(std::uint32_t request);
+  void note_version(SimTime ts, Request& request);
   SimTime cpu_time(const models::DbOperationCost& cost);
 
   const models::DatabaseSpec& spec_;

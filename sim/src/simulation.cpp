@@ -2,6 +2,7 @@
 
 #include "components.hpp"
 #include "platform.hpp"
+#include "service_kinds.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -22,17 +23,6 @@ namespace
 
 // The users as a whole, in timeseries.csv and as a random stream: not a valid service name, so no clash.
 constexpr const char* kUsersSeries = "(users)";
-
-// A stable stream id from a name, so adding a service does not change the random numbers of the others.
-std::uint64_t stream_id(const std::string& name)
-{
-  std::uint64_t h = 1469598103934665603ULL; // FNV-1a
-  for (unsigned char c : name) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 std::uint32_t service_of(const models::TopologySpec& spec, const std::string& name)
 {
@@ -62,6 +52,11 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
         r.op = call->op;
         if (call->op == models::CallStep::Op::request)
           r.program = request_of(spec, call->request);
+      } else if (const auto* cache = std::get_if<models::CacheStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::cache;
+        r.service = service_of(spec, cache->service);
+        r.cache_op = cache->op;
+        r.miss_steps = cache->miss_steps;
       } else {
         r.kind = ResolvedStep::Kind::forward;
         r.service = service_of(spec, std::get<models::ForwardStep>(s.step).service);
@@ -89,7 +84,7 @@ void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<
     return;
   for (std::size_t i = from_step; i < programs[program].size(); ++i) {
     const ResolvedStep& step = programs[program][i];
-    if (step.kind == ResolvedStep::Kind::call)
+    if (step.kind == ResolvedStep::Kind::call || step.kind == ResolvedStep::Kind::cache)
       visit(step.service, step.program, std::size_t{0}, true);
     if (step.kind == ResolvedStep::Kind::forward) {
       visit(step.service, program, i + 1, false);
@@ -366,10 +361,14 @@ bool carries_bytes(const models::TopologySpec& spec)
   for (const auto& r : spec.requests)
     if (r.request_size > 0 || r.response_size > 0)
       return true;
-  for (const auto& s : spec.services)
+  for (const auto& s : spec.services) {
     if (const auto* db = std::get_if<models::DatabaseSpec>(&s.kind))
       if (db->query_size > 0 || db->result_size > 0)
         return true;
+    if (const auto* cache = std::get_if<models::CacheSpec>(&s.kind))
+      if (cache->key_size > 0 || cache->value_size > 0)
+        return true;
+  }
   return false;
 }
 
@@ -395,275 +394,330 @@ models::RequestTypeResult request_result(const std::string& name, const OutcomeS
   return r;
 }
 
+// One run, phase by phase: the world's nodes and components, the fault schedule, the network and the
+// executors, the synchronisation, the actors; then what it measured.
+class Run
+{
+public:
+  Run(const models::TopologySpec& spec, const RunOptions& options, const models::HardwareGraph& graph)
+      : spec_(spec), options_(options), platform_(spec, graph), world_(spec, 1), host_index_(spec)
+  {
+  }
+
+  RunOutput operator()(simgrid::s4u::Engine& engine)
+  {
+    world_.programs = resolve_programs(spec_);
+    world_.pool.set_frames(check_nesting(spec_, world_.programs));
+    for (auto* host : platform_.hosts())
+      add_node(host, host->get_core_count());
+    build_components();
+    set_fault_schedule();
+    const auto traffic = component_traffic(world_, source_->id);
+    build_network(traffic);
+    make_executors();
+    synchronise(traffic);
+    start_actors();
+    engine.run();
+    RunOutput out;
+    out.results = results(out.has_cache);
+    out.timeseries = timeseries();
+    out.engine = engine_stats();
+    return out;
+  }
+
+private:
+  std::int32_t add_node(sg4::Host* host, int cores)
+  {
+    if (world_.nodes.size() >= Node::kMaxNodes)
+      throw std::runtime_error("more than " + std::to_string(Node::kMaxNodes) + " hosts and shared links");
+    auto node = std::make_unique<Node>(static_cast<std::uint32_t>(world_.nodes.size()), host);
+    node->cores.init(cores, world_.clock);
+    node->disk.init(1, world_.clock);
+    world_.nodes.push_back(std::move(node));
+    return static_cast<std::int32_t>(world_.nodes.size() - 1);
+  }
+
+  std::uint32_t add_component(std::unique_ptr<Component> c, std::uint32_t host)
+  {
+    c->id = static_cast<std::uint32_t>(world_.components.size());
+    c->node = world_.nodes[host].get();
+    c->world = &world_;
+    world_.placement.push_back({c->node, c->node->id()});
+    world_.components.push_back(std::move(c));
+    return world_.components.back()->id;
+  }
+
+  // Every service's instances (each kind's build()), then the users.
+  void build_components()
+  {
+    // Balancers need their backends' component ids: create them last.
+    world_.service_instances.resize(spec_.services.size());
+    for (const bool last : {false, true})
+      for (std::uint32_t s = 0; s < spec_.services.size(); ++s)
+        std::visit(
+            [&](const auto& kind) {
+              if (built_last(kind) != last)
+                return;
+              ServiceBuilder builder(world_, s, host_index_, [this](std::unique_ptr<Component> c, std::uint32_t host) {
+                return add_component(std::move(c), host);
+              });
+              build(kind, builder);
+            },
+            spec_.services[s].kind);
+    world_.commits.resize(spec_.services.size());
+    // "(users)" cannot be a service name, so the users' random stream is never a service's.
+    auto source = std::make_unique<Source>(spec_, models::Rng::derive(spec_.seed, stream_id(kUsersSeries)).next_u64());
+    source_ = source.get();
+    add_component(std::move(source), platform_.users());
+  }
+
+  // The fault schedule, before anything asks which components can crash.
+  void set_fault_schedule()
+  {
+    std::vector<std::vector<Outage>> outages(world_.nodes.size());
+    for (const auto& fault : spec_.faults)
+      outages[host_index_.at(fault.host)].push_back(
+          {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+    for (std::size_t n = 0; n < outages.size(); ++n)
+      world_.nodes[n]->set_outages(std::move(outages[n]));
+  }
+
+  void build_network(const ComponentTraffic& traffic)
+  {
+    const auto pairs = talking_pairs(world_, traffic);
+    platform_.add_routes(pairs);
+    // A link several hosts send through is processed by a node of its own, whose actor lives on the users'
+    // host (where it runs makes no difference: it only orders messages).
+    host_nodes_ = world_.nodes.size();
+    world_.network.build(
+        platform_.hosts(), pairs, carries_bytes(spec_),
+        [&](const LinkResource& link) {
+          link_node_names_.push_back("link " + link.name + (link.from.empty() ? "" : " " + link.from + "->" + link.to));
+          return add_node(platform_.hosts()[platform_.users()], 1);
+        },
+        [&](LinkResource& r, const sg4::Link& link) { platform_.describe(r, link); }, world_.clock);
+  }
+
+  // Executors, before the channels between them: one for the world, or one per node.
+  void make_executors()
+  {
+    const Grouping grouping = options_.mode == EngineMode::plain ? Grouping::host : options_.grouping;
+    std::vector<bool> has_components(world_.nodes.size(), false);
+    for (const auto& c : world_.components)
+      has_components[c->node->id()] = true;
+    for (auto& node : world_.nodes) {
+      if (grouping == Grouping::world && !world_.executors.empty()) {
+        node->executor = world_.executors.front().get();
+        continue;
+      }
+      world_.executors.push_back(
+          std::make_unique<Executor>(world_, static_cast<std::uint32_t>(world_.executors.size())));
+      node->executor = world_.executors.back().get();
+      const bool link_node = node->id() >= host_nodes_;
+      if (grouping == Grouping::world)
+        actors_.emplace_back("world", platform_.hosts()[platform_.users()]);
+      else if (link_node)
+        actors_.emplace_back(link_node_names_[node->id() - host_nodes_], node->host());
+      else if (has_components[node->id()])
+        actors_.emplace_back(node->host()->get_name(), node->host());
+      else
+        actors_.emplace_back("", nullptr); // a host with nothing on it: never has an event
+    }
+  }
+
+  // The channels and the window; the windowed engine's shortcuts where they are exact.
+  void synchronise(const ComponentTraffic& traffic)
+  {
+    lookahead_ = connect_nodes(world_, traffic);
+    if (options_.mode != EngineMode::plain) // the plain engine takes no shortcut: every step is an event
+      servers_at_arrival_ = serve_at_arrival_where_exact(world_, traffic.reply_targets);
+    if (options_.mode == EngineMode::plain) {
+      world_.set_synchronisation(1, 0);
+      world_.set_replies_at_send(false);
+    } else
+      world_.set_synchronisation(lookahead_, options_.max_ahead > 0 ? models::from_seconds(options_.max_ahead) : 0);
+  }
+
+  void start_actors()
+  {
+    source_->start();
+    schedule_faults(world_);
+    for (std::size_t e = 0; e < actors_.size(); ++e) {
+      if (!actors_[e].second)
+        continue;
+      Executor* executor = world_.executors[e].get();
+      sg4::Actor::create(actors_[e].first, actors_[e].second, [executor] { executor->run(); })->daemonize();
+      ++actor_count_;
+    }
+    // The run ends when the scheduler, the only non-daemon actor, ends.
+    sg4::Actor::create("scheduler", platform_.hosts()[platform_.users()], [this] { world_.scheduler.run(); });
+  }
+
+  // Not const: the network adds its routes' counts up into its links' (Network::report()).
+  models::Results results(bool& has_cache)
+  {
+    const auto& spec = spec_;
+    auto& world = world_;
+    models::Results res;
+    const double seconds = models::to_seconds(spec.duration - spec.warmup);
+    res.scenario = spec.name;
+    res.seed = spec.seed;
+    res.duration = models::to_seconds(spec.duration);
+    res.warmup = models::to_seconds(spec.warmup);
+    res.configuration = models::to_json(spec);
+    std::uint64_t total_sent = 0;
+    for (std::size_t t = 0; t < spec.requests.size(); ++t) {
+      res.requests.push_back(request_result(spec.requests[t].name, world.request_stats[t].outcome,
+                                            world.request_stats[t].sent_measured, seconds));
+      total_sent += world.request_stats[t].sent_measured;
+    }
+    res.total = request_result("all", world.all_requests, total_sent, seconds);
+    res.cost = models::cost_of(spec, res.total);
+    for (std::size_t s = 0; s < spec.services.size(); ++s) {
+      const auto& svc = spec.services[s];
+      const auto& st = world.service_stats[s];
+      models::ServiceResult r;
+      r.name = svc.name;
+      r.kind = models::kind_name(svc.kind);
+      r.instances = static_cast<int>(world.service_instances[s].size());
+      std::visit([&](const auto& kind) { report(kind, world, static_cast<std::uint32_t>(s), r); }, svc.kind);
+      has_cache |= r.cache.has_value();
+      r.arrived = st.outcome.arrived_;
+      r.completed = st.outcome.latency_.count();
+      r.errors = error_map(st.outcome);
+      r.throughput = seconds > 0 ? static_cast<double>(r.completed) / seconds : 0;
+      r.latency = models::summarize(st.outcome.latency_);
+      r.mean_in_service = st.in_service.window_mean();
+      r.utilisation = r.capacity > 0 ? r.mean_in_service / r.capacity : 0;
+      r.mean_queue_length = st.queued.window_mean();
+      res.services.push_back(std::move(r));
+    }
+    for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h) {
+      const Node& n = *world.nodes[h];
+      res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
+                           n.cores.window_mean() / spec.hardware.hosts[h].cores, n.disk.window_mean()});
+    }
+    // In name order; sorted by reference, not by moving the results' strings around (a thousand hosts have
+    // two thousand link directions).
+    const auto& links = world.network.report();
+    std::vector<const LinkResource*> by_name;
+    for (const auto& link : links)
+      by_name.push_back(&link);
+    std::sort(by_name.begin(), by_name.end(), [](const LinkResource* a, const LinkResource* b) {
+      return std::tie(a->name, a->from, a->to) < std::tie(b->name, b->from, b->to);
+    });
+    res.links.reserve(by_name.size());
+    for (const LinkResource* link : by_name) {
+      models::LinkResult l;
+      l.name = link->name;
+      l.from = link->from;
+      l.to = link->to;
+      l.sharing = link->sharing;
+      l.bandwidth = link->bandwidth;
+      l.latency = models::to_seconds(link->latency);
+      l.messages = link->messages;
+      l.bytes = link->bytes;
+      l.utilisation = link->utilisation;
+      res.links.push_back(std::move(l));
+    }
+    auto& c = res.checks;
+    c.sent = world.sent;
+    c.completed = world.completed;
+    c.failed = world.failed;
+    c.in_flight = world.pool.live() - world.orphans;
+    c.conserved = c.sent == c.completed + c.failed + c.in_flight;
+    const auto& all = world.all_requests;
+    std::uint64_t finished = all.latency_.count();
+    for (std::size_t e = 1; e < all.errors_.size(); ++e)
+      finished += all.errors_[e];
+    c.little_l = world.in_system.window_mean();
+    c.little_x = seconds > 0 ? static_cast<double>(finished) / seconds : 0;
+    c.little_w =
+        finished > 0 ? static_cast<double>(all.finished_latency_sum_) * 1e-9 / static_cast<double>(finished) : 0;
+    const double xw = c.little_x * c.little_w;
+    c.little_relative_error = xw > 0 ? (c.little_l - xw) / xw : 0;
+    return res;
+  }
+
+  std::vector<models::TimeseriesRow> timeseries() const
+  {
+    const auto& spec = spec_;
+    const auto& world = world_;
+    std::vector<models::TimeseriesRow> rows;
+    const auto& clock = world.clock;
+    const std::size_t intervals = clock.interval_count();
+    auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
+                          const std::vector<double>& queued, const std::vector<std::uint32_t>& instances) {
+      for (std::size_t i = 0; i < intervals; ++i) {
+        const SimTime start = static_cast<SimTime>(i) * clock.interval;
+        const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
+        const auto& row = o.per_interval_[i];
+        models::TimeseriesRow r;
+        r.time = models::to_seconds(start);
+        r.series = name;
+        r.completed = row.completed;
+        r.errors = row.errors;
+        r.throughput = width > 0 ? static_cast<double>(row.completed) / width : 0;
+        r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
+        r.mean_in_service = in_service[i];
+        r.mean_queue_length = queued.empty() ? 0 : queued[i];
+        for (const std::uint32_t instance : instances)
+          world.components[instance]->add_to_series(i, r);
+        rows.push_back(std::move(r));
+      }
+    };
+    add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, {});
+    for (std::size_t s = 0; s < spec.services.size(); ++s)
+      add_series(spec.services[s].name, world.service_stats[s].outcome,
+                 world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means(),
+                 world.service_instances[s]);
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+    return rows;
+  }
+
+  EngineStats engine_stats() const
+  {
+    EngineStats eng;
+    eng.lookahead = models::to_seconds(lookahead_);
+    eng.actors = actor_count_;
+    for (const auto& e : world_.executors) {
+      eng.wakeups += e->wakeups;
+      eng.events += e->events;
+    }
+    eng.peak_requests_in_flight = world_.pool.capacity();
+    eng.servers_at_arrival = servers_at_arrival_;
+    if (options_.mode != EngineMode::plain)
+      for (const auto& component : world_.components) {
+        eng.completions_apart += component->completions_apart() && component->replies_quietly ? 1 : 0;
+        eng.passive_replies += component->passive_replies() && component->replies_quietly ? 1 : 0;
+      }
+    return eng;
+  }
+
+  const models::TopologySpec& spec_;
+  const RunOptions& options_;
+  Platform platform_;
+  World world_;
+  const models::HostIndex host_index_;
+  Source* source_ = nullptr;
+  std::size_t host_nodes_ = 0;                             // nodes of hosts; link nodes come after
+  std::vector<std::string> link_node_names_;               // by link node
+  std::vector<std::pair<std::string, sg4::Host*>> actors_; // name and host, by executor
+  SimTime lookahead_ = 0;
+  std::uint64_t servers_at_arrival_ = 0;
+  std::uint64_t actor_count_ = 0;
+};
+
 } // namespace
 
 RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options)
 {
   const auto engine = create_engine(options.simgrid_args);
-
-  auto programs = resolve_programs(spec);
-  const int deepest = check_nesting(spec, programs);
   std::vector<models::HardwareIssue> issues;
   const auto graph = models::HardwareGraph::build(spec, issues);
   if (!issues.empty())
     throw std::runtime_error(issues.front().message);
-  Platform platform(spec, graph);
-  World world(spec, 1);
-  world.pool.set_frames(deepest);
-  const models::HostIndex host_index(spec);
-  auto host_of = [&host_index](const std::string& name) { return static_cast<std::uint32_t>(host_index.at(name)); };
-  world.programs = std::move(programs);
-  auto add_node = [&](sg4::Host* host, int cores) {
-    if (world.nodes.size() >= Node::kMaxNodes)
-      throw std::runtime_error("more than " + std::to_string(Node::kMaxNodes) + " hosts and shared links");
-    auto node = std::make_unique<Node>(static_cast<std::uint32_t>(world.nodes.size()), host);
-    node->cores.init(cores, world.clock);
-    node->disk.init(1, world.clock);
-    world.nodes.push_back(std::move(node));
-    return static_cast<std::int32_t>(world.nodes.size() - 1);
-  };
-  for (auto* host : platform.hosts())
-    add_node(host, host->get_core_count());
-  auto add_component = [&](std::unique_ptr<Component> c, std::uint32_t host) {
-    c->id = static_cast<std::uint32_t>(world.components.size());
-    c->node = world.nodes[host].get();
-    c->world = &world;
-    world.placement.push_back({c->node, c->node->id()});
-    world.components.push_back(std::move(c));
-    return world.components.back()->id;
-  };
-
-  // Balancers need their backends' component ids: create them last.
-  world.service_instances.resize(spec.services.size());
-  for (int pass = 0; pass < 2; ++pass) {
-    for (std::uint32_t s = 0; s < spec.services.size(); ++s) {
-      const auto& svc = spec.services[s];
-      const auto* lb = std::get_if<models::LoadBalancerSpec>(&svc.kind);
-      if ((pass == 0) == (lb != nullptr))
-        continue;
-      if (lb) {
-        const std::uint32_t host = host_of(lb->host);
-        const auto& backends = world.service_instances[service_of(spec, lb->backends)];
-        world.service_instances[s].push_back(
-            add_component(std::make_unique<LoadBalancer>(
-                              s, *lb, backends, models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
-                          host));
-      } else if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind)) {
-        for (std::size_t i = 0; i < api->hosts.size(); ++i) {
-          const std::uint32_t host = host_of(api->hosts[i]);
-          const std::uint64_t seed =
-              models::Rng::derive(spec.seed, stream_id(svc.name + "#" + std::to_string(i))).next_u64();
-          world.service_instances[s].push_back(
-              add_component(std::make_unique<ApiServer>(s, *api, spec.hardware.hosts[host].speed, seed), host));
-        }
-      } else {
-        const auto& db = std::get<models::DatabaseSpec>(svc.kind);
-        const std::uint32_t host = host_of(db.host);
-        world.service_instances[s].push_back(
-            add_component(std::make_unique<Database>(s, db, spec.hardware.hosts[host].speed,
-                                                     models::Rng::derive(spec.seed, stream_id(svc.name)).next_u64()),
-                          host));
-      }
-    }
-  }
-  // "(users)" cannot be a service name, so the users' random stream is never a service's.
-  auto source_owner =
-      std::make_unique<Source>(spec, models::Rng::derive(spec.seed, stream_id(kUsersSeries)).next_u64());
-  Source* source = source_owner.get();
-  add_component(std::move(source_owner), platform.users());
-
-  // The fault schedule, before anything asks which components can crash.
-  std::vector<std::vector<Outage>> outages(world.nodes.size());
-  for (const auto& fault : spec.faults)
-    outages[host_of(fault.host)].push_back(
-        {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
-  for (std::size_t n = 0; n < outages.size(); ++n)
-    world.nodes[n]->set_outages(std::move(outages[n]));
-
-  const auto traffic = component_traffic(world, source->id);
-  const auto pairs = talking_pairs(world, traffic);
-  platform.add_routes(pairs);
-  // A link several hosts send through is processed by a node of its own, whose actor lives on the users'
-  // host (where it runs makes no difference: it only orders messages).
-  std::vector<std::string> link_node_names;
-  const std::size_t host_nodes = world.nodes.size();
-  world.network.build(
-      platform.hosts(), pairs, carries_bytes(spec),
-      [&](const LinkResource& link) {
-        link_node_names.push_back("link " + link.name + (link.from.empty() ? "" : " " + link.from + "->" + link.to));
-        return add_node(platform.hosts()[platform.users()], 1);
-      },
-      [&](LinkResource& r, const sg4::Link& link) { platform.describe(r, link); }, world.clock);
-  // Executors, before the channels between them.
-  const Grouping grouping = options.mode == EngineMode::plain ? Grouping::host : options.grouping;
-  std::vector<bool> has_components(world.nodes.size(), false);
-  for (const auto& c : world.components)
-    has_components[c->node->id()] = true;
-  std::vector<std::pair<std::string, sg4::Host*>> actors; // name and host, by executor
-  for (auto& node : world.nodes) {
-    if (grouping == Grouping::world && !world.executors.empty()) {
-      node->executor = world.executors.front().get();
-      continue;
-    }
-    world.executors.push_back(std::make_unique<Executor>(world, static_cast<std::uint32_t>(world.executors.size())));
-    node->executor = world.executors.back().get();
-    const bool link_node = node->id() >= host_nodes;
-    if (grouping == Grouping::world)
-      actors.emplace_back("world", platform.hosts()[platform.users()]);
-    else if (link_node)
-      actors.emplace_back(link_node_names[node->id() - host_nodes], node->host());
-    else if (has_components[node->id()])
-      actors.emplace_back(node->host()->get_name(), node->host());
-    else
-      actors.emplace_back("", nullptr); // a host with nothing on it: never has an event
-  }
-  const SimTime lookahead = connect_nodes(world, traffic);
-  std::uint64_t servers_at_arrival = 0;
-  if (options.mode != EngineMode::plain) // the plain engine takes no shortcut: every step is an event
-    servers_at_arrival = serve_at_arrival_where_exact(world, traffic.reply_targets);
-  if (options.mode == EngineMode::plain) {
-    world.set_synchronisation(1, 0);
-    world.set_replies_at_send(false);
-  } else
-    world.set_synchronisation(lookahead, options.max_ahead > 0 ? models::from_seconds(options.max_ahead) : 0);
-
-  source->start();
-  schedule_faults(world);
-  std::uint64_t actor_count = 0;
-  for (std::size_t e = 0; e < actors.size(); ++e) {
-    if (!actors[e].second)
-      continue;
-    Executor* executor = world.executors[e].get();
-    sg4::Actor::create(actors[e].first, actors[e].second, [executor] { executor->run(); })->daemonize();
-    ++actor_count;
-  }
-  // The run ends when the scheduler, the only non-daemon actor, ends.
-  sg4::Actor::create("scheduler", platform.hosts()[platform.users()], [&world] { world.scheduler.run(); });
-  engine->run();
-
-  // --- results -------------------------------------------------------------------------------------------
-  RunOutput out;
-  auto& res = out.results;
-  const double seconds = models::to_seconds(spec.duration - spec.warmup);
-  res.scenario = spec.name;
-  res.seed = spec.seed;
-  res.duration = models::to_seconds(spec.duration);
-  res.warmup = models::to_seconds(spec.warmup);
-  res.configuration = models::to_json(spec);
-  std::uint64_t total_sent = 0;
-  for (std::size_t t = 0; t < spec.requests.size(); ++t) {
-    res.requests.push_back(request_result(spec.requests[t].name, world.request_stats[t].outcome,
-                                          world.request_stats[t].sent_measured, seconds));
-    total_sent += world.request_stats[t].sent_measured;
-  }
-  res.total = request_result("all", world.all_requests, total_sent, seconds);
-  res.cost = models::cost_of(spec, res.total);
-  for (std::size_t s = 0; s < spec.services.size(); ++s) {
-    const auto& svc = spec.services[s];
-    const auto& st = world.service_stats[s];
-    models::ServiceResult r;
-    r.name = svc.name;
-    r.kind = models::kind_name(svc.kind);
-    r.instances = static_cast<int>(world.service_instances[s].size());
-    if (const auto* api = std::get_if<models::ApiServerSpec>(&svc.kind))
-      r.capacity = api->workers * r.instances;
-    else if (const auto* db = std::get_if<models::DatabaseSpec>(&svc.kind))
-      r.capacity = db->connections;
-    r.arrived = st.outcome.arrived_;
-    r.completed = st.outcome.latency_.count();
-    r.errors = error_map(st.outcome);
-    r.throughput = seconds > 0 ? static_cast<double>(r.completed) / seconds : 0;
-    r.latency = models::summarize(st.outcome.latency_);
-    r.mean_in_service = st.in_service.window_mean();
-    r.utilisation = r.capacity > 0 ? r.mean_in_service / r.capacity : 0;
-    r.mean_queue_length = st.queued.window_mean();
-    res.services.push_back(std::move(r));
-  }
-  for (std::size_t h = 0; h < spec.hardware.hosts.size(); ++h) {
-    const Node& n = *world.nodes[h];
-    res.hosts.push_back({spec.hardware.hosts[h].name, spec.hardware.hosts[h].cores,
-                         n.cores.window_mean() / spec.hardware.hosts[h].cores, n.disk.window_mean()});
-  }
-  // In name order; sorted by reference, not by moving the results' strings around (a thousand hosts have
-  // two thousand link directions).
-  const auto& links = world.network.report();
-  std::vector<const LinkResource*> by_name;
-  for (const auto& link : links)
-    by_name.push_back(&link);
-  std::sort(by_name.begin(), by_name.end(), [](const LinkResource* a, const LinkResource* b) {
-    return std::tie(a->name, a->from, a->to) < std::tie(b->name, b->from, b->to);
-  });
-  res.links.reserve(by_name.size());
-  for (const LinkResource* link : by_name) {
-    models::LinkResult l;
-    l.name = link->name;
-    l.from = link->from;
-    l.to = link->to;
-    l.sharing = link->sharing;
-    l.bandwidth = link->bandwidth;
-    l.latency = models::to_seconds(link->latency);
-    l.messages = link->messages;
-    l.bytes = link->bytes;
-    l.utilisation = link->utilisation;
-    res.links.push_back(std::move(l));
-  }
-  auto& c = res.checks;
-  c.sent = world.sent;
-  c.completed = world.completed;
-  c.failed = world.failed;
-  c.in_flight = world.pool.live() - world.orphans;
-  c.conserved = c.sent == c.completed + c.failed + c.in_flight;
-  const auto& all = world.all_requests;
-  std::uint64_t finished = all.latency_.count();
-  for (std::size_t e = 1; e < all.errors_.size(); ++e)
-    finished += all.errors_[e];
-  c.little_l = world.in_system.window_mean();
-  c.little_x = seconds > 0 ? static_cast<double>(finished) / seconds : 0;
-  c.little_w = finished > 0 ? static_cast<double>(all.finished_latency_sum_) * 1e-9 / static_cast<double>(finished) : 0;
-  const double xw = c.little_x * c.little_w;
-  c.little_relative_error = xw > 0 ? (c.little_l - xw) / xw : 0;
-
-  // --- timeseries ----------------------------------------------------------------------------------------
-  const auto& clock = world.clock;
-  const std::size_t intervals = clock.interval_count();
-  auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
-                        const std::vector<double>& queued) {
-    for (std::size_t i = 0; i < intervals; ++i) {
-      const SimTime start = static_cast<SimTime>(i) * clock.interval;
-      const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
-      const auto& row = o.per_interval_[i];
-      models::TimeseriesRow r;
-      r.time = models::to_seconds(start);
-      r.series = name;
-      r.completed = row.completed;
-      r.errors = row.errors;
-      r.throughput = width > 0 ? static_cast<double>(row.completed) / width : 0;
-      r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
-      r.mean_in_service = in_service[i];
-      r.mean_queue_length = queued.empty() ? 0 : queued[i];
-      out.timeseries.push_back(std::move(r));
-    }
-  };
-  add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {});
-  for (std::size_t s = 0; s < spec.services.size(); ++s)
-    add_series(spec.services[s].name, world.service_stats[s].outcome,
-               world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means());
-  std::stable_sort(out.timeseries.begin(), out.timeseries.end(),
-                   [](const auto& a, const auto& b) { return a.time < b.time; });
-
-  auto& eng = out.engine;
-  eng.lookahead = models::to_seconds(lookahead);
-  eng.actors = actor_count;
-  for (const auto& e : world.executors) {
-    eng.wakeups += e->wakeups;
-    eng.events += e->events;
-  }
-  eng.peak_requests_in_flight = world.pool.capacity();
-  eng.servers_at_arrival = servers_at_arrival;
-  if (options.mode != EngineMode::plain)
-    for (const auto& component : world.components)
-      eng.completions_apart += component->completions_apart() && component->replies_quietly ? 1 : 0;
-  return out;
+  return Run(spec, options, graph)(*engine);
 }
 
 void register_platform_reader()

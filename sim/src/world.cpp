@@ -20,6 +20,8 @@ const char* cause_name(Cause c)
     return "queue_full";
   case Cause::db_overloaded:
     return "db_overloaded";
+  case Cause::cache_overloaded:
+    return "cache_overloaded";
   case Cause::no_backend:
     return "no_backend";
   case Cause::host_down:
@@ -143,7 +145,7 @@ void Executor::dispatch(const Event& e)
     world_.advance(e);
     break;
   case EventKind::fault:
-    c.on_fault(e.ts, e.aux);
+    c.on_fault(e.ts, Fault::unpack(e.aux));
     break;
   case EventKind::completion:
     c.on_completion(e.ts, e.aux);

@@ -11,11 +11,13 @@
 // executor does in window k can land in window k, so the result does not depend on the order in which
 // executors run nor on how nodes are grouped, and is the same as processing one event at a time, one
 // executor per host (the plain engine, W = 1 ns).
+#include "component.hpp"
 #include "event_queue.hpp"
 #include "network.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
+#include "scalelab/models/results.hpp"
 #include "scalelab/models/spec.hpp"
 #include "stats.hpp"
 
@@ -76,10 +78,14 @@ struct Request {
   // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
   // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
   bool orphan;
-  // What the next request message asks the callee to run.
+  // What the next request message asks the callee to run; a cache answers a get in call_op (1: a hit).
   std::uint16_t call_program;
   std::uint16_t call_pc;
-  std::uint32_t call_op;
+  std::uint16_t call_op;
+  // The version of the key the request last read or wrote at a database (0: the initial value), and that
+  // database's service index + 1 (0: none yet): what a cache_set stores.
+  std::uint16_t version_source;
+  std::uint32_t version;
 
   // The frames follow the record in the pool, as many as the run's deepest request needs (RequestPool).
   Frame* frames() { return reinterpret_cast<Frame*>(this + 1); }
@@ -169,40 +175,6 @@ private:
 class World;
 class Node;
 class Executor;
-
-// Aligned to a cache line, so that a component's hot fields share as few lines as possible: at a thousand
-// servers every request finds its server's lines evicted.
-class alignas(64) Component
-{
-public:
-  virtual ~Component() = default;
-  virtual void on_request(SimTime, std::uint32_t) {}
-  virtual void on_reply(SimTime, std::uint32_t, Cause) {}
-  virtual void on_step_done(SimTime, std::uint32_t, std::uint32_t) {}
-  virtual void on_tick(SimTime, std::uint32_t) {}
-  virtual void on_fault(SimTime, std::uint32_t) {}
-  // True when on_reply changes no simulation state (only order-independent statistics) and sends at most
-  // one message: the reply is then handled when it is sent, with its arrival time, and costs no event.
-  virtual bool passive_replies() const { return false; }
-  // True when on_reply changes in time order only what on_completion() changes, from a number that
-  // reply_apart() returns (a balancer that counts each backend's requests: the backend), and otherwise only
-  // order-independent statistics and at most one message sent on. The rest of the reply is then handled when
-  // it is sent, and a completion event that reads no request record takes the reply's place.
-  virtual bool completions_apart() const { return false; }
-  virtual std::uint32_t reply_apart(SimTime, std::uint32_t, Cause) { return 0; }
-  virtual void on_completion(SimTime, std::uint32_t) {}
-  // Whether a reply to this component can be handled (wholly or but for its completion) when it is sent, and
-  // whether it is, its routes allowing.
-  bool wants_replies_at_send() const { return passive_replies() || completions_apart(); }
-  bool replies_at_send() const { return wants_replies_at_send() && replies_quietly; }
-  // Every message this component sends when it handles a reply crosses only links that never queue, so
-  // handling the reply on the sender's host changes no link's order (set up by the simulation).
-  bool replies_quietly = true;
-
-  std::uint32_t id = 0;
-  Node* node = nullptr;
-  World* world = nullptr;
-};
 
 // The requests a component holds (in its slots, or sent on and awaited), kept only on hosts that can crash,
 // so that the crash can fail them: a slab of request ids whose free places are reused; a request's frame
@@ -434,9 +406,11 @@ struct RequestTypeStats {
 
 // A request-type step with its names resolved to indices.
 struct ResolvedStep {
-  enum class Kind : std::uint8_t { cpu, delay, call, forward };
+  enum class Kind : std::uint8_t { cpu, delay, call, forward, cache };
   Kind kind;
-  std::optional<double> flops; // cpu: flops, else `time`
+  models::CacheStep::Op cache_op = models::CacheStep::Op::get; // cache
+  std::uint16_t miss_steps = 0;                                // cache get: the on_miss steps a hit skips
+  std::optional<double> flops;                                 // cpu: flops, else `time`
   models::DistributionSpec time;
   std::uint32_t service = 0; // call, forward: target service index
   std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there
@@ -492,6 +466,11 @@ public:
   LevelIntegral in_system; // requests the users have sent and not yet got an answer for
   std::uint64_t sent = 0, completed = 0, failed = 0;
   std::uint64_t orphans = 0; // live records cut off by a crash (Request::orphan), not requests in flight
+  // When a cache may hold a database's values, each database counts the versions of every key it writes and
+  // keeps when each was committed (by service index; empty when versions are not kept): after the run, a
+  // cache hit is stale if a newer version was committed before it.
+  bool keep_versions = false;
+  std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
 
   // A crash cuts request `rid` at its frame `at` (on the crashed host, the outermost there): the callers get
   // a new record with the frames below, answered with host_down from `from`; the old one runs on as an

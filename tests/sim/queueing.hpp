@@ -1,6 +1,7 @@
 #pragma once
 // Closed forms of queueing theory the simulator is checked against (seconds, requests per second).
 #include <cmath>
+#include <vector>
 
 namespace scalelab::test
 {
@@ -49,6 +50,42 @@ inline double repairman_response(int n, double z, double mu)
   }
   const double throughput = mu * (1.0 - 1.0 / sum);
   return n / throughput - z;
+}
+
+// Che's approximation of an LRU cache of `capacity` entries under independent references with popularities
+// p (Che, Tung and Wang 2002): the characteristic time T solves sum_i (1 - exp(-p_i T)) = capacity, and the
+// hit ratio is sum_i p_i (1 - exp(-p_i T)).
+inline double che_lru_hit_ratio(const std::vector<double>& p, double capacity)
+{
+  auto filled = [&](double t) {
+    double sum = 0;
+    for (double pi : p)
+      sum += 1 - std::exp(-pi * t);
+    return sum;
+  };
+  double lo = 0, hi = 1;
+  while (filled(hi) < capacity)
+    hi *= 2;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (filled(mid) < capacity ? lo : hi) = mid;
+  }
+  double hits = 0;
+  for (double pi : p)
+    hits += pi * (1 - std::exp(-pi * lo));
+  return hits;
+}
+
+// Zipf popularities over n keys with exponent a: p_i proportional to 1 / i^a.
+inline std::vector<double> zipf_popularities(int n, double a)
+{
+  std::vector<double> p(static_cast<std::size_t>(n));
+  double sum = 0;
+  for (int i = 0; i < n; ++i)
+    sum += p[static_cast<std::size_t>(i)] = std::pow(i + 1, -a);
+  for (double& pi : p)
+    pi /= sum;
+  return p;
 }
 
 } // namespace scalelab::test

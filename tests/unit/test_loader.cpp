@@ -7,6 +7,7 @@
 // docs/yaml-reference.md must equal schema_reference_markdown(). After changing the schema, regenerate it:
 //   SCALELAB_UPDATE_GOLDEN=1 ./scalelab_unit_tests --gtest_filter='LoaderReference.*'
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
 
@@ -458,6 +459,34 @@ workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
                                      "w.yaml:6:3: database \"users\" is not used by any request\n");
 }
 
+TEST(Loader, UnusedCacheAndMissStepsThatNeverFillItAreWarningsOnly)
+{
+  const LoadResult result = load_topology_text(R"(name: w
+hardware:
+  hosts: [{name: web}, {name: c}, {name: db}]
+services:
+  app: {kind: api_server, host: web}
+  cache: {kind: cache, host: c}
+  spare: {kind: cache, host: c}
+  users: {kind: database, host: db}
+requests:
+  r: [cache_get: {cache: cache, on_miss: [db_read: users]}]
+  s: [cache_get: {cache: cache, on_miss: [db_read: users, cache_set: cache]}]
+workload: {entry: app, arrival: {process: poisson, rate: 1/s}, mix: {r: 1, s: 1}, keys: {count: 10}}
+)",
+                                               "w.yaml");
+  EXPECT_TRUE(result.errors.empty()) << joined(result.errors);
+  ASSERT_TRUE(result.spec.has_value());
+  EXPECT_EQ(joined(result.warnings), "w.yaml:7:3: cache \"spare\" is not used by any request\n"
+                                     "w.yaml:10:7: the on_miss steps never cache_set \"cache\", so its lookups keep "
+                                     "missing\n");
+  // The on_miss steps follow their cache_get in the step list, which says how many a hit skips.
+  const auto& steps = result.spec->requests.at(1).steps;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(std::get<CacheStep>(steps[0].step).miss_steps, 2);
+  EXPECT_EQ(std::get<CacheStep>(steps[2].step).op, CacheStep::Op::set);
+}
+
 // --- messages not in the corpus ---------------------------------------------------------------------------
 
 const char* const kBase = R"(name: t
@@ -526,6 +555,161 @@ TEST(Loader, DiagnosticFormat)
   d.where.line = 0;
   d.where.column = 0;
   EXPECT_EQ(d.format(), "a.yaml: bad");
+}
+
+// --- what no file can exceed ------------------------------------------------------------------------------
+
+TEST(LoaderLimits, AFileLargerThanTheLimitIsRefusedAtTheFirstByteBeyondIt)
+{
+  // Two lines of comments, then padding: the first byte beyond the limit is on line 3.
+  std::string text = "# a\n# b\n";
+  const std::size_t column = limits::kFileBytes - text.size() + 1;
+  text += std::string(limits::kFileBytes - text.size() + 10, 'x');
+  const LoadResult result = load_topology_text(text, "big.yaml");
+  EXPECT_FALSE(result.spec);
+  ASSERT_EQ(result.errors.size(), 1u) << joined(result.errors);
+  EXPECT_EQ(result.errors[0].format(), "big.yaml:3:" + std::to_string(column) + ": the file is larger than " +
+                                           std::to_string(limits::kFileBytes) +
+                                           " bytes, the most a topology file may hold");
+}
+
+TEST(LoaderLimits, AnEndlessFileIsNotReadWhole)
+{
+  const LoadResult result = load_topology_file("/dev/zero");
+  EXPECT_FALSE(result.spec);
+  ASSERT_EQ(result.errors.size(), 1u) << joined(result.errors);
+  EXPECT_NE(result.errors[0].message.find("the file is larger than"), std::string::npos) << result.errors[0].message;
+}
+
+// yaml-cpp 0.7's LoadAll returns an empty document at a comma it cannot consume, forever; the loader must
+// say where the comma is instead.
+TEST(LoaderLimits, AStrayCommaIsASyntaxErrorAtTheComma)
+{
+  const std::vector<std::pair<std::string, std::string>> cases = {{",", "t.yaml:1:1"},
+                                                                  {" ,", "t.yaml:1:2"},
+                                                                  {"---\n,", "t.yaml:2:1"},
+                                                                  {"[a],", "t.yaml:1:4"},
+                                                                  {"{name: t, seed: 1},", "t.yaml:1:19"}};
+  for (const auto& [text, place] : cases)
+    EXPECT_EQ(errors_of(text), place + ": syntax error: unexpected \",\"\n") << text;
+}
+
+TEST(LoaderLimits, NestingIsCountedThroughAliases)
+{
+  // 60 lists under the top-level map, then an alias to a list 5 deep: 66 levels where the alias is used.
+  const std::string deep = std::string(60, '[') + std::string(60, ']');
+  const std::string text = "x: &five [[[[[1]]]]]\nname: " + deep.substr(0, 60) + "*five" + deep.substr(60) + "\n";
+  EXPECT_EQ(errors_of(text), "t.yaml:2:67: lists and maps nest more than " + std::to_string(limits::kYamlDepth) +
+                                 " deep here, the most a topology file may have\n");
+}
+
+// A topology with the given hosts (YAML list items), services and workload tail.
+std::string topology_with(const std::string& hosts, const std::string& services,
+                          const std::string& workload = "{entry: app, arrival: {process: poisson, rate: 1/s}}")
+{
+  return "name: t\nhardware:\n  hosts:\n" + hosts + "services:\n" + services +
+         "requests:\n  get: [{cpu: 1Mf}]\nworkload: " + workload + "\n";
+}
+
+TEST(LoaderLimits, AHundredThousandHostsAreAccepted)
+{
+  const TopologySpec spec = load_ok(topology_with("    - {name: lb}\n    - {name: web, count: 100000, cores: 64}\n",
+                                                  "  lb: {kind: load_balancer, host: lb, backends: app}\n"
+                                                  "  app: {kind: api_server, hosts: web, workers: 64}\n",
+                                                  "{entry: lb, arrival: {process: poisson, rate: 1/s}}"));
+  EXPECT_EQ(spec.hardware.hosts.size(), 100001u);
+}
+
+TEST(LoaderLimits, AHugeCountIsRefusedWithoutExpandingIt)
+{
+  EXPECT_EQ(
+      errors_of(topology_with("    - {name: web, count: 2147483647}\n", "  app: {kind: api_server, hosts: web}\n")),
+      "t.yaml:4:26: count must be at most " + std::to_string(limits::kHosts) + ", got 2147483647\n");
+}
+
+TEST(LoaderLimits, HostsAndCoresAreSummedOverTheEntriesBeforeAnyIsExpanded)
+{
+  EXPECT_EQ(errors_of(topology_with("    - {name: a, count: 600000}\n    - {name: b, count: 400001}\n",
+                                    "  app: {kind: api_server, hosts: a}\n")),
+            "t.yaml:5:24: with this entry there are 1000001 hosts once counts are expanded; a topology may have at "
+            "most " +
+                std::to_string(limits::kHosts) + "\n");
+  EXPECT_EQ(errors_of(topology_with("    - {name: a, count: 1000, cores: 100000}\n    - {name: b, cores: 1}\n",
+                                    "  app: {kind: api_server, hosts: a}\n")),
+            "t.yaml:5:24: with this entry the hosts have 100000001 cores in all; a topology may have at most " +
+                std::to_string(limits::kCores) + "\n");
+}
+
+TEST(LoaderLimits, SwitchesAreSummedOverTheEntriesBeforeAnyIsExpanded)
+{
+  const std::string text = "name: t\nhardware:\n  hosts: [{name: a}]\n"
+                           "  switches: [{name: s, count: 700000}, {name: t, count: 300001}]\n"
+                           "  links: [{between: [a, s-1]}]\n"
+                           "services:\n  app: {kind: api_server, host: a}\nrequests:\n  get: [{cpu: 1Mf}]\n"
+                           "workload: {entry: app, arrival: {process: poisson, rate: 1/s}}\n";
+  EXPECT_EQ(errors_of(text), "t.yaml:4:57: with this entry there are 1000001 switches once counts are expanded; a "
+                             "topology may have at most " +
+                                 std::to_string(limits::kSwitches) + "\n");
+}
+
+TEST(LoaderLimits, InstancesWorkersAndConnectionsAreSummedOverTheServices)
+{
+  // Ten services on a hundred thousand hosts, then one more.
+  std::string services;
+  for (int i = 0; i < 11; ++i)
+    services += "  s" + std::to_string(i) + ": {kind: api_server, hosts: web}\n";
+  EXPECT_EQ(errors_of(topology_with("    - {name: web, count: 100000}\n", services,
+                                    "{entry: s0, arrival: {process: poisson, rate: 1/s}}")),
+            "t.yaml:16:34: with service \"s10\" there are 1100000 service instances in all; a topology may have at "
+            "most " +
+                std::to_string(limits::kInstances) + "\n");
+  EXPECT_EQ(errors_of(topology_with("    - {name: web, count: 1000}\n    - {name: db}\n",
+                                    "  app: {kind: api_server, hosts: web, workers: 99999}\n"
+                                    "  db: {kind: database, host: db, connections: 1000001}\n")),
+            "t.yaml:8:47: with service \"db\" the instances have 100999001 workers and connections in all; a "
+            "topology may have at most " +
+                std::to_string(limits::kWorkersAndConnections) + "\n");
+}
+
+TEST(LoaderLimits, KeysAndUsers)
+{
+  const std::string app = "  app: {kind: api_server, host: web}\n";
+  const std::string web = "    - {name: web}\n";
+  EXPECT_EQ(errors_of(topology_with(web, app,
+                                    "{entry: app, arrival: {process: poisson, rate: 1/s}, keys: {count: "
+                                    "1000000000000001}}")),
+            "t.yaml:9:78: count must be at most " + std::to_string(limits::kKeys) + ", got 1000000000000001\n");
+  load_ok(topology_with(web, app, "{entry: app, arrival: {process: poisson, rate: 1/s}, keys: {count: 1000000000}}"));
+  // A billion users thinking exponentially are one process; ten million and one with fixed think times are not.
+  load_ok(topology_with(web, app,
+                        "{entry: app, arrival: {process: closed, users: 1000000000, think_time: {exponential: 1s}}}"));
+  EXPECT_EQ(errors_of(topology_with(web, app, "{entry: app, arrival: {process: closed, users: 10000001}}")),
+            "t.yaml:9:58: users must be at most " + std::to_string(limits::kUsersThinkingApart) +
+                " when think_time is not exponential (each thinking user is then an event of its own), got "
+                "10000001\n");
+}
+
+TEST(LoaderLimits, TimeseriesRows)
+{
+  // 10^7 rows exactly: 5,000,000 intervals for the users and one service.
+  load_ok("report_interval: 1ms\nduration: 5000s\n" +
+          topology_with("    - {name: web}\n", "  app: {kind: api_server, host: web}\n"));
+  EXPECT_EQ(errors_of("report_interval: 1ms\nduration: 5000.001s\n" +
+                      topology_with("    - {name: web}\n", "  app: {kind: api_server, host: web}\n")),
+            "t.yaml:1:18: timeseries.csv would have more than " + std::to_string(limits::kTimeseriesRows) +
+                " rows (duration / report_interval rows for the users and each of 1 services); make "
+                "report_interval longer\n");
+}
+
+TEST(LoaderLimits, ReadingStopsAfterTheFirstHundredErrors)
+{
+  std::string text = "name: t\n";
+  for (int i = 0; i < 150; ++i)
+    text += "key" + std::to_string(i) + ": 1\n";
+  const LoadResult result = load_topology_text(text, "t.yaml");
+  ASSERT_EQ(result.errors.size(), limits::kErrors + 1);
+  EXPECT_EQ(result.errors.back().format(),
+            "t.yaml:101:1: too many errors: the first 100 are reported, the file is read no further");
 }
 
 // --- hardware: shapes, explicit graphs, SimGrid platforms ------------------------------------------------

@@ -12,6 +12,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace scalelab::models
@@ -96,6 +98,10 @@ private:
     std::vector<Hop> hops;
   };
   std::vector<ExplicitRoute> explicit_routes_;
+  void add_explicit_route(ExplicitRoute route);
+  // Lookups by name and by (from, to), for topologies of a hundred thousand hosts: the first of equal keys.
+  std::unordered_map<std::string, int> element_index_, link_index_;
+  std::map<std::pair<int, int>, std::size_t> route_index_; // into explicit_routes_
   struct RoutingCache;
   mutable std::shared_ptr<RoutingCache> routing_; // built on the first route asked for
 };

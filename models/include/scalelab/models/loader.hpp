@@ -30,4 +30,8 @@ LoadResult load_topology_text(const std::string& yaml_text, const std::string& f
 // The YAML reference (Markdown), generated from the same declaration the loader validates with.
 std::string schema_reference_markdown();
 
+// Every word of the format, from the same declaration: keys, selectors and their choices, enumerations,
+// step and distribution forms, units. Each once, in declaration order (the fuzzer's dictionary).
+std::vector<std::string> schema_words();
+
 } // namespace scalelab::models

@@ -24,6 +24,15 @@ struct LatencySummary {
 };
 LatencySummary summarize(const Histogram& h);
 
+// A cache's operations in the measured window. Stale reads are hits whose version a database had already
+// replaced by a newer committed write when the hit happened.
+struct CacheResult {
+  std::uint64_t hits = 0, misses = 0, sets = 0, deletes = 0;
+  std::uint64_t evictions = 0, expirations = 0, stale_reads = 0;
+  std::uint64_t coalesced = 0; // gets that waited for another request's recomputation instead of missing
+  double hit_ratio = 0;        // hits / (hits + misses)
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -34,9 +43,10 @@ struct ServiceResult {
   std::map<std::string, std::uint64_t> errors; // error replies sent in the window, by cause
   double throughput = 0;                       // completed per second of measured window
   LatencySummary latency;                      // arrival to reply at this service, successful requests
-  double mean_in_service = 0;   // time-average of requests holding a worker/connection (or in flight, balancer)
-  double utilisation = 0;       // mean_in_service / capacity; 0 for a balancer
-  double mean_queue_length = 0; // time-average of requests waiting for a worker/connection
+  double mean_in_service = 0;       // time-average of requests holding a worker/connection (or in flight, balancer)
+  double utilisation = 0;           // mean_in_service / capacity; 0 for a balancer
+  double mean_queue_length = 0;     // time-average of requests waiting for a worker/connection
+  std::optional<CacheResult> cache; // kind cache only
 };
 
 struct RequestTypeResult {
@@ -106,11 +116,14 @@ struct TimeseriesRow {
   std::uint64_t completed = 0, errors = 0;
   double throughput = 0, latency_mean = 0; // per second; seconds
   double mean_in_service = 0, mean_queue_length = 0;
+  // A cache's series only (columns written when the run has a cache).
+  std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
 };
 
 nlohmann::ordered_json to_json(const Results& r);
 nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows);
+// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written.
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false);
 std::string summary_table(const Results& r); // the terminal table
 
 } // namespace scalelab::models

@@ -149,8 +149,19 @@ struct CallStep {
 struct ForwardStep {
   std::string service;
 };
+// An operation on a cache service for the request's key; the worker waits for the answer. A get is followed
+// in the step list by its on_miss steps (`miss_steps` of them, nested ones included), which run on a miss and
+// are skipped on a hit. A set stores the version of the key the request last read or wrote at a database.
+struct CacheStep {
+  enum class Op { get, set, erase };
+  Op op = Op::get;
+  std::string service;
+  std::uint16_t miss_steps = 0; // get only
+};
 
-using Step = std::variant<CpuStep, DelayStep, CallStep, ForwardStep>;
+using Step = std::variant<CpuStep, DelayStep, CallStep, ForwardStep, CacheStep>;
+// The service a step calls and waits for (call, db_read, db_write, the cache steps); nullptr for the others.
+const std::string* called_service(const Step& step);
 
 struct StepSpec {
   Step step;
@@ -202,8 +213,36 @@ struct DatabaseSpec {
   double result_size = 1000; // bytes
 };
 
-using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec>;
-const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database
+// Declared with the cache policy (cache.hpp): lru first, and none, fixed, refreshed_on_hit.
+enum class CacheEviction;
+enum class CacheTtlMode;
+
+// A key-level cache (cache-aside): entries are the requests' keys, each holding the version of the value a
+// database gave. The hit ratio emerges from the keys' popularity, the capacity, the eviction and the TTL.
+struct CacheSpec {
+  std::string host;
+  std::int64_t capacity = 10000;   // entries
+  std::optional<double> memory;    // bytes; when given, entries are also limited by their size in bytes
+  CacheEviction eviction{};        // lru
+  SimTime ttl = 0;                 // 0: entries never expire
+  CacheTtlMode ttl_mode{};         // with ttl > 0: fixed (also when left none) or refreshed_on_hit
+  std::optional<double> cpu_flops; // CPU work per operation on one core of the host
+  std::optional<DistributionSpec> cpu_time;
+  int connections = 64;     // operations at once; the rest wait
+  int queue_limit = 10000;  // waiting operations beyond that are refused (error "cache_overloaded")
+  double key_size = 100;    // bytes of a get, a delete, and of a miss's answer
+  double value_size = 1000; // bytes of a hit's answer and of a set; an entry's size in `memory`
+  // Request coalescing: a get that misses while another request's recomputation of the key is in flight
+  // waits for that request's set (then hits) instead of going to the database too; after `coalesce_wait`
+  // without a set it misses after all.
+  bool coalesce = false;
+  SimTime coalesce_wait = kNanosPerSecond;
+};
+
+using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec>;
+const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database, cache
+// The hosts a service's instances run on, in instance order.
+std::vector<std::string> instance_hosts(const ServiceKind& kind);
 
 struct ServiceSpec {
   std::string name;

@@ -3,6 +3,7 @@
 // flops, bytes per second, bytes, per second) or an error message naming what was expected.
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace scalelab::models
 {
@@ -18,6 +19,9 @@ Quantity parse_bandwidth(
     const std::string& text); // bps, kbps, Mbps, Gbps (bits) or Bps, kBps, MBps, GBps (bytes); result in bytes/s
 Quantity parse_bytes(const std::string& text); // B, KB, MB, GB (powers of 1000), KiB, MiB, GiB; bare = bytes
 Quantity parse_rate(const std::string& text);  // "800/s", "48000/min", "10/ms", bare number = per second
+
+// Every unit the parsers above know ("s", "ms", ..., "/min"), in their order.
+std::vector<std::string> unit_names();
 
 // Inverse formatting for resolved configurations and docs, e.g. format_duration(0.01) == "10ms".
 std::string format_duration(double seconds);

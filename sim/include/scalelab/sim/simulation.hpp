@@ -37,11 +37,13 @@ struct EngineStats {
   std::uint64_t peak_requests_in_flight = 0;
   std::uint64_t servers_at_arrival = 0; // api server instances that compute departures at arrival
   std::uint64_t completions_apart = 0;  // balancers that take replies when sent, but for a completion event
+  std::uint64_t passive_replies = 0;    // components that take whole replies when they are sent
 };
 
 struct RunOutput {
   models::Results results;
   std::vector<models::TimeseriesRow> timeseries;
+  bool has_cache = false; // timeseries.csv gets the cache columns
   EngineStats engine;
 };
 

@@ -1,0 +1,85 @@
+#include "checks.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace scalelab::fuzz
+{
+
+const std::vector<FileKind>& file_kinds()
+{
+  static const std::vector<FileKind> kinds = {
+      {"topology",
+       [](const std::string& text, const std::string& file) {
+         models::LoadResult r = models::load_topology_text(text, file);
+         return LoaderOutcome{r.spec.has_value(), std::move(r.errors), std::move(r.warnings)};
+       },
+       models::schema_words},
+  };
+  return kinds;
+}
+
+const FileKind& file_kind(const std::string& name)
+{
+  for (const FileKind& kind : file_kinds())
+    if (kind.name == name)
+      return kind;
+  throw std::out_of_range("no file kind \"" + name + "\"");
+}
+
+std::string loader_problem(const FileKind& kind, const std::string& text, const std::string& file)
+{
+  const LoaderOutcome out = kind.load(text, file);
+  if (out.loaded && !out.errors.empty())
+    return "loaded, but with errors: " + out.errors.front().format();
+  if (!out.loaded && out.errors.empty())
+    return "refused without an error";
+  const long lines = 1 + std::count(text.begin(), text.end(), '\n');
+  for (const auto* list : {&out.errors, &out.warnings})
+    for (const models::Diagnostic& d : *list) {
+      const std::string what = (list == &out.errors ? "error " : "warning ") + d.format();
+      if (d.where.file != file)
+        return what + ": names the file " + d.where.file + ", not " + file;
+      if (d.where.line < 1 || d.where.column < 1)
+        return what + ": has no place";
+      if (d.where.line > lines)
+        return what + ": is placed after the end of the text (" + std::to_string(lines) + " lines)";
+      if (d.message.empty())
+        return what + ": says nothing";
+      if (d.message.find_first_of("\n\r") != std::string::npos)
+        return what + ": spans several lines";
+    }
+  return "";
+}
+
+std::string dictionary(const FileKind& kind)
+{
+  std::string out = "# The words of the " + kind.name +
+                    " format, generated from its schema; do not edit.\n"
+                    "# Regenerate: SCALELAB_UPDATE_GOLDEN=1 scalelab_unit_tests --gtest_filter='FuzzDictionary.*'\n";
+  for (const std::string& word : kind.words()) {
+    out += '"';
+    for (char c : word) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += "\"\n";
+  }
+  return out;
+}
+
+int fuzz_loader(const FileKind& kind, const std::uint8_t* data, std::size_t size)
+{
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  const std::string problem = loader_problem(kind, text, "input.yaml");
+  if (!problem.empty()) {
+    std::fprintf(stderr, "fuzz_%s: %s\n", kind.name.c_str(), problem.c_str());
+    std::abort();
+  }
+  return 0;
+}
+
+} // namespace scalelab::fuzz
