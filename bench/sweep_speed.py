@@ -11,6 +11,7 @@ The two sweeps must give byte-identical summaries (the number of jobs changes no
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,9 +36,16 @@ plots: []
 TINY_DURATION = "1001ms"
 
 
-def wall(command):
-    start = time.perf_counter()
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(command, cpu=None):
+    start, start_cpu = time.perf_counter(), children_cpu()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    if cpu is not None:
+        cpu.append(children_cpu() - start_cpu)
     return time.perf_counter() - start
 
 
@@ -62,7 +70,8 @@ def main():
         f.write(SWEEP.format(topology=topology, duration="601s"))
     with open(tiny, "w") as f:
         f.write(SWEEP.format(topology=topology, duration=TINY_DURATION))
-    figures = {"jobs1": [], "jobs2": [], "tiny_sweep": [], "tiny_run": [], "start": [], "check": [], "load": []}
+    figures = {"jobs1": [], "jobs2": [], "tiny_sweep": [], "tiny_run": [], "start": [], "check": [], "load": [],
+               "tiny_sweep_cpu": [], "tiny_run_cpu": [], "start_cpu": [], "check_cpu": []}
     try:
         for r in range(args.rounds):
             for jobs in (1, 2):
@@ -77,30 +86,32 @@ def main():
             # The overhead of a run: a sweep of 100 runs that simulate 1 ms of measured time each, one at a
             # time, and the same runs started by hand (the plan written by the sweep above).
             out = os.path.join(work, f"tiny-{r}")
-            figures["tiny_sweep"].append(wall([binary, "sweep", tiny, "--jobs", "1", "--out", out, "--quiet"]) / 100)
+            cpu = []
+            figures["tiny_sweep"].append(
+                wall([binary, "sweep", tiny, "--jobs", "1", "--out", out, "--quiet"], cpu) / 100)
+            figures["tiny_sweep_cpu"].append(cpu[0] / 100)
             points = sorted(os.listdir(os.path.join(out, "points")))[:20]
-            start = time.perf_counter()
-            for p in points:
-                subprocess.run([binary, "run", os.path.join(out, "points", p, "topology.yaml"), "--quiet",
-                                "--out", os.path.join(work, "by-hand")], check=True)
-            figures["tiny_run"].append((time.perf_counter() - start) / len(points))
-            # Its parts: starting the program (the dynamic loader, the libraries' initialisation) and loading
-            # a topology.
             topology_file = os.path.join(out, "points", points[0], "topology.yaml")
-            for key, command in (("start", [binary, "--help"]), ("check", [binary, "check", topology_file])):
-                start = time.perf_counter()
-                for _ in range(20):
-                    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-                figures[key].append((time.perf_counter() - start) / 20)
+            # The run by hand, and its parts: starting the program (the dynamic loader and the libraries'
+            # initialisation) and loading a topology.
+            for key, command in (("tiny_run", [binary, "run", topology_file, "--quiet", "--out",
+                                               os.path.join(work, "by-hand")]),
+                                 ("start", [binary, "--help"]), ("check", [binary, "check", topology_file])):
+                cpu = []
+                total = sum(wall(command, cpu) for _ in range(20))
+                figures[key].append(total / 20)
+                figures[key + "_cpu"].append(sum(cpu) / 20)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     median = {k: statistics.median(v) for k, v in figures.items()}
     print(f"100-point sweep, --jobs 1: {median['jobs1']:.2f} s; --jobs 2: {median['jobs2']:.2f} s; "
           f"speed-up {median['jobs1'] / median['jobs2']:.2f} (rounds: " +
           ", ".join(f"{a / b:.2f}" for a, b in zip(figures["jobs1"], figures["jobs2"])) + ")")
-    print(f"per run of a sweep that simulates nothing: {median['tiny_sweep'] * 1000:.1f} ms "
-          f"(the same run started by hand: {median['tiny_run'] * 1000:.1f} ms; of which starting the program: "
-          f"{median['start'] * 1000:.1f} ms, starting it and loading the topology: {median['check'] * 1000:.1f} ms)")
+    for label, key in (("per run of a sweep of runs that simulate almost nothing", "tiny_sweep"),
+                       ("one such run started by hand", "tiny_run"),
+                       ("  starting the program (scalelab --help)", "start"),
+                       ("  starting it and loading the topology (scalelab check)", "check")):
+        print(f"{label}: {median[key] * 1000:.1f} ms wall, {median[key + '_cpu'] * 1000:.1f} ms of CPU")
     print(f"load average before the sweeps: {min(figures['load']):.1f} to {max(figures['load']):.1f}")
     if args.json:
         with open(args.json, "w") as f:

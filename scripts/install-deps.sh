@@ -9,7 +9,7 @@ packages=(
   googletest libgtest-dev
   clang libclang-rt-14-dev llvm
   python3 python3-simpy
-  gnuplot-nox
+  gnuplot-nox parallel
 )
 
 missing=()

@@ -236,8 +236,11 @@ private:
       if (std::find(list.begin(), list.end(), name) == list.end())
         list.push_back(name);
     };
-    for (const auto& s : t.services)
+    for (const auto& s : t.services) {
       add(names_.services, s.name);
+      if (std::holds_alternative<CacheSpec>(s.kind))
+        add(names_.caches, s.name);
+    }
     for (const auto& r : t.requests)
       add(names_.requests, r.name);
     for (const auto& h : t.hardware.hosts) {

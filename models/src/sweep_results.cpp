@@ -21,6 +21,8 @@ const std::vector<std::string> kRequestKeys = {"sent", "completed", "throughput"
 const std::vector<std::string> kServiceKeys = {"instances",   "capacity",         "arrived", "completed",
                                                "errors",      "throughput",       "latency", "mean_in_service",
                                                "utilisation", "mean_queue_length"};
+const std::vector<std::string> kCacheKeys = {"hits",      "misses",      "hit_ratio",   "sets",     "deletes",
+                                             "evictions", "expirations", "stale_reads", "coalesced"};
 const std::vector<std::string> kHostKeys = {"cores", "cpu_utilisation", "disk_utilisation"};
 const std::vector<std::string> kCostKeys = {"per_hour", "per_million_requests"};
 const std::vector<std::string> kTopKeys = {"total", "requests", "services",        "hosts",
@@ -136,8 +138,34 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
     return check_measures(s, 1, "total", kRequestKeys);
   if (top == "requests")
     return check_named(s, "request type", names.requests, kRequestKeys);
-  if (top == "services")
-    return check_named(s, "service", names.services, kServiceKeys);
+  if (top == "services") {
+    // A cache's own figures, below services.NAME.cache.
+    const std::size_t length = s.size() > 1 ? match_name(s, 1, names.services) : 0;
+    if (length > 0 && s.size() > 1 + length && s[1 + length] == "cache") {
+      std::string name = s[1];
+      for (std::size_t k = 2; k <= length; ++k)
+        name += "." + s[k];
+      if (!contains(names.caches, name))
+        return "services." + name + " is not a cache: it has no cache figures";
+      const std::size_t at = 2 + length;
+      if (at >= s.size())
+        return "services." + name + ".cache is not a number; add one of: " + schema::join(kCacheKeys);
+      if (!contains(kCacheKeys, s[at]))
+        return unknown(s[at], "services." + name + ".cache", kCacheKeys);
+      return at + 1 < s.size()
+                 ? "services." + name + ".cache." + s[at] + " is a number, with no key " + quote(s[at + 1])
+                 : "";
+    }
+    std::vector<std::string> keys = kServiceKeys;
+    if (length > 0) {
+      std::string name = s[1];
+      for (std::size_t k = 2; k <= length; ++k)
+        name += "." + s[k];
+      if (contains(names.caches, name))
+        keys.push_back("cache");
+    }
+    return check_named(s, "service", names.services, keys);
+  }
   if (top == "hosts")
     return check_named(s, "host", names.hosts, kHostKeys);
   if (top == "measured_seconds")

@@ -30,6 +30,14 @@ nlohmann::json sample_results()
   app.name = "app";
   app.utilisation = 0.5;
   r.services.push_back(app);
+  ServiceResult cache;
+  cache.name = "sessions";
+  cache.kind = "cache";
+  cache.cache = CacheResult{};
+  cache.cache->hits = 30;
+  cache.cache->misses = 10;
+  cache.cache->hit_ratio = 0.75;
+  r.services.push_back(cache);
   r.hosts.push_back({"web-1", 4, 0.25, 0});
   r.cost = CostResult{1.5, 0.125};
   return nlohmann::json::parse(to_json(r).dump());
@@ -38,7 +46,7 @@ nlohmann::json sample_results()
 TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
 {
   const auto j = sample_results();
-  const ResultNames names{{"app"}, {"get.user"}, {"web-1"}, true};
+  const ResultNames names{{"app", "sessions"}, {"get.user"}, {"web-1"}, true, {"sessions"}};
   const std::vector<std::pair<std::string, double>> cases = {
       {"total.latency.p99", 0.25},
       {"total.errors", 10},
@@ -52,6 +60,8 @@ TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
       {"measured_seconds", 10},
       {"checks.littles_law.relative_error", 0},
       {"checks.conservation.in_flight", 0},
+      {"services.sessions.cache.hit_ratio", 0.75},
+      {"services.sessions.cache.misses", 10},
   };
   for (const auto& [path, value] : cases) {
     EXPECT_EQ(check_metric_path(path, names), "") << path;
@@ -64,7 +74,7 @@ TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
 
 TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
 {
-  const ResultNames names{{"app", "lb"}, {"get_user"}, {"web-1"}, false};
+  const ResultNames names{{"app", "lb"}, {"get_user"}, {"web-1"}, false, {}};
   EXPECT_EQ(check_metric_path("total.latency.p98", names),
             "unknown key \"p98\" in total.latency; did you mean \"p90\", \"p95\" or \"p99\"?");
   EXPECT_EQ(check_metric_path("services.ap.utilisation", names), "no service \"ap\" in services; did you mean "
@@ -75,6 +85,12 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
             "unknown error cause \"queue_ful\" in total.errors; did you mean \"queue_full\"?");
   EXPECT_EQ(check_metric_path("cost.per_hour", names),
             "results.json has no cost: no host of the topology has a price (hardware.hosts[].price)");
+  const ResultNames with_cache{{"app", "sessions"}, {}, {}, false, {"sessions"}};
+  EXPECT_EQ(check_metric_path("services.app.cache.hits", with_cache),
+            "services.app is not a cache: it has no cache figures");
+  EXPECT_EQ(check_metric_path("services.sessions.cache.hit_rate", with_cache),
+            "unknown key \"hit_rate\" in services.sessions.cache; did you mean \"hit_ratio\"?");
+  EXPECT_EQ(check_metric_path("services.sessions.cache.hit_ratio", with_cache), "");
   EXPECT_EQ(check_metric_path("total.latency", names),
             "total.latency is not a number; add one of: count, mean, p50, p90, p95, p99, p999, max");
 }
