@@ -365,6 +365,25 @@ INSTANTIATE_TEST_SUITE_P(Bad, ExperimentCorpus, ::testing::ValuesIn(corpus_names
                            return id;
                          });
 
+// --- the shipped experiments ---------------------------------------------------------------------------
+
+// Every experiments/NAME/experiment.yaml loads without an error or a warning, every point's topology too.
+TEST(ShippedExperiments, LoadCleanly)
+{
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(kSourceDir / "experiments")) {
+    const fs::path file = entry.path() / "experiment.yaml";
+    if (!fs::exists(file))
+      continue;
+    ++count;
+    const ExperimentLoad result = load_experiment_file(file.string());
+    EXPECT_TRUE(result.spec.has_value()) << file;
+    EXPECT_EQ(joined(result.errors), "") << file;
+    EXPECT_EQ(joined(result.warnings), "") << file;
+  }
+  EXPECT_GE(count, 4);
+}
+
 // --- the generated reference ----------------------------------------------------------------------------
 
 TEST(ExperimentReference, DocsMatchTheSchema)
