@@ -41,7 +41,7 @@ usage: scalelab <command> [options]
 
 commands:
   run FILE      simulate a topology file, print a summary, write results.json and timeseries.csv
-  check FILE    validate a topology file and print what is wrong with it, if anything
+  check FILE    validate a topology or experiment file and print what is wrong with it, if anything
   graph FILE    print the hardware as a Graphviz DOT graph: hosts, switches, links, zones and the
                 services on each host (render with: dot -Tpng -o hardware.png)
   schema        print the YAML reference of topology files (Markdown); schema experiment: of
@@ -79,7 +79,8 @@ options:
 
 const char* const kCheckHelp = R"(usage: scalelab check FILE
 
-Validates FILE without running it. Prints every problem as file:line:col: message and exits 2 if
+Validates FILE, a topology or an experiment file (one with the key topology), without running it;
+an experiment's every point is loaded too. Prints every problem as file:line:col: message and exits 2 if
 there is any; prints "FILE: ok" and exits 0 otherwise.
 )";
 
@@ -109,9 +110,24 @@ int cmd_check(const std::vector<std::string>& args)
   }
   if (args.size() != 1)
     return usage_error("check takes exactly one FILE", kCheckHelp);
-  const auto loaded = models::load_topology_file(args[0]);
-  print_diagnostics(loaded.errors, loaded.warnings);
-  if (!loaded.spec)
+  std::string error;
+  const auto text = models::read_text_file(args[0], error);
+  if (!text) {
+    print_diagnostics({models::Diagnostic{models::SourceLocation{args[0], 0, 0}, "cannot open the file: " + error}},
+                      {});
+    return kBadInput;
+  }
+  bool loaded = false;
+  if (models::is_experiment_text(*text)) {
+    const auto experiment = models::load_experiment_text(*text, args[0]);
+    print_diagnostics(experiment.errors, experiment.warnings);
+    loaded = experiment.spec.has_value();
+  } else {
+    const auto topology = models::load_topology_text(*text, args[0]);
+    print_diagnostics(topology.errors, topology.warnings);
+    loaded = topology.spec.has_value();
+  }
+  if (!loaded)
     return kBadInput;
   std::cout << args[0] << ": ok\n";
   return kOk;

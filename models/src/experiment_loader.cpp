@@ -5,10 +5,12 @@
 // pointed back at the values that caused them; metrics and plots must name what results.json will have.
 #include "scalelab/models/constraint.hpp"
 #include "scalelab/models/experiment.hpp"
+#include "scalelab/models/limits.hpp"
 #include "scalelab/models/sweep.hpp"
 #include "scalelab/models/sweep_results.hpp"
 #include "schema_experiment.hpp"
 #include "topology_path.hpp"
+#include "yaml_document.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -36,18 +38,6 @@ std::size_t ExperimentSpec::index_of_metric(const std::string& path) const
     if (metrics[m].path == path)
       return m;
   return metrics.size();
-}
-
-std::optional<std::string> read_text_file(const std::string& path, std::string& error)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // --- a point's topology --------------------------------------------------------------------------------
@@ -757,28 +747,22 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
                                     const ExperimentLimits& limits)
 {
   Context ctx(file_name);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    ctx.error(e.mark, "syntax error: " + e.msg);
+  const auto document = read_single_document(
+      ctx, text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "an experiment file");
+  if (!document)
     return finish(ctx, {}, {}, std::nullopt);
-  }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (document->IsNull()) {
     YAML::Mark start;
     start.line = 0;
     start.column = 0;
     ctx.error(start, "the file is empty; expected " + describe_experiment_top_level());
     return finish(ctx, {}, {}, std::nullopt);
   }
-  if (documents.size() > 1)
-    ctx.error(documents[1].Mark(), "an experiment file holds one YAML document; this is a second one");
-  if (!documents.front().IsMap()) {
-    ctx.error(documents.front().Mark(),
-              "expected " + describe_experiment_top_level() + ", got " + describe(documents.front()));
+  if (!document->IsMap()) {
+    ctx.error(document->Mark(), "expected " + describe_experiment_top_level() + ", got " + describe(*document));
     return finish(ctx, {}, {}, std::nullopt);
   }
-  ExperimentRaw raw = read_experiment(ctx, documents.front());
+  ExperimentRaw raw = read_experiment(ctx, *document);
   ExperimentSpec spec;
   spec.file = file_name;
   Checker checker(ctx, text, raw, spec, read, limits);
@@ -789,6 +773,14 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
     ctx.error(e.mark, "cannot write a value into the topology: " + e.msg);
   }
   return finish(ctx, checker.topology_errors, checker.topology_warnings, std::move(spec));
+}
+
+bool is_experiment_text(const std::string& text)
+{
+  Context quiet("");
+  const auto document = read_single_document(
+      quiet, text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a file");
+  return document && document->IsMap() && (*document)["topology"];
 }
 
 ExperimentLoad load_experiment_file(const std::string& path)

@@ -1100,17 +1100,15 @@ LoadResult load_topology_text(const std::string& yaml_text, const std::string& f
   }
 }
 
-LoadResult load_topology_file(const std::string& path)
+std::optional<std::string> read_text_file(const std::string& path, std::string& error)
 {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   if (!in || std::filesystem::is_directory(path, ec)) {
-    const std::string reason = in ? "it is a directory" : std::strerror(errno);
-    LoadResult result;
-    result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + reason});
-    return result;
+    error = in ? "it is a directory" : std::strerror(errno);
+    return std::nullopt;
   }
-  // One byte more than a file may hold is enough to refuse it: an endless file (/dev/zero) is not read whole.
+  // One byte more than a file may hold is enough to refuse it.
   std::string text;
   std::vector<char> buffer(1 << 16);
   while (text.size() <= limits::kFileBytes) {
@@ -1119,7 +1117,19 @@ LoadResult load_topology_file(const std::string& path)
     if (!in)
       break;
   }
-  return load_topology_text(text, path);
+  return text;
+}
+
+LoadResult load_topology_file(const std::string& path)
+{
+  std::string error;
+  const auto text = read_text_file(path, error);
+  if (!text) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + error});
+    return result;
+  }
+  return load_topology_text(*text, path);
 }
 
 std::string schema_reference_markdown()

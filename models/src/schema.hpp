@@ -473,6 +473,29 @@ template <class T> struct Record {
   }
 };
 
+// The words of a format, once each in the order first met: for a fuzzer's dictionary (fuzz/KIND.dict).
+class WordList
+{
+public:
+  void add(const std::string& word)
+  {
+    if (std::find(words_.begin(), words_.end(), word) == words_.end())
+      words_.push_back(word);
+  }
+  template <class T> void add_record(const Record<T>& record)
+  {
+    for (const auto& f : record.fields) {
+      add(f.key);
+      for (const auto& choice : f.choices)
+        add(choice.first);
+    }
+  }
+  std::vector<std::string> take() { return std::move(words_); }
+
+private:
+  std::vector<std::string> words_;
+};
+
 // The keys of a record, each with the shape of its value.
 template <class T> std::shared_ptr<const Shape> record_shape(const Record<T>& record)
 {

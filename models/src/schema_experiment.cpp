@@ -2,6 +2,10 @@
 // all come from these tables (the same machinery as the topology's, schema.hpp). What refers to the
 // topology (the paths of vary and set, the metrics' names) is checked by experiment_loader.cpp.
 #include "schema_experiment.hpp"
+#include "schema_topology.hpp"
+
+#include "scalelab/models/limits.hpp"
+#include "scalelab/models/sweep_results.hpp"
 
 namespace scalelab::models::schema
 {
@@ -312,6 +316,20 @@ std::string describe_experiment_top_level()
 namespace scalelab::models
 {
 
+std::vector<std::string> experiment_words()
+{
+  const auto& t = schema::tables();
+  schema::WordList words;
+  words.add_record(t.top);
+  words.add_record(t.range);
+  words.add_record(t.plot);
+  for (const std::string& word : metric_words())
+    words.add(word);
+  for (const std::string& word : schema::topology_words())
+    words.add(word);
+  return words.take();
+}
+
 std::string experiment_reference_markdown()
 {
   using namespace schema;
@@ -343,6 +361,20 @@ std::string experiment_reference_markdown()
       "- `cost.per_hour` and `cost.per_million_requests` (when some host has a `price`);\n"
       "- `checks.littles_law.relative_error`, `checks.conservation.in_flight`, `measured_seconds`.\n\n"
       "NAME is a service, request type or host of the topology (of some point, when the hosts vary).\n";
+  const ExperimentLimits bounds;
+  out += "\n## Limits\n\nNo experiment file can exceed these; one beyond is refused at the place where it crosses it "
+         "(`file:line:col`), before any point is run. The YAML text has the bounds of topology files "
+         "([yaml-reference.md](yaml-reference.md#limits)).\n\n"
+         "| Limit | Value | Note |\n|---|---|---|\n";
+  out += "| Size of the file | " + std::to_string(limits::kFileBytes) + " bytes (8 MiB) | Read no further. |\n";
+  out += "| Lists and maps inside each other | " + std::to_string(limits::kYamlDepth) + " | Aliases expanded. |\n";
+  out += "| Values (scalars, lists, maps, empty values) | " + std::to_string(limits::kYamlValues) +
+         " | Aliases expanded. |\n";
+  out += "| Points, the combinations of `vary` before the constraint | " + std::to_string(bounds.max_points) +
+         " | Every point's topology is loaded by `check` and before a sweep's first run: about 0.5 ms each, 47 s at "
+         "the limit "
+         "(docs/performance.md). |\n";
+  out += "| `repetitions` | " + std::to_string(bounds.max_repetitions) + " |  |\n";
   return out;
 }
 

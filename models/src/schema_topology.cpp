@@ -1709,18 +1709,9 @@ std::string limits_markdown()
 std::vector<std::string> topology_words()
 {
   const Tables& t = tables();
-  std::vector<std::string> words;
-  const auto add = [&words](const std::string& word) {
-    if (std::find(words.begin(), words.end(), word) == words.end())
-      words.push_back(word);
-  };
-  const auto add_record = [&add](const auto& record) {
-    for (const auto& f : record.fields) {
-      add(f.key);
-      for (const auto& choice : f.choices)
-        add(choice.first);
-    }
-  };
+  WordList words;
+  const auto add = [&words](const std::string& word) { words.add(word); };
+  const auto add_record = [&words](const auto& record) { words.add_record(record); };
   const auto add_variant = [&add, &add_record](const auto& variant) {
     add(variant.selector);
     for (const auto& choice : variant.choices)
@@ -1758,7 +1749,7 @@ std::vector<std::string> topology_words()
     add(unit);
   add("true");
   add("false");
-  return words;
+  return words.take();
 }
 
 std::string topology_reference_markdown()

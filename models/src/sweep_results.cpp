@@ -125,6 +125,20 @@ const std::vector<std::string>& error_cause_names()
   return names;
 }
 
+std::vector<std::string> metric_words()
+{
+  std::vector<std::string> words;
+  for (const auto* list :
+       {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kCacheKeys, &kHostKeys, &kCostKeys, &error_cause_names()})
+    words.insert(words.end(), list->begin(), list->end());
+  words.emplace_back("cache");
+  for (const auto& [check, keys] : kChecks) {
+    words.push_back(check);
+    words.insert(words.end(), keys.begin(), keys.end());
+  }
+  return words;
+}
+
 std::string check_metric_path(const std::string& path, const ResultNames& names)
 {
   const auto s = split(path);

@@ -312,6 +312,26 @@ TEST(CommandLine, StrayCommasEndWithExitStatusTwo)
   }
 }
 
+TEST(CommandLine, StrayCommasInExperimentFilesEndWithExitStatusTwo)
+{
+  const fs::path dir = scratch("experiment-commas");
+  int i = 0;
+  for (const char* text : {"topology: t.yaml\n,", "topology: t.yaml\n---\n,", "[a],"}) {
+    const fs::path file = dir / ("comma-" + std::to_string(i++) + ".yaml");
+    std::ofstream(file) << text;
+    EXPECT_EQ(scalelab_within("sweep plan " + file.string() + " --out " + (dir / "out").string(), 60), 2) << text;
+  }
+}
+
+TEST(CommandLine, CheckTakesExperimentFilesAndLoadsTheirPoints)
+{
+  EXPECT_EQ(scalelab("check " + topology("experiments/servers-against-load/experiment.yaml")), 0);
+  const fs::path dir = scratch("check-experiment");
+  std::ofstream(dir / "bad-point.yaml") << "topology: " << topology("topologies/single-server.yaml")
+                                        << "\nvary:\n  services.app.workers: [4, 0]\nmetrics: [total.latency.p99]\n";
+  EXPECT_EQ(scalelab("check " + (dir / "bad-point.yaml").string()), 2) << "a point with 0 workers";
+}
+
 TEST(CommandLine, AHugeHostCountIsRefusedBeforeAnythingIsExpanded)
 {
   const fs::path dir = scratch("huge-count");

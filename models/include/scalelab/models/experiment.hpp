@@ -89,9 +89,8 @@ struct ExperimentLoad {
   std::vector<Diagnostic> warnings;
 };
 
-// Reads the file at path into text, or returns nothing and sets error ("No such file or directory").
+// Reads the file at path into text (read_text_file, loader.hpp), or returns nothing and sets error.
 using FileReader = std::function<std::optional<std::string>(const std::string& path, std::string& error)>;
-std::optional<std::string> read_text_file(const std::string& path, std::string& error);
 
 struct ExperimentLimits {
   std::size_t max_points = 100000;
@@ -104,6 +103,10 @@ struct ExperimentLimits {
 ExperimentLoad load_experiment_text(const std::string& text, const std::string& file_name,
                                     const FileReader& read = read_text_file, const ExperimentLimits& limits = {});
 ExperimentLoad load_experiment_file(const std::string& path);
+
+// Whether text is an experiment file rather than a topology: a map with the key `topology` at its top level,
+// which a topology file never has. False for text that does not read as YAML (the loaders say why).
+bool is_experiment_text(const std::string& text);
 
 // The topology of a point: the experiment's topology with `set` and the point's values written in (a
 // relative simgrid_platform made absolute), as YAML text; for a loaded spec, it loads without error.
@@ -134,5 +137,9 @@ std::vector<SweepRun> plan_runs(const ExperimentSpec& spec);
 
 // The Markdown reference of experiment files, from the declaration the loader reads with.
 std::string experiment_reference_markdown();
+
+// Every key and choice of experiment files, the metrics' keys and the topology's words (paths name them),
+// once each: the dictionary of the experiment files' fuzzer.
+std::vector<std::string> experiment_words();
 
 } // namespace scalelab::models

@@ -23,6 +23,11 @@ struct LoadResult {
   std::vector<Diagnostic> warnings;
 };
 
+// The text of the file at path, or nothing with error set ("No such file or directory", "it is a directory").
+// It stops reading one byte past the largest file a loader takes (limits::kFileBytes), so that an endless file
+// (/dev/zero) is refused without being read whole.
+std::optional<std::string> read_text_file(const std::string& path, std::string& error);
+
 LoadResult load_topology_file(const std::string& path);
 // file_label names the source in messages.
 LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label);

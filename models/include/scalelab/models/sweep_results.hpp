@@ -28,6 +28,9 @@ struct ResultNames {
 // when it is one.
 std::string check_metric_path(const std::string& path, const ResultNames& names);
 
+// Every key a metric path may name below its names (total, latency, p99, hit_ratio, queue_full, ...).
+std::vector<std::string> metric_words();
+
 // The metric's value in one results.json: errors.CAUSE is 0 when the cause did not happen, errors the sum
 // of the causes; none when the path is absent (a host this point does not have, no cost per million
 // requests when nothing was answered).
