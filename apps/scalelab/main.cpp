@@ -6,6 +6,7 @@
 //   scalelab sweep EXPERIMENT [--jobs N] [--out DIR], sweep plan|run|emit|collect ...
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
 #include "common.hpp"
+#include "grade_command.hpp"
 #include "sweep_command.hpp"
 
 #include "scalelab/models/experiment.hpp"
@@ -49,6 +50,9 @@ commands:
   sweep FILE    run an experiment file: every point of its sweep, each repetition in its own
                 process, then a tidy CSV, a summary with confidence intervals, plots and a report;
                 also sweep plan, run, emit (SLURM, GNU parallel, Kubernetes) and collect
+  grade LESSON FILE
+                check answers to a lesson's questions, or a topology against its challenge,
+                by running the simulations that decide
 
 Run 'scalelab <command> --help' for the options of a command.
 Exit status: 0 on success, 2 on bad input or usage, 1 on an error inside the run.
@@ -357,6 +361,8 @@ int main(int argc, char** argv)
       return cmd_graph(args);
     if (command == "sweep")
       return cmd_sweep(args);
+    if (command == "grade")
+      return cmd_grade(args);
     if (command == "schema") {
       if (args.size() == 1 && is_help(args[0])) {
         std::cout << "usage: scalelab schema [experiment]\n\nPrints the reference of topology files (Markdown), or "

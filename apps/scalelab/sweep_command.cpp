@@ -346,39 +346,11 @@ int sweep_all(const Options& o)
   const auto spec = load(*o.experiment);
   if (!spec)
     return kBadInput;
-  const fs::path out = out_dir(o, *spec);
-  if (!write_plan(*spec, out))
-    return kBadInput;
-  remove_stale_partials(out / "points");
-  const auto runs = planned(*spec);
-  PoolOptions options;
-  options.program = self_executable();
+  ExperimentRunOptions options;
   options.jobs = o.jobs.value_or(std::max(1u, std::thread::hardware_concurrency()));
-  options.progress = !o.quiet && isatty(STDERR_FILENO);
-  options.total = runs.size();
-  const auto tasks = tasks_for(runs, out, options.already_done);
-  if (!o.quiet && tasks.empty())
-    std::cout << "all " << runs.size() << " runs of " << out.string() << " are done\n";
-  else if (!o.quiet && !options.progress)
-    std::cout << "running " << tasks.size() << " of " << runs.size() << " runs, " << options.jobs << " at once\n";
-  PoolReport report;
-  if (!tasks.empty())
-    report = run_pool(tasks, options);
-  if (report.interrupted) {
-    std::cerr << "scalelab: interrupted: " << options.already_done + report.done << " of " << runs.size()
-              << " runs done; the same command runs the rest\n";
-    return kInterrupted;
-  }
-  if (!o.quiet && !tasks.empty())
-    std::printf("ran %zu runs in %.1f s, %u at once\n", report.done + report.failures.size(), report.wall_seconds,
-                options.jobs);
-  print_collect(collect(*spec, out, command_line(*o.experiment, o)), out, o.quiet);
-  if (!report.failures.empty()) {
-    std::cerr << "scalelab: " << report.failures.size() << (report.failures.size() == 1 ? " run" : " runs")
-              << " failed (their directories end in .failed); the same command runs them again\n";
-    return kRunError;
-  }
-  return kOk;
+  options.quiet = o.quiet;
+  options.command = command_line(*o.experiment, o);
+  return run_experiment(*spec, out_dir(o, *spec), options).status;
 }
 
 int sweep_plan(const Options& o)
@@ -593,6 +565,49 @@ int sweep_emit(const Options& o)
 }
 
 } // namespace
+
+ExperimentRun run_experiment(const models::ExperimentSpec& spec, const fs::path& out,
+                             const ExperimentRunOptions& run_options)
+{
+  ExperimentRun result;
+  if (!write_plan(spec, out)) {
+    result.status = kBadInput;
+    return result;
+  }
+  remove_stale_partials(out / "points");
+  const auto runs = planned(spec);
+  PoolOptions options;
+  options.program = self_executable();
+  options.jobs = run_options.jobs;
+  options.progress = !run_options.quiet && isatty(STDERR_FILENO);
+  options.total = runs.size();
+  const auto tasks = tasks_for(runs, out, options.already_done);
+  if (!run_options.quiet && tasks.empty())
+    std::cout << "all " << runs.size() << " runs of " << out.string() << " are done\n";
+  else if (!run_options.quiet && !options.progress)
+    std::cout << "running " << tasks.size() << " of " << runs.size() << " runs, " << options.jobs << " at once\n";
+  PoolReport report;
+  if (!tasks.empty())
+    report = run_pool(tasks, options);
+  if (report.interrupted) {
+    std::cerr << "scalelab: interrupted: " << options.already_done + report.done << " of " << runs.size()
+              << " runs done; the same command runs the rest\n";
+    result.status = kInterrupted;
+    return result;
+  }
+  if (!run_options.quiet && !tasks.empty())
+    std::printf("ran %zu runs in %.1f s, %u at once\n", report.done + report.failures.size(), report.wall_seconds,
+                options.jobs);
+  CollectSummary collected = collect(spec, out, run_options.command);
+  print_collect(collected, out, run_options.quiet);
+  result.summaries = std::move(collected.summaries);
+  if (!report.failures.empty()) {
+    std::cerr << "scalelab: " << report.failures.size() << (report.failures.size() == 1 ? " run" : " runs")
+              << " failed (their directories end in .failed); the same command runs them again\n";
+    result.status = kRunError;
+  }
+  return result;
+}
 
 int cmd_sweep(const std::vector<std::string>& args)
 {

@@ -604,6 +604,7 @@ CollectSummary collect(const ExperimentSpec& spec, const fs::path& out, const st
   const auto failures = failed_runs(spec, out);
   write_file_atomically(out / "report.md", report_markdown(spec, table, summary, command, failures));
   write_file_atomically(out / "report.html", report_html(spec, table, summary, command, failures, plots));
+  summary.summaries = summaries;
   return summary;
 }
 

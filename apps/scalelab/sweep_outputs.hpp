@@ -3,6 +3,7 @@
 // metric), summary.csv (mean, sd, n and a 95 % confidence interval per point and metric), plots as PNG and
 // SVG drawn by gnuplot, and report.md and report.html (the SVGs inline).
 #include "scalelab/models/experiment.hpp"
+#include "scalelab/models/sweep_results.hpp"
 
 #include <filesystem>
 #include <string>
@@ -21,6 +22,7 @@ struct CollectSummary {
   std::size_t failed = 0;         // without results, with a failed attempt kept
   std::size_t plots = 0;          // drawn
   std::vector<std::string> notes; // what could not be done (gnuplot missing, a plot failed)
+  std::vector<models::PointSummary> summaries; // per point and metric, as in summary.csv
 };
 
 // command is the command line the report shows for running the experiment again.

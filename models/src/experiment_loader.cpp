@@ -53,17 +53,6 @@ namespace
 
 using namespace schema;
 
-// YAML text on one line that reads back as node: a plain scalar as it is (quoted when it must be), a map or
-// a list in flow style.
-std::string flow_text(const YAML::Node& node)
-{
-  YAML::Emitter out;
-  out.SetMapFormat(YAML::Flow);
-  out.SetSeqFormat(YAML::Flow);
-  out << node;
-  return out.c_str();
-}
-
 YAML::Node parse_value(const std::string& text)
 {
   return YAML::Load(text);

@@ -54,6 +54,15 @@ std::string written(const YAML::Node& node)
   return node.IsScalar() ? node.Scalar() : describe(node);
 }
 
+std::string flow_text(const YAML::Node& node)
+{
+  YAML::Emitter out;
+  out.SetMapFormat(YAML::Flow);
+  out.SetSeqFormat(YAML::Flow);
+  out << node;
+  return out.c_str();
+}
+
 std::string number_text(double value)
 {
   char buffer[32];

@@ -39,6 +39,9 @@ std::string describe(const YAML::Node& node);
 // The value as written, for "must be at least 1, got 0": a scalar unquoted, anything else described.
 std::string written(const YAML::Node& node);
 std::string number_text(double value); // shortest form that reads back: 1, 0.5, 1e+06
+// YAML text on one line that reads back as node: a plain scalar as it is (quoted when it must be), a map or a
+// list in flow style.
+std::string flow_text(const YAML::Node& node);
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions), ignoring ASCII case so that
 // "Workers" finds "workers". A distance above bound is returned as bound + 1, found sooner.
