@@ -94,12 +94,6 @@ std::optional<Options> parse(const std::vector<std::string>& args, int& status)
   return o;
 }
 
-// A topology has hardware; an answers file is a map of question names.
-bool is_topology(const std::string& text)
-{
-  return !models::is_experiment_text(text) && (text.rfind("hardware:", 0) == 0 || text.find("\nhardware:") != std::string::npos);
-}
-
 int grade_answers(const Options& o, const models::LessonSpec& lesson, const std::string& text)
 {
   const models::AnswersLoad answers = models::load_answers_text(text, o.file, lesson);
@@ -187,7 +181,7 @@ int cmd_grade(const std::vector<std::string>& args)
     std::cerr << o->file << ": cannot open the file: " << error << '\n';
     return kBadInput;
   }
-  return is_topology(*text) ? grade_solution(*o, *lesson.spec, *text) : grade_answers(*o, *lesson.spec, *text);
+  return models::has_top_level_key(*text, "hardware") ? grade_solution(*o, *lesson.spec, *text) : grade_answers(*o, *lesson.spec, *text);
 }
 
 } // namespace scalelab::app

@@ -11,6 +11,7 @@
 
 #include "scalelab/models/experiment.hpp"
 #include "scalelab/models/hardware.hpp"
+#include "scalelab/models/lesson.hpp"
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
@@ -42,7 +43,7 @@ usage: scalelab <command> [options]
 
 commands:
   run FILE      simulate a topology file, print a summary, write results.json and timeseries.csv
-  check FILE    validate a topology or experiment file and print what is wrong with it, if anything
+  check FILE    validate a topology, experiment or lesson file and print what is wrong with it, if anything
   graph FILE    print the hardware as a Graphviz DOT graph: hosts, switches, links, zones and the
                 services on each host (render with: dot -Tpng -o hardware.png)
   schema        print the YAML reference of topology files (Markdown); schema experiment: of
@@ -83,8 +84,8 @@ options:
 
 const char* const kCheckHelp = R"(usage: scalelab check FILE
 
-Validates FILE, a topology or an experiment file (one with the key topology), without running it;
-an experiment's every point is loaded too. Prints every problem as file:line:col: message and exits 2 if
+Validates FILE without running it: a topology, an experiment file (one with the key topology:
+every point's topology is loaded too) or a lesson file (one with the key experiment). Prints every problem as file:line:col: message and exits 2 if
 there is any; prints "FILE: ok" and exits 0 otherwise.
 )";
 
@@ -122,7 +123,11 @@ int cmd_check(const std::vector<std::string>& args)
     return kBadInput;
   }
   bool loaded = false;
-  if (models::is_experiment_text(*text)) {
+  if (models::has_top_level_key(*text, "experiment")) {
+    const auto lesson = models::load_lesson_text(*text, args[0]);
+    print_diagnostics(lesson.errors, lesson.warnings);
+    loaded = lesson.spec.has_value();
+  } else if (models::has_top_level_key(*text, "topology")) {
     const auto experiment = models::load_experiment_text(*text, args[0]);
     print_diagnostics(experiment.errors, experiment.warnings);
     loaded = experiment.spec.has_value();

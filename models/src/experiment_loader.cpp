@@ -764,12 +764,12 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
   return finish(ctx, checker.topology_errors, checker.topology_warnings, std::move(spec));
 }
 
-bool is_experiment_text(const std::string& text)
+bool has_top_level_key(const std::string& text, const std::string& key)
 {
   Context quiet("");
   const auto document = read_single_document(
       quiet, text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a file");
-  return document && document->IsMap() && (*document)["topology"];
+  return document && document->IsMap() && (*document)[key];
 }
 
 ExperimentLoad load_experiment_file(const std::string& path)

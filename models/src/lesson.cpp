@@ -145,8 +145,9 @@ Type<std::vector<QuestionRaw>> questions_type(const Record<QuestionRaw>* record)
       q.mark = node.IsNull() ? site.mark : node.Mark();
       q.entries = read_record(ctx, Site{node, q.mark, "questions"}, *record, q,
                               "in questions[" + std::to_string(index++) + "]");
-      q.metric_mark = q.entries.key_mark("metric");
-      q.within_mark = q.entries.key_mark("within");
+      for (auto [key, mark] : {std::pair{"metric", &q.metric_mark}, std::pair{"within", &q.within_mark}})
+        if (const Entry* e = q.entries.find(key))
+          *mark = site_of(e->key, e->value, key).mark;
       out.push_back(std::move(q));
     }
     return out;

@@ -1,5 +1,6 @@
 // scalelab sweep through the command line: outputs, resuming from the result files, Ctrl-C, failing runs,
 // bad files, the cluster jobs it writes, plots; and the error causes a metric may name against the simulator's.
+#include "command.hpp"
 #include "world.hpp"
 
 #include <gtest/gtest.h>
@@ -26,35 +27,18 @@ namespace fs = std::filesystem;
 namespace
 {
 
-std::string read(const fs::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using scalelab::testing::read;
+using scalelab::testing::Result;
 
 void write(const fs::path& p, const std::string& text)
 {
   std::ofstream(p, std::ios::binary) << text;
 }
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
 // Runs scalelab with args (a shell command line tail) and captures what it prints.
 Result scalelab(const std::string& args, const fs::path& dir)
 {
-  const std::string command = std::string(SCALELAB_BINARY) + " " + args + " > " + (dir / "stdout.txt").string() +
-                              " 2> " + (dir / "stderr.txt").string();
-  const int status = std::system(command.c_str());
-  Result r;
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read(dir / "stdout.txt");
-  r.err = read(dir / "stderr.txt");
-  return r;
+  return scalelab::testing::run_program(SCALELAB_BINARY, args, dir);
 }
 
 fs::path scratch(const std::string& name)

@@ -104,9 +104,10 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
                                     const FileReader& read = read_text_file, const ExperimentLimits& limits = {});
 ExperimentLoad load_experiment_file(const std::string& path);
 
-// Whether text is an experiment file rather than a topology: a map with the key `topology` at its top level,
-// which a topology file never has. False for text that does not read as YAML (the loaders say why).
-bool is_experiment_text(const std::string& text);
+// Whether text is a YAML map with key at its top level: what tells the kinds of files apart (an experiment has
+// `topology`, a lesson `experiment`, a topology `hardware`). False for text that does not read as YAML (the
+// loaders say why).
+bool has_top_level_key(const std::string& text, const std::string& key);
 
 // The topology of a point: the experiment's topology with `set` and the point's values written in (a
 // relative simgrid_platform made absolute), as YAML text; for a loaded spec, it loads without error.
