@@ -1,6 +1,7 @@
 #include "checks.hpp"
 
 #include "scalelab/models/experiment.hpp"
+#include "scalelab/models/lesson.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -39,6 +40,14 @@ workload:
   keys: {count: 10000, distribution: zipf, exponent: 0.9}
 )";
 
+// The experiment every fuzzed lesson names.
+const char* const kLessonExperiment = R"(name: fuzzed-lesson
+topology: topology.yaml
+vary:
+  workload.arrival.rate: [500/s, 1000/s]
+metrics: [total.throughput, total.latency.p99, services.app.utilisation, hosts.db.cpu_utilisation]
+)";
+
 } // namespace
 
 const std::vector<FileKind>& file_kinds()
@@ -63,6 +72,19 @@ const std::vector<FileKind>& file_kinds()
          return LoaderOutcome{r.spec.has_value(), std::move(r.errors), std::move(r.warnings)};
        },
        models::experiment_words},
+      {"lesson",
+       [](const std::string& text, const std::string& file) {
+         // The experiment it names, whatever the path, is a fixed one of two points over the fixed topology.
+         const auto files = [](const std::string& path, std::string&) -> std::optional<std::string> {
+           if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".yaml") == 0 &&
+               path.find("topology") != std::string::npos)
+             return std::string(kExperimentTopology);
+           return std::string(kLessonExperiment);
+         };
+         models::LessonLoad r = models::load_lesson_text(text, file, files);
+         return LoaderOutcome{r.spec.has_value(), std::move(r.errors), std::move(r.warnings)};
+       },
+       models::lesson_words},
   };
   return kinds;
 }

@@ -46,8 +46,8 @@ commands:
   check FILE    validate a topology, experiment or lesson file and print what is wrong with it, if anything
   graph FILE    print the hardware as a Graphviz DOT graph: hosts, switches, links, zones and the
                 services on each host (render with: dot -Tpng -o hardware.png)
-  schema        print the YAML reference of topology files (Markdown); schema experiment: of
-                experiment files
+  schema        print the YAML reference of topology files (Markdown); schema experiment, schema
+                lesson: of experiment and lesson files
   sweep FILE    run an experiment file: every point of its sweep, each repetition in its own
                 process, then a tidy CSV, a summary with confidence intervals, plots and a report;
                 also sweep plan, run, emit (SLURM, GNU parallel, Kubernetes) and collect
@@ -370,16 +370,20 @@ int main(int argc, char** argv)
       return cmd_grade(args);
     if (command == "schema") {
       if (args.size() == 1 && is_help(args[0])) {
-        std::cout << "usage: scalelab schema [experiment]\n\nPrints the reference of topology files (Markdown), or "
-                     "with experiment of experiment files, generated from the schema the loader checks with.\n";
+        std::cout << "usage: scalelab schema [experiment|lesson]\n\nPrints the reference of topology files (Markdown), "
+                     "or of experiment or lesson files, generated from the schema the loader checks with.\n";
         return kOk;
       }
       if (args.size() == 1 && args[0] == "experiment") {
         std::cout << models::experiment_reference_markdown();
         return kOk;
       }
+      if (args.size() == 1 && args[0] == "lesson") {
+        std::cout << models::lesson_reference_markdown();
+        return kOk;
+      }
       if (!args.empty())
-        return usage_error("schema takes no arguments but experiment", kMainHelp);
+        return usage_error("schema takes no arguments but experiment or lesson", kMainHelp);
       std::cout << models::schema_reference_markdown();
       return kOk;
     }

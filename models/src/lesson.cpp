@@ -677,6 +677,40 @@ std::vector<RequirementVerdict> grade_challenge(const LessonChallenge& challenge
   return out;
 }
 
+std::string lesson_reference_markdown()
+{
+  const auto& t = tables();
+  std::string out = "# Lesson file reference\n\n";
+  out += "<!-- Generated from models/src/lesson.cpp by lesson_reference_markdown(); do not edit. -->\n";
+  out += "<!-- Regenerate: SCALELAB_UPDATE_GOLDEN=1 scalelab_unit_tests --gtest_filter='LessonReference.*' -->\n\n";
+  out += "A lesson of the course ([lessons.md](lessons.md)) is a folder with a `lesson.yaml`: its objectives, an "
+         "experiment file whose summary answers its questions, and a challenge. `scalelab check lesson.yaml` checks "
+         "it like the other files: every problem as `file:line:col: message`, the experiment loaded, each "
+         "question's point and metrics found in it.\n\n";
+  out += markdown_record(t.top);
+  out += markdown_record(t.question);
+  out += markdown_record(t.challenge);
+  out += "## Answers files\n\nA map of question names to answers: `{max_throughput: 950/s, bottleneck: workers}`. "
+         "A number may carry a unit of the topology files (950/s, 12ms); a bare number is in the metric's base "
+         "unit (seconds for latencies, a fraction for utilisations and hit ratios). A choice is one of the "
+         "question's choices. A question left out is reported as unanswered.\n";
+  return out;
+}
+
+std::vector<std::string> lesson_words()
+{
+  const auto& t = tables();
+  WordList words;
+  words.add_record(t.top);
+  words.add_record(t.question);
+  words.add_record(t.challenge);
+  for (const char* bound : {"below", "at_most", "above", "at_least"})
+    words.add(bound);
+  for (const std::string& word : experiment_words())
+    words.add(word);
+  return words.take();
+}
+
 std::string metric_text(double value, const std::string& unit)
 {
   char buffer[64];

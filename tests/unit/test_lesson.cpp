@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 namespace scalelab::models
@@ -207,6 +210,19 @@ TEST(LessonGrading, EveryBoundOfAChallengeOnTheMean)
   EXPECT_FALSE(met(Bound::above, 0.05));
   EXPECT_TRUE(met(Bound::at_least, 0.05));
   EXPECT_TRUE(met(Bound::below, 0.051));
+}
+
+TEST(LessonReference, DocsMatchTheSchema)
+{
+  const std::filesystem::path file = std::filesystem::path(SCALELAB_SOURCE_DIR) / "docs" / "lesson-reference.md";
+  const std::string generated = lesson_reference_markdown();
+  if (const char* update = std::getenv("SCALELAB_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+    std::ofstream(file, std::ios::binary) << generated;
+    GTEST_SKIP() << "rewrote " << file;
+  }
+  std::ifstream in(file, std::ios::binary);
+  const std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(on_disk, generated) << file << " is out of date; rerun with SCALELAB_UPDATE_GOLDEN=1 to regenerate it";
 }
 
 } // namespace

@@ -116,6 +116,12 @@ struct RequirementVerdict {
 std::vector<RequirementVerdict> grade_challenge(const LessonChallenge& challenge, const ExperimentSpec& experiment,
                                                 const std::vector<PointSummary>& summaries);
 
+// The Markdown reference of lesson files, from the declaration the loader reads with.
+std::string lesson_reference_markdown();
+
+// Every key of lesson files and of the experiments they name, once each: the lesson fuzzer's dictionary.
+std::vector<std::string> lesson_words();
+
 // A metric's value for people, to 4 digits: latencies (unit "s") in ms, throughputs with "/s".
 std::string metric_text(double value, const std::string& unit);
 
