@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache git clang-format
-  libsimgrid-dev simgrid libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev
+  libsimgrid-dev libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev llvm
   python3 python3-simpy
