@@ -68,6 +68,7 @@ struct RequirementRaw {
 
 struct ChallengeRaw {
   std::string ask;
+  std::optional<double> price_per_core;
   std::vector<NamedScalar> set;
   std::vector<std::pair<std::string, YAML::Node>> set_values; // as written, for the challenge's experiment
   int repetitions = 3;
@@ -191,6 +192,13 @@ Tables::Tables()
           .optional("nothing")
           .help("Path into the topology -> value, written into the student's topology (the load it must carry, "
                 "the run's length): as an experiment's `set`."),
+      field<ChallengeRaw>("price_per_core", number_type(),
+                          [](ChallengeRaw& c, double&& p) { c.price_per_core = p; })
+          .optional("the prices written in the student's topology")
+          .check(at_least(0.0))
+          .unit("per core and hour")
+          .help("The price of every machine of the student's topology, per core and hour: written over the "
+                "topology's own `price`, so that a solution cannot make its machines cheap."),
       field<ChallengeRaw>("repetitions", integer_type<int>(), &ChallengeRaw::repetitions)
           .defaults("3")
           .check(at_least(1))
@@ -370,6 +378,7 @@ std::optional<LessonChallenge> challenge_of(Context& ctx, const ChallengeRaw& ra
   LessonChallenge c;
   c.ask = raw.ask;
   c.repetitions = raw.repetitions;
+  c.price_per_core = raw.price_per_core;
   c.where = ctx.location(mark);
   for (const NamedScalar& s : raw.set)
     c.set.push_back(Override{s.name, s.text, ctx.location(s.key_mark)});
@@ -529,10 +538,21 @@ ExperimentLoad load_challenge(const LessonSpec& lesson, const std::string& solut
     text += "  - '" + r.metric + "'\n";
     origin[line++] = r.where;
   }
-  if (!c.set.empty()) {
+  std::vector<Override> set = c.set;
+  if (c.price_per_core) {
+    // Every machine at the course's price: one value per group of hosts, from its cores.
+    std::vector<std::string> groups;
+    for (const HostSpec& h : own.spec->hardware.hosts)
+      if (std::find(groups.begin(), groups.end(), h.group) == groups.end()) {
+        groups.push_back(h.group);
+        set.push_back(Override{"hardware.hosts." + h.group + ".price", number_text(h.cores * *c.price_per_core),
+                               c.where});
+      }
+  }
+  if (!set.empty()) {
     text += "set:\n";
     ++line;
-    for (const Override& o : c.set) {
+    for (const Override& o : set) {
       text += "  '" + o.path + "': " + o.text + "\n";
       origin[line++] = o.where;
     }

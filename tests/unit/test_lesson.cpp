@@ -154,6 +154,23 @@ TEST(LessonChallenge, ProblemsWithItsValuesAreReportedInTheLessonFile)
   EXPECT_EQ(broken.errors[0].where.file, "solution.yaml");
 }
 
+TEST(LessonChallenge, APricePerCoreIsWrittenOverTheSolutionsOwnPrices)
+{
+  std::string text = kLesson;
+  text.replace(text.find("  repetitions: 2"), 16, "  repetitions: 2\n  price_per_core: 0.05");
+  const LessonLoad loaded = load_lesson_text(text, "lesson.yaml", kReader);
+  ASSERT_TRUE(loaded.spec) << joined(loaded.errors);
+  const ExperimentLoad challenge =
+      load_challenge(*loaded.spec, "solution.yaml", reader({{"solution.yaml", kTopology}}));
+  ASSERT_TRUE(challenge.spec) << joined(challenge.errors);
+  std::map<std::string, std::string> set;
+  for (const Override& o : challenge.spec->set)
+    set[o.path] = o.text;
+  EXPECT_EQ(set["hardware.hosts.web.price"], "0.2"); // 4 cores, written 0.17 in the topology
+  EXPECT_EQ(set["hardware.hosts.db.price"], "0.4");  // 8 cores, written 0.34
+  EXPECT_EQ(set["workload.arrival.rate"], "2000/s");
+}
+
 TEST(LessonAnswers, NumbersWithUnitsChoicesAndMisspeltQuestions)
 {
   const LessonSpec lesson = *load_lesson_text(kLesson, "lesson.yaml", kReader).spec;
