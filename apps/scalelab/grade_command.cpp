@@ -94,16 +94,22 @@ std::optional<Options> parse(const std::vector<std::string>& args, int& status)
   return o;
 }
 
+ExperimentRunOptions run_options(const Options& o)
+{
+  ExperimentRunOptions run;
+  run.jobs = o.jobs;
+  run.quiet = o.quiet;
+  run.command = "scalelab grade " + o.lesson + " " + o.file;
+  return run;
+}
+
 int grade_answers(const Options& o, const models::LessonSpec& lesson, const std::string& text)
 {
   const models::AnswersLoad answers = models::load_answers_text(text, o.file, lesson);
   print_diagnostics(answers.errors, answers.warnings);
   if (!answers.answers)
     return kBadInput;
-  ExperimentRunOptions run;
-  run.jobs = o.jobs;
-  run.quiet = o.quiet;
-  run.command = "scalelab grade " + o.lesson + " " + o.file;
+  const ExperimentRunOptions run = run_options(o);
   const fs::path out = o.out ? *o.out : fs::path("out") / ("lesson-" + lesson.name);
   const ExperimentRun result = run_experiment(lesson.experiment, out, run);
   if (result.status == kBadInput || result.status == kInterrupted)
@@ -130,10 +136,7 @@ int grade_solution(const Options& o, const models::LessonSpec& lesson, const std
   print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
     return kBadInput;
-  ExperimentRunOptions run;
-  run.jobs = o.jobs;
-  run.quiet = o.quiet;
-  run.command = "scalelab grade " + o.lesson + " " + o.file;
+  const ExperimentRunOptions run = run_options(o);
   char hash[20];
   std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(models::fnv1a64(text)));
   const fs::path out =
@@ -149,7 +152,8 @@ int grade_solution(const Options& o, const models::LessonSpec& lesson, const std
     std::cout << "  " << (v.met ? "met:     " : "not met: ") << models::describe(v.requirement) << ": mean "
               << (v.sample.n ? models::metric_text(v.sample.mean, unit) : std::string("(no run finished)"));
     if (v.sample.low && v.sample.high)
-      std::cout << " (95 % interval " << models::metric_text(*v.sample.low, unit) << " to " << models::metric_text(*v.sample.high, unit) << ")";
+      std::cout << " (95 % interval " << models::metric_text(*v.sample.low, unit) << " to "
+                << models::metric_text(*v.sample.high, unit) << ")";
     std::cout << " over " << v.sample.n << " runs\n";
   }
   // The cost, when the hosts have prices: the same in every run.
@@ -181,7 +185,8 @@ int cmd_grade(const std::vector<std::string>& args)
     std::cerr << o->file << ": cannot open the file: " << error << '\n';
     return kBadInput;
   }
-  return models::has_top_level_key(*text, "hardware") ? grade_solution(*o, *lesson.spec, *text) : grade_answers(*o, *lesson.spec, *text);
+  return models::has_top_level_key(*text, "hardware") ? grade_solution(*o, *lesson.spec, *text)
+                                                      : grade_answers(*o, *lesson.spec, *text);
 }
 
 } // namespace scalelab::app

@@ -17,11 +17,11 @@ std::filesystem::path point_dir(const std::filesystem::path& out, const models::
 std::filesystem::path run_dir(const std::filesystem::path& out, const models::Point& point, int repetition);
 
 struct CollectSummary {
-  std::size_t runs = 0;           // with results
-  std::size_t expected = 0;       // in the plan
-  std::size_t failed = 0;         // without results, with a failed attempt kept
-  std::size_t plots = 0;          // drawn
-  std::vector<std::string> notes; // what could not be done (gnuplot missing, a plot failed)
+  std::size_t runs = 0;                        // with results
+  std::size_t expected = 0;                    // in the plan
+  std::size_t failed = 0;                      // without results, with a failed attempt kept
+  std::size_t plots = 0;                       // drawn
+  std::vector<std::string> notes;              // what could not be done (gnuplot missing, a plot failed)
   std::vector<models::PointSummary> summaries; // per point and metric, as in summary.csv
 };
 

@@ -774,14 +774,8 @@ bool has_top_level_key(const std::string& text, const std::string& key)
 
 ExperimentLoad load_experiment_file(const std::string& path)
 {
-  std::string error;
-  const auto text = read_text_file(path, error);
-  if (!text) {
-    ExperimentLoad result;
-    result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + error});
-    return result;
-  }
-  return load_experiment_text(*text, path);
+  return load_file<ExperimentLoad>(
+      path, [](const std::string& text, const std::string& file) { return load_experiment_text(text, file); });
 }
 
 } // namespace scalelab::models

@@ -187,13 +187,14 @@ Tables::Tables()
   challenge.help = "A design problem: `scalelab grade LESSON SOLUTION.yaml` runs the student's topology with `set` "
                    "written in, `repetitions` times, and checks every requirement on the mean over the runs.";
   challenge.fields = {
-      field<ChallengeRaw>("ask", text_type(), &ChallengeRaw::ask).required().help("The challenge, as students read it."),
+      field<ChallengeRaw>("ask", text_type(), &ChallengeRaw::ask)
+          .required()
+          .help("The challenge, as students read it."),
       field<ChallengeRaw>("set", scalar_map_type("path", "a value"), &ChallengeRaw::set)
           .optional("nothing")
           .help("Path into the topology -> value, written into the student's topology (the load it must carry, "
                 "the run's length): as an experiment's `set`."),
-      field<ChallengeRaw>("price_per_core", number_type(),
-                          [](ChallengeRaw& c, double&& p) { c.price_per_core = p; })
+      field<ChallengeRaw>("price_per_core", number_type(), [](ChallengeRaw& c, double&& p) { c.price_per_core = p; })
           .optional("the prices written in the student's topology")
           .check(at_least(0.0))
           .unit("per core and hour")
@@ -224,8 +225,9 @@ Tables::Tables()
       field<LessonRaw>("questions", questions_type(&question), &LessonRaw::questions)
           .optional("none")
           .help("The questions, see `questions[]`."),
-      field<LessonRaw>("challenge", record_type<ChallengeRaw>(&challenge, "in challenge",
-                                                [](ChallengeRaw& c, Entries&& e) { c.entries = std::move(e); }),
+      field<LessonRaw>("challenge",
+                       record_type<ChallengeRaw>(&challenge, "in challenge",
+                                                 [](ChallengeRaw& c, Entries&& e) { c.entries = std::move(e); }),
                        [](LessonRaw& l, ChallengeRaw&& c) { l.challenge = std::move(c); })
           .optional("none")
           .help("The challenge, see `challenge`."),
@@ -305,8 +307,8 @@ private:
     char* end = nullptr;
     const double percent = std::strtod(text.c_str(), &end);
     if (text.empty() || end == text.c_str() || std::string(end) != "%" || !(percent > 0) || percent > 100) {
-      ctx_.error(raw.within_mark, "within: expected a percentage above 0 and at most 100, such as 10%, got " +
-                                      quote(text));
+      ctx_.error(raw.within_mark,
+                 "within: expected a percentage above 0 and at most 100, such as 10%, got " + quote(text));
       return 0;
     }
     return percent / 100;
@@ -338,8 +340,8 @@ private:
         std::vector<std::string> values;
         for (const auto& value : params[i].values)
           values.push_back(value.text);
-        ctx_.error(entry.value_mark, "point: " + entry.name + " = " + entry.text +
-                                         " is not one of its values: " + join_listing(values));
+        ctx_.error(entry.value_mark,
+                   "point: " + entry.name + " = " + entry.text + " is not one of its values: " + join_listing(values));
         ok = false;
         continue;
       }
@@ -393,8 +395,8 @@ std::optional<LessonChallenge> challenge_of(Context& ctx, const ChallengeRaw& ra
       ctx.error(bound.key_mark, r.metric + ": unknown bound " + quote(bound.name) +
                                     suggestion(bound.name, {"below", "at_most", "above", "at_least"}));
     } else if (!number) {
-      ctx.error(bound.value_mark, r.metric + ": expected a number (units allowed: 50ms, 2950/s), got " +
-                                      quote(bound.text));
+      ctx.error(bound.value_mark,
+                r.metric + ": expected a number (units allowed: 50ms, 2950/s), got " + quote(bound.text));
     } else {
       c.require.push_back(Requirement{r.metric, kind->second, number->value, bound.text, ctx.location(r.mark)});
     }
@@ -497,14 +499,8 @@ LessonLoad load_lesson_file(const std::string& path)
 {
   std::error_code ec;
   const std::string file = fs::is_directory(path, ec) ? (fs::path(path) / "lesson.yaml").string() : path;
-  std::string error;
-  const auto text = read_text_file(file, error);
-  if (!text) {
-    LessonLoad result;
-    result.errors.push_back(Diagnostic{SourceLocation{file, 0, 0}, "cannot open the file: " + error});
-    return result;
-  }
-  return load_lesson_text(*text, file);
+  return load_file<LessonLoad>(
+      file, [](const std::string& text, const std::string& name) { return load_lesson_text(text, name); });
 }
 
 ExperimentLoad load_challenge(const LessonSpec& lesson, const std::string& solution_file, const FileReader& read)
@@ -545,8 +541,8 @@ ExperimentLoad load_challenge(const LessonSpec& lesson, const std::string& solut
     for (const HostSpec& h : own.spec->hardware.hosts)
       if (std::find(groups.begin(), groups.end(), h.group) == groups.end()) {
         groups.push_back(h.group);
-        set.push_back(Override{"hardware.hosts." + h.group + ".price", number_text(h.cores * *c.price_per_core),
-                               c.where});
+        set.push_back(
+            Override{"hardware.hosts." + h.group + ".price", number_text(h.cores * *c.price_per_core), c.where});
       }
   }
   if (!set.empty()) {
@@ -657,7 +653,8 @@ std::vector<QuestionVerdict> grade_answers(const LessonSpec& lesson, const std::
         const double mean = s->sample.mean;
         const double low = mean - std::fabs(mean) * q.within;
         const double high = mean + std::fabs(mean) * q.within;
-        v.expected = metric_text(mean, unit) + " (right from " + metric_text(low, unit) + " to " + metric_text(high, unit) + ")";
+        v.expected =
+            metric_text(mean, unit) + " (right from " + metric_text(low, unit) + " to " + metric_text(high, unit) + ")";
         v.right = v.answered && answer->number && *answer->number >= low && *answer->number <= high;
       } else {
         v.expected = "(no run finished)";

@@ -1122,14 +1122,8 @@ std::optional<std::string> read_text_file(const std::string& path, std::string& 
 
 LoadResult load_topology_file(const std::string& path)
 {
-  std::string error;
-  const auto text = read_text_file(path, error);
-  if (!text) {
-    LoadResult result;
-    result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + error});
-    return result;
-  }
-  return load_topology_text(*text, path);
+  return load_file<LoadResult>(
+      path, [](const std::string& text, const std::string& file) { return load_topology_text(text, file); });
 }
 
 std::string schema_reference_markdown()

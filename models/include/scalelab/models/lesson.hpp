@@ -42,7 +42,7 @@ struct Requirement {
 
 struct LessonChallenge {
   std::string ask;
-  std::vector<Override> set; // written into the student's topology
+  std::vector<Override> set;            // written into the student's topology
   std::optional<double> price_per_core; // every machine's price per hour, from its cores; none: the topology's
   int repetitions = 3;
   std::vector<Requirement> require;

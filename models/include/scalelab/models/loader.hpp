@@ -28,6 +28,20 @@ struct LoadResult {
 // (/dev/zero) is refused without being read whole.
 std::optional<std::string> read_text_file(const std::string& path, std::string& error);
 
+// The load of the file at path: load(text, path), or, when the file cannot be read, a Result (a LoadResult, an
+// ExperimentLoad, ...) with one error at the file, "cannot open the file: why".
+template <class Result, class Load> Result load_file(const std::string& path, Load load)
+{
+  std::string error;
+  const auto text = read_text_file(path, error);
+  if (!text) {
+    Result result;
+    result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, "cannot open the file: " + error});
+    return result;
+  }
+  return load(*text, path);
+}
+
 LoadResult load_topology_file(const std::string& path);
 // file_label names the source in messages.
 LoadResult load_topology_text(const std::string& yaml_text, const std::string& file_label);
