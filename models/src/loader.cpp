@@ -676,7 +676,7 @@ private:
 
   // Checks that a referenced service has one of the wanted kinds; a service whose kind did not read passes.
   bool has_kind(const ServiceRaw& target, const NameRef& ref, const std::string& label,
-                std::initializer_list<ServiceKindTag> wanted)
+                const std::vector<ServiceKindTag>& wanted)
   {
     if (!target.kind)
       return false;
@@ -772,7 +772,7 @@ private:
         continue;
       }
       ServiceRaw* backend = find_service(*s.backends);
-      if (!backend || !has_kind(*backend, *s.backends, "backends", {ServiceKindTag::api_server}))
+      if (!backend || !has_kind(*backend, *s.backends, "backends", kind_tags<ApiServerSpec>()))
         continue;
       const auto count = instances_.find(backend->name);
       const Entry* weights = s.entries.find("weights");
@@ -803,53 +803,37 @@ private:
     }
     calls_.assign(raw_.requests->size(), {});
     for (std::size_t r = 0; r < raw_.requests->size(); ++r) {
-      for (StepRaw& step : (*raw_.requests)[r].steps) {
-        if (!step.service)
-          continue;
-        ServiceRaw* target = find_service(*step.service);
-        if (step.kind == "db_read" || step.kind == "db_write") {
-          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::database}))
-            database_used_.insert(target->name);
-        } else if (step.kind == "cache_get" || step.kind == "cache_set" || step.kind == "cache_delete") {
-          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache})) {
-            cache_used_.insert(target->name);
-            if (step.kind == "cache_get")
-              check_miss_steps((*raw_.requests)[r].steps, step);
-          }
-          if (raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_cache_) {
-            reported_keyless_cache_ = true;
-            ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
-          }
-        } else if (step.kind == "forward") {
-          if (step.inside_miss > 0)
-            ctx_.error(step.mark, "forward cannot be inside on_miss: the request must come back to its cache_get");
-          if (target)
-            has_kind(*target, *step.service, "forward", {ServiceKindTag::api_server});
-        } else if (step.kind == "call") {
-          if (target)
-            has_kind(*target, *step.service, "call", {ServiceKindTag::api_server, ServiceKindTag::load_balancer});
-          if (const auto it = request_index_.find(step.request->name); it != request_index_.end())
-            calls_[r].emplace_back(it->second, step.mark);
-          else
-            report_unknown_request(*step.request);
-        }
-      }
+      const std::vector<StepRaw>& steps = (*raw_.requests)[r].steps;
+      for (std::size_t i = 0; i < steps.size(); ++i)
+        resolve_step(r, steps, i);
     }
   }
 
-  // A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
-  void check_miss_steps(const std::vector<StepRaw>& steps, const StepRaw& get)
+  // A step, by its kind's rules: the kinds of service it may name, whether it needs keys, whether it may be
+  // inside on_miss; and the request type it calls.
+  void resolve_step(std::size_t request, const std::vector<StepRaw>& steps, std::size_t at)
   {
-    const auto& cache = std::get<CacheStep>(get.step);
-    if (cache.miss_steps == 0)
-      return;
-    const auto at = static_cast<std::size_t>(&get - steps.data());
-    for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
-      if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
-        if (inner->op == CacheStep::Op::set && inner->service == cache.service)
-          return;
-    ctx_.warning(get.mark,
-                 "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
+    const StepRaw& step = steps[at];
+    const StepRules& rules = step.rules;
+    if (!rules.returns && step.inside_miss > 0)
+      ctx_.error(step.mark, step.kind + " cannot be inside on_miss: the request must come back to its cache_get");
+    if (step.service)
+      if (ServiceRaw* target = find_service(*step.service))
+        if (has_kind(*target, *step.service, step.kind, rules.targets)) {
+          used_by_steps_.insert(target->name);
+          if (rules.check)
+            rules.check(ctx_, steps, at);
+        }
+    if (rules.needs_keys && raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_) {
+      reported_keyless_ = true;
+      ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
+    }
+    if (step.request) {
+      if (const auto it = request_index_.find(step.request->name); it != request_index_.end())
+        calls_[request].emplace_back(it->second, step.mark);
+      else
+        report_unknown_request(*step.request);
+    }
   }
 
   // Depth-first search over "request type calls request type", iterative so that a long chain cannot
@@ -897,7 +881,7 @@ private:
     WorkloadRaw& w = *raw_.workload;
     if (w.entry)
       if (ServiceRaw* entry = find_service(*w.entry))
-        has_kind(*entry, *w.entry, "entry", {ServiceKindTag::load_balancer, ServiceKindTag::api_server});
+        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec>());
     if (w.mix) {
       for (const MixItem& item : *w.mix)
         if (raw_.requests && request_index_.find(item.request.name) == request_index_.end())
@@ -960,9 +944,9 @@ private:
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
       for (const ServiceRaw& s : *raw_.services) {
-        if (s.kind == ServiceKindTag::database && database_used_.count(s.name) == 0)
+        if (s.kind == ServiceKindTag::database && used_by_steps_.count(s.name) == 0)
           ctx_.warning(s.mark, "database " + quote(s.name) + " is not used by any request");
-        else if (s.kind == ServiceKindTag::cache && cache_used_.count(s.name) == 0)
+        else if (s.kind == ServiceKindTag::cache && used_by_steps_.count(s.name) == 0)
           ctx_.warning(s.mark, "cache " + quote(s.name) + " is not used by any request");
       }
   }
@@ -1052,9 +1036,8 @@ private:
   std::map<std::string, ServiceRaw*> services_;
   std::vector<std::string> service_names_;
   std::map<std::string, std::size_t> instances_; // api_server -> instance count, when its hosts resolved
-  std::set<std::string> database_used_;
-  std::set<std::string> cache_used_;
-  bool reported_keyless_cache_ = false; // once per file: every cache step would say the same
+  std::set<std::string> used_by_steps_;          // services some step names, with the right kind
+  bool reported_keyless_ = false;                // once per file: every step that needs keys would say the same
 
   std::map<std::string, std::size_t> request_index_;
   std::vector<std::string> request_names_;

@@ -60,6 +60,35 @@ Type<NameRef> reference_type(const std::string& noun)
   return type;
 }
 
+// A step kind: its form, which sets the step's kind and rules on what its read gives.
+Form<StepRaw> step_form(std::string key, std::string example, std::string help, StepRules rules,
+                        std::function<std::optional<StepRaw>(Context&, const Site&)> read)
+{
+  auto read_step = [key, rules = std::move(rules), read = std::move(read)](Context& ctx,
+                                                                           const Site& site) -> std::optional<StepRaw> {
+    auto raw = read(ctx, site);
+    if (raw) {
+      raw->kind = key;
+      raw->rules = rules;
+    }
+    return raw;
+  };
+  return {std::move(key), std::move(example), std::move(help), std::move(read_step)};
+}
+
+// A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
+void check_miss_steps(Context& ctx, const std::vector<StepRaw>& steps, std::size_t at)
+{
+  const auto& cache = std::get<CacheStep>(steps[at].step);
+  for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
+    if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
+      if (inner->op == CacheStep::Op::set && inner->service == cache.service)
+        return;
+  if (cache.miss_steps > 0)
+    ctx.warning(steps[at].mark,
+                "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
+}
+
 // A list of records such as hardware.hosts, read item by item so that one bad item does not hide the others.
 // Messages name an item by its name when it has one ("in host \"web\""), else by its index. keep() says
 // whether an item is worth resolving (it has the name or the ends that others refer to).
@@ -347,29 +376,23 @@ void Tables::declare_steps()
           .help("The request type it runs there. A request type must not reach itself through calls."),
   };
 
-  const auto database_op = [service_ref](CallStep::Op op, const std::string& kind) {
-    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+  // A step that names a service and nothing else.
+  const auto service_step = [service_ref](auto make_step) {
+    return [service_ref, make_step](Context& ctx, const Site& site) -> std::optional<StepRaw> {
       auto ref = service_ref.read(ctx, site);
       if (!ref)
         return std::nullopt;
       StepRaw raw;
-      raw.kind = kind;
-      raw.step = CallStep{op, ref->name, ""};
+      raw.step = make_step(ref->name);
       raw.service = ref;
       return raw;
     };
   };
-  const auto cache_op = [service_ref](CacheStep::Op op, const std::string& kind) {
-    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-      auto ref = service_ref.read(ctx, site);
-      if (!ref)
-        return std::nullopt;
-      StepRaw raw;
-      raw.kind = kind;
-      raw.step = CacheStep{op, ref->name, 0};
-      raw.service = ref;
-      return raw;
-    };
+  const auto database_op = [service_step](CallStep::Op op) {
+    return service_step([op](const std::string& name) { return CallStep{op, name, ""}; });
+  };
+  const auto cache_op = [service_step](CacheStep::Op op) {
+    return service_step([op](const std::string& name) { return CacheStep{op, name, 0}; });
   };
   // on_miss is a step list inside a step: read by step_list, declared below.
   Type<std::vector<StepRaw>> step_list_ref;
@@ -385,91 +408,89 @@ void Tables::declare_steps()
           .optional("nothing runs on a miss")
           .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
   };
+  // The service kinds each step may name: its rules, checked by the loader.
+  const StepRules none;
+  const StepRules database{kind_tags<DatabaseSpec>()};
+  const StepRules callee{kind_tags<ApiServerSpec, LoadBalancerSpec>()};
+  const StepRules stage{kind_tags<ApiServerSpec>(), false, false};
+  const StepRules cache{kind_tags<CacheSpec>(), true};
+  const StepRules cache_lookup{kind_tags<CacheSpec>(), true, true, check_miss_steps};
   steps = {
-      {"cpu", "cpu: 2Mf",
-       "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
-       "time distribution (`cpu: {exponential: 3ms}`).",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto work = cpu.read(ctx, site);
-         if (!work)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "cpu";
-         raw.step = *work;
-         return raw;
-       }},
-      {"delay", "delay: 1ms", "Waits holding the worker but no core (a distribution).",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto time = distribution.read(ctx, site);
-         if (!time)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "delay";
-         raw.step = DelayStep{*time};
-         return raw;
-       }},
-      {"db_read", "db_read: users", "Reads from a database service and waits for the result.",
-       database_op(CallStep::Op::db_read, "db_read")},
-      {"db_write", "db_write: users", "Writes to a database service and waits for the acknowledgement.",
-       database_op(CallStep::Op::db_write, "db_write")},
-      {"call", "call: {service: auth, request: check}",
-       "Runs a request type on another api_server or load_balancer and waits for the reply.",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         if (!site.value.IsMap()) {
-           report_expected(ctx, site, "a map {service: ..., request: ...}");
-           return std::nullopt;
-         }
-         CallTarget target;
-         read_record(ctx, site, call, target, "in call");
-         if (!target.service || !target.request)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "call";
-         raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
-         raw.service = target.service;
-         raw.request = target.request;
-         return raw;
-       }},
-      {"cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
-       "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the `on_miss` "
-       "steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
-       [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         CacheGetRaw get;
-         if (site.value.IsMap()) {
-           read_record(ctx, site, cache_get, get, "in cache_get");
-         } else if (auto ref = service_ref.read(ctx, site)) {
-           get.cache = ref;
-         }
-         if (!get.cache)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "cache_get";
-         raw.service = get.cache;
-         std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
-         // Flattened: the get, then its on_miss steps, which a hit skips.
-         raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
-         raw.nested = std::move(miss);
-         return raw;
-       }},
-      {"cache_set", "cache_set: sessions",
-       "Stores the request's key in a cache service, with the version the request last read or wrote at a "
-       "database (after a db_write: write-through), and waits for the acknowledgement.",
-       cache_op(CacheStep::Op::set, "cache_set")},
-      {"cache_delete", "cache_delete: sessions",
-       "Removes the request's key from a cache service (invalidation on write) and waits for the acknowledgement.",
-       cache_op(CacheStep::Op::erase, "cache_delete")},
-      {"forward", "forward: stage2",
-       "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original caller.",
-       [service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto ref = service_ref.read(ctx, site);
-         if (!ref)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "forward";
-         raw.step = ForwardStep{ref->name};
-         raw.service = ref;
-         return raw;
-       }},
+      step_form("cpu", "cpu: 2Mf",
+                "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
+                "time distribution (`cpu: {exponential: 3ms}`).",
+                none,
+                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  auto work = cpu.read(ctx, site);
+                  if (!work)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.step = *work;
+                  return raw;
+                }),
+      step_form("delay", "delay: 1ms", "Waits holding the worker but no core (a distribution).", none,
+                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  auto time = distribution.read(ctx, site);
+                  if (!time)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.step = DelayStep{*time};
+                  return raw;
+                }),
+      step_form("db_read", "db_read: users", "Reads from a database service and waits for the result.", database,
+                database_op(CallStep::Op::db_read)),
+      step_form("db_write", "db_write: users", "Writes to a database service and waits for the acknowledgement.",
+                database, database_op(CallStep::Op::db_write)),
+      step_form("call", "call: {service: auth, request: check}",
+                "Runs a request type on another api_server or load_balancer and waits for the reply.", callee,
+                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  if (!site.value.IsMap()) {
+                    report_expected(ctx, site, "a map {service: ..., request: ...}");
+                    return std::nullopt;
+                  }
+                  CallTarget target;
+                  read_record(ctx, site, call, target, "in call");
+                  if (!target.service || !target.request)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
+                  raw.service = target.service;
+                  raw.request = target.request;
+                  return raw;
+                }),
+      step_form("cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
+                "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the "
+                "`on_miss` steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
+                cache_lookup,
+                [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  CacheGetRaw get;
+                  if (site.value.IsMap()) {
+                    read_record(ctx, site, cache_get, get, "in cache_get");
+                  } else if (auto ref = service_ref.read(ctx, site)) {
+                    get.cache = ref;
+                  }
+                  if (!get.cache)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.service = get.cache;
+                  std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
+                  // Flattened: the get, then its on_miss steps, which a hit skips.
+                  raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
+                  raw.nested = std::move(miss);
+                  return raw;
+                }),
+      step_form("cache_set", "cache_set: sessions",
+                "Stores the request's key in a cache service, with the version the request last read or wrote at a "
+                "database (after a db_write: write-through), and waits for the acknowledgement.",
+                cache, cache_op(CacheStep::Op::set)),
+      step_form("cache_delete", "cache_delete: sessions",
+                "Removes the request's key from a cache service (invalidation on write) and waits for the "
+                "acknowledgement.",
+                cache, cache_op(CacheStep::Op::erase)),
+      step_form("forward", "forward: stage2",
+                "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original "
+                "caller.",
+                stage, service_step([](const std::string& name) { return ForwardStep{name}; })),
   };
 
   step_list.name = "list of steps";
