@@ -8,6 +8,7 @@
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
+#include "service_kinds.hpp"
 #include "yaml_document.hpp"
 
 #include <algorithm>
@@ -45,7 +46,7 @@ int line_of(const YAML::Mark& mark)
   return mark.line + 1;
 }
 
-class Resolver
+class Resolver final : private KindResolver
 {
 public:
   Resolver(Context& ctx, TopologyRaw& raw) : ctx_(ctx), raw_(raw) {}
@@ -360,18 +361,39 @@ private:
     return std::nullopt;
   }
 
-  // A host that runs a service.
-  std::optional<std::size_t> resolve_host(const NameRef& ref)
+  // --- what the service kinds' checks ask (KindResolver) -------------------------------------------------
+
+  Context& ctx() override { return ctx_; }
+
+  std::optional<std::string> resolve_host(const NameRef& ref) override
   {
     const auto found = find_host(ref);
-    if (found)
-      host_used_[*found] = true;
-    return found;
+    if (!found)
+      return std::nullopt;
+    host_used_[*found] = true;
+    return hosts_[*found].name;
   }
 
-  // The hosts of an api_server: groups expand to their members in order.
+  std::int64_t host_count(const NameRef& ref) const override
+  {
+    if (host_index_.count(ref.name))
+      return 1;
+    const auto group = groups_.find(ref.name);
+    return group != groups_.end() ? static_cast<std::int64_t>(group->second.size()) : 0;
+  }
+
+  void set_instances(const std::string& service, std::size_t count) override { instances_.emplace(service, count); }
+
+  std::optional<std::size_t> instances(const std::string& service) const override
+  {
+    const auto it = instances_.find(service);
+    return it != instances_.end() ? std::optional<std::size_t>(it->second) : std::nullopt;
+  }
+
+  bool used_by_steps(const std::string& service) const override { return used_by_steps_.count(service) > 0; }
+
   std::optional<std::vector<std::string>> resolve_host_list(const std::vector<NameRef>& refs,
-                                                            const std::string& service)
+                                                            const std::string& service) override
   {
     std::vector<std::string> out;
     std::set<std::string> seen;
@@ -665,7 +687,7 @@ private:
 
   // The service a name refers to; nullptr (reported) when there is none. Unknown names are not reported when
   // the services section itself could not be read.
-  ServiceRaw* find_service(const NameRef& ref)
+  ServiceRaw* find_service(const NameRef& ref) override
   {
     if (const auto it = services_.find(ref.name); it != services_.end())
       return it->second;
@@ -676,7 +698,7 @@ private:
 
   // Checks that a referenced service has one of the wanted kinds; a service whose kind did not read passes.
   bool has_kind(const ServiceRaw& target, const NameRef& ref, const std::string& label,
-                const std::vector<ServiceKindTag>& wanted)
+                const std::vector<ServiceKindTag>& wanted) override
   {
     if (!target.kind)
       return false;
@@ -698,24 +720,11 @@ private:
     std::int64_t instances = 0;
     std::int64_t slots = 0;
     for (const ServiceRaw& s : *raw_.services) {
-      std::int64_t count = 1; // a load balancer, a database, an api_server on one host
-      std::int64_t per_instance = 0;
-      if (s.kind == ServiceKindTag::api_server) {
-        if (s.hosts) {
-          count = 0;
-          for (const NameRef& ref : *s.hosts)
-            count += host_index_.count(ref.name) ? 1
-                     : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
-                                                 : 0;
-        }
-        per_instance = s.as<ApiServerSpec>().workers;
-      } else if (s.kind == ServiceKindTag::database) {
-        per_instance = s.as<DatabaseSpec>().connections;
-      } else if (s.kind == ServiceKindTag::cache) {
-        per_instance = s.as<CacheSpec>().connections;
-      }
-      instances += count;
-      slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
+      KindSize size; // a service whose kind did not read: one instance
+      if (s.kind)
+        size = std::visit([&](const auto& spec) { return kind_size(spec, s, *this); }, s.spec);
+      instances += size.instances;
+      slots += size.instances * size.per_instance; // instances at most 10^6 (hosts), per instance 2^31: no overflow
       if (instances > limits::kInstances) {
         ctx_.error(value_mark(s.entries, s.hosts ? "hosts" : "host"),
                    "with service " + quote(s.name) + " there are " + std::to_string(instances) +
@@ -723,7 +732,7 @@ private:
         return false;
       }
       if (slots > limits::kWorkersAndConnections) {
-        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::api_server ? "workers" : "connections"),
+        ctx_.error(value_mark(s.entries, size.per_instance_key),
                    "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
                        " workers and connections in all; a topology may have at most " +
                        std::to_string(limits::kWorkersAndConnections));
@@ -733,56 +742,20 @@ private:
     return true;
   }
 
+  // Each kind resolves the names its services refer to; the kinds resolved last see the others' instances.
   void resolve_services()
   {
     if (!raw_.services || !services_within_limits())
       return;
-    // api_servers first: a load balancer's weights are checked against its backend's instance count.
-    for (ServiceRaw& s : *raw_.services) {
-      if (s.kind == ServiceKindTag::api_server) {
-        std::optional<std::vector<std::string>> hosts;
-        if (s.hosts)
-          hosts = resolve_host_list(*s.hosts, s.name);
-        else if (s.host && s.entries.find("hosts") == nullptr)
-          hosts = resolve_host_list({*s.host}, s.name);
-        if (hosts) {
-          s.as<ApiServerSpec>().hosts = *hosts;
-          instances_.emplace(s.name, hosts->size());
-        }
-      } else if (s.kind == ServiceKindTag::database && s.host) {
-        if (const auto h = resolve_host(*s.host))
-          s.as<DatabaseSpec>().host = hosts_[*h].name;
-      } else if (s.kind == ServiceKindTag::cache && s.host) {
-        if (const auto h = resolve_host(*s.host))
-          s.as<CacheSpec>().host = hosts_[*h].name;
-      }
-    }
-    for (ServiceRaw& s : *raw_.services) {
-      if (s.kind != ServiceKindTag::load_balancer)
-        continue;
-      if (s.host)
-        if (const auto h = resolve_host(*s.host))
-          s.as<LoadBalancerSpec>().host = hosts_[*h].name;
-      if (!s.backends)
-        continue;
-      s.as<LoadBalancerSpec>().backends = s.backends->name;
-      if (s.backends->name == s.name) {
-        ctx_.error(s.backends->mark,
-                   "backends: service " + quote(s.name) + " is this load_balancer itself; expected an api_server");
-        continue;
-      }
-      ServiceRaw* backend = find_service(*s.backends);
-      if (!backend || !has_kind(*backend, *s.backends, "backends", kind_tags<ApiServerSpec>()))
-        continue;
-      const auto count = instances_.find(backend->name);
-      const Entry* weights = s.entries.find("weights");
-      if (s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
-          !s.as<LoadBalancerSpec>().weights.empty() && s.as<LoadBalancerSpec>().weights.size() != count->second)
-        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.as<LoadBalancerSpec>().weights.size()) +
-                                              " entries but backend " + quote(backend->name) + " has " +
-                                              std::to_string(count->second) +
-                                              (count->second == 1 ? " instance" : " instances"));
-    }
+    for (const bool last : {false, true})
+      for (ServiceRaw& s : *raw_.services)
+        if (s.kind)
+          std::visit(
+              [&](auto& spec) {
+                if (resolved_last(spec) == last)
+                  resolve_kind(spec, s, *this);
+              },
+              s.spec);
   }
 
   // --- requests ----------------------------------------------------------------------------------------
@@ -943,12 +916,9 @@ private:
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
-      for (const ServiceRaw& s : *raw_.services) {
-        if (s.kind == ServiceKindTag::database && used_by_steps_.count(s.name) == 0)
-          ctx_.warning(s.mark, "database " + quote(s.name) + " is not used by any request");
-        else if (s.kind == ServiceKindTag::cache && used_by_steps_.count(s.name) == 0)
-          ctx_.warning(s.mark, "cache " + quote(s.name) + " is not used by any request");
-      }
+      for (const ServiceRaw& s : *raw_.services)
+        if (s.kind)
+          std::visit([&](const auto& spec) { check_use(spec, s, *this); }, s.spec);
   }
 
   // --- the spec ----------------------------------------------------------------------------------------
