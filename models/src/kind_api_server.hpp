@@ -6,6 +6,7 @@
 namespace scalelab::models::schema
 {
 
+KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types);
 KindSize kind_size(const ApiServerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const ApiServerSpec&);
 void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver);

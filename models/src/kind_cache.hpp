@@ -5,6 +5,7 @@
 namespace scalelab::models::schema
 {
 
+KindSchema kind_schema(const CacheSpec&, const KindTypes& types);
 KindSize kind_size(const CacheSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const CacheSpec&);
 void resolve_kind(CacheSpec& spec, ServiceRaw& raw, KindResolver& resolver);

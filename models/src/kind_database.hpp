@@ -5,6 +5,7 @@
 namespace scalelab::models::schema
 {
 
+KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types);
 KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const DatabaseSpec&);
 void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver);

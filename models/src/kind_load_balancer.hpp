@@ -6,6 +6,7 @@
 namespace scalelab::models::schema
 {
 
+KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types);
 KindSize kind_size(const LoadBalancerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const LoadBalancerSpec&);
 void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolver);

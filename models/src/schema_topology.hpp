@@ -80,8 +80,9 @@ struct HardwareRaw {
   Entries entries;
 };
 
-// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp).
-enum class ServiceKindTag { load_balancer, api_server, database, cache };
+// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp); kind_tag<K>()
+// gives it by spec type.
+enum class ServiceKindTag : std::size_t {};
 // The default spec of a kind: the alternative of ServiceKind at the tag's index.
 ServiceKind default_spec(ServiceKindTag kind);
 
@@ -105,7 +106,7 @@ struct ServiceRaw {
   Entries entries;
 };
 
-// The tag of a kind by its spec: kind_tag<CacheSpec>() is ServiceKindTag::cache.
+// The tag of a kind by its spec type.
 template <class K, std::size_t I = 0> constexpr ServiceKindTag kind_tag()
 {
   static_assert(I < std::variant_size_v<ServiceKind>, "not an alternative of ServiceKind");
