@@ -125,6 +125,113 @@ Type<RawList<R>> record_list(const Record<R>* record, std::string plural, std::s
   return type;
 }
 
+// wan_latency against datacenters: square, zero on the diagonal, positive and symmetric elsewhere.
+void check_wan_latency(Context& ctx, const Entries& entries, NetworkRaw& n)
+{
+  const Entry* e = entries.find("wan_latency");
+  if (!e || !n.wan_latency_ok)
+    return;
+  const auto& m = n.spec.wan_latency;
+  const std::size_t size = n.datacenters_ok ? n.datacenters.size() : m.size();
+  const auto name = [&n](std::size_t i) {
+    return n.datacenters_ok ? n.datacenters[i].name : "data centre " + std::to_string(i + 1);
+  };
+  if (m.size() != size) {
+    ctx.error(e->value.Mark(), "wan_latency has " + std::to_string(m.size()) + (m.size() == 1 ? " row" : " rows") +
+                                   "; expected " + std::to_string(size) + ", one per data centre (" +
+                                   join(n.spec.datacenters) + ")");
+    return;
+  }
+  bool square = true;
+  for (std::size_t i = 0; i < size; ++i)
+    if (m[i].size() != size) {
+      ctx.error(e->value[i].Mark(), "wan_latency row " + std::to_string(i + 1) + " (from " + name(i) + ") has " +
+                                        std::to_string(m[i].size()) + " entries; expected " + std::to_string(size) +
+                                        ", one per data centre");
+      square = false;
+    }
+  if (!square)
+    return;
+  const Check<double> positive = at_least_one_nanosecond();
+  for (std::size_t i = 0; i < size; ++i)
+    for (std::size_t j = 0; j < size; ++j) {
+      const YAML::Node cell = e->value[i][j];
+      if (i == j && m[i][j] != 0)
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to itself must be 0, got " + written(cell));
+      else if (i != j && !positive.ok(m[i][j]))
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " must be " + positive.description +
+                                   ", got " + written(cell));
+      else if (j < i && positive.ok(m[j][i]) && m[i][j] != m[j][i]) // m[j][i] was checked before
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " (" + written(cell) +
+                                   ") differs from " + name(j) + " to " + name(i) + " (" + written(e->value[j][i]) +
+                                   "); the matrix must be symmetric");
+    }
+}
+
+// A list of two or more data centre names, each once.
+Type<std::vector<NameRef>> datacenter_names_type()
+{
+  Type<std::vector<NameRef>> names;
+  names.name = "list of names";
+  names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of data centre names");
+      return std::nullopt;
+    }
+    std::vector<NameRef> out;
+    bool ok = true;
+    for (const auto& node : site.value) {
+      const Site item{node, node.IsNull() ? site.mark : node.Mark(), site.label};
+      const auto name = name_type().read(ctx, item);
+      if (!name) {
+        ok = false;
+        continue;
+      }
+      for (const NameRef& earlier : out)
+        if (earlier.name == *name) {
+          ctx.error(item.mark, "data centre " + quote(*name) + " is listed twice in " + site.label);
+          ok = false;
+        }
+      out.push_back(NameRef{*name, item.mark});
+    }
+    if (ok && out.size() < 2) {
+      ctx.error(site.mark, site.label + " must name at least 2 data centres, got " + std::to_string(out.size()));
+      ok = false;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  return names;
+}
+
+// A list of rows, each a list of durations (a matrix, its shape checked by the record's rule).
+Type<std::vector<std::vector<double>>> duration_matrix_type(const Type<double>& duration)
+{
+  Type<std::vector<std::vector<double>>> matrix;
+  matrix.name = "list of lists of durations";
+  matrix.unit = "s";
+  matrix.read = [duration](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<double>>> {
+    const auto row_type = list_type(duration);
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of rows, each a list of durations");
+      return std::nullopt;
+    }
+    std::vector<std::vector<double>> out;
+    bool ok = true;
+    for (const auto& row : site.value) {
+      auto values = row_type.read(ctx, Site{row, row.IsNull() ? site.mark : row.Mark(), site.label});
+      if (values)
+        out.push_back(std::move(*values));
+      ok = ok && values;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  return matrix;
+}
+
 // Everything the format is made of. Built once; records refer to each other by address, so it never moves.
 class Tables
 {
@@ -147,6 +254,7 @@ public:
   Record<HostRaw> host;
   Record<LinkParams> host_link, uplink, datacenter_lan;
   Variant<NetworkRaw, NetworkSpec::Shape> network;
+  Type<NetworkRaw> network_map; // hardware.network, read by network
   Record<SwitchRaw> switch_;
   Record<LinkRaw> link;
   Record<RouteRaw> route;
@@ -167,6 +275,15 @@ private:
   void declare_distributions();
   void declare_steps();
   void declare_hardware();
+  void declare_sharing();
+  void declare_hosts();
+  void declare_network();
+  Record<NetworkRaw> lan_record() const;
+  Record<NetworkRaw> racks_record() const;
+  Record<NetworkRaw> datacenters_record() const;
+  void declare_graph();
+  void declare_users();
+  std::vector<Rule<HardwareRaw>> hardware_rules();
   void declare_services();
   void declare_requests();
   void declare_workload();
@@ -522,6 +639,63 @@ void Tables::declare_steps()
 
 void Tables::declare_hardware()
 {
+  declare_sharing();
+  declare_hosts();
+  declare_network();
+  declare_graph();
+  declare_users();
+  hardware.title = "`hardware`";
+  hardware.help = "The machines and the network between them. The network is one of: a shape (`network`, the "
+                  "default being a lan), a graph given link by link (`switches`, `links`, `routes`), or a SimGrid "
+                  "platform file (`simgrid_platform`), which then declares the hosts too.";
+  hardware.fields = {
+      field<HardwareRaw>(
+          "hosts",
+          record_list(&host, "hosts", "host", "hardware.hosts", [](const HostRaw& h) { return !h.spec.name.empty(); }),
+          &HardwareRaw::hosts)
+          .optional("required unless `simgrid_platform` is given")
+          .check({"a non-empty list", [](const RawList<HostRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
+      field<HardwareRaw>("network", network_map, &HardwareRaw::network)
+          .defaults("{}")
+          .help("The network as a shape; see `hardware.network`."),
+      field<HardwareRaw>("switches",
+                         record_list(&switch_, "switches", "switch", "hardware.switches",
+                                     [](const SwitchRaw& s) { return !s.spec.name.empty(); }),
+                         &HardwareRaw::switches)
+          .optional("none")
+          .help("Switches joined by `links`; see `hardware.switches[]`."),
+      field<HardwareRaw>(
+          "links",
+          record_list(&link, "links", "link", "hardware.links", [](const LinkRaw& l) { return l.between.size() == 2; }),
+          &HardwareRaw::links)
+          .optional("the network is `network`")
+          .check({"a non-empty list", [](const RawList<LinkRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The network link by link; see `hardware.links[]`."),
+      field<HardwareRaw>(
+          "routes",
+          record_list(&route, "routes", "route", "hardware.routes", [](const RouteRaw& r) { return r.from && r.to; }),
+          &HardwareRaw::routes)
+          .optional("paths of least latency")
+          .help("Routes given by hand, with `links`; see `hardware.routes[]`."),
+      field<HardwareRaw>("users",
+                         record_type<UsersRaw>(&users, "in hardware.users",
+                                               [](UsersRaw& u, Entries&& e) { u.entries = std::move(e); }),
+                         [](HardwareRaw& h, UsersRaw&& u) { h.users = std::move(u); })
+          .optional("next to the entry service's host")
+          .help("See `hardware.users`."),
+      field<HardwareRaw>("simgrid_platform", text_type(),
+                         [](HardwareRaw& h, std::string&& p) { h.simgrid_platform = std::move(p); })
+          .optional("none")
+          .help("A SimGrid platform file (XML), relative to the topology file's directory. It declares the hosts "
+                "and the network, so `hosts`, `network`, `switches`, `links` and `routes` are not given; "
+                "`users.attach` names the host the users' traffic comes from."),
+  };
+  hardware.rules = hardware_rules();
+}
+
+void Tables::declare_sharing()
+{
   sharing = enum_type<LinkSharing>(
       "link sharing",
       {
@@ -539,7 +713,10 @@ void Tables::declare_hardware()
   for (const auto& [name, meaning] : sharing.choices)
     sharing_names.push_back(name);
   sharing.choices.clear(); // listed once, under Value forms, rather than under every table that uses it
+}
 
+void Tables::declare_hosts()
+{
   const auto name_of_host = [](HostRaw& h, std::string&& n) {
     h.spec.name = n;
     h.spec.group = n;
@@ -580,7 +757,10 @@ void Tables::declare_hardware()
                 "`datacenters`), any name with `links` (a zone groups hosts and switches, such as a data centre), "
                 "refused with shapes lan and racks."),
   };
+}
 
+void Tables::declare_network()
+{
   // A link's parameters inside a network shape; each use has its own defaults.
   const auto link_params = [this](std::string title, std::string help, const std::string& bandwidth_default,
                                   const std::string& latency_default, const std::string& latency_help) {
@@ -629,6 +809,24 @@ void Tables::declare_hardware()
     n.shape_ok = true;
   };
 
+  network.alternatives = {
+      {{NetworkSpec::Shape::lan}, lan_record()},
+      {{NetworkSpec::Shape::racks}, racks_record()},
+      {{NetworkSpec::Shape::datacenters}, datacenters_record()},
+  };
+
+  network_map.name = "map";
+  // Kept even with errors (they are reported): the shape decides which zones are right.
+  network_map.read = [this](Context& ctx, const Site& site) -> std::optional<NetworkRaw> {
+    NetworkRaw out;
+    out.entries = read_variant(ctx, site, network, out, "in hardware.network");
+    return out;
+  };
+  network_map.shape = variant_shape(network);
+}
+
+Record<NetworkRaw> Tables::lan_record() const
+{
   Record<NetworkRaw> lan;
   lan.title = "`hardware.network` with `shape: lan`";
   lan.help = "One flat network joining every pair of hosts: each host has a link to one switch.";
@@ -645,7 +843,11 @@ void Tables::declare_hardware()
           .defaults("full_duplex")
           .help("How the two directions of each host's link share its bandwidth."),
   };
+  return lan;
+}
 
+Record<NetworkRaw> Tables::racks_record() const
+{
   Record<NetworkRaw> racks;
   racks.title = "`hardware.network` with `shape: racks`";
   racks.help = "Hosts in racks: the first `rack_size` hosts (in file order, groups expanded) in rack-1, the next "
@@ -666,67 +868,17 @@ void Tables::declare_hardware()
           .defaults("{}")
           .help("See `hardware.network.uplink`."),
   };
+  return racks;
+}
 
-  Type<std::vector<NameRef>> datacenter_names;
-  datacenter_names.name = "list of names";
-  datacenter_names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
-    if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list of data centre names");
-      return std::nullopt;
-    }
-    std::vector<NameRef> out;
-    bool ok = true;
-    for (const auto& node : site.value) {
-      const Site item{node, node.IsNull() ? site.mark : node.Mark(), site.label};
-      const auto name = name_type().read(ctx, item);
-      if (!name) {
-        ok = false;
-        continue;
-      }
-      for (const NameRef& earlier : out)
-        if (earlier.name == *name) {
-          ctx.error(item.mark, "data centre " + quote(*name) + " is listed twice in " + site.label);
-          ok = false;
-        }
-      out.push_back(NameRef{*name, item.mark});
-    }
-    if (ok && out.size() < 2) {
-      ctx.error(site.mark, site.label + " must name at least 2 data centres, got " + std::to_string(out.size()));
-      ok = false;
-    }
-    if (!ok)
-      return std::nullopt;
-    return out;
-  };
-
-  Type<std::vector<std::vector<double>>> matrix;
-  matrix.name = "list of lists of durations";
-  matrix.unit = "s";
-  matrix.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<double>>> {
-    const auto row_type = list_type(duration);
-    if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list of rows, each a list of durations");
-      return std::nullopt;
-    }
-    std::vector<std::vector<double>> out;
-    bool ok = true;
-    for (const auto& row : site.value) {
-      auto values = row_type.read(ctx, Site{row, row.IsNull() ? site.mark : row.Mark(), site.label});
-      if (values)
-        out.push_back(std::move(*values));
-      ok = ok && values;
-    }
-    if (!ok)
-      return std::nullopt;
-    return out;
-  };
-
+Record<NetworkRaw> Tables::datacenters_record() const
+{
   Record<NetworkRaw> datacenters;
   datacenters.title = "`hardware.network` with `shape: datacenters`";
   datacenters.help = "Data centres far apart: inside each, a LAN as with shape lan; between them, one WAN link per "
                      "pair, from gateway to gateway. Every host names its data centre in `zone`.";
   datacenters.fields = {
-      field<NetworkRaw>("datacenters", datacenter_names,
+      field<NetworkRaw>("datacenters", datacenter_names_type(),
                         [](NetworkRaw& n, std::vector<NameRef>&& names) {
                           n.datacenters = std::move(names);
                           n.datacenters_ok = true;
@@ -744,7 +896,7 @@ void Tables::declare_hardware()
           .defaults("1Gbps")
           .check(greater_than(0.0))
           .help("Bandwidth of each WAN link."),
-      field<NetworkRaw>("wan_latency", matrix,
+      field<NetworkRaw>("wan_latency", duration_matrix_type(duration),
                         [](NetworkRaw& n, std::vector<std::vector<double>>&& m) {
                           n.spec.wan_latency = std::move(m);
                           n.wan_latency_ok = true;
@@ -756,64 +908,13 @@ void Tables::declare_hardware()
   datacenters.rules = {
       {"`wan_latency` has a row and a column per data centre, 0 on its diagonal, at least 1ns elsewhere, and is "
        "symmetric (the same latency both ways).",
-       [](Context& ctx, const Entries& entries, NetworkRaw& n) {
-         const Entry* e = entries.find("wan_latency");
-         if (!e || !n.wan_latency_ok)
-           return;
-         const auto& m = n.spec.wan_latency;
-         const std::size_t size = n.datacenters_ok ? n.datacenters.size() : m.size();
-         const auto name = [&n](std::size_t i) {
-           return n.datacenters_ok ? n.datacenters[i].name : "data centre " + std::to_string(i + 1);
-         };
-         if (m.size() != size) {
-           ctx.error(e->value.Mark(), "wan_latency has " + std::to_string(m.size()) +
-                                          (m.size() == 1 ? " row" : " rows") + "; expected " + std::to_string(size) +
-                                          ", one per data centre (" + join(n.spec.datacenters) + ")");
-           return;
-         }
-         bool square = true;
-         for (std::size_t i = 0; i < size; ++i)
-           if (m[i].size() != size) {
-             ctx.error(e->value[i].Mark(), "wan_latency row " + std::to_string(i + 1) + " (from " + name(i) + ") has " +
-                                               std::to_string(m[i].size()) + " entries; expected " +
-                                               std::to_string(size) + ", one per data centre");
-             square = false;
-           }
-         if (!square)
-           return;
-         const Check<double> positive = at_least_one_nanosecond();
-         for (std::size_t i = 0; i < size; ++i)
-           for (std::size_t j = 0; j < size; ++j) {
-             const YAML::Node cell = e->value[i][j];
-             if (i == j && m[i][j] != 0)
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to itself must be 0, got " + written(cell));
-             else if (i != j && !positive.ok(m[i][j]))
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " must be " +
-                                          positive.description + ", got " + written(cell));
-             else if (j < i && positive.ok(m[j][i]) && m[i][j] != m[j][i]) // m[j][i] was checked before
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " (" + written(cell) +
-                                          ") differs from " + name(j) + " to " + name(i) + " (" +
-                                          written(e->value[j][i]) + "); the matrix must be symmetric");
-           }
-       }},
+       check_wan_latency},
   };
+  return datacenters;
+}
 
-  network.alternatives = {
-      {{NetworkSpec::Shape::lan}, lan},
-      {{NetworkSpec::Shape::racks}, racks},
-      {{NetworkSpec::Shape::datacenters}, datacenters},
-  };
-
-  Type<NetworkRaw> network_type;
-  network_type.name = "map";
-  // Kept even with errors (they are reported): the shape decides which zones are right.
-  network_type.read = [this](Context& ctx, const Site& site) -> std::optional<NetworkRaw> {
-    NetworkRaw out;
-    out.entries = read_variant(ctx, site, network, out, "in hardware.network");
-    return out;
-  };
-  network_type.shape = variant_shape(network);
-
+void Tables::declare_graph()
+{
   switch_.title = "`hardware.switches[]`";
   switch_.help = "A switch (a router): it forwards messages and runs nothing. Used with `links` only.";
   switch_.fields = {
@@ -890,7 +991,10 @@ void Tables::declare_hardware()
           .defaults("true")
           .help("Whether the way back crosses the same links in reverse."),
   };
+}
 
+void Tables::declare_users()
+{
   users.title = "`hardware.users`";
   users.help = "Where the users' requests come from.";
   users.fields = {
@@ -906,55 +1010,11 @@ void Tables::declare_hardware()
           .optional("the entry service's data centre")
           .help("With network shape datacenters only: the data centre the users are near."),
   };
+}
 
-  hardware.title = "`hardware`";
-  hardware.help = "The machines and the network between them. The network is one of: a shape (`network`, the "
-                  "default being a lan), a graph given link by link (`switches`, `links`, `routes`), or a SimGrid "
-                  "platform file (`simgrid_platform`), which then declares the hosts too.";
-  hardware.fields = {
-      field<HardwareRaw>(
-          "hosts",
-          record_list(&host, "hosts", "host", "hardware.hosts", [](const HostRaw& h) { return !h.spec.name.empty(); }),
-          &HardwareRaw::hosts)
-          .optional("required unless `simgrid_platform` is given")
-          .check({"a non-empty list", [](const RawList<HostRaw>& l) { return !l.items.empty() || !l.ok; }})
-          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
-      field<HardwareRaw>("network", network_type, &HardwareRaw::network)
-          .defaults("{}")
-          .help("The network as a shape; see `hardware.network`."),
-      field<HardwareRaw>("switches",
-                         record_list(&switch_, "switches", "switch", "hardware.switches",
-                                     [](const SwitchRaw& s) { return !s.spec.name.empty(); }),
-                         &HardwareRaw::switches)
-          .optional("none")
-          .help("Switches joined by `links`; see `hardware.switches[]`."),
-      field<HardwareRaw>(
-          "links",
-          record_list(&link, "links", "link", "hardware.links", [](const LinkRaw& l) { return l.between.size() == 2; }),
-          &HardwareRaw::links)
-          .optional("the network is `network`")
-          .check({"a non-empty list", [](const RawList<LinkRaw>& l) { return !l.items.empty() || !l.ok; }})
-          .help("The network link by link; see `hardware.links[]`."),
-      field<HardwareRaw>(
-          "routes",
-          record_list(&route, "routes", "route", "hardware.routes", [](const RouteRaw& r) { return r.from && r.to; }),
-          &HardwareRaw::routes)
-          .optional("paths of least latency")
-          .help("Routes given by hand, with `links`; see `hardware.routes[]`."),
-      field<HardwareRaw>("users",
-                         record_type<UsersRaw>(&users, "in hardware.users",
-                                               [](UsersRaw& u, Entries&& e) { u.entries = std::move(e); }),
-                         [](HardwareRaw& h, UsersRaw&& u) { h.users = std::move(u); })
-          .optional("next to the entry service's host")
-          .help("See `hardware.users`."),
-      field<HardwareRaw>("simgrid_platform", text_type(),
-                         [](HardwareRaw& h, std::string&& p) { h.simgrid_platform = std::move(p); })
-          .optional("none")
-          .help("A SimGrid platform file (XML), relative to the topology file's directory. It declares the hosts "
-                "and the network, so `hosts`, `network`, `switches`, `links` and `routes` are not given; "
-                "`users.attach` names the host the users' traffic comes from."),
-  };
-  hardware.rules = {
+std::vector<Rule<HardwareRaw>> Tables::hardware_rules()
+{
+  return {
       {"`simgrid_platform` is given without `hosts`, `network`, `switches`, `links` and `routes`; `hosts` is "
        "required without it.",
        [this](Context& ctx, const Entries& entries, HardwareRaw& h) {
