@@ -245,6 +245,7 @@ public:
   std::vector<Form<DistributionSpec>> distribution_forms;
   Type<DistributionSpec> distribution;
   Type<CpuStep> cpu;
+  Type<NameRef> service_ref; // a service name
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
   Record<CacheGetRaw> cache_get;
@@ -272,8 +273,17 @@ public:
 
 private:
   void declare_quantities();
+  std::function<std::optional<double>(Context&, const Site&)> checked_duration(std::string label,
+                                                                               std::vector<Check<double>> checks) const;
   void declare_distributions();
+  std::vector<Form<DistributionSpec>> distribution_form_list() const;
+  void declare_cpu();
   void declare_steps();
+  void declare_step_records();
+  std::vector<Form<StepRaw>> step_forms() const;
+  std::optional<StepRaw> read_call(Context& ctx, const Site& site) const;
+  std::optional<StepRaw> read_cache_get(Context& ctx, const Site& site) const;
+  void declare_step_list();
   void declare_hardware();
   void declare_sharing();
   void declare_hosts();
@@ -301,6 +311,7 @@ Tables::Tables()
 {
   declare_quantities();
   declare_distributions();
+  declare_cpu();
   declare_steps();
   declare_hardware();
   declare_services();
@@ -332,6 +343,20 @@ void Tables::declare_quantities()
                        "a rate such as 800/s, 48000/min or 10/ms", parse_rate);
 }
 
+// A duration that passes checks; messages name it by label, or by the site's own label (the key) when label is
+// empty.
+std::function<std::optional<double>(Context&, const Site&)>
+Tables::checked_duration(std::string label, std::vector<Check<double>> checks) const
+{
+  return [this, label, checks](Context& ctx, const Site& site) -> std::optional<double> {
+    const Site named{site.value, site.mark, label.empty() ? site.label : label};
+    auto value = duration.read(ctx, named);
+    if (!value || !passes(ctx, named, *value, checks))
+      return std::nullopt;
+    return value;
+  };
+}
+
 void Tables::declare_distributions()
 {
   lognormal.title = "`lognormal` parameters";
@@ -347,22 +372,35 @@ void Tables::declare_distributions()
           .help("The standard deviation of the underlying normal; 0 makes every value equal to the mean."),
   };
 
-  // A checked duration; messages name it by label, or by the site's own label (the key) when label is empty.
-  const auto checked_duration = [this](const std::string& label, std::vector<Check<double>> checks) {
-    return [this, label, checks](Context& ctx, const Site& site) -> std::optional<double> {
-      const Site named{site.value, site.mark, label.empty() ? site.label : label};
-      auto value = duration.read(ctx, named);
-      if (!value || !passes(ctx, named, *value, checks))
-        return std::nullopt;
-      return value;
-    };
-  };
+  distribution_forms = distribution_form_list();
+
   const auto plain_mean = checked_duration("", {at_least(0.0)});
+  distribution.name = "distribution";
+  distribution.unit = "s";
+  distribution.help = "A duration (always that value) or a map with one key naming the distribution: see "
+                      "Distributions.";
+  distribution.read = [this, plain_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
+    if (site.value.IsScalar()) {
+      const auto mean = plain_mean(ctx, site);
+      if (!mean)
+        return std::nullopt;
+      DistributionSpec d;
+      d.mean = *mean;
+      return d;
+    }
+    if (site.value.IsMap())
+      return read_one_of(ctx, site, "distribution", distribution_forms);
+    report_expected(ctx, site, "a duration or a distribution such as {exponential: 10ms}");
+    return std::nullopt;
+  };
+}
+
+std::vector<Form<DistributionSpec>> Tables::distribution_form_list() const
+{
   const auto deterministic_mean = checked_duration("deterministic", {at_least(0.0)});
   const auto exponential_mean = checked_duration("exponential mean", {greater_than(0.0)});
   const auto bound = checked_duration("uniform bound", {at_least(0.0)});
-
-  distribution_forms = {
+  return {
       {"deterministic", "deterministic: 10ms", "Always the same value; the same as writing the duration alone.",
        [deterministic_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
          const auto mean = deterministic_mean(ctx, site);
@@ -423,26 +461,10 @@ void Tables::declare_distributions()
          return d;
        }},
   };
+}
 
-  distribution.name = "distribution";
-  distribution.unit = "s";
-  distribution.help = "A duration (always that value) or a map with one key naming the distribution: see "
-                      "Distributions.";
-  distribution.read = [this, plain_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
-    if (site.value.IsScalar()) {
-      const auto mean = plain_mean(ctx, site);
-      if (!mean)
-        return std::nullopt;
-      DistributionSpec d;
-      d.mean = *mean;
-      return d;
-    }
-    if (site.value.IsMap())
-      return read_one_of(ctx, site, "distribution", distribution_forms);
-    report_expected(ctx, site, "a duration or a distribution such as {exponential: 10ms}");
-    return std::nullopt;
-  };
-
+void Tables::declare_cpu()
+{
   // Flops end in "f"; durations never do. A bare number could be either, so it is refused.
   cpu.name = "flops or distribution";
   cpu.unit = "flops or s";
@@ -477,7 +499,14 @@ void Tables::declare_distributions()
 
 void Tables::declare_steps()
 {
-  const auto service_ref = reference_type("service name");
+  service_ref = reference_type("service name");
+  declare_step_records();
+  steps = step_forms();
+  declare_step_list();
+}
+
+void Tables::declare_step_records()
+{
   call.title = "`call` step";
   call.help = "The value of a `call` step: `call: {service: auth, request: check}`.";
   call.fields = {
@@ -490,9 +519,27 @@ void Tables::declare_steps()
           .help("The request type it runs there. A request type must not reach itself through calls."),
   };
 
+  // on_miss is a step list inside a step: read by step_list, declared below.
+  Type<std::vector<StepRaw>> step_list_ref;
+  step_list_ref.name = "list of steps";
+  step_list_ref.read = [this](Context& ctx, const Site& site) { return step_list.read(ctx, site); };
+  cache_get.title = "`cache_get` step";
+  cache_get.help = "The value of a `cache_get` step written as a map: `cache_get: {cache: c, on_miss: [...]}`.";
+  cache_get.fields = {
+      field<CacheGetRaw>("cache", service_ref, [](CacheGetRaw& g, NameRef&& r) { g.cache = r; })
+          .required()
+          .help("The cache service asked for the request's key."),
+      field<CacheGetRaw>("on_miss", step_list_ref, [](CacheGetRaw& g, std::vector<StepRaw>&& s) { g.on_miss = s; })
+          .optional("nothing runs on a miss")
+          .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
+  };
+}
+
+std::vector<Form<StepRaw>> Tables::step_forms() const
+{
   // A step that names a service and nothing else.
-  const auto service_step = [service_ref](auto make_step) {
-    return [service_ref, make_step](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+  const auto service_step = [this](auto make_step) {
+    return [this, make_step](Context& ctx, const Site& site) -> std::optional<StepRaw> {
       auto ref = service_ref.read(ctx, site);
       if (!ref)
         return std::nullopt;
@@ -508,20 +555,6 @@ void Tables::declare_steps()
   const auto cache_op = [service_step](CacheStep::Op op) {
     return service_step([op](const std::string& name) { return CacheStep{op, name, 0}; });
   };
-  // on_miss is a step list inside a step: read by step_list, declared below.
-  Type<std::vector<StepRaw>> step_list_ref;
-  step_list_ref.name = "list of steps";
-  step_list_ref.read = [this](Context& ctx, const Site& site) { return step_list.read(ctx, site); };
-  cache_get.title = "`cache_get` step";
-  cache_get.help = "The value of a `cache_get` step written as a map: `cache_get: {cache: c, on_miss: [...]}`.";
-  cache_get.fields = {
-      field<CacheGetRaw>("cache", service_ref, [](CacheGetRaw& g, NameRef&& r) { g.cache = r; })
-          .required()
-          .help("The cache service asked for the request's key."),
-      field<CacheGetRaw>("on_miss", step_list_ref, [](CacheGetRaw& g, std::vector<StepRaw>&& s) { g.on_miss = s; })
-          .optional("nothing runs on a miss")
-          .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
-  };
   // The service kinds each step may name: its rules, checked by the loader.
   const StepRules none;
   const StepRules database{kind_tags<DatabaseSpec>()};
@@ -529,7 +562,7 @@ void Tables::declare_steps()
   const StepRules stage{kind_tags<ApiServerSpec>(), false, false};
   const StepRules cache{kind_tags<CacheSpec>(), true};
   const StepRules cache_lookup{kind_tags<CacheSpec>(), true, true, check_miss_steps};
-  steps = {
+  return {
       step_form("cpu", "cpu: 2Mf",
                 "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
                 "time distribution (`cpu: {exponential: 3ms}`).",
@@ -557,42 +590,11 @@ void Tables::declare_steps()
                 database, database_op(CallStep::Op::db_write)),
       step_form("call", "call: {service: auth, request: check}",
                 "Runs a request type on another api_server or load_balancer and waits for the reply.", callee,
-                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-                  if (!site.value.IsMap()) {
-                    report_expected(ctx, site, "a map {service: ..., request: ...}");
-                    return std::nullopt;
-                  }
-                  CallTarget target;
-                  read_record(ctx, site, call, target, "in call");
-                  if (!target.service || !target.request)
-                    return std::nullopt;
-                  StepRaw raw;
-                  raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
-                  raw.service = target.service;
-                  raw.request = target.request;
-                  return raw;
-                }),
+                [this](Context& ctx, const Site& site) { return read_call(ctx, site); }),
       step_form("cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
                 "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the "
                 "`on_miss` steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
-                cache_lookup,
-                [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-                  CacheGetRaw get;
-                  if (site.value.IsMap()) {
-                    read_record(ctx, site, cache_get, get, "in cache_get");
-                  } else if (auto ref = service_ref.read(ctx, site)) {
-                    get.cache = ref;
-                  }
-                  if (!get.cache)
-                    return std::nullopt;
-                  StepRaw raw;
-                  raw.service = get.cache;
-                  std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
-                  // Flattened: the get, then its on_miss steps, which a hit skips.
-                  raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
-                  raw.nested = std::move(miss);
-                  return raw;
-                }),
+                cache_lookup, [this](Context& ctx, const Site& site) { return read_cache_get(ctx, site); }),
       step_form("cache_set", "cache_set: sessions",
                 "Stores the request's key in a cache service, with the version the request last read or wrote at a "
                 "database (after a db_write: write-through), and waits for the acknowledgement.",
@@ -606,7 +608,47 @@ void Tables::declare_steps()
                 "caller.",
                 stage, service_step([](const std::string& name) { return ForwardStep{name}; })),
   };
+}
 
+std::optional<StepRaw> Tables::read_call(Context& ctx, const Site& site) const
+{
+  if (!site.value.IsMap()) {
+    report_expected(ctx, site, "a map {service: ..., request: ...}");
+    return std::nullopt;
+  }
+  CallTarget target;
+  read_record(ctx, site, call, target, "in call");
+  if (!target.service || !target.request)
+    return std::nullopt;
+  StepRaw raw;
+  raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
+  raw.service = target.service;
+  raw.request = target.request;
+  return raw;
+}
+
+// A cache_get, as a service name or as a map with its on_miss steps, which follow it once flattened.
+std::optional<StepRaw> Tables::read_cache_get(Context& ctx, const Site& site) const
+{
+  CacheGetRaw get;
+  if (site.value.IsMap()) {
+    read_record(ctx, site, cache_get, get, "in cache_get");
+  } else if (auto ref = service_ref.read(ctx, site)) {
+    get.cache = ref;
+  }
+  if (!get.cache)
+    return std::nullopt;
+  StepRaw raw;
+  raw.service = get.cache;
+  std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
+  // Flattened: the get, then its on_miss steps, which a hit skips.
+  raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
+  raw.nested = std::move(miss);
+  return raw;
+}
+
+void Tables::declare_step_list()
+{
   step_list.name = "list of steps";
   step_list.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<StepRaw>> {
     if (!site.value.IsSequence() || site.value.size() == 0) {
