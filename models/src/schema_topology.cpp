@@ -232,6 +232,22 @@ Type<std::vector<std::vector<double>>> duration_matrix_type(const Type<double>& 
   return matrix;
 }
 
+// A map from names to entries, where each name must be a valid name; noun: what an entry is.
+std::function<std::optional<Entries>(Context&, const Site&)> named_collection(std::string noun)
+{
+  return [noun](Context& ctx, const Site& site) -> std::optional<Entries> {
+    if (!site.value.IsMap() || site.value.size() == 0) {
+      report_expected(ctx, site, "a map of " + noun + " names to " + noun + "s");
+      return std::nullopt;
+    }
+    Entries entries = Entries::read(ctx, site.value, noun, "in " + site.label);
+    for (const auto& e : entries.all())
+      if (!is_valid_name(e.name))
+        ctx.error(e.key.Mark(), "invalid " + noun + " name " + quote(e.name) + "; use " + kNameRule);
+    return entries;
+  };
+}
+
 // Everything the format is made of. Built once; records refer to each other by address, so it never moves.
 class Tables
 {
@@ -296,9 +312,14 @@ private:
   std::vector<Rule<HardwareRaw>> hardware_rules();
   void declare_services();
   void declare_requests();
+  void declare_arrival();
+  void declare_keys();
   void declare_workload();
   void declare_faults();
+  Type<std::vector<ServiceRaw>> services_type() const;
+  Type<std::vector<RequestRaw>> requests_type() const;
   void declare_top();
+  std::vector<Rule<TopologyRaw>> top_rules();
 };
 
 const Tables& tables()
@@ -1184,7 +1205,7 @@ void Tables::declare_requests()
   };
 }
 
-void Tables::declare_workload()
+void Tables::declare_arrival()
 {
   arrival.selector = "process";
   arrival.noun = "arrival process";
@@ -1243,7 +1264,10 @@ void Tables::declare_workload()
       {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
       {{ArrivalProcess::closed}, closed},
   };
+}
 
+void Tables::declare_keys()
+{
   keys.title = "`workload.keys`";
   keys.help = "The keys requests carry (for caches and sharding); without this section requests carry none.";
   keys.fields = {
@@ -1276,7 +1300,12 @@ void Tables::declare_workload()
            ctx.error(entries.key_mark("exponent"), "exponent is only used with distribution zipf");
        }},
   };
+}
 
+void Tables::declare_workload()
+{
+  declare_arrival();
+  declare_keys();
   Type<ArrivalRaw> arrival_type;
   arrival_type.name = "map";
   arrival_type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
@@ -1355,23 +1384,8 @@ void Tables::declare_faults()
   };
 }
 
-void Tables::declare_top()
+Type<std::vector<ServiceRaw>> Tables::services_type() const
 {
-  const auto named_collection = [](std::string noun) {
-    // A map from names to entries, where each name must be a valid name.
-    return [noun](Context& ctx, const Site& site) -> std::optional<Entries> {
-      if (!site.value.IsMap() || site.value.size() == 0) {
-        report_expected(ctx, site, "a map of " + noun + " names to " + noun + "s");
-        return std::nullopt;
-      }
-      Entries entries = Entries::read(ctx, site.value, noun, "in " + site.label);
-      for (const auto& e : entries.all())
-        if (!is_valid_name(e.name))
-          ctx.error(e.key.Mark(), "invalid " + noun + " name " + quote(e.name) + "; use " + kNameRule);
-      return entries;
-    };
-  };
-
   Type<std::vector<ServiceRaw>> services;
   services.name = "map of name to service";
   services.read = [this, entries_of = named_collection("service")](
@@ -1390,7 +1404,11 @@ void Tables::declare_top()
     return out;
   };
   services.shape = named_map_shape("service", variant_shape(service));
+  return services;
+}
 
+Type<std::vector<RequestRaw>> Tables::requests_type() const
+{
   Type<std::vector<RequestRaw>> requests;
   requests.name = "map of name to request type";
   requests.read = [this, entries_of = named_collection("request type")](
@@ -1419,7 +1437,13 @@ void Tables::declare_top()
     return out;
   };
   requests.shape = named_map_shape("request type", record_shape(request));
+  return requests;
+}
 
+void Tables::declare_top()
+{
+  const auto services = services_type();
+  const auto requests = requests_type();
   const auto to_time = [](SimTime TopologySpec::*member) {
     return [member](TopologyRaw& t, double&& seconds) { t.spec.*member = from_seconds(seconds); };
   };
@@ -1469,7 +1493,12 @@ void Tables::declare_top()
           .optional("no faults")
           .help("Host crashes, in any order; see `faults[]`."),
   };
-  top.rules = {
+  top.rules = top_rules();
+}
+
+std::vector<Rule<TopologyRaw>> Tables::top_rules()
+{
+  return {
       {"`warmup` is less than `duration`.",
        [](Context& ctx, const Entries& entries, TopologyRaw& t) {
          const Entry* warmup = entries.find("warmup");
