@@ -7,6 +7,22 @@
 namespace scalelab::models::schema
 {
 
+namespace
+{
+Type<CacheEviction> eviction_type()
+{
+  return enum_type<CacheEviction>("eviction",
+                                  {
+                                      {"lru", CacheEviction::lru, "the least recently used entry"},
+                                      {"lfu", CacheEviction::lfu,
+                                       "the least frequently used entry, counting uses since it was stored (in-cache "
+                                       "LFU; ties: the least recently used)"},
+                                      {"fifo", CacheEviction::fifo, "the entry stored first"},
+                                      {"random", CacheEviction::random, "an entry drawn uniformly"},
+                                  });
+}
+} // namespace
+
 KindSchema kind_schema(const CacheSpec&, const KindTypes& types)
 {
   KindSchema kind;
@@ -29,18 +45,8 @@ KindSchema kind_schema(const CacheSpec&, const KindTypes& types)
           .optional("entries are limited by capacity only")
           .check(greater_than(0.0))
           .help("Bytes of values it holds at most, each entry counting `value_size` (Redis's maxmemory)."),
-      field<ServiceRaw>(
-          "eviction",
-          enum_type<CacheEviction>("eviction",
-                                   {
-                                       {"lru", CacheEviction::lru, "the least recently used entry"},
-                                       {"lfu", CacheEviction::lfu,
-                                        "the least frequently used entry, counting uses since it was stored (in-cache "
-                                        "LFU; ties: the least recently used)"},
-                                       {"fifo", CacheEviction::fifo, "the entry stored first"},
-                                       {"random", CacheEviction::random, "an entry drawn uniformly"},
-                                   }),
-          [](ServiceRaw& s, CacheEviction&& e) { s.as<CacheSpec>().eviction = e; })
+      field<ServiceRaw>("eviction", eviction_type(),
+                        [](ServiceRaw& s, CacheEviction&& e) { s.as<CacheSpec>().eviction = e; })
           .defaults("lru")
           .help("Which entry is evicted when the cache is full."),
       field<ServiceRaw>("ttl", types.duration,

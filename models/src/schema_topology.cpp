@@ -1624,6 +1624,29 @@ std::string limits_markdown()
   return out;
 }
 
+// The Cross-checks section: what the loader checks across sections.
+std::string cross_checks_markdown()
+{
+  return "\n## Cross-checks\n\n"
+         "- Host names are unique once groups are expanded (`web` with count 3 and a host `web-1` clash).\n"
+         "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
+         "(`web-2`) elsewhere.\n"
+         "- Service names and request type names are unique.\n"
+         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
+         "types.\n"
+         "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
+         "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
+         "both ends the same; link names are unique once groups are expanded.\n"
+         "- A route goes from a host to a host through links that exist.\n"
+         "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
+         "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
+         "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
+         "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
+         "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
+         "`for` lasts to the end of the run).\n"
+         "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+}
+
 } // namespace
 
 std::vector<std::string> topology_words()
@@ -1749,24 +1772,7 @@ std::string topology_reference_markdown()
       {bool_type().name, bool_type().help},
   };
   out += markdown_choices(forms);
-  out += "\n## Cross-checks\n\n"
-         "- Host names are unique once groups are expanded (`web` with count 3 and a host `web-1` clash).\n"
-         "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
-         "(`web-2`) elsewhere.\n"
-         "- Service names and request type names are unique.\n"
-         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
-         "types.\n"
-         "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
-         "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
-         "both ends the same; link names are unique once groups are expanded.\n"
-         "- A route goes from a host to a host through links that exist.\n"
-         "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
-         "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
-         "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
-         "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
-         "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
-         "`for` lasts to the end of the run).\n"
-         "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+  out += cross_checks_markdown();
   out += limits_markdown();
   return out;
 }
