@@ -6,6 +6,16 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const ApiServerSpec&)
+{
+  return "api_server";
+}
+
+std::vector<std::string> hosts_of(const ApiServerSpec& spec)
+{
+  return spec.hosts;
+}
+
 KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
 {
   KindSchema kind;

@@ -7,6 +7,16 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const CacheSpec&)
+{
+  return "cache";
+}
+
+std::vector<std::string> hosts_of(const CacheSpec& spec)
+{
+  return {spec.host};
+}
+
 namespace
 {
 Type<CacheEviction> eviction_type()

@@ -5,6 +5,8 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const CacheSpec&);
+std::vector<std::string> hosts_of(const CacheSpec& spec);
 KindSchema kind_schema(const CacheSpec&, const KindTypes& types);
 KindSize kind_size(const CacheSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const CacheSpec&);

@@ -6,6 +6,16 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const DatabaseSpec&)
+{
+  return "database";
+}
+
+std::vector<std::string> hosts_of(const DatabaseSpec& spec)
+{
+  return {spec.host};
+}
+
 namespace
 {
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).

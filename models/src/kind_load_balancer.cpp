@@ -4,6 +4,16 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const LoadBalancerSpec&)
+{
+  return "load_balancer";
+}
+
+std::vector<std::string> hosts_of(const LoadBalancerSpec& spec)
+{
+  return {spec.host};
+}
+
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
 {
   KindSchema kind;

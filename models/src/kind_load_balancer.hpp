@@ -6,6 +6,8 @@
 namespace scalelab::models::schema
 {
 
+const char* name_of(const LoadBalancerSpec&);
+std::vector<std::string> hosts_of(const LoadBalancerSpec& spec);
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types);
 KindSize kind_size(const LoadBalancerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const LoadBalancerSpec&);
