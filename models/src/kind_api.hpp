@@ -1,8 +1,8 @@
 #pragma once
-// What the schema and the loader ask of every service kind, and what they give it. Each kind answers in its
-// own files (kind_KIND.{hpp,cpp}) with one overload per question; service_kinds.hpp lists the kinds, and the
-// questions are asked through std::visit over ServiceKind, so a kind without one of its overloads does not
-// compile.
+// What models asks of every service kind (its name and hosts, its part of the file format, the loader's
+// checks) and what the loader gives it. Each kind answers in its own files (kind_KIND.{hpp,cpp}) with one overload per
+// question; service_kinds.hpp lists the kinds, and the questions are asked through std::visit over ServiceKind, so a
+// kind without one of its overloads does not compile.
 #include "schema_topology.hpp"
 
 #include <cstdint>
