@@ -8,6 +8,7 @@
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
+#include "service_kinds.hpp"
 #include "yaml_document.hpp"
 
 #include <algorithm>
@@ -45,7 +46,7 @@ int line_of(const YAML::Mark& mark)
   return mark.line + 1;
 }
 
-class Resolver
+class Resolver final : private KindResolver
 {
 public:
   Resolver(Context& ctx, TopologyRaw& raw) : ctx_(ctx), raw_(raw) {}
@@ -360,18 +361,39 @@ private:
     return std::nullopt;
   }
 
-  // A host that runs a service.
-  std::optional<std::size_t> resolve_host(const NameRef& ref)
+  // --- what the service kinds' checks ask (KindResolver) -------------------------------------------------
+
+  Context& ctx() override { return ctx_; }
+
+  std::optional<std::string> resolve_host(const NameRef& ref) override
   {
     const auto found = find_host(ref);
-    if (found)
-      host_used_[*found] = true;
-    return found;
+    if (!found)
+      return std::nullopt;
+    host_used_[*found] = true;
+    return hosts_[*found].name;
   }
 
-  // The hosts of an api_server: groups expand to their members in order.
+  std::int64_t host_count(const NameRef& ref) const override
+  {
+    if (host_index_.count(ref.name))
+      return 1;
+    const auto group = groups_.find(ref.name);
+    return group != groups_.end() ? static_cast<std::int64_t>(group->second.size()) : 0;
+  }
+
+  void set_instances(const std::string& service, std::size_t count) override { instances_.emplace(service, count); }
+
+  std::optional<std::size_t> instances(const std::string& service) const override
+  {
+    const auto it = instances_.find(service);
+    return it != instances_.end() ? std::optional<std::size_t>(it->second) : std::nullopt;
+  }
+
+  bool used_by_steps(const std::string& service) const override { return used_by_steps_.count(service) > 0; }
+
   std::optional<std::vector<std::string>> resolve_host_list(const std::vector<NameRef>& refs,
-                                                            const std::string& service)
+                                                            const std::string& service) override
   {
     std::vector<std::string> out;
     std::set<std::string> seen;
@@ -665,7 +687,7 @@ private:
 
   // The service a name refers to; nullptr (reported) when there is none. Unknown names are not reported when
   // the services section itself could not be read.
-  ServiceRaw* find_service(const NameRef& ref)
+  ServiceRaw* find_service(const NameRef& ref) override
   {
     if (const auto it = services_.find(ref.name); it != services_.end())
       return it->second;
@@ -676,7 +698,7 @@ private:
 
   // Checks that a referenced service has one of the wanted kinds; a service whose kind did not read passes.
   bool has_kind(const ServiceRaw& target, const NameRef& ref, const std::string& label,
-                std::initializer_list<ServiceKindTag> wanted)
+                const std::vector<ServiceKindTag>& wanted) override
   {
     if (!target.kind)
       return false;
@@ -698,24 +720,11 @@ private:
     std::int64_t instances = 0;
     std::int64_t slots = 0;
     for (const ServiceRaw& s : *raw_.services) {
-      std::int64_t count = 1; // a load balancer, a database, an api_server on one host
-      std::int64_t per_instance = 0;
-      if (s.kind == ServiceKindTag::api_server) {
-        if (s.hosts) {
-          count = 0;
-          for (const NameRef& ref : *s.hosts)
-            count += host_index_.count(ref.name) ? 1
-                     : groups_.count(ref.name)   ? static_cast<std::int64_t>(groups_.at(ref.name).size())
-                                                 : 0;
-        }
-        per_instance = s.as<ApiServerSpec>().workers;
-      } else if (s.kind == ServiceKindTag::database) {
-        per_instance = s.as<DatabaseSpec>().connections;
-      } else if (s.kind == ServiceKindTag::cache) {
-        per_instance = s.as<CacheSpec>().connections;
-      }
-      instances += count;
-      slots += count * per_instance; // count at most 10^6 (hosts), per_instance at most 2^31: no overflow
+      KindSize size; // a service whose kind did not read: one instance
+      if (s.kind)
+        size = std::visit([&](const auto& spec) { return kind_size(spec, s, *this); }, s.spec);
+      instances += size.instances;
+      slots += size.instances * size.per_instance; // instances at most 10^6 (hosts), per instance 2^31: no overflow
       if (instances > limits::kInstances) {
         ctx_.error(value_mark(s.entries, s.hosts ? "hosts" : "host"),
                    "with service " + quote(s.name) + " there are " + std::to_string(instances) +
@@ -723,7 +732,7 @@ private:
         return false;
       }
       if (slots > limits::kWorkersAndConnections) {
-        ctx_.error(value_mark(s.entries, s.kind == ServiceKindTag::api_server ? "workers" : "connections"),
+        ctx_.error(value_mark(s.entries, size.per_instance_key),
                    "with service " + quote(s.name) + " the instances have " + std::to_string(slots) +
                        " workers and connections in all; a topology may have at most " +
                        std::to_string(limits::kWorkersAndConnections));
@@ -733,56 +742,20 @@ private:
     return true;
   }
 
+  // Each kind resolves the names its services refer to; the kinds resolved last see the others' instances.
   void resolve_services()
   {
     if (!raw_.services || !services_within_limits())
       return;
-    // api_servers first: a load balancer's weights are checked against its backend's instance count.
-    for (ServiceRaw& s : *raw_.services) {
-      if (s.kind == ServiceKindTag::api_server) {
-        std::optional<std::vector<std::string>> hosts;
-        if (s.hosts)
-          hosts = resolve_host_list(*s.hosts, s.name);
-        else if (s.host && s.entries.find("hosts") == nullptr)
-          hosts = resolve_host_list({*s.host}, s.name);
-        if (hosts) {
-          s.as<ApiServerSpec>().hosts = *hosts;
-          instances_.emplace(s.name, hosts->size());
-        }
-      } else if (s.kind == ServiceKindTag::database && s.host) {
-        if (const auto h = resolve_host(*s.host))
-          s.as<DatabaseSpec>().host = hosts_[*h].name;
-      } else if (s.kind == ServiceKindTag::cache && s.host) {
-        if (const auto h = resolve_host(*s.host))
-          s.as<CacheSpec>().host = hosts_[*h].name;
-      }
-    }
-    for (ServiceRaw& s : *raw_.services) {
-      if (s.kind != ServiceKindTag::load_balancer)
-        continue;
-      if (s.host)
-        if (const auto h = resolve_host(*s.host))
-          s.as<LoadBalancerSpec>().host = hosts_[*h].name;
-      if (!s.backends)
-        continue;
-      s.as<LoadBalancerSpec>().backends = s.backends->name;
-      if (s.backends->name == s.name) {
-        ctx_.error(s.backends->mark,
-                   "backends: service " + quote(s.name) + " is this load_balancer itself; expected an api_server");
-        continue;
-      }
-      ServiceRaw* backend = find_service(*s.backends);
-      if (!backend || !has_kind(*backend, *s.backends, "backends", {ServiceKindTag::api_server}))
-        continue;
-      const auto count = instances_.find(backend->name);
-      const Entry* weights = s.entries.find("weights");
-      if (s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted && weights && count != instances_.end() &&
-          !s.as<LoadBalancerSpec>().weights.empty() && s.as<LoadBalancerSpec>().weights.size() != count->second)
-        ctx_.error(weights->value.Mark(), "weights has " + std::to_string(s.as<LoadBalancerSpec>().weights.size()) +
-                                              " entries but backend " + quote(backend->name) + " has " +
-                                              std::to_string(count->second) +
-                                              (count->second == 1 ? " instance" : " instances"));
-    }
+    for (const bool last : {false, true})
+      for (ServiceRaw& s : *raw_.services)
+        if (s.kind)
+          std::visit(
+              [&](auto& spec) {
+                if (resolved_last(spec) == last)
+                  resolve_kind(spec, s, *this);
+              },
+              s.spec);
   }
 
   // --- requests ----------------------------------------------------------------------------------------
@@ -803,53 +776,37 @@ private:
     }
     calls_.assign(raw_.requests->size(), {});
     for (std::size_t r = 0; r < raw_.requests->size(); ++r) {
-      for (StepRaw& step : (*raw_.requests)[r].steps) {
-        if (!step.service)
-          continue;
-        ServiceRaw* target = find_service(*step.service);
-        if (step.kind == "db_read" || step.kind == "db_write") {
-          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::database}))
-            database_used_.insert(target->name);
-        } else if (step.kind == "cache_get" || step.kind == "cache_set" || step.kind == "cache_delete") {
-          if (target && has_kind(*target, *step.service, step.kind, {ServiceKindTag::cache})) {
-            cache_used_.insert(target->name);
-            if (step.kind == "cache_get")
-              check_miss_steps((*raw_.requests)[r].steps, step);
-          }
-          if (raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_cache_) {
-            reported_keyless_cache_ = true;
-            ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
-          }
-        } else if (step.kind == "forward") {
-          if (step.inside_miss > 0)
-            ctx_.error(step.mark, "forward cannot be inside on_miss: the request must come back to its cache_get");
-          if (target)
-            has_kind(*target, *step.service, "forward", {ServiceKindTag::api_server});
-        } else if (step.kind == "call") {
-          if (target)
-            has_kind(*target, *step.service, "call", {ServiceKindTag::api_server, ServiceKindTag::load_balancer});
-          if (const auto it = request_index_.find(step.request->name); it != request_index_.end())
-            calls_[r].emplace_back(it->second, step.mark);
-          else
-            report_unknown_request(*step.request);
-        }
-      }
+      const std::vector<StepRaw>& steps = (*raw_.requests)[r].steps;
+      for (std::size_t i = 0; i < steps.size(); ++i)
+        resolve_step(r, steps, i);
     }
   }
 
-  // A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
-  void check_miss_steps(const std::vector<StepRaw>& steps, const StepRaw& get)
+  // A step, by its kind's rules: the kinds of service it may name, whether it needs keys, whether it may be
+  // inside on_miss; and the request type it calls.
+  void resolve_step(std::size_t request, const std::vector<StepRaw>& steps, std::size_t at)
   {
-    const auto& cache = std::get<CacheStep>(get.step);
-    if (cache.miss_steps == 0)
-      return;
-    const auto at = static_cast<std::size_t>(&get - steps.data());
-    for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
-      if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
-        if (inner->op == CacheStep::Op::set && inner->service == cache.service)
-          return;
-    ctx_.warning(get.mark,
-                 "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
+    const StepRaw& step = steps[at];
+    const StepRules& rules = step.rules;
+    if (!rules.returns && step.inside_miss > 0)
+      ctx_.error(step.mark, step.kind + " cannot be inside on_miss: the request must come back to its cache_get");
+    if (step.service)
+      if (ServiceRaw* target = find_service(*step.service))
+        if (has_kind(*target, *step.service, step.kind, rules.targets)) {
+          used_by_steps_.insert(target->name);
+          if (rules.check)
+            rules.check(ctx_, steps, at);
+        }
+    if (rules.needs_keys && raw_.workload && raw_.workload->spec.keys.count == 0 && !reported_keyless_) {
+      reported_keyless_ = true;
+      ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
+    }
+    if (step.request) {
+      if (const auto it = request_index_.find(step.request->name); it != request_index_.end())
+        calls_[request].emplace_back(it->second, step.mark);
+      else
+        report_unknown_request(*step.request);
+    }
   }
 
   // Depth-first search over "request type calls request type", iterative so that a long chain cannot
@@ -897,7 +854,7 @@ private:
     WorkloadRaw& w = *raw_.workload;
     if (w.entry)
       if (ServiceRaw* entry = find_service(*w.entry))
-        has_kind(*entry, *w.entry, "entry", {ServiceKindTag::load_balancer, ServiceKindTag::api_server});
+        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec>());
     if (w.mix) {
       for (const MixItem& item : *w.mix)
         if (raw_.requests && request_index_.find(item.request.name) == request_index_.end())
@@ -959,12 +916,9 @@ private:
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
     if (raw_.services && raw_.requests)
-      for (const ServiceRaw& s : *raw_.services) {
-        if (s.kind == ServiceKindTag::database && database_used_.count(s.name) == 0)
-          ctx_.warning(s.mark, "database " + quote(s.name) + " is not used by any request");
-        else if (s.kind == ServiceKindTag::cache && cache_used_.count(s.name) == 0)
-          ctx_.warning(s.mark, "cache " + quote(s.name) + " is not used by any request");
-      }
+      for (const ServiceRaw& s : *raw_.services)
+        if (s.kind)
+          std::visit([&](const auto& spec) { check_use(spec, s, *this); }, s.spec);
   }
 
   // --- the spec ----------------------------------------------------------------------------------------
@@ -1052,9 +1006,8 @@ private:
   std::map<std::string, ServiceRaw*> services_;
   std::vector<std::string> service_names_;
   std::map<std::string, std::size_t> instances_; // api_server -> instance count, when its hosts resolved
-  std::set<std::string> database_used_;
-  std::set<std::string> cache_used_;
-  bool reported_keyless_cache_ = false; // once per file: every cache step would say the same
+  std::set<std::string> used_by_steps_;          // services some step names, with the right kind
+  bool reported_keyless_ = false;                // once per file: every step that needs keys would say the same
 
   std::map<std::string, std::size_t> request_index_;
   std::vector<std::string> request_names_;

@@ -7,6 +7,7 @@
 // (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
 #include "scalelab/models/cache.hpp"
+#include "service_kinds.hpp"
 
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
@@ -20,11 +21,6 @@ struct LognormalRaw {
   double mean = 0;
   double sigma = 0;
 };
-
-std::string service_where(const std::string& name)
-{
-  return "in service " + quote(name);
-}
 
 // The name a map declares in its "name" key, without reporting anything: messages about the map's other
 // keys can then say which host they are about.
@@ -58,6 +54,35 @@ Type<NameRef> reference_type(const std::string& noun)
     return NameRef{*text, site.mark};
   };
   return type;
+}
+
+// A step kind: its form, which sets the step's kind and rules on what its read gives.
+Form<StepRaw> step_form(std::string key, std::string example, std::string help, StepRules rules,
+                        std::function<std::optional<StepRaw>(Context&, const Site&)> read)
+{
+  auto read_step = [key, rules = std::move(rules), read = std::move(read)](Context& ctx,
+                                                                           const Site& site) -> std::optional<StepRaw> {
+    auto raw = read(ctx, site);
+    if (raw) {
+      raw->kind = key;
+      raw->rules = rules;
+    }
+    return raw;
+  };
+  return {std::move(key), std::move(example), std::move(help), std::move(read_step)};
+}
+
+// A cache_get whose on_miss steps never store into the same cache will miss for ever (a warning).
+void check_miss_steps(Context& ctx, const std::vector<StepRaw>& steps, std::size_t at)
+{
+  const auto& cache = std::get<CacheStep>(steps[at].step);
+  for (std::size_t i = at + 1; i <= at + cache.miss_steps && i < steps.size(); ++i)
+    if (const auto* inner = std::get_if<CacheStep>(&steps[i].step))
+      if (inner->op == CacheStep::Op::set && inner->service == cache.service)
+        return;
+  if (cache.miss_steps > 0)
+    ctx.warning(steps[at].mark,
+                "the on_miss steps never cache_set " + quote(cache.service) + ", so its lookups keep missing");
 }
 
 // A list of records such as hardware.hosts, read item by item so that one bad item does not hide the others.
@@ -100,6 +125,129 @@ Type<RawList<R>> record_list(const Record<R>* record, std::string plural, std::s
   return type;
 }
 
+// wan_latency against datacenters: square, zero on the diagonal, positive and symmetric elsewhere.
+void check_wan_latency(Context& ctx, const Entries& entries, NetworkRaw& n)
+{
+  const Entry* e = entries.find("wan_latency");
+  if (!e || !n.wan_latency_ok)
+    return;
+  const auto& m = n.spec.wan_latency;
+  const std::size_t size = n.datacenters_ok ? n.datacenters.size() : m.size();
+  const auto name = [&n](std::size_t i) {
+    return n.datacenters_ok ? n.datacenters[i].name : "data centre " + std::to_string(i + 1);
+  };
+  if (m.size() != size) {
+    ctx.error(e->value.Mark(), "wan_latency has " + std::to_string(m.size()) + (m.size() == 1 ? " row" : " rows") +
+                                   "; expected " + std::to_string(size) + ", one per data centre (" +
+                                   join(n.spec.datacenters) + ")");
+    return;
+  }
+  bool square = true;
+  for (std::size_t i = 0; i < size; ++i)
+    if (m[i].size() != size) {
+      ctx.error(e->value[i].Mark(), "wan_latency row " + std::to_string(i + 1) + " (from " + name(i) + ") has " +
+                                        std::to_string(m[i].size()) + " entries; expected " + std::to_string(size) +
+                                        ", one per data centre");
+      square = false;
+    }
+  if (!square)
+    return;
+  const Check<double> positive = at_least_one_nanosecond();
+  for (std::size_t i = 0; i < size; ++i)
+    for (std::size_t j = 0; j < size; ++j) {
+      const YAML::Node cell = e->value[i][j];
+      if (i == j && m[i][j] != 0)
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to itself must be 0, got " + written(cell));
+      else if (i != j && !positive.ok(m[i][j]))
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " must be " + positive.description +
+                                   ", got " + written(cell));
+      else if (j < i && positive.ok(m[j][i]) && m[i][j] != m[j][i]) // m[j][i] was checked before
+        ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " (" + written(cell) +
+                                   ") differs from " + name(j) + " to " + name(i) + " (" + written(e->value[j][i]) +
+                                   "); the matrix must be symmetric");
+    }
+}
+
+// A list of two or more data centre names, each once.
+Type<std::vector<NameRef>> datacenter_names_type()
+{
+  Type<std::vector<NameRef>> names;
+  names.name = "list of names";
+  names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of data centre names");
+      return std::nullopt;
+    }
+    std::vector<NameRef> out;
+    bool ok = true;
+    for (const auto& node : site.value) {
+      const Site item{node, node.IsNull() ? site.mark : node.Mark(), site.label};
+      const auto name = name_type().read(ctx, item);
+      if (!name) {
+        ok = false;
+        continue;
+      }
+      for (const NameRef& earlier : out)
+        if (earlier.name == *name) {
+          ctx.error(item.mark, "data centre " + quote(*name) + " is listed twice in " + site.label);
+          ok = false;
+        }
+      out.push_back(NameRef{*name, item.mark});
+    }
+    if (ok && out.size() < 2) {
+      ctx.error(site.mark, site.label + " must name at least 2 data centres, got " + std::to_string(out.size()));
+      ok = false;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  return names;
+}
+
+// A list of rows, each a list of durations (a matrix, its shape checked by the record's rule).
+Type<std::vector<std::vector<double>>> duration_matrix_type(const Type<double>& duration)
+{
+  Type<std::vector<std::vector<double>>> matrix;
+  matrix.name = "list of lists of durations";
+  matrix.unit = "s";
+  matrix.read = [duration](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<double>>> {
+    const auto row_type = list_type(duration);
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of rows, each a list of durations");
+      return std::nullopt;
+    }
+    std::vector<std::vector<double>> out;
+    bool ok = true;
+    for (const auto& row : site.value) {
+      auto values = row_type.read(ctx, Site{row, row.IsNull() ? site.mark : row.Mark(), site.label});
+      if (values)
+        out.push_back(std::move(*values));
+      ok = ok && values;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  return matrix;
+}
+
+// A map from names to entries, where each name must be a valid name; noun: what an entry is.
+std::function<std::optional<Entries>(Context&, const Site&)> named_collection(std::string noun)
+{
+  return [noun](Context& ctx, const Site& site) -> std::optional<Entries> {
+    if (!site.value.IsMap() || site.value.size() == 0) {
+      report_expected(ctx, site, "a map of " + noun + " names to " + noun + "s");
+      return std::nullopt;
+    }
+    Entries entries = Entries::read(ctx, site.value, noun, "in " + site.label);
+    for (const auto& e : entries.all())
+      if (!is_valid_name(e.name))
+        ctx.error(e.key.Mark(), "invalid " + noun + " name " + quote(e.name) + "; use " + kNameRule);
+    return entries;
+  };
+}
+
 // Everything the format is made of. Built once; records refer to each other by address, so it never moves.
 class Tables
 {
@@ -113,7 +261,7 @@ public:
   std::vector<Form<DistributionSpec>> distribution_forms;
   Type<DistributionSpec> distribution;
   Type<CpuStep> cpu;
-  Record<DbOperationCost> db_cost;
+  Type<NameRef> service_ref; // a service name
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
   Record<CacheGetRaw> cache_get;
@@ -123,12 +271,15 @@ public:
   Record<HostRaw> host;
   Record<LinkParams> host_link, uplink, datacenter_lan;
   Variant<NetworkRaw, NetworkSpec::Shape> network;
+  Type<NetworkRaw> network_map; // hardware.network, read by network
   Record<SwitchRaw> switch_;
   Record<LinkRaw> link;
   Record<RouteRaw> route;
   Record<UsersRaw> users;
   Record<HardwareRaw> hardware;
   Variant<ServiceRaw, ServiceKindTag> service;
+  std::string kind_records_markdown;   // records of the kinds' own, for the reference
+  std::vector<std::string> kind_words; // and their words
   Record<RequestRaw> request;
   Variant<ArrivalRaw, ArrivalProcess> arrival;
   Record<KeySpaceSpec> keys;
@@ -138,14 +289,37 @@ public:
 
 private:
   void declare_quantities();
+  std::function<std::optional<double>(Context&, const Site&)> checked_duration(std::string label,
+                                                                               std::vector<Check<double>> checks) const;
   void declare_distributions();
+  std::vector<Form<DistributionSpec>> distribution_form_list() const;
+  void declare_cpu();
   void declare_steps();
+  void declare_step_records();
+  std::vector<Form<StepRaw>> step_forms() const;
+  std::optional<StepRaw> read_call(Context& ctx, const Site& site) const;
+  std::optional<StepRaw> read_cache_get(Context& ctx, const Site& site) const;
+  void declare_step_list();
   void declare_hardware();
+  void declare_sharing();
+  void declare_hosts();
+  void declare_network();
+  Record<NetworkRaw> lan_record() const;
+  Record<NetworkRaw> racks_record() const;
+  Record<NetworkRaw> datacenters_record() const;
+  void declare_graph();
+  void declare_users();
+  std::vector<Rule<HardwareRaw>> hardware_rules();
   void declare_services();
   void declare_requests();
+  void declare_arrival();
+  void declare_keys();
   void declare_workload();
   void declare_faults();
+  Type<std::vector<ServiceRaw>> services_type() const;
+  Type<std::vector<RequestRaw>> requests_type() const;
   void declare_top();
+  std::vector<Rule<TopologyRaw>> top_rules();
 };
 
 const Tables& tables()
@@ -158,6 +332,7 @@ Tables::Tables()
 {
   declare_quantities();
   declare_distributions();
+  declare_cpu();
   declare_steps();
   declare_hardware();
   declare_services();
@@ -189,6 +364,20 @@ void Tables::declare_quantities()
                        "a rate such as 800/s, 48000/min or 10/ms", parse_rate);
 }
 
+// A duration that passes checks; messages name it by label, or by the site's own label (the key) when label is
+// empty.
+std::function<std::optional<double>(Context&, const Site&)>
+Tables::checked_duration(std::string label, std::vector<Check<double>> checks) const
+{
+  return [this, label, checks](Context& ctx, const Site& site) -> std::optional<double> {
+    const Site named{site.value, site.mark, label.empty() ? site.label : label};
+    auto value = duration.read(ctx, named);
+    if (!value || !passes(ctx, named, *value, checks))
+      return std::nullopt;
+    return value;
+  };
+}
+
 void Tables::declare_distributions()
 {
   lognormal.title = "`lognormal` parameters";
@@ -204,22 +393,35 @@ void Tables::declare_distributions()
           .help("The standard deviation of the underlying normal; 0 makes every value equal to the mean."),
   };
 
-  // A checked duration; messages name it by label, or by the site's own label (the key) when label is empty.
-  const auto checked_duration = [this](const std::string& label, std::vector<Check<double>> checks) {
-    return [this, label, checks](Context& ctx, const Site& site) -> std::optional<double> {
-      const Site named{site.value, site.mark, label.empty() ? site.label : label};
-      auto value = duration.read(ctx, named);
-      if (!value || !passes(ctx, named, *value, checks))
-        return std::nullopt;
-      return value;
-    };
-  };
+  distribution_forms = distribution_form_list();
+
   const auto plain_mean = checked_duration("", {at_least(0.0)});
+  distribution.name = "distribution";
+  distribution.unit = "s";
+  distribution.help = "A duration (always that value) or a map with one key naming the distribution: see "
+                      "Distributions.";
+  distribution.read = [this, plain_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
+    if (site.value.IsScalar()) {
+      const auto mean = plain_mean(ctx, site);
+      if (!mean)
+        return std::nullopt;
+      DistributionSpec d;
+      d.mean = *mean;
+      return d;
+    }
+    if (site.value.IsMap())
+      return read_one_of(ctx, site, "distribution", distribution_forms);
+    report_expected(ctx, site, "a duration or a distribution such as {exponential: 10ms}");
+    return std::nullopt;
+  };
+}
+
+std::vector<Form<DistributionSpec>> Tables::distribution_form_list() const
+{
   const auto deterministic_mean = checked_duration("deterministic", {at_least(0.0)});
   const auto exponential_mean = checked_duration("exponential mean", {greater_than(0.0)});
   const auto bound = checked_duration("uniform bound", {at_least(0.0)});
-
-  distribution_forms = {
+  return {
       {"deterministic", "deterministic: 10ms", "Always the same value; the same as writing the duration alone.",
        [deterministic_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
          const auto mean = deterministic_mean(ctx, site);
@@ -280,26 +482,10 @@ void Tables::declare_distributions()
          return d;
        }},
   };
+}
 
-  distribution.name = "distribution";
-  distribution.unit = "s";
-  distribution.help = "A duration (always that value) or a map with one key naming the distribution: see "
-                      "Distributions.";
-  distribution.read = [this, plain_mean](Context& ctx, const Site& site) -> std::optional<DistributionSpec> {
-    if (site.value.IsScalar()) {
-      const auto mean = plain_mean(ctx, site);
-      if (!mean)
-        return std::nullopt;
-      DistributionSpec d;
-      d.mean = *mean;
-      return d;
-    }
-    if (site.value.IsMap())
-      return read_one_of(ctx, site, "distribution", distribution_forms);
-    report_expected(ctx, site, "a duration or a distribution such as {exponential: 10ms}");
-    return std::nullopt;
-  };
-
+void Tables::declare_cpu()
+{
   // Flops end in "f"; durations never do. A bare number could be either, so it is refused.
   cpu.name = "flops or distribution";
   cpu.unit = "flops or s";
@@ -334,7 +520,14 @@ void Tables::declare_distributions()
 
 void Tables::declare_steps()
 {
-  const auto service_ref = reference_type("service name");
+  service_ref = reference_type("service name");
+  declare_step_records();
+  steps = step_forms();
+  declare_step_list();
+}
+
+void Tables::declare_step_records()
+{
   call.title = "`call` step";
   call.help = "The value of a `call` step: `call: {service: auth, request: check}`.";
   call.fields = {
@@ -347,30 +540,6 @@ void Tables::declare_steps()
           .help("The request type it runs there. A request type must not reach itself through calls."),
   };
 
-  const auto database_op = [service_ref](CallStep::Op op, const std::string& kind) {
-    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-      auto ref = service_ref.read(ctx, site);
-      if (!ref)
-        return std::nullopt;
-      StepRaw raw;
-      raw.kind = kind;
-      raw.step = CallStep{op, ref->name, ""};
-      raw.service = ref;
-      return raw;
-    };
-  };
-  const auto cache_op = [service_ref](CacheStep::Op op, const std::string& kind) {
-    return [service_ref, op, kind](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-      auto ref = service_ref.read(ctx, site);
-      if (!ref)
-        return std::nullopt;
-      StepRaw raw;
-      raw.kind = kind;
-      raw.step = CacheStep{op, ref->name, 0};
-      raw.service = ref;
-      return raw;
-    };
-  };
   // on_miss is a step list inside a step: read by step_list, declared below.
   Type<std::vector<StepRaw>> step_list_ref;
   step_list_ref.name = "list of steps";
@@ -385,93 +554,122 @@ void Tables::declare_steps()
           .optional("nothing runs on a miss")
           .help("The steps run on a miss (cache-aside: `[db_read: users, cache_set: c]`); a hit skips them."),
   };
-  steps = {
-      {"cpu", "cpu: 2Mf",
-       "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
-       "time distribution (`cpu: {exponential: 3ms}`).",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto work = cpu.read(ctx, site);
-         if (!work)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "cpu";
-         raw.step = *work;
-         return raw;
-       }},
-      {"delay", "delay: 1ms", "Waits holding the worker but no core (a distribution).",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto time = distribution.read(ctx, site);
-         if (!time)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "delay";
-         raw.step = DelayStep{*time};
-         return raw;
-       }},
-      {"db_read", "db_read: users", "Reads from a database service and waits for the result.",
-       database_op(CallStep::Op::db_read, "db_read")},
-      {"db_write", "db_write: users", "Writes to a database service and waits for the acknowledgement.",
-       database_op(CallStep::Op::db_write, "db_write")},
-      {"call", "call: {service: auth, request: check}",
-       "Runs a request type on another api_server or load_balancer and waits for the reply.",
-       [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         if (!site.value.IsMap()) {
-           report_expected(ctx, site, "a map {service: ..., request: ...}");
-           return std::nullopt;
-         }
-         CallTarget target;
-         read_record(ctx, site, call, target, "in call");
-         if (!target.service || !target.request)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "call";
-         raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
-         raw.service = target.service;
-         raw.request = target.request;
-         return raw;
-       }},
-      {"cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
-       "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the `on_miss` "
-       "steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
-       [this, service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         CacheGetRaw get;
-         if (site.value.IsMap()) {
-           read_record(ctx, site, cache_get, get, "in cache_get");
-         } else if (auto ref = service_ref.read(ctx, site)) {
-           get.cache = ref;
-         }
-         if (!get.cache)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "cache_get";
-         raw.service = get.cache;
-         std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
-         // Flattened: the get, then its on_miss steps, which a hit skips.
-         raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
-         raw.nested = std::move(miss);
-         return raw;
-       }},
-      {"cache_set", "cache_set: sessions",
-       "Stores the request's key in a cache service, with the version the request last read or wrote at a "
-       "database (after a db_write: write-through), and waits for the acknowledgement.",
-       cache_op(CacheStep::Op::set, "cache_set")},
-      {"cache_delete", "cache_delete: sessions",
-       "Removes the request's key from a cache service (invalidation on write) and waits for the acknowledgement.",
-       cache_op(CacheStep::Op::erase, "cache_delete")},
-      {"forward", "forward: stage2",
-       "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original caller.",
-       [service_ref](Context& ctx, const Site& site) -> std::optional<StepRaw> {
-         auto ref = service_ref.read(ctx, site);
-         if (!ref)
-           return std::nullopt;
-         StepRaw raw;
-         raw.kind = "forward";
-         raw.step = ForwardStep{ref->name};
-         raw.service = ref;
-         return raw;
-       }},
-  };
+}
 
+std::vector<Form<StepRaw>> Tables::step_forms() const
+{
+  // A step that names a service and nothing else.
+  const auto service_step = [this](auto make_step) {
+    return [this, make_step](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+      auto ref = service_ref.read(ctx, site);
+      if (!ref)
+        return std::nullopt;
+      StepRaw raw;
+      raw.step = make_step(ref->name);
+      raw.service = ref;
+      return raw;
+    };
+  };
+  const auto database_op = [service_step](CallStep::Op op) {
+    return service_step([op](const std::string& name) { return CallStep{op, name, ""}; });
+  };
+  const auto cache_op = [service_step](CacheStep::Op op) {
+    return service_step([op](const std::string& name) { return CacheStep{op, name, 0}; });
+  };
+  // The service kinds each step may name: its rules, checked by the loader.
+  const StepRules none;
+  const StepRules database{kind_tags<DatabaseSpec>()};
+  const StepRules callee{kind_tags<ApiServerSpec, LoadBalancerSpec>()};
+  const StepRules stage{kind_tags<ApiServerSpec>(), false, false};
+  const StepRules cache{kind_tags<CacheSpec>(), true};
+  const StepRules cache_lookup{kind_tags<CacheSpec>(), true, true, check_miss_steps};
+  return {
+      step_form("cpu", "cpu: 2Mf",
+                "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
+                "time distribution (`cpu: {exponential: 3ms}`).",
+                none,
+                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  auto work = cpu.read(ctx, site);
+                  if (!work)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.step = *work;
+                  return raw;
+                }),
+      step_form("delay", "delay: 1ms", "Waits holding the worker but no core (a distribution).", none,
+                [this](Context& ctx, const Site& site) -> std::optional<StepRaw> {
+                  auto time = distribution.read(ctx, site);
+                  if (!time)
+                    return std::nullopt;
+                  StepRaw raw;
+                  raw.step = DelayStep{*time};
+                  return raw;
+                }),
+      step_form("db_read", "db_read: users", "Reads from a database service and waits for the result.", database,
+                database_op(CallStep::Op::db_read)),
+      step_form("db_write", "db_write: users", "Writes to a database service and waits for the acknowledgement.",
+                database, database_op(CallStep::Op::db_write)),
+      step_form("call", "call: {service: auth, request: check}",
+                "Runs a request type on another api_server or load_balancer and waits for the reply.", callee,
+                [this](Context& ctx, const Site& site) { return read_call(ctx, site); }),
+      step_form("cache_get", "cache_get: {cache: sessions, on_miss: [db_read: users, cache_set: sessions]}",
+                "Looks the request's key up in a cache service and waits for the answer; on a miss, runs the "
+                "`on_miss` steps (skipped on a hit). `cache_get: sessions` alone has no on_miss steps.",
+                cache_lookup, [this](Context& ctx, const Site& site) { return read_cache_get(ctx, site); }),
+      step_form("cache_set", "cache_set: sessions",
+                "Stores the request's key in a cache service, with the version the request last read or wrote at a "
+                "database (after a db_write: write-through), and waits for the acknowledgement.",
+                cache, cache_op(CacheStep::Op::set)),
+      step_form("cache_delete", "cache_delete: sessions",
+                "Removes the request's key from a cache service (invalidation on write) and waits for the "
+                "acknowledgement.",
+                cache, cache_op(CacheStep::Op::erase)),
+      step_form("forward", "forward: stage2",
+                "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original "
+                "caller.",
+                stage, service_step([](const std::string& name) { return ForwardStep{name}; })),
+  };
+}
+
+std::optional<StepRaw> Tables::read_call(Context& ctx, const Site& site) const
+{
+  if (!site.value.IsMap()) {
+    report_expected(ctx, site, "a map {service: ..., request: ...}");
+    return std::nullopt;
+  }
+  CallTarget target;
+  read_record(ctx, site, call, target, "in call");
+  if (!target.service || !target.request)
+    return std::nullopt;
+  StepRaw raw;
+  raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
+  raw.service = target.service;
+  raw.request = target.request;
+  return raw;
+}
+
+// A cache_get, as a service name or as a map with its on_miss steps, which follow it once flattened.
+std::optional<StepRaw> Tables::read_cache_get(Context& ctx, const Site& site) const
+{
+  CacheGetRaw get;
+  if (site.value.IsMap()) {
+    read_record(ctx, site, cache_get, get, "in cache_get");
+  } else if (auto ref = service_ref.read(ctx, site)) {
+    get.cache = ref;
+  }
+  if (!get.cache)
+    return std::nullopt;
+  StepRaw raw;
+  raw.service = get.cache;
+  std::vector<StepRaw> miss = get.on_miss ? std::move(*get.on_miss) : std::vector<StepRaw>{};
+  // Flattened: the get, then its on_miss steps, which a hit skips.
+  raw.step = CacheStep{CacheStep::Op::get, get.cache->name, static_cast<std::uint16_t>(miss.size())};
+  raw.nested = std::move(miss);
+  return raw;
+}
+
+void Tables::declare_step_list()
+{
   step_list.name = "list of steps";
   step_list.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<StepRaw>> {
     if (!site.value.IsSequence() || site.value.size() == 0) {
@@ -504,6 +702,63 @@ void Tables::declare_steps()
 
 void Tables::declare_hardware()
 {
+  declare_sharing();
+  declare_hosts();
+  declare_network();
+  declare_graph();
+  declare_users();
+  hardware.title = "`hardware`";
+  hardware.help = "The machines and the network between them. The network is one of: a shape (`network`, the "
+                  "default being a lan), a graph given link by link (`switches`, `links`, `routes`), or a SimGrid "
+                  "platform file (`simgrid_platform`), which then declares the hosts too.";
+  hardware.fields = {
+      field<HardwareRaw>(
+          "hosts",
+          record_list(&host, "hosts", "host", "hardware.hosts", [](const HostRaw& h) { return !h.spec.name.empty(); }),
+          &HardwareRaw::hosts)
+          .optional("required unless `simgrid_platform` is given")
+          .check({"a non-empty list", [](const RawList<HostRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
+      field<HardwareRaw>("network", network_map, &HardwareRaw::network)
+          .defaults("{}")
+          .help("The network as a shape; see `hardware.network`."),
+      field<HardwareRaw>("switches",
+                         record_list(&switch_, "switches", "switch", "hardware.switches",
+                                     [](const SwitchRaw& s) { return !s.spec.name.empty(); }),
+                         &HardwareRaw::switches)
+          .optional("none")
+          .help("Switches joined by `links`; see `hardware.switches[]`."),
+      field<HardwareRaw>(
+          "links",
+          record_list(&link, "links", "link", "hardware.links", [](const LinkRaw& l) { return l.between.size() == 2; }),
+          &HardwareRaw::links)
+          .optional("the network is `network`")
+          .check({"a non-empty list", [](const RawList<LinkRaw>& l) { return !l.items.empty() || !l.ok; }})
+          .help("The network link by link; see `hardware.links[]`."),
+      field<HardwareRaw>(
+          "routes",
+          record_list(&route, "routes", "route", "hardware.routes", [](const RouteRaw& r) { return r.from && r.to; }),
+          &HardwareRaw::routes)
+          .optional("paths of least latency")
+          .help("Routes given by hand, with `links`; see `hardware.routes[]`."),
+      field<HardwareRaw>("users",
+                         record_type<UsersRaw>(&users, "in hardware.users",
+                                               [](UsersRaw& u, Entries&& e) { u.entries = std::move(e); }),
+                         [](HardwareRaw& h, UsersRaw&& u) { h.users = std::move(u); })
+          .optional("next to the entry service's host")
+          .help("See `hardware.users`."),
+      field<HardwareRaw>("simgrid_platform", text_type(),
+                         [](HardwareRaw& h, std::string&& p) { h.simgrid_platform = std::move(p); })
+          .optional("none")
+          .help("A SimGrid platform file (XML), relative to the topology file's directory. It declares the hosts "
+                "and the network, so `hosts`, `network`, `switches`, `links` and `routes` are not given; "
+                "`users.attach` names the host the users' traffic comes from."),
+  };
+  hardware.rules = hardware_rules();
+}
+
+void Tables::declare_sharing()
+{
   sharing = enum_type<LinkSharing>(
       "link sharing",
       {
@@ -521,7 +776,10 @@ void Tables::declare_hardware()
   for (const auto& [name, meaning] : sharing.choices)
     sharing_names.push_back(name);
   sharing.choices.clear(); // listed once, under Value forms, rather than under every table that uses it
+}
 
+void Tables::declare_hosts()
+{
   const auto name_of_host = [](HostRaw& h, std::string&& n) {
     h.spec.name = n;
     h.spec.group = n;
@@ -562,7 +820,10 @@ void Tables::declare_hardware()
                 "`datacenters`), any name with `links` (a zone groups hosts and switches, such as a data centre), "
                 "refused with shapes lan and racks."),
   };
+}
 
+void Tables::declare_network()
+{
   // A link's parameters inside a network shape; each use has its own defaults.
   const auto link_params = [this](std::string title, std::string help, const std::string& bandwidth_default,
                                   const std::string& latency_default, const std::string& latency_help) {
@@ -611,6 +872,24 @@ void Tables::declare_hardware()
     n.shape_ok = true;
   };
 
+  network.alternatives = {
+      {{NetworkSpec::Shape::lan}, lan_record()},
+      {{NetworkSpec::Shape::racks}, racks_record()},
+      {{NetworkSpec::Shape::datacenters}, datacenters_record()},
+  };
+
+  network_map.name = "map";
+  // Kept even with errors (they are reported): the shape decides which zones are right.
+  network_map.read = [this](Context& ctx, const Site& site) -> std::optional<NetworkRaw> {
+    NetworkRaw out;
+    out.entries = read_variant(ctx, site, network, out, "in hardware.network");
+    return out;
+  };
+  network_map.shape = variant_shape(network);
+}
+
+Record<NetworkRaw> Tables::lan_record() const
+{
   Record<NetworkRaw> lan;
   lan.title = "`hardware.network` with `shape: lan`";
   lan.help = "One flat network joining every pair of hosts: each host has a link to one switch.";
@@ -627,7 +906,11 @@ void Tables::declare_hardware()
           .defaults("full_duplex")
           .help("How the two directions of each host's link share its bandwidth."),
   };
+  return lan;
+}
 
+Record<NetworkRaw> Tables::racks_record() const
+{
   Record<NetworkRaw> racks;
   racks.title = "`hardware.network` with `shape: racks`";
   racks.help = "Hosts in racks: the first `rack_size` hosts (in file order, groups expanded) in rack-1, the next "
@@ -648,67 +931,17 @@ void Tables::declare_hardware()
           .defaults("{}")
           .help("See `hardware.network.uplink`."),
   };
+  return racks;
+}
 
-  Type<std::vector<NameRef>> datacenter_names;
-  datacenter_names.name = "list of names";
-  datacenter_names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
-    if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list of data centre names");
-      return std::nullopt;
-    }
-    std::vector<NameRef> out;
-    bool ok = true;
-    for (const auto& node : site.value) {
-      const Site item{node, node.IsNull() ? site.mark : node.Mark(), site.label};
-      const auto name = name_type().read(ctx, item);
-      if (!name) {
-        ok = false;
-        continue;
-      }
-      for (const NameRef& earlier : out)
-        if (earlier.name == *name) {
-          ctx.error(item.mark, "data centre " + quote(*name) + " is listed twice in " + site.label);
-          ok = false;
-        }
-      out.push_back(NameRef{*name, item.mark});
-    }
-    if (ok && out.size() < 2) {
-      ctx.error(site.mark, site.label + " must name at least 2 data centres, got " + std::to_string(out.size()));
-      ok = false;
-    }
-    if (!ok)
-      return std::nullopt;
-    return out;
-  };
-
-  Type<std::vector<std::vector<double>>> matrix;
-  matrix.name = "list of lists of durations";
-  matrix.unit = "s";
-  matrix.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<double>>> {
-    const auto row_type = list_type(duration);
-    if (!site.value.IsSequence()) {
-      report_expected(ctx, site, "a list of rows, each a list of durations");
-      return std::nullopt;
-    }
-    std::vector<std::vector<double>> out;
-    bool ok = true;
-    for (const auto& row : site.value) {
-      auto values = row_type.read(ctx, Site{row, row.IsNull() ? site.mark : row.Mark(), site.label});
-      if (values)
-        out.push_back(std::move(*values));
-      ok = ok && values;
-    }
-    if (!ok)
-      return std::nullopt;
-    return out;
-  };
-
+Record<NetworkRaw> Tables::datacenters_record() const
+{
   Record<NetworkRaw> datacenters;
   datacenters.title = "`hardware.network` with `shape: datacenters`";
   datacenters.help = "Data centres far apart: inside each, a LAN as with shape lan; between them, one WAN link per "
                      "pair, from gateway to gateway. Every host names its data centre in `zone`.";
   datacenters.fields = {
-      field<NetworkRaw>("datacenters", datacenter_names,
+      field<NetworkRaw>("datacenters", datacenter_names_type(),
                         [](NetworkRaw& n, std::vector<NameRef>&& names) {
                           n.datacenters = std::move(names);
                           n.datacenters_ok = true;
@@ -726,7 +959,7 @@ void Tables::declare_hardware()
           .defaults("1Gbps")
           .check(greater_than(0.0))
           .help("Bandwidth of each WAN link."),
-      field<NetworkRaw>("wan_latency", matrix,
+      field<NetworkRaw>("wan_latency", duration_matrix_type(duration),
                         [](NetworkRaw& n, std::vector<std::vector<double>>&& m) {
                           n.spec.wan_latency = std::move(m);
                           n.wan_latency_ok = true;
@@ -738,64 +971,13 @@ void Tables::declare_hardware()
   datacenters.rules = {
       {"`wan_latency` has a row and a column per data centre, 0 on its diagonal, at least 1ns elsewhere, and is "
        "symmetric (the same latency both ways).",
-       [](Context& ctx, const Entries& entries, NetworkRaw& n) {
-         const Entry* e = entries.find("wan_latency");
-         if (!e || !n.wan_latency_ok)
-           return;
-         const auto& m = n.spec.wan_latency;
-         const std::size_t size = n.datacenters_ok ? n.datacenters.size() : m.size();
-         const auto name = [&n](std::size_t i) {
-           return n.datacenters_ok ? n.datacenters[i].name : "data centre " + std::to_string(i + 1);
-         };
-         if (m.size() != size) {
-           ctx.error(e->value.Mark(), "wan_latency has " + std::to_string(m.size()) +
-                                          (m.size() == 1 ? " row" : " rows") + "; expected " + std::to_string(size) +
-                                          ", one per data centre (" + join(n.spec.datacenters) + ")");
-           return;
-         }
-         bool square = true;
-         for (std::size_t i = 0; i < size; ++i)
-           if (m[i].size() != size) {
-             ctx.error(e->value[i].Mark(), "wan_latency row " + std::to_string(i + 1) + " (from " + name(i) + ") has " +
-                                               std::to_string(m[i].size()) + " entries; expected " +
-                                               std::to_string(size) + ", one per data centre");
-             square = false;
-           }
-         if (!square)
-           return;
-         const Check<double> positive = at_least_one_nanosecond();
-         for (std::size_t i = 0; i < size; ++i)
-           for (std::size_t j = 0; j < size; ++j) {
-             const YAML::Node cell = e->value[i][j];
-             if (i == j && m[i][j] != 0)
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to itself must be 0, got " + written(cell));
-             else if (i != j && !positive.ok(m[i][j]))
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " must be " +
-                                          positive.description + ", got " + written(cell));
-             else if (j < i && positive.ok(m[j][i]) && m[i][j] != m[j][i]) // m[j][i] was checked before
-               ctx.error(cell.Mark(), "wan_latency from " + name(i) + " to " + name(j) + " (" + written(cell) +
-                                          ") differs from " + name(j) + " to " + name(i) + " (" +
-                                          written(e->value[j][i]) + "); the matrix must be symmetric");
-           }
-       }},
+       check_wan_latency},
   };
+  return datacenters;
+}
 
-  network.alternatives = {
-      {{NetworkSpec::Shape::lan}, lan},
-      {{NetworkSpec::Shape::racks}, racks},
-      {{NetworkSpec::Shape::datacenters}, datacenters},
-  };
-
-  Type<NetworkRaw> network_type;
-  network_type.name = "map";
-  // Kept even with errors (they are reported): the shape decides which zones are right.
-  network_type.read = [this](Context& ctx, const Site& site) -> std::optional<NetworkRaw> {
-    NetworkRaw out;
-    out.entries = read_variant(ctx, site, network, out, "in hardware.network");
-    return out;
-  };
-  network_type.shape = variant_shape(network);
-
+void Tables::declare_graph()
+{
   switch_.title = "`hardware.switches[]`";
   switch_.help = "A switch (a router): it forwards messages and runs nothing. Used with `links` only.";
   switch_.fields = {
@@ -872,7 +1054,10 @@ void Tables::declare_hardware()
           .defaults("true")
           .help("Whether the way back crosses the same links in reverse."),
   };
+}
 
+void Tables::declare_users()
+{
   users.title = "`hardware.users`";
   users.help = "Where the users' requests come from.";
   users.fields = {
@@ -888,55 +1073,11 @@ void Tables::declare_hardware()
           .optional("the entry service's data centre")
           .help("With network shape datacenters only: the data centre the users are near."),
   };
+}
 
-  hardware.title = "`hardware`";
-  hardware.help = "The machines and the network between them. The network is one of: a shape (`network`, the "
-                  "default being a lan), a graph given link by link (`switches`, `links`, `routes`), or a SimGrid "
-                  "platform file (`simgrid_platform`), which then declares the hosts too.";
-  hardware.fields = {
-      field<HardwareRaw>(
-          "hosts",
-          record_list(&host, "hosts", "host", "hardware.hosts", [](const HostRaw& h) { return !h.spec.name.empty(); }),
-          &HardwareRaw::hosts)
-          .optional("required unless `simgrid_platform` is given")
-          .check({"a non-empty list", [](const RawList<HostRaw>& l) { return !l.items.empty() || !l.ok; }})
-          .help("The machines, see `hardware.hosts[]`. Host names must be unique once counts are expanded."),
-      field<HardwareRaw>("network", network_type, &HardwareRaw::network)
-          .defaults("{}")
-          .help("The network as a shape; see `hardware.network`."),
-      field<HardwareRaw>("switches",
-                         record_list(&switch_, "switches", "switch", "hardware.switches",
-                                     [](const SwitchRaw& s) { return !s.spec.name.empty(); }),
-                         &HardwareRaw::switches)
-          .optional("none")
-          .help("Switches joined by `links`; see `hardware.switches[]`."),
-      field<HardwareRaw>(
-          "links",
-          record_list(&link, "links", "link", "hardware.links", [](const LinkRaw& l) { return l.between.size() == 2; }),
-          &HardwareRaw::links)
-          .optional("the network is `network`")
-          .check({"a non-empty list", [](const RawList<LinkRaw>& l) { return !l.items.empty() || !l.ok; }})
-          .help("The network link by link; see `hardware.links[]`."),
-      field<HardwareRaw>(
-          "routes",
-          record_list(&route, "routes", "route", "hardware.routes", [](const RouteRaw& r) { return r.from && r.to; }),
-          &HardwareRaw::routes)
-          .optional("paths of least latency")
-          .help("Routes given by hand, with `links`; see `hardware.routes[]`."),
-      field<HardwareRaw>("users",
-                         record_type<UsersRaw>(&users, "in hardware.users",
-                                               [](UsersRaw& u, Entries&& e) { u.entries = std::move(e); }),
-                         [](HardwareRaw& h, UsersRaw&& u) { h.users = std::move(u); })
-          .optional("next to the entry service's host")
-          .help("See `hardware.users`."),
-      field<HardwareRaw>("simgrid_platform", text_type(),
-                         [](HardwareRaw& h, std::string&& p) { h.simgrid_platform = std::move(p); })
-          .optional("none")
-          .help("A SimGrid platform file (XML), relative to the topology file's directory. It declares the hosts "
-                "and the network, so `hosts`, `network`, `switches`, `links` and `routes` are not given; "
-                "`users.attach` names the host the users' traffic comes from."),
-  };
-  hardware.rules = {
+std::vector<Rule<HardwareRaw>> Tables::hardware_rules()
+{
+  return {
       {"`simgrid_platform` is given without `hosts`, `network`, `switches`, `links` and `routes`; `hosts` is "
        "required without it.",
        [this](Context& ctx, const Entries& entries, HardwareRaw& h) {
@@ -999,274 +1140,45 @@ void Tables::declare_hardware()
 
 void Tables::declare_services()
 {
-  const auto host_ref = reference_type("host name");
-  const auto service_ref = reference_type("service name");
   Type<std::vector<NameRef>> host_names;
   host_names.name = "host name or list of host names";
-  host_names.read = [host_ref](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
+  host_names.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<NameRef>> {
     if (site.value.IsScalar())
       return std::vector<NameRef>{NameRef{site.value.Scalar(), site.mark}};
     if (!site.value.IsSequence()) {
       report_expected(ctx, site, "a host name or a list of host names");
       return std::nullopt;
     }
-    return list_type(host_ref).read(ctx, site);
+    return list_type(reference_type("host name")).read(ctx, site);
   };
+  const KindTypes types{duration,
+                        bytes,
+                        cpu,
+                        distribution,
+                        reference_type("host name"),
+                        reference_type("service name"),
+                        std::move(host_names)};
 
   service.selector = "kind";
   service.noun = "service kind";
   service.selector_help = "What the service is; it decides which other keys apply.";
-  service.choices = {
-      {"load_balancer", ServiceKindTag::load_balancer, "spreads requests over the instances of an api_server"},
-      {"api_server", ServiceKindTag::api_server, "runs request types with a pool of workers on each of its hosts"},
-      {"database", ServiceKindTag::database, "serves db_read and db_write steps with a pool of connections"},
-      {"cache", ServiceKindTag::cache, "keeps the values of the requests' keys for cache_get and cache_set steps"},
-  };
   service.select = [](ServiceRaw& s, ServiceKindTag k) {
     s.kind = k;
     s.spec = default_spec(k);
   };
-
-  Record<ServiceRaw> balancer;
-  balancer.title = "`services.NAME` with `kind: load_balancer`";
-  balancer.help = "Receives requests and forwards each to one instance of its backend api_server.";
-  balancer.fields = {
-      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on: a host name (one instance of a group with count > 1, such as web-1)."),
-      field<ServiceRaw>(
-          "policy",
-          enum_type<BalancingPolicy>(
-              "policy",
-              {
-                  {"round_robin", BalancingPolicy::round_robin, "each instance in turn"},
-                  {"random", BalancingPolicy::random, "an instance drawn uniformly"},
-                  {"least_connections", BalancingPolicy::least_connections,
-                   "the instance with the fewest requests in progress"},
-                  {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two instances drawn at random"},
-                  {"weighted", BalancingPolicy::weighted, "drawn in proportion to `weights`"},
-              }),
-          [](ServiceRaw& s, BalancingPolicy&& p) { s.as<LoadBalancerSpec>().policy = p; })
-          .defaults("round_robin")
-          .help("How the instance is chosen."),
-      field<ServiceRaw>("backends", service_ref, [](ServiceRaw& s, NameRef&& r) { s.backends = r; })
-          .required()
-          .help("The api_server whose instances receive the requests."),
-      field<ServiceRaw>("weights", list_type(number_type(), {greater_than(0.0)}),
-                        [](ServiceRaw& s, std::vector<double>&& w) { s.as<LoadBalancerSpec>().weights = std::move(w); })
-          .optional("required with policy weighted")
-          .help("With policy weighted only: one weight per backend instance, in instance order."),
-      field<ServiceRaw>("health_check", duration,
-                        [](ServiceRaw& s, double&& d) { s.as<LoadBalancerSpec>().health_check = from_seconds(d); })
-          .defaults("2s")
-          .check({"0s (none) or at least 1ns (the simulated clock counts nanoseconds)",
-                  [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
-          .help("Interval of the balancer's active health checks (haproxy's default `inter` is 2 s); 0s: none. "
-                "Checks happen at multiples of the interval from time 0."),
-  };
-  balancer.rules = {
-      {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
-       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         const bool weighted = s.as<LoadBalancerSpec>().policy == BalancingPolicy::weighted;
-         if (!weighted && entries.find("weights"))
-           ctx.error(entries.key_mark("weights"), "weights are only used with policy weighted");
-         if (weighted && !entries.find("weights"))
-           ctx.error(entries.map().Mark(), "missing key \"weights\" " + service_where(s.name) +
-                                               ": policy weighted needs one weight per backend instance");
-       }},
-  };
-
-  Record<ServiceRaw> api;
-  api.title = "`services.NAME` with `kind: api_server`";
-  api.help = "Runs request types. Each of its hosts holds one instance with its own workers and queue.";
-  api.fields = {
-      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .optional("use `hosts`")
-          .help("A single host name: one instance. Give either `host` or `hosts`."),
-      field<ServiceRaw>("hosts", host_names, [](ServiceRaw& s, std::vector<NameRef>&& h) { s.hosts = std::move(h); })
-          .optional("use `host`")
-          .help("A group name (`web`: web-1, web-2, ... in order) or a list of host names; one instance per host."),
-      field<ServiceRaw>("workers", integer_type<int>(),
-                        [](ServiceRaw& s, int&& w) { s.as<ApiServerSpec>().workers = w; })
-          .defaults("8")
-          .check(at_least(1))
-          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
-          .unit("workers")
-          .help("Requests an instance runs at once."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(),
-                        [](ServiceRaw& s, int&& q) { s.as<ApiServerSpec>().queue_limit = q; })
-          .defaults("1000")
-          .check(at_least(0))
-          .unit("requests")
-          .help("Requests that may wait for a worker; one more is refused with 503."),
-  };
-  api.rules = {
-      {"Exactly one of `host` and `hosts` is given.",
-       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         const Entry* one = entries.find("host");
-         const Entry* many = entries.find("hosts");
-         if (one && many) {
-           const bool one_later = std::pair(one->key.Mark().line, one->key.Mark().column) >
-                                  std::pair(many->key.Mark().line, many->key.Mark().column);
-           ctx.error((one_later ? one : many)->key.Mark(),
-                     "give either host or hosts " + service_where(s.name) + ", not both");
-         } else if (!one && !many) {
-           ctx.error(entries.map().Mark(), "missing key \"hosts\" " + service_where(s.name));
-         }
-       }},
-  };
-
-  db_cost.title = "`read` and `write` of a database";
-  db_cost.help = "The cost of one operation, paid while it holds a connection. A key left out costs nothing.";
-  db_cost.fields = {
-      field<DbOperationCost>("cpu", cpu,
-                             [](DbOperationCost& c, CpuStep&& s) {
-                               c.cpu_flops = s.flops;
-                               if (!s.flops)
-                                 c.cpu_time = s.time;
-                             })
-          .optional("no CPU work")
-          .help("CPU work on one core of the database host: flops or a time distribution."),
-      field<DbOperationCost>("disk", distribution, [](DbOperationCost& c, DistributionSpec&& d) { c.disk_time = d; })
-          .optional("no disk access")
-          .help("Time on the host's single disk; operations use it one at a time, in arrival order."),
-  };
-
-  Record<ServiceRaw> database;
-  database.title = "`services.NAME` with `kind: database`";
-  database.help = "Serves db_read and db_write steps. Operations beyond the connections wait in a queue.";
-  database.fields = {
-      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
-      field<ServiceRaw>("connections", integer_type<int>(),
-                        [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
-          .defaults("100")
-          .check(at_least(1))
-          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
-          .unit("operations")
-          .help("Operations that run at once."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(),
-                        [](ServiceRaw& s, int&& q) { s.as<DatabaseSpec>().queue_limit = q; })
-          .defaults("10000")
-          .check(at_least(0))
-          .unit("operations")
-          .help("Operations that may wait for a connection; one more fails with db_overloaded."),
-      field<ServiceRaw>("read", record_type(&db_cost, "in read"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().read = c; })
-          .defaults("{cpu: 1Mf}")
-          .help("Cost of one db_read, see `read` and `write` of a database. The default is an indexed lookup "
-                "served from memory."),
-      field<ServiceRaw>("write", record_type(&db_cost, "in write"),
-                        [](ServiceRaw& s, DbOperationCost&& c) { s.as<DatabaseSpec>().write = c; })
-          .defaults("{cpu: 2Mf, disk: 1ms}")
-          .help("Cost of one db_write. The default adds a 1ms flush to disk."),
-      field<ServiceRaw>("query_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().query_size = b; })
-          .defaults("200B")
-          .check(at_least(0.0))
-          .help("Bytes sent to the database per operation."),
-      field<ServiceRaw>("result_size", bytes, [](ServiceRaw& s, double&& b) { s.as<DatabaseSpec>().result_size = b; })
-          .defaults("1KB")
-          .check(at_least(0.0))
-          .help("Bytes sent back per operation."),
-  };
-
-  Record<ServiceRaw> cache;
-  cache.title = "`services.NAME` with `kind: cache`";
-  cache.help = "A key-level cache (such as Redis or Memcached) for cache_get, cache_set and cache_delete steps. "
-               "Each entry is a key of the workload holding the version a database gave; the hit ratio follows "
-               "from the keys' popularity, the capacity, the eviction policy and the TTL.";
-  cache.fields = {
-      field<ServiceRaw>("host", host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on; a crash of that host empties the cache."),
-      field<ServiceRaw>("capacity", integer_type<std::int64_t>(),
-                        [](ServiceRaw& s, std::int64_t&& c) { s.as<CacheSpec>().capacity = c; })
-          .defaults("10000")
-          .check(at_least<std::int64_t>(1))
-          .unit("entries")
-          .help("Entries it holds at most; storing one more evicts one."),
-      field<ServiceRaw>("memory", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().memory = b; })
-          .optional("entries are limited by capacity only")
-          .check(greater_than(0.0))
-          .help("Bytes of values it holds at most, each entry counting `value_size` (Redis's maxmemory)."),
-      field<ServiceRaw>(
-          "eviction",
-          enum_type<CacheEviction>("eviction",
-                                   {
-                                       {"lru", CacheEviction::lru, "the least recently used entry"},
-                                       {"lfu", CacheEviction::lfu,
-                                        "the least frequently used entry, counting uses since it was stored (in-cache "
-                                        "LFU; ties: the least recently used)"},
-                                       {"fifo", CacheEviction::fifo, "the entry stored first"},
-                                       {"random", CacheEviction::random, "an entry drawn uniformly"},
-                                   }),
-          [](ServiceRaw& s, CacheEviction&& e) { s.as<CacheSpec>().eviction = e; })
-          .defaults("lru")
-          .help("Which entry is evicted when the cache is full."),
-      field<ServiceRaw>("ttl", duration, [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().ttl = from_seconds(d); })
-          .defaults("0s")
-          .check({"0s (never) or at least 1ns (the simulated clock counts nanoseconds)",
-                  [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
-          .help("How long an entry stays valid; 0s: until evicted or deleted. An expired entry is a miss."),
-      field<ServiceRaw>("ttl_mode",
-                        enum_type<CacheTtlMode>(
-                            "ttl_mode",
-                            {
-                                {"fixed", CacheTtlMode::fixed, "the TTL counts from the set"},
-                                {"refreshed_on_hit", CacheTtlMode::refreshed_on_hit, "every hit starts the TTL again"},
-                            }),
-                        [](ServiceRaw& s, CacheTtlMode&& m) { s.as<CacheSpec>().ttl_mode = m; })
-          .defaults("fixed")
-          .help("When the TTL starts."),
-      field<ServiceRaw>("cpu", cpu,
-                        [](ServiceRaw& s, CpuStep&& c) {
-                          s.as<CacheSpec>().cpu_flops = c.flops;
-                          if (!c.flops)
-                            s.as<CacheSpec>().cpu_time = c.time;
-                        })
-          .defaults("20kf")
-          .help("CPU work of one operation on one core of the host: flops or a time distribution."),
-      field<ServiceRaw>("connections", integer_type<int>(),
-                        [](ServiceRaw& s, int&& c) { s.as<CacheSpec>().connections = c; })
-          .defaults("64")
-          .check(at_least(1))
-          .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
-          .unit("operations")
-          .help("Operations that run at once (use 1 for a single-threaded server such as Redis)."),
-      field<ServiceRaw>("queue_limit", integer_type<int>(),
-                        [](ServiceRaw& s, int&& q) { s.as<CacheSpec>().queue_limit = q; })
-          .defaults("10000")
-          .check(at_least(0))
-          .unit("operations")
-          .help("Operations that may wait; one more fails with cache_overloaded."),
-      field<ServiceRaw>("coalesce", bool_type(), [](ServiceRaw& s, bool&& c) { s.as<CacheSpec>().coalesce = c; })
-          .defaults("false")
-          .help("Request coalescing: a get that misses while another request recomputes the same key waits for "
-                "its cache_set and hits, so a hot key's expiry costs one recomputation instead of one per "
-                "request that arrives meanwhile."),
-      field<ServiceRaw>("coalesce_wait", duration,
-                        [](ServiceRaw& s, double&& d) { s.as<CacheSpec>().coalesce_wait = from_seconds(d); })
-          .defaults("1s")
-          .check(at_least_one_nanosecond())
-          .help("With coalesce: how long a get waits for the recomputation before it misses after all."),
-      field<ServiceRaw>("key_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().key_size = b; })
-          .defaults("100B")
-          .check(at_least(0.0))
-          .help("Bytes of a get or a delete, and of the answer to a miss or a delete."),
-      field<ServiceRaw>("value_size", bytes, [](ServiceRaw& s, double&& b) { s.as<CacheSpec>().value_size = b; })
-          .defaults("1KB")
-          .check(at_least(0.0))
-          .check({"less than 4GB", [](const double& b) { return b < 4294967296.0; }})
-          .help("Bytes of a value: the answer to a hit, a set, and an entry's share of `memory`."),
-  };
-
-  service.alternatives = {
-      {{ServiceKindTag::load_balancer}, balancer},
-      {{ServiceKindTag::api_server}, api},
-      {{ServiceKindTag::database}, database},
-      {{ServiceKindTag::cache}, cache},
-  };
+  // Each kind's record, from its own file (service_kinds.hpp), in the order of ServiceKind.
+  for (std::size_t i = 0; i < std::variant_size_v<ServiceKind>; ++i) {
+    const auto tag = static_cast<ServiceKindTag>(i);
+    std::visit(
+        [&](const auto& spec) {
+          KindSchema kind = kind_schema(spec, types);
+          service.choices.push_back({models::kind_name(spec), tag, kind.meaning});
+          service.alternatives.push_back({{tag}, std::move(kind.record)});
+          kind_records_markdown += kind.records_markdown;
+          kind_words.insert(kind_words.end(), kind.words.begin(), kind.words.end());
+        },
+        default_spec(tag));
+  }
 }
 
 void Tables::declare_requests()
@@ -1293,7 +1205,7 @@ void Tables::declare_requests()
   };
 }
 
-void Tables::declare_workload()
+void Tables::declare_arrival()
 {
   arrival.selector = "process";
   arrival.noun = "arrival process";
@@ -1352,7 +1264,10 @@ void Tables::declare_workload()
       {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
       {{ArrivalProcess::closed}, closed},
   };
+}
 
+void Tables::declare_keys()
+{
   keys.title = "`workload.keys`";
   keys.help = "The keys requests carry (for caches and sharding); without this section requests carry none.";
   keys.fields = {
@@ -1385,7 +1300,12 @@ void Tables::declare_workload()
            ctx.error(entries.key_mark("exponent"), "exponent is only used with distribution zipf");
        }},
   };
+}
 
+void Tables::declare_workload()
+{
+  declare_arrival();
+  declare_keys();
   Type<ArrivalRaw> arrival_type;
   arrival_type.name = "map";
   arrival_type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
@@ -1464,23 +1384,8 @@ void Tables::declare_faults()
   };
 }
 
-void Tables::declare_top()
+Type<std::vector<ServiceRaw>> Tables::services_type() const
 {
-  const auto named_collection = [](std::string noun) {
-    // A map from names to entries, where each name must be a valid name.
-    return [noun](Context& ctx, const Site& site) -> std::optional<Entries> {
-      if (!site.value.IsMap() || site.value.size() == 0) {
-        report_expected(ctx, site, "a map of " + noun + " names to " + noun + "s");
-        return std::nullopt;
-      }
-      Entries entries = Entries::read(ctx, site.value, noun, "in " + site.label);
-      for (const auto& e : entries.all())
-        if (!is_valid_name(e.name))
-          ctx.error(e.key.Mark(), "invalid " + noun + " name " + quote(e.name) + "; use " + kNameRule);
-      return entries;
-    };
-  };
-
   Type<std::vector<ServiceRaw>> services;
   services.name = "map of name to service";
   services.read = [this, entries_of = named_collection("service")](
@@ -1499,7 +1404,11 @@ void Tables::declare_top()
     return out;
   };
   services.shape = named_map_shape("service", variant_shape(service));
+  return services;
+}
 
+Type<std::vector<RequestRaw>> Tables::requests_type() const
+{
   Type<std::vector<RequestRaw>> requests;
   requests.name = "map of name to request type";
   requests.read = [this, entries_of = named_collection("request type")](
@@ -1528,7 +1437,13 @@ void Tables::declare_top()
     return out;
   };
   requests.shape = named_map_shape("request type", record_shape(request));
+  return requests;
+}
 
+void Tables::declare_top()
+{
+  const auto services = services_type();
+  const auto requests = requests_type();
   const auto to_time = [](SimTime TopologySpec::*member) {
     return [member](TopologyRaw& t, double&& seconds) { t.spec.*member = from_seconds(seconds); };
   };
@@ -1578,7 +1493,12 @@ void Tables::declare_top()
           .optional("no faults")
           .help("Host crashes, in any order; see `faults[]`."),
   };
-  top.rules = {
+  top.rules = top_rules();
+}
+
+std::vector<Rule<TopologyRaw>> Tables::top_rules()
+{
+  return {
       {"`warmup` is less than `duration`.",
        [](Context& ctx, const Entries& entries, TopologyRaw& t) {
          const Entry* warmup = entries.find("warmup");
@@ -1704,6 +1624,29 @@ std::string limits_markdown()
   return out;
 }
 
+// The Cross-checks section: what the loader checks across sections.
+std::string cross_checks_markdown()
+{
+  return "\n## Cross-checks\n\n"
+         "- Host names are unique once groups are expanded (`web` with count 3 and a host `web-1` clash).\n"
+         "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
+         "(`web-2`) elsewhere.\n"
+         "- Service names and request type names are unique.\n"
+         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
+         "types.\n"
+         "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
+         "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
+         "both ends the same; link names are unique once groups are expanded.\n"
+         "- A route goes from a host to a host through links that exist.\n"
+         "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
+         "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
+         "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
+         "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
+         "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
+         "`for` lasts to the end of the run).\n"
+         "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+}
+
 } // namespace
 
 std::vector<std::string> topology_words()
@@ -1731,7 +1674,8 @@ std::vector<std::string> topology_words()
   add_record(t.route);
   add_record(t.users);
   add_variant(t.service);
-  add_record(t.db_cost);
+  for (const auto& word : t.kind_words)
+    add(word);
   add_record(t.request);
   for (const auto& form : t.steps)
     add(form.key);
@@ -1784,7 +1728,7 @@ std::string topology_reference_markdown()
   for (const auto& choice : t.service.choices)
     out += "- `" + choice.name + "`: " + choice.help + "\n";
   out += "\n" + markdown_variant(t.service);
-  out += markdown_record(t.db_cost);
+  out += t.kind_records_markdown;
   out += "## `requests`\n\nA map from request type name to its steps: either the list of steps, or a map as "
          "described next. Every request type has at least one step.\n\n";
   out += markdown_record(t.request);
@@ -1819,24 +1763,7 @@ std::string topology_reference_markdown()
       {bool_type().name, bool_type().help},
   };
   out += markdown_choices(forms);
-  out += "\n## Cross-checks\n\n"
-         "- Host names are unique once groups are expanded (`web` with count 3 and a host `web-1` clash).\n"
-         "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
-         "(`web-2`) elsewhere.\n"
-         "- Service names and request type names are unique.\n"
-         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
-         "types.\n"
-         "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
-         "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
-         "both ends the same; link names are unique once groups are expanded.\n"
-         "- A route goes from a host to a host through links that exist.\n"
-         "- With network shape datacenters, every host's `zone` and `users.zone` is one of `datacenters`; with "
-         "shapes lan and racks, hosts have no zone; `users.zone` is for shape datacenters only.\n"
-         "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
-         "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
-         "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
-         "`for` lasts to the end of the run).\n"
-         "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
+  out += cross_checks_markdown();
   out += limits_markdown();
   return out;
 }
@@ -1853,17 +1780,6 @@ template <std::size_t... I> ServiceKind spec_at(std::size_t index, std::index_se
 
 ServiceKind default_spec(ServiceKindTag kind)
 {
-  static_assert(
-      std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::load_balancer), ServiceKind>,
-                     LoadBalancerSpec> &&
-          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::api_server), ServiceKind>,
-                         ApiServerSpec> &&
-          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::database), ServiceKind>,
-                         DatabaseSpec> &&
-          std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ServiceKindTag::cache), ServiceKind>,
-                         CacheSpec> &&
-          std::variant_size_v<ServiceKind> == 4,
-      "ServiceKindTag lists the alternatives of ServiceKind, in order");
   return spec_at(static_cast<std::size_t>(kind), std::make_index_sequence<std::variant_size_v<ServiceKind>>{});
 }
 

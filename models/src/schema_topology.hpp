@@ -8,6 +8,8 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace scalelab::models::schema
@@ -78,8 +80,9 @@ struct HardwareRaw {
   Entries entries;
 };
 
-// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp).
-enum class ServiceKindTag { load_balancer, api_server, database, cache };
+// The `kind` of a service as written: the index of its alternative in ServiceKind (spec.hpp); kind_tag<K>()
+// gives it by spec type.
+enum class ServiceKindTag : std::size_t {};
 // The default spec of a kind: the alternative of ServiceKind at the tag's index.
 ServiceKind default_spec(ServiceKindTag kind);
 
@@ -103,10 +106,39 @@ struct ServiceRaw {
   Entries entries;
 };
 
+// The tag of a kind by its spec type.
+template <class K, std::size_t I = 0> constexpr ServiceKindTag kind_tag()
+{
+  static_assert(I < std::variant_size_v<ServiceKind>, "not an alternative of ServiceKind");
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, ServiceKind>, K>)
+    return static_cast<ServiceKindTag>(I);
+  else
+    return kind_tag<K, I + 1>();
+}
+// The tags of the kinds K, in the order given (the order messages list them in).
+template <class... K> std::vector<ServiceKindTag> kind_tags()
+{
+  return {kind_tag<K>()...};
+}
+
+struct StepRaw;
+
+// What a step kind asks of the service it names, declared with the step (declare_steps) and checked by the
+// loader for every step alike.
+struct StepRules {
+  std::vector<ServiceKindTag> targets; // the kinds of service it may name, in the order messages list them
+  bool needs_keys = false;             // it works on the request's key: the workload must give keys
+  bool returns = true;                 // false: it hands the request on (forward), so not inside on_miss
+  // Further checks once the service it names is known to have the right kind (steps: the request's steps,
+  // at: this step's position in them); null: none.
+  void (*check)(Context& ctx, const std::vector<StepRaw>& steps, std::size_t at) = nullptr;
+};
+
 struct StepRaw {
   Step step;
   YAML::Mark mark;
   std::string kind;               // the step's key: "db_read"
+  StepRules rules;                // its step kind's
   std::optional<NameRef> service; // call, db_read, db_write, forward, cache_get, cache_set, cache_delete
   std::optional<NameRef> request; // call
   int inside_miss = 0;            // how many cache_get on_miss lists it is inside

@@ -1,5 +1,7 @@
 #include "scalelab/models/spec.hpp"
 
+#include "service_kinds.hpp"
+
 #include <stdexcept>
 
 namespace scalelab::models
@@ -31,44 +33,6 @@ const HostSpec* TopologySpec::find_host(const std::string& wanted) const
   return nullptr;
 }
 
-namespace
-{
-// One overload per service kind: a kind added to ServiceKind without its own is a compile error.
-const char* name_of(const LoadBalancerSpec&)
-{
-  return "load_balancer";
-}
-const char* name_of(const ApiServerSpec&)
-{
-  return "api_server";
-}
-const char* name_of(const DatabaseSpec&)
-{
-  return "database";
-}
-const char* name_of(const CacheSpec&)
-{
-  return "cache";
-}
-
-std::vector<std::string> hosts_of(const LoadBalancerSpec& s)
-{
-  return {s.host};
-}
-std::vector<std::string> hosts_of(const ApiServerSpec& s)
-{
-  return s.hosts;
-}
-std::vector<std::string> hosts_of(const DatabaseSpec& s)
-{
-  return {s.host};
-}
-std::vector<std::string> hosts_of(const CacheSpec& s)
-{
-  return {s.host};
-}
-} // namespace
-
 const std::string* called_service(const Step& step)
 {
   if (const auto* call = std::get_if<CallStep>(&step))
@@ -80,12 +44,12 @@ const std::string* called_service(const Step& step)
 
 const char* kind_name(const ServiceKind& kind)
 {
-  return std::visit([](const auto& k) { return name_of(k); }, kind);
+  return std::visit([](const auto& k) { return schema::name_of(k); }, kind);
 }
 
 std::vector<std::string> instance_hosts(const ServiceKind& kind)
 {
-  return std::visit([](const auto& k) { return hosts_of(k); }, kind);
+  return std::visit([](const auto& k) { return schema::hosts_of(k); }, kind);
 }
 
 const char* sharing_name(LinkSharing sharing)

@@ -1,0 +1,93 @@
+#pragma once
+// What models asks of every service kind (its name and hosts, its part of the file format, the loader's
+// checks) and what the loader gives it. Each kind answers in its own files (kind_KIND.{hpp,cpp}) with one overload per
+// question; service_kinds.hpp lists the kinds, and the questions are asked through std::visit over ServiceKind, so a
+// kind without one of its overloads does not compile.
+#include "schema_topology.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::models::schema
+{
+
+// The value types a kind declares its keys with, built once by the topology's tables.
+struct KindTypes {
+  const Type<double>& duration;
+  const Type<double>& bytes;
+  const Type<CpuStep>& cpu;
+  const Type<DistributionSpec>& distribution;
+  Type<NameRef> host_ref;                // a host name
+  Type<NameRef> service_ref;             // a service name
+  Type<std::vector<NameRef>> host_names; // a host or group name, or a list of them
+};
+
+// A kind's part of the topology format.
+struct KindSchema {
+  std::string meaning;       // the line under `kind` in the reference
+  Record<ServiceRaw> record; // its keys; `kind` selects it
+  // Records of its own that its keys use (the cost of a database operation): their reference, placed after
+  // the services', and their words.
+  std::string records_markdown;
+  std::vector<std::string> words;
+};
+
+// A service's instances and the workers or connections of each, counted before any host list is expanded.
+struct KindSize {
+  std::int64_t instances = 1;
+  std::int64_t per_instance = 0;
+  const char* per_instance_key = "connections"; // where a sum beyond the limit is reported
+};
+
+// What the loader offers a kind while it resolves the names a service refers to.
+class KindResolver
+{
+public:
+  virtual Context& ctx() = 0;
+  // The host a single instance runs on (an instance name, never a group), marked as used; nothing (reported)
+  // when there is none.
+  virtual std::optional<std::string> resolve_host(const NameRef& ref) = 0;
+  // Hosts and groups, groups expanded to their members in order; nothing (reported) on an unknown or repeated
+  // one.
+  virtual std::optional<std::vector<std::string>> resolve_host_list(const std::vector<NameRef>& refs,
+                                                                    const std::string& service) = 0;
+  // How many hosts a name stands for before it is resolved: 1 for a host, a group's size, 0 when unknown.
+  virtual std::int64_t host_count(const NameRef& ref) const = 0;
+  // The service a name refers to; nullptr (reported) when there is none.
+  virtual ServiceRaw* find_service(const NameRef& ref) = 0;
+  // Whether the service named by ref has one of the wanted kinds (reported when not; label starts the message).
+  virtual bool has_kind(const ServiceRaw& target, const NameRef& ref, const std::string& label,
+                        const std::vector<ServiceKindTag>& wanted) = 0;
+  // The instance count of a service whose hosts resolved (set by the kinds with several instances).
+  virtual void set_instances(const std::string& service, std::size_t count) = 0;
+  virtual std::optional<std::size_t> instances(const std::string& service) const = 0;
+  // Whether some request step names the service (known once the requests are resolved).
+  virtual bool used_by_steps(const std::string& service) const = 0;
+
+protected:
+  ~KindResolver() = default;
+};
+
+// The questions, each answered by one overload per kind K in its kind_K.{hpp,cpp}:
+//   const char* name_of(const K&): its `kind` as written (kind_name() in spec.hpp).
+//   std::vector<std::string> hosts_of(const K&): the hosts of its instances, in order (instance_hosts()).
+//   KindSchema kind_schema(const K&, const KindTypes&): its keys (see KindSchema).
+//   KindSize kind_size(const K&, const ServiceRaw&, const KindResolver&): its instances, for the limits.
+//   bool resolved_last(const K&): whether its names are resolved after every other kind's (a balancer checks
+//     its weights against its backend's instance count).
+//   void resolve_kind(K&, ServiceRaw&, KindResolver&): resolves the names it refers to into its spec.
+//   void check_use(const K&, const ServiceRaw&, KindResolver&): warnings once the requests are resolved, on a
+//     file without errors (a database no request uses).
+
+// Helpers shared by the kinds.
+
+// "in service \"db\"", for messages about a service's keys.
+std::string service_where(const std::string& name);
+// The `host` of a kind with one instance, resolved into host.
+void resolve_single_host(std::string& host, const ServiceRaw& raw, KindResolver& resolver);
+// Warns about a service that no request step names (the kinds that only steps reach).
+void warn_unless_used_by_steps(const ServiceRaw& raw, KindResolver& resolver);
+
+} // namespace scalelab::models::schema

@@ -1,0 +1,17 @@
+#pragma once
+// The api_server's part of the topology format and of the loader's checks; kind_api.hpp says what each overload
+// answers.
+#include "kind_api.hpp"
+
+namespace scalelab::models::schema
+{
+
+const char* name_of(const ApiServerSpec&);
+std::vector<std::string> hosts_of(const ApiServerSpec& spec);
+KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types);
+KindSize kind_size(const ApiServerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
+bool resolved_last(const ApiServerSpec&);
+void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver);
+void check_use(const ApiServerSpec& spec, const ServiceRaw& raw, KindResolver& resolver);
+
+} // namespace scalelab::models::schema
