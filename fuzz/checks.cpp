@@ -74,12 +74,11 @@ const std::vector<FileKind>& file_kinds()
        models::experiment_words},
       {"lesson",
        [](const std::string& text, const std::string& file) {
-         // The experiment it names, whatever the path, is a fixed one of two points over the fixed topology.
-         const auto files = [](const std::string& path, std::string&) -> std::optional<std::string> {
-           if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".yaml") == 0 &&
-               path.find("topology") != std::string::npos)
-             return std::string(kExperimentTopology);
-           return std::string(kLessonExperiment);
+         // The experiment it names, whatever the path, is a fixed one of two points (the first file read), over the
+         // fixed topology (every later one): both load, so every diagnostic is the lesson's own.
+         int reads = 0;
+         const auto files = [&reads](const std::string&, std::string&) -> std::optional<std::string> {
+           return std::string(reads++ == 0 ? kLessonExperiment : kExperimentTopology);
          };
          models::LessonLoad r = models::load_lesson_text(text, file, files);
          return LoaderOutcome{r.spec.has_value(), std::move(r.errors), std::move(r.warnings)};

@@ -430,31 +430,32 @@ const PointSummary* find_summary(const std::vector<PointSummary>& all, std::size
 LessonLoad load_lesson_text(const std::string& text, const std::string& file_name, const FileReader& read)
 {
   Context ctx(file_name);
-  LessonLoad result;
-  const auto finish = [&](std::optional<LessonSpec> spec) {
+  // What the loader found, with the spec only when nothing is wrong.
+  const auto finish = [&ctx](std::optional<LessonSpec>&& spec) {
+    LessonLoad result;
     result.errors = ctx.take_errors();
     result.warnings = ctx.take_warnings();
     if (result.errors.empty())
       result.spec = std::move(spec);
-    return std::move(result);
+    return result;
   };
   try {
     const auto document = read_single_document(ctx, text, kBounds, "a lesson file");
     if (!document)
-      return finish(std::nullopt);
+      return finish({});
     if (!document->IsMap()) {
       YAML::Mark start;
       ctx.error(document->IsNull() ? start : document->Mark(), "expected a map with the keys title, experiment, "
                                                                "questions, ...; got " +
                                                                    describe(*document));
-      return finish(std::nullopt);
+      return finish({});
     }
     LessonRaw raw;
     raw.entries = read_record(ctx, Site{*document, document->Mark(), ""}, tables().top, raw, "at the top level");
     raw.experiment_mark = raw.entries.key_mark("experiment");
     raw.challenge_mark = raw.entries.key_mark("challenge");
     if (ctx.error_count() > 0)
-      return finish(std::nullopt);
+      return finish({});
     LessonSpec spec;
     spec.file = file_name;
     spec.name = lesson_name(file_name);
@@ -465,13 +466,13 @@ LessonLoad load_lesson_text(const std::string& text, const std::string& file_nam
     const auto experiment_text = read(experiment_file, error);
     if (!experiment_text) {
       ctx.error(raw.experiment_mark, "cannot read the experiment " + quote(experiment_file) + ": " + error);
-      return finish(std::nullopt);
+      return finish({});
     }
     ExperimentLoad experiment = load_experiment_text(*experiment_text, experiment_file, read);
     if (!experiment.spec) {
       ctx.error(raw.experiment_mark, "the experiment " + quote(experiment_file) + " does not load (" +
                                          std::to_string(experiment.errors.size()) + " errors, listed after this one)");
-      LessonLoad out = finish(std::nullopt);
+      LessonLoad out = finish({});
       out.errors.insert(out.errors.end(), experiment.errors.begin(), experiment.errors.end());
       return out;
     }
@@ -491,7 +492,7 @@ LessonLoad load_lesson_text(const std::string& text, const std::string& file_nam
       spec.challenge = challenge_of(ctx, *raw.challenge, raw.challenge_mark);
     return finish(std::move(spec));
   } catch (const TooManyErrors&) {
-    return finish(std::nullopt);
+    return finish({});
   }
 }
 
