@@ -185,8 +185,9 @@ int cmd_grade(const std::vector<std::string>& args)
     std::cerr << o->file << ": cannot open the file: " << error << '\n';
     return kBadInput;
   }
-  return models::has_top_level_key(*text, "hardware") ? grade_solution(*o, *lesson.spec, *text)
-                                                      : grade_answers(*o, *lesson.spec, *text);
+  const auto keys = models::top_level_keys(*text);
+  return std::find(keys.begin(), keys.end(), "hardware") != keys.end() ? grade_solution(*o, *lesson.spec, *text)
+                                                                       : grade_answers(*o, *lesson.spec, *text);
 }
 
 } // namespace scalelab::app

@@ -18,6 +18,7 @@
 #include "scalelab/models/units.hpp"
 #include "scalelab/sim/simulation.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -123,11 +124,13 @@ int cmd_check(const std::vector<std::string>& args)
     return kBadInput;
   }
   bool loaded = false;
-  if (models::has_top_level_key(*text, "experiment")) {
+  const auto keys = models::top_level_keys(*text);
+  const auto has = [&keys](const char* key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+  if (has("experiment")) {
     const auto lesson = models::load_lesson_text(*text, args[0]);
     print_diagnostics(lesson.errors, lesson.warnings);
     loaded = lesson.spec.has_value();
-  } else if (models::has_top_level_key(*text, "topology")) {
+  } else if (has("topology")) {
     const auto experiment = models::load_experiment_text(*text, args[0]);
     print_diagnostics(experiment.errors, experiment.warnings);
     loaded = experiment.spec.has_value();

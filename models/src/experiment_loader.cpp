@@ -764,12 +764,17 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
   return finish(ctx, checker.topology_errors, checker.topology_warnings, std::move(spec));
 }
 
-bool has_top_level_key(const std::string& text, const std::string& key)
+std::vector<std::string> top_level_keys(const std::string& text)
 {
   Context quiet("");
   const auto document = read_single_document(
       quiet, text, YamlBounds{limits::kFileBytes, limits::kYamlDepth, limits::kYamlValues}, "a file");
-  return document && document->IsMap() && (*document)[key];
+  std::vector<std::string> keys;
+  if (document && document->IsMap())
+    for (const auto& entry : *document)
+      if (entry.first.IsScalar())
+        keys.push_back(entry.first.Scalar());
+  return keys;
 }
 
 ExperimentLoad load_experiment_file(const std::string& path)

@@ -85,6 +85,8 @@ protected:
 
 // "in service \"db\"", for messages about a service's keys.
 std::string service_where(const std::string& name);
+// The `host` key of a kind (its default and help are the kind's own).
+FieldBuilder<ServiceRaw, NameRef> host_field(const KindTypes& types);
 // The `host` of a kind with one instance, resolved into host.
 void resolve_single_host(std::string& host, const ServiceRaw& raw, KindResolver& resolver);
 // Warns about a service that no request step names (the kinds that only steps reach).

@@ -23,7 +23,7 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
   kind.record.title = "`services.NAME` with `kind: api_server`";
   kind.record.help = "Runs request types. Each of its hosts holds one instance with its own workers and queue.";
   kind.record.fields = {
-      field<ServiceRaw>("host", types.host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
+      host_field(types)
           .optional("use `hosts`")
           .help("A single host name: one instance. Give either `host` or `hosts`."),
       field<ServiceRaw>("hosts", types.host_names,

@@ -42,9 +42,7 @@ KindSchema kind_schema(const CacheSpec&, const KindTypes& types)
                      "Each entry is a key of the workload holding the version a database gave; the hit ratio follows "
                      "from the keys' popularity, the capacity, the eviction policy and the TTL.";
   kind.record.fields = {
-      field<ServiceRaw>("host", types.host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on; a crash of that host empties the cache."),
+      host_field(types).required().help("The host it runs on; a crash of that host empties the cache."),
       field<ServiceRaw>("capacity", integer_type<std::int64_t>(),
                         [](ServiceRaw& s, std::int64_t&& c) { s.as<CacheSpec>().capacity = c; })
           .defaults("10000")

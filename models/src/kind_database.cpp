@@ -52,9 +52,8 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   kind.record.title = "`services.NAME` with `kind: database`";
   kind.record.help = "Serves db_read and db_write steps. Operations beyond the connections wait in a queue.";
   kind.record.fields = {
-      field<ServiceRaw>("host", types.host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
+      host_field(types).required().help(
+          "The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
       field<ServiceRaw>("connections", integer_type<int>(),
                         [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
           .defaults("100")

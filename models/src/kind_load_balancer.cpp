@@ -21,9 +21,8 @@ KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
   kind.record.title = "`services.NAME` with `kind: load_balancer`";
   kind.record.help = "Receives requests and forwards each to one instance of its backend api_server.";
   kind.record.fields = {
-      field<ServiceRaw>("host", types.host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; })
-          .required()
-          .help("The host it runs on: a host name (one instance of a group with count > 1, such as web-1)."),
+      host_field(types).required().help(
+          "The host it runs on: a host name (one instance of a group with count > 1, such as web-1)."),
       field<ServiceRaw>(
           "policy",
           enum_type<BalancingPolicy>(

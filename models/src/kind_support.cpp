@@ -9,6 +9,11 @@ std::string service_where(const std::string& name)
   return "in service " + quote(name);
 }
 
+FieldBuilder<ServiceRaw, NameRef> host_field(const KindTypes& types)
+{
+  return field<ServiceRaw>("host", types.host_ref, [](ServiceRaw& s, NameRef&& r) { s.host = r; });
+}
+
 void resolve_single_host(std::string& host, const ServiceRaw& raw, KindResolver& resolver)
 {
   if (raw.host)

@@ -70,7 +70,6 @@ struct ChallengeRaw {
   std::string ask;
   std::optional<double> price_per_core;
   std::vector<NamedScalar> set;
-  std::vector<std::pair<std::string, YAML::Node>> set_values; // as written, for the challenge's experiment
   int repetitions = 3;
   std::vector<RequirementRaw> require;
   Entries entries;

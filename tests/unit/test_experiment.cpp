@@ -10,6 +10,7 @@
 #include "scalelab/models/constraint.hpp"
 #include "scalelab/models/experiment.hpp"
 #include "scalelab/models/sweep.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,27 +27,14 @@ namespace scalelab::models
 namespace
 {
 
+using scalelab::testing::joined;
+using scalelab::testing::read_text;
+
 namespace fs = std::filesystem;
 
 const fs::path kSourceDir = SCALELAB_SOURCE_DIR;
 const fs::path kCorpusDir = kSourceDir / "tests" / "corpus" / "bad-experiments";
 const fs::path kReference = kSourceDir / "docs" / "experiment-reference.md";
-
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string joined(const std::vector<Diagnostic>& list)
-{
-  std::string out;
-  for (const auto& d : list)
-    out += d.format() + "\n";
-  return out;
-}
 
 const char* const kShop = R"(name: shop
 seed: 42
@@ -389,7 +377,7 @@ TEST(ShippedExperiments, LoadCleanly)
 TEST(ExperimentReference, DocsMatchTheSchema)
 {
   const std::string generated = experiment_reference_markdown();
-  if (const char* update = std::getenv("SCALELAB_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (scalelab::testing::updating_golden()) {
     std::ofstream(kReference, std::ios::binary) << generated;
     GTEST_SKIP() << "rewrote " << kReference;
   }

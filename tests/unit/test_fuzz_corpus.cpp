@@ -6,6 +6,7 @@
 // - fuzz/KIND.dict is the dictionary generated from the kind's schema. After changing a schema, regenerate:
 //   SCALELAB_UPDATE_GOLDEN=1 ./scalelab_unit_tests --gtest_filter='FuzzDictionary.*'
 #include "checks.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,17 +23,11 @@ namespace scalelab::fuzz
 namespace
 {
 
+using scalelab::testing::read_text;
+
 namespace fs = std::filesystem;
 
 const fs::path kSourceDir = SCALELAB_SOURCE_DIR;
-
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& extension = "")
 {
@@ -118,8 +113,7 @@ TEST(FuzzCorpus, TheChecksCatchWhatTheyPromise)
 
 TEST(FuzzDictionary, EveryKindHasTheDictionaryOfItsSchema)
 {
-  const bool update =
-      std::getenv("SCALELAB_UPDATE_GOLDEN") && std::string(std::getenv("SCALELAB_UPDATE_GOLDEN")) == "1";
+  const bool update = scalelab::testing::updating_golden();
   for (const FileKind& kind : file_kinds()) {
     const fs::path path = kSourceDir / "fuzz" / (kind.name + ".dict");
     const std::string generated = dictionary(kind);

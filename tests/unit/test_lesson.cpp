@@ -2,19 +2,21 @@
 // its experiment is found or refused at its place, a challenge's problems are reported in the lesson file, and
 // the verdicts follow the summaries they are given.
 #include "scalelab/models/lesson.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 
 namespace scalelab::models
 {
 namespace
 {
+
+using scalelab::testing::joined;
 
 const char* const kTopology = R"(name: shop
 duration: 10s
@@ -75,14 +77,6 @@ challenge:
     total.throughput: {at_least: 1950/s}
   repetitions: 2
 )";
-
-std::string joined(const std::vector<Diagnostic>& list)
-{
-  std::string out;
-  for (const auto& d : list)
-    out += d.format() + "\n";
-  return out;
-}
 
 TEST(LessonLoader, QuestionsFindTheirPointAndMetricInTheExperiment)
 {
@@ -233,13 +227,12 @@ TEST(LessonReference, DocsMatchTheSchema)
 {
   const std::filesystem::path file = std::filesystem::path(SCALELAB_SOURCE_DIR) / "docs" / "lesson-reference.md";
   const std::string generated = lesson_reference_markdown();
-  if (const char* update = std::getenv("SCALELAB_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (scalelab::testing::updating_golden()) {
     std::ofstream(file, std::ios::binary) << generated;
     GTEST_SKIP() << "rewrote " << file;
   }
-  std::ifstream in(file, std::ios::binary);
-  const std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(on_disk, generated) << file << " is out of date; rerun with SCALELAB_UPDATE_GOLDEN=1 to regenerate it";
+  EXPECT_EQ(scalelab::testing::read_text(file), generated)
+      << file << " is out of date; rerun with SCALELAB_UPDATE_GOLDEN=1 to regenerate it";
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
+#include "support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,27 +28,14 @@ namespace scalelab::models
 namespace
 {
 
+using scalelab::testing::joined;
+using scalelab::testing::read_text;
+
 namespace fs = std::filesystem;
 
 const fs::path kSourceDir = SCALELAB_SOURCE_DIR;
 const fs::path kCorpusDir = kSourceDir / "tests" / "corpus" / "bad";
 const fs::path kReference = kSourceDir / "docs" / "yaml-reference.md";
-
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string joined(const std::vector<Diagnostic>& list)
-{
-  std::string out;
-  for (const auto& d : list)
-    out += d.format() + "\n";
-  return out;
-}
 
 // Loads text that must be valid and returns its spec.
 TopologySpec load_ok(const std::string& text, const std::string& label = "test.yaml")
@@ -1092,7 +1080,7 @@ TEST(LoaderCorpusFiles, EveryExpectationHasItsFileAndThereAreEnough)
 TEST(LoaderReference, DocsMatchTheSchema)
 {
   const std::string generated = schema_reference_markdown();
-  if (const char* update = std::getenv("SCALELAB_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (scalelab::testing::updating_golden()) {
     std::ofstream(kReference, std::ios::binary) << generated;
     GTEST_SKIP() << "rewrote " << kReference;
   }

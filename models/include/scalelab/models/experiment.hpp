@@ -104,10 +104,10 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
                                     const FileReader& read = read_text_file, const ExperimentLimits& limits = {});
 ExperimentLoad load_experiment_file(const std::string& path);
 
-// Whether text is a YAML map with key at its top level: what tells the kinds of files apart (an experiment has
-// `topology`, a lesson `experiment`, a topology `hardware`). False for text that does not read as YAML (the
-// loaders say why).
-bool has_top_level_key(const std::string& text, const std::string& key);
+// The keys at the top level of text, a YAML map: what tells the kinds of files apart (an experiment has
+// `topology`, a lesson `experiment`, a topology `hardware`). Empty for text that is no map or does not read as
+// YAML (the loaders say why).
+std::vector<std::string> top_level_keys(const std::string& text);
 
 // The topology of a point: the experiment's topology with `set` and the point's values written in (a
 // relative simgrid_platform made absolute), as YAML text; for a loaded spec, it loads without error.
