@@ -5,6 +5,9 @@
 # input is copied into the fuzzer's regression corpus (tests/corpus/fuzz/...), where a test will load it
 # once it is fixed. What each fuzzer learnt is kept in build/fuzz/corpus/NAME for the next run.
 # Usage: scripts/fuzz.sh [SECONDS] [FUZZER...]      e.g. scripts/fuzz.sh 600 fuzz_simulation
+# FUZZ_SEED=N fixes libFuzzer's random seed: two runs then try the same inputs in the same order (a slower
+# machine tries a prefix of them), so a finding can be replayed; CI uses a fixed seed for that reason. Unset,
+# each run explores anew (a new seed each time), which is what a search for new findings wants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -23,6 +26,9 @@ rss_mb=2048
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+seed_flag=()
+[ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
+
 failed=0
 while IFS=$'\t' read -r name dictionary corpus seeds; do
   if ((${#only[@]} > 0)) && [[ ! " ${only[*]} " == *" $name "* ]]; then
@@ -37,7 +43,7 @@ while IFS=$'\t' read -r name dictionary corpus seeds; do
   status=0
   "build/fuzz/fuzz/$name" "$work" "${seed_dirs[@]}" -dict="$dictionary" -max_total_time="$seconds" \
     -timeout="$(timeout_of "$name")" -rss_limit_mb="$rss_mb" -artifact_prefix="$artifacts/" \
-    -print_final_stats=1 >"$log" 2>&1 || status=$?
+    -print_final_stats=1 "${seed_flag[@]}" >"$log" 2>&1 || status=$?
   grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" | sed "s/^/fuzz: $name: /" || true
   if ((status != 0)); then
     failed=1
