@@ -392,6 +392,14 @@ private:
 
   bool used_by_steps(const std::string& service) const override { return used_by_steps_.count(service) > 0; }
 
+  std::int64_t workload_users() const override
+  {
+    if (!raw_.workload || !raw_.workload->arrival)
+      return 0;
+    const ArrivalRaw& a = *raw_.workload->arrival;
+    return a.process == ArrivalProcess::closed ? a.closed.users : raw_.workload->spec.users;
+  }
+
   std::optional<std::vector<std::string>> resolve_host_list(const std::vector<NameRef>& refs,
                                                             const std::string& service) override
   {
