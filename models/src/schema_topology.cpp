@@ -1292,6 +1292,12 @@ void Tables::declare_keys()
           .defaults("1")
           .check(greater_than(0.0))
           .help("The zipf exponent; larger is more skewed."),
+      field<KeySpaceSpec>("hot_key", number_type(), &KeySpaceSpec::hot_key)
+          .defaults("0")
+          .check(at_least(0.0))
+          .check(Check<double>{"less than 1", [](const double& p) { return p < 1; }})
+          .help("The probability that a request's key is key 1, a hot key (a celebrity's profile, a flash sale's "
+                "item); the other requests draw their key by `distribution`."),
   };
   keys.rules = {
       {"`exponent` is given with `distribution: zipf` only.",
