@@ -245,6 +245,18 @@ void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
                                                  " needs keys to shard by; give workload.keys a count");
     return;
   }
+  if (spec.shards->by == Partitioning::consistent_hash &&
+      static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes > limits::kRingPoints) {
+    YAML::Mark where = shards->key.Mark();
+    for (auto it = shards->value.begin(); it != shards->value.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "virtual_nodes")
+        where = it->first.Mark();
+    resolver.ctx().error(where,
+                         "the hash ring " + service_where(raw.name) + " would have " +
+                             std::to_string(static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes) +
+                             " points (shards x virtual_nodes); at most " + std::to_string(limits::kRingPoints));
+    return;
+  }
   if (spec.shards->by != Partitioning::range)
     return;
   const YAML::Node ranges = shards->value["ranges"];
