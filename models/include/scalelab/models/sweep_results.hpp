@@ -22,6 +22,7 @@ struct ResultNames {
   std::vector<std::string> services, requests, hosts;
   bool priced = false;             // some host has a price: results.json has a cost
   std::vector<std::string> caches; // the services of kind cache: services.NAME.cache.X
+  std::vector<std::string> sharded; // the sharded databases: services.NAME.busiest_shard_over_mean
 };
 
 // Why path is not a metric of results.json for these names ("unknown key ...; did you mean ..."); empty
