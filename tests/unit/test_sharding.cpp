@@ -1,4 +1,5 @@
 // The partitioning policies of a sharded database against published values and formulas.
+#include "scalelab/models/loader.hpp"
 #include "scalelab/models/sharding.hpp"
 
 #include <gtest/gtest.h>
@@ -165,6 +166,31 @@ TEST(Sharding, ASingleShardHoldsEveryKey)
   EXPECT_EQ(ConsistentHashRing(1, 1).ownership(), std::vector<double>{1.0});
   EXPECT_THROW(HashModPartitioner(0), std::invalid_argument);
   EXPECT_THROW(ConsistentHashRing(3, 0), std::invalid_argument);
+}
+
+// The format: a sharded database's hosts are its shards, in order; an unsharded one keeps its single host.
+TEST(Sharding, AShardedDatabaseHasOneShardPerHostInOrder)
+{
+  const auto loaded =
+      load_topology_text("name: t\nhardware:\n  hosts: [{name: web}, {name: db, count: 3}, {name: one}]\n"
+                         "services:\n  app: {kind: api_server, host: web}\n"
+                         "  orders: {kind: database, hosts: db, shards: {by: consistent_hash, virtual_nodes: 7}}\n"
+                         "  users: {kind: database, host: one}\n"
+                         "requests:\n  get: [db_read: orders, db_read: users]\n"
+                         "workload: {entry: app, arrival: {process: poisson, rate: 10/s}, keys: {count: 100}}\n",
+                         "t.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  ASSERT_TRUE(loaded.spec);
+  const auto& orders = std::get<DatabaseSpec>(loaded.spec->services[1].kind);
+  ASSERT_TRUE(orders.shards);
+  EXPECT_EQ(orders.shards->by, Partitioning::consistent_hash);
+  EXPECT_EQ(orders.shards->virtual_nodes, 7);
+  EXPECT_EQ(orders.shard_hosts, (std::vector<std::string>{"db-1", "db-2", "db-3"}));
+  EXPECT_EQ(instance_hosts(loaded.spec->services[1].kind), orders.shard_hosts);
+  const auto& users = std::get<DatabaseSpec>(loaded.spec->services[2].kind);
+  EXPECT_FALSE(users.shards);
+  EXPECT_EQ(instance_hosts(loaded.spec->services[2].kind), std::vector<std::string>{"one"});
 }
 
 } // namespace
