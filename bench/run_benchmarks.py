@@ -15,6 +15,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     database behind it, Zipf keys over a million), in pairs with the reference model like the 1000 servers;
   - the sharded model (bench/sharded.yaml: the reference model with a read of each request's key from a
     database of 3 shards behind the 10 servers), in pairs with the reference model like the cache-aside model;
+  - the sessions model (bench/sessions.yaml: the reference model with 100,000 users, sticky balancing and local
+    sessions), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -129,6 +131,10 @@ def main():
                                      duration)
     results["scalelab_reference_beside_sharded"] = ref_for_sharded
     results["scalelab_sharded"] = sharded
+    ref_for_sessions, sessions = pairs(args.scalelab, topo("reference.yaml"), topo("sessions.yaml"), runs, duration,
+                                       duration)
+    results["scalelab_reference_beside_sessions"] = ref_for_sessions
+    results["scalelab_sessions"] = sessions
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -196,6 +202,8 @@ def main():
          f"{median_of(cache_aside, 'peak_memory_mb'):.0f} MB"),
         ("sharded model (3 shards), scalelab", f"{median_of(sharded, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(sharded, 'peak_memory_mb'):.0f} MB"),
+        ("sessions model, scalelab", f"{median_of(sessions, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(sessions, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

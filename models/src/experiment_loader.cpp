@@ -753,17 +753,21 @@ ExperimentLoad load_experiment_text(const std::string& text, const std::string& 
     ctx.error(document->Mark(), "expected " + describe_experiment_top_level() + ", got " + describe(*document));
     return finish(ctx, {}, {}, std::nullopt);
   }
-  ExperimentRaw raw = read_experiment(ctx, *document);
-  ExperimentSpec spec;
-  spec.file = file_name;
-  Checker checker(ctx, text, raw, spec, read, limits);
   try {
-    checker.run();
-  } catch (const YAML::Exception& e) {
-    // A value that does not survive being written into the topology and read back.
-    ctx.error(e.mark, "cannot write a value into the topology: " + e.msg);
+    ExperimentRaw raw = read_experiment(ctx, *document);
+    ExperimentSpec spec;
+    spec.file = file_name;
+    Checker checker(ctx, text, raw, spec, read, limits);
+    try {
+      checker.run();
+    } catch (const YAML::Exception& e) {
+      // A value that does not survive being written into the topology and read back.
+      ctx.error(e.mark, "cannot write a value into the topology: " + e.msg);
+    }
+    return finish(ctx, checker.topology_errors, checker.topology_warnings, std::move(spec));
+  } catch (const TooManyErrors&) {
+    return finish(ctx, {}, {}, std::nullopt);
   }
-  return finish(ctx, checker.topology_errors, checker.topology_warnings, std::move(spec));
 }
 
 std::vector<std::string> top_level_keys(const std::string& text)

@@ -67,6 +67,8 @@ public:
   virtual std::int64_t key_count() const = 0;
   // Whether some request step names the service (known once the requests are resolved).
   virtual bool used_by_steps(const std::string& service) const = 0;
+  // The users the workload's requests carry (WorkloadSpec::user_count()); 0 when none, or not read.
+  virtual std::int64_t workload_users() const = 0;
 
 protected:
   ~KindResolver() = default;
@@ -93,5 +95,8 @@ FieldBuilder<ServiceRaw, NameRef> host_field(const KindTypes& types);
 void resolve_single_host(std::string& host, const ServiceRaw& raw, KindResolver& resolver);
 // Warns about a service that no request step names (the kinds that only steps reach).
 void warn_unless_used_by_steps(const ServiceRaw& raw, KindResolver& resolver);
+// For a key whose feature tells users apart (sticky balancing, local sessions): an error at that key when the
+// workload's requests carry no users, or more than a run tells apart.
+void require_users(const ServiceRaw& raw, const std::string& key, KindResolver& resolver);
 
 } // namespace scalelab::models::schema

@@ -2,6 +2,7 @@
 #include "kind_api_server.hpp"
 
 #include "scalelab/models/limits.hpp"
+#include "scalelab/models/sessions.hpp"
 
 namespace scalelab::models::schema
 {
@@ -43,6 +44,29 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
           .check(at_least(0))
           .unit("requests")
           .help("Requests that may wait for a worker; one more is refused with 503."),
+      field<ServiceRaw>(
+          "sessions",
+          enum_type<SessionMode>(
+              "session mode",
+              {
+                  {"none", SessionMode::none, "no login state"},
+                  {"local", SessionMode::local,
+                   "in the memory of the instance where the user logged in: a request reaching another instance, "
+                   "or one restarted since, finds none and fails with session_lost (the user logs in again there)"},
+                  {"token", SessionMode::token,
+                   "carried by each request and verified with `token_check` of CPU before its steps"},
+              }),
+          [](ServiceRaw& s, SessionMode&& m) { s.as<ApiServerSpec>().sessions = m; })
+          .defaults("none")
+          .help("Where the users' login state lives. `local` needs requests that carry users (`workload.users`, "
+                "or a closed arrival); the session is checked on arrival, before a worker is taken, and a lost one "
+                "is answered at once. A shared session store is not modelled yet."),
+      field<ServiceRaw>("token_check", types.cpu,
+                        [](ServiceRaw& s, CpuStep&& c) { s.as<ApiServerSpec>().token_check = std::move(c); })
+          .defaults("20us")
+          .help("With `sessions: token` only: the CPU work of verifying one request's token (flops or a time), "
+                "on the worker that runs it, before its steps. The default is of the order of an HMAC-signed "
+                "token's check."),
   };
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given.",
@@ -57,6 +81,11 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
          } else if (!one && !many) {
            ctx.error(entries.map().Mark(), "missing key \"hosts\" " + service_where(s.name));
          }
+       }},
+      {"`token_check` is given with `sessions: token` only.",
+       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+         if (s.as<ApiServerSpec>().sessions != SessionMode::token && entries.find("token_check"))
+           ctx.error(entries.key_mark("token_check"), "token_check is only used with sessions token");
        }},
   };
   return kind;
@@ -89,6 +118,8 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
     spec.hosts = *hosts;
     resolver.set_instances(raw.name, hosts->size());
   }
+  if (spec.sessions == SessionMode::local)
+    require_users(raw, "sessions", resolver);
 }
 
 void check_use(const ApiServerSpec&, const ServiceRaw&, KindResolver&) {}

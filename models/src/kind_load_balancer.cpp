@@ -52,6 +52,12 @@ KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
                   [](const double& seconds) { return seconds == 0 || from_seconds(seconds) >= 1; }})
           .help("Interval of the balancer's active health checks (haproxy's default `inter` is 2 s); 0s: none. "
                 "Checks happen at multiples of the interval from time 0."),
+      field<ServiceRaw>("sticky", bool_type(), [](ServiceRaw& s, bool&& b) { s.as<LoadBalancerSpec>().sticky = b; })
+          .defaults("false")
+          .help("Sticky sessions by user, as with a cookie naming the backend: a user's first request goes where "
+                "`policy` says, the later ones to the same instance while it is up (then `policy` picks a new "
+                "one, which they keep). The affinity is the client's: a restarted balancer keeps it. Needs "
+                "requests that carry users (`workload.users`, or a closed arrival)."),
   };
   kind.record.rules = {
       {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
@@ -80,6 +86,8 @@ bool resolved_last(const LoadBalancerSpec&)
 void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
   resolve_single_host(spec.host, raw, resolver);
+  if (spec.sticky)
+    require_users(raw, "sticky", resolver);
   if (!raw.backends)
     return;
   spec.backends = raw.backends->name;

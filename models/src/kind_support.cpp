@@ -1,6 +1,8 @@
 // The helpers kind_api.hpp declares for the service kinds' files.
 #include "kind_api.hpp"
 
+#include "scalelab/models/limits.hpp"
+
 namespace scalelab::models::schema
 {
 
@@ -26,6 +28,21 @@ void warn_unless_used_by_steps(const ServiceRaw& raw, KindResolver& resolver)
   if (!resolver.used_by_steps(raw.name))
     resolver.ctx().warning(raw.mark,
                            std::string(kind_name(raw.spec)) + " " + quote(raw.name) + " is not used by any request");
+}
+
+void require_users(const ServiceRaw& raw, const std::string& key, KindResolver& resolver)
+{
+  const Entry* entry = raw.entries.find(key);
+  if (!entry)
+    return;
+  const std::string what = key + ": " + written(entry->value) + " " + service_where(raw.name);
+  const std::int64_t users = resolver.workload_users();
+  if (users == 0)
+    resolver.ctx().error(entry->value.Mark(), what + " needs requests that carry users: give workload.users (an "
+                                                     "open arrival) or use a closed arrival");
+  else if (users > limits::kUsersTracked)
+    resolver.ctx().error(entry->value.Mark(), what + " tells at most " + std::to_string(limits::kUsersTracked) +
+                                                  " users apart; the workload has " + std::to_string(users));
 }
 
 } // namespace scalelab::models::schema

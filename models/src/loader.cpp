@@ -394,6 +394,14 @@ private:
 
   std::int64_t key_count() const override { return raw_.workload ? raw_.workload->spec.keys.count : 0; }
 
+  std::int64_t workload_users() const override
+  {
+    if (!raw_.workload || !raw_.workload->arrival)
+      return 0;
+    const ArrivalRaw& a = *raw_.workload->arrival;
+    return a.process == ArrivalProcess::closed ? a.closed.users : raw_.workload->spec.users;
+  }
+
   std::optional<std::vector<std::string>> resolve_host_list(const std::vector<NameRef>& refs,
                                                             const std::string& service) override
   {

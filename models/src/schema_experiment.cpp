@@ -347,20 +347,23 @@ std::string experiment_reference_markdown()
   out += markdown_record(t.top);
   out += markdown_record(t.range);
   out += markdown_record(t.plot);
-  out +=
-      "## Metrics\n\nA metric is a path to a number in results.json:\n\n"
-      "- `total.X` (every request type together) and `requests.NAME.X`, X one of `sent`, `completed`, "
-      "`throughput`, `errors` (all causes), `errors.CAUSE` (`queue_full`, `db_overloaded`, `cache_overloaded`, "
-      "`no_backend`, `host_down`; 0 when none), `latency.Q` with Q one of `count`, `mean`, `p50`, `p90`, `p95`, `p99`, "
-      "`p999`, `max` (seconds);\n"
-      "- `services.NAME.X`, X one of `instances`, `capacity`, `arrived`, `completed`, `errors`, "
-      "`errors.CAUSE`, `throughput`, `latency.Q`, `mean_in_service`, `utilisation`, `mean_queue_length`; "
-      "for a cache also `cache.Y`, Y one of `hits`, `misses`, `hit_ratio`, `sets`, `deletes`, `evictions`, "
-      "`expirations`, `stale_reads`, `coalesced`; for a sharded database also `busiest_shard_over_mean`;\n"
-      "- `hosts.NAME.X`, X one of `cores`, `cpu_utilisation`, `disk_utilisation`;\n"
-      "- `cost.per_hour` and `cost.per_million_requests` (when some host has a `price`);\n"
-      "- `checks.littles_law.relative_error`, `checks.conservation.in_flight`, `measured_seconds`.\n\n"
-      "NAME is a service, request type or host of the topology (of some point, when the hosts vary).\n";
+  std::string causes;
+  for (const auto& cause : error_cause_names())
+    causes += (causes.empty() ? "`" : ", `") + cause + "`";
+  out += "## Metrics\n\nA metric is a path to a number in results.json:\n\n"
+         "- `total.X` (every request type together) and `requests.NAME.X`, X one of `sent`, `completed`, "
+         "`throughput`, `errors` (all causes), `errors.CAUSE` (" +
+         causes +
+         "; 0 when none), `latency.Q` with Q one of `count`, `mean`, `p50`, `p90`, `p95`, `p99`, "
+         "`p999`, `max` (seconds);\n"
+         "- `services.NAME.X`, X one of `instances`, `capacity`, `arrived`, `completed`, `errors`, "
+         "`errors.CAUSE`, `throughput`, `latency.Q`, `mean_in_service`, `utilisation`, `mean_queue_length`; "
+         "for a cache also `cache.Y`, Y one of `hits`, `misses`, `hit_ratio`, `sets`, `deletes`, `evictions`, "
+         "`expirations`, `stale_reads`, `coalesced`; for a sharded database also `busiest_shard_over_mean`;\n"
+         "- `hosts.NAME.X`, X one of `cores`, `cpu_utilisation`, `disk_utilisation`;\n"
+         "- `cost.per_hour` and `cost.per_million_requests` (when some host has a `price`);\n"
+         "- `checks.littles_law.relative_error`, `checks.conservation.in_flight`, `measured_seconds`.\n\n"
+         "NAME is a service, request type or host of the topology (of some point, when the hosts vary).\n";
   const ExperimentLimits bounds;
   out += "\n## Limits\n\nNo experiment file can exceed these; one beyond is refused at the place where it crosses it "
          "(`file:line:col`), before any point is run. The YAML text has the bounds of topology files "

@@ -1360,6 +1360,23 @@ void Tables::declare_workload()
                          [](WorkloadRaw& w, KeySpaceSpec&& k) { w.spec.keys = k; })
           .optional("requests carry no key")
           .help("See `workload.keys`."),
+      field<WorkloadRaw>("users", integer_type<std::int64_t>(),
+                         [](WorkloadRaw& w, std::int64_t&& u) { w.spec.users = u; })
+          .optional("requests carry no user")
+          .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kUsers))
+          .unit("users")
+          .help("With an open arrival: the distinct users the requests come from, each request from one drawn "
+                "uniformly (sticky balancing and local sessions tell them apart). A closed arrival's users are "
+                "its own `users`."),
+  };
+  workload.rules = {
+      {"`users` is given with an open arrival only.",
+       [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
+         if (entries.find("users") && w.arrival && w.arrival->process == ArrivalProcess::closed)
+           ctx.error(entries.key_mark("users"),
+                     "users: a closed arrival has its own users (workload.arrival.users); give them there only");
+       }},
   };
 }
 
@@ -1620,6 +1637,8 @@ std::string limits_markdown()
        "Shards x `virtual_nodes` of a sharded database; a run keeps 12 bytes per point."},
       {"Closed `users`", n(kUsers) + "; " + n(kUsersThinkingApart) + " when `think_time` is not exponential",
        "With exponential think times the users are one process; otherwise each thinking user is an event."},
+      {"Users told apart (`sticky`, `sessions: local`)", n(kUsersTracked),
+       "Each such table keeps up to 12 bytes per user."},
       {"Rows of timeseries.csv", n(kTimeseriesRows),
        "`duration` / `report_interval` rows for the users and for each service."},
       {"Errors reported", n(kErrors), "A limit on the report, not on the topology: the file is read no further."},

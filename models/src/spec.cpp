@@ -42,6 +42,13 @@ const std::string* called_service(const Step& step)
   return nullptr;
 }
 
+std::int64_t WorkloadSpec::user_count() const
+{
+  if (const auto* closed = std::get_if<ClosedArrival>(&arrival))
+    return closed->users;
+  return users;
+}
+
 const char* kind_name(const ServiceKind& kind)
 {
   return std::visit([](const auto& k) { return schema::name_of(k); }, kind);

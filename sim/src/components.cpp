@@ -102,12 +102,18 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     open_ = true;
     poisson_ = open->process == models::OpenArrival::Process::poisson;
     mean_gap_ = 1.0 / open->rate;
+    open_users_ = w.users;
   } else {
     const auto& closed = std::get<models::ClosedArrival>(w.arrival);
     open_ = false;
     thinking_ = closed.users;
     users_ = closed.users;
     merged_think_ = closed.think_time.kind == models::DistributionSpec::Kind::exponential;
+    // Beyond the users a run tells apart, nothing may ask who sends a request (the loader sees to it).
+    track_users_ = merged_think_ && users_ <= models::limits::kUsersTracked;
+    if (track_users_)
+      for (std::int64_t u = 1; u <= users_; ++u)
+        thinking_users_.push_back(static_cast<std::uint32_t>(u));
   }
 }
 
@@ -121,9 +127,14 @@ void Source::start()
     schedule_candidate(0);
   } else {
     const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
-    for (std::int64_t u = 0; u < thinking_; ++u)
-      node->push_local(sample_duration(think, rng_), EventKind::tick, id, 0);
+    for (std::int64_t u = 1; u <= thinking_; ++u)
+      node->push_local(sample_duration(think, rng_), EventKind::tick, id, 0, static_cast<std::uint32_t>(u));
   }
+}
+
+std::uint32_t Source::open_user()
+{
+  return open_users_ == 0 ? 0 : static_cast<std::uint32_t>(1 + rng_.below(static_cast<std::uint64_t>(open_users_)));
 }
 
 SimTime Source::next_gap()
@@ -142,10 +153,10 @@ void Source::schedule_candidate(SimTime ts)
                    0);
 }
 
-void Source::on_tick(SimTime ts, std::uint32_t)
+void Source::on_tick(SimTime ts, std::uint32_t user)
 {
   if (open_) {
-    send_request(ts);
+    send_request(ts, 0);
     ++arrivals_;
     node->push_local(poisson_ ? ts + next_gap() : from_seconds(static_cast<double>(arrivals_ + 1) * mean_gap_),
                      EventKind::tick, id, 0);
@@ -154,17 +165,28 @@ void Source::on_tick(SimTime ts, std::uint32_t)
   if (merged_think_) {
     // Strictly before: a return at this very instant counts from the next candidate on, whether its reply
     // was handled when sent (fast path) or as an event before or after this one (plain engine).
-    for (; !returning_.empty() && returning_.top() < ts; returning_.pop())
+    for (; !returning_.empty() && returning_.top().first < ts; returning_.pop()) {
       ++thinking_;
+      if (track_users_)
+        thinking_users_.push_back(returning_.top().second);
+    }
     schedule_candidate(ts);
-    if (rng_.below(static_cast<std::uint64_t>(users_)) >= static_cast<std::uint64_t>(thinking_))
+    const std::uint64_t drawn = rng_.below(static_cast<std::uint64_t>(users_));
+    if (drawn >= static_cast<std::uint64_t>(thinking_))
       return; // rejected: drawn for a user who is not thinking
+    // Accepted: the draw is uniform over the thinking users, so it names one of them.
+    user = 0;
+    if (track_users_) {
+      user = thinking_users_[drawn];
+      thinking_users_[drawn] = thinking_users_.back();
+      thinking_users_.pop_back();
+    }
   }
   --thinking_;
-  send_request(ts);
+  send_request(ts, user);
 }
 
-void Source::send_request(SimTime ts)
+void Source::send_request(SimTime ts, std::uint32_t user)
 {
   World& w = *world;
   const std::uint32_t rid = w.pool.acquire();
@@ -178,12 +200,14 @@ void Source::send_request(SimTime ts)
     r.key = 1;
   else
     r.key = zipf_ ? zipf_->sample(rng_) : 1 + rng_.below(static_cast<std::uint64_t>(keys.count));
+  if (open_)
+    user = open_user();
   r.depth = 0;
   r.call_program = r.type;
   r.call_pc = 0;
   r.version = 0;
   r.version_source = 0;
-  push_frame(r, ts, *this, 0);
+  push_frame(r, ts, *this, user);
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
@@ -198,6 +222,7 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   World& w = *world;
   Request& r = w.pool[rid];
   const SimTime latency = ts - r.created;
+  const std::uint32_t user = r.frames()[0].aux;
   w.request_stats[r.type].outcome.finished(ts, latency, cause);
   w.all_requests.finished(ts, latency, cause);
   (cause == Cause::ok ? w.completed : w.failed)++;
@@ -208,12 +233,12 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   if (merged_think_) {
     // Handled when the reply is sent (passive): the user starts thinking at the reply's arrival, which the
     // next candidates take into account when their time comes.
-    returning_.push(ts);
+    returning_.emplace(ts, user);
     return;
   }
   ++thinking_;
   node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
-                   EventKind::tick, id, 0);
+                   EventKind::tick, id, 0, user);
 }
 
 // --- load balancer ---------------------------------------------------------------------------------------
@@ -223,6 +248,12 @@ LoadBalancer::LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec
     : service_(service), spec_(spec), backends_(std::move(backends)), balancer_(new_balancer()),
       backend_down_(backends_.size(), false), rng_(seed)
 {
+}
+
+void LoadBalancer::init_sticky(std::int64_t users)
+{
+  if (spec_.sticky)
+    sticky_.emplace(users, static_cast<int>(backends_.size()));
 }
 
 std::unique_ptr<models::Balancer> LoadBalancer::new_balancer() const
@@ -260,7 +291,7 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
   if (refused_when_down(*this, ts, rid, stats.outcome))
     return;
   stats.outcome.arrived(ts);
-  const int backend = balancer_->pick(rng_);
+  const int backend = sticky_ ? sticky_->route(r.frames()[0].aux, *balancer_, rng_) : balancer_->pick(rng_);
   if (backend < 0) {
     stats.outcome.finished(ts, 0, Cause::no_backend);
     w.send(*node, ts, EventKind::reply, r.top().component, rid, 0, Cause::no_backend);
@@ -312,6 +343,8 @@ void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
     const auto backend = static_cast<int>(fault.backend);
     backend_down_[static_cast<std::size_t>(backend)] = fault.kind == Fault::Kind::backend_down;
     balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
+    if (sticky_)
+      sticky_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
     return;
   }
   for (const std::uint32_t rid : held_.take_all())
@@ -366,6 +399,7 @@ namespace
 constexpr std::uint32_t kStepDone = 0;
 constexpr std::uint32_t kCpuDone = 1;
 constexpr std::uint32_t kDiskDone = 2;
+constexpr std::uint32_t kTokenChecked = 3;
 } // namespace
 
 void Station::admit(SimTime ts, std::uint32_t rid, std::uint32_t frame_aux, Cause refusal, double refusal_bytes)
@@ -447,13 +481,42 @@ void Station::free_slot(SimTime ts)
 
 // --- api server ------------------------------------------------------------------------------------------
 
-ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed)
-    : Station(service, spec.workers, spec.queue_limit, seed), core_speed_(core_speed)
+ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
+                     std::shared_ptr<models::LocalSessions> sessions, std::uint32_t instance)
+    : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), sessions_(std::move(sessions)),
+      instance_(instance), core_speed_(core_speed)
 {
+}
+
+// The session is looked up as the request arrives, before it takes a worker: a lost one is answered at once
+// (a redirect to the login page), and the user's next login is here.
+bool ApiServer::session_found(SimTime ts, std::uint32_t rid)
+{
+  if (node->can_crash() && node->down_at(ts))
+    return true; // refused as any request to a host that is down
+  World& w = *world;
+  const Request& r = w.pool[rid];
+  const auto check = sessions_->check(r.frames()[0].aux, instance_, node->incarnation_at(ts));
+  if (check != models::LocalSessions::Check::lost)
+    return true;
+  auto& outcome = w.service_stats[service_].outcome;
+  outcome.arrived(ts);
+  outcome.finished(ts, 0, Cause::session_lost);
+  w.send(*node, ts, EventKind::reply, r.top().component, rid, w.spec.requests[r.call_program].response_size,
+         Cause::session_lost);
+  return false;
+}
+
+SimTime ApiServer::token_check_time()
+{
+  const models::CpuStep& check = spec_.token_check;
+  return check.flops ? from_seconds(*check.flops / core_speed_) : sample_duration(check.time, rng_);
 }
 
 void ApiServer::on_request(SimTime ts, std::uint32_t rid)
 {
+  if (sessions_ && !session_found(ts, rid))
+    return;
   if (at_arrival_) {
     serve_at_arrival(ts, rid);
     return;
@@ -498,6 +561,8 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
   stats.in_service.change(start, 1);
   const auto& program = w.programs[r.call_program];
   SimTime done = start;
+  if (spec_.sessions == models::SessionMode::token)
+    done = node->cores.use(done, token_check_time());
   for (std::size_t pc = r.call_pc; pc < program.size(); ++pc) {
     const ResolvedStep& step = program[pc];
     done = step.kind == ResolvedStep::Kind::cpu ? node->cores.use(done, cpu_time(step))
@@ -518,6 +583,10 @@ SimTime ApiServer::cpu_time(const ResolvedStep& step)
 void ApiServer::start(SimTime ts, std::uint32_t rid)
 {
   world->service_stats[service_].in_service.change(ts, 1);
+  if (spec_.sessions == models::SessionMode::token) {
+    node->push_local(node->cores.use(ts, token_check_time()), EventKind::step_done, id, rid, kTokenChecked);
+    return;
+  }
   run_steps(ts, rid);
 }
 
@@ -583,13 +652,14 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   }
 }
 
-void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
+void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 {
   if (stale(*this, world->pool[rid].top(), ts)) {
     world->drop_orphan(rid);
     return;
   }
-  ++world->pool[rid].top().pc;
+  if (aux != kTokenChecked) // the check comes before the first step
+    ++world->pool[rid].top().pc;
   run_steps(ts, rid);
 }
 
@@ -739,16 +809,22 @@ void ServiceBuilder::add(std::unique_ptr<Component> component, std::uint32_t hos
 void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
 {
   const auto& backends = b.world.service_instances[b.world.spec.index_of_service(spec.backends)];
-  b.add(std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name)),
-        b.host(spec.host));
+  auto balancer =
+      std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name));
+  balancer->init_sticky(b.world.spec.workload.user_count());
+  b.add(std::move(balancer), b.host(spec.host));
 }
 
 void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
 {
   const std::string& name = b.world.spec.services[b.service].name;
+  std::shared_ptr<models::LocalSessions> sessions;
+  if (spec.sessions == models::SessionMode::local)
+    sessions = std::make_shared<models::LocalSessions>(b.world.spec.workload.user_count());
   for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
     const std::uint32_t host = b.host(spec.hosts[i]);
-    b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i))),
+    b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i)),
+                                      sessions, static_cast<std::uint32_t>(i)),
           host);
   }
 }

@@ -3,6 +3,9 @@
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "world.hpp"
 
+#include "scalelab/models/limits.hpp"
+#include "scalelab/models/sessions.hpp"
+
 #include <queue>
 
 namespace scalelab::sim
@@ -36,9 +39,11 @@ public:
   bool passive_replies() const override { return open_ || merged_think_; }
 
 private:
-  void send_request(SimTime ts);
+  // user: 1.. (the request's first frame keeps it), 0 for none.
+  void send_request(SimTime ts, std::uint32_t user);
   void schedule_candidate(SimTime ts);
   SimTime next_gap();
+  std::uint32_t open_user();
 
   models::Rng rng_;
   models::WeightedPicker mix_;
@@ -51,8 +56,13 @@ private:
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::int64_t users_ = 0;
-  // Merged thinking: when users whose replies were handled at send time start thinking (earliest first).
-  std::priority_queue<SimTime, std::vector<SimTime>, std::greater<>> returning_;
+  std::int64_t open_users_ = 0; // open arrivals: the users requests are drawn from (0: none)
+  // Merged thinking: when users whose replies were handled at send time start thinking (earliest first), and
+  // who. With users told apart (track_users_), thinking_users_ lists the thinking ones, thinking_ of them.
+  std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>
+      returning_;
+  bool track_users_ = false;
+  std::vector<std::uint32_t> thinking_users_;
 };
 
 class LoadBalancer : public Component
@@ -73,6 +83,9 @@ public:
   // Health-check events for backends whose hosts crash, pushed before the run.
   void schedule_health_checks();
 
+  // With `sticky`: the table of each user's backend, for `users` users.
+  void init_sticky(std::int64_t users);
+
 private:
   std::unique_ptr<models::Balancer> new_balancer() const; // all backends up, no connections counted
 
@@ -81,6 +94,7 @@ private:
   std::vector<std::uint32_t> backends_;
   std::unique_ptr<models::Balancer> balancer_;
   std::vector<bool> backend_down_; // as the health checks last found it
+  std::optional<models::StickyRoutes> sticky_;
   HeldSet held_;
   models::Rng rng_;
 };
@@ -138,7 +152,10 @@ protected:
 class ApiServer : public Station
 {
 public:
-  ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed);
+  // sessions: the service's local sessions, shared by its instances (nullptr unless `sessions: local`);
+  // instance: this one's index among them.
+  ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
+            std::shared_ptr<models::LocalSessions> sessions, std::uint32_t instance);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
@@ -152,7 +169,13 @@ private:
   void finish(SimTime ts, std::uint32_t request, Cause cause);
   void serve_at_arrival(SimTime ts, std::uint32_t request);
   SimTime cpu_time(const ResolvedStep& step);
+  // Local sessions: false when the request's session is not here (it was answered with session_lost).
+  bool session_found(SimTime ts, std::uint32_t request);
+  SimTime token_check_time();
 
+  const models::ApiServerSpec& spec_;
+  std::shared_ptr<models::LocalSessions> sessions_;
+  std::uint32_t instance_;
   double core_speed_;
   bool at_arrival_ = false;
   HostResource workers_;             // at_arrival_: when each worker is free

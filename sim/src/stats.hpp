@@ -106,7 +106,16 @@ private:
 };
 
 // Error causes, a small fixed set so counters are arrays, not maps, on the hot path.
-enum class Cause : std::uint8_t { ok = 0, queue_full, db_overloaded, no_backend, host_down, cache_overloaded, count_ };
+enum class Cause : std::uint8_t {
+  ok = 0,
+  queue_full,
+  db_overloaded,
+  no_backend,
+  host_down,
+  cache_overloaded,
+  session_lost,
+  count_
+};
 const char* cause_name(Cause c);
 
 // Counts and latencies of finished requests, per interval and over the measured window.

@@ -26,6 +26,8 @@ const char* cause_name(Cause c)
     return "no_backend";
   case Cause::host_down:
     return "host_down";
+  case Cause::session_lost:
+    return "session_lost";
   case Cause::count_:
     break;
   }

@@ -34,6 +34,8 @@ inline constexpr std::int64_t kRingPoints = 10'000'000;
 // other think time each thinking user is a pending event.
 inline constexpr std::int64_t kUsers = 1'000'000'000;
 inline constexpr std::int64_t kUsersThinkingApart = 10'000'000;
+// Users a run tells apart (sticky balancing, local sessions): up to 12 bytes each for each table that needs them.
+inline constexpr std::int64_t kUsersTracked = 10'000'000;
 // timeseries.csv: one row per report interval for the users and for each service.
 inline constexpr std::int64_t kTimeseriesRows = 10'000'000;
 

@@ -189,12 +189,19 @@ struct LoadBalancerSpec {
   // Active health checks every `health_check` (0: none): a backend whose host is down is skipped from the
   // first check at or after its crash until the first check at or after its restart.
   SimTime health_check = 2 * kNanosPerSecond;
+  // Each user's requests go to the backend their first one went to, while it is up (sessions.hpp).
+  bool sticky = false;
 };
+
+// Declared with the session policies (sessions.hpp): none first, then local and token.
+enum class SessionMode;
 
 struct ApiServerSpec {
   std::vector<std::string> hosts; // one instance per host, in this order
   int workers = 8;
   int queue_limit = 1000; // waiting requests beyond the busy workers; an arrival beyond that gets 503
+  SessionMode sessions{}; // none; local and sticky need users (WorkloadSpec::user_count() > 0)
+  CpuStep token_check;    // sessions token: the CPU work of verifying a request's token, before its steps
 };
 
 // Cost of one database operation, executed by a connection.
@@ -280,7 +287,11 @@ struct WorkloadSpec {
   std::variant<OpenArrival, ClosedArrival> arrival;
   std::vector<std::pair<std::string, double>> mix; // request type -> weight, in file order
   KeySpaceSpec keys;
+  // Open arrivals: the distinct users requests are drawn from, uniformly (0: requests carry no user).
+  std::int64_t users = 0;
   SourceLocation where;
+  // The users requests carry, numbered from 1: `users` of an open workload, those of a closed one.
+  std::int64_t user_count() const;
 };
 
 // --- the whole file ------------------------------------------------------------------------------------
