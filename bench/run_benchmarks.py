@@ -13,6 +13,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     with the policy changed; weighted with weights 1, 2, 3, 1, 2, 3, ...);
   - the cache-aside model (bench/cache-aside.yaml: the reference model with a cache of 100,000 entries and a
     database behind it, Zipf keys over a million), in pairs with the reference model like the 1000 servers;
+  - the sharded model (bench/sharded.yaml: the reference model with a read of each request's key from a
+    database of 3 shards behind the 10 servers), in pairs with the reference model like the cache-aside model;
   - the sessions model (bench/sessions.yaml: the reference model with 100,000 users, sticky balancing and local
     sessions), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
@@ -125,6 +127,10 @@ def main():
                                        duration)
     results["scalelab_reference_beside_cache_aside"] = ref_for_cache
     results["scalelab_cache_aside"] = cache_aside
+    ref_for_sharded, sharded = pairs(args.scalelab, topo("reference.yaml"), topo("sharded.yaml"), runs, duration,
+                                     duration)
+    results["scalelab_reference_beside_sharded"] = ref_for_sharded
+    results["scalelab_sharded"] = sharded
     ref_for_sessions, sessions = pairs(args.scalelab, topo("reference.yaml"), topo("sessions.yaml"), runs, duration,
                                        duration)
     results["scalelab_reference_beside_sessions"] = ref_for_sessions
@@ -170,6 +176,8 @@ def main():
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
         "scalelab_cache_aside_req_per_s": median_of(cache_aside, "requests_per_wall_second"),
         "scalelab_cache_aside_over_reference": statistics.median(pair_ratios_of(ref_for_cache, cache_aside)),
+        "scalelab_sharded_req_per_s": median_of(sharded, "requests_per_wall_second"),
+        "scalelab_sharded_over_reference": statistics.median(pair_ratios_of(ref_for_sharded, sharded)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -192,6 +200,8 @@ def main():
         ("1000 servers, heap loop", f"{h_big:,.0f} req/s", f"{median_of(heap_big, 'peak_rss_mb'):.1f} MB"),
         ("cache-aside model, scalelab", f"{median_of(cache_aside, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(cache_aside, 'peak_memory_mb'):.0f} MB"),
+        ("sharded model (3 shards), scalelab", f"{median_of(sharded, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(sharded, 'peak_memory_mb'):.0f} MB"),
         ("sessions model, scalelab", f"{median_of(sessions, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(sessions, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",

@@ -219,6 +219,8 @@ private:
       add(names_.services, s.name);
       if (std::holds_alternative<CacheSpec>(s.kind))
         add(names_.caches, s.name);
+      if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && db->shards)
+        add(names_.sharded, s.name);
     }
     for (const auto& r : t.requests)
       add(names_.requests, r.name);

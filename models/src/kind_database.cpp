@@ -13,7 +13,7 @@ const char* name_of(const DatabaseSpec&)
 
 std::vector<std::string> hosts_of(const DatabaseSpec& spec)
 {
-  return {spec.host};
+  return spec.shards ? spec.shard_hosts : std::vector<std::string>{spec.host};
 }
 
 namespace
@@ -43,6 +43,78 @@ const Record<DbOperationCost>& db_cost(const KindTypes& types)
   }();
   return cost;
 }
+
+// `shards`: how keys are spread over the shards.
+const Record<ShardingSpec>& sharding()
+{
+  static const Record<ShardingSpec> record = [] {
+    Record<KeyRange> range;
+    range.title = "an item of `ranges`";
+    range.fields = {
+        field<KeyRange>("from", integer_type<std::int64_t>(),
+                        [](KeyRange& r, std::int64_t&& k) { r.from = static_cast<std::uint64_t>(k); })
+            .required()
+            .check(at_least<std::int64_t>(1))
+            .unit("key")
+            .help("The first key of the shard."),
+        field<KeyRange>("to", integer_type<std::int64_t>(),
+                        [](KeyRange& r, std::int64_t&& k) { r.to = static_cast<std::uint64_t>(k); })
+            .required()
+            .check(at_least<std::int64_t>(1))
+            .unit("key")
+            .help("The last key of the shard (included)."),
+    };
+    static const Record<KeyRange> range_record = range;
+    Record<ShardingSpec> r;
+    r.title = "`shards` of a database";
+    r.help = "How a sharded database spreads the workload's keys (1 .. `workload.keys.count`) over its shards, one "
+             "per host of `hosts`. A db_read or db_write goes to the shard of the request's key.";
+    r.fields = {
+        field<ShardingSpec>(
+            "by",
+            enum_type<Partitioning>(
+                "partitioning",
+                {
+                    {"hash_mod", Partitioning::hash_mod,
+                     "hash(key) mod shards: even, but one more shard moves n/(n+1) of the keys"},
+                    {"consistent_hash", Partitioning::consistent_hash,
+                     "a hash ring with `virtual_nodes` points per shard: one more shard moves about 1/(n+1)"},
+                    {"range", Partitioning::range, "the key ranges listed in `ranges`, one per shard"},
+                }),
+            &ShardingSpec::by)
+            .required()
+            .help("The partitioning. The hash is SplitMix64's finaliser, the same on every machine (see "
+                  "docs/sharding.md)."),
+        field<ShardingSpec>("virtual_nodes", integer_type<int>(), &ShardingSpec::virtual_nodes)
+            .defaults("100")
+            .check(at_least(1))
+            .check(at_most(10000))
+            .unit("points per shard")
+            .help("consistent_hash only: points on the ring per shard; more points spread the keys more evenly."),
+        field<ShardingSpec>("ranges", list_type(record_type(&range_record, "in a range of shards")),
+                            &ShardingSpec::ranges)
+            .optional("required with `by: range`")
+            .help("range only: one `{from: KEY, to: KEY}` per shard, in the order of `hosts`; together they cover "
+                  "the keys 1 .. workload.keys.count, with no gap and no overlap."),
+    };
+    r.rules = {
+        {"`virtual_nodes` is given with `by: consistent_hash` only, `ranges` with `by: range` only and always.",
+         [](Context& ctx, const Entries& entries, ShardingSpec& spec) {
+           const Entry* by = entries.find("by");
+           if (!by || !by->value.IsScalar() || by->value.Scalar() != to_string(spec.by))
+             return; // `by` is missing or wrong, reported already
+           if (spec.by != Partitioning::consistent_hash && entries.find("virtual_nodes"))
+             ctx.error(entries.key_mark("virtual_nodes"), "virtual_nodes is only used with by: consistent_hash");
+           if (spec.by != Partitioning::range && entries.find("ranges"))
+             ctx.error(entries.key_mark("ranges"), "ranges is only used with by: range");
+           if (spec.by == Partitioning::range && !entries.find("ranges"))
+             ctx.error(by->value.Mark(), "by: range needs ranges, one {from: KEY, to: KEY} per shard");
+         }},
+    };
+    return r;
+  }();
+  return record;
+}
 } // namespace
 
 KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
@@ -52,15 +124,25 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   kind.record.title = "`services.NAME` with `kind: database`";
   kind.record.help = "Serves db_read and db_write steps. Operations beyond the connections wait in a queue.";
   kind.record.fields = {
-      host_field(types).required().help(
-          "The host it runs on: a host name (one instance of a group with count > 1, such as db-1)."),
+      host_field(types)
+          .optional("use `hosts` (sharded)")
+          .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1). An "
+                "unsharded database gives `host`, a sharded one `hosts`."),
+      field<ServiceRaw>("hosts", types.host_names,
+                        [](ServiceRaw& s, std::vector<NameRef>&& h) { s.hosts = std::move(h); })
+          .optional("use `host`")
+          .help("Sharded only: a group name or a list of host names, one shard per host, in shard order."),
+      field<ServiceRaw>("shards", record_type(&sharding(), "in shards"),
+                        [](ServiceRaw& s, ShardingSpec&& spec) { s.as<DatabaseSpec>().shards = std::move(spec); })
+          .optional("not sharded")
+          .help("Shards the database over `hosts` by the request's key, see `shards` of a database."),
       field<ServiceRaw>("connections", integer_type<int>(),
                         [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
           .defaults("100")
           .check(at_least(1))
           .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
           .unit("operations")
-          .help("Operations that run at once."),
+          .help("Operations that run at once (on each shard)."),
       field<ServiceRaw>("queue_limit", integer_type<int>(),
                         [](ServiceRaw& s, int&& q) { s.as<DatabaseSpec>().queue_limit = q; })
           .defaults("10000")
@@ -87,18 +169,57 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
   };
-  kind.records_markdown = markdown_record(db_cost(types));
-  for (const auto& f : db_cost(types).fields) {
-    kind.words.push_back(f.key);
-    for (const auto& choice : f.choices)
-      kind.words.push_back(choice.first);
-  }
+  kind.record.rules = {
+      {"Exactly one of `host` and `hosts` is given; `hosts` and `shards` go together.",
+       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+         const Entry* one = entries.find("host");
+         const Entry* many = entries.find("hosts");
+         const Entry* shards = entries.find("shards");
+         if (one && many) {
+           const bool one_later = std::pair(one->key.Mark().line, one->key.Mark().column) >
+                                  std::pair(many->key.Mark().line, many->key.Mark().column);
+           ctx.error((one_later ? one : many)->key.Mark(),
+                     "give either host or hosts " + service_where(s.name) + ", not both");
+         } else if (!one && !many) {
+           ctx.error(entries.map().Mark(),
+                     "missing key " + quote(shards ? "hosts" : "host") + " " + service_where(s.name));
+         } else if (many && !shards) {
+           ctx.error(many->key.Mark(), "hosts " + service_where(s.name) +
+                                           " needs shards (one shard per host), such as shards: {by: hash_mod}; an "
+                                           "unsharded database runs on one host");
+         } else if (one && shards) {
+           ctx.error(shards->key.Mark(),
+                     "a sharded database " + service_where(s.name) + " names one host per shard with hosts, not host");
+         } else if (many && s.hosts && s.hosts->empty()) {
+           ctx.error(many->value.Mark(),
+                     "a shard count of 0 " + service_where(s.name) + ": hosts must name at least one host");
+         }
+       }},
+  };
+  kind.records_markdown = markdown_record(db_cost(types)) + markdown_record(sharding());
+  const auto add_words = [&kind](const auto& record) {
+    for (const auto& f : record.fields) {
+      kind.words.push_back(f.key);
+      for (const auto& choice : f.choices)
+        kind.words.push_back(choice.first);
+    }
+  };
+  add_words(db_cost(types));
+  add_words(sharding());
+  kind.words.push_back("from");
+  kind.words.push_back("to");
   return kind;
 }
 
-KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw&, const KindResolver&)
+KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindResolver& resolver)
 {
-  return {1, spec.connections, "connections"};
+  std::int64_t instances = 1; // on one host
+  if (raw.hosts) {
+    instances = 0;
+    for (const NameRef& ref : *raw.hosts)
+      instances += resolver.host_count(ref);
+  }
+  return {instances, spec.connections, "connections"};
 }
 
 bool resolved_last(const DatabaseSpec&)
@@ -108,7 +229,48 @@ bool resolved_last(const DatabaseSpec&)
 
 void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
-  resolve_single_host(spec.host, raw, resolver);
+  if (!spec.shards || !raw.hosts) {
+    resolve_single_host(spec.host, raw, resolver);
+    return;
+  }
+  const auto hosts = resolver.resolve_host_list(*raw.hosts, raw.name);
+  if (!hosts)
+    return;
+  spec.shard_hosts = *hosts;
+  resolver.set_instances(raw.name, hosts->size());
+  const Entry* shards = raw.entries.find("shards");
+  const std::int64_t keys = resolver.key_count();
+  if (keys == 0) {
+    resolver.ctx().error(shards->key.Mark(), "a sharded database " + service_where(raw.name) +
+                                                 " needs keys to shard by; give workload.keys a count");
+    return;
+  }
+  if (spec.shards->by == Partitioning::consistent_hash &&
+      static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes > limits::kRingPoints) {
+    YAML::Mark where = shards->key.Mark();
+    for (auto it = shards->value.begin(); it != shards->value.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "virtual_nodes")
+        where = it->first.Mark();
+    resolver.ctx().error(where,
+                         "the hash ring " + service_where(raw.name) + " would have " +
+                             std::to_string(static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes) +
+                             " points (shards x virtual_nodes); at most " + std::to_string(limits::kRingPoints));
+    return;
+  }
+  if (spec.shards->by != Partitioning::range)
+    return;
+  const YAML::Node ranges = shards->value["ranges"];
+  if (!ranges.IsDefined() || !ranges.IsSequence())
+    return; // reported when the shards were read
+  if (spec.shards->ranges.size() != hosts->size()) {
+    resolver.ctx().error(ranges.Mark(), "ranges " + service_where(raw.name) + " lists " +
+                                            std::to_string(spec.shards->ranges.size()) + " ranges for " +
+                                            std::to_string(hosts->size()) + " shards (one per host of hosts)");
+    return;
+  }
+  if (const auto problem = range_map_problem(spec.shards->ranges, static_cast<std::uint64_t>(keys)))
+    resolver.ctx().error(ranges[problem->shard].Mark(), "range of shard " + std::to_string(problem->shard + 1) + " " +
+                                                            service_where(raw.name) + ": " + problem->message);
 }
 
 void check_use(const DatabaseSpec&, const ServiceRaw& raw, KindResolver& resolver)

@@ -392,6 +392,8 @@ private:
 
   bool used_by_steps(const std::string& service) const override { return used_by_steps_.count(service) > 0; }
 
+  std::int64_t key_count() const override { return raw_.workload ? raw_.workload->spec.keys.count : 0; }
+
   std::int64_t workload_users() const override
   {
     if (!raw_.workload || !raw_.workload->arrival)

@@ -17,13 +17,7 @@ namespace
 
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL; // 2^64 / golden ratio, the splitmix64 increment
 
-// The splitmix64 output function: a bijection on 64-bit words with good avalanche.
-std::uint64_t mix64(std::uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+// mix64(), the splitmix64 output function, is declared in sharding.hpp: the shards' hash is the same function.
 
 std::uint64_t rotl(std::uint64_t x, int k)
 {

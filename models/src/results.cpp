@@ -145,13 +145,27 @@ ordered_json service_json(const ServiceSpec& s)
     }
     ordered_json operator()(const DatabaseSpec& d) const
     {
-      return {{"host", d.host},
-              {"connections", d.connections},
-              {"queue_limit", d.queue_limit},
-              {"read", db_cost_json(d.read)},
-              {"write", db_cost_json(d.write)},
-              {"query_size", d.query_size},
-              {"result_size", d.result_size}};
+      ordered_json j;
+      if (d.shards) {
+        ordered_json shards{{"by", to_string(d.shards->by)}};
+        if (d.shards->by == Partitioning::consistent_hash)
+          shards["virtual_nodes"] = d.shards->virtual_nodes;
+        if (d.shards->by == Partitioning::range) {
+          shards["ranges"] = ordered_json::array();
+          for (const KeyRange& r : d.shards->ranges)
+            shards["ranges"].push_back({{"from", r.from}, {"to", r.to}});
+        }
+        j = {{"hosts", d.shard_hosts}, {"shards", shards}};
+      } else {
+        j = {{"host", d.host}};
+      }
+      j.update(ordered_json{{"connections", d.connections},
+                            {"queue_limit", d.queue_limit},
+                            {"read", db_cost_json(d.read)},
+                            {"write", db_cost_json(d.write)},
+                            {"query_size", d.query_size},
+                            {"result_size", d.result_size}});
+      return j;
     }
     ordered_json operator()(const CacheSpec& c) const
     {
@@ -316,6 +330,8 @@ ordered_json to_json(const TopologySpec& spec)
     workload["keys"] = {{"count", w.keys.count},
                         {"distribution", w.keys.popularity == KeySpaceSpec::Popularity::zipf ? "zipf" : "uniform"},
                         {"exponent", w.keys.exponent}};
+  if (w.keys.count > 0 && w.keys.hot_key > 0)
+    workload["keys"]["hot_key"] = w.keys.hot_key;
   j["workload"] = workload;
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
@@ -368,6 +384,16 @@ ordered_json to_json(const Results& r)
                           {"expirations", s.cache->expirations},
                           {"stale_reads", s.cache->stale_reads},
                           {"coalesced", s.cache->coalesced}};
+    if (!s.shards.empty()) {
+      ordered_json shards = ordered_json::array();
+      for (const auto& shard : s.shards)
+        shards.push_back({{"host", shard.host},
+                          {"operations", shard.operations},
+                          {"share", shard.share},
+                          {"utilisation", shard.utilisation}});
+      service["shards"] = std::move(shards);
+      service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
+    }
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -502,6 +528,22 @@ std::string summary_table(const Results& r)
                   static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses), c.hit_ratio * 100,
                   static_cast<unsigned long long>(c.evictions), static_cast<unsigned long long>(c.expirations),
                   static_cast<unsigned long long>(c.stale_reads));
+    out << line;
+  }
+  for (const auto& s : r.services) {
+    if (s.shards.empty())
+      continue;
+    std::snprintf(line, sizeof line, "\n%-18s %-14s %12s %8s %7s\n", ("shards of " + s.name).c_str(), "host",
+                  "operations", "share", "util");
+    out << line;
+    for (std::size_t i = 0; i < s.shards.size(); ++i) {
+      const ShardResult& shard = s.shards[i];
+      std::snprintf(line, sizeof line, "%-18s %-14s %12llu %7.1f%% %6.1f%%\n",
+                    ("  shard " + std::to_string(i + 1)).c_str(), shard.host.c_str(),
+                    static_cast<unsigned long long>(shard.operations), shard.share * 100, shard.utilisation * 100);
+      out << line;
+    }
+    std::snprintf(line, sizeof line, "%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
     out << line;
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.

@@ -359,7 +359,7 @@ std::string experiment_reference_markdown()
          "- `services.NAME.X`, X one of `instances`, `capacity`, `arrived`, `completed`, `errors`, "
          "`errors.CAUSE`, `throughput`, `latency.Q`, `mean_in_service`, `utilisation`, `mean_queue_length`; "
          "for a cache also `cache.Y`, Y one of `hits`, `misses`, `hit_ratio`, `sets`, `deletes`, `evictions`, "
-         "`expirations`, `stale_reads`, `coalesced`;\n"
+         "`expirations`, `stale_reads`, `coalesced`; for a sharded database also `busiest_shard_over_mean`;\n"
          "- `hosts.NAME.X`, X one of `cores`, `cpu_utilisation`, `disk_utilisation`;\n"
          "- `cost.per_hour` and `cost.per_million_requests` (when some host has a `price`);\n"
          "- `checks.littles_law.relative_error`, `checks.conservation.in_flight`, `measured_seconds`.\n\n"

@@ -1292,6 +1292,12 @@ void Tables::declare_keys()
           .defaults("1")
           .check(greater_than(0.0))
           .help("The zipf exponent; larger is more skewed."),
+      field<KeySpaceSpec>("hot_key", number_type(), &KeySpaceSpec::hot_key)
+          .defaults("0")
+          .check(at_least(0.0))
+          .check(Check<double>{"less than 1", [](const double& p) { return p < 1; }})
+          .help("The probability that a request's key is key 1, a hot key (a celebrity's profile, a flash sale's "
+                "item); the other requests draw their key by `distribution`."),
   };
   keys.rules = {
       {"`exponent` is given with `distribution: zipf` only.",
@@ -1623,10 +1629,12 @@ std::string limits_markdown()
       {"Cores of all hosts together", n(kCores), "A run keeps 8 bytes per core; also bounds `cores`."},
       {"Switches, once counts are expanded", n(kSwitches), ""},
       {"Links, once groups are expanded", n(kLinks), ""},
-      {"Service instances, all services together", n(kInstances), "Balancers and databases count one each."},
+      {"Service instances, all services together", n(kInstances), "Balancers count one each, databases one per shard."},
       {"Workers and connections of all instances together", n(kWorkersAndConnections),
        "A run keeps 8 bytes per worker and connection; also bounds `workers` and `connections`."},
       {"`workload.keys.count`", n(kKeys), "Keys are drawn, not stored; the Zipf sampler is exact up to 2^53."},
+      {"Points of a consistent-hash ring", n(kRingPoints),
+       "Shards x `virtual_nodes` of a sharded database; a run keeps 12 bytes per point."},
       {"Closed `users`", n(kUsers) + "; " + n(kUsersThinkingApart) + " when `think_time` is not exponential",
        "With exponential think times the users are one process; otherwise each thinking user is an event."},
       {"Users told apart (`sticky`, `sessions: local`)", n(kUsersTracked),

@@ -132,6 +132,7 @@ std::vector<std::string> metric_words()
        {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kCacheKeys, &kHostKeys, &kCostKeys, &error_cause_names()})
     words.insert(words.end(), list->begin(), list->end());
   words.emplace_back("cache");
+  words.emplace_back("busiest_shard_over_mean");
   for (const auto& [check, keys] : kChecks) {
     words.push_back(check);
     words.insert(words.end(), keys.begin(), keys.end());
@@ -177,6 +178,8 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
         name += "." + s[k];
       if (contains(names.caches, name))
         keys.push_back("cache");
+      if (contains(names.sharded, name))
+        keys.push_back("busiest_shard_over_mean");
     }
     return check_named(s, "service", names.services, keys);
   }

@@ -72,9 +72,11 @@ bool stale(const Component& c, const Frame& f, SimTime ts)
   return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
 }
 
-std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng)
+std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng, std::uint64_t key)
 {
   const auto& instances = world.service_instances[service];
+  if (const auto& partitioner = world.partitioners[service])
+    return instances[partitioner->shard_of(key)];
   return instances.size() == 1 ? instances[0] : instances[rng.below(instances.size())];
 }
 
@@ -192,7 +194,12 @@ void Source::send_request(SimTime ts, std::uint32_t user)
   r.created = ts;
   r.type = static_cast<std::uint16_t>(mix_.pick(rng_));
   const auto& keys = w.spec.workload.keys;
-  r.key = keys.count == 0 ? 0 : zipf_ ? zipf_->sample(rng_) : 1 + rng_.below(static_cast<std::uint64_t>(keys.count));
+  if (keys.count == 0)
+    r.key = 0;
+  else if (keys.hot_key > 0 && rng_.uniform01() < keys.hot_key)
+    r.key = 1;
+  else
+    r.key = zipf_ ? zipf_->sample(rng_) : 1 + rng_.below(static_cast<std::uint64_t>(keys.count));
   if (open_)
     user = open_user();
   r.depth = 0;
@@ -206,7 +213,7 @@ void Source::send_request(SimTime ts, std::uint32_t user)
   if (w.clock.measured(ts)) {
     ++w.request_stats[r.type].sent_measured;
   }
-  w.send(*node, ts, EventKind::request, pick_instance(w, entry_service_, rng_), rid,
+  w.send(*node, ts, EventKind::request, pick_instance(w, entry_service_, rng_, r.key), rid,
          w.spec.requests[r.type].request_size);
 }
 
@@ -619,13 +626,13 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
       bytes = w.spec.requests[step.program].request_size;
     else
       bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
-    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid, bytes);
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_, r.key), rid, bytes);
     return;
   }
   case ResolvedStep::Kind::cache: {
     r.call_op = static_cast<std::uint16_t>(step.cache_op);
     const auto& cache = std::get<models::CacheSpec>(w.spec.services[step.service].kind);
-    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_, r.key), rid,
            step.cache_op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
     return;
   }
@@ -637,7 +644,7 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
     w.service_stats[service_].outcome.finished(ts, ts - here.arrived, Cause::ok);
     r.call_program = here.program;
     r.call_pc = static_cast<std::uint16_t>(here.pc + 1);
-    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_), rid,
+    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_, r.key), rid,
            w.spec.requests[here.program].request_size);
     free_slot(ts);
     return;
@@ -706,6 +713,8 @@ const models::DbOperationCost& Database::cost_of(std::uint32_t rid)
 
 void Database::on_request(SimTime ts, std::uint32_t rid)
 {
+  if (world->clock.measured(ts))
+    ++operations_;
   admit(ts, rid, world->pool[rid].call_op, Cause::db_overloaded, spec_.result_size);
 }
 
@@ -713,6 +722,7 @@ void Database::on_request(SimTime ts, std::uint32_t rid)
 void Database::start(SimTime ts, std::uint32_t rid)
 {
   world->service_stats[service_].in_service.change(ts, 1);
+  in_service_change(ts, 1);
   const SimTime cpu = cpu_time(cost_of(rid));
   if (cpu > 0)
     node->push_local(node->cores.use(ts, cpu), EventKind::step_done, id, rid, kCpuDone);
@@ -735,7 +745,28 @@ void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
   if (world->keep_versions)
     note_version(ts, world->pool[rid]);
   reply(ts, rid, Cause::ok, spec_.result_size);
+  in_service_change(ts, -1);
   free_slot(ts);
+}
+
+void Database::on_fault(SimTime ts, const Fault& fault)
+{
+  in_service_change(ts, -slots_.busy()); // every connection in use fails now
+  Station::on_fault(ts, fault);
+}
+
+// As LevelIntegral's window area: integer sums, the same bits in any order of updates.
+void Database::in_service_change(SimTime ts, std::int64_t dv)
+{
+  const Clock& clock = world->clock;
+  if (ts < clock.end)
+    in_service_area_ += static_cast<Int128>(dv) * (clock.end - std::max(ts, clock.warmup));
+}
+
+double Database::mean_in_service() const
+{
+  const SimTime width = world->clock.end - world->clock.warmup;
+  return width > 0 ? static_cast<double>(in_service_area_) / static_cast<double>(width) : 0.0;
 }
 
 // A write commits the key's next version; a read gives the request the version committed by now.
@@ -800,9 +831,20 @@ void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
 
 void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
 {
-  const std::uint32_t host = b.host(spec.host);
-  b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(b.world.spec.services[b.service].name)),
-        host);
+  const std::string& name = b.world.spec.services[b.service].name;
+  if (!spec.shards) {
+    const std::uint32_t host = b.host(spec.host);
+    b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(name)), host);
+    return;
+  }
+  // One instance per shard; requests reach the one that holds their key.
+  for (std::size_t i = 0; i < spec.shard_hosts.size(); ++i) {
+    const std::uint32_t host = b.host(spec.shard_hosts[i]);
+    b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i))),
+          host);
+  }
+  b.world.partitioners[b.service] =
+      models::make_partitioner(*spec.shards, static_cast<std::uint32_t>(spec.shard_hosts.size()));
 }
 
 void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
@@ -812,9 +854,27 @@ void report(const models::ApiServerSpec& spec, const World&, std::uint32_t, mode
   r.capacity = spec.workers * r.instances;
 }
 
-void report(const models::DatabaseSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
-  r.capacity = spec.connections;
+  r.capacity = spec.connections * r.instances;
+  if (!spec.shards)
+    return;
+  const auto& instances = world.service_instances[service];
+  std::uint64_t total = 0, busiest = 0;
+  for (const std::uint32_t c : instances) {
+    const auto& db = static_cast<const Database&>(*world.components[c]);
+    total += db.operations();
+    busiest = std::max(busiest, db.operations());
+  }
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& db = static_cast<const Database&>(*world.components[instances[i]]);
+    r.shards.push_back({spec.shard_hosts[i], db.operations(),
+                        total > 0 ? static_cast<double>(db.operations()) / static_cast<double>(total) : 0.0,
+                        db.mean_in_service() / spec.connections});
+  }
+  r.busiest_shard_over_mean =
+      total > 0 ? static_cast<double>(busiest) * static_cast<double>(instances.size()) / static_cast<double>(total)
+                : 0.0;
 }
 
 } // namespace scalelab::sim

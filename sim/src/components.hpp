@@ -23,7 +23,9 @@ inline constexpr std::uint16_t kCacheMiss = 0;
 bool stale(const Component& c, const Frame& f, SimTime ts);
 
 // Chooses one instance when a service with several instances is called directly (without a balancer).
-std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng);
+// The instance of `service` a request for `key` goes to: the shard that holds the key when the service is
+// partitioned (World::partitioners), otherwise one at random.
+std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng, std::uint64_t key);
 
 // The users: an open arrival process, or a closed population of users who think between requests.
 class Source : public Component
@@ -109,6 +111,7 @@ public:
   bool queue_full() const { return static_cast<int>(queue_.size()) >= queue_limit_; }
   int slots() const { return slots_; }
   int queue_limit() const { return queue_limit_; }
+  int busy() const { return busy_; }
   // Empties the pool; returns the requests that were queued, in queue order.
   std::vector<std::uint32_t> clear();
 
@@ -185,15 +188,23 @@ public:
   Database(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed, std::uint64_t seed);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
+  // This instance's part of the measured window: operations that reached it, and the time-average of its
+  // connections in use (a shard's load).
+  std::uint64_t operations() const { return operations_; }
+  double mean_in_service() const;
 
 private:
   void start(SimTime ts, std::uint32_t request) override;
+  void in_service_change(SimTime ts, std::int64_t dv);
   const models::DbOperationCost& cost_of(std::uint32_t request);
   void note_version(SimTime ts, Request& request);
   SimTime cpu_time(const models::DbOperationCost& cost);
 
   const models::DatabaseSpec& spec_;
   double core_speed_;
+  std::uint64_t operations_ = 0;
+  Int128 in_service_area_ = 0; // connections in use x nanoseconds inside the measured window
 };
 
 } // namespace scalelab::sim

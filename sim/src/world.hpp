@@ -18,6 +18,7 @@
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
 #include "scalelab/models/results.hpp"
+#include "scalelab/models/sharding.hpp"
 #include "scalelab/models/spec.hpp"
 #include "stats.hpp"
 
@@ -459,9 +460,12 @@ public:
   };
   std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
-  std::vector<std::vector<ResolvedStep>> programs;           // by request type index
-  std::vector<ServiceStats> service_stats;                   // by service index in spec.services
-  std::vector<RequestTypeStats> request_stats;               // by request type index
+  // By service index: the instance that holds a request's key (a sharded database's partitioning, set by its
+  // kind's build()); null: any instance, drawn at random.
+  std::vector<std::unique_ptr<models::Partitioner>> partitioners;
+  std::vector<std::vector<ResolvedStep>> programs; // by request type index
+  std::vector<ServiceStats> service_stats;         // by service index in spec.services
+  std::vector<RequestTypeStats> request_stats;     // by request type index
   OutcomeStats all_requests;
   LevelIntegral in_system; // requests the users have sent and not yet got an answer for
   std::uint64_t sent = 0, completed = 0, failed = 0;

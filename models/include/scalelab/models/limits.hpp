@@ -28,6 +28,8 @@ inline constexpr std::int64_t kCores = 100'000'000;                 // of all ho
 inline constexpr std::int64_t kWorkersAndConnections = 100'000'000; // of all instances together
 // Keys are drawn, not stored; the Zipf sampler computes in doubles, exact on integers up to 2^53.
 inline constexpr std::int64_t kKeys = 1'000'000'000'000'000;
+// A consistent-hash ring keeps 12 bytes per point: shards x virtual_nodes of each sharded database.
+inline constexpr std::int64_t kRingPoints = 10'000'000;
 // Closed users: with exponential think times they are one Poisson process (nothing per user); with any
 // other think time each thinking user is a pending event.
 inline constexpr std::int64_t kUsers = 1'000'000'000;

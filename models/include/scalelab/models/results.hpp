@@ -33,6 +33,14 @@ struct CacheResult {
   double hit_ratio = 0;        // hits / (hits + misses)
 };
 
+// One shard of a sharded database over the measured window.
+struct ShardResult {
+  std::string host;
+  std::uint64_t operations = 0; // db_read and db_write that reached the shard
+  double share = 0;             // operations / the database's operations
+  double utilisation = 0;       // time-average of connections in use / connections
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -43,10 +51,12 @@ struct ServiceResult {
   std::map<std::string, std::uint64_t> errors; // error replies sent in the window, by cause
   double throughput = 0;                       // completed per second of measured window
   LatencySummary latency;                      // arrival to reply at this service, successful requests
-  double mean_in_service = 0;       // time-average of requests holding a worker/connection (or in flight, balancer)
-  double utilisation = 0;           // mean_in_service / capacity; 0 for a balancer
-  double mean_queue_length = 0;     // time-average of requests waiting for a worker/connection
-  std::optional<CacheResult> cache; // kind cache only
+  double mean_in_service = 0;         // time-average of requests holding a worker/connection (or in flight, balancer)
+  double utilisation = 0;             // mean_in_service / capacity; 0 for a balancer
+  double mean_queue_length = 0;       // time-average of requests waiting for a worker/connection
+  std::optional<CacheResult> cache;   // kind cache only
+  std::vector<ShardResult> shards;    // a sharded database only, in shard order
+  double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
 };
 
 struct RequestTypeResult {

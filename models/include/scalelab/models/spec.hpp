@@ -2,6 +2,7 @@
 // The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
+#include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
 
 #include <cstdint>
@@ -211,7 +212,11 @@ struct DbOperationCost {
 };
 
 struct DatabaseSpec {
-  std::string host;
+  std::string host; // empty when sharded
+  // A sharded database: one shard (an instance with the connections and costs below) per host, in this
+  // order; a db_read or db_write goes to the shard `shards` picks for the request's key.
+  std::vector<std::string> shard_hosts;
+  std::optional<ShardingSpec> shards;
   int connections = 100;   // operations that run at once; the rest wait
   int queue_limit = 10000; // waiting operations beyond that are refused (error "db_overloaded")
   DbOperationCost read;
@@ -274,6 +279,7 @@ struct KeySpaceSpec {
   std::int64_t count = 0; // 0: requests carry no key
   Popularity popularity = Popularity::uniform;
   double exponent = 1.0; // zipf only
+  double hot_key = 0;    // the probability that a request's key is key 1, before the draw by popularity
 };
 
 struct WorkloadSpec {
