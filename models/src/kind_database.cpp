@@ -13,11 +13,11 @@ const char* name_of(const DatabaseSpec&)
 
 std::vector<std::string> hosts_of(const DatabaseSpec& spec)
 {
-  return {spec.host};
+  std::vector<std::string> hosts{spec.host};
+  hosts.insert(hosts.end(), spec.replication.replicas.begin(), spec.replication.replicas.end());
+  return hosts;
 }
 
-namespace
-{
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).
 const Record<DbOperationCost>& db_cost(const KindTypes& types)
 {
@@ -43,7 +43,6 @@ const Record<DbOperationCost>& db_cost(const KindTypes& types)
   }();
   return cost;
 }
-} // namespace
 
 KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
 {
@@ -87,6 +86,9 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
   };
+  const auto replication = replication_fields(types);
+  kind.record.fields.insert(kind.record.fields.end(), replication.begin(), replication.end());
+  kind.record.rules = replication_rules();
   kind.records_markdown = markdown_record(db_cost(types));
   for (const auto& f : db_cost(types).fields) {
     kind.words.push_back(f.key);
@@ -96,9 +98,13 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   return kind;
 }
 
-KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw&, const KindResolver&)
+KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindResolver& resolver)
 {
-  return {1, spec.connections, "connections"};
+  std::int64_t instances = 1;
+  if (raw.replicas)
+    for (const NameRef& ref : *raw.replicas)
+      instances += resolver.host_count(ref);
+  return {instances, spec.connections, "connections"};
 }
 
 bool resolved_last(const DatabaseSpec&)
@@ -109,6 +115,7 @@ bool resolved_last(const DatabaseSpec&)
 void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
   resolve_single_host(spec.host, raw, resolver);
+  resolve_replicas(spec, raw, resolver);
 }
 
 void check_use(const DatabaseSpec&, const ServiceRaw& raw, KindResolver& resolver)

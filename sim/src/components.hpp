@@ -163,7 +163,10 @@ public:
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
 
-private:
+protected:
+  // The operation's work is done: a write commits, a read reads; the caller is answered and the connection
+  // freed (a replicated primary waits for its replicas first: replication.hpp).
+  virtual void complete(SimTime ts, std::uint32_t request);
   void start(SimTime ts, std::uint32_t request) override;
   const models::DbOperationCost& cost_of(std::uint32_t request);
   void note_version(SimTime ts, Request& request);
