@@ -290,8 +290,15 @@ void ReplicatedDatabase::receive(SimTime ts, std::uint32_t sid)
   const Node& sender = *w.placement[from.component].node;
   // A write still in the sender's buffers or on the wire when the sender crashed never arrives.
   const bool lost_in_crash = sender.can_crash() && sender.incarnation_at(ts) != from.incarnation;
-  if (!lost_in_crash && s.call_program > epoch_ && !is_primary() && !fenced_ &&
-      !(node->can_crash() && node->down_at(ts))) {
+  if (lost_in_crash) {
+    release_record(sid);
+    return;
+  }
+  if (node->can_crash() && node->down_at(ts)) {
+    answer_shipment(ts, sid, Cause::host_down); // as a connection reset: the primary does not wait for it
+    return;
+  }
+  if (s.call_program > epoch_ && !is_primary() && !fenced_) {
     // A replica that missed the announcement (it was down) learns the new primary from its first write.
     const auto sender_index = std::find(peers_.begin(), peers_.end(), from.component) - peers_.begin();
     out_[primary_] = true;
@@ -301,12 +308,8 @@ void ReplicatedDatabase::receive(SimTime ts, std::uint32_t sid)
     received_ = applied_seq_ = 0;
     schedule_detection(ts + 1);
   }
-  if (lost_in_crash || s.call_program != epoch_ || is_primary() || fenced_) {
-    release_record(sid);
-    return;
-  }
-  if (node->can_crash() && node->down_at(ts)) {
-    answer_shipment(ts, sid, Cause::host_down);
+  if (s.call_program != epoch_ || is_primary() || fenced_) {
+    answer_shipment(ts, sid, Cause::host_down); // a write from a primary this one no longer follows
     return;
   }
   received_ = from.aux;
