@@ -13,6 +13,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     with the policy changed; weighted with weights 1, 2, 3, 1, 2, 3, ...);
   - the cache-aside model (bench/cache-aside.yaml: the reference model with a cache of 100,000 entries and a
     database behind it, Zipf keys over a million), in pairs with the reference model like the 1000 servers;
+  - the replication model (bench/replicas.yaml: the reference model whose requests then read from two async
+    replicas or write to their primary), in pairs with the reference model like the cache-aside model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -123,6 +125,10 @@ def main():
                                        duration)
     results["scalelab_reference_beside_cache_aside"] = ref_for_cache
     results["scalelab_cache_aside"] = cache_aside
+    ref_for_replicas, replicas = pairs(args.scalelab, topo("reference.yaml"), topo("replicas.yaml"), runs, duration,
+                                       duration)
+    results["scalelab_reference_beside_replicas"] = ref_for_replicas
+    results["scalelab_replicas"] = replicas
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -164,6 +170,8 @@ def main():
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
         "scalelab_cache_aside_req_per_s": median_of(cache_aside, "requests_per_wall_second"),
         "scalelab_cache_aside_over_reference": statistics.median(pair_ratios_of(ref_for_cache, cache_aside)),
+        "scalelab_replicas_req_per_s": median_of(replicas, "requests_per_wall_second"),
+        "scalelab_replicas_over_reference": statistics.median(pair_ratios_of(ref_for_replicas, replicas)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -186,6 +194,8 @@ def main():
         ("1000 servers, heap loop", f"{h_big:,.0f} req/s", f"{median_of(heap_big, 'peak_rss_mb'):.1f} MB"),
         ("cache-aside model, scalelab", f"{median_of(cache_aside, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(cache_aside, 'peak_memory_mb'):.0f} MB"),
+        ("replication model, scalelab", f"{median_of(replicas, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(replicas, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

@@ -166,7 +166,7 @@ TEST(Replication, SemiSyncWaitsForTheFastestReplicaAndSyncForTheSlowest)
   // Replicas at 1 Gf and 10 Gf apply a write in 10 ms and 1 ms. A write's time at the database is its 1 us
   // commit, the shipment, the apply and the acknowledgement back: with 100 us each way, 1.201 ms under
   // semi_sync with k = 1 (the fast replica's), 10.201 ms under sync (the slow one's), plus the little the
-  // applier's queue adds at one write a second (M/D/1: 0.005 ms and 0.05 ms).
+  // applier's queue adds at one write a second (M/D/1: 0.0005 ms and 0.05 ms).
   const std::string hosts = "    - {name: db-2, cores: 8, speed: 1Gf}\n    - {name: db-3, cores: 8, speed: 10Gf}\n";
   const auto semi =
       run_yaml(one_database("25", 2000, 0.1, 2, "replication: semi_sync, k: 1, apply: {cpu: 10Mf}", 0, 1, "", hosts));
