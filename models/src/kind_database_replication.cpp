@@ -105,6 +105,9 @@ std::vector<Rule<ServiceRaw>> replication_rules()
              if (entries.find(key))
                ctx.error(entries.key_mark(key),
                          std::string(key) + " is only used with replicas " + service_where(s.name));
+         if (s.replicas && s.replicas->empty())
+           ctx.error(entries.find("replicas")->value.Mark(),
+                     "replicas is an empty list " + service_where(s.name) + "; name a host, or leave the key out");
          const auto& r = s.as<DatabaseSpec>().replication;
          if (entries.find("replicas") && r.mode != ReplicationMode::semi_sync)
            for (const char* key : {"k", "ack_timeout"})
