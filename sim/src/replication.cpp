@@ -194,7 +194,7 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   if (r.top().aux != kWrite) {
     const auto it = versions_.find(r.key);
     r.version = it == versions_.end() ? 0 : it->second;
-    if (!is_primary() && ts < w.clock.end)
+    if (!is_primary() && w.clock.measured(ts)) // only those are counted
       reads_.push_back({ts, r.key, r.version});
     reply(ts, rid, Cause::ok, spec_.result_size);
     free_slot(ts);
