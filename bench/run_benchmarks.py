@@ -17,6 +17,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     database of 3 shards behind the 10 servers), in pairs with the reference model like the cache-aside model;
   - the sessions model (bench/sessions.yaml: the reference model with 100,000 users, sticky balancing and local
     sessions), in pairs with the reference model;
+  - the replication model (bench/replicas.yaml: the reference model whose requests then read from two async
+    replicas or write to their primary), in pairs with the reference model like the cache-aside model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -135,6 +137,10 @@ def main():
                                        duration)
     results["scalelab_reference_beside_sessions"] = ref_for_sessions
     results["scalelab_sessions"] = sessions
+    ref_for_replicas, replicas = pairs(args.scalelab, topo("reference.yaml"), topo("replicas.yaml"), runs, duration,
+                                       duration)
+    results["scalelab_reference_beside_replicas"] = ref_for_replicas
+    results["scalelab_replicas"] = replicas
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -178,6 +184,8 @@ def main():
         "scalelab_cache_aside_over_reference": statistics.median(pair_ratios_of(ref_for_cache, cache_aside)),
         "scalelab_sharded_req_per_s": median_of(sharded, "requests_per_wall_second"),
         "scalelab_sharded_over_reference": statistics.median(pair_ratios_of(ref_for_sharded, sharded)),
+        "scalelab_replicas_req_per_s": median_of(replicas, "requests_per_wall_second"),
+        "scalelab_replicas_over_reference": statistics.median(pair_ratios_of(ref_for_replicas, replicas)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -204,6 +212,8 @@ def main():
          f"{median_of(sharded, 'peak_memory_mb'):.0f} MB"),
         ("sessions model, scalelab", f"{median_of(sessions, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(sessions, 'peak_memory_mb'):.0f} MB"),
+        ("replication model, scalelab", f"{median_of(replicas, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(replicas, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

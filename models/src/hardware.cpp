@@ -135,6 +135,13 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
         forwarded_to.push_back(target);
       }
     }
+  // A database with replicas talks to itself: its primary ships writes to the replicas, which acknowledge
+  // them, and a failover's votes and announcement go between them.
+  for (std::size_t s = 0; s < n; ++s)
+    if (const auto* db = std::get_if<DatabaseSpec>(&spec.services[s].kind); db && !db->replication.replicas.empty()) {
+      t.requesters[s].push_back(static_cast<int>(s));
+      t.reply_targets[s].push_back(static_cast<int>(s));
+    }
   // A forwarded request is answered to whoever called any api_server.
   for (auto target : forwarded_to)
     for (int api : api_servers) {

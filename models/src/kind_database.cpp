@@ -13,11 +13,13 @@ const char* name_of(const DatabaseSpec&)
 
 std::vector<std::string> hosts_of(const DatabaseSpec& spec)
 {
-  return spec.shards ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  if (spec.shards)
+    return spec.shard_hosts;
+  std::vector<std::string> hosts{spec.host};
+  hosts.insert(hosts.end(), spec.replication.replicas.begin(), spec.replication.replicas.end());
+  return hosts;
 }
 
-namespace
-{
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).
 const Record<DbOperationCost>& db_cost(const KindTypes& types)
 {
@@ -44,6 +46,8 @@ const Record<DbOperationCost>& db_cost(const KindTypes& types)
   return cost;
 }
 
+namespace
+{
 // `shards`: how keys are spread over the shards.
 const Record<ShardingSpec>& sharding()
 {
@@ -169,6 +173,8 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
   };
+  const auto replication = replication_fields(types);
+  kind.record.fields.insert(kind.record.fields.end(), replication.begin(), replication.end());
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given; `hosts` and `shards` go together.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
@@ -196,6 +202,16 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
          }
        }},
   };
+  for (auto& rule : replication_rules())
+    kind.record.rules.push_back(std::move(rule));
+  kind.record.rules.push_back({"A sharded database has no replicas (replicas per shard are not modelled yet).",
+                               [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+                                 if (entries.find("shards") && entries.find("replicas"))
+                                   ctx.error(entries.key_mark("replicas"),
+                                             "replicas " + service_where(s.name) +
+                                                 ": a sharded database with replicas per shard is not "
+                                                 "modelled yet; give either shards or replicas");
+                               }});
   kind.records_markdown = markdown_record(db_cost(types)) + markdown_record(sharding());
   const auto add_words = [&kind](const auto& record) {
     for (const auto& f : record.fields) {
@@ -219,6 +235,9 @@ KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindRe
     for (const NameRef& ref : *raw.hosts)
       instances += resolver.host_count(ref);
   }
+  if (raw.replicas)
+    for (const NameRef& ref : *raw.replicas)
+      instances += resolver.host_count(ref);
   return {instances, spec.connections, "connections"};
 }
 
@@ -231,6 +250,7 @@ void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
   if (!spec.shards || !raw.hosts) {
     resolve_single_host(spec.host, raw, resolver);
+    resolve_replicas(spec, raw, resolver);
     return;
   }
   const auto hosts = resolver.resolve_host_list(*raw.hosts, raw.name);

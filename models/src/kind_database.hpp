@@ -13,4 +13,12 @@ bool resolved_last(const DatabaseSpec&);
 void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver);
 void check_use(const DatabaseSpec& spec, const ServiceRaw& raw, KindResolver& resolver);
 
+// The cost of one database operation (`read`, `write`, `apply`), declared once.
+const Record<DbOperationCost>& db_cost(const KindTypes& types);
+// The replication keys of a database, their rules, and the resolution of its replicas' hosts
+// (kind_database_replication.cpp).
+std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types);
+std::vector<Rule<ServiceRaw>> replication_rules();
+void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver);
+
 } // namespace scalelab::models::schema

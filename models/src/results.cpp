@@ -1,5 +1,6 @@
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/cache.hpp"
+#include "scalelab/models/replication.hpp"
 
 #include "scalelab/models/balancing.hpp"
 
@@ -43,6 +44,32 @@ ordered_json errors_json(const std::map<std::string, std::uint64_t>& errors)
   for (const auto& [cause, n] : errors)
     j[cause] = n;
   return j;
+}
+
+ordered_json replication_json(const ReplicationResult& r)
+{
+  ordered_json replicas = ordered_json::array();
+  for (const auto& x : r.replicas)
+    replicas.push_back({{"host", x.host},
+                        {"applied", x.applied},
+                        {"lag", {{"mean", x.lag.mean}, {"p99", x.lag.p99}, {"max", x.lag.max}}},
+                        {"reads", x.reads},
+                        {"stale_reads", x.stale_reads}});
+  ordered_json failovers = ordered_json::array();
+  for (const auto& f : r.failovers)
+    failovers.push_back({{"old_primary", f.old_primary},
+                         {"new_primary", f.new_primary},
+                         {"crashed_at", f.crashed_at},
+                         {"promoted_at", f.promoted_at},
+                         {"failover_time", f.failover_time},
+                         {"lost_writes", f.lost_writes},
+                         {"failed_in_gap", f.failed_in_gap}});
+  return {{"mode", r.mode},
+          {"replicas", replicas},
+          {"stale_reads", r.stale_reads},
+          {"ack_timeouts", r.ack_timeouts},
+          {"lost_writes", r.lost_writes},
+          {"failovers", failovers}};
 }
 
 ordered_json request_json(const RequestTypeResult& r)
@@ -128,6 +155,22 @@ ordered_json db_cost_json(const DbOperationCost& c)
   return j;
 }
 
+void add_replication_json(ordered_json& j, const ReplicationSpec& r)
+{
+  j["replicas"] = r.replicas;
+  j["replication"] = to_string(r.mode);
+  if (r.mode == ReplicationMode::semi_sync) {
+    j["k"] = r.k;
+    j["ack_timeout"] = to_seconds(r.ack_timeout);
+  }
+  j["read_from"] = r.read_from == ReadFrom::replicas ? "replicas" : "primary";
+  if (r.read_from == ReadFrom::replicas)
+    j["read_policy"] = to_string(r.read_policy);
+  j["apply"] = db_cost_json(r.apply);
+  j["detection_timeout"] = to_seconds(r.detection);
+  j["promotion_time"] = to_seconds(r.promotion);
+}
+
 ordered_json service_json(const ServiceSpec& s)
 {
   struct Visitor {
@@ -165,6 +208,8 @@ ordered_json service_json(const ServiceSpec& s)
                             {"write", db_cost_json(d.write)},
                             {"query_size", d.query_size},
                             {"result_size", d.result_size}});
+      if (!d.replication.replicas.empty())
+        add_replication_json(j, d.replication);
       return j;
     }
     ordered_json operator()(const CacheSpec& c) const
@@ -394,6 +439,8 @@ ordered_json to_json(const Results& r)
       service["shards"] = std::move(shards);
       service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
     }
+    if (s.replication)
+      service["replication"] = replication_json(*s.replication);
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -545,6 +592,32 @@ std::string summary_table(const Results& r)
     }
     std::snprintf(line, sizeof line, "%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
     out << line;
+  }
+  bool replication_header = false;
+  for (const auto& s : r.services) {
+    if (!s.replication)
+      continue;
+    if (!replication_header) {
+      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s\n", "replica", "host", "applied",
+                    "lag ms", "p99 ms", "max ms", "reads", "stale");
+      out << line;
+      replication_header = true;
+    }
+    for (const auto& x : s.replication->replicas) {
+      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu\n", s.name.c_str(), x.host.c_str(),
+                    static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(), ms(x.lag.p99).c_str(),
+                    ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
+                    static_cast<unsigned long long>(x.stale_reads));
+      out << line;
+    }
+    for (const auto& f : s.replication->failovers)
+      out << "failover of " << s.name << ": " << f.old_primary << " crashed at " << fmt("%.3f", f.crashed_at) << " s, "
+          << f.new_primary << " primary at " << fmt("%.3f", f.promoted_at) << " s (" << fmt("%.3f", f.failover_time)
+          << " s); " << f.lost_writes << " acknowledged writes lost, " << f.failed_in_gap
+          << " operations failed in the gap\n";
+    if (s.replication->ack_timeouts > 0)
+      out << s.name << ": " << s.replication->ack_timeouts
+          << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.
   std::vector<const LinkResult*> busiest;

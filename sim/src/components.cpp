@@ -1,5 +1,6 @@
 #include "components.hpp"
 
+#include "replication.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>
@@ -87,6 +88,8 @@ void schedule_faults(World& world)
       c->node->push_local(o.from, EventKind::fault, c->id, 0, Fault{Fault::Kind::crash}.pack());
     if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
       balancer->schedule_health_checks();
+    if (auto* db = dynamic_cast<ReplicatedDatabase*>(c.get()))
+      db->schedule_detection(0);
   }
 }
 
@@ -522,6 +525,10 @@ void ApiServer::on_request(SimTime ts, std::uint32_t rid)
     return;
   }
   const Request& r = world->pool[rid];
+  if (r.type == kNoticeRecord) { // a replicated database's new primary
+    on_replication_notice(*this, ts, rid);
+    return;
+  }
   admit(ts, rid, 0, Cause::queue_full, world->spec.requests[r.call_program].response_size);
 }
 
@@ -626,7 +633,7 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
       bytes = w.spec.requests[step.program].request_size;
     else
       bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
-    w.send(*node, ts, EventKind::request, pick_instance(w, step.service, rng_, r.key), rid, bytes);
+    w.send(*node, ts, EventKind::request, call_target(*this, step, f, rng_, r.key), rid, bytes);
     return;
   }
   case ResolvedStep::Kind::cache: {
@@ -669,6 +676,8 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     world->drop_orphan(rid);
     return;
   }
+  if (world->pool[rid].top().aux != 0) // a read a replicated database's router counts
+    replica_read_done(*this, world->pool[rid].top());
   if (cause != Cause::ok) {
     finish(ts, rid, cause); // a failed call fails the request
     return;
@@ -742,6 +751,11 @@ void Database::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
                      kDiskDone);
     return;
   }
+  complete(ts, rid);
+}
+
+void Database::complete(SimTime ts, std::uint32_t rid)
+{
   if (world->keep_versions)
     note_version(ts, world->pool[rid]);
   reply(ts, rid, Cause::ok, spec_.result_size);
@@ -832,6 +846,10 @@ void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
 void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
 {
   const std::string& name = b.world.spec.services[b.service].name;
+  if (!spec.replication.replicas.empty()) {
+    build_replicated(spec, b);
+    return;
+  }
   if (!spec.shards) {
     const std::uint32_t host = b.host(spec.host);
     b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(name)), host);
@@ -857,6 +875,8 @@ void report(const models::ApiServerSpec& spec, const World&, std::uint32_t, mode
 void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.connections * r.instances;
+  if (!spec.replication.replicas.empty())
+    report_replication(world, service, r);
   if (!spec.shards)
     return;
   const auto& instances = world.service_instances[service];

@@ -194,7 +194,10 @@ public:
   std::uint64_t operations() const { return operations_; }
   double mean_in_service() const;
 
-private:
+protected:
+  // The operation's work is done: a write commits, a read reads; the caller is answered and the connection
+  // freed (a replicated primary waits for its replicas first: replication.hpp).
+  virtual void complete(SimTime ts, std::uint32_t request);
   void start(SimTime ts, std::uint32_t request) override;
   void in_service_change(SimTime ts, std::int64_t dv);
   const models::DbOperationCost& cost_of(std::uint32_t request);

@@ -625,7 +625,7 @@ private:
     c.sent = world.sent;
     c.completed = world.completed;
     c.failed = world.failed;
-    c.in_flight = world.pool.live() - world.orphans;
+    c.in_flight = world.pool.live() - world.orphans - world.internal_records;
     c.conserved = c.sent == c.completed + c.failed + c.in_flight;
     const auto& all = world.all_requests;
     std::uint64_t finished = all.latency_.count();

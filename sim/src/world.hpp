@@ -17,6 +17,7 @@
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
 #include "scalelab/models/random.hpp"
+#include "scalelab/models/replication.hpp"
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/spec.hpp"
@@ -475,6 +476,17 @@ public:
   // cache hit is stale if a newer version was committed before it.
   bool keep_versions = false;
   std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
+  // A caller's view of a replicated database (sim/src/replication.hpp): the primary it sends writes to (an
+  // instance index) and where its reads go. Keyed by (caller component << 32 | database service); each entry is
+  // read and written by its caller only.
+  struct ReplicaRoute {
+    std::uint32_t primary = 0;
+    std::uint32_t epoch = 0; // failovers the caller has heard of
+    std::unique_ptr<models::ReadRouter> reads;
+  };
+  std::unordered_map<std::uint64_t, ReplicaRoute> replica_routes;
+  // Live records that carry no request (a write shipped to a replica, a failover's vote): not in flight.
+  std::uint64_t internal_records = 0;
 
   // A crash cuts request `rid` at its frame `at` (on the crashed host, the outermost there): the callers get
   // a new record with the frames below, answered with host_down from `from`; the old one runs on as an

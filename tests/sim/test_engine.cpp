@@ -220,6 +220,12 @@ TEST(Exactness, CompletionsApartEqualWholeReplies)
     expect_shortcut_exact(file, "balancers_taking_completions_apart", 1, "apart-" + fs::path(file).stem().string());
 }
 
+TEST(Exactness, AShippedFailoverEqualsPlain)
+{
+  // The shipped topologies run 3 s above; primary-replicas.yaml's failover happens at 60 s.
+  expect_engines_agree("topologies/primary-replicas.yaml", "--warmup 50s --duration 75s", "primary-replicas");
+}
+
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
 {
   // s0 calls s1 calls ... s11: with the users, 13 frames, more than the engine's 12.

@@ -41,6 +41,33 @@ struct ShardResult {
   double utilisation = 0;       // time-average of connections in use / connections
 };
 
+// A database's replication (docs/replication.md): per replica, the lag of the writes it applied in the
+// measured window (commit at the primary to apply at the replica) and the reads it served; stale reads are
+// reads from a replica that returned an older version than the primary had committed by then.
+struct ReplicaResult {
+  std::string host;
+  std::uint64_t applied = 0; // writes applied in the measured window
+  LatencySummary lag;        // of those writes
+  std::uint64_t reads = 0;   // db_read answered in the measured window
+  std::uint64_t stale_reads = 0;
+};
+// A failover: the primary's host crashed at `crashed_at` and `new_primary` took writes from `promoted_at`.
+// Lost writes: writes acknowledged by the failed primary that the new one never received, one by one.
+struct FailoverResult {
+  std::string old_primary, new_primary;                      // hosts
+  double crashed_at = 0, promoted_at = 0, failover_time = 0; // seconds
+  std::uint64_t lost_writes = 0;
+  std::uint64_t failed_in_gap = 0; // operations the failed primary refused or lost from the crash to the promotion
+};
+struct ReplicationResult {
+  std::string mode; // async, semi_sync, sync
+  std::vector<ReplicaResult> replicas;
+  std::uint64_t stale_reads = 0;  // over every replica
+  std::uint64_t ack_timeouts = 0; // semi_sync writes acknowledged without their k acknowledgements
+  std::uint64_t lost_writes = 0;  // over every failover
+  std::vector<FailoverResult> failovers;
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -57,6 +84,7 @@ struct ServiceResult {
   std::optional<CacheResult> cache;   // kind cache only
   std::vector<ShardResult> shards;    // a sharded database only, in shard order
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
+  std::optional<ReplicationResult> replication; // a database with replicas only
 };
 
 struct RequestTypeResult {

@@ -211,6 +211,24 @@ struct DbOperationCost {
   std::optional<DistributionSpec> disk_time; // on the host's single disk, FIFO
 };
 
+// Replicas of a database on hosts of their own, and how writes reach them (docs/replication.md). The
+// decisions (which replica a read goes to, which replica is promoted) are plain functions in replication.hpp.
+enum class ReplicationMode { async, semi_sync, sync };
+enum class ReadFrom { primary, replicas };
+struct ReplicationSpec {
+  std::vector<std::string> replicas; // one replica per host, in this order; empty: none
+  ReplicationMode mode = ReplicationMode::async;
+  int k = 1;                                  // semi_sync: the acknowledgements a write waits for (the first k of n)
+  SimTime ack_timeout = 10 * kNanosPerSecond; // semi_sync: then the write is acknowledged without them
+  ReadFrom read_from = ReadFrom::primary;
+  BalancingPolicy read_policy = BalancingPolicy::round_robin; // read_from replicas: which replica
+  DbOperationCost apply;                                      // applying one write at a replica
+  // Failover: the primary's host down for `detection` is declared dead; the replica with the most recent
+  // position becomes the primary `promotion` later.
+  SimTime detection = 5 * kNanosPerSecond;
+  SimTime promotion = 2 * kNanosPerSecond;
+};
+
 struct DatabaseSpec {
   std::string host; // empty when sharded
   // A sharded database: one shard (an instance with the connections and costs below) per host, in this
@@ -223,6 +241,7 @@ struct DatabaseSpec {
   DbOperationCost write;
   double query_size = 200;   // bytes
   double result_size = 1000; // bytes
+  ReplicationSpec replication;
 };
 
 // Declared with the cache policy (cache.hpp): lru first, and none, fixed, refreshed_on_hit.
