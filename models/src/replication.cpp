@@ -1,6 +1,9 @@
 #include "scalelab/models/replication.hpp"
 
+#include "scalelab/models/sharding.hpp"
+
 #include <algorithm>
+#include <tuple>
 
 namespace scalelab::models
 {
@@ -18,14 +21,39 @@ const char* to_string(ReplicationMode mode)
   return "?";
 }
 
-ReadRouter::ReadRouter(ReadFrom from, BalancingPolicy policy, int replicas)
+const char* to_string(ReadFrom from)
 {
-  if (from == ReadFrom::replicas && replicas > 0)
-    balancer_ = make_balancer(policy, replicas);
+  switch (from) {
+  case ReadFrom::primary:
+    return "primary";
+  case ReadFrom::replicas:
+    return "replicas";
+  case ReadFrom::read_your_writes:
+    return "read_your_writes";
+  case ReadFrom::monotonic:
+    return "monotonic";
+  }
+  return "?";
 }
 
-int ReadRouter::pick_read(Rng& rng)
+ReadRouter::ReadRouter(ReadFrom from, BalancingPolicy policy, int replicas)
 {
+  if (replicas <= 0)
+    return;
+  if (from == ReadFrom::replicas || from == ReadFrom::read_your_writes)
+    balancer_ = make_balancer(policy, replicas);
+  if (from == ReadFrom::monotonic) {
+    sticky_ = true;
+    for (int i = 0; i < replicas; ++i)
+      up_.push_back(i);
+    is_up_.assign(static_cast<std::size_t>(replicas), true);
+  }
+}
+
+int ReadRouter::pick_read(Rng& rng, std::uint32_t user)
+{
+  if (sticky_)
+    return sticky_replica(user, up_, is_up_);
   if (!balancer_)
     return kPrimary;
   const int replica = balancer_->pick(rng);
@@ -45,6 +73,81 @@ void ReadRouter::promoted(int replica)
 {
   if (balancer_ && replica >= 0 && replica < balancer_->backend_count())
     balancer_->set_up(replica, false);
+  if (sticky_ && replica >= 0 && static_cast<std::size_t>(replica) < is_up_.size() &&
+      is_up_[static_cast<std::size_t>(replica)]) {
+    is_up_[static_cast<std::size_t>(replica)] = false;
+    up_.erase(std::find(up_.begin(), up_.end(), replica));
+  }
+}
+
+int sticky_replica(std::uint32_t user, const std::vector<int>& up, const std::vector<bool>& is_up)
+{
+  if (up.empty())
+    return ReadRouter::kPrimary;
+  const std::uint64_t h = mix64(user);
+  const auto first = static_cast<std::size_t>((h & 0xffffffffU) % is_up.size());
+  if (is_up[first])
+    return static_cast<int>(first);
+  return up[static_cast<std::size_t>((h >> 32) % up.size())];
+}
+
+bool uses_read_your_writes(const TopologySpec& spec)
+{
+  for (const auto& s : spec.services)
+    if (const auto* db = std::get_if<DatabaseSpec>(&s.kind))
+      if (!db->replication.replicas.empty() && db->replication.read_from == ReadFrom::read_your_writes)
+        return true;
+  return false;
+}
+
+SessionViolations count_session_violations(const std::vector<SessionOp>& ops, std::size_t instances)
+{
+  // Each operation becomes the moment it is checked (a read, at its arrival) and the moment it becomes known
+  // (when done); at equal times a check comes first: an operation follows what was done strictly before it.
+  struct Moment {
+    std::uint32_t user;
+    std::uint64_t key;
+    SimTime at;
+    std::uint8_t what; // 0: a read checked, 1: a write done, 2: a read done
+    std::uint32_t version;
+    std::uint32_t op;
+  };
+  std::vector<Moment> moments;
+  moments.reserve(ops.size() * 2);
+  for (std::uint32_t i = 0; i < ops.size(); ++i) {
+    const SessionOp& o = ops[i];
+    if (o.write) {
+      moments.push_back({o.user, o.key, o.done, 1, o.version, i});
+    } else {
+      moments.push_back({o.user, o.key, o.arrived, 0, o.version, i});
+      moments.push_back({o.user, o.key, o.done, 2, o.version, i});
+    }
+  }
+  std::sort(moments.begin(), moments.end(), [](const Moment& a, const Moment& b) {
+    return std::tie(a.user, a.key, a.at, a.what, a.version, a.op) <
+           std::tie(b.user, b.key, b.at, b.what, b.version, b.op);
+  });
+  SessionViolations out;
+  out.read_your_writes.assign(instances, 0);
+  out.monotonic.assign(instances, 0);
+  std::uint32_t written = 0, read = 0; // the newest versions u wrote and read of k, so far
+  for (std::size_t i = 0; i < moments.size(); ++i) {
+    const Moment& m = moments[i];
+    if (i == 0 || m.user != moments[i - 1].user || m.key != moments[i - 1].key)
+      written = read = 0;
+    if (m.what == 1) {
+      written = std::max(written, m.version);
+    } else if (m.what == 2) {
+      read = std::max(read, m.version);
+    } else {
+      const SessionOp& o = ops[m.op];
+      if (!o.measured || o.instance >= instances)
+        continue;
+      out.read_your_writes[o.instance] += m.version < written ? 1 : 0;
+      out.monotonic[o.instance] += m.version < read ? 1 : 0;
+    }
+  }
+  return out;
 }
 
 std::size_t acks_needed(const ReplicationSpec& spec, std::size_t shipped)

@@ -54,7 +54,10 @@ ordered_json replication_json(const ReplicationResult& r)
                         {"applied", x.applied},
                         {"lag", {{"mean", x.lag.mean}, {"p99", x.lag.p99}, {"max", x.lag.max}}},
                         {"reads", x.reads},
-                        {"stale_reads", x.stale_reads}});
+                        {"stale_reads", x.stale_reads},
+                        {"read_your_writes_violations", x.read_your_writes_violations},
+                        {"monotonic_read_violations", x.monotonic_read_violations},
+                        {"waited_reads", x.waited_reads}});
   ordered_json failovers = ordered_json::array();
   for (const auto& f : r.failovers)
     failovers.push_back({{"old_primary", f.old_primary},
@@ -66,7 +69,10 @@ ordered_json replication_json(const ReplicationResult& r)
                          {"failed_in_gap", f.failed_in_gap}});
   return {{"mode", r.mode},
           {"replicas", replicas},
+          {"read_from", r.read_from},
           {"stale_reads", r.stale_reads},
+          {"read_your_writes_violations", r.read_your_writes_violations},
+          {"monotonic_read_violations", r.monotonic_read_violations},
           {"ack_timeouts", r.ack_timeouts},
           {"lost_writes", r.lost_writes},
           {"failovers", failovers}};
@@ -163,8 +169,8 @@ void add_replication_json(ordered_json& j, const ReplicationSpec& r)
     j["k"] = r.k;
     j["ack_timeout"] = to_seconds(r.ack_timeout);
   }
-  j["read_from"] = r.read_from == ReadFrom::replicas ? "replicas" : "primary";
-  if (r.read_from == ReadFrom::replicas)
+  j["read_from"] = to_string(r.read_from);
+  if (r.read_from == ReadFrom::replicas || r.read_from == ReadFrom::read_your_writes)
     j["read_policy"] = to_string(r.read_policy);
   j["apply"] = db_cost_json(r.apply);
   j["detection_timeout"] = to_seconds(r.detection);
@@ -598,16 +604,18 @@ std::string summary_table(const Results& r)
     if (!s.replication)
       continue;
     if (!replication_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s\n", "replica", "host", "applied",
-                    "lag ms", "p99 ms", "max ms", "reads", "stale");
+      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s %8s %8s\n", "replica", "host",
+                    "applied", "lag ms", "p99 ms", "max ms", "reads", "stale", "ryw", "mono");
       out << line;
       replication_header = true;
     }
     for (const auto& x : s.replication->replicas) {
-      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu\n", s.name.c_str(), x.host.c_str(),
-                    static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(), ms(x.lag.p99).c_str(),
-                    ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
-                    static_cast<unsigned long long>(x.stale_reads));
+      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu %8llu %8llu\n", s.name.c_str(),
+                    x.host.c_str(), static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(),
+                    ms(x.lag.p99).c_str(), ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
+                    static_cast<unsigned long long>(x.stale_reads),
+                    static_cast<unsigned long long>(x.read_your_writes_violations),
+                    static_cast<unsigned long long>(x.monotonic_read_violations));
       out << line;
     }
     for (const auto& f : s.replication->failovers)

@@ -55,7 +55,7 @@ const models::DatabaseSpec* replicated(const World& w, std::uint32_t service)
 // --- callers ---------------------------------------------------------------------------------------------
 
 std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& frame, models::Rng& rng,
-                          std::uint64_t key)
+                          std::uint64_t key, std::uint32_t user)
 {
   World& w = *caller.world;
   if (step.op == models::CallStep::Op::request || !replicated(w, step.service))
@@ -64,7 +64,7 @@ std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& fr
   const auto& instances = w.service_instances[step.service];
   if (step.op == models::CallStep::Op::db_write)
     return instances[route.primary];
-  const int replica = route.reads->pick_read(rng);
+  const int replica = route.reads->pick_read(rng, user);
   if (replica == models::ReadRouter::kPrimary)
     return instances[route.primary];
   if (route.reads->completions_matter())
@@ -99,7 +99,8 @@ void on_replication_notice(Component& caller, SimTime, std::uint32_t rid)
 
 ReplicatedDatabase::ReplicatedDatabase(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed,
                                        std::uint64_t seed, std::uint32_t instance)
-    : Database(service, spec, core_speed, seed), index_(instance)
+    : Database(service, spec, core_speed, seed), index_(instance),
+      read_your_writes_(spec.replication.read_from == models::ReadFrom::read_your_writes)
 {
 }
 
@@ -193,12 +194,14 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   Request& r = w.pool[rid];
   r.version_source = static_cast<std::uint16_t>(service_ + 1);
   if (r.top().aux != kWrite) {
-    const auto it = versions_.find(r.key);
-    r.version = it == versions_.end() ? 0 : it->second;
-    if (!is_primary() && w.clock.measured(ts)) // only those are counted
-      reads_.push_back({ts, r.key, r.version});
-    reply(ts, rid, Cause::ok, spec_.result_size);
-    free_slot(ts);
+    const std::uint32_t token = r.frames()[0].held; // the user's session token (read_your_writes)
+    if (read_your_writes_ && !is_primary() && !models::covers(applied_position_, token)) {
+      // The user's last write has not been applied here yet: the read holds its connection until it is.
+      waiting_.emplace(token, waiting_order_++, rid);
+      waited_ += w.clock.measured(ts) ? 1 : 0;
+      return;
+    }
+    serve_read(ts, rid);
     return;
   }
   // The service's history of the key: a new primary continues it (the old one is down, and writes nothing).
@@ -207,10 +210,13 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   r.version = static_cast<std::uint32_t>(times.size());
   versions_[r.key] = r.version;
   const std::uint32_t seq = ++seq_;
+  const std::uint32_t position = ++position_;
+  if (read_your_writes_) // the session token the reply takes back to the user
+    r.frames()[0].held = std::max(r.frames()[0].held, position);
   std::size_t shipped = 0;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
     if (i != index_ && !out_[i]) {
-      ship(ts, i, r.key, r.version, seq);
+      ship(ts, i, r.key, r.version, seq, position);
       ++shipped;
     }
   const std::size_t needed = models::acks_needed(spec_.replication, shipped);
@@ -226,19 +232,24 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   }
 }
 
-void ReplicatedDatabase::ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq)
+void ReplicatedDatabase::ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq,
+                              std::uint32_t position)
 {
   const std::uint32_t sid = new_record(ts, kShipmentRecord);
   Request& s = world->pool[sid];
   s.key = key;
   s.version = version;
   s.frames()[0].aux = seq;
+  s.frames()[0].held = position; // a shipment is never held by a station
   world->send(*node, ts, EventKind::request, peers_[to], sid, spec_.query_size);
 }
 
 void ReplicatedDatabase::acknowledge(SimTime ts, std::uint32_t rid, std::uint32_t seq)
 {
   acknowledged_.push_back(seq);
+  const Request& r = world->pool[rid];
+  if (const std::uint32_t user = r.frames()[0].aux; user != 0)
+    session_ops_.push_back({0, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), true, false});
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
 }
@@ -357,16 +368,45 @@ void ReplicatedDatabase::finish_apply(SimTime ts, std::uint32_t sid)
   auto& held = versions_[s.key];
   held = std::max(held, s.version);
   applied_seq_ = s.frames()[0].aux;
+  applied_position_ = std::max(applied_position_, s.frames()[0].held);
   if (world->clock.measured(ts)) {
     lag_.record(ts - s.created);
     ++applied_measured_;
   }
   applying_.reset();
   answer_shipment(ts, sid, Cause::ok);
+  serve_covered(ts);
   if (!apply_queue_.empty())
     start_apply(ts);
   else if (promote_when_drained_)
     become_primary(ts);
+}
+
+// A read returns the version of the key held here.
+void ReplicatedDatabase::serve_read(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const auto it = versions_.find(r.key);
+  r.version = it == versions_.end() ? 0 : it->second;
+  if (!is_primary() && w.clock.measured(ts)) // only those are counted
+    reads_.push_back({ts, r.key, r.version});
+  if (const std::uint32_t user = r.frames()[0].aux; user != 0)
+    session_ops_.push_back({r.top().arrived, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), false,
+                            w.clock.measured(ts)});
+  reply(ts, rid, Cause::ok, spec_.result_size);
+  free_slot(ts);
+}
+
+// The reads waiting for their user's last write that this instance has now applied (all of them when it is the
+// primary), in the order of their tokens, then of their arrival.
+void ReplicatedDatabase::serve_covered(SimTime ts)
+{
+  while (!waiting_.empty() && (is_primary() || models::covers(applied_position_, std::get<0>(waiting_.top())))) {
+    const std::uint32_t rid = std::get<2>(waiting_.top());
+    waiting_.pop();
+    serve_read(ts, rid);
+  }
 }
 
 // --- crashes and failover ----------------------------------------------------------------------------------
@@ -408,6 +448,8 @@ void ReplicatedDatabase::on_fault(SimTime ts, const Fault& fault)
     answer_shipment(ts, apply_queue_.front(), Cause::host_down);
   ++generation_;
   received_ = applied_seq_;
+  while (!waiting_.empty()) // failed with the other requests held here
+    waiting_.pop();
   promote_when_drained_ = false;
   electing_ = false;
   if (is_primary()) {
@@ -521,6 +563,8 @@ void ReplicatedDatabase::become_primary(SimTime ts)
   primary_ = index_;
   ++epoch_;
   seq_ = 0;
+  position_ = applied_position_; // its log continues from what it applied
+  serve_covered(ts);             // a primary serves what it has
   // The announcement: to the other replicas, then to every caller of the database.
   std::vector<std::uint32_t> to;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
@@ -601,12 +645,25 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   };
   models::ReplicationResult out;
   out.mode = models::to_string(spec.replication.mode);
+  out.read_from = models::to_string(spec.replication.read_from);
+  std::vector<models::SessionOp> ops;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& mine = instance(i).session_ops();
+    ops.insert(ops.end(), mine.begin(), mine.end());
+  }
+  const auto violations = models::count_session_violations(ops, instances.size());
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
+    out.read_your_writes_violations += violations.read_your_writes[i];
+    out.monotonic_read_violations += violations.monotonic[i];
     if (i == 0)
       continue;
     out.replicas.push_back(instance(i).replica_result(world));
-    out.stale_reads += out.replicas.back().stale_reads;
+    auto& replica = out.replicas.back();
+    replica.read_your_writes_violations = violations.read_your_writes[i];
+    replica.monotonic_read_violations = violations.monotonic[i];
+    replica.waited_reads = instance(i).waited_reads();
+    out.stale_reads += replica.stale_reads;
   }
   std::vector<ReplicatedDatabase::Failover> failovers;
   for (std::size_t i = 0; i < instances.size(); ++i)

@@ -314,8 +314,10 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
         if (world.components[to]->completions_apart()) // its completion event comes from the sender
           add_channel(from_node, node_of(to), delay);
         if (service_of[to] < 0) { // the users: replies end there
-          // Closed users' replies change when users think, which the source's next arrivals depend on.
-          if (!std::holds_alternative<models::OpenArrival>(spec.workload.arrival))
+          // Closed users' replies change when users think, which the source's next arrivals depend on; read
+          // your writes tokens, what the users' next requests carry.
+          if (!std::holds_alternative<models::OpenArrival>(spec.workload.arrival) ||
+              models::uses_read_your_writes(spec))
             add_channel(from_node, node_of(to), delay);
           return;
         }

@@ -50,6 +50,10 @@ struct ReplicaResult {
   LatencySummary lag;        // of those writes
   std::uint64_t reads = 0;   // db_read answered in the measured window
   std::uint64_t stale_reads = 0;
+  // Of those reads, the session guarantees they broke (replication.hpp, count_session_violations()), and those
+  // that waited for the user's last write (read_from read_your_writes).
+  std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
+  std::uint64_t waited_reads = 0;
 };
 // A failover: the primary's host crashed at `crashed_at` and `new_primary` took writes from `promoted_at`.
 // Lost writes: writes acknowledged by the failed primary that the new one never received, one by one.
@@ -63,6 +67,9 @@ struct ReplicationResult {
   std::string mode; // async, semi_sync, sync
   std::vector<ReplicaResult> replicas;
   std::uint64_t stale_reads = 0;  // over every replica
+  std::string read_from;          // primary, replicas, read_your_writes, monotonic
+  // Over every instance, the primary's reads included (they break monotonic reads after a failover).
+  std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
   std::uint64_t ack_timeouts = 0; // semi_sync writes acknowledged without their k acknowledgements
   std::uint64_t lost_writes = 0;  // over every failover
   std::vector<FailoverResult> failovers;
