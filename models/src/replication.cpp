@@ -100,52 +100,79 @@ bool uses_read_your_writes(const TopologySpec& spec)
   return false;
 }
 
-SessionViolations count_session_violations(const std::vector<SessionOp>& ops, std::size_t instances)
+SessionViolations count_session_violations(const std::vector<SessionOp>& ops, std::vector<UserRequest> requests,
+                                           std::size_t instances)
 {
-  // Each operation becomes the moment it is checked (a read, at its arrival) and the moment it becomes known
-  // (when done); at equal times a check comes first: an operation follows what was done strictly before it.
+  const auto by_request = [](const UserRequest& a, const UserRequest& b) {
+    return std::tie(a.user, a.created, a.answered) < std::tie(b.user, b.created, b.answered);
+  };
+  std::sort(requests.begin(), requests.end(), by_request);
+  const auto answered = [&](const SessionOp& o) {
+    const auto it = std::lower_bound(requests.begin(), requests.end(), UserRequest{o.created, 0, o.user}, by_request);
+    return it != requests.end() && it->user == o.user && it->created == o.created ? it->answered : kNever;
+  };
+  // The newest version written and read of the key that precede each read, from the user's earlier requests:
+  // each operation is known from its request's answer on, each read checked when its request was sent (a check
+  // first at equal times: strictly before).
   struct Moment {
     std::uint32_t user;
     std::uint64_t key;
     SimTime at;
-    std::uint8_t what; // 0: a read checked, 1: a write done, 2: a read done
-    std::uint32_t version;
+    std::uint8_t what; // 0: a read checked, 1: an operation known
     std::uint32_t op;
   };
   std::vector<Moment> moments;
   moments.reserve(ops.size() * 2);
   for (std::uint32_t i = 0; i < ops.size(); ++i) {
     const SessionOp& o = ops[i];
-    if (o.write) {
-      moments.push_back({o.user, o.key, o.done, 1, o.version, i});
+    if (const SimTime at = answered(o); at != kNever)
+      moments.push_back({o.user, o.key, at, 1, i});
+    if (!o.write)
+      moments.push_back({o.user, o.key, o.created, 0, i});
+  }
+  const auto order = [](const Moment& a, const Moment& b) {
+    return std::tie(a.user, a.key, a.at, a.what, a.op) < std::tie(b.user, b.key, b.at, b.what, b.op);
+  };
+  std::sort(moments.begin(), moments.end(), order);
+  std::vector<std::uint32_t> written(ops.size(), 0), read(ops.size(), 0); // by read: what it must not be below
+  std::uint32_t w = 0, r = 0;
+  for (std::size_t i = 0; i < moments.size(); ++i) {
+    const Moment& m = moments[i];
+    if (i == 0 || m.user != moments[i - 1].user || m.key != moments[i - 1].key)
+      w = r = 0;
+    const SessionOp& o = ops[m.op];
+    if (m.what == 0) {
+      written[m.op] = w;
+      read[m.op] = r;
     } else {
-      moments.push_back({o.user, o.key, o.arrived, 0, o.version, i});
-      moments.push_back({o.user, o.key, o.done, 2, o.version, i});
+      (o.write ? w : r) = std::max(o.write ? w : r, o.version);
     }
   }
-  std::sort(moments.begin(), moments.end(), [](const Moment& a, const Moment& b) {
-    return std::tie(a.user, a.key, a.at, a.what, a.version, a.op) <
-           std::tie(b.user, b.key, b.at, b.what, b.version, b.op);
+  // Then the operations before each read in its own request, in the order they were done.
+  std::vector<std::uint32_t> index(ops.size());
+  for (std::uint32_t i = 0; i < ops.size(); ++i)
+    index[i] = i;
+  std::sort(index.begin(), index.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const SessionOp &x = ops[a], &y = ops[b];
+    return std::tie(x.user, x.key, x.created, x.done, a) < std::tie(y.user, y.key, y.created, y.done, b);
   });
   SessionViolations out;
   out.read_your_writes.assign(instances, 0);
   out.monotonic.assign(instances, 0);
-  std::uint32_t written = 0, read = 0; // the newest versions u wrote and read of k, so far
-  for (std::size_t i = 0; i < moments.size(); ++i) {
-    const Moment& m = moments[i];
-    if (i == 0 || m.user != moments[i - 1].user || m.key != moments[i - 1].key)
-      written = read = 0;
-    if (m.what == 1) {
-      written = std::max(written, m.version);
-    } else if (m.what == 2) {
-      read = std::max(read, m.version);
-    } else {
-      const SessionOp& o = ops[m.op];
-      if (!o.measured || o.instance >= instances)
-        continue;
-      out.read_your_writes[o.instance] += m.version < written ? 1 : 0;
-      out.monotonic[o.instance] += m.version < read ? 1 : 0;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    const SessionOp& o = ops[index[i]];
+    if (i == 0 || o.user != ops[index[i - 1]].user || o.key != ops[index[i - 1]].key ||
+        o.created != ops[index[i - 1]].created)
+      w = r = 0;
+    if (o.write) {
+      w = std::max(w, o.version);
+      continue;
     }
+    if (o.measured && o.instance < instances) {
+      out.read_your_writes[o.instance] += o.version < std::max(w, written[index[i]]) ? 1 : 0;
+      out.monotonic[o.instance] += o.version < std::max(r, read[index[i]]) ? 1 : 0;
+    }
+    r = std::max(r, o.version);
   }
   return out;
 }

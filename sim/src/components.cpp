@@ -234,6 +234,8 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = w.pool[rid];
   const SimTime latency = ts - r.created;
   const std::uint32_t user = r.frames()[0].aux;
+  if (w.keep_user_requests && user != 0)
+    w.user_requests.push_back({r.created, ts, user});
   if (tokens_ && user != 0) {
     // The session token comes back with the reply: handled when sent (passive), it counts from its arrival on.
     if (passive_replies())

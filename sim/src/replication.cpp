@@ -249,7 +249,7 @@ void ReplicatedDatabase::acknowledge(SimTime ts, std::uint32_t rid, std::uint32_
   acknowledged_.push_back(seq);
   const Request& r = world->pool[rid];
   if (const std::uint32_t user = r.frames()[0].aux; user != 0)
-    session_ops_.push_back({0, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), true, false});
+    session_ops_.push_back({r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), true, false});
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
 }
@@ -392,7 +392,7 @@ void ReplicatedDatabase::serve_read(SimTime ts, std::uint32_t rid)
   if (!is_primary() && w.clock.measured(ts)) // only those are counted
     reads_.push_back({ts, r.key, r.version});
   if (const std::uint32_t user = r.frames()[0].aux; user != 0)
-    session_ops_.push_back({r.top().arrived, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), false,
+    session_ops_.push_back({r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), false,
                             w.clock.measured(ts)});
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
@@ -633,7 +633,8 @@ void build_replicated(const models::DatabaseSpec& spec, ServiceBuilder& b)
   const auto& instances = b.world.service_instances[b.service];
   for (const std::uint32_t c : instances)
     static_cast<ReplicatedDatabase&>(*b.world.components[c]).set_peers(instances);
-  b.world.keep_versions = true; // stale reads are counted against the primary's commits
+  b.world.keep_versions = true;      // stale reads are counted against the primary's commits
+  b.world.keep_user_requests = true; // and session guarantees against the users' requests
 }
 
 void report_replication(const World& world, std::uint32_t service, models::ServiceResult& r)
@@ -651,7 +652,7 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
     const auto& mine = instance(i).session_ops();
     ops.insert(ops.end(), mine.begin(), mine.end());
   }
-  const auto violations = models::count_session_violations(ops, instances.size());
+  const auto violations = models::count_session_violations(ops, world.user_requests, instances.size());
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
     out.read_your_writes_violations += violations.read_your_writes[i];
