@@ -49,19 +49,20 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
           .check({"at least 1ns (the simulated clock counts nanoseconds)", nanoseconds_or_more})
           .help("With replication semi_sync: a write still short of k acknowledgements this long after it "
                 "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout)."),
-      field<ServiceRaw>("read_from",
-                        enum_type<ReadFrom>(
-                            "read_from",
-                            {
-                                {"primary", ReadFrom::primary, "every db_read goes to the primary"},
-                                {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
-                                {"read_your_writes", ReadFrom::read_your_writes,
-                                 "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
-                                 "applied the user's last write (a session token carries its position)"},
-                                {"monotonic", ReadFrom::monotonic,
-                                 "each user's db_read go to one replica, a hash of the user over the replicas"},
-                            }),
-                        [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
+      field<ServiceRaw>(
+          "read_from",
+          enum_type<ReadFrom>(
+              "read_from",
+              {
+                  {"primary", ReadFrom::primary, "every db_read goes to the primary"},
+                  {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
+                  {"read_your_writes", ReadFrom::read_your_writes,
+                   "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
+                   "applied the user's last write (a session token carries its position)"},
+                  {"monotonic", ReadFrom::monotonic,
+                   "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
+              }),
+          [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
           .defaults("primary")
           .help("Where reads go, with `replicas`; writes always go to the primary. read_your_writes and monotonic "
                 "need requests that carry users (`workload.users`, or a closed arrival)."),

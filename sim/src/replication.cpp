@@ -392,8 +392,8 @@ void ReplicatedDatabase::serve_read(SimTime ts, std::uint32_t rid)
   if (!is_primary() && w.clock.measured(ts)) // only those are counted
     reads_.push_back({ts, r.key, r.version});
   if (const std::uint32_t user = r.frames()[0].aux; user != 0)
-    session_ops_.push_back({r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), false,
-                            w.clock.measured(ts)});
+    session_ops_.push_back(
+        {r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(index_), false, w.clock.measured(ts)});
   reply(ts, rid, Cause::ok, spec_.result_size);
   free_slot(ts);
 }

@@ -315,7 +315,8 @@ std::string star(const std::string& seed, double duration, int replicas, double 
   std::ostringstream y;
   y << "name: sessions\nseed: " << seed_or(seed) << "\nduration: " << duration << "s\nwarmup: " << duration / 20
     << "s\nhardware:\n  hosts:\n    - {name: app, cores: 64}\n    - {name: db, count: " << replicas + 1
-    << ", cores: 64}\n  switches: [{name: sw}]\n  links:\n    - {between: [app, sw], latency: 1us, bandwidth: 10Gbps}\n";
+    << ", cores: 64}\n  switches: [{name: sw}]\n  links:\n    - {between: [app, sw], latency: 1us, bandwidth: "
+       "10Gbps}\n";
   for (int i = 1; i <= replicas + 1; ++i)
     y << "    - {between: [db-" << i << ", sw], latency: 1us, bandwidth: 10Gbps}\n";
   y << "    - {name: slow, between: [db-1, db-" << replicas + 1 << "], latency: " << slow_ms

@@ -66,8 +66,8 @@ struct FailoverResult {
 struct ReplicationResult {
   std::string mode; // async, semi_sync, sync
   std::vector<ReplicaResult> replicas;
-  std::uint64_t stale_reads = 0;  // over every replica
-  std::string read_from;          // primary, replicas, read_your_writes, monotonic
+  std::uint64_t stale_reads = 0; // over every replica
+  std::string read_from;         // primary, replicas, read_your_writes, monotonic
   // Over every instance, the primary's reads included (they break monotonic reads after a failover).
   std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
   std::uint64_t ack_timeouts = 0; // semi_sync writes acknowledged without their k acknowledgements
