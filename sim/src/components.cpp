@@ -702,6 +702,8 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = world->pool[rid];
   Frame& f = r.top();
   const ResolvedStep& step = world->programs[f.program][f.pc];
+  if (step.kind == ResolvedStep::Kind::call)
+    replica_write_done(*this, r, step);
   // A cache hit skips the get's on_miss steps.
   const bool hit =
       step.kind == ResolvedStep::Kind::cache && step.cache_op == models::CacheStep::Op::get && r.call_op == kCacheHit;

@@ -80,6 +80,17 @@ void replica_read_done(Component& caller, Frame& frame)
   frame.aux = 0;
 }
 
+void replica_write_done(Component& caller, Request& r, const ResolvedStep& step)
+{
+  if (step.op != models::CallStep::Op::db_write)
+    return;
+  const auto* db = replicated(*caller.world, step.service);
+  if (!db || db->replication.read_from != models::ReadFrom::read_your_writes)
+    return;
+  const auto position = (static_cast<std::uint32_t>(r.call_program) << 16) | r.call_pc;
+  r.frames()[0].held = std::max(r.frames()[0].held, position); // the user's session token
+}
+
 void on_replication_notice(Component& caller, SimTime, std::uint32_t rid)
 {
   World& w = *caller.world;
@@ -211,8 +222,10 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   versions_[r.key] = r.version;
   const std::uint32_t seq = ++seq_;
   const std::uint32_t position = ++position_;
-  if (read_your_writes_) // the session token the reply takes back to the user
-    r.frames()[0].held = std::max(r.frames()[0].held, position);
+  // The reply takes the position back to the caller (replica_write_done()): in the call's fields, which its
+  // caller sets anew for its next call. Not into the user's frame, which a crash of the caller may copy meanwhile.
+  r.call_program = static_cast<std::uint16_t>(position >> 16);
+  r.call_pc = static_cast<std::uint16_t>(position & 0xffffU);
   std::size_t shipped = 0;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
     if (i != index_ && !out_[i]) {

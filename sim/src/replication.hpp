@@ -40,6 +40,10 @@ std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& fr
                           std::uint64_t key, std::uint32_t user = 0);
 // The answer to a read that call_target() sent to a replica, at its caller (frame.aux is then cleared).
 void replica_read_done(Component& caller, Frame& frame);
+// The answer to a call step that succeeded, at its caller: a write to a database with read_from read_your_writes
+// makes the position it committed at the user's session token (in the request's bottom frame, the users' source's,
+// which takes it back with the reply).
+void replica_write_done(Component& caller, Request& r, const ResolvedStep& step);
 // A new primary's announcement reaching a caller.
 void on_replication_notice(Component& caller, SimTime ts, std::uint32_t request);
 
