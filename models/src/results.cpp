@@ -505,9 +505,17 @@ std::string fmt(const char* format, double v)
 
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache)
 {
+  std::vector<std::string> replicas;
+  for (const auto& r : rows)
+    for (const auto& lag : r.replica_lags)
+      if (std::find(replicas.begin(), replicas.end(), lag.replica) == replicas.end())
+        replicas.push_back(lag.replica);
   std::ostringstream out;
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
-      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads\n" : "\n");
+      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "");
+  for (const auto& replica : replicas)
+    out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
+  out << '\n';
   for (const auto& r : rows) {
     out << fmt("%.6g", r.time) << ',' << r.series << ',' << r.completed << ',' << r.errors << ','
         << fmt("%.6g", r.throughput) << ',' << fmt("%.6g", r.latency_mean * 1e3) << ','
@@ -517,6 +525,14 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
       out << ',' << r.cache_hits << ',' << r.cache_misses << ','
           << fmt("%.6g", lookups > 0 ? static_cast<double>(r.cache_hits) / static_cast<double>(lookups) : 0.0) << ','
           << r.cache_stale_reads;
+    }
+    for (const auto& replica : replicas) {
+      const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
+                                   [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });
+      if (it == r.replica_lags.end() || it->applied == 0)
+        out << ",,";
+      else
+        out << ',' << fmt("%.6g", it->mean * 1e3) << ',' << fmt("%.6g", it->max * 1e3);
     }
     out << '\n';
   }

@@ -386,6 +386,14 @@ void ReplicatedDatabase::finish_apply(SimTime ts, std::uint32_t sid)
     lag_.record(ts - s.created);
     ++applied_measured_;
   }
+  if (ts < world->clock.end) {
+    if (lag_by_interval_.empty())
+      lag_by_interval_.resize(world->clock.interval_count());
+    auto& in = lag_by_interval_[world->clock.interval_of(ts)];
+    ++in.applied;
+    in.sum += ts - s.created;
+    in.max = std::max(in.max, ts - s.created);
+  }
   applying_.reset();
   answer_shipment(ts, sid, Cause::ok);
   serve_covered(ts);
@@ -598,6 +606,21 @@ void ReplicatedDatabase::become_primary(SimTime ts)
 }
 
 // --- after the run ------------------------------------------------------------------------------------------
+
+void ReplicatedDatabase::add_to_series(std::size_t interval, models::TimeseriesRow& row) const
+{
+  if (index_ == 0)
+    return; // the first primary applies nothing
+  models::TimeseriesRow::ReplicaLag lag;
+  lag.replica = world->spec.services[service_].name + "/" + node->host()->get_name();
+  if (interval < lag_by_interval_.size() && lag_by_interval_[interval].applied > 0) {
+    const IntervalLag& in = lag_by_interval_[interval];
+    lag.applied = in.applied;
+    lag.mean = models::to_seconds(in.sum) / static_cast<double>(in.applied);
+    lag.max = models::to_seconds(in.max);
+  }
+  row.replica_lags.push_back(std::move(lag));
+}
 
 std::uint64_t ReplicatedDatabase::failed_between(SimTime from, SimTime to) const
 {

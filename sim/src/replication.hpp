@@ -60,6 +60,7 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   void on_tick(SimTime ts, std::uint32_t aux) override;
   void on_fault(SimTime ts, const Fault& fault) override;
+  void add_to_series(std::size_t interval, models::TimeseriesRow& row) const override;
 
   // Before the run: the component ids of every instance, in instance order; then the detection timers of a
   // replica for the primary's crashes (the fault schedule is known before the run).
@@ -142,6 +143,11 @@ private:
   std::uint32_t received_ = 0, applied_seq_ = 0; // last sequence numbers of the current epoch
   models::Histogram lag_;
   std::uint64_t applied_measured_ = 0;
+  struct IntervalLag {
+    std::uint64_t applied = 0;
+    SimTime sum = 0, max = 0;
+  };
+  std::vector<IntervalLag> lag_by_interval_; // every write applied before the end, by report interval
   struct Read {
     SimTime at;
     std::uint64_t key;

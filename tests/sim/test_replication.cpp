@@ -124,6 +124,21 @@ void stale_reads_follow_poisson_writes(double write_rate, const std::string& see
   EXPECT_NEAR(static_cast<double>(replica.stale_reads) / static_cast<double>(replica.reads), expected, 0.012)
       << replica.stale_reads << " stale of " << replica.reads << " reads";
   EXPECT_TRUE(out.results.checks.conserved);
+  // The timeseries' lag of the replica, interval by interval: the same fixed lag, and every applied write in one.
+  std::uint64_t applied = 0;
+  for (const auto& row : out.timeseries)
+    for (const auto& cell : row.replica_lags) {
+      EXPECT_EQ(row.series, "users");
+      EXPECT_EQ(cell.replica, "users/db-2");
+      if (cell.applied > 0) {
+        EXPECT_NEAR(cell.mean, lag, 1e-9) << "at " << row.time;
+        EXPECT_NEAR(cell.max, lag, 1e-9) << "at " << row.time;
+      }
+      applied += row.time >= 400 ? cell.applied : 0; // the measured window (warmup 400 s, 1 s intervals)
+    }
+  EXPECT_EQ(applied, replica.applied);
+  EXPECT_NE(models::timeseries_csv(out.timeseries).find(",lag_mean_ms[users/db-2],lag_max_ms[users/db-2]\n"),
+            std::string::npos);
 }
 
 } // namespace

@@ -163,11 +163,21 @@ struct TimeseriesRow {
   double mean_in_service = 0, mean_queue_length = 0;
   // A cache's series only (columns written when the run has a cache).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
+  // A replicated database's series only: each replica's lag, over the writes it applied in the interval (two
+  // columns per replica of the run, `lag_mean_ms[SERVICE/HOST]` and `lag_max_ms[SERVICE/HOST]`, empty where it
+  // applied none).
+  struct ReplicaLag {
+    std::string replica; // SERVICE/HOST
+    std::uint64_t applied = 0;
+    double mean = 0, max = 0; // seconds
+  };
+  std::vector<ReplicaLag> replica_lags;
 };
 
 nlohmann::ordered_json to_json(const Results& r);
 nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
-// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written.
+// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written. The replicas' lag columns are
+// written when some row has them, in the order they first appear.
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false);
 std::string summary_table(const Results& r); // the terminal table
 
