@@ -125,8 +125,9 @@ SessionViolations count_session_violations(const std::vector<SessionOp>& ops, st
   moments.reserve(ops.size() * 2);
   for (std::uint32_t i = 0; i < ops.size(); ++i) {
     const SessionOp& o = ops[i];
+    // (An operation done after its request's answer: one that went on after its caller crashed.)
     if (const SimTime at = answered(o); at != kNever)
-      moments.push_back({o.user, o.key, at, 1, i});
+      moments.push_back({o.user, o.key, std::max(at, o.done), 1, i});
     if (!o.write)
       moments.push_back({o.user, o.key, o.created, 0, i});
   }

@@ -155,6 +155,11 @@ TEST(SessionGuarantees, OverlappingRequestsOtherUsersAndOtherKeysDoNotOrderReads
   EXPECT_EQ(tie.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
   const auto just_before = count_session_violations(ops, {{0, 19, 1}}, 2);
   EXPECT_EQ(just_before.read_your_writes, (std::vector<std::uint64_t>{0, 1}));
+  // A write acknowledged after its request was answered (its caller crashed, the database went on) is known from
+  // its acknowledgement on: here after B was sent.
+  ops[0].done = 21;
+  const auto late = count_session_violations(ops, {{0, 19, 1}}, 2);
+  EXPECT_EQ(late.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
 }
 
 TEST(ReplicationLoader, SessionReadsNeedUsersAndOneReadYourWritesDatabase)

@@ -83,7 +83,8 @@ bool uses_read_your_writes(const TopologySpec& spec);
 // Session guarantees, counted after the run from every operation of a user at every instance of a database and
 // from the user's requests. An operation X of user u on key k precedes a read R of u and k in u's session when
 // X came before R in the same request (a request makes one call at a time), or when X's request was answered
-// before R's request was sent: what the user had seen. R violates read-your-writes when it returns an older
+// (and X done: a caller's crash answers a request whose write goes on) before R's request was sent: what the user
+// had seen. R violates read-your-writes when it returns an older
 // version than the newest write of u to k that precedes it, and monotonic reads when it returns an older version
 // than the newest read of u of k that precedes it. Requests of one user that overlap (an open user drawn again
 // before an answer) do not order each other's operations.
