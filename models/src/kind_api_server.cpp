@@ -7,6 +7,52 @@
 namespace scalelab::models::schema
 {
 
+namespace
+{
+// `connection_pool`: an API server's pool of connections to each database it calls.
+const Record<ConnectionPoolSpec>& connection_pool(const KindTypes& types)
+{
+  static const Record<ConnectionPoolSpec> pool = [&types] {
+    Record<ConnectionPoolSpec> record;
+    record.title = "`connection_pool` of an api_server";
+    record.help = "Each instance keeps one pool per database it calls (SQLAlchemy's QueuePool). A db_read or "
+                  "db_write checks a connection out, holds it until the database answers, and gives it back. "
+                  "Connections are opened on demand; `size` of them stay open when idle.";
+    record.fields = {
+        field<ConnectionPoolSpec>("size", integer_type<int>(), [](ConnectionPoolSpec& p, int&& n) { p.size = n; })
+            .defaults("5")
+            .check(at_least(1))
+            .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
+            .unit("connections")
+            .help("Connections kept open when idle (pool_size)."),
+        field<ConnectionPoolSpec>("max_overflow", integer_type<int>(),
+                                  [](ConnectionPoolSpec& p, int&& n) { p.max_overflow = n; })
+            .defaults("10")
+            .check(at_least(0))
+            .check(at_most(static_cast<int>(limits::kWorkersAndConnections)))
+            .unit("connections")
+            .help("Connections opened beyond `size` while every open one is in use. A connection given back "
+                  "when `size` are idle is closed, so bursts open connections again and again, each paying "
+                  "`connect_time`."),
+        field<ConnectionPoolSpec>("timeout", types.duration,
+                                  [](ConnectionPoolSpec& p, double&& d) { p.timeout = from_seconds(d); })
+            .defaults("30s")
+            .check(at_least(0.0))
+            .help("How long a checkout waits, in arrival order, when `size + max_overflow` connections are in "
+                  "use (pool_timeout); then the request fails with pool_timeout. 0: it fails at once."),
+        field<ConnectionPoolSpec>("connect_time", types.duration,
+                                  [](ConnectionPoolSpec& p, double&& d) { p.connect_time = from_seconds(d); })
+            .defaults("3ms")
+            .check(at_least(0.0))
+            .help("The time to open one connection (TCP and authentication), paid by the request that opens it. "
+                  "The default is an assumed order of magnitude for PostgreSQL on a LAN; measure your own."),
+    };
+    return record;
+  }();
+  return pool;
+}
+} // namespace
+
 const char* name_of(const ApiServerSpec&)
 {
   return "api_server";
@@ -67,6 +113,11 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
           .help("With `sessions: token` only: the CPU work of verifying one request's token (flops or a time), "
                 "on the worker that runs it, before its steps. The default is of the order of an HMAC-signed "
                 "token's check."),
+      field<ServiceRaw>("connection_pool", record_type(&connection_pool(types), "in connection_pool"),
+                        [](ServiceRaw& s, ConnectionPoolSpec&& p) { s.as<ApiServerSpec>().connection_pool = p; })
+          .optional("no pool: each database call opens its own connection, at no cost")
+          .help("A pool of connections to each database the service calls, per instance: see `connection_pool` "
+                "of an api_server."),
   };
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given.",
@@ -88,6 +139,9 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
            ctx.error(entries.key_mark("token_check"), "token_check is only used with sessions token");
        }},
   };
+  kind.records_markdown = markdown_record(connection_pool(types));
+  for (const auto& f : connection_pool(types).fields)
+    kind.words.push_back(f.key);
   return kind;
 }
 

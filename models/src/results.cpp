@@ -190,7 +190,13 @@ ordered_json service_json(const ServiceSpec& s)
     }
     ordered_json operator()(const ApiServerSpec& a) const
     {
-      return {{"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
+      ordered_json j{{"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
+      if (const auto& p = a.connection_pool)
+        j["connection_pool"] = {{"size", p->size},
+                                {"max_overflow", p->max_overflow},
+                                {"timeout", to_seconds(p->timeout)},
+                                {"connect_time", to_seconds(p->connect_time)}};
+      return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const
     {
@@ -447,6 +453,14 @@ ordered_json to_json(const Results& r)
     }
     if (s.replication)
       service["replication"] = replication_json(*s.replication);
+    if (const auto& p = s.connection_pool)
+      service["connection_pool"] = {{"checkouts", p->checkouts},
+                                    {"opened", p->opened},
+                                    {"waited", p->waited},
+                                    {"timeouts", p->timeouts},
+                                    {"wait_probability", p->wait_probability},
+                                    {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
+                                    {"mean_open", p->mean_open}};
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -642,6 +656,23 @@ std::string summary_table(const Results& r)
     if (s.replication->ack_timeouts > 0)
       out << s.name << ": " << s.replication->ack_timeouts
           << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";
+  }
+  bool pool_header = false;
+  for (const auto& s : r.services) {
+    if (!s.connection_pool)
+      continue;
+    if (!pool_header) {
+      std::snprintf(line, sizeof line, "\n%-18s %10s %8s %9s %9s %9s %9s %9s\n", "connection pool", "checkouts",
+                    "waited", "wait ms", "p99 ms", "timeouts", "opened", "mean open");
+      out << line;
+      pool_header = true;
+    }
+    const ConnectionPoolResult& p = *s.connection_pool;
+    std::snprintf(line, sizeof line, "%-18s %10llu %7.1f%% %s %s %9llu %9llu %9.1f\n", s.name.c_str(),
+                  static_cast<unsigned long long>(p.checkouts), p.wait_probability * 100, ms(p.wait.mean).c_str(),
+                  ms(p.wait.p99).c_str(), static_cast<unsigned long long>(p.timeouts),
+                  static_cast<unsigned long long>(p.opened), p.mean_open);
+    out << line;
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.
   std::vector<const LinkResult*> busiest;

@@ -420,6 +420,10 @@ constexpr std::uint32_t kStepDone = 0;
 constexpr std::uint32_t kCpuDone = 1;
 constexpr std::uint32_t kDiskDone = 2;
 constexpr std::uint32_t kTokenChecked = 3;
+constexpr std::uint32_t kConnected = 4; // a new pooled connection is open: the call goes out
+
+// A pool's tick: its index in the low bits, the pools' generation (crashes) above.
+constexpr std::uint32_t kPoolIndexBits = 16;
 } // namespace
 
 void Station::admit(SimTime ts, std::uint32_t rid, std::uint32_t frame_aux, Cause refusal, double refusal_bytes)
@@ -641,18 +645,9 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
     node->push_local(done, EventKind::step_done, id, rid, kStepDone);
     return;
   }
-  case ResolvedStep::Kind::call: {
-    r.call_program = step.program;
-    r.call_pc = 0;
-    r.call_op = static_cast<std::uint16_t>(step.op);
-    double bytes = 0;
-    if (step.op == models::CallStep::Op::request)
-      bytes = w.spec.requests[step.program].request_size;
-    else
-      bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
-    w.send(*node, ts, EventKind::request, call_target(*this, step, f, rng_, r.key, r.frames()[0].aux), rid, bytes);
+  case ResolvedStep::Kind::call:
+    call(ts, rid);
     return;
-  }
   case ResolvedStep::Kind::cache: {
     r.call_op = static_cast<std::uint16_t>(step.cache_op);
     const auto& cache = std::get<models::CacheSpec>(w.spec.services[step.service].kind);
@@ -676,10 +671,153 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
   }
 }
 
+void ApiServer::call(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  const Frame& f = w.pool[rid].top();
+  const ResolvedStep& step = w.programs[f.program][f.pc];
+  Pool* pool = step.op == models::CallStep::Op::request ? nullptr : pool_of(step.service);
+  if (!pool) {
+    send_call(ts, rid);
+    return;
+  }
+  const models::ConnectionPoolSpec& spec = *spec_.connection_pool;
+  const bool measured = w.clock.measured(ts);
+  pool_counts_.checkouts += measured;
+  switch (pool->pool.checkout()) {
+  case models::ConnectionPool::Checkout::reused:
+    send_call(ts, rid);
+    return;
+  case models::ConnectionPool::Checkout::opened:
+    pool_counts_.opened += measured;
+    pool_counts_.open.change(w.clock, ts, 1);
+    if (spec.connect_time > 0)
+      node->push_local(models::later(ts, spec.connect_time), EventKind::step_done, id, rid, kConnected);
+    else
+      send_call(ts, rid);
+    return;
+  case models::ConnectionPool::Checkout::wait:
+    pool_counts_.waited += measured;
+    if (spec.timeout == 0) { // waits for nothing
+      pool_counts_.timeouts += measured;
+      finish(ts, rid, Cause::pool_timeout);
+      return;
+    }
+    pool->waiters.push_back({rid, ts});
+    if (!pool->armed) {
+      pool->armed = true;
+      const auto index = static_cast<std::uint32_t>(pool - pools_.data());
+      node->push_local(models::later(ts, spec.timeout), EventKind::tick, id, 0,
+                       (pool_generation_ << kPoolIndexBits) | index);
+    }
+    return;
+  }
+}
+
+void ApiServer::send_call(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  Frame& f = r.top();
+  const ResolvedStep& step = w.programs[f.program][f.pc];
+  r.call_program = step.program;
+  r.call_pc = 0;
+  r.call_op = static_cast<std::uint16_t>(step.op);
+  double bytes = 0;
+  if (step.op == models::CallStep::Op::request)
+    bytes = w.spec.requests[step.program].request_size;
+  else
+    bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
+  w.send(*node, ts, EventKind::request, call_target(*this, step, f, rng_, r.key, r.frames()[0].aux), rid, bytes);
+}
+
+ApiServer::Pool* ApiServer::pool_of(std::uint32_t service)
+{
+  if (!spec_.connection_pool)
+    return nullptr;
+  if (pool_index_.empty()) { // every database's pool at once: pools_ never moves afterwards
+    const auto& services = world->spec.services;
+    pool_index_.assign(services.size(), 0);
+    for (std::size_t s = 0; s < services.size(); ++s)
+      if (std::holds_alternative<models::DatabaseSpec>(services[s].kind)) {
+        pools_.emplace_back(*spec_.connection_pool);
+        pool_index_[s] = static_cast<std::uint32_t>(pools_.size());
+      }
+  }
+  const std::uint32_t index = pool_index_[service];
+  return index ? &pools_[index - 1] : nullptr;
+}
+
+// A connection comes back: the first waiter still within its timeout takes it, else it stays open or closes.
+void ApiServer::give_back(SimTime ts, Pool& pool)
+{
+  expire_waiters(ts, pool);
+  switch (pool.pool.checkin(!pool.waiters.empty())) {
+  case models::ConnectionPool::Checkin::handed: {
+    const Pool::Waiter next = pool.waiters.front();
+    pool.waiters.pop_front();
+    if (world->clock.measured(ts))
+      pool_counts_.wait.record(ts - next.since);
+    send_call(ts, next.request);
+    return;
+  }
+  case models::ConnectionPool::Checkin::kept:
+    return;
+  case models::ConnectionPool::Checkin::closed:
+    pool_counts_.open.change(world->clock, ts, -1);
+    return;
+  }
+}
+
+// The waiters whose timeout has run out by ts give up, in queue order (a deadline reached at ts counts as run
+// out, whether the tick or a connection coming back is handled first at that instant).
+void ApiServer::expire_waiters(SimTime ts, Pool& pool)
+{
+  const SimTime timeout = spec_.connection_pool->timeout;
+  while (!pool.waiters.empty() && models::later(pool.waiters.front().since, timeout) <= ts) {
+    const std::uint32_t rid = pool.waiters.front().request;
+    pool.waiters.pop_front();
+    pool_counts_.timeouts += world->clock.measured(ts);
+    finish(ts, rid, Cause::pool_timeout); // may start a queued request, which may join the waiters
+  }
+}
+
+void ApiServer::on_tick(SimTime ts, std::uint32_t aux)
+{
+  if ((aux >> kPoolIndexBits) != (pool_generation_ & ((1u << (32 - kPoolIndexBits)) - 1)))
+    return; // pushed before a crash emptied the pools
+  Pool& pool = pools_[aux & ((1u << kPoolIndexBits) - 1)];
+  pool.armed = false;
+  expire_waiters(ts, pool);
+  if (!pool.waiters.empty()) {
+    pool.armed = true;
+    node->push_local(models::later(pool.waiters.front().since, spec_.connection_pool->timeout), EventKind::tick, id, 0,
+                     aux);
+  }
+}
+
+void ApiServer::on_fault(SimTime ts, const Fault& fault)
+{
+  Station::on_fault(ts, fault); // fails the requests here, those waiting for a connection among them
+  if (pools_.empty())
+    return;
+  for (Pool& pool : pools_) {
+    pool_counts_.open.change(world->clock, ts, -pool.pool.open());
+    pool.pool.reset();
+    pool.waiters = {};
+    pool.armed = false;
+  }
+  ++pool_generation_;
+}
+
 void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 {
   if (stale(*this, world->pool[rid].top(), ts)) {
     world->drop_orphan(rid);
+    return;
+  }
+  if (aux == kConnected) {
+    send_call(ts, rid);
     return;
   }
   if (aux != kTokenChecked) // the check comes before the first step
@@ -695,6 +833,13 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   }
   if (world->pool[rid].top().aux != 0) // a read a replicated database's router counts
     replica_read_done(*this, world->pool[rid].top());
+  if (!pools_.empty()) { // the call's connection, if pooled, comes back
+    const Frame& f = world->pool[rid].top();
+    const ResolvedStep& step = world->programs[f.program][f.pc];
+    if (step.kind == ResolvedStep::Kind::call && step.op != models::CallStep::Op::request)
+      if (Pool* pool = pool_of(step.service))
+        give_back(ts, *pool);
+  }
   if (cause != Cause::ok) {
     finish(ts, rid, cause); // a failed call fails the request
     return;
@@ -788,18 +933,14 @@ void Database::on_fault(SimTime ts, const Fault& fault)
   Station::on_fault(ts, fault);
 }
 
-// As LevelIntegral's window area: integer sums, the same bits in any order of updates.
 void Database::in_service_change(SimTime ts, std::int64_t dv)
 {
-  const Clock& clock = world->clock;
-  if (ts < clock.end)
-    in_service_area_ += static_cast<Int128>(dv) * (clock.end - std::max(ts, clock.warmup));
+  in_service_.change(world->clock, ts, dv);
 }
 
 double Database::mean_in_service() const
 {
-  const SimTime width = world->clock.end - world->clock.warmup;
-  return width > 0 ? static_cast<double>(in_service_area_) / static_cast<double>(width) : 0.0;
+  return in_service_.mean(world->clock);
 }
 
 // A write commits the key's next version; a read gives the request the version committed by now.
@@ -886,9 +1027,25 @@ void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
 
 void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
 
-void report(const models::ApiServerSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.workers * r.instances;
+  if (!spec.connection_pool)
+    return;
+  models::ConnectionPoolResult p;
+  models::Histogram wait;
+  for (const std::uint32_t c : world.service_instances[service]) {
+    const auto& counts = static_cast<const ApiServer&>(*world.components[c]).pool_counts();
+    p.checkouts += counts.checkouts;
+    p.opened += counts.opened;
+    p.waited += counts.waited;
+    p.timeouts += counts.timeouts;
+    wait.merge(counts.wait);
+    p.mean_open += counts.open.mean(world.clock);
+  }
+  p.wait_probability = p.checkouts ? static_cast<double>(p.waited) / static_cast<double>(p.checkouts) : 0.0;
+  p.wait = models::summarize(wait);
+  r.connection_pool = p;
 }
 
 void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)

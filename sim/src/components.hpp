@@ -3,6 +3,7 @@
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "world.hpp"
 
+#include "scalelab/models/connection_pool.hpp"
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/replication.hpp"
 #include "scalelab/models/sessions.hpp"
@@ -169,9 +170,19 @@ public:
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
+  void on_tick(SimTime ts, std::uint32_t aux) override;
+  void on_fault(SimTime ts, const Fault& fault) override;
   // From now on, each request's departure is computed when it arrives (serve_at_arrival()). The simulation
   // calls this only where that gives exactly the results of the step-by-step path.
   void serve_at_arrival_from_now(const Clock& clock);
+
+  // With `connection_pool`: this instance's pools, one per database it calls, in the measured window.
+  struct PoolCounts {
+    std::uint64_t checkouts = 0, opened = 0, waited = 0, timeouts = 0;
+    models::Histogram wait;
+    WindowArea open;
+  };
+  const PoolCounts& pool_counts() const { return pool_counts_; }
 
 private:
   void start(SimTime ts, std::uint32_t request) override;
@@ -182,6 +193,14 @@ private:
   // Local sessions: false when the request's session is not here (it was answered with session_lost).
   bool session_found(SimTime ts, std::uint32_t request);
   SimTime token_check_time();
+  // The call step on top of the request's frame goes out: to the database through its pool when there is one.
+  void call(SimTime ts, std::uint32_t request);
+  void send_call(SimTime ts, std::uint32_t request);
+  // The pool of database `service`, or nullptr when calls to it are not pooled.
+  struct Pool;
+  Pool* pool_of(std::uint32_t service);
+  void give_back(SimTime ts, Pool& pool);
+  void expire_waiters(SimTime ts, Pool& pool);
 
   const models::ApiServerSpec& spec_;
   std::shared_ptr<models::LocalSessions> sessions_;
@@ -190,6 +209,24 @@ private:
   bool at_arrival_ = false;
   HostResource workers_;             // at_arrival_: when each worker is free
   RingQueue<SimTime> queued_starts_; // at_arrival_: when the requests waiting for a worker will start, in order
+
+  // Connection pools: the checkouts waiting for a connection in arrival order, and one tick at a time, at the
+  // first one's deadline (every wait has the same timeout, so deadlines come in queue order). A crash empties
+  // the pools and makes the ticks already pushed stale (their generation is older).
+  struct Pool {
+    explicit Pool(const models::ConnectionPoolSpec& spec) : pool(spec.size, spec.max_overflow) {}
+    models::ConnectionPool pool;
+    struct Waiter {
+      std::uint32_t request;
+      SimTime since;
+    };
+    RingQueue<Waiter> waiters;
+    bool armed = false;
+  };
+  std::vector<std::uint32_t> pool_index_; // by service: 1 + index in pools_, 0 for none
+  std::vector<Pool> pools_;
+  std::uint32_t pool_generation_ = 0;
+  PoolCounts pool_counts_;
 };
 
 class Database : public Station
@@ -217,7 +254,7 @@ protected:
   const models::DatabaseSpec& spec_;
   double core_speed_;
   std::uint64_t operations_ = 0;
-  Int128 in_service_area_ = 0; // connections in use x nanoseconds inside the measured window
+  WindowArea in_service_; // connections in use
 };
 
 } // namespace scalelab::sim

@@ -45,6 +45,26 @@ private:
   mutable SimTime last_interval_start_ = 0;
 };
 
+// The time integral of a level over the measured window alone (no timeseries): a change dv at t adds
+// dv * (end - max(t, warmup)). Integer sums: the same bits in any order of updates.
+class WindowArea
+{
+public:
+  void change(const Clock& clock, SimTime t, std::int64_t dv)
+  {
+    if (t < clock.end)
+      area_ += static_cast<Int128>(dv) * (clock.end - (t < clock.warmup ? clock.warmup : t));
+  }
+  double mean(const Clock& clock) const
+  {
+    const SimTime width = clock.end - clock.warmup;
+    return width > 0 ? static_cast<double>(area_) / static_cast<double>(width) : 0.0;
+  }
+
+private:
+  Int128 area_ = 0;
+};
+
 // The time integral of a level (requests in service, in a queue, busy cores) built from signed changes
 // that may arrive in any order: a change dv at time t adds dv * (b - max(t, a)) to every window [a, b)
 // that ends after t. Per interval it keeps the changes inside the interval and their area to its end,
@@ -114,6 +134,7 @@ enum class Cause : std::uint8_t {
   host_down,
   cache_overloaded,
   session_lost,
+  pool_timeout,
   count_
 };
 const char* cause_name(Cause c);

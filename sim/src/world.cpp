@@ -28,6 +28,8 @@ const char* cause_name(Cause c)
     return "host_down";
   case Cause::session_lost:
     return "session_lost";
+  case Cause::pool_timeout:
+    return "pool_timeout";
   case Cause::count_:
     break;
   }

@@ -25,6 +25,16 @@ inline double erlang_c(int c, double a)
   return top / (sum + top);
 }
 
+// Erlang B: blocking probability of an M/G/c/c loss system with offered load a (by the recursion
+// B(k) = a B(k-1) / (k + a B(k-1)), B(0) = 1).
+inline double erlang_b(int c, double a)
+{
+  double b = 1.0;
+  for (int k = 1; k <= c; ++k)
+    b = a * b / (k + a * b);
+  return b;
+}
+
 // M/M/c: mean waiting time before service.
 inline double mmc_wait(int c, double lambda, double mu)
 {

@@ -3,8 +3,7 @@
 // Each test runs one simulation in its own process; sample sizes put the tolerance at four or more standard
 // errors (SCALELAB_THEORY_SEED=N re-runs them with another seed).
 #include "queueing.hpp"
-#include "scalelab/models/loader.hpp"
-#include "scalelab/sim/simulation.hpp"
+#include "sim_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,34 +13,12 @@
 #include <string>
 
 using namespace scalelab;
+using scalelab::testing::run_yaml;
+using scalelab::testing::seed_or;
+using scalelab::testing::service;
 
 namespace
 {
-
-std::string seed_or(const std::string& fixed)
-{
-  const char* chosen = std::getenv("SCALELAB_THEORY_SEED");
-  return chosen && *chosen ? std::string(chosen) : fixed;
-}
-
-sim::RunOutput run_yaml(const std::string& yaml)
-{
-  const auto loaded = models::load_topology_text(yaml, "test.yaml");
-  for (const auto& e : loaded.errors)
-    ADD_FAILURE() << e.format();
-  if (!loaded.spec)
-    throw std::runtime_error("test topology does not load");
-  return sim::run_simulation(*loaded.spec);
-}
-
-const models::ServiceResult& service(const models::Results& r, const std::string& name)
-{
-  for (const auto& s : r.services)
-    if (s.name == name)
-      return s;
-  throw std::runtime_error("no service " + name);
-}
-
 // An api server doing cache-aside reads (and, with write_rate > 0, writes that do not invalidate) in front of
 // a cache and a database; every cost is tiny next to the TTLs and gaps between references, so the cache sees
 // the workload's independent references.

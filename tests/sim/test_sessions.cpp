@@ -3,8 +3,7 @@
 // balancing loses none until a server crashes, and then each of that server's users once; a token's check
 // adds its CPU time to every request. Each test runs one simulation in its own process; sample sizes put the
 // tolerance at four or more standard errors (SCALELAB_THEORY_SEED=N re-runs them with another seed).
-#include "scalelab/models/loader.hpp"
-#include "scalelab/sim/simulation.hpp"
+#include "sim_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,40 +13,13 @@
 #include <string>
 
 using namespace scalelab;
+using scalelab::testing::errors_of;
+using scalelab::testing::run_yaml;
+using scalelab::testing::seed_or;
+using scalelab::testing::service;
 
 namespace
 {
-
-std::string seed_or(const std::string& fixed)
-{
-  const char* chosen = std::getenv("SCALELAB_THEORY_SEED");
-  return chosen && *chosen ? std::string(chosen) : fixed;
-}
-
-sim::RunOutput run_yaml(const std::string& yaml)
-{
-  const auto loaded = models::load_topology_text(yaml, "test.yaml");
-  for (const auto& e : loaded.errors)
-    ADD_FAILURE() << e.format();
-  if (!loaded.spec)
-    throw std::runtime_error("test topology does not load");
-  return sim::run_simulation(*loaded.spec);
-}
-
-const models::ServiceResult& service(const models::Results& r, const std::string& name)
-{
-  for (const auto& s : r.services)
-    if (s.name == name)
-      return s;
-  throw std::runtime_error("no service " + name);
-}
-
-std::uint64_t errors_of(const models::ServiceResult& s, const std::string& cause)
-{
-  const auto it = s.errors.find(cause);
-  return it == s.errors.end() ? 0 : it->second;
-}
-
 // A balancer in front of four servers that keep their users' sessions in memory; every cost is small, so
 // nothing queues and every request is answered. The whole run is measured (no warm-up), so each user's first
 // request, a login, is counted too.

@@ -4,8 +4,7 @@
 // over several seeds), so the tests pass whatever the seed. To check that, run them with other seeds:
 // SCALELAB_THEORY_SEED=N ctest -L theory.
 #include "queueing.hpp"
-#include "scalelab/models/loader.hpp"
-#include "scalelab/sim/simulation.hpp"
+#include "sim_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,28 +13,13 @@
 #include <string>
 
 using namespace scalelab;
+using scalelab::testing::run_yaml;
+using scalelab::testing::seed_or;
+using scalelab::testing::service;
 using test::erlang_c;
 
 namespace
 {
-
-// The seed of a test: its own fixed one, or SCALELAB_THEORY_SEED.
-std::string seed_or(const std::string& fixed)
-{
-  const char* chosen = std::getenv("SCALELAB_THEORY_SEED");
-  return chosen && *chosen ? std::string(chosen) : fixed;
-}
-
-sim::RunOutput run_yaml(const std::string& yaml, const sim::RunOptions& options = {})
-{
-  const auto loaded = models::load_topology_text(yaml, "test.yaml");
-  for (const auto& e : loaded.errors)
-    ADD_FAILURE() << e.format();
-  if (!loaded.spec)
-    throw std::runtime_error("test topology does not load");
-  return sim::run_simulation(*loaded.spec, options);
-}
-
 // Invariants that hold on every run.
 void expect_invariants(const models::Results& r)
 {
@@ -45,15 +29,6 @@ void expect_invariants(const models::Results& r)
   EXPECT_LT(std::abs(c.little_relative_error), 0.01)
       << "Little's law: L=" << c.little_l << " X*W=" << c.little_x * c.little_w;
 }
-
-const models::ServiceResult& service(const models::Results& r, const std::string& name)
-{
-  for (const auto& s : r.services)
-    if (s.name == name)
-      return s;
-  throw std::runtime_error("no service " + name);
-}
-
 // One api_server with `workers` workers fed directly by Poisson arrivals, service step given in YAML.
 std::string single_station(double rate, int workers, const std::string& service_step, double duration,
                            const std::string& seed)

@@ -75,6 +75,19 @@ struct ReplicationResult {
   std::vector<FailoverResult> failovers;
 };
 
+// An api_server's connection pools (connection_pool.hpp), over its instances and the databases it calls, in the
+// measured window. A checkout that waited and got a connection counts in `wait`; one that gave up counts in
+// `timeouts` (and fails its request with pool_timeout).
+struct ConnectionPoolResult {
+  std::uint64_t checkouts = 0; // db_read and db_write that asked for a connection
+  std::uint64_t opened = 0;    // connections opened (each paid connect_time)
+  std::uint64_t waited = 0;    // checkouts that found every connection in use
+  std::uint64_t timeouts = 0;  // of those, the ones that gave up after `timeout`
+  double wait_probability = 0; // waited / checkouts
+  LatencySummary wait;         // of the waits that got a connection
+  double mean_open = 0;        // time-average of open connections, over every instance and pool
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -91,7 +104,8 @@ struct ServiceResult {
   std::optional<CacheResult> cache;   // kind cache only
   std::vector<ShardResult> shards;    // a sharded database only, in shard order
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
-  std::optional<ReplicationResult> replication; // a database with replicas only
+  std::optional<ReplicationResult> replication;        // a database with replicas only
+  std::optional<ConnectionPoolResult> connection_pool; // an api_server with a connection_pool only
 };
 
 struct RequestTypeResult {

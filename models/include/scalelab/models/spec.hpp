@@ -196,12 +196,24 @@ struct LoadBalancerSpec {
 // Declared with the session policies (sessions.hpp): none first, then local and token.
 enum class SessionMode;
 
+// An API server's pool of connections to each database it calls (connection_pool.hpp), with SQLAlchemy's
+// names and defaults.
+struct ConnectionPoolSpec {
+  int size = 5;                                      // connections kept open when idle (pool_size)
+  int max_overflow = 10;                             // more opened while all are in use, closed when given back
+  SimTime timeout = 30 * kNanosPerSecond;            // a checkout waits at most this long (pool_timeout); 0: never
+  SimTime connect_time = 3 * kNanosPerSecond / 1000; // opening one connection, paid by the request that opens it
+};
+
 struct ApiServerSpec {
   std::vector<std::string> hosts; // one instance per host, in this order
   int workers = 8;
   int queue_limit = 1000; // waiting requests beyond the busy workers; an arrival beyond that gets 503
   SessionMode sessions{}; // none; local and sticky need users (WorkloadSpec::user_count() > 0)
   CpuStep token_check;    // sessions token: the CPU work of verifying a request's token, before its steps
+  // None: each db_read and db_write uses a connection of its own, opened at no cost (the database's
+  // `connections` alone bound them).
+  std::optional<ConnectionPoolSpec> connection_pool;
 };
 
 // Cost of one database operation, executed by a connection.
