@@ -221,6 +221,8 @@ private:
         add(names_.caches, s.name);
       if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && db->shards)
         add(names_.sharded, s.name);
+      if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && !db->replication.replicas.empty())
+        add(names_.replicated, s.name);
     }
     for (const auto& r : t.requests)
       add(names_.requests, r.name);

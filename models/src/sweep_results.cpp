@@ -23,6 +23,9 @@ const std::vector<std::string> kServiceKeys = {"instances",   "capacity",       
                                                "utilisation", "mean_queue_length"};
 const std::vector<std::string> kCacheKeys = {"hits",      "misses",      "hit_ratio",   "sets",     "deletes",
                                              "evictions", "expirations", "stale_reads", "coalesced"};
+// services.NAME.replication (a database with replicas): the totals over its replicas and failovers.
+const std::vector<std::string> kReplicationKeys = {"stale_reads", "read_your_writes_violations",
+                                                   "monotonic_read_violations", "ack_timeouts", "lost_writes"};
 const std::vector<std::string> kHostKeys = {"cores", "cpu_utilisation", "disk_utilisation"};
 const std::vector<std::string> kCostKeys = {"per_hour", "per_million_requests"};
 const std::vector<std::string> kTopKeys = {"total", "requests", "services",        "hosts",
@@ -128,10 +131,11 @@ const std::vector<std::string>& error_cause_names()
 std::vector<std::string> metric_words()
 {
   std::vector<std::string> words;
-  for (const auto* list :
-       {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kCacheKeys, &kHostKeys, &kCostKeys, &error_cause_names()})
+  for (const auto* list : {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kCacheKeys, &kReplicationKeys,
+                           &kHostKeys, &kCostKeys, &error_cause_names()})
     words.insert(words.end(), list->begin(), list->end());
   words.emplace_back("cache");
+  words.emplace_back("replication");
   words.emplace_back("busiest_shard_over_mean");
   for (const auto& [check, keys] : kChecks) {
     words.push_back(check);
@@ -154,22 +158,32 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
   if (top == "requests")
     return check_named(s, "request type", names.requests, kRequestKeys);
   if (top == "services") {
-    // A cache's own figures, below services.NAME.cache.
+    // A cache's own figures, below services.NAME.cache; a replicated database's, below .replication.
+    struct Section {
+      const char* word;
+      const std::vector<std::string>& services;
+      const std::vector<std::string>& keys;
+      const char* lacking; // what a service without the section is not
+    };
+    const Section sections[] = {{"cache", names.caches, kCacheKeys, "is not a cache: it has no cache figures"},
+                                {"replication", names.replicated, kReplicationKeys,
+                                 "is not a database with replicas: it has no replication figures"}};
     const std::size_t length = s.size() > 1 ? match_name(s, 1, names.services) : 0;
-    if (length > 0 && s.size() > 1 + length && s[1 + length] == "cache") {
+    for (const Section& section : sections) {
+      if (length == 0 || s.size() <= 1 + length || s[1 + length] != section.word)
+        continue;
       std::string name = s[1];
       for (std::size_t k = 2; k <= length; ++k)
         name += "." + s[k];
-      if (!contains(names.caches, name))
-        return "services." + name + " is not a cache: it has no cache figures";
+      const std::string where = "services." + name + "." + section.word;
+      if (!contains(section.services, name))
+        return "services." + name + " " + section.lacking;
       const std::size_t at = 2 + length;
       if (at >= s.size())
-        return "services." + name + ".cache is not a number; add one of: " + schema::join(kCacheKeys);
-      if (!contains(kCacheKeys, s[at]))
-        return unknown(s[at], "services." + name + ".cache", kCacheKeys);
-      return at + 1 < s.size()
-                 ? "services." + name + ".cache." + s[at] + " is a number, with no key " + quote(s[at + 1])
-                 : "";
+        return where + " is not a number; add one of: " + schema::join(section.keys);
+      if (!contains(section.keys, s[at]))
+        return unknown(s[at], where, section.keys);
+      return at + 1 < s.size() ? where + "." + s[at] + " is a number, with no key " + quote(s[at + 1]) : "";
     }
     std::vector<std::string> keys = kServiceKeys;
     if (length > 0) {
@@ -178,6 +192,8 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
         name += "." + s[k];
       if (contains(names.caches, name))
         keys.push_back("cache");
+      if (contains(names.replicated, name))
+        keys.push_back("replication");
       if (contains(names.sharded, name))
         keys.push_back("busiest_shard_over_mean");
     }
