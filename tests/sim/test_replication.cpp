@@ -124,15 +124,16 @@ void stale_reads_follow_poisson_writes(double write_rate, const std::string& see
   EXPECT_NEAR(static_cast<double>(replica.stale_reads) / static_cast<double>(replica.reads), expected, 0.012)
       << replica.stale_reads << " stale of " << replica.reads << " reads";
   EXPECT_TRUE(out.results.checks.conserved);
-  // The timeseries' lag of the replica, interval by interval: the same fixed lag, and every applied write in one.
+  // The timeseries' lag of the replica, interval by interval: the same fixed lag (a write committed less than
+  // 1 us after another waits for the applier: rarely, and by microseconds), and every applied write in one.
   std::uint64_t applied = 0;
   for (const auto& row : out.timeseries)
     for (const auto& cell : row.replica_lags) {
       EXPECT_EQ(row.series, "users");
       EXPECT_EQ(cell.replica, "users/db-2");
       if (cell.applied > 0) {
-        EXPECT_NEAR(cell.mean, lag, 1e-9) << "at " << row.time;
-        EXPECT_NEAR(cell.max, lag, 1e-9) << "at " << row.time;
+        EXPECT_NEAR(cell.mean, lag, 10e-6) << "at " << row.time;
+        EXPECT_NEAR(cell.max, lag, 10e-6) << "at " << row.time;
       }
       applied += row.time >= 400 ? cell.applied : 0; // the measured window (warmup 400 s, 1 s intervals)
     }
