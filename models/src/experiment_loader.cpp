@@ -223,6 +223,8 @@ private:
         add(names_.sharded, s.name);
       if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && !db->replication.replicas.empty())
         add(names_.replicated, s.name);
+      if (const auto* api = std::get_if<ApiServerSpec>(&s.kind); api && api->connection_pool)
+        add(names_.pooled, s.name);
     }
     for (const auto& r : t.requests)
       add(names_.requests, r.name);

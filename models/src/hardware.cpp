@@ -117,10 +117,10 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
     if (std::holds_alternative<ApiServerSpec>(spec.services[s].kind))
       api_servers.push_back(static_cast<int>(s));
   for (std::size_t s = 0; s < n; ++s)
-    if (const auto* lb = std::get_if<LoadBalancerSpec>(&spec.services[s].kind)) {
-      const auto b = spec.index_of_service(lb->backends);
-      t.requesters[b].push_back(static_cast<int>(s));
-      t.reply_targets[b].push_back(static_cast<int>(s));
+    for (const std::string& called : services_called(spec.services[s].kind, spec.services[s].name)) {
+      const auto target = static_cast<std::size_t>(spec.index_of_service(called));
+      t.requesters[target].push_back(static_cast<int>(s));
+      t.reply_targets[target].push_back(static_cast<int>(s));
     }
   std::vector<std::size_t> forwarded_to;
   for (const auto& type : spec.requests)
@@ -134,13 +134,6 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
         t.requesters[target].insert(t.requesters[target].end(), api_servers.begin(), api_servers.end());
         forwarded_to.push_back(target);
       }
-    }
-  // A database with replicas talks to itself: its primary ships writes to the replicas, which acknowledge
-  // them, and a failover's votes and announcement go between them.
-  for (std::size_t s = 0; s < n; ++s)
-    if (const auto* db = std::get_if<DatabaseSpec>(&spec.services[s].kind); db && !db->replication.replicas.empty()) {
-      t.requesters[s].push_back(static_cast<int>(s));
-      t.reply_targets[s].push_back(static_cast<int>(s));
     }
   // A forwarded request is answered to whoever called any api_server.
   for (auto target : forwarded_to)

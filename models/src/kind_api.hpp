@@ -80,6 +80,8 @@ protected:
 // The questions, each answered by one overload per kind K in its kind_K.{hpp,cpp}:
 //   const char* name_of(const K&): its `kind` as written (kind_name() in spec.hpp).
 //   std::vector<std::string> hosts_of(const K&): the hosts of its instances, in order (instance_hosts()).
+//   std::vector<std::string> services_called(const K&, const std::string& name): the services that service
+//     `name` calls outside request steps (services_called() in spec.hpp).
 //   KindSchema kind_schema(const K&, const KindTypes&): its keys (see KindSchema).
 //   KindSize kind_size(const K&, const ServiceRaw&, const KindResolver&): its instances, for the limits.
 //   bool resolved_last(const K&): whether its names are resolved after every other kind's (a balancer checks

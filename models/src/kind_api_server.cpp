@@ -63,6 +63,13 @@ std::vector<std::string> hosts_of(const ApiServerSpec& spec)
   return spec.hosts;
 }
 
+std::vector<std::string> services_called(const ApiServerSpec& spec, const std::string&)
+{
+  if (spec.sessions == SessionMode::store)
+    return {spec.session_store};
+  return {};
+}
+
 KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
 {
   KindSchema kind;
@@ -101,18 +108,26 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                    "or one restarted since, finds none and fails with session_lost (the user logs in again there)"},
                   {"token", SessionMode::token,
                    "carried by each request and verified with `token_check` of CPU before its steps"},
+                  {"store", SessionMode::store,
+                   "in the cache service `session_store`, which the worker reads before the request's steps: a "
+                   "user whose session was evicted or lost with the store's host logs in again (session_lost)"},
               }),
           [](ServiceRaw& s, SessionMode&& m) { s.as<ApiServerSpec>().sessions = m; })
           .defaults("none")
           .help("Where the users' login state lives. `local` needs requests that carry users (`workload.users`, "
                 "or a closed arrival); the session is checked on arrival, before a worker is taken, and a lost one "
-                "is answered at once. A shared session store is not modelled yet."),
+                "is answered at once. `store` needs users too, and a `session_store`."),
       field<ServiceRaw>("token_check", types.cpu,
                         [](ServiceRaw& s, CpuStep&& c) { s.as<ApiServerSpec>().token_check = std::move(c); })
           .defaults("20us")
           .help("With `sessions: token` only: the CPU work of verifying one request's token (flops or a time), "
                 "on the worker that runs it, before its steps. The default is of the order of an HMAC-signed "
                 "token's check."),
+      field<ServiceRaw>("session_store", types.service_ref, [](ServiceRaw& s, NameRef&& r) { s.session_store = r; })
+          .optional("none")
+          .help("With `sessions: store` only: the cache service that holds the sessions. Each request's worker gets "
+                "the user's session from it (a key of its own per user, beside the workload's keys) before the "
+                "steps; a user's first request logs in and sets it there."),
       field<ServiceRaw>("connection_pool", record_type(&connection_pool(types), "in connection_pool"),
                         [](ServiceRaw& s, ConnectionPoolSpec&& p) { s.as<ApiServerSpec>().connection_pool = p; })
           .optional("no pool: each database call opens its own connection, at no cost")
@@ -137,6 +152,15 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
          if (s.as<ApiServerSpec>().sessions != SessionMode::token && entries.find("token_check"))
            ctx.error(entries.key_mark("token_check"), "token_check is only used with sessions token");
+       }},
+      {"`session_store` is given with `sessions: store`, and only then.",
+       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+         const bool store = s.as<ApiServerSpec>().sessions == SessionMode::store;
+         if (!store && entries.find("session_store"))
+           ctx.error(entries.key_mark("session_store"), "session_store is only used with sessions store");
+         else if (store && !entries.find("session_store"))
+           ctx.error(entries.key_mark("sessions"), "sessions store " + service_where(s.name) +
+                                                       " needs session_store: the cache service that holds them");
        }},
   };
   kind.records_markdown = markdown_record(connection_pool(types));
@@ -172,8 +196,13 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
     spec.hosts = *hosts;
     resolver.set_instances(raw.name, hosts->size());
   }
-  if (spec.sessions == SessionMode::local)
+  if (spec.sessions == SessionMode::local || spec.sessions == SessionMode::store)
     require_users(raw, "sessions", resolver);
+  if (raw.session_store) {
+    ServiceRaw* store = resolver.find_service(*raw.session_store);
+    if (store && resolver.has_kind(*store, *raw.session_store, "session_store", kind_tags<CacheSpec>()))
+      spec.session_store = raw.session_store->name;
+  }
 }
 
 void check_use(const ApiServerSpec&, const ServiceRaw&, KindResolver&) {}

@@ -17,6 +17,11 @@ std::vector<std::string> hosts_of(const CacheSpec& spec)
   return {spec.host};
 }
 
+std::vector<std::string> services_called(const CacheSpec&, const std::string&)
+{
+  return {};
+}
+
 namespace
 {
 Type<CacheEviction> eviction_type()

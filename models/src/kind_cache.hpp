@@ -7,6 +7,7 @@ namespace scalelab::models::schema
 
 const char* name_of(const CacheSpec&);
 std::vector<std::string> hosts_of(const CacheSpec& spec);
+std::vector<std::string> services_called(const CacheSpec& spec, const std::string& name);
 KindSchema kind_schema(const CacheSpec&, const KindTypes& types);
 KindSize kind_size(const CacheSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const CacheSpec&);

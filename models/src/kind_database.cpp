@@ -20,6 +20,13 @@ std::vector<std::string> hosts_of(const DatabaseSpec& spec)
   return hosts;
 }
 
+std::vector<std::string> services_called(const DatabaseSpec& spec, const std::string& name)
+{
+  if (spec.replication.replicas.empty())
+    return {};
+  return {name}; // the primary ships writes to the replicas; a failover's votes and announcement
+}
+
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).
 const Record<DbOperationCost>& db_cost(const KindTypes& types)
 {

@@ -7,6 +7,7 @@ namespace scalelab::models::schema
 
 const char* name_of(const DatabaseSpec&);
 std::vector<std::string> hosts_of(const DatabaseSpec& spec);
+std::vector<std::string> services_called(const DatabaseSpec& spec, const std::string& name);
 KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types);
 KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const DatabaseSpec&);

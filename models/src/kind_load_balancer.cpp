@@ -14,6 +14,11 @@ std::vector<std::string> hosts_of(const LoadBalancerSpec& spec)
   return {spec.host};
 }
 
+std::vector<std::string> services_called(const LoadBalancerSpec& spec, const std::string&)
+{
+  return {spec.backends};
+}
+
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
 {
   KindSchema kind;

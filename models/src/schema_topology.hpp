@@ -103,6 +103,7 @@ struct ServiceRaw {
   std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
+  std::optional<NameRef> session_store;      // api_server with sessions store
   // database: the hosts of its replicas
   std::optional<std::vector<NameRef>> replicas;
   Entries entries;

@@ -16,6 +16,8 @@ const char* to_string(SessionMode mode)
     return "local";
   case SessionMode::token:
     return "token";
+  case SessionMode::store:
+    return "store";
   }
   return "?";
 }

@@ -59,6 +59,11 @@ std::vector<std::string> instance_hosts(const ServiceKind& kind)
   return std::visit([](const auto& k) { return schema::hosts_of(k); }, kind);
 }
 
+std::vector<std::string> services_called(const ServiceKind& kind, const std::string& name)
+{
+  return std::visit([&name](const auto& k) { return schema::services_called(k, name); }, kind);
+}
+
 const char* sharing_name(LinkSharing sharing)
 {
   switch (sharing) {

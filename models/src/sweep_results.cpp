@@ -23,9 +23,27 @@ const std::vector<std::string> kServiceKeys = {"instances",   "capacity",       
                                                "utilisation", "mean_queue_length"};
 const std::vector<std::string> kCacheKeys = {"hits",      "misses",      "hit_ratio",   "sets",     "deletes",
                                              "evictions", "expirations", "stale_reads", "coalesced"};
-// services.NAME.replication (a database with replicas): the totals over its replicas and failovers.
 const std::vector<std::string> kReplicationKeys = {"stale_reads", "read_your_writes_violations",
                                                    "monotonic_read_violations", "ack_timeouts", "lost_writes"};
+const std::vector<std::string> kPoolKeys = {"checkouts", "opened",           "waited",
+                                            "timeouts",  "wait_probability", "mean_open"};
+
+// The sections of a service's results that only some services have: services.NAME.SECTION.KEY.
+struct Section {
+  const char* key;
+  std::vector<std::string> ResultNames::*services;
+  const std::vector<std::string>* keys;
+  const char* what; // "services.NAME is not WHAT"
+};
+const std::vector<Section>& sections()
+{
+  static const std::vector<Section> all = {
+      {"cache", &ResultNames::caches, &kCacheKeys, "a cache"},
+      {"replication", &ResultNames::replicated, &kReplicationKeys, "a database with replicas"},
+      {"connection_pool", &ResultNames::pooled, &kPoolKeys, "an api_server with a connection_pool"},
+  };
+  return all;
+}
 const std::vector<std::string> kHostKeys = {"cores", "cpu_utilisation", "disk_utilisation"};
 const std::vector<std::string> kCostKeys = {"per_hour", "per_million_requests"};
 const std::vector<std::string> kTopKeys = {"total", "requests", "services",        "hosts",
@@ -131,11 +149,13 @@ const std::vector<std::string>& error_cause_names()
 std::vector<std::string> metric_words()
 {
   std::vector<std::string> words;
-  for (const auto* list : {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kCacheKeys, &kReplicationKeys,
-                           &kHostKeys, &kCostKeys, &error_cause_names()})
+  for (const auto* list :
+       {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kHostKeys, &kCostKeys, &error_cause_names()})
     words.insert(words.end(), list->begin(), list->end());
-  words.emplace_back("cache");
-  words.emplace_back("replication");
+  for (const Section& section : sections()) {
+    words.emplace_back(section.key);
+    words.insert(words.end(), section.keys->begin(), section.keys->end());
+  }
   words.emplace_back("busiest_shard_over_mean");
   for (const auto& [check, keys] : kChecks) {
     words.push_back(check);
@@ -158,42 +178,29 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
   if (top == "requests")
     return check_named(s, "request type", names.requests, kRequestKeys);
   if (top == "services") {
-    // A cache's own figures, below services.NAME.cache; a replicated database's, below .replication.
-    struct Section {
-      const char* word;
-      const std::vector<std::string>& services;
-      const std::vector<std::string>& keys;
-      const char* lacking; // what a service without the section is not
-    };
-    const Section sections[] = {{"cache", names.caches, kCacheKeys, "is not a cache: it has no cache figures"},
-                                {"replication", names.replicated, kReplicationKeys,
-                                 "is not a database with replicas: it has no replication figures"}};
+    // A section of some services' own figures: services.NAME.SECTION.KEY.
     const std::size_t length = s.size() > 1 ? match_name(s, 1, names.services) : 0;
-    for (const Section& section : sections) {
-      if (length == 0 || s.size() <= 1 + length || s[1 + length] != section.word)
+    std::string name;
+    for (std::size_t k = 1; k <= length; ++k)
+      name += (k > 1 ? "." : "") + s[k];
+    for (const Section& section : sections()) {
+      if (length == 0 || s.size() <= 1 + length || s[1 + length] != section.key)
         continue;
-      std::string name = s[1];
-      for (std::size_t k = 2; k <= length; ++k)
-        name += "." + s[k];
-      const std::string where = "services." + name + "." + section.word;
-      if (!contains(section.services, name))
-        return "services." + name + " " + section.lacking;
+      const std::string here = "services." + name + "." + section.key;
+      if (!contains(names.*section.services, name))
+        return "services." + name + " is not " + section.what + ": it has no " + section.key + " figures";
       const std::size_t at = 2 + length;
       if (at >= s.size())
-        return where + " is not a number; add one of: " + schema::join(section.keys);
-      if (!contains(section.keys, s[at]))
-        return unknown(s[at], where, section.keys);
-      return at + 1 < s.size() ? where + "." + s[at] + " is a number, with no key " + quote(s[at + 1]) : "";
+        return here + " is not a number; add one of: " + schema::join(*section.keys);
+      if (!contains(*section.keys, s[at]))
+        return unknown(s[at], here, *section.keys);
+      return at + 1 < s.size() ? here + "." + s[at] + " is a number, with no key " + quote(s[at + 1]) : "";
     }
     std::vector<std::string> keys = kServiceKeys;
     if (length > 0) {
-      std::string name = s[1];
-      for (std::size_t k = 2; k <= length; ++k)
-        name += "." + s[k];
-      if (contains(names.caches, name))
-        keys.push_back("cache");
-      if (contains(names.replicated, name))
-        keys.push_back("replication");
+      for (const Section& section : sections())
+        if (contains(names.*section.services, name))
+          keys.push_back(section.key);
       if (contains(names.sharded, name))
         keys.push_back("busiest_shard_over_mean");
     }

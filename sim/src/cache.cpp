@@ -35,6 +35,12 @@ Cache::Cache(std::uint32_t service, const models::CacheSpec& spec, double core_s
 {
 }
 
+// The key an operation acts on: the request's, or its user's session (the cache is a session store).
+std::uint64_t Cache::key_of(const Request& r) const
+{
+  return (r.top().aux & kSessionOperation) ? models::SessionCookies::key_of(r.frames()[0].aux) : r.key;
+}
+
 void Cache::on_request(SimTime ts, std::uint32_t rid)
 {
   admit(ts, rid, world->pool[rid].call_op, Cause::cache_overloaded, spec_.key_size);
@@ -62,9 +68,10 @@ void Cache::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
     return;
   }
   const bool measured = clock_.measured(ts);
-  switch (static_cast<models::CacheStep::Op>(r.top().aux)) {
+  const std::uint64_t key = key_of(r);
+  switch (static_cast<models::CacheStep::Op>(r.top().aux & ~std::uint32_t{kSessionOperation})) {
   case models::CacheStep::Op::get: {
-    const auto found = cache_.get(r.key, ts);
+    const auto found = cache_.get(key, ts);
     count_policy_changes(ts);
     if (!found.hit && spec_.coalesce && wait_for_recomputation(ts, rid))
       return;
@@ -74,15 +81,15 @@ void Cache::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t)
   }
   case models::CacheStep::Op::set: {
     const std::uint64_t version = packed_version(r);
-    cache_.set(r.key, version, static_cast<std::uint32_t>(spec_.value_size), ts);
+    cache_.set(key, version, static_cast<std::uint32_t>(spec_.value_size), ts);
     window_.sets += measured ? 1 : 0;
     count_policy_changes(ts);
     if (spec_.coalesce)
-      release_waiters(ts, r.key, version);
+      release_waiters(ts, key, version);
     break;
   }
   case models::CacheStep::Op::erase:
-    cache_.erase(r.key);
+    cache_.erase(key);
     window_.deletes += measured ? 1 : 0;
     count_policy_changes(ts);
     break;
@@ -113,12 +120,12 @@ void Cache::count_lookup(SimTime ts, const Request& r, bool hit)
   if (clock_.measured(ts))
     (hit ? window_.hits : window_.misses)++;
   if (hit && world->keep_versions && r.version_source > 0)
-    hits_.push_back({ts, r.key, r.version, r.version_source});
+    hits_.push_back({ts, key_of(r), r.version, r.version_source});
 }
 
 bool Cache::wait_for_recomputation(SimTime ts, std::uint32_t rid)
 {
-  const std::uint64_t key = world->pool[rid].key;
+  const std::uint64_t key = key_of(world->pool[rid]);
   auto [lease, first] = leases_.try_emplace(key);
   if (first) { // this request recomputes the key; the others wait for it, at most coalesce_wait
     lease->second.id = next_lease_++;

@@ -30,6 +30,7 @@ public:
 
 private:
   void start(SimTime ts, std::uint32_t request) override;
+  std::uint64_t key_of(const Request& r) const;
   void count_policy_changes(SimTime ts);
   void count_lookup(SimTime ts, const Request& r, bool hit);
   // Answers a get: a hit with the value's version, or a miss.

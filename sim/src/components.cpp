@@ -506,10 +506,69 @@ void Station::free_slot(SimTime ts)
 // --- api server ------------------------------------------------------------------------------------------
 
 ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
-                     std::shared_ptr<models::LocalSessions> sessions, std::uint32_t instance)
+                     std::shared_ptr<models::LocalSessions> sessions, std::shared_ptr<models::SessionCookies> cookies,
+                     std::uint32_t session_store, std::uint32_t instance)
     : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), sessions_(std::move(sessions)),
-      instance_(instance), core_speed_(core_speed)
+      cookies_(std::move(cookies)), session_store_(session_store), instance_(instance), core_speed_(core_speed)
 {
+}
+
+namespace
+{
+// The frame's pc while a request's session is read or written in the store, before its steps.
+constexpr std::uint16_t kReadingSession = 0xffff;
+constexpr std::uint16_t kLoggingIn = 0xfffe;      // the user's first login
+constexpr std::uint16_t kLoggingInAgain = 0xfffd; // their session was lost: answered with session_lost
+} // namespace
+
+void ApiServer::read_session(SimTime ts, std::uint32_t rid)
+{
+  world->pool[rid].top().pc = kReadingSession;
+  session_operation(ts, rid, models::CacheStep::Op::get);
+}
+
+void ApiServer::session_operation(SimTime ts, std::uint32_t rid, models::CacheStep::Op op)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  r.call_op = static_cast<std::uint16_t>(static_cast<std::uint16_t>(op) | kSessionOperation);
+  const auto& cache = std::get<models::CacheSpec>(w.spec.services[session_store_].kind);
+  w.send(*node, ts, EventKind::request,
+         pick_instance(w, session_store_, rng_, models::SessionCookies::key_of(r.frames()[0].aux)), rid,
+         op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
+}
+
+// The store answered: a session found lets the steps run; none found logs the user in (a set of a new
+// session), after which the steps run for a first login, and the request is answered with session_lost (a
+// redirect to the login page) for a user whose session was lost.
+void ApiServer::on_session_reply(SimTime ts, std::uint32_t rid, Cause cause)
+{
+  Request& r = world->pool[rid];
+  Frame& f = r.top();
+  if (cause != Cause::ok) { // the store is down or overloaded: so is the request
+    finish(ts, rid, cause);
+    return;
+  }
+  switch (f.pc) {
+  case kReadingSession:
+    if (r.call_op == kCacheHit) {
+      f.pc = 0;
+      run_steps(ts, rid);
+      return;
+    }
+    f.pc = cookies_->had_session(r.frames()[0].aux) ? kLoggingInAgain : kLoggingIn;
+    session_operation(ts, rid, models::CacheStep::Op::set);
+    return;
+  case kLoggingInAgain:
+    cookies_->logged_in(r.frames()[0].aux);
+    finish(ts, rid, Cause::session_lost);
+    return;
+  default: // kLoggingIn
+    cookies_->logged_in(r.frames()[0].aux);
+    f.pc = 0;
+    run_steps(ts, rid);
+    return;
+  }
 }
 
 // The session is looked up as the request arrives, before it takes a worker: a lost one is answered at once
@@ -611,6 +670,10 @@ SimTime ApiServer::cpu_time(const ResolvedStep& step)
 void ApiServer::start(SimTime ts, std::uint32_t rid)
 {
   world->service_stats[service_].in_service.change(ts, 1);
+  if (cookies_) {
+    read_session(ts, rid);
+    return;
+  }
   if (spec_.sessions == models::SessionMode::token) {
     node->push_local(node->cores.use(ts, token_check_time()), EventKind::step_done, id, rid, kTokenChecked);
     return;
@@ -831,6 +894,10 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     world->drop_orphan(rid);
     return;
   }
+  if (cookies_ && world->pool[rid].top().pc >= kLoggingInAgain) {
+    on_session_reply(ts, rid, cause);
+    return;
+  }
   if (world->pool[rid].top().aux != 0) // a read a replicated database's router counts
     replica_read_done(*this, world->pool[rid].top());
   if (!pools_.empty()) { // the call's connection, if pooled, comes back
@@ -995,10 +1062,16 @@ void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
   std::shared_ptr<models::LocalSessions> sessions;
   if (spec.sessions == models::SessionMode::local)
     sessions = std::make_shared<models::LocalSessions>(b.world.spec.workload.user_count());
+  std::shared_ptr<models::SessionCookies> cookies;
+  std::uint32_t store = 0;
+  if (spec.sessions == models::SessionMode::store) {
+    cookies = std::make_shared<models::SessionCookies>(b.world.spec.workload.user_count());
+    store = static_cast<std::uint32_t>(b.world.spec.index_of_service(spec.session_store));
+  }
   for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
     const std::uint32_t host = b.host(spec.hosts[i]);
     b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i)),
-                                      sessions, static_cast<std::uint32_t>(i)),
+                                      sessions, cookies, store, static_cast<std::uint32_t>(i)),
           host);
   }
 }

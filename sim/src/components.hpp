@@ -23,6 +23,9 @@ void schedule_faults(World& world);
 // A cache's answer to a get, in Request::call_op.
 inline constexpr std::uint16_t kCacheHit = 1;
 inline constexpr std::uint16_t kCacheMiss = 0;
+// Beside a cache operation in Request::call_op: it acts on the session of the request's user
+// (models::SessionCookies::key_of), not on the request's key.
+inline constexpr std::uint16_t kSessionOperation = 0x8000;
 
 // A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
 bool stale(const Component& c, const Frame& f, SimTime ts);
@@ -164,9 +167,10 @@ class ApiServer : public Station
 {
 public:
   // sessions: the service's local sessions, shared by its instances (nullptr unless `sessions: local`);
-  // instance: this one's index among them.
+  // cookies: its users' logins (nullptr unless `sessions: store`); instance: this one's index among them.
   ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
-            std::shared_ptr<models::LocalSessions> sessions, std::uint32_t instance);
+            std::shared_ptr<models::LocalSessions> sessions, std::shared_ptr<models::SessionCookies> cookies,
+            std::uint32_t session_store, std::uint32_t instance);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
@@ -193,6 +197,10 @@ private:
   // Local sessions: false when the request's session is not here (it was answered with session_lost).
   bool session_found(SimTime ts, std::uint32_t request);
   SimTime token_check_time();
+  // Sessions in a store: the worker reads the user's session, and logs the user in when it is not there.
+  void read_session(SimTime ts, std::uint32_t request);
+  void on_session_reply(SimTime ts, std::uint32_t request, Cause cause);
+  void session_operation(SimTime ts, std::uint32_t request, models::CacheStep::Op op);
   // The call step on top of the request's frame goes out: to the database through its pool when there is one.
   void call(SimTime ts, std::uint32_t request);
   void send_call(SimTime ts, std::uint32_t request);
@@ -204,6 +212,8 @@ private:
 
   const models::ApiServerSpec& spec_;
   std::shared_ptr<models::LocalSessions> sessions_;
+  std::shared_ptr<models::SessionCookies> cookies_;
+  std::uint32_t session_store_ = 0; // sessions store: the cache service's index
   std::uint32_t instance_;
   double core_speed_;
   bool at_arrival_ = false;

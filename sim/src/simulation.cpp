@@ -117,6 +117,9 @@ private:
   int compute(std::uint32_t service, std::uint16_t program, std::size_t from_step)
   {
     int deepest = 1;
+    const auto* api = std::get_if<models::ApiServerSpec>(&spec_.services[service].kind);
+    if (api && api->sessions == models::SessionMode::store)
+      deepest = 2; // the session store's frame above this one, before the steps
     next_stops(spec_, programs_, service, program, from_step,
                [&](std::uint32_t next, std::uint16_t next_program, std::size_t next_step, bool nested) {
                  // A forward's next stage takes this frame's place.
@@ -191,7 +194,8 @@ std::uint64_t serve_at_arrival_where_exact(World& world, const std::vector<std::
   for (const auto& c : world.components)
     ++components_on[c->node->id()];
   for (std::uint32_t s = 0; s < world.spec.services.size(); ++s) {
-    if (!std::holds_alternative<models::ApiServerSpec>(world.spec.services[s].kind))
+    const auto* api = std::get_if<models::ApiServerSpec>(&world.spec.services[s].kind);
+    if (!api || api->sessions == models::SessionMode::store) // a store's lookup is a call before the steps
       continue;
     const bool programs_end = std::all_of(arrivals[s].begin(), arrivals[s].end(), [&](const auto& arrival) {
       return ends_at_arrival(world.programs[arrival.first], arrival.second);

@@ -102,13 +102,14 @@ TEST(Sessions, StickyBalancingLosesNoSessionOfClosedUsersThinkingApart)
 
 TEST(Sessions, ACrashLogsOutTheServersUsersOnceEach)
 {
-  // Sticky round robin gives each server a quarter of the 1,000 users. web-2 is down from 10 s to 12 s: from
+  // Sticky round robin gives each server a quarter of the 1,000 users. web-2 is down from 10.05 s to 12.05 s
+  // (between two health checks, so requests reach it in between whatever the seed): from
   // the first health check after the crash its users go to the others, log in again there (one session_lost
   // each: every user sends about 20 requests in the 10 s left, so all of them come back) and stay there after
   // the restart. Round robin over the users' first requests makes the quarter exact: 250.
   const auto out = run_yaml(four_servers("policy: round_robin, sticky: true, health_check: 100ms",
                                          "arrival: {process: poisson, rate: 2000/s}\n  users: 1000", "25",
-                                         "faults:\n  - {at: 10s, crash: web-2, for: 2s}\n"));
+                                         "faults:\n  - {at: 10050ms, crash: web-2, for: 2s}\n"));
   const auto& app = service(out.results, "app");
   EXPECT_EQ(errors_of(app, "session_lost"), 250u);
   EXPECT_GT(errors_of(app, "host_down"), 0u) << "requests reach web-2 before a check finds it down";
@@ -132,4 +133,71 @@ TEST(Sessions, ATokenCheckAddsItsCpuTimeToEveryRequest)
   const double plain = mean_latency("sessions: none");
   const double token = mean_latency("sessions: token, token_check: 300us");
   EXPECT_NEAR(token - plain, 300e-6, 1e-6);
+}
+
+namespace
+{
+
+// Four servers behind a random balancer, their sessions in a cache of `capacity` entries (LRU) on a host of
+// its own; `arrival`: the workload's users and their requests.
+std::string stored_sessions(int capacity, const std::string& arrival, const std::string& timing,
+                            const std::string& seed, const std::string& extra = "")
+{
+  return "name: store\nseed: " + seed_or(seed) + "\n" + timing +
+         "\nhardware:\n  hosts: [{name: lb, cores: 4}, {name: web, count: 4, cores: 8}, {name: kv, cores: 8}]\n"
+         "  network: {bandwidth: 10Gbps, latency: 1us}\n"
+         "services:\n  lb: {kind: load_balancer, host: lb, policy: random, backends: app}\n"
+         "  app: {kind: api_server, hosts: web, workers: 64, sessions: store, session_store: sessions}\n"
+         "  sessions: {kind: cache, host: kv, connections: 64, eviction: lru, capacity: " +
+         std::to_string(capacity) +
+         "}\n"
+         "requests:\n  page: {steps: [cpu: 100us], request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: lb\n  " +
+         arrival + "\n" + extra;
+}
+
+constexpr const char* kOpenUsers = "arrival: {process: poisson, rate: 2000/s}\n  users: 1000";
+
+} // namespace
+
+TEST(Sessions, AStoreKeepsSessionsAcrossServersBehindRandomBalancing)
+{
+  // Where local sessions behind random balancing are lost 3 times in 4, a store big enough for every user
+  // loses none: each user's first request misses and logs in (a set), every later one hits.
+  const auto out = run_yaml(stored_sessions(1000, kOpenUsers, "duration: 20s\nwarmup: 0s", "27"));
+  const auto& app = service(out.results, "app");
+  const auto& store = *service(out.results, "sessions").cache;
+  EXPECT_GT(app.completed, 35000u);
+  EXPECT_EQ(errors_of(app, "session_lost"), 0u);
+  EXPECT_EQ(store.sets, store.misses); // each miss is a login
+  EXPECT_LE(store.misses, 1000u);      // one per user at most
+  EXPECT_EQ(store.hits + store.misses, app.arrived);
+}
+
+TEST(Sessions, AStoreTooSmallLosesSessionsAsAnLruCacheMisses)
+{
+  // Every request leaves its user's session in the store (a hit refreshes it, a miss logs in again), so the
+  // store holds the C users seen most recently, and with uniform users an LRU cache of C entries out of U hits
+  // with probability C / U (Che's approximation is exact there). Once every user has logged in (the warm-up
+  // covers that: about U ln U = 15,000 requests), a request finds its session lost with probability
+  // 1 - C / U = 0.75.
+  const auto out = run_yaml(stored_sessions(500, "arrival: {process: poisson, rate: 2000/s}\n  users: 2000",
+                                            "duration: 130s\nwarmup: 30s", "28"));
+  const auto& app = service(out.results, "app");
+  const double lost = static_cast<double>(errors_of(app, "session_lost")) / static_cast<double>(app.arrived);
+  EXPECT_NEAR(lost, 1.0 - 500.0 / 2000.0, 0.01) << errors_of(app, "session_lost") << " of " << app.arrived;
+}
+
+TEST(Sessions, ACrashOfTheStoreLogsEveryUserOutOnce)
+{
+  // The store's host is down from 10 s to 11 s: requests then fail (host_down), and after the restart the
+  // store is empty, so each of the 1,000 users (about 18 requests each in the 9 s left) loses their session
+  // once, and only once: closed users, each with one request at a time (two requests of a user in flight at
+  // once would both find it lost).
+  const auto out =
+      run_yaml(stored_sessions(1000, "arrival: {process: closed, users: 1000, think_time: {exponential: 500ms}}",
+                               "duration: 20s\nwarmup: 0s", "29", "faults:\n  - {at: 10s, crash: kv, for: 1s}\n"));
+  const auto& app = service(out.results, "app");
+  EXPECT_EQ(errors_of(app, "session_lost"), 1000u);
+  EXPECT_GT(errors_of(app, "host_down"), 0u);
 }

@@ -14,7 +14,8 @@ namespace scalelab::models
 enum class SessionMode {
   none,  // nothing to check
   local, // kept in the memory of the instance where the user logged in (a PHP session file, a servlet session)
-  token  // carried by each request (a signed token): nothing stored, a CPU cost to verify
+  token, // carried by each request (a signed token): nothing stored, a CPU cost to verify
+  store  // in a shared store (a cache service) that every instance reads: a lookup per request
 };
 const char* to_string(SessionMode mode); // as written in files
 
@@ -56,6 +57,26 @@ private:
     std::uint32_t incarnation = 0;
   };
   std::vector<Home> home_;
+};
+
+// Sessions in a shared store (`sessions: store`): whether a user has logged in before, which the user's own
+// cookie tells, so no server's crash forgets it. When the store has no session for a user (evicted, expired,
+// or lost with the store's host), a user who had one logs in again (`session_lost`); one who never had one
+// logs in for the first time. Either way the login writes a new session, and the cookie exists from then on
+// (two first requests of a user in flight at once are both first logins). One bit a user, O(1) a request.
+class SessionCookies
+{
+public:
+  explicit SessionCookies(std::int64_t users) : had_(static_cast<std::size_t>(users) + 1, false) {}
+  // Whether `user` (1..users) has logged in before: a session the store does not have was lost.
+  bool had_session(std::uint32_t user) const { return had_[user]; }
+  // A login of `user` wrote their session.
+  void logged_in(std::uint32_t user) { had_[user] = true; }
+  // The key of a user's session in the store: beside the workload's keys (which are below 2^63).
+  static std::uint64_t key_of(std::uint32_t user) { return (std::uint64_t{1} << 63) | user; }
+
+private:
+  std::vector<bool> had_;
 };
 
 } // namespace scalelab::models

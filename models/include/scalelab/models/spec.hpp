@@ -208,9 +208,10 @@ struct ConnectionPoolSpec {
 struct ApiServerSpec {
   std::vector<std::string> hosts; // one instance per host, in this order
   int workers = 8;
-  int queue_limit = 1000; // waiting requests beyond the busy workers; an arrival beyond that gets 503
-  SessionMode sessions{}; // none; local and sticky need users (WorkloadSpec::user_count() > 0)
-  CpuStep token_check;    // sessions token: the CPU work of verifying a request's token, before its steps
+  int queue_limit = 1000;    // waiting requests beyond the busy workers; an arrival beyond that gets 503
+  SessionMode sessions{};    // none; local and sticky need users (WorkloadSpec::user_count() > 0)
+  CpuStep token_check;       // sessions token: the CPU work of verifying a request's token, before its steps
+  std::string session_store; // sessions store: the cache service that holds the sessions
   // None: each db_read and db_write uses a connection of its own, opened at no cost (the database's
   // `connections` alone bound them).
   std::optional<ConnectionPoolSpec> connection_pool;
@@ -289,6 +290,10 @@ using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, 
 const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database, cache
 // The hosts a service's instances run on, in instance order.
 std::vector<std::string> instance_hosts(const ServiceKind& kind);
+// The services the instances of service `name` send requests of their own to, outside the request types'
+// steps: a balancer its backends, an api_server its session store, a replicated database itself (shipments,
+// votes).
+std::vector<std::string> services_called(const ServiceKind& kind, const std::string& name);
 
 struct ServiceSpec {
   std::string name;
