@@ -13,10 +13,15 @@ const char* name_of(const DatabaseSpec&)
 
 std::vector<std::string> hosts_of(const DatabaseSpec& spec)
 {
-  if (spec.shards)
-    return spec.shard_hosts;
-  std::vector<std::string> hosts{spec.host};
-  hosts.insert(hosts.end(), spec.replication.replicas.begin(), spec.replication.replicas.end());
+  // Shard after shard (one shard when unsharded): its primary, then its replicas.
+  const std::vector<std::string> primaries = spec.shards ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  const std::size_t per_shard = spec.replicas_per_shard();
+  std::vector<std::string> hosts;
+  for (std::size_t s = 0; s < primaries.size(); ++s) {
+    hosts.push_back(primaries[s]);
+    for (std::size_t j = 0; j < per_shard; ++j)
+      hosts.push_back(spec.replication.replicas[s * per_shard + j]);
+  }
   return hosts;
 }
 
@@ -204,14 +209,6 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   };
   for (auto& rule : replication_rules())
     kind.record.rules.push_back(std::move(rule));
-  kind.record.rules.push_back({"A sharded database has no replicas (replicas per shard are not modelled yet).",
-                               [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-                                 if (entries.find("shards") && entries.find("replicas"))
-                                   ctx.error(entries.key_mark("replicas"),
-                                             "replicas " + service_where(s.name) +
-                                                 ": a sharded database with replicas per shard is not "
-                                                 "modelled yet; give either shards or replicas");
-                               }});
   kind.records_markdown = markdown_record(db_cost(types)) + markdown_record(sharding());
   const auto add_words = [&kind](const auto& record) {
     for (const auto& f : record.fields) {
@@ -236,8 +233,9 @@ KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindRe
       instances += resolver.host_count(ref);
   }
   if (raw.replicas)
-    for (const NameRef& ref : *raw.replicas)
-      instances += resolver.host_count(ref);
+    for (const auto& item : *raw.replicas)
+      for (const NameRef& ref : item)
+        instances += resolver.host_count(ref);
   return {instances, spec.connections, "connections"};
 }
 
@@ -257,7 +255,8 @@ void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
   if (!hosts)
     return;
   spec.shard_hosts = *hosts;
-  resolver.set_instances(raw.name, hosts->size());
+  resolve_replicas(spec, raw, resolver);
+  resolver.set_instances(raw.name, hosts->size() + spec.replication.replicas.size());
   const Entry* shards = raw.entries.find("shards");
   const std::int64_t keys = resolver.key_count();
   if (keys == 0) {

@@ -103,8 +103,9 @@ struct ServiceRaw {
   std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
-  // database: the hosts of its replicas
-  std::optional<std::vector<NameRef>> replicas;
+  // database: the hosts of its replicas, by item of the list as written (a sharded database: one item per shard,
+  // each a host, a group or a list of hosts; an unsharded one: each a host or a group)
+  std::optional<std::vector<std::vector<NameRef>>> replicas;
   Entries entries;
 };
 

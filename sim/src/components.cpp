@@ -879,21 +879,28 @@ void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t 
     report_replication(world, service, r);
   if (!spec.shards)
     return;
+  // A shard is its group of instances (its primary and replicas, when it has replicas): its operations are
+  // theirs, its utilisation their mean.
   const auto& instances = world.service_instances[service];
-  std::uint64_t total = 0, busiest = 0;
-  for (const std::uint32_t c : instances) {
-    const auto& db = static_cast<const Database&>(*world.components[c]);
-    total += db.operations();
-    busiest = std::max(busiest, db.operations());
-  }
+  const std::size_t group = spec.replicas_per_shard() + 1;
+  std::vector<std::uint64_t> operations(spec.shard_hosts.size(), 0);
+  std::vector<double> in_service(spec.shard_hosts.size(), 0.0);
   for (std::size_t i = 0; i < instances.size(); ++i) {
     const auto& db = static_cast<const Database&>(*world.components[instances[i]]);
-    r.shards.push_back({spec.shard_hosts[i], db.operations(),
-                        total > 0 ? static_cast<double>(db.operations()) / static_cast<double>(total) : 0.0,
-                        db.mean_in_service() / spec.connections});
+    operations[i / group] += db.operations();
+    in_service[i / group] += db.mean_in_service();
   }
+  std::uint64_t total = 0, busiest = 0;
+  for (const std::uint64_t n : operations) {
+    total += n;
+    busiest = std::max(busiest, n);
+  }
+  for (std::size_t s = 0; s < operations.size(); ++s)
+    r.shards.push_back({spec.shard_hosts[s], operations[s],
+                        total > 0 ? static_cast<double>(operations[s]) / static_cast<double>(total) : 0.0,
+                        in_service[s] / static_cast<double>(group) / spec.connections});
   r.busiest_shard_over_mean =
-      total > 0 ? static_cast<double>(busiest) * static_cast<double>(instances.size()) / static_cast<double>(total)
+      total > 0 ? static_cast<double>(busiest) * static_cast<double>(operations.size()) / static_cast<double>(total)
                 : 0.0;
 }
 

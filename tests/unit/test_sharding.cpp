@@ -193,5 +193,28 @@ TEST(Sharding, AShardedDatabaseHasOneShardPerHostInOrder)
   EXPECT_EQ(instance_hosts(loaded.spec->services[2].kind), std::vector<std::string>{"one"});
 }
 
+// Replicas of each shard: one item per shard in the order of hosts (a group, a host, or a list of hosts), kept
+// shard after shard; the instance hosts are each shard's primary, then its replicas.
+TEST(Sharding, EachShardListsItsReplicasInShardOrder)
+{
+  const auto loaded = load_topology_text(
+      "name: t\nhardware:\n  hosts: [{name: web}, {name: db, count: 3}, {name: ra, count: 2}, {name: r, count: 4}]\n"
+      "services:\n  app: {kind: api_server, host: web}\n"
+      "  orders: {kind: database, hosts: db, shards: {by: hash_mod}, replicas: [ra, [r-1, r-2], [r-3, r-4]],\n"
+      "           read_from: replicas}\n"
+      "requests:\n  get: [db_read: orders]\n"
+      "workload: {entry: app, arrival: {process: poisson, rate: 10/s}, keys: {count: 100}}\n",
+      "t.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  ASSERT_TRUE(loaded.spec);
+  const auto& orders = std::get<DatabaseSpec>(loaded.spec->services[1].kind);
+  EXPECT_EQ(orders.shard_count(), 3U);
+  EXPECT_EQ(orders.replicas_per_shard(), 2U);
+  EXPECT_EQ(orders.replication.replicas, (std::vector<std::string>{"ra-1", "ra-2", "r-1", "r-2", "r-3", "r-4"}));
+  EXPECT_EQ(instance_hosts(loaded.spec->services[1].kind),
+            (std::vector<std::string>{"db-1", "ra-1", "ra-2", "db-2", "r-1", "r-2", "db-3", "r-3", "r-4"}));
+}
+
 } // namespace
 } // namespace scalelab::models

@@ -46,6 +46,7 @@ struct ShardResult {
 // reads from a replica that returned an older version than the primary had committed by then.
 struct ReplicaResult {
   std::string host;
+  int shard = 0;             // a sharded database's: the replica's shard, from 1; 0 when unsharded
   std::uint64_t applied = 0; // writes applied in the measured window
   LatencySummary lag;        // of those writes
   std::uint64_t reads = 0;   // db_read answered in the measured window
@@ -55,6 +56,7 @@ struct ReplicaResult {
 // Lost writes: writes acknowledged by the failed primary that the new one never received, one by one.
 struct FailoverResult {
   std::string old_primary, new_primary;                      // hosts
+  int shard = 0;                                             // a sharded database's: the shard, from 1; 0 otherwise
   double crashed_at = 0, promoted_at = 0, failover_time = 0; // seconds
   std::uint64_t lost_writes = 0;
   std::uint64_t failed_in_gap = 0; // operations the failed primary refused or lost from the crash to the promotion
