@@ -136,9 +136,11 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
       }
     }
   // A database with replicas talks to itself: its primary ships writes to the replicas, which acknowledge
-  // them, and a failover's votes and announcement go between them.
+  // them, and a failover's votes and announcement go between them. So does a resharded one: the copy goes
+  // from shard to shard.
   for (std::size_t s = 0; s < n; ++s)
-    if (const auto* db = std::get_if<DatabaseSpec>(&spec.services[s].kind); db && !db->replication.replicas.empty()) {
+    if (const auto* db = std::get_if<DatabaseSpec>(&spec.services[s].kind);
+        db && (!db->replication.replicas.empty() || db->reshard)) {
       t.requesters[s].push_back(static_cast<int>(s));
       t.reply_targets[s].push_back(static_cast<int>(s));
     }

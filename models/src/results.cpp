@@ -81,6 +81,31 @@ ordered_json replication_json(const ReplicationResult& r)
           {"failovers", failovers}};
 }
 
+ordered_json resharding_json(const ReshardingResult& r)
+{
+  ordered_json shards = ordered_json::array();
+  for (const auto& x : r.shards)
+    shards.push_back({{"host", x.host},
+                      {"keys_out", x.keys_out},
+                      {"keys_in", x.keys_in},
+                      {"bytes_out", x.bytes_out},
+                      {"bytes_in", x.bytes_in}});
+  return {{"host", r.host},
+          {"shards_before", r.shards_before},
+          {"shards_after", r.shards_after},
+          {"at", r.at},
+          {"copied_at", r.copied_at},
+          {"keys", r.keys},
+          {"keys_moving", r.keys_moving},
+          {"moved_fraction", r.moved_fraction},
+          {"keys_moved", r.keys_moved},
+          {"batches", r.batches},
+          {"bytes", r.bytes},
+          {"bytes_sent", r.bytes_sent},
+          {"bytes_received", r.bytes_received},
+          {"shards", shards}};
+}
+
 ordered_json request_json(const RequestTypeResult& r)
 {
   return ordered_json{{"name", r.name},
@@ -229,6 +254,12 @@ ordered_json service_json(const ServiceSpec& s)
                             {"result_size", d.result_size}});
       if (!d.replication.replicas.empty())
         add_replication_json(j, d);
+      if (d.reshard)
+        j["reshard"] = {{"at", to_seconds(d.reshard->at)},
+                        {"add", d.reshard->host},
+                        {"rate", d.reshard->rate},
+                        {"key_size", d.reshard->key_size},
+                        {"batch_size", d.reshard->batch_size}};
       return j;
     }
     ordered_json operator()(const CacheSpec& c) const
@@ -460,6 +491,8 @@ ordered_json to_json(const Results& r)
     }
     if (s.replication)
       service["replication"] = replication_json(*s.replication);
+    if (s.resharding)
+      service["resharding"] = resharding_json(*s.resharding);
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -611,6 +644,13 @@ std::string summary_table(const Results& r)
     }
     std::snprintf(line, sizeof line, "%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
     out << line;
+    if (const auto& x = s.resharding)
+      out << "resharding of " << s.name << ": shard " << x->shards_after << " on " << x->host << " added at "
+          << fmt("%.3f", x->at) << " s; " << x->keys_moving << " of " << x->keys << " keys move ("
+          << fmt("%.1f", x->moved_fraction * 100) << "%), " << fmt("%.1f", x->bytes / 1e6) << " MB in " << x->batches
+          << " batches, copied by " << fmt("%.3f", x->copied_at) << " s; by the end " << x->keys_moved
+          << " keys moved, " << fmt("%.1f", x->bytes_sent / 1e6) << " MB sent, " << fmt("%.1f", x->bytes_received / 1e6)
+          << " MB received\n";
   }
   bool replication_header = false;
   for (const auto& s : r.services) {

@@ -464,6 +464,8 @@ public:
   // By service index: the instance that holds a request's key (a sharded database's partitioning, set by its
   // kind's build()); null: any instance, drawn at random.
   std::vector<std::unique_ptr<models::Partitioner>> partitioners;
+  // By service index: a sharded database resharded during the run (resharding.hpp); null for the others.
+  std::vector<std::unique_ptr<models::ReshardingRouter>> reshardings;
   std::vector<std::vector<ResolvedStep>> programs; // by request type index
   std::vector<ServiceStats> service_stats;         // by service index in spec.services
   std::vector<RequestTypeStats> request_stats;     // by request type index

@@ -70,6 +70,27 @@ struct ReplicationResult {
   std::vector<FailoverResult> failovers;
 };
 
+// A shard added during the run (a sharded database's `reshard`): the keys whose shard changed and the copy of
+// their bytes between shards, as scheduled and as sent and received by the end of the run.
+struct ReshardingShard {
+  std::string host;
+  std::uint64_t keys_out = 0, keys_in = 0; // keys of the batches it sent and received
+  double bytes_out = 0, bytes_in = 0;
+};
+struct ReshardingResult {
+  std::string host; // the added shard's
+  int shards_before = 0, shards_after = 0;
+  double at = 0, copied_at = 0;  // seconds: the shard added and the copy started; the last batch copied
+  std::uint64_t keys = 0;        // the workload's key count
+  std::uint64_t keys_moving = 0; // keys whose shard changed
+  double moved_fraction = 0;     // keys_moving / keys
+  std::uint64_t keys_moved = 0;  // those whose batch was copied by the end of the run (routed to the new shard)
+  std::uint64_t batches = 0;
+  double bytes = 0;                          // of the whole copy
+  double bytes_sent = 0, bytes_received = 0; // by the end of the run
+  std::vector<ReshardingShard> shards;       // in shard order, the added one last
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -87,6 +108,7 @@ struct ServiceResult {
   std::vector<ShardResult> shards;    // a sharded database only, in shard order
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
   std::optional<ReplicationResult> replication; // a database with replicas only
+  std::optional<ReshardingResult> resharding;   // a database with `reshard` only
 };
 
 struct RequestTypeResult {

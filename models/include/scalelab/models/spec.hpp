@@ -244,7 +244,10 @@ struct DatabaseSpec {
   double query_size = 200;   // bytes
   double result_size = 1000; // bytes
   ReplicationSpec replication;
+  // Resharding during the run: a shard added on reshard->host (shard index shard_hosts.size()).
+  std::optional<ReshardSpec> reshard;
 
+  // The shards the run starts with (a shard added by resharding is not counted).
   std::size_t shard_count() const { return shards ? shard_hosts.size() : 1; }
   // The replicas of each shard (of the database when unsharded): shard s has replication.replicas[s * R ..
   // (s + 1) * R), and its instances are s * (R + 1) (its first primary) to s * (R + 1) + R.
