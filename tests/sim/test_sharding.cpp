@@ -253,3 +253,106 @@ TEST(ShardReplicas, StaleReadsPerShardFollowOneMinusExpOfMinusTheShardsWriteRate
   }
   EXPECT_TRUE(out.results.checks.conserved);
 }
+
+// --- resharding during a run ----------------------------------------------------------------------------------
+
+namespace
+{
+// `shards` shards on db-1 .. db-S and a shard added on db-(S+1) at `at`, behind an api server with workers to
+// spare, 2000 reads per second of 100 us each; the copy at `rate` of 1 KB a key.
+std::string resharded(int shards, const std::string& by, const std::string& keys, double at, const std::string& rate,
+                      double warmup)
+{
+  std::ostringstream y;
+  y << "name: reshard\nseed: 9\nduration: 10s\nwarmup: " << warmup
+    << "s\nhardware:\n  hosts: [{name: app, cores: 64}, {name: db, count: " << shards + 1
+    << ", cores: 64}]\n  network: {bandwidth: 10Gbps, latency: 10us}\n"
+    << "services:\n  app: {kind: api_server, host: app, workers: 1000}\n  orders: {kind: database, hosts: [";
+  for (int s = 1; s <= shards; ++s)
+    y << (s > 1 ? ", " : "") << "db-" << s;
+  y << "], connections: 50, read: {cpu: 100us}, shards: " << by << ", reshard: {at: " << at << "s, add: db-"
+    << shards + 1 << ", rate: " << rate << ", key_size: 1KB}}\n"
+    << "requests:\n  get: {steps: [db_read: orders], request_size: 0B, response_size: 0B}\n"
+    << "workload:\n  entry: app\n  arrival: {process: poisson, rate: 2000/s}\n  keys: " << keys << "\n";
+  return y.str();
+}
+} // namespace
+
+// A key's requests go to its old shard until its batch is copied, to its new shard from then on. One key, and
+// the smallest n whose hash_mod shard of key 1 changes from n to n + 1 shards: the old shard serves the requests
+// sent before the key moved (at 4 s + 1 KB / 1 MB/s = 4.001 s), the new one those sent after (Poisson counts,
+// within four standard deviations), and no other shard serves any.
+TEST(Resharding, AKeysRequestsGoToItsNewShardOnceItsBatchIsCopied)
+{
+  int n = 2;
+  while (models::HashModPartitioner(static_cast<std::uint32_t>(n)).shard_of(1) ==
+         models::HashModPartitioner(static_cast<std::uint32_t>(n + 1)).shard_of(1))
+    ++n;
+  ASSERT_LE(n, 16);
+  const std::uint32_t old_shard = models::HashModPartitioner(static_cast<std::uint32_t>(n)).shard_of(1);
+  const std::uint32_t new_shard = models::HashModPartitioner(static_cast<std::uint32_t>(n + 1)).shard_of(1);
+  const auto out = run_yaml(resharded(n, "{by: hash_mod}", "{count: 1}", 4, "1MBps", 0));
+  const auto& db = service(out.results, "orders");
+  ASSERT_TRUE(db.resharding);
+  const auto& x = *db.resharding;
+  EXPECT_EQ(x.keys_moving, 1U);
+  EXPECT_NEAR(x.copied_at, 4.001, 1e-9);
+  ASSERT_EQ(db.shards.size(), static_cast<std::size_t>(n + 1));
+  const double after = 2000 * (10 - 4.001);
+  EXPECT_NEAR(static_cast<double>(db.shards[new_shard].operations), after, 4 * std::sqrt(after));
+  EXPECT_NEAR(static_cast<double>(db.shards[old_shard].operations), 2000 * 4.001, 4 * std::sqrt(2000 * 4.001));
+  for (std::uint32_t s = 0; s < db.shards.size(); ++s) {
+    if (s != old_shard && s != new_shard) {
+      EXPECT_EQ(db.shards[s].operations, 0U) << "shard " << s + 1;
+    }
+  }
+  EXPECT_EQ(db.shards[old_shard].operations + db.shards[new_shard].operations, db.arrived);
+  // The copy: one key of 1 KB from the old shard to the new one.
+  EXPECT_DOUBLE_EQ(x.shards[old_shard].bytes_out, 1000);
+  EXPECT_DOUBLE_EQ(x.shards[new_shard].bytes_in, 1000);
+  EXPECT_DOUBLE_EQ(x.bytes_received, 1000);
+}
+
+// Hash mod 4 to 5 over 100,000 keys: the run reports the fraction moved_fraction() gives (n / (n + 1) = 0.8), the
+// copy's bytes (1 KB a moving key, all sent and received by the end) and its end (at + bytes / rate); once the
+// copy is over (before the measured window), each shard serves the share of the keys the 5-shard partitioning
+// gives it (uniform keys; four binomial standard deviations).
+TEST(Resharding, HashModFourToFiveMovesFourFifthsAndEachShardThenServesItsNewShare)
+{
+  const std::uint64_t keys = 100000;
+  const auto out = run_yaml(resharded(4, "{by: hash_mod}", "{count: 100000}", 0.5, "1GBps", 1));
+  const auto& db = service(out.results, "orders");
+  ASSERT_TRUE(db.resharding);
+  const auto& x = *db.resharding;
+  const models::HashModPartitioner before(4), after(5);
+  EXPECT_DOUBLE_EQ(x.moved_fraction, models::moved_fraction(before, after, keys));
+  EXPECT_NEAR(x.moved_fraction, 0.8, 0.005);
+  EXPECT_EQ(x.keys_moved, x.keys_moving);
+  EXPECT_DOUBLE_EQ(x.bytes, static_cast<double>(x.keys_moving) * 1000);
+  EXPECT_DOUBLE_EQ(x.bytes_sent, x.bytes);
+  EXPECT_DOUBLE_EQ(x.bytes_received, x.bytes);
+  EXPECT_NEAR(x.copied_at, 0.5 + x.bytes / 1e9, 1e-9);
+  EXPECT_LT(x.copied_at, 1.0); // before the measured window
+  const auto per_shard = models::keys_per_shard(after, keys);
+  ASSERT_EQ(db.shards.size(), 5U);
+  const double n = static_cast<double>(db.arrived);
+  for (std::size_t s = 0; s < 5; ++s) {
+    const double share = static_cast<double>(per_shard[s]) / static_cast<double>(keys);
+    EXPECT_NEAR(db.shards[s].share, share, 4 * std::sqrt(share * (1 - share) / n)) << "shard " << s + 1;
+  }
+  EXPECT_TRUE(out.results.checks.conserved);
+}
+
+// Consistent hashing 4 to 5: about a fifth of the keys move, all to the new shard, whose host alone receives.
+TEST(Resharding, ConsistentHashingFourToFiveCopiesAboutAFifthToTheNewShardOnly)
+{
+  const auto out = run_yaml(resharded(4, "{by: consistent_hash}", "{count: 100000}", 0.5, "1GBps", 1));
+  const auto& x = *service(out.results, "orders").resharding;
+  EXPECT_DOUBLE_EQ(x.moved_fraction, models::moved_fraction(models::ConsistentHashRing(4, 100),
+                                                            models::ConsistentHashRing(5, 100), 100000));
+  EXPECT_NEAR(x.moved_fraction, 0.2, 0.05);
+  for (std::size_t s = 0; s < 4; ++s)
+    EXPECT_DOUBLE_EQ(x.shards[s].bytes_in, 0) << "shard " << s + 1;
+  EXPECT_DOUBLE_EQ(x.shards[4].bytes_in, x.bytes);
+  EXPECT_DOUBLE_EQ(x.shards[4].bytes_out, 0);
+}
