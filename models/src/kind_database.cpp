@@ -314,6 +314,8 @@ bool resolve_reshard(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver
 {
   if (!spec.reshard)
     return true;
+  if (spec.reshard->host.empty())
+    return false; // `add` is missing or wrong, reported already
   const Entry* entry = raw.entries.find("reshard");
   const YAML::Node add = entry->value["add"];
   const NameRef ref{spec.reshard->host, add.IsDefined() ? add.Mark() : entry->key.Mark()};
