@@ -178,6 +178,8 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
     return;
   const Entry* entry = raw.entries.find("replicas");
   const bool sharded = spec.shards.has_value();
+  if (sharded && spec.shard_hosts.empty())
+    return; // its hosts are missing or wrong, reported already
   const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
   // The items each shard's replicas come from: one per shard when sharded, all of them otherwise.
   std::vector<std::vector<NameRef>> groups;
