@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using namespace scalelab;
 
@@ -355,4 +356,39 @@ TEST(Resharding, ConsistentHashingFourToFiveCopiesAboutAFifthToTheNewShardOnly)
     EXPECT_DOUBLE_EQ(x.shards[s].bytes_in, 0) << "shard " << s + 1;
   EXPECT_DOUBLE_EQ(x.shards[4].bytes_in, x.bytes);
   EXPECT_DOUBLE_EQ(x.shards[4].bytes_out, 0);
+}
+
+// Async failover, shard by shard: each shard's failover loses the writes acknowledged by its primary that its
+// replica had not received, about the shard's write rate times its replica's mean lag (Little's law, as for one
+// database in test_replication.cpp). 32 hash_mod shards with one replica 250 ms away, 6400 writes/s over 100,000
+// keys (about 200/s a shard), each shard's primary crashing once at its own time: the sum over the failovers is
+// within 10 % of the sum of the shards' rate x lag (about 1600, a Poisson count: 10 % is four standard deviations).
+TEST(ShardReplicas, AsyncFailoverOfEachShardLosesItsWriteRateTimesTheMeanLag)
+{
+  const int n = 32;
+  std::ostringstream faults;
+  faults << "faults:\n";
+  for (int i = 1; i <= n; ++i)
+    faults << "  - {at: " << 4 + 0.125 * (i - 1) << "s, crash: p-" << i << "}\n";
+  const auto out = run_yaml(sharded_replicated("29", 12, 250, n, 1,
+                                               "shards: {by: hash_mod}, detection_timeout: 1s, promotion_time: 500ms",
+                                               0, 6400, "{count: 100000}", faults.str()));
+  const auto& db = service(out.results, "users");
+  const auto& repl = *db.replication;
+  ASSERT_EQ(repl.failovers.size(), static_cast<std::size_t>(n));
+  const double seconds = out.results.duration - out.results.warmup;
+  double expected = 0;
+  for (const auto& replica : repl.replicas)
+    expected += static_cast<double>(db.shards[static_cast<std::size_t>(replica.shard) - 1].operations) / seconds *
+                replica.lag.mean;
+  std::vector<int> failed_over(n + 1, 0);
+  for (const auto& f : repl.failovers) {
+    ++failed_over[static_cast<std::size_t>(f.shard)];
+    EXPECT_EQ(f.old_primary, "p-" + std::to_string(f.shard));
+    EXPECT_EQ(f.new_primary, "r1-" + std::to_string(f.shard));
+  }
+  for (int s = 1; s <= n; ++s)
+    EXPECT_EQ(failed_over[static_cast<std::size_t>(s)], 1) << "shard " << s;
+  EXPECT_NEAR(static_cast<double>(repl.lost_writes), expected, 0.1 * expected);
+  EXPECT_GT(expected, 1000);
 }
