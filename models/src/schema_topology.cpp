@@ -1153,6 +1153,7 @@ void Tables::declare_services()
   };
   const KindTypes types{duration,
                         bytes,
+                        bandwidth,
                         cpu,
                         distribution,
                         reference_type("host name"),
