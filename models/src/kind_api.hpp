@@ -66,7 +66,8 @@ public:
   virtual std::optional<std::size_t> instances(const std::string& service) const = 0;
   // The workload's key count (workload.keys.count; 0 when requests carry no key).
   virtual std::int64_t key_count() const = 0;
-  // Whether some request step names the service (known once the requests are resolved).
+  // Whether some request step names the service, or another service calls it outside the steps (a session
+  // store); known once the requests are resolved.
   virtual bool used_by_steps(const std::string& service) const = 0;
   // The users the workload's requests carry (WorkloadSpec::user_count()); 0 when none, or not read.
   virtual std::int64_t workload_users() const = 0;

@@ -196,8 +196,15 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
     spec.hosts = *hosts;
     resolver.set_instances(raw.name, hosts->size());
   }
-  if (spec.sessions == SessionMode::local || spec.sessions == SessionMode::store)
+  if (spec.sessions == SessionMode::local || spec.sessions == SessionMode::store) {
     require_users(raw, "sessions", resolver);
+    if (const auto first = resolver.claim_once("session cookie", raw.name))
+      resolver.ctx().error(raw.entries.find("sessions")->value.Mark(),
+                           "sessions: " + std::string(to_string(spec.sessions)) + " " + service_where(raw.name) +
+                               " and in service " + quote(*first) +
+                               ": a user's cookie names one login, so one service per topology keeps sessions "
+                               "local or in a store");
+  }
   if (raw.session_store) {
     ServiceRaw* store = resolver.find_service(*raw.session_store);
     if (store && resolver.has_kind(*store, *raw.session_store, "session_store", kind_tags<CacheSpec>()))

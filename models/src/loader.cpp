@@ -931,10 +931,16 @@ private:
     for (std::size_t i = 0; i < hosts_.size() && !hosts_from_platform_; ++i)
       if (!host_used_[i])
         ctx_.warning(host_marks_[i], "host " + quote(hosts_[i].name) + " is not used by any service");
-    if (raw_.services && raw_.requests)
-      for (const ServiceRaw& s : *raw_.services)
-        if (s.kind)
-          std::visit([&](const auto& spec) { check_use(spec, s, *this); }, s.spec);
+    if (!raw_.services || !raw_.requests)
+      return;
+    // A service another one calls outside the steps (a session store) is used too.
+    for (const ServiceRaw& s : *raw_.services)
+      if (s.kind)
+        for (const std::string& called : services_called(s.spec, s.name))
+          used_by_steps_.insert(called);
+    for (const ServiceRaw& s : *raw_.services)
+      if (s.kind)
+        std::visit([&](const auto& spec) { check_use(spec, s, *this); }, s.spec);
   }
 
   // --- the spec ----------------------------------------------------------------------------------------

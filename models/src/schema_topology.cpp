@@ -1638,7 +1638,7 @@ std::string limits_markdown()
        "Shards x `virtual_nodes` of a sharded database; a run keeps 12 bytes per point."},
       {"Closed `users`", n(kUsers) + "; " + n(kUsersThinkingApart) + " when `think_time` is not exponential",
        "With exponential think times the users are one process; otherwise each thinking user is an event."},
-      {"Users told apart (`sticky`, `sessions: local`, `read_from: read_your_writes` or `monotonic`)", n(kUsersTracked),
+      {"Users told apart (`sticky`, `sessions: local` or `store`, `read_from: read_your_writes` or `monotonic`)", n(kUsersTracked),
        "Each such table keeps up to 12 bytes per user (monotonic reads keep none)."},
       {"Rows of timeseries.csv", n(kTimeseriesRows),
        "`duration` / `report_interval` rows for the users and for each service."},

@@ -1,5 +1,7 @@
-// Sticky routes and local sessions (sessions.hpp).
+// Sticky routes and session cookies (sessions.hpp).
 #include "scalelab/models/sessions.hpp"
+#include "scalelab/models/limits.hpp"
+#include "scalelab/models/spec.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -42,26 +44,22 @@ int StickyRoutes::route(std::uint32_t user, Balancer& policy, Rng& rng)
   return chosen;
 }
 
-LocalSessions::LocalSessions(std::int64_t users) : home_(static_cast<std::size_t>(users) + 1)
+LocalCheck check_local_session(std::uint32_t cookie, std::uint32_t instance, std::uint32_t incarnation)
 {
-  if (users < 0)
-    throw std::invalid_argument("negative user count");
+  if (cookie == session_cookie::kNone)
+    return LocalCheck::first_login;
+  return cookie == session_cookie::local(instance, incarnation) ? LocalCheck::valid : LocalCheck::lost;
 }
 
-LocalSessions::Check LocalSessions::check(std::uint32_t user, std::uint32_t instance, std::uint32_t incarnation)
+static_assert(limits::kInstances <= session_cookie::kMaxInstances, "a local session's cookie names any instance");
+
+bool uses_session_cookies(const TopologySpec& spec)
 {
-  if (user == 0 || user >= home_.size())
-    throw std::out_of_range("user " + std::to_string(user) + " outside the session table");
-  Home& home = home_[user];
-  const Home here{instance + 1, incarnation};
-  if (home.instance == 0) {
-    home = here;
-    return Check::first_login;
-  }
-  if (home.instance == here.instance && home.incarnation == here.incarnation)
-    return Check::valid;
-  home = here;
-  return Check::lost;
+  for (const auto& s : spec.services)
+    if (const auto* api = std::get_if<ApiServerSpec>(&s.kind))
+      if (api->sessions == SessionMode::local || api->sessions == SessionMode::store)
+        return true;
+  return false;
 }
 
 } // namespace scalelab::models

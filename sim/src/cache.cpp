@@ -38,7 +38,7 @@ Cache::Cache(std::uint32_t service, const models::CacheSpec& spec, double core_s
 // The key an operation acts on: the request's, or its user's session (the cache is a session store).
 std::uint64_t Cache::key_of(const Request& r) const
 {
-  return (r.top().aux & kSessionOperation) ? models::SessionCookies::key_of(r.frames()[0].aux) : r.key;
+  return (r.top().aux & kSessionOperation) ? models::session_key(r.frames()[0].aux) : r.key;
 }
 
 void Cache::on_request(SimTime ts, std::uint32_t rid)

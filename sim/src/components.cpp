@@ -33,7 +33,7 @@ Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
   if (r.depth >= c.world->pool.frames())
     throw std::logic_error("a request nests deeper than the run's records have room for");
   Frame& f = r.frames()[r.depth++];
-  f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.node->incarnation_at(ts)};
+  f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.node->incarnation_at(ts), 0};
   return f;
 }
 
@@ -123,6 +123,16 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
   }
   if (models::uses_read_your_writes(spec))
     tokens_.emplace(w.user_count());
+  if (models::uses_session_cookies(spec))
+    cookies_.assign(static_cast<std::size_t>(w.user_count()) + 1, models::session_cookie::kNone);
+}
+
+void Source::take_back(std::uint32_t user, std::uint32_t token, std::uint32_t cookie)
+{
+  if (tokens_)
+    tokens_->advance(user, token);
+  if (!cookies_.empty())
+    cookies_[user] = cookie;
 }
 
 void Source::start()
@@ -216,11 +226,16 @@ void Source::send_request(SimTime ts, std::uint32_t user)
   r.version = 0;
   r.version_source = 0;
   push_frame(r, ts, *this, user);
-  if (tokens_) {
-    // The tokens replies brought back strictly before now (as for the returning users above), then the user's.
-    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop())
-      tokens_->advance(std::get<1>(token_returns_.top()), std::get<2>(token_returns_.top()));
-    r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
+  if (tokens_ || !cookies_.empty()) {
+    // What answers brought back strictly before now (as for the returning users above), then the user's.
+    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
+      const auto& [at, who, token, cookie] = token_returns_.top();
+      take_back(who, token, cookie);
+    }
+    if (tokens_)
+      r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
+    if (!cookies_.empty())
+      r.frames()[0].cookie = cookies_[user];
   }
   ++w.sent;
   w.in_system.change(ts, 1);
@@ -239,12 +254,13 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   const std::uint32_t user = r.frames()[0].aux;
   if (w.keep_user_requests && user != 0)
     w.user_requests.push_back({r.created, ts, user});
-  if (tokens_ && user != 0) {
-    // The session token comes back with the reply: handled when sent (passive), it counts from its arrival on.
+  if ((tokens_ || !cookies_.empty()) && user != 0) {
+    // The session token and cookie come back with the reply: handled when sent (passive), they count from its
+    // arrival on.
     if (passive_replies())
-      token_returns_.emplace(ts, user, r.frames()[0].held);
+      token_returns_.emplace(ts, user, r.frames()[0].held, r.frames()[0].cookie);
     else
-      tokens_->advance(user, r.frames()[0].held);
+      take_back(user, r.frames()[0].held, r.frames()[0].cookie);
   }
   w.request_stats[r.type].outcome.finished(ts, latency, cause);
   w.all_requests.finished(ts, latency, cause);
@@ -509,10 +525,9 @@ void Station::free_slot(SimTime ts)
 // --- api server ------------------------------------------------------------------------------------------
 
 ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
-                     std::shared_ptr<models::LocalSessions> sessions, std::shared_ptr<models::SessionCookies> cookies,
                      std::uint32_t session_store, std::uint32_t instance)
-    : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), sessions_(std::move(sessions)),
-      cookies_(std::move(cookies)), session_store_(session_store), instance_(instance), core_speed_(core_speed)
+    : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), session_store_(session_store),
+      instance_(instance), core_speed_(core_speed)
 {
 }
 
@@ -536,9 +551,8 @@ void ApiServer::session_operation(SimTime ts, std::uint32_t rid, models::CacheSt
   Request& r = w.pool[rid];
   r.call_op = static_cast<std::uint16_t>(static_cast<std::uint16_t>(op) | kSessionOperation);
   const auto& cache = std::get<models::CacheSpec>(w.spec.services[session_store_].kind);
-  w.send(*node, ts, EventKind::request,
-         pick_instance(w, session_store_, rng_, models::SessionCookies::key_of(r.frames()[0].aux)), rid,
-         op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
+  w.send(*node, ts, EventKind::request, pick_instance(w, session_store_, rng_, models::session_key(r.frames()[0].aux)),
+         rid, op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
 }
 
 // The store answered: a session found lets the steps run; none found logs the user in (a set of a new
@@ -559,15 +573,15 @@ void ApiServer::on_session_reply(SimTime ts, std::uint32_t rid, Cause cause)
       run_steps(ts, rid);
       return;
     }
-    f.pc = cookies_->had_session(r.frames()[0].aux) ? kLoggingInAgain : kLoggingIn;
+    f.pc = r.frames()[0].cookie != models::session_cookie::kNone ? kLoggingInAgain : kLoggingIn;
     session_operation(ts, rid, models::CacheStep::Op::set);
     return;
   case kLoggingInAgain:
-    cookies_->logged_in(r.frames()[0].aux);
+    r.frames()[0].cookie = models::session_cookie::kStored;
     finish(ts, rid, Cause::session_lost);
     return;
   default: // kLoggingIn
-    cookies_->logged_in(r.frames()[0].aux);
+    r.frames()[0].cookie = models::session_cookie::kStored;
     f.pc = 0;
     run_steps(ts, rid);
     return;
@@ -581,9 +595,14 @@ bool ApiServer::session_found(SimTime ts, std::uint32_t rid)
   if (node->can_crash() && node->down_at(ts))
     return true; // refused as any request to a host that is down
   World& w = *world;
-  const Request& r = w.pool[rid];
-  const auto check = sessions_->check(r.frames()[0].aux, instance_, node->incarnation_at(ts));
-  if (check != models::LocalSessions::Check::lost)
+  Request& r = w.pool[rid];
+  std::uint32_t& cookie = r.frames()[0].cookie;
+  const std::uint16_t incarnation = node->incarnation_at(ts);
+  const auto check = models::check_local_session(cookie, instance_, incarnation);
+  if (check == models::LocalCheck::valid)
+    return true;
+  cookie = models::session_cookie::local(instance_, incarnation); // a login here, whether first or again
+  if (check == models::LocalCheck::first_login)
     return true;
   auto& outcome = w.service_stats[service_].outcome;
   outcome.arrived(ts);
@@ -601,7 +620,7 @@ SimTime ApiServer::token_check_time()
 
 void ApiServer::on_request(SimTime ts, std::uint32_t rid)
 {
-  if (sessions_ && !session_found(ts, rid))
+  if (spec_.sessions == models::SessionMode::local && !session_found(ts, rid))
     return;
   if (at_arrival_) {
     serve_at_arrival(ts, rid);
@@ -673,7 +692,7 @@ SimTime ApiServer::cpu_time(const ResolvedStep& step)
 void ApiServer::start(SimTime ts, std::uint32_t rid)
 {
   world->service_stats[service_].in_service.change(ts, 1);
-  if (cookies_) {
+  if (spec_.sessions == models::SessionMode::store) {
     read_session(ts, rid);
     return;
   }
@@ -899,7 +918,7 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     world->drop_orphan(rid);
     return;
   }
-  if (cookies_ && world->pool[rid].top().pc >= kLoggingInAgain) {
+  if (spec_.sessions == models::SessionMode::store && world->pool[rid].top().pc >= kLoggingInAgain) {
     on_session_reply(ts, rid, cause);
     return;
   }
@@ -1073,19 +1092,13 @@ void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
 void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
 {
   const std::string& name = b.world.spec.services[b.service].name;
-  std::shared_ptr<models::LocalSessions> sessions;
-  if (spec.sessions == models::SessionMode::local)
-    sessions = std::make_shared<models::LocalSessions>(b.world.spec.workload.user_count());
-  std::shared_ptr<models::SessionCookies> cookies;
-  std::uint32_t store = 0;
-  if (spec.sessions == models::SessionMode::store) {
-    cookies = std::make_shared<models::SessionCookies>(b.world.spec.workload.user_count());
-    store = static_cast<std::uint32_t>(b.world.spec.index_of_service(spec.session_store));
-  }
+  const std::uint32_t store = spec.sessions == models::SessionMode::store
+                                  ? static_cast<std::uint32_t>(b.world.spec.index_of_service(spec.session_store))
+                                  : 0;
   for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
     const std::uint32_t host = b.host(spec.hosts[i]);
     b.add(std::make_unique<ApiServer>(b.service, spec, b.core_speed(host), b.seed(name + "#" + std::to_string(i)),
-                                      sessions, cookies, store, static_cast<std::uint32_t>(i)),
+                                      store, static_cast<std::uint32_t>(i)),
           host);
   }
 }

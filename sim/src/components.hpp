@@ -74,9 +74,15 @@ private:
   // read_from read_your_writes: each user's session token (the position of their last write), which their
   // requests carry (in the source's frame), and the tokens replies handled at send time bring back, by arrival.
   std::optional<models::SessionTokens> tokens_;
-  std::priority_queue<std::tuple<SimTime, std::uint32_t, std::uint32_t>,
-                      std::vector<std::tuple<SimTime, std::uint32_t, std::uint32_t>>, std::greater<>>
+  // sessions local or store: each user's session cookie (models::session_cookie), carried the same way; the
+  // last answer's sets it.
+  std::vector<std::uint32_t> cookies_;
+  // (arrival, user, token, cookie) of the answers handled at send time, by arrival.
+  std::priority_queue<std::tuple<SimTime, std::uint32_t, std::uint32_t, std::uint32_t>,
+                      std::vector<std::tuple<SimTime, std::uint32_t, std::uint32_t, std::uint32_t>>, std::greater<>>
       token_returns_;
+  // A user's answer brought back their token and cookie.
+  void take_back(std::uint32_t user, std::uint32_t token, std::uint32_t cookie);
 };
 
 class LoadBalancer : public Component
@@ -166,10 +172,9 @@ protected:
 class ApiServer : public Station
 {
 public:
-  // sessions: the service's local sessions, shared by its instances (nullptr unless `sessions: local`);
-  // cookies: its users' logins (nullptr unless `sessions: store`); instance: this one's index among them.
+  // session_store: with `sessions: store`, the cache service's index; instance: this one's index among the
+  // service's instances.
   ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
-            std::shared_ptr<models::LocalSessions> sessions, std::shared_ptr<models::SessionCookies> cookies,
             std::uint32_t session_store, std::uint32_t instance);
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
@@ -211,8 +216,6 @@ private:
   void expire_waiters(SimTime ts, Pool& pool);
 
   const models::ApiServerSpec& spec_;
-  std::shared_ptr<models::LocalSessions> sessions_;
-  std::shared_ptr<models::SessionCookies> cookies_;
   std::uint32_t session_store_ = 0; // sessions store: the cache service's index
   std::uint32_t instance_;
   double core_speed_;

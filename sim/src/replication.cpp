@@ -160,7 +160,7 @@ std::uint32_t ReplicatedDatabase::new_record(SimTime ts, std::uint16_t type)
   r.call_op = 0;
   r.version = 0;
   r.version_source = static_cast<std::uint16_t>(service_ + 1);
-  r.frames()[0] = Frame{ts, id, index_, 0, 0, 0, node->incarnation_at(ts)};
+  r.frames()[0] = Frame{ts, id, index_, 0, 0, 0, node->incarnation_at(ts), 0};
   return rid;
 }
 

@@ -56,7 +56,7 @@ void send_batch(Database& db, SimTime ts, std::uint32_t batch)
   r.call_op = 0;
   r.version = batch;
   r.version_source = 0;
-  r.frames()[0] = Frame{ts, db.id, batch, 0, 0, 0, db.node->incarnation_at(ts)};
+  r.frames()[0] = Frame{ts, db.id, batch, 0, 0, 0, db.node->incarnation_at(ts), 0};
   db.migration().keys_out += b.keys;
   db.migration().bytes_out += b.bytes;
   w.send(*db.node, ts, EventKind::request, w.service_instances[db.service()][b.to], rid, b.bytes);

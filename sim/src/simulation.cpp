@@ -309,10 +309,10 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
   };
   // A reply to a component that handles it on the sender's host goes on from there to that component's
   // own reply targets: the channel runs from the original sender, with the delays of the hops added. The users
-  // depend on their replies when they are closed, or when replies bring back read_your_writes session tokens,
-  // which the users' next requests carry.
-  const bool users_await_replies =
-      !std::holds_alternative<models::OpenArrival>(spec.workload.arrival) || models::uses_read_your_writes(spec);
+  // depend on their replies when they are closed, or when replies bring back read_your_writes session tokens or
+  // session cookies, which the users' next requests carry.
+  const bool users_await_replies = !std::holds_alternative<models::OpenArrival>(spec.workload.arrival) ||
+                                   models::uses_read_your_writes(spec) || models::uses_session_cookies(spec);
   std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_passive =
       [&](std::uint32_t from_node, std::uint32_t to, SimTime delay, int depth) {
         if (!handled_at_send(to) || depth > kMaxDepth) {

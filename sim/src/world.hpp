@@ -69,6 +69,7 @@ struct Frame {
   std::uint16_t program;     // request type whose steps run here
   std::uint16_t pc;          // next step
   std::uint16_t incarnation; // of the component's host when the frame was pushed: a crash makes it stale
+  std::uint32_t cookie;      // the users' frame: the user's session cookie (models::session_cookie)
 };
 inline constexpr int kMaxDepth = 12;
 

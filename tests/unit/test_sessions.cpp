@@ -9,41 +9,47 @@ namespace scalelab::models
 namespace
 {
 
-using Check = LocalSessions::Check;
+// A user's cookie after a request at (instance, incarnation), as the server answers it.
+std::uint32_t after(std::uint32_t cookie, std::uint32_t instance, std::uint32_t incarnation)
+{
+  return check_local_session(cookie, instance, incarnation) == LocalCheck::valid
+             ? cookie
+             : session_cookie::local(instance, incarnation);
+}
 
 TEST(LocalSessions, TheFirstRequestLogsInAndTheNextOnTheSameInstanceFindsTheSession)
 {
-  LocalSessions sessions(3);
-  EXPECT_EQ(sessions.check(1, 0, 0), Check::first_login);
-  EXPECT_EQ(sessions.check(1, 0, 0), Check::valid);
-  EXPECT_EQ(sessions.check(2, 1, 0), Check::first_login);
-  EXPECT_EQ(sessions.check(2, 1, 0), Check::valid);
+  EXPECT_EQ(check_local_session(session_cookie::kNone, 0, 0), LocalCheck::first_login);
+  const std::uint32_t cookie = after(session_cookie::kNone, 0, 0);
+  EXPECT_EQ(check_local_session(cookie, 0, 0), LocalCheck::valid);
+  EXPECT_EQ(check_local_session(after(session_cookie::kNone, 1, 0), 1, 0), LocalCheck::valid);
 }
 
 TEST(LocalSessions, AnotherInstanceFindsNoneAndTheSessionMovesThere)
 {
-  LocalSessions sessions(1);
-  sessions.check(1, 0, 0);
-  EXPECT_EQ(sessions.check(1, 1, 0), Check::lost);
-  EXPECT_EQ(sessions.check(1, 1, 0), Check::valid) << "the user logged in again on instance 1";
-  EXPECT_EQ(sessions.check(1, 0, 0), Check::lost) << "instance 0 lost it when the user logged in elsewhere";
+  const std::uint32_t on_0 = after(session_cookie::kNone, 0, 0);
+  EXPECT_EQ(check_local_session(on_0, 1, 0), LocalCheck::lost);
+  const std::uint32_t on_1 = after(on_0, 1, 0);
+  EXPECT_EQ(check_local_session(on_1, 1, 0), LocalCheck::valid) << "the user logged in again on instance 1";
+  EXPECT_EQ(check_local_session(on_1, 0, 0), LocalCheck::lost)
+      << "instance 0 lost it when the user logged in elsewhere";
 }
 
 TEST(LocalSessions, ARestartedInstanceHasForgottenItsUsers)
 {
-  LocalSessions sessions(2);
-  sessions.check(1, 0, 0);
-  sessions.check(2, 1, 0);
-  EXPECT_EQ(sessions.check(1, 0, 1), Check::lost) << "instance 0 restarted: incarnation 1";
-  EXPECT_EQ(sessions.check(1, 0, 1), Check::valid);
-  EXPECT_EQ(sessions.check(2, 1, 0), Check::valid) << "instance 1 did not restart";
+  const std::uint32_t user_1 = after(session_cookie::kNone, 0, 0), user_2 = after(session_cookie::kNone, 1, 0);
+  EXPECT_EQ(check_local_session(user_1, 0, 1), LocalCheck::lost) << "instance 0 restarted: incarnation 1";
+  EXPECT_EQ(check_local_session(after(user_1, 0, 1), 0, 1), LocalCheck::valid);
+  EXPECT_EQ(check_local_session(user_2, 1, 0), LocalCheck::valid) << "instance 1 did not restart";
 }
 
-TEST(LocalSessions, UsersOutsideTheTableAreRefused)
+TEST(LocalSessions, CookiesTellEveryInstanceAndIncarnationWithinTheirBoundsApart)
 {
-  LocalSessions sessions(2);
-  EXPECT_THROW(sessions.check(0, 0, 0), std::out_of_range);
-  EXPECT_THROW(sessions.check(3, 0, 0), std::out_of_range);
+  const std::uint32_t last = session_cookie::kMaxInstances - 1;
+  EXPECT_NE(session_cookie::local(last, 4095), session_cookie::kNone);
+  EXPECT_NE(session_cookie::local(last, 4095), session_cookie::local(last - 1, 4095));
+  EXPECT_NE(session_cookie::local(0, 0), session_cookie::local(0, 1));
+  EXPECT_NE(session_cookie::local(0, 0), session_cookie::kStored);
 }
 
 TEST(StickyRoutes, AUserKeepsTheBackendOfTheirFirstRequest)

@@ -1,7 +1,7 @@
 #pragma once
 // Where a user's session lives, as plain decisions over plain values: the simulated balancer and API servers
 // and the real mode's adapters call the same code. Users are numbered from 1 (0: a request without a user);
-// both tables hold a few bytes per user, so the loader bounds the users they serve (limits::kUsersTracked).
+// the tables hold a few bytes per user, so the loader bounds the users they serve (limits::kUsersTracked).
 #include "scalelab/models/balancing.hpp"
 
 #include <cstdint>
@@ -9,6 +9,8 @@
 
 namespace scalelab::models
 {
+
+struct TopologySpec;
 
 // What an API server does with the login state of its users (`sessions` of an api_server).
 enum class SessionMode {
@@ -35,48 +37,50 @@ private:
   std::vector<bool> up_;
 };
 
-// The local sessions of a service with several instances: a user's session lives on the instance where they
-// last logged in, and is gone when that instance crashes (a new incarnation starts with empty memory). A
-// request landing on another instance, or on a restarted one, finds no session: the user is sent to log in
-// again, there (`session_lost`), and that instance holds their session from then on. O(1) a request.
-class LocalSessions
+// A user's session cookie: which login the user holds, 0 before the first. The user's requests carry it and
+// the answers bring it back (a login sets it), so no server keeps it: two instances on different hosts never
+// share a table, which is what keeps every engine's results the same. One value a user, O(1) a request.
+//
+// `sessions: local`: the session lives in the memory of the instance where the user last logged in, and is gone
+// when that instance's host restarts. The cookie names that instance and its host's incarnation then; a request
+// that reaches another instance, or the same one restarted since, finds no session: the user logs in again,
+// there (`session_lost`), and the cookie names that instance from then on.
+//
+// `sessions: store`: the session lives in a shared store; the cookie says the user had one. When the store has
+// none (evicted, expired, lost with the store's host), a user who had one logs in again (`session_lost`); one
+// who never had one logs in for the first time. The cookie is set when the login's write is done, so two first
+// requests of a user in flight at once are both first logins.
+namespace session_cookie
 {
-public:
-  enum class Check {
-    first_login, // the user's first request: they log in here
-    valid,       // their session is here
-    lost         // it is on another instance, or was lost in a crash: they log in again here
-  };
-  explicit LocalSessions(std::int64_t users);
-  // A request of `user` (1..users) at instance `instance` (in its incarnation `incarnation`).
-  Check check(std::uint32_t user, std::uint32_t instance, std::uint32_t incarnation);
-
-private:
-  struct Home {
-    std::uint32_t instance = 0; // + 1; 0: never logged in
-    std::uint32_t incarnation = 0;
-  };
-  std::vector<Home> home_;
-};
-
-// Sessions in a shared store (`sessions: store`): whether a user has logged in before, which the user's own
-// cookie tells, so no server's crash forgets it. When the store has no session for a user (evicted, expired,
-// or lost with the store's host), a user who had one logs in again (`session_lost`); one who never had one
-// logs in for the first time. Either way the login writes a new session, and the cookie exists from then on
-// (two first requests of a user in flight at once are both first logins). One bit a user, O(1) a request.
-class SessionCookies
+inline constexpr std::uint32_t kNone = 0;
+inline constexpr std::uint32_t kStored = 1; // sessions store: the user has logged in
+// The instance bits and the incarnation bits of a local session's cookie: instances up to 2^20 - 1 (more than
+// limits::kInstances), and a host's incarnations told apart modulo 4096 (a host would have to restart 4,096
+// times between two requests of a user for a lost session to pass for a valid one).
+inline constexpr int kIncarnationBits = 12;
+inline constexpr std::uint32_t kMaxInstances = (1u << (32 - kIncarnationBits)) - 1;
+inline std::uint32_t local(std::uint32_t instance, std::uint32_t incarnation)
 {
-public:
-  explicit SessionCookies(std::int64_t users) : had_(static_cast<std::size_t>(users) + 1, false) {}
-  // Whether `user` (1..users) has logged in before: a session the store does not have was lost.
-  bool had_session(std::uint32_t user) const { return had_[user]; }
-  // A login of `user` wrote their session.
-  void logged_in(std::uint32_t user) { had_[user] = true; }
-  // The key of a user's session in the store: beside the workload's keys (which are below 2^63).
-  static std::uint64_t key_of(std::uint32_t user) { return (std::uint64_t{1} << 63) | user; }
+  return ((instance + 1) << kIncarnationBits) | (incarnation & ((1u << kIncarnationBits) - 1));
+}
+} // namespace session_cookie
 
-private:
-  std::vector<bool> had_;
+enum class LocalCheck {
+  first_login, // the user's first request: they log in here
+  valid,       // their session is here
+  lost         // it is on another instance, or was lost in a crash: they log in again here
 };
+// A request carrying `cookie` at `instance` (in its host's incarnation `incarnation`). Unless valid, the answer
+// carries session_cookie::local(instance, incarnation).
+LocalCheck check_local_session(std::uint32_t cookie, std::uint32_t instance, std::uint32_t incarnation);
+
+// The key of a user's session in a store (`sessions: store`): beside the workload's keys (which are below 2^63).
+inline std::uint64_t session_key(std::uint32_t user)
+{
+  return (std::uint64_t{1} << 63) | user;
+}
+
+// Whether some api_server keeps sessions that users' cookies name (local or store).
+bool uses_session_cookies(const TopologySpec& spec);
 
 } // namespace scalelab::models
