@@ -157,8 +157,13 @@ RunResult run(const TopologySpec& spec, const sim::RunOptions& options, const Si
   int status = 0;
   for (;;) {
     const pid_t done = ::waitpid(child, &status, WNOHANG);
-    if (done == child)
+    if (done == child) {
+      // A run that ended past its bound took too long all the same (a busy machine may run a short child to
+      // its end before this loop first looks).
+      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > bounds.seconds)
+        result.problem = "the run took more than " + std::to_string(bounds.seconds) + " s";
       break;
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const long megabytes = resident_megabytes(child);
     if (seconds > bounds.seconds || megabytes > bounds.megabytes) {
