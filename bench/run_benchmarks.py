@@ -21,6 +21,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     replicas or write to their primary), in pairs with the reference model like the cache-aside model;
   - the connection-pool model (bench/pools.yaml: the reference model whose requests then read from a database
     through a pool of 2 + 1 connections per server), in pairs with the reference model;
+  - the queue model (bench/queues.yaml: the reference model whose requests each publish a job to a broker that
+    40 workers consume), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -146,6 +148,10 @@ def main():
     ref_for_pools, pools = pairs(args.scalelab, topo("reference.yaml"), topo("pools.yaml"), runs, duration, duration)
     results["scalelab_reference_beside_pools"] = ref_for_pools
     results["scalelab_pools"] = pools
+    ref_for_queues, queues = pairs(args.scalelab, topo("reference.yaml"), topo("queues.yaml"), runs, duration,
+                                   duration)
+    results["scalelab_reference_beside_queues"] = ref_for_queues
+    results["scalelab_queues"] = queues
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -193,6 +199,8 @@ def main():
         "scalelab_replicas_over_reference": statistics.median(pair_ratios_of(ref_for_replicas, replicas)),
         "scalelab_pools_req_per_s": median_of(pools, "requests_per_wall_second"),
         "scalelab_pools_over_reference": statistics.median(pair_ratios_of(ref_for_pools, pools)),
+        "scalelab_queues_req_per_s": median_of(queues, "requests_per_wall_second"),
+        "scalelab_queues_over_reference": statistics.median(pair_ratios_of(ref_for_queues, queues)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -223,6 +231,8 @@ def main():
          f"{median_of(replicas, 'peak_memory_mb'):.0f} MB"),
         ("connection-pool model, scalelab", f"{median_of(pools, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(pools, 'peak_memory_mb'):.0f} MB"),
+        ("queue model, scalelab", f"{median_of(queues, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(queues, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

@@ -127,6 +127,7 @@ ordered_json step_json(const Step& step)
       return {{call_op_name(s.op), s.service}};
     }
     ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
+    ordered_json operator()(const PublishStep& s) const { return {{"publish", {{"queue", s.queue}, {"job", s.job}}}}; }
     ordered_json operator()(const CacheStep& s) const
     {
       switch (s.op) {
@@ -217,6 +218,19 @@ ordered_json service_json(const ServiceSpec& s)
       if (!d.replication.replicas.empty())
         add_replication_json(j, d.replication);
       return j;
+    }
+    ordered_json operator()(const QueueSpec& q) const
+    {
+      ordered_json j{{"host", q.host}, {"capacity", q.capacity}, {"durable", q.durable}};
+      if (q.cpu_flops)
+        j["cpu"] = {{"flops", *q.cpu_flops}};
+      else if (q.cpu_time)
+        j["cpu"] = distribution_json(*q.cpu_time);
+      return j;
+    }
+    ordered_json operator()(const WorkerSpec& w) const
+    {
+      return {{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
     }
     ordered_json operator()(const CacheSpec& c) const
     {
@@ -455,6 +469,21 @@ ordered_json to_json(const Results& r)
                                     {"wait_probability", p->wait_probability},
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
+    if (const auto& q = s.queue)
+      service["queue"] = {{"published", q->published},
+                          {"rejected", q->rejected},
+                          {"refused", q->refused},
+                          {"delivered", q->delivered},
+                          {"acknowledged", q->acknowledged},
+                          {"failed", q->failed},
+                          {"lost", q->lost},
+                          {"redelivered", q->redelivered},
+                          {"waited", q->waited},
+                          {"wait_probability", q->wait_probability},
+                          {"wait", {{"mean", q->wait.mean}, {"p99", q->wait.p99}, {"max", q->wait.max}}},
+                          {"mean_backlog", q->mean_backlog},
+                          {"backlog_at_end", q->backlog_at_end},
+                          {"mean_unacknowledged", q->mean_unacknowledged}};
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -649,6 +678,27 @@ std::string summary_table(const Results& r)
                   ms(p.wait.p99).c_str(), static_cast<unsigned long long>(p.timeouts),
                   static_cast<unsigned long long>(p.opened), p.mean_open);
     out << line;
+  }
+  bool queue_header = false;
+  for (const auto& s : r.services) {
+    if (!s.queue)
+      continue;
+    if (!queue_header) {
+      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published",
+                    "acked", "waited", "wait ms", "p99 ms", "backlog", "at end", "lost", "redeliv");
+      out << line;
+      queue_header = true;
+    }
+    const QueueResult& q = *s.queue;
+    std::snprintf(line, sizeof line, "%-18s %10llu %10llu %7.1f%% %s %s %9.1f %9llu %8llu %8llu\n", s.name.c_str(),
+                  static_cast<unsigned long long>(q.published), static_cast<unsigned long long>(q.acknowledged),
+                  q.wait_probability * 100, ms(q.wait.mean).c_str(), ms(q.wait.p99).c_str(), q.mean_backlog,
+                  static_cast<unsigned long long>(q.backlog_at_end), static_cast<unsigned long long>(q.lost),
+                  static_cast<unsigned long long>(q.redelivered));
+    out << line;
+    if (q.rejected + q.refused > 0)
+      out << s.name << ": " << q.rejected << " jobs rejected (queue full), " << q.refused
+          << " refused (broker down)\n";
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.
   std::vector<const LinkResult*> busiest;

@@ -81,6 +81,25 @@ struct ConnectionPoolResult {
   double mean_open = 0;        // time-average of open connections, over every instance and pool
 };
 
+// A queue service's jobs (docs/queues.md), in the measured window. A job's wait runs from when it joins the queue
+// (or rejoins it, redelivered) to its delivery to a consumer.
+struct QueueResult {
+  std::uint64_t published = 0;    // jobs accepted into the queue
+  std::uint64_t rejected = 0;     // published while `capacity` jobs waited: dropped
+  std::uint64_t refused = 0;      // published while the broker's host was down: dropped
+  std::uint64_t delivered = 0;    // deliveries to a consumer, redeliveries included
+  std::uint64_t acknowledged = 0; // jobs a worker finished (failed ones included: they are not retried)
+  std::uint64_t failed = 0;       // of those, the ones whose steps failed
+  std::uint64_t lost = 0;         // waiting in a non-durable queue when its host crashed
+  std::uint64_t redelivered = 0;  // unacknowledged when their worker's or a durable broker's host crashed: requeued
+  std::uint64_t waited = 0;       // deliveries that found no free consumer when the job joined the queue
+  double wait_probability = 0;    // waited / delivered
+  LatencySummary wait;            // time in the queue, per delivery
+  double mean_backlog = 0;        // time-average of jobs waiting in the queue
+  std::uint64_t backlog_at_end = 0;
+  double mean_unacknowledged = 0; // time-average of jobs delivered and not yet acknowledged
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -99,6 +118,7 @@ struct ServiceResult {
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
   std::optional<ReplicationResult> replication;        // a database with replicas only
   std::optional<ConnectionPoolResult> connection_pool; // an api_server with a connection_pool only
+  std::optional<QueueResult> queue;                    // kind queue only
 };
 
 struct RequestTypeResult {
