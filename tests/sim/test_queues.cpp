@@ -40,7 +40,7 @@ std::string jobs(int workers, double lambda, double mu, const std::string& seed,
          std::to_string(workers) +
          ", consumes: mq}\n"
          "requests:\n"
-         "  signup: {steps: [cpu: 100us, 'publish: {queue: mq, job: email}'], request_size: 0B, response_size: 0B}\n"
+         "  signup: {steps: [cpu: 100us, {publish: {queue: mq, job: email}}], request_size: 0B, response_size: 0B}\n"
          "  email: {steps: [cpu: {exponential: " +
          std::to_string(1000.0 / mu) + "ms}], request_size: 0B, response_size: 0B}\n" +
          "workload:\n  entry: app\n  arrival: {process: poisson, rate: " + std::to_string(lambda) +
@@ -138,7 +138,7 @@ TEST(Queues, MovingASlowStepToAJobCutsTheRequestsLatencyByThatStep)
                                    "  email: [delay: 200ms]\n" +
                                    tail);
   const auto queued_run = run_yaml(head +
-                                   "requests:\n  signup: [cpu: 1ms, 'publish: {queue: mq, job: email}']\n"
+                                   "requests:\n  signup: [cpu: 1ms, {publish: {queue: mq, job: email}}]\n"
                                    "  email: [delay: 200ms]\n" +
                                    tail);
   const double before = inline_run.results.total.latency.mean, after = queued_run.results.total.latency.mean;
