@@ -684,8 +684,8 @@ std::string summary_table(const Results& r)
     if (!s.queue)
       continue;
     if (!queue_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published",
-                    "acked", "waited", "wait ms", "p99 ms", "backlog", "at end", "lost", "redeliv");
+      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published", "acked",
+                    "waited", "wait ms", "p99 ms", "backlog", "at end", "lost", "redeliv");
       out << line;
       queue_header = true;
     }
@@ -697,8 +697,7 @@ std::string summary_table(const Results& r)
                   static_cast<unsigned long long>(q.redelivered));
     out << line;
     if (q.rejected + q.refused > 0)
-      out << s.name << ": " << q.rejected << " jobs rejected (queue full), " << q.refused
-          << " refused (broker down)\n";
+      out << s.name << ": " << q.rejected << " jobs rejected (queue full), " << q.refused << " refused (broker down)\n";
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.
   std::vector<const LinkResult*> busiest;

@@ -26,10 +26,19 @@ const std::vector<std::string> kCacheKeys = {"hits",      "misses",      "hit_ra
 const std::vector<std::string> kReplicationKeys = {"stale_reads", "ack_timeouts", "lost_writes"};
 const std::vector<std::string> kPoolKeys = {"checkouts", "opened",           "waited",
                                             "timeouts",  "wait_probability", "mean_open"};
-const std::vector<std::string> kQueueKeys = {
-    "published", "rejected",         "refused",      "delivered",      "acknowledged",       "failed",
-    "lost",      "redelivered",      "waited",       "wait_probability", "mean_backlog",     "backlog_at_end",
-    "mean_unacknowledged"};
+const std::vector<std::string> kQueueKeys = {"published",
+                                             "rejected",
+                                             "refused",
+                                             "delivered",
+                                             "acknowledged",
+                                             "failed",
+                                             "lost",
+                                             "redelivered",
+                                             "waited",
+                                             "wait_probability",
+                                             "mean_backlog",
+                                             "backlog_at_end",
+                                             "mean_unacknowledged"};
 
 // The sections of a service's results that only some services have: services.NAME.SECTION.KEY.
 struct Section {

@@ -304,8 +304,7 @@ void build(const models::QueueSpec& spec, ServiceBuilder& b)
       per_instance = per_instance == 0 ? worker->workers : std::min(per_instance, worker->workers);
     }
   const std::uint32_t host = b.host(spec.host);
-  b.add(std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers),
-                                 per_instance),
+  b.add(std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers), per_instance),
         host);
 }
 

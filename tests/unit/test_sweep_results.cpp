@@ -54,7 +54,8 @@ nlohmann::json sample_results()
 TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
 {
   const auto j = sample_results();
-  const ResultNames names{{"app", "sessions", "db"}, {"get.user"}, {"web-1"}, true, {"sessions"}, {}, {"db"}, {"app"}, {}};
+  const ResultNames names{
+      {"app", "sessions", "db"}, {"get.user"}, {"web-1"}, true, {"sessions"}, {}, {"db"}, {"app"}, {}};
   const std::vector<std::pair<std::string, double>> cases = {
       {"total.latency.p99", 0.25},
       {"total.errors", 10},
