@@ -540,11 +540,12 @@ std::string fmt(const char* format, double v)
 }
 } // namespace
 
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache)
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache, bool with_queue)
 {
   std::ostringstream out;
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
-      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads\n" : "\n");
+      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
+      << (with_queue ? ",queue_backlog\n" : "\n");
   for (const auto& r : rows) {
     out << fmt("%.6g", r.time) << ',' << r.series << ',' << r.completed << ',' << r.errors << ','
         << fmt("%.6g", r.throughput) << ',' << fmt("%.6g", r.latency_mean * 1e3) << ','
@@ -555,6 +556,8 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
           << fmt("%.6g", lookups > 0 ? static_cast<double>(r.cache_hits) / static_cast<double>(lookups) : 0.0) << ','
           << r.cache_stale_reads;
     }
+    if (with_queue)
+      out << ',' << fmt("%.6g", r.queue_backlog);
     out << '\n';
   }
   return out.str();

@@ -29,6 +29,11 @@ public:
   // The crashes and restarts of its consumers' hosts, known before the run: their connections close and open.
   void schedule_consumer_faults();
   models::QueueResult result() const;
+  // Its series' backlog: the jobs waiting, which its row's mean_queue_length already holds.
+  void add_to_series(std::size_t, models::TimeseriesRow& row) const override
+  {
+    row.queue_backlog = row.mean_queue_length;
+  }
 
 private:
   void accept(SimTime ts, std::uint32_t request);

@@ -439,6 +439,8 @@ public:
     engine.run();
     RunOutput out;
     out.results = results(out.has_cache);
+    for (const auto& s : out.results.services)
+      out.has_queue |= s.queue.has_value();
     out.timeseries = timeseries();
     out.engine = engine_stats();
     return out;

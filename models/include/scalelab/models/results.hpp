@@ -190,12 +190,15 @@ struct TimeseriesRow {
   double mean_in_service = 0, mean_queue_length = 0;
   // A cache's series only (columns written when the run has a cache).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
+  // A queue's series only (the column written when the run has a queue): jobs waiting, time-average.
+  double queue_backlog = 0;
 };
 
 nlohmann::ordered_json to_json(const Results& r);
 nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
 // with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written.
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false);
+// with_queue: the queue_backlog column is written.
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false, bool with_queue = false);
 std::string summary_table(const Results& r); // the terminal table
 
 } // namespace scalelab::models
