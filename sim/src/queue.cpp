@@ -33,9 +33,9 @@ void publish_job(Component& from, SimTime ts, const Request& request, const Reso
 // --- broker --------------------------------------------------------------------------------------------------
 
 Broker::Broker(std::uint32_t service, const models::QueueSpec& spec, double core_speed, std::uint64_t seed,
-               std::vector<std::uint32_t> consumers, int workers_per_instance)
+               std::vector<std::uint32_t> consumers, std::vector<int> workers)
     : service_(service), spec_(spec), core_speed_(core_speed), rng_(seed), consumers_(std::move(consumers)),
-      ring_(static_cast<int>(consumers_.size()), workers_per_instance)
+      ring_(std::move(workers))
 {
 }
 
@@ -292,19 +292,20 @@ void build(const models::QueueSpec& spec, ServiceBuilder& b)
 {
   const auto& spec_all = b.world.spec;
   const std::string& name = spec_all.services[b.service].name;
-  // Its consumers: the instances of every worker pool that consumes it, in service then instance order. One
-  // number of consumers per instance for all (the first pool's); pools of different sizes are not supported yet.
+  // Its consumers: the instances of every worker pool that consumes it, in service then instance order, each with
+  // its pool's workers.
   std::vector<std::uint32_t> consumers;
-  int per_instance = 0;
+  std::vector<int> workers;
   for (std::size_t s = 0; s < spec_all.services.size(); ++s)
     if (const auto* worker = std::get_if<models::WorkerSpec>(&spec_all.services[s].kind);
         worker && worker->consumes == name) {
       const auto& instances = b.world.service_instances[s];
       consumers.insert(consumers.end(), instances.begin(), instances.end());
-      per_instance = per_instance == 0 ? worker->workers : std::min(per_instance, worker->workers);
+      workers.insert(workers.end(), instances.size(), worker->workers);
     }
   const std::uint32_t host = b.host(spec.host);
-  b.add(std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers), per_instance),
+  b.add(std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers),
+                                 std::move(workers)),
         host);
 }
 

@@ -20,7 +20,7 @@ class Broker : public Component
 {
 public:
   Broker(std::uint32_t service, const models::QueueSpec& spec, double core_speed, std::uint64_t seed,
-         std::vector<std::uint32_t> consumers, int workers_per_instance);
+         std::vector<std::uint32_t> consumers, std::vector<int> workers);
   void on_request(SimTime ts, std::uint32_t request) override;            // a published job
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override; // a worker is done with a job
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;

@@ -4,6 +4,7 @@
 // Each free consumer is a token in a FIFO; a delivery takes the first, an acknowledgement puts it back at the
 // end. An instance's consumers go away with its host (their tokens are skipped lazily, by generation), and come
 // back when it restarts. O(1) amortised per delivery. Plain C++: the real mode's broker adapter asks the same.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -14,11 +15,10 @@ namespace scalelab::models
 class ConsumerRing
 {
 public:
-  // `instances` worker instances of `per_instance` consumers each, all up and free, interleaved so that the
-  // first jobs go to instances 0, 1, ..., n-1, 0, 1, ...
-  ConsumerRing(int instances, int per_instance)
-      : generation_(static_cast<std::size_t>(instances), 0), down_(static_cast<std::size_t>(instances), false),
-        per_instance_(per_instance)
+  // Worker instances of consumers[i] consumers each, all up and free, interleaved so that the first jobs go to
+  // instances 0, 1, ..., n-1, 0, 1, ... (an instance with fewer consumers drops out of the rounds first).
+  explicit ConsumerRing(std::vector<int> consumers)
+      : generation_(consumers.size(), 0), down_(consumers.size(), false), consumers_(std::move(consumers))
   {
     fill();
   }
@@ -55,7 +55,7 @@ public:
   {
     down_[static_cast<std::size_t>(instance)] = false;
     ++generation_[static_cast<std::size_t>(instance)];
-    for (int k = 0; k < per_instance_; ++k)
+    for (int k = 0; k < consumers_[static_cast<std::size_t>(instance)]; ++k)
       free_.push_back({instance, generation(instance)});
   }
   // The broker restarted: every consumer of an instance that is up connects again, free.
@@ -72,15 +72,16 @@ public:
 private:
   void fill()
   {
-    for (int k = 0; k < per_instance_; ++k)
+    const int most = consumers_.empty() ? 0 : *std::max_element(consumers_.begin(), consumers_.end());
+    for (int k = 0; k < most; ++k)
       for (std::size_t i = 0; i < generation_.size(); ++i)
-        if (!down_[i])
+        if (!down_[i] && k < consumers_[i])
           free_.push_back({static_cast<int>(i), generation_[i]});
   }
   std::deque<Delivery> free_;
   std::vector<std::uint32_t> generation_;
   std::vector<bool> down_;
-  int per_instance_;
+  std::vector<int> consumers_;
 };
 
 } // namespace scalelab::models
