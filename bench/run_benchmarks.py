@@ -23,6 +23,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     through a pool of 2 + 1 connections per server), in pairs with the reference model;
   - the queue model (bench/queues.yaml: the reference model whose requests each publish a job to a broker that
     40 workers consume), in pairs with the reference model;
+  - the sharded-and-replicated model (bench/sharded-replicas.yaml: the same reads and writes to a database of 3
+    shards, each a primary with two async replicas, behind the 10 servers), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -152,6 +154,10 @@ def main():
                                    duration)
     results["scalelab_reference_beside_queues"] = ref_for_queues
     results["scalelab_queues"] = queues
+    ref_for_shard_replicas, shard_replicas = pairs(args.scalelab, topo("reference.yaml"),
+                                                   topo("sharded-replicas.yaml"), runs, duration, duration)
+    results["scalelab_reference_beside_sharded_replicas"] = ref_for_shard_replicas
+    results["scalelab_sharded_replicas"] = shard_replicas
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -201,6 +207,9 @@ def main():
         "scalelab_pools_over_reference": statistics.median(pair_ratios_of(ref_for_pools, pools)),
         "scalelab_queues_req_per_s": median_of(queues, "requests_per_wall_second"),
         "scalelab_queues_over_reference": statistics.median(pair_ratios_of(ref_for_queues, queues)),
+        "scalelab_sharded_replicas_req_per_s": median_of(shard_replicas, "requests_per_wall_second"),
+        "scalelab_sharded_replicas_over_reference": statistics.median(
+            pair_ratios_of(ref_for_shard_replicas, shard_replicas)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -233,6 +242,9 @@ def main():
          f"{median_of(pools, 'peak_memory_mb'):.0f} MB"),
         ("queue model, scalelab", f"{median_of(queues, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(queues, 'peak_memory_mb'):.0f} MB"),
+        ("sharded and replicated model (3 shards x 2 replicas), scalelab",
+         f"{median_of(shard_replicas, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(shard_replicas, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]

@@ -17,6 +17,7 @@ namespace scalelab::models::schema
 struct KindTypes {
   const Type<double>& duration;
   const Type<double>& bytes;
+  const Type<double>& bandwidth; // bytes per second
   const Type<CpuStep>& cpu;
   const Type<DistributionSpec>& distribution;
   Type<NameRef> host_ref;                // a host name

@@ -13,18 +13,27 @@ const char* name_of(const DatabaseSpec&)
 
 std::vector<std::string> hosts_of(const DatabaseSpec& spec)
 {
-  if (spec.shards)
-    return spec.shard_hosts;
-  std::vector<std::string> hosts{spec.host};
-  hosts.insert(hosts.end(), spec.replication.replicas.begin(), spec.replication.replicas.end());
+  // Shard after shard (one shard when unsharded): its primary, then its replicas.
+  const std::vector<std::string> primaries = spec.shards ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  const std::size_t per_shard = spec.replicas_per_shard();
+  std::vector<std::string> hosts;
+  for (std::size_t s = 0; s < primaries.size(); ++s) {
+    hosts.push_back(primaries[s]);
+    for (std::size_t j = 0; j < per_shard; ++j)
+      hosts.push_back(spec.replication.replicas[s * per_shard + j]);
+  }
+  if (spec.reshard)
+    hosts.push_back(spec.reshard->host); // the shard added during the run
   return hosts;
 }
 
 std::vector<std::string> services_called(const DatabaseSpec& spec, const std::string& name)
 {
-  if (spec.replication.replicas.empty())
+  // The primary ships writes to the replicas, a failover's votes and announcement go between them, and a
+  // resharding's copy goes from shard to shard.
+  if (spec.replication.replicas.empty() && !spec.reshard)
     return {};
-  return {name}; // the primary ships writes to the replicas; a failover's votes and announcement
+  return {name};
 }
 
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).
@@ -126,6 +135,41 @@ const Record<ShardingSpec>& sharding()
   }();
   return record;
 }
+// `reshard`: a shard added during the run (docs/sharding.md).
+const Record<ReshardSpec>& resharding(const KindTypes& types)
+{
+  static const Record<ReshardSpec> record = [&types] {
+    Record<ReshardSpec> r;
+    r.title = "`reshard` of a database";
+    r.help = "A shard added during the run, on a host of its own: the keys whose shard changes (from n to n + 1 "
+             "shards) are copied to their new shard at `rate`, batch after batch, and each key's requests go to its "
+             "new shard once its batch is copied.";
+    r.fields = {
+        field<ReshardSpec>("at", types.duration, [](ReshardSpec& x, double&& d) { x.at = from_seconds(d); })
+            .required()
+            .check(at_least(0.0))
+            .help("When the shard is added and the copy starts (simulated time)."),
+        field<ReshardSpec>("add", types.host_ref, [](ReshardSpec& x, NameRef&& h) { x.host = h.name; })
+            .required()
+            .help("The new shard's host: one host, not one of `hosts`. It is the last shard."),
+        field<ReshardSpec>("rate", types.bandwidth, &ReshardSpec::rate)
+            .defaults("100Mbps")
+            .check(greater_than(0.0))
+            .help("The copy's rate over all shards: the bytes of the moving keys are sent at this rate."),
+        field<ReshardSpec>("key_size", types.bytes, &ReshardSpec::key_size)
+            .defaults("1KB")
+            .check(greater_than(0.0))
+            .help("Bytes copied per moving key."),
+        field<ReshardSpec>("batch_size", types.bytes, &ReshardSpec::batch_size)
+            .defaults("1MB")
+            .check(greater_than(0.0))
+            .help("Bytes per message of the copy (whole keys, at least one); a batch's keys move together when "
+                  "it is copied."),
+    };
+    return r;
+  }();
+  return record;
+}
 } // namespace
 
 KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
@@ -147,6 +191,10 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
                         [](ServiceRaw& s, ShardingSpec&& spec) { s.as<DatabaseSpec>().shards = std::move(spec); })
           .optional("not sharded")
           .help("Shards the database over `hosts` by the request's key, see `shards` of a database."),
+      field<ServiceRaw>("reshard", record_type(&resharding(types), "in reshard"),
+                        [](ServiceRaw& s, ReshardSpec&& spec) { s.as<DatabaseSpec>().reshard = std::move(spec); })
+          .optional("no resharding")
+          .help("A sharded database: a shard added during the run, see `reshard` of a database."),
       field<ServiceRaw>("connections", integer_type<int>(),
                         [](ServiceRaw& s, int&& c) { s.as<DatabaseSpec>().connections = c; })
           .defaults("100")
@@ -211,15 +259,26 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   };
   for (auto& rule : replication_rules())
     kind.record.rules.push_back(std::move(rule));
-  kind.record.rules.push_back({"A sharded database has no replicas (replicas per shard are not modelled yet).",
-                               [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-                                 if (entries.find("shards") && entries.find("replicas"))
-                                   ctx.error(entries.key_mark("replicas"),
-                                             "replicas " + service_where(s.name) +
-                                                 ": a sharded database with replicas per shard is not "
-                                                 "modelled yet; give either shards or replicas");
-                               }});
-  kind.records_markdown = markdown_record(db_cost(types)) + markdown_record(sharding());
+  kind.record.rules.push_back(
+      {"`reshard` is given with `shards` by hash_mod or consistent_hash, and without `replicas`.",
+       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+         if (!entries.find("reshard"))
+           return;
+         const auto& db = s.as<DatabaseSpec>();
+         if (!entries.find("shards"))
+           ctx.error(entries.key_mark("reshard"),
+                     "reshard " + service_where(s.name) + " adds a shard to a sharded database; give hosts and shards");
+         else if (db.shards && db.shards->by == Partitioning::range)
+           ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
+                                                      ": adding a shard to a range map is not modelled yet; "
+                                                      "use by: hash_mod or by: consistent_hash");
+         if (entries.find("replicas"))
+           ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
+                                                      ": resharding a database whose shards have replicas is not "
+                                                      "modelled yet");
+       }});
+  kind.records_markdown =
+      markdown_record(db_cost(types)) + markdown_record(sharding()) + markdown_record(resharding(types));
   const auto add_words = [&kind](const auto& record) {
     for (const auto& f : record.fields) {
       kind.words.push_back(f.key);
@@ -229,6 +288,7 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
   };
   add_words(db_cost(types));
   add_words(sharding());
+  add_words(resharding(types));
   kind.words.push_back("from");
   kind.words.push_back("to");
   return kind;
@@ -242,9 +302,12 @@ KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindRe
     for (const NameRef& ref : *raw.hosts)
       instances += resolver.host_count(ref);
   }
+  if (raw.entries.find("reshard"))
+    ++instances; // the shard it adds
   if (raw.replicas)
-    for (const NameRef& ref : *raw.replicas)
-      instances += resolver.host_count(ref);
+    for (const auto& item : *raw.replicas)
+      for (const NameRef& ref : item)
+        instances += resolver.host_count(ref);
   return {instances, spec.connections, "connections"};
 }
 
@@ -252,6 +315,40 @@ bool resolved_last(const DatabaseSpec&)
 {
   return false;
 }
+
+namespace
+{
+// The added shard's host: one of its own. False when the database cannot be resolved further.
+bool resolve_reshard(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
+{
+  if (!spec.reshard)
+    return true;
+  if (spec.reshard->host.empty())
+    return false; // `add` is missing or wrong, reported already
+  const Entry* entry = raw.entries.find("reshard");
+  const YAML::Node add = entry->value["add"];
+  const NameRef ref{spec.reshard->host, add.IsDefined() ? add.Mark() : entry->key.Mark()};
+  const auto host = resolver.resolve_host(ref);
+  if (!host)
+    return false;
+  for (std::size_t s = 0; s < spec.shard_hosts.size(); ++s)
+    if (spec.shard_hosts[s] == *host) {
+      resolver.ctx().error(ref.mark, "reshard adds a shard on " + quote(*host) + ", which holds shard " +
+                                         std::to_string(s + 1) + " " + service_where(raw.name) +
+                                         "; the new shard needs a host of its own");
+      return false;
+    }
+  spec.reshard->host = *host;
+  if (resolver.key_count() > limits::kReshardKeys) {
+    resolver.ctx().error(entry->key.Mark(),
+                         "reshard " + service_where(raw.name) + " follows each key's move: at most " +
+                             std::to_string(limits::kReshardKeys) + " keys (workload.keys.count is " +
+                             std::to_string(resolver.key_count()) + ")");
+    return false;
+  }
+  return true;
+}
+} // namespace
 
 void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
@@ -264,7 +361,10 @@ void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
   if (!hosts)
     return;
   spec.shard_hosts = *hosts;
-  resolver.set_instances(raw.name, hosts->size());
+  resolve_replicas(spec, raw, resolver);
+  if (!resolve_reshard(spec, raw, resolver))
+    return;
+  resolver.set_instances(raw.name, hosts->size() + spec.replication.replicas.size() + (spec.reshard ? 1 : 0));
   const Entry* shards = raw.entries.find("shards");
   const std::int64_t keys = resolver.key_count();
   if (keys == 0) {
@@ -272,16 +372,16 @@ void resolve_kind(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
                                                  " needs keys to shard by; give workload.keys a count");
     return;
   }
+  const std::int64_t ring_shards = static_cast<std::int64_t>(hosts->size()) + (spec.reshard ? 1 : 0);
   if (spec.shards->by == Partitioning::consistent_hash &&
-      static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes > limits::kRingPoints) {
+      ring_shards * spec.shards->virtual_nodes > limits::kRingPoints) {
     YAML::Mark where = shards->key.Mark();
     for (auto it = shards->value.begin(); it != shards->value.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == "virtual_nodes")
         where = it->first.Mark();
-    resolver.ctx().error(where,
-                         "the hash ring " + service_where(raw.name) + " would have " +
-                             std::to_string(static_cast<std::int64_t>(hosts->size()) * spec.shards->virtual_nodes) +
-                             " points (shards x virtual_nodes); at most " + std::to_string(limits::kRingPoints));
+    resolver.ctx().error(where, "the hash ring " + service_where(raw.name) + " would have " +
+                                    std::to_string(ring_shards * spec.shards->virtual_nodes) +
+                                    " points (shards x virtual_nodes); at most " + std::to_string(limits::kRingPoints));
     return;
   }
   if (spec.shards->by != Partitioning::range)

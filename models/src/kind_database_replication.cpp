@@ -13,17 +13,68 @@ bool nanoseconds_or_more(const double& seconds)
 {
   return from_seconds(seconds) >= 1;
 }
+
+// `replicas`: a host or a group, or a list whose items are each a host, a group or (a sharded database's
+// shard) a list of hosts. Kept by item as written; the database's resolution gives the items their meaning.
+Type<std::vector<std::vector<NameRef>>> replica_hosts(const KindTypes& types)
+{
+  Type<std::vector<std::vector<NameRef>>> type;
+  type.name = "host name or list of host names (sharded: one item per shard)";
+  const auto item = list_type(types.host_ref);
+  type.read = [ref = types.host_ref, item](Context& ctx,
+                                           const Site& site) -> std::optional<std::vector<std::vector<NameRef>>> {
+    if (site.value.IsScalar())
+      return std::vector<std::vector<NameRef>>{{NameRef{site.value.Scalar(), site.mark}}};
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a host name or a list of host names");
+      return std::nullopt;
+    }
+    std::vector<std::vector<NameRef>> out;
+    bool ok = true;
+    for (const auto& node : site.value) {
+      const Site item_site{node, node.IsNull() ? site.mark : node.Mark(), site.label};
+      if (node.IsSequence()) {
+        if (auto names = item.read(ctx, item_site))
+          out.push_back(std::move(*names));
+        else
+          ok = false;
+      } else if (auto name = ref.read(ctx, item_site)) {
+        out.push_back({std::move(*name)});
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  return type;
+}
+
+// The item of `refs` that named the i-th host of their expansion (a group name stands for several hosts).
+const NameRef& naming(const std::vector<NameRef>& refs, std::size_t i, const KindResolver& resolver)
+{
+  std::size_t item = 0;
+  for (std::size_t seen = 0; item < refs.size(); ++item) {
+    seen += static_cast<std::size_t>(std::max<std::int64_t>(1, resolver.host_count(refs[item])));
+    if (seen > i)
+      break;
+  }
+  return refs[std::min(item, refs.size() - 1)];
+}
 } // namespace
 
 std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
 {
   const auto repl = [](ServiceRaw& s) -> ReplicationSpec& { return s.as<DatabaseSpec>().replication; };
   return {
-      field<ServiceRaw>("replicas", types.host_names,
-                        [](ServiceRaw& s, std::vector<NameRef>&& h) { s.replicas = std::move(h); })
+      field<ServiceRaw>("replicas", replica_hosts(types),
+                        [](ServiceRaw& s, std::vector<std::vector<NameRef>>&& h) { s.replicas = std::move(h); })
           .optional("no replicas")
           .help("Hosts that each hold a replica (a group name or a list of host names), none of them the primary's "
-                "host. Every write committed at the primary is shipped to each replica and applied there."),
+                "host. Every write committed at the primary is shipped to each replica and applied there. A sharded "
+                "database lists one item per shard, in the order of `hosts`: that shard's replicas (a host, a group "
+                "or a list of hosts), the same number for every shard."),
       field<ServiceRaw>(
           "replication",
           enum_type<ReplicationMode>(
@@ -123,37 +174,89 @@ std::vector<Rule<ServiceRaw>> replication_rules()
 
 void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
-  if (!raw.replicas)
+  if (!raw.replicas || raw.replicas->empty())
     return;
-  const auto hosts = resolver.resolve_host_list(*raw.replicas, raw.name);
-  if (!hosts)
-    return;
+  const Entry* entry = raw.entries.find("replicas");
+  const bool sharded = spec.shards.has_value();
+  if (sharded && spec.shard_hosts.empty())
+    return; // its hosts are missing or wrong, reported already
+  const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  // The items each shard's replicas come from: one per shard when sharded, all of them otherwise.
+  std::vector<std::vector<NameRef>> groups;
+  if (sharded) {
+    if (raw.replicas->size() != primaries.size()) {
+      resolver.ctx().error(entry->value.Mark(),
+                           "replicas " + service_where(raw.name) + " lists " + std::to_string(raw.replicas->size()) +
+                               (raw.replicas->size() == 1 ? " item" : " items") + " for " +
+                               std::to_string(primaries.size()) +
+                               " shards; give one per shard, in the order of hosts: its replicas (a host, a group or "
+                               "a list of hosts)");
+      return;
+    }
+    groups = *raw.replicas;
+  } else {
+    groups.emplace_back();
+    for (std::size_t i = 0; i < raw.replicas->size(); ++i) {
+      if (entry->value.IsSequence() && entry->value[i].IsSequence()) {
+        resolver.ctx().error(entry->value[i].Mark(), "a list inside replicas gives one shard's replicas, but service " +
+                                                         quote(raw.name) +
+                                                         " is not sharded; list its replica hosts in one list");
+        return;
+      }
+      groups[0].insert(groups[0].end(), (*raw.replicas)[i].begin(), (*raw.replicas)[i].end());
+    }
+  }
+  const auto item_mark = [entry](std::size_t s) {
+    return entry->value.IsSequence() ? entry->value[s].Mark() : entry->value.Mark();
+  };
+  std::vector<std::string> all;
+  std::optional<std::size_t> per_shard;
+  std::size_t first_shard = 0;
   bool ok = true;
-  if (!spec.host.empty())
+  for (std::size_t s = 0; s < groups.size(); ++s) {
+    if (groups[s].empty()) {
+      resolver.ctx().error(item_mark(s), "shard " + std::to_string(s + 1) + " has an empty list of replicas " +
+                                             service_where(raw.name) + "; name at least one host");
+      ok = false;
+      continue;
+    }
+    const auto hosts = resolver.resolve_host_list(groups[s], raw.name);
+    if (!hosts) {
+      ok = false;
+      continue;
+    }
+    const std::string& primary = primaries[s];
     for (std::size_t i = 0; i < hosts->size(); ++i)
-      if ((*hosts)[i] == spec.host) {
-        // The item that named it (a group name stands for several hosts).
-        std::size_t item = 0;
-        for (std::size_t seen = 0; item < raw.replicas->size(); ++item) {
-          seen += static_cast<std::size_t>(std::max<std::int64_t>(1, resolver.host_count((*raw.replicas)[item])));
-          if (seen > i)
-            break;
-        }
-        const NameRef& ref = (*raw.replicas)[std::min(item, raw.replicas->size() - 1)];
-        resolver.ctx().error(ref.mark, "replica host " + quote(spec.host) + " is the primary's host " +
-                                           service_where(raw.name) + "; a replica needs a host of its own");
+      if (!primary.empty() && (*hosts)[i] == primary) {
+        resolver.ctx().error(naming(groups[s], i, resolver).mark,
+                             "replica host " + quote(primary) + " is the primary's host " +
+                                 (sharded ? "of shard " + std::to_string(s + 1) + " " : std::string()) +
+                                 service_where(raw.name) + "; a replica needs a host of its own");
         ok = false;
       }
-  if (!ok)
+    if (per_shard && *per_shard != hosts->size()) {
+      const auto count = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " replica" : " replicas"); };
+      resolver.ctx().error(item_mark(s), "shard " + std::to_string(s + 1) + " has " + count(hosts->size()) + " " +
+                                             service_where(raw.name) + " but shard " + std::to_string(first_shard + 1) +
+                                             " has " + count(*per_shard) +
+                                             "; every shard has the same number of replicas");
+      ok = false;
+    } else if (!per_shard) {
+      per_shard = hosts->size();
+      first_shard = s;
+    }
+    all.insert(all.end(), hosts->begin(), hosts->end());
+  }
+  if (!ok || !per_shard)
     return;
-  spec.replication.replicas = *hosts;
+  spec.replication.replicas = std::move(all);
   auto& r = spec.replication;
-  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(hosts->size())) {
+  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(*per_shard)) {
     const Entry* k = raw.entries.find("k");
-    resolver.ctx().error(k ? k->value.Mark() : raw.mark, "k is " + std::to_string(r.k) + " but service " +
-                                                             quote(raw.name) + " has " + std::to_string(hosts->size()) +
-                                                             (hosts->size() == 1 ? " replica" : " replicas") +
-                                                             "; semi_sync waits for at most every replica");
+    resolver.ctx().error(k ? k->value.Mark() : raw.mark,
+                         "k is " + std::to_string(r.k) + " but service " + quote(raw.name) + " has " +
+                             std::to_string(*per_shard) + (*per_shard == 1 ? " replica" : " replicas") +
+                             (sharded ? " per shard" : "") + "; semi_sync waits for at most every replica");
   }
 }
 

@@ -49,27 +49,61 @@ ordered_json errors_json(const std::map<std::string, std::uint64_t>& errors)
 ordered_json replication_json(const ReplicationResult& r)
 {
   ordered_json replicas = ordered_json::array();
-  for (const auto& x : r.replicas)
-    replicas.push_back({{"host", x.host},
-                        {"applied", x.applied},
-                        {"lag", {{"mean", x.lag.mean}, {"p99", x.lag.p99}, {"max", x.lag.max}}},
-                        {"reads", x.reads},
-                        {"stale_reads", x.stale_reads}});
+  for (const auto& x : r.replicas) {
+    ordered_json j{{"host", x.host}};
+    if (x.shard > 0)
+      j["shard"] = x.shard;
+    j.update(ordered_json{{"applied", x.applied},
+                          {"lag", {{"mean", x.lag.mean}, {"p99", x.lag.p99}, {"max", x.lag.max}}},
+                          {"reads", x.reads},
+                          {"stale_reads", x.stale_reads}});
+    replicas.push_back(std::move(j));
+  }
   ordered_json failovers = ordered_json::array();
-  for (const auto& f : r.failovers)
-    failovers.push_back({{"old_primary", f.old_primary},
-                         {"new_primary", f.new_primary},
-                         {"crashed_at", f.crashed_at},
-                         {"promoted_at", f.promoted_at},
-                         {"failover_time", f.failover_time},
-                         {"lost_writes", f.lost_writes},
-                         {"failed_in_gap", f.failed_in_gap}});
+  for (const auto& f : r.failovers) {
+    ordered_json j;
+    if (f.shard > 0)
+      j["shard"] = f.shard;
+    j.update(ordered_json{{"old_primary", f.old_primary},
+                          {"new_primary", f.new_primary},
+                          {"crashed_at", f.crashed_at},
+                          {"promoted_at", f.promoted_at},
+                          {"failover_time", f.failover_time},
+                          {"lost_writes", f.lost_writes},
+                          {"failed_in_gap", f.failed_in_gap}});
+    failovers.push_back(std::move(j));
+  }
   return {{"mode", r.mode},
           {"replicas", replicas},
           {"stale_reads", r.stale_reads},
           {"ack_timeouts", r.ack_timeouts},
           {"lost_writes", r.lost_writes},
           {"failovers", failovers}};
+}
+
+ordered_json resharding_json(const ReshardingResult& r)
+{
+  ordered_json shards = ordered_json::array();
+  for (const auto& x : r.shards)
+    shards.push_back({{"host", x.host},
+                      {"keys_out", x.keys_out},
+                      {"keys_in", x.keys_in},
+                      {"bytes_out", x.bytes_out},
+                      {"bytes_in", x.bytes_in}});
+  return {{"host", r.host},
+          {"shards_before", r.shards_before},
+          {"shards_after", r.shards_after},
+          {"at", r.at},
+          {"copied_at", r.copied_at},
+          {"keys", r.keys},
+          {"keys_moving", r.keys_moving},
+          {"moved_fraction", r.moved_fraction},
+          {"keys_moved", r.keys_moved},
+          {"batches", r.batches},
+          {"bytes", r.bytes},
+          {"bytes_sent", r.bytes_sent},
+          {"bytes_received", r.bytes_received},
+          {"shards", shards}};
 }
 
 ordered_json request_json(const RequestTypeResult& r)
@@ -156,9 +190,19 @@ ordered_json db_cost_json(const DbOperationCost& c)
   return j;
 }
 
-void add_replication_json(ordered_json& j, const ReplicationSpec& r)
+void add_replication_json(ordered_json& j, const DatabaseSpec& d)
 {
-  j["replicas"] = r.replicas;
+  const ReplicationSpec& r = d.replication;
+  if (d.shards) { // one list per shard
+    const std::size_t per_shard = d.replicas_per_shard();
+    ordered_json lists = ordered_json::array();
+    for (std::size_t s = 0; s < d.shard_count(); ++s)
+      lists.push_back(std::vector<std::string>(r.replicas.begin() + static_cast<std::ptrdiff_t>(s * per_shard),
+                                               r.replicas.begin() + static_cast<std::ptrdiff_t>((s + 1) * per_shard)));
+    j["replicas"] = std::move(lists);
+  } else {
+    j["replicas"] = r.replicas;
+  }
   j["replication"] = to_string(r.mode);
   if (r.mode == ReplicationMode::semi_sync) {
     j["k"] = r.k;
@@ -216,7 +260,13 @@ ordered_json service_json(const ServiceSpec& s)
                             {"query_size", d.query_size},
                             {"result_size", d.result_size}});
       if (!d.replication.replicas.empty())
-        add_replication_json(j, d.replication);
+        add_replication_json(j, d);
+      if (d.reshard)
+        j["reshard"] = {{"at", to_seconds(d.reshard->at)},
+                        {"add", d.reshard->host},
+                        {"rate", d.reshard->rate},
+                        {"key_size", d.reshard->key_size},
+                        {"batch_size", d.reshard->batch_size}};
       return j;
     }
     ordered_json operator()(const QueueSpec& q) const
@@ -484,6 +534,8 @@ ordered_json to_json(const Results& r)
                           {"mean_backlog", q->mean_backlog},
                           {"backlog_at_end", q->backlog_at_end},
                           {"mean_unacknowledged", q->mean_unacknowledged}};
+    if (s.resharding)
+      service["resharding"] = resharding_json(*s.resharding);
     services.push_back(std::move(service));
   }
   j["services"] = services;
@@ -638,6 +690,13 @@ std::string summary_table(const Results& r)
     }
     std::snprintf(line, sizeof line, "%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
     out << line;
+    if (const auto& x = s.resharding)
+      out << "resharding of " << s.name << ": shard " << x->shards_after << " on " << x->host << " added at "
+          << fmt("%.3f", x->at) << " s; " << x->keys_moving << " of " << x->keys << " keys move ("
+          << fmt("%.1f", x->moved_fraction * 100) << "%), " << fmt("%.1f", x->bytes / 1e6) << " MB in " << x->batches
+          << " batches, copied by " << fmt("%.3f", x->copied_at) << " s; by the end " << x->keys_moved
+          << " keys moved, " << fmt("%.1f", x->bytes_sent / 1e6) << " MB sent, " << fmt("%.1f", x->bytes_received / 1e6)
+          << " MB received\n";
   }
   bool replication_header = false;
   for (const auto& s : r.services) {
@@ -650,17 +709,18 @@ std::string summary_table(const Results& r)
       replication_header = true;
     }
     for (const auto& x : s.replication->replicas) {
-      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu\n", s.name.c_str(), x.host.c_str(),
+      const std::string who = x.shard > 0 ? s.name + " shard " + std::to_string(x.shard) : s.name;
+      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu\n", who.c_str(), x.host.c_str(),
                     static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(), ms(x.lag.p99).c_str(),
                     ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
                     static_cast<unsigned long long>(x.stale_reads));
       out << line;
     }
     for (const auto& f : s.replication->failovers)
-      out << "failover of " << s.name << ": " << f.old_primary << " crashed at " << fmt("%.3f", f.crashed_at) << " s, "
-          << f.new_primary << " primary at " << fmt("%.3f", f.promoted_at) << " s (" << fmt("%.3f", f.failover_time)
-          << " s); " << f.lost_writes << " acknowledged writes lost, " << f.failed_in_gap
-          << " operations failed in the gap\n";
+      out << "failover of " << s.name << (f.shard > 0 ? " shard " + std::to_string(f.shard) : std::string()) << ": "
+          << f.old_primary << " crashed at " << fmt("%.3f", f.crashed_at) << " s, " << f.new_primary << " primary at "
+          << fmt("%.3f", f.promoted_at) << " s (" << fmt("%.3f", f.failover_time) << " s); " << f.lost_writes
+          << " acknowledged writes lost, " << f.failed_in_gap << " operations failed in the gap\n";
     if (s.replication->ack_timeouts > 0)
       out << s.name << ": " << s.replication->ack_timeouts
           << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";

@@ -1189,6 +1189,7 @@ void Tables::declare_services()
   };
   const KindTypes types{duration,
                         bytes,
+                        bandwidth,
                         cpu,
                         distribution,
                         reference_type("host name"),

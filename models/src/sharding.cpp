@@ -1,6 +1,7 @@
 #include "scalelab/models/sharding.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 
@@ -146,6 +147,61 @@ std::vector<std::uint64_t> keys_per_shard(const Partitioner& p, std::uint64_t ke
   for (std::uint64_t k = 1; k <= key_count; ++k)
     ++count[p.shard_of(k)];
   return count;
+}
+
+MigrationPlan plan_migration(const Partitioner& before, const Partitioner& after, std::uint64_t key_count,
+                             const ReshardSpec& spec)
+{
+  MigrationPlan plan;
+  plan.shards_before = before.shards();
+  plan.key_count = key_count;
+  plan.moved_at.assign(key_count + 1, kNever);
+  plan.done = spec.at;
+  // The moving keys, by pair of shards (a counting sort: pairs in order, keys increasing within each).
+  const std::uint64_t n = after.shards();
+  std::vector<std::uint64_t> start(n * n + 1, 0);
+  std::vector<std::uint32_t> pair_of(key_count + 1, 0);
+  for (std::uint64_t k = 1; k <= key_count; ++k) {
+    const std::uint32_t from = before.shard_of(k), to = after.shard_of(k);
+    if (from == to)
+      continue;
+    pair_of[k] = static_cast<std::uint32_t>(from * n + to) + 1;
+    ++start[pair_of[k]];
+    ++plan.keys_moving;
+  }
+  std::partial_sum(start.begin(), start.end(), start.begin()); // start[p]: keys of the pairs before pair p
+  std::vector<std::uint64_t> keys(plan.keys_moving);
+  std::vector<std::uint64_t> next(start.begin(), start.end() - 1);
+  for (std::uint64_t k = 1; k <= key_count; ++k)
+    if (pair_of[k] != 0)
+      keys[next[pair_of[k] - 1]++] = k;
+  pair_of = {};
+  // Batches of whole keys, copied one after another at the rate.
+  const auto per_batch =
+      static_cast<std::uint64_t>(std::max(1.0, std::floor(spec.batch_size / std::max(spec.key_size, 1e-300))));
+  double copied = 0; // bytes
+  for (std::uint64_t p = 0; p < n * n; ++p)
+    for (std::uint64_t i = start[p]; i < start[p + 1]; i += per_batch) {
+      MigrationBatch b;
+      b.from = static_cast<std::uint32_t>(p / n);
+      b.to = static_cast<std::uint32_t>(p % n);
+      b.keys = std::min(per_batch, start[p + 1] - i);
+      b.bytes = static_cast<double>(b.keys) * spec.key_size;
+      b.start = later(spec.at, from_seconds(copied / spec.rate));
+      copied += b.bytes;
+      b.end = later(spec.at, from_seconds(copied / spec.rate));
+      for (std::uint64_t j = i; j < i + b.keys; ++j)
+        plan.moved_at[keys[j]] = b.end;
+      plan.done = b.end;
+      plan.batches.push_back(b);
+    }
+  return plan;
+}
+
+ReshardingRouter::ReshardingRouter(std::unique_ptr<Partitioner> before, std::unique_ptr<Partitioner> after,
+                                   MigrationPlan plan)
+    : before_(std::move(before)), after_(std::move(after)), plan_(std::move(plan))
+{
 }
 
 double moved_fraction(const Partitioner& before, const Partitioner& after, std::uint64_t key_count)

@@ -2,6 +2,7 @@
 
 #include "queue.hpp"
 #include "replication.hpp"
+#include "resharding.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>
@@ -91,6 +92,8 @@ void schedule_faults(World& world)
       balancer->schedule_health_checks();
     if (auto* db = dynamic_cast<ReplicatedDatabase*>(c.get()))
       db->schedule_detection(0);
+    else if (auto* shard = dynamic_cast<Database*>(c.get()))
+      schedule_migration(*shard);
     if (auto* broker = dynamic_cast<Broker*>(c.get()))
       broker->schedule_consumer_faults();
   }
@@ -782,7 +785,8 @@ void ApiServer::send_call(SimTime ts, std::uint32_t rid)
     bytes = w.spec.requests[step.program].request_size;
   else
     bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
-  w.send(*node, ts, EventKind::request, call_target(*this, step, f, rng_, r.key), rid, bytes);
+  const auto resharded = resharded_target(w, step.service, r.key, ts);
+  w.send(*node, ts, EventKind::request, resharded ? *resharded : call_target(*this, step, f, rng_, r.key), rid, bytes);
 }
 
 ApiServer::Pool* ApiServer::pool_of(std::uint32_t service)
@@ -942,6 +946,10 @@ const models::DbOperationCost& Database::cost_of(std::uint32_t rid)
 
 void Database::on_request(SimTime ts, std::uint32_t rid)
 {
+  if (world->pool[rid].type == kMigrationRecord) {
+    receive_batch(*this, ts, rid);
+    return;
+  }
   if (world->clock.measured(ts))
     ++operations_;
   admit(ts, rid, world->pool[rid].call_op, Cause::db_overloaded, spec_.result_size);
@@ -981,6 +989,11 @@ void Database::complete(SimTime ts, std::uint32_t rid)
   reply(ts, rid, Cause::ok, spec_.result_size);
   in_service_change(ts, -1);
   free_slot(ts);
+}
+
+void Database::on_tick(SimTime ts, std::uint32_t aux)
+{
+  send_batch(*this, ts, aux);
 }
 
 void Database::on_fault(SimTime ts, const Fault& fault)
@@ -1072,6 +1085,10 @@ void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
     build_replicated(spec, b);
     return;
   }
+  if (spec.reshard) {
+    build_resharded(spec, b);
+    return;
+  }
   if (!spec.shards) {
     const std::uint32_t host = b.host(spec.host);
     b.add(std::make_unique<Database>(b.service, spec, b.core_speed(host), b.seed(name)), host);
@@ -1117,21 +1134,31 @@ void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t 
     report_replication(world, service, r);
   if (!spec.shards)
     return;
+  if (spec.reshard)
+    report_resharding(world, service, r);
+  // A shard is its group of instances (its primary and replicas, when it has replicas): its operations are
+  // theirs, its utilisation their mean.
   const auto& instances = world.service_instances[service];
-  std::uint64_t total = 0, busiest = 0;
-  for (const std::uint32_t c : instances) {
-    const auto& db = static_cast<const Database&>(*world.components[c]);
-    total += db.operations();
-    busiest = std::max(busiest, db.operations());
-  }
+  const std::size_t group = spec.replicas_per_shard() + 1;
+  const std::size_t shards = spec.shard_hosts.size() + (spec.reshard ? 1 : 0);
+  std::vector<std::uint64_t> operations(shards, 0);
+  std::vector<double> in_service(shards, 0.0);
   for (std::size_t i = 0; i < instances.size(); ++i) {
     const auto& db = static_cast<const Database&>(*world.components[instances[i]]);
-    r.shards.push_back({spec.shard_hosts[i], db.operations(),
-                        total > 0 ? static_cast<double>(db.operations()) / static_cast<double>(total) : 0.0,
-                        db.mean_in_service() / spec.connections});
+    operations[i / group] += db.operations();
+    in_service[i / group] += db.mean_in_service();
   }
+  std::uint64_t total = 0, busiest = 0;
+  for (const std::uint64_t n : operations) {
+    total += n;
+    busiest = std::max(busiest, n);
+  }
+  for (std::size_t s = 0; s < operations.size(); ++s)
+    r.shards.push_back({s < spec.shard_hosts.size() ? spec.shard_hosts[s] : spec.reshard->host, operations[s],
+                        total > 0 ? static_cast<double>(operations[s]) / static_cast<double>(total) : 0.0,
+                        in_service[s] / static_cast<double>(group) / spec.connections});
   r.busiest_shard_over_mean =
-      total > 0 ? static_cast<double>(busiest) * static_cast<double>(instances.size()) / static_cast<double>(total)
+      total > 0 ? static_cast<double>(busiest) * static_cast<double>(operations.size()) / static_cast<double>(total)
                 : 0.0;
 }
 

@@ -236,10 +236,19 @@ public:
   void on_request(SimTime ts, std::uint32_t request) override;
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   void on_fault(SimTime ts, const Fault& fault) override;
+  void on_tick(SimTime ts, std::uint32_t aux) override; // a batch of a resharding's copy leaves (resharding.hpp)
   // This instance's part of the measured window: operations that reached it, and the time-average of its
   // connections in use (a shard's load).
   std::uint64_t operations() const { return operations_; }
   double mean_in_service() const;
+  std::uint32_t service() const { return service_; }
+  // A resharding's copy as this shard sent and received it (over the whole run).
+  struct Migration {
+    std::uint64_t keys_out = 0, keys_in = 0;
+    double bytes_out = 0, bytes_in = 0;
+  };
+  Migration& migration() { return migration_; }
+  const Migration& migration() const { return migration_; }
 
 protected:
   // The operation's work is done: a write commits, a read reads; the caller is answered and the connection
@@ -255,6 +264,7 @@ protected:
   double core_speed_;
   std::uint64_t operations_ = 0;
   WindowArea in_service_; // connections in use
+  Migration migration_;
 };
 
 } // namespace scalelab::sim

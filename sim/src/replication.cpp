@@ -33,14 +33,15 @@ constexpr std::uint16_t kAnnounce = 2;
 
 constexpr auto kWrite = static_cast<std::uint32_t>(models::CallStep::Op::db_write);
 
-World::ReplicaRoute& route_of(World& w, const Component& caller, std::uint32_t service)
+// A caller's route to one shard's group (the database's only group when unsharded).
+World::ReplicaRoute& route_of(World& w, const Component& caller, std::uint32_t service, std::uint32_t shard)
 {
-  const std::uint64_t key = (static_cast<std::uint64_t>(caller.id) << 32) | service;
-  auto [it, fresh] = w.replica_routes.try_emplace(key);
+  auto [it, fresh] = w.replica_routes.try_emplace(World::replica_route_key(caller.id, service, shard));
   if (fresh) {
-    const auto& r = std::get<models::DatabaseSpec>(w.spec.services[service].kind).replication;
+    const auto& db = std::get<models::DatabaseSpec>(w.spec.services[service].kind);
+    const auto& r = db.replication;
     it->second.reads =
-        std::make_unique<models::ReadRouter>(r.read_from, r.read_policy, static_cast<int>(r.replicas.size()));
+        std::make_unique<models::ReadRouter>(r.read_from, r.read_policy, static_cast<int>(db.replicas_per_shard()));
   }
   return it->second;
 }
@@ -58,25 +59,34 @@ std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& fr
                           std::uint64_t key)
 {
   World& w = *caller.world;
-  if (step.op == models::CallStep::Op::request || !replicated(w, step.service))
+  const models::DatabaseSpec* db = nullptr;
+  if (step.op == models::CallStep::Op::request || !(db = replicated(w, step.service)))
     return pick_instance(w, step.service, rng, key);
-  auto& route = route_of(w, caller, step.service);
+  // The key's shard, then that shard's group: its primary and its replicas.
+  const auto& partitioner = w.partitioners[step.service];
+  const std::uint32_t shard = partitioner ? partitioner->shard_of(key) : 0;
+  const std::size_t base = shard * (db->replicas_per_shard() + 1);
+  auto& route = route_of(w, caller, step.service, shard);
   const auto& instances = w.service_instances[step.service];
   if (step.op == models::CallStep::Op::db_write)
-    return instances[route.primary];
+    return instances[base + route.primary];
   const int replica = route.reads->pick_read(rng);
   if (replica == models::ReadRouter::kPrimary)
-    return instances[route.primary];
+    return instances[base + route.primary];
+  const std::size_t instance = base + static_cast<std::size_t>(replica) + 1;
   if (route.reads->completions_matter())
-    frame.aux = static_cast<std::uint32_t>(replica) + 1;
-  return instances[static_cast<std::size_t>(replica) + 1];
+    frame.aux = static_cast<std::uint32_t>(instance) + 1;
+  return instances[instance];
 }
 
 void replica_read_done(Component& caller, Frame& frame)
 {
   World& w = *caller.world;
   const ResolvedStep& step = w.programs[frame.program][frame.pc];
-  route_of(w, caller, step.service).reads->read_done(static_cast<int>(frame.aux) - 1);
+  // frame.aux is the instance + 1: its group is its shard, its place in the group the replica + 1.
+  const auto group = static_cast<std::uint32_t>(replicated(w, step.service)->replicas_per_shard() + 1);
+  const std::uint32_t instance = frame.aux - 1;
+  route_of(w, caller, step.service, instance / group).reads->read_done(static_cast<int>(instance % group) - 1);
   frame.aux = 0;
 }
 
@@ -85,11 +95,11 @@ void on_replication_notice(Component& caller, SimTime, std::uint32_t rid)
   World& w = *caller.world;
   const Request& r = w.pool[rid];
   const std::uint32_t service = r.version_source - 1u;
-  auto& route = route_of(w, caller, service);
+  auto& route = route_of(w, caller, service, static_cast<std::uint32_t>(r.key)); // an announcement's key: its shard
   if (r.call_op == kAnnounce && r.call_program > route.epoch) {
     route.epoch = r.call_program;
     route.primary = r.version;
-    route.reads->promoted(static_cast<int>(r.version) - 1); // instance i >= 1 is replica i - 1
+    route.reads->promoted(static_cast<int>(r.version) - 1); // instance i >= 1 of the group is replica i - 1
   }
   w.pool.release(rid);
   --w.internal_records;
@@ -103,9 +113,11 @@ ReplicatedDatabase::ReplicatedDatabase(std::uint32_t service, const models::Data
 {
 }
 
-void ReplicatedDatabase::set_peers(std::vector<std::uint32_t> peers)
+void ReplicatedDatabase::set_peers(std::vector<std::uint32_t> peers, std::uint32_t shard, std::uint32_t base)
 {
   peers_ = std::move(peers);
+  shard_ = shard;
+  base_ = base;
   out_.assign(peers_.size(), false);
 }
 
@@ -198,6 +210,7 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
     if (!is_primary() && w.clock.measured(ts)) // only those are counted
       reads_.push_back({ts, r.key, r.version});
     reply(ts, rid, Cause::ok, spec_.result_size);
+    in_service_change(ts, -1);
     free_slot(ts);
     return;
   }
@@ -240,6 +253,7 @@ void ReplicatedDatabase::acknowledge(SimTime ts, std::uint32_t rid, std::uint32_
 {
   acknowledged_.push_back(seq);
   reply(ts, rid, Cause::ok, spec_.result_size);
+  in_service_change(ts, -1);
   free_slot(ts);
 }
 
@@ -276,6 +290,7 @@ void ReplicatedDatabase::on_ack(SimTime ts, std::uint32_t sid, Cause cause)
       acknowledge(ts, request, sent.aux);
     } else {
       reply(ts, request, Cause::host_down, spec_.result_size);
+      in_service_change(ts, -1);
       free_slot(ts);
     }
   }
@@ -516,7 +531,7 @@ void ReplicatedDatabase::become_primary(SimTime ts)
   for (const Outage& o : old_node.outages())
     if (o.from <= ts)
       crashed_at = o.from;
-  failovers_.push_back({primary_, index_, crashed_at, ts, received_});
+  failovers_.push_back({base_ + primary_, base_ + index_, crashed_at, ts, received_});
   out_[primary_] = true;
   primary_ = index_;
   ++epoch_;
@@ -536,6 +551,7 @@ void ReplicatedDatabase::become_primary(SimTime ts)
     Request& a = w.pool[aid];
     a.call_op = kAnnounce;
     a.version = index_;
+    a.key = shard_;
     w.send(*node, ts, EventKind::request, c, aid, 0);
   }
 }
@@ -556,6 +572,8 @@ models::ReplicaResult ReplicatedDatabase::replica_result(const World& w) const
 {
   models::ReplicaResult r;
   r.host = node->host()->get_name();
+  const auto& db = std::get<models::DatabaseSpec>(w.spec.services[service_].kind);
+  r.shard = db.shards ? static_cast<int>(shard_) + 1 : 0;
   r.applied = applied_measured_;
   const auto lag = models::summarize(lag_);
   r.lag.count = lag.count;
@@ -578,17 +596,25 @@ models::ReplicaResult ReplicatedDatabase::replica_result(const World& w) const
 void build_replicated(const models::DatabaseSpec& spec, ServiceBuilder& b)
 {
   const std::string& name = b.world.spec.services[b.service].name;
-  std::vector<std::string> hosts{spec.host};
-  hosts.insert(hosts.end(), spec.replication.replicas.begin(), spec.replication.replicas.end());
+  // Shard after shard (one shard when unsharded): its primary, then its replicas.
+  const std::vector<std::string> hosts = models::instance_hosts(b.world.spec.services[b.service].kind);
+  const auto group = static_cast<std::uint32_t>(spec.replicas_per_shard() + 1);
+  const auto shards = static_cast<std::uint32_t>(spec.shard_count());
   for (std::uint32_t i = 0; i < hosts.size(); ++i) {
     const std::uint32_t host = b.host(hosts[i]);
     b.add(std::make_unique<ReplicatedDatabase>(b.service, spec, b.core_speed(host),
-                                               b.seed(i == 0 ? name : name + "#" + std::to_string(i)), i),
+                                               b.seed(i == 0 ? name : name + "#" + std::to_string(i)), i % group),
           host);
   }
   const auto& instances = b.world.service_instances[b.service];
-  for (const std::uint32_t c : instances)
-    static_cast<ReplicatedDatabase&>(*b.world.components[c]).set_peers(instances);
+  for (std::uint32_t s = 0; s < shards; ++s) {
+    const auto first = instances.begin() + static_cast<std::ptrdiff_t>(s * group);
+    const std::vector<std::uint32_t> peers(first, first + group);
+    for (const std::uint32_t c : peers)
+      static_cast<ReplicatedDatabase&>(*b.world.components[c]).set_peers(peers, s, s * group);
+  }
+  if (spec.shards)
+    b.world.partitioners[b.service] = models::make_partitioner(*spec.shards, shards);
   b.world.keep_versions = true; // stale reads are counted against the primary's commits
 }
 
@@ -601,9 +627,10 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   };
   models::ReplicationResult out;
   out.mode = models::to_string(spec.replication.mode);
+  const std::size_t group = spec.replicas_per_shard() + 1;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
-    if (i == 0)
+    if (i % group == 0) // a shard's first primary
       continue;
     out.replicas.push_back(instance(i).replica_result(world));
     out.stale_reads += out.replicas.back().stale_reads;
@@ -617,6 +644,7 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   for (const auto& f : failovers) {
     const ReplicatedDatabase& old = instance(f.old_primary);
     models::FailoverResult x;
+    x.shard = spec.shards ? static_cast<int>(f.old_primary / group) + 1 : 0;
     x.old_primary = old.node->host()->get_name();
     x.new_primary = instance(f.new_primary).node->host()->get_name();
     x.crashed_at = models::to_seconds(f.crashed_at);

@@ -1,11 +1,13 @@
 #pragma once
 // A database with replicas (docs/replication.md): one component per instance, the primary's host first, then
-// each replica's. Every write committed at the primary is shipped to each replica (a message of query_size
-// bytes) and applied there by a single applier, one write at a time in commit order, with the replica's
-// `apply` cost on its host's cores and disk: the lag emerges from the network, that cost and the host's load.
-// Under sync and semi_sync the primary holds the write's connection until enough replicas have acknowledged
-// (after applying). When the primary's host stays down for the detection timeout, the replicas that are up
-// vote with their positions, the most recent wins and becomes the primary after the promotion time, and it
+// each replica's. A sharded database with replicas is one such group per shard, shard after shard (the
+// instances of shard s are s * (R + 1) to s * (R + 1) + R, for R replicas per shard): each group replicates,
+// and fails over, on its own, and a call goes to the group of its key's shard. Every write committed at the primary is
+// shipped to each replica (a message of query_size bytes) and applied there by a single applier, one write at a time in
+// commit order, with the replica's `apply` cost on its host's cores and disk: the lag emerges from the network, that
+// cost and the host's load. Under sync and semi_sync the primary holds the write's connection until enough replicas
+// have acknowledged (after applying). When the primary's host stays down for the detection timeout, the replicas that
+// are up vote with their positions, the most recent wins and becomes the primary after the promotion time, and it
 // announces itself to the other replicas and to every caller.
 //
 // Everything is an event on one host: a shipment, an acknowledgement, a vote and an announcement are records of
@@ -55,12 +57,13 @@ public:
 
   // Before the run: the component ids of every instance, in instance order; then the detection timers of a
   // replica for the primary's crashes (the fault schedule is known before the run).
-  void set_peers(std::vector<std::uint32_t> peers);
+  // shard: the group's shard (0 when unsharded); base: the service instance index of the group's first.
+  void set_peers(std::vector<std::uint32_t> peers, std::uint32_t shard, std::uint32_t base);
   void schedule_detection(SimTime from);
 
   // After the run.
   struct Failover {
-    std::uint32_t old_primary = 0, new_primary = 0; // instance indices
+    std::uint32_t old_primary = 0, new_primary = 0; // instance indices in the service
     SimTime crashed_at = 0, promoted_at = 0;
     std::uint64_t position = 0; // the last write of the old primary the new one had received
   };
@@ -96,8 +99,10 @@ private:
   void become_primary(SimTime ts);
   bool failover_follows(SimTime crash) const;
 
-  std::uint32_t index_;              // this instance: 0 is the first primary, then the replicas in order
-  std::vector<std::uint32_t> peers_; // component ids by instance index
+  std::uint32_t index_;              // this instance in its group: 0 is the first primary, then the replicas in order
+  std::vector<std::uint32_t> peers_; // component ids of the group, by instance index in it
+  std::uint32_t shard_ = 0;          // the group's shard (0 when the database is not sharded)
+  std::uint32_t base_ = 0;           // the service instance index of the group's first
   std::vector<bool> out_;            // instances that were primaries before the current one: fenced
   std::uint32_t primary_ = 0;        // the instance this one knows as the primary
   std::uint32_t epoch_ = 0;          // failovers this instance knows of

@@ -474,6 +474,7 @@ private:
     // Balancers need their backends' component ids: create them last.
     world_.service_instances.resize(spec_.services.size());
     world_.partitioners.resize(spec_.services.size());
+    world_.reshardings.resize(spec_.services.size());
     for (const bool last : {false, true})
       for (std::uint32_t s = 0; s < spec_.services.size(); ++s)
         std::visit(

@@ -464,6 +464,8 @@ public:
   // By service index: the instance that holds a request's key (a sharded database's partitioning, set by its
   // kind's build()); null: any instance, drawn at random.
   std::vector<std::unique_ptr<models::Partitioner>> partitioners;
+  // By service index: a sharded database resharded during the run (resharding.hpp); null for the others.
+  std::vector<std::unique_ptr<models::ReshardingRouter>> reshardings;
   std::vector<std::vector<ResolvedStep>> programs; // by request type index
   std::vector<ServiceStats> service_stats;         // by service index in spec.services
   std::vector<RequestTypeStats> request_stats;     // by request type index
@@ -476,15 +478,19 @@ public:
   // cache hit is stale if a newer version was committed before it.
   bool keep_versions = false;
   std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
-  // A caller's view of a replicated database (sim/src/replication.hpp): the primary it sends writes to (an
-  // instance index) and where its reads go. Keyed by (caller component << 32 | database service); each entry is
-  // read and written by its caller only.
+  // A caller's view of a replicated database (sim/src/replication.hpp), per shard: the primary it sends writes
+  // to (an instance index in the shard's group) and where its reads go. Keyed by replica_route_key(); each entry
+  // is read and written by its caller only.
   struct ReplicaRoute {
     std::uint32_t primary = 0;
     std::uint32_t epoch = 0; // failovers the caller has heard of
     std::unique_ptr<models::ReadRouter> reads;
   };
   std::unordered_map<std::uint64_t, ReplicaRoute> replica_routes;
+  static std::uint64_t replica_route_key(std::uint32_t caller, std::uint32_t service, std::uint32_t shard)
+  {
+    return (static_cast<std::uint64_t>(caller) << 40) ^ (static_cast<std::uint64_t>(shard) << 20) ^ service;
+  }
   // Live records that carry no request (a write shipped to a replica, a failover's vote): not in flight.
   std::uint64_t internal_records = 0;
 

@@ -193,5 +193,126 @@ TEST(Sharding, AShardedDatabaseHasOneShardPerHostInOrder)
   EXPECT_EQ(instance_hosts(loaded.spec->services[2].kind), std::vector<std::string>{"one"});
 }
 
+// Replicas of each shard: one item per shard in the order of hosts (a group, a host, or a list of hosts), kept
+// shard after shard; the instance hosts are each shard's primary, then its replicas.
+TEST(Sharding, EachShardListsItsReplicasInShardOrder)
+{
+  const auto loaded = load_topology_text(
+      "name: t\nhardware:\n  hosts: [{name: web}, {name: db, count: 3}, {name: ra, count: 2}, {name: r, count: 4}]\n"
+      "services:\n  app: {kind: api_server, host: web}\n"
+      "  orders: {kind: database, hosts: db, shards: {by: hash_mod}, replicas: [ra, [r-1, r-2], [r-3, r-4]],\n"
+      "           read_from: replicas}\n"
+      "requests:\n  get: [db_read: orders]\n"
+      "workload: {entry: app, arrival: {process: poisson, rate: 10/s}, keys: {count: 100}}\n",
+      "t.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  ASSERT_TRUE(loaded.spec);
+  const auto& orders = std::get<DatabaseSpec>(loaded.spec->services[1].kind);
+  EXPECT_EQ(orders.shard_count(), 3U);
+  EXPECT_EQ(orders.replicas_per_shard(), 2U);
+  EXPECT_EQ(orders.replication.replicas, (std::vector<std::string>{"ra-1", "ra-2", "r-1", "r-2", "r-3", "r-4"}));
+  EXPECT_EQ(instance_hosts(loaded.spec->services[1].kind),
+            (std::vector<std::string>{"db-1", "ra-1", "ra-2", "db-2", "r-1", "r-2", "db-3", "r-3", "r-4"}));
+}
+
+// --- resharding during a run ----------------------------------------------------------------------------------
+
+// The copy's plan moves exactly the keys whose shard changes: moved_fraction's share, n / (n + 1) for hash_mod
+// from 4 to 5 (0.8, within four binomial standard deviations), between every pair of shards.
+TEST(Resharding, HashModFourToFiveMovesFourFifthsOfTheKeysBetweenEveryPair)
+{
+  const HashModPartitioner before(4), after(5);
+  const ReshardSpec spec;
+  const MigrationPlan plan = plan_migration(before, after, kKeys, spec);
+  EXPECT_DOUBLE_EQ(plan.moved_fraction(), moved_fraction(before, after, kKeys));
+  EXPECT_NEAR(plan.moved_fraction(), 0.8, 4 * binomial_sd(0.8, kKeys));
+  std::vector<std::vector<std::uint64_t>> pair_keys(4, std::vector<std::uint64_t>(5, 0));
+  std::uint64_t keys = 0;
+  for (const MigrationBatch& b : plan.batches) {
+    pair_keys[b.from][b.to] += b.keys;
+    keys += b.keys;
+  }
+  EXPECT_EQ(keys, plan.keys_moving);
+  for (std::uint32_t from = 0; from < 4; ++from)
+    for (std::uint32_t to = 0; to < 5; ++to)
+      EXPECT_EQ(pair_keys[from][to] > 0, from != to) << from << " -> " << to;
+}
+
+// Consistent hashing from 4 to 5 moves about 1 / 5 of the keys, all of them to the new shard.
+TEST(Resharding, ConsistentHashingFourToFiveMovesAboutAFifthOfTheKeysAllToTheNewShard)
+{
+  const ConsistentHashRing before(4, 100), after(5, 100);
+  const MigrationPlan plan = plan_migration(before, after, kKeys, ReshardSpec{});
+  EXPECT_DOUBLE_EQ(plan.moved_fraction(), moved_fraction(before, after, kKeys));
+  EXPECT_NEAR(plan.moved_fraction(), 0.2, 0.05); // the new shard's arcs: 1/5 give or take 1/sqrt(100) of it
+  EXPECT_NEAR(plan.moved_fraction(), after.ownership()[4], 4 * binomial_sd(0.2, kKeys));
+  for (const MigrationBatch& b : plan.batches)
+    EXPECT_EQ(b.to, 4U);
+}
+
+// The copy runs at the rate: batch after batch of whole keys, the last copied at at + bytes / rate; a key moves when
+// its batch is copied, and the router sends it to its old shard before and to its new one from then on.
+TEST(Resharding, TheCopyRunsAtItsRateAndEachKeyMovesWhenItsBatchIsCopied)
+{
+  const HashModPartitioner before(2), after(3);
+  ReshardSpec spec;
+  spec.at = from_seconds(10);
+  spec.rate = 1e6;        // 1 MB/s
+  spec.key_size = 1000;   // 1 KB a key
+  spec.batch_size = 2500; // two keys a batch
+  const std::uint64_t keys = 1000;
+  const MigrationPlan plan = plan_migration(before, after, keys, spec);
+  double bytes = 0;
+  SimTime previous_end = spec.at;
+  for (const MigrationBatch& b : plan.batches) {
+    EXPECT_LE(b.keys, 2U);
+    EXPECT_EQ(b.start, previous_end);
+    previous_end = b.end;
+    bytes += b.bytes;
+  }
+  EXPECT_DOUBLE_EQ(bytes, static_cast<double>(plan.keys_moving) * 1000);
+  EXPECT_EQ(plan.done, from_seconds(10 + bytes / 1e6));
+  ReshardingRouter router(std::make_unique<HashModPartitioner>(2), std::make_unique<HashModPartitioner>(3), plan);
+  std::uint64_t checked = 0;
+  for (std::uint64_t k = 1; k <= keys; ++k) {
+    if (before.shard_of(k) == after.shard_of(k)) {
+      EXPECT_EQ(plan.moved_at[k], kNever);
+      EXPECT_EQ(router.shard_of(k, from_seconds(1e6)), before.shard_of(k));
+      continue;
+    }
+    EXPECT_GT(plan.moved_at[k], spec.at);
+    EXPECT_LE(plan.moved_at[k], plan.done);
+    EXPECT_EQ(router.shard_of(k, plan.moved_at[k] - 1), before.shard_of(k));
+    EXPECT_EQ(router.shard_of(k, plan.moved_at[k]), after.shard_of(k));
+    ++checked;
+  }
+  EXPECT_EQ(checked, plan.keys_moving);
+}
+
+TEST(Resharding, TheLoaderReadsAReshardAndCountsTheAddedShardsInstance)
+{
+  const auto loaded =
+      load_topology_text("name: t\nhardware:\n  hosts: [{name: web}, {name: db, count: 4}]\n"
+                         "services:\n  app: {kind: api_server, host: web}\n"
+                         "  orders: {kind: database, hosts: [db-1, db-2, db-3], shards: {by: hash_mod},\n"
+                         "           reshard: {at: 30s, add: db-4, rate: 10MBps, key_size: 2KB}}\n"
+                         "requests:\n  get: [db_read: orders]\n"
+                         "workload: {entry: app, arrival: {process: poisson, rate: 10/s}, keys: {count: 100}}\n",
+                         "t.yaml");
+  for (const auto& e : loaded.errors)
+    ADD_FAILURE() << e.format();
+  ASSERT_TRUE(loaded.spec);
+  const auto& orders = std::get<DatabaseSpec>(loaded.spec->services[1].kind);
+  ASSERT_TRUE(orders.reshard);
+  EXPECT_EQ(orders.reshard->at, from_seconds(30));
+  EXPECT_EQ(orders.reshard->host, "db-4");
+  EXPECT_DOUBLE_EQ(orders.reshard->rate, 10e6);
+  EXPECT_DOUBLE_EQ(orders.reshard->key_size, 2000);
+  EXPECT_DOUBLE_EQ(orders.reshard->batch_size, 1e6);
+  EXPECT_EQ(orders.shard_count(), 3U);
+  EXPECT_EQ(instance_hosts(loaded.spec->services[1].kind), (std::vector<std::string>{"db-1", "db-2", "db-3", "db-4"}));
+}
+
 } // namespace
 } // namespace scalelab::models

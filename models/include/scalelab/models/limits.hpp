@@ -30,6 +30,8 @@ inline constexpr std::int64_t kWorkersAndConnections = 100'000'000; // of all in
 inline constexpr std::int64_t kKeys = 1'000'000'000'000'000;
 // A consistent-hash ring keeps 12 bytes per point: shards x virtual_nodes of each sharded database.
 inline constexpr std::int64_t kRingPoints = 10'000'000;
+// Resharding keeps, for each key of the workload, when it moves to its new shard (8 bytes a key).
+inline constexpr std::int64_t kReshardKeys = 10'000'000;
 // Closed users: with exponential think times they are one Poisson process (nothing per user); with any
 // other think time each thinking user is a pending event.
 inline constexpr std::int64_t kUsers = 1'000'000'000;

@@ -46,6 +46,7 @@ struct ShardResult {
 // reads from a replica that returned an older version than the primary had committed by then.
 struct ReplicaResult {
   std::string host;
+  int shard = 0;             // a sharded database's: the replica's shard, from 1; 0 when unsharded
   std::uint64_t applied = 0; // writes applied in the measured window
   LatencySummary lag;        // of those writes
   std::uint64_t reads = 0;   // db_read answered in the measured window
@@ -55,6 +56,7 @@ struct ReplicaResult {
 // Lost writes: writes acknowledged by the failed primary that the new one never received, one by one.
 struct FailoverResult {
   std::string old_primary, new_primary;                      // hosts
+  int shard = 0;                                             // a sharded database's: the shard, from 1; 0 otherwise
   double crashed_at = 0, promoted_at = 0, failover_time = 0; // seconds
   std::uint64_t lost_writes = 0;
   std::uint64_t failed_in_gap = 0; // operations the failed primary refused or lost from the crash to the promotion
@@ -100,6 +102,27 @@ struct QueueResult {
   double mean_unacknowledged = 0; // time-average of jobs delivered and not yet acknowledged
 };
 
+// A shard added during the run (a sharded database's `reshard`): the keys whose shard changed and the copy of
+// their bytes between shards, as scheduled and as sent and received by the end of the run.
+struct ReshardingShard {
+  std::string host;
+  std::uint64_t keys_out = 0, keys_in = 0; // keys of the batches it sent and received
+  double bytes_out = 0, bytes_in = 0;
+};
+struct ReshardingResult {
+  std::string host; // the added shard's
+  int shards_before = 0, shards_after = 0;
+  double at = 0, copied_at = 0;  // seconds: the shard added and the copy started; the last batch copied
+  std::uint64_t keys = 0;        // the workload's key count
+  std::uint64_t keys_moving = 0; // keys whose shard changed
+  double moved_fraction = 0;     // keys_moving / keys
+  std::uint64_t keys_moved = 0;  // those whose batch was copied by the end of the run (routed to the new shard)
+  std::uint64_t batches = 0;
+  double bytes = 0;                          // of the whole copy
+  double bytes_sent = 0, bytes_received = 0; // by the end of the run
+  std::vector<ReshardingShard> shards;       // in shard order, the added one last
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -119,6 +142,7 @@ struct ServiceResult {
   std::optional<ReplicationResult> replication;        // a database with replicas only
   std::optional<ConnectionPoolResult> connection_pool; // an api_server with a connection_pool only
   std::optional<QueueResult> queue;                    // kind queue only
+  std::optional<ReshardingResult> resharding;          // a database with `reshard` only
 };
 
 struct RequestTypeResult {

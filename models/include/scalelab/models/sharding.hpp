@@ -7,6 +7,8 @@
 // build: key_hash() is the finaliser of SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
 // number generators", OOPSLA 2014), a bijection of 64-bit words whose output bits each depend on every input
 // bit.
+#include "scalelab/models/time.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -118,5 +120,61 @@ std::vector<std::uint64_t> keys_per_shard(const Partitioner& p, std::uint64_t ke
 // The fraction of the keys 1 .. key_count whose shard differs between two partitionings (before n shards,
 // after n + 1, say): the share of the data that resharding moves. O(key_count).
 double moved_fraction(const Partitioner& before, const Partitioner& after, std::uint64_t key_count);
+
+// Resharding during a run: a shard added at `at` takes its keys from the others. The keys whose shard differs
+// between the partitionings of n and n + 1 shards move (moved_fraction() of them); they are copied from their old
+// shard to their new one at `rate` bytes per second over all, in batches of about `batch_size` bytes, pair of
+// shards after pair of shards (old, new: (0, 1), (0, 2), ... , (1, 0), ...), each pair's keys in increasing
+// order. A key moves when its batch has been copied: requests routed from then on go to its new shard, those
+// routed before to its old one. The schedule depends only on the two partitionings and the numbers, so it is
+// known before the run, as the fault schedule is.
+struct ReshardSpec {
+  SimTime at = 0;
+  std::string host;        // the new shard's host; it is shard n + 1 (index n)
+  double rate = 12.5e6;    // bytes per second of the copy, over all shards
+  double key_size = 1000;  // bytes copied per key
+  double batch_size = 1e6; // bytes per message of the copy
+};
+
+struct MigrationBatch {
+  std::uint32_t from = 0, to = 0; // shards
+  std::uint64_t keys = 0;
+  double bytes = 0;
+  SimTime start = 0, end = 0; // the copy of its bytes, at the rate; its keys move at `end`
+};
+
+struct MigrationPlan {
+  std::uint32_t shards_before = 0;
+  std::uint64_t key_count = 0, keys_moving = 0;
+  std::vector<MigrationBatch> batches; // in copy order
+  std::vector<SimTime> moved_at;       // by key (index 0 unused): when it moves, kNever when it stays
+  SimTime done = 0;                    // the last batch's end (`at` when nothing moves)
+  double moved_fraction() const
+  {
+    return key_count ? static_cast<double>(keys_moving) / static_cast<double>(key_count) : 0.0;
+  }
+};
+
+// The copy's schedule from `before` (n shards) to `after` (n + 1) over keys 1 .. key_count. O(key_count).
+MigrationPlan plan_migration(const Partitioner& before, const Partitioner& after, std::uint64_t key_count,
+                             const ReshardSpec& spec);
+
+// Where a key is at a time, during and after a resharding: its old shard until its batch is copied, its new one
+// from then on.
+class ReshardingRouter
+{
+public:
+  ReshardingRouter(std::unique_ptr<Partitioner> before, std::unique_ptr<Partitioner> after, MigrationPlan plan);
+  std::uint32_t shard_of(std::uint64_t key, SimTime now) const
+  {
+    const bool moved = key < plan_.moved_at.size() && now >= plan_.moved_at[key];
+    return moved ? after_->shard_of(key) : before_->shard_of(key);
+  }
+  const MigrationPlan& plan() const { return plan_; }
+
+private:
+  std::unique_ptr<Partitioner> before_, after_;
+  MigrationPlan plan_;
+};
 
 } // namespace scalelab::models

@@ -237,7 +237,9 @@ struct DbOperationCost {
 enum class ReplicationMode { async, semi_sync, sync };
 enum class ReadFrom { primary, replicas };
 struct ReplicationSpec {
-  std::vector<std::string> replicas; // one replica per host, in this order; empty: none
+  // One replica per host, in this order; empty: none. A sharded database's are shard after shard, the same
+  // number for each (DatabaseSpec::replicas_per_shard()).
+  std::vector<std::string> replicas;
   ReplicationMode mode = ReplicationMode::async;
   int k = 1;                                  // semi_sync: the acknowledgements a write waits for (the first k of n)
   SimTime ack_timeout = 10 * kNanosPerSecond; // semi_sync: then the write is acknowledged without them
@@ -263,6 +265,17 @@ struct DatabaseSpec {
   double query_size = 200;   // bytes
   double result_size = 1000; // bytes
   ReplicationSpec replication;
+  // Resharding during the run: a shard added on reshard->host (shard index shard_hosts.size()).
+  std::optional<ReshardSpec> reshard;
+
+  // The shards the run starts with (a shard added by resharding is not counted).
+  std::size_t shard_count() const { return shards ? shard_hosts.size() : 1; }
+  // The replicas of each shard (of the database when unsharded): shard s has replication.replicas[s * R ..
+  // (s + 1) * R), and its instances are s * (R + 1) (its first primary) to s * (R + 1) + R.
+  std::size_t replicas_per_shard() const
+  {
+    return shard_count() == 0 ? 0 : replication.replicas.size() / shard_count();
+  }
 };
 
 // Declared with the cache policy (cache.hpp): lru first, and none, fixed, refreshed_on_hit.
