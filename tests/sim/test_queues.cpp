@@ -77,8 +77,8 @@ TEST(Queues, OverloadGrowsTheBacklogAtTheExcessRate)
   const double expected = (50.0 - 40.0) * 110.0; // since t = 0
   // Poisson arrivals and departures: sd of about sqrt((50 + 40) * 110) = 100.
   EXPECT_NEAR(static_cast<double>(q.backlog_at_end), expected, 400);
-  // The time-average over [10 s, 110 s) of a line from 100 to 1100.
-  EXPECT_NEAR(q.mean_backlog, 600, 150);
+  // The time-average over [10 s, 110 s) of a line from 100 to 1100 (the random walk around it: sd about 57).
+  EXPECT_NEAR(q.mean_backlog, 600, 230);
 }
 
 TEST(Queues, ANonDurableBrokersCrashLosesExactlyTheWaitingJobs)
