@@ -116,6 +116,13 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
   EXPECT_EQ(check_metric_path("services.app.replication.lost_writes", with_replicas),
             "services.app is not a database with replicas: it has no replication figures");
   EXPECT_EQ(check_metric_path("services.app.connection_pool.timeouts", with_replicas), "");
+  // A queue's figures, for queues only.
+  const ResultNames with_queue{{"app", "mq"}, {}, {}, false, {}, {}, {}, {}, {"mq"}};
+  EXPECT_EQ(check_metric_path("services.mq.queue.wait_probability", with_queue), "");
+  EXPECT_EQ(check_metric_path("services.mq.queue.redelivery", with_queue),
+            "unknown key \"redelivery\" in services.mq.queue; did you mean \"redelivered\"?");
+  EXPECT_EQ(check_metric_path("services.app.queue.lost", with_queue),
+            "services.app is not a queue: it has no queue figures");
   EXPECT_EQ(check_metric_path("total.latency", names),
             "total.latency is not a number; add one of: count, mean, p50, p90, p95, p99, p999, max");
 }
