@@ -70,6 +70,9 @@ public:
   virtual bool used_by_steps(const std::string& service) const = 0;
   // The users the workload's requests carry (WorkloadSpec::user_count()); 0 when none, or not read.
   virtual std::int64_t workload_users() const = 0;
+  // A feature that one service of a run may use: the service that claimed it before `service`, or nothing when
+  // `service` is the first (it has it from now on).
+  virtual std::optional<std::string> claim_once(const std::string& feature, const std::string& service) = 0;
 
 protected:
   ~KindResolver() = default;

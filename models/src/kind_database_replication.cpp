@@ -100,16 +100,23 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
           .check({"at least 1ns (the simulated clock counts nanoseconds)", nanoseconds_or_more})
           .help("With replication semi_sync: a write still short of k acknowledgements this long after it "
                 "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout)."),
-      field<ServiceRaw>("read_from",
-                        enum_type<ReadFrom>(
-                            "read_from",
-                            {
-                                {"primary", ReadFrom::primary, "every db_read goes to the primary"},
-                                {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
-                            }),
-                        [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
+      field<ServiceRaw>(
+          "read_from",
+          enum_type<ReadFrom>(
+              "read_from",
+              {
+                  {"primary", ReadFrom::primary, "every db_read goes to the primary"},
+                  {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
+                  {"read_your_writes", ReadFrom::read_your_writes,
+                   "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
+                   "applied the user's last write (a session token carries its position)"},
+                  {"monotonic", ReadFrom::monotonic,
+                   "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
+              }),
+          [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
           .defaults("primary")
-          .help("Where reads go, with `replicas`; writes always go to the primary."),
+          .help("Where reads go, with `replicas`; writes always go to the primary. read_your_writes and monotonic "
+                "need requests that carry users (`workload.users`, or a closed arrival)."),
       field<ServiceRaw>(
           "read_policy",
           enum_type<BalancingPolicy>(
@@ -123,7 +130,8 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
               }),
           [repl](ServiceRaw& s, BalancingPolicy&& p) { repl(s).read_policy = p; })
           .defaults("round_robin")
-          .help("With read_from replicas: how each caller (an api_server instance) picks the replica."),
+          .help("With read_from replicas or read_your_writes: how each caller (an api_server instance) picks the "
+                "replica."),
       field<ServiceRaw>("apply", record_type(&db_cost(types), "in apply"),
                         [repl](ServiceRaw& s, DbOperationCost&& c) { repl(s).apply = c; })
           .defaults("{cpu: 2Mf, disk: 1ms}")
@@ -148,7 +156,7 @@ std::vector<Rule<ServiceRaw>> replication_rules()
 {
   return {
       {"The replication keys are given with `replicas` only; `k` and `ack_timeout` with `replication: semi_sync` "
-       "only.",
+       "only; `read_policy` with `read_from: replicas` or `read_your_writes` only.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
          if (!entries.find("replicas"))
            for (const char* key : {"replication", "k", "ack_timeout", "read_from", "read_policy", "apply",
@@ -165,9 +173,12 @@ std::vector<Rule<ServiceRaw>> replication_rules()
              if (entries.find(key))
                ctx.error(entries.key_mark(key),
                          std::string(key) + " is only used with replication semi_sync " + service_where(s.name));
-         if (entries.find("replicas") && r.read_from != ReadFrom::replicas && entries.find("read_policy"))
+         if (entries.find("replicas") && r.read_from != ReadFrom::replicas &&
+             r.read_from != ReadFrom::read_your_writes && entries.find("read_policy"))
            ctx.error(entries.key_mark("read_policy"),
-                     "read_policy is only used with read_from replicas " + service_where(s.name));
+                     "read_policy is only used with read_from replicas or read_your_writes " + service_where(s.name) +
+                         (r.read_from == ReadFrom::monotonic ? "; monotonic reads go to the replica of each user's hash"
+                                                             : ""));
        }},
   };
 }
@@ -250,6 +261,19 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
   if (!ok || !per_shard)
     return;
   spec.replication.replicas = std::move(all);
+  if (spec.replication.read_from == ReadFrom::read_your_writes || spec.replication.read_from == ReadFrom::monotonic)
+    require_users(raw, "read_from", resolver);
+  if (spec.replication.read_from == ReadFrom::read_your_writes && sharded)
+    resolver.ctx().error(raw.entries.find("read_from")->value.Mark(),
+                         "read_from: read_your_writes " + service_where(raw.name) +
+                             " is not modelled for a sharded database yet: each shard has a log of its own, and a "
+                             "session token carries one position");
+  else if (spec.replication.read_from == ReadFrom::read_your_writes)
+    if (const auto first = resolver.claim_once("read_your_writes", raw.name))
+      resolver.ctx().error(raw.entries.find("read_from")->value.Mark(),
+                           "read_from: read_your_writes " + service_where(raw.name) + " and in service " +
+                               quote(*first) +
+                               ": a user's session carries the position of their writes to one database only");
   auto& r = spec.replication;
   if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(*per_shard)) {
     const Entry* k = raw.entries.find("k");

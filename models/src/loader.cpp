@@ -394,6 +394,12 @@ private:
 
   std::int64_t key_count() const override { return raw_.workload ? raw_.workload->spec.keys.count : 0; }
 
+  std::optional<std::string> claim_once(const std::string& feature, const std::string& service) override
+  {
+    const auto [it, first] = claimed_.try_emplace(feature, service);
+    return first || it->second == service ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
   std::int64_t workload_users() const override
   {
     if (!raw_.workload || !raw_.workload->arrival)
@@ -1018,6 +1024,7 @@ private:
   std::vector<std::string> service_names_;
   std::map<std::string, std::size_t> instances_; // api_server -> instance count, when its hosts resolved
   std::set<std::string> used_by_steps_;          // services some step names, with the right kind
+  std::map<std::string, std::string> claimed_;   // claim_once(): feature -> the service that has it
   bool reported_keyless_ = false;                // once per file: every step that needs keys would say the same
 
   std::map<std::string, std::size_t> request_index_;

@@ -56,7 +56,10 @@ ordered_json replication_json(const ReplicationResult& r)
     j.update(ordered_json{{"applied", x.applied},
                           {"lag", {{"mean", x.lag.mean}, {"p99", x.lag.p99}, {"max", x.lag.max}}},
                           {"reads", x.reads},
-                          {"stale_reads", x.stale_reads}});
+                          {"stale_reads", x.stale_reads},
+                          {"read_your_writes_violations", x.read_your_writes_violations},
+                          {"monotonic_read_violations", x.monotonic_read_violations},
+                          {"waited_reads", x.waited_reads}});
     replicas.push_back(std::move(j));
   }
   ordered_json failovers = ordered_json::array();
@@ -75,7 +78,10 @@ ordered_json replication_json(const ReplicationResult& r)
   }
   return {{"mode", r.mode},
           {"replicas", replicas},
+          {"read_from", r.read_from},
           {"stale_reads", r.stale_reads},
+          {"read_your_writes_violations", r.read_your_writes_violations},
+          {"monotonic_read_violations", r.monotonic_read_violations},
           {"ack_timeouts", r.ack_timeouts},
           {"lost_writes", r.lost_writes},
           {"failovers", failovers}};
@@ -208,8 +214,8 @@ void add_replication_json(ordered_json& j, const DatabaseSpec& d)
     j["k"] = r.k;
     j["ack_timeout"] = to_seconds(r.ack_timeout);
   }
-  j["read_from"] = r.read_from == ReadFrom::replicas ? "replicas" : "primary";
-  if (r.read_from == ReadFrom::replicas)
+  j["read_from"] = to_string(r.read_from);
+  if (r.read_from == ReadFrom::replicas || r.read_from == ReadFrom::read_your_writes)
     j["read_policy"] = to_string(r.read_policy);
   j["apply"] = db_cost_json(r.apply);
   j["detection_timeout"] = to_seconds(r.detection);
@@ -594,10 +600,18 @@ std::string fmt(const char* format, double v)
 
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache, bool with_queue)
 {
+  std::vector<std::string> replicas;
+  for (const auto& r : rows)
+    for (const auto& lag : r.replica_lags)
+      if (std::find(replicas.begin(), replicas.end(), lag.replica) == replicas.end())
+        replicas.push_back(lag.replica);
   std::ostringstream out;
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
       << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
-      << (with_queue ? ",queue_backlog\n" : "\n");
+      << (with_queue ? ",queue_backlog" : "");
+  for (const auto& replica : replicas)
+    out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
+  out << '\n';
   for (const auto& r : rows) {
     out << fmt("%.6g", r.time) << ',' << r.series << ',' << r.completed << ',' << r.errors << ','
         << fmt("%.6g", r.throughput) << ',' << fmt("%.6g", r.latency_mean * 1e3) << ','
@@ -610,6 +624,14 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
     }
     if (with_queue)
       out << ',' << fmt("%.6g", r.queue_backlog);
+    for (const auto& replica : replicas) {
+      const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
+                                   [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });
+      if (it == r.replica_lags.end() || it->applied == 0)
+        out << ",,";
+      else
+        out << ',' << fmt("%.6g", it->mean * 1e3) << ',' << fmt("%.6g", it->max * 1e3);
+    }
     out << '\n';
   }
   return out.str();
@@ -703,17 +725,19 @@ std::string summary_table(const Results& r)
     if (!s.replication)
       continue;
     if (!replication_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s\n", "replica", "host", "applied",
-                    "lag ms", "p99 ms", "max ms", "reads", "stale");
+      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s %8s %8s\n", "replica", "host",
+                    "applied", "lag ms", "p99 ms", "max ms", "reads", "stale", "ryw", "mono");
       out << line;
       replication_header = true;
     }
     for (const auto& x : s.replication->replicas) {
       const std::string who = x.shard > 0 ? s.name + " shard " + std::to_string(x.shard) : s.name;
-      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu\n", who.c_str(), x.host.c_str(),
-                    static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(), ms(x.lag.p99).c_str(),
-                    ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
-                    static_cast<unsigned long long>(x.stale_reads));
+      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu %8llu %8llu\n", who.c_str(),
+                    x.host.c_str(), static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(),
+                    ms(x.lag.p99).c_str(), ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
+                    static_cast<unsigned long long>(x.stale_reads),
+                    static_cast<unsigned long long>(x.read_your_writes_violations),
+                    static_cast<unsigned long long>(x.monotonic_read_violations));
       out << line;
     }
     for (const auto& f : s.replication->failovers)

@@ -124,6 +124,8 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
       for (std::int64_t u = 1; u <= users_; ++u)
         thinking_users_.push_back(static_cast<std::uint32_t>(u));
   }
+  if (models::uses_read_your_writes(spec))
+    tokens_.emplace(w.user_count());
 }
 
 void Source::start()
@@ -217,6 +219,12 @@ void Source::send_request(SimTime ts, std::uint32_t user)
   r.version = 0;
   r.version_source = 0;
   push_frame(r, ts, *this, user);
+  if (tokens_) {
+    // The tokens replies brought back strictly before now (as for the returning users above), then the user's.
+    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop())
+      tokens_->advance(std::get<1>(token_returns_.top()), std::get<2>(token_returns_.top()));
+    r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
+  }
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
@@ -232,6 +240,15 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = w.pool[rid];
   const SimTime latency = ts - r.created;
   const std::uint32_t user = r.frames()[0].aux;
+  if (w.keep_user_requests && user != 0)
+    w.user_requests.push_back({r.created, ts, user});
+  if (tokens_ && user != 0) {
+    // The session token comes back with the reply: handled when sent (passive), it counts from its arrival on.
+    if (passive_replies())
+      token_returns_.emplace(ts, user, r.frames()[0].held);
+    else
+      tokens_->advance(user, r.frames()[0].held);
+  }
   w.request_stats[r.type].outcome.finished(ts, latency, cause);
   w.all_requests.finished(ts, latency, cause);
   (cause == Cause::ok ? w.completed : w.failed)++;
@@ -786,7 +803,8 @@ void ApiServer::send_call(SimTime ts, std::uint32_t rid)
   else
     bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
   const auto resharded = resharded_target(w, step.service, r.key, ts);
-  w.send(*node, ts, EventKind::request, resharded ? *resharded : call_target(*this, step, f, rng_, r.key), rid, bytes);
+  w.send(*node, ts, EventKind::request,
+         resharded ? *resharded : call_target(*this, step, f, rng_, r.key, r.frames()[0].aux), rid, bytes);
 }
 
 ApiServer::Pool* ApiServer::pool_of(std::uint32_t service)
@@ -909,6 +927,8 @@ void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = world->pool[rid];
   Frame& f = r.top();
   const ResolvedStep& step = world->programs[f.program][f.pc];
+  if (step.kind == ResolvedStep::Kind::call)
+    replica_write_done(*this, r, step);
   // A cache hit skips the get's on_miss steps.
   const bool hit =
       step.kind == ResolvedStep::Kind::cache && step.cache_op == models::CacheStep::Op::get && r.call_op == kCacheHit;

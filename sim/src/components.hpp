@@ -5,9 +5,13 @@
 
 #include "scalelab/models/connection_pool.hpp"
 #include "scalelab/models/limits.hpp"
+#include "scalelab/models/replication.hpp"
 #include "scalelab/models/sessions.hpp"
 
+#include <functional>
+#include <optional>
 #include <queue>
+#include <tuple>
 
 namespace scalelab::sim
 {
@@ -67,6 +71,12 @@ private:
       returning_;
   bool track_users_ = false;
   std::vector<std::uint32_t> thinking_users_;
+  // read_from read_your_writes: each user's session token (the position of their last write), which their
+  // requests carry (in the source's frame), and the tokens replies handled at send time bring back, by arrival.
+  std::optional<models::SessionTokens> tokens_;
+  std::priority_queue<std::tuple<SimTime, std::uint32_t, std::uint32_t>,
+                      std::vector<std::tuple<SimTime, std::uint32_t, std::uint32_t>>, std::greater<>>
+      token_returns_;
 };
 
 class LoadBalancer : public Component

@@ -56,7 +56,7 @@ const models::DatabaseSpec* replicated(const World& w, std::uint32_t service)
 // --- callers ---------------------------------------------------------------------------------------------
 
 std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& frame, models::Rng& rng,
-                          std::uint64_t key)
+                          std::uint64_t key, std::uint32_t user)
 {
   World& w = *caller.world;
   const models::DatabaseSpec* db = nullptr;
@@ -70,7 +70,7 @@ std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& fr
   const auto& instances = w.service_instances[step.service];
   if (step.op == models::CallStep::Op::db_write)
     return instances[base + route.primary];
-  const int replica = route.reads->pick_read(rng);
+  const int replica = route.reads->pick_read(rng, user);
   if (replica == models::ReadRouter::kPrimary)
     return instances[base + route.primary];
   const std::size_t instance = base + static_cast<std::size_t>(replica) + 1;
@@ -88,6 +88,17 @@ void replica_read_done(Component& caller, Frame& frame)
   const std::uint32_t instance = frame.aux - 1;
   route_of(w, caller, step.service, instance / group).reads->read_done(static_cast<int>(instance % group) - 1);
   frame.aux = 0;
+}
+
+void replica_write_done(Component& caller, Request& r, const ResolvedStep& step)
+{
+  if (step.op != models::CallStep::Op::db_write)
+    return;
+  const auto* db = replicated(*caller.world, step.service);
+  if (!db || db->replication.read_from != models::ReadFrom::read_your_writes)
+    return;
+  const auto position = (static_cast<std::uint32_t>(r.call_program) << 16) | r.call_pc;
+  r.frames()[0].held = std::max(r.frames()[0].held, position); // the user's session token
 }
 
 void on_replication_notice(Component& caller, SimTime, std::uint32_t rid)
@@ -109,7 +120,8 @@ void on_replication_notice(Component& caller, SimTime, std::uint32_t rid)
 
 ReplicatedDatabase::ReplicatedDatabase(std::uint32_t service, const models::DatabaseSpec& spec, double core_speed,
                                        std::uint64_t seed, std::uint32_t instance)
-    : Database(service, spec, core_speed, seed), index_(instance)
+    : Database(service, spec, core_speed, seed), index_(instance),
+      read_your_writes_(spec.replication.read_from == models::ReadFrom::read_your_writes)
 {
 }
 
@@ -205,13 +217,14 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   Request& r = w.pool[rid];
   r.version_source = static_cast<std::uint16_t>(service_ + 1);
   if (r.top().aux != kWrite) {
-    const auto it = versions_.find(r.key);
-    r.version = it == versions_.end() ? 0 : it->second;
-    if (!is_primary() && w.clock.measured(ts)) // only those are counted
-      reads_.push_back({ts, r.key, r.version});
-    reply(ts, rid, Cause::ok, spec_.result_size);
-    in_service_change(ts, -1);
-    free_slot(ts);
+    const std::uint32_t token = r.frames()[0].held; // the user's session token (read_your_writes)
+    if (read_your_writes_ && !is_primary() && !models::covers(applied_position_, token)) {
+      // The user's last write has not been applied here yet: the read holds its connection until it is.
+      waiting_.emplace(token, waiting_order_++, rid);
+      waited_ += w.clock.measured(ts) ? 1 : 0;
+      return;
+    }
+    serve_read(ts, rid);
     return;
   }
   // The service's history of the key: a new primary continues it (the old one is down, and writes nothing).
@@ -220,10 +233,15 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   r.version = static_cast<std::uint32_t>(times.size());
   versions_[r.key] = r.version;
   const std::uint32_t seq = ++seq_;
+  const std::uint32_t position = ++position_;
+  // The reply takes the position back to the caller (replica_write_done()): in the call's fields, which its
+  // caller sets anew for its next call. Not into the user's frame, which a crash of the caller may copy meanwhile.
+  r.call_program = static_cast<std::uint16_t>(position >> 16);
+  r.call_pc = static_cast<std::uint16_t>(position & 0xffffU);
   std::size_t shipped = 0;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
     if (i != index_ && !out_[i]) {
-      ship(ts, i, r.key, r.version, seq);
+      ship(ts, i, r.key, r.version, seq, position);
       ++shipped;
     }
   const std::size_t needed = models::acks_needed(spec_.replication, shipped);
@@ -239,19 +257,25 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   }
 }
 
-void ReplicatedDatabase::ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq)
+void ReplicatedDatabase::ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq,
+                              std::uint32_t position)
 {
   const std::uint32_t sid = new_record(ts, kShipmentRecord);
   Request& s = world->pool[sid];
   s.key = key;
   s.version = version;
   s.frames()[0].aux = seq;
+  s.frames()[0].held = position; // a shipment is never held by a station
   world->send(*node, ts, EventKind::request, peers_[to], sid, spec_.query_size);
 }
 
 void ReplicatedDatabase::acknowledge(SimTime ts, std::uint32_t rid, std::uint32_t seq)
 {
   acknowledged_.push_back(seq);
+  const Request& r = world->pool[rid];
+  if (const std::uint32_t user = r.frames()[0].aux; user != 0)
+    session_ops_.push_back(
+        {r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(base_ + index_), true, false});
   reply(ts, rid, Cause::ok, spec_.result_size);
   in_service_change(ts, -1);
   free_slot(ts);
@@ -372,16 +396,54 @@ void ReplicatedDatabase::finish_apply(SimTime ts, std::uint32_t sid)
   auto& held = versions_[s.key];
   held = std::max(held, s.version);
   applied_seq_ = s.frames()[0].aux;
+  applied_position_ = std::max(applied_position_, s.frames()[0].held);
   if (world->clock.measured(ts)) {
     lag_.record(ts - s.created);
     ++applied_measured_;
   }
+  if (ts < world->clock.end) {
+    if (lag_by_interval_.empty())
+      lag_by_interval_.resize(world->clock.interval_count());
+    auto& in = lag_by_interval_[world->clock.interval_of(ts)];
+    ++in.applied;
+    in.sum += ts - s.created;
+    in.max = std::max(in.max, ts - s.created);
+  }
   applying_.reset();
   answer_shipment(ts, sid, Cause::ok);
+  serve_covered(ts);
   if (!apply_queue_.empty())
     start_apply(ts);
   else if (promote_when_drained_)
     become_primary(ts);
+}
+
+// A read returns the version of the key held here.
+void ReplicatedDatabase::serve_read(SimTime ts, std::uint32_t rid)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const auto it = versions_.find(r.key);
+  r.version = it == versions_.end() ? 0 : it->second;
+  if (!is_primary() && w.clock.measured(ts)) // only those are counted
+    reads_.push_back({ts, r.key, r.version});
+  if (const std::uint32_t user = r.frames()[0].aux; user != 0)
+    session_ops_.push_back({r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(base_ + index_), false,
+                            w.clock.measured(ts)});
+  reply(ts, rid, Cause::ok, spec_.result_size);
+  in_service_change(ts, -1);
+  free_slot(ts);
+}
+
+// The reads waiting for their user's last write that this instance has now applied (all of them when it is the
+// primary), in the order of their tokens, then of their arrival.
+void ReplicatedDatabase::serve_covered(SimTime ts)
+{
+  while (!waiting_.empty() && (is_primary() || models::covers(applied_position_, std::get<0>(waiting_.top())))) {
+    const std::uint32_t rid = std::get<2>(waiting_.top());
+    waiting_.pop();
+    serve_read(ts, rid);
+  }
 }
 
 // --- crashes and failover ----------------------------------------------------------------------------------
@@ -423,6 +485,8 @@ void ReplicatedDatabase::on_fault(SimTime ts, const Fault& fault)
     answer_shipment(ts, apply_queue_.front(), Cause::host_down);
   ++generation_;
   received_ = applied_seq_;
+  while (!waiting_.empty()) // failed with the other requests held here
+    waiting_.pop();
   promote_when_drained_ = false;
   electing_ = false;
   if (is_primary()) {
@@ -536,6 +600,8 @@ void ReplicatedDatabase::become_primary(SimTime ts)
   primary_ = index_;
   ++epoch_;
   seq_ = 0;
+  position_ = applied_position_; // its log continues from what it applied
+  serve_covered(ts);             // a primary serves what it has
   // The announcement: to the other replicas, then to every caller of the database.
   std::vector<std::uint32_t> to;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
@@ -557,6 +623,21 @@ void ReplicatedDatabase::become_primary(SimTime ts)
 }
 
 // --- after the run ------------------------------------------------------------------------------------------
+
+void ReplicatedDatabase::add_to_series(std::size_t interval, models::TimeseriesRow& row) const
+{
+  if (index_ == 0)
+    return; // the first primary applies nothing
+  models::TimeseriesRow::ReplicaLag lag;
+  lag.replica = world->spec.services[service_].name + "/" + node->host()->get_name();
+  if (interval < lag_by_interval_.size() && lag_by_interval_[interval].applied > 0) {
+    const IntervalLag& in = lag_by_interval_[interval];
+    lag.applied = in.applied;
+    lag.mean = models::to_seconds(in.sum) / static_cast<double>(in.applied);
+    lag.max = models::to_seconds(in.max);
+  }
+  row.replica_lags.push_back(std::move(lag));
+}
 
 std::uint64_t ReplicatedDatabase::failed_between(SimTime from, SimTime to) const
 {
@@ -615,7 +696,8 @@ void build_replicated(const models::DatabaseSpec& spec, ServiceBuilder& b)
   }
   if (spec.shards)
     b.world.partitioners[b.service] = models::make_partitioner(*spec.shards, shards);
-  b.world.keep_versions = true; // stale reads are counted against the primary's commits
+  b.world.keep_versions = true;      // stale reads are counted against the primary's commits
+  b.world.keep_user_requests = true; // and session guarantees against the users' requests
 }
 
 void report_replication(const World& world, std::uint32_t service, models::ServiceResult& r)
@@ -627,13 +709,26 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   };
   models::ReplicationResult out;
   out.mode = models::to_string(spec.replication.mode);
+  out.read_from = models::to_string(spec.replication.read_from);
+  std::vector<models::SessionOp> ops;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& mine = instance(i).session_ops();
+    ops.insert(ops.end(), mine.begin(), mine.end());
+  }
+  const auto violations = models::count_session_violations(ops, world.user_requests, instances.size());
   const std::size_t group = spec.replicas_per_shard() + 1;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
+    out.read_your_writes_violations += violations.read_your_writes[i];
+    out.monotonic_read_violations += violations.monotonic[i];
     if (i % group == 0) // a shard's first primary
       continue;
     out.replicas.push_back(instance(i).replica_result(world));
-    out.stale_reads += out.replicas.back().stale_reads;
+    auto& replica = out.replicas.back();
+    replica.read_your_writes_violations = violations.read_your_writes[i];
+    replica.monotonic_read_violations = violations.monotonic[i];
+    replica.waited_reads = instance(i).waited_reads();
+    out.stale_reads += replica.stale_reads;
   }
   std::vector<ReplicatedDatabase::Failover> failovers;
   for (std::size_t i = 0; i < instances.size(); ++i)

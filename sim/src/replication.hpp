@@ -18,9 +18,13 @@
 #include "service_kinds.hpp"
 
 #include "scalelab/models/histogram.hpp"
+#include "scalelab/models/replication.hpp"
 #include "scalelab/models/results.hpp"
 
+#include <functional>
 #include <optional>
+#include <queue>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -33,11 +37,15 @@ inline constexpr std::uint16_t kNoticeRecord = 0xfffd;   // a failover's vote, o
 
 // Where an api server sends a call step: for a replicated database, a write to the primary it knows of and a
 // read where its router says (the caller's frame then remembers the replica, for a router that counts reads
-// in progress); any other call to any instance, as before.
+// in progress); any other call to any instance, as before. `user`: the request's (0: none).
 std::uint32_t call_target(Component& caller, const ResolvedStep& step, Frame& frame, models::Rng& rng,
-                          std::uint64_t key);
+                          std::uint64_t key, std::uint32_t user = 0);
 // The answer to a read that call_target() sent to a replica, at its caller (frame.aux is then cleared).
 void replica_read_done(Component& caller, Frame& frame);
+// The answer to a call step that succeeded, at its caller: a write to a database with read_from read_your_writes
+// makes the position it committed at the user's session token (in the request's bottom frame, the users' source's,
+// which takes it back with the reply).
+void replica_write_done(Component& caller, Request& r, const ResolvedStep& step);
 // A new primary's announcement reaching a caller.
 void on_replication_notice(Component& caller, SimTime ts, std::uint32_t request);
 
@@ -54,6 +62,7 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   void on_tick(SimTime ts, std::uint32_t aux) override;
   void on_fault(SimTime ts, const Fault& fault) override;
+  void add_to_series(std::size_t interval, models::TimeseriesRow& row) const override;
 
   // Before the run: the component ids of every instance, in instance order; then the detection timers of a
   // replica for the primary's crashes (the fault schedule is known before the run).
@@ -72,6 +81,8 @@ public:
   const std::vector<std::uint64_t>& acknowledged() const { return acknowledged_; }
   std::uint64_t failed_between(SimTime from, SimTime to) const;
   std::uint64_t ack_timeouts() const { return ack_timeouts_; }
+  const std::vector<models::SessionOp>& session_ops() const { return session_ops_; }
+  std::uint64_t waited_reads() const { return waited_; }
 
 protected:
   void complete(SimTime ts, std::uint32_t request) override;
@@ -83,7 +94,8 @@ private:
   void release_record(std::uint32_t record);
   void refuse(SimTime ts, std::uint32_t request);
   // Primary.
-  void ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq);
+  void ship(SimTime ts, std::uint32_t to, std::uint64_t key, std::uint32_t version, std::uint32_t seq,
+            std::uint32_t position);
   void acknowledge(SimTime ts, std::uint32_t request, std::uint32_t seq);
   void on_ack(SimTime ts, std::uint32_t record, Cause cause);
   // Replica.
@@ -92,6 +104,8 @@ private:
   void start_apply(SimTime ts);
   void apply_step(SimTime ts, std::uint32_t record, std::uint32_t aux);
   void finish_apply(SimTime ts, std::uint32_t record);
+  void serve_read(SimTime ts, std::uint32_t request);
+  void serve_covered(SimTime ts);
   // Failover.
   void on_notice(SimTime ts, std::uint32_t record);
   void start_election(SimTime ts);
@@ -134,12 +148,30 @@ private:
   std::uint32_t received_ = 0, applied_seq_ = 0; // last sequence numbers of the current epoch
   models::Histogram lag_;
   std::uint64_t applied_measured_ = 0;
+  struct IntervalLag {
+    std::uint64_t applied = 0;
+    SimTime sum = 0, max = 0;
+  };
+  std::vector<IntervalLag> lag_by_interval_; // every write applied before the end, by report interval
   struct Read {
     SimTime at;
     std::uint64_t key;
     std::uint32_t version;
   };
   std::vector<Read> reads_; // reads served while a replica, for the stale-read count after the run
+
+  // Session guarantees. Positions count the service's commits (a new primary continues from what it applied):
+  // a write's is its session token (read_from read_your_writes), and a replica holds a read whose token it has
+  // not applied yet, in `waiting_` (token, arrival order, request), until it has.
+  bool read_your_writes_ = false;
+  std::uint32_t position_ = 0;         // primary: the last write committed
+  std::uint32_t applied_position_ = 0; // replica: the last write applied
+  std::priority_queue<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>,
+                      std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>>, std::greater<>>
+      waiting_;
+  std::uint64_t waiting_order_ = 0, waited_ = 0;
+  // Every operation of a request that carries a user (40 bytes each), for the violations counted after the run.
+  std::vector<models::SessionOp> session_ops_;
 
   // Failover: the votes of an election in progress (by instance), and those this instance won.
   std::vector<std::optional<std::uint64_t>> votes_;

@@ -323,7 +323,11 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
       world.network.for_each_channel(from_node, to_node, add_channel);
   };
   // A reply to a component that handles it on the sender's host goes on from there to that component's
-  // own reply targets: the channel runs from the original sender, with the delays of the hops added.
+  // own reply targets: the channel runs from the original sender, with the delays of the hops added. The users
+  // depend on their replies when they are closed, or when replies bring back read_your_writes session tokens,
+  // which the users' next requests carry.
+  const bool users_await_replies =
+      !std::holds_alternative<models::OpenArrival>(spec.workload.arrival) || models::uses_read_your_writes(spec);
   std::function<void(std::uint32_t, std::uint32_t, SimTime, int)> add_passive =
       [&](std::uint32_t from_node, std::uint32_t to, SimTime delay, int depth) {
         if (!handled_at_send(to) || depth > kMaxDepth) {
@@ -334,7 +338,7 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
           add_channel(from_node, node_of(to), delay);
         if (service_of[to] < 0) { // the users: replies end there
           // Closed users' replies change when users think, which the source's next arrivals depend on.
-          if (!std::holds_alternative<models::OpenArrival>(spec.workload.arrival))
+          if (users_await_replies)
             add_channel(from_node, node_of(to), delay);
           return;
         }

@@ -477,6 +477,10 @@ public:
   // keeps when each was committed (by service index; empty when versions are not kept): after the run, a
   // cache hit is stale if a newer version was committed before it.
   bool keep_versions = false;
+  // The requests of users (sent, answered), written by the users' source only, for the session guarantees of
+  // replicated databases counted after the run (24 bytes a request that carries a user).
+  bool keep_user_requests = false;
+  std::vector<models::UserRequest> user_requests;
   std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
   // A caller's view of a replicated database (sim/src/replication.hpp), per shard: the primary it sends writes
   // to (an instance index in the shard's group) and where its reads go. Keyed by replica_route_key(); each entry

@@ -124,6 +124,22 @@ void stale_reads_follow_poisson_writes(double write_rate, const std::string& see
   EXPECT_NEAR(static_cast<double>(replica.stale_reads) / static_cast<double>(replica.reads), expected, 0.012)
       << replica.stale_reads << " stale of " << replica.reads << " reads";
   EXPECT_TRUE(out.results.checks.conserved);
+  // The timeseries' lag of the replica, interval by interval: the same fixed lag (a write committed less than
+  // 1 us after another waits for the applier: rarely, and by microseconds), and every applied write in one.
+  std::uint64_t applied = 0;
+  for (const auto& row : out.timeseries)
+    for (const auto& cell : row.replica_lags) {
+      EXPECT_EQ(row.series, "users");
+      EXPECT_EQ(cell.replica, "users/db-2");
+      if (cell.applied > 0) {
+        EXPECT_NEAR(cell.mean, lag, 10e-6) << "at " << row.time;
+        EXPECT_NEAR(cell.max, lag, 10e-6) << "at " << row.time;
+      }
+      applied += row.time >= 400 ? cell.applied : 0; // the measured window (warmup 400 s, 1 s intervals)
+    }
+  EXPECT_EQ(applied, replica.applied);
+  EXPECT_NE(models::timeseries_csv(out.timeseries).find(",lag_mean_ms[users/db-2],lag_max_ms[users/db-2]\n"),
+            std::string::npos);
 }
 
 } // namespace
@@ -299,3 +315,192 @@ TEST(Replication, TheSameCrashesLoseWritesUnderAsync)
     lost += service(out.results, "d" + std::to_string(i)).replication->lost_writes;
   EXPECT_GT(lost, 16u * 20u);
 }
+
+// --- session guarantees ------------------------------------------------------------------------------------
+
+namespace
+{
+
+// A primary db-1 and `replicas` replicas db-2, db-3, ... on a star of 1 us links (every message carries no bytes,
+// so two hosts are 2 us apart); db-1 reaches the last replica over a link of its own of `slow_ms` instead (a
+// route by hand), so that replica's lag is that link plus the 1 us apply, the others' 2 us + 1 us. Every read
+// and write costs 1 us of CPU on hosts with cores to spare. `requests` and `workload` are the rest of the file.
+std::string star(const std::string& seed, double duration, int replicas, double slow_ms, const std::string& db,
+                 const std::string& requests, const std::string& workload)
+{
+  std::ostringstream y;
+  y << "name: sessions\nseed: " << seed_or(seed) << "\nduration: " << duration << "s\nwarmup: " << duration / 20
+    << "s\nhardware:\n  hosts:\n    - {name: app, cores: 64}\n    - {name: db, count: " << replicas + 1
+    << ", cores: 64}\n  switches: [{name: sw}]\n  links:\n    - {between: [app, sw], latency: 1us, bandwidth: "
+       "10Gbps}\n";
+  for (int i = 1; i <= replicas + 1; ++i)
+    y << "    - {between: [db-" << i << ", sw], latency: 1us, bandwidth: 10Gbps}\n";
+  y << "    - {name: slow, between: [db-1, db-" << replicas + 1 << "], latency: " << slow_ms
+    << "ms, bandwidth: 10Gbps}\n  routes:\n    - {from: db-1, to: db-" << replicas + 1 << ", links: [slow]}\n"
+    << "services:\n  app: {kind: api_server, host: app, workers: 100000, queue_limit: 0}\n"
+    << "  users: {kind: database, host: db-1, replicas: [";
+  for (int i = 2; i <= replicas + 1; ++i)
+    y << (i > 2 ? ", " : "") << "db-" << i;
+  y << "], connections: 100000, queue_limit: 0, read: {cpu: 1us}, write: {cpu: 1us}, apply: {cpu: 1us}, "
+    << "query_size: 0B, result_size: 0B, " << db << "}\nrequests:\n"
+    << requests << "workload:\n  entry: app\n"
+    << workload;
+  return y.str();
+}
+
+// Two reads of the same key in one request, and writes apart; users drawn from a million, so that two requests
+// of one user are seconds apart and only the two reads of a request can break monotonic reads.
+std::string two_reads(const std::string& seed, const std::string& read_from)
+{
+  return star(seed, 2000, 2, 50, read_from, // 100 pairs of reads and 20 writes a second
+              "  rr: {steps: [db_read: users, db_read: users], request_size: 0B, response_size: 0B}\n"
+              "  w: {steps: [db_write: users], request_size: 0B, response_size: 0B}\n",
+              "  arrival: {process: poisson, rate: 120/s}\n  users: 1000000\n  mix: {rr: 100, w: 20}\n"
+              "  keys: {count: 1}\n");
+}
+
+std::uint64_t reads_of(const models::ReplicationResult& r)
+{
+  std::uint64_t n = 0;
+  for (const auto& x : r.replicas)
+    n += x.reads;
+  return n;
+}
+
+} // namespace
+
+TEST(Replication, MonotonicReadsOverTwoReplicasOfFixedLagsBreakAtAQuarterOfOneMinusExp)
+{
+  // db-2 applies a write L1 = 3 us after its commit, db-3 L2 = 50.001 ms after (fixed: writes are far apart
+  // compared with the 1 us apply). A request reads the key at t1 on a replica drawn at random, then at
+  // t2 = t1 + d on another draw, d = 5 us (2 us back, 2 us there, 1 us of CPU). The second read returns an older
+  // version than the first when the first went to db-2 and the second to db-3 (probability 1/4, the draws being
+  // independent) and a write committed in (t2 - L2, t1 - L1], a window of W = L2 - L1 - d = 49.993 ms: under
+  // Poisson writes of rate lambda (independent of the reads, both thinned from one Poisson stream), with
+  // probability 1 - exp(-lambda W). Any other order of replicas cannot go back. So the violations per pair of
+  // reads are 1/4 (1 - exp(-lambda W)), the 1/4 (1 - exp(-lambda (L2 - L1))) with the pair's own gap.
+  // At lambda = 20/s: 0.1580. 190,000 pairs; pairs less than W apart share their window, which about doubles the
+  // variance of a binomial: a standard error near 0.0012, and the tolerance is 0.005.
+  const auto out = run_yaml(two_reads("51", "read_from: replicas, read_policy: random"));
+  const auto& repl = *service(out.results, "users").replication;
+  const double pairs = static_cast<double>(reads_of(repl)) / 2;
+  ASSERT_GT(pairs, 180000);
+  const double lambda = 20, window = 50.001e-3 - 3e-6 - 5e-6;
+  const double expected = 0.25 * (1 - std::exp(-lambda * window));
+  EXPECT_NEAR(static_cast<double>(repl.monotonic_read_violations) / pairs, expected, 0.005)
+      << repl.monotonic_read_violations << " violations in " << pairs << " pairs";
+  EXPECT_EQ(repl.replicas.at(0).monotonic_read_violations, 0u); // only the slow replica goes back in time
+  EXPECT_EQ(repl.read_your_writes_violations, 0u);              // these users never read what they wrote
+}
+
+TEST(Replication, StickyReadsNeverGoBackInTime)
+{
+  // The same requests with read_from monotonic: each user reads from one replica, whose versions only grow. The
+  // slow replica's reads are still stale: monotonic is not fresh.
+  const auto out = run_yaml(two_reads("52", "read_from: monotonic"));
+  const auto& repl = *service(out.results, "users").replication;
+  ASSERT_GT(reads_of(repl), 360000u);
+  EXPECT_EQ(repl.monotonic_read_violations, 0u);
+  // A hash of a million users splits them evenly (within 1 %).
+  EXPECT_NEAR(static_cast<double>(repl.replicas.at(0).reads) / static_cast<double>(reads_of(repl)), 0.5, 0.01);
+  EXPECT_GT(repl.replicas.at(1).stale_reads, reads_of(repl) / 4);
+}
+
+namespace
+{
+// A request writes the key, pauses for an exponential time of mean 50 ms (the user looks at the page), then
+// reads it, from the one replica 50 ms away.
+std::string write_pause_read(const std::string& seed, const std::string& read_from)
+{
+  return star(seed, 2000, 1, 50, read_from,
+              "  wr: {steps: [db_write: users, delay: {exponential: 50ms}, db_read: users], request_size: 0B, "
+              "response_size: 0B}\n",
+              "  arrival: {process: poisson, rate: 50/s}\n  users: 1000000\n  keys: {count: 1}\n");
+}
+// The write commits at c and is applied at the replica at c + 50.001 ms; the read reaches the replica at
+// c + 2 us (the acknowledgement back) + D (the pause) + 2 us, and reads the key 1 us later. It misses its own
+// write when D < a = 50.001 ms - 5 us.
+constexpr double kRywSlack = 50.001e-3 - 5e-6;
+} // namespace
+
+TEST(Replication, ReadsFromAReplicaMissTheUsersOwnWriteWhenThePauseIsShorterThanTheLag)
+{
+  // P(D < a) = 1 - exp(-a / 50 ms) = 0.6321 per read (each read its own draw: a binomial of 95,000, standard
+  // error 0.0016; tolerance 0.0065).
+  const auto out = run_yaml(write_pause_read("53", "read_from: replicas"));
+  const auto& repl = *service(out.results, "users").replication;
+  const double reads = static_cast<double>(reads_of(repl));
+  ASSERT_GT(reads, 90000);
+  const double expected = 1 - std::exp(-kRywSlack / 50e-3);
+  EXPECT_NEAR(static_cast<double>(repl.read_your_writes_violations) / reads, expected, 0.0065);
+  EXPECT_GT(repl.stale_reads, repl.read_your_writes_violations - 1); // each is stale too
+}
+
+TEST(Replication, ReadYourWritesHoldsTheReadForTheRestOfTheLag)
+{
+  // With read_your_writes the replica holds each read until it has applied the user's write: no violation, and a
+  // read waits (a - D)+, whose mean is a - m (1 - exp(-a / m)) = 18.39 ms with m = 50 ms. The database's
+  // operations are the writes (1 us) and the reads (1 us + the wait), as many of each: the mean wait is
+  // (mean - 1 us) x operations / reads. Standard error of the mean wait under 0.1 ms; tolerance 0.4 ms.
+  const auto out = run_yaml(write_pause_read("54", "read_from: read_your_writes"));
+  const auto& users = service(out.results, "users");
+  const auto& repl = *users.replication;
+  const double reads = static_cast<double>(reads_of(repl));
+  ASSERT_GT(reads, 90000);
+  EXPECT_EQ(repl.read_your_writes_violations, 0u);
+  const double m = 50e-3;
+  const double expected = kRywSlack - m * (1 - std::exp(-kRywSlack / m));
+  const double wait = (users.latency.mean - 1e-6) * static_cast<double>(users.completed) / reads;
+  EXPECT_NEAR(wait, expected, 0.4e-3);
+  // The reads that waited are those with D < a.
+  EXPECT_NEAR(static_cast<double>(repl.replicas.at(0).waited_reads) / reads, 1 - std::exp(-kRywSlack / m), 0.0065);
+}
+
+namespace
+{
+class ReadYourWritesAcrossRequests : public ::testing::TestWithParam<std::tuple<std::string, int>>
+{
+};
+
+// Closed users who write or read a key of five, thinking between requests (exponentially: their returns are
+// merged into one process and the replies handled when sent; or a constant time: each reply is an event), reading
+// from a replica 3 us behind and one 50 ms behind, drawn at random.
+std::string across_requests(const std::string& think, int seed, const std::string& read_from)
+{
+  return star(std::to_string(seed), 200, 2, 50, read_from + ", read_policy: random",
+              "  r: {steps: [db_read: users], request_size: 0B, response_size: 0B}\n"
+              "  w: {steps: [db_write: users], request_size: 0B, response_size: 0B}\n",
+              "  arrival: {process: closed, users: 100, think_time: " + think +
+                  "}\n  mix: {r: 0.7, w: 0.3}\n  keys: {count: 5}\n");
+}
+} // namespace
+
+TEST_P(ReadYourWritesAcrossRequests, NoReadMissesTheUsersOwnWrite)
+{
+  // The session token (the position of the user's last write) goes back to the user with the reply and comes
+  // with their next requests; a replica holds a read until it has applied that position. No violation.
+  const auto& [think, seed] = GetParam();
+  const auto out = run_yaml(across_requests(think, seed, "read_from: read_your_writes"));
+  const auto& repl = *service(out.results, "users").replication;
+  ASSERT_GT(reads_of(repl), 100000u);
+  EXPECT_EQ(repl.read_your_writes_violations, 0u);
+  EXPECT_GT(repl.replicas.at(1).waited_reads, 1000u); // the slow replica held many
+  EXPECT_TRUE(out.results.checks.conserved);
+}
+
+TEST_P(ReadYourWritesAcrossRequests, ReadsFromReplicasMissSome)
+{
+  // The same users reading from the replicas without the token: a read on the slow replica less than its lag
+  // after the user's write to that key misses it. With a 20 ms think time, a user's next request is that close
+  // to the last one more often than not: many violations, all on the slow replica.
+  const auto& [think, seed] = GetParam();
+  const auto out = run_yaml(across_requests(think, seed + 100, "read_from: replicas"));
+  const auto& repl = *service(out.results, "users").replication;
+  EXPECT_GT(repl.read_your_writes_violations, 1000u);
+  EXPECT_EQ(repl.replicas.at(0).read_your_writes_violations, 0u);
+  EXPECT_EQ(repl.read_your_writes_violations, repl.replicas.at(1).read_your_writes_violations);
+}
+
+INSTANTIATE_TEST_SUITE_P(Replication, ReadYourWritesAcrossRequests,
+                         ::testing::Combine(::testing::Values("{exponential: 20ms}", "20ms"),
+                                            ::testing::Values(41, 42, 43)));

@@ -69,6 +69,125 @@ TEST(ReplicationPolicy, ReadsFromThePrimaryNeverDrawARandomNumber)
   EXPECT_EQ(a.next_u64(), b.next_u64());
 }
 
+TEST(ReplicationPolicy, MonotonicReadsKeepEachUserOnOneReplicaAndMoveOnlyThoseOfAPromotedOne)
+{
+  Rng rng(3);
+  ReadRouter router(ReadFrom::monotonic, BalancingPolicy::round_robin, 4);
+  std::vector<int> first(1001);
+  std::vector<int> count(4, 0);
+  for (std::uint32_t u = 1; u <= 1000; ++u) {
+    first[u] = router.pick_read(rng, u);
+    ++count[static_cast<std::size_t>(first[u])];
+    EXPECT_EQ(router.pick_read(rng, u), first[u]); // sticky, whatever the order of the requests
+  }
+  for (const int c : count) // a hash spreads the users: 250 each, within about four standard deviations
+    EXPECT_NEAR(c, 250, 55);
+  router.promoted(2);
+  for (std::uint32_t u = 1; u <= 1000; ++u) {
+    const int now = router.pick_read(rng, u);
+    EXPECT_NE(now, 2);
+    if (first[u] != 2) {
+      EXPECT_EQ(now, first[u]) << "user " << u << " moved though their replica still serves reads";
+    }
+  }
+  Rng a(9), b(9);
+  router.pick_read(a, 17);
+  EXPECT_EQ(a.next_u64(), b.next_u64()); // no random draw
+  for (const int r : {0, 1, 3})
+    router.promoted(r);
+  EXPECT_EQ(router.pick_read(rng, 5), ReadRouter::kPrimary);
+}
+
+TEST(ReplicationPolicy, ReadYourWritesPicksReplicasWithThePolicyAndTokensOnlyGrow)
+{
+  Rng rng(1);
+  ReadRouter router(ReadFrom::read_your_writes, BalancingPolicy::round_robin, 2);
+  EXPECT_EQ(router.pick_read(rng, 7), 0);
+  EXPECT_EQ(router.pick_read(rng, 7), 1);
+  SessionTokens tokens(3);
+  EXPECT_EQ(tokens.token(2), 0u);
+  tokens.advance(2, 10);
+  tokens.advance(2, 4); // an older reply arriving late
+  EXPECT_EQ(tokens.token(2), 10u);
+  EXPECT_EQ(tokens.token(3), 0u);
+  EXPECT_TRUE(covers(10, 10));
+  EXPECT_FALSE(covers(9, 10));
+  EXPECT_TRUE(covers(0, 0)); // a user who never wrote waits for nothing
+}
+
+TEST(SessionGuarantees, AReadBelowTheUsersOwnWriteOrEarlierReadIsAViolation)
+{
+  // User 1, key 5. Request A (sent at 0, answered at 10) writes version 3; request B (sent at 20) reads version 2
+  // on instance 1 (a read-your-writes violation), then version 4 on instance 2, then version 3 on instance 1 (a
+  // monotonic-read violation, within the request).
+  std::vector<SessionOp> ops = {
+      {0, 5, 5, 1, 3, 0, true, false},
+      {20, 22, 5, 1, 2, 1, false, true},
+      {20, 24, 5, 1, 4, 2, false, true},
+      {20, 26, 5, 1, 3, 1, false, true},
+  };
+  const std::vector<UserRequest> requests = {{0, 10, 1}, {20, 30, 1}};
+  const auto v = count_session_violations(ops, requests, 3);
+  EXPECT_EQ(v.read_your_writes, (std::vector<std::uint64_t>{0, 1, 0}));
+  EXPECT_EQ(v.monotonic, (std::vector<std::uint64_t>{0, 1, 0}));
+}
+
+TEST(SessionGuarantees, OverlappingRequestsOtherUsersAndOtherKeysDoNotOrderReads)
+{
+  std::vector<SessionOp> ops = {
+      {0, 5, 5, 1, 3, 0, true, false},    // user 1 writes version 3 of key 5 in request A, answered at 30
+      {20, 25, 5, 1, 1, 1, false, true},  // request B, sent at 20 before A's answer: concurrent, no violation
+      {40, 45, 5, 2, 1, 1, false, true},  // another user
+      {40, 45, 6, 1, 0, 1, false, true},  // another key
+      {50, 55, 5, 1, 2, 1, false, false}, // a violation, but outside the measured window
+      {60, 65, 5, 1, 3, 1, false, true},  // sees the write: fine
+  };
+  const std::vector<UserRequest> requests = {{0, 30, 1},  {20, 28, 1}, {40, 46, 2},
+                                             {40, 47, 1}, {50, 56, 1}, {60, 66, 1}};
+  const auto v = count_session_violations(ops, requests, 2);
+  EXPECT_EQ(v.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
+  EXPECT_EQ(v.monotonic, (std::vector<std::uint64_t>{0, 0}));
+  // An operation whose request never got an answer orders only what follows it in its own request.
+  const auto unanswered = count_session_violations(ops, {{20, 28, 1}, {40, 46, 2}, {40, 47, 1}}, 2);
+  EXPECT_EQ(unanswered.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
+  // Answered exactly when B is sent: not before it (strictly before is required).
+  const auto tie = count_session_violations(ops, {{0, 20, 1}}, 2);
+  EXPECT_EQ(tie.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
+  const auto just_before = count_session_violations(ops, {{0, 19, 1}}, 2);
+  EXPECT_EQ(just_before.read_your_writes, (std::vector<std::uint64_t>{0, 1}));
+  // A write acknowledged after its request was answered (its caller crashed, the database went on) is known from
+  // its acknowledgement on: here after B was sent.
+  ops[0].done = 21;
+  const auto late = count_session_violations(ops, {{0, 19, 1}}, 2);
+  EXPECT_EQ(late.read_your_writes, (std::vector<std::uint64_t>{0, 0}));
+}
+
+TEST(ReplicationLoader, SessionReadsNeedUsersAndOneReadYourWritesDatabase)
+{
+  const std::string head = R"(name: t
+hardware:
+  hosts: [{name: web}, {name: db, count: 4}]
+services:
+  app: {kind: api_server, host: web}
+  users: {kind: database, host: db-1, replicas: [db-2], read_from: read_your_writes, read_policy: random}
+  orders: {kind: database, host: db-3, replicas: [db-4], read_from: monotonic}
+requests:
+  get: [db_read: users, db_read: orders]
+workload:
+  entry: app
+  arrival: {process: poisson, rate: 10/s}
+)";
+  const auto with_users = load_topology_text(head + "  users: 100\n", "t.yaml");
+  ASSERT_TRUE(with_users.spec) << (with_users.errors.empty() ? "" : with_users.errors.front().format());
+  const auto& db = std::get<DatabaseSpec>(with_users.spec->services[1].kind);
+  EXPECT_EQ(db.replication.read_from, ReadFrom::read_your_writes);
+  EXPECT_EQ(db.replication.read_policy, BalancingPolicy::random);
+  EXPECT_TRUE(uses_read_your_writes(*with_users.spec));
+  const auto without = load_topology_text(head, "t.yaml");
+  ASSERT_EQ(without.errors.size(), 2u);
+  EXPECT_NE(without.errors[0].format().find("needs requests that carry users"), std::string::npos);
+}
+
 TEST(ReplicationLoader, ReplicasAreInstancesOnTheirOwnHostsAfterThePrimary)
 {
   const auto loaded = load_topology_text(R"(name: t

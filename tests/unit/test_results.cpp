@@ -1,4 +1,5 @@
-// The terminal summary: the busiest links are listed when messages carry bytes, busiest first.
+// The terminal summary (the busiest links are listed when messages carry bytes, busiest first) and
+// timeseries.csv (the replicas' lag columns).
 #include "scalelab/models/results.hpp"
 
 #include <gtest/gtest.h>
@@ -44,4 +45,25 @@ TEST(SummaryTable, NoLinkSectionWhenNothingCarriesBytes)
   Results r;
   r.links = {link("a--sw", "a", "sw", "full_duplex", 0, 0)};
   EXPECT_EQ(summary_table(r).find("busiest links"), std::string::npos);
+}
+
+TEST(TimeseriesCsv, EachReplicaGetsTwoLagColumnsEmptyWhereItAppliedNothing)
+{
+  TimeseriesRow users, db, quiet;
+  users.series = "(users)";
+  db.series = "users";
+  db.replica_lags = {{"users/db-2", 3, 0.002, 0.005}, {"users/db-3", 0, 0, 0}};
+  quiet.time = 1;
+  quiet.series = "users";
+  quiet.replica_lags = {{"users/db-2", 0, 0, 0}, {"users/db-3", 1, 0.25, 0.25}};
+  const std::string csv = timeseries_csv({users, db, quiet});
+  const std::string header = "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,"
+                             "mean_queue_length,lag_mean_ms[users/db-2],lag_max_ms[users/db-2],lag_mean_ms[users/"
+                             "db-3],lag_max_ms[users/db-3]\n";
+  EXPECT_EQ(csv.substr(0, header.size()), header);
+  EXPECT_NE(csv.find("\n0,(users),0,0,0,0,0,0,,,,\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n0,users,0,0,0,0,0,0,2,5,,\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n1,users,0,0,0,0,0,0,,,250,250\n"), std::string::npos) << csv;
+  // Without replicas, the columns are as before.
+  EXPECT_EQ(timeseries_csv({users}).find("lag_"), std::string::npos);
 }

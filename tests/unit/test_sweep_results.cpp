@@ -111,6 +111,10 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
   // A replicated database's and a pool's figures, for those services only.
   const ResultNames with_replicas{{"app", "db"}, {}, {}, false, {}, {}, {"db"}, {"app"}, {}};
   EXPECT_EQ(check_metric_path("services.db.replication.lost_writes", with_replicas), "");
+  EXPECT_EQ(check_metric_path("services.db.replication.read_your_writes_violations", with_replicas), "");
+  EXPECT_EQ(check_metric_path("services.db.replication.monotonic_read_violation", with_replicas),
+            "unknown key \"monotonic_read_violation\" in services.db.replication; did you mean "
+            "\"monotonic_read_violations\"?");
   EXPECT_EQ(check_metric_path("services.db.replication.lost_write", with_replicas),
             "unknown key \"lost_write\" in services.db.replication; did you mean \"lost_writes\"?");
   EXPECT_EQ(check_metric_path("services.app.replication.lost_writes", with_replicas),

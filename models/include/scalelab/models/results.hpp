@@ -51,6 +51,10 @@ struct ReplicaResult {
   LatencySummary lag;        // of those writes
   std::uint64_t reads = 0;   // db_read answered in the measured window
   std::uint64_t stale_reads = 0;
+  // Of those reads, the session guarantees they broke (replication.hpp, count_session_violations()), and those
+  // that waited for the user's last write (read_from read_your_writes).
+  std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
+  std::uint64_t waited_reads = 0;
 };
 // A failover: the primary's host crashed at `crashed_at` and `new_primary` took writes from `promoted_at`.
 // Lost writes: writes acknowledged by the failed primary that the new one never received, one by one.
@@ -64,7 +68,10 @@ struct FailoverResult {
 struct ReplicationResult {
   std::string mode; // async, semi_sync, sync
   std::vector<ReplicaResult> replicas;
-  std::uint64_t stale_reads = 0;  // over every replica
+  std::uint64_t stale_reads = 0; // over every replica
+  std::string read_from;         // primary, replicas, read_your_writes, monotonic
+  // Over every instance, the primary's reads included (they break monotonic reads after a failover).
+  std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
   std::uint64_t ack_timeouts = 0; // semi_sync writes acknowledged without their k acknowledgements
   std::uint64_t lost_writes = 0;  // over every failover
   std::vector<FailoverResult> failovers;
@@ -216,12 +223,21 @@ struct TimeseriesRow {
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
   // A queue's series only (the column written when the run has a queue): jobs waiting, time-average.
   double queue_backlog = 0;
+  // A replicated database's series only: each replica's lag, over the writes it applied in the interval (two
+  // columns per replica of the run, `lag_mean_ms[SERVICE/HOST]` and `lag_max_ms[SERVICE/HOST]`, empty where it
+  // applied none).
+  struct ReplicaLag {
+    std::string replica; // SERVICE/HOST
+    std::uint64_t applied = 0;
+    double mean = 0, max = 0; // seconds
+  };
+  std::vector<ReplicaLag> replica_lags;
 };
 
 nlohmann::ordered_json to_json(const Results& r);
 nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
-// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written.
-// with_queue: the queue_backlog column is written.
+// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written; with_queue: the queue_backlog
+// column. The replicas' lag columns are written when some row has them, in the order they first appear.
 std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false, bool with_queue = false);
 std::string summary_table(const Results& r); // the terminal table
 

@@ -235,7 +235,10 @@ struct DbOperationCost {
 // Replicas of a database on hosts of their own, and how writes reach them (docs/replication.md). The
 // decisions (which replica a read goes to, which replica is promoted) are plain functions in replication.hpp.
 enum class ReplicationMode { async, semi_sync, sync };
-enum class ReadFrom { primary, replicas };
+// Where a db_read goes (replication.hpp has the routing): the primary; a replica by `read_policy`; a replica by
+// `read_policy` that serves a user's read once it has applied the user's last write (read_your_writes); the
+// replica of the user's hash (monotonic).
+enum class ReadFrom { primary, replicas, read_your_writes, monotonic };
 struct ReplicationSpec {
   // One replica per host, in this order; empty: none. A sharded database's are shard after shard, the same
   // number for each (DatabaseSpec::replicas_per_shard()).
@@ -244,7 +247,7 @@ struct ReplicationSpec {
   int k = 1;                                  // semi_sync: the acknowledgements a write waits for (the first k of n)
   SimTime ack_timeout = 10 * kNanosPerSecond; // semi_sync: then the write is acknowledged without them
   ReadFrom read_from = ReadFrom::primary;
-  BalancingPolicy read_policy = BalancingPolicy::round_robin; // read_from replicas: which replica
+  BalancingPolicy read_policy = BalancingPolicy::round_robin; // read_from replicas, read_your_writes: which replica
   DbOperationCost apply;                                      // applying one write at a replica
   // Failover: the primary's host down for `detection` is declared dead; the replica with the most recent
   // position becomes the primary `promotion` later.
