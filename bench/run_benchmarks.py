@@ -21,6 +21,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     replicas or write to their primary), in pairs with the reference model like the cache-aside model;
   - the connection-pool model (bench/pools.yaml: the reference model whose requests then read from a database
     through a pool of 2 + 1 connections per server), in pairs with the reference model;
+  - the queue model (bench/queues.yaml: the reference model whose requests each publish a job to a broker that
+    40 workers consume), in pairs with the reference model;
   - the sharded-and-replicated model (bench/sharded-replicas.yaml: the same reads and writes to a database of 3
     shards, each a primary with two async replicas, behind the 10 servers), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
@@ -148,6 +150,10 @@ def main():
     ref_for_pools, pools = pairs(args.scalelab, topo("reference.yaml"), topo("pools.yaml"), runs, duration, duration)
     results["scalelab_reference_beside_pools"] = ref_for_pools
     results["scalelab_pools"] = pools
+    ref_for_queues, queues = pairs(args.scalelab, topo("reference.yaml"), topo("queues.yaml"), runs, duration,
+                                   duration)
+    results["scalelab_reference_beside_queues"] = ref_for_queues
+    results["scalelab_queues"] = queues
     ref_for_shard_replicas, shard_replicas = pairs(args.scalelab, topo("reference.yaml"),
                                                    topo("sharded-replicas.yaml"), runs, duration, duration)
     results["scalelab_reference_beside_sharded_replicas"] = ref_for_shard_replicas
@@ -199,6 +205,8 @@ def main():
         "scalelab_replicas_over_reference": statistics.median(pair_ratios_of(ref_for_replicas, replicas)),
         "scalelab_pools_req_per_s": median_of(pools, "requests_per_wall_second"),
         "scalelab_pools_over_reference": statistics.median(pair_ratios_of(ref_for_pools, pools)),
+        "scalelab_queues_req_per_s": median_of(queues, "requests_per_wall_second"),
+        "scalelab_queues_over_reference": statistics.median(pair_ratios_of(ref_for_queues, queues)),
         "scalelab_sharded_replicas_req_per_s": median_of(shard_replicas, "requests_per_wall_second"),
         "scalelab_sharded_replicas_over_reference": statistics.median(
             pair_ratios_of(ref_for_shard_replicas, shard_replicas)),
@@ -232,6 +240,8 @@ def main():
          f"{median_of(replicas, 'peak_memory_mb'):.0f} MB"),
         ("connection-pool model, scalelab", f"{median_of(pools, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(pools, 'peak_memory_mb'):.0f} MB"),
+        ("queue model, scalelab", f"{median_of(queues, 'requests_per_wall_second'):,.0f} req/s",
+         f"{median_of(queues, 'peak_memory_mb'):.0f} MB"),
         ("sharded and replicated model (3 shards x 2 replicas), scalelab",
          f"{median_of(shard_replicas, 'requests_per_wall_second'):,.0f} req/s",
          f"{median_of(shard_replicas, 'peak_memory_mb'):.0f} MB"),

@@ -323,7 +323,8 @@ int cmd_run(const std::vector<std::string>& args)
                              {"peak_memory_mb", peak_memory_mb()}};
     write_file_atomically(*engine_stats, j.dump(2) + "\n");
   }
-  write_file_atomically(out_dir / "timeseries.csv", models::timeseries_csv(output.timeseries, output.has_cache));
+  write_file_atomically(out_dir / "timeseries.csv",
+                        models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
   if (!quiet) {
     std::cout << models::summary_table(output.results);
     const auto& e = output.engine;

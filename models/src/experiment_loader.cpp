@@ -225,6 +225,8 @@ private:
         add(names_.replicated, s.name);
       if (const auto* api = std::get_if<ApiServerSpec>(&s.kind); api && api->connection_pool)
         add(names_.pooled, s.name);
+      if (std::holds_alternative<QueueSpec>(s.kind))
+        add(names_.queues, s.name);
     }
     for (const auto& r : t.requests)
       add(names_.requests, r.name);

@@ -114,7 +114,8 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
   t.reply_targets[entry].push_back(ServiceTraffic::kUsers);
   std::vector<int> api_servers;
   for (std::size_t s = 0; s < n; ++s)
-    if (std::holds_alternative<ApiServerSpec>(spec.services[s].kind))
+    if (std::holds_alternative<ApiServerSpec>(spec.services[s].kind) ||
+        std::holds_alternative<WorkerSpec>(spec.services[s].kind)) // both run steps
       api_servers.push_back(static_cast<int>(s));
   for (std::size_t s = 0; s < n; ++s)
     for (const std::string& called : services_called(spec.services[s].kind, spec.services[s].name)) {

@@ -818,9 +818,10 @@ private:
       ctx_.error(step.mark, step.kind + ": the requests carry no key; give workload.keys a count");
     }
     if (step.request) {
-      if (const auto it = request_index_.find(step.request->name); it != request_index_.end())
-        calls_[request].emplace_back(it->second, step.mark);
-      else
+      if (const auto it = request_index_.find(step.request->name); it != request_index_.end()) {
+        if (rules.waits_for_request)
+          calls_[request].emplace_back(it->second, step.mark);
+      } else
         report_unknown_request(*step.request);
     }
   }

@@ -167,6 +167,7 @@ ordered_json step_json(const Step& step)
       return {{call_op_name(s.op), s.service}};
     }
     ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
+    ordered_json operator()(const PublishStep& s) const { return {{"publish", {{"queue", s.queue}, {"job", s.job}}}}; }
     ordered_json operator()(const CacheStep& s) const
     {
       switch (s.op) {
@@ -273,6 +274,19 @@ ordered_json service_json(const ServiceSpec& s)
                         {"key_size", d.reshard->key_size},
                         {"batch_size", d.reshard->batch_size}};
       return j;
+    }
+    ordered_json operator()(const QueueSpec& q) const
+    {
+      ordered_json j{{"host", q.host}, {"capacity", q.capacity}, {"durable", q.durable}};
+      if (q.cpu_flops)
+        j["cpu"] = {{"flops", *q.cpu_flops}};
+      else if (q.cpu_time)
+        j["cpu"] = distribution_json(*q.cpu_time);
+      return j;
+    }
+    ordered_json operator()(const WorkerSpec& w) const
+    {
+      return {{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
     }
     ordered_json operator()(const CacheSpec& c) const
     {
@@ -511,6 +525,21 @@ ordered_json to_json(const Results& r)
                                     {"wait_probability", p->wait_probability},
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
+    if (const auto& q = s.queue)
+      service["queue"] = {{"published", q->published},
+                          {"rejected", q->rejected},
+                          {"refused", q->refused},
+                          {"delivered", q->delivered},
+                          {"acknowledged", q->acknowledged},
+                          {"failed", q->failed},
+                          {"lost", q->lost},
+                          {"redelivered", q->redelivered},
+                          {"waited", q->waited},
+                          {"wait_probability", q->wait_probability},
+                          {"wait", {{"mean", q->wait.mean}, {"p99", q->wait.p99}, {"max", q->wait.max}}},
+                          {"mean_backlog", q->mean_backlog},
+                          {"backlog_at_end", q->backlog_at_end},
+                          {"mean_unacknowledged", q->mean_unacknowledged}};
     if (s.resharding)
       service["resharding"] = resharding_json(*s.resharding);
     services.push_back(std::move(service));
@@ -569,7 +598,7 @@ std::string fmt(const char* format, double v)
 }
 } // namespace
 
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache)
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache, bool with_queue)
 {
   std::vector<std::string> replicas;
   for (const auto& r : rows)
@@ -578,7 +607,8 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
         replicas.push_back(lag.replica);
   std::ostringstream out;
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
-      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "");
+      << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
+      << (with_queue ? ",queue_backlog" : "");
   for (const auto& replica : replicas)
     out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
   out << '\n';
@@ -592,6 +622,8 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
           << fmt("%.6g", lookups > 0 ? static_cast<double>(r.cache_hits) / static_cast<double>(lookups) : 0.0) << ','
           << r.cache_stale_reads;
     }
+    if (with_queue)
+      out << ',' << fmt("%.6g", r.queue_backlog);
     for (const auto& replica : replicas) {
       const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
                                    [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });
@@ -733,6 +765,26 @@ std::string summary_table(const Results& r)
                   ms(p.wait.p99).c_str(), static_cast<unsigned long long>(p.timeouts),
                   static_cast<unsigned long long>(p.opened), p.mean_open);
     out << line;
+  }
+  bool queue_header = false;
+  for (const auto& s : r.services) {
+    if (!s.queue)
+      continue;
+    if (!queue_header) {
+      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published", "acked",
+                    "waited", "wait ms", "p99 ms", "backlog", "at end", "lost", "redeliv");
+      out << line;
+      queue_header = true;
+    }
+    const QueueResult& q = *s.queue;
+    std::snprintf(line, sizeof line, "%-18s %10llu %10llu %7.1f%% %s %s %9.1f %9llu %8llu %8llu\n", s.name.c_str(),
+                  static_cast<unsigned long long>(q.published), static_cast<unsigned long long>(q.acknowledged),
+                  q.wait_probability * 100, ms(q.wait.mean).c_str(), ms(q.wait.p99).c_str(), q.mean_backlog,
+                  static_cast<unsigned long long>(q.backlog_at_end), static_cast<unsigned long long>(q.lost),
+                  static_cast<unsigned long long>(q.redelivered));
+    out << line;
+    if (q.rejected + q.refused > 0)
+      out << s.name << ": " << q.rejected << " jobs rejected (queue full), " << q.refused << " refused (broker down)\n";
   }
   // The busiest link directions, where the network matters: a saturated link slows what crosses it.
   std::vector<const LinkResult*> busiest;

@@ -265,6 +265,7 @@ public:
   Record<CallTarget> call;
   std::vector<Form<StepRaw>> steps;
   Record<CacheGetRaw> cache_get;
+  Record<CallTarget> publish; // service: the queue, request: the job
   Type<std::vector<StepRaw>> step_list;
   Type<LinkSharing> sharing;
   std::vector<std::string> sharing_names; // sharing's choices, which its type does not list
@@ -299,6 +300,7 @@ private:
   std::vector<Form<StepRaw>> step_forms() const;
   std::optional<StepRaw> read_call(Context& ctx, const Site& site) const;
   std::optional<StepRaw> read_cache_get(Context& ctx, const Site& site) const;
+  std::optional<StepRaw> read_publish(Context& ctx, const Site& site) const;
   void declare_step_list();
   void declare_hardware();
   void declare_sharing();
@@ -540,6 +542,17 @@ void Tables::declare_step_records()
           .help("The request type it runs there. A request type must not reach itself through calls."),
   };
 
+  publish.title = "`publish` step";
+  publish.help = "The value of a `publish` step: `publish: {queue: emails, job: send_email}`.";
+  publish.fields = {
+      field<CallTarget>("queue", service_ref, [](CallTarget& c, NameRef&& r) { c.service = r; })
+          .required()
+          .help("The queue service the job is sent to."),
+      field<CallTarget>("job", reference_type("request type name"), [](CallTarget& c, NameRef&& r) { c.request = r; })
+          .required()
+          .help("The request type the job runs at a worker that consumes the queue."),
+  };
+
   // on_miss is a step list inside a step: read by step_list, declared below.
   Type<std::vector<StepRaw>> step_list_ref;
   step_list_ref.name = "list of steps";
@@ -583,6 +596,8 @@ std::vector<Form<StepRaw>> Tables::step_forms() const
   const StepRules stage{kind_tags<ApiServerSpec>(), false, false};
   const StepRules cache{kind_tags<CacheSpec>(), true};
   const StepRules cache_lookup{kind_tags<CacheSpec>(), true, true, check_miss_steps};
+  StepRules queue{kind_tags<QueueSpec>()};
+  queue.waits_for_request = false;
   return {
       step_form("cpu", "cpu: 2Mf",
                 "Computes on one core of the host, holding the worker: flops (time = flops / speed) or a "
@@ -628,7 +643,28 @@ std::vector<Form<StepRaw>> Tables::step_forms() const
                 "Hands the rest of the steps to an api_server and frees this worker; the reply goes to the original "
                 "caller.",
                 stage, service_step([](const std::string& name) { return ForwardStep{name}; })),
+      step_form("publish", "publish: {queue: emails, job: send_email}",
+                "Sends a job to a queue service and goes on at once: a worker that consumes the queue runs the "
+                "job's request type later (docs/queues.md).",
+                queue, [this](Context& ctx, const Site& site) { return read_publish(ctx, site); }),
   };
+}
+
+std::optional<StepRaw> Tables::read_publish(Context& ctx, const Site& site) const
+{
+  if (!site.value.IsMap()) {
+    report_expected(ctx, site, "a map {queue: ..., job: ...}");
+    return std::nullopt;
+  }
+  CallTarget target;
+  read_record(ctx, site, publish, target, "in publish");
+  if (!target.service || !target.request)
+    return std::nullopt;
+  StepRaw raw;
+  raw.step = PublishStep{target.service->name, target.request->name};
+  raw.service = target.service;
+  raw.request = target.request;
+  return raw;
 }
 
 std::optional<StepRaw> Tables::read_call(Context& ctx, const Site& site) const
@@ -1708,6 +1744,7 @@ std::vector<std::string> topology_words()
   for (const auto& form : t.steps)
     add(form.key);
   add_record(t.call);
+  add_record(t.publish);
   add_record(t.workload);
   add_variant(t.arrival);
   add_record(t.keys);
@@ -1764,6 +1801,7 @@ std::string topology_reference_markdown()
          "\nA request type reached through `call` must not call itself, directly or through other request types. "
          "`db_read` and `db_write` name a database; `forward` names an api_server.\n\n";
   out += markdown_record(t.call);
+  out += markdown_record(t.publish);
   out += markdown_record(t.workload);
   out += markdown_variant(t.arrival);
   out += markdown_record(t.keys);

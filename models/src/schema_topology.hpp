@@ -104,6 +104,7 @@ struct ServiceRaw {
   std::optional<std::vector<NameRef>> hosts; // api_server
   std::optional<NameRef> backends;           // load_balancer
   std::optional<NameRef> session_store;      // api_server with sessions store
+  std::optional<NameRef> consumes;           // worker
   // database: the hosts of its replicas, by item of the list as written (a sharded database: one item per shard,
   // each a host, a group or a list of hosts; an unsharded one: each a host or a group)
   std::optional<std::vector<std::vector<NameRef>>> replicas;
@@ -136,6 +137,7 @@ struct StepRules {
   // Further checks once the service it names is known to have the right kind (steps: the request's steps,
   // at: this step's position in them); null: none.
   void (*check)(Context& ctx, const std::vector<StepRaw>& steps, std::size_t at) = nullptr;
+  bool waits_for_request = true; // false: the request type it names runs apart (publish's job): no call cycle
 };
 
 struct StepRaw {
@@ -144,7 +146,7 @@ struct StepRaw {
   std::string kind;               // the step's key: "db_read"
   StepRules rules;                // its step kind's
   std::optional<NameRef> service; // call, db_read, db_write, forward, cache_get, cache_set, cache_delete
-  std::optional<NameRef> request; // call
+  std::optional<NameRef> request; // call; publish: the job
   int inside_miss = 0;            // how many cache_get on_miss lists it is inside
   std::vector<StepRaw> nested;    // cache_get: its on_miss steps, until the list they are in is flattened
 };

@@ -5,3 +5,5 @@
 #include "kind_cache.hpp"
 #include "kind_database.hpp"
 #include "kind_load_balancer.hpp"
+#include "kind_queue.hpp"
+#include "kind_worker.hpp"

@@ -39,6 +39,8 @@ const std::string* called_service(const Step& step)
     return &call->service;
   if (const auto* cache = std::get_if<CacheStep>(&step))
     return &cache->service;
+  if (const auto* publish = std::get_if<PublishStep>(&step))
+    return &publish->queue;
   return nullptr;
 }
 

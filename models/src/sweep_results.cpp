@@ -27,6 +27,19 @@ const std::vector<std::string> kReplicationKeys = {"stale_reads", "read_your_wri
                                                    "monotonic_read_violations", "ack_timeouts", "lost_writes"};
 const std::vector<std::string> kPoolKeys = {"checkouts", "opened",           "waited",
                                             "timeouts",  "wait_probability", "mean_open"};
+const std::vector<std::string> kQueueKeys = {"published",
+                                             "rejected",
+                                             "refused",
+                                             "delivered",
+                                             "acknowledged",
+                                             "failed",
+                                             "lost",
+                                             "redelivered",
+                                             "waited",
+                                             "wait_probability",
+                                             "mean_backlog",
+                                             "backlog_at_end",
+                                             "mean_unacknowledged"};
 
 // The sections of a service's results that only some services have: services.NAME.SECTION.KEY.
 struct Section {
@@ -41,6 +54,7 @@ const std::vector<Section>& sections()
       {"cache", &ResultNames::caches, &kCacheKeys, "a cache"},
       {"replication", &ResultNames::replicated, &kReplicationKeys, "a database with replicas"},
       {"connection_pool", &ResultNames::pooled, &kPoolKeys, "an api_server with a connection_pool"},
+      {"queue", &ResultNames::queues, &kQueueKeys, "a queue"},
   };
   return all;
 }

@@ -1,5 +1,6 @@
 #include "components.hpp"
 
+#include "queue.hpp"
 #include "replication.hpp"
 #include "resharding.hpp"
 #include "service_kinds.hpp"
@@ -93,6 +94,8 @@ void schedule_faults(World& world)
       db->schedule_detection(0);
     else if (auto* shard = dynamic_cast<Database*>(c.get()))
       schedule_migration(*shard);
+    if (auto* broker = dynamic_cast<Broker*>(c.get()))
+      broker->schedule_consumer_faults();
   }
 }
 
@@ -740,6 +743,11 @@ void ApiServer::run_steps(SimTime ts, std::uint32_t rid)
            step.cache_op == models::CacheStep::Op::set ? cache.value_size : cache.key_size);
     return;
   }
+  case ResolvedStep::Kind::publish: // the job goes to the queue; the request goes on at once
+    publish_job(*this, ts, r, step, rng_);
+    ++f.pc;
+    run_steps(ts, rid);
+    return;
   case ResolvedStep::Kind::forward: {
     // The rest of the steps run at the next stage; this worker is free now.
     const Frame here = f;

@@ -45,6 +45,8 @@ void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b);
 void build(const models::ApiServerSpec& spec, ServiceBuilder& b);
 void build(const models::DatabaseSpec& spec, ServiceBuilder& b);
 void build(const models::CacheSpec& spec, ServiceBuilder& b);
+void build(const models::QueueSpec& spec, ServiceBuilder& b);
+void build(const models::WorkerSpec& spec, ServiceBuilder& b);
 
 // Kinds built after every other (a balancer needs its backends' instances).
 inline bool built_last(const models::LoadBalancerSpec&)
@@ -63,6 +65,14 @@ inline bool built_last(const models::CacheSpec&)
 {
   return false;
 }
+inline bool built_last(const models::QueueSpec&) // it needs its consumers' instances
+{
+  return true;
+}
+inline bool built_last(const models::WorkerSpec&)
+{
+  return false;
+}
 
 // The kind's part of a service's results: its capacity (workers, connections; 0 when unbounded) and any
 // section of its own.
@@ -70,5 +80,7 @@ void report(const models::LoadBalancerSpec& spec, const World& world, std::uint3
 void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 void report(const models::CacheSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
+void report(const models::QueueSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
+void report(const models::WorkerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 
 } // namespace scalelab::sim

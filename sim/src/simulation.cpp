@@ -57,6 +57,10 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
         r.service = service_of(spec, cache->service);
         r.cache_op = cache->op;
         r.miss_steps = cache->miss_steps;
+      } else if (const auto* publish = std::get_if<models::PublishStep>(&s.step)) {
+        r.kind = ResolvedStep::Kind::publish;
+        r.service = service_of(spec, publish->queue);
+        r.program = request_of(spec, publish->job);
       } else {
         r.kind = ResolvedStep::Kind::forward;
         r.service = service_of(spec, std::get<models::ForwardStep>(s.step).service);
@@ -80,8 +84,8 @@ void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<
     visit(service_of(spec, lb->backends), program, from_step, true);
     return;
   }
-  if (!std::holds_alternative<models::ApiServerSpec>(kind))
-    return;
+  if (!std::holds_alternative<models::ApiServerSpec>(kind) && !std::holds_alternative<models::WorkerSpec>(kind))
+    return; // a worker runs its jobs' steps as an api_server does
   for (std::size_t i = from_step; i < programs[program].size(); ++i) {
     const ResolvedStep& step = programs[program][i];
     if (step.kind == ResolvedStep::Kind::call || step.kind == ResolvedStep::Kind::cache)
@@ -146,6 +150,17 @@ int check_nesting(const models::TopologySpec& spec, const std::vector<std::vecto
                                " services inside each other; the engine supports " + std::to_string(kMaxDepth - 1));
     deepest = std::max(deepest, depth);
   }
+  // A job (docs/queues.md): the queue's frame, then the worker's and what it calls; any request type may be one.
+  for (std::uint32_t s = 0; s < spec.services.size(); ++s)
+    if (std::holds_alternative<models::WorkerSpec>(spec.services[s].kind))
+      for (std::uint16_t p = 0; p < spec.requests.size(); ++p) {
+        const int depth = 1 + nesting(s, p, 0);
+        if (depth > kMaxDepth)
+          throw std::runtime_error("request type \"" + spec.requests[p].name + "\" as a job nests " +
+                                   std::to_string(depth - 1) + " services inside each other; the engine supports " +
+                                   std::to_string(kMaxDepth - 1));
+        deepest = std::max(deepest, depth);
+      }
   return deepest;
 }
 
@@ -428,6 +443,8 @@ public:
     engine.run();
     RunOutput out;
     out.results = results(out.has_cache);
+    for (const auto& s : out.results.services)
+      out.has_queue |= s.queue.has_value();
     out.timeseries = timeseries();
     out.engine = engine_stats();
     return out;

@@ -409,14 +409,14 @@ struct RequestTypeStats {
 
 // A request-type step with its names resolved to indices.
 struct ResolvedStep {
-  enum class Kind : std::uint8_t { cpu, delay, call, forward, cache };
+  enum class Kind : std::uint8_t { cpu, delay, call, forward, cache, publish };
   Kind kind;
   models::CacheStep::Op cache_op = models::CacheStep::Op::get; // cache
   std::uint16_t miss_steps = 0;                                // cache get: the on_miss steps a hit skips
   std::optional<double> flops;                                 // cpu: flops, else `time`
   models::DistributionSpec time;
-  std::uint32_t service = 0; // call, forward: target service index
-  std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there
+  std::uint32_t service = 0; // call, forward, publish: target service index
+  std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there; publish: the job
   models::CallStep::Op op = models::CallStep::Op::request;
 };
 

@@ -54,7 +54,8 @@ nlohmann::json sample_results()
 TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
 {
   const auto j = sample_results();
-  const ResultNames names{{"app", "sessions", "db"}, {"get.user"}, {"web-1"}, true, {"sessions"}, {}, {"db"}, {"app"}};
+  const ResultNames names{
+      {"app", "sessions", "db"}, {"get.user"}, {"web-1"}, true, {"sessions"}, {}, {"db"}, {"app"}, {}};
   const std::vector<std::pair<std::string, double>> cases = {
       {"total.latency.p99", 0.25},
       {"total.errors", 10},
@@ -84,7 +85,7 @@ TEST(Metrics, EveryDeclaredPathReadsANumberFromResultsJson)
 
 TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
 {
-  const ResultNames names{{"app", "lb"}, {"get_user"}, {"web-1"}, false, {}, {}, {}, {}};
+  const ResultNames names{{"app", "lb"}, {"get_user"}, {"web-1"}, false, {}, {}, {}, {}, {}};
   EXPECT_EQ(check_metric_path("total.latency.p98", names),
             "unknown key \"p98\" in total.latency; did you mean \"p90\", \"p95\" or \"p99\"?");
   EXPECT_EQ(check_metric_path("services.ap.utilisation", names), "no service \"ap\" in services; did you mean "
@@ -95,20 +96,20 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
             "unknown error cause \"queue_ful\" in total.errors; did you mean \"queue_full\"?");
   EXPECT_EQ(check_metric_path("cost.per_hour", names),
             "results.json has no cost: no host of the topology has a price (hardware.hosts[].price)");
-  const ResultNames with_cache{{"app", "sessions"}, {}, {}, false, {"sessions"}, {}, {}, {}};
+  const ResultNames with_cache{{"app", "sessions"}, {}, {}, false, {"sessions"}, {}, {}, {}, {}};
   EXPECT_EQ(check_metric_path("services.app.cache.hits", with_cache),
             "services.app is not a cache: it has no cache figures");
   EXPECT_EQ(check_metric_path("services.sessions.cache.hit_rate", with_cache),
             "unknown key \"hit_rate\" in services.sessions.cache; did you mean \"hit_ratio\"?");
   EXPECT_EQ(check_metric_path("services.sessions.cache.hit_ratio", with_cache), "");
   // A sharded database's imbalance, for sharded databases only.
-  const ResultNames with_shards{{"app", "orders"}, {}, {}, false, {}, {"orders"}, {}, {}};
+  const ResultNames with_shards{{"app", "orders"}, {}, {}, false, {}, {"orders"}, {}, {}, {}};
   EXPECT_EQ(check_metric_path("services.orders.busiest_shard_over_mean", with_shards), "");
   EXPECT_EQ(check_metric_path("services.app.busiest_shard_over_mean", with_shards),
             "unknown key \"busiest_shard_over_mean\" in services.app; expected one of: instances, capacity, "
             "arrived, completed, errors, throughput, latency, mean_in_service, utilisation, mean_queue_length");
   // A replicated database's and a pool's figures, for those services only.
-  const ResultNames with_replicas{{"app", "db"}, {}, {}, false, {}, {}, {"db"}, {"app"}};
+  const ResultNames with_replicas{{"app", "db"}, {}, {}, false, {}, {}, {"db"}, {"app"}, {}};
   EXPECT_EQ(check_metric_path("services.db.replication.lost_writes", with_replicas), "");
   EXPECT_EQ(check_metric_path("services.db.replication.read_your_writes_violations", with_replicas), "");
   EXPECT_EQ(check_metric_path("services.db.replication.monotonic_read_violation", with_replicas),
@@ -119,6 +120,13 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
   EXPECT_EQ(check_metric_path("services.app.replication.lost_writes", with_replicas),
             "services.app is not a database with replicas: it has no replication figures");
   EXPECT_EQ(check_metric_path("services.app.connection_pool.timeouts", with_replicas), "");
+  // A queue's figures, for queues only.
+  const ResultNames with_queue{{"app", "mq"}, {}, {}, false, {}, {}, {}, {}, {"mq"}};
+  EXPECT_EQ(check_metric_path("services.mq.queue.wait_probability", with_queue), "");
+  EXPECT_EQ(check_metric_path("services.mq.queue.redelivery", with_queue),
+            "unknown key \"redelivery\" in services.mq.queue; did you mean \"redelivered\"?");
+  EXPECT_EQ(check_metric_path("services.app.queue.lost", with_queue),
+            "services.app is not a queue: it has no queue figures");
   EXPECT_EQ(check_metric_path("total.latency", names),
             "total.latency is not a number; add one of: count, mean, p50, p90, p95, p99, p999, max");
 }

@@ -90,6 +90,25 @@ struct ConnectionPoolResult {
   double mean_open = 0;        // time-average of open connections, over every instance and pool
 };
 
+// A queue service's jobs (docs/queues.md), in the measured window. A job's wait runs from when it joins the queue
+// (or rejoins it, redelivered) to its delivery to a consumer.
+struct QueueResult {
+  std::uint64_t published = 0;    // jobs accepted into the queue
+  std::uint64_t rejected = 0;     // published while `capacity` jobs waited: dropped
+  std::uint64_t refused = 0;      // published while the broker's host was down: dropped
+  std::uint64_t delivered = 0;    // deliveries to a consumer, redeliveries included
+  std::uint64_t acknowledged = 0; // jobs a worker finished (failed ones included: they are not retried)
+  std::uint64_t failed = 0;       // of those, the ones whose steps failed
+  std::uint64_t lost = 0;         // waiting in a non-durable queue when its host crashed
+  std::uint64_t redelivered = 0;  // unacknowledged when their worker's or a durable broker's host crashed: requeued
+  std::uint64_t waited = 0;       // deliveries that found no free consumer when the job joined the queue
+  double wait_probability = 0;    // waited / delivered
+  LatencySummary wait;            // time in the queue, per delivery
+  double mean_backlog = 0;        // time-average of jobs waiting in the queue
+  std::uint64_t backlog_at_end = 0;
+  double mean_unacknowledged = 0; // time-average of jobs delivered and not yet acknowledged
+};
+
 // A shard added during the run (a sharded database's `reshard`): the keys whose shard changed and the copy of
 // their bytes between shards, as scheduled and as sent and received by the end of the run.
 struct ReshardingShard {
@@ -129,6 +148,7 @@ struct ServiceResult {
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
   std::optional<ReplicationResult> replication;        // a database with replicas only
   std::optional<ConnectionPoolResult> connection_pool; // an api_server with a connection_pool only
+  std::optional<QueueResult> queue;                    // kind queue only
   std::optional<ReshardingResult> resharding;          // a database with `reshard` only
 };
 
@@ -201,6 +221,8 @@ struct TimeseriesRow {
   double mean_in_service = 0, mean_queue_length = 0;
   // A cache's series only (columns written when the run has a cache).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
+  // A queue's series only (the column written when the run has a queue): jobs waiting, time-average.
+  double queue_backlog = 0;
   // A replicated database's series only: each replica's lag, over the writes it applied in the interval (two
   // columns per replica of the run, `lag_mean_ms[SERVICE/HOST]` and `lag_max_ms[SERVICE/HOST]`, empty where it
   // applied none).
@@ -214,9 +236,9 @@ struct TimeseriesRow {
 
 nlohmann::ordered_json to_json(const Results& r);
 nlohmann::ordered_json to_json(const TopologySpec& spec); // the resolved configuration
-// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written. The replicas' lag columns are
-// written when some row has them, in the order they first appear.
-std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false);
+// with_cache: the cache columns (hits, misses, hit ratio, stale reads) are written; with_queue: the queue_backlog
+// column. The replicas' lag columns are written when some row has them, in the order they first appear.
+std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cache = false, bool with_queue = false);
 std::string summary_table(const Results& r); // the terminal table
 
 } // namespace scalelab::models

@@ -160,8 +160,16 @@ struct CacheStep {
   std::uint16_t miss_steps = 0; // get only
 };
 
-using Step = std::variant<CpuStep, DelayStep, CallStep, ForwardStep, CacheStep>;
-// The service a step calls and waits for (call, db_read, db_write, the cache steps); nullptr for the others.
+// Sends a job (a new record that runs request type `job` at a worker pool consuming `queue`) to a queue service
+// and goes on at once, without waiting for the broker or the job (docs/queues.md).
+struct PublishStep {
+  std::string queue;
+  std::string job;
+};
+
+using Step = std::variant<CpuStep, DelayStep, CallStep, ForwardStep, CacheStep, PublishStep>;
+// The service a step calls and waits for (call, db_read, db_write, the cache steps), or sends to (publish);
+// nullptr for the others.
 const std::string* called_service(const Step& step);
 
 struct StepSpec {
@@ -299,7 +307,24 @@ struct CacheSpec {
   SimTime coalesce_wait = kNanosPerSecond;
 };
 
-using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec>;
+// A message broker (RabbitMQ-like, docs/queues.md): a FIFO of jobs that publish steps send, delivered to the
+// consumers of the worker pools that consume it, at most one unacknowledged job per consumer (prefetch 1).
+struct QueueSpec {
+  std::string host;
+  std::int64_t capacity = 100000;  // jobs waiting; a publish beyond is rejected (counted)
+  bool durable = true;             // a crash keeps the waiting jobs (false: they are lost, counted)
+  std::optional<double> cpu_flops; // CPU work per published job on one core of the host
+  std::optional<DistributionSpec> cpu_time;
+};
+
+// A pool of workers that take jobs from a queue service and run the job's request type, one job per worker.
+struct WorkerSpec {
+  std::vector<std::string> hosts; // one instance per host, in this order
+  int workers = 4;                // consumers per instance: jobs it runs at once
+  std::string consumes;           // the queue service
+};
+
+using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec, QueueSpec, WorkerSpec>;
 const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database, cache
 // The hosts a service's instances run on, in instance order.
 std::vector<std::string> instance_hosts(const ServiceKind& kind);

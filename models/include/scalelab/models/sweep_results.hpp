@@ -25,6 +25,7 @@ struct ResultNames {
   std::vector<std::string> sharded;    // the sharded databases: services.NAME.busiest_shard_over_mean
   std::vector<std::string> replicated; // the databases with replicas: services.NAME.replication.X
   std::vector<std::string> pooled;     // the api_servers with a connection pool: services.NAME.connection_pool.X
+  std::vector<std::string> queues;     // the services of kind queue: services.NAME.queue.X
 };
 
 // Why path is not a metric of results.json for these names ("unknown key ...; did you mean ..."); empty

@@ -44,6 +44,7 @@ struct RunOutput {
   models::Results results;
   std::vector<models::TimeseriesRow> timeseries;
   bool has_cache = false; // timeseries.csv gets the cache columns
+  bool has_queue = false; // timeseries.csv gets the queue_backlog column
   EngineStats engine;
 };
 
