@@ -67,7 +67,7 @@ void Broker::on_request(SimTime ts, std::uint32_t rid)
   }
   Request& r = w.pool[rid];
   Frame& f = r.frames()[r.depth++];
-  f = Frame{ts, id, 0, 0, r.call_program, 0, node->incarnation_at(ts)};
+  f = Frame{ts, id, 0, 0, r.call_program, 0, node->incarnation_at(ts), 0};
   SimTime cpu = 0;
   if (spec_.cpu_flops)
     cpu = from_seconds(*spec_.cpu_flops / core_speed_);
@@ -223,7 +223,7 @@ void Broker::on_fault(SimTime ts, const Fault& fault)
       r.key = old.key;
       r.type = old.type;
       r.depth = 1;
-      r.frames()[0] = Frame{ts, id, 0, 0, old.type, 0, node->incarnation_at(ts)};
+      r.frames()[0] = Frame{ts, id, 0, 0, old.type, 0, node->incarnation_at(ts), 0};
       ++w.internal_records;
       requeue(ts, copy);
     }
@@ -271,7 +271,7 @@ class Worker : private WorkerServerSpec, public ApiServer
 public:
   Worker(std::uint32_t service, const models::WorkerSpec& spec, double core_speed, std::uint64_t seed,
          std::uint32_t instance)
-      : WorkerServerSpec(spec), ApiServer(service, server, core_speed, seed, nullptr, nullptr, 0, instance)
+      : WorkerServerSpec(spec), ApiServer(service, server, core_speed, seed, 0, instance)
   {
   }
 };
