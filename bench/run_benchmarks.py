@@ -40,6 +40,17 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The models run in pairs with the reference model: (key in the results, file in bench/, row of the table).
+BESIDE_REFERENCE = [
+    ("cache_aside", "cache-aside.yaml", "cache-aside model"),
+    ("sharded", "sharded.yaml", "sharded model (3 shards)"),
+    ("sessions", "sessions.yaml", "sessions model"),
+    ("replicas", "replicas.yaml", "replication model"),
+    ("pools", "pools.yaml", "connection-pool model"),
+    ("queues", "queues.yaml", "queue model"),
+    ("sharded_replicas", "sharded-replicas.yaml", "sharded and replicated model (3 shards x 2 replicas)"),
+]
 ROOT = os.path.dirname(HERE)
 
 
@@ -131,33 +142,13 @@ def main():
             results[f"scalelab_reference_{policy}"] = small_runs
             results[f"scalelab_reference_1000_{policy}"] = big_runs
             policy_ratios[policy] = pair_ratios_of(small_runs, big_runs)
-    ref_for_cache, cache_aside = pairs(args.scalelab, topo("reference.yaml"), topo("cache-aside.yaml"), runs, duration,
-                                       duration)
-    results["scalelab_reference_beside_cache_aside"] = ref_for_cache
-    results["scalelab_cache_aside"] = cache_aside
-    ref_for_sharded, sharded = pairs(args.scalelab, topo("reference.yaml"), topo("sharded.yaml"), runs, duration,
-                                     duration)
-    results["scalelab_reference_beside_sharded"] = ref_for_sharded
-    results["scalelab_sharded"] = sharded
-    ref_for_sessions, sessions = pairs(args.scalelab, topo("reference.yaml"), topo("sessions.yaml"), runs, duration,
-                                       duration)
-    results["scalelab_reference_beside_sessions"] = ref_for_sessions
-    results["scalelab_sessions"] = sessions
-    ref_for_replicas, replicas = pairs(args.scalelab, topo("reference.yaml"), topo("replicas.yaml"), runs, duration,
-                                       duration)
-    results["scalelab_reference_beside_replicas"] = ref_for_replicas
-    results["scalelab_replicas"] = replicas
-    ref_for_pools, pools = pairs(args.scalelab, topo("reference.yaml"), topo("pools.yaml"), runs, duration, duration)
-    results["scalelab_reference_beside_pools"] = ref_for_pools
-    results["scalelab_pools"] = pools
-    ref_for_queues, queues = pairs(args.scalelab, topo("reference.yaml"), topo("queues.yaml"), runs, duration,
-                                   duration)
-    results["scalelab_reference_beside_queues"] = ref_for_queues
-    results["scalelab_queues"] = queues
-    ref_for_shard_replicas, shard_replicas = pairs(args.scalelab, topo("reference.yaml"),
-                                                   topo("sharded-replicas.yaml"), runs, duration, duration)
-    results["scalelab_reference_beside_sharded_replicas"] = ref_for_shard_replicas
-    results["scalelab_sharded_replicas"] = shard_replicas
+    # Each model beside the reference model, in pairs: (key in the results, file, row of the table).
+    beside = {}
+    for key, file, _ in BESIDE_REFERENCE:
+        ref_runs, model_runs = pairs(args.scalelab, topo("reference.yaml"), topo(file), runs, duration, duration)
+        results[f"scalelab_reference_beside_{key}"] = ref_runs
+        results[f"scalelab_{key}"] = model_runs
+        beside[key] = (ref_runs, model_runs)
     plain = [scalelab_run(args.scalelab, topo("reference.yaml"), ["--engine", "plain", *duration])]
     results["scalelab_reference_plain"] = plain
     sim_seconds = 20 if args.quick else 200
@@ -197,19 +188,6 @@ def main():
         "scalelab_1000_over_10_servers_each_pair": pair_ratios,
         "scalelab_1000_over_10_servers_by_policy": {p: statistics.median(r) for p, r in policy_ratios.items()},
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
-        "scalelab_cache_aside_req_per_s": median_of(cache_aside, "requests_per_wall_second"),
-        "scalelab_cache_aside_over_reference": statistics.median(pair_ratios_of(ref_for_cache, cache_aside)),
-        "scalelab_sharded_req_per_s": median_of(sharded, "requests_per_wall_second"),
-        "scalelab_sharded_over_reference": statistics.median(pair_ratios_of(ref_for_sharded, sharded)),
-        "scalelab_replicas_req_per_s": median_of(replicas, "requests_per_wall_second"),
-        "scalelab_replicas_over_reference": statistics.median(pair_ratios_of(ref_for_replicas, replicas)),
-        "scalelab_pools_req_per_s": median_of(pools, "requests_per_wall_second"),
-        "scalelab_pools_over_reference": statistics.median(pair_ratios_of(ref_for_pools, pools)),
-        "scalelab_queues_req_per_s": median_of(queues, "requests_per_wall_second"),
-        "scalelab_queues_over_reference": statistics.median(pair_ratios_of(ref_for_queues, queues)),
-        "scalelab_sharded_replicas_req_per_s": median_of(shard_replicas, "requests_per_wall_second"),
-        "scalelab_sharded_replicas_over_reference": statistics.median(
-            pair_ratios_of(ref_for_shard_replicas, shard_replicas)),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
         "million_users_simulated_s": million["simulated_seconds"],
@@ -218,6 +196,9 @@ def main():
         "memory_per_request_in_flight_kb": per_request_kb,
         "load_average_now": load(),
     }
+    for key, (ref_runs, model_runs) in beside.items():
+        summary[f"scalelab_{key}_req_per_s"] = median_of(model_runs, "requests_per_wall_second")
+        summary[f"scalelab_{key}_over_reference"] = statistics.median(pair_ratios_of(ref_runs, model_runs))
     results["summary"] = summary
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
@@ -230,24 +211,15 @@ def main():
         ("reference model, SimPy 2.3", f"{p_ref:,.0f} req/s", f"{median_of(simpy, 'peak_rss_mb'):.1f} MB"),
         ("1000 servers, scalelab", f"{s_big:,.0f} req/s", f"{median_of(big, 'peak_memory_mb'):.0f} MB"),
         ("1000 servers, heap loop", f"{h_big:,.0f} req/s", f"{median_of(heap_big, 'peak_rss_mb'):.1f} MB"),
-        ("cache-aside model, scalelab", f"{median_of(cache_aside, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(cache_aside, 'peak_memory_mb'):.0f} MB"),
-        ("sharded model (3 shards), scalelab", f"{median_of(sharded, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(sharded, 'peak_memory_mb'):.0f} MB"),
-        ("sessions model, scalelab", f"{median_of(sessions, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(sessions, 'peak_memory_mb'):.0f} MB"),
-        ("replication model, scalelab", f"{median_of(replicas, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(replicas, 'peak_memory_mb'):.0f} MB"),
-        ("connection-pool model, scalelab", f"{median_of(pools, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(pools, 'peak_memory_mb'):.0f} MB"),
-        ("queue model, scalelab", f"{median_of(queues, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(queues, 'peak_memory_mb'):.0f} MB"),
-        ("sharded and replicated model (3 shards x 2 replicas), scalelab",
-         f"{median_of(shard_replicas, 'requests_per_wall_second'):,.0f} req/s",
-         f"{median_of(shard_replicas, 'peak_memory_mb'):.0f} MB"),
         (f"a million users, {million['simulated_seconds']:.0f} s simulated", f"{million['wall_seconds']:.1f} s wall",
          f"{million['peak_memory_mb']:.0f} MB"),
     ]
+    million_row = rows.pop()
+    for key, _, label in BESIDE_REFERENCE:
+        model_runs = beside[key][1]
+        rows.append((f"{label}, scalelab", f"{median_of(model_runs, 'requests_per_wall_second'):,.0f} req/s",
+                     f"{median_of(model_runs, 'peak_memory_mb'):.0f} MB"))
+    rows.append(million_row)
     print("| measurement | speed | peak memory |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
