@@ -99,7 +99,22 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
           .defaults("10s")
           .check({"at least 1ns (the simulated clock counts nanoseconds)", nanoseconds_or_more})
           .help("With replication semi_sync: a write still short of k acknowledgements this long after it "
-                "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout)."),
+                "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout); "
+                "`fallback` says what the writes after it do."),
+      field<ServiceRaw>(
+          "fallback",
+          enum_type<SemiSyncFallback>(
+              "fallback",
+              {
+                  {"until_caught_up", SemiSyncFallback::until_caught_up,
+                   "after an ack timeout the primary acknowledges every write at its commit, the waiting ones "
+                   "too, until a replica acknowledges the primary's latest write (MySQL)"},
+                  {"per_write", SemiSyncFallback::per_write,
+                   "every write waits for its k acknowledgements up to ack_timeout, whatever the writes before it did"},
+              }),
+          [repl](ServiceRaw& s, SemiSyncFallback&& f) { repl(s).fallback = f; })
+          .defaults("until_caught_up")
+          .help("With replication semi_sync: what an ack timeout does to the writes after it."),
       field<ServiceRaw>(
           "read_from",
           enum_type<ReadFrom>(
@@ -155,11 +170,12 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
 std::vector<Rule<ServiceRaw>> replication_rules()
 {
   return {
-      {"The replication keys are given with `replicas` only; `k` and `ack_timeout` with `replication: semi_sync` "
+      {"The replication keys are given with `replicas` only; `k`, `ack_timeout` and `fallback` with `replication: "
+       "semi_sync` "
        "only; `read_policy` with `read_from: replicas` or `read_your_writes` only.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
          if (!entries.find("replicas"))
-           for (const char* key : {"replication", "k", "ack_timeout", "read_from", "read_policy", "apply",
+           for (const char* key : {"replication", "k", "ack_timeout", "fallback", "read_from", "read_policy", "apply",
                                    "detection_timeout", "promotion_time"})
              if (entries.find(key))
                ctx.error(entries.key_mark(key),
@@ -169,7 +185,7 @@ std::vector<Rule<ServiceRaw>> replication_rules()
                      "replicas is an empty list " + service_where(s.name) + "; name a host, or leave the key out");
          const auto& r = s.as<DatabaseSpec>().replication;
          if (entries.find("replicas") && r.mode != ReplicationMode::semi_sync)
-           for (const char* key : {"k", "ack_timeout"})
+           for (const char* key : {"k", "ack_timeout", "fallback"})
              if (entries.find(key))
                ctx.error(entries.key_mark(key),
                          std::string(key) + " is only used with replication semi_sync " + service_where(s.name));

@@ -83,6 +83,9 @@ ordered_json replication_json(const ReplicationResult& r)
           {"read_your_writes_violations", r.read_your_writes_violations},
           {"monotonic_read_violations", r.monotonic_read_violations},
           {"ack_timeouts", r.ack_timeouts},
+          {"fallbacks", r.fallbacks},
+          {"async_writes", r.async_writes},
+          {"async_seconds", r.async_seconds},
           {"lost_writes", r.lost_writes},
           {"failovers", failovers}};
 }
@@ -748,6 +751,10 @@ std::string summary_table(const Results& r)
     if (s.replication->ack_timeouts > 0)
       out << s.name << ": " << s.replication->ack_timeouts
           << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";
+    if (s.replication->fallbacks > 0)
+      out << s.name << ": semi_sync fell back to asynchronous (fallbacks: " << s.replication->fallbacks << ") for "
+          << fmt("%.3f", s.replication->async_seconds) << " s in all; " << s.replication->async_writes
+          << " writes acknowledged at their commit meanwhile\n";
   }
   bool pool_header = false;
   for (const auto& s : r.services) {

@@ -23,8 +23,14 @@ const std::vector<std::string> kServiceKeys = {"instances",   "capacity",       
                                                "utilisation", "mean_queue_length"};
 const std::vector<std::string> kCacheKeys = {"hits",      "misses",      "hit_ratio",   "sets",     "deletes",
                                              "evictions", "expirations", "stale_reads", "coalesced"};
-const std::vector<std::string> kReplicationKeys = {"stale_reads", "read_your_writes_violations",
-                                                   "monotonic_read_violations", "ack_timeouts", "lost_writes"};
+const std::vector<std::string> kReplicationKeys = {"stale_reads",
+                                                   "read_your_writes_violations",
+                                                   "monotonic_read_violations",
+                                                   "ack_timeouts",
+                                                   "fallbacks",
+                                                   "async_writes",
+                                                   "async_seconds",
+                                                   "lost_writes"};
 const std::vector<std::string> kPoolKeys = {"checkouts", "opened",           "waited",
                                             "timeouts",  "wait_probability", "mean_open"};
 const std::vector<std::string> kQueueKeys = {"published",

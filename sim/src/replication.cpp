@@ -249,6 +249,11 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
     acknowledge(ts, rid, seq);
     return;
   }
+  if (semi_sync_off_) { // fallen back: acknowledged at its commit, as under async
+    async_writes_ += world->clock.measured(ts) ? 1 : 0;
+    acknowledge(ts, rid, seq);
+    return;
+  }
   pending_.emplace(seq, Pending{rid, needed, shipped});
   if (spec_.replication.mode == ReplicationMode::semi_sync) {
     timeouts_.push_back(seq);
@@ -295,6 +300,8 @@ void ReplicatedDatabase::on_ack(SimTime ts, std::uint32_t sid, Cause cause)
   release_record(sid);
   if (!same_life || (node->can_crash() && node->down_at(ts)))
     return;
+  if (semi_sync_off_ && cause == Cause::ok && sent.aux >= seq_)
+    switch_on(ts); // this replica has applied the latest commit: it has caught up
   const auto it = pending_.find(sent.aux);
   if (it == pending_.end())
     return; // acknowledged already (semi_sync), or failed
@@ -307,17 +314,52 @@ void ReplicatedDatabase::on_ack(SimTime ts, std::uint32_t sid, Cause cause)
   } else if (p.shipped - p.refusals < p.needed) {
     // Too many replicas are down to ever acknowledge: semi_sync falls back to asynchronous, sync fails the write
     // (committed at the primary, never acknowledged).
-    const std::uint32_t request = p.request;
-    pending_.erase(it);
     if (spec_.replication.mode == ReplicationMode::semi_sync) {
-      ack_timeouts_ += world->clock.measured(ts) ? 1 : 0;
-      acknowledge(ts, request, sent.aux);
+      time_out(ts, sent.aux);
     } else {
+      const std::uint32_t request = p.request;
+      pending_.erase(it);
       reply(ts, request, Cause::host_down, spec_.result_size);
       in_service_change(ts, -1);
       free_slot(ts);
     }
   }
+}
+
+// A pending semi_sync write (seq) that will not get its k acknowledgements in time: acknowledged without them. As
+// MySQL does (fallback until_caught_up), the primary then turns asynchronous: every other write waiting is
+// released too, and later writes are acknowledged at their commit until a replica has caught up (switch_on()).
+void ReplicatedDatabase::time_out(SimTime ts, std::uint32_t seq)
+{
+  const bool measured = world->clock.measured(ts);
+  std::vector<std::uint32_t> released{seq};
+  if (spec_.replication.fallback == models::SemiSyncFallback::until_caught_up) {
+    for (const auto& [waiting, p] : pending_)
+      if (waiting != seq)
+        released.push_back(waiting);
+    std::sort(released.begin() + 1, released.end()); // commit order: the same bytes whatever the hash map's
+    semi_sync_off_ = true;
+    off_since_ = ts;
+    fallbacks_ += measured ? 1 : 0;
+  }
+  for (const std::uint32_t s : released) {
+    const auto it = pending_.find(s);
+    const std::uint32_t request = it->second.request;
+    pending_.erase(it);
+    ack_timeouts_ += measured ? 1 : 0;
+    acknowledge(ts, request, s);
+  }
+}
+
+void ReplicatedDatabase::switch_on(SimTime ts)
+{
+  semi_sync_off_ = false;
+  async_time_ += world->clock.overlap(off_since_, ts);
+}
+
+SimTime ReplicatedDatabase::async_time() const
+{
+  return async_time_ + (semi_sync_off_ ? world->clock.overlap(off_since_, world->clock.end) : 0);
 }
 
 // --- replica: receive, apply in commit order, acknowledge ---------------------------------------------------
@@ -477,6 +519,8 @@ void ReplicatedDatabase::on_fault(SimTime ts, const Fault& fault)
   pending_.clear();
   while (!timeouts_.empty())
     timeouts_.pop_front();
+  if (semi_sync_off_)
+    switch_on(ts); // a restarted primary starts semi-synchronous again
   // The applier's queue is lost; the sender is told, as a connection reset.
   if (applying_)
     answer_shipment(ts, *applying_, Cause::host_down);
@@ -505,13 +549,8 @@ void ReplicatedDatabase::on_tick(SimTime ts, std::uint32_t aux)
       return; // set before a crash
     const std::uint32_t seq = timeouts_.front();
     timeouts_.pop_front();
-    const auto it = pending_.find(seq);
-    if (it == pending_.end())
-      return; // acknowledged in time
-    const std::uint32_t request = it->second.request;
-    pending_.erase(it);
-    ack_timeouts_ += world->clock.measured(ts) ? 1 : 0;
-    acknowledge(ts, request, seq);
+    if (pending_.count(seq) != 0) // else acknowledged in time, or released by a fallback
+      time_out(ts, seq);
     return;
   }
   case kTickDetect:
@@ -719,6 +758,9 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   const std::size_t group = spec.replicas_per_shard() + 1;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
+    out.fallbacks += instance(i).fallbacks();
+    out.async_writes += instance(i).async_writes();
+    out.async_seconds += models::to_seconds(instance(i).async_time());
     out.read_your_writes_violations += violations.read_your_writes[i];
     out.monotonic_read_violations += violations.monotonic[i];
     if (i % group == 0) // a shard's first primary

@@ -81,6 +81,9 @@ public:
   const std::vector<std::uint64_t>& acknowledged() const { return acknowledged_; }
   std::uint64_t failed_between(SimTime from, SimTime to) const;
   std::uint64_t ack_timeouts() const { return ack_timeouts_; }
+  std::uint64_t fallbacks() const { return fallbacks_; }
+  std::uint64_t async_writes() const { return async_writes_; }
+  SimTime async_time() const; // in the measured window, switched to asynchronous after an ack timeout
   const std::vector<models::SessionOp>& session_ops() const { return session_ops_; }
   std::uint64_t waited_reads() const { return waited_; }
 
@@ -98,6 +101,8 @@ private:
             std::uint32_t position);
   void acknowledge(SimTime ts, std::uint32_t request, std::uint32_t seq);
   void on_ack(SimTime ts, std::uint32_t record, Cause cause);
+  void time_out(SimTime ts, std::uint32_t seq);
+  void switch_on(SimTime ts);
   // Replica.
   void receive(SimTime ts, std::uint32_t record);
   void answer_shipment(SimTime ts, std::uint32_t record, Cause cause);
@@ -133,6 +138,10 @@ private:
   RingQueue<std::uint32_t> timeouts_;       // semi_sync: the writes whose ack timeout is set, in commit order
   std::vector<std::uint64_t> acknowledged_; // sequence numbers of the writes acknowledged to their callers
   std::uint64_t ack_timeouts_ = 0;
+  // semi_sync with fallback until_caught_up: switched to asynchronous since off_since_ (MySQL's semi-sync "off").
+  bool semi_sync_off_ = false;
+  SimTime off_since_ = 0, async_time_ = 0;
+  std::uint64_t fallbacks_ = 0, async_writes_ = 0;
   std::vector<SimTime> refused_at_; // operations refused here with host_down (down, fenced, or not the primary)
   struct Crash {
     SimTime at;

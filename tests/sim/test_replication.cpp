@@ -4,46 +4,22 @@
 // failovers never lose an acknowledged write. Each test runs one simulation in its own process; sample sizes
 // put the tolerance at four or more standard errors (SCALELAB_THEORY_SEED=N re-runs them with another seed).
 #include "queueing.hpp"
-#include "scalelab/models/loader.hpp"
-#include "scalelab/sim/simulation.hpp"
+#include "sim_support.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 using namespace scalelab;
+using scalelab::testing::run_yaml;
+using scalelab::testing::seed_or;
+using scalelab::testing::service;
 
 namespace
 {
-
-std::string seed_or(const std::string& fixed)
-{
-  const char* chosen = std::getenv("SCALELAB_THEORY_SEED");
-  return chosen && *chosen ? std::string(chosen) : fixed;
-}
-
-sim::RunOutput run_yaml(const std::string& yaml)
-{
-  const auto loaded = models::load_topology_text(yaml, "test.yaml");
-  for (const auto& e : loaded.errors)
-    ADD_FAILURE() << e.format();
-  if (!loaded.spec)
-    throw std::runtime_error("test topology does not load");
-  return sim::run_simulation(*loaded.spec);
-}
-
-const models::ServiceResult& service(const models::Results& r, const std::string& name)
-{
-  for (const auto& s : r.services)
-    if (s.name == name)
-      return s;
-  throw std::runtime_error("no service " + name);
-}
 
 // One database on db-1 with replicas on db-2 ... behind an api server with workers to spare; every message
 // carries no bytes, so a message takes exactly the network's latency. `db` is the rest of the database's keys.
@@ -201,17 +177,60 @@ TEST(Replication, SyncWaitsForTheSlowestReplica)
   EXPECT_NEAR(service(sync.results, "users").latency.mean, expected, expected / 128);
 }
 
-TEST(Replication, SemiSyncAcknowledgesAfterTheTimeoutWhenNoReplicaKeepsUp)
+TEST(Replication, SemiSyncPerWriteAcknowledgesEachWriteAfterTheTimeoutWhenNoReplicaKeepsUp)
 {
   // The replica applies 50 writes a second and gets 100: it falls further and further behind, so after the
   // first moments every write waits the whole 100 ms ack_timeout and is then acknowledged without it.
-  const auto out = run_yaml(
-      one_database("27", 100, 0.1, 1, "replication: semi_sync, k: 1, ack_timeout: 100ms, apply: {disk: 20ms}", 0, 100));
+  const auto out = run_yaml(one_database(
+      "27", 100, 0.1, 1, "replication: semi_sync, k: 1, ack_timeout: 100ms, fallback: per_write, apply: {disk: 20ms}",
+      0, 100));
   const auto& users = service(out.results, "users");
   ASSERT_GT(users.completed, 5000u);
   EXPECT_GT(static_cast<double>(users.replication->ack_timeouts), 0.95 * static_cast<double>(users.completed));
   EXPECT_LE(users.latency.max, 0.100002 * (1 + 1.0 / 128));
   EXPECT_GT(users.replication->replicas.at(0).lag.max, 10.0); // it really is behind
+}
+
+TEST(Replication, SemiSyncFallsBackOnceAndStaysAsynchronousWhileNoReplicaCatchesUp)
+{
+  // MySQL's fallback: the same replica that never keeps up (50 applies a second for 100 writes). The first write
+  // to time out turns the primary asynchronous, with the writes waiting then; the replica never reaches the
+  // primary's latest write again, so every later write is acknowledged at its commit: about 0.2 ms (its CPU and
+  // the two 0.1 ms hops), and the primary stays switched for the whole measured window.
+  const auto out = run_yaml(
+      one_database("27", 100, 0.1, 1, "replication: semi_sync, k: 1, ack_timeout: 100ms, apply: {disk: 20ms}", 0, 100));
+  const auto& users = service(out.results, "users");
+  const auto& repl = *users.replication;
+  ASSERT_GT(users.completed, 5000u);
+  EXPECT_EQ(repl.fallbacks, 0u); // it fell back in the warm-up, before the measured window
+  EXPECT_EQ(repl.ack_timeouts, 0u);
+  EXPECT_EQ(repl.async_writes, users.completed);
+  EXPECT_NEAR(repl.async_seconds, 95, 1e-9);
+  EXPECT_LT(users.latency.max, 0.000202);
+  EXPECT_GT(repl.replicas.at(0).lag.max, 10.0);
+}
+
+TEST(Replication, SemiSyncSwitchesBackWhenTheReplicaHasCaughtUp)
+{
+  // Writes every 10 ms (constant arrivals); the only replica is down from 20 s to 22 s. The first write after the
+  // crash is refused at once (a connection reset): it can no longer get its acknowledgement, and the primary
+  // turns asynchronous. At 22 s the replica is back; the first write it applies is the primary's latest (the next
+  // commits 10 ms later, and the acknowledgement is back 3.2 ms after the commit): the primary switches back then.
+  // So exactly one fallback, 2 s (within one 10 ms gap) asynchronous, about 200 writes acknowledged meanwhile,
+  // and every write outside them waited for its acknowledgement (3.2 ms and more).
+  const std::string db = "replication: semi_sync, k: 1, ack_timeout: 1s, apply: {cpu: 3ms}";
+  std::string yaml = one_database("30", 40, 0.1, 1, db, 0, 100, "faults:\n  - {at: 20s, crash: db-2, for: 2s}\n");
+  yaml.replace(yaml.find("process: poisson"), 16, "process: constant");
+  const auto out = run_yaml(yaml);
+  const auto& users = service(out.results, "users");
+  const auto& repl = *users.replication;
+  EXPECT_EQ(repl.fallbacks, 1u);
+  EXPECT_EQ(repl.ack_timeouts, 1u); // the refused write, released without its acknowledgement
+  EXPECT_GE(repl.async_seconds, 2.0);
+  EXPECT_LE(repl.async_seconds, 2.0 + 0.011);
+  EXPECT_GE(repl.async_writes, 199u);
+  EXPECT_LE(repl.async_writes, 201u);
+  EXPECT_TRUE(out.results.checks.conserved);
 }
 
 TEST(Replication, FailoverTakesTheDetectionTimeoutTheVotesAndThePromotionTime)

@@ -73,7 +73,11 @@ struct ReplicationResult {
   // Over every instance, the primary's reads included (they break monotonic reads after a failover).
   std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
   std::uint64_t ack_timeouts = 0; // semi_sync writes acknowledged without their k acknowledgements
-  std::uint64_t lost_writes = 0;  // over every failover
+  // semi_sync with fallback until_caught_up: switches to asynchronous, writes acknowledged at their commit while
+  // switched, and the time switched (over every primary, in the measured window).
+  std::uint64_t fallbacks = 0, async_writes = 0;
+  double async_seconds = 0;
+  std::uint64_t lost_writes = 0; // over every failover
   std::vector<FailoverResult> failovers;
 };
 

@@ -235,6 +235,9 @@ struct DbOperationCost {
 // Replicas of a database on hosts of their own, and how writes reach them (docs/replication.md). The
 // decisions (which replica a read goes to, which replica is promoted) are plain functions in replication.hpp.
 enum class ReplicationMode { async, semi_sync, sync };
+// semi_sync after an ack timeout: MySQL's (the primary turns asynchronous until a replica has caught up with its
+// latest commit), or each write on its own (every write waits up to ack_timeout).
+enum class SemiSyncFallback { until_caught_up, per_write };
 // Where a db_read goes (replication.hpp has the routing): the primary; a replica by `read_policy`; a replica by
 // `read_policy` that serves a user's read once it has applied the user's last write (read_your_writes); the
 // replica of the user's hash (monotonic).
@@ -246,6 +249,7 @@ struct ReplicationSpec {
   ReplicationMode mode = ReplicationMode::async;
   int k = 1;                                  // semi_sync: the acknowledgements a write waits for (the first k of n)
   SimTime ack_timeout = 10 * kNanosPerSecond; // semi_sync: then the write is acknowledged without them
+  SemiSyncFallback fallback = SemiSyncFallback::until_caught_up;
   ReadFrom read_from = ReadFrom::primary;
   BalancingPolicy read_policy = BalancingPolicy::round_robin; // read_from replicas, read_your_writes: which replica
   DbOperationCost apply;                                      // applying one write at a replica
