@@ -1,8 +1,8 @@
-// Every shipped scenario (experiments/scenarios/NAME/): each of its YAML files passes `scalelab check`, each of
-// its experiments has a figures file (figures/EXPERIMENT.yaml, in the lesson format: the figures its README
-// quotes, each with a point, a metric and a tolerance), and `scalelab grade` finds every value of
-// figures/EXPERIMENT.values.yaml right against the experiment's summary: a README figure that drifts beyond
-// its tolerance fails here.
+// Every shipped scenario (experiments/scenarios/NAME/): each of its YAML files passes `scalelab check` without
+// a warning, each of its experiments has a figures file (figures/EXPERIMENT.yaml, in the lesson format: the
+// figures its README quotes, each with a point, a metric and a tolerance), and `scalelab grade` finds every
+// value of figures/EXPERIMENT.values.yaml right against the experiment's summary: a README figure that drifts
+// beyond its tolerance fails here.
 #include "command.hpp"
 
 #include <gtest/gtest.h>
@@ -76,6 +76,7 @@ TEST_P(Scenario, ChecksAndItsReadmesFiguresHold)
   for (const fs::path& file : yaml_files(folder)) {
     const auto check = scalelab::testing::run_program(SCALELAB_BINARY, "check " + file.string(), dir);
     EXPECT_EQ(check.status, 0) << check.out << check.err;
+    EXPECT_EQ((check.out + check.err).find("warning"), std::string::npos) << check.out << check.err;
     if (!is_experiment(file))
       continue;
     ++experiments;
