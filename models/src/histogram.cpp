@@ -54,6 +54,26 @@ std::int64_t Histogram::bucket_high(int bucket)
   return static_cast<std::int64_t>(((top + 1) << shift) - 1);
 }
 
+Histogram::Histogram(const Histogram& other)
+    : buckets_(other.buckets_ ? std::make_unique<Buckets>(*other.buckets_) : nullptr), count_(other.count_),
+      sum_(other.sum_), min_(other.min_), max_(other.max_)
+{
+}
+
+Histogram& Histogram::operator=(const Histogram& other)
+{
+  if (this != &other)
+    *this = Histogram(other);
+  return *this;
+}
+
+Histogram::Buckets& Histogram::buckets()
+{
+  if (!buckets_)
+    buckets_ = std::make_unique<Buckets>(); // value-initialised: zeros
+  return *buckets_;
+}
+
 void Histogram::record(std::int64_t value)
 {
   record_n(value, 1);
@@ -65,7 +85,7 @@ void Histogram::record_n(std::int64_t value, std::uint64_t n)
     return;
   if (value < 0)
     value = 0;
-  buckets_[static_cast<std::size_t>(bucket_of(value))] += n;
+  buckets()[static_cast<std::size_t>(bucket_of(value))] += n;
   count_ += n;
   sum_ += static_cast<long double>(value) * static_cast<long double>(n);
   min_ = std::min(min_, value);
@@ -76,8 +96,9 @@ void Histogram::merge(const Histogram& other)
 {
   if (other.count_ == 0)
     return;
-  for (std::size_t i = 0; i < buckets_.size(); ++i)
-    buckets_[i] += other.buckets_[i];
+  Buckets& mine = buckets();
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    mine[i] += (*other.buckets_)[i];
   count_ += other.count_;
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
@@ -127,7 +148,7 @@ std::int64_t Histogram::quantile(double q) const
   std::uint64_t seen = 0;
   int bucket = last;
   for (int b = first; b <= last; ++b) {
-    seen += buckets_[static_cast<std::size_t>(b)];
+    seen += (*buckets_)[static_cast<std::size_t>(b)];
     if (seen >= rank) {
       bucket = b;
       break;

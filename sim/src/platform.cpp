@@ -1,5 +1,7 @@
 #include "platform.hpp"
 
+#include "sparse_zone.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -37,11 +39,11 @@ Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph
   }
 
   const auto zone_names = graph.zones();
-  root_ = sg4::create_full_zone("scalelab");
+  root_ = create_sparse_zone("scalelab");
   if (zone_names.size() > 1)
     for (const auto& z : zone_names) {
       Zone zone;
-      zone.zone = sg4::create_full_zone(z.empty() ? "backbone" : z);
+      zone.zone = create_sparse_zone(z.empty() ? "backbone" : z);
       zone.zone->set_parent(root_);
       zones_[z] = zone;
     }
