@@ -68,27 +68,45 @@ void Network::build(const std::vector<sg4::Host*>& hosts,
     }
     routes_.push_back(std::move(route));
   }
+  std::vector<std::uint32_t> destinations; // per sending node
   for (const auto& route : routes_) {
-    if (route.from >= route_rows_.size())
+    if (route.from >= route_rows_.size()) {
       route_rows_.resize(route.from + 1);
+      destinations.resize(route.from + 1);
+    }
     auto& row = route_rows_[route.from];
     const std::uint32_t last = row.size ? std::max(row.first_to + row.size - 1, route.to) : route.to;
     row.first_to = row.size ? std::min(row.first_to, route.to) : route.to;
     row.size = last - row.first_to + 1;
+    ++destinations[route.from];
   }
-  for (auto& row : route_rows_) {
+  for (std::size_t from = 0; from < route_rows_.size(); ++from) {
+    auto& row = route_rows_[from];
     if (row.size == 1)
       continue;
+    if (row.size > 4 * destinations[from] + 16) { // mostly holes
+      row.offset = static_cast<std::uint32_t>(sparse_routes_.size());
+      row.sparse = destinations[from];
+      sparse_routes_.resize(sparse_routes_.size() + row.sparse, {kNoRoute, kNoRoute});
+      continue;
+    }
     row.offset = static_cast<std::uint32_t>(route_table_.size());
     route_table_.resize(route_table_.size() + row.size, kNoRoute);
   }
+  std::vector<std::uint32_t> filled(route_rows_.size(), 0);
   for (std::uint32_t id = 0; id < routes_.size(); ++id) {
-    auto& row = route_rows_[routes_[id].from];
-    if (row.size == 1)
+    const std::uint32_t from = routes_[id].from;
+    auto& row = route_rows_[from];
+    if (row.sparse != 0)
+      sparse_routes_[row.offset + filled[from]++] = {routes_[id].to, id};
+    else if (row.size == 1)
       row.offset = id;
     else
       route_table_[row.offset + routes_[id].to - row.first_to] = id;
   }
+  for (const auto& row : route_rows_)
+    if (row.sparse != 0)
+      std::sort(sparse_routes_.begin() + row.offset, sparse_routes_.begin() + row.offset + row.sparse);
 
   // Who processes each link that can queue. A link that one sender reaches always along the same links, each
   // crossed at send time (its first link, and so on), is crossed by that sender when it sends: the messages

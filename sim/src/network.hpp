@@ -18,6 +18,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -76,6 +77,13 @@ public:
   {
     if (from < route_rows_.size()) {
       const RouteRow& row = route_rows_[from];
+      if (row.sparse != 0) {
+        const auto first = sparse_routes_.begin() + row.offset, last = first + row.sparse;
+        const auto it = std::lower_bound(first, last, to, [](const auto& r, std::uint32_t t) { return r.first < t; });
+        if (it != last && it->first == to)
+          return it->second;
+        no_route();
+      }
       const std::uint32_t column = to - row.first_to; // wraps around when to < first_to
       if (column < row.size) {
         const std::uint32_t id = row.size == 1 ? row.offset : route_table_[row.offset + column];
@@ -143,13 +151,18 @@ private:
   std::vector<std::uint32_t> hops_;
   // Route ids by (from, to): a row per sending node, dense over the span of the nodes it sends to (a
   // balancer's row spans its backends, a server's its balancer), so finding a route is two array reads; one
-  // when the node sends to one other only (offset is then the route itself: a thousand servers' replies).
+  // when the node sends to one other only (offset is then the route itself: a thousand servers' replies). A row
+  // whose destinations are few and far apart (a server of ten thousand that calls its database, node numbers
+  // apart from its balancer's) is a sorted list of (to, route) pairs instead, searched in O(log n): a dense
+  // row there would cost the span, and ten thousand of them the square of the fleet.
   struct RouteRow {
     std::uint32_t first_to = 0, offset = 0, size = 0;
+    std::uint32_t sparse = 0; // pairs in sparse_routes_ from offset; 0: the row is dense
   };
   static constexpr std::uint32_t kNoRoute = 0xffffffffU;
   std::vector<RouteRow> route_rows_; // by sending node
   std::vector<std::uint32_t> route_table_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> sparse_routes_;
   const Clock* clock_ = nullptr;
 };
 
