@@ -158,6 +158,16 @@ std::string zone_of(const models::TopologySpec& spec, const std::vector<std::str
   return zone;
 }
 
+std::vector<std::string> zones_of(const models::TopologySpec& spec, const std::vector<std::string>& hosts)
+{
+  std::vector<std::string> zones;
+  for (const auto& name : hosts)
+    if (const auto* host = spec.find_host(name); host && !host->zone.empty() &&
+                                                 std::find(zones.begin(), zones.end(), host->zone) == zones.end())
+      zones.push_back(host->zone);
+  return zones;
+}
+
 } // namespace
 
 std::size_t TopologyGraph::add_node(GraphNode node)
@@ -209,11 +219,12 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
     n.detail = f.detail;
     n.capacity = f.capacity;
     if (!f.replicas.empty()) {
-      // The primaries only: the replicas get nodes of their own.
+      // The primaries only: the replicas get a node of their own.
       n.hosts.resize(n.hosts.size() - f.replicas.size());
       n.detail += ", " + plural(f.replicas.size(), "replica", "replicas");
     }
     n.zone = zone_of(spec, n.hosts);
+    n.zones = zones_of(spec, n.hosts);
     g.add_node(std::move(n));
     facts.push_back(std::move(f));
   }
@@ -223,14 +234,15 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
   for (std::size_t i = 0; i < spec.services.size(); ++i) {
     const std::size_t node = i + 1;
     const auto& f = facts[node];
-    for (const auto& replica : f.replicas) {
+    if (!f.replicas.empty()) {
       GraphNode r;
-      r.id = spec.services[i].name + "/" + replica;
+      r.id = spec.services[i].name + "/replicas";
       r.kind = "replica";
-      r.label = replica;
-      r.detail = "replica of " + spec.services[i].name;
-      r.hosts = {replica};
+      r.label = spec.services[i].name + " replicas";
+      r.hosts = f.replicas;
+      r.detail = instances_text(r.hosts.size()) + "on " + r.hosts.front() + (r.hosts.size() > 1 ? ", ..." : "");
       r.zone = zone_of(spec, r.hosts);
+      r.zones = zones_of(spec, r.hosts);
       const std::size_t at = g.add_node(std::move(r));
       g.add_edge(node, at, GraphEdge::Type::replication, "");
     }
@@ -386,15 +398,22 @@ void TopologyGraph::layout()
       if (!back.count({v, w}))
         nodes_[w].layer = std::max(nodes_[w].layer, nodes_[v].layer + 1);
 
-  // Bands, top to bottom: each frame's nodes, then the nodes of no zone that share a column with a frame's. The
-  // other nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
+  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
+  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
   int max_layer = 0;
   for (const auto& node : nodes_)
     max_layer = std::max(max_layer, node.layer);
+  // A column "under a frame" lies between the first and the last column of some frame's nodes.
   std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
-  for (const auto& node : nodes_)
-    if (!node.zone.empty())
-      zoned_column[static_cast<std::size_t>(node.layer)] = true;
+  for (const auto& f : frames_) {
+    int first = max_layer, last = 0;
+    for (const std::size_t v : f.nodes) {
+      first = std::min(first, nodes_[v].layer);
+      last = std::max(last, nodes_[v].layer);
+    }
+    for (int layer = first; layer <= last; ++layer)
+      zoned_column[static_cast<std::size_t>(layer)] = true;
+  }
   std::vector<std::string> bands;
   for (const auto& f : frames_)
     bands.push_back(f.zone);

@@ -1,7 +1,7 @@
 #pragma once
 // The diagram of a topology, in plain values: what scalelab-gui draws, built from a loaded TopologySpec with no
 // Qt type, so that it is tested without widgets. Nodes are the users and the services (a replicated database
-// adds one node per replica), edges what sends to what (calls from the request types' steps, a balancer's
+// adds one node for its replicas), edges what sends to what (calls from the request types' steps, a balancer's
 // backends, replication, a queue's publishers and consumers), frames the zones (data centres, racks) that
 // hold every host of their nodes. layout() places it left to right in layers, the users first.
 #include "scalelab/models/spec.hpp"
@@ -15,12 +15,13 @@ namespace scalelab::gui
 {
 
 struct GraphNode {
-  std::string id;                 // the service name; "(users)" for the users; "SERVICE/HOST" for a replica
+  std::string id;                 // the service name; "(users)" for the users; "SERVICE/replicas" for a database's replicas
   std::string kind;               // load_balancer, api_server, ... as written in files; "users"; "replica"
   std::string label;              // the name shown
   std::string detail;             // one line under the name: "x3 hosts, 16 workers"
   std::vector<std::string> hosts; // the hosts of its instances, in instance order
   std::string zone;               // the zone of all its hosts; empty when none or mixed
+  std::vector<std::string> zones; // the zones of its hosts, in host order, each once
   // Requests it can hold at once over all its instances (workers, connections), from which the canvas
   // computes a utilisation out of the streamed in-service means; 0: none (a balancer, the users, a queue).
   double capacity = 0;

@@ -109,6 +109,7 @@ void ChartsPanel::append(Chart& chart, const std::string& key, double t, double 
   it->second->append(t, value);
   chart.y_max = std::max(chart.y_max, value);
   chart.y->setRange(0, chart.y_max > 0 ? chart.y_max * 1.1 : 1);
+  chart.y->applyNiceNumbers();
 }
 
 void ChartsPanel::add(const IntervalSample& sample)
@@ -126,6 +127,7 @@ void ChartsPanel::add(const IntervalSample& sample)
     if (const auto s = sample.series.find(name); s != sample.series.end()) {
       append(utilisation_, name, t, 100 * s->second.in_service / capacity);
       utilisation_.y->setRange(0, std::max(100.0, utilisation_.y_max * 1.05));
+      utilisation_.y->applyNiceNumbers();
     }
 }
 

@@ -131,7 +131,7 @@ public:
     p->setFont(font);
     p->setPen(QColor(90, 90, 90));
     p->drawText(QRectF(text.left(), text.top() + 20, text.width(), 15), Qt::AlignLeft | Qt::AlignVCenter,
-                elided(p, style_.title, text.width()));
+                elided(p, kind_line(), text.width()));
     p->drawText(QRectF(text.left(), text.top() + 35, text.width(), 15), Qt::AlignLeft | Qt::AlignVCenter,
                 elided(p, QString::fromStdString(node_.detail), text.width()));
     const QRectF lower(-w / 2 + 8, -h / 2 + header, w - 16, h - header);
@@ -154,6 +154,18 @@ private:
     for (const auto& x : v)
       s += (s.empty() ? "" : ", ") + x;
     return s;
+  }
+
+  QString kind_line() const
+  {
+    QString line = style_.title;
+    if (node_.zones.size() > 1) {
+      QStringList zones;
+      for (const auto& z : node_.zones)
+        zones << QString::fromStdString(z);
+      line += " in " + zones.join(" + ");
+    }
+    return line;
   }
 
   static QString elided(QPainter* p, const QString& s, double width)
@@ -215,6 +227,20 @@ QColor edge_colour(GraphEdge::Type type)
   return Qt::black;
 }
 
+// The operations on lines of about 22 characters.
+QString wrapped(const QStringList& ops)
+{
+  QString text, line;
+  for (const auto& op : ops) {
+    if (!line.isEmpty() && line.size() + op.size() > 22) {
+      text += line + ",\n";
+      line.clear();
+    }
+    line += (line.isEmpty() ? "" : ", ") + op;
+  }
+  return text + line;
+}
+
 QString edge_text(const GraphEdge& e)
 {
   QStringList ops;
@@ -228,9 +254,9 @@ QString edge_text(const GraphEdge& e)
   case GraphEdge::Type::replication:
     return "replication";
   case GraphEdge::Type::publish:
-    return "publish " + ops.join(", ");
+    return "publish " + wrapped(ops);
   default:
-    return ops.join(", ");
+    return wrapped(ops);
   }
 }
 
