@@ -49,6 +49,8 @@ TEST(MainWindow, OpensAShippedTopologyAndRendersItToPng)
   EXPECT_EQ(window.diagram().graph().nodes().size(), 5u);
   // The scene holds a node item per node, and the edges' lines, heads and labels.
   EXPECT_GT(window.diagram().scene()->items().size(), 5u + 3 * window.diagram().graph().edges().size());
+  // Fitted to the view once shown: a diagram of four columns is drawn at a readable scale.
+  EXPECT_GT(window.diagram().transform().m11(), 0.6);
   const QString png = scratch("gui-open.png");
   ASSERT_TRUE(window.grab().save(png));
   const QImage image(png);

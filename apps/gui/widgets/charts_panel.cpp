@@ -99,6 +99,7 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
       add_line(utilisation_, n.id, QString::fromStdString(n.id), line_colour(colour++));
     }
   utilisation_.y->setRange(0, 100);
+  utilisation_.y->setTickCount(5);
 }
 
 void ChartsPanel::append(Chart& chart, const std::string& key, double t, double value)
@@ -126,8 +127,8 @@ void ChartsPanel::add(const IntervalSample& sample)
   for (const auto& [name, capacity] : capacity_)
     if (const auto s = sample.series.find(name); s != sample.series.end()) {
       append(utilisation_, name, t, 100 * s->second.in_service / capacity);
-      utilisation_.y->setRange(0, std::max(100.0, utilisation_.y_max * 1.05));
-      utilisation_.y->applyNiceNumbers();
+      utilisation_.y->setRange(0, 100); // a service holds at most its capacity
+      utilisation_.y->setTickCount(5);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QStyleOptionGraphicsItem>
+#include <QResizeEvent>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -254,7 +255,7 @@ QString edge_text(const GraphEdge& e)
   case GraphEdge::Type::replication:
     return "replication";
   case GraphEdge::Type::publish:
-    return "publish " + wrapped(ops);
+    return "publish\n" + wrapped(ops);
   default:
     return wrapped(ops);
   }
@@ -360,7 +361,19 @@ void DiagramView::set_graph(const TopologyGraph& graph)
     scene()->addItem(item);
     node_items_.push_back(item);
   }
-  scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 80));
+  if (!graph_.nodes().empty()) {
+    // The key to the colours, under the diagram.
+    const QRectF drawn = scene()->itemsBoundingRect();
+    auto* key = scene()->addSimpleText(
+        "Fill: share of a service's workers or connections busy (green idle, yellow 70 %, red saturated). "
+        "Counters: the last interval during a run, the measured window after it.");
+    QFont font = key->font();
+    font.setPixelSize(11);
+    key->setFont(font);
+    key->setBrush(QColor(100, 100, 100));
+    key->setPos(drawn.left(), drawn.bottom() + 16);
+  }
+  scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
   fit();
 }
 
@@ -380,14 +393,25 @@ void DiagramView::clear_metrics()
 
 void DiagramView::fit()
 {
+  auto_fit_ = true;
   fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
-  // Never larger than life: small topologies stay at 100 %.
-  if (transform().m11() > 1.0)
+  // Small topologies at most 140 %.
+  if (transform().m11() > 1.4) {
     resetTransform();
+    scale(1.4, 1.4);
+  }
+}
+
+void DiagramView::resizeEvent(QResizeEvent* event)
+{
+  QGraphicsView::resizeEvent(event);
+  if (auto_fit_)
+    fit();
 }
 
 void DiagramView::wheelEvent(QWheelEvent* event)
 {
+  auto_fit_ = false;
   const double factor = std::pow(1.0015, event->angleDelta().y());
   scale(factor, factor);
   event->accept();

@@ -35,15 +35,17 @@ public:
   void set_graph(const TopologyGraph& graph);
   void set_metrics(const std::map<std::string, NodeMetrics>& metrics); // by node id; others are cleared
   void clear_metrics();
-  void fit();
+  void fit(); // the whole diagram in the view, at most at 140 %; refitted on resizes until the user zooms
   const TopologyGraph& graph() const { return graph_; }
 
 protected:
   void wheelEvent(QWheelEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
 private:
   TopologyGraph graph_;
   std::vector<NodeItem*> node_items_; // by node position
+  bool auto_fit_ = true;              // fits the diagram to the view on a resize until the user zooms
 };
 
 } // namespace scalelab::gui

@@ -49,7 +49,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   top->addWidget(text_panel);
   top->setStretchFactor(0, 3);
   top->setStretchFactor(1, 1);
-  top->setSizes({1100, 400});
+  top->setSizes({1150, 350});
   charts_ = new ChartsPanel(this);
   auto* main = new QSplitter(Qt::Vertical, this);
   main->addWidget(top);
