@@ -333,8 +333,8 @@ int cmd_run(const std::vector<std::string>& args)
   write_file_atomically(out_dir / "timeseries.csv",
                         models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
   if (stream) {
-    for (const auto& line :
-         cli::stream_lines(output.timeseries, models::to_seconds(spec.report_interval), models::to_seconds(spec.duration)))
+    for (const auto& line : cli::stream_lines(output.timeseries, models::to_seconds(spec.report_interval),
+                                              models::to_seconds(spec.duration)))
       std::cout << line << '\n';
     std::cout.flush();
   }

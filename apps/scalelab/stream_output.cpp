@@ -7,8 +7,7 @@
 namespace scalelab::cli
 {
 
-std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& rows, double interval,
-                                      double end_time)
+std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time)
 {
   std::vector<std::string> lines;
   std::size_t i = 0;
@@ -17,8 +16,8 @@ std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& 
     nlohmann::ordered_json series = nlohmann::ordered_json::object();
     for (; i < rows.size() && rows[i].time == time; ++i) {
       const auto& r = rows[i];
-      nlohmann::ordered_json s{{"completed", r.completed},       {"errors", r.errors},
-                               {"throughput", r.throughput},     {"latency_mean", r.latency_mean},
+      nlohmann::ordered_json s{{"completed", r.completed},        {"errors", r.errors},
+                               {"throughput", r.throughput},      {"latency_mean", r.latency_mean},
                                {"in_service", r.mean_in_service}, {"queue", r.mean_queue_length}};
       if (r.cache_hits > 0 || r.cache_misses > 0) {
         s["cache_hits"] = r.cache_hits;

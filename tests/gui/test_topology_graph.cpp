@@ -166,10 +166,11 @@ void expect_layout_promises(const TopologyGraph& g, const std::string& file)
   const auto& nodes = g.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i)
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
-      const bool apart = !overlap(nodes[i].x - TopologyGraph::kNodeWidth / 2, nodes[i].x + TopologyGraph::kNodeWidth / 2,
-                                  nodes[j].x - TopologyGraph::kNodeWidth / 2, nodes[j].x + TopologyGraph::kNodeWidth / 2) ||
-                         !overlap(nodes[i].y - TopologyGraph::kNodeHeight / 2, nodes[i].y + TopologyGraph::kNodeHeight / 2,
-                                  nodes[j].y - TopologyGraph::kNodeHeight / 2, nodes[j].y + TopologyGraph::kNodeHeight / 2);
+      const bool apart =
+          !overlap(nodes[i].x - TopologyGraph::kNodeWidth / 2, nodes[i].x + TopologyGraph::kNodeWidth / 2,
+                   nodes[j].x - TopologyGraph::kNodeWidth / 2, nodes[j].x + TopologyGraph::kNodeWidth / 2) ||
+          !overlap(nodes[i].y - TopologyGraph::kNodeHeight / 2, nodes[i].y + TopologyGraph::kNodeHeight / 2,
+                   nodes[j].y - TopologyGraph::kNodeHeight / 2, nodes[j].y + TopologyGraph::kNodeHeight / 2);
       EXPECT_TRUE(apart) << file << ": " << nodes[i].id << " and " << nodes[j].id << " overlap";
     }
   // No shipped topology has a cycle: every edge goes left to right.
@@ -182,10 +183,10 @@ void expect_layout_promises(const TopologyGraph& g, const std::string& file)
     const auto& frame = g.frames()[f];
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       const bool member = std::find(frame.nodes.begin(), frame.nodes.end(), i) != frame.nodes.end();
-      const bool inside = overlap(nodes[i].x - TopologyGraph::kNodeWidth / 2, nodes[i].x + TopologyGraph::kNodeWidth / 2,
-                                  frame.left, frame.right) &&
-                          overlap(nodes[i].y - TopologyGraph::kNodeHeight / 2, nodes[i].y + TopologyGraph::kNodeHeight / 2,
-                                  frame.top, frame.bottom);
+      const bool inside = overlap(nodes[i].x - TopologyGraph::kNodeWidth / 2,
+                                  nodes[i].x + TopologyGraph::kNodeWidth / 2, frame.left, frame.right) &&
+                          overlap(nodes[i].y - TopologyGraph::kNodeHeight / 2,
+                                  nodes[i].y + TopologyGraph::kNodeHeight / 2, frame.top, frame.bottom);
       EXPECT_EQ(member, inside) << file << ": " << nodes[i].id << " and the frame of " << frame.zone;
       EXPECT_EQ(member, nodes[i].zone == frame.zone) << file << ": " << nodes[i].id;
     }

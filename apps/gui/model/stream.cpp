@@ -8,8 +8,7 @@ namespace scalelab::gui
 std::optional<IntervalSample> parse_stream_line(const std::string& line, std::string& error)
 {
   const auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("time") || !j.contains("series") ||
-      !j["series"].is_object()) {
+  if (j.is_discarded() || !j.is_object() || !j.contains("time") || !j.contains("series") || !j["series"].is_object()) {
     error = "not a stream line: " + line.substr(0, 80);
     return std::nullopt;
   }
@@ -48,7 +47,7 @@ double error_count(const nlohmann::json& errors)
 } // namespace
 
 std::optional<std::map<std::string, ServiceSummary>> read_results_summary(const std::string& json_text,
-                                                                           std::string& error)
+                                                                          std::string& error)
 {
   const auto j = nlohmann::json::parse(json_text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("services") || !j["services"].is_array()) {

@@ -33,7 +33,7 @@ struct ServiceSummary {
 
 // Nothing when the text is not a results.json (error says why).
 std::optional<std::map<std::string, ServiceSummary>> read_results_summary(const std::string& json_text,
-                                                                           std::string& error);
+                                                                          std::string& error);
 
 // Nothing when the line is not such an object (error says why).
 std::optional<IntervalSample> parse_stream_line(const std::string& line, std::string& error);

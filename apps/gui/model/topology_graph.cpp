@@ -53,11 +53,11 @@ std::string instances_text(std::size_t n)
 struct KindFacts {
   std::string detail;
   double capacity = 0;
-  std::string backends;                // a balancer's
-  std::string consumes;                // a worker pool's queue
-  std::string session_store;           // an api_server's
-  std::vector<std::string> replicas;   // a database's replica hosts
-  bool runs_request_types = false;     // a request sent to it runs its steps there
+  std::string backends;              // a balancer's
+  std::string consumes;              // a worker pool's queue
+  std::string session_store;         // an api_server's
+  std::vector<std::string> replicas; // a database's replica hosts
+  bool runs_request_types = false;   // a request sent to it runs its steps there
 };
 
 struct Facts {
@@ -162,8 +162,8 @@ std::vector<std::string> zones_of(const models::TopologySpec& spec, const std::v
 {
   std::vector<std::string> zones;
   for (const auto& name : hosts)
-    if (const auto* host = spec.find_host(name); host && !host->zone.empty() &&
-                                                 std::find(zones.begin(), zones.end(), host->zone) == zones.end())
+    if (const auto* host = spec.find_host(name);
+        host && !host->zone.empty() && std::find(zones.begin(), zones.end(), host->zone) == zones.end())
       zones.push_back(host->zone);
   return zones;
 }

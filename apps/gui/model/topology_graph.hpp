@@ -15,10 +15,10 @@ namespace scalelab::gui
 {
 
 struct GraphNode {
-  std::string id;                 // the service name; "(users)" for the users; "SERVICE/replicas" for a database's replicas
-  std::string kind;               // load_balancer, api_server, ... as written in files; "users"; "replica"
-  std::string label;              // the name shown
-  std::string detail;             // one line under the name: "x3 hosts, 16 workers"
+  std::string id;     // the service name; "(users)" for the users; "SERVICE/replicas" for a database's replicas
+  std::string kind;   // load_balancer, api_server, ... as written in files; "users"; "replica"
+  std::string label;  // the name shown
+  std::string detail; // one line under the name: "x3 hosts, 16 workers"
   std::vector<std::string> hosts; // the hosts of its instances, in instance order
   std::string zone;               // the zone of all its hosts; empty when none or mixed
   std::vector<std::string> zones; // the zones of its hosts, in host order, each once

@@ -19,7 +19,7 @@ const std::string kUsers = "(users)";
 QColor line_colour(std::size_t i)
 {
   static const QColor colours[] = {QColor(52, 120, 200), QColor(40, 150, 110), QColor(150, 90, 180),
-                                   QColor(210, 120, 40), QColor(190, 70, 110),  QColor(100, 130, 60),
+                                   QColor(210, 120, 40), QColor(190, 70, 110), QColor(100, 130, 60),
                                    QColor(60, 160, 180), QColor(140, 110, 80)};
   return colours[i % (sizeof colours / sizeof colours[0])];
 }

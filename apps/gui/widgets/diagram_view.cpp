@@ -4,8 +4,8 @@
 #include <QGraphicsScene>
 #include <QPainter>
 #include <QPainterPath>
-#include <QStyleOptionGraphicsItem>
 #include <QResizeEvent>
+#include <QStyleOptionGraphicsItem>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -320,8 +320,8 @@ void add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
     const QRectF r = label->boundingRect();
     label->setPos(at.x() - r.width() / 2, at.y() - r.height() - 2);
     label->setZValue(3);
-    auto* back = scene.addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen,
-                               QBrush(QColor(255, 255, 255, 215)));
+    auto* back =
+        scene.addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen, QBrush(QColor(255, 255, 255, 215)));
     back->setZValue(2.5);
   }
 }

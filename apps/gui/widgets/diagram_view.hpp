@@ -19,11 +19,11 @@ class NodeItem;
 // What a node shows under its name during or after a run.
 struct NodeMetrics {
   double throughput = 0, errors_per_second = 0;
-  double latency_mean = 0;            // seconds
-  std::optional<double> latency_p99;  // seconds; at the end of a run
-  std::optional<double> utilisation;  // 0..1; none for a service with no capacity
+  double latency_mean = 0;           // seconds
+  std::optional<double> latency_p99; // seconds; at the end of a run
+  std::optional<double> utilisation; // 0..1; none for a service with no capacity
   double queue = 0;
-  bool final = false;                 // from results.json: the measured window, not one interval
+  bool final = false; // from results.json: the measured window, not one interval
 };
 
 class DiagramView : public QGraphicsView

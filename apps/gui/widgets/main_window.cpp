@@ -183,8 +183,8 @@ void MainWindow::on_finished(bool ok, const QString& message)
   // The measured window's figures (after the warm-up), with the p99 the stream does not carry.
   QFile f(process_->results_path());
   std::string error;
-  const auto summary = f.open(QIODevice::ReadOnly) ? read_results_summary(f.readAll().toStdString(), error)
-                                                   : std::nullopt;
+  const auto summary =
+      f.open(QIODevice::ReadOnly) ? read_results_summary(f.readAll().toStdString(), error) : std::nullopt;
   if (summary) {
     std::map<std::string, NodeMetrics> metrics;
     for (const auto& [name, s] : *summary) {

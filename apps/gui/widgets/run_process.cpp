@@ -11,8 +11,7 @@ namespace scalelab::gui
 RunProcess::RunProcess(QObject* parent) : QObject(parent)
 {
   connect(&process_, &QProcess::readyReadStandardOutput, this, &RunProcess::read_lines);
-  connect(&process_, &QProcess::readyReadStandardError, this,
-          [this] { errors_ += process_.readAllStandardError(); });
+  connect(&process_, &QProcess::readyReadStandardError, this, [this] { errors_ += process_.readAllStandardError(); });
   connect(&process_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
     read_lines();
     if (stopping_) {
