@@ -1,6 +1,7 @@
 // scalelab-gui [FILE] [--run] [--screenshot OUT.png]
 // Opens FILE (a topology) in the editor. --run starts it at once; --screenshot saves the window to OUT.png and
-// quits (after the run with --run): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
+// quits (after the run with --run; exit status 1 when the run failed): how the pictures of docs/gui.md are made, on any
+// QT_QPA_PLATFORM.
 #include "main_window.hpp"
 
 #include <QApplication>
@@ -36,15 +37,17 @@ int main(int argc, char** argv)
   window.show();
 
   const QString shot = parser.value(shot_option);
-  auto save = [&window, shot] {
+  bool run_ok = true;
+  auto save = [&window, &run_ok, shot] {
     window.fit_diagram();
     const bool saved = window.grab().save(shot);
     if (!saved)
       std::fprintf(stderr, "scalelab-gui: cannot write %s\n", qPrintable(shot));
-    QApplication::exit(saved ? 0 : 1);
+    QApplication::exit(saved && run_ok ? 0 : 1);
   };
   if (parser.isSet(run_option) && opened) {
     QObject::connect(&window, &scalelab::gui::MainWindow::run_finished, &window, [&](bool ok) {
+      run_ok = ok;
       if (!ok)
         std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
       if (!shot.isEmpty())

@@ -106,6 +106,20 @@ TEST(MainWindow, StopEndsARun)
   EXPECT_EQ(window.last_message(), "run stopped");
 }
 
+TEST(MainWindow, SaysSoWhenScalelabCannotStart)
+{
+  qputenv("SCALELAB_BINARY", "/nonexistent/scalelab");
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(source("topologies/three-tier.yaml")));
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  ASSERT_TRUE(finished.size() == 1 || finished.wait(10000));
+  EXPECT_FALSE(finished.front().front().toBool());
+  EXPECT_TRUE(window.last_message().contains("cannot start /nonexistent/scalelab"))
+      << window.last_message().toStdString();
+  EXPECT_FALSE(window.running());
+}
+
 } // namespace
 
 int main(int argc, char** argv)

@@ -192,9 +192,10 @@ private:
     QString second = (m.latency_p99 ? "p99 " + format_ms(*m.latency_p99) + " ms  mean " : "mean ") +
                      format_ms(m.latency_mean) + " ms";
     p->drawText(QRectF(r.left(), r.top() + 19, r.width(), 14), Qt::AlignLeft | Qt::AlignVCenter, second);
-    QString third = "queue " + QString::number(m.queue, 'f', m.queue >= 10 ? 0 : 1);
+    // A queue for what waits for a worker or a connection: the users and a balancer have none.
+    QString third = node_.capacity > 0 ? "queue " + QString::number(m.queue, 'f', m.queue >= 10 ? 0 : 1) : "";
     if (m.errors_per_second > 0) {
-      third += "   errors " + format_rate(m.errors_per_second) + "/s";
+      third += QString(third.isEmpty() ? "" : "   ") + "errors " + format_rate(m.errors_per_second) + "/s";
       p->setPen(QColor(180, 20, 20));
     }
     p->drawText(QRectF(r.left(), r.top() + 33, r.width(), 14), Qt::AlignLeft | Qt::AlignVCenter, third);
