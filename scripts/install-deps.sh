@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package scalelab needs to build, test, fuzz (clang's libFuzzer) and benchmark.
+# Installs every Debian package scalelab needs to build, test, fuzz (clang's libFuzzer) and benchmark, and Qt 6
+# for scalelab-gui.
 # Idempotent: does nothing when all of them are present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   python3 python3-simpy
   gnuplot-nox parallel
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev
 )
 
 missing=()

@@ -1,5 +1,5 @@
 // scalelab: the command line.
-//   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet]
+//   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet] [--stream]
 //   scalelab check FILE
 //   scalelab graph FILE [--out FILE.dot]
 //   scalelab schema [experiment]
@@ -7,6 +7,7 @@
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
 #include "common.hpp"
 #include "grade_command.hpp"
+#include "stream_output.hpp"
 #include "sweep_command.hpp"
 
 #include "scalelab/models/experiment.hpp"
@@ -79,6 +80,9 @@ options:
   --engine-stats F  also write the engine's figures (wall time, requests per wall second, wake-ups,
                     events, peak memory) to the JSON file F; not deterministic, unlike results.json
   --quiet           print nothing but errors
+  --stream          print the time series on standard output as JSON lines, one per report interval
+                    (the columns of timeseries.csv by series), for a program that watches the run;
+                    the summary table is left out. The lines come when the run has finished
   --cfg=K:V         passed to SimGrid (advanced)
   -h, --help        this help
 )";
@@ -189,6 +193,7 @@ int cmd_run(const std::vector<std::string>& args)
   fs::path out_dir = ".";
   sim::RunOptions options;
   bool quiet = false;
+  bool stream = false;
   std::optional<fs::path> engine_stats;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -254,6 +259,8 @@ int cmd_run(const std::vector<std::string>& args)
       engine_stats = *v;
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--stream") {
+      stream = true;
     } else if (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0) {
       options.simgrid_args.push_back(a);
     } else if (!a.empty() && a[0] == '-') {
@@ -325,7 +332,13 @@ int cmd_run(const std::vector<std::string>& args)
   }
   write_file_atomically(out_dir / "timeseries.csv",
                         models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
-  if (!quiet) {
+  if (stream) {
+    for (const auto& line : cli::stream_lines(output.timeseries, models::to_seconds(spec.report_interval),
+                                              models::to_seconds(spec.duration)))
+      std::cout << line << '\n';
+    std::cout.flush();
+  }
+  if (!quiet && !stream) {
     std::cout << models::summary_table(output.results);
     const auto& e = output.engine;
     std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events, %llu servers computing "

@@ -1,0 +1,484 @@
+#include "topology_graph.hpp"
+
+#include "scalelab/models/sessions.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <numeric>
+#include <set>
+#include <utility>
+
+namespace scalelab::gui
+{
+
+const char* edge_type_name(GraphEdge::Type type)
+{
+  switch (type) {
+  case GraphEdge::Type::call:
+    return "call";
+  case GraphEdge::Type::forward:
+    return "forward";
+  case GraphEdge::Type::backend:
+    return "backend";
+  case GraphEdge::Type::publish:
+    return "publish";
+  case GraphEdge::Type::consume:
+    return "consume";
+  case GraphEdge::Type::replication:
+    return "replication";
+  case GraphEdge::Type::session:
+    return "session";
+  }
+  return "";
+}
+
+namespace
+{
+
+const std::string kUsers = "(users)";
+
+std::string plural(std::size_t n, const char* one, const char* many)
+{
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string instances_text(std::size_t n)
+{
+  return n == 1 ? std::string() : "x" + std::to_string(n) + ", ";
+}
+
+// What the diagram needs from each kind of service: one overload per kind, so that a new kind fails to compile
+// here until it says how it is drawn.
+struct KindFacts {
+  std::string detail;
+  double capacity = 0;
+  std::string backends;              // a balancer's
+  std::string consumes;              // a worker pool's queue
+  std::string session_store;         // an api_server's
+  std::vector<std::string> replicas; // a database's replica hosts
+  bool runs_request_types = false;   // a request sent to it runs its steps there
+};
+
+struct Facts {
+  KindFacts operator()(const models::LoadBalancerSpec& lb) const
+  {
+    KindFacts f;
+    f.detail = std::string("policy ") + policy_name(lb.policy) + (lb.sticky ? ", sticky" : "");
+    f.backends = lb.backends;
+    return f;
+  }
+  KindFacts operator()(const models::ApiServerSpec& api) const
+  {
+    KindFacts f;
+    f.detail = instances_text(api.hosts.size()) + plural(static_cast<std::size_t>(api.workers), "worker", "workers");
+    f.capacity = static_cast<double>(api.workers) * static_cast<double>(api.hosts.size());
+    f.runs_request_types = true;
+    if (api.sessions == models::SessionMode::store)
+      f.session_store = api.session_store;
+    return f;
+  }
+  KindFacts operator()(const models::DatabaseSpec& db) const
+  {
+    KindFacts f;
+    const std::size_t shards = db.shard_count();
+    f.detail = (db.shards ? plural(shards, "shard", "shards") + ", " : std::string()) +
+               plural(static_cast<std::size_t>(db.connections), "connection", "connections");
+    // Every instance (each shard's primary, each replica) has its own connections.
+    f.capacity = static_cast<double>(db.connections) * static_cast<double>(shards + db.replication.replicas.size());
+    f.replicas = db.replication.replicas;
+    return f;
+  }
+  KindFacts operator()(const models::CacheSpec& cache) const
+  {
+    KindFacts f;
+    f.detail = std::to_string(cache.capacity) + " entries";
+    f.capacity = cache.connections;
+    return f;
+  }
+  KindFacts operator()(const models::QueueSpec& queue) const
+  {
+    KindFacts f;
+    f.detail = std::string(queue.durable ? "durable" : "transient") + ", holds " + std::to_string(queue.capacity);
+    return f;
+  }
+  KindFacts operator()(const models::WorkerSpec& worker) const
+  {
+    KindFacts f;
+    f.detail =
+        instances_text(worker.hosts.size()) + plural(static_cast<std::size_t>(worker.workers), "worker", "workers");
+    f.capacity = static_cast<double>(worker.workers) * static_cast<double>(worker.hosts.size());
+    f.consumes = worker.consumes;
+    f.runs_request_types = true;
+    return f;
+  }
+
+  static const char* policy_name(models::BalancingPolicy p)
+  {
+    switch (p) {
+    case models::BalancingPolicy::round_robin:
+      return "round_robin";
+    case models::BalancingPolicy::random:
+      return "random";
+    case models::BalancingPolicy::least_connections:
+      return "least_connections";
+    case models::BalancingPolicy::power_of_two:
+      return "power_of_two";
+    case models::BalancingPolicy::weighted:
+      return "weighted";
+    }
+    return "";
+  }
+};
+
+const char* cache_op_name(models::CacheStep::Op op)
+{
+  switch (op) {
+  case models::CacheStep::Op::get:
+    return "get";
+  case models::CacheStep::Op::set:
+    return "set";
+  case models::CacheStep::Op::erase:
+    return "delete";
+  }
+  return "";
+}
+
+std::string zone_of(const models::TopologySpec& spec, const std::vector<std::string>& hosts)
+{
+  std::string zone;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    const auto* host = spec.find_host(hosts[i]);
+    const std::string z = host ? host->zone : std::string();
+    if (i == 0)
+      zone = z;
+    else if (z != zone)
+      return {};
+  }
+  return zone;
+}
+
+std::vector<std::string> zones_of(const models::TopologySpec& spec, const std::vector<std::string>& hosts)
+{
+  std::vector<std::string> zones;
+  for (const auto& name : hosts)
+    if (const auto* host = spec.find_host(name);
+        host && !host->zone.empty() && std::find(zones.begin(), zones.end(), host->zone) == zones.end())
+      zones.push_back(host->zone);
+  return zones;
+}
+
+} // namespace
+
+std::size_t TopologyGraph::add_node(GraphNode node)
+{
+  nodes_.push_back(std::move(node));
+  return nodes_.size() - 1;
+}
+
+void TopologyGraph::add_edge(std::size_t from, std::size_t to, GraphEdge::Type type, const std::string& operation)
+{
+  auto it = std::find_if(edges_.begin(), edges_.end(),
+                         [&](const GraphEdge& e) { return e.from == from && e.to == to && e.type == type; });
+  if (it == edges_.end()) {
+    edges_.push_back(GraphEdge{type, from, to, {}});
+    it = edges_.end() - 1;
+  }
+  if (!operation.empty() && std::find(it->operations.begin(), it->operations.end(), operation) == it->operations.end())
+    it->operations.push_back(operation);
+}
+
+TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
+{
+  TopologyGraph g;
+  std::vector<KindFacts> facts;
+  {
+    GraphNode users;
+    users.id = kUsers;
+    users.kind = "users";
+    users.label = "users";
+    if (const auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival)) {
+      char rate[64];
+      std::snprintf(rate, sizeof rate, "%g/s %s", open->rate,
+                    open->process == models::OpenArrival::Process::poisson ? "poisson" : "constant");
+      users.detail = rate;
+    } else {
+      users.detail = std::to_string(std::get<models::ClosedArrival>(spec.workload.arrival).users) + " closed users";
+    }
+    // The users stand outside every data centre, even when they enter at one.
+    g.add_node(std::move(users));
+    facts.emplace_back();
+  }
+  for (const auto& s : spec.services) {
+    GraphNode n;
+    n.id = s.name;
+    n.kind = models::kind_name(s.kind);
+    n.label = s.name;
+    n.hosts = models::instance_hosts(s.kind);
+    auto f = std::visit(Facts{}, s.kind);
+    n.detail = f.detail;
+    n.capacity = f.capacity;
+    if (!f.replicas.empty()) {
+      // The primaries only: the replicas get a node of their own.
+      n.hosts.resize(n.hosts.size() - f.replicas.size());
+      n.detail += ", " + plural(f.replicas.size(), "replica", "replicas");
+    }
+    n.zone = zone_of(spec, n.hosts);
+    n.zones = zones_of(spec, n.hosts);
+    g.add_node(std::move(n));
+    facts.push_back(std::move(f));
+  }
+  auto service_node = [&](const std::string& name) { return *g.index_of(name); };
+
+  // Replicas, balancer backends, consumers, session stores.
+  for (std::size_t i = 0; i < spec.services.size(); ++i) {
+    const std::size_t node = i + 1;
+    const auto& f = facts[node];
+    if (!f.replicas.empty()) {
+      GraphNode r;
+      r.id = spec.services[i].name + "/replicas";
+      r.kind = "replica";
+      r.label = spec.services[i].name + " replicas";
+      r.hosts = f.replicas;
+      r.detail = instances_text(r.hosts.size()) + "on " + r.hosts.front() + (r.hosts.size() > 1 ? ", ..." : "");
+      r.zone = zone_of(spec, r.hosts);
+      r.zones = zones_of(spec, r.hosts);
+      const std::size_t at = g.add_node(std::move(r));
+      g.add_edge(node, at, GraphEdge::Type::replication, "");
+    }
+    if (!f.backends.empty())
+      g.add_edge(node, service_node(f.backends), GraphEdge::Type::backend, "");
+    if (!f.consumes.empty())
+      g.add_edge(service_node(f.consumes), node, GraphEdge::Type::consume, "");
+    if (!f.session_store.empty())
+      g.add_edge(node, service_node(f.session_store), GraphEdge::Type::session, "session");
+  }
+
+  // The services that run a request sent to `name`: a balancer's backends, a server itself.
+  auto runners = [&](const std::string& name) {
+    std::vector<std::size_t> out;
+    std::set<std::size_t> seen;
+    std::vector<std::size_t> todo{service_node(name)};
+    while (!todo.empty()) {
+      const std::size_t n = todo.back();
+      todo.pop_back();
+      if (!seen.insert(n).second)
+        continue;
+      if (facts[n].runs_request_types)
+        out.push_back(n);
+      if (!facts[n].backends.empty())
+        todo.push_back(service_node(facts[n].backends));
+    }
+    return out;
+  };
+
+  // Follow the request types from the users: each (service, request type) once.
+  std::set<std::pair<std::size_t, std::size_t>> done;
+  std::vector<std::pair<std::size_t, std::size_t>> todo;
+  const std::size_t entry = service_node(spec.workload.entry);
+  for (const auto& [request, weight] : spec.workload.mix) {
+    (void)weight;
+    g.add_edge(0, entry, GraphEdge::Type::call, request);
+    for (const std::size_t r : runners(spec.workload.entry))
+      todo.emplace_back(r, spec.index_of_request(request));
+  }
+  while (!todo.empty()) {
+    const auto item = todo.front();
+    todo.erase(todo.begin());
+    if (!done.insert(item).second)
+      continue;
+    std::size_t at = item.first;
+    for (const auto& step : spec.requests[item.second].steps) {
+      if (const auto* call = std::get_if<models::CallStep>(&step.step)) {
+        const std::size_t to = service_node(call->service);
+        const char* op = call->op == models::CallStep::Op::db_read    ? "read"
+                         : call->op == models::CallStep::Op::db_write ? "write"
+                                                                      : nullptr;
+        g.add_edge(at, to, GraphEdge::Type::call, op ? op : call->request);
+        if (!op)
+          for (const std::size_t r : runners(call->service))
+            todo.emplace_back(r, spec.index_of_request(call->request));
+      } else if (const auto* cache = std::get_if<models::CacheStep>(&step.step)) {
+        g.add_edge(at, service_node(cache->service), GraphEdge::Type::call, cache_op_name(cache->op));
+      } else if (const auto* publish = std::get_if<models::PublishStep>(&step.step)) {
+        const std::size_t queue = service_node(publish->queue);
+        g.add_edge(at, queue, GraphEdge::Type::publish, publish->job);
+        for (std::size_t n = 1; n <= spec.services.size(); ++n)
+          if (facts[n].consumes == publish->queue)
+            todo.emplace_back(n, spec.index_of_request(publish->job));
+      } else if (const auto* forward = std::get_if<models::ForwardStep>(&step.step)) {
+        const std::size_t to = service_node(forward->service);
+        g.add_edge(at, to, GraphEdge::Type::forward, spec.requests[item.second].name);
+        at = to;
+      }
+    }
+  }
+
+  // Frames: each zone with the nodes all of whose hosts are in it.
+  std::map<std::string, std::size_t> frame_of;
+  for (std::size_t n = 0; n < g.nodes_.size(); ++n) {
+    const auto& zone = g.nodes_[n].zone;
+    if (zone.empty())
+      continue;
+    auto [it, added] = frame_of.emplace(zone, g.frames_.size());
+    if (added)
+      g.frames_.push_back(GraphFrame{zone, {}, 0, 0, 0, 0});
+    g.frames_[it->second].nodes.push_back(n);
+  }
+  g.layout();
+  return g;
+}
+
+const GraphNode* TopologyGraph::find(const std::string& id) const
+{
+  const auto i = index_of(id);
+  return i ? &nodes_[*i] : nullptr;
+}
+
+std::optional<std::size_t> TopologyGraph::index_of(const std::string& id) const
+{
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].id == id)
+      return i;
+  return std::nullopt;
+}
+
+const GraphEdge* TopologyGraph::find_edge(const std::string& from, const std::string& to, GraphEdge::Type type) const
+{
+  const auto f = index_of(from), t = index_of(to);
+  if (!f || !t)
+    return nullptr;
+  for (const auto& e : edges_)
+    if (e.from == *f && e.to == *t && e.type == type)
+      return &e;
+  return nullptr;
+}
+
+void TopologyGraph::layout()
+{
+  const std::size_t n = nodes_.size();
+  std::vector<std::vector<std::size_t>> out(n), in(n);
+  for (const auto& e : edges_)
+    if (e.from != e.to) {
+      out[e.from].push_back(e.to);
+      in[e.to].push_back(e.from);
+    }
+  // Depth-first from the users (then from any node not reached) to find the edges that close cycles.
+  std::vector<int> state(n, 0); // 0 new, 1 on the stack, 2 done
+  std::set<std::pair<std::size_t, std::size_t>> back;
+  std::vector<std::size_t> order; // reverse post-order: a topological order of the graph without back edges
+  auto visit = [&](std::size_t root) {
+    std::vector<std::pair<std::size_t, std::size_t>> stack{{root, 0}};
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [v, next] = stack.back();
+      if (next < out[v].size()) {
+        const std::size_t w = out[v][next++];
+        if (state[w] == 1)
+          back.emplace(v, w);
+        else if (state[w] == 0) {
+          state[w] = 1;
+          stack.emplace_back(w, 0);
+        }
+      } else {
+        state[v] = 2;
+        order.push_back(v);
+        stack.pop_back();
+      }
+    }
+  };
+  for (std::size_t v = 0; v < n; ++v)
+    if (state[v] == 0)
+      visit(v);
+  std::reverse(order.begin(), order.end());
+  for (auto& node : nodes_)
+    node.layer = 0;
+  for (const std::size_t v : order)
+    for (const std::size_t w : out[v])
+      if (!back.count({v, w}))
+        nodes_[w].layer = std::max(nodes_[w].layer, nodes_[v].layer + 1);
+
+  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
+  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
+  int max_layer = 0;
+  for (const auto& node : nodes_)
+    max_layer = std::max(max_layer, node.layer);
+  // A column "under a frame" lies between the first and the last column of some frame's nodes.
+  std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
+  for (const auto& f : frames_) {
+    int first = max_layer, last = 0;
+    for (const std::size_t v : f.nodes) {
+      first = std::min(first, nodes_[v].layer);
+      last = std::max(last, nodes_[v].layer);
+    }
+    for (int layer = first; layer <= last; ++layer)
+      zoned_column[static_cast<std::size_t>(layer)] = true;
+  }
+  std::vector<std::string> bands;
+  for (const auto& f : frames_)
+    bands.push_back(f.zone);
+  bands.push_back("");
+  std::vector<double> row(n, 0); // row inside the band, for the predecessors' mean
+  auto place_column = [&](const std::vector<std::size_t>& members, int layer, double top) {
+    std::vector<std::size_t> column = members;
+    auto key = [&](std::size_t v) {
+      double sum = 0;
+      int count = 0;
+      for (const std::size_t u : in[v])
+        if (nodes_[u].layer < layer) {
+          sum += row[u];
+          ++count;
+        }
+      return count ? sum / count : 0.0;
+    };
+    std::stable_sort(column.begin(), column.end(), [&](std::size_t a, std::size_t c) { return key(a) < key(c); });
+    for (std::size_t r = 0; r < column.size(); ++r) {
+      row[column[r]] = static_cast<double>(r);
+      nodes_[column[r]].x = layer * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
+      nodes_[column[r]].y = top + static_cast<double>(r) * (kNodeHeight + kRowGap) + kNodeHeight / 2;
+    }
+  };
+  auto column_of = [&](const std::string& zone, int layer) {
+    std::vector<std::size_t> column;
+    for (std::size_t v = 0; v < n; ++v)
+      if (nodes_[v].zone == zone && nodes_[v].layer == layer)
+        column.push_back(v);
+    return column;
+  };
+  double band_top = 0;
+  for (const auto& zone : bands) {
+    std::size_t band_rows = 0;
+    const double margin = zone.empty() ? 0 : kFrameMargin;
+    for (int layer = 0; layer <= max_layer; ++layer) {
+      if (!frames_.empty() && zone.empty() && !zoned_column[static_cast<std::size_t>(layer)])
+        continue;
+      const auto column = column_of(zone, layer);
+      place_column(column, layer, band_top + margin);
+      band_rows = std::max(band_rows, column.size());
+    }
+    if (band_rows > 0)
+      band_top += static_cast<double>(band_rows) * (kNodeHeight + kRowGap) - kRowGap + 2 * margin + kBandGap;
+  }
+  const double height = std::max(0.0, band_top - kBandGap);
+  if (!frames_.empty())
+    for (int layer = 0; layer <= max_layer; ++layer) {
+      if (zoned_column[static_cast<std::size_t>(layer)])
+        continue;
+      const auto column = column_of("", layer);
+      const double used = static_cast<double>(column.size()) * (kNodeHeight + kRowGap) - kRowGap;
+      place_column(column, layer, std::max(0.0, (height - used) / 2));
+    }
+  // Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+  for (auto& f : frames_) {
+    f.left = f.top = 1e300;
+    f.right = f.bottom = -1e300;
+    for (const std::size_t v : f.nodes) {
+      f.left = std::min(f.left, nodes_[v].x - kNodeWidth / 2 - kFrameMargin);
+      f.right = std::max(f.right, nodes_[v].x + kNodeWidth / 2 + kFrameMargin);
+      f.top = std::min(f.top, nodes_[v].y - kNodeHeight / 2 - kFrameMargin);
+      f.bottom = std::max(f.bottom, nodes_[v].y + kNodeHeight / 2 + kFrameMargin);
+    }
+  }
+}
+
+} // namespace scalelab::gui

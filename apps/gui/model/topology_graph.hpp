@@ -1,0 +1,86 @@
+#pragma once
+// The diagram of a topology, in plain values: what scalelab-gui draws, built from a loaded TopologySpec with no
+// Qt type, so that it is tested without widgets. Nodes are the users and the services (a replicated database
+// adds one node for its replicas), edges what sends to what (calls from the request types' steps, a balancer's
+// backends, replication, a queue's publishers and consumers), frames the zones (data centres, racks) that
+// hold every host of their nodes. layout() places it left to right in layers, the users first.
+#include "scalelab/models/spec.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scalelab::gui
+{
+
+struct GraphNode {
+  std::string id;     // the service name; "(users)" for the users; "SERVICE/replicas" for a database's replicas
+  std::string kind;   // load_balancer, api_server, ... as written in files; "users"; "replica"
+  std::string label;  // the name shown
+  std::string detail; // one line under the name: "x3 hosts, 16 workers"
+  std::vector<std::string> hosts; // the hosts of its instances, in instance order
+  std::string zone;               // the zone of all its hosts; empty when none or mixed
+  std::vector<std::string> zones; // the zones of its hosts, in host order, each once
+  // Requests it can hold at once over all its instances (workers, connections), from which the canvas
+  // computes a utilisation out of the streamed in-service means; 0: none (a balancer, the users, a queue).
+  double capacity = 0;
+  // Placement (layout()): the column, and the node's centre in scene units.
+  int layer = 0;
+  double x = 0, y = 0;
+};
+
+struct GraphEdge {
+  enum class Type {
+    call,        // a request type's step waits for the target (call, db_read, db_write, cache get/set/delete)
+    forward,     // a forward step hands the rest of the request over
+    backend,     // a balancer's backends
+    publish,     // a publish step sends a job to a queue
+    consume,     // a queue delivers jobs to a worker pool
+    replication, // a primary ships its writes to a replica
+    session      // an api_server's session store
+  };
+  Type type = Type::call;
+  std::size_t from = 0, to = 0;        // node positions
+  std::vector<std::string> operations; // what goes along it, in first-seen order: "get_user", "read", "get", ...
+};
+const char* edge_type_name(GraphEdge::Type type);
+
+struct GraphFrame {
+  std::string zone;
+  std::vector<std::size_t> nodes;
+  // Placement (layout()): the rectangle around its nodes, in scene units.
+  double left = 0, top = 0, right = 0, bottom = 0;
+};
+
+class TopologyGraph
+{
+public:
+  static TopologyGraph from_spec(const models::TopologySpec& spec);
+
+  // Layers by the longest path from the users (an edge that closes a cycle is left out), columns left to right;
+  // in each column, nodes by zone, then by the mean row of their predecessors. Deterministic.
+  void layout();
+
+  const std::vector<GraphNode>& nodes() const { return nodes_; }
+  const std::vector<GraphEdge>& edges() const { return edges_; }
+  const std::vector<GraphFrame>& frames() const { return frames_; }
+  const GraphNode* find(const std::string& id) const;
+  std::optional<std::size_t> index_of(const std::string& id) const;
+  const GraphEdge* find_edge(const std::string& from, const std::string& to, GraphEdge::Type type) const;
+
+  // Layout constants, in scene units (the canvas draws nodes this size).
+  // A node's box holds its name and kind above, its counters during a run below (kHeaderHeight splits them).
+  static constexpr double kNodeWidth = 180, kNodeHeight = 112, kHeaderHeight = 62, kColumnGap = 120, kRowGap = 30,
+                          kFrameMargin = 18, kBandGap = 50;
+
+private:
+  std::size_t add_node(GraphNode node);
+  void add_edge(std::size_t from, std::size_t to, GraphEdge::Type type, const std::string& operation);
+
+  std::vector<GraphNode> nodes_;
+  std::vector<GraphEdge> edges_;
+  std::vector<GraphFrame> frames_;
+};
+
+} // namespace scalelab::gui

@@ -1,0 +1,135 @@
+#include "charts_panel.hpp"
+
+#include <QChart>
+#include <QChartView>
+#include <QGridLayout>
+#include <QLegend>
+#include <QLineSeries>
+#include <QValueAxis>
+
+#include <algorithm>
+
+namespace scalelab::gui
+{
+
+namespace
+{
+const std::string kUsers = "(users)";
+
+QColor line_colour(std::size_t i)
+{
+  static const QColor colours[] = {QColor(52, 120, 200), QColor(40, 150, 110), QColor(150, 90, 180),
+                                   QColor(210, 120, 40), QColor(190, 70, 110), QColor(100, 130, 60),
+                                   QColor(60, 160, 180), QColor(140, 110, 80)};
+  return colours[i % (sizeof colours / sizeof colours[0])];
+}
+} // namespace
+
+ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent)
+{
+  auto* grid = new QGridLayout(this);
+  grid->setContentsMargins(0, 0, 0, 0);
+  grid->setSpacing(2);
+  throughput_ = make_chart("Users: answered per second", "req/s");
+  latency_ = make_chart("Users: mean latency per interval", "ms");
+  errors_ = make_chart("Users: errors per second", "errors/s");
+  utilisation_ = make_chart("Utilisation (held / capacity)", "%");
+  int i = 0;
+  for (auto* chart : {throughput_.chart, latency_.chart, errors_.chart, utilisation_.chart}) {
+    auto* view = new QChartView(chart, this);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(170);
+    grid->addWidget(view, 0, i++);
+  }
+}
+
+ChartsPanel::Chart ChartsPanel::make_chart(const QString& title, const QString& unit)
+{
+  Chart c;
+  c.chart = new QChart();
+  c.chart->setTitle(title);
+  QFont font = c.chart->titleFont();
+  font.setPixelSize(13);
+  font.setBold(true);
+  c.chart->setTitleFont(font);
+  c.chart->setMargins(QMargins(2, 2, 2, 2));
+  c.chart->legend()->setAlignment(Qt::AlignBottom);
+  c.x = new QValueAxis();
+  c.x->setTitleText("simulated s");
+  c.x->setLabelFormat("%g");
+  c.y = new QValueAxis();
+  c.y->setTitleText(unit);
+  c.y->setLabelFormat("%g");
+  c.chart->addAxis(c.x, Qt::AlignBottom);
+  c.chart->addAxis(c.y, Qt::AlignLeft);
+  return c;
+}
+
+QLineSeries* ChartsPanel::add_line(Chart& chart, const std::string& key, const QString& name, const QColor& colour)
+{
+  auto* line = new QLineSeries();
+  line->setName(name);
+  line->setPen(QPen(colour, 2));
+  chart.chart->addSeries(line);
+  line->attachAxis(chart.x);
+  line->attachAxis(chart.y);
+  chart.lines[key] = line;
+  return line;
+}
+
+void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
+{
+  for (auto* chart : {&throughput_, &latency_, &errors_, &utilisation_}) {
+    chart->chart->removeAllSeries();
+    chart->lines.clear();
+    chart->y_max = 0;
+    chart->x->setRange(0, duration_seconds);
+    chart->y->setRange(0, 1);
+  }
+  capacity_.clear();
+  add_line(throughput_, kUsers, "answered", line_colour(0));
+  add_line(latency_, kUsers, "mean", line_colour(2));
+  add_line(errors_, kUsers, "errors", QColor(200, 40, 40));
+  for (auto* chart : {&throughput_, &latency_, &errors_})
+    chart->chart->legend()->hide();
+  std::size_t colour = 0;
+  for (const auto& n : graph.nodes())
+    if (n.capacity > 0) {
+      capacity_[n.id] = n.capacity;
+      add_line(utilisation_, n.id, QString::fromStdString(n.id), line_colour(colour++));
+    }
+  utilisation_.y->setRange(0, 100);
+  utilisation_.y->setTickCount(5);
+}
+
+void ChartsPanel::append(Chart& chart, const std::string& key, double t, double value)
+{
+  const auto it = chart.lines.find(key);
+  if (it == chart.lines.end())
+    return;
+  it->second->append(t, value);
+  chart.y_max = std::max(chart.y_max, value);
+  chart.y->setRange(0, chart.y_max > 0 ? chart.y_max * 1.1 : 1);
+  chart.y->applyNiceNumbers();
+}
+
+void ChartsPanel::add(const IntervalSample& sample)
+{
+  // A point at the middle of its interval.
+  const double t = (sample.time + sample.end) / 2;
+  const double width = sample.end > sample.time ? sample.end - sample.time : 1;
+  if (const auto u = sample.series.find(kUsers); u != sample.series.end()) {
+    append(throughput_, kUsers, t, u->second.throughput);
+    if (u->second.completed > 0)
+      append(latency_, kUsers, t, u->second.latency_mean * 1e3);
+    append(errors_, kUsers, t, u->second.errors / width);
+  }
+  for (const auto& [name, capacity] : capacity_)
+    if (const auto s = sample.series.find(name); s != sample.series.end()) {
+      append(utilisation_, name, t, 100 * s->second.in_service / capacity);
+      utilisation_.y->setRange(0, 100); // a service holds at most its capacity
+      utilisation_.y->setTickCount(5);
+    }
+}
+
+} // namespace scalelab::gui

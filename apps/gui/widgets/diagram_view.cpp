@@ -1,0 +1,421 @@
+#include "diagram_view.hpp"
+
+#include <QGraphicsItem>
+#include <QGraphicsScene>
+#include <QPainter>
+#include <QPainterPath>
+#include <QResizeEvent>
+#include <QStyleOptionGraphicsItem>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+namespace scalelab::gui
+{
+
+namespace
+{
+
+struct KindStyle {
+  QColor colour;
+  const char* glyph; // a short mark drawn in the node's badge
+  const char* title;
+};
+
+// The look of each kind; a kind not listed yet is drawn grey with its name.
+KindStyle kind_style(const std::string& kind)
+{
+  static const std::map<std::string, KindStyle> styles = {
+      {"users", {QColor(90, 90, 90), "U", "the workload"}},
+      {"load_balancer", {QColor(52, 120, 200), "LB", "load balancer"}},
+      {"api_server", {QColor(40, 150, 110), "API", "api server"}},
+      {"database", {QColor(150, 90, 180), "DB", "database"}},
+      {"replica", {QColor(170, 130, 195), "R", "replica"}},
+      {"cache", {QColor(210, 120, 40), "C", "cache"}},
+      {"queue", {QColor(190, 70, 110), "Q", "queue"}},
+      {"worker", {QColor(100, 130, 60), "W", "worker pool"}},
+  };
+  const auto it = styles.find(kind);
+  if (it != styles.end())
+    return it->second;
+  return {QColor(120, 120, 120), "?", "service"};
+}
+
+// Green when idle, yellow near 70 %, red when saturated.
+QColor utilisation_colour(double u)
+{
+  u = std::clamp(u, 0.0, 1.0);
+  const QColor low(205, 240, 205), mid(255, 236, 160), high(250, 160, 150);
+  auto mix = [](const QColor& a, const QColor& b, double t) {
+    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
+                            static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
+                            static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
+  };
+  return u < 0.7 ? mix(low, mid, u / 0.7) : mix(mid, high, (u - 0.7) / 0.3);
+}
+
+QString format_rate(double per_second)
+{
+  return per_second >= 100 ? QString::number(per_second, 'f', 0) : QString::number(per_second, 'g', 3);
+}
+
+QString format_ms(double seconds)
+{
+  const double ms = seconds * 1e3;
+  return ms >= 100 ? QString::number(ms, 'f', 0) : QString::number(ms, 'f', ms >= 10 ? 1 : 2);
+}
+
+} // namespace
+
+class NodeItem : public QGraphicsItem
+{
+public:
+  explicit NodeItem(const GraphNode& node) : node_(node), style_(kind_style(node.kind))
+  {
+    setPos(node.x, node.y);
+    setZValue(2);
+    setToolTip(QString::fromStdString(node.id + " (" + node.kind + ")" +
+                                      (node.hosts.empty() ? std::string() : "\nhosts: " + join(node.hosts))));
+  }
+
+  QRectF boundingRect() const override
+  {
+    const double w = TopologyGraph::kNodeWidth, h = TopologyGraph::kNodeHeight;
+    return {-w / 2 - 2, -h / 2 - 2, w + 4, h + 4};
+  }
+
+  void set_metrics(const std::optional<NodeMetrics>& m)
+  {
+    prepareGeometryChange();
+    metrics_ = m;
+    update();
+  }
+
+  void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override
+  {
+    const double w = TopologyGraph::kNodeWidth, h = TopologyGraph::kNodeHeight;
+    const QRectF box(-w / 2, -h / 2, w, h);
+    const double header = TopologyGraph::kHeaderHeight;
+    p->setRenderHint(QPainter::Antialiasing);
+    QColor fill(250, 250, 250);
+    if (metrics_ && metrics_->utilisation)
+      fill = utilisation_colour(*metrics_->utilisation);
+    p->setPen(QPen(style_.colour.darker(120), 2));
+    p->setBrush(fill);
+    p->drawRoundedRect(box, 8, 8);
+    // The badge: the kind's colour and glyph.
+    const QRectF badge(-w / 2 + 8, -h / 2 + 12, 36, 36);
+    p->setPen(Qt::NoPen);
+    p->setBrush(style_.colour);
+    if (node_.kind == "database" || node_.kind == "replica")
+      p->drawRoundedRect(badge, 18, 8);
+    else if (node_.kind == "users")
+      p->drawEllipse(badge);
+    else
+      p->drawRoundedRect(badge, 5, 5);
+    p->setPen(Qt::white);
+    QFont font = p->font();
+    font.setPixelSize(std::string(style_.glyph).size() > 2 ? 11 : 14);
+    font.setBold(true);
+    p->setFont(font);
+    p->drawText(badge, Qt::AlignCenter, style_.glyph);
+    // Name, kind and detail.
+    const QRectF text(-w / 2 + 50, -h / 2 + 5, w - 56, header - 10);
+    font.setPixelSize(15);
+    p->setFont(font);
+    p->setPen(QColor(30, 30, 30));
+    p->drawText(QRectF(text.left(), text.top(), text.width(), 20), Qt::AlignLeft | Qt::AlignVCenter,
+                elided(p, QString::fromStdString(node_.label), text.width()));
+    font.setBold(false);
+    font.setPixelSize(11);
+    p->setFont(font);
+    p->setPen(QColor(90, 90, 90));
+    p->drawText(QRectF(text.left(), text.top() + 20, text.width(), 15), Qt::AlignLeft | Qt::AlignVCenter,
+                elided(p, kind_line(), text.width()));
+    p->drawText(QRectF(text.left(), text.top() + 35, text.width(), 15), Qt::AlignLeft | Qt::AlignVCenter,
+                elided(p, QString::fromStdString(node_.detail), text.width()));
+    const QRectF lower(-w / 2 + 8, -h / 2 + header, w - 16, h - header);
+    p->setPen(QPen(QColor(0, 0, 0, 60), 1));
+    p->drawLine(QPointF(lower.left(), lower.top()), QPointF(lower.right(), lower.top()));
+    if (metrics_)
+      paint_metrics(p, lower);
+    else if (node_.kind != "replica") {
+      font.setPixelSize(11);
+      p->setFont(font);
+      p->setPen(QColor(150, 150, 150));
+      p->drawText(lower, Qt::AlignCenter, "not run yet");
+    }
+  }
+
+private:
+  static std::string join(const std::vector<std::string>& v)
+  {
+    std::string s;
+    for (const auto& x : v)
+      s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+
+  QString kind_line() const
+  {
+    QString line = style_.title;
+    if (node_.zones.size() > 1) {
+      QStringList zones;
+      for (const auto& z : node_.zones)
+        zones << QString::fromStdString(z);
+      line += " in " + zones.join(" + ");
+    }
+    return line;
+  }
+
+  static QString elided(QPainter* p, const QString& s, double width)
+  {
+    return p->fontMetrics().elidedText(s, Qt::ElideRight, static_cast<int>(width));
+  }
+
+  void paint_metrics(QPainter* p, const QRectF& r)
+  {
+    const auto& m = *metrics_;
+    QFont font = p->font();
+    font.setPixelSize(12);
+    font.setBold(true);
+    p->setFont(font);
+    p->setPen(QColor(20, 20, 20));
+    QString first = format_rate(m.throughput) + " req/s";
+    if (m.utilisation)
+      first += QString("   %1 % busy").arg(*m.utilisation * 100, 0, 'f', 0);
+    p->drawText(QRectF(r.left(), r.top() + 4, r.width(), 15), Qt::AlignLeft | Qt::AlignVCenter, first);
+    font.setBold(false);
+    font.setPixelSize(11);
+    p->setFont(font);
+    QString second = (m.latency_p99 ? "p99 " + format_ms(*m.latency_p99) + " ms  mean " : "mean ") +
+                     format_ms(m.latency_mean) + " ms";
+    p->drawText(QRectF(r.left(), r.top() + 19, r.width(), 14), Qt::AlignLeft | Qt::AlignVCenter, second);
+    // A queue for what waits for a worker or a connection: the users and a balancer have none.
+    QString third = node_.capacity > 0 ? "queue " + QString::number(m.queue, 'f', m.queue >= 10 ? 0 : 1) : "";
+    if (m.errors_per_second > 0) {
+      third += QString(third.isEmpty() ? "" : "   ") + "errors " + format_rate(m.errors_per_second) + "/s";
+      p->setPen(QColor(180, 20, 20));
+    }
+    p->drawText(QRectF(r.left(), r.top() + 33, r.width(), 14), Qt::AlignLeft | Qt::AlignVCenter, third);
+  }
+
+  GraphNode node_;
+  KindStyle style_;
+  std::optional<NodeMetrics> metrics_;
+};
+
+namespace
+{
+
+QColor edge_colour(GraphEdge::Type type)
+{
+  switch (type) {
+  case GraphEdge::Type::call:
+    return QColor(70, 70, 70);
+  case GraphEdge::Type::forward:
+    return QColor(40, 150, 110);
+  case GraphEdge::Type::backend:
+    return QColor(52, 120, 200);
+  case GraphEdge::Type::publish:
+  case GraphEdge::Type::consume:
+    return QColor(190, 70, 110);
+  case GraphEdge::Type::replication:
+    return QColor(150, 90, 180);
+  case GraphEdge::Type::session:
+    return QColor(210, 120, 40);
+  }
+  return Qt::black;
+}
+
+// The operations on lines of about 22 characters.
+QString wrapped(const QStringList& ops)
+{
+  QString text, line;
+  for (const auto& op : ops) {
+    if (!line.isEmpty() && line.size() + op.size() > 22) {
+      text += line + ",\n";
+      line.clear();
+    }
+    line += (line.isEmpty() ? "" : ", ") + op;
+  }
+  return text + line;
+}
+
+QString edge_text(const GraphEdge& e)
+{
+  QStringList ops;
+  for (const auto& op : e.operations)
+    ops << QString::fromStdString(op);
+  switch (e.type) {
+  case GraphEdge::Type::backend:
+    return "backends";
+  case GraphEdge::Type::consume:
+    return "consume";
+  case GraphEdge::Type::replication:
+    return "replication";
+  case GraphEdge::Type::publish:
+    return "publish\n" + wrapped(ops);
+  default:
+    return wrapped(ops);
+  }
+}
+
+// The point where the segment from the centre of a node box towards `toward` leaves the box.
+QPointF box_exit(QPointF centre, QPointF toward, double half_w, double half_h)
+{
+  const QPointF d = toward - centre;
+  if (std::abs(d.x()) < 1e-9 && std::abs(d.y()) < 1e-9)
+    return centre;
+  const double tx = std::abs(d.x()) > 1e-9 ? half_w / std::abs(d.x()) : 1e300;
+  const double ty = std::abs(d.y()) > 1e-9 ? half_h / std::abs(d.y()) : 1e300;
+  return centre + d * std::min(tx, ty);
+}
+
+void add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
+{
+  const auto& a = g.nodes()[e.from];
+  const auto& b = g.nodes()[e.to];
+  const double hw = TopologyGraph::kNodeWidth / 2 + 3, hh = TopologyGraph::kNodeHeight / 2 + 3;
+  QPainterPath path;
+  QPointF start, end, c1, c2;
+  if (b.layer > a.layer) { // forwards: right side to left side
+    start = QPointF(a.x + hw, a.y);
+    end = QPointF(b.x - hw, b.y);
+    const double dx = (end.x() - start.x()) / 2;
+    c1 = start + QPointF(dx, 0);
+    c2 = end - QPointF(dx, 0);
+  } else { // backwards or within a column: around, below
+    start = box_exit(QPointF(a.x, a.y), QPointF(b.x, b.y), hw, hh);
+    end = box_exit(QPointF(b.x, b.y), QPointF(a.x, a.y), hw, hh);
+    const QPointF mid = (start + end) / 2 + QPointF(60, 0);
+    c1 = mid;
+    c2 = mid;
+  }
+  path.moveTo(start);
+  path.cubicTo(c1, c2, end);
+  const QColor colour = edge_colour(e.type);
+  QPen pen(colour, 2);
+  if (e.type == GraphEdge::Type::replication || e.type == GraphEdge::Type::publish ||
+      e.type == GraphEdge::Type::consume)
+    pen.setStyle(Qt::DashLine);
+  auto* line = scene.addPath(path, pen);
+  line->setZValue(1);
+  // The arrow head along the curve's last tangent.
+  const QPointF tip = end;
+  const double angle = std::atan2(tip.y() - c2.y(), tip.x() - c2.x());
+  QPolygonF head;
+  head << tip << tip - QPointF(std::cos(angle - 0.4) * 11, std::sin(angle - 0.4) * 11)
+       << tip - QPointF(std::cos(angle + 0.4) * 11, std::sin(angle + 0.4) * 11);
+  auto* arrow = scene.addPolygon(head, QPen(colour), QBrush(colour));
+  arrow->setZValue(1);
+  const QString text = edge_text(e);
+  if (!text.isEmpty()) {
+    auto* label = scene.addSimpleText(text);
+    QFont font = label->font();
+    font.setPixelSize(11);
+    label->setFont(font);
+    label->setBrush(colour.darker(130));
+    const QPointF at = path.pointAtPercent(0.5);
+    const QRectF r = label->boundingRect();
+    label->setPos(at.x() - r.width() / 2, at.y() - r.height() - 2);
+    label->setZValue(3);
+    auto* back =
+        scene.addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen, QBrush(QColor(255, 255, 255, 215)));
+    back->setZValue(2.5);
+  }
+}
+
+} // namespace
+
+DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
+{
+  setScene(new QGraphicsScene(this));
+  setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+  setDragMode(QGraphicsView::ScrollHandDrag);
+  setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+  setBackgroundBrush(QColor(246, 247, 249));
+}
+
+void DiagramView::set_graph(const TopologyGraph& graph)
+{
+  graph_ = graph;
+  scene()->clear();
+  node_items_.clear();
+  for (const auto& f : graph_.frames()) {
+    auto* frame = scene()->addRect(QRectF(QPointF(f.left, f.top), QPointF(f.right, f.bottom)),
+                                   QPen(QColor(120, 130, 150), 1.5, Qt::DashLine), QBrush(QColor(230, 235, 245)));
+    frame->setZValue(0);
+    auto* label = scene()->addSimpleText("zone " + QString::fromStdString(f.zone));
+    QFont font = label->font();
+    font.setPixelSize(13);
+    font.setBold(true);
+    label->setFont(font);
+    label->setBrush(QColor(80, 90, 110));
+    label->setPos(f.left + 6, f.top - label->boundingRect().height() - 2);
+  }
+  for (const auto& e : graph_.edges())
+    add_edge(*scene(), graph_, e);
+  for (const auto& n : graph_.nodes()) {
+    auto* item = new NodeItem(n);
+    scene()->addItem(item);
+    node_items_.push_back(item);
+  }
+  if (!graph_.nodes().empty()) {
+    // The key to the colours, under the diagram.
+    const QRectF drawn = scene()->itemsBoundingRect();
+    auto* key = scene()->addSimpleText(
+        "Fill: share of a service's workers or connections busy (green idle, yellow 70 %, red saturated). "
+        "Counters: the last interval during a run, the measured window after it.");
+    QFont font = key->font();
+    font.setPixelSize(11);
+    key->setFont(font);
+    key->setBrush(QColor(100, 100, 100));
+    key->setPos(drawn.left(), drawn.bottom() + 16);
+  }
+  scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
+  fit();
+}
+
+void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
+{
+  for (std::size_t i = 0; i < node_items_.size(); ++i) {
+    const auto it = metrics.find(graph_.nodes()[i].id);
+    node_items_[i]->set_metrics(it == metrics.end() ? std::nullopt : std::optional<NodeMetrics>(it->second));
+  }
+}
+
+void DiagramView::clear_metrics()
+{
+  for (auto* item : node_items_)
+    item->set_metrics(std::nullopt);
+}
+
+void DiagramView::fit()
+{
+  auto_fit_ = true;
+  fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+  // Small topologies at most 140 %.
+  if (transform().m11() > 1.4) {
+    resetTransform();
+    scale(1.4, 1.4);
+  }
+}
+
+void DiagramView::resizeEvent(QResizeEvent* event)
+{
+  QGraphicsView::resizeEvent(event);
+  if (auto_fit_)
+    fit();
+}
+
+void DiagramView::wheelEvent(QWheelEvent* event)
+{
+  auto_fit_ = false;
+  const double factor = std::pow(1.0015, event->angleDelta().y());
+  scale(factor, factor);
+  event->accept();
+}
+
+} // namespace scalelab::gui

@@ -1,0 +1,51 @@
+#pragma once
+// The canvas: a TopologyGraph drawn with a colour and a glyph per kind, zones as frames, edges with what goes
+// along them; zoom with the wheel, pan by dragging. During and after a run each service's node is coloured by
+// its utilisation and shows its exact counters.
+#include "stream.hpp"
+#include "topology_graph.hpp"
+
+#include <QGraphicsView>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace scalelab::gui
+{
+
+class NodeItem;
+
+// What a node shows under its name during or after a run.
+struct NodeMetrics {
+  double throughput = 0, errors_per_second = 0;
+  double latency_mean = 0;           // seconds
+  std::optional<double> latency_p99; // seconds; at the end of a run
+  std::optional<double> utilisation; // 0..1; none for a service with no capacity
+  double queue = 0;
+  bool final = false; // from results.json: the measured window, not one interval
+};
+
+class DiagramView : public QGraphicsView
+{
+  Q_OBJECT
+public:
+  explicit DiagramView(QWidget* parent = nullptr);
+
+  void set_graph(const TopologyGraph& graph);
+  void set_metrics(const std::map<std::string, NodeMetrics>& metrics); // by node id; others are cleared
+  void clear_metrics();
+  void fit(); // the whole diagram in the view, at most at 140 %; refitted on resizes until the user zooms
+  const TopologyGraph& graph() const { return graph_; }
+
+protected:
+  void wheelEvent(QWheelEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+
+private:
+  TopologyGraph graph_;
+  std::vector<NodeItem*> node_items_; // by node position
+  bool auto_fit_ = true;              // fits the diagram to the view on a resize until the user zooms
+};
+
+} // namespace scalelab::gui

@@ -1,0 +1,17 @@
+#pragma once
+// `scalelab run --stream`: the time series as JSON lines, one per report interval, for a program that watches
+// the run (scalelab-gui).
+#include "scalelab/models/results.hpp"
+
+#include <string>
+#include <vector>
+
+namespace scalelab::cli
+{
+
+// One line per interval, in time order: {"time": START, "end": END, "series": {NAME: {...}, ...}} with, per
+// series, the columns of timeseries.csv (completed, errors, throughput, latency_mean, in_service, queue, and
+// cache_hits, cache_misses, backlog where the series has them). end_time closes the last interval.
+std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time);
+
+} // namespace scalelab::cli

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Renders scalelab-gui's window to the pictures of docs/gui.md and README.md, on Qt's offscreen platform:
+#   docs/images/gui-editor.png  topologies/email-queue.yaml as opened
+#   docs/images/gui-run.png     topologies/three-tier.yaml with its rate raised from 1500/s to 2700/s, after the run
+# Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build/dev}"
+gui="$build/apps/gui/scalelab-gui"
+[[ -x "$gui" ]] || { echo "no $gui: build with Qt 6 first (scripts/install-deps.sh, cmake --build --preset dev)" >&2; exit 2; }
+export QT_QPA_PLATFORM=offscreen
+mkdir -p docs/images
+"$gui" topologies/email-queue.yaml --size 1500x950 --screenshot docs/images/gui-editor.png
+busy="$(mktemp -d)/three-tier-2700.yaml"
+trap 'rm -rf "$(dirname "$busy")"' EXIT
+sed 's|rate: 1500/s|rate: 2700/s|' topologies/three-tier.yaml >"$busy"
+"$gui" "$busy" --run --size 1500x950 --screenshot docs/images/gui-run.png
+echo "docs/images/gui-editor.png docs/images/gui-run.png"

@@ -1,0 +1,131 @@
+// scalelab-gui's window on the offscreen platform: it opens a shipped topology and draws it, runs it through the
+// scalelab binary and shows the run, and renders both to PNG files.
+#include "diagram_view.hpp"
+#include "main_window.hpp"
+
+#include <QApplication>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QSignalSpy>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+QString source(const char* relative)
+{
+  return QString(SCALELAB_SOURCE_DIR) + "/" + relative;
+}
+
+QString scratch(const char* name)
+{
+  fs::create_directories(SCALELAB_TEST_SCRATCH);
+  return QString(SCALELAB_TEST_SCRATCH) + "/" + name;
+}
+
+// Share of pixels that are not the background's: a blank picture has none.
+double drawn_share(const QImage& image)
+{
+  const QRgb background = image.pixel(image.width() - 5, image.height() / 2);
+  int drawn = 0, total = 0;
+  for (int y = 0; y < image.height(); y += 4)
+    for (int x = 0; x < image.width(); x += 4, ++total)
+      drawn += image.pixel(x, y) != background ? 1 : 0;
+  return total ? static_cast<double>(drawn) / total : 0;
+}
+
+TEST(MainWindow, OpensAShippedTopologyAndRendersItToPng)
+{
+  scalelab::gui::MainWindow window;
+  window.resize(1400, 900);
+  ASSERT_TRUE(window.open_file(source("topologies/cache-aside.yaml")));
+  window.show();
+  QApplication::processEvents();
+  EXPECT_EQ(window.diagram().graph().nodes().size(), 5u);
+  // The scene holds a node item per node, and the edges' lines, heads and labels.
+  EXPECT_GT(window.diagram().scene()->items().size(), 5u + 3 * window.diagram().graph().edges().size());
+  // Fitted to the view once shown: a diagram of four columns is drawn at a readable scale.
+  EXPECT_GT(window.diagram().transform().m11(), 0.6);
+  const QString png = scratch("gui-open.png");
+  ASSERT_TRUE(window.grab().save(png));
+  const QImage image(png);
+  ASSERT_FALSE(image.isNull());
+  EXPECT_GE(image.width(), 1400);
+  EXPECT_GT(drawn_share(image), 0.02);
+}
+
+TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)
+{
+  const QString bad = scratch("bad.yaml");
+  {
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("name: x\nservices:\n  app: {kind: api_servr, host: a}\n");
+  }
+  scalelab::gui::MainWindow window;
+  EXPECT_FALSE(window.open_file(bad));
+  EXPECT_TRUE(window.diagram().graph().nodes().empty());
+  EXPECT_TRUE(window.last_message().contains("problem")) << window.last_message().toStdString();
+}
+
+TEST(MainWindow, RunsTheTopologyThroughScalelabAndShowsEveryInterval)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  scalelab::gui::MainWindow window;
+  window.resize(1400, 900);
+  ASSERT_TRUE(window.open_file(source("topologies/three-tier.yaml")));
+  window.show();
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  EXPECT_TRUE(window.running());
+  ASSERT_TRUE(finished.wait(120000));
+  ASSERT_EQ(finished.size(), 1);
+  EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
+  EXPECT_EQ(window.samples_received(), 120); // 120 s at one row a second
+  EXPECT_TRUE(window.last_message().startsWith("finished: 1500")) << window.last_message().toStdString();
+  EXPECT_FALSE(window.running());
+  ASSERT_TRUE(window.grab().save(scratch("gui-run.png")));
+}
+
+TEST(MainWindow, StopEndsARun)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(source("topologies/sharded-replicated.yaml")));
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  window.stop();
+  EXPECT_FALSE(window.running());
+  ASSERT_TRUE(finished.size() == 1 || finished.wait(10000));
+  EXPECT_FALSE(finished.front().front().toBool());
+  EXPECT_EQ(window.last_message(), "run stopped");
+}
+
+TEST(MainWindow, SaysSoWhenScalelabCannotStart)
+{
+  qputenv("SCALELAB_BINARY", "/nonexistent/scalelab");
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(source("topologies/three-tier.yaml")));
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  ASSERT_TRUE(finished.size() == 1 || finished.wait(10000));
+  EXPECT_FALSE(finished.front().front().toBool());
+  EXPECT_TRUE(window.last_message().contains("cannot start /nonexistent/scalelab"))
+      << window.last_message().toStdString();
+  EXPECT_FALSE(window.running());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  qputenv("QT_QPA_PLATFORM", "offscreen");
+  QApplication app(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
