@@ -457,7 +457,9 @@ ordered_json to_json(const TopologySpec& spec)
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
     for (const auto& f : spec.faults) {
-      ordered_json fault{{"at", to_seconds(f.at)}, {"crash", f.host}};
+      ordered_json fault{{"at", to_seconds(f.at)}, {f.slow_factor > 0 ? "slow" : "crash", f.host}};
+      if (f.slow_factor > 0)
+        fault["factor"] = f.slow_factor;
       if (f.down_for)
         fault["for"] = to_seconds(*f.down_for);
       faults.push_back(fault);
