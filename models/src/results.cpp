@@ -527,6 +527,14 @@ ordered_json to_json(const Results& r)
                                     {"wait_probability", p->wait_probability},
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
+    if (const auto& c = s.calls)
+      service["calls"] = {{"calls", c->calls},
+                          {"attempts", c->attempts},
+                          {"retries", c->retries},
+                          {"timeouts", c->timeouts},
+                          {"late_replies", c->late_replies},
+                          {"breaker_open", c->breaker_open},
+                          {"budget_refused", c->budget_refused}};
     if (const auto& q = s.queue)
       service["queue"] = {{"published", q->published},
                           {"rejected", q->rejected},

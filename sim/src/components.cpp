@@ -1181,9 +1181,33 @@ void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
 
 void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
 
+// An api_server's guarded calls, over its instances (a worker pool's too).
+void report_calls(const World& world, std::uint32_t service, models::ServiceResult& r)
+{
+  models::CallsResult calls;
+  bool any = false;
+  for (const std::uint32_t c : world.service_instances[service]) {
+    const auto* guard = static_cast<const ApiServer&>(*world.components[c]).guard();
+    if (!guard)
+      continue;
+    any = true;
+    const auto& n = guard->counts;
+    calls.calls += n.calls;
+    calls.attempts += n.attempts;
+    calls.retries += n.retries;
+    calls.timeouts += n.timeouts;
+    calls.late_replies += n.late_replies;
+    calls.breaker_open += n.breaker_refused;
+    calls.budget_refused += n.budget_refused;
+  }
+  if (any)
+    r.calls = calls;
+}
+
 void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.workers * r.instances;
+  report_calls(world, service, r);
   if (!spec.connection_pool)
     return;
   models::ConnectionPoolResult p;

@@ -121,6 +121,9 @@ private:
   models::Rng rng_;
 };
 
+// An api_server's (or worker pool's) guarded calls in its results, when it made any.
+void report_calls(const World& world, std::uint32_t service, models::ServiceResult& r);
+
 // A request beyond `limiter` (by its user, the bottom frame's aux): answered at once with 429 (rate_limited),
 // counted in `outcome`. False when it is admitted.
 bool refused_by_limit(Component& c, SimTime ts, std::uint32_t request, models::RateLimiter& limiter,
