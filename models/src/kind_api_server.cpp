@@ -195,7 +195,7 @@ bool resolved_last(const ApiServerSpec&)
 void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
   if (spec.rate_limit && spec.rate_limit->per_user)
-    require_users(raw, "rate_limit", resolver);
+    check_rate_limit_users(raw, resolver);
   std::optional<std::vector<std::string>> hosts;
   if (raw.hosts)
     hosts = resolver.resolve_host_list(*raw.hosts, raw.name);

@@ -100,7 +100,7 @@ void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolve
   if (spec.sticky)
     require_users(raw, "sticky", resolver);
   if (spec.rate_limit && spec.rate_limit->per_user)
-    require_users(raw, "rate_limit", resolver);
+    check_rate_limit_users(raw, resolver);
   if (!raw.backends)
     return;
   spec.backends = raw.backends->name;

@@ -1,5 +1,8 @@
 #include "schema_protection.hpp"
 
+#include "kind_api.hpp"
+#include "scalelab/models/limits.hpp"
+
 namespace scalelab::models::schema
 {
 
@@ -78,6 +81,22 @@ const Record<RateLimitSpec>& rate_limit_record(const Type<double>& duration, con
     return r;
   }();
   return record;
+}
+
+void check_rate_limit_users(const ServiceRaw& raw, KindResolver& resolver)
+{
+  const Entry* limit = raw.entries.find("rate_limit");
+  if (!limit || !limit->value.IsMap() || !limit->value["per"])
+    return;
+  const auto mark = limit->value["per"].Mark();
+  const std::int64_t users = resolver.workload_users();
+  const std::string what = "rate_limit per: user " + service_where(raw.name);
+  if (users == 0)
+    resolver.ctx().error(mark, what + " needs requests that carry users: give workload.users (an open arrival) or "
+                                      "use a closed arrival");
+  else if (users > limits::kUsersTracked)
+    resolver.ctx().error(mark, what + " tells at most " + std::to_string(limits::kUsersTracked) +
+                                   " users apart; the workload has " + std::to_string(users));
 }
 
 const Record<RetryBudgetSpec>& retry_budget_record()

@@ -11,6 +11,10 @@ namespace scalelab::models::schema
 
 // `rate_limit`: its record (the reference shows it once, under the api_server).
 const Record<RateLimitSpec>& rate_limit_record(const Type<double>& duration, const Type<double>& rate);
+// `rate_limit: {per: user}` of service `raw` needs requests that carry users.
+class KindResolver;
+void check_rate_limit_users(const ServiceRaw& raw, KindResolver& resolver);
+
 // The keys a `call` step adds for protection, read into CallTarget::protect.
 std::vector<Field<CallTarget>> call_protection_fields(const Type<double>& duration);
 const Record<RetryBudgetSpec>& retry_budget_record();
