@@ -138,7 +138,8 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                         [](ServiceRaw& s, RateLimitSpec&& r) { s.as<ApiServerSpec>().rate_limit = r; })
           .optional("no limit")
           .help("Admits requests up to a rate (token bucket, fixed or sliding window, global or per user) and "
-                "answers the others with 429 (`rate_limited`): see `rate_limit`. Each instance has a limiter of its own."),
+                "answers the others with 429 (`rate_limited`): see `rate_limit`. Each instance has a limiter of its "
+                "own."),
   };
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given.",
@@ -169,8 +170,8 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                                                        " needs session_store: the cache service that holds them");
        }},
   };
-  kind.records_markdown = markdown_record(connection_pool(types)) +
-                          markdown_record(rate_limit_record(types.duration, types.rate));
+  kind.records_markdown =
+      markdown_record(connection_pool(types)) + markdown_record(rate_limit_record(types.duration, types.rate));
   for (const auto& f : connection_pool(types).fields)
     kind.words.push_back(f.key);
   return kind;

@@ -150,6 +150,45 @@ const char* call_op_name(CallStep::Op op)
   return "?";
 }
 
+// A call step's protection and a rate limit as the resolved configuration gives them (docs/protection.md).
+void add_protection(ordered_json& j, const CallProtection& p)
+{
+  if (p.timeout)
+    j["timeout"] = to_seconds(*p.timeout);
+  j["retries"] = p.retries;
+  j["backoff"] = to_seconds(p.backoff);
+  j["max_backoff"] = to_seconds(p.max_backoff);
+  j["jitter"] = p.jitter == Jitter::none ? "none" : p.jitter == Jitter::full ? "full" : "equal";
+  if (p.budget)
+    j["retry_budget"] = {{"max_tokens", p.budget->max_tokens}, {"token_ratio", p.budget->token_ratio}};
+  if (const auto& b = p.breaker)
+    j["breaker"] = {{"failure_rate", b->failure_rate},
+                    {"window", b->window},
+                    {"minimum_calls", b->minimum_calls},
+                    {"wait", to_seconds(b->wait)},
+                    {"half_open_calls", b->half_open_calls}};
+}
+
+void add_rate_limit(ordered_json& j, const std::optional<RateLimitSpec>& limit)
+{
+  if (!limit)
+    return;
+  ordered_json r;
+  switch (limit->algorithm) {
+  case RateLimitSpec::Algorithm::token_bucket:
+    r = {{"algorithm", "token_bucket"}, {"rate", limit->rate}, {"burst", limit->burst}};
+    break;
+  case RateLimitSpec::Algorithm::fixed_window:
+  case RateLimitSpec::Algorithm::sliding_window:
+    r = {{"algorithm", limit->algorithm == RateLimitSpec::Algorithm::fixed_window ? "fixed_window" : "sliding_window"},
+         {"limit", limit->limit},
+         {"window", to_seconds(limit->window)}};
+    break;
+  }
+  r["per"] = limit->per_user ? "user" : "global";
+  j["rate_limit"] = r;
+}
+
 ordered_json step_json(const Step& step)
 {
   struct Visitor {
@@ -162,8 +201,12 @@ ordered_json step_json(const Step& step)
     ordered_json operator()(const DelayStep& s) const { return {{"delay", distribution_json(s.time)}}; }
     ordered_json operator()(const CallStep& s) const
     {
-      if (s.op == CallStep::Op::request)
-        return {{"call", {{"service", s.service}, {"request", s.request}}}};
+      if (s.op == CallStep::Op::request) {
+        ordered_json call{{"service", s.service}, {"request", s.request}};
+        if (s.protect)
+          add_protection(call, *s.protect);
+        return {{"call", call}};
+      }
       return {{call_op_name(s.op), s.service}};
     }
     ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
@@ -231,6 +274,7 @@ ordered_json service_json(const ServiceSpec& s)
       if (!lb.weights.empty())
         j["weights"] = lb.weights;
       j["health_check"] = to_seconds(lb.health_check);
+      add_rate_limit(j, lb.rate_limit);
       return j;
     }
     ordered_json operator()(const ApiServerSpec& a) const
@@ -241,6 +285,7 @@ ordered_json service_json(const ServiceSpec& s)
                                 {"max_overflow", p->max_overflow},
                                 {"timeout", to_seconds(p->timeout)},
                                 {"connect_time", to_seconds(p->connect_time)}};
+      add_rate_limit(j, a.rate_limit);
       return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const

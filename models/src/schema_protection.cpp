@@ -113,8 +113,7 @@ const Record<RetryBudgetSpec>& retry_budget_record()
             .check(greater_than(0.0))
             .check(at_most(1000.0))
             .help("The tokens at the start and at most (gRPC's maxTokens)."),
-        field<RetryBudgetSpec>("token_ratio", number_type(),
-                               [](RetryBudgetSpec& s, double&& v) { s.token_ratio = v; })
+        field<RetryBudgetSpec>("token_ratio", number_type(), [](RetryBudgetSpec& s, double&& v) { s.token_ratio = v; })
             .defaults("0.1")
             .check(greater_than(0.0))
             .check(at_most(1000.0))
@@ -192,23 +191,23 @@ std::vector<Field<CallTarget>> call_protection_fields(const Type<double>& durati
           .help("Base of the exponential backoff before retry k: min(max_backoff, backoff x 2^(k-1)), jittered. "
                 "0s: immediate retries."),
       field<CallTarget>("max_backoff", duration,
-                            [](CallTarget& c, double&& v) { c.protect.max_backoff = from_seconds(v); })
+                        [](CallTarget& c, double&& v) { c.protect.max_backoff = from_seconds(v); })
           .defaults("1s")
           .check(at_least(0.0))
           .help("The backoff's cap."),
       field<CallTarget>("jitter",
-                            enum_type<Jitter>("jitter", {{"none", Jitter::none, "the capped backoff itself"},
-                                                         {"full", Jitter::full, "uniform in [0, backoff)"},
-                                                         {"equal", Jitter::equal, "uniform in [backoff/2, backoff)"}}),
-                            [](CallTarget& c, Jitter&& j) { c.protect.jitter = j; })
+                        enum_type<Jitter>("jitter", {{"none", Jitter::none, "the capped backoff itself"},
+                                                     {"full", Jitter::full, "uniform in [0, backoff)"},
+                                                     {"equal", Jitter::equal, "uniform in [backoff/2, backoff)"}}),
+                        [](CallTarget& c, Jitter&& j) { c.protect.jitter = j; })
           .defaults("full")
           .help("How the backoff is randomised (AWS's \"Exponential Backoff and Jitter\")."),
       field<CallTarget>("retry_budget", record_type(&retry_budget_record(), "in retry_budget"),
-                            [](CallTarget& c, RetryBudgetSpec&& b) { c.protect.budget = b; })
+                        [](CallTarget& c, RetryBudgetSpec&& b) { c.protect.budget = b; })
           .optional("none: every failed attempt is retried while `retries` allow")
           .help("Limits retries when most attempts fail: see `retry_budget` of a call step."),
       field<CallTarget>("breaker", record_type(&breaker_record(duration), "in breaker"),
-                            [](CallTarget& c, BreakerSpec&& b) { c.protect.breaker = b; })
+                        [](CallTarget& c, BreakerSpec&& b) { c.protect.breaker = b; })
           .optional("none")
           .help("A circuit breaker in front of the callee: see `breaker` of a call step."),
   };

@@ -2,9 +2,9 @@
 // The parts of the topology format that protect against overload (protection.hpp): `rate_limit` of a
 // load_balancer or an api_server, and the keys of a `call` step for timeouts, retries, a retry budget and a
 // circuit breaker. Declared once here, used by the kinds and by the call step.
+#include "scalelab/models/protection.hpp"
 #include "schema.hpp"
 #include "schema_topology.hpp"
-#include "scalelab/models/protection.hpp"
 
 namespace scalelab::models::schema
 {

@@ -6,8 +6,8 @@
 // several keys go in the record's rules, with the sentence the docs show; references to other sections
 // (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
-#include "schema_protection.hpp"
 #include "scalelab/models/cache.hpp"
+#include "schema_protection.hpp"
 #include "service_kinds.hpp"
 
 #include "scalelab/models/limits.hpp"
@@ -1425,6 +1425,21 @@ void Tables::declare_workload()
   };
 }
 
+namespace
+{
+// An unknown key that reads as a misspelt crash or slow (reported with its suggestion already).
+bool has_misspelt_kind(const Entries& entries)
+{
+  const std::vector<std::string> keys{"at", "crash", "slow", "factor", "for"};
+  for (const auto& e : entries.all())
+    if (std::find(keys.begin(), keys.end(), e.name) == keys.end())
+      for (const auto& close : close_names(e.name, keys))
+        if (close == "crash" || close == "slow")
+          return true;
+  return false;
+}
+} // namespace
+
 void Tables::declare_faults()
 {
   fault.title = "`faults[]`";
@@ -1468,7 +1483,7 @@ void Tables::declare_faults()
          const bool slow = entries.find("slow") != nullptr;
          if (crash && slow)
            ctx.error(entries.key_mark("slow"), "give either crash or slow in a fault, not both");
-         else if (!crash && !slow)
+         else if (!crash && !slow && !has_misspelt_kind(entries)) // reported as misspelt already
            ctx.error(entries.map().Mark(), "missing key \"crash\" in fault: give crash: HOST or slow: HOST");
          if (entries.find("factor") && !slow)
            ctx.error(entries.key_mark("factor"), "factor is only used with slow");

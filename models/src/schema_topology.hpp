@@ -196,7 +196,7 @@ struct FaultRaw {
   FaultSpec spec; // at and down_for; host once resolved
   std::optional<NameRef> crash;
   std::optional<NameRef> slow; // a slow fault's host (spec.slow_factor its factor)
-  bool at_read = false; // at was read without error
+  bool at_read = false;        // at was read without error
   Entries entries;
 };
 

@@ -38,7 +38,7 @@ struct CallGuard {
   models::SimTime armed_at = models::kNever;
   std::uint32_t tick_generation = 0; // a tick of an older generation is stale (re-armed earlier, or a crash)
   std::uint32_t next_token = 1;
-  std::vector<std::optional<models::RetryBudget>> budgets;   // by ResolvedStep::guard
+  std::vector<std::optional<models::RetryBudget>> budgets;     // by ResolvedStep::guard
   std::vector<std::optional<models::CircuitBreaker>> breakers; // by ResolvedStep::guard
 
   // In the measured window.

@@ -70,8 +70,8 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
 
 } // namespace
 
-bool refused_by_limit(Component& c, SimTime ts, std::uint32_t rid, models::RateLimiter& limiter,
-                      OutcomeStats& outcome, double bytes)
+bool refused_by_limit(Component& c, SimTime ts, std::uint32_t rid, models::RateLimiter& limiter, OutcomeStats& outcome,
+                      double bytes)
 {
   Request& r = c.world->pool[rid];
   if (limiter.admit(ts, r.frames()[0].aux))

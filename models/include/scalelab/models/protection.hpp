@@ -42,7 +42,7 @@ public:
 
 private:
   SimTime interval_;
-  SimTime tolerance_;   // (burst - 1) x interval
+  SimTime tolerance_;       // (burst - 1) x interval
   SimTime theoretical_ = 0; // when the bucket would be full again after what it admitted
 };
 
@@ -128,11 +128,11 @@ private:
 // of them have completed, a failure rate >= `failure_rate` among them opens it again, else it closes (and
 // forgets the window). Outcomes that reach an open breaker are ignored.
 struct BreakerSpec {
-  double failure_rate = 0.5;  // failureRateThreshold, as a fraction
-  int window = 100;           // slidingWindowSize
-  int minimum_calls = 100;    // minimumNumberOfCalls
+  double failure_rate = 0.5;           // failureRateThreshold, as a fraction
+  int window = 100;                    // slidingWindowSize
+  int minimum_calls = 100;             // minimumNumberOfCalls
   SimTime wait = 60 * kNanosPerSecond; // waitDurationInOpenState
-  int half_open_calls = 10;   // permittedNumberOfCallsInHalfOpenState
+  int half_open_calls = 10;            // permittedNumberOfCallsInHalfOpenState
 };
 class CircuitBreaker
 {
