@@ -99,18 +99,20 @@ void ApiServer::guarded_reply(SimTime ts, std::uint32_t record, Cause cause)
   }
   const CallGuard::Attempt attempt = it->second;
   g.out.erase(it);
-  // The caller's record takes what the callee changed: the header, and the frames below this one (the user's
-  // session token and cookie).
+  // The caller's record takes what the callee changed: the frames below this one (the user's session token and
+  // cookie, which an error reply may carry too: a login), and on success the header (a cache's answer, the
+  // version read). A record answered by a crash has the frames only.
   Request& r = w.pool[attempt.request];
-  const std::uint8_t depth = r.depth;
-  r.key = reply.key;
-  r.type = reply.type;
-  r.call_program = reply.call_program;
-  r.call_pc = reply.call_pc;
-  r.call_op = reply.call_op;
-  r.version_source = reply.version_source;
-  r.version = reply.version;
-  std::copy(reply.frames(), reply.frames() + depth - 1, r.frames());
+  std::copy(reply.frames(), reply.frames() + r.depth - 1, r.frames());
+  if (cause == Cause::ok) {
+    r.key = reply.key;
+    r.type = reply.type;
+    r.call_program = reply.call_program;
+    r.call_pc = reply.call_pc;
+    r.call_op = reply.call_op;
+    r.version_source = reply.version_source;
+    r.version = reply.version;
+  }
   w.pool.release(record);
   --w.internal_records;
   const Frame& f = r.top();
