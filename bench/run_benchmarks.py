@@ -26,6 +26,9 @@ Measures, one run after another (never two at once, so they do not compete for t
   - the sharded-and-replicated model (bench/sharded-replicas.yaml: the same reads and writes to a database of 3
     shards, each a primary with two async replicas, behind the 10 servers), in pairs with the reference model;
   - the reference model at 10,000 servers (bench/reference-10000.yaml), in pairs with the reference model;
+  - the protection model (bench/protection.yaml: a rate-limited balancer in front of 10 servers whose requests
+    each call a backend tier with a timeout, retries, a retry budget and a circuit breaker), in pairs with the
+    reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -52,6 +55,7 @@ BESIDE_REFERENCE = [
     ("queues", "queues.yaml", "queue model"),
     ("sharded_replicas", "sharded-replicas.yaml", "sharded and replicated model (3 shards x 2 replicas)"),
     ("servers_10000", "reference-10000.yaml", "reference model at 10,000 servers"),
+    ("protection", "protection.yaml", "protection model (rate limit, timeouts, retries, breaker)"),
 ]
 ROOT = os.path.dirname(HERE)
 

@@ -23,6 +23,7 @@ struct KindTypes {
   Type<NameRef> host_ref;                // a host name
   Type<NameRef> service_ref;             // a service name
   Type<std::vector<NameRef>> host_names; // a host or group name, or a list of them
+  const Type<double>& rate;
 };
 
 // A kind's part of the topology format.

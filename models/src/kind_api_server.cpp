@@ -1,5 +1,6 @@
 // The api_server's part of the topology format and of the loader's checks.
 #include "kind_api_server.hpp"
+#include "schema_protection.hpp"
 
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/sessions.hpp"
@@ -133,6 +134,12 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
           .optional("no pool: each database call opens its own connection, at no cost")
           .help("A pool of connections to each database the service calls, per instance: see `connection_pool` "
                 "of an api_server."),
+      field<ServiceRaw>("rate_limit", record_type(&rate_limit_record(types.duration, types.rate), "in rate_limit"),
+                        [](ServiceRaw& s, RateLimitSpec&& r) { s.as<ApiServerSpec>().rate_limit = r; })
+          .optional("no limit")
+          .help("Admits requests up to a rate (token bucket, fixed or sliding window, global or per user) and "
+                "answers the others with 429 (`rate_limited`): see `rate_limit`. Each instance has a limiter of its "
+                "own."),
   };
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given.",
@@ -163,7 +170,8 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                                                        " needs session_store: the cache service that holds them");
        }},
   };
-  kind.records_markdown = markdown_record(connection_pool(types));
+  kind.records_markdown =
+      markdown_record(connection_pool(types)) + markdown_record(rate_limit_record(types.duration, types.rate));
   for (const auto& f : connection_pool(types).fields)
     kind.words.push_back(f.key);
   return kind;
@@ -187,6 +195,8 @@ bool resolved_last(const ApiServerSpec&)
 
 void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
+  if (spec.rate_limit && spec.rate_limit->per_user)
+    check_rate_limit_users(raw, resolver);
   std::optional<std::vector<std::string>> hosts;
   if (raw.hosts)
     hosts = resolver.resolve_host_list(*raw.hosts, raw.name);

@@ -1,5 +1,6 @@
 // The load balancer's part of the topology format and of the loader's checks.
 #include "kind_load_balancer.hpp"
+#include "schema_protection.hpp"
 
 namespace scalelab::models::schema
 {
@@ -63,6 +64,11 @@ KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
                 "`policy` says, the later ones to the same instance while it is up (then `policy` picks a new "
                 "one, which they keep). The affinity is the client's: a restarted balancer keeps it. Needs "
                 "requests that carry users (`workload.users`, or a closed arrival)."),
+      field<ServiceRaw>("rate_limit", record_type(&rate_limit_record(types.duration, types.rate), "in rate_limit"),
+                        [](ServiceRaw& s, RateLimitSpec&& r) { s.as<LoadBalancerSpec>().rate_limit = r; })
+          .optional("no limit")
+          .help("Admits requests up to a rate (token bucket, fixed or sliding window, global or per user) and "
+                "answers the others with 429 (`rate_limited`): see `rate_limit`."),
   };
   kind.record.rules = {
       {"`weights` is given with `policy: weighted` only, and then has one weight per backend instance.",
@@ -93,6 +99,8 @@ void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolve
   resolve_single_host(spec.host, raw, resolver);
   if (spec.sticky)
     require_users(raw, "sticky", resolver);
+  if (spec.rate_limit && spec.rate_limit->per_user)
+    check_rate_limit_users(raw, resolver);
   if (!raw.backends)
     return;
   spec.backends = raw.backends->name;

@@ -891,7 +891,10 @@ private:
   void resolve_faults()
   {
     std::map<std::string, std::vector<FaultRaw*>> by_host; // faults with a known time, in file order
+    std::map<std::string, std::vector<FaultRaw*>> slow_by_host;
     for (FaultRaw& f : raw_.faults.items) {
+      if (f.slow && !f.crash)
+        resolve_slow_fault(f, slow_by_host);
       if (!f.crash)
         continue;
       const auto h = find_host(*f.crash);
@@ -921,6 +924,32 @@ private:
         previous = f;
       }
     }
+  }
+
+  // A slow fault names one host; a host's slow periods do not overlap (docs/protection.md).
+  void resolve_slow_fault(FaultRaw& f, std::map<std::string, std::vector<FaultRaw*>>& by_host)
+  {
+    const auto h = find_host(*f.slow);
+    if (!h)
+      return;
+    f.spec.host = hosts_[*h].name;
+    if (!f.at_read || (!f.spec.down_for && f.entries.find("for")) || f.spec.at >= raw_.spec.duration)
+      return;
+    for (const FaultRaw* other : by_host[f.spec.host]) {
+      const SimTime end = other->spec.down_for ? later(other->spec.at, *other->spec.down_for) : kNever;
+      const SimTime my_end = f.spec.down_for ? later(f.spec.at, *f.spec.down_for) : kNever;
+      if (f.spec.at < end && other->spec.at < my_end) {
+        const Entry* at = f.entries.find("at");
+        ctx_.error(site_of(at->key, at->value, "at").mark,
+                   "host " + quote(f.spec.host) + " is already slowed at " + time_text(f.spec.at) +
+                       ": the fault at line " + std::to_string(line_of(other->entries.map().Mark())) +
+                       " slows it from " + time_text(other->spec.at) +
+                       (other->spec.down_for ? " for " + time_text(*other->spec.down_for)
+                                             : std::string(" to the end of the run (it has no \"for\")")));
+        return;
+      }
+    }
+    by_host[f.spec.host].push_back(&f);
   }
 
   // Only for a file without errors: a service that failed to read would make its hosts look unused.

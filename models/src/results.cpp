@@ -153,6 +153,45 @@ const char* call_op_name(CallStep::Op op)
   return "?";
 }
 
+// A call step's protection and a rate limit as the resolved configuration gives them (docs/protection.md).
+void add_protection(ordered_json& j, const CallProtection& p)
+{
+  if (p.timeout)
+    j["timeout"] = to_seconds(*p.timeout);
+  j["retries"] = p.retries;
+  j["backoff"] = to_seconds(p.backoff);
+  j["max_backoff"] = to_seconds(p.max_backoff);
+  j["jitter"] = p.jitter == Jitter::none ? "none" : p.jitter == Jitter::full ? "full" : "equal";
+  if (p.budget)
+    j["retry_budget"] = {{"max_tokens", p.budget->max_tokens}, {"token_ratio", p.budget->token_ratio}};
+  if (const auto& b = p.breaker)
+    j["breaker"] = {{"failure_rate", b->failure_rate},
+                    {"window", b->window},
+                    {"minimum_calls", b->minimum_calls},
+                    {"wait", to_seconds(b->wait)},
+                    {"half_open_calls", b->half_open_calls}};
+}
+
+void add_rate_limit(ordered_json& j, const std::optional<RateLimitSpec>& limit)
+{
+  if (!limit)
+    return;
+  ordered_json r;
+  switch (limit->algorithm) {
+  case RateLimitSpec::Algorithm::token_bucket:
+    r = {{"algorithm", "token_bucket"}, {"rate", limit->rate}, {"burst", limit->burst}};
+    break;
+  case RateLimitSpec::Algorithm::fixed_window:
+  case RateLimitSpec::Algorithm::sliding_window:
+    r = {{"algorithm", limit->algorithm == RateLimitSpec::Algorithm::fixed_window ? "fixed_window" : "sliding_window"},
+         {"limit", limit->limit},
+         {"window", to_seconds(limit->window)}};
+    break;
+  }
+  r["per"] = limit->per_user ? "user" : "global";
+  j["rate_limit"] = r;
+}
+
 ordered_json step_json(const Step& step)
 {
   struct Visitor {
@@ -165,8 +204,12 @@ ordered_json step_json(const Step& step)
     ordered_json operator()(const DelayStep& s) const { return {{"delay", distribution_json(s.time)}}; }
     ordered_json operator()(const CallStep& s) const
     {
-      if (s.op == CallStep::Op::request)
-        return {{"call", {{"service", s.service}, {"request", s.request}}}};
+      if (s.op == CallStep::Op::request) {
+        ordered_json call{{"service", s.service}, {"request", s.request}};
+        if (s.protect)
+          add_protection(call, *s.protect);
+        return {{"call", call}};
+      }
       return {{call_op_name(s.op), s.service}};
     }
     ordered_json operator()(const ForwardStep& s) const { return {{"forward", s.service}}; }
@@ -234,6 +277,7 @@ ordered_json service_json(const ServiceSpec& s)
       if (!lb.weights.empty())
         j["weights"] = lb.weights;
       j["health_check"] = to_seconds(lb.health_check);
+      add_rate_limit(j, lb.rate_limit);
       return j;
     }
     ordered_json operator()(const ApiServerSpec& a) const
@@ -244,6 +288,7 @@ ordered_json service_json(const ServiceSpec& s)
                                 {"max_overflow", p->max_overflow},
                                 {"timeout", to_seconds(p->timeout)},
                                 {"connect_time", to_seconds(p->connect_time)}};
+      add_rate_limit(j, a.rate_limit);
       return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const
@@ -460,7 +505,9 @@ ordered_json to_json(const TopologySpec& spec)
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
     for (const auto& f : spec.faults) {
-      ordered_json fault{{"at", to_seconds(f.at)}, {"crash", f.host}};
+      ordered_json fault{{"at", to_seconds(f.at)}, {f.slow_factor > 0 ? "slow" : "crash", f.host}};
+      if (f.slow_factor > 0)
+        fault["factor"] = f.slow_factor;
       if (f.down_for)
         fault["for"] = to_seconds(*f.down_for);
       faults.push_back(fault);
@@ -528,6 +575,14 @@ ordered_json to_json(const Results& r)
                                     {"wait_probability", p->wait_probability},
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
+    if (const auto& c = s.calls)
+      service["calls"] = {{"calls", c->calls},
+                          {"attempts", c->attempts},
+                          {"retries", c->retries},
+                          {"timeouts", c->timeouts},
+                          {"late_replies", c->late_replies},
+                          {"breaker_open", c->breaker_open},
+                          {"budget_refused", c->budget_refused}};
     if (const auto& q = s.queue)
       service["queue"] = {{"published", q->published},
                           {"rejected", q->rejected},

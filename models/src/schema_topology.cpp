@@ -7,6 +7,7 @@
 // (host, switch, link, data centre, service and request names) are resolved in loader.cpp.
 #include "schema_topology.hpp"
 #include "scalelab/models/cache.hpp"
+#include "schema_protection.hpp"
 #include "service_kinds.hpp"
 
 #include "scalelab/models/limits.hpp"
@@ -541,6 +542,8 @@ void Tables::declare_step_records()
           .required()
           .help("The request type it runs there. A request type must not reach itself through calls."),
   };
+  for (auto& f : call_protection_fields(duration)) // timeout, retries, retry_budget, breaker (docs/protection.md)
+    call.fields.push_back(std::move(f));
 
   publish.title = "`publish` step";
   publish.help = "The value of a `publish` step: `publish: {queue: emails, job: send_email}`.";
@@ -584,7 +587,7 @@ std::vector<Form<StepRaw>> Tables::step_forms() const
     };
   };
   const auto database_op = [service_step](CallStep::Op op) {
-    return service_step([op](const std::string& name) { return CallStep{op, name, ""}; });
+    return service_step([op](const std::string& name) { return CallStep{op, name, "", std::nullopt}; });
   };
   const auto cache_op = [service_step](CacheStep::Op op) {
     return service_step([op](const std::string& name) { return CacheStep{op, name, 0}; });
@@ -674,11 +677,15 @@ std::optional<StepRaw> Tables::read_call(Context& ctx, const Site& site) const
     return std::nullopt;
   }
   CallTarget target;
-  read_record(ctx, site, call, target, "in call");
+  const Entries entries = read_record(ctx, site, call, target, "in call");
   if (!target.service || !target.request)
     return std::nullopt;
   StepRaw raw;
-  raw.step = CallStep{CallStep::Op::request, target.service->name, target.request->name};
+  CallStep step{CallStep::Op::request, target.service->name, target.request->name, std::nullopt};
+  for (const char* key : {"timeout", "retries", "backoff", "max_backoff", "jitter", "retry_budget", "breaker"})
+    if (entries.find(key))
+      step.protect = target.protect;
+  raw.step = std::move(step);
   raw.service = target.service;
   raw.request = target.request;
   return raw;
@@ -1194,7 +1201,8 @@ void Tables::declare_services()
                         distribution,
                         reference_type("host name"),
                         reference_type("service name"),
-                        std::move(host_names)};
+                        std::move(host_names),
+                        rate};
 
   service.selector = "kind";
   service.noun = "service kind";
@@ -1417,10 +1425,26 @@ void Tables::declare_workload()
   };
 }
 
+namespace
+{
+// An unknown key that reads as a misspelt crash or slow (reported with its suggestion already).
+bool has_misspelt_kind(const Entries& entries)
+{
+  const std::vector<std::string> keys{"at", "crash", "slow", "factor", "for"};
+  for (const auto& e : entries.all())
+    if (std::find(keys.begin(), keys.end(), e.name) == keys.end())
+      for (const auto& close : close_names(e.name, keys))
+        if (close == "crash" || close == "slow")
+          return true;
+  return false;
+}
+} // namespace
+
 void Tables::declare_faults()
 {
   fault.title = "`faults[]`";
-  fault.help = "A host crash: `{at: 60s, crash: web-2, for: 10s}`. The crash makes every service instance on the "
+  fault.help = "A host crash: `{at: 60s, crash: web-2, for: 10s}`, or a slow host: `{at: 20s, slow: api-1, factor: "
+               "10, for: 10s}`. The crash makes every service instance on the "
                "host lose the requests it holds (their callers get a `host_down` error at once, as when the kernel "
                "resets a dead process's connections); while down the host refuses new requests with `host_down`; "
                "after `for` it restarts empty. Balancers skip a down backend from their first health check at or "
@@ -1434,13 +1458,39 @@ void Tables::declare_faults()
           .required()
           .help("When the host crashes, from the start of the run; before `duration`."),
       field<FaultRaw>("crash", reference_type("host name"), [](FaultRaw& f, NameRef&& r) { f.crash = r; })
-          .required()
+          .optional("give `crash` or `slow`")
           .help("The host that crashes: a host name (one instance of a group with count > 1, such as web-2)."),
+      field<FaultRaw>("slow", reference_type("host name"), [](FaultRaw& f, NameRef&& r) { f.slow = r; })
+          .optional("give `crash` or `slow`")
+          .help("A slow fault: the host whose cores run `factor` times slower from `at` for `for` (to the end "
+                "without `for`). Every CPU claim on the host, whoever makes it, takes longer for the part of it "
+                "inside the period; delays and the disk are not slowed (docs/protection.md)."),
+      field<FaultRaw>("factor", number_type(), [](FaultRaw& f, double&& x) { f.spec.slow_factor = x; })
+          .optional("required with `slow`")
+          .check(at_least(1.0))
+          .check(at_most(1e6))
+          .help("With `slow` only: how many times longer CPU work takes (10: a tenth of the speed)."),
       field<FaultRaw>("for", duration, [](FaultRaw& f, double&& seconds) { f.spec.down_for = from_seconds(seconds); })
           .optional("the host stays down to the end of the run")
           .check(at_least_one_nanosecond())
           .help("How long the host stays down before it restarts, empty. A host's next crash comes at or after "
                 "its restart."),
+  };
+  fault.rules = {
+      {"Each fault is a `crash` or a `slow`; `factor` goes with `slow`, which needs it.",
+       [](Context& ctx, const Entries& entries, FaultRaw& f) {
+         const bool crash = entries.find("crash") != nullptr;
+         const bool slow = entries.find("slow") != nullptr;
+         if (crash && slow)
+           ctx.error(entries.key_mark("slow"), "give either crash or slow in a fault, not both");
+         else if (!crash && !slow && !has_misspelt_kind(entries)) // reported as misspelt already
+           ctx.error(entries.map().Mark(), "missing key \"crash\" in fault: give crash: HOST or slow: HOST");
+         if (entries.find("factor") && !slow)
+           ctx.error(entries.key_mark("factor"), "factor is only used with slow");
+         if (slow && !entries.find("factor"))
+           ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
+         (void)f;
+       }},
   };
 }
 
@@ -1744,6 +1794,9 @@ std::vector<std::string> topology_words()
   for (const auto& form : t.steps)
     add(form.key);
   add_record(t.call);
+  add_record(retry_budget_record());
+  add_record(breaker_record(t.duration));
+  add_record(rate_limit_record(t.duration, t.rate));
   add_record(t.publish);
   add_record(t.workload);
   add_variant(t.arrival);
@@ -1801,6 +1854,8 @@ std::string topology_reference_markdown()
          "\nA request type reached through `call` must not call itself, directly or through other request types. "
          "`db_read` and `db_write` name a database; `forward` names an api_server.\n\n";
   out += markdown_record(t.call);
+  out += markdown_record(retry_budget_record());
+  out += markdown_record(breaker_record(t.duration));
   out += markdown_record(t.publish);
   out += markdown_record(t.workload);
   out += markdown_variant(t.arrival);

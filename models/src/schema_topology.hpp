@@ -180,6 +180,7 @@ struct MixItem {
 struct CallTarget {
   std::optional<NameRef> service;
   std::optional<NameRef> request;
+  CallProtection protect; // call only: its timeout, retries, budget and breaker
 };
 
 struct WorkloadRaw {
@@ -194,7 +195,8 @@ struct WorkloadRaw {
 struct FaultRaw {
   FaultSpec spec; // at and down_for; host once resolved
   std::optional<NameRef> crash;
-  bool at_read = false; // at was read without error
+  std::optional<NameRef> slow; // a slow fault's host (spec.slow_factor its factor)
+  bool at_read = false;        // at was read without error
   Entries entries;
 };
 

@@ -70,6 +70,18 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
 
 } // namespace
 
+bool refused_by_limit(Component& c, SimTime ts, std::uint32_t rid, models::RateLimiter& limiter, OutcomeStats& outcome,
+                      double bytes)
+{
+  Request& r = c.world->pool[rid];
+  if (limiter.admit(ts, r.frames()[0].aux))
+    return false;
+  outcome.arrived(ts);
+  outcome.finished(ts, 0, Cause::rate_limited);
+  c.world->send(*c.node, ts, EventKind::reply, r.top().component, rid, bytes, Cause::rate_limited);
+  return true;
+}
+
 bool stale(const Component& c, const Frame& f, SimTime ts)
 {
   return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
@@ -290,6 +302,8 @@ LoadBalancer::LoadBalancer(std::uint32_t service, const models::LoadBalancerSpec
     : service_(service), spec_(spec), backends_(std::move(backends)), balancer_(new_balancer()),
       backend_down_(backends_.size(), false), rng_(seed)
 {
+  if (spec_.rate_limit)
+    limiter_.emplace(*spec_.rate_limit);
 }
 
 void LoadBalancer::init_sticky(std::int64_t users)
@@ -331,6 +345,8 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
   Request& r = w.pool[rid];
   auto& stats = w.service_stats[service_];
   if (refused_when_down(*this, ts, rid, stats.outcome))
+    return;
+  if (limiter_ && refused_by_limit(*this, ts, rid, *limiter_, stats.outcome, 0))
     return;
   stats.outcome.arrived(ts);
   const int backend = sticky_ ? sticky_->route(r.frames()[0].aux, *balancer_, rng_) : balancer_->pick(rng_);
@@ -391,6 +407,8 @@ void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
   }
   for (const std::uint32_t rid : held_.take_all())
     fail_held(*this, ts, rid, world->service_stats[service_]);
+  if (limiter_)
+    limiter_->reset();
   // It restarts with no connections counted, knowing what its last health checks found.
   balancer_ = new_balancer();
   for (std::size_t b = 0; b < backends_.size(); ++b)
@@ -446,6 +464,7 @@ constexpr std::uint32_t kConnected = 4; // a new pooled connection is open: the 
 
 // A pool's tick: its index in the low bits, the pools' generation (crashes) above.
 constexpr std::uint32_t kPoolIndexBits = 16;
+constexpr std::uint32_t kPoolGenerationMask = (1u << 15) - 1; // the top bit is the deadlines' (call_guard.cpp)
 } // namespace
 
 void Station::admit(SimTime ts, std::uint32_t rid, std::uint32_t frame_aux, Cause refusal, double refusal_bytes)
@@ -532,6 +551,8 @@ ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, d
     : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), session_store_(session_store),
       instance_(instance), core_speed_(core_speed)
 {
+  if (spec_.rate_limit)
+    limiter_.emplace(*spec_.rate_limit);
 }
 
 namespace
@@ -624,6 +645,10 @@ SimTime ApiServer::token_check_time()
 void ApiServer::on_request(SimTime ts, std::uint32_t rid)
 {
   if (spec_.sessions == models::SessionMode::local && !session_found(ts, rid))
+    return;
+  if (limiter_ && !(node->can_crash() && node->down_at(ts)) &&
+      refused_by_limit(*this, ts, rid, *limiter_, world->service_stats[service_].outcome,
+                       world->spec.requests[world->pool[rid].call_program].response_size))
     return;
   if (at_arrival_) {
     serve_at_arrival(ts, rid);
@@ -769,6 +794,10 @@ void ApiServer::call(SimTime ts, std::uint32_t rid)
   World& w = *world;
   const Frame& f = w.pool[rid].top();
   const ResolvedStep& step = w.programs[f.program][f.pc];
+  if (step.protect) {
+    guarded_call(ts, rid, 0);
+    return;
+  }
   Pool* pool = step.op == models::CallStep::Op::request ? nullptr : pool_of(step.service);
   if (!pool) {
     send_call(ts, rid);
@@ -801,7 +830,7 @@ void ApiServer::call(SimTime ts, std::uint32_t rid)
       pool->armed = true;
       const auto index = static_cast<std::uint32_t>(pool - pools_.data());
       node->push_local(models::later(ts, spec.timeout), EventKind::tick, id, 0,
-                       (pool_generation_ << kPoolIndexBits) | index);
+                       ((pool_generation_ & kPoolGenerationMask) << kPoolIndexBits) | index);
     }
     return;
   }
@@ -879,7 +908,9 @@ void ApiServer::expire_waiters(SimTime ts, Pool& pool)
 
 void ApiServer::on_tick(SimTime ts, std::uint32_t aux)
 {
-  if ((aux >> kPoolIndexBits) != (pool_generation_ & ((1u << (32 - kPoolIndexBits)) - 1)))
+  if (deadline_tick(ts, aux))
+    return;
+  if ((aux >> kPoolIndexBits) != (pool_generation_ & kPoolGenerationMask))
     return; // pushed before a crash emptied the pools
   Pool& pool = pools_[aux & ((1u << kPoolIndexBits) - 1)];
   pool.armed = false;
@@ -894,6 +925,9 @@ void ApiServer::on_tick(SimTime ts, std::uint32_t aux)
 void ApiServer::on_fault(SimTime ts, const Fault& fault)
 {
   Station::on_fault(ts, fault); // fails the requests here, those waiting for a connection among them
+  guard_crash();
+  if (limiter_)
+    limiter_->reset();
   if (pools_.empty())
     return;
   for (Pool& pool : pools_) {
@@ -911,6 +945,10 @@ void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
     world->drop_orphan(rid);
     return;
   }
+  if (aux >= kRetryStep) {
+    guarded_call(ts, rid, static_cast<std::uint16_t>(aux - kRetryStep));
+    return;
+  }
   if (aux == kConnected) {
     send_call(ts, rid);
     return;
@@ -922,6 +960,10 @@ void ApiServer::on_step_done(SimTime ts, std::uint32_t rid, std::uint32_t aux)
 
 void ApiServer::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
 {
+  if (guard_ && world->pool[rid].top().cookie != 0) { // an attempt of a guarded call, on its own record
+    guarded_reply(ts, rid, cause);
+    return;
+  }
   if (stale(*this, world->pool[rid].top(), ts)) {
     world->drop_orphan(rid);
     return;
@@ -1139,9 +1181,33 @@ void build(const models::DatabaseSpec& spec, ServiceBuilder& b)
 
 void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models::ServiceResult&) {}
 
+// An api_server's guarded calls, over its instances (a worker pool's too).
+void report_calls(const World& world, std::uint32_t service, models::ServiceResult& r)
+{
+  models::CallsResult calls;
+  bool any = false;
+  for (const std::uint32_t c : world.service_instances[service]) {
+    const auto* guard = static_cast<const ApiServer&>(*world.components[c]).guard();
+    if (!guard)
+      continue;
+    any = true;
+    const auto& n = guard->counts;
+    calls.calls += n.calls;
+    calls.attempts += n.attempts;
+    calls.retries += n.retries;
+    calls.timeouts += n.timeouts;
+    calls.late_replies += n.late_replies;
+    calls.breaker_open += n.breaker_refused;
+    calls.budget_refused += n.budget_refused;
+  }
+  if (any)
+    r.calls = calls;
+}
+
 void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.workers * r.instances;
+  report_calls(world, service, r);
   if (!spec.connection_pool)
     return;
   models::ConnectionPoolResult p;

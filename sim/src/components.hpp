@@ -1,6 +1,7 @@
 #pragma once
 // The service instances and the users' source, as components run by executors. A component reacts to
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
+#include "call_guard.hpp"
 #include "world.hpp"
 
 #include "scalelab/models/connection_pool.hpp"
@@ -115,9 +116,18 @@ private:
   std::unique_ptr<models::Balancer> balancer_;
   std::vector<bool> backend_down_; // as the health checks last found it
   std::optional<models::StickyRoutes> sticky_;
+  std::optional<models::RateLimiter> limiter_; // rate_limit
   HeldSet held_;
   models::Rng rng_;
 };
+
+// An api_server's (or worker pool's) guarded calls in its results, when it made any.
+void report_calls(const World& world, std::uint32_t service, models::ServiceResult& r);
+
+// A request beyond `limiter` (by its user, the bottom frame's aux): answered at once with 429 (rate_limited),
+// counted in `outcome`. False when it is admitted.
+bool refused_by_limit(Component& c, SimTime ts, std::uint32_t request, models::RateLimiter& limiter,
+                      OutcomeStats& outcome, double bytes);
 
 // A pool of identical slots (workers, connections) with a bounded FIFO queue in front.
 class SlotPool
@@ -192,6 +202,8 @@ public:
     WindowArea open;
   };
   const PoolCounts& pool_counts() const { return pool_counts_; }
+  // Guarded calls' state and counts (null when it made none).
+  const CallGuard* guard() const { return guard_.get(); }
 
 private:
   void start(SimTime ts, std::uint32_t request) override;
@@ -240,6 +252,21 @@ private:
   std::vector<Pool> pools_;
   std::uint32_t pool_generation_ = 0;
   PoolCounts pool_counts_;
+
+  // Guarded calls (call_guard.cpp): an attempt of the call step on top of `request`'s frame (0: the first).
+  void guarded_call(SimTime ts, std::uint32_t request, std::uint16_t attempt);
+  // A reply to an attempt, on its copy of the record: dropped if the attempt was given up, else the caller's
+  // record takes its answer and goes on.
+  void guarded_reply(SimTime ts, std::uint32_t record, Cause cause);
+  // An attempt failed (an error reply or a timeout): retried, or the request fails with `cause`.
+  void attempt_failed(SimTime ts, std::uint32_t request, std::uint16_t attempt, Cause cause);
+  void on_deadline(SimTime ts, std::uint32_t generation);
+  bool deadline_tick(SimTime ts, std::uint32_t aux); // true: the tick was the deadlines'
+  static constexpr std::uint32_t kRetryStep = 0x100; // a step_done's aux: retry number aux - kRetryStep is due
+  void arm_deadline(SimTime deadline);
+  void guard_crash(); // after Station::on_fault
+  std::unique_ptr<CallGuard> guard_;
+  std::optional<models::RateLimiter> limiter_; // rate_limit, per instance
 };
 
 class Database : public Station

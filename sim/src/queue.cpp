@@ -318,9 +318,10 @@ void report(const models::QueueSpec&, const World& world, std::uint32_t service,
   r.queue = q;
 }
 
-void report(const models::WorkerSpec& spec, const World&, std::uint32_t, models::ServiceResult& r)
+void report(const models::WorkerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.workers * r.instances;
+  report_calls(world, service, r);
 }
 
 } // namespace scalelab::sim

@@ -35,6 +35,7 @@ std::uint16_t request_of(const models::TopologySpec& spec, const std::string& na
 std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySpec& spec)
 {
   std::vector<std::vector<ResolvedStep>> programs;
+  std::uint16_t guards = 0;
   for (const auto& type : spec.requests) {
     std::vector<ResolvedStep> steps;
     for (const auto& s : type.steps) {
@@ -52,6 +53,10 @@ std::vector<std::vector<ResolvedStep>> resolve_programs(const models::TopologySp
         r.op = call->op;
         if (call->op == models::CallStep::Op::request)
           r.program = request_of(spec, call->request);
+        if (call->protect) {
+          r.protect = &*call->protect;
+          r.guard = guards++;
+        }
       } else if (const auto* cache = std::get_if<models::CacheStep>(&s.step)) {
         r.kind = ResolvedStep::Kind::cache;
         r.service = service_of(spec, cache->service);
@@ -503,10 +508,21 @@ private:
   {
     std::vector<std::vector<Outage>> outages(world_.nodes.size());
     for (const auto& fault : spec_.faults)
-      outages[host_index_.at(fault.host)].push_back(
-          {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+      if (fault.slow_factor == 0)
+        outages[host_index_.at(fault.host)].push_back(
+            {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
     for (std::size_t n = 0; n < outages.size(); ++n)
       world_.nodes[n]->set_outages(std::move(outages[n]));
+    for (const auto& fault : spec_.faults)
+      if (fault.slow_factor > 0)
+        world_.nodes[host_index_.at(fault.host)]->slow_periods.push_back(
+            {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever, fault.slow_factor});
+    for (auto& node : world_.nodes)
+      if (!node->slow_periods.empty()) {
+        std::sort(node->slow_periods.begin(), node->slow_periods.end(),
+                  [](const models::SlowPeriod& a, const models::SlowPeriod& b) { return a.from < b.from; });
+        node->cores.slow_down(&node->slow_periods);
+      }
   }
 
   void build_network(const ComponentTraffic& traffic)

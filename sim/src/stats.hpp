@@ -135,6 +135,9 @@ enum class Cause : std::uint8_t {
   cache_overloaded,
   session_lost,
   pool_timeout,
+  timeout,      // a call's caller stopped waiting (protection.hpp)
+  breaker_open, // a call refused by the caller's circuit breaker
+  rate_limited, // refused by a rate limiter (429)
   count_
 };
 const char* cause_name(Cause c);

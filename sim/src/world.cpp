@@ -30,6 +30,12 @@ const char* cause_name(Cause c)
     return "session_lost";
   case Cause::pool_timeout:
     return "pool_timeout";
+  case Cause::timeout:
+    return "timeout";
+  case Cause::breaker_open:
+    return "breaker_open";
+  case Cause::rate_limited:
+    return "rate_limited";
   case Cause::count_:
     break;
   }
@@ -230,7 +236,7 @@ void Node::set_outages(std::vector<Outage> outages)
 SimTime HostResource::use(SimTime now, SimTime duration)
 {
   const SimTime start = std::max(now, next_free());
-  const SimTime end = models::later(start, duration);
+  const SimTime end = slow_ ? models::slowed_end(start, duration, *slow_) : models::later(start, duration);
   claim_next(start, end);
   return end;
 }

@@ -253,6 +253,8 @@ public:
   // that unit claimed from `start` (not before it frees) until `end`.
   SimTime next_free() const { return free_at_[0]; }
   void claim_next(SimTime start, SimTime end);
+  // Slow faults: claims take longer inside these periods (sorted, disjoint; owned by the node).
+  void slow_down(const std::vector<models::SlowPeriod>* periods) { slow_ = periods; }
   // The host crashed at `now`: the work given to the units is lost, they are free from now on.
   void crash(SimTime now);
   // Busy units, time-averaged over the measured window.
@@ -272,6 +274,7 @@ private:
   std::uint32_t count_ = 0;
   std::array<SimTime, 8> inline_{};
   std::vector<SimTime> spill_;
+  const std::vector<models::SlowPeriod>* slow_ = nullptr;
 };
 
 // A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
@@ -334,6 +337,9 @@ public:
 private:
   simgrid::s4u::Host* host_;
   std::vector<Outage> outages_;
+
+public:
+  std::vector<models::SlowPeriod> slow_periods; // slow faults of the host (its cores follow them)
 };
 
 // A SimGrid actor that processes the events of one or more nodes, in (time, order) order, one window per
@@ -418,6 +424,10 @@ struct ResolvedStep {
   std::uint32_t service = 0; // call, forward, publish: target service index
   std::uint16_t program = 0; // call to an api_server or balancer: the request type to run there; publish: the job
   models::CallStep::Op op = models::CallStep::Op::request;
+  // call: its timeout, retries, budget and breaker (null: none), and its index among the run's guarded calls
+  // (each caller instance keeps a budget and a breaker per guarded call: sim/src/call_guard.hpp).
+  const models::CallProtection* protect = nullptr;
+  std::uint16_t guard = 0;
 };
 
 class World

@@ -94,6 +94,19 @@ struct ConnectionPoolResult {
   double mean_open = 0;        // time-average of open connections, over every instance and pool
 };
 
+// An api_server's guarded calls (call steps with a timeout, retries, a retry budget or a breaker:
+// docs/protection.md), over its instances, in the measured window. A late reply is one that came after its
+// caller gave up: the callee's work was done for nothing.
+struct CallsResult {
+  std::uint64_t calls = 0;          // guarded call steps started
+  std::uint64_t attempts = 0;       // requests sent to the callee, retries included
+  std::uint64_t retries = 0;        // attempts after a failed one
+  std::uint64_t timeouts = 0;       // attempts given up after `timeout`
+  std::uint64_t late_replies = 0;   // replies to attempts given up
+  std::uint64_t breaker_open = 0;   // attempts refused by the caller's breaker
+  std::uint64_t budget_refused = 0; // retries the retry budget did not allow
+};
+
 // A queue service's jobs (docs/queues.md), in the measured window. A job's wait runs from when it joins the queue
 // (or rejoins it, redelivered) to its delivery to a consumer.
 struct QueueResult {
@@ -152,6 +165,7 @@ struct ServiceResult {
   double busiest_shard_over_mean = 0; // the most operations on one shard over the mean per shard; sharded only
   std::optional<ReplicationResult> replication;        // a database with replicas only
   std::optional<ConnectionPoolResult> connection_pool; // an api_server with a connection_pool only
+  std::optional<CallsResult> calls;                    // an api_server that made guarded calls only
   std::optional<QueueResult> queue;                    // kind queue only
   std::optional<ReshardingResult> resharding;          // a database with `reshard` only
 };

@@ -2,6 +2,7 @@
 // The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
+#include "scalelab/models/protection.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -144,6 +145,8 @@ struct CallStep {
   Op op = Op::request;
   std::string service;
   std::string request; // op == request only
+  // Timeout, retries, retry budget, circuit breaker (protection.hpp); op == request only.
+  std::optional<CallProtection> protect;
 };
 // Hands the rest of the step list to another service and frees this worker (a pipeline stage). The reply
 // goes to whoever called this service.
@@ -199,6 +202,7 @@ struct LoadBalancerSpec {
   SimTime health_check = 2 * kNanosPerSecond;
   // Each user's requests go to the backend their first one went to, while it is up (sessions.hpp).
   bool sticky = false;
+  std::optional<RateLimitSpec> rate_limit; // answered with 429 (rate_limited) beyond it
 };
 
 // Declared with the session policies (sessions.hpp): none first, then local and token.
@@ -223,6 +227,7 @@ struct ApiServerSpec {
   // None: each db_read and db_write uses a connection of its own, opened at no cost (the database's
   // `connections` alone bound them).
   std::optional<ConnectionPoolSpec> connection_pool;
+  std::optional<RateLimitSpec> rate_limit; // per instance; answered with 429 (rate_limited) beyond it
 };
 
 // Cost of one database operation, executed by a connection.
@@ -380,10 +385,12 @@ struct WorkloadSpec {
 // A host crash: at `at` every service instance on `host` loses the requests it holds (their callers get a
 // host_down error at once, as when the kernel resets the connections of a dead process) and refuses new
 // ones until it restarts, empty, after `down_for` (never when absent).
+// A slow fault (`slow: HOST, factor: F`): the host's cores take F times longer from `at` for `down_for`.
 struct FaultSpec {
   SimTime at = 0;
   std::string host;
   std::optional<SimTime> down_for;
+  double slow_factor = 0; // a slow fault's factor; 0: a crash
 };
 
 struct TopologySpec {
