@@ -150,6 +150,43 @@ const char* call_op_name(CallStep::Op op)
   return "?";
 }
 
+// An open arrival as written: a constant rate as before; a shape's own keys; a trace's file and length.
+ordered_json open_arrival_json(const OpenArrival& open)
+{
+  if (open.process == OpenArrival::Process::trace)
+    return {{"process", "trace"}, {"file", open.trace_file}, {"arrivals", open.trace.size()}};
+  ordered_json arrival{{"process", open.process == OpenArrival::Process::poisson ? "poisson" : "constant"},
+                       {"rate", open.rate}};
+  if (!open.shape)
+    return arrival;
+  const RateShape& r = *open.shape;
+  ordered_json shape{{"shape", to_string(r.kind)}};
+  switch (r.kind) {
+  case RateShape::Kind::steps:
+  case RateShape::Kind::piecewise: {
+    ordered_json points = ordered_json::array();
+    for (const RatePoint& p : r.points)
+      points.push_back({{"at", to_seconds(p.at)}, {"rate", p.rate}});
+    shape["points"] = points;
+    break;
+  }
+  case RateShape::Kind::ramp:
+    shape.update(ordered_json{{"from", r.base}, {"to", r.peak}, {"over", to_seconds(r.length)}, {"at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::spike:
+    shape.update(ordered_json{{"base", r.base}, {"peak", r.peak}, {"at", to_seconds(r.at)}, {"for", to_seconds(r.length)}});
+    break;
+  case RateShape::Kind::daily:
+    shape.update(ordered_json{{"mean", r.base}, {"peak", r.peak}, {"period", to_seconds(r.length)}, {"peak_at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::constant:
+    break;
+  }
+  arrival["rate"] = shape;
+  arrival["max_rate"] = open.rate;
+  return arrival;
+}
+
 ordered_json step_json(const Step& step)
 {
   struct Visitor {
@@ -437,8 +474,7 @@ ordered_json to_json(const TopologySpec& spec)
   const auto& w = spec.workload;
   ordered_json arrival;
   if (const auto* open = std::get_if<OpenArrival>(&w.arrival))
-    arrival = {{"process", open->process == OpenArrival::Process::poisson ? "poisson" : "constant"},
-               {"rate", open->rate}};
+    arrival = open_arrival_json(*open);
   else {
     const auto& closed = std::get<ClosedArrival>(w.arrival);
     arrival = {{"process", "closed"}, {"users", closed.users}, {"think_time", distribution_json(closed.think_time)}};
@@ -453,6 +489,12 @@ ordered_json to_json(const TopologySpec& spec)
                         {"exponent", w.keys.exponent}};
   if (w.keys.count > 0 && w.keys.hot_key > 0)
     workload["keys"]["hot_key"] = w.keys.hot_key;
+  if (!w.herds.empty()) {
+    ordered_json herds = ordered_json::array();
+    for (const HerdSpec& h : w.herds)
+      herds.push_back({{"at", to_seconds(h.at)}, {"users", h.users}});
+    workload["herd"] = herds;
+  }
   j["workload"] = workload;
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();

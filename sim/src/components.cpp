@@ -111,6 +111,10 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     open_ = true;
     poisson_ = open->process == models::OpenArrival::Process::poisson;
     mean_gap_ = 1.0 / open->rate;
+    if (open->shape)
+      shape_ = &*open->shape;
+    if (open->process == models::OpenArrival::Process::trace)
+      trace_ = &open->trace;
     open_users_ = w.users;
   } else {
     const auto& closed = std::get<models::ClosedArrival>(w.arrival);
@@ -141,6 +145,15 @@ void Source::take_back(std::uint32_t user, std::uint32_t token, std::uint32_t co
 void Source::start()
 {
   if (open_) {
+    const auto& herds = world->spec.workload.herds;
+    for (std::size_t h = 0; h < herds.size(); ++h)
+      node->push_local(herds[h].at, EventKind::tick, id, 0, kHerdTag | static_cast<std::uint32_t>(h));
+    if (trace_ || shape_) {
+      const SimTime first = trace_ ? trace_->front().at : models::next_shaped_arrival(*shape_, 0, rng_);
+      if (first != models::kNever)
+        node->push_local(first, EventKind::tick, id, 0);
+      return;
+    }
     node->push_local(next_gap(), EventKind::tick, id, 0);
   } else if (merged_think_) {
     // With exponential think times the thinking users form one Poisson process of rate thinking / Z
@@ -174,8 +187,34 @@ void Source::schedule_candidate(SimTime ts)
                    0);
 }
 
+// A herd's requests all at once; a trace's arrivals of this instant; a shaped rate's next arrival by thinning.
+void Source::on_open_tick(SimTime ts, std::uint32_t aux)
+{
+  if ((aux & kHerdTag) != 0) {
+    const models::HerdSpec& herd = world->spec.workload.herds[aux & ~kHerdTag];
+    for (std::int64_t u = 0; u < herd.users; ++u)
+      send_request(ts, 0);
+    return;
+  }
+  if (trace_) {
+    for (; trace_next_ < trace_->size() && (*trace_)[trace_next_].at == ts; ++trace_next_)
+      send_request(ts, 0, (*trace_)[trace_next_].type, (*trace_)[trace_next_].key);
+    if (trace_next_ < trace_->size())
+      node->push_local((*trace_)[trace_next_].at, EventKind::tick, id, 0);
+    return;
+  }
+  send_request(ts, 0);
+  const SimTime next = models::next_shaped_arrival(*shape_, ts, rng_);
+  if (next != models::kNever)
+    node->push_local(next, EventKind::tick, id, 0);
+}
+
 void Source::on_tick(SimTime ts, std::uint32_t user)
 {
+  if (open_ && (trace_ || shape_ || (user & kHerdTag) != 0)) {
+    on_open_tick(ts, user);
+    return;
+  }
   if (open_) {
     send_request(ts, 0);
     ++arrivals_;
@@ -207,15 +246,17 @@ void Source::on_tick(SimTime ts, std::uint32_t user)
   send_request(ts, user);
 }
 
-void Source::send_request(SimTime ts, std::uint32_t user)
+void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std::int64_t key)
 {
   World& w = *world;
   const std::uint32_t rid = w.pool.acquire();
   Request& r = w.pool[rid];
   r.created = ts;
-  r.type = static_cast<std::uint16_t>(mix_.pick(rng_));
+  r.type = static_cast<std::uint16_t>(type >= 0 ? static_cast<std::size_t>(type) : mix_.pick(rng_));
   const auto& keys = w.spec.workload.keys;
-  if (keys.count == 0)
+  if (key >= 0)
+    r.key = static_cast<std::uint64_t>(key);
+  else if (keys.count == 0)
     r.key = 0;
   else if (keys.hot_key > 0 && rng_.uniform01() < keys.hot_key)
     r.key = 1;

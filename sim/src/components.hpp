@@ -47,8 +47,11 @@ public:
   bool passive_replies() const override { return open_ || merged_think_; }
 
 private:
-  // user: 1.. (the request's first frame keeps it), 0 for none.
-  void send_request(SimTime ts, std::uint32_t user);
+  // user: 1.. (the request's first frame keeps it), 0 for none. type and key: drawn when negative.
+  void send_request(SimTime ts, std::uint32_t user, std::int32_t type = -1, std::int64_t key = -1);
+  // Open arrivals: the next arrival of the process after ts (a constant rate, a shape, a trace), or kNever.
+  SimTime next_open_arrival(SimTime ts);
+  void on_open_tick(SimTime ts, std::uint32_t aux);
   void schedule_candidate(SimTime ts);
   SimTime next_gap();
   std::uint32_t open_user();
@@ -65,6 +68,11 @@ private:
   std::int64_t thinking_ = 0;
   std::int64_t users_ = 0;
   std::int64_t open_users_ = 0; // open arrivals: the users requests are drawn from (0: none)
+  const models::RateShape* shape_ = nullptr;                  // open, poisson: a rate that changes
+  const std::vector<models::TraceArrival>* trace_ = nullptr; // open: the arrivals of a trace file
+  std::size_t trace_next_ = 0;                                // the next of them to send
+  // Herd events carry this bit and their index in workload.herds in the tick's aux.
+  static constexpr std::uint32_t kHerdTag = 0x80000000U;
   // Merged thinking: when users whose replies were handled at send time start thinking (earliest first), and
   // who. With users told apart (track_users_), thinking_users_ lists the thinking ones, thinking_ of them.
   std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>

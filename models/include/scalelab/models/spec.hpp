@@ -2,6 +2,7 @@
 // The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
+#include "scalelab/models/load_shape.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -342,9 +343,14 @@ struct ServiceSpec {
 // --- workload ------------------------------------------------------------------------------------------
 
 struct OpenArrival {
-  enum class Process { poisson, constant };
+  enum class Process { poisson, constant, trace };
   Process process = Process::poisson;
-  double rate = 0; // requests per second
+  double rate = 0; // requests per second; with a shape, its largest rate
+  // poisson: a rate that changes over time (load_shape.hpp); absent for a constant rate.
+  std::optional<RateShape> shape;
+  // trace: the file as written and the arrivals read from it, in time order.
+  std::string trace_file;
+  std::vector<TraceArrival> trace;
 };
 struct ClosedArrival {
   std::int64_t users = 0;
@@ -366,6 +372,7 @@ struct WorkloadSpec {
   KeySpaceSpec keys;
   // Open arrivals: the distinct users requests are drawn from, uniformly (0: requests carry no user).
   std::int64_t users = 0;
+  std::vector<HerdSpec> herds; // open arrivals: requests that all come at one instant, in time order
   SourceLocation where;
   // The users requests carry, numbered from 1: `users` of an open workload, those of a closed one.
   std::int64_t user_count() const;
