@@ -8,7 +8,6 @@
 #include <cmath>
 #include <limits>
 
-
 namespace scalelab::models
 {
 
@@ -29,8 +28,8 @@ double points_rate(const std::vector<RatePoint>& points, SimTime t, bool steps)
     return 0;
   if (t < points.front().at)
     return points.front().rate;
-  auto next = std::upper_bound(points.begin(), points.end(), t,
-                               [](SimTime time, const RatePoint& p) { return time < p.at; });
+  auto next =
+      std::upper_bound(points.begin(), points.end(), t, [](SimTime time, const RatePoint& p) { return time < p.at; });
   if (next == points.end())
     return points.back().rate;
   const RatePoint& a = *(next - 1);
@@ -188,8 +187,8 @@ RateShape::Bound RateShape::bound_from(SimTime t) const
       return {0, kNever};
     if (t < points.front().at)
       return {points.front().rate, points.front().at};
-    auto next = std::upper_bound(points.begin(), points.end(), t,
-                                 [](SimTime time, const RatePoint& p) { return time < p.at; });
+    auto next =
+        std::upper_bound(points.begin(), points.end(), t, [](SimTime time, const RatePoint& p) { return time < p.at; });
     if (next == points.end())
       return {points.back().rate, kNever};
     const RatePoint& a = *(next - 1);
@@ -296,8 +295,9 @@ std::vector<TraceArrival> parse_trace(const std::string& text, const std::vector
     } else {
       a.at = from_seconds(*time.value);
       if (a.at < last) {
-        errors.push_back({line_number, fields[0].column,
-                          "time: the arrivals must be in time order; " + fields[0].text + " comes before the line above"});
+        errors.push_back(
+            {line_number, fields[0].column,
+             "time: the arrivals must be in time order; " + fields[0].text + " comes before the line above"});
         ok = false;
       }
     }

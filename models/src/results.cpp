@@ -171,13 +171,16 @@ ordered_json open_arrival_json(const OpenArrival& open)
     break;
   }
   case RateShape::Kind::ramp:
-    shape.update(ordered_json{{"from", r.base}, {"to", r.peak}, {"over", to_seconds(r.length)}, {"at", to_seconds(r.at)}});
+    shape.update(
+        ordered_json{{"from", r.base}, {"to", r.peak}, {"over", to_seconds(r.length)}, {"at", to_seconds(r.at)}});
     break;
   case RateShape::Kind::spike:
-    shape.update(ordered_json{{"base", r.base}, {"peak", r.peak}, {"at", to_seconds(r.at)}, {"for", to_seconds(r.length)}});
+    shape.update(
+        ordered_json{{"base", r.base}, {"peak", r.peak}, {"at", to_seconds(r.at)}, {"for", to_seconds(r.length)}});
     break;
   case RateShape::Kind::daily:
-    shape.update(ordered_json{{"mean", r.base}, {"peak", r.peak}, {"period", to_seconds(r.length)}, {"peak_at", to_seconds(r.at)}});
+    shape.update(ordered_json{
+        {"mean", r.base}, {"peak", r.peak}, {"period", to_seconds(r.length)}, {"peak_at", to_seconds(r.at)}});
     break;
   case RateShape::Kind::constant:
     break;

@@ -12,6 +12,8 @@
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
 
+#include <sstream>
+
 namespace scalelab::models::schema
 {
 namespace
@@ -1248,6 +1250,15 @@ void Tables::declare_requests()
   };
 }
 
+// A rate for messages: 200/s.
+std::string format_rate(double per_second)
+{
+  std::ostringstream out;
+  out.precision(6);
+  out << per_second << "/s";
+  return out.str();
+}
+
 void Tables::declare_rate_shapes()
 {
   const Check<double> not_negative = at_least(0.0);
@@ -1320,8 +1331,14 @@ void Tables::declare_rate_shapes()
   spike.title = "`rate` with `shape: spike`";
   spike.help = "`base`, except `peak` from `at` for `for`.";
   spike.fields = {
-      field<RateShape>("base", rate, &RateShape::base).required().check(not_negative).help("The rate outside the burst."),
-      field<RateShape>("peak", rate, &RateShape::peak).required().check(not_negative).help("The rate during the burst."),
+      field<RateShape>("base", rate, &RateShape::base)
+          .required()
+          .check(not_negative)
+          .help("The rate outside the burst."),
+      field<RateShape>("peak", rate, &RateShape::peak)
+          .required()
+          .check(not_negative)
+          .help("The rate during the burst."),
       field<RateShape>("at", duration, set_time(&RateShape::at))
           .required()
           .check(at_least(0.0))
@@ -1353,12 +1370,12 @@ void Tables::declare_rate_shapes()
          if (!entries.find("peak") || !entries.find("mean"))
            return;
          if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" + number_text(r.base) +
-                                                             "/s), got " + written(entries.find("peak")->value));
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" + format_rate(r.base) +
+                                                             "), got " + written(entries.find("peak")->value));
          else if (r.peak > 2 * r.base)
-           ctx.error(entries.find("peak")->value.Mark(),
-                     "peak must be at most twice mean (" + number_text(2 * r.base) +
-                         "/s): the rate would go below 0 in the trough, got " + written(entries.find("peak")->value));
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at most twice mean (" + format_rate(2 * r.base) +
+                                                             ")" + ": the rate would go below 0 in the trough, got " +
+                                                             written(entries.find("peak")->value));
        }},
   };
 
@@ -1642,10 +1659,12 @@ void Tables::declare_workload()
                 "its own `users`."),
   };
   workload.fields.push_back(
-      field<WorkloadRaw>("herd", herd_list(), [](WorkloadRaw& w, std::vector<HerdSpec>&& h) {
-        std::stable_sort(h.begin(), h.end(), [](const HerdSpec& a, const HerdSpec& b) { return a.at < b.at; });
-        w.spec.herds = std::move(h);
-      })
+      field<WorkloadRaw>("herd", herd_list(),
+                         [](WorkloadRaw& w, std::vector<HerdSpec>&& h) {
+                           std::stable_sort(h.begin(), h.end(),
+                                            [](const HerdSpec& a, const HerdSpec& b) { return a.at < b.at; });
+                           w.spec.herds = std::move(h);
+                         })
           .optional("no herd")
           .help("A thundering herd: `{at: 30s, users: 5000}`, or a list of them; with an open arrival, that many "
                 "requests come at that one instant, besides the arrival process's."));
@@ -1995,6 +2014,9 @@ std::vector<std::string> topology_words()
   add_record(t.publish);
   add_record(t.workload);
   add_variant(t.arrival);
+  add_variant(t.rate_shape);
+  add_record(t.rate_point);
+  add_record(t.herd);
   add_record(t.keys);
   add_record(t.fault);
   for (const auto& form : t.distribution_forms)
@@ -2052,6 +2074,9 @@ std::string topology_reference_markdown()
   out += markdown_record(t.publish);
   out += markdown_record(t.workload);
   out += markdown_variant(t.arrival);
+  out += markdown_variant(t.rate_shape);
+  out += markdown_record(t.rate_point);
+  out += markdown_record(t.herd);
   out += markdown_record(t.keys);
   out += markdown_record(t.fault);
   out += "## Distributions\n\nA random duration is written as a plain duration (always that value) or as a map "
@@ -2066,6 +2091,8 @@ std::string topology_reference_markdown()
       {t.bandwidth.name, t.bandwidth.help},
       {t.bytes.name, t.bytes.help},
       {t.rate.name, t.rate.help},
+      {t.shaped_rate.name, "A rate (`800/s`), or a map with a `shape` whose rate changes over the run: see `rate` with "
+                           "`shape: ...`."},
       {t.sharing.name, t.sharing.help},
       {t.distribution.name, t.distribution.help},
       {name_type().name,

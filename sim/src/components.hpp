@@ -67,10 +67,10 @@ private:
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::int64_t users_ = 0;
-  std::int64_t open_users_ = 0; // open arrivals: the users requests are drawn from (0: none)
-  const models::RateShape* shape_ = nullptr;                  // open, poisson: a rate that changes
+  std::int64_t open_users_ = 0;              // open arrivals: the users requests are drawn from (0: none)
+  const models::RateShape* shape_ = nullptr; // open, poisson: a rate that changes
   const std::vector<models::TraceArrival>* trace_ = nullptr; // open: the arrivals of a trace file
-  std::size_t trace_next_ = 0;                                // the next of them to send
+  std::size_t trace_next_ = 0;                               // the next of them to send
   // Herd events carry this bit and their index in workload.herds in the tick's aux.
   static constexpr std::uint32_t kHerdTag = 0x80000000U;
   // Merged thinking: when users whose replies were handled at send time start thinking (earliest first), and

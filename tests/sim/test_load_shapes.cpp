@@ -50,9 +50,9 @@ const models::TimeseriesRow* users_row(const sim::RunOutput& out, double time)
 TEST(LoadShapes, ARampsArrivalsPerSecondFollowTheIntegralOfItsRate)
 {
   // 100/s for 10 s, then linearly to 1000/s over 60 s, then 1000/s: 64,000 requests in 100 s.
-  const auto out =
-      run_yaml(wide_server("61", "100s", "{process: poisson, rate: {shape: ramp, from: 100/s, to: 1000/s, over: 60s, "
-                                         "at: 10s}}"));
+  const auto out = run_yaml(wide_server("61", "100s",
+                                        "{process: poisson, rate: {shape: ramp, from: 100/s, to: 1000/s, over: 60s, "
+                                        "at: 10s}}"));
   models::RateShape ramp;
   ramp.kind = models::RateShape::Kind::ramp;
   ramp.base = 100;

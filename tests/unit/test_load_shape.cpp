@@ -3,11 +3,14 @@
 // are the integral of the rate (checked per bin and by chi-square); a trace reads back exactly; HPA's rule.
 #include "scalelab/models/autoscaling.hpp"
 #include "scalelab/models/load_shape.hpp"
+#include "scalelab/models/loader.hpp"
 #include "scalelab/models/random.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 using namespace scalelab::models;
@@ -206,8 +209,8 @@ TEST(ShapedArrivals, AZeroRateGivesNoArrivalsAndStepsAreFollowedAtOnce)
 TEST(Trace, ReadsTimesTypesAndKeysExactly)
 {
   std::vector<TraceProblem> errors;
-  const auto got = parse_trace("time,type,key\n# a comment\n0.5,get,7\n1.25s,put\n\n1500ms,,3\n2\n",
-                               {"get", "put"}, errors);
+  const auto got =
+      parse_trace("time,type,key\n# a comment\n0.5,get,7\n1.25s,put\n\n1500ms,,3\n2\n", {"get", "put"}, errors);
   ASSERT_TRUE(errors.empty());
   ASSERT_EQ(got.size(), 4U);
   EXPECT_EQ(got[0].at, 500'000'000);
@@ -271,4 +274,55 @@ TEST(Autoscaling, TheScalerCountsBootingInstancesAndWaitsItsCooldown)
   EXPECT_EQ(scaler.running(), 2);
   a = scaler.evaluate(90 * kSecond, 0.0);
   EXPECT_EQ(a.stop, 0);
+}
+
+namespace
+{
+
+const char* const kHead =
+    "name: t\nhardware:\n  hosts: [{name: web}]\nservices:\n  app: {kind: api_server, host: web}\n"
+    "requests:\n  get: [cpu: 1ms]\n  put: [cpu: 2ms]\nworkload:\n  entry: app\n"
+    "  mix: {get: 1, put: 1}\n";
+
+} // namespace
+
+TEST(LoadShapeLoader, ReadsEveryShapeAndKeepsAPlainRatePlain)
+{
+  auto plain = load_topology_text(std::string(kHead) + "  arrival: {process: poisson, rate: 100/s}\n", "t.yaml");
+  ASSERT_TRUE(plain.spec);
+  const auto& open = std::get<OpenArrival>(plain.spec->workload.arrival);
+  EXPECT_FALSE(open.shape.has_value());
+  EXPECT_EQ(open.rate, 100);
+  auto ramped = load_topology_text(
+      std::string(kHead) + "  arrival: {process: poisson, rate: {shape: ramp, from: 100/s, to: 1000/s, over: 60s}}\n"
+                           "  herd: [{at: 9s, users: 3}, {at: 2s, users: 5}]\n",
+      "t.yaml");
+  ASSERT_TRUE(ramped.spec) << (ramped.errors.empty() ? "" : ramped.errors.front().format());
+  const auto& shaped = std::get<OpenArrival>(ramped.spec->workload.arrival);
+  ASSERT_TRUE(shaped.shape.has_value());
+  EXPECT_EQ(shaped.shape->kind, RateShape::Kind::ramp);
+  EXPECT_EQ(shaped.rate, 1000); // the largest rate
+  EXPECT_EQ(shaped.shape->length, 60 * kSecond);
+  ASSERT_EQ(ramped.spec->workload.herds.size(), 2U);
+  EXPECT_EQ(ramped.spec->workload.herds[0].at, 2 * kSecond); // in time order
+}
+
+TEST(LoadShapeLoader, ATraceFileIsReadRelativeToTheTopologyAndItsBadLinesNamed)
+{
+  const auto dir = std::filesystem::temp_directory_path() / "scalelab-trace-loader";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "good.csv") << "time,type,key\n0.1,get\n0.2,put\n";
+  std::ofstream(dir / "bad.csv") << "0.1,get\n0.2,pot\nlater\n";
+  const std::string trace_head = std::string(kHead) + "  arrival: {process: trace, file: ";
+  auto good = load_topology_text(trace_head + "good.csv}\n", (dir / "t.yaml").string());
+  ASSERT_TRUE(good.spec);
+  EXPECT_EQ(std::get<OpenArrival>(good.spec->workload.arrival).trace.size(), 2U);
+  auto bad = load_topology_text(trace_head + "bad.csv}\n", (dir / "t.yaml").string());
+  ASSERT_EQ(bad.errors.size(), 2U);
+  EXPECT_EQ(bad.errors[0].format(),
+            (dir / "bad.csv").string() + ":2:5: unknown request type \"pot\"; expected one of: get, put");
+  EXPECT_EQ(bad.errors[1].format(),
+            (dir / "bad.csv").string() +
+                ":3:1: time: expected a duration such as 1.5s or 200ms (bare numbers are seconds), got \"later\"");
+  std::filesystem::remove_all(dir);
 }

@@ -24,10 +24,10 @@ struct RatePoint {
 struct RateShape {
   enum class Kind { constant, steps, ramp, spike, daily, piecewise };
   Kind kind = Kind::constant;
-  double base = 0;    // constant: the rate; ramp: from; spike: base; daily: mean
-  double peak = 0;    // ramp: to; spike: peak; daily: peak (the largest rate)
-  SimTime at = 0;     // ramp: its start; spike: its start; daily: the time of a peak
-  SimTime length = 0; // ramp: over; spike: for; daily: period
+  double base = 0;               // constant: the rate; ramp: from; spike: base; daily: mean
+  double peak = 0;               // ramp: to; spike: peak; daily: peak (the largest rate)
+  SimTime at = 0;                // ramp: its start; spike: its start; daily: the time of a peak
+  SimTime length = 0;            // ramp: over; spike: for; daily: period
   std::vector<RatePoint> points; // steps, piecewise: in increasing time
 
   double rate_at(SimTime t) const; // per second
