@@ -281,6 +281,15 @@ ordered_json service_json(const ServiceSpec& s)
                                 {"max_overflow", p->max_overflow},
                                 {"timeout", to_seconds(p->timeout)},
                                 {"connect_time", to_seconds(p->connect_time)}};
+      if (const auto& s = a.autoscale)
+        j["autoscale"] = {{"metric", s->metric == AutoscaleSpec::Metric::utilisation ? "utilisation" : "queue_length"},
+                          {"target", s->target},
+                          {"interval", to_seconds(s->interval)},
+                          {"cooldown", to_seconds(s->cooldown)},
+                          {"boot", to_seconds(s->boot)},
+                          {"min", s->min},
+                          {"max", s->max},
+                          {"initial", s->initial}};
       return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const
@@ -570,6 +579,11 @@ ordered_json to_json(const Results& r)
                                     {"wait_probability", p->wait_probability},
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
+    if (const auto& a = s.autoscale)
+      service["autoscale"] = {{"mean_running", a->mean_running}, {"mean_booting", a->mean_booting},
+                              {"fewest_running", a->fewest_running}, {"most_running", a->most_running},
+                              {"started", a->started},           {"stopped", a->stopped},
+                              {"evaluations", a->evaluations}};
     if (const auto& q = s.queue)
       service["queue"] = {{"published", q->published},
                           {"rejected", q->rejected},
@@ -651,9 +665,12 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
       if (std::find(replicas.begin(), replicas.end(), lag.replica) == replicas.end())
         replicas.push_back(lag.replica);
   std::ostringstream out;
+  // An autoscaled service's running and booting instances, in columns of their own when a run has one.
+  const bool with_instances =
+      std::any_of(rows.begin(), rows.end(), [](const TimeseriesRow& r) { return r.instances >= 0; });
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
       << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
-      << (with_queue ? ",queue_backlog" : "");
+      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "");
   for (const auto& replica : replicas)
     out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
   out << '\n';
@@ -669,6 +686,10 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
     }
     if (with_queue)
       out << ',' << fmt("%.6g", r.queue_backlog);
+    if (with_instances && r.instances >= 0)
+      out << ',' << fmt("%.6g", r.instances) << ',' << fmt("%.6g", r.instances_booting);
+    else if (with_instances)
+      out << ",,";
     for (const auto& replica : replicas) {
       const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
                                    [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });

@@ -344,8 +344,42 @@ std::unique_ptr<models::Balancer> LoadBalancer::new_balancer() const
   return models::make_balancer(spec_.policy, static_cast<int>(backends_.size()), spec_.weights);
 }
 
+void LoadBalancer::autoscale(const models::AutoscaleSpec& spec, int workers, std::uint32_t backend_service)
+{
+  scaler_ = std::make_unique<BalancerScaler>(spec, static_cast<int>(backends_.size()), workers, world->clock);
+  world->scalers[backend_service] = scaler_.get();
+  for (std::size_t b = 0; b < backends_.size(); ++b)
+    set_up(b);
+}
+
+void LoadBalancer::set_up(std::size_t b)
+{
+  balancer_->set_up(static_cast<int>(b), may_pick(b));
+  if (sticky_)
+    sticky_->set_up(static_cast<int>(b), may_pick(b));
+}
+
+// Evaluations every interval from the first; a booted backend takes requests from its tick on.
+void LoadBalancer::on_tick(SimTime ts, std::uint32_t aux)
+{
+  if ((aux & kBootTag) != 0) {
+    const std::size_t b = aux & ~kBootTag;
+    scaler_->booted(ts, static_cast<int>(b));
+    set_up(b);
+    return;
+  }
+  const BalancerScaler::Decision d = scaler_->evaluate(ts);
+  for (const int b : d.stop)
+    set_up(static_cast<std::size_t>(b));
+  for (const int b : d.boot)
+    node->push_local(ts + scaler_->spec().boot, EventKind::tick, id, 0, kBootTag | static_cast<std::uint32_t>(b));
+  node->push_local(ts + scaler_->spec().interval, EventKind::tick, id, 0, 0);
+}
+
 void LoadBalancer::schedule_health_checks()
 {
+  if (scaler_)
+    node->push_local(scaler_->spec().interval, EventKind::tick, id, 0, 0);
   const SimTime interval = spec_.health_check;
   if (interval <= 0)
     return;
@@ -384,6 +418,8 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
   if (node->can_crash())
     f.held = held_.add(rid);
   balancer_->on_dispatch(backend);
+  if (scaler_)
+    scaler_->dispatched(ts, backend);
   stats.in_service.change(ts, 1);
   w.send(*node, ts, EventKind::request, backends_[static_cast<std::size_t>(backend)], rid,
          w.spec.requests[r.call_program].request_size);
@@ -415,28 +451,37 @@ std::uint32_t LoadBalancer::reply_apart(SimTime ts, std::uint32_t rid, Cause cau
   return f.aux;
 }
 
-void LoadBalancer::on_completion(SimTime, std::uint32_t backend)
+void LoadBalancer::on_completion(SimTime ts, std::uint32_t backend)
 {
   balancer_->on_complete(static_cast<int>(backend));
+  if (scaler_)
+    scaler_->completed(ts, static_cast<int>(backend));
 }
 
 void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
 {
   if (fault.kind != Fault::Kind::crash) {
-    const auto backend = static_cast<int>(fault.backend);
-    backend_down_[static_cast<std::size_t>(backend)] = fault.kind == Fault::Kind::backend_down;
-    balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
-    if (sticky_)
-      sticky_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
+    backend_down_[fault.backend] = fault.kind == Fault::Kind::backend_down;
+    set_up(fault.backend);
     return;
   }
   for (const std::uint32_t rid : held_.take_all())
     fail_held(*this, ts, rid, world->service_stats[service_]);
   // It restarts with no connections counted, knowing what its last health checks found.
   balancer_ = new_balancer();
+  if (scaler_)
+    scaler_->forget_in_flight(ts);
   for (std::size_t b = 0; b < backends_.size(); ++b)
-    if (backend_down_[b])
+    if (!may_pick(b))
       balancer_->set_up(static_cast<int>(b), false);
+}
+
+void ApiServer::add_to_series(std::size_t interval, models::TimeseriesRow& row) const
+{
+  if (instance_ != 0)
+    return;
+  if (const auto it = world->scalers.find(service_); it != world->scalers.end())
+    it->second->log().add_to_series(interval, row);
 }
 
 // --- slot pool -------------------------------------------------------------------------------------------
@@ -1135,7 +1180,12 @@ void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
   auto balancer =
       std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name));
   balancer->init_sticky(b.world.spec.workload.user_count());
+  LoadBalancer& added = *balancer;
   b.add(std::move(balancer), b.host(spec.host));
+  const auto backend_service = static_cast<std::uint32_t>(b.world.spec.index_of_service(spec.backends));
+  const auto& api = std::get<models::ApiServerSpec>(b.world.spec.services[backend_service].kind);
+  if (api.autoscale)
+    added.autoscale(*api.autoscale, api.workers, backend_service);
 }
 
 void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
@@ -1183,6 +1233,8 @@ void report(const models::LoadBalancerSpec&, const World&, std::uint32_t, models
 void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r)
 {
   r.capacity = spec.workers * r.instances;
+  if (const auto it = world.scalers.find(service); it != world.scalers.end())
+    r.autoscale = it->second->log().result(world.clock);
   if (!spec.connection_pool)
     return;
   models::ConnectionPoolResult p;

@@ -2,6 +2,7 @@
 // The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
+#include "scalelab/models/autoscaling.hpp"
 #include "scalelab/models/load_shape.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
@@ -224,6 +225,9 @@ struct ApiServerSpec {
   // None: each db_read and db_write uses a connection of its own, opened at no cost (the database's
   // `connections` alone bound them).
   std::optional<ConnectionPoolSpec> connection_pool;
+  // Instances started and stopped by an autoscaler (autoscaling.hpp) at the load balancer in front: hosts gives
+  // the slots, max of them at most; the others are stopped (a balancer skips them as it skips a down backend).
+  std::optional<AutoscaleSpec> autoscale;
 };
 
 // Cost of one database operation, executed by a connection.
