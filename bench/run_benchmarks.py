@@ -25,6 +25,9 @@ Measures, one run after another (never two at once, so they do not compete for t
     40 workers consume), in pairs with the reference model;
   - the sharded-and-replicated model (bench/sharded-replicas.yaml: the same reads and writes to a database of 3
     shards, each a primary with two async replicas, behind the 10 servers), in pairs with the reference model;
+  - the autoscaling model (bench/autoscaling.yaml: the reference model's servers as 20 slots that an autoscaler
+    keeps 6 to 20 of running, under a daily curve of load from 1400/s to 4200/s), in pairs with the reference
+    model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -50,6 +53,7 @@ BESIDE_REFERENCE = [
     ("pools", "pools.yaml", "connection-pool model"),
     ("queues", "queues.yaml", "queue model"),
     ("sharded_replicas", "sharded-replicas.yaml", "sharded and replicated model (3 shards x 2 replicas)"),
+    ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
 ]
 ROOT = os.path.dirname(HERE)
 

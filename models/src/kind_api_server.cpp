@@ -282,14 +282,18 @@ void resolve_autoscale(AutoscaleSpec& a, const ServiceRaw& raw, int hosts, KindR
     for (auto it = entry->value.begin(); it != entry->value.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == "max")
         max_mark = it->second.Mark();
-  if (a.max == 0)
-    a.max = hosts;
-  else if (a.max > hosts)
+  if (a.max > hosts)
     resolver.ctx().error(max_mark, "max must be at most the number of hosts of service " + quote(raw.name) + " (" +
                                        std::to_string(hosts) + "), got " + std::to_string(a.max));
-  if (a.min > a.max)
-    resolver.ctx().error(max_mark, "autoscale " + service_where(raw.name) + ": min (" + std::to_string(a.min) +
-                                       ") is more than its " + std::to_string(hosts) + " hosts");
+  if (a.max == 0) {
+    a.max = hosts;
+    if (a.min > hosts || a.initial > hosts)
+      resolver.ctx().error(
+          entry ? entry->key.Mark() : raw.entries.map().Mark(),
+          "autoscale " + service_where(raw.name) + ": " +
+              (a.min > hosts ? "min (" + std::to_string(a.min) + ")" : "initial (" + std::to_string(a.initial) + ")") +
+              " is more than its " + std::to_string(hosts) + " hosts, the most it can run");
+  }
   if (a.initial == 0)
     a.initial = a.min;
 }

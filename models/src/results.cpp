@@ -580,10 +580,10 @@ ordered_json to_json(const Results& r)
                                     {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
                                     {"mean_open", p->mean_open}};
     if (const auto& a = s.autoscale)
-      service["autoscale"] = {{"mean_running", a->mean_running}, {"mean_booting", a->mean_booting},
-                              {"fewest_running", a->fewest_running}, {"most_running", a->most_running},
-                              {"started", a->started},           {"stopped", a->stopped},
-                              {"evaluations", a->evaluations}};
+      service["autoscale"] = {
+          {"mean_running", a->mean_running}, {"mean_booting", a->mean_booting}, {"fewest_running", a->fewest_running},
+          {"most_running", a->most_running}, {"started", a->started},           {"stopped", a->stopped},
+          {"evaluations", a->evaluations}};
     if (const auto& q = s.queue)
       service["queue"] = {{"published", q->published},
                           {"rejected", q->rejected},

@@ -18,7 +18,7 @@ namespace scalelab::sim
 struct ScalingLog {
   LevelIntegral running, booting;
   std::uint64_t started = 0, stopped = 0, evaluations = 0; // in the measured window
-  int fewest = 0, most = 0;                                 // running, over the measured window
+  int fewest = 0, most = 0;                                // running, over the measured window
   bool seen = false;
   void note_running(const Clock& clock, SimTime t, int now_running);
   models::AutoscaleResult result(const Clock& clock) const;

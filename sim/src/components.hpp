@@ -104,10 +104,7 @@ public:
   void on_fault(SimTime ts, const Fault& fault) override;
   // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
   // unless the host can crash: then the replies it awaits must be known in time order.
-  bool passive_replies() const override
-  {
-    return !scaler_ && !balancer_->observes_completions() && !node->can_crash();
-  }
+  bool passive_replies() const override { return !scaler_ && !balancer_->observes_completions() && !node->can_crash(); }
   // A policy that counts each backend's requests, or an autoscaler that measures them, needs only the backend,
   // in time order.
   bool completions_apart() const override
@@ -136,7 +133,10 @@ private:
   std::vector<bool> backend_down_; // as the health checks last found it
   std::unique_ptr<BalancerScaler> scaler_;
   // The policy may pick backend b: up at the last health check, and running if autoscaled.
-  bool may_pick(std::size_t b) const { return !backend_down_[b] && (!scaler_ || scaler_->serving(static_cast<int>(b))); }
+  bool may_pick(std::size_t b) const
+  {
+    return !backend_down_[b] && (!scaler_ || scaler_->serving(static_cast<int>(b)));
+  }
   void set_up(std::size_t b);
   static constexpr std::uint32_t kBootTag = 0x80000000U; // a tick's aux: backend (aux & ~kBootTag) has booted
   std::optional<models::StickyRoutes> sticky_;

@@ -31,7 +31,8 @@ std::string step_load(const std::string& seed)
          "    autoscale: {metric: utilisation, target: 0.5, interval: 10s, cooldown: 60s, boot: 30s, min: 2, max: 8}\n"
          "requests:\n  page: {steps: [cpu: {exponential: 40ms}], request_size: 0B, response_size: 0B}\n"
          "workload:\n  entry: lb\n"
-         "  arrival: {process: poisson, rate: {shape: steps, points: [{at: 0s, rate: 100/s}, {at: 60s, rate: 300/s}]}}\n";
+         "  arrival: {process: poisson, rate: {shape: steps, points: [{at: 0s, rate: 100/s}, {at: 60s, rate: "
+         "300/s}]}}\n";
 }
 
 std::vector<const models::TimeseriesRow*> rows_of(const sim::RunOutput& out, const std::string& series)
@@ -74,8 +75,8 @@ TEST(Autoscaling, InstancesStayWithinMinAndMaxAndActionsWaitTheCooldown)
   for (std::size_t i = 0; i < app.size(); ++i) {
     EXPECT_GE(app[i]->instances, 2) << i;
     EXPECT_LE(app[i]->instances + app[i]->instances_booting, 8) << i;
-    if (i > 0 && (app[i]->instances_booting > app[i - 1]->instances_booting ||
-                  app[i]->instances < app[i - 1]->instances))
+    if (i > 0 &&
+        (app[i]->instances_booting > app[i - 1]->instances_booting || app[i]->instances < app[i - 1]->instances))
       actions.push_back(i);
   }
   ASSERT_GE(actions.size(), 2U);
