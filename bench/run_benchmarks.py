@@ -29,6 +29,9 @@ Measures, one run after another (never two at once, so they do not compete for t
   - the protection model (bench/protection.yaml: a rate-limited balancer in front of 10 servers whose requests
     each call a backend tier with a timeout, retries, a retry budget and a circuit breaker), in pairs with the
     reference model;
+  - the autoscaling model (bench/autoscaling.yaml: the reference model's servers as 20 slots that an autoscaler
+    keeps 6 to 20 of running, under a daily curve of load from 1400/s to 4200/s), in pairs with the reference
+    model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -56,6 +59,7 @@ BESIDE_REFERENCE = [
     ("sharded_replicas", "sharded-replicas.yaml", "sharded and replicated model (3 shards x 2 replicas)"),
     ("servers_10000", "reference-10000.yaml", "reference model at 10,000 servers"),
     ("protection", "protection.yaml", "protection model (rate limit, timeouts, retries, breaker)"),
+    ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
 ]
 ROOT = os.path.dirname(HERE)
 

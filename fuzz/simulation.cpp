@@ -251,8 +251,12 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
   double requests = 0;
   const double seconds = models::to_seconds(spec.duration);
   if (auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival)) {
+    if (open->shape && open->shape->max_rate() > 1000.0)
+      open->shape.reset(); // a shape's own rates are not capped: run the capped constant rate instead
     open->rate = std::min(open->rate, 1000.0);
-    requests = open->rate * seconds;
+    requests = open->rate * seconds + static_cast<double>(open->trace.size());
+    for (auto& herd : spec.workload.herds)
+      herd.users = std::min<std::int64_t>(herd.users, 100);
   } else {
     auto& closed = std::get<models::ClosedArrival>(spec.workload.arrival);
     closed.users = std::min<std::int64_t>(closed.users, 10);

@@ -71,6 +71,88 @@ std::vector<std::string> services_called(const ApiServerSpec& spec, const std::s
   return {};
 }
 
+const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
+{
+  static const Record<AutoscaleSpec> record = [&types] {
+    Record<AutoscaleSpec> r;
+    r.title = "`autoscale` of an api_server";
+    r.help = "Starts and stops instances to keep a metric near its target, by Kubernetes' HPA rule: every "
+             "`interval`, desired = ceil(running x metric / target), unchanged while metric / target is within 0.1 "
+             "of 1, clamped to [min, max]; no action for `cooldown` after one; a started instance serves after "
+             "`boot`. The hosts are the slots: the first `initial` run from the start, the next are started in "
+             "order, the last started are stopped first. The load balancer in front measures the metric.";
+    r.fields = {
+        field<AutoscaleSpec>("metric",
+                             enum_type<AutoscaleSpec::Metric>(
+                                 "autoscaling metric",
+                                 {
+                                     {"utilisation", AutoscaleSpec::Metric::utilisation,
+                                      "the share of the running instances' workers busy, time-averaged over the "
+                                      "interval (requests the balancer sent and has no answer for, up to the workers)"},
+                                     {"queue_length", AutoscaleSpec::Metric::queue_length,
+                                      "requests waiting beyond the workers, per running instance, time-averaged over "
+                                      "the interval"},
+                                 }),
+                             &AutoscaleSpec::metric)
+            .defaults("utilisation")
+            .help("What the scaler measures."),
+        field<AutoscaleSpec>("target", number_type(), &AutoscaleSpec::target)
+            .required()
+            .check(greater_than(0.0))
+            .help("The metric's value the scaler aims at (0.6: workers 60 % busy)."),
+        field<AutoscaleSpec>("interval", types.duration,
+                             [](AutoscaleSpec& a, double&& s) { a.interval = from_seconds(s); })
+            .defaults("10s")
+            .check(at_least_one_nanosecond())
+            .help("Time between evaluations, from the start of the run."),
+        field<AutoscaleSpec>("cooldown", types.duration,
+                             [](AutoscaleSpec& a, double&& s) { a.cooldown = from_seconds(s); })
+            .defaults("60s")
+            .check(at_least(0.0))
+            .help("After starting or stopping instances, no other action for this long (AWS Auto Scaling's "
+                  "cooldown)."),
+        field<AutoscaleSpec>("boot", types.duration, [](AutoscaleSpec& a, double&& s) { a.boot = from_seconds(s); })
+            .defaults("30s")
+            .check(at_least(0.0))
+            .help("Time from the decision to start an instance to its first request."),
+        field<AutoscaleSpec>("min", integer_type<int>(), &AutoscaleSpec::min)
+            .defaults("1")
+            .check(at_least(1))
+            .unit("instances")
+            .help("Never fewer running or booting."),
+        field<AutoscaleSpec>("max", integer_type<int>(), &AutoscaleSpec::max)
+            .optional("the number of hosts")
+            .check(at_least(1))
+            .unit("instances")
+            .help("Never more; at most the number of hosts."),
+        field<AutoscaleSpec>("initial", integer_type<int>(), &AutoscaleSpec::initial)
+            .optional("min")
+            .check(at_least(1))
+            .unit("instances")
+            .help("Instances running at the start."),
+    };
+    r.rules = {
+        {"`min` is at most `max`, and `initial` between them.",
+         [](Context& ctx, const Entries& entries, AutoscaleSpec& a) {
+           if (!entries.find("max"))
+             a.max = 0; // resolved to the number of hosts
+           if (!entries.find("initial"))
+             a.initial = 0; // resolved to min
+           if (a.max > 0 && entries.find("min") && a.min > a.max)
+             ctx.error(entries.find("min")->value.Mark(), "min must be at most max (" + std::to_string(a.max) +
+                                                              "), got " + written(entries.find("min")->value));
+           else if (a.initial > 0 && (a.initial < a.min || (a.max > 0 && a.initial > a.max)))
+             ctx.error(entries.find("initial")->value.Mark(),
+                       "initial must be between min (" + std::to_string(a.min) + ") and max" +
+                           (a.max > 0 ? " (" + std::to_string(a.max) + ")" : std::string()) + ", got " +
+                           written(entries.find("initial")->value));
+         }},
+    };
+    return r;
+  }();
+  return record;
+}
+
 KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
 {
   KindSchema kind;
@@ -140,6 +222,12 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
           .help("Admits requests up to a rate (token bucket, fixed or sliding window, global or per user) and "
                 "answers the others with 429 (`rate_limited`): see `rate_limit`. Each instance has a limiter of its "
                 "own."),
+      field<ServiceRaw>("autoscale", record_type(&autoscale_record(types), "in autoscale"),
+                        [](ServiceRaw& s, AutoscaleSpec&& a) { s.as<ApiServerSpec>().autoscale = a; })
+          .optional("a fixed number of instances, one per host")
+          .help("Start and stop instances with the load: see `autoscale` of an api_server. Needs one load_balancer "
+                "in front; reach the service through it (a step that calls the service itself may reach a stopped "
+                "instance)."),
   };
   kind.record.rules = {
       {"Exactly one of `host` and `hosts` is given.",
@@ -170,10 +258,16 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                                                        " needs session_store: the cache service that holds them");
        }},
   };
-  kind.records_markdown =
-      markdown_record(connection_pool(types)) + markdown_record(rate_limit_record(types.duration, types.rate));
+  kind.records_markdown = markdown_record(connection_pool(types)) +
+                          markdown_record(rate_limit_record(types.duration, types.rate)) +
+                          markdown_record(autoscale_record(types));
   for (const auto& f : connection_pool(types).fields)
     kind.words.push_back(f.key);
+  for (const auto& f : autoscale_record(types).fields) {
+    kind.words.push_back(f.key);
+    for (const auto& choice : f.choices)
+      kind.words.push_back(choice.first);
+  }
   return kind;
 }
 
@@ -186,6 +280,31 @@ KindSize kind_size(const ApiServerSpec& spec, const ServiceRaw& raw, const KindR
       instances += resolver.host_count(ref);
   }
   return {instances, spec.workers, "workers"};
+}
+
+// max defaults to the hosts, initial to min; max beyond the hosts is an error at max.
+void resolve_autoscale(AutoscaleSpec& a, const ServiceRaw& raw, int hosts, KindResolver& resolver)
+{
+  const Entry* entry = raw.entries.find("autoscale");
+  YAML::Mark max_mark = entry ? entry->key.Mark() : raw.entries.map().Mark();
+  if (entry && entry->value.IsMap())
+    for (auto it = entry->value.begin(); it != entry->value.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == "max")
+        max_mark = it->second.Mark();
+  if (a.max > hosts)
+    resolver.ctx().error(max_mark, "max must be at most the number of hosts of service " + quote(raw.name) + " (" +
+                                       std::to_string(hosts) + "), got " + std::to_string(a.max));
+  if (a.max == 0) {
+    a.max = hosts;
+    if (a.min > hosts || a.initial > hosts)
+      resolver.ctx().error(
+          entry ? entry->key.Mark() : raw.entries.map().Mark(),
+          "autoscale " + service_where(raw.name) + ": " +
+              (a.min > hosts ? "min (" + std::to_string(a.min) + ")" : "initial (" + std::to_string(a.initial) + ")") +
+              " is more than its " + std::to_string(hosts) + " hosts, the most it can run");
+  }
+  if (a.initial == 0)
+    a.initial = a.min;
 }
 
 bool resolved_last(const ApiServerSpec&)
@@ -205,6 +324,8 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
   if (hosts) {
     spec.hosts = *hosts;
     resolver.set_instances(raw.name, hosts->size());
+    if (spec.autoscale)
+      resolve_autoscale(*spec.autoscale, raw, static_cast<int>(hosts->size()), resolver);
   }
   if (spec.sessions == SessionMode::local || spec.sessions == SessionMode::store) {
     require_users(raw, "sessions", resolver);
@@ -222,6 +343,17 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
   }
 }
 
-void check_use(const ApiServerSpec&, const ServiceRaw&, KindResolver&) {}
+// An autoscaled service is reached through the one load balancer in front of it (which claims it, see
+// kind_load_balancer.cpp): the balancer measures the metric and skips the stopped instances.
+void check_use(const ApiServerSpec& spec, const ServiceRaw& raw, KindResolver& resolver)
+{
+  if (!spec.autoscale)
+    return;
+  const YAML::Mark mark = raw.entries.key_mark("autoscale");
+  if (!resolver.claim_once("load balancer of " + raw.name, raw.name))
+    resolver.ctx().error(mark, "autoscale " + service_where(raw.name) +
+                                   " needs a load_balancer in front of it (backends: " + raw.name +
+                                   "): the balancer measures the load and skips stopped instances");
+}
 
 } // namespace scalelab::models::schema

@@ -112,6 +112,11 @@ void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolve
   ServiceRaw* backend = resolver.find_service(*raw.backends);
   if (!backend || !resolver.has_kind(*backend, *raw.backends, "backends", kind_tags<ApiServerSpec>()))
     return;
+  if (const auto* api = std::get_if<ApiServerSpec>(&backend->spec); api && api->autoscale)
+    if (const auto first = resolver.claim_once("load balancer of " + backend->name, raw.name))
+      resolver.ctx().error(raw.backends->mark, "backends: service " + quote(backend->name) +
+                                                   " is autoscaled and already behind load_balancer " + quote(*first) +
+                                                   "; an autoscaled service has one balancer in front");
   const auto count = resolver.instances(backend->name);
   const Entry* weights = raw.entries.find("weights");
   if (spec.policy == BalancingPolicy::weighted && weights && count && !spec.weights.empty() &&

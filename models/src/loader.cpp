@@ -881,6 +881,37 @@ private:
                                              std::to_string(request_names_.size()) +
                                              " request types: " + join(request_names_));
     }
+    if (w.arrival && w.arrival->process == ArrivalProcess::trace && raw_.requests)
+      read_trace(w);
+  }
+
+  // The arrivals of a trace file, each problem at its own file:line:col.
+  void read_trace(WorkloadRaw& w)
+  {
+    ArrivalRaw& a = *w.arrival;
+    std::filesystem::path path(a.open.trace_file);
+    if (path.is_relative())
+      path = std::filesystem::path(ctx_.file()).parent_path() / path;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      ctx_.error(a.trace_mark, "file: cannot read the trace " + quote(path.string()) + ": " + std::strerror(errno));
+      return;
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<TraceProblem> problems;
+    a.open.trace = parse_trace(text, request_names_, problems);
+    for (const TraceProblem& p : problems)
+      ctx_.error(SourceLocation{path.string(), p.line, p.column}, p.message);
+    if (problems.empty() && a.open.trace.empty())
+      ctx_.error(a.trace_mark, "file: the trace " + quote(path.string()) + " has no arrivals");
+    const std::int64_t keys = w.spec.keys.count;
+    for (const TraceArrival& t : a.open.trace)
+      if (t.key > keys) {
+        ctx_.error(a.trace_mark, "file: the trace gives key " + std::to_string(t.key) +
+                                     (keys == 0 ? ", but requests carry no key; give workload.keys a count"
+                                                : ", beyond workload.keys.count (" + std::to_string(keys) + ")"));
+        break;
+      }
   }
 
   // --- faults ------------------------------------------------------------------------------------------

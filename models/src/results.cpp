@@ -192,6 +192,46 @@ void add_rate_limit(ordered_json& j, const std::optional<RateLimitSpec>& limit)
   j["rate_limit"] = r;
 }
 
+// An open arrival as written: a constant rate as before; a shape's own keys; a trace's file and length.
+ordered_json open_arrival_json(const OpenArrival& open)
+{
+  if (open.process == OpenArrival::Process::trace)
+    return {{"process", "trace"}, {"file", open.trace_file}, {"arrivals", open.trace.size()}};
+  ordered_json arrival{{"process", open.process == OpenArrival::Process::poisson ? "poisson" : "constant"},
+                       {"rate", open.rate}};
+  if (!open.shape)
+    return arrival;
+  const RateShape& r = *open.shape;
+  ordered_json shape{{"shape", to_string(r.kind)}};
+  switch (r.kind) {
+  case RateShape::Kind::steps:
+  case RateShape::Kind::piecewise: {
+    ordered_json points = ordered_json::array();
+    for (const RatePoint& p : r.points)
+      points.push_back({{"at", to_seconds(p.at)}, {"rate", p.rate}});
+    shape["points"] = points;
+    break;
+  }
+  case RateShape::Kind::ramp:
+    shape.update(
+        ordered_json{{"from", r.base}, {"to", r.peak}, {"over", to_seconds(r.length)}, {"at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::spike:
+    shape.update(
+        ordered_json{{"base", r.base}, {"peak", r.peak}, {"at", to_seconds(r.at)}, {"for", to_seconds(r.length)}});
+    break;
+  case RateShape::Kind::daily:
+    shape.update(ordered_json{
+        {"mean", r.base}, {"peak", r.peak}, {"period", to_seconds(r.length)}, {"peak_at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::constant:
+    break;
+  }
+  arrival["rate"] = shape;
+  arrival["max_rate"] = open.rate;
+  return arrival;
+}
+
 ordered_json step_json(const Step& step)
 {
   struct Visitor {
@@ -289,6 +329,15 @@ ordered_json service_json(const ServiceSpec& s)
                                 {"timeout", to_seconds(p->timeout)},
                                 {"connect_time", to_seconds(p->connect_time)}};
       add_rate_limit(j, a.rate_limit);
+      if (const auto& s = a.autoscale)
+        j["autoscale"] = {{"metric", s->metric == AutoscaleSpec::Metric::utilisation ? "utilisation" : "queue_length"},
+                          {"target", s->target},
+                          {"interval", to_seconds(s->interval)},
+                          {"cooldown", to_seconds(s->cooldown)},
+                          {"boot", to_seconds(s->boot)},
+                          {"min", s->min},
+                          {"max", s->max},
+                          {"initial", s->initial}};
       return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const
@@ -485,8 +534,7 @@ ordered_json to_json(const TopologySpec& spec)
   const auto& w = spec.workload;
   ordered_json arrival;
   if (const auto* open = std::get_if<OpenArrival>(&w.arrival))
-    arrival = {{"process", open->process == OpenArrival::Process::poisson ? "poisson" : "constant"},
-               {"rate", open->rate}};
+    arrival = open_arrival_json(*open);
   else {
     const auto& closed = std::get<ClosedArrival>(w.arrival);
     arrival = {{"process", "closed"}, {"users", closed.users}, {"think_time", distribution_json(closed.think_time)}};
@@ -501,6 +549,12 @@ ordered_json to_json(const TopologySpec& spec)
                         {"exponent", w.keys.exponent}};
   if (w.keys.count > 0 && w.keys.hot_key > 0)
     workload["keys"]["hot_key"] = w.keys.hot_key;
+  if (!w.herds.empty()) {
+    ordered_json herds = ordered_json::array();
+    for (const HerdSpec& h : w.herds)
+      herds.push_back({{"at", to_seconds(h.at)}, {"users", h.users}});
+    workload["herd"] = herds;
+  }
   j["workload"] = workload;
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
@@ -583,6 +637,11 @@ ordered_json to_json(const Results& r)
                           {"late_replies", c->late_replies},
                           {"breaker_open", c->breaker_open},
                           {"budget_refused", c->budget_refused}};
+    if (const auto& a = s.autoscale)
+      service["autoscale"] = {
+          {"mean_running", a->mean_running}, {"mean_booting", a->mean_booting}, {"fewest_running", a->fewest_running},
+          {"most_running", a->most_running}, {"started", a->started},           {"stopped", a->stopped},
+          {"evaluations", a->evaluations}};
     if (const auto& q = s.queue)
       service["queue"] = {{"published", q->published},
                           {"rejected", q->rejected},
@@ -664,9 +723,12 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
       if (std::find(replicas.begin(), replicas.end(), lag.replica) == replicas.end())
         replicas.push_back(lag.replica);
   std::ostringstream out;
+  // An autoscaled service's running and booting instances, in columns of their own when a run has one.
+  const bool with_instances =
+      std::any_of(rows.begin(), rows.end(), [](const TimeseriesRow& r) { return r.instances >= 0; });
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
       << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
-      << (with_queue ? ",queue_backlog" : "");
+      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "");
   for (const auto& replica : replicas)
     out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
   out << '\n';
@@ -682,6 +744,10 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
     }
     if (with_queue)
       out << ',' << fmt("%.6g", r.queue_backlog);
+    if (with_instances && r.instances >= 0)
+      out << ',' << fmt("%.6g", r.instances) << ',' << fmt("%.6g", r.instances_booting);
+    else if (with_instances)
+      out << ",,";
     for (const auto& replica : replicas) {
       const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
                                    [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });

@@ -13,6 +13,8 @@
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
 
+#include <sstream>
+
 namespace scalelab::models::schema
 {
 namespace
@@ -284,6 +286,10 @@ public:
   std::vector<std::string> kind_words; // and their words
   Record<RequestRaw> request;
   Variant<ArrivalRaw, ArrivalProcess> arrival;
+  Record<RatePoint> rate_point;
+  Variant<RateShape, RateShape::Kind> rate_shape;
+  Type<RateShape> shaped_rate; // a rate, or a map with a shape
+  Record<HerdSpec> herd;
   Record<KeySpaceSpec> keys;
   Record<WorkloadRaw> workload;
   Record<FaultRaw> fault;
@@ -316,11 +322,13 @@ private:
   void declare_services();
   void declare_requests();
   void declare_arrival();
+  void declare_rate_shapes();
   void declare_keys();
   void declare_workload();
   void declare_faults();
   Type<std::vector<ServiceRaw>> services_type() const;
   Type<std::vector<RequestRaw>> requests_type() const;
+  Type<std::vector<HerdSpec>> herd_list() const;
   void declare_top();
   std::vector<Rule<TopologyRaw>> top_rules();
 };
@@ -1250,8 +1258,182 @@ void Tables::declare_requests()
   };
 }
 
+// A rate for messages: 200/s.
+std::string format_rate(double per_second)
+{
+  std::ostringstream out;
+  out.precision(6);
+  out << per_second << "/s";
+  return out.str();
+}
+
+void Tables::declare_rate_shapes()
+{
+  const Check<double> not_negative = at_least(0.0);
+  rate_point.title = "a point of `shape: steps` or `shape: piecewise`";
+  rate_point.help = "The rate from a time on.";
+  rate_point.fields = {
+      field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
+          .required()
+          .check(at_least(0.0))
+          .help("From when."),
+      field<RatePoint>("rate", rate, &RatePoint::rate).required().check(not_negative).help("The rate then."),
+  };
+  Type<std::vector<RatePoint>> points = list_type(record_type(&rate_point, "in a point of the rate"));
+  auto set_time = [](SimTime RateShape::*member) {
+    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
+  };
+
+  rate_shape.selector = "shape";
+  rate_shape.noun = "rate shape";
+  rate_shape.selector_help = "How the rate changes over the run.";
+  rate_shape.choices = {
+      {"steps", RateShape::Kind::steps, "the rate jumps at given times and stays until the next"},
+      {"ramp", RateShape::Kind::ramp, "the rate goes linearly from one value to another"},
+      {"spike", RateShape::Kind::spike, "a burst: the rate jumps to a peak for a while, then back"},
+      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, with a period"},
+      {"piecewise", RateShape::Kind::piecewise, "the rate goes linearly from each point to the next"},
+  };
+  rate_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+
+  Record<RateShape> by_points;
+  by_points.title = "`rate` with `shape: steps` or `shape: piecewise`";
+  by_points.help = "Before the first point the rate is the first point's; after the last, the last point's.";
+  by_points.fields = {
+      field<RateShape>("points", points, &RateShape::points)
+          .required()
+          .check(non_empty<RatePoint>())
+          .help("`{at: TIME, rate: RATE}` items in increasing time."),
+  };
+  by_points.rules = {
+      {"The points are in increasing time.",
+       [](Context& ctx, const Entries& entries, RateShape& r) {
+         const Entry* list = entries.find("points");
+         for (std::size_t i = 1; list && list->value.IsSequence() && i < r.points.size(); ++i)
+           if (r.points[i].at <= r.points[i - 1].at && i < list->value.size()) {
+             ctx.error(list->value[i].Mark(), "the points must be in increasing time: this point is at " +
+                                                  format_duration(to_seconds(r.points[i].at)) + ", the one before at " +
+                                                  format_duration(to_seconds(r.points[i - 1].at)));
+             return;
+           }
+       }},
+  };
+
+  Record<RateShape> ramp;
+  ramp.title = "`rate` with `shape: ramp`";
+  ramp.help = "`from` until `at`, then linearly to `to` over `over`, then `to`.";
+  ramp.fields = {
+      field<RateShape>("from", rate, &RateShape::base).required().check(not_negative).help("The rate at the start."),
+      field<RateShape>("to", rate, &RateShape::peak).required().check(not_negative).help("The rate at the end."),
+      field<RateShape>("over", duration, set_time(&RateShape::length))
+          .required()
+          .check(at_least_one_nanosecond())
+          .help("How long the ramp takes."),
+      field<RateShape>("at", duration, set_time(&RateShape::at))
+          .defaults("0s")
+          .check(at_least(0.0))
+          .help("When the ramp starts."),
+  };
+
+  Record<RateShape> spike;
+  spike.title = "`rate` with `shape: spike`";
+  spike.help = "`base`, except `peak` from `at` for `for`.";
+  spike.fields = {
+      field<RateShape>("base", rate, &RateShape::base)
+          .required()
+          .check(not_negative)
+          .help("The rate outside the burst."),
+      field<RateShape>("peak", rate, &RateShape::peak)
+          .required()
+          .check(not_negative)
+          .help("The rate during the burst."),
+      field<RateShape>("at", duration, set_time(&RateShape::at))
+          .required()
+          .check(at_least(0.0))
+          .help("When the burst starts."),
+      field<RateShape>("for", duration, set_time(&RateShape::length))
+          .required()
+          .check(at_least_one_nanosecond())
+          .help("How long the burst lasts."),
+  };
+
+  Record<RateShape> daily;
+  daily.title = "`rate` with `shape: daily`";
+  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period): a day's traffic, at its highest at `peak_at`.";
+  daily.fields = {
+      field<RateShape>("mean", rate, &RateShape::base).required().check(not_negative).help("The average rate."),
+      field<RateShape>("peak", rate, &RateShape::peak).required().check(not_negative).help("The highest rate."),
+      field<RateShape>("period", duration, set_time(&RateShape::length))
+          .defaults("86400s")
+          .check(at_least_one_nanosecond())
+          .help("The length of one cycle (a day by default)."),
+      field<RateShape>("peak_at", duration, set_time(&RateShape::at))
+          .defaults("0s")
+          .check(at_least(0.0))
+          .help("A time at which the rate is at its peak."),
+  };
+  daily.rules = {
+      {"`peak` is at least `mean` and at most twice `mean` (the rate never goes below 0).",
+       [](Context& ctx, const Entries& entries, RateShape& r) {
+         if (!entries.find("peak") || !entries.find("mean"))
+           return;
+         if (r.peak < r.base)
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" + format_rate(r.base) +
+                                                             "), got " + written(entries.find("peak")->value));
+         else if (r.peak > 2 * r.base)
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at most twice mean (" + format_rate(2 * r.base) +
+                                                             ")" + ": the rate would go below 0 in the trough, got " +
+                                                             written(entries.find("peak")->value));
+       }},
+  };
+
+  rate_shape.alternatives = {
+      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
+      {{RateShape::Kind::ramp}, ramp},
+      {{RateShape::Kind::spike}, spike},
+      {{RateShape::Kind::daily}, daily},
+  };
+
+  shaped_rate.name = "rate or map";
+  shaped_rate.unit = "1/s";
+  shaped_rate.help = rate.help;
+  shaped_rate.read = [this](Context& ctx, const Site& site) -> std::optional<RateShape> {
+    if (!site.value.IsMap()) {
+      auto r = rate.read(ctx, site);
+      if (!r)
+        return std::nullopt;
+      RateShape constant;
+      constant.base = *r;
+      return constant;
+    }
+    RateShape out;
+    const std::size_t before = ctx.error_count();
+    read_variant(ctx, site, rate_shape, out, "in the rate");
+    if (ctx.error_count() != before)
+      return std::nullopt;
+    return out;
+  };
+  shaped_rate.shape = variant_shape(rate_shape);
+
+  herd.title = "`workload.herd`";
+  herd.help = "Users who all send a request at one instant (a cache expiry, a reconnect after an outage).";
+  herd.fields = {
+      field<HerdSpec>("at", duration, [](HerdSpec& h, double&& s) { h.at = from_seconds(s); })
+          .required()
+          .check(at_least(0.0))
+          .help("The instant."),
+      field<HerdSpec>("users", integer_type<std::int64_t>(), &HerdSpec::users)
+          .required()
+          .check(at_least<std::int64_t>(1))
+          .check(at_most(limits::kUsers))
+          .unit("users")
+          .help("How many requests arrive at that instant, each drawn from the mix and the keys."),
+  };
+}
+
 void Tables::declare_arrival()
 {
+  declare_rate_shapes();
   arrival.selector = "process";
   arrival.noun = "arrival process";
   arrival.selector_help = "How users' requests arrive.";
@@ -1259,22 +1441,53 @@ void Tables::declare_arrival()
       {"poisson", ArrivalProcess::poisson, "open: independent arrivals at an average rate"},
       {"constant", ArrivalProcess::constant, "open: arrivals evenly spaced at the rate"},
       {"closed", ArrivalProcess::closed, "closed: each user sends a request, waits for the reply, thinks, again"},
+      {"trace", ArrivalProcess::trace, "open: the arrivals of a CSV file, replayed exactly"},
   };
   arrival.select = [](ArrivalRaw& a, ArrivalProcess p) {
     a.process = p;
     if (p == ArrivalProcess::constant)
       a.open.process = OpenArrival::Process::constant;
+    if (p == ArrivalProcess::trace)
+      a.open.process = OpenArrival::Process::trace;
   };
   Record<ArrivalRaw> open;
   open.title = "`workload.arrival` with `process: poisson` or `constant`";
   open.help = "An open workload: requests arrive whatever the response times.";
   open.fields = {
-      field<ArrivalRaw>("rate", rate, [](ArrivalRaw& a, double&& r) { a.open.rate = r; })
+      field<ArrivalRaw>("rate", shaped_rate,
+                        [](ArrivalRaw& a, RateShape&& r) {
+                          a.open.rate = r.max_rate();
+                          if (r.kind != RateShape::Kind::constant)
+                            a.open.shape = std::move(r);
+                        })
           .required()
-          .check(greater_than(0.0))
-          .check(at_most_one_per_nanosecond())
-          .help("Average arrivals per second."),
+          .check(Check<RateShape>{"greater than 0", [](const RateShape& r) { return r.max_rate() > 0; }})
+          .check(Check<RateShape>{at_most_one_per_nanosecond().description,
+                                  [](const RateShape& r) { return r.max_rate() <= 1e9; }})
+          .help("Average arrivals per second: a rate (`800/s`), or a map with a `shape` for a rate that changes "
+                "over time (Poisson only); see `rate` with `shape: ...`. A changing rate is drawn exactly, by "
+                "thinning."),
   };
+  open.rules = {
+      {"A rate with a `shape` needs `process: poisson`.",
+       [](Context& ctx, const Entries& entries, ArrivalRaw& a) {
+         if (a.open.shape && a.open.process == OpenArrival::Process::constant)
+           ctx.error(entries.find("rate")->value.Mark(),
+                     "rate: a rate with a shape needs process poisson (a constant process has one rate)");
+       }},
+  };
+  Record<ArrivalRaw> trace;
+  trace.title = "`workload.arrival` with `process: trace`";
+  trace.help = "An open workload replayed from a CSV file: one arrival a line, `time[,type[,key]]`, time as a "
+               "duration (`12.5ms`) or bare seconds, in time order; an optional header line `time,type,key`; "
+               "lines starting with `#` and blank lines are skipped. A line without a type draws it from the "
+               "mix, one without a key draws it from `workload.keys`.";
+  trace.fields = {
+      field<ArrivalRaw>("file", text_type(), [](ArrivalRaw& a, std::string&& f) { a.open.trace_file = f; })
+          .required()
+          .help("The CSV file, relative to the topology file."),
+  };
+
   Record<ArrivalRaw> closed;
   closed.title = "`workload.arrival` with `process: closed`";
   closed.help = "A closed workload: a fixed population of users, each with at most one request in flight.";
@@ -1308,6 +1521,7 @@ void Tables::declare_arrival()
   arrival.alternatives = {
       {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
       {{ArrivalProcess::closed}, closed},
+      {{ArrivalProcess::trace}, trace},
   };
 }
 
@@ -1353,6 +1567,41 @@ void Tables::declare_keys()
   };
 }
 
+// A herd, or a list of them.
+Type<std::vector<HerdSpec>> Tables::herd_list() const
+{
+  Type<std::vector<HerdSpec>> type;
+  type.name = "map or list of maps";
+  const Type<HerdSpec> one = record_type(&herd, "in workload.herd");
+  type.read = [one](Context& ctx, const Site& site) -> std::optional<std::vector<HerdSpec>> {
+    std::vector<HerdSpec> out;
+    if (site.value.IsMap()) {
+      auto h = one.read(ctx, site);
+      if (!h)
+        return std::nullopt;
+      out.push_back(*h);
+      return out;
+    }
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a map {at: TIME, users: N} or a list of them");
+      return std::nullopt;
+    }
+    bool ok = true;
+    for (const auto& node : site.value) {
+      auto h = one.read(ctx, Site{node, node.Mark(), site.label});
+      if (h)
+        out.push_back(*h);
+      else
+        ok = false;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  type.shape = one.shape;
+  return type;
+}
+
 void Tables::declare_workload()
 {
   declare_arrival();
@@ -1362,7 +1611,9 @@ void Tables::declare_workload()
   arrival_type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
     ArrivalRaw out;
     const std::size_t before = ctx.error_count();
-    read_variant(ctx, site, arrival, out, "in workload.arrival");
+    const Entries entries = read_variant(ctx, site, arrival, out, "in workload.arrival");
+    if (const Entry* file = entries.find("file"))
+      out.trace_mark = file->value.Mark();
     if (ctx.error_count() != before)
       return std::nullopt;
     return out;
@@ -1415,7 +1666,23 @@ void Tables::declare_workload()
                 "uniformly (sticky balancing and local sessions tell them apart). A closed arrival's users are "
                 "its own `users`."),
   };
+  workload.fields.push_back(
+      field<WorkloadRaw>("herd", herd_list(),
+                         [](WorkloadRaw& w, std::vector<HerdSpec>&& h) {
+                           std::stable_sort(h.begin(), h.end(),
+                                            [](const HerdSpec& a, const HerdSpec& b) { return a.at < b.at; });
+                           w.spec.herds = std::move(h);
+                         })
+          .optional("no herd")
+          .help("A thundering herd: `{at: 30s, users: 5000}`, or a list of them; with an open arrival, that many "
+                "requests come at that one instant, besides the arrival process's."));
   workload.rules = {
+      {"`herd` is given with an open arrival only.",
+       [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
+         if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed)
+           ctx.error(entries.key_mark("herd"), "herd: a closed population sends one request per user at a time; "
+                                               "a herd needs an open arrival (poisson, constant or trace)");
+       }},
       {"`users` is given with an open arrival only.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
          if (entries.find("users") && w.arrival && w.arrival->process == ArrivalProcess::closed)
@@ -1800,6 +2067,9 @@ std::vector<std::string> topology_words()
   add_record(t.publish);
   add_record(t.workload);
   add_variant(t.arrival);
+  add_variant(t.rate_shape);
+  add_record(t.rate_point);
+  add_record(t.herd);
   add_record(t.keys);
   add_record(t.fault);
   for (const auto& form : t.distribution_forms)
@@ -1859,6 +2129,9 @@ std::string topology_reference_markdown()
   out += markdown_record(t.publish);
   out += markdown_record(t.workload);
   out += markdown_variant(t.arrival);
+  out += markdown_variant(t.rate_shape);
+  out += markdown_record(t.rate_point);
+  out += markdown_record(t.herd);
   out += markdown_record(t.keys);
   out += markdown_record(t.fault);
   out += "## Distributions\n\nA random duration is written as a plain duration (always that value) or as a map "
@@ -1873,6 +2146,8 @@ std::string topology_reference_markdown()
       {t.bandwidth.name, t.bandwidth.help},
       {t.bytes.name, t.bytes.help},
       {t.rate.name, t.rate.help},
+      {t.shaped_rate.name, "A rate (`800/s`), or a map with a `shape` whose rate changes over the run: see `rate` with "
+                           "`shape: ...`."},
       {t.sharing.name, t.sharing.help},
       {t.distribution.name, t.distribution.help},
       {name_type().name,

@@ -164,12 +164,13 @@ struct RequestRaw {
   bool steps_read = false; // the steps were read (an empty list is then an error of its own)
 };
 
-enum class ArrivalProcess { poisson, constant, closed };
+enum class ArrivalProcess { poisson, constant, closed, trace };
 
 struct ArrivalRaw {
   ArrivalProcess process = ArrivalProcess::poisson;
   OpenArrival open;
   ClosedArrival closed;
+  YAML::Mark trace_mark; // trace: the file's value, for the file's own errors
 };
 
 struct MixItem {

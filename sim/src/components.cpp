@@ -123,6 +123,10 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     open_ = true;
     poisson_ = open->process == models::OpenArrival::Process::poisson;
     mean_gap_ = 1.0 / open->rate;
+    if (open->shape)
+      shape_ = &*open->shape;
+    if (open->process == models::OpenArrival::Process::trace)
+      trace_ = &open->trace;
     open_users_ = w.users;
   } else {
     const auto& closed = std::get<models::ClosedArrival>(w.arrival);
@@ -153,6 +157,15 @@ void Source::take_back(std::uint32_t user, std::uint32_t token, std::uint32_t co
 void Source::start()
 {
   if (open_) {
+    const auto& herds = world->spec.workload.herds;
+    for (std::size_t h = 0; h < herds.size(); ++h)
+      node->push_local(herds[h].at, EventKind::tick, id, 0, kHerdTag | static_cast<std::uint32_t>(h));
+    if (trace_ || shape_) {
+      const SimTime first = trace_ ? trace_->front().at : models::next_shaped_arrival(*shape_, 0, rng_);
+      if (first != models::kNever)
+        node->push_local(first, EventKind::tick, id, 0);
+      return;
+    }
     node->push_local(next_gap(), EventKind::tick, id, 0);
   } else if (merged_think_) {
     // With exponential think times the thinking users form one Poisson process of rate thinking / Z
@@ -186,8 +199,34 @@ void Source::schedule_candidate(SimTime ts)
                    0);
 }
 
+// A herd's requests all at once; a trace's arrivals of this instant; a shaped rate's next arrival by thinning.
+void Source::on_open_tick(SimTime ts, std::uint32_t aux)
+{
+  if ((aux & kHerdTag) != 0) {
+    const models::HerdSpec& herd = world->spec.workload.herds[aux & ~kHerdTag];
+    for (std::int64_t u = 0; u < herd.users; ++u)
+      send_request(ts, 0);
+    return;
+  }
+  if (trace_) {
+    for (; trace_next_ < trace_->size() && (*trace_)[trace_next_].at == ts; ++trace_next_)
+      send_request(ts, 0, (*trace_)[trace_next_].type, (*trace_)[trace_next_].key);
+    if (trace_next_ < trace_->size())
+      node->push_local((*trace_)[trace_next_].at, EventKind::tick, id, 0);
+    return;
+  }
+  send_request(ts, 0);
+  const SimTime next = models::next_shaped_arrival(*shape_, ts, rng_);
+  if (next != models::kNever)
+    node->push_local(next, EventKind::tick, id, 0);
+}
+
 void Source::on_tick(SimTime ts, std::uint32_t user)
 {
+  if (open_ && (trace_ || shape_ || (user & kHerdTag) != 0)) {
+    on_open_tick(ts, user);
+    return;
+  }
   if (open_) {
     send_request(ts, 0);
     ++arrivals_;
@@ -219,15 +258,17 @@ void Source::on_tick(SimTime ts, std::uint32_t user)
   send_request(ts, user);
 }
 
-void Source::send_request(SimTime ts, std::uint32_t user)
+void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std::int64_t key)
 {
   World& w = *world;
   const std::uint32_t rid = w.pool.acquire();
   Request& r = w.pool[rid];
   r.created = ts;
-  r.type = static_cast<std::uint16_t>(mix_.pick(rng_));
+  r.type = static_cast<std::uint16_t>(type >= 0 ? static_cast<std::size_t>(type) : mix_.pick(rng_));
   const auto& keys = w.spec.workload.keys;
-  if (keys.count == 0)
+  if (key >= 0)
+    r.key = static_cast<std::uint64_t>(key);
+  else if (keys.count == 0)
     r.key = 0;
   else if (keys.hot_key > 0 && rng_.uniform01() < keys.hot_key)
     r.key = 1;
@@ -317,8 +358,42 @@ std::unique_ptr<models::Balancer> LoadBalancer::new_balancer() const
   return models::make_balancer(spec_.policy, static_cast<int>(backends_.size()), spec_.weights);
 }
 
+void LoadBalancer::autoscale(const models::AutoscaleSpec& spec, int workers, std::uint32_t backend_service)
+{
+  scaler_ = std::make_unique<BalancerScaler>(spec, static_cast<int>(backends_.size()), workers, world->clock);
+  world->scalers[backend_service] = scaler_.get();
+  for (std::size_t b = 0; b < backends_.size(); ++b)
+    set_up(b);
+}
+
+void LoadBalancer::set_up(std::size_t b)
+{
+  balancer_->set_up(static_cast<int>(b), may_pick(b));
+  if (sticky_)
+    sticky_->set_up(static_cast<int>(b), may_pick(b));
+}
+
+// Evaluations every interval from the first; a booted backend takes requests from its tick on.
+void LoadBalancer::on_tick(SimTime ts, std::uint32_t aux)
+{
+  if ((aux & kBootTag) != 0) {
+    const std::size_t b = aux & ~kBootTag;
+    scaler_->booted(ts, static_cast<int>(b));
+    set_up(b);
+    return;
+  }
+  const BalancerScaler::Decision d = scaler_->evaluate(ts);
+  for (const int b : d.stop)
+    set_up(static_cast<std::size_t>(b));
+  for (const int b : d.boot)
+    node->push_local(ts + scaler_->spec().boot, EventKind::tick, id, 0, kBootTag | static_cast<std::uint32_t>(b));
+  node->push_local(ts + scaler_->spec().interval, EventKind::tick, id, 0, 0);
+}
+
 void LoadBalancer::schedule_health_checks()
 {
+  if (scaler_)
+    node->push_local(scaler_->spec().interval, EventKind::tick, id, 0, 0);
   const SimTime interval = spec_.health_check;
   if (interval <= 0)
     return;
@@ -359,6 +434,8 @@ void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)
   if (node->can_crash())
     f.held = held_.add(rid);
   balancer_->on_dispatch(backend);
+  if (scaler_)
+    scaler_->dispatched(ts, backend);
   stats.in_service.change(ts, 1);
   w.send(*node, ts, EventKind::request, backends_[static_cast<std::size_t>(backend)], rid,
          w.spec.requests[r.call_program].request_size);
@@ -390,19 +467,18 @@ std::uint32_t LoadBalancer::reply_apart(SimTime ts, std::uint32_t rid, Cause cau
   return f.aux;
 }
 
-void LoadBalancer::on_completion(SimTime, std::uint32_t backend)
+void LoadBalancer::on_completion(SimTime ts, std::uint32_t backend)
 {
   balancer_->on_complete(static_cast<int>(backend));
+  if (scaler_)
+    scaler_->completed(ts, static_cast<int>(backend));
 }
 
 void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
 {
   if (fault.kind != Fault::Kind::crash) {
-    const auto backend = static_cast<int>(fault.backend);
-    backend_down_[static_cast<std::size_t>(backend)] = fault.kind == Fault::Kind::backend_down;
-    balancer_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
-    if (sticky_)
-      sticky_->set_up(backend, !backend_down_[static_cast<std::size_t>(backend)]);
+    backend_down_[fault.backend] = fault.kind == Fault::Kind::backend_down;
+    set_up(fault.backend);
     return;
   }
   for (const std::uint32_t rid : held_.take_all())
@@ -411,9 +487,19 @@ void LoadBalancer::on_fault(SimTime ts, const Fault& fault)
     limiter_->reset();
   // It restarts with no connections counted, knowing what its last health checks found.
   balancer_ = new_balancer();
+  if (scaler_)
+    scaler_->forget_in_flight(ts);
   for (std::size_t b = 0; b < backends_.size(); ++b)
-    if (backend_down_[b])
+    if (!may_pick(b))
       balancer_->set_up(static_cast<int>(b), false);
+}
+
+void ApiServer::add_to_series(std::size_t interval, models::TimeseriesRow& row) const
+{
+  if (instance_ != 0)
+    return;
+  if (const auto it = world->scalers.find(service_); it != world->scalers.end())
+    it->second->log().add_to_series(interval, row);
 }
 
 // --- slot pool -------------------------------------------------------------------------------------------
@@ -1136,7 +1222,12 @@ void build(const models::LoadBalancerSpec& spec, ServiceBuilder& b)
   auto balancer =
       std::make_unique<LoadBalancer>(b.service, spec, backends, b.seed(b.world.spec.services[b.service].name));
   balancer->init_sticky(b.world.spec.workload.user_count());
+  LoadBalancer& added = *balancer;
   b.add(std::move(balancer), b.host(spec.host));
+  const auto backend_service = static_cast<std::uint32_t>(b.world.spec.index_of_service(spec.backends));
+  const auto& api = std::get<models::ApiServerSpec>(b.world.spec.services[backend_service].kind);
+  if (api.autoscale)
+    added.autoscale(*api.autoscale, api.workers, backend_service);
 }
 
 void build(const models::ApiServerSpec& spec, ServiceBuilder& b)
@@ -1208,6 +1299,8 @@ void report(const models::ApiServerSpec& spec, const World& world, std::uint32_t
 {
   r.capacity = spec.workers * r.instances;
   report_calls(world, service, r);
+  if (const auto it = world.scalers.find(service); it != world.scalers.end())
+    r.autoscale = it->second->log().result(world.clock);
   if (!spec.connection_pool)
     return;
   models::ConnectionPoolResult p;

@@ -2,6 +2,7 @@
 // The service instances and the users' source, as components run by executors. A component reacts to
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
 #include "call_guard.hpp"
+#include "autoscaler.hpp"
 #include "world.hpp"
 
 #include "scalelab/models/connection_pool.hpp"
@@ -48,8 +49,11 @@ public:
   bool passive_replies() const override { return open_ || merged_think_; }
 
 private:
-  // user: 1.. (the request's first frame keeps it), 0 for none.
-  void send_request(SimTime ts, std::uint32_t user);
+  // user: 1.. (the request's first frame keeps it), 0 for none. type and key: drawn when negative.
+  void send_request(SimTime ts, std::uint32_t user, std::int32_t type = -1, std::int64_t key = -1);
+  // Open arrivals: the next arrival of the process after ts (a constant rate, a shape, a trace), or kNever.
+  SimTime next_open_arrival(SimTime ts);
+  void on_open_tick(SimTime ts, std::uint32_t aux);
   void schedule_candidate(SimTime ts);
   SimTime next_gap();
   std::uint32_t open_user();
@@ -65,7 +69,12 @@ private:
   bool merged_think_ = false; // closed with exponential think time: thinking users merged into one process
   std::int64_t thinking_ = 0;
   std::int64_t users_ = 0;
-  std::int64_t open_users_ = 0; // open arrivals: the users requests are drawn from (0: none)
+  std::int64_t open_users_ = 0;              // open arrivals: the users requests are drawn from (0: none)
+  const models::RateShape* shape_ = nullptr; // open, poisson: a rate that changes
+  const std::vector<models::TraceArrival>* trace_ = nullptr; // open: the arrivals of a trace file
+  std::size_t trace_next_ = 0;                               // the next of them to send
+  // Herd events carry this bit and their index in workload.herds in the tick's aux.
+  static constexpr std::uint32_t kHerdTag = 0x80000000U;
   // Merged thinking: when users whose replies were handled at send time start thinking (earliest first), and
   // who. With users told apart (track_users_), thinking_users_ lists the thinking ones, thinking_ of them.
   std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>
@@ -96,13 +105,21 @@ public:
   void on_fault(SimTime ts, const Fault& fault) override;
   // A policy that ignores completions (round robin, random, weighted) makes the reply path pure bookkeeping,
   // unless the host can crash: then the replies it awaits must be known in time order.
-  bool passive_replies() const override { return !balancer_->observes_completions() && !node->can_crash(); }
-  // A policy that counts each backend's requests needs only the backend, in time order.
-  bool completions_apart() const override { return balancer_->observes_completions() && !node->can_crash(); }
+  bool passive_replies() const override { return !scaler_ && !balancer_->observes_completions() && !node->can_crash(); }
+  // A policy that counts each backend's requests, or an autoscaler that measures them, needs only the backend,
+  // in time order.
+  bool completions_apart() const override
+  {
+    return (scaler_ || balancer_->observes_completions()) && !node->can_crash();
+  }
+  void on_tick(SimTime ts, std::uint32_t aux) override; // the autoscaler's evaluations and boots
   std::uint32_t reply_apart(SimTime ts, std::uint32_t request, Cause cause) override;
   void on_completion(SimTime ts, std::uint32_t backend) override;
-  // Health-check events for backends whose hosts crash, pushed before the run.
+  // Health-check events for backends whose hosts crash, and the autoscaler's first evaluation, pushed before
+  // the run.
   void schedule_health_checks();
+  // The backend service is autoscaled: this balancer runs its scaler (autoscaler.hpp).
+  void autoscale(const models::AutoscaleSpec& spec, int workers, std::uint32_t backend_service);
 
   // With `sticky`: the table of each user's backend, for `users` users.
   void init_sticky(std::int64_t users);
@@ -115,6 +132,14 @@ private:
   std::vector<std::uint32_t> backends_;
   std::unique_ptr<models::Balancer> balancer_;
   std::vector<bool> backend_down_; // as the health checks last found it
+  std::unique_ptr<BalancerScaler> scaler_;
+  // The policy may pick backend b: up at the last health check, and running if autoscaled.
+  bool may_pick(std::size_t b) const
+  {
+    return !backend_down_[b] && (!scaler_ || scaler_->serving(static_cast<int>(b)));
+  }
+  void set_up(std::size_t b);
+  static constexpr std::uint32_t kBootTag = 0x80000000U; // a tick's aux: backend (aux & ~kBootTag) has booted
   std::optional<models::StickyRoutes> sticky_;
   std::optional<models::RateLimiter> limiter_; // rate_limit
   HeldSet held_;
@@ -191,6 +216,8 @@ public:
   void on_step_done(SimTime ts, std::uint32_t request, std::uint32_t aux) override;
   void on_tick(SimTime ts, std::uint32_t aux) override;
   void on_fault(SimTime ts, const Fault& fault) override;
+  // Instance 0 of an autoscaled service writes its instances over time in its service's rows.
+  void add_to_series(std::size_t interval, models::TimeseriesRow& row) const override;
   // From now on, each request's departure is computed when it arrives (serve_at_arrival()). The simulation
   // calls this only where that gives exactly the results of the step-by-step path.
   void serve_at_arrival_from_now(const Clock& clock);

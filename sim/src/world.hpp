@@ -472,6 +472,8 @@ public:
   };
   std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
+  // Autoscaled services (by index) and the scaler the balancer in front of each runs (autoscaler.hpp).
+  std::unordered_map<std::uint32_t, const class BalancerScaler*> scalers;
   // By service index: the instance that holds a request's key (a sharded database's partitioning, set by its
   // kind's build()); null: any instance, drawn at random.
   std::vector<std::unique_ptr<models::Partitioner>> partitioners;

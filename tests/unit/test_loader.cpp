@@ -494,7 +494,7 @@ TEST(Loader, SuggestionsIgnoreCaseAndCatchTranspositions)
   // Nothing close: the valid keys are listed.
   EXPECT_EQ(errors_of(std::string(kBase) + "services:\n  app: {kind: api_server, host: web, threads: 2}\n"),
             "t.yaml:8:38: unknown key \"threads\" in service \"app\"; expected one of: kind, host, hosts, workers, "
-            "queue_limit, sessions, token_check, session_store, connection_pool, rate_limit\n");
+            "queue_limit, sessions, token_check, session_store, connection_pool, rate_limit, autoscale\n");
 }
 
 TEST(Loader, SeveralCloseNamesAreAllSuggested)

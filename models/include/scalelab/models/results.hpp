@@ -147,6 +147,13 @@ struct ReshardingResult {
   std::vector<ReshardingShard> shards;       // in shard order, the added one last
 };
 
+// An autoscaled service's instances over the measured window (autoscaling.hpp).
+struct AutoscaleResult {
+  double mean_running = 0, mean_booting = 0; // time-averages
+  int fewest_running = 0, most_running = 0;
+  std::uint64_t started = 0, stopped = 0, evaluations = 0;
+};
+
 struct ServiceResult {
   std::string name;
   std::string kind; // load_balancer, api_server, database
@@ -168,6 +175,7 @@ struct ServiceResult {
   std::optional<CallsResult> calls;                    // an api_server that made guarded calls only
   std::optional<QueueResult> queue;                    // kind queue only
   std::optional<ReshardingResult> resharding;          // a database with `reshard` only
+  std::optional<AutoscaleResult> autoscale;            // an api_server with `autoscale` only
 };
 
 struct RequestTypeResult {
@@ -241,6 +249,9 @@ struct TimeseriesRow {
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
   // A queue's series only (the column written when the run has a queue): jobs waiting, time-average.
   double queue_backlog = 0;
+  // An autoscaled service's series only (the columns written when the run has one): instances running and
+  // booting, time-averages; -1 on the other rows.
+  double instances = -1, instances_booting = 0;
   // A replicated database's series only: each replica's lag, over the writes it applied in the interval (two
   // columns per replica of the run, `lag_mean_ms[SERVICE/HOST]` and `lag_max_ms[SERVICE/HOST]`, empty where it
   // applied none).

@@ -3,6 +3,8 @@
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
 #include "scalelab/models/protection.hpp"
+#include "scalelab/models/autoscaling.hpp"
+#include "scalelab/models/load_shape.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -228,6 +230,9 @@ struct ApiServerSpec {
   // `connections` alone bound them).
   std::optional<ConnectionPoolSpec> connection_pool;
   std::optional<RateLimitSpec> rate_limit; // per instance; answered with 429 (rate_limited) beyond it
+  // Instances started and stopped by an autoscaler (autoscaling.hpp) at the load balancer in front: hosts gives
+  // the slots, max of them at most; the others are stopped (a balancer skips them as it skips a down backend).
+  std::optional<AutoscaleSpec> autoscale;
 };
 
 // Cost of one database operation, executed by a connection.
@@ -351,9 +356,14 @@ struct ServiceSpec {
 // --- workload ------------------------------------------------------------------------------------------
 
 struct OpenArrival {
-  enum class Process { poisson, constant };
+  enum class Process { poisson, constant, trace };
   Process process = Process::poisson;
-  double rate = 0; // requests per second
+  double rate = 0; // requests per second; with a shape, its largest rate
+  // poisson: a rate that changes over time (load_shape.hpp); absent for a constant rate.
+  std::optional<RateShape> shape;
+  // trace: the file as written and the arrivals read from it, in time order.
+  std::string trace_file;
+  std::vector<TraceArrival> trace;
 };
 struct ClosedArrival {
   std::int64_t users = 0;
@@ -375,6 +385,7 @@ struct WorkloadSpec {
   KeySpaceSpec keys;
   // Open arrivals: the distinct users requests are drawn from, uniformly (0: requests carry no user).
   std::int64_t users = 0;
+  std::vector<HerdSpec> herds; // open arrivals: requests that all come at one instant, in time order
   SourceLocation where;
   // The users requests carry, numbered from 1: `users` of an open workload, those of a closed one.
   std::int64_t user_count() const;
