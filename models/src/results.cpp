@@ -412,6 +412,34 @@ std::optional<CostResult> cost_of(const TopologySpec& spec, const RequestTypeRes
   return cost;
 }
 
+namespace
+{
+
+// A fault of the timeline as the file gives it: `at`, then its kind's key and what it strikes.
+ordered_json fault_json(const FaultSpec& f)
+{
+  ordered_json fault{{"at", to_seconds(f.at)}};
+  switch (f.kind) {
+  case FaultSpec::Kind::crash:
+    fault["crash"] = f.host;
+    break;
+  case FaultSpec::Kind::crash_zone:
+  case FaultSpec::Kind::partition_zone:
+    fault[fault_kind_name(f.kind)] = f.zone;
+    break;
+  case FaultSpec::Kind::delay_link:
+    fault["delay_link"] = f.link;
+    fault["add"] = to_seconds(f.add);
+    break;
+  case FaultSpec::Kind::cut_link:
+    fault["cut_link"] = f.link;
+    break;
+  }
+  return fault;
+}
+
+} // namespace
+
 ordered_json to_json(const TopologySpec& spec)
 {
   ordered_json j;
@@ -457,7 +485,7 @@ ordered_json to_json(const TopologySpec& spec)
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
     for (const auto& f : spec.faults) {
-      ordered_json fault{{"at", to_seconds(f.at)}, {"crash", f.host}};
+      ordered_json fault = fault_json(f);
       if (f.down_for)
         fault["for"] = to_seconds(*f.down_for);
       faults.push_back(fault);

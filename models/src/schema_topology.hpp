@@ -192,8 +192,10 @@ struct WorkloadRaw {
 
 // One item of faults. Every item is kept, even with errors, so that each is checked against the duration.
 struct FaultRaw {
-  FaultSpec spec; // at and down_for; host once resolved
-  std::optional<NameRef> crash;
+  FaultSpec spec; // kind, at, add and down_for; host, zone and link once resolved
+  std::optional<NameRef> crash, crash_zone, delay_link, cut_link, partition_zone;
+  // The name the fault strikes, whatever its kind (null when its key did not read).
+  const std::optional<NameRef>& target() const;
   bool at_read = false; // at was read without error
   Entries entries;
 };

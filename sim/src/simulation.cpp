@@ -3,6 +3,7 @@
 #include "components.hpp"
 #include "platform.hpp"
 #include "service_kinds.hpp"
+#include "scalelab/models/faults.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -423,7 +424,7 @@ class Run
 {
 public:
   Run(const models::TopologySpec& spec, const RunOptions& options, const models::HardwareGraph& graph)
-      : spec_(spec), options_(options), platform_(spec, graph), world_(spec, 1), host_index_(spec)
+      : spec_(spec), options_(options), graph_(graph), platform_(spec, graph), world_(spec, 1), host_index_(spec)
   {
   }
 
@@ -498,15 +499,29 @@ private:
     add_component(std::move(source), platform_.users());
   }
 
-  // The fault schedule, before anything asks which components can crash.
+  // The fault schedule, before anything asks which components can crash: each host's crashes (its own, and
+  // those of its zone).
   void set_fault_schedule()
   {
     std::vector<std::vector<Outage>> outages(world_.nodes.size());
-    for (const auto& fault : spec_.faults)
-      outages[host_index_.at(fault.host)].push_back(
-          {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+    for (const auto& [host, windows] : models::host_crashes(spec_))
+      for (const auto& w : windows)
+        outages[host].push_back({w.from, w.until});
     for (std::size_t n = 0; n < outages.size(); ++n)
       world_.nodes[n]->set_outages(std::move(outages[n]));
+  }
+
+  // The faults on links (delays, cuts, partitions), once the network knows its links.
+  void set_link_faults()
+  {
+    for (const auto& [link, faults] : models::link_faults(spec_, graph_)) {
+      Network::LinkFaultTimes times;
+      for (const auto& w : faults.cuts)
+        times.cuts.emplace_back(w.from, w.until);
+      for (std::size_t i = 0; i < faults.delays.size(); ++i)
+        times.delays.emplace_back(faults.delays[i].from, faults.delays[i].until, faults.added[i]);
+      world_.network.set_faults(graph_.links()[static_cast<std::size_t>(link)].name, times);
+    }
   }
 
   void build_network(const ComponentTraffic& traffic)
@@ -523,6 +538,7 @@ private:
           return add_node(platform_.hosts()[platform_.users()], 1);
         },
         [&](LinkResource& r, const sg4::Link& link) { platform_.describe(r, link); }, world_.clock);
+    set_link_faults();
   }
 
   // Executors, before the channels between them: one for the world, or one per node.
@@ -723,6 +739,7 @@ private:
 
   const models::TopologySpec& spec_;
   const RunOptions& options_;
+  const models::HardwareGraph& graph_;
   Platform platform_;
   World world_;
   const models::HostIndex host_index_;

@@ -135,6 +135,8 @@ enum class Cause : std::uint8_t {
   cache_overloaded,
   session_lost,
   pool_timeout,
+  partitioned, // a request sent while a link of its route was cut (faults: cut_link, partition_zone)
+  lost,        // a reply lost on a cut link: the caller learns of it when the reply was due
   count_
 };
 const char* cause_name(Cause c);

@@ -373,14 +373,28 @@ struct WorkloadSpec {
 
 // --- the whole file ------------------------------------------------------------------------------------
 
-// A host crash: at `at` every service instance on `host` loses the requests it holds (their callers get a
-// host_down error at once, as when the kernel resets the connections of a dead process) and refuses new
-// ones until it restarts, empty, after `down_for` (never when absent).
+// One fault of the timeline (faults[]): it starts at `at` and lasts `down_for` (to the end of the run when
+// absent). Each kind names what it strikes (docs/faults.md):
+//   crash: every service instance on `host` loses the requests it holds (their callers get host_down at once,
+//     as when the kernel resets the connections of a dead process) and refuses new ones until it restarts,
+//     empty; crash_zone: every host whose zone is `zone` crashes so;
+//   delay_link: every message whose head enters `link` (both directions) in the window takes `add` longer on it;
+//   cut_link: a message whose head would reach `link` in the window is lost; partition_zone: every link between
+//     an element of `zone` and one outside it (the users' own link aside) is cut.
 struct FaultSpec {
+  enum class Kind : std::uint8_t { crash, crash_zone, delay_link, cut_link, partition_zone };
+  Kind kind = Kind::crash;
   SimTime at = 0;
-  std::string host;
+  std::string host; // crash
+  std::string zone; // crash_zone, partition_zone
+  std::string link; // delay_link, cut_link: the link's name (as results.json's links[] give it)
+  SimTime add = 0;  // delay_link: the latency added
   std::optional<SimTime> down_for;
+  // The end of the fault: kNever when it lasts to the end of the run.
+  SimTime until() const;
 };
+// The YAML key of a fault's kind (`crash`, `delay_link`, ...).
+const char* fault_kind_name(FaultSpec::Kind kind);
 
 struct TopologySpec {
   std::string name;
