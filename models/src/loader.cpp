@@ -996,13 +996,18 @@ private:
     for (const FaultRaw& f : raw_.faults.items) {
       if ((f.spec.kind != FaultSpec::Kind::delay_link && f.spec.kind != FaultSpec::Kind::cut_link) || !f.target())
         continue;
-      if (!graph.find_link(f.spec.link)) {
+      if (!spec.hardware.simgrid_platform.empty()) {
         all_found = false;
-        ctx_.error(f.target()->mark, "unknown link " + quote(f.spec.link) +
-                                         (names.size() <= 12 || !close_names(f.spec.link, {&names}).empty()
-                                              ? suggestion(f.spec.link, names, "links are")
-                                              : "; " + std::to_string(names.size()) +
-                                                    " links, named as in results.json's links[]"));
+        ctx_.error(f.target()->mark, std::string(fault_kind_name(f.spec.kind)) +
+                                         " is not available with simgrid_platform yet: give the network as a shape "
+                                         "or as links");
+      } else if (!graph.find_link(f.spec.link)) {
+        all_found = false;
+        ctx_.error(f.target()->mark,
+                   "unknown link " + quote(f.spec.link) +
+                       (names.size() <= 12 || !close_names(f.spec.link, {&names}).empty()
+                            ? suggestion(f.spec.link, names, "links are")
+                            : "; " + std::to_string(names.size()) + " links, named as in results.json's links[]"));
       }
     }
     if (!all_found)

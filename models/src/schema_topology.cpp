@@ -1426,8 +1426,7 @@ namespace
 constexpr std::array<const char*, 5> kFaultKindKeys{"crash", "crash_zone", "delay_link", "cut_link", "partition_zone"};
 
 // A field naming what a fault of kind `kind` strikes; reading it sets the fault's kind.
-auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> FaultRaw::* member,
-                             std::string type)
+auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> FaultRaw::*member, std::string type)
 {
   return field<FaultRaw>(key, reference_type(std::move(type)), [kind, member](FaultRaw& f, NameRef&& r) {
     f.*member = r;
@@ -1505,12 +1504,13 @@ void Tables::declare_faults()
          for (std::size_t i = 1; i < given.size(); ++i)
            ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
                                                given[i]->key.Scalar() + ", not both (write two faults)");
+         if (given.size() > 1) // nothing more is said about it: which one was meant is not known
+           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = std::nullopt;
          const bool delay = entries.find("delay_link") != nullptr;
          if (const Entry* add = entries.find("add"); add && !delay)
            ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
          else if (delay && !add && given.size() == 1)
            ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
-         (void)f;
        }},
   };
 }

@@ -155,9 +155,9 @@ const nlohmann::json* find_key(const nlohmann::json& object, const std::string& 
 
 const std::vector<std::string>& error_cause_names()
 {
-  static const std::vector<std::string> names = {"queue_full",       "db_overloaded", "no_backend",  "host_down",
-                                                 "cache_overloaded", "session_lost",  "pool_timeout",
-                                                 "partitioned",      "lost"};
+  static const std::vector<std::string> names = {"queue_full",   "db_overloaded",    "no_backend",
+                                                 "host_down",    "cache_overloaded", "session_lost",
+                                                 "pool_timeout", "partitioned",      "lost"};
   return names;
 }
 

@@ -330,8 +330,7 @@ void LoadBalancer::schedule_health_checks()
     const Node& backend = *world->placement[backends_[b]].node;
     std::vector<Outage> unreachable = backend.outages();
     if (&backend != node)
-      for (const auto& [from, until] :
-           world->network.cut_windows(world->network.route_id(node->id(), backend.id())))
+      for (const auto& [from, until] : world->network.cut_windows(world->network.route_id(node->id(), backend.id())))
         unreachable.push_back({from, until});
     for (const Outage& o : merge_outages(std::move(unreachable))) {
       const SimTime down = first_check_from(o.from);

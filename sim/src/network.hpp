@@ -111,7 +111,7 @@ public:
   // Faults on links (faults[]: delay_link, cut_link, partition_zone), by the name results give a link: each of
   // its directions gets them. Before the run, after build().
   struct LinkFaultTimes {
-    std::vector<std::pair<SimTime, SimTime>> cuts;              // [from, until)
+    std::vector<std::pair<SimTime, SimTime>> cuts;             // [from, until)
     std::vector<std::tuple<SimTime, SimTime, SimTime>> delays; // [from, until), latency added
   };
   void set_faults(const std::string& link_name, const LinkFaultTimes& faults);
@@ -151,7 +151,7 @@ private:
     double bandwidth = 0;    // bytes per second
     std::int32_t owner = -1; // the node that processes it, kSender: each sender at send time
     bool contended = true;
-    bool faulty = false; // cut or slowed at some time: see faults_
+    bool faulty = false;        // cut or slowed at some time: see faults_
     SimTime busy_in_window = 0; // contended links only: transmitting, within the measured window
   };
   void cross(std::uint32_t link, InFlight& m, double bytes);

@@ -2,8 +2,8 @@
 
 #include "components.hpp"
 #include "platform.hpp"
-#include "service_kinds.hpp"
 #include "scalelab/models/faults.hpp"
+#include "service_kinds.hpp"
 
 #include <algorithm>
 #include <functional>
