@@ -404,6 +404,20 @@ private:
     return first || it->second == service ? std::nullopt : std::optional<std::string>(it->second);
   }
 
+  bool find_request(const NameRef& ref) override
+  {
+    if (!raw_.requests)
+      return false;
+    for (const RequestRaw& r : *raw_.requests)
+      if (r.spec.name == ref.name)
+        return true;
+    std::vector<std::string> names;
+    for (const RequestRaw& r : *raw_.requests)
+      names.push_back(r.spec.name);
+    ctx_.error(ref.mark, "unknown request type " + quote(ref.name) + suggestion(ref.name, names, "request types are"));
+    return false;
+  }
+
   std::int64_t workload_users() const override
   {
     if (!raw_.workload || !raw_.workload->arrival)
@@ -875,7 +889,7 @@ private:
     WorkloadRaw& w = *raw_.workload;
     if (w.entry)
       if (ServiceRaw* entry = find_service(*w.entry))
-        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec>());
+        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec, CdnSpec>());
     if (w.mix) {
       for (const MixItem& item : *w.mix)
         if (raw_.requests && request_index_.find(item.request.name) == request_index_.end())

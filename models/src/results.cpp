@@ -309,6 +309,12 @@ ordered_json service_json(const ServiceSpec& s)
       j["value_size"] = c.value_size;
       return j;
     }
+    ordered_json operator()(const CdnSpec& c) const
+    {
+      return {{"host", c.host},         {"origin", c.origin},
+              {"cacheable", c.cacheable}, {"capacity", c.capacity},
+              {"eviction", to_string(c.eviction)}, {"ttl", to_seconds(c.ttl)}};
+    }
   };
   ordered_json j{{"kind", kind_name(s.kind)}};
   j.update(std::visit(Visitor{}, s.kind));

@@ -105,6 +105,8 @@ struct ServiceRaw {
   std::optional<NameRef> backends;           // load_balancer
   std::optional<NameRef> session_store;      // api_server with sessions store
   std::optional<NameRef> consumes;           // worker
+  std::optional<NameRef> origin;             // cdn
+  std::optional<std::vector<NameRef>> cacheable; // cdn: request types
   // database: the hosts of its replicas, by item of the list as written (a sharded database: one item per shard,
   // each a host, a group or a list of hosts; an unsharded one: each a host or a group)
   std::optional<std::vector<std::vector<NameRef>>> replicas;

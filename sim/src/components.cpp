@@ -28,6 +28,22 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
   return weights;
 }
 
+// The union of stretches of time, sorted and disjoint.
+std::vector<Outage> merge_outages(std::vector<Outage> outages)
+{
+  std::sort(outages.begin(), outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+  std::vector<Outage> merged;
+  for (const Outage& o : outages) {
+    if (!merged.empty() && o.from <= merged.back().until)
+      merged.back().until = std::max(merged.back().until, o.until);
+    else
+      merged.push_back(o);
+  }
+  return merged;
+}
+
+} // namespace
+
 Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
 {
   // The records have room for the deepest stack check_nesting() found: a deeper one would be a bug there.
@@ -67,22 +83,6 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
   if (outermost == here)
     w.split_at_crash(*c.node, ts, rid, here);
 }
-
-// The union of stretches of time, sorted and disjoint.
-std::vector<Outage> merge_outages(std::vector<Outage> outages)
-{
-  std::sort(outages.begin(), outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
-  std::vector<Outage> merged;
-  for (const Outage& o : outages) {
-    if (!merged.empty() && o.from <= merged.back().until)
-      merged.back().until = std::max(merged.back().until, o.until);
-    else
-      merged.push_back(o);
-  }
-  return merged;
-}
-
-} // namespace
 
 bool stale(const Component& c, const Frame& f, SimTime ts)
 {

@@ -85,6 +85,10 @@ void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<
     visit(service_of(spec, lb->backends), program, from_step, true);
     return;
   }
+  if (const auto* cdn = std::get_if<models::CdnSpec>(&kind)) { // misses go to the origin
+    visit(service_of(spec, cdn->origin), program, from_step, true);
+    return;
+  }
   if (!std::holds_alternative<models::ApiServerSpec>(kind) && !std::holds_alternative<models::WorkerSpec>(kind))
     return; // a worker runs its jobs' steps as an api_server does
   for (std::size_t i = from_step; i < programs[program].size(); ++i) {

@@ -324,7 +324,21 @@ struct WorkerSpec {
   std::string consumes;           // the queue service
 };
 
-using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec, QueueSpec, WorkerSpec>;
+// A CDN edge (docs/cdn.md): a cache of whole responses near the users, in front of an origin (a load_balancer or
+// an api_server). A request of a cacheable type is answered from the edge when it holds the response for the
+// request's (type, key), and goes to the origin otherwise, its response then stored; the other types always go
+// to the origin. The hit ratio emerges from the keys, the capacity and the TTL (the cache policy's KeyCache).
+struct CdnSpec {
+  std::string host;
+  std::string origin;                 // a load_balancer or an api_server
+  std::vector<std::string> cacheable; // request types whose responses the edge keeps
+  std::int64_t capacity = 100000;     // responses held at most
+  CacheEviction eviction{};           // lru
+  SimTime ttl = 60 * kNanosPerSecond; // 0: responses never expire
+};
+
+using ServiceKind =
+    std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec, QueueSpec, WorkerSpec, CdnSpec>;
 const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database, cache
 // The hosts a service's instances run on, in instance order.
 std::vector<std::string> instance_hosts(const ServiceKind& kind);
