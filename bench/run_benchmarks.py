@@ -25,6 +25,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     40 workers consume), in pairs with the reference model;
   - the sharded-and-replicated model (bench/sharded-replicas.yaml: the same reads and writes to a database of 3
     shards, each a primary with two async replicas, behind the 10 servers), in pairs with the reference model;
+  - the CDN model (bench/cdn.yaml: a CDN edge in front of the reference model, 90 % of the requests cacheable
+    with Zipf keys and a 10 s TTL), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -50,6 +52,7 @@ BESIDE_REFERENCE = [
     ("pools", "pools.yaml", "connection-pool model"),
     ("queues", "queues.yaml", "queue model"),
     ("sharded_replicas", "sharded-replicas.yaml", "sharded and replicated model (3 shards x 2 replicas)"),
+    ("cdn", "cdn.yaml", "CDN model (an edge in front of the reference model)"),
 ]
 ROOT = os.path.dirname(HERE)
 

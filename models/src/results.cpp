@@ -311,9 +311,12 @@ ordered_json service_json(const ServiceSpec& s)
     }
     ordered_json operator()(const CdnSpec& c) const
     {
-      return {{"host", c.host},         {"origin", c.origin},
-              {"cacheable", c.cacheable}, {"capacity", c.capacity},
-              {"eviction", to_string(c.eviction)}, {"ttl", to_seconds(c.ttl)}};
+      return {{"host", c.host},
+              {"origin", c.origin},
+              {"cacheable", c.cacheable},
+              {"capacity", c.capacity},
+              {"eviction", to_string(c.eviction)},
+              {"ttl", to_seconds(c.ttl)}};
     }
   };
   ordered_json j{{"kind", kind_name(s.kind)}};

@@ -1387,7 +1387,7 @@ void Tables::declare_workload()
   workload.fields = {
       field<WorkloadRaw>("entry", reference_type("service name"), [](WorkloadRaw& w, NameRef&& r) { w.entry = r; })
           .required()
-          .help("The service that receives the users' requests: a load_balancer or an api_server."),
+          .help("The service that receives the users' requests: a load_balancer, an api_server or a cdn."),
       field<WorkloadRaw>("arrival", arrival_type, [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
           .required()
           .help("When requests arrive; see `workload.arrival`."),
@@ -1767,7 +1767,8 @@ std::string cross_checks_markdown()
          "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
          "(`web-2`) elsewhere.\n"
          "- Service names and request type names are unique.\n"
-         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
+         "- `backends` names an api_server; `workload.entry` a load_balancer, an api_server or a cdn; a cdn's `origin` "
+         "a load_balancer or an api_server; `mix` request "
          "types.\n"
          "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
          "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "

@@ -100,12 +100,12 @@ struct ServiceRaw {
     return std::get<K>(spec);
   }
   template <class K> const K& as() const { return std::get<K>(spec); }
-  std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
-  std::optional<std::vector<NameRef>> hosts; // api_server
-  std::optional<NameRef> backends;           // load_balancer
-  std::optional<NameRef> session_store;      // api_server with sessions store
-  std::optional<NameRef> consumes;           // worker
-  std::optional<NameRef> origin;             // cdn
+  std::optional<NameRef> host;                   // load_balancer, database, cache; api_server when it has one host
+  std::optional<std::vector<NameRef>> hosts;     // api_server
+  std::optional<NameRef> backends;               // load_balancer
+  std::optional<NameRef> session_store;          // api_server with sessions store
+  std::optional<NameRef> consumes;               // worker
+  std::optional<NameRef> origin;                 // cdn
   std::optional<std::vector<NameRef>> cacheable; // cdn: request types
   // database: the hosts of its replicas, by item of the list as written (a sharded database: one item per shard,
   // each a host, a group or a list of hosts; an unsharded one: each a host or a group)

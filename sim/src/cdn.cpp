@@ -65,7 +65,8 @@ void CdnEdge::on_request(SimTime ts, std::uint32_t rid)
   if (node->can_crash())
     f.held = held_.add(rid);
   stats.in_service.change(ts, 1);
-  w.send(*node, ts, EventKind::request, pick_instance(w, origin_, rng_, r.key), rid, w.spec.requests[type].request_size);
+  w.send(*node, ts, EventKind::request, pick_instance(w, origin_, rng_, r.key), rid,
+         w.spec.requests[type].request_size);
 }
 
 void CdnEdge::on_reply(SimTime ts, std::uint32_t rid, Cause cause)

@@ -34,7 +34,8 @@ std::string edge(double lambda, int keys, const std::string& ttl, double cart_sh
          "  cart: {steps: [cpu: 10us], request_size: 0B, response_size: 0B}\n"
          "workload:\n  entry: cdn\n  arrival: {process: poisson, rate: " +
          std::to_string(lambda) + "/s}\n  mix: {page: " + std::to_string(1 - cart_share) +
-         (cart_share > 0 ? ", cart: " + std::to_string(cart_share) : std::string()) + "}\n  keys: {count: " + std::to_string(keys) + "}\n";
+         (cart_share > 0 ? ", cart: " + std::to_string(cart_share) : std::string()) +
+         "}\n  keys: {count: " + std::to_string(keys) + "}\n";
 }
 
 } // namespace
@@ -47,8 +48,8 @@ TEST(Cdn, HitRatioFollowsTheTtlFormulaPerKey)
     const auto out = run_yaml(edge(1000, 100, ttl, 0));
     const auto& cache = *service(out.results, "cdn").cache;
     const double theory = lambda_t / (1 + lambda_t);
-    EXPECT_NEAR(cache.hit_ratio, theory, 0.01 * theory) << ttl << ": " << cache.hits << " hits, " << cache.misses
-                                                        << " misses";
+    EXPECT_NEAR(cache.hit_ratio, theory, 0.01 * theory)
+        << ttl << ": " << cache.hits << " hits, " << cache.misses << " misses";
   }
 }
 
