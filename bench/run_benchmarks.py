@@ -32,6 +32,8 @@ Measures, one run after another (never two at once, so they do not compete for t
   - the autoscaling model (bench/autoscaling.yaml: the reference model's servers as 20 slots that an autoscaler
     keeps 6 to 20 of running, under a daily curve of load from 1400/s to 4200/s), in pairs with the reference
     model;
+  - the CDN model (bench/cdn.yaml: a CDN edge in front of the reference model, 90 % of the requests cacheable
+    with Zipf keys and a 10 s TTL), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -60,6 +62,7 @@ BESIDE_REFERENCE = [
     ("servers_10000", "reference-10000.yaml", "reference model at 10,000 servers"),
     ("protection", "protection.yaml", "protection model (rate limit, timeouts, retries, breaker)"),
     ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
+    ("cdn", "cdn.yaml", "CDN model (an edge in front of the reference model)"),
 ]
 ROOT = os.path.dirname(HERE)
 

@@ -75,6 +75,8 @@ public:
   // A feature that one service of a run may use: the service that claimed it before `service`, or nothing when
   // `service` is the first (it has it from now on).
   virtual std::optional<std::string> claim_once(const std::string& feature, const std::string& service) = 0;
+  // Whether a request type of that name exists (reported when not).
+  virtual bool find_request(const NameRef& ref) = 0;
 
 protected:
   ~KindResolver() = default;

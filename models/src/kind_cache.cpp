@@ -22,8 +22,6 @@ std::vector<std::string> services_called(const CacheSpec&, const std::string&)
   return {};
 }
 
-namespace
-{
 Type<CacheEviction> eviction_type()
 {
   return enum_type<CacheEviction>("eviction",
@@ -36,7 +34,6 @@ Type<CacheEviction> eviction_type()
                                       {"random", CacheEviction::random, "an entry drawn uniformly"},
                                   });
 }
-} // namespace
 
 KindSchema kind_schema(const CacheSpec&, const KindTypes& types)
 {

@@ -13,5 +13,7 @@ KindSize kind_size(const CacheSpec& spec, const ServiceRaw& raw, const KindResol
 bool resolved_last(const CacheSpec&);
 void resolve_kind(CacheSpec& spec, ServiceRaw& raw, KindResolver& resolver);
 void check_use(const CacheSpec& spec, const ServiceRaw& raw, KindResolver& resolver);
+// The eviction policies, as a cache and a CDN edge name them.
+Type<CacheEviction> eviction_type();
 
 } // namespace scalelab::models::schema

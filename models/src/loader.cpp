@@ -5,6 +5,7 @@
 // Everything is reported; the spec is returned only when nothing was.
 #include "scalelab/models/loader.hpp"
 
+#include "scalelab/models/faults.hpp"
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/limits.hpp"
 #include "schema_topology.hpp"
@@ -67,10 +68,13 @@ public:
     TopologySpec spec = assemble();
     // The last check: the network as a graph (every host reachable, routes that hold together, ...).
     std::vector<HardwareIssue> issues;
-    HardwareGraph::build(spec, issues);
+    const HardwareGraph graph = HardwareGraph::build(spec, issues);
     for (HardwareIssue& issue : issues)
       ctx_.error(std::move(issue.where), std::move(issue.message));
     if (!issues.empty())
+      return std::nullopt;
+    resolve_link_faults(spec, graph);
+    if (ctx_.error_count() > 0)
       return std::nullopt;
     return spec;
   }
@@ -398,6 +402,20 @@ private:
   {
     const auto [it, first] = claimed_.try_emplace(feature, service);
     return first || it->second == service ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
+  bool find_request(const NameRef& ref) override
+  {
+    if (!raw_.requests)
+      return false;
+    for (const RequestRaw& r : *raw_.requests)
+      if (r.spec.name == ref.name)
+        return true;
+    std::vector<std::string> names;
+    for (const RequestRaw& r : *raw_.requests)
+      names.push_back(r.spec.name);
+    ctx_.error(ref.mark, "unknown request type " + quote(ref.name) + suggestion(ref.name, names, "request types are"));
+    return false;
   }
 
   std::int64_t workload_users() const override
@@ -871,7 +889,7 @@ private:
     WorkloadRaw& w = *raw_.workload;
     if (w.entry)
       if (ServiceRaw* entry = find_service(*w.entry))
-        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec>());
+        has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec, CdnSpec>());
     if (w.mix) {
       for (const MixItem& item : *w.mix)
         if (raw_.requests && request_index_.find(item.request.name) == request_index_.end())
@@ -918,38 +936,97 @@ private:
 
   static std::string time_text(SimTime t) { return format_duration(to_seconds(t)); }
 
-  // Each crash names one host; a host's down periods do not overlap (one without `for` lasts to the end).
+  // Whether a fault's time read and comes before the end (reported otherwise): only those are compared.
+  bool timed(const FaultRaw& f) const
+  {
+    return f.at_read && (f.spec.down_for || !f.entries.find("for")) && f.spec.at < raw_.spec.duration;
+  }
+
+  std::string fault_text(const FaultRaw& f) const
+  {
+    return "the fault at line " + std::to_string(line_of(f.entries.map().Mark())) + " (" +
+           fault_kind_name(f.spec.kind) + " at " + time_text(f.spec.at) +
+           (f.spec.down_for ? " for " + time_text(*f.spec.down_for)
+                            : std::string(" for the rest of the run: it has no \"for\"")) +
+           ")";
+  }
+
+  void report_overlap(const FaultRaw& later_one, const FaultRaw& earlier, const std::string& what)
+  {
+    const Entry* at = later_one.entries.find("at");
+    ctx_.error(site_of(at->key, at->value, "at").mark,
+               what + " at " + time_text(later_one.spec.at) + ": " + fault_text(earlier) + " holds then");
+  }
+
+  // A zone some host or switch is in; reports an unknown one with the zones there are.
+  bool find_zone(const NameRef& ref)
+  {
+    std::set<std::string> zones;
+    for (const HostSpec& h : hosts_)
+      if (!h.zone.empty())
+        zones.insert(h.zone);
+    for (const SwitchSpec& sw : switches_)
+      if (!sw.zone.empty())
+        zones.insert(sw.zone);
+    if (zones.count(ref.name))
+      return true;
+    if (!hosts_complete_ || !switches_complete_)
+      return false;
+    const std::vector<std::string> names(zones.begin(), zones.end());
+    ctx_.error(ref.mark, "unknown zone " + quote(ref.name) +
+                             (names.empty() ? std::string("; no host is in a zone (hosts' `zone`)")
+                                            : suggestion(ref.name, names, "zones are")));
+    return false;
+  }
+
+  // Each crash names one host, each zone fault a zone; a host's down periods do not overlap (one without
+  // `for` lasts to the end, a zone's crash is a crash of each of its hosts). Links are resolved with the
+  // network's graph (resolve_link_faults).
   void resolve_faults()
   {
-    std::map<std::string, std::vector<FaultRaw*>> by_host; // faults with a known time, in file order
+    std::map<std::string, std::vector<FaultRaw*>> by_host; // crashes with a known time, in file order
     std::map<std::string, std::vector<FaultRaw*>> slow_by_host;
     for (FaultRaw& f : raw_.faults.items) {
-      if (f.slow && !f.crash)
+      const auto& target = f.target();
+      if (!target)
+        continue;
+      switch (f.spec.kind) {
+      case FaultSpec::Kind::crash:
+        if (const auto h = find_host(*target)) {
+          f.spec.host = hosts_[*h].name;
+          if (timed(f))
+            by_host[f.spec.host].push_back(&f);
+        }
+        break;
+      case FaultSpec::Kind::crash_zone:
+        if (find_zone(*target)) {
+          f.spec.zone = target->name;
+          if (timed(f))
+            for (const HostSpec& h : hosts_)
+              if (h.zone == f.spec.zone)
+                by_host[h.name].push_back(&f);
+        }
+        break;
+      case FaultSpec::Kind::partition_zone:
+        if (find_zone(*target))
+          f.spec.zone = target->name;
+        break;
+      case FaultSpec::Kind::delay_link:
+      case FaultSpec::Kind::cut_link:
+        f.spec.link = target->name;
+        break;
+      case FaultSpec::Kind::slow:
         resolve_slow_fault(f, slow_by_host);
-      if (!f.crash)
-        continue;
-      const auto h = find_host(*f.crash);
-      if (!h)
-        continue;
-      f.spec.host = hosts_[*h].name;
-      // A fault whose time did not read, or that comes after the end (reported), is not compared.
-      const bool timed = f.at_read && (f.spec.down_for || !f.entries.find("for")) && f.spec.at < raw_.spec.duration;
-      if (timed)
-        by_host[f.spec.host].push_back(&f);
+        break;
+      }
     }
     for (auto& [host, faults] : by_host) {
       std::stable_sort(faults.begin(), faults.end(),
                        [](const FaultRaw* a, const FaultRaw* b) { return a->spec.at < b->spec.at; });
       const FaultRaw* previous = nullptr; // the last accepted crash, which ends after all others before it
       for (const FaultRaw* f : faults) {
-        if (previous && (!previous->spec.down_for || f->spec.at < later(previous->spec.at, *previous->spec.down_for))) {
-          const Entry* at = f->entries.find("at");
-          ctx_.error(site_of(at->key, at->value, "at").mark,
-                     "host " + quote(host) + " is already down at " + time_text(f->spec.at) + ": the fault at line " +
-                         std::to_string(line_of(previous->entries.map().Mark())) + " crashed it at " +
-                         time_text(previous->spec.at) +
-                         (previous->spec.down_for ? " for " + time_text(*previous->spec.down_for)
-                                                  : std::string(" for the rest of the run (it has no \"for\")")));
+        if (previous && f->spec.at < previous->spec.until()) {
+          report_overlap(*f, *previous, "host " + quote(host) + " is already down");
           continue;
         }
         previous = f;
@@ -964,12 +1041,10 @@ private:
     if (!h)
       return;
     f.spec.host = hosts_[*h].name;
-    if (!f.at_read || (!f.spec.down_for && f.entries.find("for")) || f.spec.at >= raw_.spec.duration)
+    if (!timed(f))
       return;
     for (const FaultRaw* other : by_host[f.spec.host]) {
-      const SimTime end = other->spec.down_for ? later(other->spec.at, *other->spec.down_for) : kNever;
-      const SimTime my_end = f.spec.down_for ? later(f.spec.at, *f.spec.down_for) : kNever;
-      if (f.spec.at < end && other->spec.at < my_end) {
+      if (f.spec.at < other->spec.until() && other->spec.at < f.spec.until()) {
         const Entry* at = f.entries.find("at");
         ctx_.error(site_of(at->key, at->value, "at").mark,
                    "host " + quote(f.spec.host) + " is already slowed at " + time_text(f.spec.at) +
@@ -981,6 +1056,49 @@ private:
       }
     }
     by_host[f.spec.host].push_back(&f);
+  }
+
+  // With the network's graph: every delay_link and cut_link names a link of it, and no link is cut twice at
+  // once (a partition cuts each link between its zone and the others).
+  void resolve_link_faults(const TopologySpec& spec, const HardwareGraph& graph)
+  {
+    std::vector<std::string> names;
+    for (const NetLink& l : graph.links())
+      names.push_back(l.name);
+    bool all_found = true;
+    for (const FaultRaw& f : raw_.faults.items) {
+      if ((f.spec.kind != FaultSpec::Kind::delay_link && f.spec.kind != FaultSpec::Kind::cut_link) || !f.target())
+        continue;
+      if (!spec.hardware.simgrid_platform.empty()) {
+        all_found = false;
+        ctx_.error(f.target()->mark, std::string(fault_kind_name(f.spec.kind)) +
+                                         " is not available with simgrid_platform yet: give the network as a shape "
+                                         "or as links");
+      } else if (!graph.find_link(f.spec.link)) {
+        all_found = false;
+        ctx_.error(f.target()->mark,
+                   "unknown link " + quote(f.spec.link) +
+                       (names.size() <= 12 || !close_names(f.spec.link, {&names}).empty()
+                            ? suggestion(f.spec.link, names, "links are")
+                            : "; " + std::to_string(names.size()) + " links, named as in results.json's links[]"));
+      }
+    }
+    if (!all_found)
+      return;
+    for (const auto& [link, faults] : link_faults(spec, graph)) {
+      std::size_t longest = 0;
+      for (std::size_t i = 1; i < faults.cuts.size(); ++i) {
+        const FaultRaw& now = raw_.faults.items[faults.cuts[i].fault];
+        if (!timed(now))
+          continue;
+        if (faults.cuts[i].from < faults.cuts[longest].until) {
+          report_overlap(now, raw_.faults.items[faults.cuts[longest].fault],
+                         "link " + quote(graph.links()[static_cast<std::size_t>(link)].name) + " is already cut");
+          continue;
+        }
+        longest = i;
+      }
+    }
   }
 
   // Only for a file without errors: a service that failed to read would make its hosts look unused.

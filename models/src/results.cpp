@@ -406,6 +406,15 @@ ordered_json service_json(const ServiceSpec& s)
       j["value_size"] = c.value_size;
       return j;
     }
+    ordered_json operator()(const CdnSpec& c) const
+    {
+      return {{"host", c.host},
+              {"origin", c.origin},
+              {"cacheable", c.cacheable},
+              {"capacity", c.capacity},
+              {"eviction", to_string(c.eviction)},
+              {"ttl", to_seconds(c.ttl)}};
+    }
   };
   ordered_json j{{"kind", kind_name(s.kind)}};
   j.update(std::visit(Visitor{}, s.kind));
@@ -509,6 +518,38 @@ std::optional<CostResult> cost_of(const TopologySpec& spec, const RequestTypeRes
   return cost;
 }
 
+namespace
+{
+
+// A fault of the timeline as the file gives it: `at`, then its kind's key and what it strikes.
+ordered_json fault_json(const FaultSpec& f)
+{
+  ordered_json fault{{"at", to_seconds(f.at)}};
+  switch (f.kind) {
+  case FaultSpec::Kind::crash:
+    fault["crash"] = f.host;
+    break;
+  case FaultSpec::Kind::crash_zone:
+  case FaultSpec::Kind::partition_zone:
+    fault[fault_kind_name(f.kind)] = f.zone;
+    break;
+  case FaultSpec::Kind::delay_link:
+    fault["delay_link"] = f.link;
+    fault["add"] = to_seconds(f.add);
+    break;
+  case FaultSpec::Kind::cut_link:
+    fault["cut_link"] = f.link;
+    break;
+  case FaultSpec::Kind::slow:
+    fault["slow"] = f.host;
+    fault["factor"] = f.slow_factor;
+    break;
+  }
+  return fault;
+}
+
+} // namespace
+
 ordered_json to_json(const TopologySpec& spec)
 {
   ordered_json j;
@@ -559,9 +600,7 @@ ordered_json to_json(const TopologySpec& spec)
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
     for (const auto& f : spec.faults) {
-      ordered_json fault{{"at", to_seconds(f.at)}, {f.slow_factor > 0 ? "slow" : "crash", f.host}};
-      if (f.slow_factor > 0)
-        fault["factor"] = f.slow_factor;
+      ordered_json fault = fault_json(f);
       if (f.down_for)
         fault["for"] = to_seconds(*f.down_for);
       faults.push_back(fault);

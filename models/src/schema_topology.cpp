@@ -13,6 +13,7 @@
 #include "scalelab/models/limits.hpp"
 #include "scalelab/models/units.hpp"
 
+#include <array>
 #include <sstream>
 
 namespace scalelab::models::schema
@@ -1644,7 +1645,7 @@ void Tables::declare_workload()
   workload.fields = {
       field<WorkloadRaw>("entry", reference_type("service name"), [](WorkloadRaw& w, NameRef&& r) { w.entry = r; })
           .required()
-          .help("The service that receives the users' requests: a load_balancer or an api_server."),
+          .help("The service that receives the users' requests: a load_balancer, an api_server or a cdn."),
       field<WorkloadRaw>("arrival", arrival_type, [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
           .required()
           .help("When requests arrive; see `workload.arrival`."),
@@ -1694,28 +1695,35 @@ void Tables::declare_workload()
 
 namespace
 {
-// An unknown key that reads as a misspelt crash or slow (reported with its suggestion already).
-bool has_misspelt_kind(const Entries& entries)
+
+// The keys that say what a fault is, one per kind: exactly one of them is given.
+constexpr std::array<const char*, 6> kFaultKindKeys{"crash",    "crash_zone",     "delay_link",
+                                                    "cut_link", "partition_zone", "slow"};
+
+// A field naming what a fault of kind `kind` strikes; reading it sets the fault's kind.
+auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> FaultRaw::*member, std::string type)
 {
-  const std::vector<std::string> keys{"at", "crash", "slow", "factor", "for"};
-  for (const auto& e : entries.all())
-    if (std::find(keys.begin(), keys.end(), e.name) == keys.end())
-      for (const auto& close : close_names(e.name, keys))
-        if (close == "crash" || close == "slow")
-          return true;
-  return false;
+  return field<FaultRaw>(key, reference_type(std::move(type)), [kind, member](FaultRaw& f, NameRef&& r) {
+    f.*member = r;
+    f.spec.kind = kind;
+  });
 }
+
 } // namespace
 
 void Tables::declare_faults()
 {
   fault.title = "`faults[]`";
-  fault.help = "A host crash: `{at: 60s, crash: web-2, for: 10s}`, or a slow host: `{at: 20s, slow: api-1, factor: "
-               "10, for: 10s}`. The crash makes every service instance on the "
-               "host lose the requests it holds (their callers get a `host_down` error at once, as when the kernel "
-               "resets a dead process's connections); while down the host refuses new requests with `host_down`; "
-               "after `for` it restarts empty. Balancers skip a down backend from their first health check at or "
-               "after the crash until the first check at or after the restart.";
+  fault.help =
+      "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
+      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone` and `slow` says what it strikes "
+      "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
+      "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
+      "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
+      "restarts empty. Balancers skip a down backend from their first health check at or after the crash until "
+      "the first check at or after the restart. A cut link loses the messages whose head would reach it while it "
+      "is cut: a request fails at once with `partitioned`, a lost reply fails its caller with `lost` when it was "
+      "due.";
   fault.fields = {
       field<FaultRaw>("at", duration,
                       [](FaultRaw& f, double&& seconds) {
@@ -1723,40 +1731,76 @@ void Tables::declare_faults()
                         f.at_read = true;
                       })
           .required()
-          .help("When the host crashes, from the start of the run; before `duration`."),
-      field<FaultRaw>("crash", reference_type("host name"), [](FaultRaw& f, NameRef&& r) { f.crash = r; })
-          .optional("give `crash` or `slow`")
+          .help("When the fault starts, from the start of the run; before `duration`."),
+      fault_target("crash", FaultSpec::Kind::crash, &FaultRaw::crash, "host name")
+          .optional("another kind of fault")
           .help("The host that crashes: a host name (one instance of a group with count > 1, such as web-2)."),
-      field<FaultRaw>("slow", reference_type("host name"), [](FaultRaw& f, NameRef&& r) { f.slow = r; })
-          .optional("give `crash` or `slow`")
-          .help("A slow fault: the host whose cores run `factor` times slower from `at` for `for` (to the end "
-                "without `for`). Every CPU claim on the host, whoever makes it, takes longer for the part of it "
-                "inside the period; delays and the disk are not slowed (docs/protection.md)."),
+      fault_target("crash_zone", FaultSpec::Kind::crash_zone, &FaultRaw::crash_zone, "zone name")
+          .optional("another kind of fault")
+          .help("A zone (a data centre of shape datacenters, or a `zone` of hosts given with `links`) whose hosts "
+                "all crash, as with `crash`."),
+      fault_target("delay_link", FaultSpec::Kind::delay_link, &FaultRaw::delay_link, "link name")
+          .optional("another kind of fault")
+          .help("A link (by its name in results.json's links[]: `wan-eu-us`, `web-1--sw`, a named link) on which "
+                "every message whose head enters it during the fault takes `add` longer, in both directions."),
+      field<FaultRaw>("add", duration, [](FaultRaw& f, double&& seconds) { f.spec.add = from_seconds(seconds); })
+          .optional("required with delay_link")
+          .check(at_least_one_nanosecond())
+          .help("With `delay_link` only: the latency added to the link."),
+      fault_target("cut_link", FaultSpec::Kind::cut_link, &FaultRaw::cut_link, "link name")
+          .optional("another kind of fault")
+          .help("A link that loses, in both directions, every message whose head would reach it during the fault "
+                "(on an idle network): a request fails at once with `partitioned`, a reply is lost and its caller "
+                "fails with `lost` when the reply was due."),
+      fault_target("partition_zone", FaultSpec::Kind::partition_zone, &FaultRaw::partition_zone, "zone name")
+          .optional("another kind of fault")
+          .help("A zone cut off from the others: every link between one of its hosts or switches and an element "
+                "outside it is cut, as with `cut_link` (the users' own link is not: users near the zone still "
+                "reach it)."),
+      fault_target("slow", FaultSpec::Kind::slow, &FaultRaw::slow, "host name")
+          .optional("another kind of fault")
+          .help("A slow host: its cores run `factor` times slower during the fault. Every CPU claim on the host, "
+                "whoever makes it, takes longer for the part of it inside the fault; delays and the disk are not "
+                "slowed (docs/protection.md)."),
       field<FaultRaw>("factor", number_type(), [](FaultRaw& f, double&& x) { f.spec.slow_factor = x; })
-          .optional("required with `slow`")
+          .optional("required with slow")
           .check(at_least(1.0))
           .check(at_most(1e6))
           .help("With `slow` only: how many times longer CPU work takes (10: a tenth of the speed)."),
       field<FaultRaw>("for", duration, [](FaultRaw& f, double&& seconds) { f.spec.down_for = from_seconds(seconds); })
-          .optional("the host stays down to the end of the run")
+          .optional("the fault lasts to the end of the run")
           .check(at_least_one_nanosecond())
-          .help("How long the host stays down before it restarts, empty. A host's next crash comes at or after "
-                "its restart."),
+          .help("How long the fault lasts; a crashed host restarts empty after it. A host's next crash comes at or "
+                "after its restart, a link's next cut after the end of the one before."),
   };
   fault.rules = {
-      {"Each fault is a `crash` or a `slow`; `factor` goes with `slow`, which needs it.",
+      {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone` and `slow` is given; `add` "
+       "with `delay_link` only, and always with it; `factor` with `slow` only, and always with it.",
        [](Context& ctx, const Entries& entries, FaultRaw& f) {
-         const bool crash = entries.find("crash") != nullptr;
+         std::vector<const Entry*> given;
+         for (const char* key : kFaultKindKeys)
+           if (const Entry* e = entries.find(key))
+             given.push_back(e);
+         if (given.empty()) {
+           ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
+                                           "partition_zone and slow");
+           return;
+         }
+         for (std::size_t i = 1; i < given.size(); ++i)
+           ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
+                                               given[i]->key.Scalar() + ", not both (write two faults)");
+         if (given.size() > 1) // nothing more is said about it: which one was meant is not known
+           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = std::nullopt;
+         const bool delay = entries.find("delay_link") != nullptr;
+         if (const Entry* add = entries.find("add"); add && !delay)
+           ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
+         else if (delay && !add && given.size() == 1)
+           ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
          const bool slow = entries.find("slow") != nullptr;
-         if (crash && slow)
-           ctx.error(entries.key_mark("slow"), "give either crash or slow in a fault, not both");
-         else if (!crash && !slow && !has_misspelt_kind(entries)) // reported as misspelt already
-           ctx.error(entries.map().Mark(), "missing key \"crash\" in fault: give crash: HOST or slow: HOST");
-         if (entries.find("factor") && !slow)
-           ctx.error(entries.key_mark("factor"), "factor is only used with slow");
-         if (slow && !entries.find("factor"))
+         if (const Entry* factor = entries.find("factor"); factor && !slow)
+           ctx.error(factor->key.Mark(), "factor is only used with slow");
+         else if (slow && !factor && given.size() == 1)
            ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
-         (void)f;
        }},
   };
 }
@@ -1868,7 +1912,7 @@ void Tables::declare_top()
                          record_list(&fault, "faults", "fault", "faults", [](const FaultRaw&) { return true; }),
                          &TopologyRaw::faults)
           .optional("no faults")
-          .help("Host crashes, in any order; see `faults[]`."),
+          .help("The fault timeline (crashes, slow or cut links, partitions), in any order; see `faults[]`."),
   };
   top.rules = top_rules();
 }
@@ -2013,7 +2057,8 @@ std::string cross_checks_markdown()
          "- A host of a group with count > 1 is named by its group in `hosts:` or by its instance name "
          "(`web-2`) elsewhere.\n"
          "- Service names and request type names are unique.\n"
-         "- `backends` names an api_server; `workload.entry` a load_balancer or an api_server; `mix` request "
+         "- `backends` names an api_server; `workload.entry` a load_balancer, an api_server or a cdn; a cdn's `origin` "
+         "a load_balancer or an api_server; `mix` request "
          "types.\n"
          "- Switch names are unique once groups are expanded, and no switch has a host's name.\n"
          "- A link's ends are hosts, switches or groups of either, at most one end a group of several, never "
@@ -2024,7 +2069,10 @@ std::string cross_checks_markdown()
          "- `users.attach` names a host or a switch (a host of the platform with `simgrid_platform`).\n"
          "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
          "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
-         "`for` lasts to the end of the run).\n"
+         "`for` lasts to the end of the run), a zone's crash counting as a crash of each of its hosts.\n"
+         "- `crash_zone` and `partition_zone` name a zone some host is in; `delay_link` and `cut_link` a link of the "
+         "network as results.json names it (after shapes and groups are expanded; not with `simgrid_platform`). "
+         "The cuts of one link do not overlap, a partition counting as a cut of each link it cuts.\n"
          "- Warnings (the file still loads): a host no service runs on; a database no request uses.\n";
 }
 
@@ -2177,6 +2225,25 @@ template <std::size_t... I> ServiceKind spec_at(std::size_t index, std::index_se
 ServiceKind default_spec(ServiceKindTag kind)
 {
   return spec_at(static_cast<std::size_t>(kind), std::make_index_sequence<std::variant_size_v<ServiceKind>>{});
+}
+
+const std::optional<NameRef>& FaultRaw::target() const
+{
+  switch (spec.kind) {
+  case FaultSpec::Kind::crash:
+    return crash;
+  case FaultSpec::Kind::crash_zone:
+    return crash_zone;
+  case FaultSpec::Kind::delay_link:
+    return delay_link;
+  case FaultSpec::Kind::cut_link:
+    return cut_link;
+  case FaultSpec::Kind::partition_zone:
+    return partition_zone;
+  case FaultSpec::Kind::slow:
+    return slow;
+  }
+  return crash;
 }
 
 } // namespace scalelab::models::schema

@@ -100,11 +100,13 @@ struct ServiceRaw {
     return std::get<K>(spec);
   }
   template <class K> const K& as() const { return std::get<K>(spec); }
-  std::optional<NameRef> host;               // load_balancer, database, cache; api_server when it has one host
-  std::optional<std::vector<NameRef>> hosts; // api_server
-  std::optional<NameRef> backends;           // load_balancer
-  std::optional<NameRef> session_store;      // api_server with sessions store
-  std::optional<NameRef> consumes;           // worker
+  std::optional<NameRef> host;                   // load_balancer, database, cache; api_server when it has one host
+  std::optional<std::vector<NameRef>> hosts;     // api_server
+  std::optional<NameRef> backends;               // load_balancer
+  std::optional<NameRef> session_store;          // api_server with sessions store
+  std::optional<NameRef> consumes;               // worker
+  std::optional<NameRef> origin;                 // cdn
+  std::optional<std::vector<NameRef>> cacheable; // cdn: request types
   // database: the hosts of its replicas, by item of the list as written (a sharded database: one item per shard,
   // each a host, a group or a list of hosts; an unsharded one: each a host or a group)
   std::optional<std::vector<std::vector<NameRef>>> replicas;
@@ -194,10 +196,12 @@ struct WorkloadRaw {
 
 // One item of faults. Every item is kept, even with errors, so that each is checked against the duration.
 struct FaultRaw {
-  FaultSpec spec; // at and down_for; host once resolved
-  std::optional<NameRef> crash;
+  FaultSpec spec; // kind, at, add and down_for; host, zone and link once resolved
+  std::optional<NameRef> crash, crash_zone, delay_link, cut_link, partition_zone;
   std::optional<NameRef> slow; // a slow fault's host (spec.slow_factor its factor)
-  bool at_read = false;        // at was read without error
+  // The name the fault strikes, whatever its kind (null when its key did not read).
+  const std::optional<NameRef>& target() const;
+  bool at_read = false; // at was read without error
   Entries entries;
 };
 

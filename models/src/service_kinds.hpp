@@ -3,6 +3,7 @@
 // kind_api.hpp, and each kind's answers in its kind_KIND.{hpp,cpp}.
 #include "kind_api_server.hpp"
 #include "kind_cache.hpp"
+#include "kind_cdn.hpp"
 #include "kind_database.hpp"
 #include "kind_load_balancer.hpp"
 #include "kind_queue.hpp"

@@ -9,6 +9,30 @@ namespace scalelab::models
 
 // Linear scans: topologies have tens of entries and lookups happen while setting up, not per event.
 
+SimTime FaultSpec::until() const
+{
+  return down_for ? later(at, *down_for) : kNever;
+}
+
+const char* fault_kind_name(FaultSpec::Kind kind)
+{
+  switch (kind) {
+  case FaultSpec::Kind::crash:
+    return "crash";
+  case FaultSpec::Kind::crash_zone:
+    return "crash_zone";
+  case FaultSpec::Kind::delay_link:
+    return "delay_link";
+  case FaultSpec::Kind::cut_link:
+    return "cut_link";
+  case FaultSpec::Kind::partition_zone:
+    return "partition_zone";
+  case FaultSpec::Kind::slow:
+    return "slow";
+  }
+  return "?";
+}
+
 const ServiceSpec* TopologySpec::find_service(const std::string& wanted) const
 {
   for (const auto& s : services)

@@ -163,7 +163,7 @@ const std::vector<std::string>& error_cause_names()
 {
   static const std::vector<std::string> names = {"queue_full",       "db_overloaded", "no_backend",   "host_down",
                                                  "cache_overloaded", "session_lost",  "pool_timeout", "timeout",
-                                                 "breaker_open",     "rate_limited"};
+                                                 "breaker_open",     "rate_limited",  "partitioned",  "lost"};
   return names;
 }
 

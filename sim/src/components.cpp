@@ -28,6 +28,22 @@ std::vector<double> mix_weights(const models::TopologySpec& spec)
   return weights;
 }
 
+// The union of stretches of time, sorted and disjoint.
+std::vector<Outage> merge_outages(std::vector<Outage> outages)
+{
+  std::sort(outages.begin(), outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+  std::vector<Outage> merged;
+  for (const Outage& o : outages) {
+    if (!merged.empty() && o.from <= merged.back().until)
+      merged.back().until = std::max(merged.back().until, o.until);
+    else
+      merged.push_back(o);
+  }
+  return merged;
+}
+
+} // namespace
+
 Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
 {
   // The records have room for the deepest stack check_nesting() found: a deeper one would be a bug there.
@@ -67,8 +83,6 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
   if (outermost == here)
     w.split_at_crash(*c.node, ts, rid, here);
 }
-
-} // namespace
 
 bool refused_by_limit(Component& c, SimTime ts, std::uint32_t rid, models::RateLimiter& limiter, OutcomeStats& outcome,
                       double bytes)
@@ -399,9 +413,15 @@ void LoadBalancer::schedule_health_checks()
     return;
   // Checks at multiples of the interval: a backend is seen down from the first check at or after its crash
   // to the first at or after its restart (not at all if both are the same check).
+  // A backend cut off from the balancer by a cut link (faults[]) fails its checks as a crashed one does.
   auto first_check_from = [interval](SimTime t) { return (t + interval - 1) / interval * interval; };
-  for (std::size_t b = 0; b < backends_.size(); ++b)
-    for (const Outage& o : world->components[backends_[b]]->node->outages()) {
+  for (std::size_t b = 0; b < backends_.size(); ++b) {
+    const Node& backend = *world->placement[backends_[b]].node;
+    std::vector<Outage> unreachable = backend.outages();
+    if (&backend != node)
+      for (const auto& [from, until] : world->network.cut_windows(world->network.route_id(node->id(), backend.id())))
+        unreachable.push_back({from, until});
+    for (const Outage& o : merge_outages(std::move(unreachable))) {
       const SimTime down = first_check_from(o.from);
       const SimTime up = o.until == models::kNever ? models::kNever : first_check_from(o.until);
       if (down == up)
@@ -412,6 +432,7 @@ void LoadBalancer::schedule_health_checks()
         node->push_local(up, EventKind::fault, id, 0,
                          Fault{Fault::Kind::backend_up, static_cast<std::uint32_t>(b)}.pack());
     }
+  }
 }
 
 void LoadBalancer::on_request(SimTime ts, std::uint32_t rid)

@@ -31,6 +31,12 @@ inline constexpr std::uint16_t kSessionOperation = 0x8000;
 
 // A reply or a step's end reaching a frame pushed before its host crashed: the request is an orphan.
 bool stale(const Component& c, const Frame& f, SimTime ts);
+// The frame of component c on request r, arrived at ts.
+Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux);
+// A request reaching a host that is down: refused at once with host_down (true), or not (false).
+bool refused_when_down(Component& c, SimTime ts, std::uint32_t rid, OutcomeStats& outcome);
+// At a crash, for a request component c holds: its frame there fails, and its callers are answered.
+void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats);
 
 // Chooses one instance when a service with several instances is called directly (without a balancer).
 // The instance of `service` a request for `key` goes to: the shard that holds the key when the service is

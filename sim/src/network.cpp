@@ -180,6 +180,7 @@ void Network::no_route()
 void Network::cross(std::uint32_t id, InFlight& m, double bytes)
 {
   LinkState& link = state_[id];
+  const SimTime latency = link.latency + added_at(id, m.head); // a delay holds for a head that reaches it in time
   SimTime start = m.head;
   SimTime transmission = 0;
   if (bytes > 0) {
@@ -190,15 +191,15 @@ void Network::cross(std::uint32_t id, InFlight& m, double bytes)
       link.busy_in_window += clock_->overlap(start, link.free_at); // integers: the order does not matter
     }
   }
-  m.tail = models::later(std::max(models::later(start, transmission), m.tail), link.latency);
-  m.head = models::later(start, link.latency);
+  m.tail = models::later(std::max(models::later(start, transmission), m.tail), latency);
+  m.head = models::later(start, latency);
   ++m.hop;
 }
 
 bool Network::carry(InFlight& m, double bytes, std::int32_t sender)
 {
   const NetRoute& route = routes_[m.route];
-  if (m.hop == 0 && (bytes <= 0 || route.quiet)) {
+  if (m.hop == 0 && (bytes <= 0 || route.quiet) && !route.faulty) {
     // Nothing on the way can queue: the head takes the latencies, the tail the slowest transmission too.
     const SimTime transmission = bytes > 0 ? models::from_seconds(bytes / route.min_bandwidth) : 0;
     m.tail = models::later(models::later(m.tail, transmission), route.latency);
@@ -227,6 +228,66 @@ bool Network::crossable_at_send(std::uint32_t route, std::uint32_t sender) const
       return false;
   }
   return true;
+}
+
+void Network::set_faults(const std::string& link_name, const LinkFaultTimes& faults)
+{
+  if (faults_.size() < state_.size())
+    faults_.resize(state_.size());
+  for (std::size_t i = 0; i < resources_.size(); ++i) {
+    if (resources_[i].name != link_name)
+      continue;
+    auto& mine = faults_[i];
+    mine.cuts.insert(mine.cuts.end(), faults.cuts.begin(), faults.cuts.end());
+    mine.delays.insert(mine.delays.end(), faults.delays.begin(), faults.delays.end());
+    state_[i].faulty = !mine.cuts.empty() || !mine.delays.empty();
+    has_faults_ = has_faults_ || state_[i].faulty;
+  }
+  for (auto& route : routes_)
+    route.faulty = std::any_of(hops(route), hops(route) + route.hop_count, [&](auto h) { return state_[h].faulty; });
+}
+
+bool Network::cut_at(std::uint32_t id, SimTime t) const
+{
+  if (!state_[id].faulty)
+    return false;
+  for (const auto& [from, until] : faults_[id].cuts)
+    if (t >= from && t < until)
+      return true;
+  return false;
+}
+
+bool Network::lost_on(std::uint32_t route_id, SimTime now) const
+{
+  const NetRoute& route = routes_[route_id];
+  if (!route.faulty)
+    return false;
+  SimTime t = now;
+  for (std::size_t k = 0; k < route.hop_count; ++k) {
+    const std::uint32_t h = hops(route)[k];
+    if (cut_at(h, t))
+      return true;
+    t = models::later(t, state_[h].latency + added_at(h, t));
+  }
+  return false;
+}
+
+std::vector<std::pair<SimTime, SimTime>> Network::cut_windows(std::uint32_t route_id) const
+{
+  std::vector<std::pair<SimTime, SimTime>> out;
+  const NetRoute& route = routes_[route_id];
+  if (!route.faulty)
+    return out;
+  SimTime before = 0;
+  for (std::size_t k = 0; k < route.hop_count; ++k) {
+    const std::uint32_t h = hops(route)[k];
+    if (state_[h].faulty)
+      for (const auto& [from, until] : faults_[h].cuts)
+        out.emplace_back(std::max<SimTime>(0, from - before),
+                         until == models::kNever ? until : std::max<SimTime>(0, until - before));
+    before += state_[h].latency;
+  }
+  return out;
 }
 
 void Network::cross_owned(InFlight& m, double bytes)

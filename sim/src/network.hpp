@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace scalelab::sim
@@ -50,6 +52,7 @@ struct alignas(64) NetRoute {
   std::uint32_t first_hop = 0;           // in the network's list of hops: resources, in the order crossed
   std::uint16_t hop_count = 0;
   bool quiet = true;              // no hop can queue
+  bool faulty = false;            // some hop is cut or slowed at some time (faults[]): crossed hop by hop
   std::uint32_t from = 0, to = 0; // nodes
 };
 
@@ -107,7 +110,26 @@ public:
   bool crossable_at_send(std::uint32_t route, std::uint32_t sender) const;
   // The node that must process hop m.hop, and when (the time its head reaches the hop's end).
   std::int32_t processor(const InFlight& m) const { return state_[hop(m)].owner; }
-  SimTime head_at_end(const InFlight& m) const { return models::later(m.head, state_[hop(m)].latency); }
+  SimTime head_at_end(const InFlight& m) const
+  {
+    const std::uint32_t h = hop(m);
+    return models::later(m.head, state_[h].latency + added_at(h, m.head));
+  }
+
+  // Faults on links (faults[]: delay_link, cut_link, partition_zone), by the name results give a link: each of
+  // its directions gets them. Before the run, after build().
+  struct LinkFaultTimes {
+    std::vector<std::pair<SimTime, SimTime>> cuts;             // [from, until)
+    std::vector<std::tuple<SimTime, SimTime, SimTime>> delays; // [from, until), latency added
+  };
+  void set_faults(const std::string& link_name, const LinkFaultTimes& faults);
+  bool has_faults() const { return has_faults_; }
+  // Whether a message sent at `now` on `route` is lost: its head would reach a link while it is cut, on an
+  // idle network (the queues on the way are not counted: the decision is the sender's, when it sends).
+  bool lost_on(std::uint32_t route, SimTime now) const;
+  // The send times at which lost_on(route, .) holds when no delay applies: each cut on the route, moved
+  // earlier by the latency before it. Unsorted, may overlap.
+  std::vector<std::pair<SimTime, SimTime>> cut_windows(std::uint32_t route) const;
 
   // A message sent at `now` on `route` (per route, not per link: a message that queues nowhere then costs
   // no work per link; report() adds the routes up).
@@ -137,9 +159,22 @@ private:
     double bandwidth = 0;    // bytes per second
     std::int32_t owner = -1; // the node that processes it, kSender: each sender at send time
     bool contended = true;
+    bool faulty = false;        // cut or slowed at some time: see faults_
     SimTime busy_in_window = 0; // contended links only: transmitting, within the measured window
   };
   void cross(std::uint32_t link, InFlight& m, double bytes);
+  // The latency a delay_link fault adds to link `id` for a message whose head reaches it at t.
+  SimTime added_at(std::uint32_t id, SimTime t) const
+  {
+    if (!state_[id].faulty)
+      return 0;
+    SimTime added = 0;
+    for (const auto& [from, until, add] : faults_[id].delays)
+      if (t >= from && t < until)
+        added += add;
+    return added;
+  }
+  bool cut_at(std::uint32_t id, SimTime t) const;
   // A route's hops (resources, in the order crossed), stored one route after the other.
   const std::uint32_t* hops(const NetRoute& r) const { return hops_.data() + r.first_hop; }
   std::uint32_t hop(const InFlight& m) const { return hops_[routes_[m.route].first_hop + m.hop]; }
@@ -147,6 +182,8 @@ private:
 
   std::vector<LinkState> state_;
   std::vector<LinkResource> resources_; // by the same index
+  std::vector<LinkFaultTimes> faults_;  // by the same index, once a fault is set
+  bool has_faults_ = false;
   std::vector<NetRoute> routes_;
   std::vector<std::uint32_t> hops_;
   // Route ids by (from, to): a row per sending node, dense over the span of the nodes it sends to (a

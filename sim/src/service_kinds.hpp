@@ -47,6 +47,7 @@ void build(const models::DatabaseSpec& spec, ServiceBuilder& b);
 void build(const models::CacheSpec& spec, ServiceBuilder& b);
 void build(const models::QueueSpec& spec, ServiceBuilder& b);
 void build(const models::WorkerSpec& spec, ServiceBuilder& b);
+void build(const models::CdnSpec& spec, ServiceBuilder& b);
 
 // Kinds built after every other (a balancer needs its backends' instances).
 inline bool built_last(const models::LoadBalancerSpec&)
@@ -73,6 +74,10 @@ inline bool built_last(const models::WorkerSpec&)
 {
   return false;
 }
+inline bool built_last(const models::CdnSpec&)
+{
+  return false;
+}
 
 // The kind's part of a service's results: its capacity (workers, connections; 0 when unbounded) and any
 // section of its own.
@@ -82,5 +87,6 @@ void report(const models::DatabaseSpec& spec, const World& world, std::uint32_t 
 void report(const models::CacheSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 void report(const models::QueueSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 void report(const models::WorkerSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
+void report(const models::CdnSpec& spec, const World& world, std::uint32_t service, models::ServiceResult& r);
 
 } // namespace scalelab::sim

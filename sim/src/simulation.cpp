@@ -2,6 +2,7 @@
 
 #include "components.hpp"
 #include "platform.hpp"
+#include "scalelab/models/faults.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>
@@ -87,6 +88,10 @@ void next_stops(const models::TopologySpec& spec, const std::vector<std::vector<
   const auto& kind = spec.services[service].kind;
   if (const auto* lb = std::get_if<models::LoadBalancerSpec>(&kind)) {
     visit(service_of(spec, lb->backends), program, from_step, true);
+    return;
+  }
+  if (const auto* cdn = std::get_if<models::CdnSpec>(&kind)) { // misses go to the origin
+    visit(service_of(spec, cdn->origin), program, from_step, true);
     return;
   }
   if (!std::holds_alternative<models::ApiServerSpec>(kind) && !std::holds_alternative<models::WorkerSpec>(kind))
@@ -428,7 +433,7 @@ class Run
 {
 public:
   Run(const models::TopologySpec& spec, const RunOptions& options, const models::HardwareGraph& graph)
-      : spec_(spec), options_(options), platform_(spec, graph), world_(spec, 1), host_index_(spec)
+      : spec_(spec), options_(options), graph_(graph), platform_(spec, graph), world_(spec, 1), host_index_(spec)
   {
   }
 
@@ -503,26 +508,38 @@ private:
     add_component(std::move(source), platform_.users());
   }
 
-  // The fault schedule, before anything asks which components can crash.
+  // The fault schedule, before anything asks which components can crash: each host's crashes (its own, and
+  // those of its zone).
   void set_fault_schedule()
   {
     std::vector<std::vector<Outage>> outages(world_.nodes.size());
-    for (const auto& fault : spec_.faults)
-      if (fault.slow_factor == 0)
-        outages[host_index_.at(fault.host)].push_back(
-            {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever});
+    for (const auto& [host, windows] : models::host_crashes(spec_))
+      for (const auto& w : windows)
+        outages[host].push_back({w.from, w.until});
     for (std::size_t n = 0; n < outages.size(); ++n)
       world_.nodes[n]->set_outages(std::move(outages[n]));
     for (const auto& fault : spec_.faults)
-      if (fault.slow_factor > 0)
-        world_.nodes[host_index_.at(fault.host)]->slow_periods.push_back(
-            {fault.at, fault.down_for ? models::later(fault.at, *fault.down_for) : models::kNever, fault.slow_factor});
+      if (fault.kind == models::FaultSpec::Kind::slow)
+        world_.nodes[host_index_.at(fault.host)]->slow_periods.push_back({fault.at, fault.until(), fault.slow_factor});
     for (auto& node : world_.nodes)
       if (!node->slow_periods.empty()) {
         std::sort(node->slow_periods.begin(), node->slow_periods.end(),
                   [](const models::SlowPeriod& a, const models::SlowPeriod& b) { return a.from < b.from; });
         node->cores.slow_down(&node->slow_periods);
       }
+  }
+
+  // The faults on links (delays, cuts, partitions), once the network knows its links.
+  void set_link_faults()
+  {
+    for (const auto& [link, faults] : models::link_faults(spec_, graph_)) {
+      Network::LinkFaultTimes times;
+      for (const auto& w : faults.cuts)
+        times.cuts.emplace_back(w.from, w.until);
+      for (std::size_t i = 0; i < faults.delays.size(); ++i)
+        times.delays.emplace_back(faults.delays[i].from, faults.delays[i].until, faults.added[i]);
+      world_.network.set_faults(graph_.links()[static_cast<std::size_t>(link)].name, times);
+    }
   }
 
   void build_network(const ComponentTraffic& traffic)
@@ -539,6 +556,7 @@ private:
           return add_node(platform_.hosts()[platform_.users()], 1);
         },
         [&](LinkResource& r, const sg4::Link& link) { platform_.describe(r, link); }, world_.clock);
+    set_link_faults();
   }
 
   // Executors, before the channels between them: one for the world, or one per node.
@@ -739,6 +757,7 @@ private:
 
   const models::TopologySpec& spec_;
   const RunOptions& options_;
+  const models::HardwareGraph& graph_;
   Platform platform_;
   World world_;
   const models::HostIndex host_index_;

@@ -138,6 +138,8 @@ enum class Cause : std::uint8_t {
   timeout,      // a call's caller stopped waiting (protection.hpp)
   breaker_open, // a call refused by the caller's circuit breaker
   rate_limited, // refused by a rate limiter (429)
+  partitioned,  // a request sent while a link of its route was cut (faults: cut_link, partition_zone)
+  lost,         // a reply lost on a cut link: the caller learns of it when the reply was due
   count_
 };
 const char* cause_name(Cause c);

@@ -36,6 +36,10 @@ const char* cause_name(Cause c)
     return "breaker_open";
   case Cause::rate_limited:
     return "rate_limited";
+  case Cause::partitioned:
+    return "partitioned";
+  case Cause::lost:
+    return "lost";
   case Cause::count_:
     break;
   }
@@ -294,6 +298,10 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   const bool passive = at_send && replies_at_send_;
   if (&to != &from) {
     InFlight m{now, now, network.route_id(from.id(), place.node_id), 0};
+    if (network.has_faults() && network.lost_on(m.route, now)) {
+      lose(from, now, kind, to_component, request, m.route, order);
+      return;
+    }
     network.count(m.route, now, bytes);
     if (!network.carry(m, bytes, static_cast<std::int32_t>(from.id()))) {
       assert(!passive);
@@ -318,6 +326,26 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
     return;
   }
   to.push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});
+}
+
+// A message lost on a cut link (faults[]). A reply never arrives: its caller learns of it when it was due, on an
+// idle network, and fails with `lost`. A request never arrives: the component that sent it and waits for the
+// reply (the request's top frame, on the sending host) fails with `partitioned` at once, as when no route is
+// left to the host. A message nobody waits for there (a published job; a request forwarded on, whose caller is
+// elsewhere) is dropped: its request stays in flight.
+void World::lose(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
+                 std::uint32_t route, std::uint64_t order)
+{
+  ++lost_messages;
+  if (kind == EventKind::reply) {
+    placement[to_component].node->push(Event{models::later(now, network.route(route).latency), order, to_component,
+                                             request, 0, EventKind::reply, Cause::lost});
+    return;
+  }
+  const Request& r = pool[request];
+  if (kind != EventKind::request || r.depth == 0 || placement[r.top().component].node != &from)
+    return;
+  from.push(Event{now, order, r.top().component, request, 0, EventKind::reply, Cause::partitioned});
 }
 
 void World::deliver_reply(Component& c, const Event& e)

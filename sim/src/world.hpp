@@ -517,8 +517,12 @@ public:
   void split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint8_t at);
   // An orphan reached a frame of the crashed host: dropped.
   void drop_orphan(std::uint32_t rid);
+  // Messages lost on cut links (faults[]), over the whole run.
+  std::uint64_t lost_messages = 0;
 
 private:
+  void lose(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request,
+            std::uint32_t route, std::uint64_t order);
   SimTime window_;
   SimTime max_ahead_ = 0;
   // While a passive component handles a reply at send time, the message it forwards takes the order key

@@ -422,7 +422,8 @@ workload: {entry: app, arrival: {process: poisson, rate: 1/s}}
             "t.yaml:9:9: faults: expected a list of faults, got a map\n");
   // The same crash twice: the second is reported, at its own position.
   EXPECT_EQ(errors_of(head + "faults: [{at: 10s, crash: web-1, for: 1ms}, {at: 10s, crash: web-1, for: 1ms}]\n"),
-            "t.yaml:9:50: host \"web-1\" is already down at 10s: the fault at line 9 crashed it at 10s for 1ms\n");
+            "t.yaml:9:50: host \"web-1\" is already down at 10s: the fault at line 9 (crash at 10s for 1ms) holds "
+            "then\n");
 }
 
 // --- warnings --------------------------------------------------------------------------------------------

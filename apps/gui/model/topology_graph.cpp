@@ -113,6 +113,15 @@ struct Facts {
     return f;
   }
 
+  KindFacts operator()(const models::CdnSpec& cdn) const
+  {
+    KindFacts f;
+    f.detail = "holds " + std::to_string(cdn.capacity) + ", " + plural(cdn.cacheable.size(), "type", "types") +
+               " cacheable";
+    f.backends = cdn.origin; // a miss, or a request type it does not keep, is run by the origin
+    return f;
+  }
+
   static const char* policy_name(models::BalancingPolicy p)
   {
     switch (p) {

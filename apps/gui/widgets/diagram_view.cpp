@@ -35,6 +35,7 @@ KindStyle kind_style(const std::string& kind)
       {"cache", {QColor(210, 120, 40), "C", "cache"}},
       {"queue", {QColor(190, 70, 110), "Q", "queue"}},
       {"worker", {QColor(100, 130, 60), "W", "worker pool"}},
+      {"cdn", {QColor(30, 150, 170), "CDN", "cdn edge"}},
   };
   const auto it = styles.find(kind);
   if (it != styles.end())

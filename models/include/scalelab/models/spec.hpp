@@ -2,9 +2,9 @@
 // The validated content of a topology file, in plain values. The loader (loader.hpp) fills it from YAML
 // and guarantees every invariant stated in the comments below; the simulator and the real mode read it
 // and never see YAML.
-#include "scalelab/models/protection.hpp"
 #include "scalelab/models/autoscaling.hpp"
 #include "scalelab/models/load_shape.hpp"
+#include "scalelab/models/protection.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -338,7 +338,21 @@ struct WorkerSpec {
   std::string consumes;           // the queue service
 };
 
-using ServiceKind = std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec, QueueSpec, WorkerSpec>;
+// A CDN edge (docs/cdn.md): a cache of whole responses near the users, in front of an origin (a load_balancer or
+// an api_server). A request of a cacheable type is answered from the edge when it holds the response for the
+// request's (type, key), and goes to the origin otherwise, its response then stored; the other types always go
+// to the origin. The hit ratio emerges from the keys, the capacity and the TTL (the cache policy's KeyCache).
+struct CdnSpec {
+  std::string host;
+  std::string origin;                 // a load_balancer or an api_server
+  std::vector<std::string> cacheable; // request types whose responses the edge keeps
+  std::int64_t capacity = 100000;     // responses held at most
+  CacheEviction eviction{};           // lru
+  SimTime ttl = 60 * kNanosPerSecond; // 0: responses never expire
+};
+
+using ServiceKind =
+    std::variant<LoadBalancerSpec, ApiServerSpec, DatabaseSpec, CacheSpec, QueueSpec, WorkerSpec, CdnSpec>;
 const char* kind_name(const ServiceKind& kind); // as written in files: load_balancer, api_server, database, cache
 // The hosts a service's instances run on, in instance order.
 std::vector<std::string> instance_hosts(const ServiceKind& kind);
@@ -393,16 +407,30 @@ struct WorkloadSpec {
 
 // --- the whole file ------------------------------------------------------------------------------------
 
-// A host crash: at `at` every service instance on `host` loses the requests it holds (their callers get a
-// host_down error at once, as when the kernel resets the connections of a dead process) and refuses new
-// ones until it restarts, empty, after `down_for` (never when absent).
-// A slow fault (`slow: HOST, factor: F`): the host's cores take F times longer from `at` for `down_for`.
+// One fault of the timeline (faults[]): it starts at `at` and lasts `down_for` (to the end of the run when
+// absent). Each kind names what it strikes (docs/faults.md):
+//   crash: every service instance on `host` loses the requests it holds (their callers get host_down at once,
+//     as when the kernel resets the connections of a dead process) and refuses new ones until it restarts,
+//     empty; crash_zone: every host whose zone is `zone` crashes so;
+//   delay_link: every message whose head enters `link` (both directions) in the window takes `add` longer on it;
+//   cut_link: a message whose head would reach `link` in the window is lost; partition_zone: every link between
+//     an element of `zone` and one outside it (the users' own link aside) is cut;
+//   slow: the cores of `host` take `slow_factor` times longer.
 struct FaultSpec {
+  enum class Kind : std::uint8_t { crash, crash_zone, delay_link, cut_link, partition_zone, slow };
+  Kind kind = Kind::crash;
   SimTime at = 0;
-  std::string host;
+  std::string host; // crash, slow
+  std::string zone; // crash_zone, partition_zone
+  std::string link; // delay_link, cut_link: the link's name (as results.json's links[] give it)
+  SimTime add = 0;  // delay_link: the latency added
   std::optional<SimTime> down_for;
-  double slow_factor = 0; // a slow fault's factor; 0: a crash
+  double slow_factor = 0; // slow
+  // The end of the fault: kNever when it lasts to the end of the run.
+  SimTime until() const;
 };
+// The YAML key of a fault's kind (`crash`, `delay_link`, ...).
+const char* fault_kind_name(FaultSpec::Kind kind);
 
 struct TopologySpec {
   std::string name;

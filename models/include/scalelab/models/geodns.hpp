@@ -1,0 +1,57 @@
+#pragma once
+// GeoDNS as plain functions (docs/cdn.md): which data centre a user's name resolves to, and what a client that
+// cached the answer does after that data centre fails. No SimGrid type: the simulation and a real resolver ask
+// the same code.
+//
+// The resolver answers with the nearest healthy data centre (least latency from the user's zone; ties to the
+// first in the list). Its health view is the fault schedule seen by its checks: a data centre is unhealthy
+// from its failure on. A client caches an answer for the record's TTL, so after a data centre fails at time F,
+// a client whose cached entry expires at E > F keeps sending to the failed data centre until E: those requests
+// are misdirected. With entries cached at uniformly spread times, the expiry after F is uniform on
+// [F, F + TTL), and a user population sending lambda requests per second misdirects lambda TTL / 2 on average.
+#include "scalelab/models/time.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace scalelab::models
+{
+
+struct DataCentreHealth {
+  SimTime down_from = kNever, down_until = kNever; // [from, until): unhealthy
+  bool healthy_at(SimTime t) const { return t < down_from || t >= down_until; }
+};
+
+// The data centre a resolver answers with at `now`: the healthy one with the least latency from the user's
+// zone (latency[dc]), the first of equals; nullopt when none is healthy.
+std::optional<std::size_t> nearest_healthy(const std::vector<SimTime>& latency,
+                                           const std::vector<DataCentreHealth>& health, SimTime now);
+
+// One client's cached answer: a user's resolver cache. The entry is fetched at the first request and again
+// whenever it has expired; `phase` (in [0, ttl)) spreads the clients' fetch times, as real resolvers' caches
+// are filled at different moments: a client's entries expire at phase + k ttl.
+class DnsCache
+{
+public:
+  DnsCache(SimTime ttl, SimTime phase) : ttl_(ttl), phase_(phase) {}
+  // Where a request at `now` goes: the cached answer while it is fresh, else a new answer from `resolve`.
+  template <class Resolve> std::optional<std::size_t> route(SimTime now, Resolve&& resolve)
+  {
+    if (!cached_ || now >= expires_) {
+      cached_ = resolve(now);
+      expires_ = next_expiry(now);
+    }
+    return cached_;
+  }
+  // The first expiry after `now` on this client's grid phase + k ttl.
+  SimTime next_expiry(SimTime now) const;
+
+private:
+  SimTime ttl_, phase_;
+  std::optional<std::size_t> cached_;
+  SimTime expires_ = 0;
+};
+
+} // namespace scalelab::models
