@@ -116,8 +116,8 @@ struct Facts {
   KindFacts operator()(const models::CdnSpec& cdn) const
   {
     KindFacts f;
-    f.detail = "holds " + std::to_string(cdn.capacity) + ", " + plural(cdn.cacheable.size(), "type", "types") +
-               " cacheable";
+    f.detail =
+        "holds " + std::to_string(cdn.capacity) + ", " + plural(cdn.cacheable.size(), "type", "types") + " cacheable";
     f.backends = cdn.origin; // a miss, or a request type it does not keep, is run by the origin
     return f;
   }
