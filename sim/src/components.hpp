@@ -1,8 +1,8 @@
 #pragma once
 // The service instances and the users' source, as components run by executors. A component reacts to
 // events in time order and never blocks: waiting requests sit in its own queue, not in the engine.
-#include "call_guard.hpp"
 #include "autoscaler.hpp"
+#include "call_guard.hpp"
 #include "world.hpp"
 
 #include "scalelab/models/connection_pool.hpp"
