@@ -1,5 +1,6 @@
 #include "simulation.hpp"
 
+#include "scalelab/models/faults.hpp"
 #include "scalelab/models/results.hpp"
 #include "scalelab/sim/simulation.hpp"
 
@@ -214,8 +215,33 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
     if (f.down_for)
       f.down_for = std::max<SimTime>(1, scaled(*f.down_for)); // at least 1 ns, as the loader requires
   }
-  // That 1 ns may reach the host's next crash: such a crash is left out.
-  std::map<std::string, SimTime> up_again; // host -> when its last crash ends
+  // That 1 ns may make two faults the loader keeps apart overlap: the later is left out. Apart are a host's
+  // crashes (a zone's crash crashes its hosts), a host's slow periods, and cuts (of any links here: a partition's
+  // links are not known without the network's graph). Delays may overlap.
+  const auto apart = [&spec](const models::FaultSpec& f) {
+    using Kind = models::FaultSpec::Kind;
+    std::vector<std::string> keys;
+    switch (f.kind) {
+    case Kind::crash:
+      keys.push_back("crash " + f.host);
+      break;
+    case Kind::crash_zone:
+      for (const std::size_t h : models::zone_hosts(spec, f.zone))
+        keys.push_back("crash " + spec.hardware.hosts[h].name);
+      break;
+    case Kind::slow:
+      keys.push_back("slow " + f.host);
+      break;
+    case Kind::cut_link:
+    case Kind::partition_zone:
+      keys.emplace_back("cut");
+      break;
+    case Kind::delay_link:
+      break;
+    }
+    return keys;
+  };
+  std::map<std::string, SimTime> busy_until;
   std::vector<std::size_t> order(spec.faults.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
@@ -224,12 +250,14 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
   std::vector<bool> kept(spec.faults.size(), true);
   for (std::size_t i : order) {
     const models::FaultSpec& f = spec.faults[i];
-    const auto it = up_again.find(f.host);
-    if (it != up_again.end() && f.at < it->second) {
-      kept[i] = false;
+    const auto keys = apart(f);
+    for (const auto& key : keys)
+      if (const auto it = busy_until.find(key); it != busy_until.end() && f.at < it->second)
+        kept[i] = false;
+    if (!kept[i])
       continue;
-    }
-    up_again[f.host] = f.down_for ? f.at + *f.down_for : std::numeric_limits<SimTime>::max();
+    for (const auto& key : keys)
+      busy_until[key] = f.until();
   }
   std::vector<models::FaultSpec> faults;
   for (std::size_t i = 0; i < kept.size(); ++i)

@@ -77,8 +77,10 @@ std::map<int, LinkFaults> link_faults(const TopologySpec& spec, const HardwareGr
       if (const auto l = graph.find_link(f.link))
         out[*l].delays.push_back(w);
       break;
-    default:
-      break;
+    case FaultSpec::Kind::crash:
+    case FaultSpec::Kind::crash_zone:
+    case FaultSpec::Kind::slow:
+      break; // on hosts, not links
     }
   }
   for (auto& [link, faults] : out) {

@@ -2,7 +2,9 @@
 // (call_guard.hpp says how; the decisions are models/protection.hpp's).
 #include "components.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace scalelab::sim
 {
@@ -98,6 +100,15 @@ void ApiServer::guarded_reply(SimTime ts, std::uint32_t record, Cause cause)
     return;
   }
   const CallGuard::Attempt attempt = it->second;
+  if (cause == Cause::lost) {
+    const Frame& f = w.pool[attempt.request].top();
+    if (w.programs[f.program][f.pc].protect->timeout) {
+      // A reply lost on a cut link is nothing a client sees: it waits for its deadline, which fires as a timeout.
+      w.pool.release(record);
+      --w.internal_records;
+      return;
+    }
+  }
   g.out.erase(it);
   // The caller's record takes what the callee changed: the frames below this one (the user's session token and
   // cookie, which an error reply may carry too: a login), and on success the header (a cache's answer, the
@@ -196,8 +207,12 @@ void ApiServer::guard_crash()
   CallGuard& g = *guard_;
   // The requests whose attempts were out were held here: the crash made them orphans, which no reply will
   // reach (the replies come on the attempts' copies, dropped as late).
+  std::vector<std::uint32_t> tokens; // in token order, not the hash map's: the same on every build
   for (const auto& [token, attempt] : g.out)
-    if (w.pool[attempt.request].orphan)
+    tokens.push_back(token);
+  std::sort(tokens.begin(), tokens.end());
+  for (const std::uint32_t token : tokens)
+    if (const auto& attempt = g.out.at(token); w.pool[attempt.request].orphan)
       w.drop_orphan(attempt.request);
   g.out.clear();
   g.deadlines = {};

@@ -207,9 +207,14 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
     users.kind = "users";
     users.label = "users";
     if (const auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival)) {
-      char rate[64];
-      std::snprintf(rate, sizeof rate, "%g/s %s", open->rate,
-                    open->process == models::OpenArrival::Process::poisson ? "poisson" : "constant");
+      char rate[96];
+      if (open->process == models::OpenArrival::Process::trace)
+        std::snprintf(rate, sizeof rate, "a trace of %zu arrivals", open->trace.size());
+      else if (open->shape)
+        std::snprintf(rate, sizeof rate, "%s, up to %g/s", models::to_string(open->shape->kind), open->rate);
+      else
+        std::snprintf(rate, sizeof rate, "%g/s %s", open->rate,
+                      open->process == models::OpenArrival::Process::poisson ? "poisson" : "constant");
       users.detail = rate;
     } else {
       users.detail = std::to_string(std::get<models::ClosedArrival>(spec.workload.arrival).users) + " closed users";
