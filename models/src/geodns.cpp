@@ -21,4 +21,13 @@ SimTime DnsCache::next_expiry(SimTime now) const
   return later(now, ttl_ - since);
 }
 
+GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreHealth>& health,
+                                   SimTime now, SimTime since_fetch)
+{
+  GeoDnsRoute out;
+  out.dc = nearest_healthy(latency, health, now - since_fetch);
+  out.misdirected = out.dc && !health[*out.dc].healthy_at(now);
+  return out;
+}
+
 } // namespace scalelab::models

@@ -82,6 +82,60 @@ TEST(GeoDns, MisdirectedRequestsAfterAFailureAverageLambdaTtlOverTwo)
   EXPECT_NEAR(static_cast<double>(misdirected), expected, 0.05 * expected);
 }
 
+TEST(GeoDns, AStatelessClientDrawAgreesWithTheClientsCache)
+{
+  // A client sending every 100 ms: its cache's answer is the per-request draw's with since_fetch = (t - phase)
+  // mod ttl, before, during and after an outage of the nearest data centre (30 s to 50 s).
+  const SimTime ttl = 10 * kSecond;
+  const std::vector<SimTime> latency{kSecond / 100, kSecond / 20};
+  const std::vector<DataCentreHealth> health{{30 * kSecond, 50 * kSecond}, {}};
+  for (const SimTime phase : {SimTime{0}, 3 * kSecond + kSecond / 20, 7 * kSecond + kSecond / 20}) {
+    DnsCache cache(ttl, phase);
+    int misdirected = 0;
+    for (SimTime t = 0; t < 80 * kSecond; t += kSecond / 10) {
+      const auto cached = cache.route(t, [&](SimTime now) { return nearest_healthy(latency, health, now); });
+      const auto drawn = route_by_cached_answer(latency, health, t, (t - phase + ttl) % ttl);
+      ASSERT_EQ(drawn.dc, cached) << "phase " << phase << " at " << t;
+      misdirected += drawn.misdirected ? 1 : 0;
+    }
+    // From 30 s to the client's first expiry at or after it, (phase - 30 s) mod ttl, at 10 requests per second
+    // (none when an expiry falls on the failure itself).
+    const SimTime left = ((phase - 30 * kSecond) % ttl + ttl) % ttl;
+    EXPECT_EQ(misdirected, static_cast<int>((left + kSecond / 10 - 1) / (kSecond / 10))) << "phase " << phase;
+  }
+}
+
+TEST(GeoDns, PerRequestDrawsMisdirectLambdaTtlOverTwo)
+{
+  // Poisson requests at lambda = 20,000/s, each from a client whose answer was fetched uniformly within the last
+  // TTL (D = 10 s); the nearest data centre fails at F = 100 s. Each request at F + s (s < D) is misdirected
+  // with probability (D - s) / D, independently: the count is Poisson of mean lambda D / 2 = 100,000 (standard
+  // deviation 316); tolerance 5 standard deviations. None before F, none from F + D on, none without a failure.
+  const double lambda = 20000;
+  const SimTime ttl = 10 * kSecond, failure = 100 * kSecond;
+  const std::vector<SimTime> latency{kSecond / 100, kSecond / 20};
+  const std::vector<DataCentreHealth> failing{{failure, kNever}, {}}, healthy(2);
+  Rng rng(2026);
+  std::uint64_t misdirected = 0, late = 0, without_failure = 0, requests = 0;
+  for (SimTime t = failure - 2 * ttl; t < failure + 3 * ttl; t += from_seconds(rng.exponential(1 / lambda))) {
+    const auto since = static_cast<SimTime>(rng.uniform01() * static_cast<double>(ttl));
+    const auto r = route_by_cached_answer(latency, failing, t, since);
+    ++requests;
+    if (r.misdirected) {
+      ++misdirected;
+      EXPECT_GE(t, failure);
+      late += t >= failure + ttl ? 1 : 0;
+    }
+    without_failure += route_by_cached_answer(latency, healthy, t, since).misdirected ? 1 : 0;
+  }
+  const double expected = lambda * to_seconds(ttl) / 2;
+  RecordProperty("misdirected", static_cast<int>(misdirected));
+  EXPECT_NEAR(static_cast<double>(misdirected), expected, 5 * std::sqrt(expected));
+  EXPECT_EQ(late, 0u);
+  EXPECT_EQ(without_failure, 0u);
+  EXPECT_GT(requests, 900000u);
+}
+
 TEST(FaultPlan, APartitionCutsTheLinksBetweenItsZoneAndTheOthers)
 {
   const char* yaml = R"(name: t

@@ -54,4 +54,18 @@ private:
   SimTime expires_ = 0;
 };
 
+// One request of a large client population, with no state per client (what a run uses: O(1) per request).
+// The request comes from a client drawn at random; the clients' entries expire uniformly, so the time since that
+// client last fetched its answer, `since_fetch`, is uniform on [0, ttl) (the caller draws it). The client sends
+// to what nearest_healthy answered at now - since_fetch; the request is misdirected when that data centre is
+// unhealthy at `now`. For a client that sends at least once per TTL this is DnsCache's answer with
+// since_fetch = (now - phase) mod ttl. After a failure at F, a request at F + s is misdirected with probability
+// (ttl - s) / ttl for s < ttl: lambda ttl / 2 on average.
+struct GeoDnsRoute {
+  std::optional<std::size_t> dc; // none when no data centre was healthy at the fetch
+  bool misdirected = false;      // dc is down at `now`: the cached answer outlived the data centre
+};
+GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreHealth>& health,
+                                   SimTime now, SimTime since_fetch);
+
 } // namespace scalelab::models
