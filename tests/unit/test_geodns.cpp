@@ -136,6 +136,63 @@ TEST(GeoDns, PerRequestDrawsMisdirectLambdaTtlOverTwo)
   EXPECT_GT(requests, 900000u);
 }
 
+TEST(GeoDns, AnEntrysOutagesComeFromTheFaultSchedule)
+{
+  // The eu entry's one host crashes alone and with its zone; the us entry runs on two hosts and is down only
+  // while both are.
+  const char* yaml = R"(name: t
+hardware:
+  hosts:
+    - {name: front, zone: eu}
+    - {name: web, count: 2, zone: us}
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+  users: {zone: eu}
+services:
+  lb: {kind: load_balancer, host: front, backends: app}
+  app: {kind: api_server, hosts: web}
+requests:
+  get: [cpu: 1Mf]
+workload: {entry: lb, arrival: {process: poisson, rate: 10/s}}
+faults:
+  - {at: 10s, crash: front, for: 5s}
+  - {at: 30s, crash_zone: eu, for: 10s}
+  - {at: 5s, crash: web-1, for: 20s}
+  - {at: 15s, crash: web-2, for: 20s}
+  - {at: 50s, crash: web-1}
+  - {at: 50s, crash: web-2}
+)";
+  const auto loaded = load_topology_text(yaml, "t.yaml");
+  ASSERT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  const auto& spec = *loaded.spec;
+  const auto eu = entry_outages(spec, static_cast<std::size_t>(spec.index_of_service("lb")));
+  ASSERT_EQ(eu.size(), 2u);
+  EXPECT_EQ(eu[0].down_from, 10 * kSecond);
+  EXPECT_EQ(eu[0].down_until, 15 * kSecond);
+  EXPECT_EQ(eu[1].down_from, 30 * kSecond);
+  EXPECT_EQ(eu[1].down_until, 40 * kSecond);
+  const auto us = entry_outages(spec, static_cast<std::size_t>(spec.index_of_service("app")));
+  ASSERT_EQ(us.size(), 2u);
+  EXPECT_EQ(us[0].down_from, 15 * kSecond);
+  EXPECT_EQ(us[0].down_until, 25 * kSecond);
+  EXPECT_EQ(us[1].down_from, 50 * kSecond);
+  EXPECT_EQ(us[1].down_until, kNever);
+
+  // Users near eu: sent to eu but while it is down; a client that fetched before a failure is misdirected.
+  const std::vector<SimTime> latency{kSecond / 1000, 40 * kSecond / 1000};
+  const std::vector<DataCentreOutages> outages{eu, us};
+  EXPECT_EQ(nearest_healthy(latency, outages, 5 * kSecond), 0u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 12 * kSecond), 1u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 20 * kSecond), 0u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 35 * kSecond), 1u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 55 * kSecond), 0u); // eu again
+  const auto stale = route_by_cached_answer(latency, outages, 31 * kSecond, 2 * kSecond);
+  EXPECT_EQ(stale.dc, 0u);
+  EXPECT_TRUE(stale.misdirected);
+  const auto fresh = route_by_cached_answer(latency, outages, 31 * kSecond, 0);
+  EXPECT_EQ(fresh.dc, 1u);
+  EXPECT_FALSE(fresh.misdirected);
+}
+
 TEST(FaultPlan, APartitionCutsTheLinksBetweenItsZoneAndTheOthers)
 {
   const char* yaml = R"(name: t

@@ -9,6 +9,7 @@
 // a client whose cached entry expires at E > F keeps sending to the failed data centre until E: those requests
 // are misdirected. With entries cached at uniformly spread times, the expiry after F is uniform on
 // [F, F + TTL), and a user population sending lambda requests per second misdirects lambda TTL / 2 on average.
+#include "scalelab/models/spec.hpp"
 #include "scalelab/models/time.hpp"
 
 #include <cstddef>
@@ -67,5 +68,19 @@ struct GeoDnsRoute {
 };
 GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreHealth>& health,
                                    SimTime now, SimTime since_fetch);
+
+// A data centre's outages over a run: the windows [down_from, down_until) during which it is unhealthy, sorted
+// by start, apart. The functions above, for data centres that may fail and recover several times.
+using DataCentreOutages = std::vector<DataCentreHealth>;
+bool healthy_at(const DataCentreOutages& outages, SimTime t);
+std::optional<std::size_t> nearest_healthy(const std::vector<SimTime>& latency,
+                                           const std::vector<DataCentreOutages>& outages, SimTime now);
+GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreOutages>& outages,
+                                   SimTime now, SimTime since_fetch);
+
+// The outages of the data centre whose entry is spec.services[service], from the fault schedule known before the
+// run (as the balancers' health checks know it): the windows when every host the service runs on is crashed, by
+// a crash of the host or of its zone.
+DataCentreOutages entry_outages(const TopologySpec& spec, std::size_t service);
 
 } // namespace scalelab::models
