@@ -99,4 +99,31 @@ DataCentreOutages entry_outages(const TopologySpec& spec, std::size_t service)
   return out;
 }
 
+std::vector<std::vector<SimTime>> zone_latencies(const TopologySpec& spec, const HardwareGraph& graph,
+                                                 const std::vector<std::string>& zones,
+                                                 const std::vector<std::size_t>& entries)
+{
+  const auto hosts = hosts_of_services(spec);
+  std::vector<std::vector<SimTime>> out;
+  for (const auto& zone : zones) {
+    int from = -1;
+    const auto& elements = graph.elements();
+    for (std::size_t e = 0; e < elements.size(); ++e)
+      if (elements[e].zone == zone && elements[e].kind != NetElement::Kind::users &&
+          (from < 0 || (elements[e].kind == NetElement::Kind::switch_ &&
+                        elements[static_cast<std::size_t>(from)].kind != NetElement::Kind::switch_)))
+        from = static_cast<int>(e);
+    std::vector<SimTime> row;
+    for (const std::size_t service : entries) {
+      SimTime latency = kNever;
+      if (from >= 0 && !hosts[service].empty())
+        if (const auto hops = graph.route(from, graph.element_of_host(hosts[service].front())))
+          latency = from_seconds(graph.latency(*hops));
+      row.push_back(latency);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 } // namespace scalelab::models

@@ -9,6 +9,7 @@
 // a client whose cached entry expires at E > F keeps sending to the failed data centre until E: those requests
 // are misdirected. With entries cached at uniformly spread times, the expiry after F is uniform on
 // [F, F + TTL), and a user population sending lambda requests per second misdirects lambda TTL / 2 on average.
+#include "scalelab/models/hardware.hpp"
 #include "scalelab/models/spec.hpp"
 #include "scalelab/models/time.hpp"
 
@@ -82,5 +83,12 @@ GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const st
 // run (as the balancers' health checks know it): the windows when every host the service runs on is crashed, by
 // a crash of the host or of its zone.
 DataCentreOutages entry_outages(const TopologySpec& spec, std::size_t service);
+
+// The latency from each users' zone to each data centre's entry, latency[zone][dc]: along the route from the
+// zone's first switch (gw-ZONE in the datacenters shape; the zone's first element when it has no switch) to the
+// entry service's first host. kNever where there is no route or the zone has no element.
+std::vector<std::vector<SimTime>> zone_latencies(const TopologySpec& spec, const HardwareGraph& graph,
+                                                 const std::vector<std::string>& zones,
+                                                 const std::vector<std::size_t>& entries);
 
 } // namespace scalelab::models
