@@ -82,6 +82,131 @@ TEST(GeoDns, MisdirectedRequestsAfterAFailureAverageLambdaTtlOverTwo)
   EXPECT_NEAR(static_cast<double>(misdirected), expected, 0.05 * expected);
 }
 
+TEST(GeoDns, AStatelessClientDrawAgreesWithTheClientsCache)
+{
+  // A client sending every 100 ms: its cache's answer is the per-request draw's with since_fetch = (t - phase)
+  // mod ttl, before, during and after an outage of the nearest data centre (30 s to 50 s).
+  const SimTime ttl = 10 * kSecond;
+  const std::vector<SimTime> latency{kSecond / 100, kSecond / 20};
+  const std::vector<DataCentreHealth> health{{30 * kSecond, 50 * kSecond}, {}};
+  for (const SimTime phase : {SimTime{0}, 3 * kSecond + kSecond / 20, 7 * kSecond + kSecond / 20}) {
+    DnsCache cache(ttl, phase);
+    int misdirected = 0;
+    for (SimTime t = 0; t < 80 * kSecond; t += kSecond / 10) {
+      const auto cached = cache.route(t, [&](SimTime now) { return nearest_healthy(latency, health, now); });
+      const auto drawn = route_by_cached_answer(latency, health, t, (t - phase + ttl) % ttl);
+      ASSERT_EQ(drawn.dc, cached) << "phase " << phase << " at " << t;
+      misdirected += drawn.misdirected ? 1 : 0;
+    }
+    // From 30 s to the client's first expiry at or after it, (phase - 30 s) mod ttl, at 10 requests per second
+    // (none when an expiry falls on the failure itself).
+    const SimTime left = ((phase - 30 * kSecond) % ttl + ttl) % ttl;
+    EXPECT_EQ(misdirected, static_cast<int>((left + kSecond / 10 - 1) / (kSecond / 10))) << "phase " << phase;
+  }
+}
+
+TEST(GeoDns, PerRequestDrawsMisdirectLambdaTtlOverTwo)
+{
+  // Poisson requests at lambda = 20,000/s, each from a client whose answer was fetched uniformly within the last
+  // TTL (D = 10 s); the nearest data centre fails at F = 100 s. Each request at F + s (s < D) is misdirected
+  // with probability (D - s) / D, independently: the count is Poisson of mean lambda D / 2 = 100,000 (standard
+  // deviation 316); tolerance 5 standard deviations. None before F, none from F + D on, none without a failure.
+  const double lambda = 20000;
+  const SimTime ttl = 10 * kSecond, failure = 100 * kSecond;
+  const std::vector<SimTime> latency{kSecond / 100, kSecond / 20};
+  const std::vector<DataCentreHealth> failing{{failure, kNever}, {}}, healthy(2);
+  Rng rng(2026);
+  std::uint64_t misdirected = 0, late = 0, without_failure = 0, requests = 0;
+  for (SimTime t = failure - 2 * ttl; t < failure + 3 * ttl; t += from_seconds(rng.exponential(1 / lambda))) {
+    const auto since = static_cast<SimTime>(rng.uniform01() * static_cast<double>(ttl));
+    const auto r = route_by_cached_answer(latency, failing, t, since);
+    ++requests;
+    if (r.misdirected) {
+      ++misdirected;
+      EXPECT_GE(t, failure);
+      late += t >= failure + ttl ? 1 : 0;
+    }
+    without_failure += route_by_cached_answer(latency, healthy, t, since).misdirected ? 1 : 0;
+  }
+  const double expected = lambda * to_seconds(ttl) / 2;
+  RecordProperty("misdirected", static_cast<int>(misdirected));
+  EXPECT_NEAR(static_cast<double>(misdirected), expected, 5 * std::sqrt(expected));
+  EXPECT_EQ(late, 0u);
+  EXPECT_EQ(without_failure, 0u);
+  EXPECT_GT(requests, 900000u);
+}
+
+TEST(GeoDns, AnEntrysOutagesComeFromTheFaultSchedule)
+{
+  // The eu entry's one host crashes alone and with its zone; the us entry runs on two hosts and is down only
+  // while both are.
+  const char* yaml = R"(name: t
+hardware:
+  hosts:
+    - {name: front, zone: eu}
+    - {name: web, count: 2, zone: us}
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+  users: {zone: eu}
+services:
+  lb: {kind: load_balancer, host: front, backends: app}
+  app: {kind: api_server, hosts: web}
+requests:
+  get: [cpu: 1Mf]
+workload: {entry: lb, arrival: {process: poisson, rate: 10/s}}
+faults:
+  - {at: 10s, crash: front, for: 5s}
+  - {at: 30s, crash_zone: eu, for: 10s}
+  - {at: 5s, crash: web-1, for: 20s}
+  - {at: 15s, crash: web-2, for: 20s}
+  - {at: 50s, crash: web-1}
+  - {at: 50s, crash: web-2}
+)";
+  const auto loaded = load_topology_text(yaml, "t.yaml");
+  ASSERT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  const auto& spec = *loaded.spec;
+  const auto eu = entry_outages(spec, static_cast<std::size_t>(spec.index_of_service("lb")));
+  ASSERT_EQ(eu.size(), 2u);
+  EXPECT_EQ(eu[0].down_from, 10 * kSecond);
+  EXPECT_EQ(eu[0].down_until, 15 * kSecond);
+  EXPECT_EQ(eu[1].down_from, 30 * kSecond);
+  EXPECT_EQ(eu[1].down_until, 40 * kSecond);
+  const auto us = entry_outages(spec, static_cast<std::size_t>(spec.index_of_service("app")));
+  ASSERT_EQ(us.size(), 2u);
+  EXPECT_EQ(us[0].down_from, 15 * kSecond);
+  EXPECT_EQ(us[0].down_until, 25 * kSecond);
+  EXPECT_EQ(us[1].down_from, 50 * kSecond);
+  EXPECT_EQ(us[1].down_until, kNever);
+
+  // Users near eu: sent to eu but while it is down; a client that fetched before a failure is misdirected.
+  const std::vector<SimTime> latency{kSecond / 1000, 40 * kSecond / 1000};
+  const std::vector<DataCentreOutages> outages{eu, us};
+  EXPECT_EQ(nearest_healthy(latency, outages, 5 * kSecond), 0u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 12 * kSecond), 1u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 20 * kSecond), 0u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 35 * kSecond), 1u);
+  EXPECT_EQ(nearest_healthy(latency, outages, 55 * kSecond), 0u); // eu again
+  // The latencies from the hardware: eu's gateway is 0.05 ms (half the default LAN) from front and 40 ms more
+  // from web-1 across the WAN; us's the other way round.
+  std::vector<HardwareIssue> issues;
+  const auto graph = HardwareGraph::build(spec, issues);
+  ASSERT_TRUE(issues.empty());
+  const std::vector<std::size_t> entries{static_cast<std::size_t>(spec.index_of_service("lb")),
+                                         static_cast<std::size_t>(spec.index_of_service("app"))};
+  const auto from_zones = zone_latencies(spec, graph, {"eu", "us"}, entries);
+  ASSERT_EQ(from_zones.size(), 2u);
+  EXPECT_LT(from_zones[0][0], from_zones[0][1]);
+  EXPECT_LT(from_zones[1][1], from_zones[1][0]);
+  EXPECT_EQ(from_zones[0][1] - from_zones[0][0], 40 * kSecond / 1000);
+  EXPECT_EQ(from_zones[1][0] - from_zones[1][1], 40 * kSecond / 1000);
+  EXPECT_EQ(zone_latencies(spec, graph, {"ap"}, entries)[0][0], kNever); // no such zone
+  const auto stale = route_by_cached_answer(latency, outages, 31 * kSecond, 2 * kSecond);
+  EXPECT_EQ(stale.dc, 0u);
+  EXPECT_TRUE(stale.misdirected);
+  const auto fresh = route_by_cached_answer(latency, outages, 31 * kSecond, 0);
+  EXPECT_EQ(fresh.dc, 1u);
+  EXPECT_FALSE(fresh.misdirected);
+}
+
 TEST(FaultPlan, APartitionCutsTheLinksBetweenItsZoneAndTheOthers)
 {
   const char* yaml = R"(name: t

@@ -9,6 +9,8 @@
 // a client whose cached entry expires at E > F keeps sending to the failed data centre until E: those requests
 // are misdirected. With entries cached at uniformly spread times, the expiry after F is uniform on
 // [F, F + TTL), and a user population sending lambda requests per second misdirects lambda TTL / 2 on average.
+#include "scalelab/models/hardware.hpp"
+#include "scalelab/models/spec.hpp"
 #include "scalelab/models/time.hpp"
 
 #include <cstddef>
@@ -53,5 +55,40 @@ private:
   std::optional<std::size_t> cached_;
   SimTime expires_ = 0;
 };
+
+// One request of a large client population, with no state per client (what a run uses: O(1) per request).
+// The request comes from a client drawn at random; the clients' entries expire uniformly, so the time since that
+// client last fetched its answer, `since_fetch`, is uniform on [0, ttl) (the caller draws it). The client sends
+// to what nearest_healthy answered at now - since_fetch; the request is misdirected when that data centre is
+// unhealthy at `now`. For a client that sends at least once per TTL this is DnsCache's answer with
+// since_fetch = (now - phase) mod ttl. After a failure at F, a request at F + s is misdirected with probability
+// (ttl - s) / ttl for s < ttl: lambda ttl / 2 on average.
+struct GeoDnsRoute {
+  std::optional<std::size_t> dc; // none when no data centre was healthy at the fetch
+  bool misdirected = false;      // dc is down at `now`: the cached answer outlived the data centre
+};
+GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreHealth>& health,
+                                   SimTime now, SimTime since_fetch);
+
+// A data centre's outages over a run: the windows [down_from, down_until) during which it is unhealthy, sorted
+// by start, apart. The functions above, for data centres that may fail and recover several times.
+using DataCentreOutages = std::vector<DataCentreHealth>;
+bool healthy_at(const DataCentreOutages& outages, SimTime t);
+std::optional<std::size_t> nearest_healthy(const std::vector<SimTime>& latency,
+                                           const std::vector<DataCentreOutages>& outages, SimTime now);
+GeoDnsRoute route_by_cached_answer(const std::vector<SimTime>& latency, const std::vector<DataCentreOutages>& outages,
+                                   SimTime now, SimTime since_fetch);
+
+// The outages of the data centre whose entry is spec.services[service], from the fault schedule known before the
+// run (as the balancers' health checks know it): the windows when every host the service runs on is crashed, by
+// a crash of the host or of its zone.
+DataCentreOutages entry_outages(const TopologySpec& spec, std::size_t service);
+
+// The latency from each users' zone to each data centre's entry, latency[zone][dc]: along the route from the
+// zone's first switch (gw-ZONE in the datacenters shape; the zone's first element when it has no switch) to the
+// entry service's first host. kNever where there is no route or the zone has no element.
+std::vector<std::vector<SimTime>> zone_latencies(const TopologySpec& spec, const HardwareGraph& graph,
+                                                 const std::vector<std::string>& zones,
+                                                 const std::vector<std::size_t>& entries);
 
 } // namespace scalelab::models
