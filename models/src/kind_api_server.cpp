@@ -80,7 +80,8 @@ const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
              "`interval`, desired = ceil(running x metric / target), unchanged while metric / target is within 0.1 "
              "of 1, clamped to [min, max]; no action for `cooldown` after one; a started instance serves after "
              "`boot`. The hosts are the slots: the first `initial` run from the start, the next are started in "
-             "order, the last started are stopped first. The load balancer in front measures the metric.";
+             "order, the last started are stopped first. The load balancer in front of an api_server measures the "
+             "metric; for a worker pool, the broker of the queue it consumes.";
     r.fields = {
         field<AutoscaleSpec>("metric",
                              enum_type<AutoscaleSpec::Metric>(
@@ -88,10 +89,11 @@ const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
                                  {
                                      {"utilisation", AutoscaleSpec::Metric::utilisation,
                                       "the share of the running instances' workers busy, time-averaged over the "
-                                      "interval (requests the balancer sent and has no answer for, up to the workers)"},
+                                      "interval (requests the balancer sent and has no answer for, up to the workers; "
+                                      "for a worker pool, jobs out at its consumers)"},
                                      {"queue_length", AutoscaleSpec::Metric::queue_length,
                                       "requests waiting beyond the workers, per running instance, time-averaged over "
-                                      "the interval"},
+                                      "the interval (for a worker pool, the jobs waiting at the broker)"},
                                  }),
                              &AutoscaleSpec::metric)
             .defaults("utilisation")

@@ -15,4 +15,9 @@ bool resolved_last(const ApiServerSpec&);
 void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver);
 void check_use(const ApiServerSpec& spec, const ServiceRaw& raw, KindResolver& resolver);
 
+// `autoscale`, shared by the api_server and the worker pool (docs/autoscaling.md): its record, and its max and
+// initial resolved against the service's `hosts` slots (max beyond them is an error).
+const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types);
+void resolve_autoscale(AutoscaleSpec& a, const ServiceRaw& raw, int hosts, KindResolver& resolver);
+
 } // namespace scalelab::models::schema

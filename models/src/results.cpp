@@ -192,6 +192,21 @@ void add_rate_limit(ordered_json& j, const std::optional<RateLimitSpec>& limit)
   j["rate_limit"] = r;
 }
 
+// An autoscaled api_server's or worker pool's `autoscale` as resolved.
+void add_autoscale(ordered_json& j, const std::optional<AutoscaleSpec>& s)
+{
+  if (!s)
+    return;
+  j["autoscale"] = {{"metric", s->metric == AutoscaleSpec::Metric::utilisation ? "utilisation" : "queue_length"},
+                    {"target", s->target},
+                    {"interval", to_seconds(s->interval)},
+                    {"cooldown", to_seconds(s->cooldown)},
+                    {"boot", to_seconds(s->boot)},
+                    {"min", s->min},
+                    {"max", s->max},
+                    {"initial", s->initial}};
+}
+
 // An open arrival as written: a constant rate as before; a shape's own keys; a trace's file and length.
 ordered_json open_arrival_json(const OpenArrival& open)
 {
@@ -329,15 +344,7 @@ ordered_json service_json(const ServiceSpec& s)
                                 {"timeout", to_seconds(p->timeout)},
                                 {"connect_time", to_seconds(p->connect_time)}};
       add_rate_limit(j, a.rate_limit);
-      if (const auto& s = a.autoscale)
-        j["autoscale"] = {{"metric", s->metric == AutoscaleSpec::Metric::utilisation ? "utilisation" : "queue_length"},
-                          {"target", s->target},
-                          {"interval", to_seconds(s->interval)},
-                          {"cooldown", to_seconds(s->cooldown)},
-                          {"boot", to_seconds(s->boot)},
-                          {"min", s->min},
-                          {"max", s->max},
-                          {"initial", s->initial}};
+      add_autoscale(j, a.autoscale);
       return j;
     }
     ordered_json operator()(const DatabaseSpec& d) const
@@ -383,7 +390,9 @@ ordered_json service_json(const ServiceSpec& s)
     }
     ordered_json operator()(const WorkerSpec& w) const
     {
-      return {{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
+      ordered_json j{{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
+      add_autoscale(j, w.autoscale);
+      return j;
     }
     ordered_json operator()(const CacheSpec& c) const
     {

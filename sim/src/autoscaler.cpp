@@ -110,7 +110,17 @@ void BalancerScaler::forget_in_flight(SimTime t)
 {
   advance(t);
   std::fill(in_flight_.begin(), in_flight_.end(), 0);
-  busy_ = waiting_ = 0;
+  busy_ = 0;
+  waiting_ = queued_;
+}
+
+void BalancerScaler::queued(SimTime t, std::int64_t n)
+{
+  if (n == queued_)
+    return;
+  advance(t);
+  waiting_ += n - queued_;
+  queued_ = n;
 }
 
 BalancerScaler::Decision BalancerScaler::evaluate(SimTime t)

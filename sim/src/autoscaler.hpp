@@ -3,6 +3,8 @@
 // it sends to a backend and every answer, in time order, so it knows each instance's requests in flight and
 // measures the metric without reading another host's state. The decisions are models::Autoscaler's (the HPA
 // rule, the cooldown); this keeps the measurements, which instances run, and the log for the results.
+// The broker of a queue runs the same scaler for the worker pool that consumes it (queue.cpp): a delivery to an
+// instance is a dispatch, an acknowledgement a completion, and the jobs waiting at the broker are queued().
 #include "stats.hpp"
 
 #include "scalelab/models/autoscaling.hpp"
@@ -40,6 +42,9 @@ public:
   void completed(SimTime t, int b);
   // The balancer lost its connections (its host crashed): nothing is in flight any more.
   void forget_in_flight(SimTime t);
+  // Requests waiting in front of every instance (a broker's backlog): counted by queue_length as waiting at the
+  // running instances.
+  void queued(SimTime t, std::int64_t n);
 
   // An evaluation at t: the backends to stop now (they finish what they hold) and those that start booting.
   struct Decision {
@@ -65,7 +70,7 @@ private:
   std::vector<std::int64_t> in_flight_;
   int running_ = 0;
   // Over running instances: busy workers and waiting requests now, and their areas since the last evaluation.
-  std::int64_t busy_ = 0, waiting_ = 0;
+  std::int64_t busy_ = 0, waiting_ = 0, queued_ = 0;
   SimTime last_ = 0;
   Int128 busy_area_ = 0, waiting_area_ = 0, running_area_ = 0;
   ScalingLog log_;

@@ -35,12 +35,22 @@ void publish_job(Component& from, SimTime ts, const Request& request, const Reso
 Broker::Broker(std::uint32_t service, const models::QueueSpec& spec, double core_speed, std::uint64_t seed,
                std::vector<std::uint32_t> consumers, std::vector<int> workers)
     : service_(service), spec_(spec), core_speed_(core_speed), rng_(seed), consumers_(std::move(consumers)),
-      ring_(std::move(workers))
+      ring_(std::move(workers)), host_down_(consumers_.size(), false)
 {
+}
+
+void Broker::autoscale(const models::AutoscaleSpec& spec, int workers)
+{
+  scaler_ = std::make_unique<BalancerScaler>(spec, static_cast<int>(consumers_.size()), workers, world->clock);
+  for (std::size_t i = 0; i < consumers_.size(); ++i)
+    if (!scaler_->serving(static_cast<int>(i)))
+      ring_.set_down(static_cast<int>(i));
 }
 
 void Broker::schedule_consumer_faults()
 {
+  if (scaler_)
+    node->push_local(scaler_->spec().interval, EventKind::tick, id, 0, kEvaluateTag);
   for (std::size_t i = 0; i < consumers_.size(); ++i)
     for (const Outage& o : world->components[consumers_[i]]->node->outages()) {
       node->push_local(o.from, EventKind::fault, id, 0,
@@ -124,6 +134,12 @@ void Broker::requeue(SimTime ts, std::uint32_t rid)
 // FIFO: the job at the head goes to the consumer the ring picks, as long as one is free.
 void Broker::deliver(SimTime ts)
 {
+  deliver_waiting(ts);
+  note_backlog(ts);
+}
+
+void Broker::deliver_waiting(SimTime ts)
+{
   if (down(ts))
     return;
   World& w = *world;
@@ -149,6 +165,8 @@ void Broker::deliver(SimTime ts)
     r.call_program = r.type;
     r.call_pc = 0;
     ++out_;
+    if (scaler_)
+      scaler_->dispatched(ts, d.instance);
     stats.queued.change(ts, -1);
     stats.in_service.change(ts, 1);
     w.send(*node, ts, EventKind::request, consumers_[d.instance], rid, w.spec.requests[r.type].request_size);
@@ -167,6 +185,8 @@ void Broker::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   if (node->can_crash())
     unacknowledged_.remove(f.held);
   --out_;
+  if (scaler_)
+    scaler_->completed(ts, static_cast<int>(f.aux));
   auto& stats = w.service_stats[service_];
   stats.in_service.change(ts, -1);
   const auto instance = static_cast<int>(f.aux);
@@ -189,18 +209,36 @@ void Broker::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   deliver(ts);
 }
 
-void Broker::on_tick(SimTime ts, std::uint32_t)
+// The host restarted (its consumers are connected again); or the scaler evaluates every interval from the first,
+// or an instance booted: it consumes from then on unless its host is down.
+void Broker::on_tick(SimTime ts, std::uint32_t aux)
 {
-  deliver(ts); // restarted: its consumers are connected again
+  if ((aux & kBootTag) != 0) {
+    const auto instance = static_cast<int>(aux & ~kBootTag);
+    scaler_->booted(ts, instance);
+    if (!host_down_[static_cast<std::size_t>(instance)])
+      ring_.set_up(instance);
+  } else if (aux == kEvaluateTag) {
+    note_backlog(ts);
+    const BalancerScaler::Decision d = scaler_->evaluate(ts);
+    for (const int b : d.stop) // it takes no new job and finishes those it holds
+      ring_.set_down(b);
+    for (const int b : d.boot)
+      node->push_local(ts + scaler_->spec().boot, EventKind::tick, id, 0, kBootTag | static_cast<std::uint32_t>(b));
+    node->push_local(ts + scaler_->spec().interval, EventKind::tick, id, 0, kEvaluateTag);
+    return;
+  }
+  deliver(ts);
 }
 
 void Broker::on_fault(SimTime ts, const Fault& fault)
 {
   if (fault.kind != Fault::Kind::crash) {
     const auto instance = static_cast<int>(fault.backend);
+    host_down_[fault.backend] = fault.kind == Fault::Kind::backend_down;
     if (fault.kind == Fault::Kind::backend_down) {
       ring_.set_down(instance);
-    } else {
+    } else if (!scaler_ || scaler_->serving(instance)) { // a stopped or booting instance stays out
       ring_.set_up(instance);
       deliver(ts);
     }
@@ -211,6 +249,8 @@ void Broker::on_fault(SimTime ts, const Fault& fault)
   const bool measured = w.clock.measured(ts);
   stats.in_service.change(ts, -out_);
   out_ = 0;
+  if (scaler_)
+    scaler_->forget_in_flight(ts);
   std::vector<std::uint32_t> out = unacknowledged_.take_all();
   if (spec_.durable) {
     // The waiting jobs are kept; those out at consumers come back at the head, to be delivered again. The
@@ -234,6 +274,7 @@ void Broker::on_fault(SimTime ts, const Fault& fault)
       release(rid);
     waiting_.clear();
   }
+  note_backlog(ts);
   ring_.reset();
   node->cores.crash(ts);
   for (const Outage& o : node->outages())
@@ -288,6 +329,21 @@ void build(const models::WorkerSpec& spec, ServiceBuilder& b)
   }
 }
 
+namespace
+{
+// An autoscaled worker pool (the only one consuming the queue, as the loader checks) is scaled by the broker.
+void autoscale_consumers(Broker& broker, const std::string& queue, World& world)
+{
+  const auto& services = world.spec.services;
+  for (std::size_t s = 0; s < services.size(); ++s)
+    if (const auto* worker = std::get_if<models::WorkerSpec>(&services[s].kind);
+        worker && worker->consumes == queue && worker->autoscale) {
+      broker.autoscale(*worker->autoscale, worker->workers);
+      world.scalers[static_cast<std::uint32_t>(s)] = broker.scaler();
+    }
+}
+} // namespace
+
 void build(const models::QueueSpec& spec, ServiceBuilder& b)
 {
   const auto& spec_all = b.world.spec;
@@ -304,9 +360,11 @@ void build(const models::QueueSpec& spec, ServiceBuilder& b)
       workers.insert(workers.end(), instances.size(), worker->workers);
     }
   const std::uint32_t host = b.host(spec.host);
-  b.add(std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers),
-                                 std::move(workers)),
-        host);
+  auto broker = std::make_unique<Broker>(b.service, spec, b.core_speed(host), b.seed(name), std::move(consumers),
+                                         std::move(workers));
+  Broker& added = *broker;
+  b.add(std::move(broker), host);
+  autoscale_consumers(added, name, b.world);
 }
 
 void report(const models::QueueSpec&, const World& world, std::uint32_t service, models::ServiceResult& r)
@@ -322,6 +380,8 @@ void report(const models::WorkerSpec& spec, const World& world, std::uint32_t se
 {
   r.capacity = spec.workers * r.instances;
   report_calls(world, service, r);
+  if (const auto it = world.scalers.find(service); it != world.scalers.end())
+    r.autoscale = it->second->log().result(world.clock);
 }
 
 } // namespace scalelab::sim

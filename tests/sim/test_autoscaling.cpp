@@ -35,6 +35,27 @@ std::string step_load(const std::string& seed)
          "300/s}]}}\n";
 }
 
+// The same step on a worker pool: each job is 40 ms of CPU on one of an instance's 4 workers (mu = 100 jobs/s an
+// instance), 2 instances consume at first; the jobs are published at 100/s, then 300/s from 60 s. The broker
+// scales the pool on its consumers' busy share with the same rule.
+std::string step_jobs(const std::string& seed)
+{
+  return "name: step-jobs\nseed: " + seed_or(seed) +
+         "\nduration: 240s\n"
+         "hardware:\n  hosts: [{name: app, cores: 8}, {name: mq, cores: 2}, {name: w, count: 8, cores: 4}]\n"
+         "  network: {bandwidth: 10Gbps, latency: 100us}\n"
+         "services:\n"
+         "  app: {kind: api_server, host: app, workers: 64}\n"
+         "  mq: {kind: queue, host: mq, capacity: 1000000}\n"
+         "  pool:\n    kind: worker\n    hosts: w\n    workers: 4\n    consumes: mq\n"
+         "    autoscale: {metric: utilisation, target: 0.5, interval: 10s, cooldown: 60s, boot: 30s, min: 2, max: 8}\n"
+         "requests:\n  submit: {steps: [publish: {queue: mq, job: work}], request_size: 0B, response_size: 0B}\n"
+         "  work: {steps: [cpu: {exponential: 40ms}], request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: app\n  mix: {submit: 1}\n"
+         "  arrival: {process: poisson, rate: {shape: steps, points: [{at: 0s, rate: 100/s}, {at: 60s, rate: "
+         "300/s}]}}\n";
+}
+
 std::vector<const models::TimeseriesRow*> rows_of(const sim::RunOutput& out, const std::string& series)
 {
   std::vector<const models::TimeseriesRow*> rows;
@@ -86,4 +107,55 @@ TEST(Autoscaling, InstancesStayWithinMinAndMaxAndActionsWaitTheCooldown)
   EXPECT_EQ(result.fewest_running, 2);
   EXPECT_LE(result.most_running, 8);
   EXPECT_EQ(result.evaluations, 23U); // at 10 s, 20 s, ..., 230 s
+}
+
+TEST(Autoscaling, AStepInTheJobsBuildsTheBacklogTheFluidModelPredictsAndTheBrokerStartsWorkersThatDrainIt)
+{
+  const auto out = run_yaml(step_jobs("73"));
+  const auto pool = rows_of(out, "pool");
+  const auto mq = rows_of(out, "mq");
+  ASSERT_EQ(pool.size(), 240U);
+  ASSERT_EQ(mq.size(), 240U);
+  // The evaluation at 70 s sees the 2 instances' consumers all busy: ceil(2 x 1.0 / 0.5) = 4, consuming from 100 s.
+  EXPECT_EQ(pool[69]->instances_booting, 0);
+  EXPECT_EQ(pool[70]->instances_booting, 2);
+  EXPECT_EQ(pool[99]->instances, 2);
+  EXPECT_EQ(pool[100]->instances, 4);
+  // Backlog at the broker at 100 s: (300 - 2 x 100) x (10 + 30) = 4000, sd about 141 as for the API servers.
+  const double backlog = mq[99]->queue_backlog;
+  EXPECT_NEAR(backlog, 4000, 450);
+  // Drained in 4000 / (4 x 100 - 300) = 40 s: every consumer takes the next job at once, so the pool drains at
+  // its full rate.
+  std::size_t drained = 100;
+  while (drained < mq.size() && mq[drained]->queue_backlog > 20)
+    ++drained;
+  EXPECT_NEAR(static_cast<double>(drained), 100 + backlog / 100, 6);
+  const auto& queue = *scalelab::testing::service(out.results, "mq").queue;
+  EXPECT_EQ(queue.lost + queue.rejected + queue.refused, 0U);
+}
+
+TEST(Autoscaling, AWorkerPoolStaysWithinMinAndMaxActionsWaitTheCooldownAndStoppedInstancesTakeNoJob)
+{
+  const auto out = run_yaml(step_jobs("74"));
+  const auto pool = rows_of(out, "pool");
+  std::vector<std::size_t> actions;
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    EXPECT_GE(pool[i]->instances, 2) << i;
+    EXPECT_LE(pool[i]->instances + pool[i]->instances_booting, 8) << i;
+    // The pool's consumers busy never exceed those of its running instances (plus the jobs a stopped one finishes
+    // in the interval it stops, at most its 4).
+    EXPECT_LE(pool[i]->mean_in_service, 4 * (pool[i]->instances + 1) + 1e-9) << i;
+    if (i > 0 &&
+        (pool[i]->instances_booting > pool[i - 1]->instances_booting || pool[i]->instances < pool[i - 1]->instances))
+      actions.push_back(i);
+  }
+  ASSERT_GE(actions.size(), 2U);
+  for (std::size_t k = 1; k < actions.size(); ++k)
+    EXPECT_GE(actions[k] - actions[k - 1], 60U) << "actions at " << actions[k - 1] << " s and " << actions[k] << " s";
+  const auto& result = *scalelab::testing::service(out.results, "pool").autoscale;
+  EXPECT_EQ(result.fewest_running, 2);
+  EXPECT_LE(result.most_running, 8);
+  EXPECT_EQ(result.evaluations, 23U);
+  const auto& queue = *scalelab::testing::service(out.results, "mq").queue;
+  EXPECT_EQ(queue.redelivered + queue.lost, 0U); // a stopped instance finishes its jobs: none comes back
 }

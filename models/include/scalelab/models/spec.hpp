@@ -336,6 +336,8 @@ struct WorkerSpec {
   std::vector<std::string> hosts; // one instance per host, in this order
   int workers = 4;                // consumers per instance: jobs it runs at once
   std::string consumes;           // the queue service
+  // Instances started and stopped with the load by the queue's broker (docs/autoscaling.md); the hosts are slots.
+  std::optional<AutoscaleSpec> autoscale;
 };
 
 // A CDN edge (docs/cdn.md): a cache of whole responses near the users, in front of an origin (a load_balancer or
