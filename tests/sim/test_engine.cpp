@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -131,8 +132,11 @@ std::vector<ExactnessCase> exactness_cases()
         files.push_back(fs::relative(entry.path(), SCALELAB_SOURCE_DIR).string());
     }
     std::sort(files.begin(), files.end());
+    // Ten thousand hosts: what the case checks is their platform and set-up, at 2.8 million requests per
+    // simulated second; 20 ms of them (56,000 requests) is plenty, and keeps the sanitizers' run short.
+    const std::map<std::string, std::string> shorter = {{"bench/reference-10000.yaml", "--warmup 5ms --duration 20ms"}};
     for (const auto& f : files)
-      cases.push_back({f, options});
+      cases.push_back({f, shorter.count(f) != 0 ? shorter.at(f) : options});
   }
   return cases;
 }
