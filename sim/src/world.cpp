@@ -379,6 +379,8 @@ namespace scalelab::sim
 
 void World::split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint8_t at)
 {
+  if (pool[rid].orphan)
+    return; // its callers were answered at an earlier crash further up: nobody waits for this answer
   const std::uint32_t caller_side = pool.acquire();
   Request& orphan = pool[rid];
   Request& r = pool[caller_side];
