@@ -217,8 +217,8 @@ private:
     };
     for (const auto& s : t.services) {
       add(names_.services, s.name);
-      if (std::holds_alternative<CacheSpec>(s.kind))
-        add(names_.caches, s.name);
+      if (std::holds_alternative<CacheSpec>(s.kind) || std::holds_alternative<CdnSpec>(s.kind))
+        add(names_.caches, s.name); // a CDN edge has the cache's figures (services.NAME.cache)
       if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && db->shards)
         add(names_.sharded, s.name);
       if (const auto* db = std::get_if<DatabaseSpec>(&s.kind); db && !db->replication.replicas.empty())
