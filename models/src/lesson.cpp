@@ -8,6 +8,7 @@
 #include "schema.hpp"
 #include "yaml_document.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -52,6 +53,33 @@ Type<std::vector<NamedScalar>> scalar_map_type(const std::string& noun, const st
   return type;
 }
 
+// A list of faults in the topology's format, kept as one line of YAML (flow style) with its place, to be
+// written over the student's topology's own `faults`.
+struct FaultsRaw {
+  std::string text;
+  YAML::Mark mark;
+};
+
+Type<FaultsRaw> faults_type()
+{
+  Type<FaultsRaw> type;
+  type.name = "list of faults";
+  type.read = [](Context& ctx, const Site& site) -> std::optional<FaultsRaw> {
+    if (!site.value.IsSequence()) {
+      report_expected(ctx, site, "a list of faults, as the topology's `faults` ([] for none)");
+      return std::nullopt;
+    }
+    YAML::Emitter out;
+    out.SetMapFormat(YAML::Flow);
+    out.SetSeqFormat(YAML::Flow);
+    out << site.value;
+    std::string text = out.c_str();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return FaultsRaw{text, site.mark};
+  };
+  return type;
+}
+
 struct QuestionRaw {
   std::string name, ask;
   std::vector<NamedScalar> point, choices;
@@ -70,6 +98,7 @@ struct ChallengeRaw {
   std::string ask;
   std::optional<double> price_per_core;
   std::vector<NamedScalar> set;
+  std::optional<FaultsRaw> faults;
   int repetitions = 3;
   std::vector<RequirementRaw> require;
   Entries entries;
@@ -193,6 +222,11 @@ Tables::Tables()
           .optional("nothing")
           .help("Path into the topology -> value, written into the student's topology (the load it must carry, "
                 "the run's length): as an experiment's `set`."),
+      field<ChallengeRaw>("faults", faults_type(), [](ChallengeRaw& c, FaultsRaw&& f) { c.faults = std::move(f); })
+          .optional("the student's topology's own faults")
+          .help("A fault timeline, in the topology's format (`faults[]`), written over the student's topology's "
+                "own `faults`, so that a solution must come through it and cannot remove it: `[{at: 35s, crash: "
+                "db-1, for: 25s}]`; `[]` runs the solution without faults."),
       field<ChallengeRaw>("price_per_core", number_type(), [](ChallengeRaw& c, double&& p) { c.price_per_core = p; })
           .optional("the prices written in the student's topology")
           .check(at_least(0.0))
@@ -383,6 +417,8 @@ std::optional<LessonChallenge> challenge_of(Context& ctx, const ChallengeRaw& ra
   c.where = ctx.location(mark);
   for (const NamedScalar& s : raw.set)
     c.set.push_back(Override{s.name, s.text, ctx.location(s.key_mark)});
+  if (raw.faults) // the timeline replaces the topology's own, as a value of `set` would
+    c.set.push_back(Override{"faults", raw.faults->text, ctx.location(raw.faults->mark)});
   const std::size_t before = ctx.error_count();
   for (const RequirementRaw& r : raw.require) {
     const NamedScalar& bound = r.bound.front();

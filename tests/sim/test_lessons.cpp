@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,31 @@ TEST_P(Lesson, TheReadmesAnswersAreRightAndTheSolutionPassesWhereTheStartFails)
   const auto start = grade(GetParam(), "topology.yaml", dir);
   EXPECT_EQ(start.status, 1) << start.out << start.err;
   EXPECT_NE(start.out.find("FAIL"), std::string::npos) << start.out;
+}
+
+// Lesson 08's challenge imposes web-1's crash (its `faults`): a topology that made the balancer sticky and
+// removed its own crash would pass without it (sticky sessions lose nothing when no server fails), and fails
+// with it, the crash's users logged out.
+TEST(Lessons, AChallengeImposesItsFaultsOnASolutionThatRemovedThem)
+{
+  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "lesson-imposed-faults";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string topology = scalelab::testing::read(kLessons / "08-stateless-web-tier" / "topology.yaml");
+  const std::string balancer = "health_check: 1s}";
+  ASSERT_NE(topology.find(balancer), std::string::npos);
+  topology.replace(topology.find(balancer), balancer.size(), "health_check: 1s, sticky: true}");
+  ASSERT_NE(topology.find("\nfaults:"), std::string::npos);
+  topology.erase(topology.find("\nfaults:") + 1);
+  std::ofstream(dir / "sticky-without-crash.yaml", std::ios::binary) << topology;
+  const auto graded = scalelab::testing::run_program(SCALELAB_BINARY,
+                                                     "grade " + (kLessons / "08-stateless-web-tier").string() + " " +
+                                                         (dir / "sticky-without-crash.yaml").string() +
+                                                         " --quiet --jobs 2 --out " + (dir / "out").string(),
+                                                     dir);
+  EXPECT_EQ(graded.status, 1) << graded.out << graded.err;
+  EXPECT_NE(graded.out.find("not met: total.errors.session_lost"), std::string::npos) << graded.out;
+  EXPECT_NE(graded.out.find("met:     total.latency.p99"), std::string::npos) << graded.out;
 }
 
 TEST(Lessons, ThereAreLessons)

@@ -2,6 +2,7 @@
 // its experiment is found or refused at its place, a challenge's problems are reported in the lesson file, and
 // the verdicts follow the summaries they are given.
 #include "scalelab/models/lesson.hpp"
+#include "scalelab/models/loader.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -163,6 +164,64 @@ TEST(LessonChallenge, APricePerCoreIsWrittenOverTheSolutionsOwnPrices)
   EXPECT_EQ(set["hardware.hosts.web.price"], "0.2"); // 4 cores, written 0.17 in the topology
   EXPECT_EQ(set["hardware.hosts.db.price"], "0.4");  // 8 cores, written 0.34
   EXPECT_EQ(set["workload.arrival.rate"], "2000/s");
+}
+
+TEST(LessonChallenge, AFaultTimelineIsWrittenOverTheSolutionsOwnFaults)
+{
+  std::string text = kLesson;
+  text.replace(text.find("  repetitions: 2"), 16,
+               "  repetitions: 2\n  faults:\n    - {at: 4s, crash: db, for: 2s}\n    - {at: 7s, slow: web, factor: 3}");
+  const LessonLoad loaded = load_lesson_text(text, "lesson.yaml", kReader);
+  ASSERT_TRUE(loaded.spec) << joined(loaded.errors);
+  // A solution without faults, and one that writes its own (harmless) timeline: both get the lesson's.
+  std::string own = kTopology;
+  own += "faults:\n  - {at: 9s, crash: web, for: 100ms}\n";
+  for (const std::string& solution : {std::string(kTopology), own}) {
+    const ExperimentLoad challenge =
+        load_challenge(*loaded.spec, "solution.yaml", reader({{"solution.yaml", solution}}));
+    ASSERT_TRUE(challenge.spec) << joined(challenge.errors);
+    std::map<std::string, std::string> set;
+    for (const Override& o : challenge.spec->set)
+      set[o.path] = o.text;
+    EXPECT_EQ(set["faults"], "[{at: 4s, crash: db, for: 2s}, {at: 7s, slow: web, factor: 3}]");
+    ASSERT_EQ(challenge.spec->points.size(), 1u);
+    const LoadResult topology =
+        load_topology_text(resolved_topology_text(*challenge.spec, challenge.spec->points[0]), "point.yaml");
+    ASSERT_TRUE(topology.spec) << joined(topology.errors);
+    ASSERT_EQ(topology.spec->faults.size(), 2u);
+    EXPECT_EQ(topology.spec->faults[0].host, "db");
+    EXPECT_EQ(topology.spec->faults[1].host, "web");
+  }
+  // `[]` removes the solution's faults; a fault the solution's hosts cannot take is reported in the lesson file,
+  // at the challenge's faults.
+  std::string none = kLesson;
+  none.replace(none.find("  repetitions: 2"), 16, "  repetitions: 2\n  faults: []");
+  const LessonLoad cleared = load_lesson_text(none, "lesson.yaml", kReader);
+  ASSERT_TRUE(cleared.spec) << joined(cleared.errors);
+  const ExperimentLoad without = load_challenge(*cleared.spec, "solution.yaml", reader({{"solution.yaml", own}}));
+  ASSERT_TRUE(without.spec) << joined(without.errors);
+  const LoadResult cleared_topology =
+      load_topology_text(resolved_topology_text(*without.spec, without.spec->points.at(0)), "point.yaml");
+  ASSERT_TRUE(cleared_topology.spec) << joined(cleared_topology.errors);
+  EXPECT_TRUE(cleared_topology.spec->faults.empty());
+  std::string wrong = kLesson;
+  wrong.replace(wrong.find("  repetitions: 2"), 16, "  repetitions: 2\n  faults: [{at: 4s, crash: dbb, for: 2s}]");
+  const LessonLoad misspelt = load_lesson_text(wrong, "lesson.yaml", kReader);
+  ASSERT_TRUE(misspelt.spec) << joined(misspelt.errors);
+  const ExperimentLoad refused =
+      load_challenge(*misspelt.spec, "solution.yaml", reader({{"solution.yaml", kTopology}}));
+  EXPECT_FALSE(refused.spec);
+  ASSERT_FALSE(refused.errors.empty());
+  EXPECT_EQ(refused.errors[0].where.file, "lesson.yaml");
+  EXPECT_EQ(refused.errors[0].where.line, 20) << joined(refused.errors);
+  EXPECT_NE(refused.errors[0].message.find("dbb"), std::string::npos) << refused.errors[0].message;
+  EXPECT_NE(refused.errors[0].message.find("\"db\""), std::string::npos) << refused.errors[0].message;
+  // A map is not a timeline.
+  std::string map = kLesson;
+  map.replace(map.find("  repetitions: 2"), 16, "  repetitions: 2\n  faults: {at: 4s}");
+  EXPECT_EQ(
+      joined(load_lesson_text(map, "lesson.yaml", kReader).errors),
+      "lesson.yaml:20:11: faults: expected a list of faults, as the topology's `faults` ([] for none), got a map\n");
 }
 
 TEST(LessonAnswers, NumbersWithUnitsChoicesAndMisspeltQuestions)
