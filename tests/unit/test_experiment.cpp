@@ -308,6 +308,23 @@ TEST(ExperimentLoader, PathsFollowTheSchemaAndTheFilesNames)
                                 "exp.yaml:4:3: vary: no host \"web\" in hardware.hosts; did you mean \"web.v2\"?\n");
 }
 
+TEST(ExperimentLoader, ACdnEdgeHasTheCachesFigures)
+{
+  // services.NAME.cache.KEY for a CDN edge as for a cache (results.json gives both the same section).
+  const std::string topology = "name: edge\nhardware:\n  hosts: [{name: edge}, {name: web}]\n"
+                               "services:\n  cdn: {kind: cdn, host: edge, origin: app, cacheable: [page]}\n"
+                               "  app: {kind: api_server, host: web}\nrequests:\n  page: [cpu: 1Mf]\n"
+                               "workload: {entry: cdn, arrival: {process: poisson, rate: 10/s}}\n";
+  const FileReader reader = [&topology](const std::string&, std::string&) { return std::optional(topology); };
+  const ExperimentLoad loaded = load_experiment_text(
+      "topology: t.yaml\nvary:\n  services.cdn.ttl: [1s, 5s]\nmetrics: [services.cdn.cache.hit_ratio]\n", "exp.yaml",
+      reader);
+  EXPECT_TRUE(loaded.spec) << joined(loaded.errors);
+  const ExperimentLoad bad = load_experiment_text(
+      "topology: t.yaml\nvary:\n  services.cdn.ttl: [1s]\nmetrics: [services.app.cache.hits]\n", "exp.yaml", reader);
+  EXPECT_EQ(joined(bad.errors), "exp.yaml:4:11: metrics: services.app is not a cache: it has no cache figures\n");
+}
+
 // --- the broken-file corpus -----------------------------------------------------------------------------
 
 std::optional<std::string> corpus_reader(const std::string& path, std::string& error)
