@@ -1,6 +1,7 @@
 // Every shipped lesson (experiments/lessons/NN-name/) through `scalelab grade`: the answers its README gives
 // (solution/answers.yaml) are right against the simulation, so a README figure that drifts fails here; its
-// solution topology passes the challenge, and the lesson's own starting topology does not.
+// solution topology passes the challenge, and the lesson's own starting topology does not. A lesson's other
+// experiments have their README figures in figures/, graded the same way.
 #include "command.hpp"
 
 #include <gtest/gtest.h>
@@ -55,6 +56,24 @@ TEST_P(Lesson, TheReadmesAnswersAreRightAndTheSolutionPassesWhereTheStartFails)
   const auto start = grade(GetParam(), "topology.yaml", dir);
   EXPECT_EQ(start.status, 1) << start.out << start.err;
   EXPECT_NE(start.out.find("FAIL"), std::string::npos) << start.out;
+  // A README's figures from another experiment of the folder (figures/E.yaml in the lesson format, its values
+  // in figures/E.values.yaml, as a scenario's): right against the simulation.
+  const fs::path figures = kLessons / GetParam() / "figures";
+  if (!fs::exists(figures))
+    return;
+  for (const auto& entry : fs::directory_iterator(figures)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".yaml" || name.find(".values.yaml") != std::string::npos)
+      continue;
+    const fs::path values = figures / (entry.path().stem().string() + ".values.yaml");
+    const auto graded =
+        scalelab::testing::run_program(SCALELAB_BINARY,
+                                       "grade " + entry.path().string() + " " + values.string() +
+                                           " --quiet --jobs 2 --out " + (dir / entry.path().stem()).string(),
+                                       dir);
+    EXPECT_EQ(graded.status, 0) << entry.path() << "\n" << graded.out << graded.err;
+    EXPECT_EQ(graded.out.find("wrong"), std::string::npos) << entry.path() << "\n" << graded.out;
+  }
 }
 
 // Lesson 08's challenge imposes web-1's crash (its `faults`): a topology that made the balancer sticky and
