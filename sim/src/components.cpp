@@ -301,17 +301,7 @@ void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std
     return;
   }
   push_frame(r, ts, *this, user);
-  if (tokens_ || !cookies_.empty()) {
-    // What answers brought back strictly before now (as for the returning users above), then the user's.
-    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
-      const auto& [at, who, token, cookie] = token_returns_.top();
-      take_back(who, token, cookie);
-    }
-    if (tokens_)
-      r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
-    if (!cookies_.empty())
-      r.frames()[0].cookie = cookies_[user];
-  }
+  carry_session(ts, r, user);
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
@@ -321,22 +311,29 @@ void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std
          w.spec.requests[r.type].request_size);
 }
 
+// The user's session token and cookie, in the request's first frame.
+void Source::carry_session(SimTime ts, Request& r, std::uint32_t user)
+{
+  if (!tokens_ && cookies_.empty())
+    return;
+  // What answers brought back strictly before now (as for the returning users above), then the user's.
+  for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
+    const auto& [at, who, token, cookie] = token_returns_.top();
+    take_back(who, token, cookie);
+  }
+  if (tokens_)
+    r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
+  if (!cookies_.empty())
+    r.frames()[0].cookie = cookies_[user];
+}
+
 void Source::send_to_entry(SimTime ts, std::uint32_t rid, std::uint32_t user)
 {
   World& w = *world;
   Request& r = w.pool[rid];
   const GeoRouting::Choice choice = geo_->choose(ts, w.clock.measured(ts));
   push_frame(r, ts, *choice.users, user);
-  if (tokens_ || !cookies_.empty()) {
-    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
-      const auto& [at, who, token, cookie] = token_returns_.top();
-      take_back(who, token, cookie);
-    }
-    if (tokens_)
-      r.frames()[0].held = tokens_->token(user);
-    if (!cookies_.empty())
-      r.frames()[0].cookie = cookies_[user];
-  }
+  carry_session(ts, r, user);
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts))

@@ -67,6 +67,7 @@ private:
   std::uint32_t open_user();
   // Sends a request whose record and frame are ready, from the users or, with zones, from its zone's users.
   void send_to_entry(SimTime ts, std::uint32_t rid, std::uint32_t user);
+  void carry_session(SimTime ts, Request& r, std::uint32_t user);
   class GeoRouting* geo_ = nullptr;
 
   models::Rng rng_;
