@@ -1034,10 +1034,15 @@ std::string geodns_table(const GeoDnsResult& g)
                   static_cast<unsigned long long>(dc.requests), static_cast<unsigned long long>(dc.misdirected));
     out << line;
   }
-  out << "users' zones:";
-  for (const auto& z : g.zones)
-    out << " " << z.zone << " " << z.requests;
-  out << "; DNS TTL " << format_duration(g.ttl) << "; misdirected " << g.misdirected;
+  std::string sep;
+  if (!g.zones.empty()) {
+    out << "users' zones:";
+    for (const auto& z : g.zones)
+      out << " " << z.zone << " " << z.requests;
+    sep = "; ";
+  }
+  if (g.ttl > 0)
+    out << sep << "DNS TTL " << format_duration(g.ttl) << "; misdirected " << g.misdirected;
   if (g.unresolved > 0)
     out << ", unresolved " << g.unresolved;
   out << "\n";
