@@ -53,7 +53,7 @@ std::string two_data_centres(const std::string& zones, double lambda, const std:
 
 } // namespace
 
-TEST(GeoDns, MisdirectedRequestsAfterACrashAverageLambdaTtlOverTwo)
+TEST(GeoDnsRun, MisdirectedRequestsAfterACrashAverageLambdaTtlOverTwo)
 {
   // Every user in us, 5000 requests per second, a TTL of 10 s, us crashing at 5 s: lambda D / 2 = 25,000. The
   // count is Poisson (a thinned Poisson process): standard deviation sqrt(25,000) = 158; tolerance 4 of them.
@@ -96,7 +96,7 @@ TEST(GeoDns, MisdirectedRequestsAfterACrashAverageLambdaTtlOverTwo)
   EXPECT_TRUE(out.results.checks.conserved);
 }
 
-TEST(GeoDns, WithoutAFailureEveryUserGoesToItsNearestDataCentre)
+TEST(GeoDnsRun, WithoutAFailureEveryUserGoesToItsNearestDataCentre)
 {
   // 70 % of the users in eu, 30 % in us, 200,000 requests: each data centre receives exactly its zone's requests,
   // whose share is binomial (standard deviation sqrt(0.7 x 0.3 / n) = 0.001; tolerance 4 of them).
@@ -118,7 +118,7 @@ TEST(GeoDns, WithoutAFailureEveryUserGoesToItsNearestDataCentre)
   EXPECT_TRUE(out.results.total.errors.empty());
 }
 
-TEST(GeoDns, AfterTheTtlTheUsersOfAFailedDataCentreGoToTheOtherAcrossTheWan)
+TEST(GeoDnsRun, AfterTheTtlTheUsersOfAFailedDataCentreGoToTheOtherAcrossTheWan)
 {
   // us crashes at 2 s with a TTL of 1 s: from 3 s on, every us user goes to eu, 40 ms away each way.
   const auto out = run_yaml(two_data_centres("{eu: 0.5, us: 0.5}", 2000, "1s", "2s", "10s"));
