@@ -34,6 +34,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     model;
   - the CDN model (bench/cdn.yaml: a CDN edge in front of the reference model, 90 % of the requests cacheable
     with Zipf keys and a 10 s TTL), in pairs with the reference model;
+  - the GeoDNS model (bench/geodns.yaml: the reference model in each of two data centres, users in two zones sent
+    by GeoDNS, one zone down for 20 s), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -63,6 +65,7 @@ BESIDE_REFERENCE = [
     ("protection", "protection.yaml", "protection model (rate limit, timeouts, retries, breaker)"),
     ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
     ("cdn", "cdn.yaml", "CDN model (an edge in front of the reference model)"),
+    ("geodns", "geodns.yaml", "GeoDNS model (the reference model in two data centres, users in two zones)"),
 ]
 ROOT = os.path.dirname(HERE)
 

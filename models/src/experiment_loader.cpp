@@ -204,6 +204,7 @@ private:
       return false;
     }
     names_.priced = false;
+    names_.geodns = false;
     add_names(*loaded.spec);
     document_ = YAML::Load(*text);
     return true;
@@ -228,6 +229,7 @@ private:
       if (std::holds_alternative<QueueSpec>(s.kind))
         add(names_.queues, s.name);
     }
+    names_.geodns = names_.geodns || !t.workload.zones.empty() || t.workload.geodns.has_value();
     for (const auto& r : t.requests)
       add(names_.requests, r.name);
     for (const auto& h : t.hardware.hosts) {

@@ -109,9 +109,14 @@ ServiceTraffic service_traffic(const TopologySpec& spec)
   ServiceTraffic t;
   t.requesters.resize(n);
   t.reply_targets.resize(n);
-  const auto entry = static_cast<std::size_t>(spec.index_of_service(spec.workload.entry));
-  t.requesters[entry].push_back(ServiceTraffic::kUsers);
-  t.reply_targets[entry].push_back(ServiceTraffic::kUsers);
+  std::vector<std::string> entries{spec.workload.entry};
+  if (spec.workload.geodns)
+    entries = spec.workload.geodns->entries;
+  for (const auto& name : entries) {
+    const auto entry = static_cast<std::size_t>(spec.index_of_service(name));
+    t.requesters[entry].push_back(ServiceTraffic::kUsers);
+    t.reply_targets[entry].push_back(ServiceTraffic::kUsers);
+  }
   std::vector<int> api_servers;
   for (std::size_t s = 0; s < n; ++s)
     if (std::holds_alternative<ApiServerSpec>(spec.services[s].kind) ||
@@ -216,7 +221,10 @@ HardwareGraph HardwareGraph::build(const TopologySpec& spec, std::vector<Hardwar
       g.add_explicit_route(std::move(route));
     }
     g.users_ = g.find_element(hw.users.attach).value_or(-1);
-    if (g.users_ < 0)
+    if (!spec.workload.zones.empty())
+      issues.push_back(
+          {spec.workload.where, "workload.zones needs the hardware's own network, not a simgrid_platform"});
+    else if (g.users_ < 0)
       issues.push_back(
           {hw.users.where, "with simgrid_platform, users.attach names the host the users' traffic comes from"});
     else
@@ -228,6 +236,7 @@ HardwareGraph HardwareGraph::build(const TopologySpec& spec, std::vector<Hardwar
   else
     g.expand_shape(spec, issues);
   g.attach_users(spec, issues);
+  g.attach_zone_users(spec, issues);
   g.add_routes(spec, issues);
   if (issues.empty())
     g.check(spec, issues);
@@ -385,6 +394,42 @@ void HardwareGraph::attach_users(const TopologySpec& spec, std::vector<HardwareI
   // The users are many machines on many networks: their link never queues (a fat pipe).
   add_link(NetLink{name + "--" + elements_[static_cast<std::size_t>(attach)].name, users_, attach,
                    LinkParams{1e12, latency, LinkSharing::fatpipe}, users.where});
+}
+
+// The users of each of workload.zones come in at the zone's first switch (gw-ZONE in the datacenters shape), or
+// its first element when it has none, through a fat pipe of half a LAN's latency in the datacenters shape
+// (like the users of hardware.users), else of hardware.users' latency or a host link's.
+void HardwareGraph::attach_zone_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
+{
+  const auto& hw = spec.hardware;
+  for (const UsersZoneSpec& z : spec.workload.zones) {
+    int attach = -1;
+    for (std::size_t e = 0; e < elements_.size(); ++e)
+      if (elements_[e].zone == z.zone && elements_[e].kind != NetElement::Kind::users &&
+          (attach < 0 || (elements_[e].kind == NetElement::Kind::switch_ &&
+                          elements_[static_cast<std::size_t>(attach)].kind != NetElement::Kind::switch_)))
+        attach = static_cast<int>(e);
+    if (attach < 0) {
+      issues.push_back({spec.workload.where, "the users' zone " + z.zone + " has no host nor switch"});
+      continue;
+    }
+    double latency = hw.users.latency;
+    if (latency <= 0)
+      latency = !hw.explicit_graph() && hw.network.shape == NetworkSpec::Shape::datacenters ? hw.network.lan.latency / 2
+                                                                                            : hw.network.latency / 2;
+    std::string name = "users-" + z.zone;
+    while (find_element(name))
+      name += "_";
+    NetElement e;
+    e.kind = NetElement::Kind::users;
+    e.name = name;
+    e.zone = z.zone;
+    e.where = spec.workload.where;
+    const int users = add_element(std::move(e));
+    zone_users_.push_back(users);
+    add_link(NetLink{name + "--" + elements_[static_cast<std::size_t>(attach)].name, users, attach,
+                     LinkParams{1e12, latency, LinkSharing::fatpipe}, spec.workload.where});
+  }
 }
 
 void HardwareGraph::add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues)
@@ -637,8 +682,11 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
   const auto traffic = service_traffic(spec);
   const auto service_hosts = hosts_of_services(spec);
   auto elements_of = [&](int service) {
-    if (service == ServiceTraffic::kUsers)
-      return std::vector<int>{users_};
+    if (service == ServiceTraffic::kUsers) {
+      std::vector<int> users{users_};
+      users.insert(users.end(), zone_users_.begin(), zone_users_.end());
+      return users;
+    }
     std::vector<int> out;
     for (auto h : service_hosts[static_cast<std::size_t>(service)])
       out.push_back(host_elements_[h]);

@@ -890,6 +890,7 @@ private:
     if (w.entry)
       if (ServiceRaw* entry = find_service(*w.entry))
         has_kind(*entry, *w.entry, "entry", kind_tags<LoadBalancerSpec, ApiServerSpec, CdnSpec>());
+    resolve_zones_and_geodns(w);
     if (w.mix) {
       for (const MixItem& item : *w.mix)
         if (raw_.requests && request_index_.find(item.request.name) == request_index_.end())
@@ -901,6 +902,25 @@ private:
     }
     if (w.arrival && w.arrival->process == ArrivalProcess::trace && raw_.requests)
       read_trace(w);
+  }
+
+  // workload.zones name zones of the hardware; workload.geodns's entries name entry services.
+  void resolve_zones_and_geodns(WorkloadRaw& w)
+  {
+    if (w.zones)
+      for (const ZoneShareRaw& z : *w.zones)
+        if (find_zone(z.zone))
+          w.spec.zones.push_back({z.zone.name, z.share});
+    if (w.geodns && w.geodns->entries) {
+      GeoDnsSpec g = w.geodns->spec;
+      g.where = ctx_.location(w.geodns->map.map().Mark());
+      for (const NameRef& e : *w.geodns->entries)
+        if (ServiceRaw* entry = find_service(e)) {
+          has_kind(*entry, e, "geodns entry", kind_tags<LoadBalancerSpec, ApiServerSpec, CdnSpec>());
+          g.entries.push_back(e.name);
+        }
+      w.spec.geodns = std::move(g);
+    }
   }
 
   // The arrivals of a trace file, each problem at its own file:line:col.
@@ -1156,7 +1176,7 @@ private:
     }
     const WorkloadRaw& w = *raw_.workload;
     spec.workload = w.spec;
-    spec.workload.entry = w.entry->name;
+    spec.workload.entry = w.entry ? w.entry->name : spec.workload.geodns->entries.front();
     if (w.arrival->process == ArrivalProcess::closed)
       spec.workload.arrival = w.arrival->closed;
     else

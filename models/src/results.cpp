@@ -1,6 +1,7 @@
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/cache.hpp"
 #include "scalelab/models/replication.hpp"
+#include "scalelab/models/units.hpp"
 
 #include "scalelab/models/balancing.hpp"
 
@@ -605,6 +606,14 @@ ordered_json to_json(const TopologySpec& spec)
       herds.push_back({{"at", to_seconds(h.at)}, {"users", h.users}});
     workload["herd"] = herds;
   }
+  if (!w.zones.empty()) {
+    ordered_json zones = ordered_json::object();
+    for (const UsersZoneSpec& z : w.zones)
+      zones[z.zone] = z.share;
+    workload["zones"] = zones;
+  }
+  if (w.geodns)
+    workload["geodns"] = {{"entries", w.geodns->entries}, {"ttl", to_seconds(w.geodns->ttl)}};
   j["workload"] = workload;
   if (!spec.faults.empty()) {
     ordered_json faults = ordered_json::array();
@@ -739,6 +748,8 @@ ordered_json to_json(const Results& r)
       cost["per_million_requests"] = *r.cost->per_million_requests;
     j["cost"] = cost;
   }
+  if (r.geodns)
+    j["geodns"] = geodns_json(*r.geodns);
   const auto& c = r.checks;
   j["checks"] = {
       {"conservation",
@@ -982,6 +993,8 @@ std::string summary_table(const Results& r)
       out << line;
     }
   }
+  if (r.geodns)
+    out << geodns_table(*r.geodns);
   const auto& c = r.checks;
   out << "\nchecks: conservation " << (c.conserved ? "holds" : "VIOLATED") << " (sent " << c.sent << " = completed "
       << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight
@@ -992,6 +1005,47 @@ std::string summary_table(const Results& r)
         << (r.cost->per_million_requests ? ", " + fmt("%.4g", *r.cost->per_million_requests) + " per million requests"
                                          : std::string())
         << " (the hosts' prices)\n";
+  return out.str();
+}
+
+ordered_json geodns_json(const GeoDnsResult& g)
+{
+  ordered_json dcs = ordered_json::array();
+  for (const auto& dc : g.data_centres)
+    dcs.push_back({{"entry", dc.entry}, {"requests", dc.requests}, {"misdirected", dc.misdirected}});
+  ordered_json zones = ordered_json::array();
+  for (const auto& z : g.zones)
+    zones.push_back({{"zone", z.zone}, {"requests", z.requests}});
+  return {{"ttl", g.ttl},
+          {"data_centres", std::move(dcs)},
+          {"zones", std::move(zones)},
+          {"misdirected", g.misdirected},
+          {"unresolved", g.unresolved}};
+}
+
+std::string geodns_table(const GeoDnsResult& g)
+{
+  std::ostringstream out;
+  char line[160];
+  std::snprintf(line, sizeof line, "\n%-18s %10s %12s\n", "geodns entry", "requests", "misdirected");
+  out << line;
+  for (const auto& dc : g.data_centres) {
+    std::snprintf(line, sizeof line, "%-18s %10llu %12llu\n", dc.entry.c_str(),
+                  static_cast<unsigned long long>(dc.requests), static_cast<unsigned long long>(dc.misdirected));
+    out << line;
+  }
+  std::string sep;
+  if (!g.zones.empty()) {
+    out << "users' zones:";
+    for (const auto& z : g.zones)
+      out << " " << z.zone << " " << z.requests;
+    sep = "; ";
+  }
+  if (g.ttl > 0)
+    out << sep << "DNS TTL " << format_duration(g.ttl) << "; misdirected " << g.misdirected;
+  if (g.unresolved > 0)
+    out << ", unresolved " << g.unresolved;
+  out << "\n";
   return out.str();
 }
 

@@ -369,6 +369,7 @@ std::string experiment_reference_markdown()
          "`mean_backlog`, `backlog_at_end`, `mean_unacknowledged`;\n"
          "- `hosts.NAME.X`, X one of `cores`, `cpu_utilisation`, `disk_utilisation`;\n"
          "- `cost.per_hour` and `cost.per_million_requests` (when some host has a `price`);\n"
+         "- `geodns.misdirected` and `geodns.unresolved` (with `workload.zones` or `workload.geodns`);\n"
          "- `checks.littles_law.relative_error`, `checks.conservation.in_flight`, `measured_seconds`.\n\n"
          "NAME is a service, request type or host of the topology (of some point, when the hosts vary).\n";
   const ExperimentLimits bounds;

@@ -14,6 +14,8 @@
 #include "scalelab/models/units.hpp"
 
 #include <array>
+#include <cmath>
+#include <set>
 #include <sstream>
 
 namespace scalelab::models::schema
@@ -292,6 +294,7 @@ public:
   Type<RateShape> shaped_rate; // a rate, or a map with a shape
   Record<HerdSpec> herd;
   Record<KeySpaceSpec> keys;
+  Record<GeoDnsRaw> geodns;
   Record<WorkloadRaw> workload;
   Record<FaultRaw> fault;
   Record<TopologyRaw> top;
@@ -326,6 +329,9 @@ private:
   void declare_rate_shapes();
   void declare_keys();
   void declare_workload();
+  void declare_geodns();
+  Type<std::vector<ZoneShareRaw>> zones_type() const;
+  std::vector<Rule<WorkloadRaw>> geodns_rules() const;
   void declare_faults();
   Type<std::vector<ServiceRaw>> services_type() const;
   Type<std::vector<RequestRaw>> requests_type() const;
@@ -1644,7 +1650,7 @@ void Tables::declare_workload()
   workload.help = "What the users do.";
   workload.fields = {
       field<WorkloadRaw>("entry", reference_type("service name"), [](WorkloadRaw& w, NameRef&& r) { w.entry = r; })
-          .required()
+          .optional("required unless `geodns` is given")
           .help("The service that receives the users' requests: a load_balancer, an api_server or a cdn."),
       field<WorkloadRaw>("arrival", arrival_type, [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
           .required()
@@ -1677,6 +1683,7 @@ void Tables::declare_workload()
           .optional("no herd")
           .help("A thundering herd: `{at: 30s, users: 5000}`, or a list of them; with an open arrival, that many "
                 "requests come at that one instant, besides the arrival process's."));
+  declare_geodns();
   workload.rules = {
       {"`herd` is given with an open arrival only.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
@@ -1689,6 +1696,132 @@ void Tables::declare_workload()
          if (entries.find("users") && w.arrival && w.arrival->process == ArrivalProcess::closed)
            ctx.error(entries.key_mark("users"),
                      "users: a closed arrival has its own users (workload.arrival.users); give them there only");
+       }},
+  };
+  for (auto& rule : geodns_rules())
+    workload.rules.push_back(std::move(rule));
+}
+
+// workload.zones: zone -> share of the users, as the mix is request type -> weight.
+Type<std::vector<ZoneShareRaw>> Tables::zones_type() const
+{
+  Type<std::vector<ZoneShareRaw>> type;
+  type.name = "map of zone to share";
+  type.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<ZoneShareRaw>> {
+    if (!site.value.IsMap() || site.value.size() == 0) {
+      report_expected(ctx, site, "a map of zones to shares of the users, e.g. {eu: 0.6, us: 0.4}");
+      return std::nullopt;
+    }
+    std::vector<ZoneShareRaw> out;
+    bool ok = true;
+    const Entries entries = Entries::read(ctx, site.value, "zone", "in zones");
+    for (const auto& e : entries.all()) {
+      const Site share_site = site_of(e.key, e.value, "share of " + e.name);
+      const auto share = number_type().read(ctx, share_site);
+      if (share && passes(ctx, share_site, *share,
+                          {greater_than(0.0), Check<double>{"at most 1", [](const double& v) { return v <= 1; }}}))
+        out.push_back(ZoneShareRaw{NameRef{e.name, e.key.Mark()}, *share});
+      else
+        ok = false;
+    }
+    if (!ok)
+      return std::nullopt;
+    return out;
+  };
+  type.shape = named_map_shape("zone", leaf_shape("number"));
+  return type;
+}
+
+void Tables::declare_geodns()
+{
+  geodns.title = "`workload.geodns`";
+  geodns.help = "GeoDNS in front of several data centres (docs/cdn.md): a user's name resolves to the entry of the "
+                "healthy data centre nearest the user's zone, and clients keep the answer for `ttl`, so after a data "
+                "centre fails its users keep going there (misdirected, failing) until their cached answer expires.";
+  geodns.fields = {
+      field<GeoDnsRaw>("entries", list_type(reference_type("service name")),
+                       [](GeoDnsRaw& g, std::vector<NameRef>&& e) { g.entries = std::move(e); })
+          .required()
+          .help("One entry service per data centre (a load_balancer, an api_server or a cdn), at least two."),
+      field<GeoDnsRaw>("ttl", duration, [](GeoDnsRaw& g, double&& s) { g.spec.ttl = from_seconds(s); })
+          .required()
+          .check(greater_than(0.0))
+          .unit("s")
+          .help("How long a client keeps the answer (the record's TTL)."),
+  };
+  geodns.rules = {
+      {"`entries` names at least two services, each once.",
+       [](Context& ctx, const Entries& entries, GeoDnsRaw& g) {
+         if (!g.entries)
+           return;
+         if (g.entries->size() < 2) {
+           ctx.error(entries.find("entries")->value.Mark(),
+                     "entries: GeoDNS needs at least two data centres' entries, got " +
+                         std::to_string(g.entries->size()) + "; with one, give workload.entry instead");
+           return;
+         }
+         std::set<std::string> seen;
+         for (const NameRef& e : *g.entries)
+           if (!seen.insert(e.name).second)
+             ctx.error(e.mark, "entries: " + quote(e.name) + " is listed twice");
+       }},
+  };
+  workload.fields.push_back(
+      field<WorkloadRaw>("zones", zones_type(),
+                         [](WorkloadRaw& w, std::vector<ZoneShareRaw>&& z) { w.zones = std::move(z); })
+          .optional("the users come in at `hardware.users`")
+          .help("Users in several zones: zone -> share of the requests (> 0, summing to 1), e.g. `{eu: 0.6, us: "
+                "0.4}`. Each arrival draws its user's zone; its request enters the network at that zone's switch "
+                "(`gw-ZONE` in the datacenters shape). Open arrivals only."));
+  workload.fields.push_back(
+      field<WorkloadRaw>("geodns",
+                         record_type<GeoDnsRaw>(&geodns, "in workload.geodns",
+                                                [](GeoDnsRaw& g, Entries&& e) { g.map = std::move(e); }),
+                         [](WorkloadRaw& w, GeoDnsRaw&& g) { w.geodns = std::move(g); })
+          .optional("no GeoDNS: every request goes to `entry`")
+          .help("See `workload.geodns`; instead of `entry`. Open arrivals only."));
+}
+
+namespace
+{
+std::string share_sum_text(double sum)
+{
+  std::ostringstream out;
+  out << sum;
+  return out.str();
+}
+} // namespace
+
+std::vector<Rule<WorkloadRaw>> Tables::geodns_rules() const
+{
+  return {
+      {"Exactly one of `entry` and `geodns` is given.",
+       [](Context& ctx, const Entries& entries, WorkloadRaw&) {
+         if (!entries.find("entry") && !entries.find("geodns"))
+           ctx.error(entries.map().Mark(), "missing key \"entry\" in the workload");
+         else if (entries.find("entry") && entries.find("geodns"))
+           ctx.error(entries.key_mark("geodns"),
+                     "geodns: give either entry (one data centre) or geodns (its entries), not both");
+       }},
+      {"The shares of `zones` sum to 1.",
+       [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
+         if (!w.zones)
+           return;
+         double sum = 0;
+         for (const auto& z : *w.zones)
+           sum += z.share;
+         if (std::abs(sum - 1) > 1e-9)
+           ctx.error(entries.find("zones")->value.Mark(),
+                     "zones: the shares must sum to 1, got " + share_sum_text(sum));
+       }},
+      {"`zones` and `geodns` are given with an open arrival only.",
+       [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
+         if (!w.arrival || w.arrival->process != ArrivalProcess::closed)
+           return;
+         for (const char* key : {"zones", "geodns"})
+           if (entries.find(key))
+             ctx.error(entries.key_mark(key), std::string(key) + ": users in zones and GeoDNS need an open arrival "
+                                                                 "(poisson, constant or trace); not yet closed ones");
        }},
   };
 }
@@ -2119,6 +2252,7 @@ std::vector<std::string> topology_words()
   add_record(t.rate_point);
   add_record(t.herd);
   add_record(t.keys);
+  add_record(t.geodns);
   add_record(t.fault);
   for (const auto& form : t.distribution_forms)
     add(form.key);
@@ -2181,6 +2315,7 @@ std::string topology_reference_markdown()
   out += markdown_record(t.rate_point);
   out += markdown_record(t.herd);
   out += markdown_record(t.keys);
+  out += markdown_record(t.geodns);
   out += markdown_record(t.fault);
   out += "## Distributions\n\nA random duration is written as a plain duration (always that value) or as a map "
          "with one key:\n\n" +

@@ -186,11 +186,24 @@ struct CallTarget {
   CallProtection protect; // call only: its timeout, retries, budget and breaker
 };
 
+struct ZoneShareRaw {
+  NameRef zone;
+  double share = 0;
+};
+
+struct GeoDnsRaw {
+  GeoDnsSpec spec; // ttl
+  std::optional<std::vector<NameRef>> entries;
+  Entries map;
+};
+
 struct WorkloadRaw {
   WorkloadSpec spec; // keys, where
   std::optional<NameRef> entry;
   std::optional<ArrivalRaw> arrival;
   std::optional<std::vector<MixItem>> mix;
+  std::optional<std::vector<ZoneShareRaw>> zones;
+  std::optional<GeoDnsRaw> geodns;
   Entries entries;
 };
 

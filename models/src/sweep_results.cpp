@@ -66,8 +66,9 @@ const std::vector<Section>& sections()
 }
 const std::vector<std::string> kHostKeys = {"cores", "cpu_utilisation", "disk_utilisation"};
 const std::vector<std::string> kCostKeys = {"per_hour", "per_million_requests"};
-const std::vector<std::string> kTopKeys = {"total", "requests", "services",        "hosts",
-                                           "cost",  "checks",   "measured_seconds"};
+const std::vector<std::string> kGeoDnsKeys = {"misdirected", "unresolved"};
+const std::vector<std::string> kTopKeys = {"total", "requests", "services",         "hosts",
+                                           "cost",  "checks",   "measured_seconds", "geodns"};
 const std::map<std::string, std::vector<std::string>> kChecks = {
     {"conservation", {"sent", "completed", "failed", "in_flight"}},
     {"littles_law", {"L", "X", "W", "relative_error"}},
@@ -171,7 +172,7 @@ std::vector<std::string> metric_words()
 {
   std::vector<std::string> words;
   for (const auto* list :
-       {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kHostKeys, &kCostKeys, &error_cause_names()})
+       {&kTopKeys, &kRequestKeys, &kLatency, &kServiceKeys, &kHostKeys, &kCostKeys, &kGeoDnsKeys, &error_cause_names()})
     words.insert(words.end(), list->begin(), list->end());
   for (const Section& section : sections()) {
     words.emplace_back(section.key);
@@ -239,6 +240,15 @@ std::string check_metric_path(const std::string& path, const ResultNames& names)
     if (!contains(kCostKeys, s[1]))
       return unknown(s[1], "cost", kCostKeys);
     return s.size() > 2 ? "cost." + s[1] + " is a number, with no key " + quote(s[2]) : "";
+  }
+  if (top == "geodns") {
+    if (!names.geodns)
+      return "results.json has no geodns: the topology has no workload.zones or workload.geodns";
+    if (s.size() < 2)
+      return "geodns is not a number; add one of: " + schema::join(kGeoDnsKeys);
+    if (!contains(kGeoDnsKeys, s[1]))
+      return unknown(s[1], "geodns", kGeoDnsKeys);
+    return s.size() > 2 ? "geodns." + s[1] + " is a number, with no key " + quote(s[2]) : "";
   }
   // checks
   std::vector<std::string> groups;

@@ -1,4 +1,5 @@
 #include "components.hpp"
+#include "geodns.hpp"
 
 #include "queue.hpp"
 #include "replication.hpp"
@@ -295,24 +296,53 @@ void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std
   r.call_pc = 0;
   r.version = 0;
   r.version_source = 0;
-  push_frame(r, ts, *this, user);
-  if (tokens_ || !cookies_.empty()) {
-    // What answers brought back strictly before now (as for the returning users above), then the user's.
-    for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
-      const auto& [at, who, token, cookie] = token_returns_.top();
-      take_back(who, token, cookie);
-    }
-    if (tokens_)
-      r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
-    if (!cookies_.empty())
-      r.frames()[0].cookie = cookies_[user];
+  if (geo_) {
+    send_to_entry(ts, rid, user);
+    return;
   }
+  push_frame(r, ts, *this, user);
+  carry_session(ts, r, user);
   ++w.sent;
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
     ++w.request_stats[r.type].sent_measured;
   }
   w.send(*node, ts, EventKind::request, pick_instance(w, entry_service_, rng_, r.key), rid,
+         w.spec.requests[r.type].request_size);
+}
+
+// The user's session token and cookie, in the request's first frame.
+void Source::carry_session(SimTime ts, Request& r, std::uint32_t user)
+{
+  if (!tokens_ && cookies_.empty())
+    return;
+  // What answers brought back strictly before now (as for the returning users above), then the user's.
+  for (; !token_returns_.empty() && std::get<0>(token_returns_.top()) < ts; token_returns_.pop()) {
+    const auto& [at, who, token, cookie] = token_returns_.top();
+    take_back(who, token, cookie);
+  }
+  if (tokens_)
+    r.frames()[0].held = tokens_->token(user); // the source's frame is never held by a station
+  if (!cookies_.empty())
+    r.frames()[0].cookie = cookies_[user];
+}
+
+void Source::send_to_entry(SimTime ts, std::uint32_t rid, std::uint32_t user)
+{
+  World& w = *world;
+  Request& r = w.pool[rid];
+  const GeoRouting::Choice choice = geo_->choose(ts, w.clock.measured(ts));
+  push_frame(r, ts, *choice.users, user);
+  carry_session(ts, r, user);
+  ++w.sent;
+  w.in_system.change(ts, 1);
+  if (w.clock.measured(ts))
+    ++w.request_stats[r.type].sent_measured;
+  if (!choice.entry) { // no healthy data centre to resolve to: the client cannot connect
+    on_reply(ts, rid, Cause::no_backend);
+    return;
+  }
+  w.send(*choice.users->node, ts, EventKind::request, pick_instance(w, *choice.entry, rng_, r.key), rid,
          w.spec.requests[r.type].request_size);
 }
 

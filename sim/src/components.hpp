@@ -53,6 +53,8 @@ public:
   void on_reply(SimTime ts, std::uint32_t request, Cause cause) override;
   // An open-loop source only counts replies; merged thinking users note when the user starts thinking.
   bool passive_replies() const override { return open_ || merged_think_; }
+  // Users in zones and GeoDNS (geodns.hpp): where each request comes from and which entry it goes to.
+  void set_geo_routing(class GeoRouting* geo) { geo_ = geo; }
 
 private:
   // user: 1.. (the request's first frame keeps it), 0 for none. type and key: drawn when negative.
@@ -63,6 +65,10 @@ private:
   void schedule_candidate(SimTime ts);
   SimTime next_gap();
   std::uint32_t open_user();
+  // Sends a request whose record and frame are ready, from the users or, with zones, from its zone's users.
+  void send_to_entry(SimTime ts, std::uint32_t rid, std::uint32_t user);
+  void carry_session(SimTime ts, Request& r, std::uint32_t user);
+  class GeoRouting* geo_ = nullptr;
 
   models::Rng rng_;
   models::WeightedPicker mix_;

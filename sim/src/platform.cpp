@@ -68,6 +68,11 @@ Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph
     hosts_.push_back(element_hosts_[static_cast<std::size_t>(graph.element_of_host(h))]);
   users_ = static_cast<std::uint32_t>(hosts_.size());
   hosts_.push_back(element_hosts_[static_cast<std::size_t>(graph.users_element())]);
+  for (const int e : graph.zone_users_elements()) {
+    zone_users_.push_back(static_cast<std::uint32_t>(hosts_.size()));
+    zone_users_elements_.push_back(e);
+    hosts_.push_back(element_hosts_[static_cast<std::size_t>(e)]);
+  }
 
   for (const auto& l : graph.links()) {
     auto* zone = zone_of(l.a);
@@ -129,6 +134,8 @@ void Platform::add_routes(const std::vector<std::pair<std::uint32_t, std::uint32
   if (from_file_)
     return;
   auto element = [&](std::uint32_t host) {
+    if (host > users_)
+      return zone_users_elements_[host - users_ - 1];
     return host == users_ ? graph_.users_element() : graph_.element_of_host(host);
   };
   std::set<std::pair<std::string, std::string>> zone_routes;

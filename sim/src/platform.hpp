@@ -23,6 +23,8 @@ public:
 
   const std::vector<simgrid::s4u::Host*>& hosts() const { return hosts_; } // spec hosts in order, then the users
   std::uint32_t users() const { return users_; }
+  // workload.zones: the host index of each zone's users (after the users), in the workload's order.
+  const std::vector<std::uint32_t>& zone_users() const { return zone_users_; }
   // Names a SimGrid link's direction for results: the graph's link name and its ends.
   void describe(LinkResource& r, const simgrid::s4u::Link& link) const;
 
@@ -46,6 +48,8 @@ private:
   std::vector<simgrid::kernel::routing::NetPoint*> routers_;
   std::vector<simgrid::s4u::Link*> links_; // by graph link
   std::uint32_t users_ = 0;
+  std::vector<std::uint32_t> zone_users_;
+  std::vector<int> zone_users_elements_; // by host index - (users_ + 1)
   std::set<std::pair<int, int>> declared_;
   struct Label {
     std::string name, from, to;

@@ -1,6 +1,7 @@
 #include "scalelab/sim/simulation.hpp"
 
 #include "components.hpp"
+#include "geodns.hpp"
 #include "platform.hpp"
 #include "scalelab/models/faults.hpp"
 #include "service_kinds.hpp"
@@ -247,14 +248,15 @@ struct ComponentTraffic {
   std::vector<std::vector<std::uint32_t>> requesters, reply_targets; // by service index
 };
 
-ComponentTraffic component_traffic(const World& world, std::uint32_t source_component)
+// users: the components the users' requests come from (the source, and each zone's users).
+ComponentTraffic component_traffic(const World& world, const std::vector<std::uint32_t>& users)
 {
   const auto services = models::service_traffic(world.spec);
   auto components_of = [&](const std::vector<int>& list) {
     std::vector<std::uint32_t> out;
     for (int s : list) {
       if (s == models::ServiceTraffic::kUsers)
-        out.push_back(source_component);
+        out.insert(out.end(), users.begin(), users.end());
       else
         for (auto c : world.service_instances[static_cast<std::size_t>(s)])
           out.push_back(c);
@@ -445,7 +447,7 @@ public:
       add_node(host, host->get_core_count());
     build_components();
     set_fault_schedule();
-    const auto traffic = component_traffic(world_, source_->id);
+    const auto traffic = component_traffic(world_, users_components());
     build_network(traffic);
     make_executors();
     synchronise(traffic);
@@ -506,6 +508,52 @@ private:
     auto source = std::make_unique<Source>(spec_, models::Rng::derive(spec_.seed, stream_id(kUsersSeries)).next_u64());
     source_ = source.get();
     add_component(std::move(source), platform_.users());
+    build_geo_routing();
+  }
+
+  // workload.zones and workload.geodns (geodns.hpp): each zone's users on their own node, and the routing.
+  void build_geo_routing()
+  {
+    const auto& w = spec_.workload;
+    if (w.zones.empty() && !w.geodns)
+      return;
+    std::vector<Component*> users;
+    std::vector<std::string> zone_names;
+    for (std::size_t z = 0; z < w.zones.size(); ++z) {
+      const auto id = add_component(std::make_unique<ZoneUsers>(*source_), platform_.zone_users()[z]);
+      zone_users_.push_back(id);
+      users.push_back(world_.components[id].get());
+      zone_names.push_back(w.zones[z].zone);
+    }
+    if (w.zones.empty()) {
+      users.push_back(source_);
+      zone_names.push_back(graph_.elements()[static_cast<std::size_t>(graph_.users_element())].zone);
+    }
+    std::vector<std::size_t> entries;
+    for (const auto& e : w.geodns ? w.geodns->entries : std::vector<std::string>{w.entry})
+      entries.push_back(static_cast<std::size_t>(spec_.index_of_service(e)));
+    std::vector<models::DataCentreOutages> outages;
+    for (const std::size_t e : entries)
+      outages.push_back(models::entry_outages(spec_, e));
+    // "(geodns)" cannot be a service name: the stream is the run's own.
+    geo_ = std::make_unique<GeoRouting>(spec_, models::zone_latencies(spec_, graph_, zone_names, entries),
+                                        std::move(outages),
+                                        models::Rng::derive(spec_.seed, stream_id("(geodns)")).next_u64());
+    geo_->set_zone_users(std::move(users));
+    source_->set_geo_routing(geo_.get());
+  }
+
+  bool is_zone_users_node(std::uint32_t node) const
+  {
+    const auto& z = platform_.zone_users();
+    return std::find(z.begin(), z.end(), node) != z.end();
+  }
+
+  std::vector<std::uint32_t> users_components() const
+  {
+    std::vector<std::uint32_t> out{source_->id};
+    out.insert(out.end(), zone_users_.begin(), zone_users_.end());
+    return out;
   }
 
   // The fault schedule, before anything asks which components can crash: each host's crashes (its own, and
@@ -571,6 +619,11 @@ private:
         node->executor = world_.executors.front().get();
         continue;
       }
+      if (is_zone_users_node(node->id())) {
+        // The source sends each zone's requests from that zone's node: one executor for all the users.
+        node->executor = world_.nodes[platform_.users()]->executor;
+        continue;
+      }
       world_.executors.push_back(
           std::make_unique<Executor>(world_, static_cast<std::uint32_t>(world_.executors.size())));
       node->executor = world_.executors.back().get();
@@ -634,6 +687,8 @@ private:
     }
     res.total = request_result("all", world.all_requests, total_sent, seconds);
     res.cost = models::cost_of(spec, res.total);
+    if (geo_)
+      res.geodns = geo_->result();
     for (std::size_t s = 0; s < spec.services.size(); ++s) {
       const auto& svc = spec.services[s];
       const auto& st = world.service_stats[s];
@@ -762,6 +817,8 @@ private:
   World world_;
   const models::HostIndex host_index_;
   Source* source_ = nullptr;
+  std::vector<std::uint32_t> zone_users_; // components: each zone's users
+  std::unique_ptr<GeoRouting> geo_;
   std::size_t host_nodes_ = 0;                             // nodes of hosts; link nodes come after
   std::vector<std::string> link_node_names_;               // by link node
   std::vector<std::pair<std::string, sg4::Host*>> actors_; // name and host, by executor

@@ -207,6 +207,51 @@ faults:
   EXPECT_FALSE(fresh.misdirected);
 }
 
+TEST(GeoDns, ZonesAndGeoDnsAreReadFromTheWorkloadAndGiveEachZoneItsUsers)
+{
+  const char* yaml = R"(name: t
+hardware:
+  hosts:
+    - {name: front, zone: eu}
+    - {name: web, count: 2, zone: us}
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+services:
+  lb: {kind: load_balancer, host: front, backends: app}
+  app: {kind: api_server, hosts: web}
+requests:
+  get: [cpu: 1Mf]
+workload:
+  geodns: {entries: [lb, app], ttl: 30s}
+  zones: {us: 0.25, eu: 0.75}
+  arrival: {process: poisson, rate: 10/s}
+)";
+  const auto loaded = load_topology_text(yaml, "t.yaml");
+  ASSERT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  const auto& w = loaded.spec->workload;
+  EXPECT_EQ(w.entry, "lb"); // the first entry stands for `entry` where one is needed
+  ASSERT_TRUE(w.geodns.has_value());
+  EXPECT_EQ(w.geodns->entries, (std::vector<std::string>{"lb", "app"}));
+  EXPECT_EQ(w.geodns->ttl, 30 * kSecond);
+  ASSERT_EQ(w.zones.size(), 2u); // in file order
+  EXPECT_EQ(w.zones[0].zone, "us");
+  EXPECT_EQ(w.zones[0].share, 0.25);
+  EXPECT_EQ(w.zones[1].zone, "eu");
+  // Each zone's users hang off its gateway, in the workload's order, and both entries hear from the users.
+  std::vector<HardwareIssue> issues;
+  const auto graph = HardwareGraph::build(*loaded.spec, issues);
+  ASSERT_TRUE(issues.empty()) << issues.front().message;
+  const auto& users = graph.zone_users_elements();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(graph.elements()[static_cast<std::size_t>(users[0])].name, "users-us");
+  EXPECT_EQ(graph.elements()[static_cast<std::size_t>(users[0])].zone, "us");
+  EXPECT_EQ(graph.elements()[static_cast<std::size_t>(users[1])].name, "users-eu");
+  const auto traffic = service_traffic(*loaded.spec);
+  for (const char* entry : {"lb", "app"})
+    EXPECT_EQ(traffic.requesters[static_cast<std::size_t>(loaded.spec->index_of_service(entry))].front(),
+              ServiceTraffic::kUsers)
+        << entry;
+}
+
 TEST(FaultPlan, APartitionCutsTheLinksBetweenItsZoneAndTheOthers)
 {
   const char* yaml = R"(name: t

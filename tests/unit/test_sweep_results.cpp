@@ -131,6 +131,26 @@ TEST(Metrics, AMisspeltPathIsRefusedWithTheRightNames)
             "total.latency is not a number; add one of: count, mean, p50, p90, p95, p99, p999, max");
 }
 
+TEST(Metrics, GeoDnsFiguresAreMetricsOfRunsWithZonesOrGeoDns)
+{
+  Results r;
+  r.geodns = GeoDnsResult{};
+  r.geodns->ttl = 10;
+  r.geodns->misdirected = 3929;
+  r.geodns->data_centres.push_back({"cdn-us", 15932, 3929});
+  const auto j = nlohmann::json::parse(to_json(r).dump());
+  ResultNames names{{"cdn-us"}, {}, {}, false, {}, {}, {}, {}, {}};
+  EXPECT_EQ(check_metric_path("geodns.misdirected", names),
+            "results.json has no geodns: the topology has no workload.zones or workload.geodns");
+  names.geodns = true;
+  EXPECT_EQ(check_metric_path("geodns.misdirected", names), "");
+  EXPECT_EQ(check_metric_path("geodns.unresolved", names), "");
+  EXPECT_EQ(check_metric_path("geodns.misdirect", names),
+            "unknown key \"misdirect\" in geodns; did you mean \"misdirected\"?");
+  EXPECT_EQ(metric_value(j, "geodns.misdirected"), 3929.0);
+  EXPECT_EQ(metric_value(j, "geodns.unresolved"), 0.0);
+}
+
 TEST(Cost, IsTheSumOfThePricesAndPerMillionRequestsAnswered)
 {
   TopologySpec t;

@@ -58,6 +58,8 @@ public:
   const std::vector<NetLink>& links() const { return links_; }
   int element_of_host(std::size_t host_index) const { return host_elements_.at(host_index); }
   int users_element() const { return users_; }
+  // workload.zones: the users of each zone, in the workload's order, attached at the zone's first switch.
+  const std::vector<int>& zone_users_elements() const { return zone_users_; }
   std::optional<int> find_element(const std::string& name) const;
   std::optional<int> find_link(const std::string& name) const;
 
@@ -81,6 +83,7 @@ private:
   void expand_shape(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void add_explicit(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void attach_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
+  void attach_zone_users(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void add_routes(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
   void check(const TopologySpec& spec, std::vector<HardwareIssue>& issues) const;
   std::map<std::string, std::set<int>> zone_exits() const;
@@ -91,6 +94,7 @@ private:
   std::vector<NetLink> links_;
   std::vector<int> host_elements_;
   int users_ = -1;
+  std::vector<int> zone_users_;
   bool from_file_ = false;                 // a SimGrid platform file: routes are all explicit, links have no ends
   std::vector<std::vector<int>> incident_; // links at each element
   struct ExplicitRoute {

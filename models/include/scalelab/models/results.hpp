@@ -224,6 +224,26 @@ struct CostResult {
 // None when no host has a price.
 std::optional<CostResult> cost_of(const TopologySpec& spec, const RequestTypeResult& total);
 
+// GeoDNS over the measured window (docs/cdn.md): the requests each data centre's entry received, those sent to
+// a data centre that was down (misdirected: the client's cached answer outlived it), and those whose client
+// found no healthy data centre when it resolved (they fail with no_backend).
+struct GeoDnsResult {
+  double ttl = 0; // seconds
+  struct DataCentre {
+    std::string entry;
+    std::uint64_t requests = 0, misdirected = 0;
+  };
+  std::vector<DataCentre> data_centres;
+  struct Zone {
+    std::string zone;
+    std::uint64_t requests = 0;
+  };
+  std::vector<Zone> zones; // the users' zones, the requests each sent
+  std::uint64_t misdirected = 0, unresolved = 0;
+};
+nlohmann::ordered_json geodns_json(const GeoDnsResult& g);
+std::string geodns_table(const GeoDnsResult& g);
+
 struct Results {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -236,6 +256,7 @@ struct Results {
   std::vector<LinkResult> links;
   RunChecks checks;
   std::optional<CostResult> cost;
+  std::optional<GeoDnsResult> geodns;
 };
 
 // One row of timeseries.csv: one series (the workload, or a service) in one interval.

@@ -394,14 +394,29 @@ struct KeySpaceSpec {
   double hot_key = 0;    // the probability that a request's key is key 1, before the draw by popularity
 };
 
+// Users in several zones (workload.zones): each arrival's user is in `zone` with probability `share`.
+struct UsersZoneSpec {
+  std::string zone;
+  double share = 0;
+};
+// GeoDNS in front of several data centres (workload.geodns, docs/cdn.md): each request goes to the entry that the
+// user's cached DNS answer names, fetched up to `ttl` ago (models/geodns.hpp).
+struct GeoDnsSpec {
+  std::vector<std::string> entries; // one entry service per data centre
+  SimTime ttl = 0;
+  SourceLocation where;
+};
+
 struct WorkloadSpec {
-  std::string entry; // the service that receives the users' requests
+  std::string entry; // the service that receives the users' requests (with geodns: its first entry)
   std::variant<OpenArrival, ClosedArrival> arrival;
   std::vector<std::pair<std::string, double>> mix; // request type -> weight, in file order
   KeySpaceSpec keys;
   // Open arrivals: the distinct users requests are drawn from, uniformly (0: requests carry no user).
   std::int64_t users = 0;
-  std::vector<HerdSpec> herds; // open arrivals: requests that all come at one instant, in time order
+  std::vector<HerdSpec> herds;      // open arrivals: requests that all come at one instant, in time order
+  std::vector<UsersZoneSpec> zones; // empty: the users come in at hardware.users
+  std::optional<GeoDnsSpec> geodns;
   SourceLocation where;
   // The users requests carry, numbered from 1: `users` of an open workload, those of a closed one.
   std::int64_t user_count() const;

@@ -26,6 +26,7 @@ struct ResultNames {
   std::vector<std::string> replicated; // the databases with replicas: services.NAME.replication.X
   std::vector<std::string> pooled;     // the api_servers with a connection pool: services.NAME.connection_pool.X
   std::vector<std::string> queues;     // the services of kind queue: services.NAME.queue.X
+  bool geodns = false;                 // users in zones or GeoDNS: results.json has a geodns section
 };
 
 // Why path is not a metric of results.json for these names ("unknown key ...; did you mean ..."); empty
