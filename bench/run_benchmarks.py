@@ -34,6 +34,9 @@ Measures, one run after another (never two at once, so they do not compete for t
     model;
   - the CDN model (bench/cdn.yaml: a CDN edge in front of the reference model, 90 % of the requests cacheable
     with Zipf keys and a 10 s TTL), in pairs with the reference model;
+  - the workers model (bench/workers.yaml: the protection model's rate-limited balancer, servers and guarded
+    calls to a backend tier, each request then publishing a job to a broker that an autoscaled worker pool of 4
+    to 16 hosts consumes), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -63,6 +66,7 @@ BESIDE_REFERENCE = [
     ("protection", "protection.yaml", "protection model (rate limit, timeouts, retries, breaker)"),
     ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
     ("cdn", "cdn.yaml", "CDN model (an edge in front of the reference model)"),
+    ("workers", "workers.yaml", "workers model (rate limit, timeouts, retries, broker, autoscaled workers)"),
 ]
 ROOT = os.path.dirname(HERE)
 
