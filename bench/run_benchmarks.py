@@ -36,6 +36,9 @@ Measures, one run after another (never two at once, so they do not compete for t
     with Zipf keys and a 10 s TTL), in pairs with the reference model;
   - the GeoDNS model (bench/geodns.yaml: the reference model in each of two data centres, users in two zones sent
     by GeoDNS, one zone down for 20 s), in pairs with the reference model;
+  - the workers model (bench/workers.yaml: the protection model's rate-limited balancer, servers and guarded
+    calls to a backend tier, each request then publishing a job to a broker that an autoscaled worker pool of 4
+    to 16 hosts consumes), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
     request in flight (peak memory above the reference model's, divided by the peak number in flight).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
@@ -66,6 +69,7 @@ BESIDE_REFERENCE = [
     ("autoscaling", "autoscaling.yaml", "autoscaling model (daily load, 6 to 20 servers)"),
     ("cdn", "cdn.yaml", "CDN model (an edge in front of the reference model)"),
     ("geodns", "geodns.yaml", "GeoDNS model (the reference model in two data centres, users in two zones)"),
+    ("workers", "workers.yaml", "workers model (rate limit, timeouts, retries, broker, autoscaled workers)"),
 ]
 ROOT = os.path.dirname(HERE)
 

@@ -216,8 +216,9 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
       f.down_for = std::max<SimTime>(1, scaled(*f.down_for)); // at least 1 ns, as the loader requires
   }
   // That 1 ns may make two faults the loader keeps apart overlap: the later is left out. Apart are a host's
-  // crashes (a zone's crash crashes its hosts), a host's slow periods, and cuts (of any links here: a partition's
-  // links are not known without the network's graph). Delays may overlap.
+  // crashes (a zone's crash crashes its hosts; a service's crash is kept apart from them), a host's slow periods
+  // and its disk's, and cuts (of any links here: a partition's links are not known without the network's
+  // graph). Delays may overlap.
   const auto apart = [&spec](const models::FaultSpec& f) {
     using Kind = models::FaultSpec::Kind;
     std::vector<std::string> keys;
@@ -232,6 +233,16 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
     case Kind::slow:
       keys.push_back("slow " + f.host);
       break;
+    case Kind::fill_disk:
+      keys.push_back("disk " + f.host);
+      break;
+    case Kind::crash_service: // kept apart from every crash of its instances' hosts (more than the loader asks)
+    {
+      const auto hosts = models::instance_hosts(spec.services[spec.index_of_service(f.service)].kind);
+      for (std::size_t k = 0; k < hosts.size(); ++k)
+        if (f.instance == 0 || static_cast<std::size_t>(f.instance) == k + 1)
+          keys.push_back("crash " + hosts[k]);
+    } break;
     case Kind::cut_link:
     case Kind::partition_zone:
       keys.emplace_back("cut");
@@ -241,24 +252,14 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
     }
     return keys;
   };
-  std::map<std::string, SimTime> busy_until;
-  std::vector<std::size_t> order(spec.faults.size());
-  for (std::size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&spec](std::size_t a, std::size_t b) { return spec.faults[a].at < spec.faults[b].at; });
+  std::map<std::string, std::vector<models::FaultWindow>> timelines;
+  for (std::size_t i = 0; i < spec.faults.size(); ++i)
+    for (const auto& key : apart(spec.faults[i]))
+      timelines[key].push_back({spec.faults[i].at, spec.faults[i].until(), i});
   std::vector<bool> kept(spec.faults.size(), true);
-  for (std::size_t i : order) {
-    const models::FaultSpec& f = spec.faults[i];
-    const auto keys = apart(f);
-    for (const auto& key : keys)
-      if (const auto it = busy_until.find(key); it != busy_until.end() && f.at < it->second)
-        kept[i] = false;
-    if (!kept[i])
-      continue;
-    for (const auto& key : keys)
-      busy_until[key] = f.until();
-  }
+  for (const auto& [key, windows] : timelines)
+    for (const models::FaultClash& c : models::clashes(windows))
+      kept[c.later] = false; // each timeline's kept faults are apart, and so is any subset of them
   std::vector<models::FaultSpec> faults;
   for (std::size_t i = 0; i < kept.size(); ++i)
     if (kept[i])

@@ -58,6 +58,24 @@ std::map<std::size_t, std::vector<FaultWindow>> host_crashes(const TopologySpec&
   return out;
 }
 
+std::map<std::pair<std::size_t, std::size_t>, std::vector<FaultWindow>> service_crashes(const TopologySpec& spec)
+{
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<FaultWindow>> out;
+  for (std::size_t i = 0; i < spec.faults.size(); ++i) {
+    const FaultSpec& f = spec.faults[i];
+    if (f.kind != FaultSpec::Kind::crash_service)
+      continue;
+    const std::size_t service = spec.index_of_service(f.service);
+    const std::size_t instances = instance_hosts(spec.services[service].kind).size();
+    for (std::size_t k = 0; k < instances; ++k)
+      if (f.instance == 0 || static_cast<std::size_t>(f.instance) == k + 1)
+        out[{service, k}].push_back({f.at, f.until(), i});
+  }
+  for (auto& [instance, windows] : out)
+    sort_windows(windows);
+  return out;
+}
+
 std::map<int, LinkFaults> link_faults(const TopologySpec& spec, const HardwareGraph& graph)
 {
   std::map<int, LinkFaults> out;
@@ -80,7 +98,9 @@ std::map<int, LinkFaults> link_faults(const TopologySpec& spec, const HardwareGr
     case FaultSpec::Kind::crash:
     case FaultSpec::Kind::crash_zone:
     case FaultSpec::Kind::slow:
-      break; // on hosts, not links
+    case FaultSpec::Kind::crash_service:
+    case FaultSpec::Kind::fill_disk:
+      break; // on hosts or services, not links
     }
   }
   for (auto& [link, faults] : out) {
@@ -88,6 +108,18 @@ std::map<int, LinkFaults> link_faults(const TopologySpec& spec, const HardwareGr
     sort_windows(faults.delays);
     for (const FaultWindow& d : faults.delays)
       faults.added.push_back(spec.faults[d.fault].add);
+  }
+  return out;
+}
+
+std::vector<FaultClash> clashes(std::vector<FaultWindow> windows)
+{
+  sort_windows(windows);
+  std::vector<FaultClash> out;
+  std::size_t previous = 0;
+  for (std::size_t i; (i = first_overlap(windows, &previous)) < windows.size();) {
+    out.push_back({windows[i].fault, windows[previous].fault});
+    windows.erase(windows.begin() + static_cast<std::ptrdiff_t>(i));
   }
   return out;
 }

@@ -74,6 +74,7 @@ public:
     if (!issues.empty())
       return std::nullopt;
     resolve_link_faults(spec, graph);
+    check_service_crashes(spec);
     if (ctx_.error_count() > 0)
       return std::nullopt;
     return spec;
@@ -1000,22 +1001,25 @@ private:
   }
 
   // Each crash names one host, each zone fault a zone; a host's down periods do not overlap (one without
-  // `for` lasts to the end, a zone's crash is a crash of each of its hosts). Links are resolved with the
-  // network's graph (resolve_link_faults).
+  // `for` lasts to the end, a zone's crash is a crash of each of its hosts), nor do its slow periods, of its
+  // cores or of its disk. Links are resolved with the network's graph (resolve_link_faults), and the crashes
+  // of service instances once the file is otherwise right (check_service_crashes).
   void resolve_faults()
   {
-    std::map<std::string, std::vector<FaultRaw*>> by_host; // crashes with a known time, in file order
-    std::map<std::string, std::vector<FaultRaw*>> slow_by_host;
-    for (FaultRaw& f : raw_.faults.items) {
+    // By host, the windows of the faults whose time read, by index in raw_.faults.items.
+    std::map<std::string, std::vector<FaultWindow>> crashes, slow, disk;
+    for (std::size_t i = 0; i < raw_.faults.items.size(); ++i) {
+      FaultRaw& f = raw_.faults.items[i];
       const auto& target = f.target();
       if (!target)
         continue;
+      const FaultWindow window{f.spec.at, f.spec.until(), i};
       switch (f.spec.kind) {
       case FaultSpec::Kind::crash:
         if (const auto h = find_host(*target)) {
           f.spec.host = hosts_[*h].name;
           if (timed(f))
-            by_host[f.spec.host].push_back(&f);
+            crashes[f.spec.host].push_back(window);
         }
         break;
       case FaultSpec::Kind::crash_zone:
@@ -1024,7 +1028,7 @@ private:
           if (timed(f))
             for (const HostSpec& h : hosts_)
               if (h.zone == f.spec.zone)
-                by_host[h.name].push_back(&f);
+                crashes[h.name].push_back(window);
         }
         break;
       case FaultSpec::Kind::partition_zone:
@@ -1036,46 +1040,69 @@ private:
         f.spec.link = target->name;
         break;
       case FaultSpec::Kind::slow:
-        resolve_slow_fault(f, slow_by_host);
+      case FaultSpec::Kind::fill_disk:
+        if (const auto h = find_host(*target)) {
+          f.spec.host = hosts_[*h].name;
+          if (timed(f))
+            (f.spec.kind == FaultSpec::Kind::slow ? slow : disk)[f.spec.host].push_back(window);
+        }
+        break;
+      case FaultSpec::Kind::crash_service:
+        resolve_service_crash(f);
         break;
       }
     }
-    for (auto& [host, faults] : by_host) {
-      std::stable_sort(faults.begin(), faults.end(),
-                       [](const FaultRaw* a, const FaultRaw* b) { return a->spec.at < b->spec.at; });
-      const FaultRaw* previous = nullptr; // the last accepted crash, which ends after all others before it
-      for (const FaultRaw* f : faults) {
-        if (previous && f->spec.at < previous->spec.until()) {
-          report_overlap(*f, *previous, "host " + quote(host) + " is already down");
-          continue;
-        }
-        previous = f;
-      }
-    }
+    for (const auto& [host, windows] : crashes)
+      report_clashes(windows, "host " + quote(host) + " is already down");
+    for (const auto& [host, windows] : slow)
+      report_clashes(windows, "host " + quote(host) + " is already slowed");
+    for (const auto& [host, windows] : disk)
+      report_clashes(windows, "the disk of host " + quote(host) + " is already full");
   }
 
-  // A slow fault names one host; a host's slow periods do not overlap (docs/protection.md).
-  void resolve_slow_fault(FaultRaw& f, std::map<std::string, std::vector<FaultRaw*>>& by_host)
+  // Each fault of one timeline that starts while an earlier one holds: `what` (such as "host "db" is already
+  // down") at its `at`.
+  void report_clashes(const std::vector<FaultWindow>& windows, const std::string& what)
   {
-    const auto h = find_host(*f.slow);
-    if (!h)
+    for (const FaultClash& c : clashes(windows))
+      report_overlap(raw_.faults.items[c.later], raw_.faults.items[c.earlier], what);
+  }
+
+  // A crash_service names a service and, with `instance`, one of its instances.
+  void resolve_service_crash(FaultRaw& f)
+  {
+    const ServiceRaw* s = find_service(*f.crash_service);
+    if (!s)
       return;
-    f.spec.host = hosts_[*h].name;
-    if (!timed(f))
+    f.spec.service = s->name;
+    if (!s->kind || f.spec.instance == 0)
       return;
-    for (const FaultRaw* other : by_host[f.spec.host]) {
-      if (f.spec.at < other->spec.until() && other->spec.at < f.spec.until()) {
-        const Entry* at = f.entries.find("at");
-        ctx_.error(site_of(at->key, at->value, "at").mark,
-                   "host " + quote(f.spec.host) + " is already slowed at " + time_text(f.spec.at) +
-                       ": the fault at line " + std::to_string(line_of(other->entries.map().Mark())) +
-                       " slows it from " + time_text(other->spec.at) +
-                       (other->spec.down_for ? " for " + time_text(*other->spec.down_for)
-                                             : std::string(" to the end of the run (it has no \"for\")")));
-        return;
-      }
+    const std::vector<std::string> hosts = instance_hosts(s->spec);
+    if (hosts.empty() || f.spec.instance <= static_cast<int>(hosts.size()))
+      return;
+    const Entry* instance = f.entries.find("instance");
+    ctx_.error(site_of(instance->key, instance->value, "instance").mark,
+               "service " + quote(s->name) + " has no instance " + std::to_string(f.spec.instance) + ": it has " +
+                   std::to_string(hosts.size()) + (hosts.size() == 1 ? " instance" : " instances") + " (on " +
+                   members_text(hosts) + "), numbered from 1");
+  }
+
+  // Once the file is free of other errors: an instance's crashes overlap neither each other nor a crash of its
+  // host (a zone's crash counting as a crash of each of its hosts).
+  void check_service_crashes(const TopologySpec& spec)
+  {
+    const auto hosts = host_crashes(spec);
+    for (auto [instance, windows] : service_crashes(spec)) {
+      const std::size_t host = spec.index_of_host(instance_hosts(spec.services[instance.first].kind)[instance.second]);
+      if (const auto it = hosts.find(host); it != hosts.end())
+        windows.insert(windows.end(), it->second.begin(), it->second.end());
+      const std::string down = "instance " + std::to_string(instance.second + 1) + " of service " +
+                               quote(spec.services[instance.first].name) + " (on " + spec.hardware.hosts[host].name +
+                               ") is already down";
+      for (const FaultClash& c : clashes(windows))
+        report_overlap(raw_.faults.items[c.later], raw_.faults.items[c.earlier],
+                       spec.faults[c.earlier].kind == FaultSpec::Kind::crash_service ? down : down + " with its host");
     }
-    by_host[f.spec.host].push_back(&f);
   }
 
   // With the network's graph: every delay_link and cut_link names a link of it, and no link is cut twice at
@@ -1105,20 +1132,9 @@ private:
     }
     if (!all_found)
       return;
-    for (const auto& [link, faults] : link_faults(spec, graph)) {
-      std::size_t longest = 0;
-      for (std::size_t i = 1; i < faults.cuts.size(); ++i) {
-        const FaultRaw& now = raw_.faults.items[faults.cuts[i].fault];
-        if (!timed(now))
-          continue;
-        if (faults.cuts[i].from < faults.cuts[longest].until) {
-          report_overlap(now, raw_.faults.items[faults.cuts[longest].fault],
-                         "link " + quote(graph.links()[static_cast<std::size_t>(link)].name) + " is already cut");
-          continue;
-        }
-        longest = i;
-      }
-    }
+    for (const auto& [link, faults] : link_faults(spec, graph))
+      report_clashes(faults.cuts,
+                     "link " + quote(graph.links()[static_cast<std::size_t>(link)].name) + " is already cut");
   }
 
   // Only for a file without errors: a service that failed to read would make its hosts look unused.

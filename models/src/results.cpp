@@ -551,8 +551,14 @@ ordered_json fault_json(const FaultSpec& f)
     fault["cut_link"] = f.link;
     break;
   case FaultSpec::Kind::slow:
-    fault["slow"] = f.host;
+  case FaultSpec::Kind::fill_disk:
+    fault[fault_kind_name(f.kind)] = f.host;
     fault["factor"] = f.slow_factor;
+    break;
+  case FaultSpec::Kind::crash_service:
+    fault["crash_service"] = f.service;
+    if (f.instance > 0)
+      fault["instance"] = f.instance;
     break;
   }
   return fault;

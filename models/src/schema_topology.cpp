@@ -1830,8 +1830,8 @@ namespace
 {
 
 // The keys that say what a fault is, one per kind: exactly one of them is given.
-constexpr std::array<const char*, 6> kFaultKindKeys{"crash",    "crash_zone",     "delay_link",
-                                                    "cut_link", "partition_zone", "slow"};
+constexpr std::array<const char*, 8> kFaultKindKeys{"crash",          "crash_zone", "delay_link",    "cut_link",
+                                                    "partition_zone", "slow",       "crash_service", "fill_disk"};
 
 // A field naming what a fault of kind `kind` strikes; reading it sets the fault's kind.
 auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> FaultRaw::*member, std::string type)
@@ -1849,7 +1849,8 @@ void Tables::declare_faults()
   fault.title = "`faults[]`";
   fault.help =
       "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
-      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone` and `slow` says what it strikes "
+      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` and `fill_disk` "
+      "says what it strikes "
       "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
       "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
       "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
@@ -1895,11 +1896,27 @@ void Tables::declare_faults()
           .help("A slow host: its cores run `factor` times slower during the fault. Every CPU claim on the host, "
                 "whoever makes it, takes longer for the part of it inside the fault; delays and the disk are not "
                 "slowed (docs/protection.md)."),
+      fault_target("fill_disk", FaultSpec::Kind::fill_disk, &FaultRaw::fill_disk, "host name")
+          .optional("another kind of fault")
+          .help("A host whose disk is nearly full: every disk claim on it takes `factor` times longer for the part "
+                "of it inside the fault (a file system near full searches longer for free blocks and fragments "
+                "what it writes); its cores are not slowed (docs/faults.md)."),
       field<FaultRaw>("factor", number_type(), [](FaultRaw& f, double&& x) { f.spec.slow_factor = x; })
-          .optional("required with slow")
+          .optional("required with slow and fill_disk")
           .check(at_least(1.0))
           .check(at_most(1e6))
-          .help("With `slow` only: how many times longer CPU work takes (10: a tenth of the speed)."),
+          .help("With `slow` and `fill_disk` only: how many times longer CPU work (slow) or disk work (fill_disk) "
+                "takes (10: a tenth of the speed)."),
+      fault_target("crash_service", FaultSpec::Kind::crash_service, &FaultRaw::crash_service, "service name")
+          .optional("another kind of fault")
+          .help("A service whose instance (`instance`, or every instance without it) crashes as a host does: it "
+                "loses the requests it holds (`host_down`), refuses new ones while down and restarts empty, while "
+                "its host and the host's other services stay up."),
+      field<FaultRaw>("instance", integer_type<int>(), [](FaultRaw& f, int&& i) { f.spec.instance = i; })
+          .optional("every instance of the service")
+          .check(at_least(1))
+          .help("With `crash_service` only: which instance crashes, from 1, in the order of the service's hosts "
+                "(`hosts: web` of count 3: instance 2 runs on web-2)."),
       field<FaultRaw>("for", duration, [](FaultRaw& f, double&& seconds) { f.spec.down_for = from_seconds(seconds); })
           .optional("the fault lasts to the end of the run")
           .check(at_least_one_nanosecond())
@@ -1907,8 +1924,9 @@ void Tables::declare_faults()
                 "after its restart, a link's next cut after the end of the one before."),
   };
   fault.rules = {
-      {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone` and `slow` is given; `add` "
-       "with `delay_link` only, and always with it; `factor` with `slow` only, and always with it.",
+      {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` "
+       "and `fill_disk` is given; `add` with `delay_link` only, and always with it; `factor` with `slow` and "
+       "`fill_disk` only, and always with them; `instance` with `crash_service` only.",
        [](Context& ctx, const Entries& entries, FaultRaw& f) {
          std::vector<const Entry*> given;
          for (const char* key : kFaultKindKeys)
@@ -1916,24 +1934,31 @@ void Tables::declare_faults()
              given.push_back(e);
          if (given.empty()) {
            ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
-                                           "partition_zone and slow");
+                                           "partition_zone, slow, crash_service and fill_disk");
            return;
          }
          for (std::size_t i = 1; i < given.size(); ++i)
            ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
                                                given[i]->key.Scalar() + ", not both (write two faults)");
          if (given.size() > 1) // nothing more is said about it: which one was meant is not known
-           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = std::nullopt;
+           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = f.crash_service =
+               f.fill_disk = std::nullopt;
          const bool delay = entries.find("delay_link") != nullptr;
          if (const Entry* add = entries.find("add"); add && !delay)
            ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
          else if (delay && !add && given.size() == 1)
            ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
          const bool slow = entries.find("slow") != nullptr;
-         if (const Entry* factor = entries.find("factor"); factor && !slow)
-           ctx.error(factor->key.Mark(), "factor is only used with slow");
+         const bool fill = entries.find("fill_disk") != nullptr;
+         if (const Entry* factor = entries.find("factor"); factor && !slow && !fill)
+           ctx.error(factor->key.Mark(), "factor is only used with slow and fill_disk");
          else if (slow && !factor && given.size() == 1)
            ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
+         else if (fill && !factor && given.size() == 1)
+           ctx.error(entries.key_mark("fill_disk"), "fill_disk needs factor: how many times slower the host's disk "
+                                                    "runs while it is nearly full");
+         if (const Entry* instance = entries.find("instance"); instance && !entries.find("crash_service"))
+           ctx.error(instance->key.Mark(), "instance is only used with crash_service: the instance that crashes");
        }},
   };
 }
@@ -2203,6 +2228,8 @@ std::string cross_checks_markdown()
          "- A fault's `crash` names one host (an instance of a group with count > 1, such as `web-2`); the faults "
          "of one host do not overlap: each crash comes at or after the restart of the one before (a fault without "
          "`for` lasts to the end of the run), a zone's crash counting as a crash of each of its hosts.\n"
+         "- `crash_service` names a service and `instance` one of its instances; the crashes of one instance do not "
+         "overlap, nor do they overlap a crash of its host.\n"
          "- `crash_zone` and `partition_zone` name a zone some host is in; `delay_link` and `cut_link` a link of the "
          "network as results.json names it (after shapes and groups are expanded; not with `simgrid_platform`). "
          "The cuts of one link do not overlap, a partition counting as a cut of each link it cuts.\n"
@@ -2377,6 +2404,10 @@ const std::optional<NameRef>& FaultRaw::target() const
     return partition_zone;
   case FaultSpec::Kind::slow:
     return slow;
+  case FaultSpec::Kind::crash_service:
+    return crash_service;
+  case FaultSpec::Kind::fill_disk:
+    return fill_disk;
   }
   return crash;
 }

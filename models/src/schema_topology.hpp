@@ -211,7 +211,9 @@ struct WorkloadRaw {
 struct FaultRaw {
   FaultSpec spec; // kind, at, add and down_for; host, zone and link once resolved
   std::optional<NameRef> crash, crash_zone, delay_link, cut_link, partition_zone;
-  std::optional<NameRef> slow; // a slow fault's host (spec.slow_factor its factor)
+  std::optional<NameRef> slow;          // a slow fault's host (spec.slow_factor its factor)
+  std::optional<NameRef> fill_disk;     // the host whose disk fills (spec.slow_factor its factor)
+  std::optional<NameRef> crash_service; // the service one or all of whose instances crash (spec.instance)
   // The name the fault strikes, whatever its kind (null when its key did not read).
   const std::optional<NameRef>& target() const;
   bool at_read = false; // at was read without error

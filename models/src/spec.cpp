@@ -29,6 +29,10 @@ const char* fault_kind_name(FaultSpec::Kind kind)
     return "partition_zone";
   case FaultSpec::Kind::slow:
     return "slow";
+  case FaultSpec::Kind::crash_service:
+    return "crash_service";
+  case FaultSpec::Kind::fill_disk:
+    return "fill_disk";
   }
   return "?";
 }

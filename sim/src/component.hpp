@@ -36,6 +36,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
 
 namespace scalelab::sim
 {
@@ -44,6 +47,38 @@ using models::SimTime;
 
 class World;
 class Node;
+
+// When a host, or one service instance on it, is down, from the fault schedule. Known before the run, so any
+// node can ask about any time.
+struct Outage {
+  SimTime from, until; // until: kNever when it never restarts
+};
+
+// A service instance's own crash schedule (faults: crash_service) merged with its host's: sorted, disjoint.
+class OutageSchedule
+{
+public:
+  explicit OutageSchedule(std::vector<Outage> outages) : outages_(std::move(outages)) {}
+  const std::vector<Outage>& outages() const { return outages_; }
+  bool down_at(SimTime t) const
+  {
+    for (const auto& o : outages_)
+      if (t >= o.from && t < o.until)
+        return true;
+    return false;
+  }
+  // How many times the instance has crashed by time t: frames pushed before a crash are stale after it.
+  std::uint16_t incarnation_at(SimTime t) const
+  {
+    std::uint16_t n = 0;
+    for (const auto& o : outages_)
+      n = static_cast<std::uint16_t>(n + (o.from <= t ? 1 : 0));
+    return n;
+  }
+
+private:
+  std::vector<Outage> outages_;
+};
 
 // What a fault event tells a component: its host crashes, or (a balancer's health check) one of its backends
 // is found down or up again. Carried in the event's aux, packed and unpacked here only.
@@ -100,9 +135,21 @@ public:
   // After the run: what this instance adds to its service's row of a timeseries interval (a cache's counts).
   virtual void add_to_series(std::size_t, models::TimeseriesRow&) const {}
 
+  // Whether this instance can crash, and when it is down: its host's crashes, and its own (faults:
+  // crash_service) when it has some. Defined in world.hpp, beside Node.
+  bool can_crash() const;
+  bool down_at(SimTime t) const;
+  std::uint16_t incarnation_at(SimTime t) const;
+  const std::vector<Outage>& outages() const;
+  // Whether the crash at `ts` (a start of this instance's outages) is its host's, which also loses the work
+  // given to the host's cores and disk, or its own alone.
+  bool host_crashes_at(SimTime ts) const;
+
   std::uint32_t id = 0;
   Node* node = nullptr;
   World* world = nullptr;
+  // Set before the run for an instance that crashes on its own (faults: crash_service); null otherwise.
+  std::unique_ptr<const OutageSchedule> own_outages;
 };
 
 } // namespace scalelab::sim

@@ -51,19 +51,28 @@ Frame& push_frame(Request& r, SimTime ts, const Component& c, std::uint32_t aux)
   if (r.depth >= c.world->pool.frames())
     throw std::logic_error("a request nests deeper than the run's records have room for");
   Frame& f = r.frames()[r.depth++];
-  f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.node->incarnation_at(ts), 0};
+  f = Frame{ts, c.id, aux, 0, r.call_program, r.call_pc, c.incarnation_at(ts), 0};
   return f;
 }
 
 // A request reaching a host that is down: refused at once.
 bool refused_when_down(Component& c, SimTime ts, std::uint32_t rid, OutcomeStats& outcome)
 {
-  if (!c.node->can_crash() || !c.node->down_at(ts))
+  if (!c.can_crash() || !c.down_at(ts))
     return false;
   outcome.arrived(ts);
   outcome.finished(ts, 0, Cause::host_down);
   c.world->send(*c.node, ts, EventKind::reply, c.world->pool[rid].top().component, rid, 0, Cause::host_down);
   return true;
+}
+
+// Whether `other` crashes at `ts` with `c`, which crashes then: every instance of c's host when the host
+// crashes, `other` alone when it is c, or another instance of the host that crashes on its own at ts too.
+bool crashes_with(const Component& other, const Component& c, SimTime ts)
+{
+  if (other.node != c.node)
+    return false;
+  return &other == &c || c.host_crashes_at(ts) || other.incarnation_at(ts) != other.incarnation_at(ts - 1);
 }
 
 // At a crash, for a request component `c` holds: its frame there fails; if that is the request's outermost
@@ -79,7 +88,7 @@ void fail_held(Component& c, SimTime ts, std::uint32_t rid, ServiceStats& stats)
   stats.in_service.change(ts, -1);
   stats.outcome.finished(ts, ts - r.frames()[here].arrived, Cause::host_down);
   std::uint8_t outermost = 0;
-  while (w.components[r.frames()[outermost].component]->node != c.node)
+  while (!crashes_with(*w.components[r.frames()[outermost].component], c, ts))
     ++outermost;
   if (outermost == here)
     w.split_at_crash(*c.node, ts, rid, here);
@@ -99,7 +108,7 @@ bool refused_by_limit(Component& c, SimTime ts, std::uint32_t rid, models::RateL
 
 bool stale(const Component& c, const Frame& f, SimTime ts)
 {
-  return c.node->can_crash() && f.incarnation != c.node->incarnation_at(ts);
+  return c.can_crash() && f.incarnation != c.incarnation_at(ts);
 }
 
 std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rng, std::uint64_t key)
@@ -113,7 +122,7 @@ std::uint32_t pick_instance(World& world, std::uint32_t service, models::Rng& rn
 void schedule_faults(World& world)
 {
   for (const auto& c : world.components) {
-    for (const Outage& o : c->node->outages())
+    for (const Outage& o : c->outages())
       c->node->push_local(o.from, EventKind::fault, c->id, 0, Fault{Fault::Kind::crash}.pack());
     if (auto* balancer = dynamic_cast<LoadBalancer*>(c.get()))
       balancer->schedule_health_checks();
@@ -447,7 +456,7 @@ void LoadBalancer::schedule_health_checks()
   auto first_check_from = [interval](SimTime t) { return (t + interval - 1) / interval * interval; };
   for (std::size_t b = 0; b < backends_.size(); ++b) {
     const Node& backend = *world->placement[backends_[b]].node;
-    std::vector<Outage> unreachable = backend.outages();
+    std::vector<Outage> unreachable = world->components[backends_[b]]->outages();
     if (&backend != node)
       for (const auto& [from, until] : world->network.cut_windows(world->network.route_id(node->id(), backend.id())))
         unreachable.push_back({from, until});
@@ -667,8 +676,12 @@ void Station::on_fault(SimTime ts, const Fault&)
   }
   for (const std::uint32_t rid : held_.take_all())
     fail_held(*this, ts, rid, stats);
-  node->cores.crash(ts);
-  node->disk.crash(ts);
+  // An instance that crashes alone leaves its claims on the host's cores and disk to their end: the units
+  // do not tell whose work they hold (docs/faults.md).
+  if (host_crashes_at(ts)) {
+    node->cores.crash(ts);
+    node->disk.crash(ts);
+  }
 }
 
 void Station::free_slot(SimTime ts)
@@ -753,12 +766,12 @@ void ApiServer::on_session_reply(SimTime ts, std::uint32_t rid, Cause cause)
 // (a redirect to the login page), and the user's next login is here.
 bool ApiServer::session_found(SimTime ts, std::uint32_t rid)
 {
-  if (node->can_crash() && node->down_at(ts))
+  if (node->can_crash() && down_at(ts))
     return true; // refused as any request to a host that is down
   World& w = *world;
   Request& r = w.pool[rid];
   std::uint32_t& cookie = r.frames()[0].cookie;
-  const std::uint16_t incarnation = node->incarnation_at(ts);
+  const std::uint16_t incarnation = incarnation_at(ts);
   const auto check = models::check_local_session(cookie, instance_, incarnation);
   if (check == models::LocalCheck::valid)
     return true;
@@ -783,7 +796,7 @@ void ApiServer::on_request(SimTime ts, std::uint32_t rid)
 {
   if (spec_.sessions == models::SessionMode::local && !session_found(ts, rid))
     return;
-  if (limiter_ && !(node->can_crash() && node->down_at(ts)) &&
+  if (limiter_ && !(node->can_crash() && down_at(ts)) &&
       refused_by_limit(*this, ts, rid, *limiter_, world->service_stats[service_].outcome,
                        world->spec.requests[world->pool[rid].call_program].response_size))
     return;

@@ -77,7 +77,7 @@ void Broker::on_request(SimTime ts, std::uint32_t rid)
   }
   Request& r = w.pool[rid];
   Frame& f = r.frames()[r.depth++];
-  f = Frame{ts, id, 0, 0, r.call_program, 0, node->incarnation_at(ts), 0};
+  f = Frame{ts, id, 0, 0, r.call_program, 0, incarnation_at(ts), 0};
   SimTime cpu = 0;
   if (spec_.cpu_flops)
     cpu = from_seconds(*spec_.cpu_flops / core_speed_);
@@ -159,7 +159,7 @@ void Broker::deliver_waiting(SimTime ts)
     }
     f.aux = static_cast<std::uint32_t>(d.instance);
     f.pc = static_cast<std::uint16_t>(d.generation);
-    f.incarnation = node->incarnation_at(ts);
+    f.incarnation = incarnation_at(ts);
     if (node->can_crash())
       f.held = unacknowledged_.add(rid);
     r.call_program = r.type;
@@ -263,7 +263,7 @@ void Broker::on_fault(SimTime ts, const Fault& fault)
       r.key = old.key;
       r.type = old.type;
       r.depth = 1;
-      r.frames()[0] = Frame{ts, id, 0, 0, old.type, 0, node->incarnation_at(ts), 0};
+      r.frames()[0] = Frame{ts, id, 0, 0, old.type, 0, incarnation_at(ts), 0};
       ++w.internal_records;
       requeue(ts, copy);
     }
@@ -276,8 +276,9 @@ void Broker::on_fault(SimTime ts, const Fault& fault)
   }
   note_backlog(ts);
   ring_.reset();
-  node->cores.crash(ts);
-  for (const Outage& o : node->outages())
+  if (host_crashes_at(ts)) // alone, its claims on the host's cores run to their end
+    node->cores.crash(ts);
+  for (const Outage& o : outages())
     if (o.from == ts && o.until != models::kNever)
       node->push_local(o.until, EventKind::tick, id, 0);
 }

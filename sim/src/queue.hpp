@@ -46,7 +46,7 @@ private:
   void deliver(SimTime ts);                        // and tells the scaler the backlog
   void deliver_waiting(SimTime ts);
   void release(std::uint32_t request);
-  bool down(SimTime ts) const { return node->can_crash() && node->down_at(ts); }
+  bool down(SimTime ts) const { return node->can_crash() && down_at(ts); }
   void note_backlog(SimTime ts)
   {
     if (scaler_)

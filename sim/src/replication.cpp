@@ -138,7 +138,7 @@ void ReplicatedDatabase::schedule_detection(SimTime from)
 {
   if (is_primary())
     return;
-  const Node& primary = *world->placement[peers_[primary_]].node;
+  const Component& primary = *world->components[peers_[primary_]];
   for (const Outage& o : primary.outages())
     if (o.from >= from)
       node->push_local(models::later(o.from, spec_.replication.detection), EventKind::tick, id, 0,
@@ -160,7 +160,7 @@ std::uint32_t ReplicatedDatabase::new_record(SimTime ts, std::uint16_t type)
   r.call_op = 0;
   r.version = 0;
   r.version_source = static_cast<std::uint16_t>(service_ + 1);
-  r.frames()[0] = Frame{ts, id, index_, 0, 0, 0, node->incarnation_at(ts), 0};
+  r.frames()[0] = Frame{ts, id, index_, 0, 0, 0, incarnation_at(ts), 0};
   return rid;
 }
 
@@ -191,7 +191,7 @@ void ReplicatedDatabase::on_request(SimTime ts, std::uint32_t rid)
     on_notice(ts, rid);
     return;
   }
-  const bool down = node->can_crash() && node->down_at(ts);
+  const bool down = node->can_crash() && down_at(ts);
   if (down) {
     refused_at_.push_back(ts); // Station::admit refuses it
   } else if (fenced_ || (r.call_op == kWrite && !is_primary())) {
@@ -258,7 +258,7 @@ void ReplicatedDatabase::complete(SimTime ts, std::uint32_t rid)
   if (spec_.replication.mode == ReplicationMode::semi_sync) {
     timeouts_.push_back(seq);
     node->push_local(models::later(ts, spec_.replication.ack_timeout), EventKind::tick, id, 0,
-                     tick_aux(kTickAck, node->incarnation_at(ts)));
+                     tick_aux(kTickAck, incarnation_at(ts)));
   }
 }
 
@@ -296,9 +296,9 @@ void ReplicatedDatabase::on_ack(SimTime ts, std::uint32_t sid, Cause cause)
 {
   const Request& s = world->pool[sid];
   const Frame sent = s.frames()[0];
-  const bool same_life = sent.incarnation == node->incarnation_at(ts) && s.call_program == epoch_;
+  const bool same_life = sent.incarnation == incarnation_at(ts) && s.call_program == epoch_;
   release_record(sid);
-  if (!same_life || (node->can_crash() && node->down_at(ts)))
+  if (!same_life || (node->can_crash() && down_at(ts)))
     return;
   if (semi_sync_off_ && cause == Cause::ok && sent.aux >= seq_)
     switch_on(ts); // this replica has applied the latest commit: it has caught up
@@ -376,7 +376,7 @@ void ReplicatedDatabase::receive(SimTime ts, std::uint32_t sid)
     release_record(sid);
     return;
   }
-  if (node->can_crash() && node->down_at(ts)) {
+  if (node->can_crash() && down_at(ts)) {
     answer_shipment(ts, sid, Cause::host_down); // as a connection reset: the primary does not wait for it
     return;
   }
@@ -495,10 +495,10 @@ void ReplicatedDatabase::serve_covered(SimTime ts)
 bool ReplicatedDatabase::failover_follows(SimTime crash) const
 {
   const SimTime detected = models::later(crash, spec_.replication.detection);
-  if (!node->down_at(detected))
+  if (!down_at(detected))
     return false;
   for (std::uint32_t i = 0; i < peers_.size(); ++i)
-    if (i != index_ && !out_[i] && !world->placement[peers_[i]].node->down_at(detected))
+    if (i != index_ && !out_[i] && !world->components[peers_[i]]->down_at(detected))
       return true;
   return false;
 }
@@ -545,7 +545,7 @@ void ReplicatedDatabase::on_tick(SimTime ts, std::uint32_t aux)
   const std::uint32_t value = aux & 0x0fffffffU;
   switch (kind) {
   case kTickAck: {
-    if (value != (node->incarnation_at(ts) & 0x0fffffffU) || timeouts_.empty())
+    if (value != (incarnation_at(ts) & 0x0fffffffU) || timeouts_.empty())
       return; // set before a crash
     const std::uint32_t seq = timeouts_.front();
     timeouts_.pop_front();
@@ -554,12 +554,12 @@ void ReplicatedDatabase::on_tick(SimTime ts, std::uint32_t aux)
     return;
   }
   case kTickDetect:
-    if (value == (epoch_ & 0x0fffffffU) && !is_primary() && !(node->can_crash() && node->down_at(ts)) &&
-        world->placement[peers_[primary_]].node->down_at(ts))
+    if (value == (epoch_ & 0x0fffffffU) && !is_primary() && !(node->can_crash() && down_at(ts)) &&
+        world->components[peers_[primary_]]->down_at(ts))
       start_election(ts);
     return;
   case kTickPromote:
-    if (value != (epoch_ & 0x0fffffffU) || (node->can_crash() && node->down_at(ts)))
+    if (value != (epoch_ & 0x0fffffffU) || (node->can_crash() && down_at(ts)))
       return;
     if (applying_ || !apply_queue_.empty())
       promote_when_drained_ = true; // what it received is applied first
@@ -578,7 +578,7 @@ void ReplicatedDatabase::start_election(SimTime ts)
   votes_expected_ = 0;
   votes_[index_] = received_;
   for (std::uint32_t i = 0; i < peers_.size(); ++i) {
-    if (i == primary_ || out_[i] || world->placement[peers_[i]].node->down_at(ts))
+    if (i == primary_ || out_[i] || world->components[peers_[i]]->down_at(ts))
       continue;
     ++votes_expected_;
     if (i == index_)
@@ -606,7 +606,7 @@ void ReplicatedDatabase::on_notice(SimTime ts, std::uint32_t rid)
 {
   World& w = *world;
   const Request& r = w.pool[rid];
-  const bool up = !(node->can_crash() && node->down_at(ts));
+  const bool up = !(node->can_crash() && down_at(ts));
   if (up && r.call_op == kVote && electing_ && r.call_program == epoch_) {
     const std::uint32_t from = r.frames()[0].aux;
     if (!votes_[from]) {

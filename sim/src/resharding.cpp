@@ -41,7 +41,7 @@ void schedule_migration(Database& db)
 void send_batch(Database& db, SimTime ts, std::uint32_t batch)
 {
   World& w = *db.world;
-  if (db.node->can_crash() && db.node->down_at(ts))
+  if (db.can_crash() && db.down_at(ts))
     return; // not sent: its keys move all the same (the schedule is fixed), and bytes_sent shows it
   const models::MigrationBatch& b = w.reshardings[db.service()]->plan().batches[batch];
   const std::uint32_t rid = w.pool.acquire();
@@ -56,7 +56,7 @@ void send_batch(Database& db, SimTime ts, std::uint32_t batch)
   r.call_op = 0;
   r.version = batch;
   r.version_source = 0;
-  r.frames()[0] = Frame{ts, db.id, batch, 0, 0, 0, db.node->incarnation_at(ts), 0};
+  r.frames()[0] = Frame{ts, db.id, batch, 0, 0, 0, db.incarnation_at(ts), 0};
   db.migration().keys_out += b.keys;
   db.migration().bytes_out += b.bytes;
   w.send(*db.node, ts, EventKind::request, w.service_instances[db.service()][b.to], rid, b.bytes);
@@ -69,8 +69,8 @@ void receive_batch(Database& db, SimTime ts, std::uint32_t rid)
   const Frame& from = w.pool[rid].frames()[0];
   const Node& sender = *w.placement[from.component].node;
   // Lost when the sender crashed before it left its buffers, or when this host is down.
-  const bool lost = (sender.can_crash() && sender.incarnation_at(ts) != from.incarnation) ||
-                    (db.node->can_crash() && db.node->down_at(ts));
+  const bool lost =
+      (sender.can_crash() && sender.incarnation_at(ts) != from.incarnation) || (db.can_crash() && db.down_at(ts));
   if (!lost) {
     db.migration().keys_in += b.keys;
     db.migration().bytes_in += b.bytes;

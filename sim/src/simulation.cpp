@@ -566,15 +566,43 @@ private:
         outages[host].push_back({w.from, w.until});
     for (std::size_t n = 0; n < outages.size(); ++n)
       world_.nodes[n]->set_outages(std::move(outages[n]));
-    for (const auto& fault : spec_.faults)
+    set_service_crashes();
+    for (const auto& fault : spec_.faults) {
       if (fault.kind == models::FaultSpec::Kind::slow)
         world_.nodes[host_index_.at(fault.host)]->slow_periods.push_back({fault.at, fault.until(), fault.slow_factor});
-    for (auto& node : world_.nodes)
+      else if (fault.kind == models::FaultSpec::Kind::fill_disk)
+        world_.nodes[host_index_.at(fault.host)]->disk_slow_periods.push_back(
+            {fault.at, fault.until(), fault.slow_factor});
+    }
+    const auto by_start = [](const models::SlowPeriod& a, const models::SlowPeriod& b) { return a.from < b.from; };
+    for (auto& node : world_.nodes) {
       if (!node->slow_periods.empty()) {
-        std::sort(node->slow_periods.begin(), node->slow_periods.end(),
-                  [](const models::SlowPeriod& a, const models::SlowPeriod& b) { return a.from < b.from; });
+        std::sort(node->slow_periods.begin(), node->slow_periods.end(), by_start);
         node->cores.slow_down(&node->slow_periods);
       }
+      if (!node->disk_slow_periods.empty()) {
+        std::sort(node->disk_slow_periods.begin(), node->disk_slow_periods.end(), by_start);
+        node->disk.slow_down(&node->disk_slow_periods);
+      }
+    }
+  }
+
+  // Instances that crash on their own (crash_service): their own schedule, merged with their host's; their
+  // host then tracks what its components hold, as a host that crashes does.
+  void set_service_crashes()
+  {
+    for (const auto& [instance, windows] : models::service_crashes(spec_)) {
+      const auto& instances = world_.service_instances[instance.first];
+      if (instance.second >= instances.size())
+        continue; // not built (none is, but a kind may build fewer instances than it has hosts)
+      Component& c = *world_.components[instances[instance.second]];
+      std::vector<Outage> outages = c.node->outages();
+      for (const auto& w : windows)
+        outages.push_back({w.from, w.until});
+      std::sort(outages.begin(), outages.end(), [](const Outage& a, const Outage& b) { return a.from < b.from; });
+      c.own_outages = std::make_unique<const OutageSchedule>(std::move(outages));
+      c.node->may_crash();
+    }
   }
 
   // The faults on links (delays, cuts, partitions), once the network knows its links.

@@ -220,11 +220,6 @@ private:
   std::vector<std::uint32_t> free_;
 };
 
-// When a host is down, from the fault schedule. Known before the run, so any node can ask about any time.
-struct Outage {
-  SimTime from, until; // until: kNever when it never restarts
-};
-
 // A FIFO pool of identical servers (cores, a disk) shared by the components of one host. Claims come in time
 // order (each is made while the host processes an event), so a claim's start is known when it is made: the
 // earliest time a unit is free (Lindley's recursion over the units' free times). No event is needed when a
@@ -300,6 +295,9 @@ public:
 
   // The fault schedule of this host (sorted, disjoint), set before the run.
   void set_outages(std::vector<Outage> outages);
+  // A service instance on the host crashes on its own (faults: crash_service): what the host's components hold
+  // is tracked as on a host that crashes.
+  void may_crash() { can_crash_ = true; }
   const std::vector<Outage>& outages() const { return outages_; }
   bool can_crash() const { return can_crash_; }
   bool down_at(SimTime t) const
@@ -339,8 +337,33 @@ private:
   std::vector<Outage> outages_;
 
 public:
-  std::vector<models::SlowPeriod> slow_periods; // slow faults of the host (its cores follow them)
+  std::vector<models::SlowPeriod> slow_periods;      // slow faults of the host (its cores follow them)
+  std::vector<models::SlowPeriod> disk_slow_periods; // fill_disk faults of the host (its disk follows them)
 };
+
+inline bool Component::can_crash() const
+{
+  return node->can_crash();
+}
+inline bool Component::down_at(SimTime t) const
+{
+  return own_outages ? own_outages->down_at(t) : node->down_at(t);
+}
+inline std::uint16_t Component::incarnation_at(SimTime t) const
+{
+  return own_outages ? own_outages->incarnation_at(t) : node->incarnation_at(t);
+}
+inline const std::vector<Outage>& Component::outages() const
+{
+  return own_outages ? own_outages->outages() : node->outages();
+}
+inline bool Component::host_crashes_at(SimTime ts) const
+{
+  for (const auto& o : node->outages())
+    if (o.from == ts)
+      return true;
+  return false;
+}
 
 // A SimGrid actor that processes the events of one or more nodes, in (time, order) order, one window per
 // wake-up. Nodes of one executor exchange events directly; between executors, conservative synchronisation

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <stdexcept>
 #include <string>
 
 using namespace scalelab;
@@ -48,6 +50,27 @@ std::string across_the_wan(const std::string& faults, const std::string& duratio
          "  store: {kind: database, host: db, connections: 64, read: {cpu: {exponential: 1ms}}}\n"
          "requests:\n  get: [cpu: {exponential: 1ms}, db_read: store]\n"
          "workload:\n  entry: app\n  arrival: {process: poisson, rate: 200/s}\n" +
+         faults;
+}
+
+// A round-robin balancer over two api servers (web-1, web-2) of 4 workers, exponential service of 5 ms, each
+// request then reading a database on `db_host` (web-1: the same host as the first api server, or db: a host of
+// its own); Poisson arrivals at 400/s.
+std::string two_servers(const std::string& health_check, const std::string& db_host, const std::string& faults)
+{
+  return "name: service-crash\nseed: " + seed_or("31") +
+         "\nduration: 30s\nwarmup: 1s\n"
+         "hardware:\n  hosts:\n    - {name: lb}\n    - {name: web, count: 2, cores: 4}\n    - {name: db, cores: 4}\n"
+         "  network: {bandwidth: 1Gbps, latency: 100us}\n"
+         "services:\n  lb: {kind: load_balancer, host: lb, policy: round_robin, backends: app, health_check: " +
+         health_check +
+         "}\n  app: {kind: api_server, hosts: web, workers: 4}\n"
+         "  store: {kind: database, host: " +
+         db_host +
+         ", connections: 16, read: {cpu: {exponential: 1ms}}}\n"
+         "requests:\n  r:\n    steps: [cpu: {exponential: 5ms}, db_read: store]\n    request_size: 0B\n"
+         "    response_size: 0B\n"
+         "workload:\n  entry: lb\n  arrival: {process: poisson, rate: 400/s}\n" +
          faults;
 }
 
@@ -148,4 +171,107 @@ TEST(Faults, AZoneCrashIsACrashOfEachOfItsHosts)
   EXPECT_GT(zone.results.total.errors.at("host_down"), 900u);
   EXPECT_EQ(zone.results.total.errors, host.results.total.errors);
   EXPECT_EQ(zone.results.total.latency.mean, host.results.total.latency.mean);
+}
+
+TEST(Faults, AServiceCrashIsAHostCrashForWhatRunsThere)
+{
+  // app's first instance alone on web-1: its crash is the crash of web-1, request for request. Round robin
+  // sends every second request to it: half of 5 s of arrivals at 400/s fail with host_down (1000, standard
+  // deviation 32), and the throughput falls by half while it is down.
+  const std::string window = "faults: [{at: 10.5s, crash_service: app, instance: 1, for: 5s}]\n";
+  const auto service_crash = run_yaml(two_servers("0s", "db", window));
+  const auto host_crash = run_yaml(two_servers("0s", "db", "faults: [{at: 10.5s, crash: web-1, for: 5s}]\n"));
+  const auto& errors = service_crash.results.total.errors;
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(errors.at("host_down")), 1000.0, 4 * std::sqrt(1000.0));
+  EXPECT_EQ(errors, host_crash.results.total.errors);
+  EXPECT_EQ(service_crash.results.total.completed, host_crash.results.total.completed);
+  EXPECT_EQ(service_crash.results.total.latency.mean, host_crash.results.total.latency.mean);
+  for (const auto& row : service_crash.timeseries)
+    if (row.series == "(users)" && row.time >= 11 && row.time < 15) {
+      EXPECT_NEAR(static_cast<double>(row.completed), 200.0, 5 * std::sqrt(200.0)) << row.time;
+      EXPECT_NEAR(static_cast<double>(row.errors), 200.0, 5 * std::sqrt(200.0)) << row.time;
+    }
+  EXPECT_TRUE(service_crash.results.checks.conserved);
+}
+
+TEST(Faults, TheOtherServicesOfTheHostKeepServingWhileOneCrashes)
+{
+  // The database runs on web-1 beside app's first instance, which crashes from 10.5 s to 15.5 s; checks every
+  // second. The balancer sees the crash at 11 s: about half of half a second of arrivals (100) fail, plus the
+  // few inside at the crash. The database never fails: it serves every request that app's second instance
+  // sends it, and from 12 s to 15 s the users get their full 400/s through web-2.
+  const auto out =
+      run_yaml(two_servers("1s", "web-1", "faults: [{at: 10.5s, crash_service: app, instance: 1, for: 5s}]\n"));
+  const auto& r = out.results;
+  ASSERT_EQ(r.total.errors.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(r.total.errors.at("host_down")), 100.0, 4 * std::sqrt(100.0) + 4);
+  EXPECT_TRUE(service(r, "store").errors.empty());
+  // Every answered request read it (the edges of the measured window aside).
+  EXPECT_NEAR(static_cast<double>(service(r, "store").completed), static_cast<double>(r.total.completed), 5.0);
+  for (const auto& row : out.timeseries) {
+    if (row.time < 12 || row.time >= 15)
+      continue;
+    if (row.series == "(users)") {
+      EXPECT_EQ(row.errors, 0u) << row.time;
+      EXPECT_NEAR(static_cast<double>(row.completed), 400.0, 5 * std::sqrt(400.0)) << row.time;
+    } else if (row.series == "store") {
+      EXPECT_EQ(row.errors, 0u) << row.time;
+      EXPECT_NEAR(static_cast<double>(row.completed), 400.0, 5 * std::sqrt(400.0)) << row.time;
+    }
+  }
+  EXPECT_TRUE(r.checks.conserved);
+}
+
+namespace
+{
+
+// An M/M/1 disk: a database whose reads take exponential disk time of mean 5 ms on the host's one FIFO disk
+// (and 1 ms of CPU on one of 64 cores: no queue there), behind an api server that only calls it; Poisson
+// arrivals at 40/s. Messages carry no bytes.
+std::string disk_bound(const std::string& faults)
+{
+  return "name: disk\nseed: " + seed_or("41") +
+         "\nduration: 2010s\nwarmup: 10s\n"
+         "hardware:\n  hosts: [{name: web, cores: 64}, {name: db, cores: 64}]\n"
+         "  network: {bandwidth: 1Gbps, latency: 10us}\n"
+         "services:\n  app: {kind: api_server, host: web, workers: 10000, queue_limit: 0}\n"
+         "  store: {kind: database, host: db, connections: 10000, queue_limit: 0, query_size: 0B, "
+         "result_size: 0B,\n         read: {cpu: 1Mf, disk: {exponential: 5ms}}}\n"
+         "requests:\n  get: {steps: [db_read: store], request_size: 0B, response_size: 0B}\n"
+         "workload:\n  entry: app\n  arrival: {process: poisson, rate: 40/s}\n" +
+         faults;
+}
+
+double host_disk(const models::Results& r, const std::string& name)
+{
+  for (const auto& h : r.hosts)
+    if (h.name == name)
+      return h.disk_utilisation;
+  throw std::runtime_error("no host " + name);
+}
+
+} // namespace
+
+TEST(Faults, AFullDiskIsAnMM1DiskWithTheLongerServiceTime)
+{
+  // Outside the fault: S = 5 ms, rho = 0.2, R = S / (1 - rho) = 6.25 ms. A disk nearly full for the whole run
+  // with factor 3: S = 15 ms, rho = 0.6, R = 37.5 ms: the mean response time grows by 31.25 ms (the CPU and
+  // the links are the same in both runs).
+  const auto plain = run_yaml(disk_bound(""));
+  const auto full = run_yaml(disk_bound("faults: [{at: 0s, fill_disk: db, factor: 3}]\n"));
+  EXPECT_NEAR(host_disk(plain.results, "db"), 0.2, 0.01);
+  EXPECT_NEAR(host_disk(full.results, "db"), 0.6, 0.02);
+  EXPECT_NEAR(full.results.total.latency.mean - plain.results.total.latency.mean, 0.03125, 0.03125 * 0.06);
+  EXPECT_NEAR(plain.results.total.latency.mean - 0.001, 0.00625, 0.00625 * 0.06);
+  EXPECT_TRUE(full.results.total.errors.empty()); // a slow disk is no crash: nothing fails
+  // Over half of the measured window: the utilisation law with the mean of the two service times.
+  const auto half = run_yaml(disk_bound("faults: [{at: 1010s, fill_disk: db, factor: 3}]\n"));
+  EXPECT_NEAR(host_disk(half.results, "db"), 40 * (0.5 * 0.005 + 0.5 * 0.015), 0.02);
+  // The cores are not slowed: the same CPU utilisation with and without the fault.
+  for (const auto& h : full.results.hosts) {
+    if (h.name == "db") {
+      EXPECT_NEAR(h.cpu_utilisation, 40 * 0.001 / 64, 1e-4);
+    }
+  }
 }

@@ -56,10 +56,10 @@ TEST(FuzzSimulation, EveryInputTheFuzzerFoundRunsWithEveryEngineAlike)
 
 TEST(FuzzSimulation, TheShippedTopologiesRunBoundedWithEveryEngineAlike)
 {
-  for (const char* name :
-       {"topologies/three-tier.yaml", "topologies/racks.yaml", "topologies/two-datacenters.yaml",
-        "tests/sim/cases/faults.yaml", "tests/sim/cases/closed-calls.yaml", "tests/sim/cases/protection.yaml",
-        "tests/sim/cases/network-faults.yaml", "tests/sim/cases/cdn-faults.yaml"}) {
+  for (const char* name : {"topologies/three-tier.yaml", "topologies/racks.yaml", "topologies/two-datacenters.yaml",
+                           "tests/sim/cases/faults.yaml", "tests/sim/cases/closed-calls.yaml",
+                           "tests/sim/cases/protection.yaml", "tests/sim/cases/network-faults.yaml",
+                           "tests/sim/cases/cdn-faults.yaml", "tests/sim/cases/service-faults.yaml"}) {
     bool ran = false;
     EXPECT_EQ(problem_of(fs::path(SCALELAB_SOURCE_DIR) / name, &ran), "") << name;
     EXPECT_TRUE(ran) << name << " was not run";

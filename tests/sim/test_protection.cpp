@@ -238,3 +238,34 @@ TEST(SlowFault, UtilisationFollowsTheSlowedServiceTime)
   EXPECT_GE(out.results.total.latency.p90, 0.1);
   EXPECT_LT(out.results.total.latency.p50, 0.1);
 }
+
+TEST(Timeouts, ATimeoutThatNeverFiresCostsNoEventPerCall)
+{
+  // 300 calls a second answered in 1 to 3 ms, with and without a timeout of 1 s that never fires: the deadlines
+  // wait in a heap and one tick is armed at a time, at the earliest deadline of an attempt still out, so the
+  // timeout adds about one event per second of run (a tick that finds its attempt answered arms the next one),
+  // not one per call.
+  const auto yaml = [](const std::string& timeout) {
+    return "name: quiet-timeouts\nseed: " + seed_or("17") +
+           "\nduration: 100s\nwarmup: 0s\n"
+           "hardware:\n  hosts: [{name: a, cores: 4}, {name: b, cores: 4}]\n"
+           "  network: {bandwidth: 10Gbps, latency: 10us}\n"
+           "services:\n"
+           "  front: {kind: api_server, host: a, workers: 100000, queue_limit: 0}\n"
+           "  back: {kind: api_server, host: b, workers: 100000, queue_limit: 0}\n"
+           "requests:\n"
+           "  get: {steps: [{call: {service: back, request: work" +
+           timeout +
+           "}}], request_size: 0B, response_size: 0B}\n"
+           "  work: {steps: [delay: {uniform: [1ms, 3ms]}], request_size: 0B, response_size: 0B}\n"
+           "workload:\n  entry: front\n  arrival: {process: poisson, rate: 300/s}\n  mix: {get: 1}\n";
+  };
+  const auto plain = run_yaml(yaml(""));
+  const auto guarded = run_yaml(yaml(", timeout: 1s"));
+  const auto calls = service(guarded.results, "front").calls->calls;
+  ASSERT_GT(calls, 29000u);
+  EXPECT_EQ(service(guarded.results, "front").calls->timeouts, 0u);
+  EXPECT_EQ(guarded.results.total.completed, plain.results.total.completed);
+  const double extra = static_cast<double>(guarded.engine.events) - static_cast<double>(plain.engine.events);
+  EXPECT_LT(extra, 0.01 * static_cast<double>(calls)) << plain.engine.events << " -> " << guarded.engine.events;
+}

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scalelab::models
@@ -30,6 +31,11 @@ std::vector<int> partition_links(const HardwareGraph& graph, const std::string& 
 // windows sorted by start (ties in file order).
 std::map<std::size_t, std::vector<FaultWindow>> host_crashes(const TopologySpec& spec);
 
+// The crash windows of each service instance that crashes on its own (crash_service), by (service index,
+// instance index from 0), each instance's windows sorted by start (ties in file order). Its host's crashes are
+// not among them (host_crashes).
+std::map<std::pair<std::size_t, std::size_t>, std::vector<FaultWindow>> service_crashes(const TopologySpec& spec);
+
 // What the faults do to one link (both directions), by the link's index in graph.links().
 struct LinkFaults {
   std::vector<FaultWindow> cuts;   // sorted by start (ties in file order)
@@ -41,5 +47,13 @@ std::map<int, LinkFaults> link_faults(const TopologySpec& spec, const HardwareGr
 // The first window of `windows` (sorted by start) that starts before the previous one ends, or windows.size().
 // Reports how two faults contradict each other: a host crashed again while down, a link cut while cut.
 std::size_t first_overlap(const std::vector<FaultWindow>& windows, std::size_t* previous);
+
+// Every contradiction in one timeline (a host's crashes, a link's cuts, ...): the windows, sorted by start here
+// (ties in the given order), are kept from the first on, and each that starts before the kept ones end is left
+// out, reported with the kept one that holds then. By fault index (FaultWindow::fault): {later, earlier}.
+struct FaultClash {
+  std::size_t later, earlier;
+};
+std::vector<FaultClash> clashes(std::vector<FaultWindow> windows);
 
 } // namespace scalelab::models

@@ -432,17 +432,31 @@ struct WorkloadSpec {
 //   delay_link: every message whose head enters `link` (both directions) in the window takes `add` longer on it;
 //   cut_link: a message whose head would reach `link` in the window is lost; partition_zone: every link between
 //     an element of `zone` and one outside it (the users' own link aside) is cut;
-//   slow: the cores of `host` take `slow_factor` times longer.
+//   slow: the cores of `host` take `slow_factor` times longer;
+//   crash_service: one instance of `service` (`instance`, from 1; 0: every instance) crashes as a host does,
+//     its host and the host's other services staying up;
+//   fill_disk: the disk of `host`, nearly full, takes `slow_factor` times longer.
 struct FaultSpec {
-  enum class Kind : std::uint8_t { crash, crash_zone, delay_link, cut_link, partition_zone, slow };
+  enum class Kind : std::uint8_t {
+    crash,
+    crash_zone,
+    delay_link,
+    cut_link,
+    partition_zone,
+    slow,
+    crash_service,
+    fill_disk
+  };
   Kind kind = Kind::crash;
   SimTime at = 0;
-  std::string host; // crash, slow
+  std::string host; // crash, slow, fill_disk
   std::string zone; // crash_zone, partition_zone
   std::string link; // delay_link, cut_link: the link's name (as results.json's links[] give it)
   SimTime add = 0;  // delay_link: the latency added
   std::optional<SimTime> down_for;
-  double slow_factor = 0; // slow
+  double slow_factor = 0; // slow, fill_disk
+  std::string service;    // crash_service
+  int instance = 0;       // crash_service: the instance, from 1 (0: every instance of the service)
   // The end of the fault: kNever when it lasts to the end of the run.
   SimTime until() const;
 };
