@@ -82,7 +82,10 @@ Parsed parse(const std::vector<std::string>& args, std::size_t from)
   return p;
 }
 
-fs::path default_run_dir() { return fs::current_path() / "scalelab-real"; }
+fs::path default_run_dir()
+{
+  return fs::current_path() / "scalelab-real";
+}
 
 } // namespace
 

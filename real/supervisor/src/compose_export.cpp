@@ -75,9 +75,19 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
     for (const auto& i : s.instances) {
       y << "  " << i.name << ":\n";
       if (s.software == "postgresql" && i.role == "primary") {
-        std::vector<std::string> command{"postgres", "-c", "wal_level=replica", "-c", "max_wal_senders=16", "-c",
-                                         "max_replication_slots=16", "-c", "hot_standby=on", "-c",
-                                         "wal_log_hints=on", "-c", "wal_retrieve_retry_interval=100ms"};
+        std::vector<std::string> command{"postgres",
+                                         "-c",
+                                         "wal_level=replica",
+                                         "-c",
+                                         "max_wal_senders=16",
+                                         "-c",
+                                         "max_replication_slots=16",
+                                         "-c",
+                                         "hot_standby=on",
+                                         "-c",
+                                         "wal_log_hints=on",
+                                         "-c",
+                                         "wal_retrieve_retry_interval=100ms"};
         const std::string names = synchronous_standby_names(s, i);
         if (!names.empty())
           for (const std::string& c :
@@ -100,8 +110,10 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
         const std::string script =
             "set -e\n"
             "if [ ! -s \"$PGDATA/PG_VERSION\" ]; then\n"
-            "  until pg_basebackup -d \"host=" + primary.name + " user=postgres application_name=" + i.name +
-            "\" -D \"$PGDATA\" -R -X stream -C -S slot_" + i.name + " --checkpoint=fast; do\n"
+            "  until pg_basebackup -d \"host=" +
+            primary.name + " user=postgres application_name=" + i.name + "\" -D \"$PGDATA\" -R -X stream -C -S slot_" +
+            i.name +
+            " --checkpoint=fast; do\n"
             "    rm -rf \"$PGDATA\"; sleep 1\n"
             "  done\n"
             "  chmod 700 \"$PGDATA\"\n"
@@ -167,8 +179,9 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
     }
   }
   out.compose_yaml = y.str();
-  out.files["postgres/replication.sh"] = "#!/bin/sh\n# Lets the replicas stream from this primary (scalelab real export).\n"
-                                         "echo \"host replication all all trust\" >> \"$PGDATA/pg_hba.conf\"\n";
+  out.files["postgres/replication.sh"] =
+      "#!/bin/sh\n# Lets the replicas stream from this primary (scalelab real export).\n"
+      "echo \"host replication all all trust\" >> \"$PGDATA/pg_hba.conf\"\n";
   // stack.json inside the Compose network: service names and container ports.
   for (auto& s : plan.services)
     for (auto& i : s.instances)
@@ -197,9 +210,8 @@ void write_compose_export(const models::TopologySpec& spec, const fs::path& topo
   write("stack.json", exported.stack_json);
   for (const auto& [path, text] : exported.files)
     write(path, text);
-  fs::permissions(dir / "postgres/replication.sh", fs::perms::owner_exec | fs::perms::group_exec |
-                                                       fs::perms::others_exec,
-                  fs::perm_options::add);
+  fs::permissions(dir / "postgres/replication.sh",
+                  fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
   std::ifstream in(topology_file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();

@@ -38,7 +38,10 @@ LiveInstance instance(const std::string& role, const std::string& name, int port
   return i;
 }
 
-std::string sql_quote(const std::string& s) { return "'" + s + "'"; }
+std::string sql_quote(const std::string& s)
+{
+  return "'" + s + "'";
+}
 
 } // namespace
 
@@ -66,7 +69,8 @@ LivePlan plan_stack(const models::TopologySpec& spec, const std::function<int()>
     const auto numbered = [&](const std::string& role, std::size_t count) {
       for (std::size_t i = 0; i < count; ++i)
         live.instances.push_back(instance(
-            role, count == 1 && role != "api" && role != "worker" ? service.name : service.name + "-" + std::to_string(i + 1),
+            role,
+            count == 1 && role != "api" && role != "worker" ? service.name : service.name + "-" + std::to_string(i + 1),
             next_port(), static_cast<int>(i)));
     };
     std::visit(Overloaded{
@@ -98,8 +102,7 @@ LivePlan plan_stack(const models::TopologySpec& spec, const std::function<int()>
                      const std::size_t replicas = db.replicas_per_shard();
                      int index = 0;
                      for (std::size_t s = 0; s < shards; ++s) {
-                       const std::string base =
-                           db.shards ? service.name + "_s" + std::to_string(s + 1) : service.name;
+                       const std::string base = db.shards ? service.name + "_s" + std::to_string(s + 1) : service.name;
                        const int primary = static_cast<int>(live.instances.size());
                        auto p = instance("primary", slot_safe(base), next_port(), index++);
                        p.shard = db.shards ? static_cast<int>(s) : -1;
@@ -268,15 +271,24 @@ std::vector<std::string> redis_arguments(const LiveService& cache, const LiveIns
     policy = "allkeys-random";
     break;
   }
-  return {"--bind",           "127.0.0.1",
-          "--port",           std::to_string(instance.port),
-          "--save",           "",
-          "--appendonly",     "no",
-          "--daemonize",      "no",
-          "--protected-mode", "yes",
-          "--dir",            data_dir,
-          "--maxmemory",      std::to_string(static_cast<long long>(std::max(bytes, 1048576.0))),
-          "--maxmemory-policy", policy};
+  return {"--bind",
+          "127.0.0.1",
+          "--port",
+          std::to_string(instance.port),
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--daemonize",
+          "no",
+          "--protected-mode",
+          "yes",
+          "--dir",
+          data_dir,
+          "--maxmemory",
+          std::to_string(static_cast<long long>(std::max(bytes, 1048576.0))),
+          "--maxmemory-policy",
+          policy};
 }
 
 nlohmann::ordered_json stack_json(const LivePlan& plan, const std::string& run_dir, const std::string& topology,

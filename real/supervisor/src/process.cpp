@@ -334,8 +334,8 @@ std::vector<ProcessId> processes_with_environment(const std::string& variable, c
     const auto fields = stat_fields(static_cast<pid_t>(pid));
     if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X")
       continue;
-    found.push_back(ProcessId{static_cast<pid_t>(pid), static_cast<pid_t>(std::stol(fields[2])),
-                              std::stoull(fields[19])});
+    found.push_back(
+        ProcessId{static_cast<pid_t>(pid), static_cast<pid_t>(std::stol(fields[2])), std::stoull(fields[19])});
   }
   closedir(dir);
   return found;

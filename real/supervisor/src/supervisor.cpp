@@ -34,11 +34,15 @@ namespace
 using Clock = std::chrono::steady_clock;
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_stop_signal(int) { g_stop = 1; }
+void on_stop_signal(int)
+{
+  g_stop = 1;
+}
 
 void install_stop_handlers()
 {
-  struct sigaction action {};
+  struct sigaction action {
+  };
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP})
@@ -46,7 +50,10 @@ void install_stop_handlers()
   signal(SIGPIPE, SIG_IGN);
 }
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t)
+{
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string fixed(double v, int digits = 2)
 {
@@ -123,9 +130,18 @@ struct Started {
 
 nlohmann::json to_json(const Started& s)
 {
-  return {{"service", s.service}, {"name", s.name},         {"software", s.software},     {"role", s.role},
-          {"pid", s.id.pid},      {"pgid", s.id.pgid},      {"start", s.id.start},        {"port", s.port},
-          {"data_dir", s.data_dir}, {"env", s.env},         {"node", s.node},             {"pid_file", s.pid_file},
+  return {{"service", s.service},
+          {"name", s.name},
+          {"software", s.software},
+          {"role", s.role},
+          {"pid", s.id.pid},
+          {"pgid", s.id.pgid},
+          {"start", s.id.start},
+          {"port", s.port},
+          {"data_dir", s.data_dir},
+          {"env", s.env},
+          {"node", s.node},
+          {"pid_file", s.pid_file},
           {"as_postgres", s.as_postgres}};
 }
 
@@ -153,7 +169,10 @@ struct Lock {
   std::vector<Started> processes;
 };
 
-fs::path lock_path(const fs::path& run_dir) { return run_dir / "stack.lock"; }
+fs::path lock_path(const fs::path& run_dir)
+{
+  return run_dir / "stack.lock";
+}
 
 std::optional<Lock> read_lock(const fs::path& run_dir)
 {
@@ -195,8 +214,9 @@ std::optional<RunAs> postgres_user()
   return lookup_user("postgres");
 }
 
-// Stops one process the way its software prefers, then its process group by signals.
-void stop_started(const Started& s)
+// Stops one process the way its software prefers, then its process group by signals. Leftovers of a killed
+// supervisor (graceful false) skip rabbitmqctl: a node killed mid-boot would keep it waiting for its whole timeout.
+void stop_started(const Started& s, bool graceful = true)
 {
   if (!is_alive(s.id))
     return;
@@ -209,7 +229,7 @@ void stop_started(const Started& s)
       run_command(o, 20s);
     } catch (const std::exception&) {
     }
-  } else if (s.software == "rabbitmq" && !s.node.empty()) {
+  } else if (s.software == "rabbitmq" && !s.node.empty() && graceful) {
     SpawnOptions o;
     o.argv = {std::string(kRabbitBin) + "/rabbitmqctl", "-n", s.node, "stop", s.pid_file};
     o.env = s.env;
@@ -265,7 +285,7 @@ std::size_t clean_up(const fs::path& run_dir, const std::optional<Lock>& lock)
     }
     for (auto it = lock->processes.rbegin(); it != lock->processes.rend(); ++it)
       if (is_alive(it->id)) {
-        stop_started(*it);
+        stop_started(*it, false);
         ++stopped;
       }
   }
@@ -342,11 +362,12 @@ public:
     }
   }
 
-  // Stops everything started, last first; true when nothing is left.
-  bool stop_all()
+  // Stops everything started, last first; true when nothing is left. Not graceful while starting: a RabbitMQ
+  // node still booting would keep rabbitmqctl stop waiting for its whole timeout.
+  bool stop_all(bool graceful)
   {
     for (auto it = lock_.processes.rbegin(); it != lock_.processes.rend(); ++it)
-      stop_started(*it);
+      stop_started(*it, graceful);
     bool all = true;
     for (const auto& s : lock_.processes)
       all = all && !is_alive(s.id);
@@ -484,8 +505,8 @@ private:
       const fs::path data = run_ / "pg" / i.name;
       if (i.role == "primary") {
         SpawnOptions init;
-        init.argv = {bindir + "/initdb", "-D", data.string(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                     "--locale=C", "--no-sync"};
+        init.argv = {bindir + "/initdb", "-D",       data.string(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                     "--locale=C",       "--no-sync"};
         init.user = pg_user_;
         init.cwd = (run_ / "pg").string();
         run_checked("initdb of " + i.name, init, 60s);
@@ -498,8 +519,8 @@ private:
         SpawnOptions backup;
         backup.argv = {bindir + "/pg_basebackup",
                        "-d",
-                       "host=127.0.0.1 port=" + std::to_string(primary.port) + " user=postgres application_name=" +
-                           i.name,
+                       "host=127.0.0.1 port=" + std::to_string(primary.port) +
+                           " user=postgres application_name=" + i.name,
                        "-D",
                        data.string(),
                        "-R",
@@ -547,9 +568,8 @@ private:
     o.cwd = dir.string();
     o.parent_death_signal = SIGTERM;
     launch(o, s, i, {});
-    wait_until(i.name, since, 10s, [port = i.port] {
-      return tcp_exchange(port, "PING\r\n", 500ms).rfind("+PONG", 0) == 0;
-    });
+    wait_until(i.name, since, 10s,
+               [port = i.port] { return tcp_exchange(port, "PING\r\n", 500ms).rfind("+PONG", 0) == 0; });
   }
 
   // --- RabbitMQ ---
@@ -620,8 +640,13 @@ private:
     const auto budget = 20s; // 7.5-14 s measured here (docs/real-mode.md)
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget - (Clock::now() - since));
     SpawnOptions o;
-    o.argv = {std::string(kRabbitBin) + "/rabbitmqctl", "-n", r.node, "wait", "--timeout",
-              std::to_string(std::max<long long>(1, left.count() / 1000)), r.pid_file};
+    o.argv = {std::string(kRabbitBin) + "/rabbitmqctl",
+              "-n",
+              r.node,
+              "wait",
+              "--timeout",
+              std::to_string(std::max<long long>(1, left.count() / 1000)),
+              r.pid_file};
     o.env = r.env;
     o.env[kRunMarker] = run_.string();
     const auto result = run_command(o, std::max(left, std::chrono::milliseconds(1000)), &g_stop);
@@ -694,8 +719,8 @@ std::string missing_programs(const models::TopologySpec& spec, const fs::path& p
     missing.push_back("redis-server (apt-get install redis-server)");
   if (plan.uses("postgresql") && postgres_bindir().empty())
     missing.push_back("PostgreSQL's programs in /usr/lib/postgresql/*/bin (apt-get install postgresql)");
-  if (plan.uses("rabbitmq") && (access((std::string(kRabbitBin) + "/rabbitmq-server").c_str(), X_OK) != 0 ||
-                                !in_path("epmd")))
+  if (plan.uses("rabbitmq") &&
+      (access((std::string(kRabbitBin) + "/rabbitmq-server").c_str(), X_OK) != 0 || !in_path("epmd")))
     missing.push_back("RabbitMQ in " + std::string(kRabbitBin) + " (apt-get install rabbitmq-server)");
   for (const char* program : {"scalelab-api", "scalelab-worker"})
     if (plan.uses(program) && access((programs_dir / program).c_str(), X_OK) != 0)
@@ -737,7 +762,7 @@ int stack_supervise(const UpOptions& options, int ready_fd)
     std::string message = e.what();
     supervisor.report("error: " + message);
     supervisor.report("stopping what was started");
-    const bool clean = supervisor.stop_all();
+    const bool clean = supervisor.stop_all(false);
     std::size_t swept = sweep_marked(options.run_dir);
     (void)swept;
     if (clean) {
@@ -749,7 +774,7 @@ int stack_supervise(const UpOptions& options, int ready_fd)
   }
   supervisor.watch();
   std::cerr << "scalelab real: stopping\n";
-  if (supervisor.stop_all()) {
+  if (supervisor.stop_all(true)) {
     std::error_code ec;
     fs::remove(options.run_dir / "stack.json", ec);
     // The lock goes last: `down` (which waits for this process) removes it too, after its own sweep.
@@ -760,7 +785,10 @@ int stack_supervise(const UpOptions& options, int ready_fd)
 namespace
 {
 volatile std::sig_atomic_t g_up_interrupted = 0;
-void on_up_signal(int) { g_up_interrupted = 1; }
+void on_up_signal(int)
+{
+  g_up_interrupted = 1;
+}
 
 // The run directory is for the stack alone: created, or one an earlier `up` made.
 bool prepare_run_dir(const fs::path& run, std::ostream& out, std::ostream& err)
@@ -847,16 +875,24 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
     return 1;
   }
   SpawnOptions o;
-  o.argv = {options.self.string(),    "real",       "__supervise", options.topology,
-            "--dir",                  run.string(), "--programs",  options.programs_dir.string(),
-            "--ready-fd",             std::to_string(pipe_fds[1])};
+  o.argv = {options.self.string(),
+            "real",
+            "__supervise",
+            options.topology,
+            "--dir",
+            run.string(),
+            "--programs",
+            options.programs_dir.string(),
+            "--ready-fd",
+            std::to_string(pipe_fds[1])};
   o.env[kRunMarker] = run.string();
   o.output = (run / "logs" / "supervisor.log").string();
-  o.new_session = true;              // Ctrl-C at the terminal reaches `up`, which stops it in order
-  o.parent_death_signal = SIGTERM;   // cleared once ready: while starting, `up` killed stops everything
+  o.new_session = true;            // Ctrl-C at the terminal reaches `up`, which stops it in order
+  o.parent_death_signal = SIGTERM; // cleared once ready: while starting, `up` killed stops everything
   o.keep_fds = {pipe_fds[1]};
   fs::create_directories(run / "logs", ec);
-  struct sigaction action {}, old_int {}, old_term {};
+  struct sigaction action {
+  }, old_int{}, old_term{};
   action.sa_handler = on_up_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &old_int);
@@ -871,8 +907,8 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
     return 1;
   }
   close(pipe_fds[1]);
-  out << "starting the stack of " << given.topology << " in " << run.string() << " (supervisor PID "
-      << supervisor.pid << ")\n";
+  out << "starting the stack of " << given.topology << " in " << run.string() << " (supervisor PID " << supervisor.pid
+      << ")\n";
   out.flush();
   std::string buffer, last;
   bool ok = false, signalled = false;

@@ -12,8 +12,8 @@ namespace scalelab::real
 {
 
 struct ComposeExport {
-  std::string compose_yaml; // docker-compose.yml
-  std::string stack_json;   // stack.json as the programs see it inside the Compose network
+  std::string compose_yaml;                 // docker-compose.yml
+  std::string stack_json;                   // stack.json as the programs see it inside the Compose network
   std::map<std::string, std::string> files; // other files, by path relative to DIR (haproxy configurations, ...)
 };
 

@@ -23,14 +23,14 @@ struct RunAs {
 std::optional<RunAs> lookup_user(const std::string& name);
 
 struct SpawnOptions {
-  std::vector<std::string> argv;            // argv[0] is looked up in PATH (of env when set there)
-  std::map<std::string, std::string> env;   // added to (or replacing in) this process's environment
-  std::string cwd;                          // empty: this process's
-  std::string output;                       // stdout and stderr appended to this file; empty: /dev/null
-  std::optional<RunAs> user;                // switch to this user (this process must be root)
-  int parent_death_signal = 0;              // PR_SET_PDEATHSIG in the child (0: none)
-  bool new_session = false;                 // setsid() instead of a process group of its own
-  std::vector<int> keep_fds;                // descriptors the child keeps (others are close-on-exec or closed)
+  std::vector<std::string> argv;          // argv[0] is looked up in PATH (of env when set there)
+  std::map<std::string, std::string> env; // added to (or replacing in) this process's environment
+  std::string cwd;                        // empty: this process's
+  std::string output;                     // stdout and stderr appended to this file; empty: /dev/null
+  std::optional<RunAs> user;              // switch to this user (this process must be root)
+  int parent_death_signal = 0;            // PR_SET_PDEATHSIG in the child (0: none)
+  bool new_session = false;               // setsid() instead of a process group of its own
+  std::vector<int> keep_fds;              // descriptors the child keeps (others are close-on-exec or closed)
 };
 
 // A process as found in /proc: its PID and its start time (field 22 of /proc/PID/stat, clock ticks since boot).

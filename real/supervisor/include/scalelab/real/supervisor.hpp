@@ -11,10 +11,10 @@ namespace scalelab::real
 {
 
 struct UpOptions {
-  std::string topology;                 // the topology file
-  std::filesystem::path run_dir;        // where everything lives: data, logs, configuration, stack.json
-  std::filesystem::path programs_dir;   // where scalelab-api and scalelab-worker are looked for
-  std::filesystem::path self;           // this program, run again as the supervisor
+  std::string topology;               // the topology file
+  std::filesystem::path run_dir;      // where everything lives: data, logs, configuration, stack.json
+  std::filesystem::path programs_dir; // where scalelab-api and scalelab-worker are looked for
+  std::filesystem::path self;         // this program, run again as the supervisor
 };
 
 // Exit statuses as the command line's: 0 up, 1 failed (everything started was stopped), 2 bad input,
