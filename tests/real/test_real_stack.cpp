@@ -495,6 +495,13 @@ TEST_F(RealStack, UpThenDownLeavesNothingAndOnlyLoopbackListens)
   for (int port : ports)
     EXPECT_TRUE(listening_ports.count(port)) << "nothing listens on " << port;
 
+  // A second `up` in the same run directory is refused while the stack is up.
+  const Outcome second = run(up_args("full-stack.yaml"), scratch_ / "up-second.txt", 30s);
+  EXPECT_EQ(second.status, 1);
+  EXPECT_NE(second.output.find("already up"), std::string::npos) << second.output;
+  for (pid_t pid : pids)
+    EXPECT_TRUE(alive(pid));
+
   const auto known = lock_pids();
   EXPECT_GE(known.size(), pids.size() + 2); // the supervisor and epmd too
   const auto t1 = std::chrono::steady_clock::now();

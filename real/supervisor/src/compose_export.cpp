@@ -140,8 +140,12 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
         y << "    image: redis:7\n"
           << "    command: " << list(command) << "\n";
       } else if (s.software == "rabbitmq") {
+        // guest may only connect from loopback: the programs, in other containers, use a user of their own.
         y << "    image: rabbitmq:3.10\n"
-          << "    hostname: " << i.name << "\n";
+          << "    hostname: " << i.name << "\n"
+          << "    environment:\n"
+          << "      RABBITMQ_DEFAULT_USER: scalelab\n"
+          << "      RABBITMQ_DEFAULT_PASS: scalelab\n";
       } else if (s.software == "haproxy") {
         const std::string cfg = "haproxy/" + i.name + ".cfg";
         out.files[cfg] = haproxy_config(plan, s, "", "*:8080", [](const LiveInstance& backend) {
@@ -188,8 +192,13 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
       i.port = container_port(s.software);
   auto stack = stack_json(plan, "/etc/scalelab", "/etc/scalelab/topology.yaml", {});
   for (auto& [name, service] : stack["services"].items())
-    for (auto& instance : service["instances"])
+    for (auto& instance : service["instances"]) {
       instance["host"] = instance["name"];
+      if (service["software"] == "rabbitmq") {
+        instance["user"] = "scalelab";
+        instance["password"] = "scalelab";
+      }
+    }
   out.stack_json = stack.dump(2) + "\n";
   return out;
 }
