@@ -596,3 +596,33 @@ TEST_F(RealStack, ExportWritesAComposeFileThatDockerComposeAccepts)
                              scratch_ / "config.txt", 60s);
   EXPECT_EQ(config.status, 0) << config.output;
 }
+
+TEST_F(RealStack, SynchronousReplicationWaitsForBothReplicas)
+{
+  REQUIRE_SERVICES();
+  const Outcome up = run(up_args("sync-replicas.yaml"), scratch_ / "up.txt", 90s);
+  ASSERT_EQ(up.status, 0) << up.output << read_text(run_ / "logs" / "supervisor.log");
+  const auto stack = nlohmann::json::parse(read_text(run_ / "stack.json"));
+  const std::string bindir = postgres_bindir();
+  const int primary = port_of(stack, "users", 0);
+  EXPECT_EQ(psql(bindir, primary, "SHOW synchronous_standby_names"), "FIRST 2 (users_r1, users_r2)");
+  EXPECT_EQ(psql(bindir, primary, "SHOW synchronous_commit"), "remote_apply");
+  // Both replicas stream and are synchronous; a committed row is already applied on each (remote_apply).
+  std::string states;
+  for (int i = 0; i < 100 && states != "users_r1 sync,users_r2 sync"; ++i) {
+    states = psql(bindir, primary,
+                  "SELECT string_agg(application_name || ' ' || sync_state, ',' ORDER BY application_name) "
+                  "FROM pg_stat_replication");
+    if (states != "users_r1 sync,users_r2 sync")
+      std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(states, "users_r1 sync,users_r2 sync");
+  EXPECT_EQ(psql(bindir, primary, "CREATE TABLE probe (id int); INSERT INTO probe VALUES (7)"), "");
+  for (std::size_t r = 1; r <= 2; ++r) {
+    EXPECT_EQ(psql(bindir, port_of(stack, "users", r), "SELECT id FROM probe"), "7") << "replica " << r;
+    EXPECT_EQ(psql(bindir, port_of(stack, "users", r), "SHOW synchronous_standby_names"), "") << "replica " << r;
+  }
+  const auto known = lock_pids();
+  EXPECT_EQ(down().status, 0);
+  expect_nothing_left(known);
+}
