@@ -738,7 +738,10 @@ std::string missing_programs(const models::TopologySpec& spec, const fs::path& p
 int stack_supervise(const UpOptions& options, int ready_fd)
 {
   install_stop_handlers();
-  // The parent-death signal `up` set for this process: SIGTERM while starting.
+  // The parent-death signal `up` set for this process (SIGTERM while starting) is lost if `up` died before it was
+  // set: then this process already has another parent.
+  if (const char* up = std::getenv("SCALELAB_REAL_UP_PID"); up && std::atoi(up) != getppid())
+    g_stop = 1;
   const auto loaded = models::load_topology_file(options.topology);
   if (!loaded.spec) {
     const std::string line = "error: cannot load " + options.topology + "\n";
@@ -886,6 +889,7 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
             "--ready-fd",
             std::to_string(pipe_fds[1])};
   o.env[kRunMarker] = run.string();
+  o.env["SCALELAB_REAL_UP_PID"] = std::to_string(getpid());
   o.output = (run / "logs" / "supervisor.log").string();
   o.new_session = true;            // Ctrl-C at the terminal reaches `up`, which stops it in order
   o.parent_death_signal = SIGTERM; // cleared once ready: while starting, `up` killed stops everything
