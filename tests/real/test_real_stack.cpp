@@ -421,6 +421,46 @@ TEST(RealStackMapping, SynchronousReplicationNamesTheStandbys)
   EXPECT_EQ(real::synchronous_standby_names(*users, users->instances[0]), "ANY 1 (users_r1, users_r2)");
 }
 
+TEST(RealStackMapping, AShardedDatabaseIsAPrimaryAndReplicasPerShardInInstanceOrder)
+{
+  const auto loaded = models::load_topology_file((kSource / "topologies" / "sharded-replicated.yaml").string());
+  ASSERT_TRUE(loaded.spec);
+  int port = 20000;
+  const auto plan = real::plan_stack(*loaded.spec, [&port] { return port++; });
+  const auto* users = plan.find("users");
+  ASSERT_EQ(users->instances.size(), 9u); // 3 shards of a primary and 2 replicas
+  for (std::size_t s = 0; s < 3; ++s) {
+    const auto& primary = users->instances[s * 3];
+    EXPECT_EQ(primary.role, "primary");
+    EXPECT_EQ(primary.name, "users_s" + std::to_string(s + 1));
+    EXPECT_EQ(primary.shard, static_cast<int>(s));
+    for (std::size_t r = 1; r <= 2; ++r) {
+      const auto& replica = users->instances[s * 3 + r];
+      EXPECT_EQ(replica.role, "replica");
+      EXPECT_EQ(replica.shard, static_cast<int>(s));
+      EXPECT_EQ(replica.primary, static_cast<int>(s * 3));
+      EXPECT_EQ(replica.name, primary.name + "_r" + std::to_string(r));
+    }
+  }
+  EXPECT_EQ(plan.find("app")->instances.size(), 10u);
+  EXPECT_EQ(plan.find("app")->instances[9].name, "app-10");
+}
+
+TEST(RealStackMapping, WeightsAreScaledToHaproxysRange)
+{
+  auto loaded = models::load_topology_file((kStackDir / "full-stack.yaml").string());
+  ASSERT_TRUE(loaded.spec);
+  auto& lb = std::get<models::LoadBalancerSpec>(loaded.spec->services[0].kind);
+  lb.policy = models::BalancingPolicy::weighted;
+  lb.weights = {1, 3};
+  int port = 20000;
+  const auto plan = real::plan_stack(*loaded.spec, [&port] { return port++; });
+  const std::string cfg = real::haproxy_config(plan, *plan.find("lb"), "");
+  EXPECT_NE(cfg.find("balance roundrobin"), std::string::npos);
+  EXPECT_NE(cfg.find(" weight 85\n"), std::string::npos) << cfg;  // 1/3 of 256
+  EXPECT_NE(cfg.find(" weight 256\n"), std::string::npos) << cfg; // the heaviest
+}
+
 // --- live ----------------------------------------------------------------------------------------------------
 
 TEST_F(RealStack, UpThenDownLeavesNothingAndOnlyLoopbackListens)
