@@ -4,9 +4,11 @@
 //   scalelab graph FILE [--out FILE.dot]
 //   scalelab schema [experiment]
 //   scalelab sweep EXPERIMENT [--jobs N] [--out DIR], sweep plan|run|emit|collect ...
+//   scalelab real up FILE [--dir RUN], real down [--dir RUN], real export FILE --compose DIR
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
 #include "common.hpp"
 #include "grade_command.hpp"
+#include "real_command.hpp"
 #include "stream_output.hpp"
 #include "sweep_command.hpp"
 
@@ -53,6 +55,10 @@ commands:
   sweep FILE    run an experiment file: every point of its sweep, each repetition in its own
                 process, then a tidy CSV, a summary with confidence intervals, plots and a report;
                 also sweep plan, run, emit (SLURM, GNU parallel, Kubernetes) and collect
+  real up|down|export
+                run a topology's architecture as live services on this machine (haproxy,
+                PostgreSQL, Redis, RabbitMQ, the project's API server and worker), or export it as
+                a docker-compose.yml
   grade LESSON FILE
                 check answers to a lesson's questions, or a topology against its challenge,
                 by running the simulations that decide
@@ -385,6 +391,8 @@ int main(int argc, char** argv)
       return cmd_sweep(args);
     if (command == "grade")
       return cmd_grade(args);
+    if (command == "real")
+      return cmd_real(args);
     if (command == "schema") {
       if (args.size() == 1 && is_help(args[0])) {
         std::cout << "usage: scalelab schema [experiment|lesson]\n\nPrints the reference of topology files (Markdown), "

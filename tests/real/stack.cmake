@@ -1,0 +1,12 @@
+# The live stack's lifecycle (real/supervisor/, `scalelab real up|down|export`): the mapping's plain functions,
+# then live services on 127.0.0.1 (haproxy, PostgreSQL, Redis, RabbitMQ: 10-20 s a stack), one test at a time.
+# Skipped when the services are not installed, failed then under SCALELAB_REAL_REQUIRED=1 (as .ci/run sets it).
+add_executable(scalelab_real_stack_tests real/test_real_stack.cpp)
+target_link_libraries(scalelab_real_stack_tests PRIVATE scalelab::real_stack GTest::gtest_main)
+target_compile_definitions(scalelab_real_stack_tests PRIVATE SCALELAB_BINARY="$<TARGET_FILE:scalelab>"
+                           SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                           SCALELAB_TEST_SCRATCH="${CMAKE_CURRENT_BINARY_DIR}/scratch")
+add_dependencies(scalelab_real_stack_tests scalelab)
+scalelab_target_options(scalelab_real_stack_tests)
+gtest_discover_tests(scalelab_real_stack_tests DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
