@@ -1,0 +1,255 @@
+// The real mode's programs on live processes, all on 127.0.0.1 and all stopped at the end of each test:
+// scalelab-api and scalelab-loadgen against queueing theory, and cache-aside on a Redis the test starts.
+#include "scalelab/models/arrivals.hpp"
+#include "scalelab/models/decisions.hpp"
+#include "scalelab/models/loader.hpp"
+#include "scalelab/real/cpu_burn.hpp"
+#include "scalelab/real/interpreter.hpp"
+#include "scalelab/real/live_backends.hpp"
+#include "scalelab/real/stack.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <set>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace models = scalelab::models;
+namespace real = scalelab::real;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+const std::string kTopologies = std::string(SCALELAB_SOURCE_DIR) + "/tests/real/topologies/";
+
+int free_port()
+{
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+bool accepts(int port)
+{
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
+// A child process with its output in a file; killed and reaped when it goes out of scope.
+class Child
+{
+public:
+  Child(const std::vector<std::string>& argv, const fs::path& log)
+  {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() { stop(); }
+  int pid() const { return pid_; }
+  // Waits for the child to end on its own; its exit status, or -1 after the timeout (then it is killed).
+  int wait_exit(double timeout_seconds)
+  {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop();
+    return -1;
+  }
+  void stop()
+  {
+    if (pid_ <= 0)
+      return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+private:
+  int pid_ = -1;
+};
+
+bool wait_for_port(int port, double seconds)
+{
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (accepts(port))
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+fs::path scratch(const std::string& name)
+{
+  const auto dir = fs::path(SCALELAB_TEST_SCRATCH) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& p)
+{
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace
+
+// One worker on one core, a deterministic 4 ms cpu step, Poisson arrivals at 30 % load: M/D/1. The live server
+// driven open-loop serves the offered rate within 5 % and its mean response is the M/D/1 mean within 20 %.
+TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
+{
+  const auto dir = scratch("real_md1");
+  const int port = free_port();
+  Child api({SCALELAB_API, "--topology", kTopologies + "cpu-single.yaml", "--service", "app", "--instance", "0",
+             "--port", std::to_string(port), "--nice", "-20"},
+            dir / "api.log");
+  ASSERT_TRUE(wait_for_port(port, 10)) << read_file(dir / "api.log");
+  Child loadgen({SCALELAB_LOADGEN, "--topology", kTopologies + "cpu-single.yaml", "--port", std::to_string(port),
+                 "--out", (dir / "results.json").string(), "--watch", "api=" + std::to_string(api.pid()), "--nice", "-20"},
+                dir / "loadgen.log");
+  ASSERT_EQ(loadgen.wait_exit(40), 0) << read_file(dir / "loadgen.log");
+  api.stop();
+  const auto j = nlohmann::json::parse(read_file(dir / "results.json"));
+  const double rate = 75, service = 0.004, rho = rate * service;
+  const double md1 = service + rho * service / (2 * (1 - rho));
+  const auto& total = j.at("total");
+  std::cout << read_file(dir / "loadgen.log");
+  EXPECT_EQ(total.at("errors").size(), 0u) << total.dump();
+  // The schedule's own count over the 10 s window is Poisson; the throughput is compared with what was sent.
+  const double offered = static_cast<double>(total.at("sent").get<std::uint64_t>()) / 10.0;
+  EXPECT_NEAR(total.at("throughput").get<double>(), offered, 0.05 * offered);
+  EXPECT_NEAR(offered, rate, 0.1 * rate);
+  EXPECT_NEAR(total.at("latency").at("mean").get<double>(), md1, 0.2 * md1) << "M/D/1 mean " << md1;
+  EXPECT_TRUE(j.at("real").at("processes").contains("api"));
+  EXPECT_TRUE(j.at("real").contains("send_lag_flagged"));
+}
+
+// Cache-aside on a live Redis: each key misses once, is stored, then hits until a write deletes it; the
+// interpreter's decisions are the simulated cache's (models::KeyCache) one by one, and Redis holds the keys.
+TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
+{
+  const auto dir = scratch("real_redis");
+  const int port = free_port();
+  Child redis({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(port), "--save", "", "--appendonly",
+               "no", "--daemonize", "no", "--dir", dir.string()},
+              dir / "redis.log");
+  ASSERT_TRUE(wait_for_port(port, 10)) << read_file(dir / "redis.log");
+  std::ofstream(dir / "stack.json") << nlohmann::json{
+      {"run_dir", dir.string()},
+      {"services",
+       {{"c", {{"kind", "cache"}, {"instances", {{{"host", "127.0.0.1"}, {"port", port}, {"pid", redis.pid()}}}}}}}}}
+                                            .dump();
+  auto load = models::load_topology_file(kTopologies + "cache-only.yaml");
+  ASSERT_TRUE(load.spec);
+  const auto& spec = *load.spec;
+  const auto stack = real::load_stack((dir / "stack.json").string());
+  auto backends = real::make_live_backends(spec, stack, {});
+  const real::CpuBurner burner(1.0);
+  real::Interpreter live(spec, "app", 0, burner, backends.get());
+  models::KeyCache simulated(models::cache_config(std::get<models::CacheSpec>(spec.find_service("c")->kind)),
+                             models::Rng(1));
+  models::OpenSchedule schedule(spec);
+  std::uint64_t hits = 0, misses = 0;
+  std::set<std::uint64_t> held;
+  for (int i = 0; i < 400; ++i) {
+    const auto r = schedule.next();
+    std::vector<models::Decision> got;
+    const auto result = live.run(r.type, r.key, r.user, &got);
+    ASSERT_TRUE(result.outcome.ok()) << result.outcome.cause;
+    const bool get = spec.requests[r.type].name == "get";
+    if (get) {
+      const bool hit = simulated.get(r.key, r.at).hit;
+      ASSERT_EQ(got.at(1).what, hit ? models::Decision::What::cache_hit : models::Decision::What::cache_miss)
+          << "request " << i;
+      hits += hit;
+      misses += !hit;
+      if (!hit) {
+        simulated.set(r.key, 0, 1000, r.at);
+        held.insert(r.key);
+      }
+    } else {
+      simulated.erase(r.key);
+      held.erase(r.key);
+      ASSERT_EQ(got.at(1).what, models::Decision::What::cache_erase);
+    }
+  }
+  EXPECT_GT(hits, 100u);
+  EXPECT_GT(misses, 20u);
+  // Redis holds exactly the keys the simulated cache holds.
+  const std::string keys = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " --scan --pattern 'scalelab:c:*' | wc -l";
+  FILE* p = popen(keys.c_str(), "r");
+  char line[64] = {};
+  ASSERT_NE(fgets(line, sizeof line, p), nullptr);
+  pclose(p);
+  EXPECT_EQ(std::stoul(line), held.size());
+
+  // And through scalelab-api with the stack: a request answered 200, one of an unknown type 404.
+  const int api_port = free_port();
+  Child api({SCALELAB_API, "--topology", kTopologies + "cache-only.yaml", "--service", "app", "--instance", "0",
+             "--port", std::to_string(api_port), "--stack", (dir / "stack.json").string()},
+            dir / "api.log");
+  ASSERT_TRUE(wait_for_port(api_port, 10)) << read_file(dir / "api.log");
+  auto status = [&](const std::string& path) {
+    const std::string cmd = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(api_port) + path;
+    FILE* c = popen(cmd.c_str(), "r");
+    char code[16] = {};
+    const bool read_ok = fgets(code, sizeof code, c) != nullptr;
+    pclose(c);
+    return read_ok ? std::string(code) : std::string();
+  };
+  EXPECT_EQ(status("/health"), "200");
+  EXPECT_EQ(status("/r/get?key=12345"), "200");
+  EXPECT_EQ(status("/r/nope?key=1"), "404");
+  api.stop();
+  redis.stop();
+}
