@@ -170,7 +170,7 @@ int usage(const std::string& why)
 {
   std::cerr << "scalelab-api: " << why
             << "\nusage: scalelab-api --topology FILE --service NAME --instance I --port P [--stack RUN/stack.json]"
-               " [--io-threads N] [--nice N]\n";
+               " [--io-threads N] [--nice N] [--realtime PRIORITY]\n";
   return 2;
 }
 
@@ -186,7 +186,10 @@ int main(int argc, char** argv)
     if (i + 1 >= argc)
       return usage("missing the value of " + a);
     const std::string v = argv[++i];
-    if (a == "--nice") {
+    if (a == "--realtime") {
+      if (!scalelab::real::set_realtime(std::atoi(v.c_str())))
+        std::cerr << "scalelab-api: warning: cannot run SCHED_FIFO " << v << " (not permitted)\n";
+    } else if (a == "--nice") {
       if (!scalelab::real::set_nice(std::atoi(v.c_str())))
         std::cerr << "scalelab-api: warning: cannot set nice " << v << " (not permitted)\n";
     } else if (a == "--topology")

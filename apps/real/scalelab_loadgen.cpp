@@ -188,7 +188,7 @@ int usage(const std::string& why)
 {
   std::cerr << "scalelab-loadgen: " << why
             << "\nusage: scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R]"
-               " [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S] [--nice N]\n";
+               " [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S] [--nice N] [--realtime PRIORITY]\n";
   return 2;
 }
 
@@ -207,7 +207,10 @@ int main(int argc, char** argv)
     if (i + 1 >= argc)
       return usage("missing the value of " + a);
     const std::string v = argv[++i];
-    if (a == "--nice") {
+    if (a == "--realtime") {
+      if (!scalelab::real::set_realtime(std::atoi(v.c_str())))
+        std::cerr << "scalelab-loadgen: warning: cannot run SCHED_FIFO " << v << " (not permitted)\n";
+    } else if (a == "--nice") {
       if (!scalelab::real::set_nice(std::atoi(v.c_str())))
         std::cerr << "scalelab-loadgen: warning: cannot set nice " << v << " (not permitted)\n";
     } else if (a == "--topology")

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <sched.h>
 #include <sys/resource.h>
 
 namespace scalelab::real
@@ -31,6 +32,13 @@ std::uint64_t CpuBurner::spin(std::uint64_t iterations)
 bool set_nice(int nice)
 {
   return setpriority(PRIO_PROCESS, 0, nice) == 0;
+}
+
+bool set_realtime(int priority)
+{
+  sched_param p{};
+  p.sched_priority = priority;
+  return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
 }
 
 double thread_cpu_seconds()

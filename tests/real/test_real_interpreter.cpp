@@ -174,7 +174,7 @@ TEST(RealCpu, TheLoopBurnsTheCalibratedTimeWithinTenPercent)
 
 TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
 {
-  const auto spec = load("cpu-single.yaml"); // 4 Mf on a 1 Gf core: 4 ms
+  const auto spec = load("cpu-single.yaml"); // 8 Mf on a 1 Gf core: 8 ms
   real::set_nice(-20); // where permitted: the machine's other work does not stretch the step
   const auto burner = real::CpuBurner::calibrate();
   real::Interpreter interpreter(spec, "app", 0, burner, nullptr);
@@ -188,8 +188,8 @@ TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     best_cpu = std::min(best_cpu, result.cpu_seconds);
   }
-  EXPECT_NEAR(best_cpu, 0.004, 0.0004) << "wall " << best;
-  EXPECT_NEAR(best, 0.004, 0.0004) << "cpu " << best_cpu;
+  EXPECT_NEAR(best_cpu, 0.008, 0.0008) << "wall " << best;
+  EXPECT_NEAR(best, 0.008, 0.0008) << "cpu " << best_cpu;
 }
 
 TEST(RealInterpreter, AStepWhoseServiceIsNotInTheStackFailsClearly)
