@@ -159,11 +159,12 @@ private:
 
 void accept(tcp::acceptor& acceptor, Server& server)
 {
-  acceptor.async_accept(asio::make_strand(acceptor.get_executor()), [&acceptor, &server](beast::error_code ec, tcp::socket socket) {
-    if (!ec)
-      std::make_shared<Session>(std::move(socket), server)->start();
-    accept(acceptor, server);
-  });
+  acceptor.async_accept(asio::make_strand(acceptor.get_executor()),
+                        [&acceptor, &server](beast::error_code ec, tcp::socket socket) {
+                          if (!ec)
+                            std::make_shared<Session>(std::move(socket), server)->start();
+                          accept(acceptor, server);
+                        });
 }
 
 int usage(const std::string& why)
@@ -222,8 +223,7 @@ int main(int argc, char** argv)
     if (!stack_file.empty())
       backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(stack_file), {});
     const auto burner = scalelab::real::CpuBurner::calibrate();
-    scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner,
-                                            backends.get());
+    scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner, backends.get());
     for (const auto& why : interpreter.unsupported_steps())
       std::cerr << "scalelab-api: warning: " << why << "\n";
     const auto& api = std::get<scalelab::models::ApiServerSpec>(spec.find_service(service)->kind);

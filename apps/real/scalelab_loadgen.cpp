@@ -145,24 +145,21 @@ void Connection::write()
     if (ec)
       return self->done("connection_error");
     self->response_ = {};
-    http::async_read(self->stream_, self->buffer_, self->response_,
-                     [self](beast::error_code ec2, std::size_t) {
-                       if (ec2)
-                         return self->done("connection_error");
-                       if (self->response_.result() == http::status::ok)
-                         return self->done("");
-                       const auto cause = self->response_["X-Scalelab-Cause"];
-                       self->done(cause.empty() ? "http_" + std::to_string(self->response_.result_int())
-                                                : std::string(cause));
-                     });
+    http::async_read(self->stream_, self->buffer_, self->response_, [self](beast::error_code ec2, std::size_t) {
+      if (ec2)
+        return self->done("connection_error");
+      if (self->response_.result() == http::status::ok)
+        return self->done("");
+      const auto cause = self->response_["X-Scalelab-Cause"];
+      self->done(cause.empty() ? "http_" + std::to_string(self->response_.result_int()) : std::string(cause));
+    });
   });
 }
 
 void Connection::done(const std::string& cause)
 {
   gen_.finish(current_, intended_, cause);
-  const bool reusable = connected_ && (cause.empty() || cause.rfind("connection", 0) != 0) &&
-                        response_.keep_alive();
+  const bool reusable = connected_ && (cause.empty() || cause.rfind("connection", 0) != 0) && response_.keep_alive();
   if (reusable) {
     gen_.idle.push_back(shared_from_this());
   } else {
@@ -188,7 +185,8 @@ int usage(const std::string& why)
 {
   std::cerr << "scalelab-loadgen: " << why
             << "\nusage: scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R]"
-               " [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S] [--nice N] [--realtime PRIORITY]\n";
+               " [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S] [--nice N] [--realtime "
+               "PRIORITY]\n";
   return 2;
 }
 
@@ -289,7 +287,8 @@ int main(int argc, char** argv)
   timer.async_wait([&](beast::error_code) { tick(); });
   g.ioc.run_until(g.start + std::chrono::nanoseconds(spec.duration));
   // Answers still due: waited for at most `drain` seconds, then counted in flight.
-  const auto drain_end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
+  const auto drain_end =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
   while (g.in_flight > 0 && Clock::now() < drain_end)
     g.ioc.run_one_until(drain_end);
   const double wall = std::chrono::duration<double>(Clock::now() - g.start).count();

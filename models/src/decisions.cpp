@@ -51,14 +51,22 @@ CacheConfig cache_config(const CacheSpec& spec)
 const char* to_string(Decision::What what)
 {
   switch (what) {
-  case Decision::What::cpu: return "cpu";
-  case Decision::What::cache_hit: return "cache_hit";
-  case Decision::What::cache_miss: return "cache_miss";
-  case Decision::What::cache_set: return "cache_set";
-  case Decision::What::cache_erase: return "cache_erase";
-  case Decision::What::db_read: return "db_read";
-  case Decision::What::db_write: return "db_write";
-  case Decision::What::publish: return "publish";
+  case Decision::What::cpu:
+    return "cpu";
+  case Decision::What::cache_hit:
+    return "cache_hit";
+  case Decision::What::cache_miss:
+    return "cache_miss";
+  case Decision::What::cache_set:
+    return "cache_set";
+  case Decision::What::cache_erase:
+    return "cache_erase";
+  case Decision::What::db_read:
+    return "db_read";
+  case Decision::What::db_write:
+    return "db_write";
+  case Decision::What::publish:
+    return "publish";
   }
   return "?";
 }

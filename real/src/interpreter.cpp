@@ -36,8 +36,7 @@ const models::ApiServerSpec& api_server_of(const models::TopologySpec& spec, con
     throw std::invalid_argument("no service named '" + service + "' in " + spec.file);
   const auto* api = std::get_if<models::ApiServerSpec>(&s->kind);
   if (!api)
-    throw std::invalid_argument("service '" + service + "' is a " + models::kind_name(s->kind) +
-                                ", not an api_server");
+    throw std::invalid_argument("service '" + service + "' is a " + models::kind_name(s->kind) + ", not an api_server");
   return *api;
 }
 

@@ -138,9 +138,9 @@ public:
     const long long ttl_ms = spec ? spec->ttl / 1000000 : 0;
     return with_redis(cache, key, [&](redisContext* c) {
       const std::string k = cache_key(cache, key), v = std::to_string(version);
-      auto* reply = static_cast<redisReply*>(ttl_ms > 0 ? redisCommand(c, "SET %s %s PX %lld", k.c_str(), v.c_str(),
-                                                                       ttl_ms)
-                                                        : redisCommand(c, "SET %s %s", k.c_str(), v.c_str()));
+      auto* reply =
+          static_cast<redisReply*>(ttl_ms > 0 ? redisCommand(c, "SET %s %s PX %lld", k.c_str(), v.c_str(), ttl_ms)
+                                              : redisCommand(c, "SET %s %s", k.c_str(), v.c_str()));
       if (!reply)
         return false;
       freeReplyObject(reply);
@@ -183,8 +183,7 @@ public:
     const auto& q = std::get<models::QueueSpec>(spec_.find_service(queue)->kind);
     bool ok = true;
     if (!a->declared[queue]) {
-      amqp_queue_declare(a->conn, 1, amqp_cstring_bytes(queue.c_str()), 0, q.durable ? 1 : 0, 0, 0,
-                         amqp_empty_table);
+      amqp_queue_declare(a->conn, 1, amqp_cstring_bytes(queue.c_str()), 0, q.durable ? 1 : 0, 0, 0, amqp_empty_table);
       ok = amqp_get_rpc_reply(a->conn).reply_type == AMQP_RESPONSE_NORMAL;
       a->declared[queue] = ok;
     }

@@ -1,9 +1,9 @@
 #include "scalelab/real/process_stats.hpp"
 
+#include <amqp.h>
 #include <boost/version.hpp>
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
-#include <amqp.h>
 
 #include <fstream>
 #include <sstream>
@@ -53,8 +53,8 @@ nlohmann::ordered_json versions()
 {
   nlohmann::ordered_json j;
   j["boost"] = std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000);
-  j["hiredis"] = std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." +
-                 std::to_string(HIREDIS_PATCH);
+  j["hiredis"] =
+      std::to_string(HIREDIS_MAJOR) + "." + std::to_string(HIREDIS_MINOR) + "." + std::to_string(HIREDIS_PATCH);
   const int pq = PQlibVersion();
   j["libpq"] = std::to_string(pq / 10000) + "." + std::to_string(pq % 10000);
   j["librabbitmq"] = amqp_version();

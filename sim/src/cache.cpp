@@ -19,7 +19,8 @@ std::uint64_t packed_version(const Request& r)
 Cache::Cache(std::uint32_t service, const models::CacheSpec& spec, double core_speed, std::uint64_t seed,
              const Clock& clock)
     : Station(service, spec.connections, spec.queue_limit, seed), spec_(spec), core_speed_(core_speed),
-      cache_(models::cache_config(spec), models::Rng::derive(seed, 1)), clock_(clock), intervals_(clock.interval_count())
+      cache_(models::cache_config(spec), models::Rng::derive(seed, 1)), clock_(clock),
+      intervals_(clock.interval_count())
 {
 }
 

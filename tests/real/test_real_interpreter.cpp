@@ -88,7 +88,8 @@ public:
   {
     for (const auto& s : spec.services) {
       if (const auto* c = std::get_if<models::CacheSpec>(&s.kind))
-        caches_.emplace(s.name, models::KeyCache(models::cache_config(*c), models::Rng::derive(stream(spec.seed, s.name), 1)));
+        caches_.emplace(s.name,
+                        models::KeyCache(models::cache_config(*c), models::Rng::derive(stream(spec.seed, s.name), 1)));
       if (const auto* db = std::get_if<models::DatabaseSpec>(&s.kind))
         routing_.emplace(s.name, models::DatabaseRouting(*db));
     }
@@ -175,7 +176,7 @@ TEST(RealCpu, TheLoopBurnsTheCalibratedTimeWithinTenPercent)
 TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
 {
   const auto spec = load("cpu-single.yaml"); // 8 Mf on a 1 Gf core: 8 ms
-  real::set_nice(-20); // where permitted: the machine's other work does not stretch the step
+  real::set_nice(-20);                       // where permitted: the machine's other work does not stretch the step
   const auto burner = real::CpuBurner::calibrate();
   real::Interpreter interpreter(spec, "app", 0, burner, nullptr);
   // The best of several: a step preempted by another process takes longer on the wall clock, never shorter; its
@@ -242,8 +243,8 @@ TEST(RealSchedule, TheOpenScheduleIsTheSimulatedUsersRequests)
   const auto dir = std::filesystem::path(SCALELAB_TEST_SCRATCH) / "real_schedule";
   std::filesystem::create_directories(dir);
   const std::string cmd = std::string(SCALELAB_BINARY) + " run " + SCALELAB_SOURCE_DIR +
-                          "/tests/real/topologies/parity.yaml --out " + dir.string() + " > " +
-                          (dir / "log").string() + " 2>&1";
+                          "/tests/real/topologies/parity.yaml --out " + dir.string() + " > " + (dir / "log").string() +
+                          " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   std::ifstream in(dir / "results.json");
   const auto j = nlohmann::json::parse(in);

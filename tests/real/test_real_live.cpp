@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <chrono>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
@@ -158,16 +158,17 @@ TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
             dir / "api.log");
   ASSERT_TRUE(wait_for_port(port, 10)) << read_file(dir / "api.log");
   Child loadgen({SCALELAB_LOADGEN, "--topology", kTopologies + "cpu-single.yaml", "--port", std::to_string(port),
-                 "--out", (dir / "results.json").string(), "--watch", "api=" + std::to_string(api.pid()), "--realtime", "10"},
+                 "--out", (dir / "results.json").string(), "--watch", "api=" + std::to_string(api.pid()), "--realtime",
+                 "10"},
                 dir / "loadgen.log");
   ASSERT_EQ(loadgen.wait_exit(60), 0) << read_file(dir / "loadgen.log");
   api.stop();
   const auto j = nlohmann::json::parse(read_file(dir / "results.json"));
-  const std::string sim = std::string(SCALELAB_BINARY) + " run " + kTopologies + "cpu-single.yaml --quiet --out " +
-                          (dir / "sim").string();
+  const std::string sim =
+      std::string(SCALELAB_BINARY) + " run " + kTopologies + "cpu-single.yaml --quiet --out " + (dir / "sim").string();
   ASSERT_EQ(std::system(sim.c_str()), 0) << sim;
-  const double predicted = nlohmann::json::parse(read_file(dir / "sim" / "results.json"))
-                               .at("total").at("latency").at("mean").get<double>();
+  const double predicted =
+      nlohmann::json::parse(read_file(dir / "sim" / "results.json")).at("total").at("latency").at("mean").get<double>();
   const double rate = 37.5, service = 0.008, rho = rate * service;
   const double md1 = service + rho * service / (2 * (1 - rho));
   const auto& total = j.at("total");
@@ -195,11 +196,13 @@ TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
                "no", "--daemonize", "no", "--dir", dir.string()},
               dir / "redis.log");
   ASSERT_TRUE(wait_for_port(port, 10)) << read_file(dir / "redis.log");
-  std::ofstream(dir / "stack.json") << nlohmann::json{
-      {"run_dir", dir.string()},
-      {"services",
-       {{"c", {{"kind", "cache"}, {"instances", {{{"host", "127.0.0.1"}, {"port", port}, {"pid", redis.pid()}}}}}}}}}
-                                            .dump();
+  std::ofstream(dir / "stack.json")
+      << nlohmann::json{{"run_dir", dir.string()},
+                        {"services",
+                         {{"c",
+                           {{"kind", "cache"},
+                            {"instances", {{{"host", "127.0.0.1"}, {"port", port}, {"pid", redis.pid()}}}}}}}}}
+             .dump();
   auto load = models::load_topology_file(kTopologies + "cache-only.yaml");
   ASSERT_TRUE(load.spec);
   const auto& spec = *load.spec;
@@ -237,7 +240,8 @@ TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
   EXPECT_GT(hits, 100u);
   EXPECT_GT(misses, 20u);
   // Redis holds exactly the keys the simulated cache holds.
-  const std::string keys = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " --scan --pattern 'scalelab:c:*' | wc -l";
+  const std::string keys =
+      "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " --scan --pattern 'scalelab:c:*' | wc -l";
   FILE* p = popen(keys.c_str(), "r");
   char line[64] = {};
   ASSERT_NE(fgets(line, sizeof line, p), nullptr);
@@ -251,7 +255,8 @@ TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
             dir / "api.log");
   ASSERT_TRUE(wait_for_port(api_port, 10)) << read_file(dir / "api.log");
   auto status = [&](const std::string& path) {
-    const std::string cmd = "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(api_port) + path;
+    const std::string cmd =
+        "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(api_port) + path;
     FILE* c = popen(cmd.c_str(), "r");
     char code[16] = {};
     const bool read_ok = fgets(code, sizeof code, c) != nullptr;

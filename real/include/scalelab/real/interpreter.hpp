@@ -8,8 +8,8 @@
 #include "scalelab/real/cpu_burn.hpp"
 
 #include <condition_variable>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
