@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <netinet/in.h>
 #include <set>
 #include <sys/socket.h>
@@ -268,4 +269,69 @@ TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
   EXPECT_EQ(status("/r/nope?key=1"), "404");
   api.stop();
   redis.stop();
+}
+
+// db_read and db_write on a live PostgreSQL 15 the test starts (as the postgres user): every write adds one to its
+// key's version, every read returns the version the writes before it left, and the table ends with each key's
+// count of writes.
+TEST(RealLive, ReadsAndWritesOnALivePostgresKeepEachKeysVersion)
+{
+  const std::string bin = "/usr/lib/postgresql/15/bin/";
+  if (!fs::exists(bin + "initdb") || geteuid() != 0)
+    GTEST_SKIP() << "needs PostgreSQL 15 and root (to run it as the postgres user)";
+  const auto dir = scratch("real_postgres");
+  fs::permissions(dir, fs::perms::all);
+  const int port = free_port();
+  const std::string data = (dir / "data").string(), log = (dir / "pg.log").string();
+  const std::string as_postgres = "runuser -u postgres -- ";
+  ASSERT_EQ(std::system((as_postgres + bin + "initdb -D " + data + " -A trust -U postgres > " +
+                         (dir / "initdb.log").string() + " 2>&1")
+                            .c_str()),
+            0)
+      << read_file(dir / "initdb.log");
+  const std::string ctl = as_postgres + bin + "pg_ctl -D " + data + " -w -t 20 ";
+  ASSERT_EQ(std::system((ctl + "-o \"-p " + std::to_string(port) + " -c listen_addresses=127.0.0.1 " +
+                         "-c unix_socket_directories=" + dir.string() + "\" -l " + log + " start > /dev/null 2>&1")
+                            .c_str()),
+            0)
+      << read_file(dir / "pg.log");
+  struct Stop {
+    std::string cmd;
+    ~Stop() { (void)std::system(cmd.c_str()); }
+  } stop{ctl + "-m immediate stop > /dev/null 2>&1"};
+
+  auto load = models::load_topology_file(kTopologies + "db-only.yaml");
+  ASSERT_TRUE(load.spec);
+  const auto& spec = *load.spec;
+  const auto stack = real::parse_stack(
+      nlohmann::json{
+          {"run_dir", dir.string()},
+          {"services",
+           {{"users",
+             {{"kind", "database"}, {"instances", {{{"host", "127.0.0.1"}, {"port", port}, {"role", "primary"}}}}}}}}}
+          .dump(),
+      "stack");
+  auto backends = real::make_live_backends(spec, stack, {});
+  const real::CpuBurner burner(1.0);
+  real::Interpreter live(spec, "app", 0, burner, backends.get());
+  models::OpenSchedule schedule(spec);
+  std::map<std::uint64_t, std::uint64_t> writes;
+  for (int i = 0; i < 300; ++i) {
+    const auto r = schedule.next();
+    std::vector<models::Decision> got;
+    const auto result = live.run(r.type, r.key, r.user, &got);
+    ASSERT_TRUE(result.outcome.ok()) << result.outcome.cause << "\n" << read_file(dir / "pg.log");
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[1].target, models::DataTarget{}); // one shard, no replica: the primary
+    if (spec.requests[r.type].name == "put")
+      ++writes[r.key];
+  }
+  // The table: each key written has its count of writes as its version.
+  std::uint64_t version = 0;
+  for (const auto& [key, n] : writes) {
+    ASSERT_TRUE(backends->db_read("users", 0, key, version).ok());
+    EXPECT_EQ(version, n) << "key " << key;
+  }
+  ASSERT_TRUE(backends->db_read("users", 0, 999999, version).ok());
+  EXPECT_EQ(version, 0u);
 }
