@@ -176,7 +176,9 @@ TEST(RealCpu, TheLoopBurnsTheCalibratedTimeWithinTenPercent)
 TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
 {
   const auto spec = load("cpu-single.yaml"); // 8 Mf on a 1 Gf core: 8 ms
-  real::set_nice(-20);                       // where permitted: the machine's other work does not stretch the step
+  // Where permitted, the test's thread runs ahead of the machine's other work (SCHED_FIFO), so the wall time is
+  // the step's own; otherwise only its CPU time is checked.
+  const bool alone = real::set_realtime(10);
   const auto burner = real::CpuBurner::calibrate();
   real::Interpreter interpreter(spec, "app", 0, burner, nullptr);
   // The best of several: a step preempted by another process takes longer on the wall clock, never shorter; its
@@ -190,7 +192,9 @@ TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
     best_cpu = std::min(best_cpu, result.cpu_seconds);
   }
   EXPECT_NEAR(best_cpu, 0.008, 0.0008) << "wall " << best;
-  EXPECT_NEAR(best, 0.008, 0.0008) << "cpu " << best_cpu;
+  if (alone) {
+    EXPECT_NEAR(best, 0.008, 0.0008) << "cpu " << best_cpu;
+  }
 }
 
 TEST(RealInterpreter, AStepWhoseServiceIsNotInTheStackFailsClearly)
