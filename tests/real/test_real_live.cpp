@@ -335,3 +335,60 @@ TEST(RealLive, ReadsAndWritesOnALivePostgresKeepEachKeysVersion)
   ASSERT_TRUE(backends->db_read("users", 0, 999999, version).ok());
   EXPECT_EQ(version, 0u);
 }
+
+// publish on a live RabbitMQ the test starts (its own node, ports and Erlang port mapper, all on 127.0.0.1): every
+// request's job is in the durable queue named as the queue service.
+TEST(RealLive, PublishesReachALiveRabbitMQQueue)
+{
+  const std::string bin = "/usr/lib/rabbitmq/bin/";
+  if (!fs::exists(bin + "rabbitmq-server"))
+    GTEST_SKIP() << "needs rabbitmq-server";
+  const auto dir = scratch("real_rabbitmq");
+  const int amqp = free_port(), dist = free_port(), epmd = free_port();
+  const std::string node = "scalelabtest" + std::to_string(getpid()) + "@localhost";
+  std::ofstream(dir / "enabled_plugins") << "[].\n";
+  std::ofstream(dir / "rabbitmq.conf") << "";
+  const std::string d = dir.string();
+  const std::string env =
+      "export PATH=" + bin + ":$PATH HOME=" + d + " RABBITMQ_NODENAME=" + node +
+      " RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=" + std::to_string(amqp) +
+      " RABBITMQ_DIST_PORT=" + std::to_string(dist) + " ERL_EPMD_PORT=" + std::to_string(epmd) +
+      " ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=" + d + "/mnesia RABBITMQ_LOG_BASE=" + d +
+      "/log RABBITMQ_PID_FILE=" + d + "/pid RABBITMQ_CONFIG_FILE=" + d +
+      "/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=" + d +
+      "/enabled_plugins RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'; ";
+  struct Stop {
+    std::string cmd;
+    ~Stop() { (void)std::system(cmd.c_str()); }
+  } stop{"bash -c \"" + env + "timeout 30 rabbitmqctl -n " + node + " stop " + d + "/pid; epmd -port " +
+         std::to_string(epmd) + " -kill\" > /dev/null 2>&1"};
+  ASSERT_EQ(
+      std::system(("bash -c \"" + env + "setsid rabbitmq-server > " + d + "/server.log 2>&1 < /dev/null & " +
+                   "timeout 40 rabbitmqctl -n " + node + " wait " + d + "/pid --timeout 30\" > " + d + "/wait.log 2>&1")
+                      .c_str()),
+      0)
+      << read_file(dir / "server.log") << read_file(dir / "wait.log");
+
+  auto load = models::load_topology_file(kTopologies + "publish.yaml");
+  ASSERT_TRUE(load.spec);
+  const auto& spec = *load.spec;
+  const auto stack = real::parse_stack(
+      nlohmann::json{
+          {"run_dir", d},
+          {"services", {{"jobs", {{"kind", "queue"}, {"instances", {{{"host", "127.0.0.1"}, {"port", amqp}}}}}}}}}
+          .dump(),
+      "stack");
+  auto backends = real::make_live_backends(spec, stack, {});
+  const real::CpuBurner burner(1.0);
+  real::Interpreter live(spec, "app", 0, burner, backends.get());
+  for (int i = 0; i < 200; ++i) {
+    const auto result = live.run(0, static_cast<std::uint64_t>(i), 0);
+    ASSERT_TRUE(result.outcome.ok()) << result.outcome.cause;
+  }
+  backends.reset(); // closes the connections: every publish is in
+  ASSERT_EQ(std::system(("bash -c \"" + env + "timeout 30 rabbitmqctl -n " + node +
+                         " list_queues name durable messages --silent\" > " + d + "/queues.txt 2>&1")
+                            .c_str()),
+            0);
+  EXPECT_NE(read_file(dir / "queues.txt").find("jobs\ttrue\t200"), std::string::npos) << read_file(dir / "queues.txt");
+}
