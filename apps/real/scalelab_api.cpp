@@ -220,8 +220,13 @@ int main(int argc, char** argv)
   const auto& spec = *load.spec;
   try {
     std::unique_ptr<scalelab::real::Backends> backends;
+    scalelab::real::LiveOptions options;
+    const auto* named = spec.find_service(service);
+    const auto* pooled = named ? std::get_if<scalelab::models::ApiServerSpec>(&named->kind) : nullptr;
+    if (pooled && pooled->connection_pool) // the most connections the simulated pool opens at once
+      options.db_pool = pooled->connection_pool->size + pooled->connection_pool->max_overflow;
     if (!stack_file.empty())
-      backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(stack_file), {});
+      backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(stack_file), options);
     const auto burner = scalelab::real::CpuBurner::calibrate();
     scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner, backends.get());
     for (const auto& why : interpreter.unsupported_steps())
