@@ -634,6 +634,140 @@ ordered_json to_json(const TopologySpec& spec)
   return j;
 }
 
+namespace
+{
+
+ordered_json cache_result_json(const CacheResult& c)
+{
+  return {{"hits", c.hits},
+          {"misses", c.misses},
+          {"hit_ratio", c.hit_ratio},
+          {"sets", c.sets},
+          {"deletes", c.deletes},
+          {"evictions", c.evictions},
+          {"expirations", c.expirations},
+          {"stale_reads", c.stale_reads},
+          {"coalesced", c.coalesced}};
+}
+
+ordered_json connection_pool_json(const ConnectionPoolResult& p)
+{
+  return {{"checkouts", p.checkouts},
+          {"opened", p.opened},
+          {"waited", p.waited},
+          {"timeouts", p.timeouts},
+          {"wait_probability", p.wait_probability},
+          {"wait", {{"mean", p.wait.mean}, {"p99", p.wait.p99}, {"max", p.wait.max}}},
+          {"mean_open", p.mean_open}};
+}
+
+ordered_json calls_json(const CallsResult& c)
+{
+  return {{"calls", c.calls},
+          {"attempts", c.attempts},
+          {"retries", c.retries},
+          {"timeouts", c.timeouts},
+          {"late_replies", c.late_replies},
+          {"breaker_open", c.breaker_open},
+          {"budget_refused", c.budget_refused}};
+}
+
+ordered_json autoscale_json(const AutoscaleResult& a)
+{
+  return {{"mean_running", a.mean_running}, {"mean_booting", a.mean_booting}, {"fewest_running", a.fewest_running},
+          {"most_running", a.most_running}, {"started", a.started},           {"stopped", a.stopped},
+          {"evaluations", a.evaluations}};
+}
+
+ordered_json queue_result_json(const QueueResult& q)
+{
+  return {{"published", q.published},
+          {"rejected", q.rejected},
+          {"refused", q.refused},
+          {"delivered", q.delivered},
+          {"acknowledged", q.acknowledged},
+          {"failed", q.failed},
+          {"lost", q.lost},
+          {"redelivered", q.redelivered},
+          {"waited", q.waited},
+          {"wait_probability", q.wait_probability},
+          {"wait", {{"mean", q.wait.mean}, {"p99", q.wait.p99}, {"max", q.wait.max}}},
+          {"mean_backlog", q.mean_backlog},
+          {"backlog_at_end", q.backlog_at_end},
+          {"mean_unacknowledged", q.mean_unacknowledged}};
+}
+
+ordered_json service_result_json(const ServiceResult& s)
+{
+  ordered_json service{{"name", s.name},
+                       {"kind", s.kind},
+                       {"instances", s.instances},
+                       {"capacity", s.capacity},
+                       {"arrived", s.arrived},
+                       {"completed", s.completed},
+                       {"errors", errors_json(s.errors)},
+                       {"throughput", s.throughput},
+                       {"latency", latency_json(s.latency)},
+                       {"mean_in_service", s.mean_in_service},
+                       {"utilisation", s.utilisation},
+                       {"mean_queue_length", s.mean_queue_length}};
+  if (s.cache)
+    service["cache"] = cache_result_json(*s.cache);
+  if (!s.shards.empty()) {
+    ordered_json shards = ordered_json::array();
+    for (const auto& shard : s.shards)
+      shards.push_back({{"host", shard.host},
+                        {"operations", shard.operations},
+                        {"share", shard.share},
+                        {"utilisation", shard.utilisation}});
+    service["shards"] = std::move(shards);
+    service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
+  }
+  if (s.replication)
+    service["replication"] = replication_json(*s.replication);
+  if (s.connection_pool)
+    service["connection_pool"] = connection_pool_json(*s.connection_pool);
+  if (s.calls)
+    service["calls"] = calls_json(*s.calls);
+  if (s.autoscale)
+    service["autoscale"] = autoscale_json(*s.autoscale);
+  if (s.queue)
+    service["queue"] = queue_result_json(*s.queue);
+  if (s.resharding)
+    service["resharding"] = resharding_json(*s.resharding);
+  return service;
+}
+
+ordered_json link_result_json(const LinkResult& l)
+{
+  ordered_json link{{"name", l.name}};
+  if (!l.from.empty()) {
+    link["from"] = l.from;
+    link["to"] = l.to;
+  }
+  link["sharing"] = l.sharing;
+  link["bandwidth"] = l.bandwidth;
+  link["latency"] = l.latency;
+  link["messages"] = l.messages;
+  link["bytes"] = l.bytes;
+  link["utilisation"] = l.utilisation;
+  return link;
+}
+
+ordered_json checks_json(const RunChecks& c)
+{
+  return {{"conservation",
+           {{"sent", c.sent},
+            {"completed", c.completed},
+            {"failed", c.failed},
+            {"in_flight", c.in_flight},
+            {"holds", c.conserved}}},
+          {"littles_law",
+           {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+}
+
+} // namespace
+
 ordered_json to_json(const Results& r)
 {
   ordered_json j;
@@ -644,86 +778,13 @@ ordered_json to_json(const Results& r)
   j["warmup"] = r.warmup;
   j["measured_seconds"] = r.duration - r.warmup;
   j["total"] = request_json(r.total);
-  ordered_json reqs = ordered_json::array();
+  ordered_json requests = ordered_json::array();
   for (const auto& q : r.requests)
-    reqs.push_back(request_json(q));
-  j["requests"] = reqs;
+    requests.push_back(request_json(q));
+  j["requests"] = requests;
   ordered_json services = ordered_json::array();
-  for (const auto& s : r.services) {
-    ordered_json service{{"name", s.name},
-                         {"kind", s.kind},
-                         {"instances", s.instances},
-                         {"capacity", s.capacity},
-                         {"arrived", s.arrived},
-                         {"completed", s.completed},
-                         {"errors", errors_json(s.errors)},
-                         {"throughput", s.throughput},
-                         {"latency", latency_json(s.latency)},
-                         {"mean_in_service", s.mean_in_service},
-                         {"utilisation", s.utilisation},
-                         {"mean_queue_length", s.mean_queue_length}};
-    if (s.cache)
-      service["cache"] = {{"hits", s.cache->hits},
-                          {"misses", s.cache->misses},
-                          {"hit_ratio", s.cache->hit_ratio},
-                          {"sets", s.cache->sets},
-                          {"deletes", s.cache->deletes},
-                          {"evictions", s.cache->evictions},
-                          {"expirations", s.cache->expirations},
-                          {"stale_reads", s.cache->stale_reads},
-                          {"coalesced", s.cache->coalesced}};
-    if (!s.shards.empty()) {
-      ordered_json shards = ordered_json::array();
-      for (const auto& shard : s.shards)
-        shards.push_back({{"host", shard.host},
-                          {"operations", shard.operations},
-                          {"share", shard.share},
-                          {"utilisation", shard.utilisation}});
-      service["shards"] = std::move(shards);
-      service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
-    }
-    if (s.replication)
-      service["replication"] = replication_json(*s.replication);
-    if (const auto& p = s.connection_pool)
-      service["connection_pool"] = {{"checkouts", p->checkouts},
-                                    {"opened", p->opened},
-                                    {"waited", p->waited},
-                                    {"timeouts", p->timeouts},
-                                    {"wait_probability", p->wait_probability},
-                                    {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
-                                    {"mean_open", p->mean_open}};
-    if (const auto& c = s.calls)
-      service["calls"] = {{"calls", c->calls},
-                          {"attempts", c->attempts},
-                          {"retries", c->retries},
-                          {"timeouts", c->timeouts},
-                          {"late_replies", c->late_replies},
-                          {"breaker_open", c->breaker_open},
-                          {"budget_refused", c->budget_refused}};
-    if (const auto& a = s.autoscale)
-      service["autoscale"] = {
-          {"mean_running", a->mean_running}, {"mean_booting", a->mean_booting}, {"fewest_running", a->fewest_running},
-          {"most_running", a->most_running}, {"started", a->started},           {"stopped", a->stopped},
-          {"evaluations", a->evaluations}};
-    if (const auto& q = s.queue)
-      service["queue"] = {{"published", q->published},
-                          {"rejected", q->rejected},
-                          {"refused", q->refused},
-                          {"delivered", q->delivered},
-                          {"acknowledged", q->acknowledged},
-                          {"failed", q->failed},
-                          {"lost", q->lost},
-                          {"redelivered", q->redelivered},
-                          {"waited", q->waited},
-                          {"wait_probability", q->wait_probability},
-                          {"wait", {{"mean", q->wait.mean}, {"p99", q->wait.p99}, {"max", q->wait.max}}},
-                          {"mean_backlog", q->mean_backlog},
-                          {"backlog_at_end", q->backlog_at_end},
-                          {"mean_unacknowledged", q->mean_unacknowledged}};
-    if (s.resharding)
-      service["resharding"] = resharding_json(*s.resharding);
-    services.push_back(std::move(service));
-  }
+  for (const auto& s : r.services)
+    services.push_back(service_result_json(s));
   j["services"] = services;
   ordered_json hosts = ordered_json::array();
   for (const auto& h : r.hosts)
@@ -733,20 +794,8 @@ ordered_json to_json(const Results& r)
                      {"disk_utilisation", h.disk_utilisation}});
   j["hosts"] = hosts;
   ordered_json links = ordered_json::array();
-  for (const auto& l : r.links) {
-    ordered_json link{{"name", l.name}};
-    if (!l.from.empty()) {
-      link["from"] = l.from;
-      link["to"] = l.to;
-    }
-    link["sharing"] = l.sharing;
-    link["bandwidth"] = l.bandwidth;
-    link["latency"] = l.latency;
-    link["messages"] = l.messages;
-    link["bytes"] = l.bytes;
-    link["utilisation"] = l.utilisation;
-    links.push_back(std::move(link));
-  }
+  for (const auto& l : r.links)
+    links.push_back(link_result_json(l));
   j["links"] = links;
   if (r.cost) {
     ordered_json cost{{"per_hour", r.cost->per_hour}};
@@ -756,16 +805,7 @@ ordered_json to_json(const Results& r)
   }
   if (r.geodns)
     j["geodns"] = geodns_json(*r.geodns);
-  const auto& c = r.checks;
-  j["checks"] = {
-      {"conservation",
-       {{"sent", c.sent},
-        {"completed", c.completed},
-        {"failed", c.failed},
-        {"in_flight", c.in_flight},
-        {"holds", c.conserved}}},
-      {"littles_law",
-       {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+  j["checks"] = checks_json(r.checks);
   j["configuration"] = r.configuration;
   return j;
 }
