@@ -163,6 +163,154 @@ YAML::Node written(YAML::Node node, const Shape& shape, const std::vector<std::s
 
 } // namespace
 
+namespace
+{
+
+// A walk down a topology document and its schema's shape, a segment (or a dotted name) at a time. Each step
+// returns an error, or nothing when it went one level down.
+struct PathWalk {
+  PathWalk(const std::vector<std::string>& segments, PathCheck& check, const YAML::Node& document)
+      : raw(segments), out(check), node(document)
+  {
+  }
+
+  const std::vector<std::string>& raw;
+  PathCheck& out;
+  const Shape* shape = topology_shape().get();
+  std::optional<YAML::Node> node;
+  std::string prefix;
+  std::size_t i = 0;
+
+  std::string here() const { return prefix.empty() ? "the top level" : prefix; }
+
+  // A name may contain dots: the longest run of segments from i that is a name, shortest first.
+  std::optional<std::size_t> match_name(const std::vector<std::string>& names) const
+  {
+    std::string candidate;
+    for (std::size_t j = i; j < raw.size(); ++j) {
+      candidate += (j == i ? "" : ".") + raw[j];
+      if (std::find(names.begin(), names.end(), candidate) != names.end())
+        return j;
+    }
+    return std::nullopt;
+  }
+
+  std::string join_segments(std::size_t from, std::size_t to) const
+  {
+    std::string s;
+    for (std::size_t k = from; k <= to; ++k)
+      s += (k == from ? "" : ".") + raw[k];
+    return s;
+  }
+
+  // Goes down to the item or entry named by segments i..last.
+  void descend_to(std::size_t last, std::optional<YAML::Node> next)
+  {
+    const std::string name = join_segments(i, last);
+    out.segments.push_back(name);
+    prefix += "." + name;
+    rebind(node, next);
+    shape = shape->element.get();
+    i = last + 1;
+  }
+
+  std::optional<std::string> into_record()
+  {
+    const std::string& segment = raw[i];
+    std::string which;
+    const auto keys = keys_of(*shape, node, which);
+    if (shape->kind == Shape::Kind::one_of && node && node->IsMap() && node->size() == 1) {
+      const std::string kind = node->begin()->first.Scalar();
+      if (kind != segment)
+        return here() + " is a " + kind + " step, not " + quote(segment) + "; vary " + here() +
+               " to replace the whole step";
+    }
+    const Shape* below = nullptr;
+    std::vector<std::string> names;
+    for (const auto& k : keys) {
+      names.push_back(k.key);
+      if (k.key == segment)
+        below = k.shape.get();
+    }
+    if (!below)
+      return "unknown key " + quote(segment) + (prefix.empty() ? " at " : " in ") + here() + which +
+             suggestion(segment, names);
+    std::optional<YAML::Node> next;
+    if (node && is_steps_shorthand(*shape, *node)) {
+      if (segment == "steps")
+        next = *node;
+    } else if (node) {
+      next = child(*node, segment);
+    }
+    out.segments.push_back(segment);
+    prefix += (prefix.empty() ? "" : ".") + segment;
+    shape = below;
+    rebind(node, next);
+    ++i;
+    return std::nullopt;
+  }
+
+  std::optional<std::string> into_named_map()
+  {
+    std::vector<std::string> names;
+    if (node && node->IsMap())
+      for (auto it = node->begin(); it != node->end(); ++it)
+        names.push_back(it->first.Scalar());
+    if (names.empty())
+      return "the topology has no " + shape->noun + " in " + here() + " to change";
+    const auto last = match_name(names);
+    if (!last)
+      return "no " + shape->noun + " " + quote(raw[i]) + " in " + here() +
+             name_suggestion(raw[i], names, "the " + shape->noun + "s are");
+    descend_to(*last, child(*node, join_segments(i, *last)));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> into_list()
+  {
+    const std::string& segment = raw[i];
+    if (!node || !node->IsSequence() || node->size() == 0)
+      return "the topology has no " + here() + " to change";
+    std::size_t last = i;
+    if (is_index(segment)) {
+      if (!item_index(*node, segment))
+        return here() + " has " + std::to_string(node->size()) + (node->size() == 1 ? " item" : " items") +
+               " (from 0); there is no item " + segment;
+    } else {
+      auto names = item_names(*node);
+      const auto found = match_name(names);
+      names.erase(std::remove(names.begin(), names.end(), std::string()), names.end());
+      if (!found)
+        return "no " + shape->noun + " " + quote(segment) + " in " + here() +
+               (names.empty() ? "; its items are named by their index, from 0"
+                              : name_suggestion(segment, names, "the " + shape->noun + "s are"));
+      last = *found;
+    }
+    const std::string name = join_segments(i, last);
+    descend_to(last, std::optional<YAML::Node>((*node)[*item_index(*node, name)]));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> step()
+  {
+    switch (shape->kind) {
+    case Shape::Kind::leaf:
+      return prefix + " is a single value (" + shape->type + "), with no key " + quote(raw[i]);
+    case Shape::Kind::record:
+    case Shape::Kind::variant:
+    case Shape::Kind::one_of:
+      return into_record();
+    case Shape::Kind::named_map:
+      return into_named_map();
+    case Shape::Kind::list:
+      return into_list();
+    }
+    return std::nullopt;
+  }
+};
+
+} // namespace
+
 PathCheck check_topology_path(const YAML::Node& document, const std::string& path)
 {
   PathCheck out;
@@ -179,117 +327,12 @@ PathCheck check_topology_path(const YAML::Node& document, const std::string& pat
       out.error = "expected a path of keys joined by dots, such as services.app.workers, got " + quote(path);
       return out;
     }
-  const Shape* shape = topology_shape().get();
-  std::optional<YAML::Node> node = document;
-  std::string prefix;
-  const auto fail = [&out](std::string message) {
-    out.error = std::move(message);
-    return out;
-  };
-  for (std::size_t i = 0; i < raw.size();) {
-    const std::string& segment = raw[i];
-    const std::string here = prefix.empty() ? "the top level" : prefix;
-    // A name may contain dots: the longest run of segments from i that is a name, shortest first.
-    const auto match_name = [&](const std::vector<std::string>& names) -> std::optional<std::size_t> {
-      std::string candidate;
-      for (std::size_t j = i; j < raw.size(); ++j) {
-        candidate += (j == i ? "" : ".") + raw[j];
-        if (std::find(names.begin(), names.end(), candidate) != names.end())
-          return j;
-      }
-      return std::nullopt;
-    };
-    const auto join_segments = [&raw](std::size_t from, std::size_t to) {
-      std::string s;
-      for (std::size_t k = from; k <= to; ++k)
-        s += (k == from ? "" : ".") + raw[k];
-      return s;
-    };
-    switch (shape->kind) {
-    case Shape::Kind::leaf:
-      return fail(prefix + " is a single value (" + shape->type + "), with no key " + quote(segment));
-    case Shape::Kind::record:
-    case Shape::Kind::variant:
-    case Shape::Kind::one_of: {
-      std::string which;
-      const auto keys = keys_of(*shape, node, which);
-      if (shape->kind == Shape::Kind::one_of && node && node->IsMap() && node->size() == 1) {
-        const std::string kind = node->begin()->first.Scalar();
-        if (kind != segment)
-          return fail(here + " is a " + kind + " step, not " + quote(segment) + "; vary " + here +
-                      " to replace the whole step");
-      }
-      const Shape* below = nullptr;
-      std::vector<std::string> names;
-      for (const auto& k : keys) {
-        names.push_back(k.key);
-        if (k.key == segment)
-          below = k.shape.get();
-      }
-      if (!below)
-        return fail("unknown key " + quote(segment) + (prefix.empty() ? " at " : " in ") + here + which +
-                    suggestion(segment, names));
-      std::optional<YAML::Node> next;
-      if (node && is_steps_shorthand(*shape, *node)) {
-        if (segment == "steps")
-          next = *node;
-      } else if (node) {
-        next = child(*node, segment);
-      }
-      out.segments.push_back(segment);
-      prefix += (prefix.empty() ? "" : ".") + segment;
-      shape = below;
-      rebind(node, next);
-      ++i;
-      break;
+  PathWalk walk(raw, out, document);
+  while (walk.i < raw.size())
+    if (auto error = walk.step()) {
+      out.error = std::move(*error);
+      return out;
     }
-    case Shape::Kind::named_map: {
-      std::vector<std::string> names;
-      if (node && node->IsMap())
-        for (auto it = node->begin(); it != node->end(); ++it)
-          names.push_back(it->first.Scalar());
-      if (names.empty())
-        return fail("the topology has no " + shape->noun + " in " + here + " to change");
-      const auto last = match_name(names);
-      if (!last)
-        return fail("no " + shape->noun + " " + quote(segment) + " in " + here +
-                    name_suggestion(segment, names, "the " + shape->noun + "s are"));
-      const std::string name = join_segments(i, *last);
-      out.segments.push_back(name);
-      prefix += "." + name;
-      rebind(node, child(*node, name));
-      shape = shape->element.get();
-      i = *last + 1;
-      break;
-    }
-    case Shape::Kind::list: {
-      if (!node || !node->IsSequence() || node->size() == 0)
-        return fail("the topology has no " + here + " to change");
-      std::size_t last = i;
-      if (is_index(segment)) {
-        if (!item_index(*node, segment))
-          return fail(here + " has " + std::to_string(node->size()) + (node->size() == 1 ? " item" : " items") +
-                      " (from 0); there is no item " + segment);
-      } else {
-        auto names = item_names(*node);
-        const auto found = match_name(names);
-        names.erase(std::remove(names.begin(), names.end(), std::string()), names.end());
-        if (!found)
-          return fail("no " + shape->noun + " " + quote(segment) + " in " + here +
-                      (names.empty() ? "; its items are named by their index, from 0"
-                                     : name_suggestion(segment, names, "the " + shape->noun + "s are")));
-        last = *found;
-      }
-      const std::string name = join_segments(i, last);
-      out.segments.push_back(name);
-      prefix += "." + name;
-      rebind(node, std::optional<YAML::Node>((*node)[*item_index(*node, name)]));
-      shape = shape->element.get();
-      i = last + 1;
-      break;
-    }
-    }
-  }
   return out;
 }
 
