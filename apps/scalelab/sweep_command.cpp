@@ -454,6 +454,102 @@ std::string kubernetes_name(const std::string& name)
   return out;
 }
 
+// What every target's script says: which runs, where, and how to collect them.
+struct EmitPlan {
+  std::string name;           // the experiment's name
+  fs::path out;               // the output directory, as given
+  std::string experiment;     // the experiment file, absolute
+  std::string dir;            // the output directory, absolute
+  fs::path program;           // the scalelab to run
+  std::string experiment_arg; // the experiment file as the user gave it
+  std::optional<std::string> image;
+  std::size_t chunk = 1, tasks = 1;
+  std::string about, collect_line;
+};
+
+struct Emitted {
+  fs::path written;
+  std::string next; // what to do with it
+};
+
+Emitted emit_slurm(const EmitPlan& plan)
+{
+  fs::create_directories(plan.out / "slurm");
+  const fs::path written = plan.out / "slurm" / "sweep.sbatch";
+  std::string s = "#!/bin/bash\n# " + plan.about + "\n";
+  s += "# A task runs its runs one after another, each in its own process; a run already done is skipped, so\n"
+       "# the same script can be submitted again to finish what failed or was cancelled.\n";
+  s += "# Submit: sbatch " + shell_quote(fs::absolute(written).string()) + "\n";
+  s += "# Then, when squeue shows none of its tasks: " + plan.collect_line + "\n";
+  s += "#SBATCH --job-name=" + kubernetes_name(plan.name) + "\n";
+  s += "#SBATCH --array=0-" + std::to_string(plan.tasks - 1) + "\n";
+  s += "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n";
+  s += "#SBATCH --output=" + plan.dir + "/slurm/task-%a.out\n";
+  s += "set -eu\n";
+  s += "exec " + shell_quote(plan.program.string()) + " sweep run " + shell_quote(plan.experiment) + " --out " +
+       shell_quote(plan.dir) + " --chunk " + std::to_string(plan.chunk) + " --index \"$SLURM_ARRAY_TASK_ID\"\n";
+  write_file_atomically(written, s);
+  fs::permissions(written, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::add);
+  return {written, "submit it with: sbatch " + written.string()};
+}
+
+Emitted emit_parallel(const EmitPlan& plan)
+{
+  fs::create_directories(plan.out / "parallel");
+  const fs::path written = plan.out / "parallel" / "sweep.sh";
+  const fs::path logins = plan.out / "parallel" / "sshlogins";
+  std::string s = "#!/bin/sh\n# " + plan.about + "\n";
+  s += "# With GNU parallel, on the machines listed in the file given as first argument (default: sshlogins\n"
+       "# beside this script), one per line as parallel(1) reads them: ':' is this machine, '8/user@host' runs\n"
+       "# 8 tasks at once on host over ssh. Every machine must see the same paths (a shared file system) and\n"
+       "# have scalelab at the path below. A run already done is skipped: the script can be run again.\n";
+  s += "set -eu\nhere=$(cd \"$(dirname \"$0\")\" && pwd)\nlogins=${1:-$here/sshlogins}\n";
+  s += "seq 0 " + std::to_string(plan.tasks - 1) + " | parallel --sshloginfile \"$logins\" --line-buffer " +
+       shell_quote(shell_quote(plan.program.string()) + " sweep run " + shell_quote(plan.experiment) + " --out " +
+                   shell_quote(plan.dir) + " --chunk " + std::to_string(plan.chunk) + " --index {}") +
+       "\n";
+  s += "echo \"when every task has finished: " + plan.collect_line + "\"\n";
+  write_file_atomically(written, s);
+  fs::permissions(written, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::add);
+  if (!fs::exists(logins))
+    write_file_atomically(logins, ":\n");
+  return {written, "edit " + logins.string() + " (one machine per line), then run: sh " + written.string()};
+}
+
+Emitted emit_kubernetes(const EmitPlan& plan)
+{
+  fs::create_directories(plan.out / "kubernetes");
+  const fs::path written = plan.out / "kubernetes" / "sweep-job.yaml";
+  const auto relative = [](const fs::path& p) { return fs::relative(fs::absolute(p)).lexically_normal().string(); };
+  const std::string image = plan.image.value_or("scalelab:latest");
+  std::string s = "# " + plan.about + "\n";
+  s += "# A Kubernetes Indexed Job: task i runs the runs i*" + std::to_string(plan.chunk) + " to i*" +
+       std::to_string(plan.chunk) + "+" + std::to_string(plan.chunk - 1) +
+       " of the plan. The image holds scalelab; the volume\n"
+       "# (the PersistentVolumeClaim scalelab-work, mounted at /work) holds this directory as it was when the\n"
+       "# job was written: the experiment, its topology and the output directory, at the paths below.\n";
+  s += "# Submit: kubectl apply -f " + written.string() + "\n";
+  s += "# Then, when the job is complete: scalelab sweep collect " + relative(plan.experiment_arg) + " --out " +
+       relative(plan.out) + "\n";
+  s += "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: " + kubernetes_name(plan.name) + "\nspec:\n";
+  s += "  completionMode: Indexed\n  completions: " + std::to_string(plan.tasks) +
+       "\n  parallelism: " + std::to_string(std::min<std::size_t>(plan.tasks, 32)) +
+       "\n  backoffLimit: " + std::to_string(std::max<std::size_t>(6, plan.tasks / 10)) + "\n";
+  s += "  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: sweep\n";
+  s += "          image: " + image + "\n          workingDir: /work\n";
+  s += "          env:\n            - name: TASK\n              valueFrom:\n                fieldRef:\n"
+       "                  fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']\n";
+  s += "          command: [scalelab, sweep, run, \"" + relative(plan.experiment_arg) + "\", --out, \"" +
+       relative(plan.out) + "\", --chunk, \"" + std::to_string(plan.chunk) + "\", --index, \"$(TASK)\"]\n";
+  s += "          resources:\n            requests: {cpu: \"1\"}\n";
+  s += "          volumeMounts:\n            - {name: work, mountPath: /work}\n";
+  s += "      volumes:\n        - name: work\n          persistentVolumeClaim: {claimName: scalelab-work}\n";
+  write_file_atomically(written, s);
+  return {written, "submit it with: kubectl apply -f " + written.string()};
+}
+
 int sweep_emit(const Options& o)
 {
   // The plan records the topology's path as the experiment's path leads to it: absolute for the machines of a
@@ -486,78 +582,13 @@ int sweep_emit(const Options& o)
                             " runs, " + std::to_string(spec->points.size()) + " points x " +
                             std::to_string(spec->repetitions) + " repetitions).";
   const std::string collect_line = "scalelab sweep collect " + shell_quote(experiment) + " --out " + shell_quote(dir);
-  fs::path written;
-  std::string next;
-  if (o.target == "slurm") {
-    fs::create_directories(out / "slurm");
-    written = out / "slurm" / "sweep.sbatch";
-    std::string s = "#!/bin/bash\n# " + about + "\n";
-    s += "# A task runs its runs one after another, each in its own process; a run already done is skipped, so\n"
-         "# the same script can be submitted again to finish what failed or was cancelled.\n";
-    s += "# Submit: sbatch " + shell_quote(fs::absolute(written).string()) + "\n";
-    s += "# Then, when squeue shows none of its tasks: " + collect_line + "\n";
-    s += "#SBATCH --job-name=" + kubernetes_name(spec->name) + "\n";
-    s += "#SBATCH --array=0-" + std::to_string(tasks - 1) + "\n";
-    s += "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n";
-    s += "#SBATCH --output=" + dir + "/slurm/task-%a.out\n";
-    s += "set -eu\n";
-    s += "exec " + shell_quote(program.string()) + " sweep run " + shell_quote(experiment) + " --out " +
-         shell_quote(dir) + " --chunk " + std::to_string(chunk) + " --index \"$SLURM_ARRAY_TASK_ID\"\n";
-    write_file_atomically(written, s);
-    fs::permissions(written, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                    fs::perm_options::add);
-    next = "submit it with: sbatch " + written.string();
-  } else if (o.target == "parallel") {
-    fs::create_directories(out / "parallel");
-    written = out / "parallel" / "sweep.sh";
-    const fs::path logins = out / "parallel" / "sshlogins";
-    std::string s = "#!/bin/sh\n# " + about + "\n";
-    s += "# With GNU parallel, on the machines listed in the file given as first argument (default: sshlogins\n"
-         "# beside this script), one per line as parallel(1) reads them: ':' is this machine, '8/user@host' runs\n"
-         "# 8 tasks at once on host over ssh. Every machine must see the same paths (a shared file system) and\n"
-         "# have scalelab at the path below. A run already done is skipped: the script can be run again.\n";
-    s += "set -eu\nhere=$(cd \"$(dirname \"$0\")\" && pwd)\nlogins=${1:-$here/sshlogins}\n";
-    s += "seq 0 " + std::to_string(tasks - 1) + " | parallel --sshloginfile \"$logins\" --line-buffer " +
-         shell_quote(shell_quote(program.string()) + " sweep run " + shell_quote(experiment) + " --out " +
-                     shell_quote(dir) + " --chunk " + std::to_string(chunk) + " --index {}") +
-         "\n";
-    s += "echo \"when every task has finished: " + collect_line + "\"\n";
-    write_file_atomically(written, s);
-    fs::permissions(written, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                    fs::perm_options::add);
-    if (!fs::exists(logins))
-      write_file_atomically(logins, ":\n");
-    next = "edit " + logins.string() + " (one machine per line), then run: sh " + written.string();
-  } else {
-    fs::create_directories(out / "kubernetes");
-    written = out / "kubernetes" / "sweep-job.yaml";
-    const auto relative = [](const fs::path& p) { return fs::relative(fs::absolute(p)).lexically_normal().string(); };
-    const std::string image = o.image.value_or("scalelab:latest");
-    std::string s = "# " + about + "\n";
-    s += "# A Kubernetes Indexed Job: task i runs the runs i*" + std::to_string(chunk) + " to i*" +
-         std::to_string(chunk) + "+" + std::to_string(chunk - 1) +
-         " of the plan. The image holds scalelab; the volume\n"
-         "# (the PersistentVolumeClaim scalelab-work, mounted at /work) holds this directory as it was when the\n"
-         "# job was written: the experiment, its topology and the output directory, at the paths below.\n";
-    s += "# Submit: kubectl apply -f " + written.string() + "\n";
-    s += "# Then, when the job is complete: scalelab sweep collect " + relative(*o.experiment) + " --out " +
-         relative(out) + "\n";
-    s += "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: " + kubernetes_name(spec->name) + "\nspec:\n";
-    s += "  completionMode: Indexed\n  completions: " + std::to_string(tasks) +
-         "\n  parallelism: " + std::to_string(std::min<std::size_t>(tasks, 32)) +
-         "\n  backoffLimit: " + std::to_string(std::max<std::size_t>(6, tasks / 10)) + "\n";
-    s += "  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: sweep\n";
-    s += "          image: " + image + "\n          workingDir: /work\n";
-    s += "          env:\n            - name: TASK\n              valueFrom:\n                fieldRef:\n"
-         "                  fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']\n";
-    s += "          command: [scalelab, sweep, run, \"" + relative(*o.experiment) + "\", --out, \"" + relative(out) +
-         "\", --chunk, \"" + std::to_string(chunk) + "\", --index, \"$(TASK)\"]\n";
-    s += "          resources:\n            requests: {cpu: \"1\"}\n";
-    s += "          volumeMounts:\n            - {name: work, mountPath: /work}\n";
-    s += "      volumes:\n        - name: work\n          persistentVolumeClaim: {claimName: scalelab-work}\n";
-    write_file_atomically(written, s);
-    next = "submit it with: kubectl apply -f " + written.string();
-  }
+  const EmitPlan plan{spec->name, out,   experiment, dir,   program,     *o.experiment,
+                      o.image,    chunk, tasks,      about, collect_line};
+  const Emitted emitted = o.target == "slurm"      ? emit_slurm(plan)
+                          : o.target == "parallel" ? emit_parallel(plan)
+                                                   : emit_kubernetes(plan);
+  const fs::path& written = emitted.written;
+  const std::string& next = emitted.next;
   std::cout << "wrote " << written.string() << ": " << tasks << (tasks == 1 ? " task" : " tasks") << " of up to "
             << chunk << (chunk == 1 ? " run" : " runs") << " (" << runs << " runs); " << next
             << "; when they have finished: " << collect_line << '\n';

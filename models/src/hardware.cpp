@@ -723,6 +723,82 @@ void HardwareGraph::check(const TopologySpec& spec, std::vector<HardwareIssue>& 
 
 // --- picture -----------------------------------------------------------------------------------------------------
 
+std::string HardwareGraph::element_dot(std::size_t i, const TopologySpec& spec,
+                                       const std::vector<std::vector<std::string>>& services_on) const
+{
+  const auto& e = elements_[i];
+  std::ostringstream n;
+  n << "  " << dot_quote(e.name) << " [";
+  switch (e.kind) {
+  case NetElement::Kind::host: {
+    const auto& h = spec.hardware.hosts[static_cast<std::size_t>(e.host)];
+    std::string label = e.name + "\\n" + std::to_string(h.cores) + " cores";
+    for (const auto& s : services_on[i])
+      label += "\\n[" + s + "]";
+    n << "shape=box, style=\"rounded,filled\", fillcolor=\"" << (services_on[i].empty() ? "#eeeeee" : "#cfe2f3")
+      << "\", label=\"" << label << "\"";
+    break;
+  }
+  case NetElement::Kind::switch_:
+    n << "shape=diamond, style=filled, fillcolor=\"#fce5cd\", label=" << dot_quote(e.name);
+    break;
+  case NetElement::Kind::users:
+    n << "shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=" << dot_quote(e.name);
+    break;
+  }
+  n << "];\n";
+  return n.str();
+}
+
+// Links as small nodes, joined in the order routes cross them; links no route crosses (SimGrid's loopback) are
+// left out.
+void HardwareGraph::route_links_dot(std::ostream& out) const
+{
+  std::set<std::pair<std::string, std::string>> edges;
+  std::set<int> crossed;
+  for (const auto& r : explicit_routes_) {
+    std::string previous = elements_[static_cast<std::size_t>(r.from)].name;
+    for (const auto& hop : r.hops) {
+      crossed.insert(hop.link);
+      const std::string here = "link:" + links_[static_cast<std::size_t>(hop.link)].name;
+      edges.insert(std::minmax(previous, here));
+      previous = here;
+    }
+    edges.insert(std::minmax(previous, elements_[static_cast<std::size_t>(r.to)].name));
+  }
+  for (int i : crossed) {
+    const auto& l = links_[static_cast<std::size_t>(i)];
+    out << "  " << dot_quote("link:" + l.name) << " [shape=box, style=filled, fillcolor=\"#fce5cd\", fontsize=8, "
+        << "label=\"" << l.name << "\\n"
+        << human_bandwidth(l.params.bandwidth) << ", " << human_duration(l.params.latency)
+        << (l.params.sharing == LinkSharing::fatpipe ? std::string(", fatpipe") : std::string()) << "\"];\n";
+  }
+  for (const auto& [a, b] : edges)
+    out << "  " << dot_quote(a) << " -- " << dot_quote(b) << ";\n";
+  if (users_ >= 0)
+    out << "  \"(users)\" [shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=\"users\"];\n"
+        << "  \"(users)\" -- " << dot_quote(elements_[static_cast<std::size_t>(users_)].name) << " [style=dashed];\n";
+}
+
+// Links as edges labelled with their bandwidth and latency; links between zones' switches drawn wide.
+void HardwareGraph::declared_links_dot(std::ostream& out) const
+{
+  for (const auto& l : links_) {
+    std::string label =
+        l.params.sharing == LinkSharing::fatpipe ? std::string("") : human_bandwidth(l.params.bandwidth) + "\\n";
+    label += human_duration(l.params.latency);
+    if (l.params.sharing != LinkSharing::full_duplex)
+      label += "\\n" + std::string(sharing_name(l.params.sharing));
+    const bool wide = elements_[static_cast<std::size_t>(l.a)].zone != elements_[static_cast<std::size_t>(l.b)].zone &&
+                      elements_[static_cast<std::size_t>(l.a)].kind == NetElement::Kind::switch_ &&
+                      elements_[static_cast<std::size_t>(l.b)].kind == NetElement::Kind::switch_;
+    out << "  " << dot_quote(elements_[static_cast<std::size_t>(l.a)].name) << " -- "
+        << dot_quote(elements_[static_cast<std::size_t>(l.b)].name) << " [label=\"" << label << "\""
+        << (wide ? ", penwidth=2.5, color=\"#cc4125\"" : "")
+        << (l.params.sharing == LinkSharing::fatpipe ? ", style=dashed" : "") << "];\n";
+  }
+}
+
 std::string HardwareGraph::to_dot(const TopologySpec& spec) const
 {
   std::vector<std::vector<std::string>> services_on(elements_.size());
@@ -738,86 +814,21 @@ std::string HardwareGraph::to_dot(const TopologySpec& spec) const
       << "  graph [fontname=\"Helvetica\", fontsize=11, overlap=false, splines=true];\n"
       << "  node [fontname=\"Helvetica\", fontsize=10];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#555555\"];\n";
-  auto element = [&](std::size_t i) {
-    const auto& e = elements_[i];
-    std::ostringstream n;
-    n << "  " << dot_quote(e.name) << " [";
-    switch (e.kind) {
-    case NetElement::Kind::host: {
-      const auto& h = spec.hardware.hosts[static_cast<std::size_t>(e.host)];
-      std::string label = e.name + "\\n" + std::to_string(h.cores) + " cores";
-      for (const auto& s : services_on[i])
-        label += "\\n[" + s + "]";
-      n << "shape=box, style=\"rounded,filled\", fillcolor=\"" << (services_on[i].empty() ? "#eeeeee" : "#cfe2f3")
-        << "\", label=\"" << label << "\"";
-      break;
-    }
-    case NetElement::Kind::switch_:
-      n << "shape=diamond, style=filled, fillcolor=\"#fce5cd\", label=" << dot_quote(e.name);
-      break;
-    case NetElement::Kind::users:
-      n << "shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=" << dot_quote(e.name);
-      break;
-    }
-    n << "];\n";
-    return n.str();
-  };
-  const auto zone_names = zones();
-  for (const auto& zone : zone_names) {
+  for (const auto& zone : zones()) {
     const bool cluster = !zone.empty();
     if (cluster)
       out << "  subgraph " << dot_quote("cluster_" + zone) << " {\n    label=" << dot_quote(zone)
           << "; style=\"rounded,dashed\"; color=\"#888888\";\n";
     for (std::size_t i = 0; i < elements_.size(); ++i)
       if (elements_[i].zone == zone)
-        out << (cluster ? "  " : "") << element(i);
+        out << (cluster ? "  " : "") << element_dot(i, spec, services_on);
     if (cluster)
       out << "  }\n";
   }
-  if (from_file_) {
-    // Links as small nodes, joined in the order routes cross them; links no route crosses (SimGrid's
-    // loopback) are left out.
-    std::set<std::pair<std::string, std::string>> edges;
-    std::set<int> crossed;
-    for (const auto& r : explicit_routes_) {
-      std::string previous = elements_[static_cast<std::size_t>(r.from)].name;
-      for (const auto& hop : r.hops) {
-        crossed.insert(hop.link);
-        const std::string here = "link:" + links_[static_cast<std::size_t>(hop.link)].name;
-        edges.insert(std::minmax(previous, here));
-        previous = here;
-      }
-      edges.insert(std::minmax(previous, elements_[static_cast<std::size_t>(r.to)].name));
-    }
-    for (int i : crossed) {
-      const auto& l = links_[static_cast<std::size_t>(i)];
-      out << "  " << dot_quote("link:" + l.name) << " [shape=box, style=filled, fillcolor=\"#fce5cd\", fontsize=8, "
-          << "label=\"" << l.name << "\\n"
-          << human_bandwidth(l.params.bandwidth) << ", " << human_duration(l.params.latency)
-          << (l.params.sharing == LinkSharing::fatpipe ? std::string(", fatpipe") : std::string()) << "\"];\n";
-    }
-    for (const auto& [a, b] : edges)
-      out << "  " << dot_quote(a) << " -- " << dot_quote(b) << ";\n";
-    if (users_ >= 0)
-      out << "  \"(users)\" [shape=ellipse, style=\"dashed,filled\", fillcolor=\"#d9ead3\", label=\"users\"];\n"
-          << "  \"(users)\" -- " << dot_quote(elements_[static_cast<std::size_t>(users_)].name) << " [style=dashed];\n";
-    out << "}\n";
-    return out.str();
-  }
-  for (const auto& l : links_) {
-    std::string label =
-        l.params.sharing == LinkSharing::fatpipe ? std::string("") : human_bandwidth(l.params.bandwidth) + "\\n";
-    label += human_duration(l.params.latency);
-    if (l.params.sharing != LinkSharing::full_duplex)
-      label += "\\n" + std::string(sharing_name(l.params.sharing));
-    const bool wide = elements_[static_cast<std::size_t>(l.a)].zone != elements_[static_cast<std::size_t>(l.b)].zone &&
-                      elements_[static_cast<std::size_t>(l.a)].kind == NetElement::Kind::switch_ &&
-                      elements_[static_cast<std::size_t>(l.b)].kind == NetElement::Kind::switch_;
-    out << "  " << dot_quote(elements_[static_cast<std::size_t>(l.a)].name) << " -- "
-        << dot_quote(elements_[static_cast<std::size_t>(l.b)].name) << " [label=\"" << label << "\""
-        << (wide ? ", penwidth=2.5, color=\"#cc4125\"" : "")
-        << (l.params.sharing == LinkSharing::fatpipe ? ", style=dashed" : "") << "];\n";
-  }
+  if (from_file_)
+    route_links_dot(out);
+  else
+    declared_links_dot(out);
   out << "}\n";
   return out.str();
 }

@@ -910,7 +910,7 @@ private:
   {
     if (w.zones)
       for (const ZoneShareRaw& z : *w.zones)
-        if (find_zone(z.zone))
+        if (is_empty_datacenter(z.zone.name) || find_zone(z.zone))
           w.spec.zones.push_back({z.zone.name, z.share});
     if (w.geodns && w.geodns->entries) {
       GeoDnsSpec g = w.geodns->spec;
@@ -977,6 +977,18 @@ private:
     const Entry* at = later_one.entries.find("at");
     ctx_.error(site_of(at->key, at->value, "at").mark,
                what + " at " + time_text(later_one.spec.at) + ": " + fault_text(earlier) + " holds then");
+  }
+
+  // A data centre of network shape datacenters, which has its gateway even with no host in it: users can be
+  // there (workload.zones, as hardware.users.zone), far from every server.
+  bool is_empty_datacenter(const std::string& name) const
+  {
+    if (!raw_.hardware || raw_.hardware->simgrid_platform || raw_.hardware->entries.find("links"))
+      return false;
+    const NetworkRaw& network = raw_.hardware->network;
+    const auto& names = network.spec.datacenters;
+    return network.shape_ok && network.datacenters_ok && network.spec.shape == NetworkSpec::Shape::datacenters &&
+           std::find(names.begin(), names.end(), name) != names.end();
   }
 
   // A zone some host or switch is in; reports an unknown one with the zones there are.

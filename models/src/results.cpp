@@ -634,6 +634,140 @@ ordered_json to_json(const TopologySpec& spec)
   return j;
 }
 
+namespace
+{
+
+ordered_json cache_result_json(const CacheResult& c)
+{
+  return {{"hits", c.hits},
+          {"misses", c.misses},
+          {"hit_ratio", c.hit_ratio},
+          {"sets", c.sets},
+          {"deletes", c.deletes},
+          {"evictions", c.evictions},
+          {"expirations", c.expirations},
+          {"stale_reads", c.stale_reads},
+          {"coalesced", c.coalesced}};
+}
+
+ordered_json connection_pool_json(const ConnectionPoolResult& p)
+{
+  return {{"checkouts", p.checkouts},
+          {"opened", p.opened},
+          {"waited", p.waited},
+          {"timeouts", p.timeouts},
+          {"wait_probability", p.wait_probability},
+          {"wait", {{"mean", p.wait.mean}, {"p99", p.wait.p99}, {"max", p.wait.max}}},
+          {"mean_open", p.mean_open}};
+}
+
+ordered_json calls_json(const CallsResult& c)
+{
+  return {{"calls", c.calls},
+          {"attempts", c.attempts},
+          {"retries", c.retries},
+          {"timeouts", c.timeouts},
+          {"late_replies", c.late_replies},
+          {"breaker_open", c.breaker_open},
+          {"budget_refused", c.budget_refused}};
+}
+
+ordered_json autoscale_json(const AutoscaleResult& a)
+{
+  return {{"mean_running", a.mean_running}, {"mean_booting", a.mean_booting}, {"fewest_running", a.fewest_running},
+          {"most_running", a.most_running}, {"started", a.started},           {"stopped", a.stopped},
+          {"evaluations", a.evaluations}};
+}
+
+ordered_json queue_result_json(const QueueResult& q)
+{
+  return {{"published", q.published},
+          {"rejected", q.rejected},
+          {"refused", q.refused},
+          {"delivered", q.delivered},
+          {"acknowledged", q.acknowledged},
+          {"failed", q.failed},
+          {"lost", q.lost},
+          {"redelivered", q.redelivered},
+          {"waited", q.waited},
+          {"wait_probability", q.wait_probability},
+          {"wait", {{"mean", q.wait.mean}, {"p99", q.wait.p99}, {"max", q.wait.max}}},
+          {"mean_backlog", q.mean_backlog},
+          {"backlog_at_end", q.backlog_at_end},
+          {"mean_unacknowledged", q.mean_unacknowledged}};
+}
+
+ordered_json service_result_json(const ServiceResult& s)
+{
+  ordered_json service{{"name", s.name},
+                       {"kind", s.kind},
+                       {"instances", s.instances},
+                       {"capacity", s.capacity},
+                       {"arrived", s.arrived},
+                       {"completed", s.completed},
+                       {"errors", errors_json(s.errors)},
+                       {"throughput", s.throughput},
+                       {"latency", latency_json(s.latency)},
+                       {"mean_in_service", s.mean_in_service},
+                       {"utilisation", s.utilisation},
+                       {"mean_queue_length", s.mean_queue_length}};
+  if (s.cache)
+    service["cache"] = cache_result_json(*s.cache);
+  if (!s.shards.empty()) {
+    ordered_json shards = ordered_json::array();
+    for (const auto& shard : s.shards)
+      shards.push_back({{"host", shard.host},
+                        {"operations", shard.operations},
+                        {"share", shard.share},
+                        {"utilisation", shard.utilisation}});
+    service["shards"] = std::move(shards);
+    service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
+  }
+  if (s.replication)
+    service["replication"] = replication_json(*s.replication);
+  if (s.connection_pool)
+    service["connection_pool"] = connection_pool_json(*s.connection_pool);
+  if (s.calls)
+    service["calls"] = calls_json(*s.calls);
+  if (s.autoscale)
+    service["autoscale"] = autoscale_json(*s.autoscale);
+  if (s.queue)
+    service["queue"] = queue_result_json(*s.queue);
+  if (s.resharding)
+    service["resharding"] = resharding_json(*s.resharding);
+  return service;
+}
+
+ordered_json link_result_json(const LinkResult& l)
+{
+  ordered_json link{{"name", l.name}};
+  if (!l.from.empty()) {
+    link["from"] = l.from;
+    link["to"] = l.to;
+  }
+  link["sharing"] = l.sharing;
+  link["bandwidth"] = l.bandwidth;
+  link["latency"] = l.latency;
+  link["messages"] = l.messages;
+  link["bytes"] = l.bytes;
+  link["utilisation"] = l.utilisation;
+  return link;
+}
+
+ordered_json checks_json(const RunChecks& c)
+{
+  return {{"conservation",
+           {{"sent", c.sent},
+            {"completed", c.completed},
+            {"failed", c.failed},
+            {"in_flight", c.in_flight},
+            {"holds", c.conserved}}},
+          {"littles_law",
+           {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+}
+
+} // namespace
+
 ordered_json to_json(const Results& r)
 {
   ordered_json j;
@@ -644,86 +778,13 @@ ordered_json to_json(const Results& r)
   j["warmup"] = r.warmup;
   j["measured_seconds"] = r.duration - r.warmup;
   j["total"] = request_json(r.total);
-  ordered_json reqs = ordered_json::array();
+  ordered_json requests = ordered_json::array();
   for (const auto& q : r.requests)
-    reqs.push_back(request_json(q));
-  j["requests"] = reqs;
+    requests.push_back(request_json(q));
+  j["requests"] = requests;
   ordered_json services = ordered_json::array();
-  for (const auto& s : r.services) {
-    ordered_json service{{"name", s.name},
-                         {"kind", s.kind},
-                         {"instances", s.instances},
-                         {"capacity", s.capacity},
-                         {"arrived", s.arrived},
-                         {"completed", s.completed},
-                         {"errors", errors_json(s.errors)},
-                         {"throughput", s.throughput},
-                         {"latency", latency_json(s.latency)},
-                         {"mean_in_service", s.mean_in_service},
-                         {"utilisation", s.utilisation},
-                         {"mean_queue_length", s.mean_queue_length}};
-    if (s.cache)
-      service["cache"] = {{"hits", s.cache->hits},
-                          {"misses", s.cache->misses},
-                          {"hit_ratio", s.cache->hit_ratio},
-                          {"sets", s.cache->sets},
-                          {"deletes", s.cache->deletes},
-                          {"evictions", s.cache->evictions},
-                          {"expirations", s.cache->expirations},
-                          {"stale_reads", s.cache->stale_reads},
-                          {"coalesced", s.cache->coalesced}};
-    if (!s.shards.empty()) {
-      ordered_json shards = ordered_json::array();
-      for (const auto& shard : s.shards)
-        shards.push_back({{"host", shard.host},
-                          {"operations", shard.operations},
-                          {"share", shard.share},
-                          {"utilisation", shard.utilisation}});
-      service["shards"] = std::move(shards);
-      service["busiest_shard_over_mean"] = s.busiest_shard_over_mean;
-    }
-    if (s.replication)
-      service["replication"] = replication_json(*s.replication);
-    if (const auto& p = s.connection_pool)
-      service["connection_pool"] = {{"checkouts", p->checkouts},
-                                    {"opened", p->opened},
-                                    {"waited", p->waited},
-                                    {"timeouts", p->timeouts},
-                                    {"wait_probability", p->wait_probability},
-                                    {"wait", {{"mean", p->wait.mean}, {"p99", p->wait.p99}, {"max", p->wait.max}}},
-                                    {"mean_open", p->mean_open}};
-    if (const auto& c = s.calls)
-      service["calls"] = {{"calls", c->calls},
-                          {"attempts", c->attempts},
-                          {"retries", c->retries},
-                          {"timeouts", c->timeouts},
-                          {"late_replies", c->late_replies},
-                          {"breaker_open", c->breaker_open},
-                          {"budget_refused", c->budget_refused}};
-    if (const auto& a = s.autoscale)
-      service["autoscale"] = {
-          {"mean_running", a->mean_running}, {"mean_booting", a->mean_booting}, {"fewest_running", a->fewest_running},
-          {"most_running", a->most_running}, {"started", a->started},           {"stopped", a->stopped},
-          {"evaluations", a->evaluations}};
-    if (const auto& q = s.queue)
-      service["queue"] = {{"published", q->published},
-                          {"rejected", q->rejected},
-                          {"refused", q->refused},
-                          {"delivered", q->delivered},
-                          {"acknowledged", q->acknowledged},
-                          {"failed", q->failed},
-                          {"lost", q->lost},
-                          {"redelivered", q->redelivered},
-                          {"waited", q->waited},
-                          {"wait_probability", q->wait_probability},
-                          {"wait", {{"mean", q->wait.mean}, {"p99", q->wait.p99}, {"max", q->wait.max}}},
-                          {"mean_backlog", q->mean_backlog},
-                          {"backlog_at_end", q->backlog_at_end},
-                          {"mean_unacknowledged", q->mean_unacknowledged}};
-    if (s.resharding)
-      service["resharding"] = resharding_json(*s.resharding);
-    services.push_back(std::move(service));
-  }
+  for (const auto& s : r.services)
+    services.push_back(service_result_json(s));
   j["services"] = services;
   ordered_json hosts = ordered_json::array();
   for (const auto& h : r.hosts)
@@ -733,20 +794,8 @@ ordered_json to_json(const Results& r)
                      {"disk_utilisation", h.disk_utilisation}});
   j["hosts"] = hosts;
   ordered_json links = ordered_json::array();
-  for (const auto& l : r.links) {
-    ordered_json link{{"name", l.name}};
-    if (!l.from.empty()) {
-      link["from"] = l.from;
-      link["to"] = l.to;
-    }
-    link["sharing"] = l.sharing;
-    link["bandwidth"] = l.bandwidth;
-    link["latency"] = l.latency;
-    link["messages"] = l.messages;
-    link["bytes"] = l.bytes;
-    link["utilisation"] = l.utilisation;
-    links.push_back(std::move(link));
-  }
+  for (const auto& l : r.links)
+    links.push_back(link_result_json(l));
   j["links"] = links;
   if (r.cost) {
     ordered_json cost{{"per_hour", r.cost->per_hour}};
@@ -756,16 +805,7 @@ ordered_json to_json(const Results& r)
   }
   if (r.geodns)
     j["geodns"] = geodns_json(*r.geodns);
-  const auto& c = r.checks;
-  j["checks"] = {
-      {"conservation",
-       {{"sent", c.sent},
-        {"completed", c.completed},
-        {"failed", c.failed},
-        {"in_flight", c.in_flight},
-        {"holds", c.conserved}}},
-      {"littles_law",
-       {{"L", c.little_l}, {"X", c.little_x}, {"W", c.little_w}, {"relative_error", c.little_relative_error}}}};
+  j["checks"] = checks_json(r.checks);
   j["configuration"] = r.configuration;
   return j;
 }
@@ -826,28 +866,43 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
   return out.str();
 }
 
-std::string summary_table(const Results& r)
+namespace
 {
-  std::ostringstream out;
-  auto ms = [](double s) { return fmt("%9.3f", s * 1e3); };
-  auto errors_total = [](const std::map<std::string, std::uint64_t>& e) {
-    std::uint64_t n = 0;
-    for (const auto& [cause, count] : e)
-      n += count;
-    return n;
-  };
-  out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << fmt("%g", r.duration) << " s (warm-up "
-      << fmt("%g", r.warmup) << " s excluded)\n\n";
+
+// One line of the terminal table, printf-formatted (every row of a table fits in 256 characters).
+template <typename... Args> std::string row(const char* format, Args... args)
+{
   char line[256];
-  std::snprintf(line, sizeof line, "%-18s %10s %10s %8s %9s %9s %9s %9s\n", "request", "completed", "req/s", "errors",
-                "mean ms", "p50 ms", "p99 ms", "p99.9 ms");
-  out << line;
+  std::snprintf(line, sizeof line, format, args...);
+  return line;
+}
+
+std::string ms(double seconds)
+{
+  return fmt("%9.3f", seconds * 1e3);
+}
+
+unsigned long long count(std::uint64_t n)
+{
+  return static_cast<unsigned long long>(n);
+}
+
+std::uint64_t errors_total(const std::map<std::string, std::uint64_t>& errors)
+{
+  std::uint64_t n = 0;
+  for (const auto& [cause, c] : errors)
+    n += c;
+  return n;
+}
+
+void print_requests(std::ostream& out, const Results& r)
+{
+  out << row("%-18s %10s %10s %8s %9s %9s %9s %9s\n", "request", "completed", "req/s", "errors", "mean ms", "p50 ms",
+             "p99 ms", "p99.9 ms");
   auto request_row = [&](const RequestTypeResult& q) {
-    std::snprintf(line, sizeof line, "%-18s %10llu %10.1f %8llu %s %s %s %s\n", q.name.c_str(),
-                  static_cast<unsigned long long>(q.completed), q.throughput,
-                  static_cast<unsigned long long>(errors_total(q.errors)), ms(q.latency.mean).c_str(),
-                  ms(q.latency.p50).c_str(), ms(q.latency.p99).c_str(), ms(q.latency.p999).c_str());
-    out << line;
+    out << row("%-18s %10llu %10.1f %8llu %s %s %s %s\n", q.name.c_str(), count(q.completed), q.throughput,
+               count(errors_total(q.errors)), ms(q.latency.mean).c_str(), ms(q.latency.p50).c_str(),
+               ms(q.latency.p99).c_str(), ms(q.latency.p999).c_str());
   };
   int rows = 0;
   for (const auto& q : r.requests)
@@ -857,150 +912,158 @@ std::string summary_table(const Results& r)
     }
   if (rows > 1)
     request_row(r.total);
-  out << '\n';
-  std::snprintf(line, sizeof line, "%-18s %-14s %10s %8s %9s %9s %7s %9s\n", "service", "kind", "req/s", "errors",
-                "mean ms", "p99 ms", "util", "queue");
-  out << line;
+}
+
+void print_services(std::ostream& out, const Results& r)
+{
+  out << row("%-18s %-14s %10s %8s %9s %9s %7s %9s\n", "service", "kind", "req/s", "errors", "mean ms", "p99 ms",
+             "util", "queue");
   for (const auto& s : r.services) {
     std::string kind = s.kind + (s.instances > 1 ? " x" + std::to_string(s.instances) : "");
     std::string util = s.capacity > 0 ? fmt("%6.1f%%", s.utilisation * 100) : "      -";
-    std::snprintf(line, sizeof line, "%-18s %-14s %10.1f %8llu %s %s %s %9.2f\n", s.name.c_str(), kind.c_str(),
-                  s.throughput, static_cast<unsigned long long>(errors_total(s.errors)), ms(s.latency.mean).c_str(),
-                  ms(s.latency.p99).c_str(), util.c_str(), s.mean_queue_length);
-    out << line;
+    out << row("%-18s %-14s %10.1f %8llu %s %s %s %9.2f\n", s.name.c_str(), kind.c_str(), s.throughput,
+               count(errors_total(s.errors)), ms(s.latency.mean).c_str(), ms(s.latency.p99).c_str(), util.c_str(),
+               s.mean_queue_length);
   }
-  bool cache_header = false;
+}
+
+void print_caches(std::ostream& out, const Results& r)
+{
+  bool header = false;
   for (const auto& s : r.services) {
     if (!s.cache)
       continue;
-    if (!cache_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %9s %10s %10s %10s\n", "cache", "hits", "misses", "hit ratio",
-                    "evictions", "expired", "stale");
-      out << line;
-      cache_header = true;
-    }
+    if (!header)
+      out << row("\n%-18s %10s %10s %9s %10s %10s %10s\n", "cache", "hits", "misses", "hit ratio", "evictions",
+                 "expired", "stale");
+    header = true;
     const CacheResult& c = *s.cache;
-    std::snprintf(line, sizeof line, "%-18s %10llu %10llu %8.1f%% %10llu %10llu %10llu\n", s.name.c_str(),
-                  static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses), c.hit_ratio * 100,
-                  static_cast<unsigned long long>(c.evictions), static_cast<unsigned long long>(c.expirations),
-                  static_cast<unsigned long long>(c.stale_reads));
-    out << line;
+    out << row("%-18s %10llu %10llu %8.1f%% %10llu %10llu %10llu\n", s.name.c_str(), count(c.hits), count(c.misses),
+               c.hit_ratio * 100, count(c.evictions), count(c.expirations), count(c.stale_reads));
   }
+}
+
+void print_resharding(std::ostream& out, const std::string& name, const ReshardingResult& x)
+{
+  out << "resharding of " << name << ": shard " << x.shards_after << " on " << x.host << " added at "
+      << fmt("%.3f", x.at) << " s; " << x.keys_moving << " of " << x.keys << " keys move ("
+      << fmt("%.1f", x.moved_fraction * 100) << "%), " << fmt("%.1f", x.bytes / 1e6) << " MB in " << x.batches
+      << " batches, copied by " << fmt("%.3f", x.copied_at) << " s; by the end " << x.keys_moved << " keys moved, "
+      << fmt("%.1f", x.bytes_sent / 1e6) << " MB sent, " << fmt("%.1f", x.bytes_received / 1e6) << " MB received\n";
+}
+
+void print_shards(std::ostream& out, const Results& r)
+{
   for (const auto& s : r.services) {
     if (s.shards.empty())
       continue;
-    std::snprintf(line, sizeof line, "\n%-18s %-14s %12s %8s %7s\n", ("shards of " + s.name).c_str(), "host",
-                  "operations", "share", "util");
-    out << line;
+    out << row("\n%-18s %-14s %12s %8s %7s\n", ("shards of " + s.name).c_str(), "host", "operations", "share", "util");
     for (std::size_t i = 0; i < s.shards.size(); ++i) {
       const ShardResult& shard = s.shards[i];
-      std::snprintf(line, sizeof line, "%-18s %-14s %12llu %7.1f%% %6.1f%%\n",
-                    ("  shard " + std::to_string(i + 1)).c_str(), shard.host.c_str(),
-                    static_cast<unsigned long long>(shard.operations), shard.share * 100, shard.utilisation * 100);
-      out << line;
+      out << row("%-18s %-14s %12llu %7.1f%% %6.1f%%\n", ("  shard " + std::to_string(i + 1)).c_str(),
+                 shard.host.c_str(), count(shard.operations), shard.share * 100, shard.utilisation * 100);
     }
-    std::snprintf(line, sizeof line, "%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
-    out << line;
-    if (const auto& x = s.resharding)
-      out << "resharding of " << s.name << ": shard " << x->shards_after << " on " << x->host << " added at "
-          << fmt("%.3f", x->at) << " s; " << x->keys_moving << " of " << x->keys << " keys move ("
-          << fmt("%.1f", x->moved_fraction * 100) << "%), " << fmt("%.1f", x->bytes / 1e6) << " MB in " << x->batches
-          << " batches, copied by " << fmt("%.3f", x->copied_at) << " s; by the end " << x->keys_moved
-          << " keys moved, " << fmt("%.1f", x->bytes_sent / 1e6) << " MB sent, " << fmt("%.1f", x->bytes_received / 1e6)
-          << " MB received\n";
+    out << row("%-18s busiest shard / mean %.2f\n", "", s.busiest_shard_over_mean);
+    if (s.resharding)
+      print_resharding(out, s.name, *s.resharding);
   }
-  bool replication_header = false;
+}
+
+void print_replication_events(std::ostream& out, const std::string& name, const ReplicationResult& x)
+{
+  for (const auto& f : x.failovers)
+    out << "failover of " << name << (f.shard > 0 ? " shard " + std::to_string(f.shard) : std::string()) << ": "
+        << f.old_primary << " crashed at " << fmt("%.3f", f.crashed_at) << " s, " << f.new_primary << " primary at "
+        << fmt("%.3f", f.promoted_at) << " s (" << fmt("%.3f", f.failover_time) << " s); " << f.lost_writes
+        << " acknowledged writes lost, " << f.failed_in_gap << " operations failed in the gap\n";
+  if (x.ack_timeouts > 0)
+    out << name << ": " << x.ack_timeouts
+        << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";
+  if (x.fallbacks > 0)
+    out << name << ": semi_sync fell back to asynchronous (fallbacks: " << x.fallbacks << ") for "
+        << fmt("%.3f", x.async_seconds) << " s in all; " << x.async_writes
+        << " writes acknowledged at their commit meanwhile\n";
+}
+
+void print_replication(std::ostream& out, const Results& r)
+{
+  bool header = false;
   for (const auto& s : r.services) {
     if (!s.replication)
       continue;
-    if (!replication_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %-14s %10s %9s %9s %9s %10s %8s %8s %8s\n", "replica", "host",
-                    "applied", "lag ms", "p99 ms", "max ms", "reads", "stale", "ryw", "mono");
-      out << line;
-      replication_header = true;
-    }
+    if (!header)
+      out << row("\n%-18s %-14s %10s %9s %9s %9s %10s %8s %8s %8s\n", "replica", "host", "applied", "lag ms", "p99 ms",
+                 "max ms", "reads", "stale", "ryw", "mono");
+    header = true;
     for (const auto& x : s.replication->replicas) {
       const std::string who = x.shard > 0 ? s.name + " shard " + std::to_string(x.shard) : s.name;
-      std::snprintf(line, sizeof line, "%-18s %-14s %10llu %s %s %s %10llu %8llu %8llu %8llu\n", who.c_str(),
-                    x.host.c_str(), static_cast<unsigned long long>(x.applied), ms(x.lag.mean).c_str(),
-                    ms(x.lag.p99).c_str(), ms(x.lag.max).c_str(), static_cast<unsigned long long>(x.reads),
-                    static_cast<unsigned long long>(x.stale_reads),
-                    static_cast<unsigned long long>(x.read_your_writes_violations),
-                    static_cast<unsigned long long>(x.monotonic_read_violations));
-      out << line;
+      out << row("%-18s %-14s %10llu %s %s %s %10llu %8llu %8llu %8llu\n", who.c_str(), x.host.c_str(),
+                 count(x.applied), ms(x.lag.mean).c_str(), ms(x.lag.p99).c_str(), ms(x.lag.max).c_str(), count(x.reads),
+                 count(x.stale_reads), count(x.read_your_writes_violations), count(x.monotonic_read_violations));
     }
-    for (const auto& f : s.replication->failovers)
-      out << "failover of " << s.name << (f.shard > 0 ? " shard " + std::to_string(f.shard) : std::string()) << ": "
-          << f.old_primary << " crashed at " << fmt("%.3f", f.crashed_at) << " s, " << f.new_primary << " primary at "
-          << fmt("%.3f", f.promoted_at) << " s (" << fmt("%.3f", f.failover_time) << " s); " << f.lost_writes
-          << " acknowledged writes lost, " << f.failed_in_gap << " operations failed in the gap\n";
-    if (s.replication->ack_timeouts > 0)
-      out << s.name << ": " << s.replication->ack_timeouts
-          << " semi_sync writes acknowledged after ack_timeout without their k acknowledgements\n";
-    if (s.replication->fallbacks > 0)
-      out << s.name << ": semi_sync fell back to asynchronous (fallbacks: " << s.replication->fallbacks << ") for "
-          << fmt("%.3f", s.replication->async_seconds) << " s in all; " << s.replication->async_writes
-          << " writes acknowledged at their commit meanwhile\n";
+    print_replication_events(out, s.name, *s.replication);
   }
-  bool pool_header = false;
+}
+
+void print_connection_pools(std::ostream& out, const Results& r)
+{
+  bool header = false;
   for (const auto& s : r.services) {
     if (!s.connection_pool)
       continue;
-    if (!pool_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %10s %8s %9s %9s %9s %9s %9s\n", "connection pool", "checkouts",
-                    "waited", "wait ms", "p99 ms", "timeouts", "opened", "mean open");
-      out << line;
-      pool_header = true;
-    }
+    if (!header)
+      out << row("\n%-18s %10s %8s %9s %9s %9s %9s %9s\n", "connection pool", "checkouts", "waited", "wait ms",
+                 "p99 ms", "timeouts", "opened", "mean open");
+    header = true;
     const ConnectionPoolResult& p = *s.connection_pool;
-    std::snprintf(line, sizeof line, "%-18s %10llu %7.1f%% %s %s %9llu %9llu %9.1f\n", s.name.c_str(),
-                  static_cast<unsigned long long>(p.checkouts), p.wait_probability * 100, ms(p.wait.mean).c_str(),
-                  ms(p.wait.p99).c_str(), static_cast<unsigned long long>(p.timeouts),
-                  static_cast<unsigned long long>(p.opened), p.mean_open);
-    out << line;
+    out << row("%-18s %10llu %7.1f%% %s %s %9llu %9llu %9.1f\n", s.name.c_str(), count(p.checkouts),
+               p.wait_probability * 100, ms(p.wait.mean).c_str(), ms(p.wait.p99).c_str(), count(p.timeouts),
+               count(p.opened), p.mean_open);
   }
-  bool queue_header = false;
+}
+
+void print_queues(std::ostream& out, const Results& r)
+{
+  bool header = false;
   for (const auto& s : r.services) {
     if (!s.queue)
       continue;
-    if (!queue_header) {
-      std::snprintf(line, sizeof line, "\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published", "acked",
-                    "waited", "wait ms", "p99 ms", "backlog", "at end", "lost", "redeliv");
-      out << line;
-      queue_header = true;
-    }
+    if (!header)
+      out << row("\n%-18s %10s %10s %8s %9s %9s %9s %9s %8s %8s\n", "queue", "published", "acked", "waited", "wait ms",
+                 "p99 ms", "backlog", "at end", "lost", "redeliv");
+    header = true;
     const QueueResult& q = *s.queue;
-    std::snprintf(line, sizeof line, "%-18s %10llu %10llu %7.1f%% %s %s %9.1f %9llu %8llu %8llu\n", s.name.c_str(),
-                  static_cast<unsigned long long>(q.published), static_cast<unsigned long long>(q.acknowledged),
-                  q.wait_probability * 100, ms(q.wait.mean).c_str(), ms(q.wait.p99).c_str(), q.mean_backlog,
-                  static_cast<unsigned long long>(q.backlog_at_end), static_cast<unsigned long long>(q.lost),
-                  static_cast<unsigned long long>(q.redelivered));
-    out << line;
+    out << row("%-18s %10llu %10llu %7.1f%% %s %s %9.1f %9llu %8llu %8llu\n", s.name.c_str(), count(q.published),
+               count(q.acknowledged), q.wait_probability * 100, ms(q.wait.mean).c_str(), ms(q.wait.p99).c_str(),
+               q.mean_backlog, count(q.backlog_at_end), count(q.lost), count(q.redelivered));
     if (q.rejected + q.refused > 0)
       out << s.name << ": " << q.rejected << " jobs rejected (queue full), " << q.refused << " refused (broker down)\n";
   }
-  // The busiest link directions, where the network matters: a saturated link slows what crosses it.
+}
+
+// The busiest link directions, where the network matters: a saturated link slows what crosses it.
+void print_busiest_links(std::ostream& out, const Results& r)
+{
   std::vector<const LinkResult*> busiest;
   for (const auto& l : r.links)
     if (l.bytes > 0 && l.sharing != "fatpipe")
       busiest.push_back(&l);
   std::stable_sort(busiest.begin(), busiest.end(),
                    [](const LinkResult* a, const LinkResult* b) { return a->utilisation > b->utilisation; });
-  if (!busiest.empty()) {
-    std::snprintf(line, sizeof line, "\n%-34s %12s %12s %7s\n", "busiest links", "MB", "Mbps", "util");
-    out << line;
-    const double seconds = r.duration - r.warmup;
-    for (std::size_t i = 0; i < busiest.size() && i < 3; ++i) {
-      const LinkResult& l = *busiest[i];
-      const std::string name = l.from.empty() ? l.name : l.from + " -> " + l.to;
-      std::snprintf(line, sizeof line, "%-34s %12.1f %12.1f %6.1f%%\n", name.c_str(),
-                    static_cast<double>(l.bytes) / 1e6,
-                    seconds > 0 ? static_cast<double>(l.bytes) * 8 / seconds / 1e6 : 0.0, l.utilisation * 100);
-      out << line;
-    }
+  if (busiest.empty())
+    return;
+  out << row("\n%-34s %12s %12s %7s\n", "busiest links", "MB", "Mbps", "util");
+  const double seconds = r.duration - r.warmup;
+  for (std::size_t i = 0; i < busiest.size() && i < 3; ++i) {
+    const LinkResult& l = *busiest[i];
+    const std::string name = l.from.empty() ? l.name : l.from + " -> " + l.to;
+    out << row("%-34s %12.1f %12.1f %6.1f%%\n", name.c_str(), static_cast<double>(l.bytes) / 1e6,
+               seconds > 0 ? static_cast<double>(l.bytes) * 8 / seconds / 1e6 : 0.0, l.utilisation * 100);
   }
-  if (r.geodns)
-    out << geodns_table(*r.geodns);
+}
+
+void print_checks_and_cost(std::ostream& out, const Results& r)
+{
   const auto& c = r.checks;
   out << "\nchecks: conservation " << (c.conserved ? "holds" : "VIOLATED") << " (sent " << c.sent << " = completed "
       << c.completed << " + failed " << c.failed << " + in flight " << c.in_flight
@@ -1011,6 +1074,27 @@ std::string summary_table(const Results& r)
         << (r.cost->per_million_requests ? ", " + fmt("%.4g", *r.cost->per_million_requests) + " per million requests"
                                          : std::string())
         << " (the hosts' prices)\n";
+}
+
+} // namespace
+
+std::string summary_table(const Results& r)
+{
+  std::ostringstream out;
+  out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << fmt("%g", r.duration) << " s (warm-up "
+      << fmt("%g", r.warmup) << " s excluded)\n\n";
+  print_requests(out, r);
+  out << '\n';
+  print_services(out, r);
+  print_caches(out, r);
+  print_shards(out, r);
+  print_replication(out, r);
+  print_connection_pools(out, r);
+  print_queues(out, r);
+  print_busiest_links(out, r);
+  if (r.geodns)
+    out << geodns_table(*r.geodns);
+  print_checks_and_cost(out, r);
   return out.str();
 }
 

@@ -2,25 +2,13 @@
 
 #include "service_kinds.hpp"
 
+#include "scalelab/models/decisions.hpp"
+
 namespace scalelab::sim
 {
 
 namespace
 {
-models::CacheConfig config_of(const models::CacheSpec& spec)
-{
-  models::CacheConfig c;
-  c.max_entries = static_cast<std::uint64_t>(spec.capacity);
-  if (spec.memory)
-    c.max_bytes = static_cast<std::uint64_t>(*spec.memory);
-  c.eviction = spec.eviction;
-  c.ttl = spec.ttl;
-  c.ttl_mode = spec.ttl == 0                                 ? models::CacheTtlMode::none
-               : spec.ttl_mode == models::CacheTtlMode::none ? models::CacheTtlMode::fixed
-                                                             : spec.ttl_mode;
-  return c;
-}
-
 // The version a set stores: its database and the version there.
 std::uint64_t packed_version(const Request& r)
 {
@@ -31,7 +19,8 @@ std::uint64_t packed_version(const Request& r)
 Cache::Cache(std::uint32_t service, const models::CacheSpec& spec, double core_speed, std::uint64_t seed,
              const Clock& clock)
     : Station(service, spec.connections, spec.queue_limit, seed), spec_(spec), core_speed_(core_speed),
-      cache_(config_of(spec), models::Rng::derive(seed, 1)), clock_(clock), intervals_(clock.interval_count())
+      cache_(models::cache_config(spec), models::Rng::derive(seed, 1)), clock_(clock),
+      intervals_(clock.interval_count())
 {
 }
 

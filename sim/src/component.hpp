@@ -28,7 +28,7 @@
 //     claim at its start then delays, alone on a node that never crashes, whose replies cross routes that never
 //     queue. Counted in EngineStats::servers_at_arrival.
 // The simulation decides where the last three apply before the run, in one place each: replies_quietly in
-// connect_nodes() and serve_at_arrival_where_exact() (simulation.cpp); a component says only whether it wants
+// settle_quiet_replies() and serve_at_arrival_where_exact() (simulation.cpp); a component says only whether it wants
 // them (a node that can crash never does: what it holds at the crash must be exact).
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/time.hpp"

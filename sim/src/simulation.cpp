@@ -288,19 +288,20 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> talking_pairs(const World& 
   return {pairs.begin(), pairs.end()};
 }
 
-// Which nodes can send events to which, with a lower bound of the delay, and from it W: the smallest
-// delay of any channel. A message may stop at the link nodes on its way (network.hpp), so a route gives a
-// chain of channels as well as the direct one.
-SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
+// The service of each component (-1 for the users' source).
+std::vector<std::int32_t> service_of_components(const World& world)
 {
-  const auto& spec = world.spec;
-  const std::size_t n = spec.services.size();
   std::vector<std::int32_t> service_of(world.components.size(), -1);
-  for (std::size_t s = 0; s < n; ++s)
+  for (std::size_t s = 0; s < world.spec.services.size(); ++s)
     for (auto c : world.service_instances[s])
       service_of[c] = static_cast<std::int32_t>(s);
-  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+  return service_of;
+}
 
+void settle_quiet_replies(World& world, const ComponentTraffic& traffic, const std::vector<std::int32_t>& service_of)
+{
+  const std::size_t n = world.spec.services.size();
+  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
   // A passive component handles a reply on the sender's host only if the reply can cross its whole route
   // there and then, and what the component sends on never queues: no link's order depends on where it runs.
   for (std::size_t s = 0; s < n; ++s)
@@ -320,6 +321,37 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
           !world.network.route(world.network.route_id(node_of(static_cast<std::uint32_t>(c)), node_of(t))).quiet)
         comp.replies_quietly = false;
   }
+}
+
+// Tells each executor which others send to it, with the smallest delay: W is the smallest of all.
+SimTime wire_executors(World& world, const std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime>& channels)
+{
+  SimTime window = models::kNever;
+  for (const auto& [pair, delay] : channels) {
+    Executor* from = world.nodes[pair.first]->executor;
+    Executor* to = world.nodes[pair.second]->executor;
+    if (from == to)
+      continue;
+    to->add_input(from, delay);
+    window = std::min(window, delay);
+  }
+  // One executor (or no message between executors): any window is exact; 1 ms keeps the executors in step
+  // with SimGrid's clock.
+  constexpr SimTime kMaxWindow = 1'000'000;
+  return std::max<SimTime>(1, std::min(window, kMaxWindow));
+}
+
+// Which nodes can send events to which, with a lower bound of the delay, and from it W: the smallest
+// delay of any channel. A message may stop at the link nodes on its way (network.hpp), so a route gives a
+// chain of channels as well as the direct one.
+SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
+{
+  const auto& spec = world.spec;
+  const std::size_t n = spec.services.size();
+  const std::vector<std::int32_t> service_of = service_of_components(world);
+  auto node_of = [&](std::uint32_t c) { return world.components[c]->node->id(); };
+
+  settle_quiet_replies(world, traffic, service_of);
   auto handled_at_send = [&](std::uint32_t c) { return world.components[c]->replies_at_send(); };
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, SimTime> channels;
@@ -375,19 +407,7 @@ SimTime connect_nodes(World& world, const ComponentTraffic& traffic)
       }
     }
   }
-  SimTime window = models::kNever;
-  for (const auto& [pair, delay] : channels) {
-    Executor* from = world.nodes[pair.first]->executor;
-    Executor* to = world.nodes[pair.second]->executor;
-    if (from == to)
-      continue;
-    to->add_input(from, delay);
-    window = std::min(window, delay);
-  }
-  // One executor (or no message between executors): any window is exact; 1 ms keeps the executors in step
-  // with SimGrid's clock.
-  constexpr SimTime kMaxWindow = 1'000'000;
-  return std::max<SimTime>(1, std::min(window, kMaxWindow));
+  return wire_executors(world, channels);
 }
 
 // Whether any message of the run has a size: if none has, no link ever queues.

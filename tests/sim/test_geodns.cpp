@@ -12,6 +12,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 using namespace scalelab;
@@ -48,6 +50,20 @@ std::string two_data_centres(const std::string& zones, double lambda, const std:
                      "/s}\n";
   if (!crash.empty())
     yaml += "faults:\n  - {at: " + crash + ", crash_zone: us}\n";
+  return yaml;
+}
+
+// A topology of lesson 09 (experiments/lessons/09-data-centres), its text with `from` replaced by `to`.
+std::string lesson09(const std::string& file, const std::string& from = "", const std::string& to = "")
+{
+  std::ifstream in(std::string(SCALELAB_SOURCE_DIR) + "/experiments/lessons/09-data-centres/" + file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  if (!from.empty()) {
+    EXPECT_NE(yaml.find(from), std::string::npos) << from;
+    yaml.replace(yaml.find(from), from.size(), to);
+  }
   return yaml;
 }
 
@@ -129,4 +145,67 @@ TEST(GeoDnsRun, AfterTheTtlTheUsersOfAFailedDataCentreGoToTheOtherAcrossTheWan)
   EXPECT_NEAR(static_cast<double>(g.misdirected), 1000 * 1.0 / 2, 4 * std::sqrt(500.0));
   std::printf("misdirected %llu (lambda D / 2 = 500), slowest request %.1f ms\n",
               static_cast<unsigned long long>(g.misdirected), out.results.total.latency.max * 1e3);
+}
+
+// Lesson 09's claims on its own topologies (experiments/lessons/09-data-centres/README.md).
+TEST(GeoDnsRun, Lesson09TwoDataCentresSurviveOneAfterLambdaTtlOverTwoMisdirected)
+{
+  // 1000 requests per second, 60 % from eu; eu fails at 40 s for good; a TTL of 10 s. The eu users send
+  // lambda = 600 requests per second: lambda D / 2 = 3000 go to eu after it failed (a Poisson count, standard
+  // deviation 55; tolerance 4 of them). From 50 s on, every request is served, by us for the eu users, across
+  // the WAN (2 x 40 ms more than the 10 ms of CPU).
+  const double lambda = 600, ttl = 10, failed = 40;
+  const auto out = run_yaml(lesson09("two-data-centres.yaml", "ttl: 30s", "ttl: 10s"));
+  ASSERT_TRUE(out.results.geodns.has_value());
+  const auto& g = *out.results.geodns;
+  const double expected = lambda * ttl / 2;
+  EXPECT_NEAR(static_cast<double>(g.misdirected), expected, 4 * std::sqrt(expected));
+  EXPECT_EQ(g.unresolved, 0U);
+  // The failures are the misdirected requests and the few inside eu's 16 workers when it failed.
+  const auto& errors = out.results.total.errors;
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_GE(errors.at("host_down"), g.misdirected);
+  EXPECT_LE(errors.at("host_down"), g.misdirected + 20);
+  std::uint64_t served_after = 0, failed_after = 0, us_after = 0;
+  for (const auto& row : out.timeseries) {
+    if (row.time < failed + ttl)
+      continue;
+    if (row.series == "(users)") {
+      served_after += row.completed;
+      failed_after += row.errors;
+    } else if (row.series == "lb-us") {
+      us_after += row.completed;
+    }
+  }
+  EXPECT_EQ(failed_after, 0U);
+  // 50 s of 1000 requests per second, all served by us (standard deviation 224; tolerance 4 of them).
+  EXPECT_NEAR(static_cast<double>(served_after), 50 * 1000.0, 4 * std::sqrt(50 * 1000.0));
+  EXPECT_NEAR(static_cast<double>(us_after), static_cast<double>(served_after), 40);
+  // The eu users served from us wait the WAN's round trip: p90 is one of them (36,000 - 3000 of 77,000 served).
+  EXPECT_NEAR(out.results.total.latency.p90, 0.080 + 0.0104, 0.001);
+  EXPECT_NEAR(out.results.total.latency.p50, 0.0104, 0.001);
+  std::printf("misdirected %llu (lambda D / 2 = %.0f), served from 50 s on %llu, p90 %.2f ms\n",
+              static_cast<unsigned long long>(g.misdirected), expected, static_cast<unsigned long long>(served_after),
+              out.results.total.latency.p90 * 1e3);
+  EXPECT_TRUE(out.results.checks.conserved);
+}
+
+TEST(GeoDnsRun, Lesson09OneDataCentreFailsEveryRequestAfterItFails)
+{
+  // The same users with one data centre (eu): from 40 s to 100 s every request fails (60,000 expected, standard
+  // deviation 245; tolerance 4 of them), and before it the us users wait 80 ms more than the eu users. (In the
+  // second after the failure, replies already on their way across the WAN still arrive.)
+  const auto out = run_yaml(lesson09("topology.yaml"));
+  std::uint64_t served_after = 0;
+  for (const auto& row : out.timeseries)
+    if (row.series == "(users)" && row.time >= 41)
+      served_after += row.completed;
+  EXPECT_EQ(served_after, 0U);
+  const auto& errors = out.results.total.errors;
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NEAR(static_cast<double>(errors.at("host_down")), 60000, 4 * std::sqrt(60000.0));
+  EXPECT_NEAR(out.results.total.latency.p50, 0.0104, 0.001);
+  EXPECT_NEAR(out.results.total.latency.p90, 0.080 + 0.0104, 0.001);
+  std::printf("failed %llu after the data centre failed (60 s x 1000/s = 60000)\n",
+              static_cast<unsigned long long>(errors.at("host_down")));
 }

@@ -252,6 +252,44 @@ workload:
         << entry;
 }
 
+TEST(GeoDns, UsersCanBeInADataCentreWithNoHost)
+{
+  // One data centre of servers (eu) and users in both: the us users come in at gw-us, which the datacenters shape
+  // builds for every data centre listed, and cross the WAN (lesson 09's starting point). A zone that is not a
+  // data centre is still unknown.
+  const std::string yaml = R"(name: t
+hardware:
+  hosts:
+    - {name: web, zone: eu}
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+services:
+  app: {kind: api_server, host: web}
+requests:
+  get: [cpu: 1Mf]
+workload:
+  entry: app
+  zones: {eu: 0.6, us: 0.4}
+  arrival: {process: poisson, rate: 10/s}
+)";
+  const auto loaded = load_topology_text(yaml, "t.yaml");
+  ASSERT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  ASSERT_EQ(loaded.spec->workload.zones.size(), 2u);
+  EXPECT_EQ(loaded.spec->workload.zones[1].zone, "us");
+  std::vector<HardwareIssue> issues;
+  const auto graph = HardwareGraph::build(*loaded.spec, issues);
+  ASSERT_TRUE(issues.empty()) << issues.front().message;
+  const auto& users = graph.zone_users_elements();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(graph.elements()[static_cast<std::size_t>(users[1])].name, "users-us");
+  std::string elsewhere = yaml;
+  elsewhere.replace(elsewhere.find("us: 0.4}"), 2, "asia");
+  const auto refused = load_topology_text(elsewhere, "t.yaml");
+  EXPECT_FALSE(refused.spec.has_value());
+  ASSERT_FALSE(refused.errors.empty());
+  EXPECT_NE(refused.errors.front().format().find("unknown zone \"asia\""), std::string::npos)
+      << refused.errors.front().format();
+}
+
 TEST(FaultPlan, APartitionCutsTheLinksBetweenItsZoneAndTheOthers)
 {
   const char* yaml = R"(name: t

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,6 +79,12 @@ public:
   std::string to_dot(const TopologySpec& spec) const;
 
 private:
+  // The pieces of to_dot: one element (a host with its services, a switch, the users), and the links, as the
+  // platform file's routes cross them or as the topology declares them.
+  std::string element_dot(std::size_t i, const TopologySpec& spec,
+                          const std::vector<std::vector<std::string>>& services_on) const;
+  void route_links_dot(std::ostream& out) const;
+  void declared_links_dot(std::ostream& out) const;
   int add_element(NetElement e);
   void add_link(NetLink l);
   void expand_shape(const TopologySpec& spec, std::vector<HardwareIssue>& issues);
