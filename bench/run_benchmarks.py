@@ -40,7 +40,10 @@ Measures, one run after another (never two at once, so they do not compete for t
     calls to a backend tier, each request then publishing a job to a broker that an autoscaled worker pool of 4
     to 16 hosts consumes), in pairs with the reference model;
   - a million users (bench/million-users.yaml): wall time, peak memory, requests in flight, and memory per
-    request in flight (peak memory above the reference model's, divided by the peak number in flight).
+    request in flight (peak memory above the reference model's, divided by the peak number in flight);
+  - lesson 13's topology (experiments/lessons/13-millions-of-users/topology.yaml: a million users, a CDN edge,
+    a balancer, 100 API servers, a cache, 4 shards with 2 async replicas each, a queue and 10 worker hosts) for
+    ten simulated minutes (--duration 600s): wall time and peak memory (the goal: under 60 s and 1 GB).
 Prints a Markdown table and writes every raw figure to --out. Wall-clock figures depend on what else the
 machine is doing: the 1-minute load average before each run is recorded with it.
 """
@@ -72,6 +75,7 @@ BESIDE_REFERENCE = [
     ("workers", "workers.yaml", "workers model (rate limit, timeouts, retries, broker, autoscaled workers)"),
 ]
 ROOT = os.path.dirname(HERE)
+LESSON_13 = os.path.join(ROOT, "experiments", "lessons", "13-millions-of-users", "topology.yaml")
 
 
 def load():
@@ -185,6 +189,8 @@ def main():
 
     million = scalelab_run(args.scalelab, topo("million-users.yaml"), ["--duration", "90s"] if args.quick else [])
     results["scalelab_million_users"] = million
+    lesson13 = scalelab_run(args.scalelab, LESSON_13, ["--duration", "60s" if args.quick else "600s"])
+    results["scalelab_lesson13"] = lesson13
 
     s_ref = median_of(ref, "requests_per_wall_second")
     s_plain = median_of(plain, "requests_per_wall_second")
@@ -214,6 +220,11 @@ def main():
         "million_users_peak_memory_mb": million["peak_memory_mb"],
         "million_users_peak_in_flight": million["peak_requests_in_flight"],
         "memory_per_request_in_flight_kb": per_request_kb,
+        "lesson13_wall_s": lesson13["wall_seconds"],
+        "lesson13_simulated_s": lesson13["simulated_seconds"],
+        "lesson13_requests": lesson13["requests"],
+        "lesson13_events": lesson13["events"],
+        "lesson13_peak_memory_mb": lesson13["peak_memory_mb"],
         "load_average_now": load(),
     }
     for key, (ref_runs, model_runs) in beside.items():
@@ -240,6 +251,8 @@ def main():
         rows.append((f"{label}, scalelab", f"{median_of(model_runs, 'requests_per_wall_second'):,.0f} req/s",
                      f"{median_of(model_runs, 'peak_memory_mb'):.0f} MB"))
     rows.append(million_row)
+    rows.append((f"lesson 13 (a million users, every block), {lesson13['simulated_seconds']:.0f} s simulated",
+                 f"{lesson13['wall_seconds']:.1f} s wall", f"{lesson13['peak_memory_mb']:.0f} MB"))
     print("| measurement | speed | peak memory |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

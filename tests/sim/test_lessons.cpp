@@ -5,6 +5,7 @@
 #include "command.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -99,6 +100,52 @@ TEST(Lessons, AChallengeImposesItsFaultsOnASolutionThatRemovedThem)
   EXPECT_EQ(graded.status, 1) << graded.out << graded.err;
   EXPECT_NE(graded.out.find("not met: total.errors.session_lost"), std::string::npos) << graded.out;
   EXPECT_NE(graded.out.find("met:     total.latency.p99"), std::string::npos) << graded.out;
+}
+
+// Lesson 13's arithmetic, on a short run of its topology at five million users (12 simulated seconds, 4
+// measured): the origin receives the feeds and posts (40 % of the requests) and the pages the edge missed,
+// total x (0.4 + 0.6 (1 - hit ratio)); the fan-out workers, saturated, complete 40 consumers / (5 ms of CPU +
+// the round trip of 2 x 100 us between an acknowledgement and the next delivery) = 7,692 jobs a second, their
+// cores busy 5 / 5.2 of the time, while the users' p99 stays under 10 ms and the broker's backlog grows.
+TEST(Lessons, LessonThirteensTiersFollowFromTheMixTheHitRatioAndTheWorkersCycle)
+{
+  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "lesson-13-arithmetic";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string topology = scalelab::testing::read(kLessons / "13-millions-of-users" / "topology.yaml");
+  const std::string users = "users: 1000000,";
+  ASSERT_NE(topology.find(users), std::string::npos);
+  topology.replace(topology.find(users), users.size(), "users: 5000000,");
+  std::ofstream(dir / "five-million.yaml", std::ios::binary) << topology;
+  const auto run = scalelab::testing::run_program(
+      SCALELAB_BINARY,
+      "run " + (dir / "five-million.yaml").string() + " --duration 12s --quiet --out " + (dir / "out").string(), dir);
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  const auto results = nlohmann::json::parse(scalelab::testing::read(dir / "out" / "results.json"));
+  const auto service = [&](const std::string& name) {
+    for (const auto& s : results["services"])
+      if (s["name"] == name)
+        return s;
+    ADD_FAILURE() << "no service " << name;
+    return nlohmann::json{};
+  };
+  const auto host = [&](const std::string& name) {
+    for (const auto& h : results["hosts"])
+      if (h["name"] == name)
+        return h;
+    ADD_FAILURE() << "no host " << name;
+    return nlohmann::json{};
+  };
+  const double total = results["total"]["throughput"].get<double>();
+  EXPECT_NEAR(total, 5e6 / 30.0, 5e6 / 30.0 * 0.02); // a million users thinking 30 s, five times
+  const double hit_ratio = service("cdn")["cache"]["hit_ratio"].get<double>();
+  const double origin = service("lb")["throughput"].get<double>();
+  EXPECT_NEAR(origin, total * (0.4 + 0.6 * (1 - hit_ratio)), total * 0.01) << hit_ratio;
+  const double consumers = 40, cycle = 5e-3 + 2 * 100e-6;
+  EXPECT_NEAR(service("fanout_workers")["throughput"].get<double>(), consumers / cycle, consumers / cycle * 0.005);
+  EXPECT_NEAR(host("work-1")["cpu_utilisation"].get<double>(), 5e-3 / cycle, 0.005);
+  EXPECT_LT(results["total"]["latency"]["p99"].get<double>(), 0.010);
+  EXPECT_GT(service("mq")["queue"]["backlog_at_end"].get<double>(), 10000);
 }
 
 TEST(Lessons, ThereAreLessons)
