@@ -413,3 +413,84 @@ TEST_F(RealPrograms, WorkersDoEveryJobAtTheArrivalRateBelowSaturationAndCOverSAb
   for (const auto& i : pool->instances)
     EXPECT_NE(read_text(run_ / "logs" / (i.name + ".log")).find("scalelab-worker: {"), std::string::npos) << i.name;
 }
+
+// Without its broker scalelab-worker is not ready (/health 503: its consumers keep trying to connect); it ends on
+// SIGTERM with status 0, and with the process that started it (the parent-death signal), whatever it is doing.
+TEST(RealWorkerProcess, IsNotReadyWithoutItsBrokerAndEndsOnSigtermAndWithItsParent)
+{
+  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "worker-process";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto ports = real::free_loopback_ports(3);
+  real::Stack stack;
+  stack.run_dir = dir.string();
+  real::StackService jobs;
+  jobs.name = "jobs";
+  jobs.kind = "queue";
+  jobs.software = "rabbitmq";
+  jobs.instances.push_back(real::Endpoint{});
+  jobs.instances.back().port = ports[0]; // nothing listens there
+  stack.services.push_back(jobs);
+  real::write_stack((dir / "stack.json").string(), stack);
+  auto args = [&](int port) {
+    return std::vector<std::string>{std::string(SCALELAB_PROGRAMS_DIR) + "/scalelab-worker",
+                                    "--topology",
+                                    (kStackDir / "worker-pool.yaml").string(),
+                                    "--service",
+                                    "pool",
+                                    "--instance",
+                                    "0",
+                                    "--port",
+                                    std::to_string(port),
+                                    "--stack",
+                                    (dir / "stack.json").string()};
+  };
+  auto wait_answering = [](int port) {
+    const auto deadline = Clock::now() + 15s;
+    int status = 0;
+    while (Clock::now() < deadline && (status = real::http_get_status(port, "/health", 500ms)) == 0)
+      std::this_thread::sleep_for(50ms);
+    return status;
+  };
+
+  // SIGTERM: status 0.
+  real::SpawnOptions direct;
+  direct.argv = args(ports[1]);
+  direct.output = (dir / "direct.log").string();
+  const auto worker = real::spawn(direct);
+  EXPECT_EQ(wait_answering(ports[1]), 503) << read_text(dir / "direct.log");
+  kill(worker.pid, SIGTERM);
+  int status = -1;
+  const auto deadline = Clock::now() + 5s;
+  while (waitpid(worker.pid, &status, WNOHANG) == 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status << read_text(dir / "direct.log");
+
+  // Its parent killed: it ends too.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t parent = fork();
+  if (parent == 0) {
+    real::SpawnOptions o;
+    o.argv = args(ports[2]);
+    o.output = (dir / "orphan.log").string();
+    const auto child = real::spawn(o);
+    if (write(pipe_fds[1], &child.pid, sizeof child.pid) < 0)
+      _exit(1);
+    pause();
+    _exit(0);
+  }
+  pid_t child = 0;
+  ASSERT_EQ(read(pipe_fds[0], &child, sizeof child), static_cast<ssize_t>(sizeof child));
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  EXPECT_EQ(wait_answering(ports[2]), 503) << read_text(dir / "orphan.log");
+  kill(parent, SIGKILL);
+  waitpid(parent, nullptr, 0);
+  const auto gone_by = Clock::now() + 5s;
+  while (real::process_start_time(child) && Clock::now() < gone_by)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(real::process_start_time(child)) << "scalelab-worker outlived its parent";
+  if (real::process_start_time(child))
+    kill(child, SIGKILL);
+}
