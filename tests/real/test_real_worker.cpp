@@ -367,6 +367,11 @@ TEST_F(RealPrograms, WorkersDoEveryJobAtTheArrivalRateBelowSaturationAndCOverSAb
   std::uint64_t published = 200;
   wait_for(published, 20s);
   EXPECT_EQ(done("done"), published);
+  for (const auto& i : pool->instances) { // RabbitMQ's round robin over the consumers with room
+    const auto stats = nlohmann::json::parse(body_of(http_get(i.port, "/stats")));
+    std::cout << i.name << " did " << stats.at("done") << " of the 200 welcome jobs\n";
+    EXPECT_NEAR(stats.at("done").get<double>(), 100, 20) << i.name;
+  }
   EXPECT_EQ(psql(port_of(stack, "users"), "SELECT count(*), sum(version) FROM scalelab_kv"), "200|400")
       << "each key written by its signup and by its welcome job";
 
