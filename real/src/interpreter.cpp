@@ -29,18 +29,21 @@ void Cores::release()
 
 namespace
 {
-const models::ApiServerSpec& api_server_of(const models::TopologySpec& spec, const std::string& service)
+// The hosts of an api_server's or a worker pool's instances: the two kinds whose instances run step lists.
+std::vector<std::string> step_running_hosts(const models::TopologySpec& spec, const std::string& service)
 {
   const auto* s = spec.find_service(service);
   if (!s)
     throw std::invalid_argument("no service named '" + service + "' in " + spec.file);
-  const auto* api = std::get_if<models::ApiServerSpec>(&s->kind);
-  if (!api)
-    throw std::invalid_argument("service '" + service + "' is a " + models::kind_name(s->kind) + ", not an api_server");
-  return *api;
+  if (const auto* api = std::get_if<models::ApiServerSpec>(&s->kind))
+    return api->hosts;
+  if (const auto* worker = std::get_if<models::WorkerSpec>(&s->kind))
+    return worker->hosts;
+  throw std::invalid_argument("service '" + service + "' is a " + models::kind_name(s->kind) +
+                              ", not an api_server or a worker");
 }
 
-// The random stream of the api_server instance, named as the simulator names it ("app#0": the service and the
+// The random stream of the instance, named as the simulator names it ("app#0": the service and the
 // instance from 0), so that the same trace draws the same numbers.
 std::uint64_t stream_seed(std::uint64_t seed, const std::string& name)
 {
@@ -58,11 +61,11 @@ Interpreter::Interpreter(const models::TopologySpec& spec, const std::string& se
     : spec_(spec), burner_(burner), backends_(backends),
       rng_(stream_seed(spec.seed, service + "#" + std::to_string(instance)))
 {
-  const auto& api = api_server_of(spec, service);
-  if (instance >= api.hosts.size())
-    throw std::invalid_argument("service '" + service + "' has " + std::to_string(api.hosts.size()) +
+  const auto hosts = step_running_hosts(spec, service);
+  if (instance >= hosts.size())
+    throw std::invalid_argument("service '" + service + "' has " + std::to_string(hosts.size()) +
                                 " instances; instance " + std::to_string(instance) + " is out of range");
-  const auto* host = spec.find_host(api.hosts[instance]);
+  const auto* host = spec.find_host(hosts[instance]);
   speed_ = host->speed;
   cores_count_ = host->cores;
   cores_ = std::make_unique<Cores>(cores_count_);
@@ -81,7 +84,7 @@ std::vector<std::string> Interpreter::unsupported_steps() const
       const auto* call = std::get_if<models::CallStep>(&step);
       if ((call && call->op == models::CallStep::Op::request) || std::holds_alternative<models::ForwardStep>(step))
         out.push_back(type.name + " step " + std::to_string(i + 1) +
-                      ": calls to other services and forwards are not run by scalelab-api yet");
+                      ": calls to other services and forwards are not run in the real mode yet");
     }
   return out;
 }

@@ -105,8 +105,8 @@ public:
               options.cache_pool, [e] { return open_redis(e); }, [](redisContext* c) { redisFree(c); }));
         } else if (std::holds_alternative<models::DatabaseSpec>(service.kind)) {
           const std::string conninfo = "host=" + e.host + " port=" + std::to_string(e.port) +
-                                       " user=" + options.pg_user + " dbname=" + options.pg_database +
-                                       " connect_timeout=2";
+                                       " user=" + (e.user.empty() ? options.pg_user : e.user) +
+                                       " dbname=" + options.pg_database + " connect_timeout=2";
           pools.pg.push_back(std::make_unique<Pool<PGconn>>(
               options.db_pool, [conninfo] { return open_pg(conninfo); }, [](PGconn* c) { PQfinish(c); }));
         } else if (std::holds_alternative<models::QueueSpec>(service.kind)) {
@@ -265,7 +265,8 @@ private:
     amqp_socket_t* socket = amqp_tcp_socket_new(a->conn);
     timeval timeout{2, 0};
     if (!socket || amqp_socket_open_noblock(socket, e.host.c_str(), e.port, &timeout) != AMQP_STATUS_OK ||
-        amqp_login(a->conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, o.amqp_user.c_str(), o.amqp_password.c_str())
+        amqp_login(a->conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, (e.user.empty() ? o.amqp_user : e.user).c_str(),
+                   (e.password.empty() ? o.amqp_password : e.password).c_str())
                 .reply_type != AMQP_RESPONSE_NORMAL) {
       amqp_destroy_connection(a->conn);
       delete a;

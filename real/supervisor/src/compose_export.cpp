@@ -168,8 +168,7 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
           << "      context: " << q(fs::absolute(source_dir).lexically_normal().string()) << "\n"
           << "      dockerfile: docker/real.Dockerfile\n"
           << "    command: "
-          << list({s.software, "--topology", "/etc/scalelab/topology.yaml", "--service", s.name, "--instance",
-                   std::to_string(i.index), "--port", "8080", "--stack", "/etc/scalelab/stack.json"})
+          << list(program_arguments(s.software, "/etc/scalelab/topology.yaml", s, i, 8080, "/etc/scalelab/stack.json"))
           << "\n"
           << "    volumes:\n"
           << "      - ./topology.yaml:/etc/scalelab/topology.yaml:ro\n"
@@ -190,16 +189,16 @@ ComposeExport compose_export(const models::TopologySpec& spec, const fs::path& s
   for (auto& s : plan.services)
     for (auto& i : s.instances)
       i.port = container_port(s.software);
-  auto stack = stack_json(plan, "/etc/scalelab", "/etc/scalelab/topology.yaml", {});
-  for (auto& [name, service] : stack["services"].items())
-    for (auto& instance : service["instances"]) {
-      instance["host"] = instance["name"];
-      if (service["software"] == "rabbitmq") {
-        instance["user"] = "scalelab";
-        instance["password"] = "scalelab";
+  auto stack = stack_of(plan, "/etc/scalelab", "/etc/scalelab/topology.yaml", {});
+  for (auto& service : stack.services)
+    for (auto& instance : service.instances) {
+      instance.host = instance.name;
+      if (service.software == "rabbitmq") {
+        instance.user = "scalelab";
+        instance.password = "scalelab";
       }
     }
-  out.stack_json = stack.dump(2) + "\n";
+  out.stack_json = stack_to_json(stack);
   return out;
 }
 

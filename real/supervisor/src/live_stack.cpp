@@ -291,36 +291,57 @@ std::vector<std::string> redis_arguments(const LiveService& cache, const LiveIns
           policy};
 }
 
-nlohmann::ordered_json stack_json(const LivePlan& plan, const std::string& run_dir, const std::string& topology,
-                                  const std::map<std::string, int>& pids)
+std::vector<std::string> program_arguments(const std::string& program, const std::string& topology,
+                                           const LiveService& service, const LiveInstance& instance, int port,
+                                           const std::string& stack_file)
 {
-  nlohmann::ordered_json services = nlohmann::ordered_json::object();
+  return {program,
+          "--topology",
+          topology,
+          "--service",
+          service.name,
+          "--instance",
+          std::to_string(instance.index),
+          "--port",
+          std::to_string(port),
+          "--stack",
+          stack_file};
+}
+
+Stack stack_of(const LivePlan& plan, const std::string& run_dir, const std::string& topology,
+               const std::map<std::string, int>& pids)
+{
+  Stack stack;
+  stack.run_dir = run_dir;
+  stack.topology = topology;
   for (const auto& s : plan.services) {
-    nlohmann::ordered_json instances = nlohmann::ordered_json::array();
+    StackService service;
+    service.name = s.name;
+    service.kind = s.kind;
+    service.software = s.software;
     for (const auto& i : s.instances) {
+      Endpoint e;
+      e.port = i.port;
       const auto pid = pids.find(i.name);
-      nlohmann::ordered_json j{{"host", "127.0.0.1"},
-                               {"port", i.port},
-                               {"pid", pid == pids.end() ? 0 : pid->second},
-                               {"role", i.role},
-                               {"name", i.name}};
-      if (i.shard >= 0)
-        j["shard"] = i.shard;
+      e.pid = pid == pids.end() ? 0 : pid->second;
+      e.role = i.role;
+      e.name = i.name;
+      e.shard = i.shard;
       if (i.primary >= 0)
-        j["primary"] = s.instances[static_cast<std::size_t>(i.primary)].name;
+        e.primary = s.instances[static_cast<std::size_t>(i.primary)].name;
       if (s.software == "postgresql")
-        j["user"] = "postgres";
+        e.user = "postgres";
       if (s.software == "rabbitmq") {
-        j["user"] = "guest";
-        j["password"] = "guest";
-        j["dist_port"] = i.dist_port;
-        j["epmd_port"] = i.epmd_port;
+        e.user = "guest";
+        e.password = "guest";
+        e.dist_port = i.dist_port;
+        e.epmd_port = i.epmd_port;
       }
-      instances.push_back(std::move(j));
+      service.instances.push_back(std::move(e));
     }
-    services[s.name] = {{"kind", s.kind}, {"software", s.software}, {"instances", std::move(instances)}};
+    stack.services.push_back(std::move(service));
   }
-  return {{"run_dir", run_dir}, {"topology", topology}, {"services", std::move(services)}};
+  return stack;
 }
 
 } // namespace scalelab::real

@@ -663,17 +663,8 @@ private:
   {
     const auto since = Clock::now();
     SpawnOptions o;
-    o.argv = {(options_.programs_dir / s.software).string(),
-              "--topology",
-              fs::absolute(options_.topology).string(),
-              "--service",
-              s.name,
-              "--instance",
-              std::to_string(i.index),
-              "--port",
-              std::to_string(i.port),
-              "--stack",
-              (run_ / "stack.json").string()};
+    o.argv = program_arguments((options_.programs_dir / s.software).string(), fs::absolute(options_.topology).string(),
+                               s, i, i.port, (run_ / "stack.json").string());
     o.cwd = run_.string();
     o.parent_death_signal = SIGTERM;
     launch(o, s, i, {});
@@ -702,8 +693,8 @@ private:
 
   void write_stack_json()
   {
-    write_atomically(run_ / "stack.json",
-                     stack_json(plan_, run_.string(), fs::absolute(options_.topology).string(), pids_).dump(2) + "\n");
+    write_stack((run_ / "stack.json").string(),
+                stack_of(plan_, run_.string(), fs::absolute(options_.topology).string(), pids_));
   }
 };
 

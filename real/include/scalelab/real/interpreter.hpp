@@ -1,5 +1,5 @@
 #pragma once
-// The real mode's step interpreter: runs a request type's step list of one api_server instance on this
+// The real mode's step interpreter: runs a request type's step list of one api_server or worker instance on this
 // machine, as the simulator runs it in simulated time. A cpu step burns calibrated CPU time on one of the
 // host's cores; a delay step sleeps; a cache step, a db_read, a db_write and a publish go to the live
 // services through a Backends, their targets decided by models/decisions.hpp, as in the simulator.
@@ -56,9 +56,9 @@ private:
 class Interpreter
 {
 public:
-  // `service` names an api_server of spec, `instance` its instance (0-based). backends may be null: then only
-  // cpu and delay steps run, and the others fail with not_in_stack. Throws std::invalid_argument for a service
-  // that is not an api_server or an instance out of range.
+  // `service` names an api_server or a worker pool of spec, `instance` its instance (0-based). backends may be
+  // null: then only cpu and delay steps run, and the others fail with not_in_stack. Throws std::invalid_argument
+  // for a service of another kind or an instance out of range.
   Interpreter(const models::TopologySpec& spec, const std::string& service, std::size_t instance,
               const CpuBurner& burner, Backends* backends);
 

@@ -3,8 +3,7 @@
 // of 127.0.0.1, with which configuration. Plain functions of the loaded spec; starting and stopping them is
 // supervisor.hpp's.
 #include "scalelab/models/spec.hpp"
-
-#include <nlohmann/json.hpp>
+#include "scalelab/real/stack.hpp"
 
 #include <functional>
 #include <map>
@@ -67,9 +66,16 @@ std::string synchronous_standby_names(const LiveService& database, const LiveIns
 std::vector<std::string> redis_arguments(const LiveService& cache, const LiveInstance& instance,
                                          const std::string& data_dir);
 
-// stack.json: {"run_dir", "topology", "services": {NAME: {"kind", "software", "instances": [{"host", "port",
-// "pid", "role", "name", ...}]}}}; pids by instance name (0 when not started yet).
-nlohmann::ordered_json stack_json(const LivePlan& plan, const std::string& run_dir, const std::string& topology,
-                                  const std::map<std::string, int>& pids);
+// The command line that starts `program` (scalelab-api, scalelab-worker) for `instance` of `service`: what both
+// programs take (apps/real/), the one place it is written for `up` and the Compose export:
+// PROGRAM --topology FILE --service NAME --instance I --port P --stack STACK_FILE.
+std::vector<std::string> program_arguments(const std::string& program, const std::string& topology,
+                                           const LiveService& service, const LiveInstance& instance, int port,
+                                           const std::string& stack_file);
+
+// The plan as stack.json describes it (stack.hpp, the programs' reader's type); pids by instance name (0 when
+// not started yet).
+Stack stack_of(const LivePlan& plan, const std::string& run_dir, const std::string& topology,
+               const std::map<std::string, int>& pids);
 
 } // namespace scalelab::real

@@ -1,0 +1,376 @@
+// scalelab-worker: serves one instance of a worker pool of a topology (docs/real-mode-programs.md).
+//   scalelab-worker --topology FILE --service NAME --instance I --port P --stack RUN/stack.json
+// Consumes the pool's queue on the stack's RabbitMQ with the pool's `workers` consumers, each with a prefetch of 1
+// (at most one unacknowledged job, as the simulated broker delivers: docs/queues.md), runs each job's steps with
+// the interpreter scalelab-api uses, then acknowledges the job (a failed job too: it is not retried).
+// GET /health answers 200 once every consumer consumes (503 before); GET /stats the counts as JSON.
+#include "scalelab/models/loader.hpp"
+#include "scalelab/real/cpu_burn.hpp"
+#include "scalelab/real/interpreter.hpp"
+#include "scalelab/real/live_backends.hpp"
+#include "scalelab/real/stack.hpp"
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <sys/prctl.h>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace
+{
+
+struct Counters {
+  std::atomic<int> consuming{0};               // consumers registered with the broker
+  std::atomic<std::uint64_t> received{0};      // deliveries taken
+  std::atomic<std::uint64_t> done{0};          // jobs whose steps all succeeded, acknowledged
+  std::atomic<std::uint64_t> failed{0};        // jobs whose steps failed (or that name no request type), acknowledged
+  std::atomic<std::uint64_t> reconnections{0}; // connections to the broker lost and opened again
+  std::mutex m;
+  std::map<std::string, std::uint64_t> causes; // failed jobs by cause
+};
+
+// One job as scalelab-api publishes it: {"job": TYPE, "key": K}. False when the body is not one.
+bool parse_job(const std::string& body, std::string& job, std::uint64_t& key)
+{
+  try {
+    const auto j = nlohmann::json::parse(body);
+    job = j.at("job").get<std::string>();
+    key = j.value("key", std::uint64_t{0});
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+struct Broker {
+  std::string host;
+  int port = 0;
+  std::string user = "guest", password = "guest";
+  std::string queue;
+  bool durable = false;
+};
+
+// One consumer: its own connection and channel (librabbitmq's are not shared between threads), prefetch 1,
+// explicit acknowledgements.
+class Consumer
+{
+public:
+  Consumer(const Broker& broker, scalelab::real::Interpreter& interpreter, const scalelab::models::TopologySpec& spec,
+           Counters& counters, const std::atomic<bool>& stop)
+      : broker_(broker), interpreter_(interpreter), spec_(spec), counters_(counters), stop_(stop)
+  {
+  }
+
+  void run()
+  {
+    while (!stop_) {
+      if (!connect()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      ++counters_.consuming;
+      consume();
+      --counters_.consuming;
+      disconnect();
+      if (!stop_)
+        ++counters_.reconnections;
+    }
+  }
+
+private:
+  bool connect()
+  {
+    conn_ = amqp_new_connection();
+    amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
+    timeval timeout{2, 0};
+    if (!socket || amqp_socket_open_noblock(socket, broker_.host.c_str(), broker_.port, &timeout) != AMQP_STATUS_OK ||
+        amqp_login(conn_, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, broker_.user.c_str(), broker_.password.c_str())
+                .reply_type != AMQP_RESPONSE_NORMAL) {
+      amqp_destroy_connection(conn_);
+      conn_ = nullptr;
+      return false;
+    }
+    amqp_channel_open(conn_, 1);
+    bool ok = amqp_get_rpc_reply(conn_).reply_type == AMQP_RESPONSE_NORMAL;
+    if (ok) { // declared as scalelab-api declares it on its first publish
+      amqp_queue_declare(conn_, 1, amqp_cstring_bytes(broker_.queue.c_str()), 0, broker_.durable ? 1 : 0, 0, 0,
+                         amqp_empty_table);
+      ok = amqp_get_rpc_reply(conn_).reply_type == AMQP_RESPONSE_NORMAL;
+    }
+    if (ok) { // prefetch 1: at most one unacknowledged job per consumer
+      ok = amqp_basic_qos(conn_, 1, 0, 1, 0) != nullptr;
+    }
+    if (ok) {
+      amqp_basic_consume(conn_, 1, amqp_cstring_bytes(broker_.queue.c_str()), amqp_empty_bytes, 0, 0 /* acks */, 0,
+                         amqp_empty_table);
+      ok = amqp_get_rpc_reply(conn_).reply_type == AMQP_RESPONSE_NORMAL;
+    }
+    if (!ok)
+      disconnect();
+    return ok;
+  }
+
+  void disconnect()
+  {
+    if (!conn_)
+      return;
+    // Closing the channel gives any job delivered and not acknowledged back to the queue (RabbitMQ requeues it).
+    amqp_channel_close(conn_, 1, AMQP_REPLY_SUCCESS);
+    amqp_connection_close(conn_, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(conn_);
+    conn_ = nullptr;
+  }
+
+  // Until stopped or the connection breaks.
+  void consume()
+  {
+    while (!stop_) {
+      amqp_maybe_release_buffers(conn_);
+      amqp_envelope_t envelope;
+      timeval timeout{0, 200000}; // look at the stop flag five times a second
+      const amqp_rpc_reply_t reply = amqp_consume_message(conn_, &envelope, &timeout, 0);
+      if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT)
+        continue;
+      if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+        return; // the connection or the channel is gone: reconnect
+      ++counters_.received;
+      const std::string body(static_cast<const char*>(envelope.message.body.bytes), envelope.message.body.len);
+      std::string job, cause;
+      std::uint64_t key = 0;
+      if (!parse_job(body, job, key))
+        cause = "bad_job";
+      else if (!spec_.find_request(job))
+        cause = "unknown_job";
+      else {
+        const auto result =
+            interpreter_.run(static_cast<std::uint32_t>(spec_.index_of_request(job)), key, 0 /* jobs carry no user */);
+        cause = result.outcome.cause;
+      }
+      // Acknowledged after the work, failed or not (a failed job is not retried, as in the simulation).
+      const int acked = amqp_basic_ack(conn_, 1, envelope.delivery_tag, 0);
+      amqp_destroy_envelope(&envelope);
+      if (acked != AMQP_STATUS_OK)
+        return; // not acknowledged: the broker delivers the job again
+      if (cause.empty()) {
+        ++counters_.done;
+      } else {
+        ++counters_.failed;
+        std::lock_guard lock(counters_.m);
+        ++counters_.causes[cause];
+      }
+    }
+  }
+
+  const Broker& broker_;
+  scalelab::real::Interpreter& interpreter_;
+  const scalelab::models::TopologySpec& spec_;
+  Counters& counters_;
+  const std::atomic<bool>& stop_;
+  amqp_connection_state_t conn_ = nullptr;
+};
+
+std::string stats_json(Counters& c, int consumers)
+{
+  nlohmann::ordered_json j{{"consumers", consumers},        {"consuming", c.consuming.load()},
+                           {"received", c.received.load()}, {"done", c.done.load()},
+                           {"failed", c.failed.load()},     {"reconnections", c.reconnections.load()}};
+  std::lock_guard lock(c.m);
+  j["causes"] = c.causes;
+  return j.dump() + "\n";
+}
+
+// GET /health and GET /stats, HTTP/1.1 with keep-alive.
+class Session : public std::enable_shared_from_this<Session>
+{
+public:
+  Session(tcp::socket socket, Counters& counters, int consumers)
+      : stream_(std::move(socket)), counters_(counters), consumers_(consumers)
+  {
+    stream_.socket().set_option(tcp::no_delay(true));
+  }
+  void start() { read(); }
+
+private:
+  void read()
+  {
+    request_ = {};
+    http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec)
+        self->answer();
+    });
+  }
+
+  void answer()
+  {
+    auto response = std::make_shared<http::response<http::string_body>>(http::status::ok, request_.version());
+    const std::string target(request_.target());
+    if (target == "/health") {
+      const bool ready = counters_.consuming.load() == consumers_;
+      response->result(ready ? http::status::ok : http::status::service_unavailable);
+      response->body() = ready ? "ok\n" : "connecting to the broker\n";
+    } else if (target == "/stats") {
+      response->set(http::field::content_type, "application/json");
+      response->body() = stats_json(counters_, consumers_);
+    } else {
+      response->result(http::status::not_found);
+      response->body() = "unknown path\n";
+    }
+    response->set(http::field::server, "scalelab-worker");
+    response->keep_alive(request_.keep_alive());
+    response->prepare_payload();
+    http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
+      if (ec || !response->keep_alive()) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  Counters& counters_;
+  int consumers_;
+};
+
+void accept(tcp::acceptor& acceptor, Counters& counters, int consumers)
+{
+  acceptor.async_accept([&acceptor, &counters, consumers](beast::error_code ec, tcp::socket socket) {
+    if (!ec)
+      std::make_shared<Session>(std::move(socket), counters, consumers)->start();
+    accept(acceptor, counters, consumers);
+  });
+}
+
+int usage(const std::string& why)
+{
+  std::cerr << "scalelab-worker: " << why
+            << "\nusage: scalelab-worker --topology FILE --service NAME --instance I --port P --stack RUN/stack.json"
+               " [--nice N] [--realtime PRIORITY]\n";
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the process that started this one
+  std::string topology, service, stack_file;
+  int instance = 0, port = -1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc)
+      return usage("missing the value of " + a);
+    const std::string v = argv[++i];
+    if (a == "--realtime") {
+      if (!scalelab::real::set_realtime(std::atoi(v.c_str())))
+        std::cerr << "scalelab-worker: warning: cannot run SCHED_FIFO " << v << " (not permitted)\n";
+    } else if (a == "--nice") {
+      if (!scalelab::real::set_nice(std::atoi(v.c_str())))
+        std::cerr << "scalelab-worker: warning: cannot set nice " << v << " (not permitted)\n";
+    } else if (a == "--topology")
+      topology = v;
+    else if (a == "--service")
+      service = v;
+    else if (a == "--instance")
+      instance = std::atoi(v.c_str());
+    else if (a == "--port")
+      port = std::atoi(v.c_str());
+    else if (a == "--stack")
+      stack_file = v;
+    else
+      return usage("unknown option " + a);
+  }
+  if (topology.empty() || service.empty() || port < 0 || stack_file.empty())
+    return usage("--topology, --service, --port and --stack are required (the queue is in the stack)");
+
+  auto load = scalelab::models::load_topology_file(topology);
+  if (!load.spec) {
+    for (const auto& e : load.errors)
+      std::cerr << e.where.file << ":" << e.where.line << ":" << e.where.column << ": " << e.message << "\n";
+    return 2;
+  }
+  const auto& spec = *load.spec;
+  const auto* named = spec.find_service(service);
+  const auto* pool = named ? std::get_if<scalelab::models::WorkerSpec>(&named->kind) : nullptr;
+  if (!pool)
+    return usage("service '" + service + "' is not a worker pool of " + topology);
+  try {
+    const auto stack = scalelab::real::load_stack(stack_file);
+    const auto* queue = stack.find(pool->consumes);
+    if (!queue || queue->instances.empty())
+      throw std::runtime_error(stack_file + ": no queue '" + pool->consumes + "', which " + service + " consumes");
+    Broker broker;
+    broker.host = queue->instances.front().host;
+    broker.port = queue->instances.front().port;
+    if (!queue->instances.front().user.empty())
+      broker.user = queue->instances.front().user;
+    if (!queue->instances.front().password.empty())
+      broker.password = queue->instances.front().password;
+    broker.queue = pool->consumes;
+    const auto* queue_spec = spec.find_service(pool->consumes);
+    broker.durable = std::get<scalelab::models::QueueSpec>(queue_spec->kind).durable;
+
+    auto backends = scalelab::real::make_live_backends(spec, stack, {});
+    const auto burner = scalelab::real::CpuBurner::calibrate();
+    scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner, backends.get());
+    for (const auto& why : interpreter.unsupported_steps())
+      std::cerr << "scalelab-worker: warning: " << why << "\n";
+
+    Counters counters;
+    std::atomic<bool> stop{false};
+    asio::io_context ioc(1);
+    tcp::acceptor acceptor(ioc);
+    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(256);
+    accept(acceptor, counters, pool->workers);
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](beast::error_code, int) {
+      stop = true;
+      ioc.stop();
+    });
+
+    std::vector<std::unique_ptr<Consumer>> consumers;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < pool->workers; ++w) {
+      consumers.push_back(std::make_unique<Consumer>(broker, interpreter, spec, counters, stop));
+      threads.emplace_back([c = consumers.back().get()] { c->run(); });
+    }
+    std::cout << "scalelab-worker " << service << "/" << instance
+              << " on 127.0.0.1:" << acceptor.local_endpoint().port() << ", consuming " << broker.queue << " at "
+              << broker.host << ":" << broker.port << " (" << pool->workers << " consumers, prefetch 1; cpu loop "
+              << burner.iterations_per_second() / 1e6 << " M iterations/s, host speed "
+              << interpreter.host_speed() / 1e9 << " Gf, " << interpreter.host_cores() << " cores)" << std::endl;
+    ioc.run();
+    stop = true;
+    for (auto& t : threads)
+      t.join();
+    std::cout << "scalelab-worker: " << stats_json(counters, pool->workers) << std::flush;
+  } catch (const std::exception& e) {
+    std::cerr << "scalelab-worker: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
