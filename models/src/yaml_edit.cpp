@@ -26,28 +26,31 @@ struct Located {
 // Follows path through maps; the last key may be absent (then key and value are undefined nodes).
 std::optional<Located> locate(const YAML::Node& root, const std::vector<std::string>& path, std::string& error)
 {
+  // yaml-cpp's nodes are references: `a = b` on a node that refers to something assigns b INTO it (and so
+  // rewrites the document); reset() rebinds a node without touching what it referred to.
   Located at;
-  YAML::Node node = root;
+  YAML::Node node;
+  node.reset(root);
   for (std::size_t i = 0; i < path.size(); ++i) {
     if (!node.IsMap()) {
       error = path_text({path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i)}) + " is not a map";
       return std::nullopt;
     }
     at.in_flow = at.in_flow || node.Style() == YAML::EmitterStyle::Flow;
-    at.parent = node;
-    at.key = YAML::Node();
-    at.value = YAML::Node();
+    at.parent.reset(node);
+    at.key.reset(YAML::Node(YAML::NodeType::Undefined));
+    at.value.reset(YAML::Node(YAML::NodeType::Undefined));
     for (auto it = node.begin(); it != node.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == path[i]) {
-        at.key = it->first;
-        at.value = it->second;
+        at.key.reset(it->first);
+        at.value.reset(it->second);
         break;
       }
     if (!at.key.IsDefined() && i + 1 < path.size()) {
       error = "there is no " + path_text({path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i) + 1});
       return std::nullopt;
     }
-    node = at.value;
+    node.reset(at.value);
   }
   return at;
 }
@@ -238,7 +241,8 @@ YamlEdit insert_key(const std::string& text, const Located& at, const std::strin
   if (at.parent.size() == 0)
     return failed(text, "cannot add to an empty block map: edit it in the text");
   const int column = static_cast<int>(at.parent.Mark().column);
-  const std::size_t end = block_end(text, pos, column, true);
+  // The map's lines: those from its first key on that are at its column or deeper.
+  const std::size_t end = block_end(text, pos, column - 1, false);
   std::string edited = text;
   edited.insert(end, "\n" + std::string(static_cast<std::size_t>(column), ' ') + entry);
   return checked(text, std::move(edited), path, value);
@@ -290,8 +294,8 @@ YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>&
     return failed(text, "cannot find the ':' after " + path_text(path));
   std::string edited = text;
   const std::size_t value_pos = at->value.Mark().pos;
-  const bool written_value = value_pos >= *colon && !blank_or_comment(text, *colon) &&
-                             value_pos < line_end(text, *colon); // on the key's line
+  const bool written_value =
+      value_pos >= *colon && !blank_or_comment(text, *colon) && value_pos < line_end(text, *colon); // on the key's line
   if (at->value.IsMap() || at->value.IsSequence()) {
     if (at->value.Style() == YAML::EmitterStyle::Flow && written_value) {
       const auto span = node_span(text, at->value, in_flow, error);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace
@@ -171,7 +172,8 @@ TEST(YamlEdit, EditsEveryServiceKeyOfEveryShippedTopologyOnItsOwnLine)
       // A new key: one line more, the rest unchanged.
       const auto added = set_yaml_value(text, {"services", name, "zz_new"}, "1");
       ASSERT_EQ(added.error, "") << path << " " << name;
-      EXPECT_EQ(lines_of(added.text).size(), lines_of(text).size() + (service->second.Style() == YAML::EmitterStyle::Flow ? 0 : 1))
+      EXPECT_EQ(lines_of(added.text).size(),
+                lines_of(text).size() + (service->second.Style() == YAML::EmitterStyle::Flow ? 0 : 1))
           << path << " " << name;
       const auto removed = remove_yaml_key(added.text, {"services", name, "zz_new"});
       ASSERT_EQ(removed.error, "") << path << " " << name;
@@ -188,12 +190,164 @@ TEST(YamlEdit, AnEditedTopologyLoadsWithTheNewValue)
   const std::string text = read_all(path);
   const auto before = scalelab::models::load_topology_text(text, path);
   ASSERT_TRUE(before.spec);
-  const auto edit = set_yaml_value(text, {"duration"}, "17s");
+  const auto edit = set_yaml_value(text, {"duration"}, "170s");
   ASSERT_EQ(edit.error, "");
   EXPECT_EQ(lines_differing(text, edit.text), 1);
   const auto after = scalelab::models::load_topology_text(edit.text, path);
   ASSERT_TRUE(after.spec);
-  EXPECT_EQ(after.spec->duration, scalelab::models::from_seconds(17));
+  EXPECT_EQ(after.spec->duration, scalelab::models::from_seconds(170));
+}
+
+// The document yaml-cpp reads from text, written out canonically: what the loader sees.
+std::string document_of(const std::string& text)
+{
+  YAML::Emitter out;
+  out << YAML::Load(text);
+  return out.c_str();
+}
+
+// The original document with the value at path set to value (or the key removed), written as document_of.
+std::string document_edited(const std::string& text, const std::vector<std::string>& path,
+                            const std::optional<std::string>& value)
+{
+  YAML::Node root = YAML::Load(text);
+  YAML::Node node;
+  node.reset(root);
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    YAML::Node next = node[path[i]];
+    node.reset(next);
+  }
+  if (value)
+    node[path.back()] = YAML::Load(*value);
+  else
+    node.remove(path.back());
+  YAML::Emitter out;
+  out << root;
+  return out.c_str();
+}
+
+// The comments of a text (from a '#' after a blank or at a line's start to the line's end), in order.
+std::vector<std::string> comments_of(const std::string& text)
+{
+  std::vector<std::string> comments;
+  for (const auto& line : lines_of(text))
+    for (std::size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '"' || line[i] == '\'') {
+        const auto close = line.find(line[i], i + 1);
+        if (close == std::string::npos)
+          break;
+        i = close;
+      } else if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+        comments.push_back(line.substr(i));
+        break;
+      }
+  return comments;
+}
+
+// Round trips through the loader: every service's first scalar key of every shipped topology set to a new
+// value of the same type, every service given a new key and every optional key removed: the edited text's
+// document is the original's with that one change (so the loader reads the same model but for it), every
+// comment is kept, and a value the loader takes still loads.
+TEST(YamlEdit, RoundTripsThroughTheLoaderWithOneChangeAndEveryComment)
+{
+  int checked_edits = 0;
+  for (const auto& path : shipped_yaml_files()) {
+    const std::string text = read_all(path);
+    const auto loaded = scalelab::models::load_topology_text(text, path.string());
+    if (!loaded.spec)
+      continue;
+    const auto comments = comments_of(text);
+    const YAML::Node root = YAML::Load(text);
+    for (auto service = root["services"].begin(); service != root["services"].end(); ++service) {
+      const std::string name = service->first.Scalar();
+      for (auto key = service->second.begin(); key != service->second.end(); ++key) {
+        if (!key->second.IsScalar())
+          continue;
+        const std::vector<std::string> at = {"services", name, key->first.Scalar()};
+        // A new value of the same shape: a number plus one, a name with a suffix.
+        const std::string& old_value = key->second.Scalar();
+        const bool digits = !old_value.empty() && old_value.find_first_not_of("0123456789") == std::string::npos;
+        const std::string value = digits ? std::to_string(std::stoll(old_value) + 1) : old_value + "x";
+        const auto edit = set_yaml_value(text, at, value);
+        ASSERT_EQ(edit.error, "") << path << " " << name << "." << at.back();
+        EXPECT_EQ(document_of(edit.text), document_edited(text, at, value)) << path << " " << name << "." << at.back();
+        EXPECT_EQ(comments_of(edit.text), comments) << path << " " << name << "." << at.back();
+        EXPECT_EQ(lines_differing(text, edit.text), 1) << path << " " << name << "." << at.back();
+        ++checked_edits;
+      }
+      const std::vector<std::string> added_at = {"services", name, "zz_new"};
+      const auto added = set_yaml_value(text, added_at, "[1, {a: b}]");
+      ASSERT_EQ(added.error, "") << path << " " << name;
+      EXPECT_EQ(document_of(added.text), document_edited(text, added_at, "[1, {a: b}]")) << path << " " << name;
+      EXPECT_EQ(comments_of(added.text), comments) << path << " " << name;
+    }
+  }
+  EXPECT_GE(checked_edits, 100);
+}
+
+TEST(YamlEdit, AnEditLoadsAsTheSameModelButForTheEditedValue)
+{
+  const std::string path = std::string(SCALELAB_SOURCE_DIR) + "/topologies/three-tier.yaml";
+  const std::string text = read_all(path);
+  const auto before = scalelab::models::load_topology_text(text, path);
+  ASSERT_TRUE(before.spec);
+  struct Case {
+    std::vector<std::string> at;
+    std::string value;
+  };
+  for (const Case& c : {Case{{"services", "app", "workers"}, "32"}, Case{{"services", "lb", "policy"}, "round_robin"},
+                        Case{{"services", "users", "connections"}, "64"},
+                        Case{{"services", "app", "queue_limit"}, "50"}, Case{{"seed"}, "43"}}) {
+    const auto edit = set_yaml_value(text, c.at, c.value);
+    ASSERT_EQ(edit.error, "") << c.at.back();
+    EXPECT_EQ(comments_of(edit.text), comments_of(text));
+    EXPECT_EQ(document_of(edit.text), document_edited(text, c.at, c.value));
+    const auto after = scalelab::models::load_topology_text(edit.text, path);
+    ASSERT_TRUE(after.spec) << (after.errors.empty() ? "" : after.errors.front().format());
+    // Every service where it was, with its kind.
+    ASSERT_EQ(after.spec->services.size(), before.spec->services.size());
+    for (std::size_t i = 0; i < before.spec->services.size(); ++i) {
+      EXPECT_EQ(after.spec->services[i].name, before.spec->services[i].name);
+      EXPECT_EQ(after.spec->services[i].where.line, before.spec->services[i].where.line);
+      EXPECT_EQ(after.spec->services[i].where.column, before.spec->services[i].where.column);
+      EXPECT_EQ(after.spec->services[i].kind.index(), before.spec->services[i].kind.index());
+    }
+  }
+  using scalelab::models::ApiServerSpec;
+  using scalelab::models::LoadBalancerSpec;
+  const auto app = [](const scalelab::models::TopologySpec& spec) {
+    return std::get<ApiServerSpec>(spec.find_service("app")->kind);
+  };
+  auto after =
+      scalelab::models::load_topology_text(set_yaml_value(text, {"services", "app", "workers"}, "32").text, path);
+  EXPECT_EQ(app(*after.spec).workers, 32);
+  EXPECT_EQ(app(*after.spec).queue_limit, app(*before.spec).queue_limit);
+  EXPECT_EQ(app(*after.spec).hosts, app(*before.spec).hosts);
+  after = scalelab::models::load_topology_text(set_yaml_value(text, {"services", "lb", "policy"}, "round_robin").text,
+                                               path);
+  EXPECT_EQ(std::get<LoadBalancerSpec>(after.spec->find_service("lb")->kind).policy,
+            scalelab::models::BalancingPolicy::round_robin);
+  EXPECT_EQ(std::get<LoadBalancerSpec>(after.spec->find_service("lb")->kind).backends, "app");
+  after = scalelab::models::load_topology_text(set_yaml_value(text, {"seed"}, "43").text, path);
+  EXPECT_EQ(after.spec->seed, 43u);
+  EXPECT_EQ(after.spec->duration, before.spec->duration);
+}
+
+// A new service of a kind, written with its required keys, and its removal: the file is the original again.
+TEST(YamlEdit, AddsAndRemovesAService)
+{
+  const std::string path = std::string(SCALELAB_SOURCE_DIR) + "/topologies/three-tier.yaml";
+  const std::string text = read_all(path);
+  const auto added = set_yaml_value(text, {"services", "sessions"}, "{kind: cache, host: db}");
+  ASSERT_EQ(added.error, "");
+  EXPECT_EQ(comments_of(added.text), comments_of(text));
+  const auto loaded = scalelab::models::load_topology_text(added.text, path);
+  ASSERT_TRUE(loaded.spec) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  ASSERT_NE(loaded.spec->find_service("sessions"), nullptr);
+  EXPECT_STREQ(scalelab::models::kind_name(loaded.spec->find_service("sessions")->kind), "cache");
+  const auto removed = remove_yaml_key(added.text, {"services", "sessions"});
+  ASSERT_EQ(removed.error, "");
+  EXPECT_EQ(removed.text, text);
 }
 
 TEST(YamlEdit, TextChangeIsTheSpanBetweenCommonEnds)
