@@ -273,6 +273,23 @@ bool yaml_value_at(const std::string& text, const std::vector<std::string>& path
   return true;
 }
 
+bool yaml_place_of(const std::string& text, const std::vector<std::string>& path, YamlPlace& place)
+{
+  std::string error;
+  const auto root = parse(text, error);
+  if (!root || path.empty())
+    return false;
+  const auto at = locate(*root, path, error);
+  if (!at || !at->key.IsDefined())
+    return false;
+  place.key_line = at->key.Mark().line + 1;
+  place.key_column = at->key.Mark().column + 1;
+  const auto value_mark = at->value.Mark();
+  place.value_line = value_mark.is_null() ? place.key_line : value_mark.line + 1;
+  place.value_column = value_mark.is_null() ? place.key_column : value_mark.column + 1;
+  return true;
+}
+
 YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>& path, const std::string& value)
 {
   if (path.empty())

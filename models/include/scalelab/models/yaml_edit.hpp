@@ -25,6 +25,13 @@ YamlEdit remove_yaml_key(const std::string& text, const std::vector<std::string>
 // parse.
 bool yaml_value_at(const std::string& text, const std::vector<std::string>& path, std::string& value);
 
+// Where the key at path and its value are written (1-based lines and columns, as the loader's messages), or
+// nothing when the key is absent or the text does not parse: a form shows a message at the field it is about.
+struct YamlPlace {
+  int key_line = 0, key_column = 0, value_line = 0, value_column = 0;
+};
+bool yaml_place_of(const std::string& text, const std::vector<std::string>& path, YamlPlace& place);
+
 // Where two texts differ: they share their first `prefix` bytes and their last `suffix` bytes (which do not
 // overlap the prefix in either). A view replaces [prefix, old.size() - suffix) of the old text to show the new.
 struct TextChange {
