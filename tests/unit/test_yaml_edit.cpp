@@ -350,6 +350,33 @@ TEST(YamlEdit, AddsAndRemovesAService)
   EXPECT_EQ(removed.text, text);
 }
 
+// Where a key and its value are, as the loader's messages count (1-based): a form shows a message at its field.
+TEST(YamlEdit, PlaceOfAKeyAndItsValue)
+{
+  const std::string text = "# c\nservices:\n  db: {kind: database, connections: -4}\n  app:\n    workers:\n";
+  scalelab::models::YamlPlace place;
+  ASSERT_TRUE(scalelab::models::yaml_place_of(text, {"services", "db", "connections"}, place));
+  EXPECT_EQ(place.key_line, 3);
+  EXPECT_EQ(place.key_column, 24);
+  EXPECT_EQ(place.value_line, 3);
+  EXPECT_EQ(place.value_column, 37);
+  ASSERT_TRUE(scalelab::models::yaml_place_of(text, {"services", "app", "workers"}, place));
+  EXPECT_EQ(place.key_line, 5);
+  EXPECT_EQ(place.key_column, 5);
+  EXPECT_FALSE(scalelab::models::yaml_place_of(text, {"services", "app", "queue_limit"}, place));
+  // The loader puts its message about the value where yaml_place_of says the value is.
+  const auto loaded = scalelab::models::load_topology_text(
+      "name: x\nhardware: {hosts: [{name: h}]}\nservices:\n  db: {kind: database, host: h, connections: -4}\n"
+      "requests: {r: [{db_read: db}]}\nworkload: {entry: db, arrival: {process: poisson, rate: 1/s}}\n",
+      "t.yaml");
+  ASSERT_FALSE(loaded.errors.empty());
+  ASSERT_TRUE(scalelab::models::yaml_place_of(
+      "name: x\nhardware: {hosts: [{name: h}]}\nservices:\n  db: {kind: database, host: h, connections: -4}\n",
+      {"services", "db", "connections"}, place));
+  EXPECT_EQ(loaded.errors.front().where.line, place.value_line) << loaded.errors.front().format();
+  EXPECT_EQ(loaded.errors.front().where.column, place.value_column) << loaded.errors.front().format();
+}
+
 TEST(YamlEdit, TextChangeIsTheSpanBetweenCommonEnds)
 {
   const auto change = scalelab::models::text_change("abcXYdef", "abcZdef");

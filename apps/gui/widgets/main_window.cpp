@@ -213,6 +213,9 @@ void MainWindow::sync_text_view()
   cursor.setPosition(static_cast<int>(prefix));
   cursor.setPosition(static_cast<int>(now.size() - suffix), QTextCursor::KeepAnchor);
   cursor.insertText(wanted.mid(prefix, wanted.size() - suffix - prefix));
+  // The view shows where the edit landed (an edit in the panel, an undo).
+  text_->setTextCursor(cursor);
+  text_->ensureCursorVisible();
   syncing_text_ = false;
   typing_->stop();
 }
