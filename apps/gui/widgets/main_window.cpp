@@ -15,8 +15,10 @@
 #include <QFontDatabase>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTextBlock>
 #include <QTextCursor>
 #include <QTimer>
 #include <QToolBar>
@@ -168,6 +170,19 @@ void MainWindow::on_document_changed()
     problems_list_ << QString::fromStdString(d.format());
   problems_->setText(problems_list_.join("\n"));
   problems_->setVisible(!problems_list_.isEmpty());
+  // The lines the messages are about, marked in the text.
+  QList<QTextEdit::ExtraSelection> marks;
+  for (const auto& d : loaded.errors) {
+    const QTextBlock block = text_->document()->findBlockByNumber(d.where.line - 1);
+    if (d.where.line <= 0 || !block.isValid())
+      continue;
+    QTextEdit::ExtraSelection mark;
+    mark.format.setBackground(QColor(255, 220, 220));
+    mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+    mark.cursor = QTextCursor(block);
+    marks << mark;
+  }
+  text_->setExtraSelections(marks);
   properties_->refresh(loaded.errors);
   diagram_current_ = loaded.spec.has_value();
   if (!loaded.spec) {
@@ -213,9 +228,10 @@ void MainWindow::sync_text_view()
   cursor.setPosition(static_cast<int>(prefix));
   cursor.setPosition(static_cast<int>(now.size() - suffix), QTextCursor::KeepAnchor);
   cursor.insertText(wanted.mid(prefix, wanted.size() - suffix - prefix));
-  // The view shows where the edit landed (an edit in the panel, an undo).
+  // The view shows the line of the edit from its start (an edit in the panel, an undo).
   text_->setTextCursor(cursor);
   text_->ensureCursorVisible();
+  text_->horizontalScrollBar()->setValue(0);
   syncing_text_ = false;
   typing_->stop();
 }
