@@ -261,6 +261,30 @@ TEST(Editor, TypingInTheTextRedrawsTheDiagramAndKeepsABadText)
   EXPECT_EQ(window.diagram().graph().find("sessions"), nullptr);
 }
 
+// Ctrl+Z and Ctrl+Shift+Z where the focus is, the text view included, undo and redo the document's steps.
+TEST(Editor, TheUndoKeysWorkInTheTextView)
+{
+  MainWindow window;
+  const QString path = copy_of("topologies/three-tier.yaml", "keys.yaml");
+  const std::string original = read_all(path.toStdString());
+  ASSERT_TRUE(window.open_file(path));
+  window.show();
+  QApplication::setActiveWindow(&window);
+  window.properties().select("app");
+  type_into(window.properties().editor("workers"), "24");
+  const std::string edited = text_of(window);
+  window.text_view().setFocus();
+  QTest::keyClick(&window.text_view(), Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_EQ(text_of(window), original);
+  QTest::keyClick(&window.text_view(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  EXPECT_EQ(text_of(window), edited);
+  // Typed text not yet read again is one step of its own, undone first.
+  type_in_text_view(window, "\n\nrequests:", "\n  c: {kind: cache, host: db}");
+  QTest::keyClick(&window.text_view(), Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_EQ(text_of(window), edited);
+  EXPECT_EQ(window.text_view().toPlainText().toStdString(), edited);
+}
+
 TEST(Editor, AddsAServiceOfAChosenKindAndRemovesIt)
 {
   MainWindow window;

@@ -13,6 +13,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QScrollBar>
@@ -117,13 +118,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
       save_as(path);
   });
   bar->addSeparator();
-  auto* undo = document_->undo_stack()->createUndoAction(this, "Undo");
+  // Undo and redo read the text typed so far first (one step of its own), whichever widget has the focus.
+  auto* stack = document_->undo_stack();
+  auto* undo = bar->addAction("Undo", this, &MainWindow::undo);
   undo->setShortcut(QKeySequence::Undo);
-  auto* redo = document_->undo_stack()->createRedoAction(this, "Redo");
+  auto* redo = bar->addAction("Redo", this, &MainWindow::redo);
   redo->setShortcut(QKeySequence::Redo);
-  connect(undo, &QAction::triggered, this, &MainWindow::commit_text_edit, Qt::DirectConnection);
-  bar->addAction(undo);
-  bar->addAction(redo);
+  auto update_undo = [this, stack, undo, redo] {
+    undo->setEnabled(stack->canUndo() || text_->toPlainText() != document_->text());
+    undo->setText(stack->canUndo() ? "Undo " + stack->undoText() : QString("Undo"));
+    redo->setEnabled(stack->canRedo());
+    redo->setText(stack->canRedo() ? "Redo " + stack->redoText() : QString("Redo"));
+  };
+  connect(stack, &QUndoStack::indexChanged, this, update_undo);
+  connect(text_, &QPlainTextEdit::textChanged, this, update_undo);
+  update_undo();
+  text_->installEventFilter(this);
   bar->addSeparator();
   run_action_ = bar->addAction("Run");
   connect(run_action_, &QAction::triggered, this, &MainWindow::run);
@@ -234,6 +244,38 @@ void MainWindow::sync_text_view()
   text_->horizontalScrollBar()->setValue(0);
   syncing_text_ = false;
   typing_->stop();
+}
+
+void MainWindow::undo()
+{
+  commit_text_edit();
+  document_->undo_stack()->undo();
+}
+
+void MainWindow::redo()
+{
+  commit_text_edit();
+  document_->undo_stack()->redo();
+}
+
+// The text view would take Ctrl+Z for its own undo (which is off): the document's undo runs instead.
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == text_ && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    const bool is_undo = key->matches(QKeySequence::Undo), is_redo = key->matches(QKeySequence::Redo);
+    if (is_undo || is_redo) {
+      if (event->type() == QEvent::KeyPress) {
+        if (is_undo)
+          undo();
+        else
+          redo();
+      }
+      event->accept();
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::commit_text_edit()

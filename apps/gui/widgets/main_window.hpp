@@ -42,6 +42,8 @@ public:
   void commit_text_edit();
   bool save();
   bool save_as(const QString& path);
+  void undo();
+  void redo();
 
   const DiagramView& diagram() const { return *diagram_; }
   Document& document() const { return *document_; }
@@ -57,6 +59,9 @@ public:
 
 signals:
   void run_finished(bool ok);
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   void on_sample(const IntervalSample& sample);
