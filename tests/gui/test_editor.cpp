@@ -198,6 +198,36 @@ TEST(Editor, ABadValueShowsTheLoadersMessageAtTheFieldAndUndoRestoresTheFile)
   EXPECT_FALSE(window.problems().isEmpty());
 }
 
+// As a value is typed, a pause shows the loader's message at the field; nothing is written until Return.
+TEST(Editor, TheLoadersMessageShowsAtTheFieldAsTheValueIsTyped)
+{
+  MainWindow window;
+  const QString path = copy_of("topologies/three-tier.yaml", "as-typed.yaml");
+  const std::string original = read_all(path.toStdString());
+  ASSERT_TRUE(window.open_file(path));
+  window.show();
+  window.properties().select("users");
+  auto* line = qobject_cast<QLineEdit*>(window.properties().editor("connections"));
+  ASSERT_NE(line, nullptr);
+  line->setFocus();
+  line->selectAll();
+  QTest::keyClick(line, Qt::Key_Delete);
+  QTest::keyClicks(line, "-4");
+  QTest::qWait(500);
+  EXPECT_EQ(window.properties().field_message("connections"), path + ":17:50: connections must be at least 1, got -4");
+  EXPECT_EQ(text_of(window), original);
+  EXPECT_TRUE(window.problems().isEmpty());
+  EXPECT_EQ(window.document().undo_stack()->count(), 0);
+  // Corrected before Return: the message goes.
+  QTest::keyClick(line, Qt::Key_Backspace);
+  QTest::keyClick(line, Qt::Key_Backspace);
+  QTest::keyClicks(line, "40");
+  QTest::qWait(500);
+  EXPECT_TRUE(window.properties().field_message("connections").isEmpty());
+  QTest::keyClick(line, Qt::Key_Return);
+  EXPECT_NE(text_of(window).find("connections: 40,"), std::string::npos);
+}
+
 TEST(Editor, ChoicesAndDefaultsFromALists)
 {
   MainWindow window;
@@ -331,21 +361,26 @@ TEST(Editor, ClickingANodeSelectsItsService)
   EXPECT_GE(window.properties().keys().indexOf("replication"), 0); // a database's form
 }
 
-// Opened and saved with no edit, every shipped topology is the same bytes.
-TEST(Editor, OpenAndSaveKeepsEveryShippedTopologysBytes)
+// Opened and saved with no edit, every shipped topology, lesson, scenario and bench model is the same bytes (a
+// lesson's or experiment's file opens with the loader's messages, since it is not a topology, and saves as it
+// was).
+TEST(Editor, OpenAndSaveKeepsEveryShippedFilesBytes)
 {
-  int files = 0;
-  for (const auto& e : fs::directory_iterator(source("topologies"))) {
-    if (e.path().extension() != ".yaml")
-      continue;
-    MainWindow window;
-    window.open_file(QString::fromStdString(e.path().string()));
-    const QString to = QString(SCALELAB_TEST_SCRATCH) + "/saved-" + QString::fromStdString(e.path().filename());
-    ASSERT_TRUE(window.save_as(to)) << e.path();
-    EXPECT_EQ(read_all(to.toStdString()), read_all(e.path().string())) << e.path();
-    ++files;
-  }
-  EXPECT_GE(files, 20);
+  int files = 0, topologies = 0;
+  for (const char* dir : {"topologies", "experiments", "bench"})
+    for (const auto& e : fs::recursive_directory_iterator(source(dir))) {
+      if (e.path().extension() != ".yaml")
+        continue;
+      MainWindow window;
+      topologies += window.open_file(QString::fromStdString(e.path().string())) ? 1 : 0;
+      const QString to = QString(SCALELAB_TEST_SCRATCH) + "/saved.yaml";
+      ASSERT_TRUE(window.save_as(to)) << e.path();
+      EXPECT_EQ(read_all(to.toStdString()), read_all(e.path().string())) << e.path();
+      EXPECT_FALSE(window.document().modified());
+      ++files;
+    }
+  EXPECT_GE(files, 80);
+  EXPECT_GE(topologies, 40);
 }
 
 } // namespace

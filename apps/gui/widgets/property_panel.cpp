@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <yaml-cpp/yaml.h>
@@ -73,6 +74,10 @@ PropertyPanel::PropertyPanel(Document& document, QWidget* parent) : QWidget(pare
   new_name_->setPlaceholderText("new service's name");
   add_ = new QPushButton("Add", this);
   remove_ = new QPushButton("Remove service", this);
+  preview_ = new QTimer(this);
+  preview_->setSingleShot(true);
+  preview_->setInterval(250);
+  connect(preview_, &QTimer::timeout, this, &PropertyPanel::preview);
   add_row->addWidget(new_kind_);
   add_row->addWidget(new_name_, 1);
   add_row->addWidget(add_);
@@ -146,6 +151,7 @@ void PropertyPanel::rebuild()
   if (!service_.isEmpty())
     models::yaml_value_at(text, {"services", service_.toStdString(), "kind"}, kind);
   fields_.clear();
+  preview_->stop();
   if (form_)
     form_->deleteLater(); // it may be the sender of the edit that changed the kind
   form_ = new QWidget();
@@ -208,12 +214,16 @@ void PropertyPanel::rebuild()
   }
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     const std::size_t at = i;
-    if (auto* line = qobject_cast<QLineEdit*>(fields_[i].editor))
+    if (auto* line = qobject_cast<QLineEdit*>(fields_[i].editor)) {
       connect(line, &QLineEdit::editingFinished, this, [this, at] {
         if (at < fields_.size())
           commit(fields_[at]);
       });
-    else if (auto* box = qobject_cast<QComboBox*>(fields_[i].editor))
+      connect(line, &QLineEdit::textEdited, this, [this, at] {
+        preview_field_ = at;
+        preview_->start();
+      });
+    } else if (auto* box = qobject_cast<QComboBox*>(fields_[i].editor))
       connect(box, &QComboBox::activated, this, [this, at](int) {
         if (at < fields_.size())
           commit(fields_[at]);
@@ -262,6 +272,33 @@ void PropertyPanel::update_values()
     field.message->setVisible(!messages.isEmpty());
   }
   updating_ = false;
+}
+
+// What the loader would say of the value being typed, at its field, with nothing written yet.
+void PropertyPanel::preview()
+{
+  if (preview_field_ >= fields_.size() || service_.isEmpty())
+    return;
+  Field& field = fields_[preview_field_];
+  const std::vector<std::string> path = {"services", service_.toStdString(), field.key};
+  const QString value = value_of(field);
+  QStringList messages;
+  if (!value.isEmpty()) {
+    const auto edit = models::set_yaml_value(document_.text().toStdString(), path, value.toStdString());
+    if (!edit.error.empty()) {
+      messages << QString::fromStdString(edit.error);
+    } else {
+      const auto loaded = models::load_topology_text(edit.text, document_.path().toStdString());
+      models::YamlPlace place;
+      if (models::yaml_place_of(edit.text, path, place))
+        for (const auto& d : loaded.errors)
+          if ((d.where.line == place.value_line && d.where.column == place.value_column) ||
+              (d.where.line == place.key_line && d.where.column == place.key_column))
+            messages << QString::fromStdString(d.format());
+    }
+  }
+  field.message->setText(messages.join("\n"));
+  field.message->setVisible(!messages.isEmpty());
 }
 
 void PropertyPanel::commit(const Field& field)

@@ -3,7 +3,8 @@
 // schema_catalog.hpp: type, unit, default, help, the choices of an enumeration as a list), its values read from
 // the document's text, and the loader's messages at the field they are about. An edit writes through the
 // document (a splice of the text, one undo step); an empty field removes the key (the default applies). Below,
-// a service of a chosen kind is added, or the selected one removed.
+// a service of a chosen kind is added, or the selected one removed. While a value is typed, a pause shows what
+// the loader would say of it at the field, before anything is written.
 #include "scalelab/models/loader.hpp"
 
 #include <QWidget>
@@ -19,6 +20,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QScrollArea;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace scalelab::gui
@@ -61,6 +63,7 @@ private:
   void rebuild();
   void update_values();
   void commit(const Field& field);
+  void preview();
   QString value_of(const Field& field) const;
   void show_message(const QString& message);
 
@@ -78,7 +81,9 @@ private:
   QPushButton* add_ = nullptr;
   QPushButton* remove_ = nullptr;
   std::vector<models::Diagnostic> problems_;
-  bool updating_ = false; // while values are written into the editors
+  bool updating_ = false;     // while values are written into the editors
+  QTimer* preview_ = nullptr; // a pause in the typing in a field: the loader's word on it, before it is written
+  std::size_t preview_field_ = 0;
 };
 
 // The services a topology's text names, in file order (whether or not it loads).
