@@ -9,12 +9,14 @@
 #include "scalelab/models/loader.hpp"
 
 #include <QAction>
+#include <QCloseEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QScrollBar>
 #include <QSplitter>
@@ -101,6 +103,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   auto* open = bar->addAction("Open…");
   open->setShortcut(QKeySequence::Open);
   connect(open, &QAction::triggered, this, [this] {
+    if (!maybe_save())
+      return;
     const QString path = QFileDialog::getOpenFileName(this, "Open a topology", QFileInfo(file_).path(),
                                                       "Topologies (*.yaml *.yml);;All files (*)");
     if (!path.isEmpty())
@@ -244,6 +248,28 @@ void MainWindow::sync_text_view()
   text_->horizontalScrollBar()->setValue(0);
   syncing_text_ = false;
   typing_->stop();
+}
+
+// Before the document is left (another file opened, the window closed): its edits saved, dropped, or kept open.
+bool MainWindow::maybe_save()
+{
+  commit_text_edit();
+  if (!document_->modified())
+    return true;
+  const auto answer = QMessageBox::question(
+      this, "Unsaved edits", QFileInfo(file_).fileName() + " has edits that are not saved. Save them?",
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Save)
+    return save();
+  return answer == QMessageBox::Discard;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  if (maybe_save())
+    event->accept();
+  else
+    event->ignore();
 }
 
 void MainWindow::undo()

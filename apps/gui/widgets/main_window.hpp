@@ -57,11 +57,15 @@ public:
   int samples_received() const { return samples_; }
   QString last_message() const { return message_; }
 
+  // Asks whether to save unsaved edits; false when the user cancels.
+  bool maybe_save();
+
 signals:
   void run_finished(bool ok);
 
 protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
 
 private:
   void on_sample(const IntervalSample& sample);
