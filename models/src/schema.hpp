@@ -648,7 +648,7 @@ template <class T, class E> std::shared_ptr<const Shape> variant_shape(const Var
       selector.choices.push_back(choice.name);
     keys->fields.insert(keys->fields.begin(), std::move(selector));
     for (const auto& name : variant.names_of(alternative))
-      shape->alternatives.push_back({name, keys});
+      shape->alternatives.push_back(Shape::Child{name, keys, "", "", "", "", false, {}});
   }
   return shape;
 }
