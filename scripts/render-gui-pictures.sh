@@ -2,6 +2,8 @@
 # Renders scalelab-gui's window to the pictures of docs/gui.md and README.md, on Qt's offscreen platform:
 #   docs/images/gui-editor.png  topologies/email-queue.yaml as opened
 #   docs/images/gui-run.png     topologies/three-tier.yaml with its rate raised from 1500/s to 2700/s, after the run
+#   docs/images/gui-edit.png    topologies/email-queue.yaml being edited: more API workers, and a worker pool given 0
+#                               workers, which the loader refuses (its message at the field and above the text)
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +13,10 @@ gui="$build/apps/gui/scalelab-gui"
 export QT_QPA_PLATFORM=offscreen
 mkdir -p docs/images
 "$gui" topologies/email-queue.yaml --size 1500x950 --screenshot docs/images/gui-editor.png
+"$gui" topologies/email-queue.yaml --size 1500x950 --select mailers --set services.app.workers=48 \
+  --set services.mailers.workers=0 --screenshot docs/images/gui-edit.png
 busy="$(mktemp -d)/three-tier-2700.yaml"
 trap 'rm -rf "$(dirname "$busy")"' EXIT
 sed 's|rate: 1500/s|rate: 2700/s|' topologies/three-tier.yaml >"$busy"
 "$gui" "$busy" --run --size 1500x950 --screenshot docs/images/gui-run.png
-echo "docs/images/gui-editor.png docs/images/gui-run.png"
+echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-edit.png"

@@ -1,8 +1,11 @@
-// scalelab-gui [FILE] [--run] [--screenshot OUT.png]
-// Opens FILE (a topology) in the editor. --run starts it at once; --screenshot saves the window to OUT.png and
-// quits (after the run with --run; exit status 1 when the run failed): how the pictures of docs/gui.md are made, on any
-// QT_QPA_PLATFORM.
+// scalelab-gui [FILE] [--run] [--select SERVICE] [--set PATH=VALUE]... [--screenshot OUT.png]
+// Opens FILE (a topology) in the editor. --select shows a service's properties; --set edits the document as the
+// property panel does (services.app.workers=32), without saving; --run starts it at once; --screenshot saves the window
+// to OUT.png and quits (after the run with --run; exit status 1 when the run failed): how the pictures of docs/gui.md
+// are made, on any QT_QPA_PLATFORM.
+#include "document.hpp"
 #include "main_window.hpp"
+#include "property_panel.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -21,7 +24,9 @@ int main(int argc, char** argv)
   QCommandLineOption run_option("run", "start the run at once");
   QCommandLineOption shot_option("screenshot", "save the window to PNG and quit (after the run with --run)", "PNG");
   QCommandLineOption size_option("size", "the window's size, WxH (default 1500x950)", "WxH");
-  parser.addOptions({run_option, shot_option, size_option});
+  QCommandLineOption select_option("select", "show the properties of this service", "SERVICE");
+  QCommandLineOption set_option("set", "edit the document: a dotted path and a YAML value, unsaved", "PATH=VALUE");
+  parser.addOptions({run_option, shot_option, size_option, select_option, set_option});
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -34,6 +39,17 @@ int main(int argc, char** argv)
   bool opened = true;
   if (!files.isEmpty())
     opened = window.open_file(files.front());
+  for (const auto& edit : parser.values(set_option)) {
+    const auto eq = edit.indexOf('=');
+    std::vector<std::string> path;
+    for (const auto& part : edit.left(eq).split('.'))
+      path.push_back(part.toStdString());
+    const QString error = eq > 0 ? window.document().set_value(path, edit.mid(eq + 1)) : QString("no PATH=VALUE");
+    if (!error.isEmpty())
+      std::fprintf(stderr, "scalelab-gui: --set %s: %s\n", qPrintable(edit), qPrintable(error));
+  }
+  if (parser.isSet(select_option))
+    window.properties().select(parser.value(select_option));
   window.show();
 
   const QString shot = parser.value(shot_option);

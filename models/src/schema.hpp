@@ -140,6 +140,10 @@ struct Shape {
   struct Child {
     std::string key;
     std::shared_ptr<const Shape> shape;
+    // A record's key, for forms that edit it (scalelab-gui's property panel): as in the docs' tables.
+    std::string type, unit, default_text, help;
+    bool required = false;
+    std::vector<std::string> choices; // of an enumeration
   };
   Kind kind = Kind::leaf;
   std::string type;                     // leaf: the type's name, for messages ("integer")
@@ -504,8 +508,12 @@ template <class T> std::shared_ptr<const Shape> record_shape(const Record<T>& re
 {
   auto shape = std::make_shared<Shape>();
   shape->kind = Shape::Kind::record;
-  for (const auto& f : record.fields)
-    shape->fields.push_back({f.key, f.shape});
+  for (const auto& f : record.fields) {
+    Shape::Child child{f.key, f.shape, f.type, f.unit, f.default_text, f.help, f.required, {}};
+    for (const auto& choice : f.choices)
+      child.choices.push_back(choice.first);
+    shape->fields.push_back(std::move(child));
+  }
   return shape;
 }
 
@@ -635,9 +643,12 @@ template <class T, class E> std::shared_ptr<const Shape> variant_shape(const Var
     shape->default_choice = variant.name_of(*variant.default_choice);
   for (const auto& alternative : variant.alternatives) {
     auto keys = std::make_shared<Shape>(*record_shape(alternative.record));
-    keys->fields.insert(keys->fields.begin(), {variant.selector, leaf_shape(variant.noun)});
+    Shape::Child selector{variant.selector, leaf_shape(variant.noun), variant.noun, "", "required", "", true, {}};
+    for (const auto& choice : variant.choices)
+      selector.choices.push_back(choice.name);
+    keys->fields.insert(keys->fields.begin(), std::move(selector));
     for (const auto& name : variant.names_of(alternative))
-      shape->alternatives.push_back({name, keys});
+      shape->alternatives.push_back(Shape::Child{name, keys, "", "", "", "", false, {}});
   }
   return shape;
 }
@@ -711,7 +722,7 @@ template <class V> std::shared_ptr<const Shape> one_of_shape(const std::vector<F
   shape->kind = Shape::Kind::one_of;
   shape->noun = std::move(noun);
   for (const auto& f : forms)
-    shape->fields.push_back({f.key, leaf_shape(f.key)});
+    shape->fields.push_back(Shape::Child{f.key, leaf_shape(f.key), f.key, "", "", "", false, {}});
   return shape;
 }
 

@@ -2,6 +2,7 @@
 
 #include <QGraphicsItem>
 #include <QGraphicsScene>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QResizeEvent>
@@ -86,6 +87,13 @@ public:
     return {-w / 2 - 2, -h / 2 - 2, w + 4, h + 4};
   }
 
+  const GraphNode& node() const { return node_; }
+  void set_selected(bool selected)
+  {
+    selected_ = selected;
+    update();
+  }
+
   void set_metrics(const std::optional<NodeMetrics>& m)
   {
     prepareGeometryChange();
@@ -105,6 +113,11 @@ public:
     p->setPen(QPen(style_.colour.darker(120), 2));
     p->setBrush(fill);
     p->drawRoundedRect(box, 8, 8);
+    if (selected_) {
+      p->setPen(QPen(QColor(30, 110, 230), 4));
+      p->setBrush(Qt::NoBrush);
+      p->drawRoundedRect(box.adjusted(-1, -1, 1, 1), 9, 9);
+    }
     // The badge: the kind's colour and glyph.
     const QRectF badge(-w / 2 + 8, -h / 2 + 12, 36, 36);
     p->setPen(Qt::NoPen);
@@ -204,6 +217,7 @@ private:
 
   GraphNode node_;
   KindStyle style_;
+  bool selected_ = false;
   std::optional<NodeMetrics> metrics_;
 };
 
@@ -360,6 +374,7 @@ void DiagramView::set_graph(const TopologyGraph& graph)
     add_edge(*scene(), graph_, e);
   for (const auto& n : graph_.nodes()) {
     auto* item = new NodeItem(n);
+    item->set_selected(!selected_.empty() && n.id == selected_);
     scene()->addItem(item);
     node_items_.push_back(item);
   }
@@ -376,7 +391,25 @@ void DiagramView::set_graph(const TopologyGraph& graph)
     key->setPos(drawn.left(), drawn.bottom() + 16);
   }
   scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
-  fit();
+  if (auto_fit_) // an edit redraws the diagram without undoing the user's zoom
+    fit();
+}
+
+void DiagramView::select(const std::string& id)
+{
+  selected_ = id;
+  for (auto* item : node_items_)
+    item->set_selected(!id.empty() && item->node().id == id);
+}
+
+void DiagramView::mousePressEvent(QMouseEvent* event)
+{
+  for (QGraphicsItem* item = itemAt(event->pos()); item; item = item->parentItem())
+    if (auto* node = dynamic_cast<NodeItem*>(item)) {
+      emit node_clicked(QString::fromStdString(node->node().id));
+      break;
+    }
+  QGraphicsView::mousePressEvent(event);
 }
 
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)

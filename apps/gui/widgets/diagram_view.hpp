@@ -37,15 +37,23 @@ public:
   void clear_metrics();
   void fit(); // the whole diagram in the view, at most at 140 %; refitted on resizes until the user zooms
   const TopologyGraph& graph() const { return graph_; }
+  // The node drawn as selected (a service's name; none when empty or not in the graph).
+  void select(const std::string& id);
+  const std::string& selected() const { return selected_; }
+
+signals:
+  void node_clicked(const QString& id);
 
 protected:
   void wheelEvent(QWheelEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
 
 private:
   TopologyGraph graph_;
   std::vector<NodeItem*> node_items_; // by node position
   bool auto_fit_ = true;              // fits the diagram to the view on a resize until the user zooms
+  std::string selected_;
 };
 
 } // namespace scalelab::gui

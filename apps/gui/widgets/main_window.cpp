@@ -2,21 +2,33 @@
 
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
+#include "document.hpp"
+#include "property_panel.hpp"
 #include "run_process.hpp"
 
 #include "scalelab/models/loader.hpp"
 
 #include <QAction>
+#include <QCloseEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTextBlock>
+#include <QTextCursor>
+#include <QTimer>
 #include <QToolBar>
+#include <QUndoStack>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace scalelab::gui
 {
@@ -24,32 +36,54 @@ namespace scalelab::gui
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
   setWindowTitle("scalelab");
+  document_ = new Document(this);
   diagram_ = new DiagramView(this);
 
   auto* text_panel = new QWidget(this);
   auto* text_layout = new QVBoxLayout(text_panel);
   text_layout->setContentsMargins(4, 4, 4, 4);
-  text_title_ = new QLabel("YAML (read-only: editing comes later)", text_panel);
+  text_title_ = new QLabel("<b>YAML</b> (edit here or in the properties)", text_panel);
   problems_ = new QLabel(text_panel);
   problems_->setStyleSheet("color: #b01010;");
   problems_->setWordWrap(true);
+  problems_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   problems_->hide();
   text_ = new QPlainTextEdit(text_panel);
-  text_->setReadOnly(true);
   text_->setLineWrapMode(QPlainTextEdit::NoWrap);
+  text_->setUndoRedoEnabled(false); // the document's undo stack holds every edit, typed or not
   QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
   mono.setPointSize(9);
   text_->setFont(mono);
   text_layout->addWidget(text_title_);
   text_layout->addWidget(problems_);
   text_layout->addWidget(text_);
+  typing_ = new QTimer(this);
+  typing_->setSingleShot(true);
+  typing_->setInterval(600);
+  connect(typing_, &QTimer::timeout, this, &MainWindow::commit_text_edit);
+  connect(text_, &QPlainTextEdit::textChanged, this, [this] {
+    if (!syncing_text_)
+      typing_->start();
+  });
+
+  properties_ = new PropertyPanel(*document_, this);
+  connect(document_, &Document::changed, this, &MainWindow::on_document_changed);
+  connect(document_, &Document::modified_changed, this, &MainWindow::update_title);
+  connect(diagram_, &DiagramView::node_clicked, this, [this](const QString& id) {
+    commit_text_edit();
+    properties_->select(id);
+  });
+  connect(properties_, &PropertyPanel::service_selected, this,
+          [this](const QString& id) { diagram_->select(id.toStdString()); });
 
   auto* top = new QSplitter(Qt::Horizontal, this);
   top->addWidget(diagram_);
+  top->addWidget(properties_);
   top->addWidget(text_panel);
   top->setStretchFactor(0, 3);
   top->setStretchFactor(1, 1);
-  top->setSizes({1150, 350});
+  top->setStretchFactor(2, 1);
+  top->setSizes({800, 330, 370});
   charts_ = new ChartsPanel(this);
   auto* main = new QSplitter(Qt::Vertical, this);
   main->addWidget(top);
@@ -67,12 +101,44 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   bar->setMovable(false);
   bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
   auto* open = bar->addAction("Open…");
+  open->setShortcut(QKeySequence::Open);
   connect(open, &QAction::triggered, this, [this] {
+    if (!maybe_save())
+      return;
     const QString path = QFileDialog::getOpenFileName(this, "Open a topology", QFileInfo(file_).path(),
                                                       "Topologies (*.yaml *.yml);;All files (*)");
     if (!path.isEmpty())
       open_file(path);
   });
+  auto* save_action = bar->addAction("Save");
+  save_action->setShortcut(QKeySequence::Save);
+  connect(save_action, &QAction::triggered, this, &MainWindow::save);
+  auto* save_as_action = bar->addAction("Save as…");
+  save_as_action->setShortcut(QKeySequence::SaveAs);
+  connect(save_as_action, &QAction::triggered, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Save the topology as", file_, "Topologies (*.yaml *.yml);;All files (*)");
+    if (!path.isEmpty())
+      save_as(path);
+  });
+  bar->addSeparator();
+  // Undo and redo read the text typed so far first (one step of its own), whichever widget has the focus.
+  auto* stack = document_->undo_stack();
+  auto* undo = bar->addAction("Undo", this, &MainWindow::undo);
+  undo->setShortcut(QKeySequence::Undo);
+  auto* redo = bar->addAction("Redo", this, &MainWindow::redo);
+  redo->setShortcut(QKeySequence::Redo);
+  auto update_undo = [this, stack, undo, redo] {
+    undo->setEnabled(stack->canUndo() || text_->toPlainText() != document_->text());
+    undo->setText(stack->canUndo() ? "Undo " + stack->undoText() : QString("Undo"));
+    redo->setEnabled(stack->canRedo());
+    redo->setText(stack->canRedo() ? "Redo " + stack->redoText() : QString("Redo"));
+  };
+  connect(stack, &QUndoStack::indexChanged, this, update_undo);
+  connect(text_, &QPlainTextEdit::textChanged, this, update_undo);
+  update_undo();
+  text_->installEventFilter(this);
+  bar->addSeparator();
   run_action_ = bar->addAction("Run");
   connect(run_action_, &QAction::triggered, this, &MainWindow::run);
   stop_action_ = bar->addAction("Stop");
@@ -87,43 +153,198 @@ bool MainWindow::open_file(const QString& path)
 {
   if (running())
     stop();
+  typing_->stop();
   file_ = path;
-  setWindowTitle(QFileInfo(path).fileName() + " - scalelab");
-  QFile f(path);
-  const bool readable = f.open(QIODevice::ReadOnly);
-  const QString text = readable ? QString::fromUtf8(f.readAll()) : QString();
-  text_->setPlainText(text);
-  const auto loaded = readable ? models::load_topology_text(text.toStdString(), path.toStdString())
-                               : models::load_topology_file(path.toStdString());
-  QStringList problems;
-  for (const auto& d : loaded.errors)
-    problems << QString::fromStdString(d.format());
-  problems_->setText(problems.join("\n"));
-  problems_->setVisible(!problems.isEmpty());
-  if (!loaded.spec) {
-    graph_.reset();
-    diagram_->set_graph(TopologyGraph());
-    show_message(QString("%1: %2 problem(s), nothing to draw").arg(path).arg(problems.size()));
+  graph_.reset();
+  diagram_->set_graph(TopologyGraph());
+  diagram_->fit();
+  QString error;
+  if (!document_->open(path, error)) {
+    problems_list_ = QStringList{path + ": " + error};
+    problems_->setText(problems_list_.join("\n"));
+    problems_->show();
+    syncing_text_ = true;
+    text_->clear();
+    syncing_text_ = false;
+    show_message(QString("%1: %2").arg(path, error));
     update_actions();
     return false;
+  }
+  diagram_->fit();
+  return graph_.has_value();
+}
+
+void MainWindow::on_document_changed()
+{
+  sync_text_view();
+  file_ = document_->path();
+  const auto loaded = models::load_topology_text(document_->text().toStdString(), file_.toStdString());
+  problems_list_.clear();
+  for (const auto& d : loaded.errors)
+    problems_list_ << QString::fromStdString(d.format());
+  problems_->setText(problems_list_.join("\n"));
+  problems_->setVisible(!problems_list_.isEmpty());
+  // The lines the messages are about, marked in the text.
+  QList<QTextEdit::ExtraSelection> marks;
+  for (const auto& d : loaded.errors) {
+    const QTextBlock block = text_->document()->findBlockByNumber(d.where.line - 1);
+    if (d.where.line <= 0 || !block.isValid())
+      continue;
+    QTextEdit::ExtraSelection mark;
+    mark.format.setBackground(QColor(255, 220, 220));
+    mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+    mark.cursor = QTextCursor(block);
+    marks << mark;
+  }
+  text_->setExtraSelections(marks);
+  properties_->refresh(loaded.errors);
+  diagram_current_ = loaded.spec.has_value();
+  if (!loaded.spec) {
+    show_message(graph_
+                     ? QString("%1 problem(s): the diagram shows the text as it last loaded").arg(problems_list_.size())
+                     : QString("%1: %2 problem(s), nothing to draw").arg(file_).arg(problems_list_.size()));
+    update_actions();
+    update_title();
+    return;
   }
   graph_ = TopologyGraph::from_spec(*loaded.spec);
   duration_ = models::to_seconds(loaded.spec->duration);
   warmup_ = models::to_seconds(loaded.spec->warmup);
   diagram_->set_graph(*graph_);
-  charts_->reset(*graph_, duration_);
+  diagram_->select(properties_->selected().toStdString());
+  if (!running())
+    charts_->reset(*graph_, duration_);
   show_message(QString("%1: %2 services, %3 hosts, %4 s simulated")
                    .arg(QString::fromStdString(loaded.spec->name))
                    .arg(loaded.spec->services.size())
                    .arg(loaded.spec->hardware.hosts.size())
                    .arg(duration_));
   update_actions();
+  update_title();
+}
+
+// The text view shows the document: only the span that differs is replaced, so the cursor and the scroll stay.
+void MainWindow::sync_text_view()
+{
+  const QString now = text_->toPlainText();
+  const QString& wanted = document_->text();
+  if (now == wanted)
+    return;
+  qsizetype prefix = 0;
+  const qsizetype shorter = std::min(now.size(), wanted.size());
+  while (prefix < shorter && now[prefix] == wanted[prefix])
+    ++prefix;
+  qsizetype suffix = 0;
+  while (suffix < shorter - prefix && now[now.size() - 1 - suffix] == wanted[wanted.size() - 1 - suffix])
+    ++suffix;
+  syncing_text_ = true;
+  QTextCursor cursor(text_->document());
+  cursor.setPosition(static_cast<int>(prefix));
+  cursor.setPosition(static_cast<int>(now.size() - suffix), QTextCursor::KeepAnchor);
+  cursor.insertText(wanted.mid(prefix, wanted.size() - suffix - prefix));
+  // The view shows the line of the edit from its start (an edit in the panel, an undo).
+  text_->setTextCursor(cursor);
+  text_->ensureCursorVisible();
+  text_->horizontalScrollBar()->setValue(0);
+  syncing_text_ = false;
+  typing_->stop();
+}
+
+// Before the document is left (another file opened, the window closed): its edits saved, dropped, or kept open.
+bool MainWindow::maybe_save()
+{
+  commit_text_edit();
+  if (!document_->modified())
+    return true;
+  const auto answer = QMessageBox::question(
+      this, "Unsaved edits", QFileInfo(file_).fileName() + " has edits that are not saved. Save them?",
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Save)
+    return save();
+  return answer == QMessageBox::Discard;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  if (maybe_save())
+    event->accept();
+  else
+    event->ignore();
+}
+
+void MainWindow::undo()
+{
+  commit_text_edit();
+  document_->undo_stack()->undo();
+}
+
+void MainWindow::redo()
+{
+  commit_text_edit();
+  document_->undo_stack()->redo();
+}
+
+// The text view would take Ctrl+Z for its own undo (which is off): the document's undo runs instead.
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == text_ && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    const bool is_undo = key->matches(QKeySequence::Undo), is_redo = key->matches(QKeySequence::Redo);
+    if (is_undo || is_redo) {
+      if (event->type() == QEvent::KeyPress) {
+        if (is_undo)
+          undo();
+        else
+          redo();
+      }
+      event->accept();
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::commit_text_edit()
+{
+  typing_->stop();
+  if (document_->path().isEmpty())
+    return;
+  document_->replace_text(text_->toPlainText(), "edit the text");
+}
+
+bool MainWindow::save()
+{
+  return save_as(document_->path());
+}
+
+bool MainWindow::save_as(const QString& path)
+{
+  commit_text_edit();
+  QString error;
+  if (path.isEmpty() || !document_->save_as(path, error)) {
+    show_message("cannot save " + path + ": " + error);
+    return false;
+  }
+  file_ = path;
+  update_title();
+  show_message("saved " + path);
   return true;
+}
+
+void MainWindow::update_title()
+{
+  if (file_.isEmpty())
+    return;
+  setWindowTitle(QFileInfo(file_).fileName() + (document_->modified() ? "*" : "") + " - scalelab");
 }
 
 void MainWindow::run()
 {
-  if (!graph_)
+  commit_text_edit();
+  if (!graph_ || !diagram_current_)
+    return;
+  // scalelab runs the file: the edits are saved first.
+  if (document_->modified() && !save())
     return;
   samples_ = 0;
   diagram_->clear_metrics();
@@ -221,7 +442,7 @@ void MainWindow::show_message(const QString& message)
 
 void MainWindow::update_actions()
 {
-  run_action_->setEnabled(graph_.has_value() && !running());
+  run_action_->setEnabled(graph_.has_value() && diagram_current_ && !running());
   stop_action_->setEnabled(running());
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// scalelab-gui's window: the diagram of the open topology beside its YAML (read-only for now), the live charts
-// below, and Open / Run / Stop / Fit in the tool bar.
+// scalelab-gui's window: the diagram of the open topology, the property panel of the selected service and the
+// YAML text (both edit the document, and each shows the other's edits), the live charts below, and Open / Save /
+// Save as / Undo / Redo / Run / Stop / Fit in the tool bar.
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
@@ -12,6 +13,7 @@ QT_BEGIN_NAMESPACE
 class QAction;
 class QLabel;
 class QPlainTextEdit;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace scalelab::gui
@@ -19,6 +21,8 @@ namespace scalelab::gui
 
 class ChartsPanel;
 class DiagramView;
+class Document;
+class PropertyPanel;
 class RunProcess;
 
 class MainWindow : public QMainWindow
@@ -33,24 +37,55 @@ public:
   void stop();
   void fit_diagram();
 
+  // The text typed in the text view becomes one undo step and is read again (done by itself after a pause in
+  // the typing; tests call it).
+  void commit_text_edit();
+  bool save();
+  bool save_as(const QString& path);
+  void undo();
+  void redo();
+
   const DiagramView& diagram() const { return *diagram_; }
+  Document& document() const { return *document_; }
+  PropertyPanel& properties() const { return *properties_; }
+  QPlainTextEdit& text_view() const { return *text_; }
+  // The loader's messages about the text as it is (file:line:col: what is wrong), shown above it.
+  QStringList problems() const { return problems_list_; }
+  // Whether the diagram shows the text as it is (false while the text has errors: it shows the last that loaded).
+  bool diagram_current() const { return diagram_current_; }
   bool running() const;
   int samples_received() const { return samples_; }
   QString last_message() const { return message_; }
 
+  // Asks whether to save unsaved edits; false when the user cancels.
+  bool maybe_save();
+
 signals:
   void run_finished(bool ok);
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
 
 private:
   void on_sample(const IntervalSample& sample);
   void on_finished(bool ok, const QString& message);
   void show_message(const QString& message);
   void update_actions();
+  void on_document_changed();
+  void sync_text_view();
+  void update_title();
 
   DiagramView* diagram_ = nullptr;
   QPlainTextEdit* text_ = nullptr;
   QLabel* text_title_ = nullptr;
   QLabel* problems_ = nullptr;
+  QStringList problems_list_;
+  Document* document_ = nullptr;
+  PropertyPanel* properties_ = nullptr;
+  QTimer* typing_ = nullptr;
+  bool syncing_text_ = false; // while the text view is set from the document
+  bool diagram_current_ = false;
   ChartsPanel* charts_ = nullptr;
   RunProcess* process_ = nullptr;
   QAction* run_action_ = nullptr;
