@@ -86,8 +86,8 @@ SimTime mod(SimTime a, SimTime m)
 std::int64_t daily_users(const RateShape& s, SimTime t)
 {
   const SimTime phase = mod(t - s.at, s.length);
-  const double f = s.base + (s.peak - s.base) * std::cos(2 * kPi * static_cast<double>(phase) /
-                                                         static_cast<double>(s.length));
+  const double f =
+      s.base + (s.peak - s.base) * std::cos(2 * kPi * static_cast<double>(phase) / static_cast<double>(s.length));
   const bool falling = 2 * phase < s.length;
   const auto n = static_cast<std::int64_t>(falling ? std::ceil(f) : std::floor(f));
   return std::clamp(n, whole(2 * s.base - s.peak), whole(s.peak));

@@ -830,7 +830,8 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
   const bool with_users = std::any_of(rows.begin(), rows.end(), [](const TimeseriesRow& r) { return r.users >= 0; });
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
       << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
-      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "") << (with_users ? ",users" : "");
+      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "")
+      << (with_users ? ",users" : "");
   for (const auto& replica : replicas)
     out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
   out << '\n';

@@ -1444,6 +1444,14 @@ void Tables::declare_rate_shapes()
   };
 }
 
+namespace
+{
+std::int64_t whole_users(double users)
+{
+  return static_cast<std::int64_t>(users);
+}
+} // namespace
+
 // The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
 void Tables::declare_user_shapes()
 {
@@ -1582,12 +1590,12 @@ void Tables::declare_user_shapes()
          if (!entries.find("peak") || !entries.find("mean"))
            return;
          if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(),
-                     "peak must be at least mean (" + number_text(r.base) + "), got " +
-                         written(entries.find("peak")->value));
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" +
+                                                             std::to_string(whole_users(r.base)) + "), got " +
+                                                             written(entries.find("peak")->value));
          else if (r.peak > 2 * r.base)
            ctx.error(entries.find("peak")->value.Mark(),
-                     "peak must be at most twice mean (" + number_text(2 * r.base) +
+                     "peak must be at most twice mean (" + std::to_string(2 * whole_users(r.base)) +
                          "): the number would go below 0 in the trough, got " + written(entries.find("peak")->value));
        }},
   };
@@ -1681,7 +1689,8 @@ void Tables::declare_arrival()
 
   Record<ArrivalRaw> closed;
   closed.title = "`workload.arrival` with `process: closed`";
-  closed.help = "A closed workload: a fixed population of users, each with at most one request in flight.";
+  closed.help = "A closed workload: a population of users, fixed or following a shape, each with at most one request "
+                "in flight.";
   closed.fields = {
       field<ArrivalRaw>("users", shaped_users,
                         [](ArrivalRaw& a, RateShape&& r) {
@@ -1690,7 +1699,9 @@ void Tables::declare_arrival()
                             a.closed.shape = std::move(r);
                         })
           .required()
-          .check(Check<RateShape>{"at least 1", [](const RateShape& r) { return max_users(r) >= 1; }})
+          .check(Check<RateShape>{
+              "at least 1",
+              [](const RateShape& r) { return r.kind != RateShape::Kind::constant || max_users(r) >= 1; }})
           .check(Check<RateShape>{"at most " + std::to_string(limits::kUsers),
                                   [](const RateShape& r) { return max_users(r) <= limits::kUsers; }})
           .unit("users")
@@ -1703,6 +1714,12 @@ void Tables::declare_arrival()
           .help("Time between a reply and the user's next request."),
   };
   closed.rules = {
+      {"A `users` shape has at least one user at some time.",
+       [](Context& ctx, const Entries& entries, ArrivalRaw& a) {
+         const Entry* count = entries.find("users");
+         if (count && a.closed.shape && a.closed.users < 1)
+           ctx.error(count->value.Mark(), "users: the shape never has a user (its largest number of users is 0)");
+       }},
       {"With a `think_time` that is not exponential, `users` is at most " +
            std::to_string(limits::kUsersThinkingApart) +
            ": each thinking user is then an event of its own (exponential think times make one process of all).",

@@ -2,9 +2,9 @@
 #include "geodns.hpp"
 
 #include "queue.hpp"
-#include "scalelab/models/population.hpp"
 #include "replication.hpp"
 #include "resharding.hpp"
+#include "scalelab/models/population.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>

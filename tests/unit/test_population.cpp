@@ -113,8 +113,8 @@ TEST(Population, ARampDownRemovesAUserEachTimeTheLineCrossesAWholeNumber)
 
 TEST(Population, StepsAndSpikesJumpAtTheirTimesExactly)
 {
-  const RateShape steps = by_points(RateShape::Kind::steps,
-                                    {{0, 10}, {20 * kSecond, 40}, {30 * kSecond, 40}, {40 * kSecond, 5}});
+  const RateShape steps =
+      by_points(RateShape::Kind::steps, {{0, 10}, {20 * kSecond, 40}, {30 * kSecond, 40}, {40 * kSecond, 5}});
   EXPECT_EQ(users_at(steps, 20 * kSecond - 1), 10);
   EXPECT_EQ(users_at(steps, 20 * kSecond), 40);
   EXPECT_EQ(users_at(steps, 40 * kSecond - 1), 40);
@@ -136,8 +136,8 @@ TEST(Population, StepsAndSpikesJumpAtTheirTimesExactly)
 
 TEST(Population, APiecewiseListGoesDownAndUpAUserAtATime)
 {
-  const RateShape p =
-      by_points(RateShape::Kind::piecewise, {{2 * kSecond, 50}, {10 * kSecond, 3}, {12 * kSecond, 3}, {30 * kSecond, 70}});
+  const RateShape p = by_points(RateShape::Kind::piecewise,
+                                {{2 * kSecond, 50}, {10 * kSecond, 3}, {12 * kSecond, 3}, {30 * kSecond, 70}});
   EXPECT_EQ(users_at(p, 0), 50);
   EXPECT_EQ(users_at(p, 10 * kSecond), 3);
   EXPECT_EQ(users_at(p, 11 * kSecond), 3);
