@@ -1890,14 +1890,17 @@ void Tables::declare_workload()
                          })
           .optional("no herd")
           .help("A thundering herd: `{at: 30s, users: 5000}`, or a list of them; with an open arrival, that many "
-                "requests come at that one instant, besides the arrival process's."));
+                "requests come at that one instant, besides the arrival process's; with a closed one, that many of "
+                "its thinking users (all of them, if fewer are thinking) stop thinking and send at that instant."));
   declare_geodns();
   workload.rules = {
-      {"`herd` is given with an open arrival only.",
+      {"`herd` with a closed arrival needs exponential think times.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
-         if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed)
-           ctx.error(entries.key_mark("herd"), "herd: a closed population sends one request per user at a time; "
-                                               "a herd needs an open arrival (poisson, constant or trace)");
+         if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed &&
+             w.arrival->closed.think_time.kind != DistributionSpec::Kind::exponential)
+           ctx.error(entries.key_mark("herd"),
+                     "herd: a herd of a closed population needs exponential think times (its thinking users are then "
+                     "one process, which a herd can stop at once); use think_time: {exponential: ...}");
        }},
       {"`users` is given with an open arrival only.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {

@@ -201,6 +201,9 @@ void Source::start()
     // With exponential think times the thinking users form one Poisson process of rate thinking / Z
     // (memoryless), so a million users cost one pending event, not a million.
     start_population();
+    const auto& herds = world->spec.workload.herds;
+    for (std::size_t h = 0; h < herds.size(); ++h)
+      node->push_local(herds[h].at, EventKind::tick, id, 0, kHerdTag | static_cast<std::uint32_t>(h));
     schedule_candidate(0);
   } else if (population_) {
     start_population();
@@ -270,8 +273,12 @@ void Source::on_tick(SimTime ts, std::uint32_t user)
                      EventKind::tick, id, 0);
     return;
   }
-  if (population_ && (user & kPopulationTag) != 0) {
+  if (population_ && (user & kPopulationTag) == kPopulationTag) {
     on_population_change(ts);
+    return;
+  }
+  if ((user & kHerdTag) != 0) {
+    closed_herd(ts, world->spec.workload.herds[user & ~kHerdTag].users);
     return;
   }
   if (merged_think_) {
@@ -418,6 +425,25 @@ void Source::fold_returns(SimTime ts)
     ++thinking_;
     if (track_users_)
       thinking_users_.push_back(user);
+  }
+}
+
+// Thinking users drawn uniformly among the thinking ones (exponential think times are memoryless, so the
+// others' thinking is what it would have been): each stops and sends a request at this instant.
+void Source::closed_herd(SimTime ts, std::int64_t users)
+{
+  fold_returns(ts);
+  const std::int64_t n = std::min(users, thinking_);
+  for (std::int64_t k = 0; k < n; ++k) {
+    std::uint32_t user = 0;
+    if (track_users_) {
+      const std::size_t i = rng_.below(thinking_users_.size());
+      user = thinking_users_[i];
+      thinking_users_[i] = thinking_users_.back();
+      thinking_users_.pop_back();
+    }
+    --thinking_;
+    send_request(ts, user);
   }
 }
 

@@ -111,8 +111,10 @@ private:
 
   // A closed population whose users change (models/population.hpp). Users added send a request at once; users
   // removed are thinking ones first (they stop at once), then busy ones, who leave when their reply comes back.
-  // Change events carry kPopulationTag in the tick's aux (a closed population has no herds).
-  static constexpr std::uint32_t kPopulationTag = kHerdTag;
+  // Change events carry kPopulationTag in the tick's aux.
+  // Herds of a closed population carry kHerdTag and their index, as an open one's do; closed users are
+  // numbered below 2^30, so neither tag is a user.
+  static constexpr std::uint32_t kPopulationTag = 0xC0000000U;
   const models::RateShape* population_ = nullptr;
   LevelIntegral population_level_;
   std::int64_t population_now_ = 0;       // the shape's users now
@@ -126,6 +128,8 @@ private:
   std::vector<std::uint32_t> where_;
   std::vector<std::uint32_t> retired_users_;
   void start_population();
+  // A herd of a closed population: up to `users` thinking users stop thinking and send at once.
+  void closed_herd(SimTime ts, std::int64_t users);
   void on_population_change(SimTime ts);
   void add_users(SimTime ts, std::int64_t n);
   void remove_users(SimTime ts, std::int64_t n);

@@ -226,3 +226,28 @@ TEST(ClosedShapes, TheUsersColumnFollowsARampAUserEachSecond)
     }
   }
 }
+
+TEST(ClosedShapes, AHerdOfAClosedPopulationSendsItsThinkingUsersAtOnce)
+{
+  // 300 users who think 10^6 s on average (none comes back by itself in 5 s: 0.0015 expected), in front of one
+  // worker of exactly 1 ms. A herd of 200 at 2 s: 200 requests at once, a batch of mean S (N + 1) / 2; a herd of
+  // 1000 at 3 s finds 300 thinking (the 100 left and the 200 back from the first), and sends those 300.
+  const std::string yaml = "name: herd\nseed: 3\nduration: 5s\n"
+                           "hardware:\n  hosts: [{name: web, cores: 1, speed: 1Gf}]\n"
+                           "  network: {bandwidth: 10Gbps, latency: 1us}\n"
+                           "services:\n  app: {kind: api_server, host: web, workers: 1, queue_limit: 1000}\n"
+                           "requests:\n  get: {steps: [cpu: 1Mf], request_size: 0B, response_size: 0B}\n"
+                           "workload:\n  entry: app\n"
+                           "  arrival: {process: closed, users: 300, think_time: {exponential: 1000000s}}\n"
+                           "  herd: [{at: 2s, users: 200}, {at: 3s, users: 1000}]\n";
+  const auto out = run_yaml(yaml);
+  const auto& total = out.results.total;
+  ASSERT_EQ(total.sent, 500u);
+  ASSERT_EQ(total.completed, 500u);
+  const double s = 1e-3;
+  const double expected_mean = (200 * s * 201 / 2.0 + 300 * s * 301 / 2.0) / 500.0; // 130.5 ms
+  EXPECT_NEAR(total.latency.mean, expected_mean, 1e-4);
+  EXPECT_NEAR(total.latency.max, 300 * s, 300 * s / 64);
+  EXPECT_EQ(users_row(out, 2)->completed, 200u);
+  EXPECT_EQ(users_row(out, 3)->completed, 300u);
+}
