@@ -2,7 +2,9 @@
 // ramping-vus adds (or removes) one user each time the line crosses a whole number, so a ramp from 10 to 40 users
 // over 30 s has 10 + k users from k seconds on; steps and spikes jump at their times; the count never strays a
 // whole user from the curve; next_users_change() names every change and nothing else.
+#include "scalelab/models/loader.hpp"
 #include "scalelab/models/population.hpp"
+#include "scalelab/models/results.hpp"
 
 #include <gtest/gtest.h>
 
@@ -170,4 +172,32 @@ TEST(Population, ADailyCurveMovesAUserAtATimeBetweenItsTroughAndPeak)
   EXPECT_EQ(max_users(d), 50);
   // A flat curve never changes.
   EXPECT_EQ(next_users_change(shape(RateShape::Kind::daily, 7, 7, 0, 20), 0), kNever);
+}
+
+TEST(Population, AShapedUsersMapLoadsAndShowsInTheConfiguration)
+{
+  const auto loaded = load_topology_text("name: t\nhardware:\n  hosts: [{name: web}]\nservices:\n"
+                                         "  app: {kind: api_server, host: web}\nrequests:\n  get: [cpu: 1ms]\n"
+                                         "workload:\n  entry: app\n  arrival: {process: closed, think_time: 1s,\n"
+                                         "    users: {shape: ramp, from: 5, to: 70, over: 60s, at: 10s}}\n",
+                                         "t.yaml");
+  ASSERT_TRUE(loaded.spec) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  const auto& closed = std::get<ClosedArrival>(loaded.spec->workload.arrival);
+  EXPECT_EQ(closed.users, 70); // the largest count: the tables of users are sized by it
+  ASSERT_TRUE(closed.shape);
+  EXPECT_EQ(users_at(*closed.shape, 10 * kSecond), 5);
+  EXPECT_EQ(users_at(*closed.shape, 70 * kSecond), 70);
+  const auto arrival = to_json(*loaded.spec)["workload"]["arrival"];
+  EXPECT_EQ(arrival["users"]["shape"], "ramp");
+  EXPECT_EQ(arrival["users"]["from"], 5);
+  EXPECT_EQ(arrival["users"]["to"], 70);
+  EXPECT_EQ(arrival["max_users"], 70);
+  // A plain count is as before: no shape, no max_users.
+  const auto plain = load_topology_text("name: t\nhardware:\n  hosts: [{name: web}]\nservices:\n"
+                                        "  app: {kind: api_server, host: web}\nrequests:\n  get: [cpu: 1ms]\n"
+                                        "workload:\n  entry: app\n  arrival: {process: closed, users: 12}\n",
+                                        "t.yaml");
+  ASSERT_TRUE(plain.spec);
+  EXPECT_FALSE(std::get<ClosedArrival>(plain.spec->workload.arrival).shape);
+  EXPECT_FALSE(to_json(*plain.spec)["workload"]["arrival"].contains("max_users"));
 }
