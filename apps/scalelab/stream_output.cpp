@@ -25,6 +25,8 @@ std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& 
       }
       if (r.queue_backlog > 0)
         s["backlog"] = r.queue_backlog;
+      if (r.users >= 0) // a closed population with a shape: its users
+        s["users"] = r.users;
       series[r.series] = std::move(s);
     }
     const nlohmann::ordered_json line{

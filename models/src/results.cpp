@@ -248,6 +248,39 @@ ordered_json open_arrival_json(const OpenArrival& open)
   return arrival;
 }
 
+// A closed population whose users change: `users` is the shape's map (whole users), `max_users` its largest.
+void add_users_shape(ordered_json& arrival, const RateShape& r, std::int64_t max)
+{
+  ordered_json shape{{"shape", to_string(r.kind)}};
+  auto n = [](double users) { return static_cast<std::int64_t>(users); };
+  switch (r.kind) {
+  case RateShape::Kind::steps:
+  case RateShape::Kind::piecewise: {
+    ordered_json points = ordered_json::array();
+    for (const RatePoint& p : r.points)
+      points.push_back({{"at", to_seconds(p.at)}, {"users", n(p.rate)}});
+    shape["points"] = points;
+    break;
+  }
+  case RateShape::Kind::ramp:
+    shape.update(
+        ordered_json{{"from", n(r.base)}, {"to", n(r.peak)}, {"over", to_seconds(r.length)}, {"at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::spike:
+    shape.update(ordered_json{
+        {"base", n(r.base)}, {"peak", n(r.peak)}, {"at", to_seconds(r.at)}, {"for", to_seconds(r.length)}});
+    break;
+  case RateShape::Kind::daily:
+    shape.update(ordered_json{
+        {"mean", n(r.base)}, {"peak", n(r.peak)}, {"period", to_seconds(r.length)}, {"peak_at", to_seconds(r.at)}});
+    break;
+  case RateShape::Kind::constant:
+    break;
+  }
+  arrival["users"] = shape;
+  arrival["max_users"] = max;
+}
+
 ordered_json step_json(const Step& step)
 {
   struct Visitor {
@@ -595,6 +628,8 @@ ordered_json to_json(const TopologySpec& spec)
   else {
     const auto& closed = std::get<ClosedArrival>(w.arrival);
     arrival = {{"process", "closed"}, {"users", closed.users}, {"think_time", distribution_json(closed.think_time)}};
+    if (closed.shape)
+      add_users_shape(arrival, *closed.shape, closed.users);
   }
   ordered_json mix = ordered_json::object();
   for (const auto& [name, weight] : w.mix)
@@ -831,9 +866,12 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
   // An autoscaled service's running and booting instances, in columns of their own when a run has one.
   const bool with_instances =
       std::any_of(rows.begin(), rows.end(), [](const TimeseriesRow& r) { return r.instances >= 0; });
+  // A closed population whose users change: its users, time-average, in a column of its own.
+  const bool with_users = std::any_of(rows.begin(), rows.end(), [](const TimeseriesRow& r) { return r.users >= 0; });
   out << "time_s,series,completed,errors,throughput_per_s,latency_mean_ms,mean_in_service,mean_queue_length"
       << (with_cache ? ",cache_hits,cache_misses,cache_hit_ratio,cache_stale_reads" : "")
-      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "");
+      << (with_queue ? ",queue_backlog" : "") << (with_instances ? ",instances,instances_booting" : "")
+      << (with_users ? ",users" : "");
   for (const auto& replica : replicas)
     out << ",lag_mean_ms[" << replica << "],lag_max_ms[" << replica << ']';
   out << '\n';
@@ -853,6 +891,8 @@ std::string timeseries_csv(const std::vector<TimeseriesRow>& rows, bool with_cac
       out << ',' << fmt("%.6g", r.instances) << ',' << fmt("%.6g", r.instances_booting);
     else if (with_instances)
       out << ",,";
+    if (with_users)
+      out << ',' << (r.users >= 0 ? fmt("%.6g", r.users) : std::string());
     for (const auto& replica : replicas) {
       const auto it = std::find_if(r.replica_lags.begin(), r.replica_lags.end(),
                                    [&](const TimeseriesRow::ReplicaLag& lag) { return lag.replica == replica; });

@@ -11,6 +11,7 @@
 #include "service_kinds.hpp"
 
 #include "scalelab/models/limits.hpp"
+#include "scalelab/models/population.hpp"
 #include "scalelab/models/units.hpp"
 
 #include <array>
@@ -292,6 +293,10 @@ public:
   Record<RatePoint> rate_point;
   Variant<RateShape, RateShape::Kind> rate_shape;
   Type<RateShape> shaped_rate; // a rate, or a map with a shape
+  // A closed population's users: a count, or a map with a shape (population.hpp); values are whole users.
+  Record<RatePoint> users_point;
+  Variant<RateShape, RateShape::Kind> users_shape;
+  Type<RateShape> shaped_users;
   Record<HerdSpec> herd;
   Record<KeySpaceSpec> keys;
   Record<GeoDnsRaw> geodns;
@@ -327,6 +332,7 @@ private:
   void declare_requests();
   void declare_arrival();
   void declare_rate_shapes();
+  void declare_user_shapes();
   void declare_keys();
   void declare_workload();
   void declare_geodns();
@@ -1438,9 +1444,195 @@ void Tables::declare_rate_shapes()
   };
 }
 
+namespace
+{
+std::int64_t whole_users(double users)
+{
+  return static_cast<std::int64_t>(users);
+}
+} // namespace
+
+// The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
+void Tables::declare_user_shapes()
+{
+  const Type<std::int64_t> count = integer_type<std::int64_t>();
+  const Check<std::int64_t> not_negative = at_least<std::int64_t>(0);
+  auto set_count = [](double RateShape::*member) {
+    return [member](RateShape& r, std::int64_t&& n) { r.*member = static_cast<double>(n); };
+  };
+  auto set_time = [](SimTime RateShape::*member) {
+    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
+  };
+  users_point.title = "a point of `users` with `shape: steps` or `shape: piecewise`";
+  users_point.help = "The number of users from a time on.";
+  users_point.fields = {
+      field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
+          .required()
+          .check(at_least(0.0))
+          .help("From when."),
+      field<RatePoint>("users", count, [](RatePoint& p, std::int64_t&& n) { p.rate = static_cast<double>(n); })
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The number of users then."),
+  };
+  const Type<std::vector<RatePoint>> points = list_type(record_type(&users_point, "in a point of the users"));
+
+  users_shape.selector = "shape";
+  users_shape.noun = "users shape";
+  users_shape.selector_help = "How the number of users changes over the run.";
+  users_shape.choices = {
+      {"steps", RateShape::Kind::steps, "the number jumps at given times and stays until the next"},
+      {"ramp", RateShape::Kind::ramp, "the number goes linearly from one value to another, a user at a time"},
+      {"spike", RateShape::Kind::spike, "a crowd: the number jumps to a peak for a while, then back"},
+      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, a user at a time"},
+      {"piecewise", RateShape::Kind::piecewise, "the number goes linearly from each point to the next"},
+  };
+  users_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+
+  Record<RateShape> by_points;
+  by_points.title = "`users` with `shape: steps` or `shape: piecewise`";
+  by_points.help = "Before the first point the number is the first point's; after the last, the last point's.";
+  by_points.fields = {
+      field<RateShape>("points", points, &RateShape::points)
+          .required()
+          .check(non_empty<RatePoint>())
+          .help("`{at: TIME, users: N}` items in increasing time."),
+  };
+  by_points.rules = {
+      {"The points are in increasing time.",
+       [](Context& ctx, const Entries& entries, RateShape& r) {
+         const Entry* list = entries.find("points");
+         for (std::size_t i = 1; list && list->value.IsSequence() && i < r.points.size(); ++i)
+           if (r.points[i].at <= r.points[i - 1].at && i < list->value.size()) {
+             ctx.error(list->value[i].Mark(), "the points must be in increasing time: this point is at " +
+                                                  format_duration(to_seconds(r.points[i].at)) + ", the one before at " +
+                                                  format_duration(to_seconds(r.points[i - 1].at)));
+             return;
+           }
+       }},
+  };
+
+  Record<RateShape> ramp;
+  ramp.title = "`users` with `shape: ramp`";
+  ramp.help = "`from` until `at`, then linearly to `to` over `over` (a user at a time), then `to`.";
+  ramp.fields = {
+      field<RateShape>("from", count, set_count(&RateShape::base))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The users at the start."),
+      field<RateShape>("to", count, set_count(&RateShape::peak))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The users at the end."),
+      field<RateShape>("over", duration, set_time(&RateShape::length))
+          .required()
+          .check(at_least_one_nanosecond())
+          .help("How long the ramp takes."),
+      field<RateShape>("at", duration, set_time(&RateShape::at))
+          .defaults("0s")
+          .check(at_least(0.0))
+          .help("When the ramp starts."),
+  };
+
+  Record<RateShape> spike;
+  spike.title = "`users` with `shape: spike`";
+  spike.help = "`base` users, except `peak` from `at` for `for`.";
+  spike.fields = {
+      field<RateShape>("base", count, set_count(&RateShape::base))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The users outside the crowd."),
+      field<RateShape>("peak", count, set_count(&RateShape::peak))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The users during the crowd."),
+      field<RateShape>("at", duration, set_time(&RateShape::at))
+          .required()
+          .check(at_least(0.0))
+          .help("When the crowd comes."),
+      field<RateShape>("for", duration, set_time(&RateShape::length))
+          .required()
+          .check(at_least_one_nanosecond())
+          .help("How long it stays."),
+  };
+
+  Record<RateShape> daily;
+  daily.title = "`users` with `shape: daily`";
+  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period) users, moving a user at a time.";
+  daily.fields = {
+      field<RateShape>("mean", count, set_count(&RateShape::base))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The average number of users."),
+      field<RateShape>("peak", count, set_count(&RateShape::peak))
+          .required()
+          .check(not_negative)
+          .unit("users")
+          .help("The largest number of users."),
+      field<RateShape>("period", duration, set_time(&RateShape::length))
+          .defaults("86400s")
+          .check(at_least_one_nanosecond())
+          .help("The length of one cycle (a day by default)."),
+      field<RateShape>("peak_at", duration, set_time(&RateShape::at))
+          .defaults("0s")
+          .check(at_least(0.0))
+          .help("A time at which the number is at its peak."),
+  };
+  daily.rules = {
+      {"`peak` is at least `mean` and at most twice `mean` (the number never goes below 0).",
+       [](Context& ctx, const Entries& entries, RateShape& r) {
+         if (!entries.find("peak") || !entries.find("mean"))
+           return;
+         if (r.peak < r.base)
+           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" +
+                                                             std::to_string(whole_users(r.base)) + "), got " +
+                                                             written(entries.find("peak")->value));
+         else if (r.peak > 2 * r.base)
+           ctx.error(entries.find("peak")->value.Mark(),
+                     "peak must be at most twice mean (" + std::to_string(2 * whole_users(r.base)) +
+                         "): the number would go below 0 in the trough, got " + written(entries.find("peak")->value));
+       }},
+  };
+
+  users_shape.alternatives = {
+      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
+      {{RateShape::Kind::ramp}, ramp},
+      {{RateShape::Kind::spike}, spike},
+      {{RateShape::Kind::daily}, daily},
+  };
+
+  shaped_users.name = "users or map";
+  shaped_users.unit = "users";
+  shaped_users.help = "A number of users, or a map with a `shape` whose number changes over the run.";
+  shaped_users.read = [this, count](Context& ctx, const Site& site) -> std::optional<RateShape> {
+    if (!site.value.IsMap()) {
+      auto n = count.read(ctx, site);
+      if (!n)
+        return std::nullopt;
+      RateShape constant;
+      constant.base = static_cast<double>(*n);
+      return constant;
+    }
+    RateShape out;
+    const std::size_t before = ctx.error_count();
+    read_variant(ctx, site, users_shape, out, "in the users");
+    if (ctx.error_count() != before)
+      return std::nullopt;
+    return out;
+  };
+  shaped_users.shape = variant_shape(users_shape);
+}
+
 void Tables::declare_arrival()
 {
   declare_rate_shapes();
+  declare_user_shapes();
   arrival.selector = "process";
   arrival.noun = "arrival process";
   arrival.selector_help = "How users' requests arrive.";
@@ -1497,21 +1689,37 @@ void Tables::declare_arrival()
 
   Record<ArrivalRaw> closed;
   closed.title = "`workload.arrival` with `process: closed`";
-  closed.help = "A closed workload: a fixed population of users, each with at most one request in flight.";
+  closed.help = "A closed workload: a population of users, fixed or following a shape, each with at most one request "
+                "in flight.";
   closed.fields = {
-      field<ArrivalRaw>("users", integer_type<std::int64_t>(),
-                        [](ArrivalRaw& a, std::int64_t&& u) { a.closed.users = u; })
+      field<ArrivalRaw>("users", shaped_users,
+                        [](ArrivalRaw& a, RateShape&& r) {
+                          a.closed.users = max_users(r);
+                          if (r.kind != RateShape::Kind::constant)
+                            a.closed.shape = std::move(r);
+                        })
           .required()
-          .check(at_least<std::int64_t>(1))
-          .check(at_most(limits::kUsers))
+          .check(Check<RateShape>{
+              "at least 1",
+              [](const RateShape& r) { return r.kind != RateShape::Kind::constant || max_users(r) >= 1; }})
+          .check(Check<RateShape>{"at most " + std::to_string(limits::kUsers),
+                                  [](const RateShape& r) { return max_users(r) <= limits::kUsers; }})
           .unit("users")
-          .help("How many users."),
+          .help("How many users: a count (`100`), or a map with a `shape` for a population that grows or shrinks "
+                "over the run; see `users` with `shape: ...`. Users added send a request at once; users removed "
+                "stop thinking at once, or leave when the reply to their request in flight comes back."),
       field<ArrivalRaw>("think_time", distribution,
                         [](ArrivalRaw& a, DistributionSpec&& d) { a.closed.think_time = d; })
           .defaults("0s")
           .help("Time between a reply and the user's next request."),
   };
   closed.rules = {
+      {"A `users` shape has at least one user at some time.",
+       [](Context& ctx, const Entries& entries, ArrivalRaw& a) {
+         const Entry* count = entries.find("users");
+         if (count && a.closed.shape && a.closed.users < 1)
+           ctx.error(count->value.Mark(), "users: the shape never has a user (its largest number of users is 0)");
+       }},
       {"With a `think_time` that is not exponential, `users` is at most " +
            std::to_string(limits::kUsersThinkingApart) +
            ": each thinking user is then an event of its own (exponential think times make one process of all).",
@@ -1682,14 +1890,17 @@ void Tables::declare_workload()
                          })
           .optional("no herd")
           .help("A thundering herd: `{at: 30s, users: 5000}`, or a list of them; with an open arrival, that many "
-                "requests come at that one instant, besides the arrival process's."));
+                "requests come at that one instant, besides the arrival process's; with a closed one, that many of "
+                "its thinking users (all of them, if fewer are thinking) stop thinking and send at that instant."));
   declare_geodns();
   workload.rules = {
-      {"`herd` is given with an open arrival only.",
+      {"`herd` with a closed arrival needs exponential think times.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
-         if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed)
-           ctx.error(entries.key_mark("herd"), "herd: a closed population sends one request per user at a time; "
-                                               "a herd needs an open arrival (poisson, constant or trace)");
+         if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed &&
+             w.arrival->closed.think_time.kind != DistributionSpec::Kind::exponential)
+           ctx.error(entries.key_mark("herd"),
+                     "herd: a herd of a closed population needs exponential think times (its thinking users are then "
+                     "one process, which a herd can stop at once); use think_time: {exponential: ...}");
        }},
       {"`users` is given with an open arrival only.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
@@ -2277,6 +2488,8 @@ std::vector<std::string> topology_words()
   add_variant(t.arrival);
   add_variant(t.rate_shape);
   add_record(t.rate_point);
+  add_variant(t.users_shape);
+  add_record(t.users_point);
   add_record(t.herd);
   add_record(t.keys);
   add_record(t.geodns);
@@ -2340,6 +2553,8 @@ std::string topology_reference_markdown()
   out += markdown_variant(t.arrival);
   out += markdown_variant(t.rate_shape);
   out += markdown_record(t.rate_point);
+  out += markdown_variant(t.users_shape);
+  out += markdown_record(t.users_point);
   out += markdown_record(t.herd);
   out += markdown_record(t.keys);
   out += markdown_record(t.geodns);
@@ -2358,6 +2573,8 @@ std::string topology_reference_markdown()
       {t.rate.name, t.rate.help},
       {t.shaped_rate.name, "A rate (`800/s`), or a map with a `shape` whose rate changes over the run: see `rate` with "
                            "`shape: ...`."},
+      {t.shaped_users.name, "A number of users (`100`), or a map with a `shape` whose number changes over the run: see "
+                            "`users` with `shape: ...`."},
       {t.sharing.name, t.sharing.help},
       {t.distribution.name, t.distribution.help},
       {name_type().name,

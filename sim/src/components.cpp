@@ -4,6 +4,7 @@
 #include "queue.hpp"
 #include "replication.hpp"
 #include "resharding.hpp"
+#include "scalelab/models/population.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>
@@ -160,8 +161,13 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     merged_think_ = closed.think_time.kind == models::DistributionSpec::Kind::exponential;
     // Beyond the users a run tells apart, nothing may ask who sends a request (the loader sees to it).
     track_users_ = merged_think_ && users_ <= models::limits::kUsersTracked;
+    if (closed.shape) {
+      population_ = &*closed.shape;
+      population_now_ = models::users_at(*population_, 0);
+      thinking_ = population_now_;
+    }
     if (track_users_)
-      for (std::int64_t u = 1; u <= users_; ++u)
+      for (std::int64_t u = 1; u <= thinking_; ++u)
         thinking_users_.push_back(static_cast<std::uint32_t>(u));
   }
   if (models::uses_read_your_writes(spec))
@@ -194,7 +200,16 @@ void Source::start()
   } else if (merged_think_) {
     // With exponential think times the thinking users form one Poisson process of rate thinking / Z
     // (memoryless), so a million users cost one pending event, not a million.
+    start_population();
+    const auto& herds = world->spec.workload.herds;
+    for (std::size_t h = 0; h < herds.size(); ++h)
+      node->push_local(herds[h].at, EventKind::tick, id, 0, kHerdTag | static_cast<std::uint32_t>(h));
     schedule_candidate(0);
+  } else if (population_) {
+    start_population();
+    const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
+    for (std::int64_t u = 1; u <= thinking_; ++u)
+      node->push_local(sample_duration(think, rng_), EventKind::tick, id, 0, static_cast<std::uint32_t>(u));
   } else {
     const auto& think = std::get<models::ClosedArrival>(world->spec.workload.arrival).think_time;
     for (std::int64_t u = 1; u <= thinking_; ++u)
@@ -258,14 +273,18 @@ void Source::on_tick(SimTime ts, std::uint32_t user)
                      EventKind::tick, id, 0);
     return;
   }
+  if (population_ && (user & kPopulationTag) == kPopulationTag) {
+    on_population_change(ts);
+    return;
+  }
+  if ((user & kHerdTag) != 0) {
+    closed_herd(ts, world->spec.workload.herds[user & ~kHerdTag].users);
+    return;
+  }
   if (merged_think_) {
     // Strictly before: a return at this very instant counts from the next candidate on, whether its reply
     // was handled when sent (fast path) or as an event before or after this one (plain engine).
-    for (; !returning_.empty() && returning_.top().first < ts; returning_.pop()) {
-      ++thinking_;
-      if (track_users_)
-        thinking_users_.push_back(returning_.top().second);
-    }
+    fold_returns(ts);
     schedule_candidate(ts);
     const std::uint64_t drawn = rng_.below(static_cast<std::uint64_t>(users_));
     if (drawn >= static_cast<std::uint64_t>(thinking_))
@@ -277,6 +296,8 @@ void Source::on_tick(SimTime ts, std::uint32_t user)
       thinking_users_[drawn] = thinking_users_.back();
       thinking_users_.pop_back();
     }
+  } else if (population_ && !think_ends(user)) {
+    return;
   }
   --thinking_;
   send_request(ts, user);
@@ -384,9 +405,176 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
     returning_.emplace(ts, user);
     return;
   }
+  if (population_ && leaves_on_reply(user))
+    return;
   ++thinking_;
   node->push_local(ts + sample_duration(std::get<models::ClosedArrival>(w.spec.workload.arrival).think_time, rng_),
                    EventKind::tick, id, 0, user);
+}
+
+void Source::fold_returns(SimTime ts)
+{
+  for (; !returning_.empty() && returning_.top().first < ts; returning_.pop()) {
+    const std::uint32_t user = returning_.top().second;
+    if (leaving_ > 0) { // a user told to leave while busy: gone with its reply
+      --leaving_;
+      if (track_users_)
+        free_users_.push_back(user);
+      continue;
+    }
+    ++thinking_;
+    if (track_users_)
+      thinking_users_.push_back(user);
+  }
+}
+
+// Thinking users drawn uniformly among the thinking ones (exponential think times are memoryless, so the
+// others' thinking is what it would have been): each stops and sends a request at this instant.
+void Source::closed_herd(SimTime ts, std::int64_t users)
+{
+  fold_returns(ts);
+  const std::int64_t n = std::min(users, thinking_);
+  for (std::int64_t k = 0; k < n; ++k) {
+    std::uint32_t user = 0;
+    if (track_users_) {
+      const std::size_t i = rng_.below(thinking_users_.size());
+      user = thinking_users_[i];
+      thinking_users_[i] = thinking_users_.back();
+      thinking_users_.pop_back();
+    }
+    --thinking_;
+    send_request(ts, user);
+  }
+}
+
+// --- a changing closed population -------------------------------------------------------------------------
+
+void Source::start_population()
+{
+  if (!population_)
+    return;
+  population_level_.init(world->clock);
+  population_level_.change(0, population_now_);
+  // Ids of the users not there at the start, the smallest taken first.
+  if (track_users_ || !merged_think_)
+    for (std::int64_t u = users_; u > population_now_; --u)
+      free_users_.push_back(static_cast<std::uint32_t>(u));
+  if (!merged_think_) {
+    state_.assign(static_cast<std::size_t>(users_) + 1, UserState::free);
+    where_.assign(static_cast<std::size_t>(users_) + 1, 0);
+    for (std::int64_t u = 1; u <= population_now_; ++u) {
+      state_[static_cast<std::size_t>(u)] = UserState::thinking;
+      list_add(thinking_users_, static_cast<std::uint32_t>(u));
+    }
+  }
+  const SimTime next = models::next_users_change(*population_, 0);
+  if (next != models::kNever)
+    node->push_local(next, EventKind::tick, id, 0, kPopulationTag);
+}
+
+void Source::on_population_change(SimTime ts)
+{
+  const std::int64_t target = models::users_at(*population_, ts);
+  population_level_.change(ts, target - population_now_);
+  if (merged_think_)
+    fold_returns(ts); // who is thinking at ts, by the rule of the candidates
+  if (target > population_now_)
+    add_users(ts, target - population_now_);
+  else if (target < population_now_)
+    remove_users(ts, population_now_ - target);
+  population_now_ = target;
+  const SimTime next = models::next_users_change(*population_, ts);
+  if (next != models::kNever)
+    node->push_local(next, EventKind::tick, id, 0, kPopulationTag);
+}
+
+// Busy users on their way out stay first; the others are new users, who send a request at once (as k6's
+// ramping-vus and Locust start a user's first task at once). A user apart who was removed while thinking and
+// whose think has not ended is taken back when no id is free: it goes on thinking.
+void Source::add_users(SimTime ts, std::int64_t n)
+{
+  const std::int64_t stay = std::min(n, leaving_);
+  leaving_ -= stay;
+  for (n -= stay; n > 0; --n) {
+    std::uint32_t user = 0;
+    if (!merged_think_ && free_users_.empty()) {
+      user = retired_users_.back();
+      list_remove(retired_users_, user);
+      state_[user] = UserState::thinking;
+      list_add(thinking_users_, user);
+      ++thinking_;
+      continue;
+    }
+    if (!free_users_.empty() && (track_users_ || !merged_think_)) {
+      user = free_users_.back();
+      free_users_.pop_back();
+    }
+    if (!merged_think_)
+      state_[user] = UserState::busy;
+    send_request(ts, user);
+  }
+}
+
+// Thinking users leave at once, drawn uniformly among the thinking ones; if fewer are thinking than must leave,
+// the others leave when their reply comes back (k6's gracefulRampDown: the request in flight completes).
+void Source::remove_users(SimTime /*ts*/, std::int64_t n)
+{
+  const std::int64_t now = std::min(n, thinking_);
+  for (std::int64_t k = 0; k < now; ++k) {
+    if (!merged_think_) {
+      const std::uint32_t user = thinking_users_[rng_.below(thinking_users_.size())];
+      list_remove(thinking_users_, user);
+      state_[user] = UserState::retired; // its think's tick is still pending
+      list_add(retired_users_, user);
+    } else if (track_users_) {
+      const std::size_t i = rng_.below(thinking_users_.size());
+      free_users_.push_back(thinking_users_[i]);
+      thinking_users_[i] = thinking_users_.back();
+      thinking_users_.pop_back();
+    }
+  }
+  thinking_ -= now;
+  leaving_ += n - now;
+}
+
+void Source::list_add(std::vector<std::uint32_t>& list, std::uint32_t user)
+{
+  where_[user] = static_cast<std::uint32_t>(list.size());
+  list.push_back(user);
+}
+
+void Source::list_remove(std::vector<std::uint32_t>& list, std::uint32_t user)
+{
+  const std::uint32_t i = where_[user];
+  list[i] = list.back();
+  where_[list[i]] = i;
+  list.pop_back();
+}
+
+bool Source::think_ends(std::uint32_t user)
+{
+  if (state_[user] == UserState::retired) {
+    list_remove(retired_users_, user);
+    state_[user] = UserState::free;
+    free_users_.push_back(user);
+    return false;
+  }
+  list_remove(thinking_users_, user);
+  state_[user] = UserState::busy;
+  return true;
+}
+
+bool Source::leaves_on_reply(std::uint32_t user)
+{
+  if (leaving_ == 0) {
+    state_[user] = UserState::thinking;
+    list_add(thinking_users_, user);
+    return false;
+  }
+  --leaving_;
+  state_[user] = UserState::free;
+  free_users_.push_back(user);
+  return true;
 }
 
 // --- load balancer ---------------------------------------------------------------------------------------

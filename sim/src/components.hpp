@@ -55,6 +55,9 @@ public:
   bool passive_replies() const override { return open_ || merged_think_; }
   // Users in zones and GeoDNS (geodns.hpp): where each request comes from and which entry it goes to.
   void set_geo_routing(class GeoRouting* geo) { geo_ = geo; }
+  // A closed population whose users change (workload.arrival.users with a shape): its users over time; null
+  // otherwise.
+  const LevelIntegral* population() const { return population_ ? &population_level_ : nullptr; }
 
 private:
   // user: 1.. (the request's first frame keeps it), 0 for none. type and key: drawn when negative.
@@ -105,6 +108,40 @@ private:
       token_returns_;
   // A user's answer brought back their token and cookie.
   void take_back(std::uint32_t user, std::uint32_t token, std::uint32_t cookie);
+
+  // A closed population whose users change (models/population.hpp). Users added send a request at once; users
+  // removed are thinking ones first (they stop at once), then busy ones, who leave when their reply comes back.
+  // Change events carry kPopulationTag in the tick's aux.
+  // Herds of a closed population carry kHerdTag and their index, as an open one's do; closed users are
+  // numbered below 2^30, so neither tag is a user.
+  static constexpr std::uint32_t kPopulationTag = 0xC0000000U;
+  const models::RateShape* population_ = nullptr;
+  LevelIntegral population_level_;
+  std::int64_t population_now_ = 0;       // the shape's users now
+  std::int64_t leaving_ = 0;              // busy users who leave when their reply comes back
+  std::vector<std::uint32_t> free_users_; // ids of users who left, taken again by users added
+  // Users apart (think times not exponential) in a changing population: each user's state; the thinking ones
+  // (thinking_users_) and the retired ones (removed while thinking, their think's tick still pending) in lists,
+  // where_ their place there.
+  enum class UserState : std::uint8_t { free, thinking, busy, retired };
+  std::vector<UserState> state_;
+  std::vector<std::uint32_t> where_;
+  std::vector<std::uint32_t> retired_users_;
+  void start_population();
+  // A herd of a closed population: up to `users` thinking users stop thinking and send at once.
+  void closed_herd(SimTime ts, std::int64_t users);
+  void on_population_change(SimTime ts);
+  void add_users(SimTime ts, std::int64_t n);
+  void remove_users(SimTime ts, std::int64_t n);
+  // Merged thinking: the users whose replies came back strictly before ts start thinking, or leave.
+  void fold_returns(SimTime ts);
+  // Users apart: list operations that keep where_ right.
+  void list_add(std::vector<std::uint32_t>& list, std::uint32_t user);
+  void list_remove(std::vector<std::uint32_t>& list, std::uint32_t user);
+  // A user apart ends thinking (true: it sends) or was retired (false: it leaves now).
+  bool think_ends(std::uint32_t user);
+  // A reply came back to a user of a changing population: true if the user leaves instead of thinking.
+  bool leaves_on_reply(std::uint32_t user);
 };
 
 class LoadBalancer : public Component

@@ -831,12 +831,24 @@ private:
       }
     };
     add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, {});
+    add_population(rows);
     for (std::size_t s = 0; s < spec.services.size(); ++s)
       add_series(spec.services[s].name, world.service_stats[s].outcome,
                  world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means(),
                  world.service_instances[s]);
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
     return rows;
+  }
+
+  // A closed population whose users change: its users in each interval, on the users' rows.
+  void add_population(std::vector<models::TimeseriesRow>& rows) const
+  {
+    const LevelIntegral* population = source_ ? source_->population() : nullptr;
+    if (!population)
+      return;
+    const std::vector<double> users = population->interval_means();
+    for (std::size_t i = 0; i < users.size() && i < rows.size(); ++i)
+      rows[i].users = users[i];
   }
 
   EngineStats engine_stats() const

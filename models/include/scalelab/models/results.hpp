@@ -273,6 +273,9 @@ struct TimeseriesRow {
   // An autoscaled service's series only (the columns written when the run has one): instances running and
   // booting, time-averages; -1 on the other rows.
   double instances = -1, instances_booting = 0;
+  // The users' series of a closed population whose number changes (workload.arrival.users with a shape): the
+  // users, time-average (the column `users`, written when the run has one); -1 on the other rows.
+  double users = -1;
   // A replicated database's series only: each replica's lag, over the writes it applied in the interval (two
   // columns per replica of the run, `lag_mean_ms[SERVICE/HOST]` and `lag_max_ms[SERVICE/HOST]`, empty where it
   // applied none).

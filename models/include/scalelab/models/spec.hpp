@@ -382,8 +382,9 @@ struct OpenArrival {
   std::vector<TraceArrival> trace;
 };
 struct ClosedArrival {
-  std::int64_t users = 0;
+  std::int64_t users = 0; // with a shape, its largest count (population.hpp)
   DistributionSpec think_time;
+  std::optional<RateShape> shape; // a number of users that changes over the run; values are whole users
 };
 
 struct KeySpaceSpec {
