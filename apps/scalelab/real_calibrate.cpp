@@ -5,6 +5,7 @@
 #include "common.hpp"
 
 #include "scalelab/models/calibration.hpp"
+#include "scalelab/real/cpu_burn.hpp"
 #include "scalelab/real/live_backends.hpp"
 #include "scalelab/real/stack.hpp"
 
@@ -42,6 +43,8 @@ options:
   --run-dir RUN   the stack's run directory (default: scalelab-real in the current directory)
   --out CAL.yaml  the calibration file (default: calibration.yaml)
   --programs DIR  where scalelab-api and scalelab-worker are (default: beside scalelab)
+  --realtime P    run this program, the load generator and every process of the stack SCHED_FIFO at priority
+                  P (a machine shared with other work; needs the permission)
   --quiet         print nothing but errors
 )";
 
@@ -228,6 +231,30 @@ std::string figure_yaml(const std::string& name, const Figure& f)
          ", count: " + std::to_string(f.count) + "}\n";
 }
 
+// The mean CPU seconds of the cpu steps of the workload's mix at the api_server (flops over its host's speed, or
+// a time distribution's mean); nothing when a step's time is not known.
+std::optional<double> mix_cpu_seconds(const models::TopologySpec& spec, const models::ServiceSpec& api)
+{
+  const auto& a = std::get<models::ApiServerSpec>(api.kind);
+  double speed = 1e9;
+  for (const auto& h : spec.hardware.hosts)
+    if (!a.hosts.empty() && h.name == a.hosts.front())
+      speed = h.speed;
+  double total = 0, weights = 0;
+  for (const auto& [type, weight] : spec.workload.mix) {
+    const auto* request = spec.find_request(type);
+    if (!request)
+      return std::nullopt;
+    double seconds = 0;
+    for (const auto& step : request->steps)
+      if (const auto* cpu = std::get_if<models::CpuStep>(&step.step))
+        seconds += cpu->flops ? *cpu->flops / speed : cpu->time.mean;
+    total += weight * seconds;
+    weights += weight;
+  }
+  return weights > 0 ? std::optional<double>(total / weights) : std::nullopt;
+}
+
 } // namespace
 
 int cmd_real_calibrate(const std::vector<std::string>& args)
@@ -258,6 +285,11 @@ int cmd_real_calibrate(const std::vector<std::string>& args)
   LiveStack stack;
   if (const int status = stack.up(o); status != kOk)
     return status;
+  if (o.realtime > 0) {
+    stack.set_realtime(o.realtime);
+    if (!real::set_realtime(o.realtime))
+      std::cerr << "scalelab: warning: cannot run SCHED_FIFO (not permitted)\n";
+  }
   models::Calibration cal;
   std::string measured;
   std::string failure;
@@ -321,6 +353,38 @@ int cmd_real_calibrate(const std::vector<std::string>& args)
         continue;
       }
       cal.services[name] = c;
+    }
+    // CPU per request of the entry api_server beyond its steps': the workload at a low rate, its CPU over the run.
+    if (const auto* entry = spec.find_service(spec.workload.entry);
+        entry && std::holds_alternative<models::ApiServerSpec>(entry->kind) && !signals.interrupted()) {
+      const auto nominal = mix_cpu_seconds(spec, *entry);
+      const auto& arrival = spec.workload.arrival;
+      const double rate = std::holds_alternative<models::OpenArrival>(arrival)
+                              ? std::get<models::OpenArrival>(arrival).rate
+                              : 0;
+      if (nominal && rate > 0) {
+        LiveRunOptions low = o;
+        low.quiet = true;
+        low.duration = 4;
+        low.warmup = 0;
+        low.rate = std::min(rate, std::max(5.0, 0.1 / std::max(*nominal, 1e-4))); // ~10 % of one core
+        const auto j = run_loadgen(stack, spec, low, stack.run_dir() / "calibration-load.json");
+        if (!j)
+          throw std::runtime_error("the low-load run failed (logs in " + (stack.run_dir() / "logs").string() + ")");
+        const double sent = (*j)["total"].value("sent", 0.0);
+        const std::string instance = spec.workload.entry + "-1";
+        const double cpu = (*j)["real"]["processes"].contains(instance)
+                               ? (*j)["real"]["processes"][instance].value("cpu_seconds", 0.0)
+                               : 0;
+        if (sent > 0 && cpu > 0) {
+          char text[256];
+          std::snprintf(text, sizeof text,
+                        "    %s_cpu_per_request: {measured: %s, steps: %s, requests: %.0f, rate: %.1f}\n",
+                        spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, *low.rate);
+          measured += text;
+          cal.services[spec.workload.entry].request_cpu = std::max(0.0, cpu / sent - *nominal);
+        }
+      }
     }
   } catch (const std::exception& e) {
     failure = e.what();

@@ -47,7 +47,7 @@ public:
   int port_of(const std::string& service, std::size_t instance) const; // 0: none
   // CPU seconds so far of each instance, its child processes included (PostgreSQL's backends, Erlang's VM).
   std::map<std::string, double> cpu_by_instance() const;
-  void set_realtime(int priority) const;            // SCHED_FIFO for the project's programs
+  void set_realtime(int priority) const;            // SCHED_FIFO for every process of the stack
   nlohmann::ordered_json software_versions() const; // haproxy, postgresql, redis, rabbitmq as used
 
 private:

@@ -180,16 +180,30 @@ std::map<std::string, double> LiveStack::cpu_by_instance() const
 
 void LiveStack::set_realtime(int priority) const
 {
-  // SCHED_FIFO for every thread of the project's programs (their worker threads exist from their start).
+  // SCHED_FIFO for every thread of every process of the stack (a process started later inherits it from its
+  // parent: PostgreSQL's backends from the postmaster).
   sched_param param{};
   param.sched_priority = priority;
-  for (const auto& i : instances_) {
-    if (i.software != "scalelab-api" && i.software != "scalelab-worker")
+  std::set<int> owners;
+  for (const auto& i : instances_)
+    owners.insert(i.pid);
+  bool warned = false;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const int pid = std::atoi(entry.path().filename().c_str());
+    int at = pid;
+    for (int hops = 0; hops < 8 && at > 1 && !owners.count(at); ++hops) {
+      const auto up = proc_stat(at);
+      at = up ? up->ppid : 0;
+    }
+    if (pid <= 1 || !owners.count(at))
       continue;
-    std::error_code ec;
-    for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(i.pid) + "/task", ec))
-      if (sched_setscheduler(std::atoi(task.path().filename().c_str()), SCHED_FIFO, &param) != 0)
-        std::cerr << "scalelab: warning: cannot run " << i.name << " SCHED_FIFO (not permitted)\n";
+    std::error_code task_ec;
+    for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", task_ec))
+      if (sched_setscheduler(std::atoi(task.path().filename().c_str()), SCHED_FIFO, &param) != 0 && !warned) {
+        std::cerr << "scalelab: warning: cannot run the stack SCHED_FIFO (not permitted)\n";
+        warned = true;
+      }
   }
 }
 
@@ -407,7 +421,7 @@ options:
   --rate R        requests per second (default: the file's)
   --out DIR       where to write results.json (default: the current directory)
   --programs DIR  where scalelab-api, scalelab-worker and scalelab-loadgen are (default: beside scalelab)
-  --realtime P    run the load generator and the project's programs SCHED_FIFO at priority P (a machine
+  --realtime P    run the load generator and every process of the stack SCHED_FIFO at priority P (a machine
                   shared with other work; needs the permission)
   --quiet         print nothing but errors
 )";

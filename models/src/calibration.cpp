@@ -117,9 +117,10 @@ CalibrationLoad load_calibration_text(const std::string& text, const std::string
         ServiceCalibration s;
         s.where = at(file, kv.first.Mark());
         if (r.map(kv.second, "service " + name)) {
-          r.keys(kv.second, "service " + name, {"read", "write", "operation", "publish"});
+          r.keys(kv.second, "service " + name, {"read", "write", "operation", "publish", "request_cpu"});
           for (const auto& [key, into] : {std::pair{"read", &s.read}, std::pair{"write", &s.write},
-                                          std::pair{"operation", &s.operation}, std::pair{"publish", &s.publish}})
+                                          std::pair{"operation", &s.operation}, std::pair{"publish", &s.publish},
+                                          std::pair{"request_cpu", &s.request_cpu}})
             if (kv.second[key])
               *into = r.duration(kv.second[key], key);
         }
@@ -203,6 +204,18 @@ std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& 
         cache->cpu_time = deterministic(*s.operation);
       }
     }
+    if (s.request_cpu) {
+      if (!std::holds_alternative<ApiServerSpec>(service->kind) || spec.workload.entry != name) {
+        errors.push_back({s.where, "services: " + name + ": 'request_cpu' calibrates the workload's entry api_server, "
+                                                         "and " + name + " is not it"});
+      } else {
+        for (const auto& [type, weight] : spec.workload.mix)
+          for (auto& request : spec.requests)
+            if (request.name == type)
+              request.steps.insert(request.steps.begin(),
+                                   StepSpec{CpuStep{std::nullopt, deterministic(*s.request_cpu)}, request.where});
+      }
+    }
     if (s.publish) {
       if (!queue) {
         wrong("publish", "queue");
@@ -246,7 +259,8 @@ std::string calibration_yaml(const Calibration& cal, const std::string& topology
       out << "    " << name << ":";
       std::string sep = " {";
       for (const auto& [key, v] : {std::pair{"read", s.read}, std::pair{"write", s.write},
-                                   std::pair{"operation", s.operation}, std::pair{"publish", s.publish}})
+                                   std::pair{"operation", s.operation}, std::pair{"publish", s.publish},
+                                   std::pair{"request_cpu", s.request_cpu}})
         if (v) {
           out << sep << key << ": " << us(*v);
           sep = ", ";

@@ -12,6 +12,7 @@
 //       users: {read: 95us, write: 610us}   # a database: a read's time (CPU) and a write's commit (disk)
 //       cache: {operation: 30us}            # a cache: each get, set or delete (CPU)
 //       jobs:  {publish: 20us}              # a queue: each publish (CPU)
+//       app:   {request_cpu: 150us}         # the entry api_server: CPU per request beyond its steps
 //     measured: {...}                # informational: the raw figures, never read
 //
 // The costs are deterministic: their means, which is what a mean latency needs.
@@ -28,6 +29,7 @@ namespace scalelab::models
 
 struct ServiceCalibration {
   std::optional<double> read, write, operation, publish; // seconds
+  std::optional<double> request_cpu; // an api_server: CPU per request beyond its steps' (HTTP, the clients' work)
   SourceLocation where;
 };
 
@@ -48,7 +50,8 @@ CalibrationLoad load_calibration_file(const std::string& path);
 
 // Replaces the spec's costs by the calibration's: the LAN's latency and bandwidth and the users' link latency
 // (a `lan` network only), each named database's read (CPU time) and write (disk time), each cache's operation
-// (CPU time) and each queue's publish (CPU time). Errors (file:line:col of the calibration) for a service the
+// (CPU time), each queue's publish (CPU time), and the entry api_server's request_cpu (a cpu step of that time
+// before the steps of every request type of the workload's mix). Errors (file:line:col of the calibration) for a service the
 // topology does not have, a key that does not fit the service's kind, or a network that is not a `lan` shape.
 std::vector<Diagnostic> apply_calibration(const Calibration& calibration, TopologySpec& spec);
 
