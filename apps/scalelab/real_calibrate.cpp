@@ -359,9 +359,8 @@ int cmd_real_calibrate(const std::vector<std::string>& args)
         entry && std::holds_alternative<models::ApiServerSpec>(entry->kind) && !signals.interrupted()) {
       const auto nominal = mix_cpu_seconds(spec, *entry);
       const auto& arrival = spec.workload.arrival;
-      const double rate = std::holds_alternative<models::OpenArrival>(arrival)
-                              ? std::get<models::OpenArrival>(arrival).rate
-                              : 0;
+      const double rate =
+          std::holds_alternative<models::OpenArrival>(arrival) ? std::get<models::OpenArrival>(arrival).rate : 0;
       if (nominal && rate > 0) {
         LiveRunOptions low = o;
         low.quiet = true;

@@ -24,7 +24,8 @@ public:
   bool interrupted() const;
 
 private:
-  struct sigaction old_int_ {}, old_term_{};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 // The stack of a run: `up` starts it (the supervisor of `scalelab real up`), `down` and the destructor stop it.

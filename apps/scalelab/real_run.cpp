@@ -154,7 +154,8 @@ int LiveStack::port_of(const std::string& service, std::size_t instance) const
 
 std::map<std::string, double> LiveStack::cpu_by_instance() const
 {
-  // Each process is counted with the stack instance that is itself or its nearest ancestor (PostgreSQL's backends with their postmaster, Erlang's VM with RabbitMQ's start script).
+  // Each process is counted with the stack instance that is itself or its nearest ancestor (PostgreSQL's backends with
+  // their postmaster, Erlang's VM with RabbitMQ's start script).
   std::map<int, std::string> owner;
   for (const auto& i : instances_)
     owner[i.pid] = i.name;
@@ -367,9 +368,8 @@ std::string live_table(const nlohmann::ordered_json& j)
                 "cores");
   out << line;
   for (const auto& [name, p] : j["real"]["processes"].items()) {
-    std::snprintf(line, sizeof line, "%-18s %-14s %8d %12.3f %10.3f\n", name.c_str(),
-                  p.value("software", "").c_str(), p.value("pid", 0), p.value("cpu_seconds", 0.0),
-                  p.value("cpu_cores", 0.0));
+    std::snprintf(line, sizeof line, "%-18s %-14s %8d %12.3f %10.3f\n", name.c_str(), p.value("software", "").c_str(),
+                  p.value("pid", 0), p.value("cpu_seconds", 0.0), p.value("cpu_cores", 0.0));
     out << line;
   }
   const auto& lag = j["real"]["send_lag"];
@@ -490,8 +490,7 @@ std::optional<models::TopologySpec> load_for_live(const LiveRunOptions& o)
   if (!loaded.spec)
     return std::nullopt;
   if (const auto why = models::OpenSchedule::unsupported(*loaded.spec)) {
-    std::cerr << "scalelab: " << o.topology << ": the live load generator cannot send this workload: " << *why
-              << '\n';
+    std::cerr << "scalelab: " << o.topology << ": the live load generator cannot send this workload: " << *why << '\n';
     return std::nullopt;
   }
   return *loaded.spec;

@@ -118,9 +118,9 @@ CalibrationLoad load_calibration_text(const std::string& text, const std::string
         s.where = at(file, kv.first.Mark());
         if (r.map(kv.second, "service " + name)) {
           r.keys(kv.second, "service " + name, {"read", "write", "operation", "publish", "request_cpu"});
-          for (const auto& [key, into] : {std::pair{"read", &s.read}, std::pair{"write", &s.write},
-                                          std::pair{"operation", &s.operation}, std::pair{"publish", &s.publish},
-                                          std::pair{"request_cpu", &s.request_cpu}})
+          for (const auto& [key, into] :
+               {std::pair{"read", &s.read}, std::pair{"write", &s.write}, std::pair{"operation", &s.operation},
+                std::pair{"publish", &s.publish}, std::pair{"request_cpu", &s.request_cpu}})
             if (kv.second[key])
               *into = r.duration(kv.second[key], key);
         }
@@ -136,7 +136,8 @@ CalibrationLoad load_calibration_text(const std::string& text, const std::string
 
 CalibrationLoad load_calibration_file(const std::string& path)
 {
-  return load_file<CalibrationLoad>(path, [](const std::string& text, const std::string& file) { return load_calibration_text(text, file); });
+  return load_file<CalibrationLoad>(
+      path, [](const std::string& text, const std::string& file) { return load_calibration_text(text, file); });
 }
 
 std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& spec)
@@ -178,8 +179,8 @@ std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& 
       continue;
     }
     auto wrong = [&](const char* key, const char* kind) {
-      errors.push_back({s.where, "services: " + name + ": '" + key + "' calibrates a " + kind + ", and " + name +
-                                     " is not one"});
+      errors.push_back(
+          {s.where, "services: " + name + ": '" + key + "' calibrates a " + kind + ", and " + name + " is not one"});
     };
     auto* db = std::get_if<DatabaseSpec>(&service->kind);
     auto* cache = std::get_if<CacheSpec>(&service->kind);
@@ -206,8 +207,10 @@ std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& 
     }
     if (s.request_cpu) {
       if (!std::holds_alternative<ApiServerSpec>(service->kind) || spec.workload.entry != name) {
-        errors.push_back({s.where, "services: " + name + ": 'request_cpu' calibrates the workload's entry api_server, "
-                                                         "and " + name + " is not it"});
+        errors.push_back({s.where, "services: " + name +
+                                       ": 'request_cpu' calibrates the workload's entry api_server, "
+                                       "and " +
+                                       name + " is not it"});
       } else {
         for (const auto& [type, weight] : spec.workload.mix)
           for (auto& request : spec.requests)
@@ -258,9 +261,9 @@ std::string calibration_yaml(const Calibration& cal, const std::string& topology
     for (const auto& [name, s] : cal.services) {
       out << "    " << name << ":";
       std::string sep = " {";
-      for (const auto& [key, v] : {std::pair{"read", s.read}, std::pair{"write", s.write},
-                                   std::pair{"operation", s.operation}, std::pair{"publish", s.publish},
-                                   std::pair{"request_cpu", s.request_cpu}})
+      for (const auto& [key, v] :
+           {std::pair{"read", s.read}, std::pair{"write", s.write}, std::pair{"operation", s.operation},
+            std::pair{"publish", s.publish}, std::pair{"request_cpu", s.request_cpu}})
         if (v) {
           out << sep << key << ": " << us(*v);
           sep = ", ";

@@ -43,7 +43,8 @@ fs::path scratch(const std::string& name)
 // Runs scalelab with args (time-limited), output to dir/NAME.log; the exit status.
 int run_scalelab(const std::string& args, const fs::path& log)
 {
-  const std::string command = "timeout 150 " + std::string(SCALELAB_BINARY) + " " + args + " > " + log.string() + " 2>&1";
+  const std::string command =
+      "timeout 150 " + std::string(SCALELAB_BINARY) + " " + args + " > " + log.string() + " 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -56,7 +57,7 @@ bool postgres_installed()
 #define REQUIRE_POSTGRES()                                                                                             \
   if (!postgres_installed()) {                                                                                         \
     if (std::getenv("SCALELAB_REAL_REQUIRED"))                                                                         \
-      FAIL() << "postgresql missing (scripts/install-deps.sh)";                                                       \
+      FAIL() << "postgresql missing (scripts/install-deps.sh)";                                                        \
     GTEST_SKIP() << "postgresql missing (scripts/install-deps.sh)";                                                    \
   }
 
@@ -93,8 +94,8 @@ TEST(RealRun, ALowLoadRunCountsThePoissonArrivalsAndLeavesNothing)
   const fs::path dir = scratch("run");
   const fs::path run = dir / "stack", out = dir / "out";
   ASSERT_EQ(run_scalelab("real run " + kTopology.string() + " --run-dir " + run.string() + " --out " + out.string() +
-                         " --duration 6 --warmup 1 --realtime 10",
-                     dir / "run.log"),
+                             " --duration 6 --warmup 1 --realtime 10",
+                         dir / "run.log"),
             0)
       << read_text(dir / "run.log");
   const auto j = nlohmann::json::parse(read_text(out / "results.json"));
@@ -123,9 +124,9 @@ TEST(RealRun, TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad)
   REQUIRE_POSTGRES();
   const fs::path dir = scratch("calibrate");
   const fs::path run = dir / "stack", cal = dir / "cal.yaml";
-  ASSERT_EQ(run_scalelab("real calibrate " + kTopology.string() + " --run-dir " + run.string() + " --out " + cal.string() +
-                         " --realtime 10",
-                     dir / "calibrate.log"),
+  ASSERT_EQ(run_scalelab("real calibrate " + kTopology.string() + " --run-dir " + run.string() + " --out " +
+                             cal.string() + " --realtime 10",
+                         dir / "calibrate.log"),
             0)
       << read_text(dir / "calibrate.log");
   EXPECT_TRUE(left_in(run).empty());
@@ -133,13 +134,14 @@ TEST(RealRun, TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad)
   ASSERT_TRUE(loaded.calibration) << (loaded.errors.empty() ? "" : loaded.errors[0].format());
   ASSERT_TRUE(loaded.calibration->services.count("users"));
   EXPECT_TRUE(loaded.calibration->services.at("users").read && loaded.calibration->services.at("users").write);
-  ASSERT_EQ(run_scalelab("run " + kTopology.string() + " --calibration " + cal.string() + " --out " + (dir / "sim").string(),
-                     dir / "sim.log"),
-            0)
+  ASSERT_EQ(
+      run_scalelab("run " + kTopology.string() + " --calibration " + cal.string() + " --out " + (dir / "sim").string(),
+                   dir / "sim.log"),
+      0)
       << read_text(dir / "sim.log");
   ASSERT_EQ(run_scalelab("real run " + kTopology.string() + " --run-dir " + run.string() + " --out " +
-                         (dir / "live").string() + " --realtime 10",
-                     dir / "live.log"),
+                             (dir / "live").string() + " --realtime 10",
+                         dir / "live.log"),
             0)
       << read_text(dir / "live.log");
   const auto sim = nlohmann::json::parse(read_text(dir / "sim" / "results.json"));

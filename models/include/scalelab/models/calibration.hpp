@@ -51,8 +51,9 @@ CalibrationLoad load_calibration_file(const std::string& path);
 // Replaces the spec's costs by the calibration's: the LAN's latency and bandwidth and the users' link latency
 // (a `lan` network only), each named database's read (CPU time) and write (disk time), each cache's operation
 // (CPU time), each queue's publish (CPU time), and the entry api_server's request_cpu (a cpu step of that time
-// before the steps of every request type of the workload's mix). Errors (file:line:col of the calibration) for a service the
-// topology does not have, a key that does not fit the service's kind, or a network that is not a `lan` shape.
+// before the steps of every request type of the workload's mix). Errors (file:line:col of the calibration) for a
+// service the topology does not have, a key that does not fit the service's kind, or a network that is not a `lan`
+// shape.
 std::vector<Diagnostic> apply_calibration(const Calibration& calibration, TopologySpec& spec);
 
 // The calibration file's text.
