@@ -86,6 +86,7 @@ options:
                     the executors that send to it allow (default 100ms; 0s: never past its window)
   --engine-stats F  also write the engine's figures (wall time, requests per wall second, wake-ups,
                     events, peak memory) to the JSON file F; not deterministic, unlike results.json
+  --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
   --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)
   --quiet           print nothing but errors
@@ -205,6 +206,7 @@ int cmd_run(const std::vector<std::string>& args)
   bool stream = false;
   std::optional<fs::path> engine_stats;
   std::optional<std::string> calibration;
+  std::optional<double> rate;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> std::optional<std::string> {
@@ -267,6 +269,11 @@ int cmd_run(const std::vector<std::string>& args)
       if (!v)
         return usage_error("--engine-stats needs a file name", kRunHelp);
       engine_stats = *v;
+    } else if (a == "--rate") {
+      auto v = value("--rate");
+      char* end = nullptr;
+      if (!v || v->empty() || (rate = std::strtod(v->c_str(), &end), *end != '\0') || !(*rate > 0))
+        return usage_error("--rate needs a positive number of requests per second", kRunHelp);
     } else if (a == "--calibration") {
       auto v = value("--calibration");
       if (!v)
@@ -302,6 +309,14 @@ int cmd_run(const std::vector<std::string>& args)
     print_diagnostics(errors, {});
     if (!errors.empty())
       return kBadInput;
+  }
+  if (rate) {
+    auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival);
+    if (!open || open->shape || open->process == models::OpenArrival::Process::trace) {
+      std::cerr << "scalelab: --rate needs an open workload at a constant or Poisson rate without a shape\n";
+      return kBadInput;
+    }
+    open->rate = *rate;
   }
   if (seed)
     spec.seed = *seed;

@@ -41,6 +41,9 @@ commands:
   calibrate FILE [--run-dir RUN] [--out CAL.yaml]
                 measures each step kind's cost alone at low load on the live stack and writes a
                 calibration file that scalelab run FILE --calibration CAL.yaml reads; calibrate --help
+  validate FILE [--calibration CAL.yaml] [--levels 20,40,60,80,90] [--out DIR]
+                the calibrated simulation against the live stack at fractions of the saturation: a
+                table of the errors in throughput and latency; validate --help
   export FILE --compose DIR [--source SRC]
                 writes DIR/docker-compose.yml with the same services and configuration, for a machine with
                 a Docker engine (the programs' image is built from SRC/docker/real.Dockerfile)
@@ -110,6 +113,8 @@ int cmd_real(const std::vector<std::string>& args)
     return cmd_real_run(std::vector<std::string>(args.begin() + 1, args.end()));
   if (command == "calibrate")
     return cmd_real_calibrate(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (command == "validate")
+    return cmd_real_validate(std::vector<std::string>(args.begin() + 1, args.end()));
   for (const auto& a : args)
     if (is_help(a)) {
       std::cout << kRealHelp;

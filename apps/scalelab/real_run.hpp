@@ -14,6 +14,8 @@ namespace scalelab::app
 int cmd_real_run(const std::vector<std::string>& args);
 // `scalelab real calibrate FILE ...`; args start after "calibrate".
 int cmd_real_calibrate(const std::vector<std::string>& args);
+// `scalelab real validate FILE ...`; args start after "validate".
+int cmd_real_validate(const std::vector<std::string>& args);
 
 // One live run: the stack up, the load generator for `duration` seconds, the stack down (always).
 struct LiveRunOptions {
