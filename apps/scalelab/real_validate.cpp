@@ -65,8 +65,8 @@ std::optional<Figures> simulate(const fs::path& self, const std::string& topolog
   real::SpawnOptions o;
   char text[64];
   std::snprintf(text, sizeof text, "%.6g", rate);
-  o.argv = {self.string(), "run", topology, "--calibration", calibration.string(), "--rate", text, "--out",
-            out.string(), "--quiet"};
+  o.argv = {self.string(), "run", topology, "--calibration", calibration.string(),
+            "--rate",      text,  "--out",  out.string(),    "--quiet"};
   if (duration) {
     std::snprintf(text, sizeof text, "%.6gs", *duration);
     o.argv.push_back("--duration");
@@ -173,8 +173,14 @@ int cmd_real_validate(const std::vector<std::string>& args)
   fs::create_directories(out, ec);
   if (!calibration) {
     calibration = out / "calibration.yaml";
-    std::vector<std::string> cal_args = {o.topology, "--run-dir", o.run_dir.string(), "--out", calibration->string(),
-                                         "--programs", o.programs_dir.string(), "--quiet"};
+    std::vector<std::string> cal_args = {o.topology,
+                                         "--run-dir",
+                                         o.run_dir.string(),
+                                         "--out",
+                                         calibration->string(),
+                                         "--programs",
+                                         o.programs_dir.string(),
+                                         "--quiet"};
     if (o.realtime > 0) {
       cal_args.push_back("--realtime");
       cal_args.push_back(std::to_string(o.realtime));
@@ -183,8 +189,8 @@ int cmd_real_validate(const std::vector<std::string>& args)
       return status;
   }
   const double file_rate = std::get<models::OpenArrival>(spec->workload.arrival).rate;
-  const auto saturated = saturation(o.self, o.topology, *calibration, std::max(1.0, file_rate / 4), o.duration,
-                                    out / "sim-saturation");
+  const auto saturated =
+      saturation(o.self, o.topology, *calibration, std::max(1.0, file_rate / 4), o.duration, out / "sim-saturation");
   if (!saturated)
     return kRunError;
   if (!o.quiet)
@@ -216,16 +222,25 @@ int cmd_real_validate(const std::vector<std::string>& args)
         break;
       }
       const Figures l = figures(*j);
-      write_file_atomically(out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) +
-                                   ".json"),
-                            j->dump(2) + "\n");
+      write_file_atomically(
+          out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) + ".json"),
+          j->dump(2) + "\n");
       rows.push_back({{"level", level},
                       {"rate", rate},
                       {"repetition", rep},
-                      {"simulated", {{"throughput", sim->throughput}, {"mean", sim->mean}, {"p50", sim->p50},
-                                     {"p95", sim->p95}, {"p99", sim->p99}}},
-                      {"live", {{"throughput", l.throughput}, {"mean", l.mean}, {"p50", l.p50}, {"p95", l.p95},
-                                {"p99", l.p99}, {"errors", l.errors}}},
+                      {"simulated",
+                       {{"throughput", sim->throughput},
+                        {"mean", sim->mean},
+                        {"p50", sim->p50},
+                        {"p95", sim->p95},
+                        {"p99", sim->p99}}},
+                      {"live",
+                       {{"throughput", l.throughput},
+                        {"mean", l.mean},
+                        {"p50", l.p50},
+                        {"p95", l.p95},
+                        {"p99", l.p99},
+                        {"errors", l.errors}}},
                       {"send_lag_flagged", (*j)["real"].value("send_lag_flagged", false)},
                       {"loadavg_1m", (*j)["real"]["machine"].value("loadavg_1m", 0.0)}});
     }
@@ -262,9 +277,9 @@ int cmd_real_validate(const std::vector<std::string>& args)
                                 {"saturation", *saturated},
                                 {"rows", rows}};
   write_file_atomically(out / "validation.json", result.dump(2) + "\n");
-  write_file_atomically(out / "validation.md", "Saturation of the calibrated simulation: " +
-                                                   std::to_string(*saturated) + "/s. Error: simulated / live - 1.\n\n" +
-                                                   table.str());
+  write_file_atomically(out / "validation.md",
+                        "Saturation of the calibrated simulation: " + std::to_string(*saturated) +
+                            "/s. Error: simulated / live - 1.\n\n" + table.str());
   if (!o.quiet)
     std::cout << table.str() << "wrote " << (out / "validation.json").string() << " and "
               << (out / "validation.md").string() << '\n';

@@ -204,3 +204,26 @@ TEST(RealCalibration, ItReplacesTheCostsOfTheNamedServicesOnly)
   EXPECT_NE(errors[0].format().find("cal.yaml:4:5: services: app: 'operation' calibrates a cache"), std::string::npos)
       << errors[0].format();
 }
+
+TEST(RealValidate, OneLevelGivesATableWhoseThroughputAgreesAndLeavesNothing)
+{
+  REQUIRE_POSTGRES();
+  const fs::path dir = scratch("validate");
+  const fs::path run = dir / "stack", out = dir / "out";
+  ASSERT_EQ(run_scalelab("real validate " + kTopology.string() + " --run-dir " + run.string() + " --out " +
+                             out.string() + " --levels 30 --duration 4 --realtime 10",
+                         dir / "validate.log"),
+            0)
+      << read_text(dir / "validate.log");
+  const auto j = nlohmann::json::parse(read_text(out / "validation.json"));
+  ASSERT_EQ(j["rows"].size(), 1u);
+  const auto& row = j["rows"][0];
+  // The saturation of the calibrated model: one worker, 2 ms of CPU plus a read or a commit: 300-500/s.
+  EXPECT_GT(j["saturation"].get<double>(), 250);
+  EXPECT_LT(j["saturation"].get<double>(), 500);
+  // Open loop: the throughput is the offered rate in both, within 5 % (the target of docs/validation.md).
+  EXPECT_NEAR(row["simulated"]["throughput"].get<double>() / row["live"]["throughput"].get<double>(), 1.0, 0.05);
+  EXPECT_EQ(row["live"]["errors"].get<double>(), 0);
+  EXPECT_NE(read_text(out / "validation.md").find(" 30% |"), std::string::npos);
+  EXPECT_TRUE(left_in(run).empty());
+}
