@@ -7,11 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <dirent.h>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -30,10 +34,25 @@ std::string read_text(const fs::path& path)
 
 const fs::path kTopology = fs::path(SCALELAB_SOURCE_DIR) / "tests/real/topologies/run-db.yaml";
 
+fs::path scratch_root()
+{
+  return fs::path("/tmp") / ("scalelab-real-run-" + std::to_string(getpid()));
+}
+
+// Removes the scratch directories (a stack's data is about 40 MB) at the end of the test program.
+struct ScratchCleaner : ::testing::Environment {
+  void TearDown() override
+  {
+    std::error_code ec;
+    fs::remove_all(scratch_root(), ec);
+  }
+};
+const auto* const kScratchCleaner = ::testing::AddGlobalTestEnvironment(new ScratchCleaner);
+
 // A scratch directory the user postgres can reach (PostgreSQL runs as postgres when this test runs as root).
 fs::path scratch(const std::string& name)
 {
-  const fs::path dir = fs::path("/tmp") / ("scalelab-real-run-" + std::to_string(getpid())) / name;
+  const fs::path dir = scratch_root() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   fs::permissions(dir.parent_path(), fs::perms::all);
@@ -116,6 +135,39 @@ TEST(RealRun, ALowLoadRunCountsThePoissonArrivalsAndLeavesNothing)
   EXPECT_NE(log.find("p99.9 ms"), std::string::npos) << log; // a simulation's table
   EXPECT_TRUE(left_in(run).empty()) << "processes left: " << left_in(run).size();
   EXPECT_FALSE(fs::exists(run / "stack.json"));
+  EXPECT_FALSE(fs::exists(run / "stack.lock"));
+}
+
+TEST(RealRun, CtrlCDuringTheLoadStopsTheStackAndExits130)
+{
+  REQUIRE_POSTGRES();
+  const fs::path dir = scratch("interrupt");
+  const fs::path run = dir / "stack", log = dir / "run.log";
+  const pid_t child = fork();
+  if (child == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(SCALELAB_BINARY, SCALELAB_BINARY, "real", "run", kTopology.c_str(), "--run-dir", run.c_str(), "--out",
+          (dir / "out").c_str(), "--duration", "30", nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(child, 0);
+  // The load runs once stack.json is there and `up` has returned.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(run / "stack.json") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(run / "stack.json")) << read_text(log);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  kill(child, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 1200 && waitpid(child, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(WIFEXITED(status)) << read_text(log);
+  EXPECT_EQ(WEXITSTATUS(status), 130) << read_text(log);
+  EXPECT_NE(read_text(log).find("interrupted"), std::string::npos) << read_text(log);
+  EXPECT_FALSE(fs::exists(dir / "out" / "results.json"));
+  EXPECT_TRUE(left_in(run).empty()) << "processes left: " << left_in(run).size();
   EXPECT_FALSE(fs::exists(run / "stack.lock"));
 }
 
