@@ -12,6 +12,7 @@
 #include "stream_output.hpp"
 #include "sweep_command.hpp"
 
+#include "scalelab/models/calibration.hpp"
 #include "scalelab/models/experiment.hpp"
 #include "scalelab/models/hardware.hpp"
 #include "scalelab/models/lesson.hpp"
@@ -85,6 +86,9 @@ options:
                     the executors that send to it allow (default 100ms; 0s: never past its window)
   --engine-stats F  also write the engine's figures (wall time, requests per wall second, wake-ups,
                     events, peak memory) to the JSON file F; not deterministic, unlike results.json
+  --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
+  --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
+                    measured on the live stack by scalelab real calibrate (docs/calibration.md)
   --quiet           print nothing but errors
   --stream          print the time series on standard output as JSON lines, one per report interval
                     (the columns of timeseries.csv by series), for a program that watches the run;
@@ -201,6 +205,8 @@ int cmd_run(const std::vector<std::string>& args)
   bool quiet = false;
   bool stream = false;
   std::optional<fs::path> engine_stats;
+  std::optional<std::string> calibration;
+  std::optional<double> rate;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> std::optional<std::string> {
@@ -263,6 +269,16 @@ int cmd_run(const std::vector<std::string>& args)
       if (!v)
         return usage_error("--engine-stats needs a file name", kRunHelp);
       engine_stats = *v;
+    } else if (a == "--rate") {
+      auto v = value("--rate");
+      char* end = nullptr;
+      if (!v || v->empty() || (rate = std::strtod(v->c_str(), &end), *end != '\0') || !(*rate > 0))
+        return usage_error("--rate needs a positive number of requests per second", kRunHelp);
+    } else if (a == "--calibration") {
+      auto v = value("--calibration");
+      if (!v)
+        return usage_error("--calibration needs a calibration file", kRunHelp);
+      calibration = *v;
     } else if (a == "--quiet") {
       quiet = true;
     } else if (a == "--stream") {
@@ -285,6 +301,23 @@ int cmd_run(const std::vector<std::string>& args)
   if (!loaded.spec)
     return kBadInput;
   models::TopologySpec spec = std::move(*loaded.spec);
+  if (calibration) {
+    const auto cal = models::load_calibration_file(*calibration);
+    auto errors = cal.errors;
+    if (cal.calibration)
+      errors = models::apply_calibration(*cal.calibration, spec);
+    print_diagnostics(errors, {});
+    if (!errors.empty())
+      return kBadInput;
+  }
+  if (rate) {
+    auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival);
+    if (!open || open->shape || open->process == models::OpenArrival::Process::trace) {
+      std::cerr << "scalelab: --rate needs an open workload at a constant or Poisson rate without a shape\n";
+      return kBadInput;
+    }
+    open->rate = *rate;
+  }
   if (seed)
     spec.seed = *seed;
   if (warmup)

@@ -1,5 +1,6 @@
 // scalelab real up|down|export: the live stack of a topology on this machine (docs/real-mode.md).
 #include "real_command.hpp"
+#include "real_run.hpp"
 
 #include "common.hpp"
 
@@ -33,6 +34,16 @@ commands:
                 ready, writes RUN/stack.json (every service's ports and PIDs) and returns while the stack runs
   down [--dir RUN]
                 stops everything the stack in RUN started, and whatever an interrupted run left
+  run FILE [--run-dir RUN] [--duration S] [--out DIR] [--rate R] [--realtime P]
+                starts the stack, sends it the topology's workload (open loop), writes DIR/results.json
+                (a simulation's schema, plus each live process's CPU and the versions used), prints the
+                table of a simulation run and stops the stack (also on an error or Ctrl-C); run --help
+  calibrate FILE [--run-dir RUN] [--out CAL.yaml]
+                measures each step kind's cost alone at low load on the live stack and writes a
+                calibration file that scalelab run FILE --calibration CAL.yaml reads; calibrate --help
+  validate FILE [--calibration CAL.yaml] [--levels 20,40,60,80,90] [--out DIR]
+                the calibrated simulation against the live stack at fractions of the saturation: a
+                table of the errors in throughput and latency; validate --help
   export FILE --compose DIR [--source SRC]
                 writes DIR/docker-compose.yml with the same services and configuration, for a machine with
                 a Docker engine (the programs' image is built from SRC/docker/real.Dockerfile)
@@ -98,6 +109,12 @@ int cmd_real(const std::vector<std::string>& args)
     return kOk;
   }
   const std::string command = args[0];
+  if (command == "run")
+    return cmd_real_run(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (command == "calibrate")
+    return cmd_real_calibrate(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (command == "validate")
+    return cmd_real_validate(std::vector<std::string>(args.begin() + 1, args.end()));
   for (const auto& a : args)
     if (is_help(a)) {
       std::cout << kRealHelp;

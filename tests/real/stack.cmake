@@ -24,3 +24,13 @@ add_dependencies(scalelab_real_worker_tests scalelab scalelab-api scalelab-worke
 scalelab_target_options(scalelab_real_worker_tests)
 gtest_discover_tests(scalelab_real_worker_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+
+# scalelab real run and real calibrate on a live PostgreSQL and scalelab-api, and the calibration file (about 40 s).
+add_executable(scalelab_real_run_tests real/test_real_run.cpp)
+target_link_libraries(scalelab_real_run_tests PRIVATE scalelab::models nlohmann_json::nlohmann_json GTest::gtest_main)
+target_compile_definitions(scalelab_real_run_tests PRIVATE SCALELAB_BINARY="$<TARGET_FILE:scalelab>"
+                           SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(scalelab_real_run_tests scalelab scalelab-api scalelab-loadgen)
+scalelab_target_options(scalelab_real_run_tests)
+gtest_discover_tests(scalelab_real_run_tests DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)

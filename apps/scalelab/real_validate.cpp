@@ -1,0 +1,289 @@
+// scalelab real validate: the calibrated simulation against the live stack at several fractions of the
+// saturation, and a table of the errors (docs/validation.md).
+#include "real_live.hpp"
+
+#include "common.hpp"
+
+#include "scalelab/real/process.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace scalelab::app
+{
+
+int cmd_real_calibrate(const std::vector<std::string>& args);
+
+namespace
+{
+
+const char* const kValidateHelp = R"(usage: scalelab real validate FILE [options]
+
+Calibrates FILE on its live stack (or reads --calibration), finds the saturation of the calibrated simulation
+(the highest rate it completes), then at 20, 40, 60, 80 and 90 % of it simulates FILE and runs it live, and
+prints and writes (DIR/validation.json, DIR/validation.md) the error of the simulation in throughput, p50, p95,
+p99 and mean latency.
+
+options:
+  --calibration CAL  a calibration file (default: measured first, written to DIR/calibration.yaml)
+  --levels L,...     fractions of the saturation in percent (default: 20,40,60,80,90)
+  --repetitions N    live runs per level (default 1; the simulation is deterministic)
+  --duration S       seconds of each run (default: the file's)
+  --run-dir RUN      the stack's run directory (default: scalelab-real in the current directory)
+  --out DIR          where to write (default: the current directory)
+  --realtime P       as real run and real calibrate
+)";
+
+struct Figures {
+  double throughput = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, errors = 0;
+};
+
+Figures figures(const nlohmann::ordered_json& j)
+{
+  Figures f;
+  const auto& t = j.at("total");
+  f.throughput = t.value("throughput", 0.0);
+  const auto& l = t.at("latency");
+  f.mean = l.value("mean", 0.0);
+  f.p50 = l.value("p50", 0.0);
+  f.p95 = l.value("p95", 0.0);
+  f.p99 = l.value("p99", 0.0);
+  for (const auto& [cause, n] : t.at("errors").items())
+    f.errors += n.get<double>();
+  return f;
+}
+
+// The calibrated simulation at `rate`; nothing when it failed.
+std::optional<Figures> simulate(const fs::path& self, const std::string& topology, const fs::path& calibration,
+                                double rate, const std::optional<double>& duration, const fs::path& out)
+{
+  real::SpawnOptions o;
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6g", rate);
+  o.argv = {self.string(), "run", topology, "--calibration", calibration.string(),
+            "--rate",      text,  "--out",  out.string(),    "--quiet"};
+  if (duration) {
+    std::snprintf(text, sizeof text, "%.6gs", *duration);
+    o.argv.push_back("--duration");
+    o.argv.push_back(text);
+  }
+  const auto r = real::run_command(o, 600s);
+  if (r.status != 0) {
+    std::cerr << "scalelab: the simulation at " << rate << "/s failed:\n" << r.output;
+    return std::nullopt;
+  }
+  return figures(nlohmann::ordered_json::parse(read_file(out / "results.json")));
+}
+
+// The saturation of the calibrated simulation: the highest rate whose throughput keeps within 3 % of the offered
+// rate without errors, found by doubling from `start`, then 8 bisections.
+std::optional<double> saturation(const fs::path& self, const std::string& topology, const fs::path& calibration,
+                                 double start, const std::optional<double>& duration, const fs::path& scratch)
+{
+  auto ok = [&](double rate) -> std::optional<bool> {
+    const auto f = simulate(self, topology, calibration, rate, duration, scratch);
+    if (!f)
+      return std::nullopt;
+    return f->throughput >= 0.97 * rate && f->errors == 0 && f->mean < 1.0;
+  };
+  double low = 0, high = start;
+  for (int i = 0; i < 30; ++i) {
+    const auto good = ok(high);
+    if (!good)
+      return std::nullopt;
+    if (!*good)
+      break;
+    low = high;
+    high *= 2;
+  }
+  for (int i = 0; i < 8; ++i) {
+    const double mid = (low + high) / 2;
+    const auto good = ok(mid);
+    if (!good)
+      return std::nullopt;
+    (*good ? low : high) = mid;
+  }
+  return low > 0 ? std::optional<double>(low) : std::nullopt;
+}
+
+std::string error_percent(double simulated, double live)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%+.1f%%", live > 0 ? (simulated / live - 1) * 100 : 0.0);
+  return text;
+}
+
+} // namespace
+
+int cmd_real_validate(const std::vector<std::string>& args)
+{
+  for (const auto& a : args)
+    if (is_help(a)) {
+      std::cout << kValidateHelp;
+      return kOk;
+    }
+  // The options of validate alone first; the rest are those of real run.
+  std::vector<std::string> rest;
+  std::optional<fs::path> calibration;
+  std::vector<double> levels = {20, 40, 60, 80, 90};
+  int repetitions = 1;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--calibration" && has_value) {
+      calibration = args[++i];
+    } else if (args[i] == "--levels" && has_value) {
+      levels.clear();
+      std::stringstream list(args[++i]);
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        char* end = nullptr;
+        const double v = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !(v > 0 && v < 100))
+          return usage_error("--levels takes percentages between 0 and 100, e.g. 20,40,60", kValidateHelp);
+        levels.push_back(v);
+      }
+    } else if (args[i] == "--repetitions" && has_value) {
+      repetitions = std::atoi(args[++i].c_str());
+      if (repetitions < 1 || repetitions > 100)
+        return usage_error("--repetitions takes 1 to 100", kValidateHelp);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  LiveRunOptions o;
+  o.self = self_executable();
+  o.programs_dir = o.self.parent_path();
+  o.run_dir = fs::current_path() / "scalelab-real";
+  fs::path out = ".";
+  std::vector<std::string> positional;
+  if (const auto error = parse_live_options(rest, o, out, positional); !error.empty())
+    return usage_error(error, kValidateHelp);
+  if (positional.size() != 1)
+    return usage_error("real validate takes one FILE", kValidateHelp);
+  o.topology = fs::absolute(positional[0]).string();
+  const auto spec = load_for_live(o);
+  if (!spec)
+    return kBadInput;
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (!calibration) {
+    calibration = out / "calibration.yaml";
+    std::vector<std::string> cal_args = {o.topology,
+                                         "--run-dir",
+                                         o.run_dir.string(),
+                                         "--out",
+                                         calibration->string(),
+                                         "--programs",
+                                         o.programs_dir.string(),
+                                         "--quiet"};
+    if (o.realtime > 0) {
+      cal_args.push_back("--realtime");
+      cal_args.push_back(std::to_string(o.realtime));
+    }
+    if (const int status = cmd_real_calibrate(cal_args); status != kOk)
+      return status;
+  }
+  const double file_rate = std::get<models::OpenArrival>(spec->workload.arrival).rate;
+  const auto saturated =
+      saturation(o.self, o.topology, *calibration, std::max(1.0, file_rate / 4), o.duration, out / "sim-saturation");
+  if (!saturated)
+    return kRunError;
+  if (!o.quiet)
+    std::cout << "saturation of the calibrated simulation: " << *saturated << "/s\n";
+
+  LiveSignals signals;
+  LiveStack stack;
+  if (const int status = stack.up(o); status != kOk)
+    return status;
+  if (o.realtime > 0)
+    stack.set_realtime(o.realtime);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  bool failed = false;
+  for (const double level : levels) {
+    const double rate = *saturated * level / 100;
+    const auto sim = simulate(o.self, o.topology, *calibration, rate, o.duration,
+                              out / ("sim-" + std::to_string(static_cast<int>(level))));
+    if (!sim) {
+      failed = true;
+      break;
+    }
+    for (int rep = 0; rep < repetitions && !signals.interrupted(); ++rep) {
+      LiveRunOptions live = o;
+      live.rate = rate;
+      live.quiet = true;
+      const auto j = run_loadgen(stack, *spec, live, stack.run_dir() / "validate-load.json");
+      if (!j) {
+        failed = true;
+        break;
+      }
+      const Figures l = figures(*j);
+      write_file_atomically(
+          out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) + ".json"),
+          j->dump(2) + "\n");
+      rows.push_back({{"level", level},
+                      {"rate", rate},
+                      {"repetition", rep},
+                      {"simulated",
+                       {{"throughput", sim->throughput},
+                        {"mean", sim->mean},
+                        {"p50", sim->p50},
+                        {"p95", sim->p95},
+                        {"p99", sim->p99}}},
+                      {"live",
+                       {{"throughput", l.throughput},
+                        {"mean", l.mean},
+                        {"p50", l.p50},
+                        {"p95", l.p95},
+                        {"p99", l.p99},
+                        {"errors", l.errors}}},
+                      {"send_lag_flagged", (*j)["real"].value("send_lag_flagged", false)},
+                      {"loadavg_1m", (*j)["real"]["machine"].value("loadavg_1m", 0.0)}});
+    }
+    if (failed || signals.interrupted())
+      break;
+  }
+  stack.down();
+  if (signals.interrupted()) {
+    std::cerr << "scalelab: interrupted; the stack was stopped\n";
+    return kInterrupted;
+  }
+  std::ostringstream table;
+  char line[320];
+  std::snprintf(line, sizeof line, "| %5s | %8s | %21s | %21s | %21s | %21s | %21s |\n", "load", "rate/s",
+                "throughput sim/live", "mean ms sim/live", "p50 ms sim/live", "p95 ms sim/live", "p99 ms sim/live");
+  table << line << "|---|---|---|---|---|---|---|\n";
+  for (const auto& r : rows) {
+    const auto& s = r["simulated"];
+    const auto& l = r["live"];
+    auto cell = [&](const char* key, double scale) {
+      char c[96];
+      std::snprintf(c, sizeof c, "%.2f/%.2f %s", s.value(key, 0.0) * scale, l.value(key, 0.0) * scale,
+                    error_percent(s.value(key, 0.0), l.value(key, 0.0)).c_str());
+      return std::string(c);
+    };
+    std::snprintf(line, sizeof line, "| %4.0f%% | %8.1f | %21s | %21s | %21s | %21s | %21s |%s\n",
+                  r.value("level", 0.0), r.value("rate", 0.0), cell("throughput", 1).c_str(), cell("mean", 1e3).c_str(),
+                  cell("p50", 1e3).c_str(), cell("p95", 1e3).c_str(), cell("p99", 1e3).c_str(),
+                  r.value("send_lag_flagged", false) ? " send lag flagged" : "");
+    table << line;
+  }
+  nlohmann::ordered_json result{{"topology", o.topology},
+                                {"calibration", fs::absolute(*calibration).string()},
+                                {"saturation", *saturated},
+                                {"rows", rows}};
+  write_file_atomically(out / "validation.json", result.dump(2) + "\n");
+  write_file_atomically(out / "validation.md",
+                        "Saturation of the calibrated simulation: " + std::to_string(*saturated) +
+                            "/s. Error: simulated / live - 1.\n\n" + table.str());
+  if (!o.quiet)
+    std::cout << table.str() << "wrote " << (out / "validation.json").string() << " and "
+              << (out / "validation.md").string() << '\n';
+  return failed ? kRunError : kOk;
+}
+
+} // namespace scalelab::app
