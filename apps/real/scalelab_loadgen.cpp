@@ -9,8 +9,8 @@
 #include "scalelab/models/histogram.hpp"
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/results.hpp"
-#include "scalelab/real/cpu_burn.hpp"
 #include "scalelab/real/process_stats.hpp"
+#include "scalelab/real/program_args.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -200,18 +200,11 @@ int main(int argc, char** argv)
   double duration = -1, warmup = -1, rate = -1, drain = 5;
   std::size_t max_connections = 4096;
   std::vector<std::pair<std::string, int>> watched;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc)
-      return usage("missing the value of " + a);
-    const std::string v = argv[++i];
-    if (a == "--realtime") {
-      if (!scalelab::real::set_realtime(std::atoi(v.c_str())))
-        std::cerr << "scalelab-loadgen: warning: cannot run SCHED_FIFO " << v << " (not permitted)\n";
-    } else if (a == "--nice") {
-      if (!scalelab::real::set_nice(std::atoi(v.c_str())))
-        std::cerr << "scalelab-loadgen: warning: cannot set nice " << v << " (not permitted)\n";
-    } else if (a == "--topology")
+  const auto args = scalelab::real::read_program_args("scalelab-loadgen", argc, argv);
+  if (!args.error.empty())
+    return usage(args.error);
+  for (const auto& [a, v] : args.options) {
+    if (a == "--topology")
       topology = v;
     else if (a == "--port")
       port = std::atoi(v.c_str());
@@ -234,13 +227,10 @@ int main(int argc, char** argv)
   }
   if (topology.empty() || port <= 0)
     return usage("--topology and --port are required");
-  auto load = models::load_topology_file(topology);
-  if (!load.spec) {
-    for (const auto& e : load.errors)
-      std::cerr << e.where.file << ":" << e.where.line << ":" << e.where.column << ": " << e.message << "\n";
+  auto loaded = scalelab::real::load_topology_or_report(topology);
+  if (!loaded)
     return 1;
-  }
-  auto spec = *load.spec;
+  auto spec = std::move(*loaded);
   if (const auto why = models::OpenSchedule::unsupported(spec)) {
     std::cerr << "scalelab-loadgen: " << spec.file << ": " << *why << "\n";
     return 1;

@@ -8,6 +8,7 @@
 #include "scalelab/real/cpu_burn.hpp"
 #include "scalelab/real/interpreter.hpp"
 #include "scalelab/real/live_backends.hpp"
+#include "scalelab/real/program_args.hpp"
 #include "scalelab/real/stack.hpp"
 
 #include <amqp.h>
@@ -276,18 +277,11 @@ int main(int argc, char** argv)
   prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the process that started this one
   std::string topology, service, stack_file;
   int instance = 0, port = -1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc)
-      return usage("missing the value of " + a);
-    const std::string v = argv[++i];
-    if (a == "--realtime") {
-      if (!scalelab::real::set_realtime(std::atoi(v.c_str())))
-        std::cerr << "scalelab-worker: warning: cannot run SCHED_FIFO " << v << " (not permitted)\n";
-    } else if (a == "--nice") {
-      if (!scalelab::real::set_nice(std::atoi(v.c_str())))
-        std::cerr << "scalelab-worker: warning: cannot set nice " << v << " (not permitted)\n";
-    } else if (a == "--topology")
+  const auto args = scalelab::real::read_program_args("scalelab-worker", argc, argv);
+  if (!args.error.empty())
+    return usage(args.error);
+  for (const auto& [a, v] : args.options) {
+    if (a == "--topology")
       topology = v;
     else if (a == "--service")
       service = v;
@@ -303,13 +297,10 @@ int main(int argc, char** argv)
   if (topology.empty() || service.empty() || port < 0 || stack_file.empty())
     return usage("--topology, --service, --port and --stack are required (the queue is in the stack)");
 
-  auto load = scalelab::models::load_topology_file(topology);
-  if (!load.spec) {
-    for (const auto& e : load.errors)
-      std::cerr << e.where.file << ":" << e.where.line << ":" << e.where.column << ": " << e.message << "\n";
+  const auto loaded = scalelab::real::load_topology_or_report(topology);
+  if (!loaded)
     return 2;
-  }
-  const auto& spec = *load.spec;
+  const auto& spec = *loaded;
   const auto* named = spec.find_service(service);
   const auto* pool = named ? std::get_if<scalelab::models::WorkerSpec>(&named->kind) : nullptr;
   if (!pool)
