@@ -24,6 +24,22 @@ namespace scalelab::models::schema
 namespace
 {
 
+// A rate's or a number of users' points (shape steps or piecewise) must come in increasing time.
+Rule<RateShape> points_in_increasing_time()
+{
+  return {"The points are in increasing time.", [](Context& ctx, const Entries& entries, RateShape& r) {
+            const Entry* list = entries.find("points");
+            for (std::size_t i = 1; list && list->value.IsSequence() && i < r.points.size(); ++i)
+              if (r.points[i].at <= r.points[i - 1].at && i < list->value.size()) {
+                ctx.error(list->value[i].Mark(), "the points must be in increasing time: this point is at " +
+                                                     format_duration(to_seconds(r.points[i].at)) +
+                                                     ", the one before at " +
+                                                     format_duration(to_seconds(r.points[i - 1].at)));
+                return;
+              }
+          }};
+}
+
 struct LognormalRaw {
   double mean = 0;
   double sigma = 0;
@@ -1319,17 +1335,7 @@ void Tables::declare_rate_shapes()
           .help("`{at: TIME, rate: RATE}` items in increasing time."),
   };
   by_points.rules = {
-      {"The points are in increasing time.",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
-         const Entry* list = entries.find("points");
-         for (std::size_t i = 1; list && list->value.IsSequence() && i < r.points.size(); ++i)
-           if (r.points[i].at <= r.points[i - 1].at && i < list->value.size()) {
-             ctx.error(list->value[i].Mark(), "the points must be in increasing time: this point is at " +
-                                                  format_duration(to_seconds(r.points[i].at)) + ", the one before at " +
-                                                  format_duration(to_seconds(r.points[i - 1].at)));
-             return;
-           }
-       }},
+      points_in_increasing_time(),
   };
 
   Record<RateShape> ramp;
@@ -1500,17 +1506,7 @@ void Tables::declare_user_shapes()
           .help("`{at: TIME, users: N}` items in increasing time."),
   };
   by_points.rules = {
-      {"The points are in increasing time.",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
-         const Entry* list = entries.find("points");
-         for (std::size_t i = 1; list && list->value.IsSequence() && i < r.points.size(); ++i)
-           if (r.points[i].at <= r.points[i - 1].at && i < list->value.size()) {
-             ctx.error(list->value[i].Mark(), "the points must be in increasing time: this point is at " +
-                                                  format_duration(to_seconds(r.points[i].at)) + ", the one before at " +
-                                                  format_duration(to_seconds(r.points[i - 1].at)));
-             return;
-           }
-       }},
+      points_in_increasing_time(),
   };
 
   Record<RateShape> ramp;
