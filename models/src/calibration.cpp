@@ -165,7 +165,9 @@ std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& 
         spec.hardware.users.latency = std::max(1e-9, *cal.users_latency); // 0 would mean "a host link's"
     }
   }
-  for (const auto& [name, s] : cal.services) {
+  for (const auto& entry : cal.services) {
+    const std::string& name = entry.first; // not a structured binding: the lambda below captures it
+    const auto& s = entry.second;
     ServiceSpec* service = nullptr;
     std::vector<std::string> names;
     for (auto& candidate : spec.services) {
