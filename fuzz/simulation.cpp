@@ -288,6 +288,8 @@ std::optional<TopologySpec> bounded_for_fuzzing(TopologySpec spec)
       herd.users = std::min<std::int64_t>(herd.users, 100);
   } else {
     auto& closed = std::get<models::ClosedArrival>(spec.workload.arrival);
+    if (closed.shape && closed.shape->max_rate() > 10.0)
+      closed.shape.reset(); // a shape's own counts are not capped: run the capped constant population instead
     closed.users = std::min<std::int64_t>(closed.users, 10);
     at_least_mean(closed.think_time, 5e-3);
     requests = static_cast<double>(closed.users) * (seconds / closed.think_time.mean + 1);
