@@ -152,6 +152,11 @@ std::string read_file(const fs::path& p)
 // users' requests).
 TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
 {
+#if defined(__SANITIZE_ADDRESS__)
+  // An instrumented server spends more than its 8 ms per request outside the cpu step, so M/D/1 with 8 ms is not
+  // its model; RealRun.TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad measures this build's costs.
+  GTEST_SKIP() << "uncalibrated timing under AddressSanitizer";
+#endif
   const auto dir = scratch("real_md1");
   const int port = free_port();
   Child api({SCALELAB_API, "--topology", kTopologies + "cpu-single.yaml", "--service", "app", "--instance", "0",
