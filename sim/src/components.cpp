@@ -382,8 +382,10 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = w.pool[rid];
   const SimTime latency = ts - r.created;
   const std::uint32_t user = r.frames()[0].aux;
-  if (w.keep_user_requests && user != 0)
-    w.user_requests.push_back({r.created, ts, user});
+  if (user != 0)
+    for (const auto& log : w.session_logs)
+      if (log)
+        log->answered(user, r.created, ts, r.cut_off);
   if ((tokens_ || !cookies_.empty()) && user != 0) {
     // The session token and cookie come back with the reply: handled when sent (passive), they count from its
     // arrival on.
@@ -1188,6 +1190,8 @@ void ApiServer::send_call(SimTime ts, std::uint32_t rid)
     bytes = w.spec.requests[step.program].request_size;
   else
     bytes = std::get<models::DatabaseSpec>(w.spec.services[step.service].kind).query_size;
+  if (models::SessionLog* log = w.session_log(step.service); log && r.frames()[0].aux != 0)
+    log->call_sent(r.frames()[0].aux, r.created);
   const auto resharded = resharded_target(w, step.service, r.key, ts);
   w.send(*node, ts, EventKind::request,
          resharded ? *resharded : call_target(*this, step, f, rng_, r.key, r.frames()[0].aux), rid, bytes);

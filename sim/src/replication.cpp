@@ -279,8 +279,8 @@ void ReplicatedDatabase::acknowledge(SimTime ts, std::uint32_t rid, std::uint32_
   acknowledged_.push_back(seq);
   const Request& r = world->pool[rid];
   if (const std::uint32_t user = r.frames()[0].aux; user != 0)
-    session_ops_.push_back(
-        {r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(base_ + index_), true, false});
+    world->session_logs[service_]->record({r.created, ts, models::kNever, r.key, user, r.version,
+                                           static_cast<std::uint16_t>(base_ + index_), true, false, false});
   reply(ts, rid, Cause::ok, spec_.result_size);
   in_service_change(ts, -1);
   free_slot(ts);
@@ -467,11 +467,12 @@ void ReplicatedDatabase::serve_read(SimTime ts, std::uint32_t rid)
   Request& r = w.pool[rid];
   const auto it = versions_.find(r.key);
   r.version = it == versions_.end() ? 0 : it->second;
-  if (!is_primary() && w.clock.measured(ts)) // only those are counted
-    reads_.push_back({ts, r.key, r.version});
   if (const std::uint32_t user = r.frames()[0].aux; user != 0)
-    session_ops_.push_back({r.created, ts, r.key, user, r.version, static_cast<std::uint16_t>(base_ + index_), false,
-                            w.clock.measured(ts)});
+    w.session_logs[service_]->record({r.created, ts, models::kNever, r.key, user, r.version,
+                                      static_cast<std::uint16_t>(base_ + index_), false, w.clock.measured(ts),
+                                      !is_primary()});
+  else if (!is_primary() && w.clock.measured(ts)) // only those are counted (a user's read is in the session log)
+    reads_.push_back({ts, r.key, r.version});
   reply(ts, rid, Cause::ok, spec_.result_size);
   in_service_change(ts, -1);
   free_slot(ts);
@@ -688,6 +689,18 @@ std::uint64_t ReplicatedDatabase::failed_between(SimTime from, SimTime to) const
   return n;
 }
 
+namespace
+{
+// Version v was read after v commits; the (v+1)-th commit replaced it: the read is stale when that commit came
+// before it.
+bool stale(const std::unordered_map<std::uint64_t, std::vector<SimTime>>& commits, SimTime at, std::uint64_t key,
+           std::uint32_t version)
+{
+  const auto it = commits.find(key);
+  return it != commits.end() && version < it->second.size() && it->second[version] < at;
+}
+} // namespace
+
 models::ReplicaResult ReplicatedDatabase::replica_result(const World& w) const
 {
   models::ReplicaResult r;
@@ -701,14 +714,9 @@ models::ReplicaResult ReplicatedDatabase::replica_result(const World& w) const
   r.lag.p99 = lag.p99;
   r.lag.max = lag.max;
   const auto& commits = w.commits[service_];
-  for (const Read& read : reads_) {
-    if (!w.clock.measured(read.at))
-      continue;
+  for (const Read& read : reads_) { // the reads of no user: those of users are in the session log
     ++r.reads;
-    // Version v was read after v commits; the (v+1)-th commit replaced it.
-    const auto it = commits.find(read.key);
-    if (it != commits.end() && read.version < it->second.size() && it->second[read.version] < read.at)
-      ++r.stale_reads;
+    r.stale_reads += stale(commits, read.at, read.key, read.version) ? 1 : 0;
   }
   return r;
 }
@@ -735,8 +743,10 @@ void build_replicated(const models::DatabaseSpec& spec, ServiceBuilder& b)
   }
   if (spec.shards)
     b.world.partitioners[b.service] = models::make_partitioner(*spec.shards, shards);
-  b.world.keep_versions = true;      // stale reads are counted against the primary's commits
-  b.world.keep_user_requests = true; // and session guarantees against the users' requests
+  b.world.keep_versions = true; // stale reads are counted against the primary's commits
+  if (b.world.session_logs.size() < b.world.spec.services.size())
+    b.world.session_logs.resize(b.world.spec.services.size());
+  b.world.session_logs[b.service] = std::make_unique<models::SessionLog>(); // and session guarantees
 }
 
 void report_replication(const World& world, std::uint32_t service, models::ServiceResult& r)
@@ -749,12 +759,17 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
   models::ReplicationResult out;
   out.mode = models::to_string(spec.replication.mode);
   out.read_from = models::to_string(spec.replication.read_from);
-  std::vector<models::SessionOp> ops;
-  for (std::size_t i = 0; i < instances.size(); ++i) {
-    const auto& mine = instance(i).session_ops();
-    ops.insert(ops.end(), mine.begin(), mine.end());
-  }
-  const auto violations = models::count_session_violations(ops, world.user_requests, instances.size());
+  const models::SessionLog& log = *world.session_logs[service];
+  const auto violations = log.count(instances.size());
+  // The users' reads at replicas, for the stale-read counts (the reads of no user are kept by each replica).
+  std::vector<std::uint64_t> user_reads(instances.size(), 0), user_stale_reads(instances.size(), 0);
+  const auto& commits = world.commits[service];
+  log.for_each([&](const models::SessionOp& op) {
+    if (op.write || !op.at_replica || !op.measured || op.instance >= instances.size())
+      return;
+    ++user_reads[op.instance];
+    user_stale_reads[op.instance] += stale(commits, op.done, op.key, op.version) ? 1 : 0;
+  });
   const std::size_t group = spec.replicas_per_shard() + 1;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     out.ack_timeouts += instance(i).ack_timeouts();
@@ -767,6 +782,8 @@ void report_replication(const World& world, std::uint32_t service, models::Servi
       continue;
     out.replicas.push_back(instance(i).replica_result(world));
     auto& replica = out.replicas.back();
+    replica.reads += user_reads[i];
+    replica.stale_reads += user_stale_reads[i];
     replica.read_your_writes_violations = violations.read_your_writes[i];
     replica.monotonic_read_violations = violations.monotonic[i];
     replica.waited_reads = instance(i).waited_reads();

@@ -84,7 +84,6 @@ public:
   std::uint64_t fallbacks() const { return fallbacks_; }
   std::uint64_t async_writes() const { return async_writes_; }
   SimTime async_time() const; // in the measured window, switched to asynchronous after an ack timeout
-  const std::vector<models::SessionOp>& session_ops() const { return session_ops_; }
   std::uint64_t waited_reads() const { return waited_; }
 
 protected:
@@ -167,7 +166,7 @@ private:
     std::uint64_t key;
     std::uint32_t version;
   };
-  std::vector<Read> reads_; // reads served while a replica, for the stale-read count after the run
+  std::vector<Read> reads_; // reads of no user served while a replica, for the stale-read count after the run
 
   // Session guarantees. Positions count the service's commits (a new primary continues from what it applied):
   // a write's is its session token (read_from read_your_writes), and a replica holds a read whose token it has
@@ -179,8 +178,6 @@ private:
                       std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint32_t>>, std::greater<>>
       waiting_;
   std::uint64_t waiting_order_ = 0, waited_ = 0;
-  // Every operation of a request that carries a user (40 bytes each), for the violations counted after the run.
-  std::vector<models::SessionOp> session_ops_;
 
   // Failover: the votes of an election in progress (by instance), and those this instance won.
   std::vector<std::optional<std::uint64_t>> votes_;

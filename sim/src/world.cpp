@@ -391,6 +391,7 @@ void World::split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint
   r.depth = at;
   std::copy(orphan.frames(), orphan.frames() + at, r.frames());
   orphan.orphan = true;
+  r.cut_off = true;
   ++orphans;
   send(from, now, EventKind::reply, r.top().component, caller_side, 0, Cause::host_down);
 }

@@ -19,6 +19,7 @@
 #include "scalelab/models/random.hpp"
 #include "scalelab/models/replication.hpp"
 #include "scalelab/models/results.hpp"
+#include "scalelab/models/session_log.hpp"
 #include "scalelab/models/sharding.hpp"
 #include "scalelab/models/spec.hpp"
 #include "stats.hpp"
@@ -80,7 +81,8 @@ struct Request {
   std::uint8_t depth;
   // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
   // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
-  bool orphan;
+  bool orphan : 1;
+  bool cut_off : 1; // that new record: the request's orphan may still run on after its answer
   // What the next request message asks the callee to run; a cache answers a get in call_op (1: a hit).
   std::uint16_t call_program;
   std::uint16_t call_pc;
@@ -128,11 +130,13 @@ public:
         add_chunk();
       const std::uint32_t id = size_++;
       (*this)[id].orphan = false;
+      (*this)[id].cut_off = false;
       return id;
     }
     const std::uint32_t id = free_.back();
     free_.pop_back();
     (*this)[id].orphan = false;
+    (*this)[id].cut_off = false;
     return id;
   }
   void release(std::uint32_t id) { free_.push_back(id); }
@@ -513,10 +517,13 @@ public:
   // keeps when each was committed (by service index; empty when versions are not kept): after the run, a
   // cache hit is stale if a newer version was committed before it.
   bool keep_versions = false;
-  // The requests of users (sent, answered), written by the users' source only, for the session guarantees of
-  // replicated databases counted after the run (24 bytes a request that carries a user).
-  bool keep_user_requests = false;
-  std::vector<models::UserRequest> user_requests;
+  // By service index: a replicated database's log of its users' operations, for the session guarantees counted
+  // after the run (null for the other services; empty when there is none).
+  std::vector<std::unique_ptr<models::SessionLog>> session_logs;
+  models::SessionLog* session_log(std::uint32_t service) const
+  {
+    return service < session_logs.size() ? session_logs[service].get() : nullptr;
+  }
   std::vector<std::unordered_map<std::uint64_t, std::vector<SimTime>>> commits;
   // A caller's view of a replicated database (sim/src/replication.hpp), per shard: the primary it sends writes
   // to (an instance index in the shard's group) and where its reads go. Keyed by replica_route_key(); each entry

@@ -80,36 +80,6 @@ private:
 // Whether the run's users carry a read_your_writes token (some replicated database reads that way).
 bool uses_read_your_writes(const TopologySpec& spec);
 
-// Session guarantees, counted after the run from every operation of a user at every instance of a database and
-// from the user's requests. An operation X of user u on key k precedes a read R of u and k in u's session when
-// X came before R in the same request (a request makes one call at a time), or when X's request was answered
-// (and X done: a caller's crash answers a request whose write goes on) before R's request was sent: what the user
-// had seen. R violates read-your-writes when it returns an older
-// version than the newest write of u to k that precedes it, and monotonic reads when it returns an older version
-// than the newest read of u of k that precedes it. Requests of one user that overlap (an open user drawn again
-// before an answer) do not order each other's operations.
-struct SessionOp {
-  SimTime created = 0; // the request's, when the user sent it: with `user`, names the request
-  SimTime done = 0;    // when the version was read, or the write acknowledged
-  std::uint64_t key = 0;
-  std::uint32_t user = 0;
-  std::uint32_t version = 0;
-  std::uint16_t instance = 0;
-  bool write = false;
-  bool measured = false; // a read answered in the measured window: its violations are counted
-};
-// A user's request: sent at `created`, answered at `answered` (absent: still in flight at the end).
-struct UserRequest {
-  SimTime created = 0, answered = 0;
-  std::uint32_t user = 0;
-};
-struct SessionViolations {
-  std::vector<std::uint64_t> read_your_writes, monotonic; // by instance
-};
-// O(n log n) in the operations and requests.
-SessionViolations count_session_violations(const std::vector<SessionOp>& ops, std::vector<UserRequest> requests,
-                                           std::size_t instances);
-
 // How many replicas' acknowledgements a write waits for, given how many replicas it was shipped to.
 std::size_t acks_needed(const ReplicationSpec& spec, std::size_t shipped);
 

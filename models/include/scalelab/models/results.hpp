@@ -51,7 +51,7 @@ struct ReplicaResult {
   LatencySummary lag;        // of those writes
   std::uint64_t reads = 0;   // db_read answered in the measured window
   std::uint64_t stale_reads = 0;
-  // Of those reads, the session guarantees they broke (replication.hpp, count_session_violations()), and those
+  // Of those reads, the session guarantees they broke (session_log.hpp), and those
   // that waited for the user's last write (read_from read_your_writes).
   std::uint64_t read_your_writes_violations = 0, monotonic_read_violations = 0;
   std::uint64_t waited_reads = 0;
