@@ -141,9 +141,8 @@ SessionViolations SessionLog::count(std::size_t instances) const
     ops.assign(b.begin(), b.end());
     // Stable: operations equal in all of these were done by one instance, which logged them in its own order.
     std::stable_sort(ops.begin(), ops.end(), [](const SessionOp& x, const SessionOp& y) {
-      // Copies: the fields of a packed record bind to no reference.
-      return std::make_tuple(x.user, x.key, x.created, x.done, x.instance) <
-             std::make_tuple(y.user, y.key, y.created, y.done, y.instance);
+      return std::tie(x.user, x.key, x.created, x.done, x.instance) <
+             std::tie(y.user, y.key, y.created, y.done, y.instance);
     });
     for (std::size_t first = 0; first < ops.size();) {
       std::size_t last = first + 1;

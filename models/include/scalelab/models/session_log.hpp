@@ -10,7 +10,7 @@
 // u of k that precedes it. Requests of one user that overlap (an open user drawn again before an answer) do not
 // order each other's operations.
 //
-// The log holds what the count needs and no more: each operation (44 bytes) carries the time its request was
+// The log holds what the count needs and no more: each operation (48 bytes) carries the time its request was
 // answered, written in when the answer comes, so that no request is kept after its answer (a request whose
 // calls may still reach the database after it is kept until they have). Its three entry points (a call sent, an
 // operation done, a request answered) may be called in any order consistent with causality, as the hosts of the
@@ -25,7 +25,6 @@
 namespace scalelab::models
 {
 
-#pragma pack(push, 4)
 struct SessionOp {
   SimTime created = 0;    // the request's, when the user sent it: with `user`, names the request
   SimTime done = 0;       // when the version was read, or the write acknowledged
@@ -38,8 +37,7 @@ struct SessionOp {
   bool measured : 1;   // a read done in the measured window: its violations are counted
   bool at_replica : 1; // a read served by a replica (not a primary): counted for stale reads too
 };
-#pragma pack(pop)
-static_assert(sizeof(SessionOp) == 44, "an operation is 44 bytes: the log is most of a replicated run's memory");
+static_assert(sizeof(SessionOp) == 48, "an operation is 48 bytes: the log is most of a replicated run's memory");
 
 struct SessionViolations {
   std::vector<std::uint64_t> read_your_writes, monotonic; // by instance
