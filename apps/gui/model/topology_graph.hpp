@@ -75,6 +75,8 @@ public:
                           kFrameMargin = 18, kBandGap = 50;
 
 private:
+  struct Builder; // from_spec's pieces (topology_graph.cpp)
+
   std::size_t add_node(GraphNode node);
   void add_edge(std::size_t from, std::size_t to, GraphEdge::Type type, const std::string& operation);
 
