@@ -429,6 +429,14 @@ void TopologyGraph::layout()
       out[e.from].push_back(e.to);
       in[e.to].push_back(e.from);
     }
+  assign_layers(out);
+  place_nodes(in);
+  place_frames();
+}
+
+void TopologyGraph::assign_layers(const std::vector<std::vector<std::size_t>>& out)
+{
+  const std::size_t n = nodes_.size();
   // Depth-first from the users (then from any node not reached) to find the edges that close cycles.
   std::vector<int> state(n, 0); // 0 new, 1 on the stack, 2 done
   std::set<std::pair<std::size_t, std::size_t>> back;
@@ -463,13 +471,11 @@ void TopologyGraph::layout()
     for (const std::size_t w : out[v])
       if (!back.count({v, w}))
         nodes_[w].layer = std::max(nodes_[w].layer, nodes_[v].layer + 1);
+}
 
-  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
-  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
-  int max_layer = 0;
-  for (const auto& node : nodes_)
-    max_layer = std::max(max_layer, node.layer);
-  // A column "under a frame" lies between the first and the last column of some frame's nodes.
+// A column "under a frame" lies between the first and the last column of some frame's nodes.
+std::vector<bool> TopologyGraph::zoned_columns(int max_layer) const
+{
   std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
   for (const auto& f : frames_) {
     int first = max_layer, last = 0;
@@ -480,37 +486,53 @@ void TopologyGraph::layout()
     for (int layer = first; layer <= last; ++layer)
       zoned_column[static_cast<std::size_t>(layer)] = true;
   }
+  return zoned_column;
+}
+
+std::vector<std::size_t> TopologyGraph::column_of(const std::string& zone, int layer) const
+{
+  std::vector<std::size_t> column;
+  for (std::size_t v = 0; v < nodes_.size(); ++v)
+    if (nodes_[v].zone == zone && nodes_[v].layer == layer)
+      column.push_back(v);
+  return column;
+}
+
+// One column of nodes from `top` down, by the mean row of their predecessors (`row`, which it updates).
+void TopologyGraph::place_column(std::vector<std::size_t> column, int layer, double top,
+                                 const std::vector<std::vector<std::size_t>>& in, std::vector<double>& row)
+{
+  auto key = [&](std::size_t v) {
+    double sum = 0;
+    int count = 0;
+    for (const std::size_t u : in[v])
+      if (nodes_[u].layer < layer) {
+        sum += row[u];
+        ++count;
+      }
+    return count ? sum / count : 0.0;
+  };
+  std::stable_sort(column.begin(), column.end(), [&](std::size_t a, std::size_t c) { return key(a) < key(c); });
+  for (std::size_t r = 0; r < column.size(); ++r) {
+    row[column[r]] = static_cast<double>(r);
+    nodes_[column[r]].x = layer * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
+    nodes_[column[r]].y = top + static_cast<double>(r) * (kNodeHeight + kRowGap) + kNodeHeight / 2;
+  }
+}
+
+void TopologyGraph::place_nodes(const std::vector<std::vector<std::size_t>>& in)
+{
+  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
+  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
+  int max_layer = 0;
+  for (const auto& node : nodes_)
+    max_layer = std::max(max_layer, node.layer);
+  const std::vector<bool> zoned_column = zoned_columns(max_layer);
   std::vector<std::string> bands;
   for (const auto& f : frames_)
     bands.push_back(f.zone);
   bands.push_back("");
-  std::vector<double> row(n, 0); // row inside the band, for the predecessors' mean
-  auto place_column = [&](const std::vector<std::size_t>& members, int layer, double top) {
-    std::vector<std::size_t> column = members;
-    auto key = [&](std::size_t v) {
-      double sum = 0;
-      int count = 0;
-      for (const std::size_t u : in[v])
-        if (nodes_[u].layer < layer) {
-          sum += row[u];
-          ++count;
-        }
-      return count ? sum / count : 0.0;
-    };
-    std::stable_sort(column.begin(), column.end(), [&](std::size_t a, std::size_t c) { return key(a) < key(c); });
-    for (std::size_t r = 0; r < column.size(); ++r) {
-      row[column[r]] = static_cast<double>(r);
-      nodes_[column[r]].x = layer * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
-      nodes_[column[r]].y = top + static_cast<double>(r) * (kNodeHeight + kRowGap) + kNodeHeight / 2;
-    }
-  };
-  auto column_of = [&](const std::string& zone, int layer) {
-    std::vector<std::size_t> column;
-    for (std::size_t v = 0; v < n; ++v)
-      if (nodes_[v].zone == zone && nodes_[v].layer == layer)
-        column.push_back(v);
-    return column;
-  };
+  std::vector<double> row(nodes_.size(), 0); // row inside the band, for the predecessors' mean
   double band_top = 0;
   for (const auto& zone : bands) {
     std::size_t band_rows = 0;
@@ -519,7 +541,7 @@ void TopologyGraph::layout()
       if (!frames_.empty() && zone.empty() && !zoned_column[static_cast<std::size_t>(layer)])
         continue;
       const auto column = column_of(zone, layer);
-      place_column(column, layer, band_top + margin);
+      place_column(column, layer, band_top + margin, in, row);
       band_rows = std::max(band_rows, column.size());
     }
     if (band_rows > 0)
@@ -532,9 +554,13 @@ void TopologyGraph::layout()
         continue;
       const auto column = column_of("", layer);
       const double used = static_cast<double>(column.size()) * (kNodeHeight + kRowGap) - kRowGap;
-      place_column(column, layer, std::max(0.0, (height - used) / 2));
+      place_column(column, layer, std::max(0.0, (height - used) / 2), in, row);
     }
-  // Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+}
+
+// Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+void TopologyGraph::place_frames()
+{
   for (auto& f : frames_) {
     f.left = f.top = 1e300;
     f.right = f.bottom = -1e300;
