@@ -199,9 +199,12 @@ struct Options {
   std::vector<std::pair<std::string, int>> watched;
 };
 
-// The options from `--name value` pairs: empty, or why they are wrong.
-std::string parse_options(const scalelab::real::ProgramArgs& args, Options& o)
+// The options from the command line: empty, or why they are wrong.
+std::string parse_options(int argc, char** argv, Options& o)
 {
+  const auto args = scalelab::real::read_program_args("scalelab-loadgen", argc, argv);
+  if (!args.error.empty())
+    return args.error;
   for (const auto& [a, v] : args.options) {
     if (a == "--topology")
       o.topology = v;
@@ -354,10 +357,7 @@ int main(int argc, char** argv)
 {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   Options options;
-  const auto args = scalelab::real::read_program_args("scalelab-loadgen", argc, argv);
-  if (!args.error.empty())
-    return usage(args.error);
-  if (const std::string why = parse_options(args, options); !why.empty())
+  if (const std::string why = parse_options(argc, argv, options); !why.empty())
     return usage(why);
   const auto loaded = load_spec(options);
   if (!loaded)

@@ -270,26 +270,16 @@ int usage(const std::string& why)
   return 2;
 }
 
-struct Options {
-  std::string topology, service, stack_file;
-  int instance = 0, port = -1;
-};
+using Options = scalelab::real::InstanceOptions;
 
-// The options from `--name value` pairs: empty, or why they are wrong.
-std::string parse_options(const scalelab::real::ProgramArgs& args, Options& o)
+// The options from the command line: empty, or why they are wrong.
+std::string parse_options(int argc, char** argv, Options& o)
 {
+  const auto args = scalelab::real::read_program_args("scalelab-worker", argc, argv);
+  if (!args.error.empty())
+    return args.error;
   for (const auto& [a, v] : args.options) {
-    if (a == "--topology")
-      o.topology = v;
-    else if (a == "--service")
-      o.service = v;
-    else if (a == "--instance")
-      o.instance = std::atoi(v.c_str());
-    else if (a == "--port")
-      o.port = std::atoi(v.c_str());
-    else if (a == "--stack")
-      o.stack_file = v;
-    else
+    if (!scalelab::real::read_instance_option(a, v, o))
       return "unknown option " + a;
   }
   if (o.topology.empty() || o.service.empty() || o.port < 0 || o.stack_file.empty())
@@ -325,11 +315,7 @@ void serve(const scalelab::models::TopologySpec& spec, const Options& o, const s
   std::atomic<bool> stop{false};
   asio::io_context ioc(1);
   tcp::acceptor acceptor(ioc);
-  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(o.port));
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(256);
+  scalelab::real::listen_on_loopback(acceptor, o.port, 256);
   accept(acceptor, counters, pool.workers);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) {
@@ -361,10 +347,7 @@ int main(int argc, char** argv)
 {
   prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the process that started this one
   Options o;
-  const auto args = scalelab::real::read_program_args("scalelab-worker", argc, argv);
-  if (!args.error.empty())
-    return usage(args.error);
-  if (const std::string why = parse_options(args, o); !why.empty())
+  if (const std::string why = parse_options(argc, argv, o); !why.empty())
     return usage(why);
 
   const auto loaded = scalelab::real::load_topology_or_report(o.topology);
