@@ -176,86 +176,92 @@ int usage(const std::string& why)
   return 2;
 }
 
+struct Options : scalelab::real::InstanceOptions {
+  int io_threads = 1;
+};
+
+// The options from the command line: empty, or why they are wrong.
+std::string parse_options(int argc, char** argv, Options& o)
+{
+  const auto args = scalelab::real::read_program_args("scalelab-api", argc, argv);
+  if (!args.error.empty())
+    return args.error;
+  for (const auto& [a, v] : args.options) {
+    if (scalelab::real::read_instance_option(a, v, o))
+      continue;
+    if (a == "--io-threads")
+      o.io_threads = std::max(1, std::atoi(v.c_str()));
+    else
+      return "unknown option " + a;
+  }
+  if (o.topology.empty() || o.service.empty() || o.port < 0)
+    return "--topology, --service and --port are required";
+  return {};
+}
+
+// Serves the api_server's requests on the port, with its workers, until SIGINT or SIGTERM.
+void serve(const scalelab::models::TopologySpec& spec, const Options& o, scalelab::real::Interpreter& interpreter,
+           const scalelab::real::CpuBurner& burner)
+{
+  const auto& api = std::get<scalelab::models::ApiServerSpec>(spec.find_service(o.service)->kind);
+  Server server;
+  server.spec = &spec;
+  server.interpreter = &interpreter;
+  server.queue_limit = api.queue_limit;
+  server.worker_count = api.workers;
+  asio::thread_pool workers(static_cast<std::size_t>(api.workers));
+  server.workers = &workers;
+
+  asio::io_context ioc(o.io_threads);
+  tcp::acceptor acceptor(ioc);
+  scalelab::real::listen_on_loopback(acceptor, o.port, 4096);
+  accept(acceptor, server);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
+  std::cout << "scalelab-api " << o.service << "/" << o.instance << " on 127.0.0.1:" << acceptor.local_endpoint().port()
+            << " (cpu loop " << burner.iterations_per_second() / 1e6 << " M iterations/s, host speed "
+            << interpreter.host_speed() / 1e9 << " Gf, " << interpreter.host_cores() << " cores, " << api.workers
+            << " workers)" << std::endl;
+  std::vector<std::thread> io;
+  for (int t = 1; t < o.io_threads; ++t)
+    io.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : io)
+    t.join();
+  workers.stop();
+  workers.join();
+  std::cout << "scalelab-api: served " << server.served << ", failed " << server.failed << ", refused "
+            << server.refused << std::endl;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
   prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the process that started this one
-  std::string topology, service, stack_file;
-  int instance = 0, port = -1, io_threads = 1;
-  const auto args = scalelab::real::read_program_args("scalelab-api", argc, argv);
-  if (!args.error.empty())
-    return usage(args.error);
-  for (const auto& [a, v] : args.options) {
-    if (a == "--topology")
-      topology = v;
-    else if (a == "--service")
-      service = v;
-    else if (a == "--instance")
-      instance = std::atoi(v.c_str());
-    else if (a == "--port")
-      port = std::atoi(v.c_str());
-    else if (a == "--stack")
-      stack_file = v;
-    else if (a == "--io-threads")
-      io_threads = std::max(1, std::atoi(v.c_str()));
-    else
-      return usage("unknown option " + a);
-  }
-  if (topology.empty() || service.empty() || port < 0)
-    return usage("--topology, --service and --port are required");
+  Options o;
+  if (const std::string why = parse_options(argc, argv, o); !why.empty())
+    return usage(why);
 
-  const auto loaded = scalelab::real::load_topology_or_report(topology);
+  const auto loaded = scalelab::real::load_topology_or_report(o.topology);
   if (!loaded)
     return 1;
   const auto& spec = *loaded;
   try {
     std::unique_ptr<scalelab::real::Backends> backends;
     scalelab::real::LiveOptions options;
-    const auto* named = spec.find_service(service);
+    const auto* named = spec.find_service(o.service);
     const auto* pooled = named ? std::get_if<scalelab::models::ApiServerSpec>(&named->kind) : nullptr;
     if (pooled && pooled->connection_pool) // the most connections the simulated pool opens at once
       options.db_pool = pooled->connection_pool->size + pooled->connection_pool->max_overflow;
-    if (!stack_file.empty())
-      backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(stack_file), options);
+    if (!o.stack_file.empty())
+      backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(o.stack_file), options);
     const auto burner = scalelab::real::CpuBurner::calibrate();
-    scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner, backends.get());
+    scalelab::real::Interpreter interpreter(spec, o.service, static_cast<std::size_t>(o.instance), burner,
+                                            backends.get());
     for (const auto& why : interpreter.unsupported_steps())
       std::cerr << "scalelab-api: warning: " << why << "\n";
-    const auto& api = std::get<scalelab::models::ApiServerSpec>(spec.find_service(service)->kind);
-
-    Server server;
-    server.spec = &spec;
-    server.interpreter = &interpreter;
-    server.queue_limit = api.queue_limit;
-    server.worker_count = api.workers;
-    asio::thread_pool workers(static_cast<std::size_t>(api.workers));
-    server.workers = &workers;
-
-    asio::io_context ioc(io_threads);
-    tcp::acceptor acceptor(ioc);
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(4096);
-    accept(acceptor, server);
-    asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](beast::error_code, int) { ioc.stop(); });
-    std::cout << "scalelab-api " << service << "/" << instance << " on 127.0.0.1:" << acceptor.local_endpoint().port()
-              << " (cpu loop " << burner.iterations_per_second() / 1e6 << " M iterations/s, host speed "
-              << interpreter.host_speed() / 1e9 << " Gf, " << interpreter.host_cores() << " cores, " << api.workers
-              << " workers)" << std::endl;
-    std::vector<std::thread> io;
-    for (int t = 1; t < io_threads; ++t)
-      io.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
-    for (auto& t : io)
-      t.join();
-    workers.stop();
-    workers.join();
-    std::cout << "scalelab-api: served " << server.served << ", failed " << server.failed << ", refused "
-              << server.refused << std::endl;
+    serve(spec, o, interpreter, burner);
   } catch (const std::exception& e) {
     std::cerr << "scalelab-api: " << e.what() << "\n";
     return 1;

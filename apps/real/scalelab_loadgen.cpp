@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -190,71 +191,71 @@ int usage(const std::string& why)
   return 2;
 }
 
-} // namespace
-
-int main(int argc, char** argv)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
+struct Options {
   std::string topology, out = "results.json";
   int port = -1;
   double duration = -1, warmup = -1, rate = -1, drain = 5;
   std::size_t max_connections = 4096;
   std::vector<std::pair<std::string, int>> watched;
+};
+
+// The options from the command line: empty, or why they are wrong.
+std::string parse_options(int argc, char** argv, Options& o)
+{
   const auto args = scalelab::real::read_program_args("scalelab-loadgen", argc, argv);
   if (!args.error.empty())
-    return usage(args.error);
+    return args.error;
   for (const auto& [a, v] : args.options) {
     if (a == "--topology")
-      topology = v;
+      o.topology = v;
     else if (a == "--port")
-      port = std::atoi(v.c_str());
+      o.port = std::atoi(v.c_str());
     else if (a == "--duration")
-      duration = std::atof(v.c_str());
+      o.duration = std::atof(v.c_str());
     else if (a == "--warmup")
-      warmup = std::atof(v.c_str());
+      o.warmup = std::atof(v.c_str());
     else if (a == "--rate")
-      rate = std::atof(v.c_str());
+      o.rate = std::atof(v.c_str());
     else if (a == "--out")
-      out = v;
+      o.out = v;
     else if (a == "--drain")
-      drain = std::atof(v.c_str());
+      o.drain = std::atof(v.c_str());
     else if (a == "--max-connections")
-      max_connections = static_cast<std::size_t>(std::atol(v.c_str()));
+      o.max_connections = static_cast<std::size_t>(std::atol(v.c_str()));
     else if (a == "--watch" && v.find('=') != std::string::npos)
-      watched.emplace_back(v.substr(0, v.find('=')), std::atoi(v.substr(v.find('=') + 1).c_str()));
+      o.watched.emplace_back(v.substr(0, v.find('=')), std::atoi(v.substr(v.find('=') + 1).c_str()));
     else
-      return usage("unknown option " + a);
+      return "unknown option " + a;
   }
-  if (topology.empty() || port <= 0)
-    return usage("--topology and --port are required");
-  auto loaded = scalelab::real::load_topology_or_report(topology);
+  if (o.topology.empty() || o.port <= 0)
+    return "--topology and --port are required";
+  return {};
+}
+
+// The topology with the command line's duration, warmup and rate, or nothing after saying why on stderr.
+std::optional<models::TopologySpec> load_spec(const Options& o)
+{
+  auto loaded = scalelab::real::load_topology_or_report(o.topology);
   if (!loaded)
-    return 1;
+    return std::nullopt;
   auto spec = std::move(*loaded);
   if (const auto why = models::OpenSchedule::unsupported(spec)) {
     std::cerr << "scalelab-loadgen: " << spec.file << ": " << *why << "\n";
-    return 1;
+    return std::nullopt;
   }
-  if (duration > 0)
-    spec.duration = models::from_seconds(duration);
-  if (warmup >= 0)
-    spec.warmup = models::from_seconds(warmup);
-  if (rate > 0)
-    std::get<models::OpenArrival>(spec.workload.arrival).rate = rate;
+  if (o.duration > 0)
+    spec.duration = models::from_seconds(o.duration);
+  if (o.warmup >= 0)
+    spec.warmup = models::from_seconds(o.warmup);
+  if (o.rate > 0)
+    std::get<models::OpenArrival>(spec.workload.arrival).rate = o.rate;
+  return spec;
+}
 
-  Generator g;
-  g.spec = &spec;
-  g.target = tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
-  g.warmup = spec.warmup;
-  g.duration = spec.duration;
-  g.max_connections = max_connections;
-  g.by_type.resize(spec.requests.size());
-
-  std::map<std::string, double> cpu_before;
-  for (const auto& [name, pid] : watched)
-    cpu_before[name] = scalelab::real::process_cpu_seconds(pid).value_or(0);
-  const double self_before = scalelab::real::process_cpu_seconds(getpid()).value_or(0);
-
+// Sends the schedule, each request at its intended time, then waits at most `drain` seconds for the answers still
+// due (those left are counted in flight). The wall seconds from the first intended send.
+double run_schedule(Generator& g, const models::TopologySpec& spec, double drain)
+{
   models::OpenSchedule schedule(spec);
   models::ScheduledRequest next = schedule.next();
   asio::steady_timer timer(g.ioc);
@@ -276,13 +277,41 @@ int main(int argc, char** argv)
   timer.expires_at(g.start);
   timer.async_wait([&](beast::error_code) { tick(); });
   g.ioc.run_until(g.start + std::chrono::nanoseconds(spec.duration));
-  // Answers still due: waited for at most `drain` seconds, then counted in flight.
   const auto drain_end =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
   while (g.in_flight > 0 && Clock::now() < drain_end)
     g.ioc.run_one_until(drain_end);
-  const double wall = std::chrono::duration<double>(Clock::now() - g.start).count();
+  return std::chrono::duration<double>(Clock::now() - g.start).count();
+}
 
+// The CPU seconds the watched processes and this one use during the run.
+struct CpuWatch {
+  std::map<std::string, double> before;
+  double self_before = 0;
+
+  explicit CpuWatch(const std::vector<std::pair<std::string, int>>& watched)
+  {
+    for (const auto& [name, pid] : watched)
+      before[name] = scalelab::real::process_cpu_seconds(pid).value_or(0);
+    self_before = scalelab::real::process_cpu_seconds(getpid()).value_or(0);
+  }
+
+  nlohmann::ordered_json processes(const std::vector<std::pair<std::string, int>>& watched, double wall)
+  {
+    nlohmann::ordered_json processes;
+    for (const auto& [name, pid] : watched) {
+      const double cpu = scalelab::real::process_cpu_seconds(pid).value_or(before[name]) - before[name];
+      processes[name] = {{"pid", pid}, {"cpu_seconds", cpu}, {"cpu_cores", cpu / wall}};
+    }
+    const double self_cpu = scalelab::real::process_cpu_seconds(getpid()).value_or(self_before) - self_before;
+    processes["loadgen"] = {{"pid", getpid()}, {"cpu_seconds", self_cpu}, {"cpu_cores", self_cpu / wall}};
+    return processes;
+  }
+};
+
+// The results of a simulation's schema, from what the generator counted.
+models::Results run_results(const models::TopologySpec& spec, const Generator& g)
+{
   models::Results results;
   results.scenario = spec.name;
   results.seed = spec.seed;
@@ -301,8 +330,13 @@ int main(int argc, char** argv)
   results.checks.failed = failed;
   results.checks.in_flight = g.all.sent - g.all.completed - failed;
   results.checks.conserved = true;
-  auto j = models::to_json(results);
+  return results;
+}
 
+// results.json's `real` section: the target, the send lag, the processes' CPU, the machine.
+nlohmann::ordered_json real_section(const models::TopologySpec& spec, const Generator& g, int port,
+                                    const nlohmann::ordered_json& processes)
+{
   nlohmann::ordered_json real;
   real["mode"] = "live";
   real["target"] = "127.0.0.1:" + std::to_string(port);
@@ -311,27 +345,51 @@ int main(int argc, char** argv)
   real["send_lag"] = {{"mean", lag.mean}, {"p50", lag.p50}, {"p99", lag.p99}, {"max", lag.max}};
   real["send_lag_flagged"] = lag.p99 > 1e-3;
   real["connections_open_at_most"] = g.most_open;
-  nlohmann::ordered_json processes;
-  for (const auto& [name, pid] : watched) {
-    const double cpu = scalelab::real::process_cpu_seconds(pid).value_or(cpu_before[name]) - cpu_before[name];
-    processes[name] = {{"pid", pid}, {"cpu_seconds", cpu}, {"cpu_cores", cpu / wall}};
-  }
-  const double self_cpu = scalelab::real::process_cpu_seconds(getpid()).value_or(self_before) - self_before;
-  processes["loadgen"] = {{"pid", getpid()}, {"cpu_seconds", self_cpu}, {"cpu_cores", self_cpu / wall}};
   real["processes"] = processes;
   real["machine"] = scalelab::real::machine_load();
   real["versions"] = scalelab::real::versions();
-  j["real"] = real;
+  return real;
+}
 
-  std::ofstream file(out);
+} // namespace
+
+int main(int argc, char** argv)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  Options options;
+  if (const std::string why = parse_options(argc, argv, options); !why.empty())
+    return usage(why);
+  const auto loaded = load_spec(options);
+  if (!loaded)
+    return 1;
+  const auto& spec = *loaded;
+
+  Generator g;
+  g.spec = &spec;
+  g.target = tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(options.port));
+  g.warmup = spec.warmup;
+  g.duration = spec.duration;
+  g.max_connections = options.max_connections;
+  g.by_type.resize(spec.requests.size());
+
+  CpuWatch cpu(options.watched);
+  const double wall = run_schedule(g, spec, options.drain);
+
+  const models::Results results = run_results(spec, g);
+  auto j = models::to_json(results);
+  j["real"] = real_section(spec, g, options.port, cpu.processes(options.watched, wall));
+
+  std::ofstream file(options.out);
   file << j.dump(2) << "\n";
   if (!file) {
-    std::cerr << "scalelab-loadgen: cannot write " << out << "\n";
+    std::cerr << "scalelab-loadgen: cannot write " << options.out << "\n";
     return 1;
   }
-  std::cout << "scalelab-loadgen: sent " << g.all.sent << ", completed " << g.all.completed << ", failed " << failed
-            << "; throughput " << results.total.throughput << "/s, mean " << results.total.latency.mean * 1e3
-            << " ms, p99 " << results.total.latency.p99 * 1e3 << " ms; send lag p99 " << lag.p99 * 1e3 << " ms"
-            << (lag.p99 > 1e-3 ? " (FLAGGED: above 1 ms)" : "") << std::endl;
+  const auto lag = models::summarize(g.send_lag);
+  std::cout << "scalelab-loadgen: sent " << g.all.sent << ", completed " << g.all.completed << ", failed "
+            << results.checks.failed << "; throughput " << results.total.throughput << "/s, mean "
+            << results.total.latency.mean * 1e3 << " ms, p99 " << results.total.latency.p99 * 1e3
+            << " ms; send lag p99 " << lag.p99 * 1e3 << " ms" << (lag.p99 > 1e-3 ? " (FLAGGED: above 1 ms)" : "")
+            << std::endl;
   return 0;
 }

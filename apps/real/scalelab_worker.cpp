@@ -270,95 +270,104 @@ int usage(const std::string& why)
   return 2;
 }
 
+using Options = scalelab::real::InstanceOptions;
+
+// The options from the command line: empty, or why they are wrong.
+std::string parse_options(int argc, char** argv, Options& o)
+{
+  const auto args = scalelab::real::read_program_args("scalelab-worker", argc, argv);
+  if (!args.error.empty())
+    return args.error;
+  for (const auto& [a, v] : args.options) {
+    if (!scalelab::real::read_instance_option(a, v, o))
+      return "unknown option " + a;
+  }
+  if (o.topology.empty() || o.service.empty() || o.port < 0 || o.stack_file.empty())
+    return "--topology, --service, --port and --stack are required (the queue is in the stack)";
+  return {};
+}
+
+// The stack's broker of the queue `pool` consumes.
+Broker broker_of(const scalelab::models::TopologySpec& spec, const scalelab::real::Stack& stack,
+                 const scalelab::models::WorkerSpec& pool, const Options& o)
+{
+  const auto* queue = stack.find(pool.consumes);
+  if (!queue || queue->instances.empty())
+    throw std::runtime_error(o.stack_file + ": no queue '" + pool.consumes + "', which " + o.service + " consumes");
+  Broker broker;
+  broker.host = queue->instances.front().host;
+  broker.port = queue->instances.front().port;
+  if (!queue->instances.front().user.empty())
+    broker.user = queue->instances.front().user;
+  if (!queue->instances.front().password.empty())
+    broker.password = queue->instances.front().password;
+  broker.queue = pool.consumes;
+  const auto* queue_spec = spec.find_service(pool.consumes);
+  broker.durable = std::get<scalelab::models::QueueSpec>(queue_spec->kind).durable;
+  return broker;
+}
+
+// Serves /health and /stats on the port while the pool's consumers run its jobs, until SIGINT or SIGTERM.
+void serve(const scalelab::models::TopologySpec& spec, const Options& o, const scalelab::models::WorkerSpec& pool,
+           const Broker& broker, scalelab::real::Interpreter& interpreter, const scalelab::real::CpuBurner& burner)
+{
+  Counters counters;
+  std::atomic<bool> stop{false};
+  asio::io_context ioc(1);
+  tcp::acceptor acceptor(ioc);
+  scalelab::real::listen_on_loopback(acceptor, o.port, 256);
+  accept(acceptor, counters, pool.workers);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) {
+    stop = true;
+    ioc.stop();
+  });
+
+  std::vector<std::unique_ptr<Consumer>> consumers;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < pool.workers; ++w) {
+    consumers.push_back(std::make_unique<Consumer>(broker, interpreter, spec, counters, stop));
+    threads.emplace_back([c = consumers.back().get()] { c->run(); });
+  }
+  std::cout << "scalelab-worker " << o.service << "/" << o.instance
+            << " on 127.0.0.1:" << acceptor.local_endpoint().port() << ", consuming " << broker.queue << " at "
+            << broker.host << ":" << broker.port << " (" << pool.workers << " consumers, prefetch 1; cpu loop "
+            << burner.iterations_per_second() / 1e6 << " M iterations/s, host speed " << interpreter.host_speed() / 1e9
+            << " Gf, " << interpreter.host_cores() << " cores)" << std::endl;
+  ioc.run();
+  stop = true;
+  for (auto& t : threads)
+    t.join();
+  std::cout << "scalelab-worker: " << stats_json(counters, pool.workers) << std::flush;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
   prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the process that started this one
-  std::string topology, service, stack_file;
-  int instance = 0, port = -1;
-  const auto args = scalelab::real::read_program_args("scalelab-worker", argc, argv);
-  if (!args.error.empty())
-    return usage(args.error);
-  for (const auto& [a, v] : args.options) {
-    if (a == "--topology")
-      topology = v;
-    else if (a == "--service")
-      service = v;
-    else if (a == "--instance")
-      instance = std::atoi(v.c_str());
-    else if (a == "--port")
-      port = std::atoi(v.c_str());
-    else if (a == "--stack")
-      stack_file = v;
-    else
-      return usage("unknown option " + a);
-  }
-  if (topology.empty() || service.empty() || port < 0 || stack_file.empty())
-    return usage("--topology, --service, --port and --stack are required (the queue is in the stack)");
+  Options o;
+  if (const std::string why = parse_options(argc, argv, o); !why.empty())
+    return usage(why);
 
-  const auto loaded = scalelab::real::load_topology_or_report(topology);
+  const auto loaded = scalelab::real::load_topology_or_report(o.topology);
   if (!loaded)
     return 2;
   const auto& spec = *loaded;
-  const auto* named = spec.find_service(service);
+  const auto* named = spec.find_service(o.service);
   const auto* pool = named ? std::get_if<scalelab::models::WorkerSpec>(&named->kind) : nullptr;
   if (!pool)
-    return usage("service '" + service + "' is not a worker pool of " + topology);
+    return usage("service '" + o.service + "' is not a worker pool of " + o.topology);
   try {
-    const auto stack = scalelab::real::load_stack(stack_file);
-    const auto* queue = stack.find(pool->consumes);
-    if (!queue || queue->instances.empty())
-      throw std::runtime_error(stack_file + ": no queue '" + pool->consumes + "', which " + service + " consumes");
-    Broker broker;
-    broker.host = queue->instances.front().host;
-    broker.port = queue->instances.front().port;
-    if (!queue->instances.front().user.empty())
-      broker.user = queue->instances.front().user;
-    if (!queue->instances.front().password.empty())
-      broker.password = queue->instances.front().password;
-    broker.queue = pool->consumes;
-    const auto* queue_spec = spec.find_service(pool->consumes);
-    broker.durable = std::get<scalelab::models::QueueSpec>(queue_spec->kind).durable;
-
+    const auto stack = scalelab::real::load_stack(o.stack_file);
+    const Broker broker = broker_of(spec, stack, *pool, o);
     auto backends = scalelab::real::make_live_backends(spec, stack, {});
     const auto burner = scalelab::real::CpuBurner::calibrate();
-    scalelab::real::Interpreter interpreter(spec, service, static_cast<std::size_t>(instance), burner, backends.get());
+    scalelab::real::Interpreter interpreter(spec, o.service, static_cast<std::size_t>(o.instance), burner,
+                                            backends.get());
     for (const auto& why : interpreter.unsupported_steps())
       std::cerr << "scalelab-worker: warning: " << why << "\n";
-
-    Counters counters;
-    std::atomic<bool> stop{false};
-    asio::io_context ioc(1);
-    tcp::acceptor acceptor(ioc);
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(256);
-    accept(acceptor, counters, pool->workers);
-    asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](beast::error_code, int) {
-      stop = true;
-      ioc.stop();
-    });
-
-    std::vector<std::unique_ptr<Consumer>> consumers;
-    std::vector<std::thread> threads;
-    for (int w = 0; w < pool->workers; ++w) {
-      consumers.push_back(std::make_unique<Consumer>(broker, interpreter, spec, counters, stop));
-      threads.emplace_back([c = consumers.back().get()] { c->run(); });
-    }
-    std::cout << "scalelab-worker " << service << "/" << instance
-              << " on 127.0.0.1:" << acceptor.local_endpoint().port() << ", consuming " << broker.queue << " at "
-              << broker.host << ":" << broker.port << " (" << pool->workers << " consumers, prefetch 1; cpu loop "
-              << burner.iterations_per_second() / 1e6 << " M iterations/s, host speed "
-              << interpreter.host_speed() / 1e9 << " Gf, " << interpreter.host_cores() << " cores)" << std::endl;
-    ioc.run();
-    stop = true;
-    for (auto& t : threads)
-      t.join();
-    std::cout << "scalelab-worker: " << stats_json(counters, pool->workers) << std::flush;
+    serve(spec, o, *pool, broker, interpreter, burner);
   } catch (const std::exception& e) {
     std::cerr << "scalelab-worker: " << e.what() << "\n";
     return 1;

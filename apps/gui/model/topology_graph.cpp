@@ -197,79 +197,110 @@ void TopologyGraph::add_edge(std::size_t from, std::size_t to, GraphEdge::Type t
     it->operations.push_back(operation);
 }
 
-TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
+namespace
 {
-  TopologyGraph g;
-  std::vector<KindFacts> facts;
+
+GraphNode users_node(const models::WorkloadSpec& workload)
+{
+  GraphNode users;
+  users.id = kUsers;
+  users.kind = "users";
+  users.label = "users";
+  if (const auto* open = std::get_if<models::OpenArrival>(&workload.arrival)) {
+    char rate[96];
+    if (open->process == models::OpenArrival::Process::trace)
+      std::snprintf(rate, sizeof rate, "a trace of %zu arrivals", open->trace.size());
+    else if (open->shape)
+      std::snprintf(rate, sizeof rate, "%s, up to %g/s", models::to_string(open->shape->kind), open->rate);
+    else
+      std::snprintf(rate, sizeof rate, "%g/s %s", open->rate,
+                    open->process == models::OpenArrival::Process::poisson ? "poisson" : "constant");
+    users.detail = rate;
+  } else {
+    users.detail = std::to_string(std::get<models::ClosedArrival>(workload.arrival).users) + " closed users";
+  }
+  return users;
+}
+
+GraphNode service_graph_node(const models::TopologySpec& spec, const models::ServiceSpec& s, const KindFacts& f)
+{
+  GraphNode n;
+  n.id = s.name;
+  n.kind = models::kind_name(s.kind);
+  n.label = s.name;
+  n.hosts = models::instance_hosts(s.kind);
+  n.detail = f.detail;
+  n.capacity = f.capacity;
+  if (!f.replicas.empty()) {
+    // The primaries only: the replicas get a node of their own.
+    n.hosts.resize(n.hosts.size() - f.replicas.size());
+    n.detail += ", " + plural(f.replicas.size(), "replica", "replicas");
+  }
+  n.zone = zone_of(spec, n.hosts);
+  n.zones = zones_of(spec, n.hosts);
+  return n;
+}
+
+GraphNode replicas_node(const models::TopologySpec& spec, const std::string& database,
+                        const std::vector<std::string>& hosts)
+{
+  GraphNode r;
+  r.id = database + "/replicas";
+  r.kind = "replica";
+  r.label = database + " replicas";
+  r.hosts = hosts;
+  r.detail = instances_text(r.hosts.size()) + "on " + r.hosts.front() + (r.hosts.size() > 1 ? ", ..." : "");
+  r.zone = zone_of(spec, r.hosts);
+  r.zones = zones_of(spec, r.hosts);
+  return r;
+}
+
+} // namespace
+
+// from_spec's pieces: the nodes, the links each kind declares, the calls the request types make, the frames.
+struct TopologyGraph::Builder {
+  using Item = std::pair<std::size_t, std::size_t>; // (node, request type)
+
+  const models::TopologySpec& spec;
+  TopologyGraph& g;
+  std::vector<KindFacts> facts; // by node: the users', then each service's
+
+  std::size_t service_node(const std::string& name) const { return *g.index_of(name); }
+
+  void add_nodes()
   {
-    GraphNode users;
-    users.id = kUsers;
-    users.kind = "users";
-    users.label = "users";
-    if (const auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival)) {
-      char rate[96];
-      if (open->process == models::OpenArrival::Process::trace)
-        std::snprintf(rate, sizeof rate, "a trace of %zu arrivals", open->trace.size());
-      else if (open->shape)
-        std::snprintf(rate, sizeof rate, "%s, up to %g/s", models::to_string(open->shape->kind), open->rate);
-      else
-        std::snprintf(rate, sizeof rate, "%g/s %s", open->rate,
-                      open->process == models::OpenArrival::Process::poisson ? "poisson" : "constant");
-      users.detail = rate;
-    } else {
-      users.detail = std::to_string(std::get<models::ClosedArrival>(spec.workload.arrival).users) + " closed users";
-    }
     // The users stand outside every data centre, even when they enter at one.
-    g.add_node(std::move(users));
+    g.add_node(users_node(spec.workload));
     facts.emplace_back();
-  }
-  for (const auto& s : spec.services) {
-    GraphNode n;
-    n.id = s.name;
-    n.kind = models::kind_name(s.kind);
-    n.label = s.name;
-    n.hosts = models::instance_hosts(s.kind);
-    auto f = std::visit(Facts{}, s.kind);
-    n.detail = f.detail;
-    n.capacity = f.capacity;
-    if (!f.replicas.empty()) {
-      // The primaries only: the replicas get a node of their own.
-      n.hosts.resize(n.hosts.size() - f.replicas.size());
-      n.detail += ", " + plural(f.replicas.size(), "replica", "replicas");
+    for (const auto& s : spec.services) {
+      auto f = std::visit(Facts{}, s.kind);
+      g.add_node(service_graph_node(spec, s, f));
+      facts.push_back(std::move(f));
     }
-    n.zone = zone_of(spec, n.hosts);
-    n.zones = zones_of(spec, n.hosts);
-    g.add_node(std::move(n));
-    facts.push_back(std::move(f));
   }
-  auto service_node = [&](const std::string& name) { return *g.index_of(name); };
 
   // Replicas, balancer backends, consumers, session stores.
-  for (std::size_t i = 0; i < spec.services.size(); ++i) {
-    const std::size_t node = i + 1;
-    const auto& f = facts[node];
-    if (!f.replicas.empty()) {
-      GraphNode r;
-      r.id = spec.services[i].name + "/replicas";
-      r.kind = "replica";
-      r.label = spec.services[i].name + " replicas";
-      r.hosts = f.replicas;
-      r.detail = instances_text(r.hosts.size()) + "on " + r.hosts.front() + (r.hosts.size() > 1 ? ", ..." : "");
-      r.zone = zone_of(spec, r.hosts);
-      r.zones = zones_of(spec, r.hosts);
-      const std::size_t at = g.add_node(std::move(r));
-      g.add_edge(node, at, GraphEdge::Type::replication, "");
+  void add_links()
+  {
+    for (std::size_t i = 0; i < spec.services.size(); ++i) {
+      const std::size_t node = i + 1;
+      const auto& f = facts[node];
+      if (!f.replicas.empty()) {
+        const std::size_t at = g.add_node(replicas_node(spec, spec.services[i].name, f.replicas));
+        g.add_edge(node, at, GraphEdge::Type::replication, "");
+      }
+      if (!f.backends.empty())
+        g.add_edge(node, service_node(f.backends), GraphEdge::Type::backend, "");
+      if (!f.consumes.empty())
+        g.add_edge(service_node(f.consumes), node, GraphEdge::Type::consume, "");
+      if (!f.session_store.empty())
+        g.add_edge(node, service_node(f.session_store), GraphEdge::Type::session, "session");
     }
-    if (!f.backends.empty())
-      g.add_edge(node, service_node(f.backends), GraphEdge::Type::backend, "");
-    if (!f.consumes.empty())
-      g.add_edge(service_node(f.consumes), node, GraphEdge::Type::consume, "");
-    if (!f.session_store.empty())
-      g.add_edge(node, service_node(f.session_store), GraphEdge::Type::session, "session");
   }
 
   // The services that run a request sent to `name`: a balancer's backends, a server itself.
-  auto runners = [&](const std::string& name) {
+  std::vector<std::size_t> runners(const std::string& name) const
+  {
     std::vector<std::size_t> out;
     std::set<std::size_t> seen;
     std::vector<std::size_t> todo{service_node(name)};
@@ -284,23 +315,31 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
         todo.push_back(service_node(facts[n].backends));
     }
     return out;
-  };
+  }
 
   // Follow the request types from the users: each (service, request type) once.
-  std::set<std::pair<std::size_t, std::size_t>> done;
-  std::vector<std::pair<std::size_t, std::size_t>> todo;
-  const std::size_t entry = service_node(spec.workload.entry);
-  for (const auto& [request, weight] : spec.workload.mix) {
-    (void)weight;
-    g.add_edge(0, entry, GraphEdge::Type::call, request);
-    for (const std::size_t r : runners(spec.workload.entry))
-      todo.emplace_back(r, spec.index_of_request(request));
+  void follow_requests()
+  {
+    std::set<Item> done;
+    std::vector<Item> todo;
+    const std::size_t entry = service_node(spec.workload.entry);
+    for (const auto& [request, weight] : spec.workload.mix) {
+      (void)weight;
+      g.add_edge(0, entry, GraphEdge::Type::call, request);
+      for (const std::size_t r : runners(spec.workload.entry))
+        todo.emplace_back(r, spec.index_of_request(request));
+    }
+    while (!todo.empty()) {
+      const auto item = todo.front();
+      todo.erase(todo.begin());
+      if (done.insert(item).second)
+        follow_steps(item, todo);
+    }
   }
-  while (!todo.empty()) {
-    const auto item = todo.front();
-    todo.erase(todo.begin());
-    if (!done.insert(item).second)
-      continue;
+
+  // The edges of one request type's steps run at one node; what they send on joins `todo`.
+  void follow_steps(const Item& item, std::vector<Item>& todo)
+  {
     std::size_t at = item.first;
     for (const auto& step : spec.requests[item.second].steps) {
       if (const auto* call = std::get_if<models::CallStep>(&step.step)) {
@@ -329,16 +368,29 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
   }
 
   // Frames: each zone with the nodes all of whose hosts are in it.
-  std::map<std::string, std::size_t> frame_of;
-  for (std::size_t n = 0; n < g.nodes_.size(); ++n) {
-    const auto& zone = g.nodes_[n].zone;
-    if (zone.empty())
-      continue;
-    auto [it, added] = frame_of.emplace(zone, g.frames_.size());
-    if (added)
-      g.frames_.push_back(GraphFrame{zone, {}, 0, 0, 0, 0});
-    g.frames_[it->second].nodes.push_back(n);
+  void add_frames()
+  {
+    std::map<std::string, std::size_t> frame_of;
+    for (std::size_t n = 0; n < g.nodes_.size(); ++n) {
+      const auto& zone = g.nodes_[n].zone;
+      if (zone.empty())
+        continue;
+      auto [it, added] = frame_of.emplace(zone, g.frames_.size());
+      if (added)
+        g.frames_.push_back(GraphFrame{zone, {}, 0, 0, 0, 0});
+      g.frames_[it->second].nodes.push_back(n);
+    }
   }
+};
+
+TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
+{
+  TopologyGraph g;
+  Builder builder{spec, g, {}};
+  builder.add_nodes();
+  builder.add_links();
+  builder.follow_requests();
+  builder.add_frames();
   g.layout();
   return g;
 }
@@ -377,6 +429,14 @@ void TopologyGraph::layout()
       out[e.from].push_back(e.to);
       in[e.to].push_back(e.from);
     }
+  assign_layers(out);
+  place_nodes(in);
+  place_frames();
+}
+
+void TopologyGraph::assign_layers(const std::vector<std::vector<std::size_t>>& out)
+{
+  const std::size_t n = nodes_.size();
   // Depth-first from the users (then from any node not reached) to find the edges that close cycles.
   std::vector<int> state(n, 0); // 0 new, 1 on the stack, 2 done
   std::set<std::pair<std::size_t, std::size_t>> back;
@@ -411,13 +471,11 @@ void TopologyGraph::layout()
     for (const std::size_t w : out[v])
       if (!back.count({v, w}))
         nodes_[w].layer = std::max(nodes_[w].layer, nodes_[v].layer + 1);
+}
 
-  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
-  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
-  int max_layer = 0;
-  for (const auto& node : nodes_)
-    max_layer = std::max(max_layer, node.layer);
-  // A column "under a frame" lies between the first and the last column of some frame's nodes.
+// A column "under a frame" lies between the first and the last column of some frame's nodes.
+std::vector<bool> TopologyGraph::zoned_columns(int max_layer) const
+{
   std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
   for (const auto& f : frames_) {
     int first = max_layer, last = 0;
@@ -428,37 +486,53 @@ void TopologyGraph::layout()
     for (int layer = first; layer <= last; ++layer)
       zoned_column[static_cast<std::size_t>(layer)] = true;
   }
+  return zoned_column;
+}
+
+std::vector<std::size_t> TopologyGraph::column_of(const std::string& zone, int layer) const
+{
+  std::vector<std::size_t> column;
+  for (std::size_t v = 0; v < nodes_.size(); ++v)
+    if (nodes_[v].zone == zone && nodes_[v].layer == layer)
+      column.push_back(v);
+  return column;
+}
+
+// One column of nodes from `top` down, by the mean row of their predecessors (`row`, which it updates).
+void TopologyGraph::place_column(std::vector<std::size_t> column, int layer, double top,
+                                 const std::vector<std::vector<std::size_t>>& in, std::vector<double>& row)
+{
+  auto key = [&](std::size_t v) {
+    double sum = 0;
+    int count = 0;
+    for (const std::size_t u : in[v])
+      if (nodes_[u].layer < layer) {
+        sum += row[u];
+        ++count;
+      }
+    return count ? sum / count : 0.0;
+  };
+  std::stable_sort(column.begin(), column.end(), [&](std::size_t a, std::size_t c) { return key(a) < key(c); });
+  for (std::size_t r = 0; r < column.size(); ++r) {
+    row[column[r]] = static_cast<double>(r);
+    nodes_[column[r]].x = layer * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
+    nodes_[column[r]].y = top + static_cast<double>(r) * (kNodeHeight + kRowGap) + kNodeHeight / 2;
+  }
+}
+
+void TopologyGraph::place_nodes(const std::vector<std::vector<std::size_t>>& in)
+{
+  // Bands, top to bottom: each frame's nodes, then the nodes of no zone in the columns under a frame. The other
+  // nodes of no zone (the users, a balancer before the data centres) are centred on the whole height.
+  int max_layer = 0;
+  for (const auto& node : nodes_)
+    max_layer = std::max(max_layer, node.layer);
+  const std::vector<bool> zoned_column = zoned_columns(max_layer);
   std::vector<std::string> bands;
   for (const auto& f : frames_)
     bands.push_back(f.zone);
   bands.push_back("");
-  std::vector<double> row(n, 0); // row inside the band, for the predecessors' mean
-  auto place_column = [&](const std::vector<std::size_t>& members, int layer, double top) {
-    std::vector<std::size_t> column = members;
-    auto key = [&](std::size_t v) {
-      double sum = 0;
-      int count = 0;
-      for (const std::size_t u : in[v])
-        if (nodes_[u].layer < layer) {
-          sum += row[u];
-          ++count;
-        }
-      return count ? sum / count : 0.0;
-    };
-    std::stable_sort(column.begin(), column.end(), [&](std::size_t a, std::size_t c) { return key(a) < key(c); });
-    for (std::size_t r = 0; r < column.size(); ++r) {
-      row[column[r]] = static_cast<double>(r);
-      nodes_[column[r]].x = layer * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
-      nodes_[column[r]].y = top + static_cast<double>(r) * (kNodeHeight + kRowGap) + kNodeHeight / 2;
-    }
-  };
-  auto column_of = [&](const std::string& zone, int layer) {
-    std::vector<std::size_t> column;
-    for (std::size_t v = 0; v < n; ++v)
-      if (nodes_[v].zone == zone && nodes_[v].layer == layer)
-        column.push_back(v);
-    return column;
-  };
+  std::vector<double> row(nodes_.size(), 0); // row inside the band, for the predecessors' mean
   double band_top = 0;
   for (const auto& zone : bands) {
     std::size_t band_rows = 0;
@@ -467,7 +541,7 @@ void TopologyGraph::layout()
       if (!frames_.empty() && zone.empty() && !zoned_column[static_cast<std::size_t>(layer)])
         continue;
       const auto column = column_of(zone, layer);
-      place_column(column, layer, band_top + margin);
+      place_column(column, layer, band_top + margin, in, row);
       band_rows = std::max(band_rows, column.size());
     }
     if (band_rows > 0)
@@ -480,9 +554,13 @@ void TopologyGraph::layout()
         continue;
       const auto column = column_of("", layer);
       const double used = static_cast<double>(column.size()) * (kNodeHeight + kRowGap) - kRowGap;
-      place_column(column, layer, std::max(0.0, (height - used) / 2));
+      place_column(column, layer, std::max(0.0, (height - used) / 2), in, row);
     }
-  // Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+}
+
+// Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+void TopologyGraph::place_frames()
+{
   for (auto& f : frames_) {
     f.left = f.top = 1e300;
     f.right = f.bottom = -1e300;

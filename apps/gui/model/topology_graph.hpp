@@ -75,8 +75,18 @@ public:
                           kFrameMargin = 18, kBandGap = 50;
 
 private:
+  struct Builder; // from_spec's pieces (topology_graph.cpp)
+
   std::size_t add_node(GraphNode node);
   void add_edge(std::size_t from, std::size_t to, GraphEdge::Type type, const std::string& operation);
+  // layout()'s pieces: the layers, the nodes' places in bands and columns, the frames around them.
+  void assign_layers(const std::vector<std::vector<std::size_t>>& out);
+  std::vector<bool> zoned_columns(int max_layer) const;
+  std::vector<std::size_t> column_of(const std::string& zone, int layer) const;
+  void place_column(std::vector<std::size_t> column, int layer, double top,
+                    const std::vector<std::vector<std::size_t>>& in, std::vector<double>& row);
+  void place_nodes(const std::vector<std::vector<std::size_t>>& in);
+  void place_frames();
 
   std::vector<GraphNode> nodes_;
   std::vector<GraphEdge> edges_;

@@ -38,7 +38,35 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   setWindowTitle("scalelab");
   document_ = new Document(this);
   diagram_ = new DiagramView(this);
+  QWidget* text_panel = build_text_panel();
+  build_properties();
+  build_layout(text_panel);
 
+  process_ = new RunProcess(this);
+  connect(process_, &RunProcess::sample, this, &MainWindow::on_sample);
+  connect(process_, &RunProcess::finished, this, &MainWindow::on_finished);
+
+  auto* bar = addToolBar("main");
+  bar->setMovable(false);
+  bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  add_file_actions(bar);
+  bar->addSeparator();
+  add_undo_actions(bar);
+  text_->installEventFilter(this);
+  bar->addSeparator();
+  run_action_ = bar->addAction("Run");
+  connect(run_action_, &QAction::triggered, this, &MainWindow::run);
+  stop_action_ = bar->addAction("Stop");
+  connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
+  auto* fit = bar->addAction("Fit");
+  connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
+  update_actions();
+  resize(1500, 950);
+}
+
+// The YAML text, its title and the loader's problems above it; what is typed is read after a pause.
+QWidget* MainWindow::build_text_panel()
+{
   auto* text_panel = new QWidget(this);
   auto* text_layout = new QVBoxLayout(text_panel);
   text_layout->setContentsMargins(4, 4, 4, 4);
@@ -65,7 +93,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     if (!syncing_text_)
       typing_->start();
   });
+  return text_panel;
+}
 
+// The property panel, and the selection shared by it and the diagram.
+void MainWindow::build_properties()
+{
   properties_ = new PropertyPanel(*document_, this);
   connect(document_, &Document::changed, this, &MainWindow::on_document_changed);
   connect(document_, &Document::modified_changed, this, &MainWindow::update_title);
@@ -75,7 +108,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   });
   connect(properties_, &PropertyPanel::service_selected, this,
           [this](const QString& id) { diagram_->select(id.toStdString()); });
+}
 
+// The diagram, the properties and the text side by side above the charts.
+void MainWindow::build_layout(QWidget* text_panel)
+{
   auto* top = new QSplitter(Qt::Horizontal, this);
   top->addWidget(diagram_);
   top->addWidget(properties_);
@@ -92,14 +129,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   main->setStretchFactor(1, 1);
   main->setSizes({680, 240});
   setCentralWidget(main);
+}
 
-  process_ = new RunProcess(this);
-  connect(process_, &RunProcess::sample, this, &MainWindow::on_sample);
-  connect(process_, &RunProcess::finished, this, &MainWindow::on_finished);
-
-  auto* bar = addToolBar("main");
-  bar->setMovable(false);
-  bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+// Open…, Save, Save as….
+void MainWindow::add_file_actions(QToolBar* bar)
+{
   auto* open = bar->addAction("Open…");
   open->setShortcut(QKeySequence::Open);
   connect(open, &QAction::triggered, this, [this] {
@@ -121,8 +155,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     if (!path.isEmpty())
       save_as(path);
   });
-  bar->addSeparator();
-  // Undo and redo read the text typed so far first (one step of its own), whichever widget has the focus.
+}
+
+// Undo and redo read the text typed so far first (one step of its own), whichever widget has the focus.
+void MainWindow::add_undo_actions(QToolBar* bar)
+{
   auto* stack = document_->undo_stack();
   auto* undo = bar->addAction("Undo", this, &MainWindow::undo);
   undo->setShortcut(QKeySequence::Undo);
@@ -137,16 +174,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(stack, &QUndoStack::indexChanged, this, update_undo);
   connect(text_, &QPlainTextEdit::textChanged, this, update_undo);
   update_undo();
-  text_->installEventFilter(this);
-  bar->addSeparator();
-  run_action_ = bar->addAction("Run");
-  connect(run_action_, &QAction::triggered, this, &MainWindow::run);
-  stop_action_ = bar->addAction("Stop");
-  connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
-  auto* fit = bar->addAction("Fit");
-  connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
-  update_actions();
-  resize(1500, 950);
 }
 
 bool MainWindow::open_file(const QString& path)

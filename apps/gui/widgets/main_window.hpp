@@ -14,6 +14,7 @@ class QAction;
 class QLabel;
 class QPlainTextEdit;
 class QTimer;
+class QToolBar;
 QT_END_NAMESPACE
 
 namespace scalelab::gui
@@ -68,6 +69,13 @@ protected:
   void closeEvent(QCloseEvent* event) override;
 
 private:
+  // The constructor's pieces.
+  QWidget* build_text_panel();
+  void build_properties();
+  void build_layout(QWidget* text_panel);
+  void add_file_actions(QToolBar* bar);
+  void add_undo_actions(QToolBar* bar);
+
   void on_sample(const IntervalSample& sample);
   void on_finished(bool ok, const QString& message);
   void show_message(const QString& message);

@@ -162,56 +162,73 @@ void PropertyPanel::rebuild()
   kind_title_->setText(service_.isEmpty() ? QString("No service")
                        : keys.empty()     ? QString("%1: unknown kind %2").arg(service_, QString::fromStdString(kind))
                                           : QString("%1, a %2").arg(service_, QString::fromStdString(kind)));
-  for (const auto& k : keys) {
-    Field field;
-    field.key = k.key;
-    const QString tip = QString("%1 (%2%3)\ndefault: %4\n%5")
-                            .arg(QString::fromStdString(k.key), QString::fromStdString(k.type),
-                                 k.unit.empty() ? QString() : ", " + QString::fromStdString(k.unit),
-                                 backticks_off(k.default_text), backticks_off(k.help));
-    std::vector<std::string> choices = k.choices;
-    if (choices.empty() && k.type == "boolean")
-      choices = {"true", "false"};
-    if (!choices.empty()) {
-      auto* box = new QComboBox(form_);
-      if (!k.required)
-        box->addItem(kAbsent + ": " + backticks_off(k.default_text));
-      for (const auto& c : choices)
-        box->addItem(QString::fromStdString(c));
-      field.editor = box;
-    } else {
-      auto* line = new QLineEdit(form_);
-      line->setPlaceholderText(backticks_off(k.default_text));
-      field.editor = line;
-    }
-    field.editor->setToolTip(tip);
-    field.editor->setObjectName(QString::fromStdString(k.key));
-    field.message = new QLabel(form_);
-    field.message->setStyleSheet("color: #b01010;");
-    field.message->setWordWrap(true);
-    field.message->hide();
-    auto* cell = new QWidget(form_);
-    auto* cell_layout = new QVBoxLayout(cell);
-    cell_layout->setContentsMargins(0, 0, 0, 0);
-    cell_layout->setSpacing(1);
-    auto* row = new QHBoxLayout();
-    row->addWidget(field.editor, 1);
-    if (!k.unit.empty()) {
-      auto* unit = new QLabel(QString::fromStdString(k.unit), form_);
-      unit->setStyleSheet("color: #606060;");
-      row->addWidget(unit);
-    }
-    cell_layout->addLayout(row);
-    auto* help = new QLabel(QString::fromStdString(k.type) + ". " + backticks_off(k.help), form_);
-    help->setWordWrap(true);
-    help->setStyleSheet("color: #707070; font-size: 8pt;");
-    cell_layout->addWidget(help);
-    cell_layout->addWidget(field.message);
-    auto* label = new QLabel(QString::fromStdString(k.key) + (k.required ? " *" : ""), form_);
-    label->setToolTip(tip);
-    form->addRow(label, cell);
-    fields_.push_back(field);
+  for (const auto& k : keys)
+    fields_.push_back(add_field(form, k));
+  connect_fields();
+  scroll_->setWidget(form_);
+}
+
+// One row of the form: the key's editor, its unit, help and message, named and explained by the key.
+PropertyPanel::Field PropertyPanel::add_field(QFormLayout* form, const models::KeyDoc& k)
+{
+  Field field;
+  field.key = k.key;
+  const QString tip = QString("%1 (%2%3)\ndefault: %4\n%5")
+                          .arg(QString::fromStdString(k.key), QString::fromStdString(k.type),
+                               k.unit.empty() ? QString() : ", " + QString::fromStdString(k.unit),
+                               backticks_off(k.default_text), backticks_off(k.help));
+  field.editor = make_editor(k);
+  field.editor->setToolTip(tip);
+  field.editor->setObjectName(QString::fromStdString(k.key));
+  field.message = new QLabel(form_);
+  field.message->setStyleSheet("color: #b01010;");
+  field.message->setWordWrap(true);
+  field.message->hide();
+  auto* cell = new QWidget(form_);
+  auto* cell_layout = new QVBoxLayout(cell);
+  cell_layout->setContentsMargins(0, 0, 0, 0);
+  cell_layout->setSpacing(1);
+  auto* row = new QHBoxLayout();
+  row->addWidget(field.editor, 1);
+  if (!k.unit.empty()) {
+    auto* unit = new QLabel(QString::fromStdString(k.unit), form_);
+    unit->setStyleSheet("color: #606060;");
+    row->addWidget(unit);
   }
+  cell_layout->addLayout(row);
+  auto* help = new QLabel(QString::fromStdString(k.type) + ". " + backticks_off(k.help), form_);
+  help->setWordWrap(true);
+  help->setStyleSheet("color: #707070; font-size: 8pt;");
+  cell_layout->addWidget(help);
+  cell_layout->addWidget(field.message);
+  auto* label = new QLabel(QString::fromStdString(k.key) + (k.required ? " *" : ""), form_);
+  label->setToolTip(tip);
+  form->addRow(label, cell);
+  return field;
+}
+
+// A list for an enumeration or a boolean (with the default first when the key may be left out), else a line.
+QWidget* PropertyPanel::make_editor(const models::KeyDoc& k)
+{
+  std::vector<std::string> choices = k.choices;
+  if (choices.empty() && k.type == "boolean")
+    choices = {"true", "false"};
+  if (!choices.empty()) {
+    auto* box = new QComboBox(form_);
+    if (!k.required)
+      box->addItem(kAbsent + ": " + backticks_off(k.default_text));
+    for (const auto& c : choices)
+      box->addItem(QString::fromStdString(c));
+    return box;
+  }
+  auto* line = new QLineEdit(form_);
+  line->setPlaceholderText(backticks_off(k.default_text));
+  return line;
+}
+
+// An edit is written when the line is left or a choice made; typing in a line starts the preview's pause.
+void PropertyPanel::connect_fields()
+{
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     const std::size_t at = i;
     if (auto* line = qobject_cast<QLineEdit*>(fields_[i].editor)) {
@@ -229,7 +246,6 @@ void PropertyPanel::rebuild()
           commit(fields_[at]);
       });
   }
-  scroll_->setWidget(form_);
 }
 
 QString PropertyPanel::value_of(const Field& field) const

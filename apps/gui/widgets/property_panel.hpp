@@ -6,6 +6,7 @@
 // a service of a chosen kind is added, or the selected one removed. While a value is typed, a pause shows what
 // the loader would say of it at the field, before anything is written.
 #include "scalelab/models/loader.hpp"
+#include "scalelab/models/schema_catalog.hpp"
 
 #include <QWidget>
 
@@ -61,6 +62,9 @@ private:
     QLabel* message = nullptr;
   };
   void rebuild();
+  Field add_field(QFormLayout* form, const models::KeyDoc& k);
+  QWidget* make_editor(const models::KeyDoc& k);
+  void connect_fields();
   void update_values();
   void commit(const Field& field);
   void preview();

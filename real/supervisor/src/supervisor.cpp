@@ -807,25 +807,42 @@ bool prepare_run_dir(const fs::path& run, std::ostream& out, std::ostream& err)
     fs::remove_all(run / d, ec);
   return true;
 }
-} // namespace
 
-int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
+// As root, PostgreSQL runs as user postgres, which must then reach the run directory.
+bool postgres_can_reach(const models::TopologySpec& spec, const fs::path& run, std::ostream& err)
 {
-  UpOptions options = given;
-  std::error_code ec;
-  options.run_dir = fs::weakly_canonical(fs::absolute(options.run_dir), ec);
-  options.topology = fs::absolute(options.topology).string();
-  const auto loaded = models::load_topology_file(options.topology);
-  for (const auto& w : loaded.warnings)
-    err << w.format() << '\n';
-  for (const auto& e : loaded.errors)
-    err << e.format() << '\n';
-  if (!loaded.spec)
-    return 2;
+  bool has_database = false;
+  for (const auto& service : spec.services)
+    has_database = has_database || std::holds_alternative<models::DatabaseSpec>(service.kind);
+  if (geteuid() != 0 || !has_database)
+    return true;
+  const auto pg = lookup_user("postgres");
+  if (!pg) {
+    err << "scalelab: there is no user postgres (PostgreSQL refuses to run as root): apt-get install postgresql\n";
+    return false;
+  }
+  // The run directory must be reachable by user postgres (it owns RUN/pg): every parent searchable.
+  SpawnOptions probe;
+  probe.argv = {"test", "-x", run.string()};
+  probe.user = pg;
+  if (run_command(probe, 5s).status != 0) {
+    err << "scalelab: user postgres cannot reach " << run.string()
+        << " (PostgreSQL refuses to run as root, so it runs as postgres): choose a --dir whose parents are "
+           "searchable by others, e.g. under /tmp\n";
+    return false;
+  }
+  return true;
+}
+
+// Before anything starts: the programs the stack needs, no stack already up in the run directory, the directory
+// itself, and (as root) a path user postgres can reach. 0 when `up` may go on, else its exit status.
+int check_before_up(const models::TopologySpec& spec, const UpOptions& options, const std::string& shown,
+                    std::ostream& out, std::ostream& err)
+{
   try {
-    const std::string missing = missing_programs(*loaded.spec, options.programs_dir);
+    const std::string missing = missing_programs(spec, options.programs_dir);
     if (!missing.empty()) {
-      err << "scalelab: cannot start the stack of " << given.topology << ", missing:" << missing << '\n';
+      err << "scalelab: cannot start the stack of " << shown << ", missing:" << missing << '\n';
       return 2;
     }
   } catch (const std::exception& e) {
@@ -842,32 +859,13 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
   }
   if (!prepare_run_dir(run, out, err))
     return 2;
-  bool has_database = false;
-  for (const auto& service : loaded.spec->services)
-    has_database = has_database || std::holds_alternative<models::DatabaseSpec>(service.kind);
-  if (geteuid() == 0 && has_database) {
-    const auto pg = lookup_user("postgres");
-    if (!pg) {
-      err << "scalelab: there is no user postgres (PostgreSQL refuses to run as root): apt-get install postgresql\n";
-      return 2;
-    }
-    // The run directory must be reachable by user postgres (it owns RUN/pg): every parent searchable.
-    SpawnOptions probe;
-    probe.argv = {"test", "-x", run.string()};
-    probe.user = pg;
-    if (run_command(probe, 5s).status != 0) {
-      err << "scalelab: user postgres cannot reach " << run.string()
-          << " (PostgreSQL refuses to run as root, so it runs as postgres): choose a --dir whose parents are "
-             "searchable by others, e.g. under /tmp\n";
-      return 2;
-    }
-  }
+  return postgres_can_reach(spec, run, err) ? 0 : 2;
+}
 
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-    err << "scalelab: pipe: " << std::strerror(errno) << '\n';
-    return 1;
-  }
+// The supervisor: `scalelab real __supervise`, which writes its progress to `ready_fd` and "ok" once ready.
+SpawnOptions supervisor_spawn_options(const UpOptions& options, int ready_fd)
+{
+  const fs::path& run = options.run_dir;
   SpawnOptions o;
   o.argv = {options.self.string(),
             "real",
@@ -878,33 +876,40 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
             "--programs",
             options.programs_dir.string(),
             "--ready-fd",
-            std::to_string(pipe_fds[1])};
+            std::to_string(ready_fd)};
   o.env[kRunMarker] = run.string();
   o.env["SCALELAB_REAL_UP_PID"] = std::to_string(getpid());
   o.output = (run / "logs" / "supervisor.log").string();
   o.new_session = true;            // Ctrl-C at the terminal reaches `up`, which stops it in order
   o.parent_death_signal = SIGTERM; // cleared once ready: while starting, `up` killed stops everything
-  o.keep_fds = {pipe_fds[1]};
-  fs::create_directories(run / "logs", ec);
-  struct sigaction action {
-  }, old_int{}, old_term{};
-  action.sa_handler = on_up_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  ProcessId supervisor;
-  try {
-    supervisor = spawn(o);
-  } catch (const std::exception& e) {
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    err << "scalelab: " << e.what() << '\n';
-    return 1;
+  o.keep_fds = {ready_fd};
+  return o;
+}
+
+// SIGINT and SIGTERM set g_up_interrupted while `up` waits for the supervisor; restore() puts the old ones back.
+struct UpSignals {
+  struct sigaction old_int {
+  }, old_term{};
+  void install()
+  {
+    struct sigaction action {
+    };
+    action.sa_handler = on_up_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
   }
-  close(pipe_fds[1]);
-  out << "starting the stack of " << given.topology << " in " << run.string() << " (supervisor PID " << supervisor.pid
-      << ")\n";
-  out.flush();
+  void restore()
+  {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  }
+};
+
+// Shows the supervisor's progress lines until it closes `read_fd` (errors on `err`), and stops it if `up` is
+// interrupted meanwhile. True if it said "ok" (ready).
+bool relay_supervisor(int read_fd, const ProcessId& supervisor, std::ostream& out, std::ostream& err)
+{
   std::string buffer, last;
   bool ok = false, signalled = false;
   for (;;) {
@@ -913,12 +918,12 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
       kill(supervisor.pid, SIGTERM);
       signalled = true;
     }
-    pollfd p{pipe_fds[0], POLLIN, 0};
+    pollfd p{read_fd, POLLIN, 0};
     const int r = poll(&p, 1, 100);
     if (r <= 0)
       continue;
     char chunk[1024];
-    const ssize_t n = read(pipe_fds[0], chunk, sizeof chunk);
+    const ssize_t n = read(read_fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -936,20 +941,17 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
       out.flush();
     }
   }
-  close(pipe_fds[0]);
-  if (ok && !g_up_interrupted) {
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    out << "stack up; stop it with: scalelab real down --dir " << run.string() << '\n';
-    return 0;
-  }
-  // Failed or interrupted: the supervisor stops what it started; wait for it, then sweep what is left.
+  return ok;
+}
+
+// Failed or interrupted: the supervisor stops what it started; wait for it, then sweep what is left.
+int stop_failed_up(const ProcessId& supervisor, bool ok, const fs::path& run, UpSignals& signals, std::ostream& err)
+{
   if (ok)
     kill(supervisor.pid, SIGTERM);
   wait_gone(supervisor, 90s);
   clean_up(run, read_lock(run));
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  signals.restore();
   if (g_up_interrupted) {
     err << "scalelab: interrupted; everything started was stopped\n";
     return 130;
@@ -957,6 +959,56 @@ int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
   err << "scalelab: the stack did not start (logs in " << (run / "logs").string()
       << "); everything started was stopped\n";
   return 1;
+}
+} // namespace
+
+int stack_up(const UpOptions& given, std::ostream& out, std::ostream& err)
+{
+  UpOptions options = given;
+  std::error_code ec;
+  options.run_dir = fs::weakly_canonical(fs::absolute(options.run_dir), ec);
+  options.topology = fs::absolute(options.topology).string();
+  const auto loaded = models::load_topology_file(options.topology);
+  for (const auto& w : loaded.warnings)
+    err << w.format() << '\n';
+  for (const auto& e : loaded.errors)
+    err << e.format() << '\n';
+  if (!loaded.spec)
+    return 2;
+  if (const int status = check_before_up(*loaded.spec, options, given.topology, out, err); status != 0)
+    return status;
+  const fs::path& run = options.run_dir;
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+    err << "scalelab: pipe: " << std::strerror(errno) << '\n';
+    return 1;
+  }
+  const SpawnOptions o = supervisor_spawn_options(options, pipe_fds[1]);
+  fs::create_directories(run / "logs", ec);
+  UpSignals signals;
+  signals.install();
+  ProcessId supervisor;
+  try {
+    supervisor = spawn(o);
+  } catch (const std::exception& e) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    err << "scalelab: " << e.what() << '\n';
+    return 1;
+  }
+  close(pipe_fds[1]);
+  out << "starting the stack of " << given.topology << " in " << run.string() << " (supervisor PID " << supervisor.pid
+      << ")\n";
+  out.flush();
+  const bool ok = relay_supervisor(pipe_fds[0], supervisor, out, err);
+  close(pipe_fds[0]);
+  if (ok && !g_up_interrupted) {
+    signals.restore();
+    out << "stack up; stop it with: scalelab real down --dir " << run.string() << '\n';
+    return 0;
+  }
+  return stop_failed_up(supervisor, ok, run, signals, err);
 }
 
 int stack_down(const fs::path& given, std::ostream& out, std::ostream& err)
