@@ -12,7 +12,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   python3 python3-simpy
   gnuplot-nox parallel
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev
   haproxy postgresql redis-server rabbitmq-server docker-compose
   libpq-dev libhiredis-dev librabbitmq-dev libboost-dev
 )

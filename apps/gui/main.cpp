@@ -1,8 +1,10 @@
 // scalelab-gui [FILE] [--run] [--select SERVICE] [--set PATH=VALUE]... [--screenshot OUT.png]
+//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor. --select shows a service's properties; --set edits the document as the
 // property panel does (services.app.workers=32), without saving; --run starts it at once; --screenshot saves the window
-// to OUT.png and quits (after the run with --run; exit status 1 when the run failed): how the pictures of docs/gui.md
-// are made, on any QT_QPA_PLATFORM.
+// to OUT.png, --export-diagram the whole diagram and --export-charts the charts (SVG or PNG, by the suffix), and it
+// quits (after the run with --run; exit status 1 when the run failed or a file could not be written): how the
+// pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
 #include "main_window.hpp"
 #include "property_panel.hpp"
@@ -26,7 +28,9 @@ int main(int argc, char** argv)
   QCommandLineOption size_option("size", "the window's size, WxH (default 1500x950)", "WxH");
   QCommandLineOption select_option("select", "show the properties of this service", "SERVICE");
   QCommandLineOption set_option("set", "edit the document: a dotted path and a YAML value, unsaved", "PATH=VALUE");
-  parser.addOptions({run_option, shot_option, size_option, select_option, set_option});
+  QCommandLineOption diagram_option("export-diagram", "save the whole diagram (.svg or .png) and quit", "FILE");
+  QCommandLineOption charts_option("export-charts", "save the charts (.svg or .png) and quit", "FILE");
+  parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option});
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -53,24 +57,33 @@ int main(int argc, char** argv)
   window.show();
 
   const QString shot = parser.value(shot_option);
+  const QString diagram = parser.value(diagram_option), charts = parser.value(charts_option);
+  const bool pictures = !shot.isEmpty() || !diagram.isEmpty() || !charts.isEmpty();
   bool run_ok = true;
-  auto save = [&window, &run_ok, shot] {
+  auto save = [&window, &run_ok, shot, diagram, charts] {
     window.fit_diagram();
-    const bool saved = window.grab().save(shot);
-    if (!saved)
-      std::fprintf(stderr, "scalelab-gui: cannot write %s\n", qPrintable(shot));
-    QApplication::exit(saved && run_ok ? 0 : 1);
+    QStringList errors;
+    if (!shot.isEmpty() && !window.grab().save(shot))
+      errors << "cannot write " + shot;
+    if (!diagram.isEmpty())
+      errors << window.export_diagram(diagram);
+    if (!charts.isEmpty())
+      errors << window.export_charts(charts);
+    errors.removeAll(QString());
+    for (const auto& error : errors)
+      std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(error));
+    QApplication::exit(errors.isEmpty() && run_ok ? 0 : 1);
   };
   if (parser.isSet(run_option) && opened) {
     QObject::connect(&window, &scalelab::gui::MainWindow::run_finished, &window, [&](bool ok) {
       run_ok = ok;
       if (!ok)
         std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
-      if (!shot.isEmpty())
+      if (pictures)
         QTimer::singleShot(0, &window, save);
     });
     QTimer::singleShot(0, &window, [&window] { window.run(); });
-  } else if (!shot.isEmpty()) {
+  } else if (pictures) {
     QTimer::singleShot(0, &window, save);
   }
   return QApplication::exec();

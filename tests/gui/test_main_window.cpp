@@ -4,6 +4,7 @@
 #include "main_window.hpp"
 
 #include <QApplication>
+#include <QFile>
 #include <QGraphicsScene>
 #include <QImage>
 #include <QSignalSpy>
@@ -57,6 +58,43 @@ TEST(MainWindow, OpensAShippedTopologyAndRendersItToPng)
   ASSERT_FALSE(image.isNull());
   EXPECT_GE(image.width(), 1400);
   EXPECT_GT(drawn_share(image), 0.02);
+}
+
+// Export diagram and Export charts: the whole diagram, also where the view does not reach, as SVG whose text
+// stays text and as PNG; the charts as SVG; a name that is neither refused.
+TEST(MainWindow, ExportsTheWholeDiagramAndTheChartsAsSvgAndPng)
+{
+  scalelab::gui::MainWindow window;
+  window.resize(500, 400); // too small to show the whole diagram at a readable scale
+  ASSERT_TRUE(window.open_file(source("topologies/cache-aside.yaml")));
+  window.show();
+  QApplication::processEvents();
+  const auto read = [](const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+  };
+  const QString svg = scratch("diagram.svg");
+  ASSERT_EQ(window.export_diagram(svg), QString());
+  const QString drawing = read(svg);
+  EXPECT_TRUE(drawing.startsWith("<?xml")) << drawing.left(80).toStdString();
+  EXPECT_TRUE(drawing.contains("<svg"));
+  for (const auto& node : window.diagram().graph().nodes())
+    EXPECT_TRUE(drawing.contains(">" + QString::fromStdString(node.label) + "<")) << node.label;
+  const QString png = scratch("diagram.png");
+  ASSERT_EQ(window.export_diagram(png), QString());
+  const QImage image(png);
+  ASSERT_FALSE(image.isNull());
+  // At twice the scene's size, whatever the view shows.
+  EXPECT_GE(image.width(), 2 * static_cast<int>(window.diagram().scene()->itemsBoundingRect().width()));
+  EXPECT_GT(drawn_share(image), 0.02);
+  window.resize(1400, 900); // the charts' titles are cut short in a narrow window
+  QApplication::processEvents();
+  const QString charts = scratch("charts.svg");
+  ASSERT_EQ(window.export_charts(charts), QString());
+  EXPECT_TRUE(read(charts).contains("Users: answered per second"));
+  const QString wrong = scratch("diagram.jpg");
+  EXPECT_TRUE(window.export_diagram(wrong).contains(".png or .svg"));
+  EXPECT_FALSE(QFile::exists(wrong));
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

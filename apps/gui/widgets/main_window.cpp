@@ -3,6 +3,7 @@
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "picture_export.hpp"
 #include "property_panel.hpp"
 #include "run_process.hpp"
 
@@ -60,6 +61,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
+  bar->addSeparator();
+  add_export_actions(bar);
   update_actions();
   resize(1500, 950);
 }
@@ -155,6 +158,35 @@ void MainWindow::add_file_actions(QToolBar* bar)
     if (!path.isEmpty())
       save_as(path);
   });
+}
+
+// Export diagram… and Export charts…: PNG or SVG, by the suffix chosen.
+void MainWindow::add_export_actions(QToolBar* bar)
+{
+  const auto add = [this, bar](const QString& label, const QString& what,
+                               QString (MainWindow::*write)(const QString&)) {
+    connect(bar->addAction(label), &QAction::triggered, this, [this, what, write] {
+      const QString base = QFileInfo(file_).completeBaseName() + "-" + what;
+      const QString path =
+          QFileDialog::getSaveFileName(this, "Export the " + what, base + ".svg", "SVG (*.svg);;PNG (*.png)");
+      if (path.isEmpty())
+        return;
+      if (const QString error = (this->*write)(path); !error.isEmpty())
+        show_message(error);
+    });
+  };
+  add("Export diagram…", "diagram", &MainWindow::export_diagram);
+  add("Export charts…", "charts", &MainWindow::export_charts);
+}
+
+QString MainWindow::export_diagram(const QString& path)
+{
+  return export_scene(*diagram_->scene(), path, QFileInfo(file_).fileName());
+}
+
+QString MainWindow::export_charts(const QString& path)
+{
+  return export_widget(*charts_, path, QFileInfo(file_).fileName() + ": charts");
 }
 
 // Undo and redo read the text typed so far first (one step of its own), whichever widget has the focus.

@@ -1,7 +1,7 @@
 #pragma once
 // scalelab-gui's window: the diagram of the open topology, the property panel of the selected service and the
 // YAML text (both edit the document, and each shows the other's edits), the live charts below, and Open / Save /
-// Save as / Undo / Redo / Run / Stop / Fit in the tool bar.
+// Save as / Undo / Redo / Run / Stop / Fit / Export in the tool bar.
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
@@ -37,6 +37,9 @@ public:
   void run();
   void stop();
   void fit_diagram();
+  // The whole diagram, or the charts, as a PNG or an SVG file (by the name's suffix); what went wrong, or empty.
+  QString export_diagram(const QString& path);
+  QString export_charts(const QString& path);
 
   // The text typed in the text view becomes one undo step and is read again (done by itself after a pause in
   // the typing; tests call it).
@@ -75,6 +78,7 @@ private:
   void build_layout(QWidget* text_panel);
   void add_file_actions(QToolBar* bar);
   void add_undo_actions(QToolBar* bar);
+  void add_export_actions(QToolBar* bar);
 
   void on_sample(const IntervalSample& sample);
   void on_finished(bool ok, const QString& message);
