@@ -336,6 +336,49 @@ YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>&
   return checked(text, std::move(edited), path, value);
 }
 
+YamlEdit append_yaml_item(const std::string& text, const std::vector<std::string>& path, const std::string& item)
+{
+  if (path.empty())
+    return failed(text, "no list to append to");
+  if (item.find('\n') != std::string::npos)
+    return failed(text, "the item must be on one line");
+  std::string error;
+  const auto root = parse(text, error);
+  if (!root)
+    return failed(text, error);
+  const auto at = locate(*root, path, error);
+  if (!at)
+    return failed(text, error);
+  if (!at->key.IsDefined() || at->value.IsNull())
+    return set_yaml_value(text, path, "[" + item + "]");
+  if (!at->value.IsSequence())
+    return failed(text, path_text(path) + " is not a list");
+  // What the list must read as afterwards: its items, then the new one.
+  YAML::Node expected = YAML::Clone(at->value);
+  try {
+    expected.push_back(YAML::Load(item));
+  } catch (const YAML::Exception& e) {
+    return failed(text, "the item does not read as YAML: " + e.msg);
+  }
+  std::string edited = text;
+  if (at->value.Style() == YAML::EmitterStyle::Flow) {
+    const auto span = node_span(text, at->value, true, error);
+    if (!span || text[span->second - 1] != ']')
+      return failed(text, "cannot find the end of " + path_text(path));
+    const auto before_close = text.find_last_not_of(" \t\r\n", span->second - 2);
+    edited.insert(before_close + 1, before_close == span->first ? item : ", " + item);
+  } else {
+    const std::size_t first_item = at->value.Mark().pos; // its '-'
+    const std::size_t dash_column = first_item - line_start(text, first_item);
+    const auto colon = after_colon(text, at->key);
+    if (!colon)
+      return failed(text, "cannot find the ':' after " + path_text(path));
+    const std::size_t end = block_end(text, *colon, static_cast<int>(at->key.Mark().column), true);
+    edited.insert(end, "\n" + std::string(dash_column, ' ') + "- " + item);
+  }
+  return checked(text, std::move(edited), path, schema::flow_text(expected));
+}
+
 YamlEdit remove_yaml_key(const std::string& text, const std::vector<std::string>& path)
 {
   if (path.empty())

@@ -17,6 +17,7 @@
 namespace
 {
 
+using scalelab::models::append_yaml_item;
 using scalelab::models::remove_yaml_key;
 using scalelab::models::set_yaml_value;
 using scalelab::models::yaml_value_at;
@@ -95,6 +96,41 @@ TEST(YamlEdit, ReplacesAnEmptyValueAndABlockListOnTheKeysLine)
   EXPECT_EQ(edit.text, "a:\n  list: [3, 4]\n  c: 1\n");
 }
 
+TEST(YamlEdit, AppendsAnItemToABlockListAFlowListOrANewKey)
+{
+  const std::string item = "{at: 30s, crash: web-1, for: 10s}";
+  // A block list: one line added after the last item (and the lines that continue it), at the items' column.
+  std::string text = "name: t\nfaults:  # what goes wrong\n  - {at: 10s, crash: db}\n  - at: 20s\n    slow: web-2\n"
+                     "    factor: 3\n# the end\nseed: 1\n";
+  auto edit = append_yaml_item(text, {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "name: t\nfaults:  # what goes wrong\n  - {at: 10s, crash: db}\n  - at: 20s\n    slow: web-2\n"
+                       "    factor: 3\n  - {at: 30s, crash: web-1, for: 10s}\n# the end\nseed: 1\n");
+  // Items at the key's own column.
+  edit = append_yaml_item("faults:\n- {at: 10s, crash: db}\nseed: 1\n", {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "faults:\n- {at: 10s, crash: db}\n- {at: 30s, crash: web-1, for: 10s}\nseed: 1\n");
+  // A flow list, empty or not.
+  edit = append_yaml_item("faults: [{at: 10s, crash: db}]  # one\n", {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "faults: [{at: 10s, crash: db}, {at: 30s, crash: web-1, for: 10s}]  # one\n");
+  edit = append_yaml_item("faults: []\n", {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "faults: [{at: 30s, crash: web-1, for: 10s}]\n");
+  // No list yet, or an empty value: the key with a flow list.
+  edit = append_yaml_item("name: t\nseed: 1\n", {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "name: t\nseed: 1\nfaults: [{at: 30s, crash: web-1, for: 10s}]\n");
+  edit = append_yaml_item("faults:\nseed: 1\n", {"faults"}, item);
+  ASSERT_EQ(edit.error, "");
+  EXPECT_EQ(edit.text, "faults: [{at: 30s, crash: web-1, for: 10s}]\nseed: 1\n");
+  // What is refused, with the text as it was.
+  edit = append_yaml_item("faults: {a: 1}\n", {"faults"}, item);
+  EXPECT_EQ(edit.error, "faults is not a list");
+  EXPECT_EQ(edit.text, "faults: {a: 1}\n");
+  EXPECT_NE(append_yaml_item("faults: []\n", {"faults"}, "[unclosed").error, "");
+}
+
 TEST(YamlEdit, RemovesBlockAndFlowEntries)
 {
   const std::string text = "a:\n  b: 1\n  c:\n    - 1\n    - 2\n  d: {x: 1, y: 2, z: 3}\n";
@@ -140,6 +176,32 @@ std::string read_all(const std::filesystem::path& path)
 {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fault appended to every shipped file that has a list of them: one line more (a block list) or one line
+// changed (a flow list), and the list reads as before with the fault at its end.
+TEST(YamlEdit, AppendsAFaultToEveryShippedListOfFaults)
+{
+  int files = 0;
+  const std::string fault = "{at: 12s, crash: nowhere, for: 1s}";
+  for (const auto& path : shipped_yaml_files()) {
+    const std::string text = read_all(path);
+    const YAML::Node root = YAML::Load(text);
+    if (!root.IsMap() || !root["faults"] || !root["faults"].IsSequence())
+      continue;
+    ++files;
+    const auto edit = append_yaml_item(text, {"faults"}, fault);
+    ASSERT_EQ(edit.error, "") << path;
+    const YAML::Node after = YAML::Load(edit.text)["faults"];
+    ASSERT_EQ(after.size(), root["faults"].size() + 1) << path;
+    EXPECT_EQ(after[after.size() - 1]["crash"].as<std::string>(), "nowhere") << path;
+    const bool block = root["faults"].Style() != YAML::EmitterStyle::Flow;
+    if (block)
+      EXPECT_EQ(lines_of(edit.text).size(), lines_of(text).size() + 1) << path;
+    else
+      EXPECT_EQ(lines_differing(text, edit.text), 1) << path;
+  }
+  EXPECT_GE(files, 10);
 }
 
 // Every key of every service of every shipped topology: set to what it holds, the file reads the same and at

@@ -18,6 +18,10 @@ struct YamlEdit {
 // Sets the value at path, or adds the key at the end of its map (which must exist) when it is absent.
 YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>& path, const std::string& value);
 
+// Appends item (YAML on one line) to the list at path: a line `- item` after a block list's last item at its
+// indentation, `, item` before a flow list's `]`, or the key with `[item]` when it is absent or empty.
+YamlEdit append_yaml_item(const std::string& text, const std::vector<std::string>& path, const std::string& item);
+
 // Removes the key at path with its value (the lines of a block entry, the item of a flow map).
 YamlEdit remove_yaml_key(const std::string& text, const std::vector<std::string>& path);
 
