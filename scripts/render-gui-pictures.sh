@@ -4,6 +4,9 @@
 #   docs/images/gui-run.png     topologies/three-tier.yaml with its rate raised from 1500/s to 2700/s, after the run
 #   docs/images/gui-edit.png    topologies/email-queue.yaml being edited: more API workers, and a worker pool given 0
 #                               workers, which the loader refuses (its message at the field and above the text)
+#   docs/images/gui-break-charts.png  topologies/three-tier.yaml broken as "Crash app for 10 s" does (at 70 s): the
+#                               charts exported after the run
+#   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +22,10 @@ busy="$(mktemp -d)/three-tier-2700.yaml"
 trap 'rm -rf "$(dirname "$busy")"' EXIT
 sed 's|rate: 1500/s|rate: 2700/s|' topologies/three-tier.yaml >"$busy"
 "$gui" "$busy" --run --size 1500x950 --screenshot docs/images/gui-run.png
-echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-edit.png"
+broken="$(dirname "$busy")/three-tier-broken.yaml" # a run saves its file first: a copy
+cp topologies/three-tier.yaml "$broken"
+"$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
+  --export-charts docs/images/gui-break-charts.png
+"$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
+echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
+  "docs/images/gui-diagram.svg"

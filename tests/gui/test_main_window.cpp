@@ -1,6 +1,7 @@
 // scalelab-gui's window on the offscreen platform: it opens a shipped topology and draws it, runs it through the
 // scalelab binary and shows the run, and renders both to PNG files.
 #include "diagram_view.hpp"
+#include "document.hpp"
 #include "main_window.hpp"
 
 #include <QApplication>
@@ -8,6 +9,7 @@
 #include <QGraphicsScene>
 #include <QImage>
 #include <QSignalSpy>
+#include <QTest>
 
 #include <gtest/gtest.h>
 
@@ -95,6 +97,46 @@ TEST(MainWindow, ExportsTheWholeDiagramAndTheChartsAsSvgAndPng)
   const QString wrong = scratch("diagram.jpg");
   EXPECT_TRUE(window.export_diagram(wrong).contains(".png or .svg"));
   EXPECT_FALSE(QFile::exists(wrong));
+}
+
+// Break it: a service's fault goes into the document's timeline (the middle of the measured window when nothing
+// runs, one undo step); during a run at the run's time, and the run starts again with it: its errors show.
+TEST(MainWindow, BreakingANodeAddsItsFaultAndARunGoingOnStartsAgainWithIt)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  const QString file = scratch("break.yaml");
+  QFile::remove(file);
+  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file)); // a run saves the file first
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(file));
+  const QString original = window.document().text();
+  using scalelab::gui::BreakKind;
+  EXPECT_FALSE(window.break_node("(users)", BreakKind::crash).isEmpty()); // the users cannot be broken
+  ASSERT_EQ(window.break_node("app", BreakKind::crash_for), QString());
+  // Warm-up 20 s, duration 120 s: at 70 s.
+  EXPECT_EQ(window.document().text(), original + "faults: [{at: 70s, crash_service: app, for: 10s}]\n");
+  EXPECT_TRUE(window.problems().isEmpty());
+  window.undo();
+  EXPECT_EQ(window.document().text(), original);
+
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return window.samples_received() >= 30 || !window.running(); }, 60000));
+  ASSERT_TRUE(window.running());
+  ASSERT_EQ(window.break_node("app", BreakKind::crash), QString());
+  const QString text = window.document().text();
+  const int at = text.indexOf("faults: [{at: ");
+  ASSERT_GE(at, 0) << text.toStdString();
+  const double when = text.mid(at + 14, text.indexOf('s', at + 14) - at - 14).toDouble();
+  EXPECT_GE(when, 30);
+  EXPECT_LE(when, 120);
+  EXPECT_TRUE(text.endsWith(", crash_service: app}]\n")) << text.toStdString();
+  ASSERT_TRUE(finished.wait(120000));
+  ASSERT_EQ(finished.size(), 1); // the run stopped to start again is not a run's end
+  EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
+  EXPECT_EQ(window.samples_received(), 120); // the whole run again, with the crash
+  // The api servers are down from `when` on: the users' requests after it fail.
+  EXPECT_FALSE(window.last_message().contains(", 0 errors")) << window.last_message().toStdString();
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

@@ -1,14 +1,18 @@
 // The diagram model of scalelab-gui, without widgets: the nodes and edges of shipped topologies, read from the
 // files by hand, and the layout's promises (left to right along every edge, no two boxes overlap, frames hold
 // their zone's nodes and nothing else) on every shipped topology and scenario.
+#include "break_it.hpp"
 #include "topology_graph.hpp"
 
 #include "scalelab/models/loader.hpp"
+#include "scalelab/models/yaml_edit.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -229,3 +233,67 @@ TEST(TopologyGraph, TheSameFileGivesTheSameLayout)
 }
 
 } // namespace
+
+namespace scalelab::gui
+{
+namespace
+{
+
+// Break it: every service of these topologies, broken each way at 40 % of the run, gives faults the loader takes,
+// as many as the items, at that time (or refuses a crash while one of the file's own faults holds); the users
+// and a database's replicas cannot be broken.
+TEST(BreakIt, EveryWayOfBreakingEveryServiceIsAFaultTheLoaderTakes)
+{
+  int broken = 0, refused = 0;
+  for (const char* file :
+       {"topologies/three-tier.yaml", "topologies/cache-aside.yaml", "topologies/primary-replicas.yaml",
+        "topologies/email-queue.yaml", "topologies/cdn-geodns.yaml"}) {
+    const std::string path = std::string(SCALELAB_SOURCE_DIR) + "/" + file;
+    const auto original = scalelab::models::load_topology_file(path);
+    ASSERT_TRUE(original.spec) << file;
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const TopologyGraph graph = TopologyGraph::from_spec(*original.spec);
+    for (const auto& node : graph.nodes()) {
+      if (!breakable(node)) {
+        EXPECT_TRUE(node.kind == "users" || node.kind == "replica") << node.id;
+        continue;
+      }
+      for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
+        const double at = std::round(scalelab::models::to_seconds(original.spec->duration) * 0.4);
+        const auto items = break_faults(node, kind, at);
+        ASSERT_FALSE(items.empty());
+        std::string edited = text;
+        for (const auto& item : items) {
+          auto edit = scalelab::models::append_yaml_item(edited, {"faults"}, item);
+          ASSERT_EQ(edit.error, "") << item;
+          edited = edit.text;
+        }
+        const auto loaded = scalelab::models::load_topology_text(edited, file);
+        if (!loaded.spec && !loaded.errors.empty() &&
+            loaded.errors.front().format().find("is already down") != std::string::npos) {
+          ++refused; // a crash for the rest of the run before one of the file's own: the window shows why
+          continue;
+        }
+        ASSERT_TRUE(loaded.spec) << file << " " << break_label(node, kind) << ": "
+                                 << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+        ASSERT_EQ(loaded.spec->faults.size(), original.spec->faults.size() + items.size());
+        EXPECT_EQ(loaded.spec->faults.back().at, scalelab::models::from_seconds(at)) << items.back();
+        ++broken;
+      }
+    }
+  }
+  EXPECT_GE(broken, 30);
+  EXPECT_LE(refused, broken / 4);
+  GraphNode app;
+  app.id = "app";
+  app.kind = "api_server";
+  app.hosts = {"web-2", "web-1", "web-2"};
+  EXPECT_EQ(break_faults(app, BreakKind::crash, 30), std::vector<std::string>{"{at: 30s, crash_service: app}"});
+  EXPECT_EQ(break_faults(app, BreakKind::slow_for, 7.25),
+            (std::vector<std::string>{"{at: 7.25s, slow: web-1, factor: 10, for: 10s}",
+                                      "{at: 7.25s, slow: web-2, factor: 10, for: 10s}"}));
+}
+
+} // namespace
+} // namespace scalelab::gui

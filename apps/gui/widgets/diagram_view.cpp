@@ -1,7 +1,9 @@
 #include "diagram_view.hpp"
 
+#include <QContextMenuEvent>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -410,6 +412,24 @@ void DiagramView::mousePressEvent(QMouseEvent* event)
       break;
     }
   QGraphicsView::mousePressEvent(event);
+}
+
+void DiagramView::contextMenuEvent(QContextMenuEvent* event)
+{
+  for (QGraphicsItem* item = itemAt(event->pos()); item; item = item->parentItem())
+    if (auto* node = dynamic_cast<NodeItem*>(item)) {
+      if (!breakable(node->node()))
+        return;
+      QMenu menu(this);
+      const QString id = QString::fromStdString(node->node().id);
+      for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
+        const QString label = QString::fromStdString(break_label(node->node(), kind));
+        menu.addAction(label.left(1).toUpper() + label.mid(1), this,
+                       [this, id, kind] { emit break_requested(id, kind); });
+      }
+      menu.exec(event->globalPos());
+      return;
+    }
 }
 
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)

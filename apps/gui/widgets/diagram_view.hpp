@@ -2,6 +2,7 @@
 // The canvas: a TopologyGraph drawn with a colour and a glyph per kind, zones as frames, edges with what goes
 // along them; zoom with the wheel, pan by dragging. During and after a run each service's node is coloured by
 // its utilisation and shows its exact counters.
+#include "break_it.hpp"
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
@@ -43,11 +44,14 @@ public:
 
 signals:
   void node_clicked(const QString& id);
+  // Break it: chosen from a service node's menu (a right click).
+  void break_requested(const QString& id, scalelab::gui::BreakKind kind);
 
 protected:
   void wheelEvent(QWheelEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
   TopologyGraph graph_;

@@ -8,6 +8,7 @@
 #include "run_process.hpp"
 
 #include "scalelab/models/loader.hpp"
+#include "scalelab/models/yaml_edit.hpp"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -46,6 +47,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   process_ = new RunProcess(this);
   connect(process_, &RunProcess::sample, this, &MainWindow::on_sample);
   connect(process_, &RunProcess::finished, this, &MainWindow::on_finished);
+  connect(diagram_, &DiagramView::break_requested, this, [this](const QString& id, BreakKind kind) {
+    if (const QString error = break_node(id, kind); !error.isEmpty())
+      show_message(error);
+  });
 
   auto* bar = addToolBar("main");
   bar->setMovable(false);
@@ -406,11 +411,48 @@ void MainWindow::run()
   if (document_->modified() && !save())
     return;
   samples_ = 0;
+  run_time_ = 0;
   diagram_->clear_metrics();
   charts_->reset(*graph_, duration_);
   process_->start(file_);
   show_message("running " + QFileInfo(file_).fileName() + " …");
   update_actions();
+}
+
+QString MainWindow::break_node(const QString& id, BreakKind kind)
+{
+  commit_text_edit();
+  if (!graph_ || !diagram_current_)
+    return "the text has problems: fix them first";
+  const auto& nodes = graph_->nodes();
+  const auto node =
+      std::find_if(nodes.begin(), nodes.end(), [&](const GraphNode& n) { return n.id == id.toStdString(); });
+  if (node == nodes.end() || !breakable(*node))
+    return id + " cannot be broken";
+  const bool was_running = running();
+  const double at = was_running ? run_time_ : warmup_ + (duration_ - warmup_) / 2;
+  const QString what = QString::fromStdString(break_label(*node, kind));
+  std::string text = document_->text().toStdString();
+  for (const auto& item : break_faults(*node, kind, at)) {
+    auto edit = models::append_yaml_item(text, {"faults"}, item);
+    if (!edit.error.empty())
+      return QString::fromStdString(edit.error);
+    text = std::move(edit.text);
+  }
+  // The loader may refuse it (a crash while one of the file's own faults holds): then nothing is added.
+  const auto loaded = models::load_topology_text(text, file_.toStdString());
+  if (!loaded.spec)
+    return "cannot " + what + QString(" at %1 s: ").arg(at) +
+           QString::fromStdString(loaded.errors.empty() ? "" : loaded.errors.front().format());
+  document_->replace_text(QString::fromStdString(text), what);
+  show_message(what + QString(" at %1 s added to faults").arg(at));
+  if (was_running) {
+    restarting_ = true;
+    stop();
+    restarting_ = false;
+    run();
+  }
+  return {};
 }
 
 void MainWindow::stop()
@@ -432,6 +474,7 @@ bool MainWindow::running() const
 void MainWindow::on_sample(const IntervalSample& sample)
 {
   ++samples_;
+  run_time_ = sample.end;
   charts_->add(sample);
   const double width = sample.end > sample.time ? sample.end - sample.time : 1;
   std::map<std::string, NodeMetrics> metrics;
@@ -454,6 +497,8 @@ void MainWindow::on_sample(const IntervalSample& sample)
 
 void MainWindow::on_finished(bool ok, const QString& message)
 {
+  if (restarting_)
+    return;
   update_actions();
   if (!ok) {
     show_message("run " + (message.isEmpty() ? QString("failed") : message));

@@ -2,6 +2,7 @@
 // scalelab-gui's window: the diagram of the open topology, the property panel of the selected service and the
 // YAML text (both edit the document, and each shows the other's edits), the live charts below, and Open / Save /
 // Save as / Undo / Redo / Run / Stop / Fit / Export in the tool bar.
+#include "break_it.hpp"
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
@@ -40,6 +41,10 @@ public:
   // The whole diagram, or the charts, as a PNG or an SVG file (by the name's suffix); what went wrong, or empty.
   QString export_diagram(const QString& path);
   QString export_charts(const QString& path);
+  // Break it: the node's fault added to the document's `faults:` at the run's current time (the middle of the
+  // measured window when no run is going on), one undo step; a run going on starts again with it, which replays
+  // the same run up to then. What went wrong, or empty.
+  QString break_node(const QString& id, BreakKind kind);
 
   // The text typed in the text view becomes one undo step and is read again (done by itself after a pause in
   // the typing; tests call it).
@@ -106,6 +111,8 @@ private:
   std::optional<TopologyGraph> graph_;
   double duration_ = 0, warmup_ = 0;
   int samples_ = 0;
+  double run_time_ = 0;     // simulated seconds: where the run going on is
+  bool restarting_ = false; // the run is stopped to start again: its end is not the run's end
   QString message_;
 };
 
