@@ -1,5 +1,6 @@
 // scalelab-gui's window on the offscreen platform: it opens a shipped topology and draws it, runs it through the
 // scalelab binary and shows the run, and renders both to PNG files.
+#include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
 #include "main_window.hpp"
@@ -137,6 +138,45 @@ TEST(MainWindow, BreakingANodeAddsItsFaultAndARunGoingOnStartsAgainWithIt)
   EXPECT_EQ(window.samples_received(), 120); // the whole run again, with the crash
   // The api servers are down from `when` on: the users' requests after it fail.
   EXPECT_FALSE(window.last_message().contains(", 0 errors")) << window.last_message().toStdString();
+}
+
+// Compare: a run, then the same file with its API servers crashed at 70 s for 10 s: the users' charts hold both
+// runs, the same before the crash (the same seed), and the one broken answers nothing during it.
+TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  const QString file = scratch("compare.yaml");
+  QFile::remove(file);
+  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(file));
+  window.set_compare(true);
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  ASSERT_TRUE(finished.wait(120000));
+  EXPECT_FALSE(window.last_message().contains("before:")); // nothing to compare with yet
+  ASSERT_EQ(window.break_node("app", scalelab::gui::BreakKind::crash_for), QString());
+  window.run();
+  ASSERT_TRUE(finished.wait(120000));
+  ASSERT_EQ(finished.size(), 2);
+  EXPECT_TRUE(window.last_message().contains("; before: ")) << window.last_message().toStdString();
+  const QString title = "Users: answered per second";
+  const auto now = window.charts().points(title, "this run");
+  const auto before = window.charts().points(title, "before");
+  ASSERT_EQ(now.size(), 120);
+  ASSERT_EQ(before.size(), 120);
+  int same = 0, down = 0;
+  for (int i = 0; i < 120; ++i) {
+    ASSERT_EQ(now[i].x(), before[i].x());
+    if (now[i].x() < 70)
+      same += now[i].y() == before[i].y() ? 1 : 0;
+    else if (now[i].x() > 71 && now[i].x() < 79) {
+      down += now[i].y() == 0 && before[i].y() > 1000 ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(same, 70);
+  EXPECT_EQ(down, 8);
+  ASSERT_TRUE(const_cast<scalelab::gui::ChartsPanel&>(window.charts()).grab().save(scratch("gui-compare.png")));
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

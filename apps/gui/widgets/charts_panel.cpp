@@ -15,6 +15,7 @@ namespace scalelab::gui
 namespace
 {
 const std::string kUsers = "(users)";
+constexpr const char* kBefore = "(before)"; // the key of the run before's line
 
 QColor line_colour(std::size_t i)
 {
@@ -79,6 +80,16 @@ QLineSeries* ChartsPanel::add_line(Chart& chart, const std::string& key, const Q
 
 void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
 {
+  // The users' lines of the last run that drew any, for comparing (a reset with nothing drawn since, as an edit
+  // of the document does, keeps the run before).
+  std::map<const Chart*, QList<QPointF>> before;
+  if (compare_)
+    for (const Chart* chart : {&throughput_, &latency_, &errors_})
+      for (const char* key : {kUsers.c_str(), kBefore})
+        if (const auto it = chart->lines.find(key); it != chart->lines.end() && it->second->count() > 0) {
+          before[chart] = it->second->points();
+          break;
+        }
   for (auto* chart : {&throughput_, &latency_, &errors_, &utilisation_}) {
     chart->chart->removeAllSeries();
     chart->lines.clear();
@@ -90,8 +101,14 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
   add_line(throughput_, kUsers, "answered", line_colour(0));
   add_line(latency_, kUsers, "mean", line_colour(2));
   add_line(errors_, kUsers, "errors", QColor(200, 40, 40));
-  for (auto* chart : {&throughput_, &latency_, &errors_})
-    chart->chart->legend()->hide();
+  for (auto* chart : {&throughput_, &latency_, &errors_}) {
+    const auto it = before.find(chart);
+    if (it == before.end() || it->second.isEmpty()) {
+      chart->chart->legend()->hide();
+      continue;
+    }
+    keep_before(*chart, it->second);
+  }
   std::size_t colour = 0;
   for (const auto& n : graph.nodes())
     if (n.capacity > 0) {
@@ -100,6 +117,31 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
     }
   utilisation_.y->setRange(0, 100);
   utilisation_.y->setTickCount(5);
+}
+
+void ChartsPanel::keep_before(Chart& chart, const QList<QPointF>& before)
+{
+  QLineSeries* now = chart.lines.at(kUsers);
+  now->setName("this run");
+  QLineSeries* line = add_line(chart, kBefore, "before", QColor(120, 120, 120));
+  QPen pen(QColor(120, 120, 120), 1.5, Qt::DashLine);
+  line->setPen(pen);
+  line->replace(before);
+  for (const QPointF& p : before)
+    chart.y_max = std::max(chart.y_max, p.y());
+  chart.y->setRange(0, chart.y_max > 0 ? chart.y_max * 1.1 : 1);
+  chart.y->applyNiceNumbers();
+  chart.chart->legend()->show();
+}
+
+QList<QPointF> ChartsPanel::points(const QString& title, const QString& line) const
+{
+  for (const Chart* chart : {&throughput_, &latency_, &errors_, &utilisation_})
+    if (chart->chart->title() == title)
+      for (const auto& [key, series] : chart->lines)
+        if (series->name() == line)
+          return series->points();
+  return {};
 }
 
 void ChartsPanel::append(Chart& chart, const std::string& key, double t, double value)

@@ -1,9 +1,12 @@
 #pragma once
 // Live charts of a run, one point per report interval: the users' throughput and errors, their mean latency,
-// and each service's utilisation (requests held over its capacity) and queue.
+// and each service's utilisation (requests held over its capacity) and queue. Comparing, the users' charts keep
+// the previous run's line ("before", dashed) beside the new one ("this run").
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
+#include <QList>
+#include <QPointF>
 #include <QWidget>
 
 #include <map>
@@ -26,6 +29,11 @@ public:
 
   void reset(const TopologyGraph& graph, double duration_seconds); // empty charts, one line per service
   void add(const IntervalSample& sample);
+  // From the next reset on, the users' charts keep the run before (or no longer do).
+  void set_compare(bool on) { compare_ = on; }
+  bool compare() const { return compare_; }
+  // The points of the line named `line` in the chart titled `title` (empty when there is none): for tests.
+  QList<QPointF> points(const QString& title, const QString& line) const;
 
 private:
   struct Chart {
@@ -38,9 +46,12 @@ private:
   Chart make_chart(const QString& title, const QString& unit);
   QLineSeries* add_line(Chart& chart, const std::string& key, const QString& name, const QColor& colour);
   static void append(Chart& chart, const std::string& key, double t, double value);
+  // The users' line of the run before, kept when comparing; its points set the y range too.
+  void keep_before(Chart& chart, const QList<QPointF>& before);
 
   Chart throughput_, latency_, errors_, utilisation_;
   std::map<std::string, double> capacity_; // by service, for the utilisation
+  bool compare_ = false;
 };
 
 } // namespace scalelab::gui

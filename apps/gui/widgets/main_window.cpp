@@ -66,6 +66,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
+  compare_action_ = bar->addAction("Compare");
+  compare_action_->setCheckable(true);
+  compare_action_->setToolTip("Keep the run before in the charts beside the next one");
+  connect(compare_action_, &QAction::toggled, this, &MainWindow::set_compare);
   bar->addSeparator();
   add_export_actions(bar);
   update_actions();
@@ -455,6 +459,13 @@ QString MainWindow::break_node(const QString& id, BreakKind kind)
   return {};
 }
 
+void MainWindow::set_compare(bool on)
+{
+  charts_->set_compare(on);
+  if (compare_action_->isChecked() != on)
+    compare_action_->setChecked(on);
+}
+
 void MainWindow::stop()
 {
   process_->stop();
@@ -527,14 +538,17 @@ void MainWindow::on_finished(bool ok, const QString& message)
     diagram_->set_metrics(metrics);
   }
   const auto users = summary ? summary->find("(users)") : decltype(summary->find(""))();
-  if (summary && users != summary->end())
-    show_message(QString("finished: %1 req/s answered, p99 %2 ms, %3 errors (measured after the %4 s warm-up)")
-                     .arg(users->second.throughput, 0, 'f', 1)
-                     .arg(users->second.latency_p99 * 1e3, 0, 'f', 1)
-                     .arg(users->second.errors)
-                     .arg(warmup_));
-  else
+  if (summary && users != summary->end()) {
+    const QString figures = QString("%1 req/s answered, p99 %2 ms, %3 errors")
+                                .arg(users->second.throughput, 0, 'f', 1)
+                                .arg(users->second.latency_p99 * 1e3, 0, 'f', 1)
+                                .arg(users->second.errors);
+    const QString before = charts_->compare() && !last_summary_.isEmpty() ? "; before: " + last_summary_ : "";
+    show_message(QString("finished: %1 (measured after the %2 s warm-up)%3").arg(figures).arg(warmup_).arg(before));
+    last_summary_ = figures;
+  } else {
     show_message("finished");
+  }
   emit run_finished(true);
 }
 

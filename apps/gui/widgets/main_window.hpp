@@ -1,7 +1,7 @@
 #pragma once
 // scalelab-gui's window: the diagram of the open topology, the property panel of the selected service and the
 // YAML text (both edit the document, and each shows the other's edits), the live charts below, and Open / Save /
-// Save as / Undo / Redo / Run / Stop / Fit / Export in the tool bar.
+// Save as / Undo / Redo / Run / Stop / Fit / Compare / Export in the tool bar.
 #include "break_it.hpp"
 #include "stream.hpp"
 #include "topology_graph.hpp"
@@ -45,6 +45,9 @@ public:
   // measured window when no run is going on), one undo step; a run going on starts again with it, which replays
   // the same run up to then. What went wrong, or empty.
   QString break_node(const QString& id, BreakKind kind);
+  // Compare: the next run's charts keep the run before beside it, and its summary says what the run before gave.
+  void set_compare(bool on);
+  const ChartsPanel& charts() const { return *charts_; }
 
   // The text typed in the text view becomes one undo step and is read again (done by itself after a pause in
   // the typing; tests call it).
@@ -107,6 +110,8 @@ private:
   RunProcess* process_ = nullptr;
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
+  QAction* compare_action_ = nullptr;
+  QString last_summary_; // the users' figures of the last run that finished
   QString file_;
   std::optional<TopologyGraph> graph_;
   double duration_ = 0, warmup_ = 0;
