@@ -7,6 +7,7 @@
 #   docs/images/gui-break-charts.png  topologies/three-tier.yaml broken as "Crash app for 10 s" does (at 70 s): the
 #                               charts exported after the run
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
+#   docs/images/gui-lesson.png  lesson 04 opened beside its topology
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,6 @@ cp topologies/three-tier.yaml "$broken"
 "$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
   --export-charts docs/images/gui-break-charts.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
+"$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg"
+  "docs/images/gui-diagram.svg docs/images/gui-lesson.png"

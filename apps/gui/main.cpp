@@ -1,10 +1,10 @@
-// scalelab-gui [FILE] [--run] [--select SERVICE] [--set PATH=VALUE]... [--screenshot OUT.png]
+// scalelab-gui [FILE | --lesson DIR] [--run] [--select SERVICE] [--set PATH=VALUE]... [--screenshot OUT.png]
 //              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
-// Opens FILE (a topology) in the editor. --select shows a service's properties; --set edits the document as the
-// property panel does (services.app.workers=32), without saving; --run starts it at once; --screenshot saves the window
-// to OUT.png, --export-diagram the whole diagram and --export-charts the charts (SVG or PNG, by the suffix), and it
-// quits (after the run with --run; exit status 1 when the run failed or a file could not be written): how the
-// pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
+// Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
+// properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --run
+// starts it at once; --screenshot saves the window to OUT.png, --export-diagram the whole diagram and --export-charts
+// the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
+// a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
 #include "main_window.hpp"
 #include "property_panel.hpp"
@@ -28,9 +28,11 @@ int main(int argc, char** argv)
   QCommandLineOption size_option("size", "the window's size, WxH (default 1500x950)", "WxH");
   QCommandLineOption select_option("select", "show the properties of this service", "SERVICE");
   QCommandLineOption set_option("set", "edit the document: a dotted path and a YAML value, unsaved", "PATH=VALUE");
+  QCommandLineOption lesson_option("lesson", "open a lesson (experiments/lessons/NN-name)", "DIR");
   QCommandLineOption diagram_option("export-diagram", "save the whole diagram (.svg or .png) and quit", "FILE");
   QCommandLineOption charts_option("export-charts", "save the charts (.svg or .png) and quit", "FILE");
-  parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option});
+  parser.addOptions(
+      {run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option, lesson_option});
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -41,7 +43,9 @@ int main(int argc, char** argv)
   }
   const auto files = parser.positionalArguments();
   bool opened = true;
-  if (!files.isEmpty())
+  if (parser.isSet(lesson_option))
+    opened = window.open_lesson(parser.value(lesson_option));
+  else if (!files.isEmpty())
     opened = window.open_file(files.front());
   for (const auto& edit : parser.values(set_option)) {
     const auto eq = edit.indexOf('=');

@@ -3,6 +3,7 @@
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "lesson_panel.hpp"
 #include "main_window.hpp"
 
 #include <QApplication>
@@ -177,6 +178,36 @@ TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
   EXPECT_EQ(same, 70);
   EXPECT_EQ(down, 8);
   ASSERT_TRUE(const_cast<scalelab::gui::ChartsPanel&>(window.charts()).grab().save(scratch("gui-compare.png")));
+}
+
+// A lesson: its topology in the editor, its questions with a field each (a list for a choice), and Check runs
+// scalelab grade: each answer said right or wrong with the simulated value.
+TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  scalelab::gui::MainWindow window;
+  EXPECT_FALSE(window.open_lesson(source("topologies")));
+  ASSERT_TRUE(window.open_lesson(source("experiments/lessons/04-load-balancer")));
+  EXPECT_TRUE(window.document().path().endsWith("04-load-balancer/topology.yaml"));
+  auto& lesson = window.lesson();
+  EXPECT_EQ(lesson.title(), "A load balancer");
+  ASSERT_EQ(lesson.questions(), (QStringList{"four_servers_max", "four_servers_bottleneck", "least_connections_p99"}));
+  EXPECT_TRUE(lesson.ask("four_servers_max").startsWith("With 4 servers"));
+  EXPECT_EQ(lesson.choices("four_servers_bottleneck"), (QStringList{"web_cores", "db_disk"}));
+  EXPECT_TRUE(lesson.choices("four_servers_max").isEmpty());
+  lesson.set_answer("four_servers_max", "4700");
+  lesson.set_answer("four_servers_bottleneck", "db_disk");
+  lesson.set_answer("least_connections_p99", "37ms");
+  QSignalSpy graded(&lesson, &scalelab::gui::LessonPanel::graded);
+  lesson.check();
+  ASSERT_TRUE(graded.wait(180000));
+  EXPECT_EQ(graded.front().at(0).toInt(), 2);
+  EXPECT_EQ(graded.front().at(1).toInt(), 3);
+  EXPECT_TRUE(lesson.verdict("four_servers_max").startsWith("4700 is wrong; the simulation gives"))
+      << lesson.verdict("four_servers_max").toStdString();
+  EXPECT_TRUE(lesson.verdict("four_servers_bottleneck").startsWith("db_disk is right"));
+  EXPECT_TRUE(lesson.verdict("least_connections_p99").startsWith("37ms is right"))
+      << lesson.verdict("least_connections_p99").toStdString();
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

@@ -3,6 +3,7 @@
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "lesson_panel.hpp"
 #include "picture_export.hpp"
 #include "property_panel.hpp"
 #include "run_process.hpp"
@@ -12,6 +13,9 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -44,6 +48,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   build_properties();
   build_layout(text_panel);
 
+  lesson_ = new LessonPanel(this);
+  lesson_dock_ = new QDockWidget("Lesson", this);
+  lesson_dock_->setWidget(lesson_);
+  lesson_->setMinimumWidth(360); // the README reads as a column of text
+  addDockWidget(Qt::LeftDockWidgetArea, lesson_dock_);
+  lesson_dock_->hide();
+
   process_ = new RunProcess(this);
   connect(process_, &RunProcess::sample, this, &MainWindow::on_sample);
   connect(process_, &RunProcess::finished, this, &MainWindow::on_finished);
@@ -66,6 +77,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
+  connect(bar->addAction("Lesson…"), &QAction::triggered, this, [this] {
+    const QString start = QDir(QCoreApplication::applicationDirPath()).exists("../../../experiments/lessons")
+                              ? QDir(QCoreApplication::applicationDirPath()).filePath("../../../experiments/lessons")
+                              : QString();
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open a lesson (experiments/lessons/NN-name)", start);
+    if (!dir.isEmpty())
+      open_lesson(dir);
+  });
   compare_action_ = bar->addAction("Compare");
   compare_action_->setCheckable(true);
   compare_action_->setToolTip("Keep the run before in the charts beside the next one");
@@ -457,6 +476,20 @@ QString MainWindow::break_node(const QString& id, BreakKind kind)
     run();
   }
   return {};
+}
+
+bool MainWindow::open_lesson(const QString& directory)
+{
+  QString error;
+  if (!lesson_->open(directory, error)) {
+    show_message(error);
+    return false;
+  }
+  if (!open_file(QDir(directory).filePath("topology.yaml")))
+    return false;
+  lesson_dock_->setWindowTitle("Lesson: " + lesson_->title());
+  lesson_dock_->show();
+  return true;
 }
 
 void MainWindow::set_compare(bool on)

@@ -12,6 +12,7 @@
 
 QT_BEGIN_NAMESPACE
 class QAction;
+class QDockWidget;
 class QLabel;
 class QPlainTextEdit;
 class QTimer;
@@ -24,6 +25,7 @@ namespace scalelab::gui
 class ChartsPanel;
 class DiagramView;
 class Document;
+class LessonPanel;
 class PropertyPanel;
 class RunProcess;
 
@@ -48,6 +50,10 @@ public:
   // Compare: the next run's charts keep the run before beside it, and its summary says what the run before gave.
   void set_compare(bool on);
   const ChartsPanel& charts() const { return *charts_; }
+  // A lesson of the course: its topology in the editor, its text and questions beside it. False (with the
+  // message shown) when the directory holds no lesson.
+  bool open_lesson(const QString& directory);
+  LessonPanel& lesson() const { return *lesson_; }
 
   // The text typed in the text view becomes one undo step and is read again (done by itself after a pause in
   // the typing; tests call it).
@@ -111,6 +117,8 @@ private:
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
   QAction* compare_action_ = nullptr;
+  LessonPanel* lesson_ = nullptr;
+  QDockWidget* lesson_dock_ = nullptr;
   QString last_summary_; // the users' figures of the last run that finished
   QString file_;
   std::optional<TopologyGraph> graph_;
