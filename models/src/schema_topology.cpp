@@ -349,6 +349,7 @@ private:
   void declare_arrival();
   void declare_rate_shapes();
   void declare_user_shapes();
+  void declare_herd();
   void declare_keys();
   void declare_workload();
   void declare_geodns();
@@ -1296,54 +1297,128 @@ std::string format_rate(double per_second)
   return out.str();
 }
 
-void Tables::declare_rate_shapes()
+// A quantity that follows a shape over the run: an open arrival's rate, or a closed population's number of
+// users (population.hpp, whole users). Both have the same shapes; their key, how one value reads (its unit
+// included), how a message writes one, and their words differ.
+struct ShapedQuantity {
+  std::string key;                           // "rate" or "users": a point's key, and the records' headings
+  Type<double> value;                        // one value
+  std::function<std::string(double)> format; // one value in a message
+  bool users = false;                        // which of the words below
+
+  // The words for a rate, or those for a number of users.
+  const char* say(const char* for_rate, const char* for_users) const { return users ? for_users : for_rate; }
+};
+
+ShapedQuantity rate_quantity(const Type<double>& rate)
 {
-  const Check<double> not_negative = at_least(0.0);
-  rate_point.title = "a point of `shape: steps` or `shape: piecewise`";
-  rate_point.help = "The rate from a time on.";
-  rate_point.fields = {
+  return {"rate", rate, format_rate, false};
+}
+
+// Whole users, read as a count; at most 2^63 - 1 (a double holds them all to within its precision).
+ShapedQuantity users_quantity()
+{
+  const Type<std::int64_t> count = integer_type<std::int64_t>();
+  Type<double> users;
+  users.name = count.name;
+  users.unit = "users";
+  users.help = count.help;
+  users.read = [count](Context& ctx, const Site& site) -> std::optional<double> {
+    auto n = count.read(ctx, site);
+    if (!n)
+      return std::nullopt;
+    return static_cast<double>(*n);
+  };
+  return {"users", users, [](double n) { return std::to_string(static_cast<std::int64_t>(n)); }, true};
+}
+
+std::function<void(RateShape&, double&&)> set_time(SimTime RateShape::*member)
+{
+  return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
+}
+
+// A point of `shape: steps` or `shape: piecewise`: {at, rate} or {at, users}; the list of them.
+Type<std::vector<RatePoint>> declare_shape_point(const ShapedQuantity& q, const Type<double>& duration,
+                                                 Record<RatePoint>& point)
+{
+  point.title = q.say("a point of `shape: steps` or `shape: piecewise`",
+                      "a point of `users` with `shape: steps` or `shape: piecewise`");
+  point.help = q.say("The rate from a time on.", "The number of users from a time on.");
+  point.fields = {
       field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
           .required()
           .check(at_least(0.0))
           .help("From when."),
-      field<RatePoint>("rate", rate, &RatePoint::rate).required().check(not_negative).help("The rate then."),
+      field<RatePoint>(q.key, q.value, &RatePoint::rate)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate then.", "The number of users then.")),
   };
-  Type<std::vector<RatePoint>> points = list_type(record_type(&rate_point, "in a point of the rate"));
-  auto set_time = [](SimTime RateShape::*member) {
-    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
-  };
+  return list_type(record_type(&point, "in a point of the " + q.key));
+}
 
-  rate_shape.selector = "shape";
-  rate_shape.noun = "rate shape";
-  rate_shape.selector_help = "How the rate changes over the run.";
-  rate_shape.choices = {
-      {"steps", RateShape::Kind::steps, "the rate jumps at given times and stays until the next"},
-      {"ramp", RateShape::Kind::ramp, "the rate goes linearly from one value to another"},
-      {"spike", RateShape::Kind::spike, "a burst: the rate jumps to a peak for a while, then back"},
-      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, with a period"},
-      {"piecewise", RateShape::Kind::piecewise, "the rate goes linearly from each point to the next"},
+// The selector `shape` and its choices.
+void declare_shape_choices(const ShapedQuantity& q, Variant<RateShape, RateShape::Kind>& shape)
+{
+  shape.selector = "shape";
+  shape.noun = q.key + " shape";
+  shape.selector_help = q.say("How the rate changes over the run.", "How the number of users changes over the run.");
+  shape.choices = {
+      {"steps", RateShape::Kind::steps,
+       q.say("the rate jumps at given times and stays until the next",
+             "the number jumps at given times and stays until the next")},
+      {"ramp", RateShape::Kind::ramp,
+       q.say("the rate goes linearly from one value to another",
+             "the number goes linearly from one value to another, a user at a time")},
+      {"spike", RateShape::Kind::spike,
+       q.say("a burst: the rate jumps to a peak for a while, then back",
+             "a crowd: the number jumps to a peak for a while, then back")},
+      {"daily", RateShape::Kind::daily,
+       q.say("a sinusoid between mean - (peak - mean) and peak, with a period",
+             "a sinusoid between mean - (peak - mean) and peak, a user at a time")},
+      {"piecewise", RateShape::Kind::piecewise,
+       q.say("the rate goes linearly from each point to the next",
+             "the number goes linearly from each point to the next")},
   };
-  rate_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+  shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+}
 
+// `shape: steps` or `shape: piecewise`.
+Record<RateShape> shape_points_record(const ShapedQuantity& q, const Type<std::vector<RatePoint>>& points)
+{
   Record<RateShape> by_points;
-  by_points.title = "`rate` with `shape: steps` or `shape: piecewise`";
-  by_points.help = "Before the first point the rate is the first point's; after the last, the last point's.";
+  by_points.title = "`" + q.key + "` with `shape: steps` or `shape: piecewise`";
+  by_points.help = q.say("Before the first point the rate is the first point's; after the last, the last point's.",
+                         "Before the first point the number is the first point's; after the last, the last point's.");
   by_points.fields = {
       field<RateShape>("points", points, &RateShape::points)
           .required()
           .check(non_empty<RatePoint>())
-          .help("`{at: TIME, rate: RATE}` items in increasing time."),
+          .help(q.say("`{at: TIME, rate: RATE}` items in increasing time.",
+                      "`{at: TIME, users: N}` items in increasing time.")),
   };
   by_points.rules = {
       points_in_increasing_time(),
   };
+  return by_points;
+}
 
+// `shape: ramp`.
+Record<RateShape> shape_ramp_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> ramp;
-  ramp.title = "`rate` with `shape: ramp`";
-  ramp.help = "`from` until `at`, then linearly to `to` over `over`, then `to`.";
+  ramp.title = "`" + q.key + "` with `shape: ramp`";
+  ramp.help = q.say("`from` until `at`, then linearly to `to` over `over`, then `to`.",
+                    "`from` until `at`, then linearly to `to` over `over` (a user at a time), then `to`.");
   ramp.fields = {
-      field<RateShape>("from", rate, &RateShape::base).required().check(not_negative).help("The rate at the start."),
-      field<RateShape>("to", rate, &RateShape::peak).required().check(not_negative).help("The rate at the end."),
+      field<RateShape>("from", q.value, &RateShape::base)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate at the start.", "The users at the start.")),
+      field<RateShape>("to", q.value, &RateShape::peak)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate at the end.", "The users at the end.")),
       field<RateShape>("over", duration, set_time(&RateShape::length))
           .required()
           .check(at_least_one_nanosecond())
@@ -1353,35 +1428,53 @@ void Tables::declare_rate_shapes()
           .check(at_least(0.0))
           .help("When the ramp starts."),
   };
+  return ramp;
+}
 
+// `shape: spike`.
+Record<RateShape> shape_spike_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> spike;
-  spike.title = "`rate` with `shape: spike`";
-  spike.help = "`base`, except `peak` from `at` for `for`.";
+  spike.title = "`" + q.key + "` with `shape: spike`";
+  spike.help = q.say("`base`, except `peak` from `at` for `for`.", "`base` users, except `peak` from `at` for `for`.");
   spike.fields = {
-      field<RateShape>("base", rate, &RateShape::base)
+      field<RateShape>("base", q.value, &RateShape::base)
           .required()
-          .check(not_negative)
-          .help("The rate outside the burst."),
-      field<RateShape>("peak", rate, &RateShape::peak)
+          .check(at_least(0.0))
+          .help(q.say("The rate outside the burst.", "The users outside the crowd.")),
+      field<RateShape>("peak", q.value, &RateShape::peak)
           .required()
-          .check(not_negative)
-          .help("The rate during the burst."),
+          .check(at_least(0.0))
+          .help(q.say("The rate during the burst.", "The users during the crowd.")),
       field<RateShape>("at", duration, set_time(&RateShape::at))
           .required()
           .check(at_least(0.0))
-          .help("When the burst starts."),
+          .help(q.say("When the burst starts.", "When the crowd comes.")),
       field<RateShape>("for", duration, set_time(&RateShape::length))
           .required()
           .check(at_least_one_nanosecond())
-          .help("How long the burst lasts."),
+          .help(q.say("How long the burst lasts.", "How long it stays.")),
   };
+  return spike;
+}
 
+// `shape: daily`: a sinusoid, which never goes below 0.
+Record<RateShape> shape_daily_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> daily;
-  daily.title = "`rate` with `shape: daily`";
-  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period): a day's traffic, at its highest at `peak_at`.";
+  daily.title = "`" + q.key + "` with `shape: daily`";
+  daily.help =
+      q.say("mean + (peak - mean) cos(2 pi (t - peak_at) / period): a day's traffic, at its highest at `peak_at`.",
+            "mean + (peak - mean) cos(2 pi (t - peak_at) / period) users, moving a user at a time.");
   daily.fields = {
-      field<RateShape>("mean", rate, &RateShape::base).required().check(not_negative).help("The average rate."),
-      field<RateShape>("peak", rate, &RateShape::peak).required().check(not_negative).help("The highest rate."),
+      field<RateShape>("mean", q.value, &RateShape::base)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The average rate.", "The average number of users.")),
+      field<RateShape>("peak", q.value, &RateShape::peak)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The highest rate.", "The largest number of users.")),
       field<RateShape>("period", duration, set_time(&RateShape::length))
           .defaults("86400s")
           .check(at_least_one_nanosecond())
@@ -1389,51 +1482,81 @@ void Tables::declare_rate_shapes()
       field<RateShape>("peak_at", duration, set_time(&RateShape::at))
           .defaults("0s")
           .check(at_least(0.0))
-          .help("A time at which the rate is at its peak."),
+          .help(q.say("A time at which the rate is at its peak.", "A time at which the number is at its peak.")),
   };
+  const std::string it = q.say("the rate", "the number");
   daily.rules = {
-      {"`peak` is at least `mean` and at most twice `mean` (the rate never goes below 0).",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
+      {"`peak` is at least `mean` and at most twice `mean` (" + it + " never goes below 0).",
+       [format = q.format, it](Context& ctx, const Entries& entries, RateShape& r) {
          if (!entries.find("peak") || !entries.find("mean"))
            return;
+         const YAML::Node& peak = entries.find("peak")->value;
          if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" + format_rate(r.base) +
-                                                             "), got " + written(entries.find("peak")->value));
+           ctx.error(peak.Mark(), "peak must be at least mean (" + format(r.base) + "), got " + written(peak));
          else if (r.peak > 2 * r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at most twice mean (" + format_rate(2 * r.base) +
-                                                             ")" + ": the rate would go below 0 in the trough, got " +
-                                                             written(entries.find("peak")->value));
+           ctx.error(peak.Mark(), "peak must be at most twice mean (" + format(2 * r.base) + "): " + it +
+                                      " would go below 0 in the trough, got " + written(peak));
        }},
   };
+  return daily;
+}
 
-  rate_shape.alternatives = {
-      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
-      {{RateShape::Kind::ramp}, ramp},
-      {{RateShape::Kind::spike}, spike},
-      {{RateShape::Kind::daily}, daily},
-  };
-
-  shaped_rate.name = "rate or map";
-  shaped_rate.unit = "1/s";
-  shaped_rate.help = rate.help;
-  shaped_rate.read = [this](Context& ctx, const Site& site) -> std::optional<RateShape> {
+// A value written alone (constant), or a map with a `shape`.
+Type<RateShape> shaped_type(const ShapedQuantity& q, const Variant<RateShape, RateShape::Kind>& shape)
+{
+  Type<RateShape> shaped;
+  shaped.name = q.key + " or map";
+  shaped.unit = q.value.unit;
+  shaped.help =
+      q.say(q.value.help.c_str(), "A number of users, or a map with a `shape` whose number changes over the run.");
+  shaped.read = [q, &shape](Context& ctx, const Site& site) -> std::optional<RateShape> {
     if (!site.value.IsMap()) {
-      auto r = rate.read(ctx, site);
-      if (!r)
+      auto v = q.value.read(ctx, site);
+      if (!v)
         return std::nullopt;
       RateShape constant;
-      constant.base = *r;
+      constant.base = *v;
       return constant;
     }
     RateShape out;
     const std::size_t before = ctx.error_count();
-    read_variant(ctx, site, rate_shape, out, "in the rate");
+    read_variant(ctx, site, shape, out, "in the " + q.key);
     if (ctx.error_count() != before)
       return std::nullopt;
     return out;
   };
-  shaped_rate.shape = variant_shape(rate_shape);
+  shaped.shape = variant_shape(shape);
+  return shaped;
+}
 
+// A quantity's point, shapes and shaped type, into the members given.
+void declare_shapes(const ShapedQuantity& q, const Type<double>& duration, Record<RatePoint>& point,
+                    Variant<RateShape, RateShape::Kind>& shape, Type<RateShape>& shaped)
+{
+  const Type<std::vector<RatePoint>> points = declare_shape_point(q, duration, point);
+  declare_shape_choices(q, shape);
+  shape.alternatives = {
+      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, shape_points_record(q, points)},
+      {{RateShape::Kind::ramp}, shape_ramp_record(q, duration)},
+      {{RateShape::Kind::spike}, shape_spike_record(q, duration)},
+      {{RateShape::Kind::daily}, shape_daily_record(q, duration)},
+  };
+  shaped = shaped_type(q, shape);
+}
+
+void Tables::declare_rate_shapes()
+{
+  declare_shapes(rate_quantity(rate), duration, rate_point, rate_shape, shaped_rate);
+}
+
+// The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
+void Tables::declare_user_shapes()
+{
+  declare_shapes(users_quantity(), duration, users_point, users_shape, shaped_users);
+}
+
+void Tables::declare_herd()
+{
   herd.title = "`workload.herd`";
   herd.help = "Users who all send a request at one instant (a cache expiry, a reconnect after an outage).";
   herd.fields = {
@@ -1450,184 +1573,10 @@ void Tables::declare_rate_shapes()
   };
 }
 
-namespace
-{
-std::int64_t whole_users(double users)
-{
-  return static_cast<std::int64_t>(users);
-}
-} // namespace
-
-// The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
-void Tables::declare_user_shapes()
-{
-  const Type<std::int64_t> count = integer_type<std::int64_t>();
-  const Check<std::int64_t> not_negative = at_least<std::int64_t>(0);
-  auto set_count = [](double RateShape::*member) {
-    return [member](RateShape& r, std::int64_t&& n) { r.*member = static_cast<double>(n); };
-  };
-  auto set_time = [](SimTime RateShape::*member) {
-    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
-  };
-  users_point.title = "a point of `users` with `shape: steps` or `shape: piecewise`";
-  users_point.help = "The number of users from a time on.";
-  users_point.fields = {
-      field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
-          .required()
-          .check(at_least(0.0))
-          .help("From when."),
-      field<RatePoint>("users", count, [](RatePoint& p, std::int64_t&& n) { p.rate = static_cast<double>(n); })
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The number of users then."),
-  };
-  const Type<std::vector<RatePoint>> points = list_type(record_type(&users_point, "in a point of the users"));
-
-  users_shape.selector = "shape";
-  users_shape.noun = "users shape";
-  users_shape.selector_help = "How the number of users changes over the run.";
-  users_shape.choices = {
-      {"steps", RateShape::Kind::steps, "the number jumps at given times and stays until the next"},
-      {"ramp", RateShape::Kind::ramp, "the number goes linearly from one value to another, a user at a time"},
-      {"spike", RateShape::Kind::spike, "a crowd: the number jumps to a peak for a while, then back"},
-      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, a user at a time"},
-      {"piecewise", RateShape::Kind::piecewise, "the number goes linearly from each point to the next"},
-  };
-  users_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
-
-  Record<RateShape> by_points;
-  by_points.title = "`users` with `shape: steps` or `shape: piecewise`";
-  by_points.help = "Before the first point the number is the first point's; after the last, the last point's.";
-  by_points.fields = {
-      field<RateShape>("points", points, &RateShape::points)
-          .required()
-          .check(non_empty<RatePoint>())
-          .help("`{at: TIME, users: N}` items in increasing time."),
-  };
-  by_points.rules = {
-      points_in_increasing_time(),
-  };
-
-  Record<RateShape> ramp;
-  ramp.title = "`users` with `shape: ramp`";
-  ramp.help = "`from` until `at`, then linearly to `to` over `over` (a user at a time), then `to`.";
-  ramp.fields = {
-      field<RateShape>("from", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users at the start."),
-      field<RateShape>("to", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users at the end."),
-      field<RateShape>("over", duration, set_time(&RateShape::length))
-          .required()
-          .check(at_least_one_nanosecond())
-          .help("How long the ramp takes."),
-      field<RateShape>("at", duration, set_time(&RateShape::at))
-          .defaults("0s")
-          .check(at_least(0.0))
-          .help("When the ramp starts."),
-  };
-
-  Record<RateShape> spike;
-  spike.title = "`users` with `shape: spike`";
-  spike.help = "`base` users, except `peak` from `at` for `for`.";
-  spike.fields = {
-      field<RateShape>("base", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users outside the crowd."),
-      field<RateShape>("peak", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users during the crowd."),
-      field<RateShape>("at", duration, set_time(&RateShape::at))
-          .required()
-          .check(at_least(0.0))
-          .help("When the crowd comes."),
-      field<RateShape>("for", duration, set_time(&RateShape::length))
-          .required()
-          .check(at_least_one_nanosecond())
-          .help("How long it stays."),
-  };
-
-  Record<RateShape> daily;
-  daily.title = "`users` with `shape: daily`";
-  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period) users, moving a user at a time.";
-  daily.fields = {
-      field<RateShape>("mean", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The average number of users."),
-      field<RateShape>("peak", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The largest number of users."),
-      field<RateShape>("period", duration, set_time(&RateShape::length))
-          .defaults("86400s")
-          .check(at_least_one_nanosecond())
-          .help("The length of one cycle (a day by default)."),
-      field<RateShape>("peak_at", duration, set_time(&RateShape::at))
-          .defaults("0s")
-          .check(at_least(0.0))
-          .help("A time at which the number is at its peak."),
-  };
-  daily.rules = {
-      {"`peak` is at least `mean` and at most twice `mean` (the number never goes below 0).",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
-         if (!entries.find("peak") || !entries.find("mean"))
-           return;
-         if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" +
-                                                             std::to_string(whole_users(r.base)) + "), got " +
-                                                             written(entries.find("peak")->value));
-         else if (r.peak > 2 * r.base)
-           ctx.error(entries.find("peak")->value.Mark(),
-                     "peak must be at most twice mean (" + std::to_string(2 * whole_users(r.base)) +
-                         "): the number would go below 0 in the trough, got " + written(entries.find("peak")->value));
-       }},
-  };
-
-  users_shape.alternatives = {
-      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
-      {{RateShape::Kind::ramp}, ramp},
-      {{RateShape::Kind::spike}, spike},
-      {{RateShape::Kind::daily}, daily},
-  };
-
-  shaped_users.name = "users or map";
-  shaped_users.unit = "users";
-  shaped_users.help = "A number of users, or a map with a `shape` whose number changes over the run.";
-  shaped_users.read = [this, count](Context& ctx, const Site& site) -> std::optional<RateShape> {
-    if (!site.value.IsMap()) {
-      auto n = count.read(ctx, site);
-      if (!n)
-        return std::nullopt;
-      RateShape constant;
-      constant.base = static_cast<double>(*n);
-      return constant;
-    }
-    RateShape out;
-    const std::size_t before = ctx.error_count();
-    read_variant(ctx, site, users_shape, out, "in the users");
-    if (ctx.error_count() != before)
-      return std::nullopt;
-    return out;
-  };
-  shaped_users.shape = variant_shape(users_shape);
-}
-
 void Tables::declare_arrival()
 {
   declare_rate_shapes();
+  declare_herd();
   declare_user_shapes();
   arrival.selector = "process";
   arrival.noun = "arrival process";
