@@ -1998,23 +1998,10 @@ auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> 
   });
 }
 
-} // namespace
-
-void Tables::declare_faults()
+// `at`, and the faults that strike a host, a zone or a link.
+std::vector<Field<FaultRaw>> crash_and_link_fault_fields(const Type<double>& duration)
 {
-  fault.title = "`faults[]`";
-  fault.help =
-      "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
-      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` and `fill_disk` "
-      "says what it strikes "
-      "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
-      "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
-      "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
-      "restarts empty. Balancers skip a down backend from their first health check at or after the crash until "
-      "the first check at or after the restart. A cut link loses the messages whose head would reach it while it "
-      "is cut: a request fails at once with `partitioned`, a lost reply fails its caller with `lost` when it was "
-      "due.";
-  fault.fields = {
+  return {
       field<FaultRaw>("at", duration,
                       [](FaultRaw& f, double&& seconds) {
                         f.spec.at = from_seconds(seconds);
@@ -2047,6 +2034,13 @@ void Tables::declare_faults()
           .help("A zone cut off from the others: every link between one of its hosts or switches and an element "
                 "outside it is cut, as with `cut_link` (the users' own link is not: users near the zone still "
                 "reach it)."),
+  };
+}
+
+// The faults that slow a host's cores or disk and that crash one service, and `for`.
+std::vector<Field<FaultRaw>> slow_and_service_fault_fields(const Type<double>& duration)
+{
+  return {
       fault_target("slow", FaultSpec::Kind::slow, &FaultRaw::slow, "host name")
           .optional("another kind of fault")
           .help("A slow host: its cores run `factor` times slower during the fault. Every CPU claim on the host, "
@@ -2079,44 +2073,69 @@ void Tables::declare_faults()
           .help("How long the fault lasts; a crashed host restarts empty after it. A host's next crash comes at or "
                 "after its restart, a link's next cut after the end of the one before."),
   };
-  fault.rules = {
-      {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` "
-       "and `fill_disk` is given; `add` with `delay_link` only, and always with it; `factor` with `slow` and "
-       "`fill_disk` only, and always with them; `instance` with `crash_service` only.",
-       [](Context& ctx, const Entries& entries, FaultRaw& f) {
-         std::vector<const Entry*> given;
-         for (const char* key : kFaultKindKeys)
-           if (const Entry* e = entries.find(key))
-             given.push_back(e);
-         if (given.empty()) {
-           ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
-                                           "partition_zone, slow, crash_service and fill_disk");
-           return;
-         }
-         for (std::size_t i = 1; i < given.size(); ++i)
-           ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
-                                               given[i]->key.Scalar() + ", not both (write two faults)");
-         if (given.size() > 1) // nothing more is said about it: which one was meant is not known
-           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = f.crash_service =
-               f.fill_disk = std::nullopt;
-         const bool delay = entries.find("delay_link") != nullptr;
-         if (const Entry* add = entries.find("add"); add && !delay)
-           ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
-         else if (delay && !add && given.size() == 1)
-           ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
-         const bool slow = entries.find("slow") != nullptr;
-         const bool fill = entries.find("fill_disk") != nullptr;
-         if (const Entry* factor = entries.find("factor"); factor && !slow && !fill)
-           ctx.error(factor->key.Mark(), "factor is only used with slow and fill_disk");
-         else if (slow && !factor && given.size() == 1)
-           ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
-         else if (fill && !factor && given.size() == 1)
-           ctx.error(entries.key_mark("fill_disk"), "fill_disk needs factor: how many times slower the host's disk "
-                                                    "runs while it is nearly full");
-         if (const Entry* instance = entries.find("instance"); instance && !entries.find("crash_service"))
-           ctx.error(instance->key.Mark(), "instance is only used with crash_service: the instance that crashes");
-       }},
-  };
+}
+
+// Exactly one kind of fault, and the keys that go with it.
+Rule<FaultRaw> one_fault_kind_rule()
+{
+  return {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` "
+          "and `fill_disk` is given; `add` with `delay_link` only, and always with it; `factor` with `slow` and "
+          "`fill_disk` only, and always with them; `instance` with `crash_service` only.",
+          [](Context& ctx, const Entries& entries, FaultRaw& f) {
+            std::vector<const Entry*> given;
+            for (const char* key : kFaultKindKeys)
+              if (const Entry* e = entries.find(key))
+                given.push_back(e);
+            if (given.empty()) {
+              ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
+                                              "partition_zone, slow, crash_service and fill_disk");
+              return;
+            }
+            for (std::size_t i = 1; i < given.size(); ++i)
+              ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
+                                                  given[i]->key.Scalar() + ", not both (write two faults)");
+            if (given.size() > 1) // nothing more is said about it: which one was meant is not known
+              f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = f.crash_service =
+                  f.fill_disk = std::nullopt;
+            const bool delay = entries.find("delay_link") != nullptr;
+            if (const Entry* add = entries.find("add"); add && !delay)
+              ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
+            else if (delay && !add && given.size() == 1)
+              ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
+            const bool slow = entries.find("slow") != nullptr;
+            const bool fill = entries.find("fill_disk") != nullptr;
+            if (const Entry* factor = entries.find("factor"); factor && !slow && !fill)
+              ctx.error(factor->key.Mark(), "factor is only used with slow and fill_disk");
+            else if (slow && !factor && given.size() == 1)
+              ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
+            else if (fill && !factor && given.size() == 1)
+              ctx.error(entries.key_mark("fill_disk"), "fill_disk needs factor: how many times slower the host's disk "
+                                                       "runs while it is nearly full");
+            if (const Entry* instance = entries.find("instance"); instance && !entries.find("crash_service"))
+              ctx.error(instance->key.Mark(), "instance is only used with crash_service: the instance that crashes");
+          }};
+}
+
+} // namespace
+
+void Tables::declare_faults()
+{
+  fault.title = "`faults[]`";
+  fault.help =
+      "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
+      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` and `fill_disk` "
+      "says what it strikes "
+      "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
+      "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
+      "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
+      "restarts empty. Balancers skip a down backend from their first health check at or after the crash until "
+      "the first check at or after the restart. A cut link loses the messages whose head would reach it while it "
+      "is cut: a request fails at once with `partitioned`, a lost reply fails its caller with `lost` when it was "
+      "due.";
+  fault.fields = crash_and_link_fault_fields(duration);
+  const auto more = slow_and_service_fault_fields(duration);
+  fault.fields.insert(fault.fields.end(), more.begin(), more.end());
+  fault.rules = {one_fault_kind_rule()};
 }
 
 Type<std::vector<ServiceRaw>> Tables::services_type() const
