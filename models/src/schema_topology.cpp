@@ -350,6 +350,9 @@ private:
   void declare_rate_shapes();
   void declare_user_shapes();
   void declare_herd();
+  Record<ArrivalRaw> open_arrival_record() const;
+  static Record<ArrivalRaw> trace_arrival_record();
+  Record<ArrivalRaw> closed_arrival_record() const;
   void declare_keys();
   void declare_workload();
   void declare_geodns();
@@ -1594,6 +1597,16 @@ void Tables::declare_arrival()
     if (p == ArrivalProcess::trace)
       a.open.process = OpenArrival::Process::trace;
   };
+  arrival.alternatives = {
+      {{ArrivalProcess::poisson, ArrivalProcess::constant}, open_arrival_record()},
+      {{ArrivalProcess::closed}, closed_arrival_record()},
+      {{ArrivalProcess::trace}, trace_arrival_record()},
+  };
+}
+
+// `process: poisson` or `constant`: a rate, or a shaped rate.
+Record<ArrivalRaw> Tables::open_arrival_record() const
+{
   Record<ArrivalRaw> open;
   open.title = "`workload.arrival` with `process: poisson` or `constant`";
   open.help = "An open workload: requests arrive whatever the response times.";
@@ -1620,6 +1633,12 @@ void Tables::declare_arrival()
                      "rate: a rate with a shape needs process poisson (a constant process has one rate)");
        }},
   };
+  return open;
+}
+
+// `process: trace`: a CSV file.
+Record<ArrivalRaw> Tables::trace_arrival_record()
+{
   Record<ArrivalRaw> trace;
   trace.title = "`workload.arrival` with `process: trace`";
   trace.help = "An open workload replayed from a CSV file: one arrival a line, `time[,type[,key]]`, time as a "
@@ -1631,7 +1650,12 @@ void Tables::declare_arrival()
           .required()
           .help("The CSV file, relative to the topology file."),
   };
+  return trace;
+}
 
+// `process: closed`: a population of users, fixed or shaped, and their think time.
+Record<ArrivalRaw> Tables::closed_arrival_record() const
+{
   Record<ArrivalRaw> closed;
   closed.title = "`workload.arrival` with `process: closed`";
   closed.help = "A closed workload: a population of users, fixed or following a shape, each with at most one request "
@@ -1678,11 +1702,7 @@ void Tables::declare_arrival()
                          written(count->value));
        }},
   };
-  arrival.alternatives = {
-      {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
-      {{ArrivalProcess::closed}, closed},
-      {{ArrivalProcess::trace}, trace},
-  };
+  return closed;
 }
 
 void Tables::declare_keys()
