@@ -355,6 +355,9 @@ private:
   Record<ArrivalRaw> closed_arrival_record() const;
   void declare_keys();
   void declare_workload();
+  Type<ArrivalRaw> arrival_type() const;
+  static Type<std::vector<MixItem>> mix_type();
+  static std::vector<Rule<WorkloadRaw>> workload_rules();
   void declare_geodns();
   Type<std::vector<ZoneShareRaw>> zones_type() const;
   std::vector<Rule<WorkloadRaw>> geodns_rules() const;
@@ -1786,49 +1789,16 @@ void Tables::declare_workload()
 {
   declare_arrival();
   declare_keys();
-  Type<ArrivalRaw> arrival_type;
-  arrival_type.name = "map";
-  arrival_type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
-    ArrivalRaw out;
-    const std::size_t before = ctx.error_count();
-    const Entries entries = read_variant(ctx, site, arrival, out, "in workload.arrival");
-    if (const Entry* file = entries.find("file"))
-      out.trace_mark = file->value.Mark();
-    if (ctx.error_count() != before)
-      return std::nullopt;
-    return out;
-  };
-  arrival_type.shape = variant_shape(arrival);
-
-  Type<std::vector<MixItem>> mix;
-  mix.name = "map of request type to weight";
-  mix.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<MixItem>> {
-    if (!site.value.IsMap() || site.value.size() == 0) {
-      report_expected(ctx, site, "a map of request types to weights");
-      return std::nullopt;
-    }
-    std::vector<MixItem> out;
-    const Entries entries = Entries::read(ctx, site.value, "request type", "in mix");
-    for (const auto& e : entries.all()) {
-      const Site weight_site = site_of(e.key, e.value, "weight of " + e.name);
-      const auto weight = number_type().read(ctx, weight_site);
-      if (weight && passes(ctx, weight_site, *weight, {greater_than(0.0)}))
-        out.push_back(MixItem{NameRef{e.name, e.key.Mark()}, *weight});
-    }
-    return out;
-  };
-  mix.shape = named_map_shape("request type", leaf_shape("number"));
-
   workload.title = "`workload`";
   workload.help = "What the users do.";
   workload.fields = {
       field<WorkloadRaw>("entry", reference_type("service name"), [](WorkloadRaw& w, NameRef&& r) { w.entry = r; })
           .optional("required unless `geodns` is given")
           .help("The service that receives the users' requests: a load_balancer, an api_server or a cdn."),
-      field<WorkloadRaw>("arrival", arrival_type, [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
+      field<WorkloadRaw>("arrival", arrival_type(), [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
           .required()
           .help("When requests arrive; see `workload.arrival`."),
-      field<WorkloadRaw>("mix", mix, [](WorkloadRaw& w, std::vector<MixItem>&& m) { w.mix = std::move(m); })
+      field<WorkloadRaw>("mix", mix_type(), [](WorkloadRaw& w, std::vector<MixItem>&& m) { w.mix = std::move(m); })
           .optional("the only request type, when there is one")
           .help("Request type -> weight (> 0); each request is drawn in proportion. The weights need not sum to 1. "
                 "Required when there is more than one request type."),
@@ -1858,7 +1828,58 @@ void Tables::declare_workload()
                 "requests come at that one instant, besides the arrival process's; with a closed one, that many of "
                 "its thinking users (all of them, if fewer are thinking) stop thinking and send at that instant."));
   declare_geodns();
-  workload.rules = {
+  workload.rules = workload_rules();
+  for (auto& rule : geodns_rules())
+    workload.rules.push_back(std::move(rule));
+}
+
+// `workload.arrival`: the variant, with the position of a trace's file kept.
+Type<ArrivalRaw> Tables::arrival_type() const
+{
+  Type<ArrivalRaw> type;
+  type.name = "map";
+  type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
+    ArrivalRaw out;
+    const std::size_t before = ctx.error_count();
+    const Entries entries = read_variant(ctx, site, arrival, out, "in workload.arrival");
+    if (const Entry* file = entries.find("file"))
+      out.trace_mark = file->value.Mark();
+    if (ctx.error_count() != before)
+      return std::nullopt;
+    return out;
+  };
+  type.shape = variant_shape(arrival);
+  return type;
+}
+
+// `workload.mix`: request type -> weight.
+Type<std::vector<MixItem>> Tables::mix_type()
+{
+  Type<std::vector<MixItem>> mix;
+  mix.name = "map of request type to weight";
+  mix.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<MixItem>> {
+    if (!site.value.IsMap() || site.value.size() == 0) {
+      report_expected(ctx, site, "a map of request types to weights");
+      return std::nullopt;
+    }
+    std::vector<MixItem> out;
+    const Entries entries = Entries::read(ctx, site.value, "request type", "in mix");
+    for (const auto& e : entries.all()) {
+      const Site weight_site = site_of(e.key, e.value, "weight of " + e.name);
+      const auto weight = number_type().read(ctx, weight_site);
+      if (weight && passes(ctx, weight_site, *weight, {greater_than(0.0)}))
+        out.push_back(MixItem{NameRef{e.name, e.key.Mark()}, *weight});
+    }
+    return out;
+  };
+  mix.shape = named_map_shape("request type", leaf_shape("number"));
+  return mix;
+}
+
+// The rules of `workload` across its keys (geodns_rules() adds those of zones and geodns).
+std::vector<Rule<WorkloadRaw>> Tables::workload_rules()
+{
+  return {
       {"`herd` with a closed arrival needs exponential think times.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
          if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed &&
@@ -1874,8 +1895,6 @@ void Tables::declare_workload()
                      "users: a closed arrival has its own users (workload.arrival.users); give them there only");
        }},
   };
-  for (auto& rule : geodns_rules())
-    workload.rules.push_back(std::move(rule));
 }
 
 // workload.zones: zone -> share of the users, as the mix is request type -> weight.
