@@ -62,6 +62,62 @@ const NameRef& naming(const std::vector<NameRef>& refs, std::size_t i, const Kin
   }
   return refs[std::min(item, refs.size() - 1)];
 }
+
+// When a write is acknowledged.
+Type<ReplicationMode> replication_mode_type()
+{
+  return enum_type<ReplicationMode>(
+      "replication", {
+                         {"async", ReplicationMode::async, "a write is acknowledged when it commits"},
+                         {"semi_sync", ReplicationMode::semi_sync,
+                          "a write is acknowledged when `k` replicas have applied it, or after `ack_timeout`"},
+                         {"sync", ReplicationMode::sync, "a write is acknowledged when every replica applied it"},
+                     });
+}
+
+// What a semi_sync ack timeout does to the writes after it.
+Type<SemiSyncFallback> fallback_type()
+{
+  return enum_type<SemiSyncFallback>(
+      "fallback",
+      {
+          {"until_caught_up", SemiSyncFallback::until_caught_up,
+           "after an ack timeout the primary acknowledges every write at its commit, the waiting ones "
+           "too, until a replica acknowledges the primary's latest write (MySQL)"},
+          {"per_write", SemiSyncFallback::per_write,
+           "every write waits for its k acknowledgements up to ack_timeout, whatever the writes before it did"},
+      });
+}
+
+// Where reads go.
+Type<ReadFrom> read_from_type()
+{
+  return enum_type<ReadFrom>(
+      "read_from", {
+                       {"primary", ReadFrom::primary, "every db_read goes to the primary"},
+                       {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
+                       {"read_your_writes", ReadFrom::read_your_writes,
+                        "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
+                        "applied the user's last write (a session token carries its position)"},
+                       {"monotonic", ReadFrom::monotonic,
+                        "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
+                   });
+}
+
+// How a caller picks the replica of a read.
+Type<BalancingPolicy> read_policy_type()
+{
+  return enum_type<BalancingPolicy>(
+      "read_policy",
+      {
+          {"round_robin", BalancingPolicy::round_robin, "each replica in turn"},
+          {"random", BalancingPolicy::random, "a replica drawn uniformly"},
+          {"least_connections", BalancingPolicy::least_connections,
+           "the replica with the fewest reads in progress from this caller"},
+          {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two replicas drawn at random"},
+      });
+}
+
 } // namespace
 
 std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
@@ -75,17 +131,8 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
                 "host. Every write committed at the primary is shipped to each replica and applied there. A sharded "
                 "database lists one item per shard, in the order of `hosts`: that shard's replicas (a host, a group "
                 "or a list of hosts), the same number for every shard."),
-      field<ServiceRaw>(
-          "replication",
-          enum_type<ReplicationMode>(
-              "replication",
-              {
-                  {"async", ReplicationMode::async, "a write is acknowledged when it commits"},
-                  {"semi_sync", ReplicationMode::semi_sync,
-                   "a write is acknowledged when `k` replicas have applied it, or after `ack_timeout`"},
-                  {"sync", ReplicationMode::sync, "a write is acknowledged when every replica applied it"},
-              }),
-          [repl](ServiceRaw& s, ReplicationMode&& m) { repl(s).mode = m; })
+      field<ServiceRaw>("replication", replication_mode_type(),
+                        [repl](ServiceRaw& s, ReplicationMode&& m) { repl(s).mode = m; })
           .defaults("async")
           .help("When a write is acknowledged to its caller, with `replicas`."),
       field<ServiceRaw>("k", integer_type<int>(), [repl](ServiceRaw& s, int&& k) { repl(s).k = k; })
@@ -101,49 +148,16 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
           .help("With replication semi_sync: a write still short of k acknowledgements this long after it "
                 "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout); "
                 "`fallback` says what the writes after it do."),
-      field<ServiceRaw>(
-          "fallback",
-          enum_type<SemiSyncFallback>(
-              "fallback",
-              {
-                  {"until_caught_up", SemiSyncFallback::until_caught_up,
-                   "after an ack timeout the primary acknowledges every write at its commit, the waiting ones "
-                   "too, until a replica acknowledges the primary's latest write (MySQL)"},
-                  {"per_write", SemiSyncFallback::per_write,
-                   "every write waits for its k acknowledgements up to ack_timeout, whatever the writes before it did"},
-              }),
-          [repl](ServiceRaw& s, SemiSyncFallback&& f) { repl(s).fallback = f; })
+      field<ServiceRaw>("fallback", fallback_type(),
+                        [repl](ServiceRaw& s, SemiSyncFallback&& f) { repl(s).fallback = f; })
           .defaults("until_caught_up")
           .help("With replication semi_sync: what an ack timeout does to the writes after it."),
-      field<ServiceRaw>(
-          "read_from",
-          enum_type<ReadFrom>(
-              "read_from",
-              {
-                  {"primary", ReadFrom::primary, "every db_read goes to the primary"},
-                  {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
-                  {"read_your_writes", ReadFrom::read_your_writes,
-                   "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
-                   "applied the user's last write (a session token carries its position)"},
-                  {"monotonic", ReadFrom::monotonic,
-                   "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
-              }),
-          [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
+      field<ServiceRaw>("read_from", read_from_type(), [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
           .defaults("primary")
           .help("Where reads go, with `replicas`; writes always go to the primary. read_your_writes and monotonic "
                 "need requests that carry users (`workload.users`, or a closed arrival)."),
-      field<ServiceRaw>(
-          "read_policy",
-          enum_type<BalancingPolicy>(
-              "read_policy",
-              {
-                  {"round_robin", BalancingPolicy::round_robin, "each replica in turn"},
-                  {"random", BalancingPolicy::random, "a replica drawn uniformly"},
-                  {"least_connections", BalancingPolicy::least_connections,
-                   "the replica with the fewest reads in progress from this caller"},
-                  {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two replicas drawn at random"},
-              }),
-          [repl](ServiceRaw& s, BalancingPolicy&& p) { repl(s).read_policy = p; })
+      field<ServiceRaw>("read_policy", read_policy_type(),
+                        [repl](ServiceRaw& s, BalancingPolicy&& p) { repl(s).read_policy = p; })
           .defaults("round_robin")
           .help("With read_from replicas or read_your_writes: how each caller (an api_server instance) picks the "
                 "replica."),
