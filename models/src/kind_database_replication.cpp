@@ -213,40 +213,48 @@ std::vector<Rule<ServiceRaw>> replication_rules()
   };
 }
 
-void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
+namespace
 {
-  if (!raw.replicas || raw.replicas->empty())
-    return;
-  const Entry* entry = raw.entries.find("replicas");
-  const bool sharded = spec.shards.has_value();
-  if (sharded && spec.shard_hosts.empty())
-    return; // its hosts are missing or wrong, reported already
-  const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
-  // The items each shard's replicas come from: one per shard when sharded, all of them otherwise.
-  std::vector<std::vector<NameRef>> groups;
+
+// The items each shard's replicas come from: one per shard when sharded, all of them in one otherwise; nothing
+// (reported) when they do not fit the shards.
+std::optional<std::vector<std::vector<NameRef>>> replica_groups(const ServiceRaw& raw, const Entry* entry, bool sharded,
+                                                                std::size_t shards, KindResolver& resolver)
+{
   if (sharded) {
-    if (raw.replicas->size() != primaries.size()) {
+    if (raw.replicas->size() != shards) {
       resolver.ctx().error(entry->value.Mark(),
                            "replicas " + service_where(raw.name) + " lists " + std::to_string(raw.replicas->size()) +
-                               (raw.replicas->size() == 1 ? " item" : " items") + " for " +
-                               std::to_string(primaries.size()) +
+                               (raw.replicas->size() == 1 ? " item" : " items") + " for " + std::to_string(shards) +
                                " shards; give one per shard, in the order of hosts: its replicas (a host, a group or "
                                "a list of hosts)");
-      return;
+      return std::nullopt;
     }
-    groups = *raw.replicas;
-  } else {
-    groups.emplace_back();
-    for (std::size_t i = 0; i < raw.replicas->size(); ++i) {
-      if (entry->value.IsSequence() && entry->value[i].IsSequence()) {
-        resolver.ctx().error(entry->value[i].Mark(), "a list inside replicas gives one shard's replicas, but service " +
-                                                         quote(raw.name) +
-                                                         " is not sharded; list its replica hosts in one list");
-        return;
-      }
-      groups[0].insert(groups[0].end(), (*raw.replicas)[i].begin(), (*raw.replicas)[i].end());
-    }
+    return *raw.replicas;
   }
+  std::vector<std::vector<NameRef>> groups(1);
+  for (std::size_t i = 0; i < raw.replicas->size(); ++i) {
+    if (entry->value.IsSequence() && entry->value[i].IsSequence()) {
+      resolver.ctx().error(entry->value[i].Mark(), "a list inside replicas gives one shard's replicas, but service " +
+                                                       quote(raw.name) +
+                                                       " is not sharded; list its replica hosts in one list");
+      return std::nullopt;
+    }
+    groups[0].insert(groups[0].end(), (*raw.replicas)[i].begin(), (*raw.replicas)[i].end());
+  }
+  return groups;
+}
+
+struct ReplicaHosts {
+  std::vector<std::string> all; // shard by shard
+  std::size_t per_shard = 0;
+};
+
+// Each group's hosts: none the primary's of its shard, as many for every shard; nothing (reported) otherwise.
+std::optional<ReplicaHosts> resolve_replica_hosts(const std::vector<std::vector<NameRef>>& groups,
+                                                  const std::vector<std::string>& primaries, bool sharded,
+                                                  const ServiceRaw& raw, const Entry* entry, KindResolver& resolver)
+{
   const auto item_mark = [entry](std::size_t s) {
     return entry->value.IsSequence() ? entry->value[s].Mark() : entry->value.Mark();
   };
@@ -289,8 +297,14 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
     all.insert(all.end(), hosts->begin(), hosts->end());
   }
   if (!ok || !per_shard)
-    return;
-  spec.replication.replicas = std::move(all);
+    return std::nullopt;
+  return ReplicaHosts{std::move(all), *per_shard};
+}
+
+// What reads from replicas and semi_sync's k need, once the replicas are known.
+void check_replicated(const DatabaseSpec& spec, const ServiceRaw& raw, bool sharded, std::size_t per_shard,
+                      KindResolver& resolver)
+{
   if (spec.replication.read_from == ReadFrom::read_your_writes || spec.replication.read_from == ReadFrom::monotonic)
     require_users(raw, "read_from", resolver);
   if (spec.replication.read_from == ReadFrom::read_your_writes && sharded)
@@ -304,14 +318,35 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
                            "read_from: read_your_writes " + service_where(raw.name) + " and in service " +
                                quote(*first) +
                                ": a user's session carries the position of their writes to one database only");
-  auto& r = spec.replication;
-  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(*per_shard)) {
+  const auto& r = spec.replication;
+  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(per_shard)) {
     const Entry* k = raw.entries.find("k");
     resolver.ctx().error(k ? k->value.Mark() : raw.mark,
                          "k is " + std::to_string(r.k) + " but service " + quote(raw.name) + " has " +
-                             std::to_string(*per_shard) + (*per_shard == 1 ? " replica" : " replicas") +
+                             std::to_string(per_shard) + (per_shard == 1 ? " replica" : " replicas") +
                              (sharded ? " per shard" : "") + "; semi_sync waits for at most every replica");
   }
+}
+
+} // namespace
+
+void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
+{
+  if (!raw.replicas || raw.replicas->empty())
+    return;
+  const Entry* entry = raw.entries.find("replicas");
+  const bool sharded = spec.shards.has_value();
+  if (sharded && spec.shard_hosts.empty())
+    return; // its hosts are missing or wrong, reported already
+  const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  const auto groups = replica_groups(raw, entry, sharded, primaries.size(), resolver);
+  if (!groups)
+    return;
+  auto hosts = resolve_replica_hosts(*groups, primaries, sharded, raw, entry, resolver);
+  if (!hosts)
+    return;
+  spec.replication.replicas = std::move(hosts->all);
+  check_replicated(spec, raw, sharded, hosts->per_shard, resolver);
 }
 
 } // namespace scalelab::models::schema
