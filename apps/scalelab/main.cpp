@@ -195,8 +195,8 @@ int cmd_graph(const std::vector<std::string>& args)
   return kOk;
 }
 
-int cmd_run(const std::vector<std::string>& args)
-{
+// What `scalelab run` was asked.
+struct RunArgs {
   std::optional<std::string> file;
   std::optional<std::uint64_t> seed;
   std::optional<double> duration, warmup;
@@ -207,188 +207,227 @@ int cmd_run(const std::vector<std::string>& args)
   std::optional<fs::path> engine_stats;
   std::optional<std::string> calibration;
   std::optional<double> rate;
+};
+
+bool is_run_value_option(const std::string& a)
+{
+  static const char* const kOptions[] = {"--seed",      "--duration",  "--warmup",       "--out",  "--engine",
+                                         "--executors", "--max-ahead", "--engine-stats", "--rate", "--calibration"};
+  return std::find(std::begin(kOptions), std::end(kOptions), a) != std::end(kOptions);
+}
+
+// An option of `run` that takes a value (v: none when the option ends the command line). Returns an exit
+// status when the value is wrong.
+std::optional<int> read_run_value(const std::string& a, const std::optional<std::string>& v, RunArgs& run)
+{
+  if (a == "--seed") {
+    char* end = nullptr;
+    if (!v || v->empty() || (*v)[0] == '-' || (run.seed = std::strtoull(v->c_str(), &end, 10), *end != '\0'))
+      return usage_error("--seed needs a non-negative integer", kRunHelp);
+  } else if (a == "--duration") {
+    if (!v)
+      return usage_error("--duration needs a value such as 60s", kRunHelp);
+    auto q = models::parse_duration(*v);
+    if (!q.value || *q.value <= 0)
+      return usage_error("--duration: " + (q.value ? std::string("must be positive") : q.error), kRunHelp);
+    run.duration = *q.value;
+  } else if (a == "--warmup") {
+    auto q = v ? models::parse_duration(*v) : models::Quantity{};
+    if (!q.value || *q.value < 0)
+      return usage_error("--warmup needs a duration such as 10s (0s: none)", kRunHelp);
+    run.warmup = *q.value;
+  } else if (a == "--out") {
+    if (!v)
+      return usage_error("--out needs a directory", kRunHelp);
+    run.out_dir = *v;
+  } else if (a == "--engine") {
+    if (v && *v == "windowed")
+      run.options.mode = sim::EngineMode::windowed;
+    else if (v && *v == "plain")
+      run.options.mode = sim::EngineMode::plain;
+    else
+      return usage_error("--engine must be windowed or plain", kRunHelp);
+  } else if (a == "--executors") {
+    if (v && *v == "world")
+      run.options.grouping = sim::Grouping::world;
+    else if (v && *v == "host")
+      run.options.grouping = sim::Grouping::host;
+    else
+      return usage_error("--executors must be world or host", kRunHelp);
+  } else if (a == "--max-ahead") {
+    auto q = v ? models::parse_duration(*v) : models::Quantity{};
+    if (!q.value)
+      return usage_error("--max-ahead needs a duration such as 10ms (0s: never past the window)", kRunHelp);
+    run.options.max_ahead = *q.value;
+  } else if (a == "--engine-stats") {
+    if (!v)
+      return usage_error("--engine-stats needs a file name", kRunHelp);
+    run.engine_stats = *v;
+  } else if (a == "--rate") {
+    char* end = nullptr;
+    if (!v || v->empty() || (run.rate = std::strtod(v->c_str(), &end), *end != '\0') || !(*run.rate > 0))
+      return usage_error("--rate needs a positive number of requests per second", kRunHelp);
+  } else if (a == "--calibration") {
+    if (!v)
+      return usage_error("--calibration needs a calibration file", kRunHelp);
+    run.calibration = *v;
+  }
+  return std::nullopt;
+}
+
+// The command line of `run`. Returns an exit status when the command ends there (help, a usage error).
+std::optional<int> parse_run_args(const std::vector<std::string>& args, RunArgs& run)
+{
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      if (i + 1 >= args.size())
-        return std::nullopt;
-      (void)name;
-      return args[++i];
-    };
     if (is_help(a)) {
       std::cout << kRunHelp;
       return kOk;
-    } else if (a == "--seed") {
-      auto v = value("--seed");
-      char* end = nullptr;
-      if (!v || v->empty() || (*v)[0] == '-' || (seed = std::strtoull(v->c_str(), &end, 10), *end != '\0'))
-        return usage_error("--seed needs a non-negative integer", kRunHelp);
-    } else if (a == "--duration") {
-      auto v = value("--duration");
-      if (!v)
-        return usage_error("--duration needs a value such as 60s", kRunHelp);
-      auto q = models::parse_duration(*v);
-      if (!q.value || *q.value <= 0)
-        return usage_error("--duration: " + (q.value ? std::string("must be positive") : q.error), kRunHelp);
-      duration = *q.value;
-    } else if (a == "--warmup") {
-      auto v = value("--warmup");
-      auto q = v ? models::parse_duration(*v) : models::Quantity{};
-      if (!q.value || *q.value < 0)
-        return usage_error("--warmup needs a duration such as 10s (0s: none)", kRunHelp);
-      warmup = *q.value;
-    } else if (a == "--out") {
-      auto v = value("--out");
-      if (!v)
-        return usage_error("--out needs a directory", kRunHelp);
-      out_dir = *v;
-    } else if (a == "--engine") {
-      auto v = value("--engine");
-      if (v && *v == "windowed")
-        options.mode = sim::EngineMode::windowed;
-      else if (v && *v == "plain")
-        options.mode = sim::EngineMode::plain;
-      else
-        return usage_error("--engine must be windowed or plain", kRunHelp);
-    } else if (a == "--executors") {
-      auto v = value("--executors");
-      if (v && *v == "world")
-        options.grouping = sim::Grouping::world;
-      else if (v && *v == "host")
-        options.grouping = sim::Grouping::host;
-      else
-        return usage_error("--executors must be world or host", kRunHelp);
-    } else if (a == "--max-ahead") {
-      auto v = value("--max-ahead");
-      auto q = v ? models::parse_duration(*v) : models::Quantity{};
-      if (!q.value)
-        return usage_error("--max-ahead needs a duration such as 10ms (0s: never past the window)", kRunHelp);
-      options.max_ahead = *q.value;
-    } else if (a == "--engine-stats") {
-      auto v = value("--engine-stats");
-      if (!v)
-        return usage_error("--engine-stats needs a file name", kRunHelp);
-      engine_stats = *v;
-    } else if (a == "--rate") {
-      auto v = value("--rate");
-      char* end = nullptr;
-      if (!v || v->empty() || (rate = std::strtod(v->c_str(), &end), *end != '\0') || !(*rate > 0))
-        return usage_error("--rate needs a positive number of requests per second", kRunHelp);
-    } else if (a == "--calibration") {
-      auto v = value("--calibration");
-      if (!v)
-        return usage_error("--calibration needs a calibration file", kRunHelp);
-      calibration = *v;
+    } else if (is_run_value_option(a)) {
+      std::optional<std::string> v;
+      if (i + 1 < args.size())
+        v = args[++i];
+      if (auto status = read_run_value(a, v, run))
+        return status;
     } else if (a == "--quiet") {
-      quiet = true;
+      run.quiet = true;
     } else if (a == "--stream") {
-      stream = true;
+      run.stream = true;
     } else if (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0) {
-      options.simgrid_args.push_back(a);
+      run.options.simgrid_args.push_back(a);
     } else if (!a.empty() && a[0] == '-') {
       return usage_error("unknown option " + a, kRunHelp);
-    } else if (file) {
-      return usage_error("run takes one FILE, got " + *file + " and " + a, kRunHelp);
+    } else if (run.file) {
+      return usage_error("run takes one FILE, got " + *run.file + " and " + a, kRunHelp);
     } else {
-      file = a;
+      run.file = a;
     }
   }
-  if (!file)
+  if (!run.file)
     return usage_error("run needs a FILE", kRunHelp);
+  return std::nullopt;
+}
 
-  auto loaded = models::load_topology_file(*file);
-  print_diagnostics(loaded.errors, loaded.warnings);
-  if (!loaded.spec)
-    return kBadInput;
-  models::TopologySpec spec = std::move(*loaded.spec);
-  if (calibration) {
-    const auto cal = models::load_calibration_file(*calibration);
+// The command line's changes to the topology (calibration, --rate, --seed, --warmup, --duration), checked.
+// Prints what is wrong and returns false when the run cannot go on.
+bool apply_run_args(const RunArgs& run, models::TopologySpec& spec)
+{
+  if (run.calibration) {
+    const auto cal = models::load_calibration_file(*run.calibration);
     auto errors = cal.errors;
     if (cal.calibration)
       errors = models::apply_calibration(*cal.calibration, spec);
     print_diagnostics(errors, {});
     if (!errors.empty())
-      return kBadInput;
+      return false;
   }
-  if (rate) {
+  if (run.rate) {
     auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival);
     if (!open || open->shape || open->process == models::OpenArrival::Process::trace) {
       std::cerr << "scalelab: --rate needs an open workload at a constant or Poisson rate without a shape\n";
-      return kBadInput;
+      return false;
     }
-    open->rate = *rate;
+    open->rate = *run.rate;
   }
-  if (seed)
-    spec.seed = *seed;
-  if (warmup)
-    spec.warmup = models::from_seconds(*warmup);
-  if (duration)
-    spec.duration = models::from_seconds(*duration);
-  if ((duration || warmup) && spec.warmup >= spec.duration) {
+  if (run.seed)
+    spec.seed = *run.seed;
+  if (run.warmup)
+    spec.warmup = models::from_seconds(*run.warmup);
+  if (run.duration)
+    spec.duration = models::from_seconds(*run.duration);
+  if ((run.duration || run.warmup) && spec.warmup >= spec.duration) {
     std::cerr << "scalelab: the duration (" << models::format_duration(models::to_seconds(spec.duration))
               << ") is not longer than the warm-up (" << models::format_duration(models::to_seconds(spec.warmup))
               << ")\n";
-    return kBadInput;
+    return false;
   }
-  if (duration && models::limits::timeseries_rows(spec.duration, spec.report_interval, spec.services.size()) >
-                      models::limits::kTimeseriesRows) {
-    std::cerr << "scalelab: --duration " << models::format_duration(*duration) << " would make more than "
+  if (run.duration && models::limits::timeseries_rows(spec.duration, spec.report_interval, spec.services.size()) >
+                          models::limits::kTimeseriesRows) {
+    std::cerr << "scalelab: --duration " << models::format_duration(*run.duration) << " would make more than "
               << models::limits::kTimeseriesRows
               << " rows of timeseries.csv (duration / report_interval for the users and each service); make "
                  "report_interval longer in the file\n";
-    return kBadInput;
+    return false;
   }
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec || !fs::is_directory(out_dir)) {
-    std::cerr << "scalelab: cannot create output directory " << out_dir.string() << '\n';
-    return kBadInput;
-  }
+  return true;
+}
 
-  const auto wall_start = std::chrono::steady_clock::now();
-  sim::RunOutput output = sim::run_simulation(spec, options);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-
+// The engine's statistics of a run, as JSON (--engine-stats).
+void write_engine_stats(const fs::path& file, const sim::RunOutput& output, const sim::RunOptions& options, double wall)
+{
   const double requests = static_cast<double>(output.results.checks.sent);
-  write_file_atomically(out_dir / "results.json", models::to_json(output.results).dump(2) + "\n");
-  if (engine_stats) {
-    const auto& e = output.engine;
-    nlohmann::ordered_json j{{"engine", options.mode == sim::EngineMode::plain ? "plain" : "windowed"},
-                             {"wall_seconds", wall},
-                             {"simulated_seconds", output.results.duration},
-                             {"requests", output.results.checks.sent},
-                             {"requests_per_wall_second", wall > 0 ? requests / wall : 0},
-                             {"peak_requests_in_flight", e.peak_requests_in_flight},
-                             {"actors", e.actors},
-                             {"wakeups", e.wakeups},
-                             {"events", e.events},
-                             {"servers_computing_departures_at_arrival", e.servers_at_arrival},
-                             {"balancers_taking_completions_apart", e.completions_apart},
-                             {"components_taking_replies_when_sent", e.passive_replies},
-                             {"lookahead_seconds", e.lookahead},
-                             {"peak_memory_mb", peak_memory_mb()}};
-    write_file_atomically(*engine_stats, j.dump(2) + "\n");
-  }
-  write_file_atomically(out_dir / "timeseries.csv",
-                        models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
-  if (stream) {
+  const auto& e = output.engine;
+  nlohmann::ordered_json j{{"engine", options.mode == sim::EngineMode::plain ? "plain" : "windowed"},
+                           {"wall_seconds", wall},
+                           {"simulated_seconds", output.results.duration},
+                           {"requests", output.results.checks.sent},
+                           {"requests_per_wall_second", wall > 0 ? requests / wall : 0},
+                           {"peak_requests_in_flight", e.peak_requests_in_flight},
+                           {"actors", e.actors},
+                           {"wakeups", e.wakeups},
+                           {"events", e.events},
+                           {"servers_computing_departures_at_arrival", e.servers_at_arrival},
+                           {"balancers_taking_completions_apart", e.completions_apart},
+                           {"components_taking_replies_when_sent", e.passive_replies},
+                           {"lookahead_seconds", e.lookahead},
+                           {"peak_memory_mb", peak_memory_mb()}};
+  write_file_atomically(file, j.dump(2) + "\n");
+}
+
+// What a run prints: the time series as it streams (--stream), or the summary table and the engine's figures.
+void print_run(const RunArgs& run, const models::TopologySpec& spec, const sim::RunOutput& output, double wall)
+{
+  if (run.stream) {
     for (const auto& line : cli::stream_lines(output.timeseries, models::to_seconds(spec.report_interval),
                                               models::to_seconds(spec.duration)))
       std::cout << line << '\n';
     std::cout.flush();
   }
-  if (!quiet && !stream) {
-    std::cout << models::summary_table(output.results);
-    const auto& e = output.engine;
-    std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events, %llu servers computing "
-                "departures at arrival; %.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
-                options.mode == sim::EngineMode::plain ? "plain" : "windowed", e.lookahead * 1e6,
-                static_cast<unsigned long long>(e.actors), static_cast<unsigned long long>(e.wakeups),
-                static_cast<unsigned long long>(e.events), static_cast<unsigned long long>(e.servers_at_arrival), wall,
-                wall > 0 ? requests / wall : 0, peak_memory_mb());
-    std::printf("wrote %s and %s\n", (out_dir / "results.json").string().c_str(),
-                (out_dir / "timeseries.csv").string().c_str());
+  if (run.quiet || run.stream)
+    return;
+  const double requests = static_cast<double>(output.results.checks.sent);
+  std::cout << models::summary_table(output.results);
+  const auto& e = output.engine;
+  std::printf("engine: %s, lookahead %.0f us, %llu actors, %llu wake-ups, %llu events, %llu servers computing "
+              "departures at arrival; %.2f s wall, %.0f simulated requests per wall second, peak memory %.0f MB\n",
+              run.options.mode == sim::EngineMode::plain ? "plain" : "windowed", e.lookahead * 1e6,
+              static_cast<unsigned long long>(e.actors), static_cast<unsigned long long>(e.wakeups),
+              static_cast<unsigned long long>(e.events), static_cast<unsigned long long>(e.servers_at_arrival), wall,
+              wall > 0 ? requests / wall : 0, peak_memory_mb());
+  std::printf("wrote %s and %s\n", (run.out_dir / "results.json").string().c_str(),
+              (run.out_dir / "timeseries.csv").string().c_str());
+}
+
+int cmd_run(const std::vector<std::string>& args)
+{
+  RunArgs run;
+  if (auto status = parse_run_args(args, run))
+    return *status;
+
+  auto loaded = models::load_topology_file(*run.file);
+  print_diagnostics(loaded.errors, loaded.warnings);
+  if (!loaded.spec)
+    return kBadInput;
+  models::TopologySpec spec = std::move(*loaded.spec);
+  if (!apply_run_args(run, spec))
+    return kBadInput;
+  std::error_code ec;
+  fs::create_directories(run.out_dir, ec);
+  if (ec || !fs::is_directory(run.out_dir)) {
+    std::cerr << "scalelab: cannot create output directory " << run.out_dir.string() << '\n';
+    return kBadInput;
   }
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  sim::RunOutput output = sim::run_simulation(spec, run.options);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  write_file_atomically(run.out_dir / "results.json", models::to_json(output.results).dump(2) + "\n");
+  if (run.engine_stats)
+    write_engine_stats(*run.engine_stats, output, run.options, wall);
+  write_file_atomically(run.out_dir / "timeseries.csv",
+                        models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
+  print_run(run, spec, output, wall);
   if (!output.results.checks.conserved) {
     // Requests were created or lost by the engine itself: the results cannot be trusted.
     std::cerr << "scalelab: error: request conservation violated (see checks in results.json)\n";

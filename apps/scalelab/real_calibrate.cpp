@@ -255,26 +255,167 @@ std::optional<double> mix_cpu_seconds(const models::TopologySpec& spec, const mo
   return weights > 0 ? std::optional<double>(total / weights) : std::nullopt;
 }
 
-} // namespace
-
-int cmd_real_calibrate(const std::vector<std::string>& args)
+// The command line of calibrate. Returns an exit status when the command ends there (help, a usage error).
+std::optional<int> parse_calibrate_args(const std::vector<std::string>& args, LiveRunOptions& o, fs::path& out)
 {
   for (const auto& a : args)
     if (is_help(a)) {
       std::cout << kCalibrateHelp;
       return kOk;
     }
-  LiveRunOptions o;
   o.self = self_executable();
   o.programs_dir = o.self.parent_path();
   o.run_dir = fs::current_path() / "scalelab-real";
-  fs::path out = "calibration.yaml";
   std::vector<std::string> positional;
   if (const auto error = parse_live_options(args, o, out, positional); !error.empty())
     return usage_error(error, kCalibrateHelp);
   if (positional.size() != 1)
     return usage_error("real calibrate takes one FILE", kCalibrateHelp);
   o.topology = positional[0];
+  return std::nullopt;
+}
+
+// What calibrating finds: the calibration, and the figures measured as the YAML lines of its `measured` section.
+struct Measurement {
+  models::Calibration cal;
+  std::string measured;
+};
+
+// The loopback round trip and bandwidth: the network's latency and bandwidth. Returns the round trip.
+Figure measure_network(Measurement& m)
+{
+  const auto net = loopback();
+  if (!net)
+    throw std::runtime_error("the loopback round trip could not be measured");
+  const Figure tcp = net->first;
+  m.measured += figure_yaml("tcp_round_trip", tcp);
+  char bw[64];
+  std::snprintf(bw, sizeof bw, "    loopback_bandwidth: %.0fMBps\n", net->second / 1e6);
+  m.measured += bw;
+  m.cal.latency = tcp.mean / 2;
+  m.cal.bandwidth = net->second;
+  return tcp;
+}
+
+// The HTTP round trip to the entry's API server (the first api_server when the entry is a balancer): the users'
+// latency.
+void measure_http(const models::TopologySpec& spec, const LiveStack& stack, Measurement& m)
+{
+  std::string api;
+  for (const auto& s : spec.services)
+    if (std::holds_alternative<models::ApiServerSpec>(s.kind) && (api.empty() || s.name == spec.workload.entry))
+      api = s.name;
+  if (api.empty() || stack.port_of(api, 0) <= 0)
+    return;
+  const auto http = http_round_trip(stack.port_of(api, 0));
+  if (!http)
+    throw std::runtime_error("GET /health on " + api + " failed");
+  m.measured += figure_yaml("http_round_trip_" + api, *http);
+  // The users' request crosses the users' link and the entry host's link (half the LAN's latency).
+  m.cal.users_latency = std::max(1e-9, http->mean / 2 - *m.cal.latency / 2);
+}
+
+// Each database's read and commit, each cache's round trip, each queue's publish, less the network's round trip.
+void measure_backends(const models::TopologySpec& spec, const LiveStack& stack, const LiveSignals& signals,
+                      const Figure& tcp, Measurement& m)
+{
+  const auto live_stack = real::load_stack((stack.run_dir() / "stack.json").string());
+  const auto backends = real::make_live_backends(spec, live_stack, real::LiveOptions{});
+  std::uint64_t key = 0, version = 0;
+  bool hit = false;
+  std::string failure;
+  auto step = [&](const std::string& what, const std::function<real::Outcome()>& op) {
+    auto f = measure(30, 400, [&] {
+      ++key;
+      const auto outcome = op();
+      if (!outcome.ok())
+        failure = what + ": " + outcome.cause;
+      return outcome.ok();
+    });
+    if (!f)
+      throw std::runtime_error(failure);
+    m.measured += figure_yaml(what, *f);
+    return std::max(0.0, f->mean - tcp.mean); // the simulated call adds the network's round trip
+  };
+  for (const auto& s : spec.services) {
+    if (signals.interrupted())
+      throw std::runtime_error("interrupted");
+    const std::string& name = s.name;
+    models::ServiceCalibration c;
+    if (std::holds_alternative<models::DatabaseSpec>(s.kind)) {
+      c.read = step(name + "_read", [&] { return backends->db_read(name, 0, key % 1000, version); });
+      c.write = step(name + "_commit", [&] { return backends->db_write(name, 0, key % 1000, version); });
+    } else if (std::holds_alternative<models::CacheSpec>(s.kind)) {
+      c.operation = step(name + "_round_trip", [&] {
+        return key % 2 ? backends->cache_get(name, key % 1000, hit, version)
+                       : backends->cache_set(name, key % 1000, key);
+      });
+    } else if (std::holds_alternative<models::QueueSpec>(s.kind)) {
+      c.publish = step(name + "_publish", [&] { return backends->publish(name, "calibration", key); });
+    } else {
+      continue;
+    }
+    m.cal.services[name] = c;
+  }
+}
+
+// CPU per request of the entry api_server beyond its steps': the workload at a low rate, its CPU over the run.
+void measure_request_cpu(const models::TopologySpec& spec, const LiveStack& stack, const LiveSignals& signals,
+                         const LiveRunOptions& o, Measurement& m)
+{
+  const auto* entry = spec.find_service(spec.workload.entry);
+  if (!entry || !std::holds_alternative<models::ApiServerSpec>(entry->kind) || signals.interrupted())
+    return;
+  const auto nominal = mix_cpu_seconds(spec, *entry);
+  const auto& arrival = spec.workload.arrival;
+  const double rate =
+      std::holds_alternative<models::OpenArrival>(arrival) ? std::get<models::OpenArrival>(arrival).rate : 0;
+  if (!nominal || !(rate > 0))
+    return;
+  LiveRunOptions low = o;
+  low.quiet = true;
+  low.duration = 4;
+  low.warmup = 0;
+  low.rate = std::min(rate, std::max(5.0, 0.1 / std::max(*nominal, 1e-4))); // ~10 % of one core
+  const auto j = run_loadgen(stack, spec, low, stack.run_dir() / "calibration-load.json");
+  if (!j)
+    throw std::runtime_error("the low-load run failed (logs in " + (stack.run_dir() / "logs").string() + ")");
+  const double sent = (*j)["total"].value("sent", 0.0);
+  const std::string instance = spec.workload.entry + "-1";
+  const double cpu =
+      (*j)["real"]["processes"].contains(instance) ? (*j)["real"]["processes"][instance].value("cpu_seconds", 0.0) : 0;
+  if (sent > 0 && cpu > 0) {
+    char text[256];
+    std::snprintf(text, sizeof text, "    %s_cpu_per_request: {measured: %s, steps: %s, requests: %.0f, rate: %.1f}\n",
+                  spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, *low.rate);
+    m.measured += text;
+    m.cal.services[spec.workload.entry].request_cpu = std::max(0.0, cpu / sent - *nominal);
+  }
+}
+
+// Every measurement on the live stack, in order; what failed, or nothing.
+std::string measure_all(const models::TopologySpec& spec, const LiveStack& stack, const LiveSignals& signals,
+                        const LiveRunOptions& o, Measurement& m)
+{
+  try {
+    const Figure tcp = measure_network(m);
+    measure_http(spec, stack, m);
+    measure_backends(spec, stack, signals, tcp, m);
+    measure_request_cpu(spec, stack, signals, o, m);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+int cmd_real_calibrate(const std::vector<std::string>& args)
+{
+  LiveRunOptions o;
+  fs::path out = "calibration.yaml";
+  if (auto status = parse_calibrate_args(args, o, out))
+    return *status;
   const auto loaded = models::load_topology_file(o.topology);
   print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
@@ -290,104 +431,8 @@ int cmd_real_calibrate(const std::vector<std::string>& args)
     if (!real::set_realtime(o.realtime))
       std::cerr << "scalelab: warning: cannot run SCHED_FIFO (not permitted)\n";
   }
-  models::Calibration cal;
-  std::string measured;
-  std::string failure;
-  try {
-    const auto net = loopback();
-    if (!net)
-      throw std::runtime_error("the loopback round trip could not be measured");
-    const Figure tcp = net->first;
-    measured += figure_yaml("tcp_round_trip", tcp);
-    char bw[64];
-    std::snprintf(bw, sizeof bw, "    loopback_bandwidth: %.0fMBps\n", net->second / 1e6);
-    measured += bw;
-    cal.latency = tcp.mean / 2;
-    cal.bandwidth = net->second;
-    // The HTTP round trip to the entry's API server (the first api_server when the entry is a balancer).
-    std::string api;
-    for (const auto& s : spec.services)
-      if (std::holds_alternative<models::ApiServerSpec>(s.kind) && (api.empty() || s.name == spec.workload.entry))
-        api = s.name;
-    if (!api.empty() && stack.port_of(api, 0) > 0) {
-      const auto http = http_round_trip(stack.port_of(api, 0));
-      if (!http)
-        throw std::runtime_error("GET /health on " + api + " failed");
-      measured += figure_yaml("http_round_trip_" + api, *http);
-      // The users' request crosses the users' link and the entry host's link (half the LAN's latency).
-      cal.users_latency = std::max(1e-9, http->mean / 2 - *cal.latency / 2);
-    }
-    const auto live_stack = real::load_stack((stack.run_dir() / "stack.json").string());
-    const auto backends = real::make_live_backends(spec, live_stack, real::LiveOptions{});
-    std::uint64_t key = 0, version = 0;
-    bool hit = false;
-    auto step = [&](const std::string& what, const std::function<real::Outcome()>& op) {
-      auto f = measure(30, 400, [&] {
-        ++key;
-        const auto outcome = op();
-        if (!outcome.ok())
-          failure = what + ": " + outcome.cause;
-        return outcome.ok();
-      });
-      if (!f)
-        throw std::runtime_error(failure);
-      measured += figure_yaml(what, *f);
-      return std::max(0.0, f->mean - tcp.mean); // the simulated call adds the network's round trip
-    };
-    for (const auto& s : spec.services) {
-      if (signals.interrupted())
-        throw std::runtime_error("interrupted");
-      const std::string& name = s.name;
-      models::ServiceCalibration c;
-      if (std::holds_alternative<models::DatabaseSpec>(s.kind)) {
-        c.read = step(name + "_read", [&] { return backends->db_read(name, 0, key % 1000, version); });
-        c.write = step(name + "_commit", [&] { return backends->db_write(name, 0, key % 1000, version); });
-      } else if (std::holds_alternative<models::CacheSpec>(s.kind)) {
-        c.operation = step(name + "_round_trip", [&] {
-          return key % 2 ? backends->cache_get(name, key % 1000, hit, version)
-                         : backends->cache_set(name, key % 1000, key);
-        });
-      } else if (std::holds_alternative<models::QueueSpec>(s.kind)) {
-        c.publish = step(name + "_publish", [&] { return backends->publish(name, "calibration", key); });
-      } else {
-        continue;
-      }
-      cal.services[name] = c;
-    }
-    // CPU per request of the entry api_server beyond its steps': the workload at a low rate, its CPU over the run.
-    if (const auto* entry = spec.find_service(spec.workload.entry);
-        entry && std::holds_alternative<models::ApiServerSpec>(entry->kind) && !signals.interrupted()) {
-      const auto nominal = mix_cpu_seconds(spec, *entry);
-      const auto& arrival = spec.workload.arrival;
-      const double rate =
-          std::holds_alternative<models::OpenArrival>(arrival) ? std::get<models::OpenArrival>(arrival).rate : 0;
-      if (nominal && rate > 0) {
-        LiveRunOptions low = o;
-        low.quiet = true;
-        low.duration = 4;
-        low.warmup = 0;
-        low.rate = std::min(rate, std::max(5.0, 0.1 / std::max(*nominal, 1e-4))); // ~10 % of one core
-        const auto j = run_loadgen(stack, spec, low, stack.run_dir() / "calibration-load.json");
-        if (!j)
-          throw std::runtime_error("the low-load run failed (logs in " + (stack.run_dir() / "logs").string() + ")");
-        const double sent = (*j)["total"].value("sent", 0.0);
-        const std::string instance = spec.workload.entry + "-1";
-        const double cpu = (*j)["real"]["processes"].contains(instance)
-                               ? (*j)["real"]["processes"][instance].value("cpu_seconds", 0.0)
-                               : 0;
-        if (sent > 0 && cpu > 0) {
-          char text[256];
-          std::snprintf(text, sizeof text,
-                        "    %s_cpu_per_request: {measured: %s, steps: %s, requests: %.0f, rate: %.1f}\n",
-                        spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, *low.rate);
-          measured += text;
-          cal.services[spec.workload.entry].request_cpu = std::max(0.0, cpu / sent - *nominal);
-        }
-      }
-    }
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
+  Measurement m;
+  const std::string failure = measure_all(spec, stack, signals, o, m);
   stack.down();
   if (signals.interrupted()) {
     std::cerr << "scalelab: interrupted; the stack was stopped\n";
@@ -397,9 +442,9 @@ int cmd_real_calibrate(const std::vector<std::string>& args)
     std::cerr << "scalelab: calibration failed: " << failure << "\n";
     return kRunError;
   }
-  write_file_atomically(out, models::calibration_yaml(cal, fs::absolute(o.topology).string(), measured));
+  write_file_atomically(out, models::calibration_yaml(m.cal, fs::absolute(o.topology).string(), m.measured));
   if (!o.quiet) {
-    std::cout << "measured (mean without the slowest 1 %, p50, p99):\n" << measured;
+    std::cout << "measured (mean without the slowest 1 %, p50, p99):\n" << m.measured;
     std::cout << "wrote " << out.string() << '\n';
   }
   return kOk;

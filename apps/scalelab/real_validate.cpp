@@ -118,9 +118,17 @@ std::string error_percent(double simulated, double live)
   return text;
 }
 
-} // namespace
+// What `real validate` was asked: its own options, then those of real run.
+struct ValidateArgs {
+  std::optional<fs::path> calibration;
+  std::vector<double> levels = {20, 40, 60, 80, 90};
+  int repetitions = 1;
+  LiveRunOptions o;
+  fs::path out = ".";
+};
 
-int cmd_real_validate(const std::vector<std::string>& args)
+// The command line of validate. Returns an exit status when the command ends there (help, a usage error).
+std::optional<int> parse_validate_args(const std::vector<std::string>& args, ValidateArgs& v)
 {
   for (const auto& a : args)
     if (is_help(a)) {
@@ -129,129 +137,117 @@ int cmd_real_validate(const std::vector<std::string>& args)
     }
   // The options of validate alone first; the rest are those of real run.
   std::vector<std::string> rest;
-  std::optional<fs::path> calibration;
-  std::vector<double> levels = {20, 40, 60, 80, 90};
-  int repetitions = 1;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const bool has_value = i + 1 < args.size();
     if (args[i] == "--calibration" && has_value) {
-      calibration = args[++i];
+      v.calibration = args[++i];
     } else if (args[i] == "--levels" && has_value) {
-      levels.clear();
+      v.levels.clear();
       std::stringstream list(args[++i]);
       std::string item;
       while (std::getline(list, item, ',')) {
         char* end = nullptr;
-        const double v = std::strtod(item.c_str(), &end);
-        if (item.empty() || *end != '\0' || !(v > 0 && v < 100))
+        const double level = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !(level > 0 && level < 100))
           return usage_error("--levels takes percentages between 0 and 100, e.g. 20,40,60", kValidateHelp);
-        levels.push_back(v);
+        v.levels.push_back(level);
       }
     } else if (args[i] == "--repetitions" && has_value) {
-      repetitions = std::atoi(args[++i].c_str());
-      if (repetitions < 1 || repetitions > 100)
+      v.repetitions = std::atoi(args[++i].c_str());
+      if (v.repetitions < 1 || v.repetitions > 100)
         return usage_error("--repetitions takes 1 to 100", kValidateHelp);
     } else {
       rest.push_back(args[i]);
     }
   }
-  LiveRunOptions o;
-  o.self = self_executable();
-  o.programs_dir = o.self.parent_path();
-  o.run_dir = fs::current_path() / "scalelab-real";
-  fs::path out = ".";
+  v.o.self = self_executable();
+  v.o.programs_dir = v.o.self.parent_path();
+  v.o.run_dir = fs::current_path() / "scalelab-real";
   std::vector<std::string> positional;
-  if (const auto error = parse_live_options(rest, o, out, positional); !error.empty())
+  if (const auto error = parse_live_options(rest, v.o, v.out, positional); !error.empty())
     return usage_error(error, kValidateHelp);
   if (positional.size() != 1)
     return usage_error("real validate takes one FILE", kValidateHelp);
-  o.topology = fs::absolute(positional[0]).string();
-  const auto spec = load_for_live(o);
-  if (!spec)
-    return kBadInput;
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (!calibration) {
-    calibration = out / "calibration.yaml";
-    std::vector<std::string> cal_args = {o.topology,
-                                         "--run-dir",
-                                         o.run_dir.string(),
-                                         "--out",
-                                         calibration->string(),
-                                         "--programs",
-                                         o.programs_dir.string(),
-                                         "--quiet"};
-    if (o.realtime > 0) {
-      cal_args.push_back("--realtime");
-      cal_args.push_back(std::to_string(o.realtime));
-    }
-    if (const int status = cmd_real_calibrate(cal_args); status != kOk)
-      return status;
-  }
-  const double file_rate = std::get<models::OpenArrival>(spec->workload.arrival).rate;
-  const auto saturated =
-      saturation(o.self, o.topology, *calibration, std::max(1.0, file_rate / 4), o.duration, out / "sim-saturation");
-  if (!saturated)
-    return kRunError;
-  if (!o.quiet)
-    std::cout << "saturation of the calibrated simulation: " << *saturated << "/s\n";
+  v.o.topology = fs::absolute(positional[0]).string();
+  return std::nullopt;
+}
 
-  LiveSignals signals;
-  LiveStack stack;
-  if (const int status = stack.up(o); status != kOk)
-    return status;
-  if (o.realtime > 0)
-    stack.set_realtime(o.realtime);
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  bool failed = false;
-  for (const double level : levels) {
-    const double rate = *saturated * level / 100;
-    const auto sim = simulate(o.self, o.topology, *calibration, rate, o.duration,
-                              out / ("sim-" + std::to_string(static_cast<int>(level))));
-    if (!sim) {
-      failed = true;
-      break;
-    }
-    for (int rep = 0; rep < repetitions && !signals.interrupted(); ++rep) {
-      LiveRunOptions live = o;
+// Without --calibration: calibrates on the live stack first, into DIR/calibration.yaml. Returns real
+// calibrate's exit status.
+int calibrate_first(ValidateArgs& v)
+{
+  if (v.calibration)
+    return kOk;
+  v.calibration = v.out / "calibration.yaml";
+  std::vector<std::string> cal_args = {v.o.topology,
+                                       "--run-dir",
+                                       v.o.run_dir.string(),
+                                       "--out",
+                                       v.calibration->string(),
+                                       "--programs",
+                                       v.o.programs_dir.string(),
+                                       "--quiet"};
+  if (v.o.realtime > 0) {
+    cal_args.push_back("--realtime");
+    cal_args.push_back(std::to_string(v.o.realtime));
+  }
+  return cmd_real_calibrate(cal_args);
+}
+
+// One row of validation.json: a level, its rate, a repetition, the simulated and the live figures (l, of the
+// live results j).
+nlohmann::ordered_json validation_row(double level, double rate, int rep, const Figures& sim, const Figures& l,
+                                      const nlohmann::ordered_json& j)
+{
+  return {{"level", level},
+          {"rate", rate},
+          {"repetition", rep},
+          {"simulated",
+           {{"throughput", sim.throughput}, {"mean", sim.mean}, {"p50", sim.p50}, {"p95", sim.p95}, {"p99", sim.p99}}},
+          {"live",
+           {{"throughput", l.throughput},
+            {"mean", l.mean},
+            {"p50", l.p50},
+            {"p95", l.p95},
+            {"p99", l.p99},
+            {"errors", l.errors}}},
+          {"send_lag_flagged", j["real"].value("send_lag_flagged", false)},
+          {"loadavg_1m", j["real"]["machine"].value("loadavg_1m", 0.0)}};
+}
+
+// Each level simulated, then run live `repetitions` times, into rows (the live results into DIR). Returns false
+// when a simulation or a live run failed; stops early when interrupted.
+bool run_levels(const ValidateArgs& v, const models::TopologySpec& spec, const LiveStack& stack,
+                const LiveSignals& signals, double saturated, nlohmann::ordered_json& rows)
+{
+  for (const double level : v.levels) {
+    const double rate = saturated * level / 100;
+    const auto sim = simulate(v.o.self, v.o.topology, *v.calibration, rate, v.o.duration,
+                              v.out / ("sim-" + std::to_string(static_cast<int>(level))));
+    if (!sim)
+      return false;
+    for (int rep = 0; rep < v.repetitions && !signals.interrupted(); ++rep) {
+      LiveRunOptions live = v.o;
       live.rate = rate;
       live.quiet = true;
-      const auto j = run_loadgen(stack, *spec, live, stack.run_dir() / "validate-load.json");
-      if (!j) {
-        failed = true;
-        break;
-      }
+      const auto j = run_loadgen(stack, spec, live, stack.run_dir() / "validate-load.json");
+      if (!j)
+        return false;
       const Figures l = figures(*j);
       write_file_atomically(
-          out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) + ".json"),
+          v.out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) + ".json"),
           j->dump(2) + "\n");
-      rows.push_back({{"level", level},
-                      {"rate", rate},
-                      {"repetition", rep},
-                      {"simulated",
-                       {{"throughput", sim->throughput},
-                        {"mean", sim->mean},
-                        {"p50", sim->p50},
-                        {"p95", sim->p95},
-                        {"p99", sim->p99}}},
-                      {"live",
-                       {{"throughput", l.throughput},
-                        {"mean", l.mean},
-                        {"p50", l.p50},
-                        {"p95", l.p95},
-                        {"p99", l.p99},
-                        {"errors", l.errors}}},
-                      {"send_lag_flagged", (*j)["real"].value("send_lag_flagged", false)},
-                      {"loadavg_1m", (*j)["real"]["machine"].value("loadavg_1m", 0.0)}});
+      rows.push_back(validation_row(level, rate, rep, *sim, l, *j));
     }
-    if (failed || signals.interrupted())
+    if (signals.interrupted())
       break;
   }
-  stack.down();
-  if (signals.interrupted()) {
-    std::cerr << "scalelab: interrupted; the stack was stopped\n";
-    return kInterrupted;
-  }
+  return true;
+}
+
+// The rows as a Markdown table: simulated/live and the error of each figure.
+std::string validation_table(const nlohmann::ordered_json& rows)
+{
   std::ostringstream table;
   char line[320];
   std::snprintf(line, sizeof line, "| %5s | %8s | %21s | %21s | %21s | %21s | %21s |\n", "load", "rate/s",
@@ -272,17 +268,62 @@ int cmd_real_validate(const std::vector<std::string>& args)
                   r.value("send_lag_flagged", false) ? " send lag flagged" : "");
     table << line;
   }
-  nlohmann::ordered_json result{{"topology", o.topology},
-                                {"calibration", fs::absolute(*calibration).string()},
-                                {"saturation", *saturated},
+  return table.str();
+}
+
+// DIR/validation.json and DIR/validation.md, and the table printed unless --quiet.
+void report_validation(const ValidateArgs& v, double saturated, const nlohmann::ordered_json& rows)
+{
+  const std::string table = validation_table(rows);
+  nlohmann::ordered_json result{{"topology", v.o.topology},
+                                {"calibration", fs::absolute(*v.calibration).string()},
+                                {"saturation", saturated},
                                 {"rows", rows}};
-  write_file_atomically(out / "validation.json", result.dump(2) + "\n");
-  write_file_atomically(out / "validation.md",
-                        "Saturation of the calibrated simulation: " + std::to_string(*saturated) +
-                            "/s. Error: simulated / live - 1.\n\n" + table.str());
-  if (!o.quiet)
-    std::cout << table.str() << "wrote " << (out / "validation.json").string() << " and "
-              << (out / "validation.md").string() << '\n';
+  write_file_atomically(v.out / "validation.json", result.dump(2) + "\n");
+  write_file_atomically(v.out / "validation.md",
+                        "Saturation of the calibrated simulation: " + std::to_string(saturated) +
+                            "/s. Error: simulated / live - 1.\n\n" + table);
+  if (!v.o.quiet)
+    std::cout << table << "wrote " << (v.out / "validation.json").string() << " and "
+              << (v.out / "validation.md").string() << '\n';
+}
+
+} // namespace
+
+int cmd_real_validate(const std::vector<std::string>& args)
+{
+  ValidateArgs v;
+  if (auto status = parse_validate_args(args, v))
+    return *status;
+  const auto spec = load_for_live(v.o);
+  if (!spec)
+    return kBadInput;
+  std::error_code ec;
+  fs::create_directories(v.out, ec);
+  if (const int status = calibrate_first(v); status != kOk)
+    return status;
+  const double file_rate = std::get<models::OpenArrival>(spec->workload.arrival).rate;
+  const auto saturated = saturation(v.o.self, v.o.topology, *v.calibration, std::max(1.0, file_rate / 4), v.o.duration,
+                                    v.out / "sim-saturation");
+  if (!saturated)
+    return kRunError;
+  if (!v.o.quiet)
+    std::cout << "saturation of the calibrated simulation: " << *saturated << "/s\n";
+
+  LiveSignals signals;
+  LiveStack stack;
+  if (const int status = stack.up(v.o); status != kOk)
+    return status;
+  if (v.o.realtime > 0)
+    stack.set_realtime(v.o.realtime);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const bool failed = !run_levels(v, *spec, stack, signals, *saturated, rows);
+  stack.down();
+  if (signals.interrupted()) {
+    std::cerr << "scalelab: interrupted; the stack was stopped\n";
+    return kInterrupted;
+  }
+  report_validation(v, *saturated, rows);
   return failed ? kRunError : kOk;
 }
 

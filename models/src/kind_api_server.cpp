@@ -155,13 +155,38 @@ const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
   return record;
 }
 
-KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
+namespace
 {
-  KindSchema kind;
-  kind.meaning = "runs request types with a pool of workers on each of its hosts";
-  kind.record.title = "`services.NAME` with `kind: api_server`";
-  kind.record.help = "Runs request types. Each of its hosts holds one instance with its own workers and queue.";
-  kind.record.fields = {
+
+// Where the users' login state lives.
+Field<ServiceRaw> sessions_field()
+{
+  return field<ServiceRaw>(
+             "sessions",
+             enum_type<SessionMode>(
+                 "session mode",
+                 {
+                     {"none", SessionMode::none, "no login state"},
+                     {"local", SessionMode::local,
+                      "in the memory of the instance where the user logged in: a request reaching another instance, "
+                      "or one restarted since, finds none and fails with session_lost (the user logs in again there)"},
+                     {"token", SessionMode::token,
+                      "carried by each request and verified with `token_check` of CPU before its steps"},
+                     {"store", SessionMode::store,
+                      "in the cache service `session_store`, which the worker reads before the request's steps: a "
+                      "user whose session was evicted or lost with the store's host logs in again (session_lost)"},
+                 }),
+             [](ServiceRaw& s, SessionMode&& m) { s.as<ApiServerSpec>().sessions = m; })
+      .defaults("none")
+      .help("Where the users' login state lives. `local` needs requests that carry users (`workload.users`, "
+            "or a closed arrival); the session is checked on arrival, before a worker is taken, and a lost one "
+            "is answered at once. `store` needs users too, and a `session_store`.");
+}
+
+// The keys of an api_server.
+std::vector<Field<ServiceRaw>> api_server_fields(const KindTypes& types)
+{
+  return {
       host_field(types)
           .optional("use `hosts`")
           .help("A single host name: one instance. Give either `host` or `hosts`."),
@@ -182,26 +207,7 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
           .check(at_least(0))
           .unit("requests")
           .help("Requests that may wait for a worker; one more is refused with 503."),
-      field<ServiceRaw>(
-          "sessions",
-          enum_type<SessionMode>(
-              "session mode",
-              {
-                  {"none", SessionMode::none, "no login state"},
-                  {"local", SessionMode::local,
-                   "in the memory of the instance where the user logged in: a request reaching another instance, "
-                   "or one restarted since, finds none and fails with session_lost (the user logs in again there)"},
-                  {"token", SessionMode::token,
-                   "carried by each request and verified with `token_check` of CPU before its steps"},
-                  {"store", SessionMode::store,
-                   "in the cache service `session_store`, which the worker reads before the request's steps: a "
-                   "user whose session was evicted or lost with the store's host logs in again (session_lost)"},
-              }),
-          [](ServiceRaw& s, SessionMode&& m) { s.as<ApiServerSpec>().sessions = m; })
-          .defaults("none")
-          .help("Where the users' login state lives. `local` needs requests that carry users (`workload.users`, "
-                "or a closed arrival); the session is checked on arrival, before a worker is taken, and a lost one "
-                "is answered at once. `store` needs users too, and a `session_store`."),
+      sessions_field(),
       field<ServiceRaw>("token_check", types.cpu,
                         [](ServiceRaw& s, CpuStep&& c) { s.as<ApiServerSpec>().token_check = std::move(c); })
           .defaults("20us")
@@ -231,7 +237,11 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                 "in front; reach the service through it (a step that calls the service itself may reach a stopped "
                 "instance)."),
   };
-  kind.record.rules = {
+}
+
+std::vector<Rule<ServiceRaw>> api_server_rules()
+{
+  return {
       {"Exactly one of `host` and `hosts` is given.",
        [](Context& ctx, const Entries& entries, ServiceRaw& s) {
          const Entry* one = entries.find("host");
@@ -260,6 +270,18 @@ KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
                                                        " needs session_store: the cache service that holds them");
        }},
   };
+}
+
+} // namespace
+
+KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types)
+{
+  KindSchema kind;
+  kind.meaning = "runs request types with a pool of workers on each of its hosts";
+  kind.record.title = "`services.NAME` with `kind: api_server`";
+  kind.record.help = "Runs request types. Each of its hosts holds one instance with its own workers and queue.";
+  kind.record.fields = api_server_fields(types);
+  kind.record.rules = api_server_rules();
   kind.records_markdown = markdown_record(connection_pool(types)) +
                           markdown_record(rate_limit_record(types.duration, types.rate)) +
                           markdown_record(autoscale_record(types));

@@ -170,15 +170,10 @@ const Record<ReshardSpec>& resharding(const KindTypes& types)
   }();
   return record;
 }
-} // namespace
-
-KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
+// The keys of a database of its own (replication's are added after them).
+std::vector<Field<ServiceRaw>> database_fields(const KindTypes& types)
 {
-  KindSchema kind;
-  kind.meaning = "serves db_read and db_write steps with a pool of connections";
-  kind.record.title = "`services.NAME` with `kind: database`";
-  kind.record.help = "Serves db_read and db_write steps. Operations beyond the connections wait in a queue.";
-  kind.record.fields = {
+  return {
       host_field(types)
           .optional("use `hosts` (sharded)")
           .help("The host it runs on: a host name (one instance of a group with count > 1, such as db-1). An "
@@ -228,55 +223,73 @@ KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
           .check(at_least(0.0))
           .help("Bytes sent back per operation."),
   };
+}
+
+Rule<ServiceRaw> host_or_hosts_rule()
+{
+  return {"Exactly one of `host` and `hosts` is given; `hosts` and `shards` go together.",
+          [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+            const Entry* one = entries.find("host");
+            const Entry* many = entries.find("hosts");
+            const Entry* shards = entries.find("shards");
+            if (one && many) {
+              const bool one_later = std::pair(one->key.Mark().line, one->key.Mark().column) >
+                                     std::pair(many->key.Mark().line, many->key.Mark().column);
+              ctx.error((one_later ? one : many)->key.Mark(),
+                        "give either host or hosts " + service_where(s.name) + ", not both");
+            } else if (!one && !many) {
+              ctx.error(entries.map().Mark(),
+                        "missing key " + quote(shards ? "hosts" : "host") + " " + service_where(s.name));
+            } else if (many && !shards) {
+              ctx.error(many->key.Mark(), "hosts " + service_where(s.name) +
+                                              " needs shards (one shard per host), such as shards: {by: hash_mod}; an "
+                                              "unsharded database runs on one host");
+            } else if (one && shards) {
+              ctx.error(shards->key.Mark(), "a sharded database " + service_where(s.name) +
+                                                " names one host per shard with hosts, not host");
+            } else if (many && s.hosts && s.hosts->empty()) {
+              ctx.error(many->value.Mark(),
+                        "a shard count of 0 " + service_where(s.name) + ": hosts must name at least one host");
+            }
+          }};
+}
+
+Rule<ServiceRaw> reshard_rule()
+{
+  return {"`reshard` is given with `shards` by hash_mod or consistent_hash, and without `replicas`.",
+          [](Context& ctx, const Entries& entries, ServiceRaw& s) {
+            if (!entries.find("reshard"))
+              return;
+            const auto& db = s.as<DatabaseSpec>();
+            if (!entries.find("shards"))
+              ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
+                                                         " adds a shard to a sharded database; give hosts and shards");
+            else if (db.shards && db.shards->by == Partitioning::range)
+              ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
+                                                         ": adding a shard to a range map is not modelled yet; "
+                                                         "use by: hash_mod or by: consistent_hash");
+            if (entries.find("replicas"))
+              ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
+                                                         ": resharding a database whose shards have replicas is not "
+                                                         "modelled yet");
+          }};
+}
+
+} // namespace
+
+KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types)
+{
+  KindSchema kind;
+  kind.meaning = "serves db_read and db_write steps with a pool of connections";
+  kind.record.title = "`services.NAME` with `kind: database`";
+  kind.record.help = "Serves db_read and db_write steps. Operations beyond the connections wait in a queue.";
+  kind.record.fields = database_fields(types);
   const auto replication = replication_fields(types);
   kind.record.fields.insert(kind.record.fields.end(), replication.begin(), replication.end());
-  kind.record.rules = {
-      {"Exactly one of `host` and `hosts` is given; `hosts` and `shards` go together.",
-       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         const Entry* one = entries.find("host");
-         const Entry* many = entries.find("hosts");
-         const Entry* shards = entries.find("shards");
-         if (one && many) {
-           const bool one_later = std::pair(one->key.Mark().line, one->key.Mark().column) >
-                                  std::pair(many->key.Mark().line, many->key.Mark().column);
-           ctx.error((one_later ? one : many)->key.Mark(),
-                     "give either host or hosts " + service_where(s.name) + ", not both");
-         } else if (!one && !many) {
-           ctx.error(entries.map().Mark(),
-                     "missing key " + quote(shards ? "hosts" : "host") + " " + service_where(s.name));
-         } else if (many && !shards) {
-           ctx.error(many->key.Mark(), "hosts " + service_where(s.name) +
-                                           " needs shards (one shard per host), such as shards: {by: hash_mod}; an "
-                                           "unsharded database runs on one host");
-         } else if (one && shards) {
-           ctx.error(shards->key.Mark(),
-                     "a sharded database " + service_where(s.name) + " names one host per shard with hosts, not host");
-         } else if (many && s.hosts && s.hosts->empty()) {
-           ctx.error(many->value.Mark(),
-                     "a shard count of 0 " + service_where(s.name) + ": hosts must name at least one host");
-         }
-       }},
-  };
+  kind.record.rules = {host_or_hosts_rule()};
   for (auto& rule : replication_rules())
     kind.record.rules.push_back(std::move(rule));
-  kind.record.rules.push_back(
-      {"`reshard` is given with `shards` by hash_mod or consistent_hash, and without `replicas`.",
-       [](Context& ctx, const Entries& entries, ServiceRaw& s) {
-         if (!entries.find("reshard"))
-           return;
-         const auto& db = s.as<DatabaseSpec>();
-         if (!entries.find("shards"))
-           ctx.error(entries.key_mark("reshard"),
-                     "reshard " + service_where(s.name) + " adds a shard to a sharded database; give hosts and shards");
-         else if (db.shards && db.shards->by == Partitioning::range)
-           ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
-                                                      ": adding a shard to a range map is not modelled yet; "
-                                                      "use by: hash_mod or by: consistent_hash");
-         if (entries.find("replicas"))
-           ctx.error(entries.key_mark("reshard"), "reshard " + service_where(s.name) +
-                                                      ": resharding a database whose shards have replicas is not "
-                                                      "modelled yet");
-       }});
+  kind.record.rules.push_back(reshard_rule());
   kind.records_markdown =
       markdown_record(db_cost(types)) + markdown_record(sharding()) + markdown_record(resharding(types));
   const auto add_words = [&kind](const auto& record) {

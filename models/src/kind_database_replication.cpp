@@ -62,6 +62,62 @@ const NameRef& naming(const std::vector<NameRef>& refs, std::size_t i, const Kin
   }
   return refs[std::min(item, refs.size() - 1)];
 }
+
+// When a write is acknowledged.
+Type<ReplicationMode> replication_mode_type()
+{
+  return enum_type<ReplicationMode>(
+      "replication", {
+                         {"async", ReplicationMode::async, "a write is acknowledged when it commits"},
+                         {"semi_sync", ReplicationMode::semi_sync,
+                          "a write is acknowledged when `k` replicas have applied it, or after `ack_timeout`"},
+                         {"sync", ReplicationMode::sync, "a write is acknowledged when every replica applied it"},
+                     });
+}
+
+// What a semi_sync ack timeout does to the writes after it.
+Type<SemiSyncFallback> fallback_type()
+{
+  return enum_type<SemiSyncFallback>(
+      "fallback",
+      {
+          {"until_caught_up", SemiSyncFallback::until_caught_up,
+           "after an ack timeout the primary acknowledges every write at its commit, the waiting ones "
+           "too, until a replica acknowledges the primary's latest write (MySQL)"},
+          {"per_write", SemiSyncFallback::per_write,
+           "every write waits for its k acknowledgements up to ack_timeout, whatever the writes before it did"},
+      });
+}
+
+// Where reads go.
+Type<ReadFrom> read_from_type()
+{
+  return enum_type<ReadFrom>(
+      "read_from", {
+                       {"primary", ReadFrom::primary, "every db_read goes to the primary"},
+                       {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
+                       {"read_your_writes", ReadFrom::read_your_writes,
+                        "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
+                        "applied the user's last write (a session token carries its position)"},
+                       {"monotonic", ReadFrom::monotonic,
+                        "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
+                   });
+}
+
+// How a caller picks the replica of a read.
+Type<BalancingPolicy> read_policy_type()
+{
+  return enum_type<BalancingPolicy>(
+      "read_policy",
+      {
+          {"round_robin", BalancingPolicy::round_robin, "each replica in turn"},
+          {"random", BalancingPolicy::random, "a replica drawn uniformly"},
+          {"least_connections", BalancingPolicy::least_connections,
+           "the replica with the fewest reads in progress from this caller"},
+          {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two replicas drawn at random"},
+      });
+}
+
 } // namespace
 
 std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
@@ -75,17 +131,8 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
                 "host. Every write committed at the primary is shipped to each replica and applied there. A sharded "
                 "database lists one item per shard, in the order of `hosts`: that shard's replicas (a host, a group "
                 "or a list of hosts), the same number for every shard."),
-      field<ServiceRaw>(
-          "replication",
-          enum_type<ReplicationMode>(
-              "replication",
-              {
-                  {"async", ReplicationMode::async, "a write is acknowledged when it commits"},
-                  {"semi_sync", ReplicationMode::semi_sync,
-                   "a write is acknowledged when `k` replicas have applied it, or after `ack_timeout`"},
-                  {"sync", ReplicationMode::sync, "a write is acknowledged when every replica applied it"},
-              }),
-          [repl](ServiceRaw& s, ReplicationMode&& m) { repl(s).mode = m; })
+      field<ServiceRaw>("replication", replication_mode_type(),
+                        [repl](ServiceRaw& s, ReplicationMode&& m) { repl(s).mode = m; })
           .defaults("async")
           .help("When a write is acknowledged to its caller, with `replicas`."),
       field<ServiceRaw>("k", integer_type<int>(), [repl](ServiceRaw& s, int&& k) { repl(s).k = k; })
@@ -101,49 +148,16 @@ std::vector<Field<ServiceRaw>> replication_fields(const KindTypes& types)
           .help("With replication semi_sync: a write still short of k acknowledgements this long after it "
                 "committed is acknowledged anyway, asynchronously (MySQL's rpl_semi_sync_source_timeout); "
                 "`fallback` says what the writes after it do."),
-      field<ServiceRaw>(
-          "fallback",
-          enum_type<SemiSyncFallback>(
-              "fallback",
-              {
-                  {"until_caught_up", SemiSyncFallback::until_caught_up,
-                   "after an ack timeout the primary acknowledges every write at its commit, the waiting ones "
-                   "too, until a replica acknowledges the primary's latest write (MySQL)"},
-                  {"per_write", SemiSyncFallback::per_write,
-                   "every write waits for its k acknowledgements up to ack_timeout, whatever the writes before it did"},
-              }),
-          [repl](ServiceRaw& s, SemiSyncFallback&& f) { repl(s).fallback = f; })
+      field<ServiceRaw>("fallback", fallback_type(),
+                        [repl](ServiceRaw& s, SemiSyncFallback&& f) { repl(s).fallback = f; })
           .defaults("until_caught_up")
           .help("With replication semi_sync: what an ack timeout does to the writes after it."),
-      field<ServiceRaw>(
-          "read_from",
-          enum_type<ReadFrom>(
-              "read_from",
-              {
-                  {"primary", ReadFrom::primary, "every db_read goes to the primary"},
-                  {"replicas", ReadFrom::replicas, "db_read goes to a replica chosen with `read_policy`"},
-                  {"read_your_writes", ReadFrom::read_your_writes,
-                   "db_read goes to a replica chosen with `read_policy`, which serves it once it has "
-                   "applied the user's last write (a session token carries its position)"},
-                  {"monotonic", ReadFrom::monotonic,
-                   "every db_read of a user goes to the same replica, a hash of the user over the replicas"},
-              }),
-          [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
+      field<ServiceRaw>("read_from", read_from_type(), [repl](ServiceRaw& s, ReadFrom&& r) { repl(s).read_from = r; })
           .defaults("primary")
           .help("Where reads go, with `replicas`; writes always go to the primary. read_your_writes and monotonic "
                 "need requests that carry users (`workload.users`, or a closed arrival)."),
-      field<ServiceRaw>(
-          "read_policy",
-          enum_type<BalancingPolicy>(
-              "read_policy",
-              {
-                  {"round_robin", BalancingPolicy::round_robin, "each replica in turn"},
-                  {"random", BalancingPolicy::random, "a replica drawn uniformly"},
-                  {"least_connections", BalancingPolicy::least_connections,
-                   "the replica with the fewest reads in progress from this caller"},
-                  {"power_of_two", BalancingPolicy::power_of_two, "the less busy of two replicas drawn at random"},
-              }),
-          [repl](ServiceRaw& s, BalancingPolicy&& p) { repl(s).read_policy = p; })
+      field<ServiceRaw>("read_policy", read_policy_type(),
+                        [repl](ServiceRaw& s, BalancingPolicy&& p) { repl(s).read_policy = p; })
           .defaults("round_robin")
           .help("With read_from replicas or read_your_writes: how each caller (an api_server instance) picks the "
                 "replica."),
@@ -199,40 +213,48 @@ std::vector<Rule<ServiceRaw>> replication_rules()
   };
 }
 
-void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
+namespace
 {
-  if (!raw.replicas || raw.replicas->empty())
-    return;
-  const Entry* entry = raw.entries.find("replicas");
-  const bool sharded = spec.shards.has_value();
-  if (sharded && spec.shard_hosts.empty())
-    return; // its hosts are missing or wrong, reported already
-  const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
-  // The items each shard's replicas come from: one per shard when sharded, all of them otherwise.
-  std::vector<std::vector<NameRef>> groups;
+
+// The items each shard's replicas come from: one per shard when sharded, all of them in one otherwise; nothing
+// (reported) when they do not fit the shards.
+std::optional<std::vector<std::vector<NameRef>>> replica_groups(const ServiceRaw& raw, const Entry* entry, bool sharded,
+                                                                std::size_t shards, KindResolver& resolver)
+{
   if (sharded) {
-    if (raw.replicas->size() != primaries.size()) {
+    if (raw.replicas->size() != shards) {
       resolver.ctx().error(entry->value.Mark(),
                            "replicas " + service_where(raw.name) + " lists " + std::to_string(raw.replicas->size()) +
-                               (raw.replicas->size() == 1 ? " item" : " items") + " for " +
-                               std::to_string(primaries.size()) +
+                               (raw.replicas->size() == 1 ? " item" : " items") + " for " + std::to_string(shards) +
                                " shards; give one per shard, in the order of hosts: its replicas (a host, a group or "
                                "a list of hosts)");
-      return;
+      return std::nullopt;
     }
-    groups = *raw.replicas;
-  } else {
-    groups.emplace_back();
-    for (std::size_t i = 0; i < raw.replicas->size(); ++i) {
-      if (entry->value.IsSequence() && entry->value[i].IsSequence()) {
-        resolver.ctx().error(entry->value[i].Mark(), "a list inside replicas gives one shard's replicas, but service " +
-                                                         quote(raw.name) +
-                                                         " is not sharded; list its replica hosts in one list");
-        return;
-      }
-      groups[0].insert(groups[0].end(), (*raw.replicas)[i].begin(), (*raw.replicas)[i].end());
-    }
+    return *raw.replicas;
   }
+  std::vector<std::vector<NameRef>> groups(1);
+  for (std::size_t i = 0; i < raw.replicas->size(); ++i) {
+    if (entry->value.IsSequence() && entry->value[i].IsSequence()) {
+      resolver.ctx().error(entry->value[i].Mark(), "a list inside replicas gives one shard's replicas, but service " +
+                                                       quote(raw.name) +
+                                                       " is not sharded; list its replica hosts in one list");
+      return std::nullopt;
+    }
+    groups[0].insert(groups[0].end(), (*raw.replicas)[i].begin(), (*raw.replicas)[i].end());
+  }
+  return groups;
+}
+
+struct ReplicaHosts {
+  std::vector<std::string> all; // shard by shard
+  std::size_t per_shard = 0;
+};
+
+// Each group's hosts: none the primary's of its shard, as many for every shard; nothing (reported) otherwise.
+std::optional<ReplicaHosts> resolve_replica_hosts(const std::vector<std::vector<NameRef>>& groups,
+                                                  const std::vector<std::string>& primaries, bool sharded,
+                                                  const ServiceRaw& raw, const Entry* entry, KindResolver& resolver)
+{
   const auto item_mark = [entry](std::size_t s) {
     return entry->value.IsSequence() ? entry->value[s].Mark() : entry->value.Mark();
   };
@@ -275,8 +297,14 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
     all.insert(all.end(), hosts->begin(), hosts->end());
   }
   if (!ok || !per_shard)
-    return;
-  spec.replication.replicas = std::move(all);
+    return std::nullopt;
+  return ReplicaHosts{std::move(all), *per_shard};
+}
+
+// What reads from replicas and semi_sync's k need, once the replicas are known.
+void check_replicated(const DatabaseSpec& spec, const ServiceRaw& raw, bool sharded, std::size_t per_shard,
+                      KindResolver& resolver)
+{
   if (spec.replication.read_from == ReadFrom::read_your_writes || spec.replication.read_from == ReadFrom::monotonic)
     require_users(raw, "read_from", resolver);
   if (spec.replication.read_from == ReadFrom::read_your_writes && sharded)
@@ -290,14 +318,35 @@ void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolve
                            "read_from: read_your_writes " + service_where(raw.name) + " and in service " +
                                quote(*first) +
                                ": a user's session carries the position of their writes to one database only");
-  auto& r = spec.replication;
-  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(*per_shard)) {
+  const auto& r = spec.replication;
+  if (r.mode == ReplicationMode::semi_sync && r.k > static_cast<int>(per_shard)) {
     const Entry* k = raw.entries.find("k");
     resolver.ctx().error(k ? k->value.Mark() : raw.mark,
                          "k is " + std::to_string(r.k) + " but service " + quote(raw.name) + " has " +
-                             std::to_string(*per_shard) + (*per_shard == 1 ? " replica" : " replicas") +
+                             std::to_string(per_shard) + (per_shard == 1 ? " replica" : " replicas") +
                              (sharded ? " per shard" : "") + "; semi_sync waits for at most every replica");
   }
+}
+
+} // namespace
+
+void resolve_replicas(DatabaseSpec& spec, ServiceRaw& raw, KindResolver& resolver)
+{
+  if (!raw.replicas || raw.replicas->empty())
+    return;
+  const Entry* entry = raw.entries.find("replicas");
+  const bool sharded = spec.shards.has_value();
+  if (sharded && spec.shard_hosts.empty())
+    return; // its hosts are missing or wrong, reported already
+  const std::vector<std::string> primaries = sharded ? spec.shard_hosts : std::vector<std::string>{spec.host};
+  const auto groups = replica_groups(raw, entry, sharded, primaries.size(), resolver);
+  if (!groups)
+    return;
+  auto hosts = resolve_replica_hosts(*groups, primaries, sharded, raw, entry, resolver);
+  if (!hosts)
+    return;
+  spec.replication.replicas = std::move(hosts->all);
+  check_replicated(spec, raw, sharded, hosts->per_shard, resolver);
 }
 
 } // namespace scalelab::models::schema

@@ -357,110 +357,121 @@ void add_replication_json(ordered_json& j, const DatabaseSpec& d)
   j["promotion_time"] = to_seconds(r.promotion);
 }
 
+// Each kind's own keys in results.json's topology, after `kind`.
+ordered_json kind_json(const LoadBalancerSpec& lb)
+{
+  ordered_json j{{"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
+  if (!lb.weights.empty())
+    j["weights"] = lb.weights;
+  j["health_check"] = to_seconds(lb.health_check);
+  add_rate_limit(j, lb.rate_limit);
+  return j;
+}
+
+ordered_json kind_json(const ApiServerSpec& a)
+{
+  ordered_json j{{"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
+  if (const auto& p = a.connection_pool)
+    j["connection_pool"] = {{"size", p->size},
+                            {"max_overflow", p->max_overflow},
+                            {"timeout", to_seconds(p->timeout)},
+                            {"connect_time", to_seconds(p->connect_time)}};
+  add_rate_limit(j, a.rate_limit);
+  add_autoscale(j, a.autoscale);
+  return j;
+}
+
+ordered_json sharding_json(const ShardingSpec& s)
+{
+  ordered_json shards{{"by", to_string(s.by)}};
+  if (s.by == Partitioning::consistent_hash)
+    shards["virtual_nodes"] = s.virtual_nodes;
+  if (s.by == Partitioning::range) {
+    shards["ranges"] = ordered_json::array();
+    for (const KeyRange& r : s.ranges)
+      shards["ranges"].push_back({{"from", r.from}, {"to", r.to}});
+  }
+  return shards;
+}
+
+ordered_json kind_json(const DatabaseSpec& d)
+{
+  ordered_json j;
+  if (d.shards) {
+    j = {{"hosts", d.shard_hosts}, {"shards", sharding_json(*d.shards)}};
+  } else {
+    j = {{"host", d.host}};
+  }
+  j.update(ordered_json{{"connections", d.connections},
+                        {"queue_limit", d.queue_limit},
+                        {"read", db_cost_json(d.read)},
+                        {"write", db_cost_json(d.write)},
+                        {"query_size", d.query_size},
+                        {"result_size", d.result_size}});
+  if (!d.replication.replicas.empty())
+    add_replication_json(j, d);
+  if (d.reshard)
+    j["reshard"] = {{"at", to_seconds(d.reshard->at)},
+                    {"add", d.reshard->host},
+                    {"rate", d.reshard->rate},
+                    {"key_size", d.reshard->key_size},
+                    {"batch_size", d.reshard->batch_size}};
+  return j;
+}
+
+ordered_json kind_json(const QueueSpec& q)
+{
+  ordered_json j{{"host", q.host}, {"capacity", q.capacity}, {"durable", q.durable}};
+  if (q.cpu_flops)
+    j["cpu"] = {{"flops", *q.cpu_flops}};
+  else if (q.cpu_time)
+    j["cpu"] = distribution_json(*q.cpu_time);
+  return j;
+}
+
+ordered_json kind_json(const WorkerSpec& w)
+{
+  ordered_json j{{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
+  add_autoscale(j, w.autoscale);
+  return j;
+}
+
+ordered_json kind_json(const CacheSpec& c)
+{
+  ordered_json j{{"host", c.host}, {"capacity", c.capacity}};
+  if (c.memory)
+    j["memory"] = *c.memory;
+  j["eviction"] = to_string(c.eviction);
+  j["ttl"] = to_seconds(c.ttl);
+  j["ttl_mode"] = to_string(c.ttl_mode);
+  if (c.cpu_flops)
+    j["cpu"] = {{"flops", *c.cpu_flops}};
+  else if (c.cpu_time)
+    j["cpu"] = distribution_json(*c.cpu_time);
+  j["connections"] = c.connections;
+  j["queue_limit"] = c.queue_limit;
+  j["coalesce"] = c.coalesce;
+  if (c.coalesce)
+    j["coalesce_wait"] = to_seconds(c.coalesce_wait);
+  j["key_size"] = c.key_size;
+  j["value_size"] = c.value_size;
+  return j;
+}
+
+ordered_json kind_json(const CdnSpec& c)
+{
+  return {{"host", c.host},
+          {"origin", c.origin},
+          {"cacheable", c.cacheable},
+          {"capacity", c.capacity},
+          {"eviction", to_string(c.eviction)},
+          {"ttl", to_seconds(c.ttl)}};
+}
+
 ordered_json service_json(const ServiceSpec& s)
 {
-  struct Visitor {
-    ordered_json operator()(const LoadBalancerSpec& lb) const
-    {
-      ordered_json j{{"host", lb.host}, {"policy", to_string(lb.policy)}, {"backends", lb.backends}};
-      if (!lb.weights.empty())
-        j["weights"] = lb.weights;
-      j["health_check"] = to_seconds(lb.health_check);
-      add_rate_limit(j, lb.rate_limit);
-      return j;
-    }
-    ordered_json operator()(const ApiServerSpec& a) const
-    {
-      ordered_json j{{"hosts", a.hosts}, {"workers", a.workers}, {"queue_limit", a.queue_limit}};
-      if (const auto& p = a.connection_pool)
-        j["connection_pool"] = {{"size", p->size},
-                                {"max_overflow", p->max_overflow},
-                                {"timeout", to_seconds(p->timeout)},
-                                {"connect_time", to_seconds(p->connect_time)}};
-      add_rate_limit(j, a.rate_limit);
-      add_autoscale(j, a.autoscale);
-      return j;
-    }
-    ordered_json operator()(const DatabaseSpec& d) const
-    {
-      ordered_json j;
-      if (d.shards) {
-        ordered_json shards{{"by", to_string(d.shards->by)}};
-        if (d.shards->by == Partitioning::consistent_hash)
-          shards["virtual_nodes"] = d.shards->virtual_nodes;
-        if (d.shards->by == Partitioning::range) {
-          shards["ranges"] = ordered_json::array();
-          for (const KeyRange& r : d.shards->ranges)
-            shards["ranges"].push_back({{"from", r.from}, {"to", r.to}});
-        }
-        j = {{"hosts", d.shard_hosts}, {"shards", shards}};
-      } else {
-        j = {{"host", d.host}};
-      }
-      j.update(ordered_json{{"connections", d.connections},
-                            {"queue_limit", d.queue_limit},
-                            {"read", db_cost_json(d.read)},
-                            {"write", db_cost_json(d.write)},
-                            {"query_size", d.query_size},
-                            {"result_size", d.result_size}});
-      if (!d.replication.replicas.empty())
-        add_replication_json(j, d);
-      if (d.reshard)
-        j["reshard"] = {{"at", to_seconds(d.reshard->at)},
-                        {"add", d.reshard->host},
-                        {"rate", d.reshard->rate},
-                        {"key_size", d.reshard->key_size},
-                        {"batch_size", d.reshard->batch_size}};
-      return j;
-    }
-    ordered_json operator()(const QueueSpec& q) const
-    {
-      ordered_json j{{"host", q.host}, {"capacity", q.capacity}, {"durable", q.durable}};
-      if (q.cpu_flops)
-        j["cpu"] = {{"flops", *q.cpu_flops}};
-      else if (q.cpu_time)
-        j["cpu"] = distribution_json(*q.cpu_time);
-      return j;
-    }
-    ordered_json operator()(const WorkerSpec& w) const
-    {
-      ordered_json j{{"hosts", w.hosts}, {"workers", w.workers}, {"consumes", w.consumes}};
-      add_autoscale(j, w.autoscale);
-      return j;
-    }
-    ordered_json operator()(const CacheSpec& c) const
-    {
-      ordered_json j{{"host", c.host}, {"capacity", c.capacity}};
-      if (c.memory)
-        j["memory"] = *c.memory;
-      j["eviction"] = to_string(c.eviction);
-      j["ttl"] = to_seconds(c.ttl);
-      j["ttl_mode"] = to_string(c.ttl_mode);
-      if (c.cpu_flops)
-        j["cpu"] = {{"flops", *c.cpu_flops}};
-      else if (c.cpu_time)
-        j["cpu"] = distribution_json(*c.cpu_time);
-      j["connections"] = c.connections;
-      j["queue_limit"] = c.queue_limit;
-      j["coalesce"] = c.coalesce;
-      if (c.coalesce)
-        j["coalesce_wait"] = to_seconds(c.coalesce_wait);
-      j["key_size"] = c.key_size;
-      j["value_size"] = c.value_size;
-      return j;
-    }
-    ordered_json operator()(const CdnSpec& c) const
-    {
-      return {{"host", c.host},
-              {"origin", c.origin},
-              {"cacheable", c.cacheable},
-              {"capacity", c.capacity},
-              {"eviction", to_string(c.eviction)},
-              {"ttl", to_seconds(c.ttl)}};
-    }
-  };
   ordered_json j{{"kind", kind_name(s.kind)}};
-  j.update(std::visit(Visitor{}, s.kind));
+  j.update(std::visit([](const auto& kind) { return kind_json(kind); }, s.kind));
   return j;
 }
 

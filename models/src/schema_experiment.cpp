@@ -63,6 +63,15 @@ public:
   Record<RangeRaw> range;
   Record<PlotRaw> plot;
   Record<ExperimentRaw> top;
+
+private:
+  void declare_range();
+  void declare_plot();
+  void declare_top();
+  Type<std::vector<ParameterRaw>> vary_type() const;
+  static Type<std::vector<OverrideRaw>> set_type();
+  static Type<std::vector<std::vector<Written>>> zip_type();
+  Type<std::vector<PlotRaw>> plots_type() const;
 };
 
 const Tables& tables()
@@ -72,6 +81,14 @@ const Tables& tables()
 }
 
 Tables::Tables()
+{
+  declare_range();
+  declare_plot();
+  declare_top();
+}
+
+// `vary.PATH` as a range: {from, to, steps, scale}.
+void Tables::declare_range()
 {
   range.title = "`vary.PATH` as a range";
   range.help = "Evenly spaced values from `from` to `to`, both included: `{from: 500/s, to: 5000/s, steps: 10}`. "
@@ -98,7 +115,11 @@ Tables::Tables()
           .defaults("linear")
           .help("How the values are spaced."),
   };
+}
 
+// `vary`: each path with a list of values or a range (read with `range`).
+Type<std::vector<ParameterRaw>> Tables::vary_type() const
+{
   Type<std::vector<ParameterRaw>> vary;
   vary.name = "map of path to values";
   vary.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<ParameterRaw>> {
@@ -135,7 +156,12 @@ Tables::Tables()
     }
     return out;
   };
+  return vary;
+}
 
+// `set`: each path with one value.
+Type<std::vector<OverrideRaw>> Tables::set_type()
+{
   Type<std::vector<OverrideRaw>> set;
   set.name = "map of path to value";
   set.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<OverrideRaw>> {
@@ -154,7 +180,12 @@ Tables::Tables()
     }
     return out;
   };
+  return set;
+}
 
+// `zip`: groups of varied paths whose values move together.
+Type<std::vector<std::vector<Written>>> Tables::zip_type()
+{
   Type<std::vector<std::vector<Written>>> zip;
   zip.name = "list of lists of paths";
   zip.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<std::vector<Written>>> {
@@ -176,7 +207,12 @@ Tables::Tables()
     }
     return out;
   };
+  return zip;
+}
 
+// `plots[]`: one figure.
+void Tables::declare_plot()
+{
   plot.title = "`plots[]`";
   plot.help = "One figure, written as plots/NAME.png and plots/NAME.svg: the mean of `y` at each point with its "
               "95 % confidence interval as a bar. With `x` a varied path, one line per combination of the other "
@@ -202,7 +238,11 @@ Tables::Tables()
       field<PlotRaw>("log_x", bool_type(), &PlotRaw::log_x).defaults("false").help("A logarithmic x axis."),
       field<PlotRaw>("log_y", bool_type(), &PlotRaw::log_y).defaults("false").help("A logarithmic y axis."),
   };
+}
 
+// `plots`: a list of figures (each read with `plot`).
+Type<std::vector<PlotRaw>> Tables::plots_type() const
+{
   Type<std::vector<PlotRaw>> plots;
   plots.name = "list of plots";
   plots.read = [this](Context& ctx, const Site& site) -> std::optional<std::vector<PlotRaw>> {
@@ -220,7 +260,12 @@ Tables::Tables()
     }
     return out;
   };
+  return plots;
+}
 
+// The top level of an experiment file.
+void Tables::declare_top()
+{
   top.title = "Top level";
   top.help = "An experiment file is a YAML map with these keys.";
   top.fields = {
@@ -245,7 +290,7 @@ Tables::Tables()
           .unit("runs per point")
           .help("Runs of each point, each with its own seed; the summary gives their mean and a 95 % confidence "
                 "interval (Student's t)."),
-      field<ExperimentRaw>("vary", vary,
+      field<ExperimentRaw>("vary", vary_type(),
                            [](ExperimentRaw& e, std::vector<ParameterRaw>&& v) {
                              e.vary = std::move(v);
                              for (const auto& p : e.vary)
@@ -264,7 +309,7 @@ Tables::Tables()
                            &ExperimentRaw::combine)
           .defaults("grid")
           .help("How the varied values combine into points."),
-      field<ExperimentRaw>("zip", zip,
+      field<ExperimentRaw>("zip", zip_type(),
                            [](ExperimentRaw& e, std::vector<std::vector<Written>>&& z) { e.zip = std::move(z); })
           .optional("none")
           .help("With combine grid: groups of varied paths whose values move together (lists of the same "
@@ -276,7 +321,8 @@ Tables::Tables()
                 "hardware.hosts.web.count * 1500/s`. Names are varied paths or their last segments; numbers may "
                 "carry units; operators `and or not < <= > >= == != + - * /` and parentheses; text in quotes "
                 "(`policy != 'random'`). Write subtraction with spaces (`a - b`): '-' belongs to names."),
-      field<ExperimentRaw>("set", set, [](ExperimentRaw& e, std::vector<OverrideRaw>&& s) { e.set = std::move(s); })
+      field<ExperimentRaw>("set", set_type(),
+                           [](ExperimentRaw& e, std::vector<OverrideRaw>&& s) { e.set = std::move(s); })
           .optional("nothing")
           .help("Path into the topology -> one value, the same at every point (`duration: 30s`)."),
       field<ExperimentRaw>("metrics", written_list("metric"),
@@ -286,7 +332,7 @@ Tables::Tables()
           .help("Paths into results.json, measured at every run: `total.latency.p99`, "
                 "`requests.NAME.throughput`, `services.NAME.utilisation`, `hosts.NAME.cpu_utilisation`, "
                 "`cost.per_million_requests`; see Metrics."),
-      field<ExperimentRaw>("plots", plots,
+      field<ExperimentRaw>("plots", plots_type(),
                            [](ExperimentRaw& e, std::vector<PlotRaw>&& list) {
                              e.plots = std::move(list);
                              for (const auto& p : *e.plots)

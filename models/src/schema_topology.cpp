@@ -349,8 +349,15 @@ private:
   void declare_arrival();
   void declare_rate_shapes();
   void declare_user_shapes();
+  void declare_herd();
+  Record<ArrivalRaw> open_arrival_record() const;
+  static Record<ArrivalRaw> trace_arrival_record();
+  Record<ArrivalRaw> closed_arrival_record() const;
   void declare_keys();
   void declare_workload();
+  Type<ArrivalRaw> arrival_type() const;
+  static Type<std::vector<MixItem>> mix_type();
+  static std::vector<Rule<WorkloadRaw>> workload_rules();
   void declare_geodns();
   Type<std::vector<ZoneShareRaw>> zones_type() const;
   std::vector<Rule<WorkloadRaw>> geodns_rules() const;
@@ -1296,54 +1303,128 @@ std::string format_rate(double per_second)
   return out.str();
 }
 
-void Tables::declare_rate_shapes()
+// A quantity that follows a shape over the run: an open arrival's rate, or a closed population's number of
+// users (population.hpp, whole users). Both have the same shapes; their key, how one value reads (its unit
+// included), how a message writes one, and their words differ.
+struct ShapedQuantity {
+  std::string key;                           // "rate" or "users": a point's key, and the records' headings
+  Type<double> value;                        // one value
+  std::function<std::string(double)> format; // one value in a message
+  bool users = false;                        // which of the words below
+
+  // The words for a rate, or those for a number of users.
+  const char* say(const char* for_rate, const char* for_users) const { return users ? for_users : for_rate; }
+};
+
+ShapedQuantity rate_quantity(const Type<double>& rate)
 {
-  const Check<double> not_negative = at_least(0.0);
-  rate_point.title = "a point of `shape: steps` or `shape: piecewise`";
-  rate_point.help = "The rate from a time on.";
-  rate_point.fields = {
+  return {"rate", rate, format_rate, false};
+}
+
+// Whole users, read as a count; at most 2^63 - 1 (a double holds them all to within its precision).
+ShapedQuantity users_quantity()
+{
+  const Type<std::int64_t> count = integer_type<std::int64_t>();
+  Type<double> users;
+  users.name = count.name;
+  users.unit = "users";
+  users.help = count.help;
+  users.read = [count](Context& ctx, const Site& site) -> std::optional<double> {
+    auto n = count.read(ctx, site);
+    if (!n)
+      return std::nullopt;
+    return static_cast<double>(*n);
+  };
+  return {"users", users, [](double n) { return std::to_string(static_cast<std::int64_t>(n)); }, true};
+}
+
+std::function<void(RateShape&, double&&)> set_time(SimTime RateShape::*member)
+{
+  return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
+}
+
+// A point of `shape: steps` or `shape: piecewise`: {at, rate} or {at, users}; the list of them.
+Type<std::vector<RatePoint>> declare_shape_point(const ShapedQuantity& q, const Type<double>& duration,
+                                                 Record<RatePoint>& point)
+{
+  point.title = q.say("a point of `shape: steps` or `shape: piecewise`",
+                      "a point of `users` with `shape: steps` or `shape: piecewise`");
+  point.help = q.say("The rate from a time on.", "The number of users from a time on.");
+  point.fields = {
       field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
           .required()
           .check(at_least(0.0))
           .help("From when."),
-      field<RatePoint>("rate", rate, &RatePoint::rate).required().check(not_negative).help("The rate then."),
+      field<RatePoint>(q.key, q.value, &RatePoint::rate)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate then.", "The number of users then.")),
   };
-  Type<std::vector<RatePoint>> points = list_type(record_type(&rate_point, "in a point of the rate"));
-  auto set_time = [](SimTime RateShape::*member) {
-    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
-  };
+  return list_type(record_type(&point, "in a point of the " + q.key));
+}
 
-  rate_shape.selector = "shape";
-  rate_shape.noun = "rate shape";
-  rate_shape.selector_help = "How the rate changes over the run.";
-  rate_shape.choices = {
-      {"steps", RateShape::Kind::steps, "the rate jumps at given times and stays until the next"},
-      {"ramp", RateShape::Kind::ramp, "the rate goes linearly from one value to another"},
-      {"spike", RateShape::Kind::spike, "a burst: the rate jumps to a peak for a while, then back"},
-      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, with a period"},
-      {"piecewise", RateShape::Kind::piecewise, "the rate goes linearly from each point to the next"},
+// The selector `shape` and its choices.
+void declare_shape_choices(const ShapedQuantity& q, Variant<RateShape, RateShape::Kind>& shape)
+{
+  shape.selector = "shape";
+  shape.noun = q.key + " shape";
+  shape.selector_help = q.say("How the rate changes over the run.", "How the number of users changes over the run.");
+  shape.choices = {
+      {"steps", RateShape::Kind::steps,
+       q.say("the rate jumps at given times and stays until the next",
+             "the number jumps at given times and stays until the next")},
+      {"ramp", RateShape::Kind::ramp,
+       q.say("the rate goes linearly from one value to another",
+             "the number goes linearly from one value to another, a user at a time")},
+      {"spike", RateShape::Kind::spike,
+       q.say("a burst: the rate jumps to a peak for a while, then back",
+             "a crowd: the number jumps to a peak for a while, then back")},
+      {"daily", RateShape::Kind::daily,
+       q.say("a sinusoid between mean - (peak - mean) and peak, with a period",
+             "a sinusoid between mean - (peak - mean) and peak, a user at a time")},
+      {"piecewise", RateShape::Kind::piecewise,
+       q.say("the rate goes linearly from each point to the next",
+             "the number goes linearly from each point to the next")},
   };
-  rate_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+  shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
+}
 
+// `shape: steps` or `shape: piecewise`.
+Record<RateShape> shape_points_record(const ShapedQuantity& q, const Type<std::vector<RatePoint>>& points)
+{
   Record<RateShape> by_points;
-  by_points.title = "`rate` with `shape: steps` or `shape: piecewise`";
-  by_points.help = "Before the first point the rate is the first point's; after the last, the last point's.";
+  by_points.title = "`" + q.key + "` with `shape: steps` or `shape: piecewise`";
+  by_points.help = q.say("Before the first point the rate is the first point's; after the last, the last point's.",
+                         "Before the first point the number is the first point's; after the last, the last point's.");
   by_points.fields = {
       field<RateShape>("points", points, &RateShape::points)
           .required()
           .check(non_empty<RatePoint>())
-          .help("`{at: TIME, rate: RATE}` items in increasing time."),
+          .help(q.say("`{at: TIME, rate: RATE}` items in increasing time.",
+                      "`{at: TIME, users: N}` items in increasing time.")),
   };
   by_points.rules = {
       points_in_increasing_time(),
   };
+  return by_points;
+}
 
+// `shape: ramp`.
+Record<RateShape> shape_ramp_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> ramp;
-  ramp.title = "`rate` with `shape: ramp`";
-  ramp.help = "`from` until `at`, then linearly to `to` over `over`, then `to`.";
+  ramp.title = "`" + q.key + "` with `shape: ramp`";
+  ramp.help = q.say("`from` until `at`, then linearly to `to` over `over`, then `to`.",
+                    "`from` until `at`, then linearly to `to` over `over` (a user at a time), then `to`.");
   ramp.fields = {
-      field<RateShape>("from", rate, &RateShape::base).required().check(not_negative).help("The rate at the start."),
-      field<RateShape>("to", rate, &RateShape::peak).required().check(not_negative).help("The rate at the end."),
+      field<RateShape>("from", q.value, &RateShape::base)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate at the start.", "The users at the start.")),
+      field<RateShape>("to", q.value, &RateShape::peak)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The rate at the end.", "The users at the end.")),
       field<RateShape>("over", duration, set_time(&RateShape::length))
           .required()
           .check(at_least_one_nanosecond())
@@ -1353,35 +1434,53 @@ void Tables::declare_rate_shapes()
           .check(at_least(0.0))
           .help("When the ramp starts."),
   };
+  return ramp;
+}
 
+// `shape: spike`.
+Record<RateShape> shape_spike_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> spike;
-  spike.title = "`rate` with `shape: spike`";
-  spike.help = "`base`, except `peak` from `at` for `for`.";
+  spike.title = "`" + q.key + "` with `shape: spike`";
+  spike.help = q.say("`base`, except `peak` from `at` for `for`.", "`base` users, except `peak` from `at` for `for`.");
   spike.fields = {
-      field<RateShape>("base", rate, &RateShape::base)
+      field<RateShape>("base", q.value, &RateShape::base)
           .required()
-          .check(not_negative)
-          .help("The rate outside the burst."),
-      field<RateShape>("peak", rate, &RateShape::peak)
+          .check(at_least(0.0))
+          .help(q.say("The rate outside the burst.", "The users outside the crowd.")),
+      field<RateShape>("peak", q.value, &RateShape::peak)
           .required()
-          .check(not_negative)
-          .help("The rate during the burst."),
+          .check(at_least(0.0))
+          .help(q.say("The rate during the burst.", "The users during the crowd.")),
       field<RateShape>("at", duration, set_time(&RateShape::at))
           .required()
           .check(at_least(0.0))
-          .help("When the burst starts."),
+          .help(q.say("When the burst starts.", "When the crowd comes.")),
       field<RateShape>("for", duration, set_time(&RateShape::length))
           .required()
           .check(at_least_one_nanosecond())
-          .help("How long the burst lasts."),
+          .help(q.say("How long the burst lasts.", "How long it stays.")),
   };
+  return spike;
+}
 
+// `shape: daily`: a sinusoid, which never goes below 0.
+Record<RateShape> shape_daily_record(const ShapedQuantity& q, const Type<double>& duration)
+{
   Record<RateShape> daily;
-  daily.title = "`rate` with `shape: daily`";
-  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period): a day's traffic, at its highest at `peak_at`.";
+  daily.title = "`" + q.key + "` with `shape: daily`";
+  daily.help =
+      q.say("mean + (peak - mean) cos(2 pi (t - peak_at) / period): a day's traffic, at its highest at `peak_at`.",
+            "mean + (peak - mean) cos(2 pi (t - peak_at) / period) users, moving a user at a time.");
   daily.fields = {
-      field<RateShape>("mean", rate, &RateShape::base).required().check(not_negative).help("The average rate."),
-      field<RateShape>("peak", rate, &RateShape::peak).required().check(not_negative).help("The highest rate."),
+      field<RateShape>("mean", q.value, &RateShape::base)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The average rate.", "The average number of users.")),
+      field<RateShape>("peak", q.value, &RateShape::peak)
+          .required()
+          .check(at_least(0.0))
+          .help(q.say("The highest rate.", "The largest number of users.")),
       field<RateShape>("period", duration, set_time(&RateShape::length))
           .defaults("86400s")
           .check(at_least_one_nanosecond())
@@ -1389,51 +1488,81 @@ void Tables::declare_rate_shapes()
       field<RateShape>("peak_at", duration, set_time(&RateShape::at))
           .defaults("0s")
           .check(at_least(0.0))
-          .help("A time at which the rate is at its peak."),
+          .help(q.say("A time at which the rate is at its peak.", "A time at which the number is at its peak.")),
   };
+  const std::string it = q.say("the rate", "the number");
   daily.rules = {
-      {"`peak` is at least `mean` and at most twice `mean` (the rate never goes below 0).",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
+      {"`peak` is at least `mean` and at most twice `mean` (" + it + " never goes below 0).",
+       [format = q.format, it](Context& ctx, const Entries& entries, RateShape& r) {
          if (!entries.find("peak") || !entries.find("mean"))
            return;
+         const YAML::Node& peak = entries.find("peak")->value;
          if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" + format_rate(r.base) +
-                                                             "), got " + written(entries.find("peak")->value));
+           ctx.error(peak.Mark(), "peak must be at least mean (" + format(r.base) + "), got " + written(peak));
          else if (r.peak > 2 * r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at most twice mean (" + format_rate(2 * r.base) +
-                                                             ")" + ": the rate would go below 0 in the trough, got " +
-                                                             written(entries.find("peak")->value));
+           ctx.error(peak.Mark(), "peak must be at most twice mean (" + format(2 * r.base) + "): " + it +
+                                      " would go below 0 in the trough, got " + written(peak));
        }},
   };
+  return daily;
+}
 
-  rate_shape.alternatives = {
-      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
-      {{RateShape::Kind::ramp}, ramp},
-      {{RateShape::Kind::spike}, spike},
-      {{RateShape::Kind::daily}, daily},
-  };
-
-  shaped_rate.name = "rate or map";
-  shaped_rate.unit = "1/s";
-  shaped_rate.help = rate.help;
-  shaped_rate.read = [this](Context& ctx, const Site& site) -> std::optional<RateShape> {
+// A value written alone (constant), or a map with a `shape`.
+Type<RateShape> shaped_type(const ShapedQuantity& q, const Variant<RateShape, RateShape::Kind>& shape)
+{
+  Type<RateShape> shaped;
+  shaped.name = q.key + " or map";
+  shaped.unit = q.value.unit;
+  shaped.help =
+      q.say(q.value.help.c_str(), "A number of users, or a map with a `shape` whose number changes over the run.");
+  shaped.read = [q, &shape](Context& ctx, const Site& site) -> std::optional<RateShape> {
     if (!site.value.IsMap()) {
-      auto r = rate.read(ctx, site);
-      if (!r)
+      auto v = q.value.read(ctx, site);
+      if (!v)
         return std::nullopt;
       RateShape constant;
-      constant.base = *r;
+      constant.base = *v;
       return constant;
     }
     RateShape out;
     const std::size_t before = ctx.error_count();
-    read_variant(ctx, site, rate_shape, out, "in the rate");
+    read_variant(ctx, site, shape, out, "in the " + q.key);
     if (ctx.error_count() != before)
       return std::nullopt;
     return out;
   };
-  shaped_rate.shape = variant_shape(rate_shape);
+  shaped.shape = variant_shape(shape);
+  return shaped;
+}
 
+// A quantity's point, shapes and shaped type, into the members given.
+void declare_shapes(const ShapedQuantity& q, const Type<double>& duration, Record<RatePoint>& point,
+                    Variant<RateShape, RateShape::Kind>& shape, Type<RateShape>& shaped)
+{
+  const Type<std::vector<RatePoint>> points = declare_shape_point(q, duration, point);
+  declare_shape_choices(q, shape);
+  shape.alternatives = {
+      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, shape_points_record(q, points)},
+      {{RateShape::Kind::ramp}, shape_ramp_record(q, duration)},
+      {{RateShape::Kind::spike}, shape_spike_record(q, duration)},
+      {{RateShape::Kind::daily}, shape_daily_record(q, duration)},
+  };
+  shaped = shaped_type(q, shape);
+}
+
+void Tables::declare_rate_shapes()
+{
+  declare_shapes(rate_quantity(rate), duration, rate_point, rate_shape, shaped_rate);
+}
+
+// The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
+void Tables::declare_user_shapes()
+{
+  declare_shapes(users_quantity(), duration, users_point, users_shape, shaped_users);
+}
+
+void Tables::declare_herd()
+{
   herd.title = "`workload.herd`";
   herd.help = "Users who all send a request at one instant (a cache expiry, a reconnect after an outage).";
   herd.fields = {
@@ -1450,184 +1579,10 @@ void Tables::declare_rate_shapes()
   };
 }
 
-namespace
-{
-std::int64_t whole_users(double users)
-{
-  return static_cast<std::int64_t>(users);
-}
-} // namespace
-
-// The same shapes as a rate's, for a closed population's number of users (population.hpp): whole users.
-void Tables::declare_user_shapes()
-{
-  const Type<std::int64_t> count = integer_type<std::int64_t>();
-  const Check<std::int64_t> not_negative = at_least<std::int64_t>(0);
-  auto set_count = [](double RateShape::*member) {
-    return [member](RateShape& r, std::int64_t&& n) { r.*member = static_cast<double>(n); };
-  };
-  auto set_time = [](SimTime RateShape::*member) {
-    return [member](RateShape& r, double&& s) { r.*member = from_seconds(s); };
-  };
-  users_point.title = "a point of `users` with `shape: steps` or `shape: piecewise`";
-  users_point.help = "The number of users from a time on.";
-  users_point.fields = {
-      field<RatePoint>("at", duration, [](RatePoint& p, double&& s) { p.at = from_seconds(s); })
-          .required()
-          .check(at_least(0.0))
-          .help("From when."),
-      field<RatePoint>("users", count, [](RatePoint& p, std::int64_t&& n) { p.rate = static_cast<double>(n); })
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The number of users then."),
-  };
-  const Type<std::vector<RatePoint>> points = list_type(record_type(&users_point, "in a point of the users"));
-
-  users_shape.selector = "shape";
-  users_shape.noun = "users shape";
-  users_shape.selector_help = "How the number of users changes over the run.";
-  users_shape.choices = {
-      {"steps", RateShape::Kind::steps, "the number jumps at given times and stays until the next"},
-      {"ramp", RateShape::Kind::ramp, "the number goes linearly from one value to another, a user at a time"},
-      {"spike", RateShape::Kind::spike, "a crowd: the number jumps to a peak for a while, then back"},
-      {"daily", RateShape::Kind::daily, "a sinusoid between mean - (peak - mean) and peak, a user at a time"},
-      {"piecewise", RateShape::Kind::piecewise, "the number goes linearly from each point to the next"},
-  };
-  users_shape.select = [](RateShape& r, RateShape::Kind k) { r.kind = k; };
-
-  Record<RateShape> by_points;
-  by_points.title = "`users` with `shape: steps` or `shape: piecewise`";
-  by_points.help = "Before the first point the number is the first point's; after the last, the last point's.";
-  by_points.fields = {
-      field<RateShape>("points", points, &RateShape::points)
-          .required()
-          .check(non_empty<RatePoint>())
-          .help("`{at: TIME, users: N}` items in increasing time."),
-  };
-  by_points.rules = {
-      points_in_increasing_time(),
-  };
-
-  Record<RateShape> ramp;
-  ramp.title = "`users` with `shape: ramp`";
-  ramp.help = "`from` until `at`, then linearly to `to` over `over` (a user at a time), then `to`.";
-  ramp.fields = {
-      field<RateShape>("from", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users at the start."),
-      field<RateShape>("to", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users at the end."),
-      field<RateShape>("over", duration, set_time(&RateShape::length))
-          .required()
-          .check(at_least_one_nanosecond())
-          .help("How long the ramp takes."),
-      field<RateShape>("at", duration, set_time(&RateShape::at))
-          .defaults("0s")
-          .check(at_least(0.0))
-          .help("When the ramp starts."),
-  };
-
-  Record<RateShape> spike;
-  spike.title = "`users` with `shape: spike`";
-  spike.help = "`base` users, except `peak` from `at` for `for`.";
-  spike.fields = {
-      field<RateShape>("base", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users outside the crowd."),
-      field<RateShape>("peak", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The users during the crowd."),
-      field<RateShape>("at", duration, set_time(&RateShape::at))
-          .required()
-          .check(at_least(0.0))
-          .help("When the crowd comes."),
-      field<RateShape>("for", duration, set_time(&RateShape::length))
-          .required()
-          .check(at_least_one_nanosecond())
-          .help("How long it stays."),
-  };
-
-  Record<RateShape> daily;
-  daily.title = "`users` with `shape: daily`";
-  daily.help = "mean + (peak - mean) cos(2 pi (t - peak_at) / period) users, moving a user at a time.";
-  daily.fields = {
-      field<RateShape>("mean", count, set_count(&RateShape::base))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The average number of users."),
-      field<RateShape>("peak", count, set_count(&RateShape::peak))
-          .required()
-          .check(not_negative)
-          .unit("users")
-          .help("The largest number of users."),
-      field<RateShape>("period", duration, set_time(&RateShape::length))
-          .defaults("86400s")
-          .check(at_least_one_nanosecond())
-          .help("The length of one cycle (a day by default)."),
-      field<RateShape>("peak_at", duration, set_time(&RateShape::at))
-          .defaults("0s")
-          .check(at_least(0.0))
-          .help("A time at which the number is at its peak."),
-  };
-  daily.rules = {
-      {"`peak` is at least `mean` and at most twice `mean` (the number never goes below 0).",
-       [](Context& ctx, const Entries& entries, RateShape& r) {
-         if (!entries.find("peak") || !entries.find("mean"))
-           return;
-         if (r.peak < r.base)
-           ctx.error(entries.find("peak")->value.Mark(), "peak must be at least mean (" +
-                                                             std::to_string(whole_users(r.base)) + "), got " +
-                                                             written(entries.find("peak")->value));
-         else if (r.peak > 2 * r.base)
-           ctx.error(entries.find("peak")->value.Mark(),
-                     "peak must be at most twice mean (" + std::to_string(2 * whole_users(r.base)) +
-                         "): the number would go below 0 in the trough, got " + written(entries.find("peak")->value));
-       }},
-  };
-
-  users_shape.alternatives = {
-      {{RateShape::Kind::steps, RateShape::Kind::piecewise}, by_points},
-      {{RateShape::Kind::ramp}, ramp},
-      {{RateShape::Kind::spike}, spike},
-      {{RateShape::Kind::daily}, daily},
-  };
-
-  shaped_users.name = "users or map";
-  shaped_users.unit = "users";
-  shaped_users.help = "A number of users, or a map with a `shape` whose number changes over the run.";
-  shaped_users.read = [this, count](Context& ctx, const Site& site) -> std::optional<RateShape> {
-    if (!site.value.IsMap()) {
-      auto n = count.read(ctx, site);
-      if (!n)
-        return std::nullopt;
-      RateShape constant;
-      constant.base = static_cast<double>(*n);
-      return constant;
-    }
-    RateShape out;
-    const std::size_t before = ctx.error_count();
-    read_variant(ctx, site, users_shape, out, "in the users");
-    if (ctx.error_count() != before)
-      return std::nullopt;
-    return out;
-  };
-  shaped_users.shape = variant_shape(users_shape);
-}
-
 void Tables::declare_arrival()
 {
   declare_rate_shapes();
+  declare_herd();
   declare_user_shapes();
   arrival.selector = "process";
   arrival.noun = "arrival process";
@@ -1645,6 +1600,16 @@ void Tables::declare_arrival()
     if (p == ArrivalProcess::trace)
       a.open.process = OpenArrival::Process::trace;
   };
+  arrival.alternatives = {
+      {{ArrivalProcess::poisson, ArrivalProcess::constant}, open_arrival_record()},
+      {{ArrivalProcess::closed}, closed_arrival_record()},
+      {{ArrivalProcess::trace}, trace_arrival_record()},
+  };
+}
+
+// `process: poisson` or `constant`: a rate, or a shaped rate.
+Record<ArrivalRaw> Tables::open_arrival_record() const
+{
   Record<ArrivalRaw> open;
   open.title = "`workload.arrival` with `process: poisson` or `constant`";
   open.help = "An open workload: requests arrive whatever the response times.";
@@ -1671,6 +1636,12 @@ void Tables::declare_arrival()
                      "rate: a rate with a shape needs process poisson (a constant process has one rate)");
        }},
   };
+  return open;
+}
+
+// `process: trace`: a CSV file.
+Record<ArrivalRaw> Tables::trace_arrival_record()
+{
   Record<ArrivalRaw> trace;
   trace.title = "`workload.arrival` with `process: trace`";
   trace.help = "An open workload replayed from a CSV file: one arrival a line, `time[,type[,key]]`, time as a "
@@ -1682,7 +1653,12 @@ void Tables::declare_arrival()
           .required()
           .help("The CSV file, relative to the topology file."),
   };
+  return trace;
+}
 
+// `process: closed`: a population of users, fixed or shaped, and their think time.
+Record<ArrivalRaw> Tables::closed_arrival_record() const
+{
   Record<ArrivalRaw> closed;
   closed.title = "`workload.arrival` with `process: closed`";
   closed.help = "A closed workload: a population of users, fixed or following a shape, each with at most one request "
@@ -1729,11 +1705,7 @@ void Tables::declare_arrival()
                          written(count->value));
        }},
   };
-  arrival.alternatives = {
-      {{ArrivalProcess::poisson, ArrivalProcess::constant}, open},
-      {{ArrivalProcess::closed}, closed},
-      {{ArrivalProcess::trace}, trace},
-  };
+  return closed;
 }
 
 void Tables::declare_keys()
@@ -1817,49 +1789,16 @@ void Tables::declare_workload()
 {
   declare_arrival();
   declare_keys();
-  Type<ArrivalRaw> arrival_type;
-  arrival_type.name = "map";
-  arrival_type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
-    ArrivalRaw out;
-    const std::size_t before = ctx.error_count();
-    const Entries entries = read_variant(ctx, site, arrival, out, "in workload.arrival");
-    if (const Entry* file = entries.find("file"))
-      out.trace_mark = file->value.Mark();
-    if (ctx.error_count() != before)
-      return std::nullopt;
-    return out;
-  };
-  arrival_type.shape = variant_shape(arrival);
-
-  Type<std::vector<MixItem>> mix;
-  mix.name = "map of request type to weight";
-  mix.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<MixItem>> {
-    if (!site.value.IsMap() || site.value.size() == 0) {
-      report_expected(ctx, site, "a map of request types to weights");
-      return std::nullopt;
-    }
-    std::vector<MixItem> out;
-    const Entries entries = Entries::read(ctx, site.value, "request type", "in mix");
-    for (const auto& e : entries.all()) {
-      const Site weight_site = site_of(e.key, e.value, "weight of " + e.name);
-      const auto weight = number_type().read(ctx, weight_site);
-      if (weight && passes(ctx, weight_site, *weight, {greater_than(0.0)}))
-        out.push_back(MixItem{NameRef{e.name, e.key.Mark()}, *weight});
-    }
-    return out;
-  };
-  mix.shape = named_map_shape("request type", leaf_shape("number"));
-
   workload.title = "`workload`";
   workload.help = "What the users do.";
   workload.fields = {
       field<WorkloadRaw>("entry", reference_type("service name"), [](WorkloadRaw& w, NameRef&& r) { w.entry = r; })
           .optional("required unless `geodns` is given")
           .help("The service that receives the users' requests: a load_balancer, an api_server or a cdn."),
-      field<WorkloadRaw>("arrival", arrival_type, [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
+      field<WorkloadRaw>("arrival", arrival_type(), [](WorkloadRaw& w, ArrivalRaw&& a) { w.arrival = a; })
           .required()
           .help("When requests arrive; see `workload.arrival`."),
-      field<WorkloadRaw>("mix", mix, [](WorkloadRaw& w, std::vector<MixItem>&& m) { w.mix = std::move(m); })
+      field<WorkloadRaw>("mix", mix_type(), [](WorkloadRaw& w, std::vector<MixItem>&& m) { w.mix = std::move(m); })
           .optional("the only request type, when there is one")
           .help("Request type -> weight (> 0); each request is drawn in proportion. The weights need not sum to 1. "
                 "Required when there is more than one request type."),
@@ -1889,7 +1828,58 @@ void Tables::declare_workload()
                 "requests come at that one instant, besides the arrival process's; with a closed one, that many of "
                 "its thinking users (all of them, if fewer are thinking) stop thinking and send at that instant."));
   declare_geodns();
-  workload.rules = {
+  workload.rules = workload_rules();
+  for (auto& rule : geodns_rules())
+    workload.rules.push_back(std::move(rule));
+}
+
+// `workload.arrival`: the variant, with the position of a trace's file kept.
+Type<ArrivalRaw> Tables::arrival_type() const
+{
+  Type<ArrivalRaw> type;
+  type.name = "map";
+  type.read = [this](Context& ctx, const Site& site) -> std::optional<ArrivalRaw> {
+    ArrivalRaw out;
+    const std::size_t before = ctx.error_count();
+    const Entries entries = read_variant(ctx, site, arrival, out, "in workload.arrival");
+    if (const Entry* file = entries.find("file"))
+      out.trace_mark = file->value.Mark();
+    if (ctx.error_count() != before)
+      return std::nullopt;
+    return out;
+  };
+  type.shape = variant_shape(arrival);
+  return type;
+}
+
+// `workload.mix`: request type -> weight.
+Type<std::vector<MixItem>> Tables::mix_type()
+{
+  Type<std::vector<MixItem>> mix;
+  mix.name = "map of request type to weight";
+  mix.read = [](Context& ctx, const Site& site) -> std::optional<std::vector<MixItem>> {
+    if (!site.value.IsMap() || site.value.size() == 0) {
+      report_expected(ctx, site, "a map of request types to weights");
+      return std::nullopt;
+    }
+    std::vector<MixItem> out;
+    const Entries entries = Entries::read(ctx, site.value, "request type", "in mix");
+    for (const auto& e : entries.all()) {
+      const Site weight_site = site_of(e.key, e.value, "weight of " + e.name);
+      const auto weight = number_type().read(ctx, weight_site);
+      if (weight && passes(ctx, weight_site, *weight, {greater_than(0.0)}))
+        out.push_back(MixItem{NameRef{e.name, e.key.Mark()}, *weight});
+    }
+    return out;
+  };
+  mix.shape = named_map_shape("request type", leaf_shape("number"));
+  return mix;
+}
+
+// The rules of `workload` across its keys (geodns_rules() adds those of zones and geodns).
+std::vector<Rule<WorkloadRaw>> Tables::workload_rules()
+{
+  return {
       {"`herd` with a closed arrival needs exponential think times.",
        [](Context& ctx, const Entries& entries, WorkloadRaw& w) {
          if (entries.find("herd") && w.arrival && w.arrival->process == ArrivalProcess::closed &&
@@ -1905,8 +1895,6 @@ void Tables::declare_workload()
                      "users: a closed arrival has its own users (workload.arrival.users); give them there only");
        }},
   };
-  for (auto& rule : geodns_rules())
-    workload.rules.push_back(std::move(rule));
 }
 
 // workload.zones: zone -> share of the users, as the mix is request type -> weight.
@@ -2049,23 +2037,10 @@ auto fault_target(const char* key, FaultSpec::Kind kind, std::optional<NameRef> 
   });
 }
 
-} // namespace
-
-void Tables::declare_faults()
+// `at`, and the faults that strike a host, a zone or a link.
+std::vector<Field<FaultRaw>> crash_and_link_fault_fields(const Type<double>& duration)
 {
-  fault.title = "`faults[]`";
-  fault.help =
-      "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
-      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` and `fill_disk` "
-      "says what it strikes "
-      "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
-      "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
-      "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
-      "restarts empty. Balancers skip a down backend from their first health check at or after the crash until "
-      "the first check at or after the restart. A cut link loses the messages whose head would reach it while it "
-      "is cut: a request fails at once with `partitioned`, a lost reply fails its caller with `lost` when it was "
-      "due.";
-  fault.fields = {
+  return {
       field<FaultRaw>("at", duration,
                       [](FaultRaw& f, double&& seconds) {
                         f.spec.at = from_seconds(seconds);
@@ -2098,6 +2073,13 @@ void Tables::declare_faults()
           .help("A zone cut off from the others: every link between one of its hosts or switches and an element "
                 "outside it is cut, as with `cut_link` (the users' own link is not: users near the zone still "
                 "reach it)."),
+  };
+}
+
+// The faults that slow a host's cores or disk and that crash one service, and `for`.
+std::vector<Field<FaultRaw>> slow_and_service_fault_fields(const Type<double>& duration)
+{
+  return {
       fault_target("slow", FaultSpec::Kind::slow, &FaultRaw::slow, "host name")
           .optional("another kind of fault")
           .help("A slow host: its cores run `factor` times slower during the fault. Every CPU claim on the host, "
@@ -2130,44 +2112,69 @@ void Tables::declare_faults()
           .help("How long the fault lasts; a crashed host restarts empty after it. A host's next crash comes at or "
                 "after its restart, a link's next cut after the end of the one before."),
   };
-  fault.rules = {
-      {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` "
-       "and `fill_disk` is given; `add` with `delay_link` only, and always with it; `factor` with `slow` and "
-       "`fill_disk` only, and always with them; `instance` with `crash_service` only.",
-       [](Context& ctx, const Entries& entries, FaultRaw& f) {
-         std::vector<const Entry*> given;
-         for (const char* key : kFaultKindKeys)
-           if (const Entry* e = entries.find(key))
-             given.push_back(e);
-         if (given.empty()) {
-           ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
-                                           "partition_zone, slow, crash_service and fill_disk");
-           return;
-         }
-         for (std::size_t i = 1; i < given.size(); ++i)
-           ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
-                                               given[i]->key.Scalar() + ", not both (write two faults)");
-         if (given.size() > 1) // nothing more is said about it: which one was meant is not known
-           f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = f.crash_service =
-               f.fill_disk = std::nullopt;
-         const bool delay = entries.find("delay_link") != nullptr;
-         if (const Entry* add = entries.find("add"); add && !delay)
-           ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
-         else if (delay && !add && given.size() == 1)
-           ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
-         const bool slow = entries.find("slow") != nullptr;
-         const bool fill = entries.find("fill_disk") != nullptr;
-         if (const Entry* factor = entries.find("factor"); factor && !slow && !fill)
-           ctx.error(factor->key.Mark(), "factor is only used with slow and fill_disk");
-         else if (slow && !factor && given.size() == 1)
-           ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
-         else if (fill && !factor && given.size() == 1)
-           ctx.error(entries.key_mark("fill_disk"), "fill_disk needs factor: how many times slower the host's disk "
-                                                    "runs while it is nearly full");
-         if (const Entry* instance = entries.find("instance"); instance && !entries.find("crash_service"))
-           ctx.error(instance->key.Mark(), "instance is only used with crash_service: the instance that crashes");
-       }},
-  };
+}
+
+// Exactly one kind of fault, and the keys that go with it.
+Rule<FaultRaw> one_fault_kind_rule()
+{
+  return {"Exactly one of `crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` "
+          "and `fill_disk` is given; `add` with `delay_link` only, and always with it; `factor` with `slow` and "
+          "`fill_disk` only, and always with them; `instance` with `crash_service` only.",
+          [](Context& ctx, const Entries& entries, FaultRaw& f) {
+            std::vector<const Entry*> given;
+            for (const char* key : kFaultKindKeys)
+              if (const Entry* e = entries.find(key))
+                given.push_back(e);
+            if (given.empty()) {
+              ctx.error(entries.map().Mark(), "a fault needs one of crash, crash_zone, delay_link, cut_link, "
+                                              "partition_zone, slow, crash_service and fill_disk");
+              return;
+            }
+            for (std::size_t i = 1; i < given.size(); ++i)
+              ctx.error(given[i]->key.Mark(), "a fault strikes one thing: give " + given[0]->key.Scalar() + " or " +
+                                                  given[i]->key.Scalar() + ", not both (write two faults)");
+            if (given.size() > 1) // nothing more is said about it: which one was meant is not known
+              f.crash = f.crash_zone = f.delay_link = f.cut_link = f.partition_zone = f.slow = f.crash_service =
+                  f.fill_disk = std::nullopt;
+            const bool delay = entries.find("delay_link") != nullptr;
+            if (const Entry* add = entries.find("add"); add && !delay)
+              ctx.error(add->key.Mark(), "add is for delay_link only: it is the latency added to the link");
+            else if (delay && !add && given.size() == 1)
+              ctx.error(entries.map().Mark(), "missing key \"add\": the latency delay_link adds, such as add: 50ms");
+            const bool slow = entries.find("slow") != nullptr;
+            const bool fill = entries.find("fill_disk") != nullptr;
+            if (const Entry* factor = entries.find("factor"); factor && !slow && !fill)
+              ctx.error(factor->key.Mark(), "factor is only used with slow and fill_disk");
+            else if (slow && !factor && given.size() == 1)
+              ctx.error(entries.key_mark("slow"), "slow needs factor: how many times slower the host's cores run");
+            else if (fill && !factor && given.size() == 1)
+              ctx.error(entries.key_mark("fill_disk"), "fill_disk needs factor: how many times slower the host's disk "
+                                                       "runs while it is nearly full");
+            if (const Entry* instance = entries.find("instance"); instance && !entries.find("crash_service"))
+              ctx.error(instance->key.Mark(), "instance is only used with crash_service: the instance that crashes");
+          }};
+}
+
+} // namespace
+
+void Tables::declare_faults()
+{
+  fault.title = "`faults[]`";
+  fault.help =
+      "One fault of the timeline: it starts `at` and lasts `for` (to the end of the run without it); exactly one of "
+      "`crash`, `crash_zone`, `delay_link`, `cut_link`, `partition_zone`, `slow`, `crash_service` and `fill_disk` "
+      "says what it strikes "
+      "(docs/faults.md). A crash (`{at: 60s, crash: web-2, for: 10s}`) makes every service instance on the host "
+      "lose the requests it holds (their callers get a `host_down` error at once, as when the kernel resets a "
+      "dead process's connections); while down the host refuses new requests with `host_down`; after `for` it "
+      "restarts empty. Balancers skip a down backend from their first health check at or after the crash until "
+      "the first check at or after the restart. A cut link loses the messages whose head would reach it while it "
+      "is cut: a request fails at once with `partitioned`, a lost reply fails its caller with `lost` when it was "
+      "due.";
+  fault.fields = crash_and_link_fault_fields(duration);
+  const auto more = slow_and_service_fault_fields(duration);
+  fault.fields.insert(fault.fields.end(), more.begin(), more.end());
+  fault.rules = {one_fault_kind_rule()};
 }
 
 Type<std::vector<ServiceRaw>> Tables::services_type() const
