@@ -140,96 +140,112 @@ CalibrationLoad load_calibration_file(const std::string& path)
       path, [](const std::string& text, const std::string& file) { return load_calibration_text(text, file); });
 }
 
+namespace
+{
+
+DistributionSpec deterministic(double seconds)
+{
+  DistributionSpec d;
+  d.kind = DistributionSpec::Kind::deterministic;
+  d.mean = seconds;
+  return d;
+}
+
+// The link's latency and bandwidth, and the users' latency: on a lan topology only.
+void apply_network_calibration(const Calibration& cal, TopologySpec& spec, std::vector<Diagnostic>& errors)
+{
+  if (!cal.latency && !cal.bandwidth && !cal.users_latency)
+    return;
+  auto& net = spec.hardware.network;
+  if (spec.hardware.explicit_graph() || !spec.hardware.simgrid_platform.empty() ||
+      net.shape != NetworkSpec::Shape::lan) {
+    errors.push_back({cal.network_where, "network: a calibration applies to a topology whose network is the lan "
+                                         "shape (one switch), and " +
+                                             spec.file + "'s is not"});
+    return;
+  }
+  if (cal.latency)
+    net.latency = *cal.latency;
+  if (cal.bandwidth)
+    net.bandwidth = *cal.bandwidth;
+  if (cal.users_latency)
+    spec.hardware.users.latency = std::max(1e-9, *cal.users_latency); // 0 would mean "a host link's"
+}
+
+// The service called `name`, or nothing with the names there are.
+ServiceSpec* find_calibrated_service(TopologySpec& spec, const std::string& name, const SourceLocation& where,
+                                     std::vector<Diagnostic>& errors)
+{
+  std::vector<std::string> names;
+  for (auto& candidate : spec.services) {
+    if (candidate.name == name)
+      return &candidate;
+    names.push_back(candidate.name);
+  }
+  errors.push_back({where, "services: the topology " + spec.file + " has no service '" + name + "': expected one of " +
+                               one_of(names)});
+  return nullptr;
+}
+
+// The CPU a request costs at the entry api_server, as a first step of each request type the users send.
+void apply_request_cpu(const std::string& name, const ServiceCalibration& s, const ServiceSpec& service,
+                       TopologySpec& spec, std::vector<Diagnostic>& errors)
+{
+  if (!std::holds_alternative<ApiServerSpec>(service.kind) || spec.workload.entry != name) {
+    errors.push_back({s.where, "services: " + name +
+                                   ": 'request_cpu' calibrates the workload's entry api_server, and " + name +
+                                   " is not it"});
+    return;
+  }
+  for (const auto& [type, weight] : spec.workload.mix)
+    for (auto& request : spec.requests)
+      if (request.name == type)
+        request.steps.insert(request.steps.begin(),
+                             StepSpec{CpuStep{std::nullopt, deterministic(*s.request_cpu)}, request.where});
+}
+
+// Each measured cost of one service in place of the topology's, where the service is of the kind it calibrates.
+void apply_service_calibration(const std::string& name, const ServiceCalibration& s, ServiceSpec& service,
+                               TopologySpec& spec, std::vector<Diagnostic>& errors)
+{
+  auto wrong = [&](const char* key, const char* kind) {
+    errors.push_back(
+        {s.where, "services: " + name + ": '" + key + "' calibrates a " + kind + ", and " + name + " is not one"});
+  };
+  auto* db = std::get_if<DatabaseSpec>(&service.kind);
+  auto* cache = std::get_if<CacheSpec>(&service.kind);
+  auto* queue = std::get_if<QueueSpec>(&service.kind);
+  if (s.read)
+    db ? void(db->read = DbOperationCost{std::nullopt, deterministic(*s.read), std::nullopt})
+       : wrong("read", "database");
+  if (s.write)
+    db ? void(db->write = DbOperationCost{std::nullopt, std::nullopt, deterministic(*s.write)})
+       : wrong("write", "database");
+  if (s.operation && !cache)
+    wrong("operation", "cache");
+  else if (s.operation) {
+    cache->cpu_flops.reset();
+    cache->cpu_time = deterministic(*s.operation);
+  }
+  if (s.request_cpu)
+    apply_request_cpu(name, s, service, spec, errors);
+  if (s.publish && !queue)
+    wrong("publish", "queue");
+  else if (s.publish) {
+    queue->cpu_flops.reset();
+    queue->cpu_time = deterministic(*s.publish);
+  }
+}
+
+} // namespace
+
 std::vector<Diagnostic> apply_calibration(const Calibration& cal, TopologySpec& spec)
 {
   std::vector<Diagnostic> errors;
-  auto deterministic = [](double seconds) {
-    DistributionSpec d;
-    d.kind = DistributionSpec::Kind::deterministic;
-    d.mean = seconds;
-    return d;
-  };
-  if (cal.latency || cal.bandwidth || cal.users_latency) {
-    auto& net = spec.hardware.network;
-    if (spec.hardware.explicit_graph() || !spec.hardware.simgrid_platform.empty() ||
-        net.shape != NetworkSpec::Shape::lan) {
-      errors.push_back({cal.network_where, "network: a calibration applies to a topology whose network is the lan "
-                                           "shape (one switch), and " +
-                                               spec.file + "'s is not"});
-    } else {
-      if (cal.latency)
-        net.latency = *cal.latency;
-      if (cal.bandwidth)
-        net.bandwidth = *cal.bandwidth;
-      if (cal.users_latency)
-        spec.hardware.users.latency = std::max(1e-9, *cal.users_latency); // 0 would mean "a host link's"
-    }
-  }
-  for (const auto& entry : cal.services) {
-    const std::string& name = entry.first; // not a structured binding: the lambda below captures it
-    const auto& s = entry.second;
-    ServiceSpec* service = nullptr;
-    std::vector<std::string> names;
-    for (auto& candidate : spec.services) {
-      names.push_back(candidate.name);
-      if (candidate.name == name)
-        service = &candidate;
-    }
-    if (!service) {
-      errors.push_back({s.where, "services: the topology " + spec.file + " has no service '" + name +
-                                     "': expected one of " + one_of(names)});
-      continue;
-    }
-    auto wrong = [&](const char* key, const char* kind) {
-      errors.push_back(
-          {s.where, "services: " + name + ": '" + key + "' calibrates a " + kind + ", and " + name + " is not one"});
-    };
-    auto* db = std::get_if<DatabaseSpec>(&service->kind);
-    auto* cache = std::get_if<CacheSpec>(&service->kind);
-    auto* queue = std::get_if<QueueSpec>(&service->kind);
-    if (s.read) {
-      if (!db)
-        wrong("read", "database");
-      else
-        db->read = DbOperationCost{std::nullopt, deterministic(*s.read), std::nullopt};
-    }
-    if (s.write) {
-      if (!db)
-        wrong("write", "database");
-      else
-        db->write = DbOperationCost{std::nullopt, std::nullopt, deterministic(*s.write)};
-    }
-    if (s.operation) {
-      if (!cache) {
-        wrong("operation", "cache");
-      } else {
-        cache->cpu_flops.reset();
-        cache->cpu_time = deterministic(*s.operation);
-      }
-    }
-    if (s.request_cpu) {
-      if (!std::holds_alternative<ApiServerSpec>(service->kind) || spec.workload.entry != name) {
-        errors.push_back({s.where, "services: " + name +
-                                       ": 'request_cpu' calibrates the workload's entry api_server, "
-                                       "and " +
-                                       name + " is not it"});
-      } else {
-        for (const auto& [type, weight] : spec.workload.mix)
-          for (auto& request : spec.requests)
-            if (request.name == type)
-              request.steps.insert(request.steps.begin(),
-                                   StepSpec{CpuStep{std::nullopt, deterministic(*s.request_cpu)}, request.where});
-      }
-    }
-    if (s.publish) {
-      if (!queue) {
-        wrong("publish", "queue");
-      } else {
-        queue->cpu_flops.reset();
-        queue->cpu_time = deterministic(*s.publish);
-      }
-    }
-  }
+  apply_network_calibration(cal, spec, errors);
+  for (const auto& [name, service_calibration] : cal.services)
+    if (ServiceSpec* service = find_calibrated_service(spec, name, service_calibration.where, errors))
+      apply_service_calibration(name, service_calibration, *service, spec, errors);
   return errors;
 }
 
