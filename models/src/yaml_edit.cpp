@@ -258,6 +258,23 @@ std::optional<YAML::Node> parse(const std::string& text, std::string& error)
   }
 }
 
+// What an edit of path with `value` (one line of YAML, called `what` in messages) works on: the key's entry in
+// the parsed text (its nodes keep the document alive), or nothing with why.
+std::optional<Located> locate_for_edit(const std::string& text, const std::vector<std::string>& path,
+                                       const std::string& value, const char* what, std::string& error)
+{
+  if (path.empty()) {
+    error = "no key to edit";
+    return std::nullopt;
+  }
+  if (value.find('\n') != std::string::npos) {
+    error = std::string(what) + " must be on one line";
+    return std::nullopt;
+  }
+  const auto root = parse(text, error);
+  return root ? locate(*root, path, error) : std::nullopt;
+}
+
 } // namespace
 
 bool yaml_value_at(const std::string& text, const std::vector<std::string>& path, std::string& value)
@@ -292,15 +309,8 @@ bool yaml_place_of(const std::string& text, const std::vector<std::string>& path
 
 YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>& path, const std::string& value)
 {
-  if (path.empty())
-    return failed(text, "no key to set");
-  if (value.find('\n') != std::string::npos)
-    return failed(text, "the value must be on one line");
   std::string error;
-  const auto root = parse(text, error);
-  if (!root)
-    return failed(text, error);
-  const auto at = locate(*root, path, error);
+  const auto at = locate_for_edit(text, path, value, "the value", error);
   if (!at)
     return failed(text, error);
   if (!at->key.IsDefined())
@@ -338,15 +348,8 @@ YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>&
 
 YamlEdit append_yaml_item(const std::string& text, const std::vector<std::string>& path, const std::string& item)
 {
-  if (path.empty())
-    return failed(text, "no list to append to");
-  if (item.find('\n') != std::string::npos)
-    return failed(text, "the item must be on one line");
   std::string error;
-  const auto root = parse(text, error);
-  if (!root)
-    return failed(text, error);
-  const auto at = locate(*root, path, error);
+  const auto at = locate_for_edit(text, path, item, "the item", error);
   if (!at)
     return failed(text, error);
   if (!at->key.IsDefined() || at->value.IsNull())
