@@ -263,15 +263,8 @@ std::optional<int> parse_calibrate_args(const std::vector<std::string>& args, Li
       std::cout << kCalibrateHelp;
       return kOk;
     }
-  o.self = self_executable();
-  o.programs_dir = o.self.parent_path();
-  o.run_dir = fs::current_path() / "scalelab-real";
-  std::vector<std::string> positional;
-  if (const auto error = parse_live_options(args, o, out, positional); !error.empty())
+  if (const auto error = read_live_command(args, "real calibrate", o, out); !error.empty())
     return usage_error(error, kCalibrateHelp);
-  if (positional.size() != 1)
-    return usage_error("real calibrate takes one FILE", kCalibrateHelp);
-  o.topology = positional[0];
   return std::nullopt;
 }
 

@@ -65,6 +65,10 @@ std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const 
                                                   const LiveRunOptions& options, const std::filesystem::path& out_file);
 models::Results results_from_json(const nlohmann::ordered_json& j);
 std::string live_table(const nlohmann::ordered_json& j); // a simulation's table, then the processes' CPU
+// A live command's options (real run, calibrate, validate): this program's defaults (its own directory for the
+// programs, ./scalelab-real to run in), then the command line's, and its one FILE. The usage error, or empty.
+std::string read_live_command(const std::vector<std::string>& args, const std::string& command, LiveRunOptions& o,
+                              std::filesystem::path& out);
 std::string parse_live_options(const std::vector<std::string>& args, LiveRunOptions& o, std::filesystem::path& out,
                                std::vector<std::string>& positional);
 std::optional<models::TopologySpec> load_for_live(const LiveRunOptions& o);

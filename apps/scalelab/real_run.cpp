@@ -483,6 +483,21 @@ std::string parse_live_options(const std::vector<std::string>& args, LiveRunOpti
   return "";
 }
 
+std::string read_live_command(const std::vector<std::string>& args, const std::string& command, LiveRunOptions& o,
+                              fs::path& out)
+{
+  o.self = self_executable();
+  o.programs_dir = o.self.parent_path();
+  o.run_dir = fs::current_path() / "scalelab-real";
+  std::vector<std::string> positional;
+  if (auto error = parse_live_options(args, o, out, positional); !error.empty())
+    return error;
+  if (positional.size() != 1)
+    return command + " takes one FILE";
+  o.topology = positional[0];
+  return {};
+}
+
 std::optional<models::TopologySpec> load_for_live(const LiveRunOptions& o)
 {
   const auto loaded = models::load_topology_file(o.topology);
@@ -504,16 +519,9 @@ int cmd_real_run(const std::vector<std::string>& args)
       return kOk;
     }
   LiveRunOptions o;
-  o.self = self_executable();
-  o.programs_dir = o.self.parent_path();
-  o.run_dir = fs::current_path() / "scalelab-real";
   fs::path out = ".";
-  std::vector<std::string> positional;
-  if (const auto error = parse_live_options(args, o, out, positional); !error.empty())
+  if (const auto error = read_live_command(args, "real run", o, out); !error.empty())
     return usage_error(error, kRunHelp);
-  if (positional.size() != 1)
-    return usage_error("real run takes one FILE", kRunHelp);
-  o.topology = positional[0];
   const auto spec = load_for_live(o);
   if (!spec)
     return kBadInput;

@@ -160,15 +160,9 @@ std::optional<int> parse_validate_args(const std::vector<std::string>& args, Val
       rest.push_back(args[i]);
     }
   }
-  v.o.self = self_executable();
-  v.o.programs_dir = v.o.self.parent_path();
-  v.o.run_dir = fs::current_path() / "scalelab-real";
-  std::vector<std::string> positional;
-  if (const auto error = parse_live_options(rest, v.o, v.out, positional); !error.empty())
+  if (const auto error = read_live_command(rest, "real validate", v.o, v.out); !error.empty())
     return usage_error(error, kValidateHelp);
-  if (positional.size() != 1)
-    return usage_error("real validate takes one FILE", kValidateHelp);
-  v.o.topology = fs::absolute(positional[0]).string();
+  v.o.topology = fs::absolute(v.o.topology).string();
   return std::nullopt;
 }
 
