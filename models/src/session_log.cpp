@@ -66,14 +66,6 @@ void SessionLog::close_if_done(std::unordered_map<RequestId, Open, RequestIdHash
     open_.erase(it);
 }
 
-std::size_t SessionLog::size() const
-{
-  std::size_t n = 0;
-  for (const auto& b : buckets_)
-    n += b.size();
-  return n;
-}
-
 namespace
 {
 
@@ -81,15 +73,20 @@ namespace
 // `out`. The newest version written and read that precede the read from the user's earlier requests (each
 // operation known from `known` on, each read checked when its request was sent, a check first at equal times:
 // strictly before), then those before it in its own request.
-void count_pair(const SessionOp* ops, std::size_t n, SessionViolations& out)
+struct Moment {
+  SimTime at;
+  std::uint8_t what; // 0: a read checked, 1: an operation known
+  std::uint32_t op;
+};
+// Room reused from one pair to the next.
+struct PairScratch {
+  std::vector<Moment> moments;
+  std::vector<std::uint32_t> written, read;
+};
+
+void count_pair(const SessionOp* ops, std::size_t n, PairScratch& scratch, SessionViolations& out)
 {
-  struct Moment {
-    SimTime at;
-    std::uint8_t what; // 0: a read checked, 1: an operation known
-    std::uint32_t op;
-  };
-  thread_local std::vector<Moment> moments;
-  thread_local std::vector<std::uint32_t> written, read;
+  auto& [moments, written, read] = scratch;
   moments.clear();
   for (std::uint32_t i = 0; i < n; ++i) {
     if (ops[i].known != kNever)
@@ -137,6 +134,7 @@ SessionViolations SessionLog::count(std::size_t instances) const
   out.read_your_writes.assign(instances, 0);
   out.monotonic.assign(instances, 0);
   std::vector<SessionOp> ops;
+  PairScratch scratch;
   for (const auto& b : buckets_) {
     ops.assign(b.begin(), b.end());
     // Stable: operations equal in all of these were done by one instance, which logged them in its own order.
@@ -149,7 +147,7 @@ SessionViolations SessionLog::count(std::size_t instances) const
       while (last < ops.size() && ops[last].user == ops[first].user && ops[last].key == ops[first].key)
         ++last;
       if (last - first > 1) // a lone operation precedes nothing and follows nothing
-        count_pair(ops.data() + first, last - first, out);
+        count_pair(ops.data() + first, last - first, scratch, out);
       first = last;
     }
   }

@@ -64,7 +64,6 @@ public:
       for (const SessionOp& op : bucket)
         visit(op);
   }
-  std::size_t size() const;
   // Requests whose calls are still out or whose answer is still to come.
   std::size_t open_requests() const { return open_.size(); }
 
