@@ -1,5 +1,5 @@
 // scalelab: the command line.
-//   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet] [--stream]
+//   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet] [--stream] [--speed X]
 //   scalelab check FILE
 //   scalelab graph FILE [--out FILE.dot]
 //   scalelab schema [experiment]
@@ -29,7 +29,9 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,8 +93,10 @@ options:
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)
   --quiet           print nothing but errors
   --stream          print the time series on standard output as JSON lines, one per report interval
-                    (the columns of timeseries.csv by series), for a program that watches the run;
-                    the summary table is left out. The lines come when the run has finished
+                    (the columns of timeseries.csv by series), each as soon as its interval has ended,
+                    for a program that watches the run; the summary table is left out
+  --speed X         run no faster than X simulated seconds per wall second (default: as fast as it
+                    can); the results are the same at any speed
   --cfg=K:V         passed to SimGrid (advanced)
   -h, --help        this help
 )";
@@ -204,6 +208,7 @@ struct RunArgs {
   sim::RunOptions options;
   bool quiet = false;
   bool stream = false;
+  std::optional<double> speed; // simulated seconds per wall second, at most
   std::optional<fs::path> engine_stats;
   std::optional<std::string> calibration;
   std::optional<double> rate;
@@ -212,7 +217,8 @@ struct RunArgs {
 bool is_run_value_option(const std::string& a)
 {
   static const char* const kOptions[] = {"--seed",      "--duration",  "--warmup",       "--out",  "--engine",
-                                         "--executors", "--max-ahead", "--engine-stats", "--rate", "--calibration"};
+                                         "--executors", "--max-ahead", "--engine-stats", "--rate", "--calibration",
+                                         "--speed"};
   return std::find(std::begin(kOptions), std::end(kOptions), a) != std::end(kOptions);
 }
 
@@ -271,6 +277,10 @@ std::optional<int> read_run_value(const std::string& a, const std::optional<std:
     if (!v)
       return usage_error("--calibration needs a calibration file", kRunHelp);
     run.calibration = *v;
+  } else if (a == "--speed") {
+    char* end = nullptr;
+    if (!v || v->empty() || (run.speed = std::strtod(v->c_str(), &end), *end != '\0') || !(*run.speed > 0))
+      return usage_error("--speed needs a positive number of simulated seconds per wall second", kRunHelp);
   }
   return std::nullopt;
 }
@@ -374,15 +384,29 @@ void write_engine_stats(const fs::path& file, const sim::RunOutput& output, cons
   write_file_atomically(file, j.dump(2) + "\n");
 }
 
-// What a run prints: the time series as it streams (--stream), or the summary table and the engine's figures.
-void print_run(const RunArgs& run, const models::TopologySpec& spec, const sim::RunOutput& output, double wall)
+// What the run does as each report interval ends: print its line (--stream), then wait until the wall clock
+// has caught up with the simulated one at the chosen speed (--speed).
+std::function<void(const std::vector<models::TimeseriesRow>&)>
+watch_run(const RunArgs& run, const models::TopologySpec& spec, std::chrono::steady_clock::time_point wall_start)
 {
-  if (run.stream) {
-    for (const auto& line : cli::stream_lines(output.timeseries, models::to_seconds(spec.report_interval),
-                                              models::to_seconds(spec.duration)))
-      std::cout << line << '\n';
-    std::cout.flush();
-  }
+  const double interval = models::to_seconds(spec.report_interval), end = models::to_seconds(spec.duration);
+  return [stream = run.stream, speed = run.speed, interval, end, wall_start](const auto& rows) {
+    if (rows.empty())
+      return;
+    if (stream) {
+      std::cout << cli::stream_line(rows, interval, end) << std::endl; // flushed: a watcher reads it now
+    }
+    if (speed) {
+      const double simulated = std::min(rows.front().time + interval, end);
+      std::this_thread::sleep_until(wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                     std::chrono::duration<double>(simulated / *speed)));
+    }
+  };
+}
+
+// What a run prints: the summary table and the engine's figures (the stream has been printed as it came).
+void print_run(const RunArgs& run, const sim::RunOutput& output, double wall)
+{
   if (run.quiet || run.stream)
     return;
   const double requests = static_cast<double>(output.results.checks.sent);
@@ -419,6 +443,8 @@ int cmd_run(const std::vector<std::string>& args)
   }
 
   const auto wall_start = std::chrono::steady_clock::now();
+  if (run.stream || run.speed)
+    run.options.on_interval = watch_run(run, spec, wall_start);
   sim::RunOutput output = sim::run_simulation(spec, run.options);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
@@ -427,7 +453,7 @@ int cmd_run(const std::vector<std::string>& args)
     write_engine_stats(*run.engine_stats, output, run.options, wall);
   write_file_atomically(run.out_dir / "timeseries.csv",
                         models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
-  print_run(run, spec, output, wall);
+  print_run(run, output, wall);
   if (!output.results.checks.conserved) {
     // Requests were created or lost by the engine itself: the results cannot be trusted.
     std::cerr << "scalelab: error: request conservation violated (see checks in results.json)\n";

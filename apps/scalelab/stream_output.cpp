@@ -7,33 +7,35 @@
 namespace scalelab::cli
 {
 
-std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time)
+std::string stream_line(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time)
 {
-  std::vector<std::string> lines;
-  std::size_t i = 0;
-  while (i < rows.size()) {
-    const double time = rows[i].time;
-    nlohmann::ordered_json series = nlohmann::ordered_json::object();
-    for (; i < rows.size() && rows[i].time == time; ++i) {
-      const auto& r = rows[i];
-      nlohmann::ordered_json s{{"completed", r.completed},        {"errors", r.errors},
-                               {"throughput", r.throughput},      {"latency_mean", r.latency_mean},
-                               {"in_service", r.mean_in_service}, {"queue", r.mean_queue_length}};
-      if (r.cache_hits > 0 || r.cache_misses > 0) {
-        s["cache_hits"] = r.cache_hits;
-        s["cache_misses"] = r.cache_misses;
-      }
-      if (r.queue_backlog > 0)
-        s["backlog"] = r.queue_backlog;
-      if (r.users >= 0) // a closed population with a shape: its users
-        s["users"] = r.users;
-      series[r.series] = std::move(s);
+  const double time = rows.empty() ? 0 : rows.front().time;
+  nlohmann::ordered_json series = nlohmann::ordered_json::object();
+  for (const auto& r : rows) {
+    nlohmann::ordered_json s{{"completed", r.completed},        {"errors", r.errors},
+                             {"throughput", r.throughput},      {"latency_mean", r.latency_mean},
+                             {"in_service", r.mean_in_service}, {"queue", r.mean_queue_length}};
+    if (r.cache_hits > 0 || r.cache_misses > 0) {
+      s["cache_hits"] = r.cache_hits;
+      s["cache_misses"] = r.cache_misses;
     }
-    const nlohmann::ordered_json line{
-        {"time", time}, {"end", std::min(time + interval, end_time)}, {"series", std::move(series)}};
-    lines.push_back(line.dump());
+    if (r.queue_backlog > 0)
+      s["backlog"] = r.queue_backlog;
+    if (r.users >= 0) // a closed population with a shape: its users
+      s["users"] = r.users;
+    if (r.instances >= 0) // an autoscaled service: its instances running
+      s["instances"] = r.instances;
+    nlohmann::ordered_json lags = nlohmann::ordered_json::object();
+    for (const auto& lag : r.replica_lags)
+      if (lag.applied > 0)
+        lags[lag.replica] = lag.mean;
+    if (!lags.empty()) // a replicated database: each replica's mean lag over the writes it applied
+      s["replica_lag"] = std::move(lags);
+    series[r.series] = std::move(s);
   }
-  return lines;
+  const nlohmann::ordered_json line{
+      {"time", time}, {"end", std::min(time + interval, end_time)}, {"series", std::move(series)}};
+  return line.dump();
 }
 
 } // namespace scalelab::cli

@@ -9,9 +9,10 @@
 namespace scalelab::cli
 {
 
-// One line per interval, in time order: {"time": START, "end": END, "series": {NAME: {...}, ...}} with, per
-// series, the columns of timeseries.csv (completed, errors, throughput, latency_mean, in_service, queue, and
-// cache_hits, cache_misses, backlog where the series has them). end_time closes the last interval.
-std::vector<std::string> stream_lines(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time);
+// The line of one interval's rows: {"time": START, "end": END, "series": {NAME: {...}, ...}} with, per series,
+// the columns of timeseries.csv (completed, errors, throughput, latency_mean, in_service, queue, and cache_hits,
+// cache_misses, backlog, users, instances where the series has them, and replica_lag: {SERVICE/HOST: mean
+// seconds} for the replicas that applied writes in the interval). end_time closes the last interval.
+std::string stream_line(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time);
 
 } // namespace scalelab::cli

@@ -29,14 +29,8 @@ models::AutoscaleResult ScalingLog::result(const Clock&) const
 
 void ScalingLog::add_to_series(std::size_t i, models::TimeseriesRow& row) const
 {
-  if (running_means_.empty()) {
-    running_means_ = running.interval_means();
-    booting_means_ = booting.interval_means();
-  }
-  if (i < running_means_.size()) {
-    row.instances = running_means_[i];
-    row.instances_booting = booting_means_[i];
-  }
+  row.instances = running_rows_.mean(i);
+  row.instances_booting = booting_rows_.mean(i);
 }
 
 BalancerScaler::BalancerScaler(const models::AutoscaleSpec& spec, int backends, int workers, const Clock& clock)

@@ -18,17 +18,20 @@ namespace scalelab::sim
 
 // What the results and the time series show of one autoscaled service.
 struct ScalingLog {
+  ScalingLog() = default;
+  ScalingLog(const ScalingLog&) = delete; // its row cursors point into it
+  ScalingLog& operator=(const ScalingLog&) = delete;
   LevelIntegral running, booting;
   std::uint64_t started = 0, stopped = 0, evaluations = 0; // in the measured window
   int fewest = 0, most = 0;                                // running, over the measured window
   bool seen = false;
   void note_running(const Clock& clock, SimTime t, int now_running);
   models::AutoscaleResult result(const Clock& clock) const;
-  // After the run: the time-averages of running and booting instances in timeseries interval i.
+  // The time-averages of running and booting instances in timeseries interval i, once it has ended.
   void add_to_series(std::size_t i, models::TimeseriesRow& row) const;
 
 private:
-  mutable std::vector<double> running_means_, booting_means_; // computed at the first row
+  mutable LevelCursor running_rows_{&running}, booting_rows_{&booting}; // rows are read in increasing order
 };
 
 class BalancerScaler

@@ -1,8 +1,9 @@
 #include "cache.hpp"
-
 #include "service_kinds.hpp"
 
 #include "scalelab/models/decisions.hpp"
+
+#include <algorithm>
 
 namespace scalelab::sim
 {
@@ -109,7 +110,10 @@ void Cache::count_lookup(SimTime ts, const Request& r, bool hit)
   if (clock_.measured(ts))
     (hit ? window_.hits : window_.misses)++;
   if (hit && world->keep_versions && r.version_source > 0)
+  {
+    hits_in_order_ &= hits_.empty() || hits_.back().at <= ts;
     hits_.push_back({ts, key_of(r), r.version, r.version_source});
+  }
 }
 
 bool Cache::wait_for_recomputation(SimTime ts, std::uint32_t rid)
@@ -179,22 +183,37 @@ void Cache::on_fault(SimTime ts, const Fault& fault)
   count_policy_changes(ts);
 }
 
-const std::vector<std::uint64_t>& Cache::stale_by_interval() const
+bool Cache::replaced(const Hit& hit) const
 {
-  if (stale_counted_)
-    return stale_;
-  stale_counted_ = true;
-  stale_.assign(intervals_.size(), 0);
-  for (const Hit& hit : hits_) {
-    const auto& commits = world->commits[hit.source - 1u];
-    const auto it = commits.find(hit.key);
-    // Version v was read after v commits; the (v+1)-th commit replaced it.
-    if (it != commits.end() && hit.version < it->second.size() && it->second[hit.version] < hit.at) {
-      ++stale_[clock_.interval_of(hit.at)];
-      stale_in_window_ += clock_.measured(hit.at) ? 1 : 0;
-    }
+  const auto& commits = world->commits[hit.source - 1u];
+  const auto it = commits.find(hit.key);
+  // Version v was read after v commits; the (v+1)-th commit replaced it.
+  return it != commits.end() && hit.version < it->second.size() && it->second[hit.version] < hit.at;
+}
+
+std::uint64_t Cache::stale_in_window() const
+{
+  std::uint64_t n = 0;
+  for (const Hit& hit : hits_)
+    n += clock_.measured(hit.at) && replaced(hit) ? 1 : 0;
+  return n;
+}
+
+// Final once the interval has ended: a commit that makes a hit stale comes before it. The hits are in time
+// order when this instance handled its events in time order, as executors do, and an interval's are a range.
+std::uint64_t Cache::stale_in_interval(std::size_t interval) const
+{
+  const SimTime from = static_cast<SimTime>(interval) * clock_.interval, to = from + clock_.interval;
+  std::uint64_t n = 0;
+  if (!hits_in_order_) {
+    for (const Hit& hit : hits_)
+      n += hit.at >= from && hit.at < to && replaced(hit) ? 1 : 0;
+    return n;
   }
-  return stale_;
+  auto it = std::partition_point(hits_.begin(), hits_.end(), [&](const Hit& h) { return h.at < from; });
+  for (; it != hits_.end() && it->at < to; ++it)
+    n += replaced(*it) ? 1 : 0;
+  return n;
 }
 
 models::CacheResult Cache::result() const
@@ -202,8 +221,7 @@ models::CacheResult Cache::result() const
   models::CacheResult r = window_;
   const std::uint64_t lookups = r.hits + r.misses;
   r.hit_ratio = lookups > 0 ? static_cast<double>(r.hits) / static_cast<double>(lookups) : 0;
-  stale_by_interval();
-  r.stale_reads = stale_in_window_;
+  r.stale_reads = stale_in_window();
   return r;
 }
 
@@ -211,7 +229,7 @@ void Cache::add_to_series(std::size_t interval, models::TimeseriesRow& row) cons
 {
   row.cache_hits = intervals_[interval].hits;
   row.cache_misses = intervals_[interval].misses;
-  row.cache_stale_reads = stale_by_interval()[interval];
+  row.cache_stale_reads = stale_in_interval(interval);
 }
 
 void build(const models::CacheSpec& spec, ServiceBuilder& b)

@@ -39,8 +39,6 @@ private:
   bool wait_for_recomputation(SimTime ts, std::uint32_t request);
   // The set of a key being recomputed: its waiters hit, with the version set.
   void release_waiters(SimTime ts, std::uint64_t key, std::uint64_t version);
-  // Hits whose version a newer committed write had replaced, by interval (computed once, after the run).
-  const std::vector<std::uint64_t>& stale_by_interval() const;
 
   const models::CacheSpec& spec_;
   double core_speed_;
@@ -60,6 +58,11 @@ private:
     std::uint16_t source;
   };
   std::vector<Hit> hits_;
+  bool hits_in_order_ = true;
+  // A hit whose version a newer committed write had replaced; counted over the window and per interval.
+  bool replaced(const Hit& hit) const;
+  std::uint64_t stale_in_window() const;
+  std::uint64_t stale_in_interval(std::size_t interval) const;
   // Coalescing: the keys being recomputed (by the request that missed first), with the gets waiting for them.
   struct Lease {
     std::uint32_t id = 0;
@@ -68,9 +71,6 @@ private:
   std::unordered_map<std::uint64_t, Lease> leases_;
   std::unordered_map<std::uint32_t, std::uint64_t> lease_keys_; // lease id -> key, while it lasts
   std::uint32_t next_lease_ = 0;
-  mutable std::vector<std::uint64_t> stale_;
-  mutable std::uint64_t stale_in_window_ = 0;
-  mutable bool stale_counted_ = false;
 };
 
 } // namespace scalelab::sim

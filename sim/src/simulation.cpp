@@ -3,12 +3,14 @@
 #include "components.hpp"
 #include "geodns.hpp"
 #include "platform.hpp"
+#include "series_rows.hpp"
 #include "scalelab/models/faults.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <tuple>
@@ -22,9 +24,6 @@ using models::SimTime;
 
 namespace
 {
-
-// The users as a whole, in timeseries.csv and as a random stream: not a valid service name, so no clash.
-constexpr const char* kUsersSeries = "(users)";
 
 std::uint32_t service_of(const models::TopologySpec& spec, const std::string& name)
 {
@@ -472,12 +471,16 @@ public:
     make_executors();
     synchronise(traffic);
     start_actors();
+    if (options_.on_interval) {
+      stream_rows_.emplace(world_, population());
+      world_.scheduler.on_passed([this](SimTime t) { stream_to(t); });
+    }
     engine.run();
     RunOutput out;
     out.results = results(out.has_cache);
     for (const auto& s : out.results.services)
       out.has_queue |= s.queue.has_value();
-    out.timeseries = timeseries();
+    out.timeseries = SeriesRows(world_, population()).all();
     out.engine = engine_stats();
     return out;
   }
@@ -803,52 +806,16 @@ private:
     return res;
   }
 
-  std::vector<models::TimeseriesRow> timeseries() const
-  {
-    const auto& spec = spec_;
-    const auto& world = world_;
-    std::vector<models::TimeseriesRow> rows;
-    const auto& clock = world.clock;
-    const std::size_t intervals = clock.interval_count();
-    auto add_series = [&](const std::string& name, const OutcomeStats& o, const std::vector<double>& in_service,
-                          const std::vector<double>& queued, const std::vector<std::uint32_t>& instances) {
-      for (std::size_t i = 0; i < intervals; ++i) {
-        const SimTime start = static_cast<SimTime>(i) * clock.interval;
-        const double width = models::to_seconds(std::min(start + clock.interval, clock.end) - start);
-        const auto& row = o.per_interval_[i];
-        models::TimeseriesRow r;
-        r.time = models::to_seconds(start);
-        r.series = name;
-        r.completed = row.completed;
-        r.errors = row.errors;
-        r.throughput = width > 0 ? static_cast<double>(row.completed) / width : 0;
-        r.latency_mean = row.completed ? static_cast<double>(row.latency_sum) * 1e-9 / row.completed : 0;
-        r.mean_in_service = in_service[i];
-        r.mean_queue_length = queued.empty() ? 0 : queued[i];
-        for (const std::uint32_t instance : instances)
-          world.components[instance]->add_to_series(i, r);
-        rows.push_back(std::move(r));
-      }
-    };
-    add_series(kUsersSeries, world.all_requests, world.in_system.interval_means(), {}, {});
-    add_population(rows);
-    for (std::size_t s = 0; s < spec.services.size(); ++s)
-      add_series(spec.services[s].name, world.service_stats[s].outcome,
-                 world.service_stats[s].in_service.interval_means(), world.service_stats[s].queued.interval_means(),
-                 world.service_instances[s]);
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
-    return rows;
-  }
+  // A closed population whose users change (null: none).
+  const LevelIntegral* population() const { return source_ ? source_->population() : nullptr; }
 
-  // A closed population whose users change: its users in each interval, on the users' rows.
-  void add_population(std::vector<models::TimeseriesRow>& rows) const
+  // The rows of the intervals that have ended by t, to the stream, each once.
+  void stream_to(SimTime t)
   {
-    const LevelIntegral* population = source_ ? source_->population() : nullptr;
-    if (!population)
-      return;
-    const std::vector<double> users = population->interval_means();
-    for (std::size_t i = 0; i < users.size() && i < rows.size(); ++i)
-      rows[i].users = users[i];
+    const Clock& clock = world_.clock;
+    while (streamed_ < clock.interval_count() &&
+           std::min(static_cast<SimTime>(streamed_ + 1) * clock.interval, clock.end) <= t)
+      options_.on_interval(stream_rows_->rows_of(streamed_++));
   }
 
   EngineStats engine_stats() const
@@ -877,6 +844,8 @@ private:
   World world_;
   const models::HostIndex host_index_;
   Source* source_ = nullptr;
+  std::optional<SeriesRows> stream_rows_; // with options_.on_interval
+  std::size_t streamed_ = 0;              // intervals streamed
   std::vector<std::uint32_t> zone_users_; // components: each zone's users
   std::unique_ptr<GeoRouting> geo_;
   std::size_t host_nodes_ = 0;                             // nodes of hosts; link nodes come after

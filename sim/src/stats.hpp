@@ -101,14 +101,21 @@ public:
     std::vector<double> out(delta_.size());
     std::int64_t level = 0;
     for (std::size_t i = 0; i < delta_.size(); ++i) {
-      const SimTime start = static_cast<SimTime>(i) * clock_->interval;
-      const SimTime width = std::min<SimTime>(start + clock_->interval, clock_->end) - start;
-      const Int128 area = static_cast<Int128>(level) * width + area_to_end_[i];
-      out[i] = width > 0 ? static_cast<double>(area) / static_cast<double>(width) : 0.0;
+      out[i] = interval_mean(i, level);
       level += delta_[i];
     }
     return out;
   }
+  // Time-average in interval i, given the level at its start (the sum of the deltas of the intervals before).
+  // Final once every change before the interval's end has come, which the engine knows during the run.
+  double interval_mean(std::size_t i, std::int64_t level_at_start) const
+  {
+    const SimTime start = static_cast<SimTime>(i) * clock_->interval;
+    const SimTime width = std::min<SimTime>(start + clock_->interval, clock_->end) - start;
+    const Int128 area = static_cast<Int128>(level_at_start) * width + area_to_end_[i];
+    return width > 0 ? static_cast<double>(area) / static_cast<double>(width) : 0.0;
+  }
+  std::int64_t delta(std::size_t i) const { return delta_[i]; }
   void merge(const LevelIntegral& other)
   {
     window_area_ += other.window_area_;
@@ -123,6 +130,31 @@ private:
   Int128 window_area_ = 0;
   std::vector<std::int64_t> delta_;
   std::vector<Int128> area_to_end_;
+};
+
+// Reads a LevelIntegral's interval means in increasing order in O(1) each, keeping the level at the next start:
+// the rows streamed during the run, then the time series after it. Asking for an earlier interval starts again.
+class LevelCursor
+{
+public:
+  explicit LevelCursor(const LevelIntegral* of = nullptr) : of_(of) {}
+  double mean(std::size_t i)
+  {
+    if (!of_)
+      return 0;
+    if (i < next_) {
+      next_ = 0;
+      level_ = 0;
+    }
+    for (; next_ < i; ++next_)
+      level_ += of_->delta(next_);
+    return of_->interval_mean(i, level_);
+  }
+
+private:
+  const LevelIntegral* of_;
+  std::size_t next_ = 0;
+  std::int64_t level_ = 0;
 };
 
 // Error causes, a small fixed set so counters are arrays, not maps, on the hot path.

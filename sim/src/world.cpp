@@ -197,6 +197,8 @@ void Scheduler::run()
     while (!agenda_.empty() && agenda_.top().first != world_.executors[agenda_.top().second]->scheduled_)
       agenda_.pop(); // superseded by an earlier entry of the same executor
     const SimTime next = agenda_.empty() ? world_.clock.end : agenda_.top().first;
+    if (passed_)
+      passed_(std::min(next, world_.clock.end));
     if (next >= world_.clock.end)
       break;
     if (next > now_)

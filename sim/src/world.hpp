@@ -422,9 +422,13 @@ public:
   void released(Executor&) { ++running_; }
   void blocked(Executor&) { --running_; }
   SimTime now() const { return now_; } // SimGrid's clock in nanoseconds, without asking the engine
+  // Called with t whenever the run moves to t, when every event before t has been handled (and with the end
+  // of the run last): what was measured before t is then final, and can be shown while the run goes on.
+  void on_passed(std::function<void(SimTime)> f) { passed_ = std::move(f); }
 
 private:
   World& world_;
+  std::function<void(SimTime)> passed_;
   std::priority_queue<std::pair<SimTime, std::uint32_t>, std::vector<std::pair<SimTime, std::uint32_t>>, std::greater<>>
       agenda_;
   int running_ = 0; // executors released and not yet blocked again

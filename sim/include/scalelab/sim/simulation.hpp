@@ -4,6 +4,7 @@
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/spec.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct RunOptions {
   // windowed only: how far (seconds) past SimGrid's clock an executor may process when the executors that
   // send it messages have promised nothing earlier; 0 keeps every executor within its current window.
   double max_ahead = 0.1;
+  // Called during the run with each report interval's rows (timeseries.csv's, users first) as soon as the
+  // interval has ended, in time order; the rows equal the run's final time series. Null: nothing is streamed.
+  std::function<void(const std::vector<models::TimeseriesRow>&)> on_interval;
 };
 
 struct EngineStats {

@@ -1,0 +1,127 @@
+// The rows streamed during a run (RunOptions::on_interval, `scalelab run --stream`) are the run's final time
+// series, bit for bit: each interval is handed over once every event before its end has been handled, and
+// nothing that comes later changes it. Checked on every shipped topology and engine case, with the engines
+// that run furthest ahead of the stream (one executor per host, up to 100 ms past the clock) and the plain one.
+#include "scalelab/models/loader.hpp"
+#include "scalelab/sim/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <simgrid/s4u/Engine.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using namespace scalelab;
+
+struct StreamCase {
+  std::string file; // relative to the source tree
+  bool plain = false;
+};
+
+std::vector<StreamCase> stream_cases()
+{
+  std::vector<std::string> files;
+  for (const char* folder : {"topologies", "tests/sim/cases"})
+    for (const auto& entry : fs::directory_iterator(fs::path(SCALELAB_SOURCE_DIR) / folder))
+      if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+        files.push_back(fs::relative(entry.path(), SCALELAB_SOURCE_DIR).string());
+  std::sort(files.begin(), files.end());
+  std::vector<StreamCase> cases;
+  for (const auto& f : files) {
+    cases.push_back({f, false});
+    cases.push_back({f, true});
+  }
+  return cases;
+}
+
+void PrintTo(const StreamCase& c, std::ostream* os)
+{
+  *os << c.file << (c.plain ? " (plain)" : " (windowed, per host)");
+}
+
+void expect_same_row(const models::TimeseriesRow& a, const models::TimeseriesRow& b)
+{
+  const std::string at = b.series + " at " + std::to_string(b.time) + " s";
+  EXPECT_EQ(a.time, b.time) << at;
+  EXPECT_EQ(a.series, b.series) << at;
+  EXPECT_EQ(a.completed, b.completed) << at;
+  EXPECT_EQ(a.errors, b.errors) << at;
+  EXPECT_EQ(a.throughput, b.throughput) << at;
+  EXPECT_EQ(a.latency_mean, b.latency_mean) << at;
+  EXPECT_EQ(a.mean_in_service, b.mean_in_service) << at;
+  EXPECT_EQ(a.mean_queue_length, b.mean_queue_length) << at;
+  EXPECT_EQ(a.cache_hits, b.cache_hits) << at;
+  EXPECT_EQ(a.cache_misses, b.cache_misses) << at;
+  EXPECT_EQ(a.cache_stale_reads, b.cache_stale_reads) << at;
+  EXPECT_EQ(a.queue_backlog, b.queue_backlog) << at;
+  EXPECT_EQ(a.instances, b.instances) << at;
+  EXPECT_EQ(a.instances_booting, b.instances_booting) << at;
+  EXPECT_EQ(a.users, b.users) << at;
+  ASSERT_EQ(a.replica_lags.size(), b.replica_lags.size()) << at;
+  for (std::size_t r = 0; r < a.replica_lags.size(); ++r) {
+    EXPECT_EQ(a.replica_lags[r].replica, b.replica_lags[r].replica) << at;
+    EXPECT_EQ(a.replica_lags[r].applied, b.replica_lags[r].applied) << at;
+    EXPECT_EQ(a.replica_lags[r].mean, b.replica_lags[r].mean) << at;
+    EXPECT_EQ(a.replica_lags[r].max, b.replica_lags[r].max) << at;
+  }
+}
+
+class EveryTopologyStreams : public testing::TestWithParam<StreamCase>
+{
+};
+
+TEST_P(EveryTopologyStreams, TheRowsStreamedDuringTheRunAreTheFinalTimeSeries)
+{
+  const auto& c = GetParam();
+  sim::register_platform_reader();
+  auto loaded = models::load_topology_file(std::string(SCALELAB_SOURCE_DIR) + "/" + c.file);
+  ASSERT_TRUE(loaded.spec) << c.file;
+  auto spec = std::move(*loaded.spec);
+  // A few report intervals are enough; the engine cases are short already.
+  spec.duration = std::min(spec.duration, models::from_seconds(3));
+  spec.warmup = std::min(spec.warmup, spec.duration / 4);
+  sim::RunOptions options;
+  options.mode = c.plain ? sim::EngineMode::plain : sim::EngineMode::windowed;
+  options.grouping = sim::Grouping::host;
+  std::vector<models::TimeseriesRow> streamed;
+  std::vector<double> interval_starts;
+  double first_streamed_at = -1; // simulated time
+  options.on_interval = [&](const std::vector<models::TimeseriesRow>& rows) {
+    ASSERT_FALSE(rows.empty());
+    if (first_streamed_at < 0)
+      first_streamed_at = simgrid::s4u::Engine::get_clock();
+    for (const auto& r : rows)
+      EXPECT_EQ(r.time, rows.front().time) << "one interval per call";
+    interval_starts.push_back(rows.front().time);
+    streamed.insert(streamed.end(), rows.begin(), rows.end());
+  };
+  const auto out = sim::run_simulation(spec, options);
+  EXPECT_TRUE(std::is_sorted(interval_starts.begin(), interval_starts.end()));
+  EXPECT_EQ(std::adjacent_find(interval_starts.begin(), interval_starts.end()), interval_starts.end())
+      << "each interval once";
+  const double end = models::to_seconds(spec.duration), interval = models::to_seconds(spec.report_interval);
+  if (end > 2 * interval) { // during the run, not all at its end
+    EXPECT_LT(first_streamed_at, end - interval) << "the first interval came at " << first_streamed_at << " s";
+  }
+  ASSERT_EQ(streamed.size(), out.timeseries.size());
+  for (std::size_t i = 0; i < streamed.size(); ++i)
+    expect_same_row(streamed[i], out.timeseries[i]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Streaming, EveryTopologyStreams, testing::ValuesIn(stream_cases()),
+                         [](const testing::TestParamInfo<StreamCase>& param) {
+                           std::string name = param.param.file.substr(0, param.param.file.size() - 5);
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch)))
+                               ch = '_';
+                           return name + (param.param.plain ? "_plain" : "_windowed");
+                         });
+
+} // namespace
