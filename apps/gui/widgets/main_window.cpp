@@ -6,6 +6,7 @@
 #include "lesson_panel.hpp"
 #include "picture_export.hpp"
 #include "property_panel.hpp"
+#include "run_controls.hpp"
 #include "run_process.hpp"
 
 #include "scalelab/models/loader.hpp"
@@ -56,8 +57,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   lesson_dock_->hide();
 
   process_ = new RunProcess(this);
-  connect(process_, &RunProcess::sample, this, &MainWindow::on_sample);
-  connect(process_, &RunProcess::finished, this, &MainWindow::on_finished);
   connect(diagram_, &DiagramView::break_requested, this, [this](const QString& id, BreakKind kind) {
     if (const QString error = break_node(id, kind); !error.isEmpty())
       show_message(error);
@@ -75,6 +74,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(run_action_, &QAction::triggered, this, &MainWindow::run);
   stop_action_ = bar->addAction("Stop");
   connect(stop_action_, &QAction::triggered, this, &MainWindow::stop);
+  controls_ = new RunControls(*process_, *bar, this);
+  connect(controls_, &RunControls::shown, this, &MainWindow::on_sample);
+  connect(controls_, &RunControls::ended, this, &MainWindow::on_finished);
+  connect(controls_, &RunControls::replay_to, this, &MainWindow::replay_to);
+  bar->addSeparator();
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
   connect(bar->addAction("Lesson…"), &QAction::triggered, this, [this] {
@@ -437,6 +441,7 @@ void MainWindow::run()
   run_time_ = 0;
   diagram_->clear_metrics();
   charts_->reset(*graph_, duration_);
+  controls_->start(duration_);
   process_->start(file_);
   show_message("running " + QFileInfo(file_).fileName() + " …");
   update_actions();
@@ -469,13 +474,24 @@ QString MainWindow::break_node(const QString& id, BreakKind kind)
            QString::fromStdString(loaded.errors.empty() ? "" : loaded.errors.front().format());
   document_->replace_text(QString::fromStdString(text), what);
   show_message(what + QString(" at %1 s added to faults").arg(at));
-  if (was_running) {
-    restarting_ = true;
-    stop();
-    restarting_ = false;
-    run();
-  }
+  if (was_running)
+    run_again();
   return {};
+}
+
+void MainWindow::run_again()
+{
+  restarting_ = true;
+  stop();
+  restarting_ = false;
+  run();
+}
+
+void MainWindow::replay_to(double t)
+{
+  run_again();
+  if (running())
+    controls_->play_to(t);
 }
 
 bool MainWindow::open_lesson(const QString& directory)
@@ -501,7 +517,7 @@ void MainWindow::set_compare(bool on)
 
 void MainWindow::stop()
 {
-  process_->stop();
+  controls_->stop();
   update_actions();
 }
 
@@ -512,7 +528,7 @@ void MainWindow::fit_diagram()
 
 bool MainWindow::running() const
 {
-  return process_->running();
+  return controls_->busy();
 }
 
 void MainWindow::on_sample(const IntervalSample& sample)

@@ -27,6 +27,7 @@ class DiagramView;
 class Document;
 class LessonPanel;
 class PropertyPanel;
+class RunControls;
 class RunProcess;
 
 class MainWindow : public QMainWindow
@@ -50,6 +51,7 @@ public:
   // Compare: the next run's charts keep the run before beside it, and its summary says what the run before gave.
   void set_compare(bool on);
   const ChartsPanel& charts() const { return *charts_; }
+  RunControls& run_controls() { return *controls_; }
   // A lesson of the course: its topology in the editor, its text and questions beside it. False (with the
   // message shown) when the directory holds no lesson.
   bool open_lesson(const QString& directory);
@@ -95,6 +97,10 @@ private:
   void add_export_actions(QToolBar* bar);
 
   void on_sample(const IntervalSample& sample);
+  // Stops the run going on and starts it again from the document (a fault added, a replay).
+  void run_again();
+  // The run again from the start, shown at once up to t and held there.
+  void replay_to(double t);
   void on_finished(bool ok, const QString& message);
   void show_message(const QString& message);
   void update_actions();
@@ -114,6 +120,7 @@ private:
   bool diagram_current_ = false;
   ChartsPanel* charts_ = nullptr;
   RunProcess* process_ = nullptr;
+  RunControls* controls_ = nullptr;
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
   QAction* compare_action_ = nullptr;

@@ -31,6 +31,8 @@ RunProcess::RunProcess(QObject* parent) : QObject(parent)
 
 RunProcess::~RunProcess()
 {
+  process_.disconnect(this); // the window that listens is being taken down
+  blockSignals(true);
   if (running()) {
     process_.kill();
     process_.waitForFinished(2000);
