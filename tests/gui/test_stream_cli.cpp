@@ -4,14 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
 
 namespace
 {
@@ -128,6 +133,34 @@ TEST(RunStream, CacheAsideStreamsTheCachesHits)
   const auto& cache = last.at("series").at("user_cache");
   EXPECT_EQ(std::to_string(cache.at("cache_hits").get<std::uint64_t>()), rows.at("user_cache").at("cache_hits"));
   EXPECT_EQ(std::to_string(cache.at("cache_misses").get<std::uint64_t>()), rows.at("user_cache").at("cache_misses"));
+}
+
+std::string read_text(const fs::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// --speed holds the run to X simulated seconds per wall second (a lower bound on the wall time, which a busy
+// machine can only lengthen) and changes nothing in what it measures.
+TEST(RunStream, SpeedHoldsThePaceAndChangesNoResult)
+{
+  const fs::path paced = fs::path(SCALELAB_TEST_SCRATCH) / "stream-paced";
+  const fs::path free = fs::path(SCALELAB_TEST_SCRATCH) / "stream-free";
+  const auto start = std::chrono::steady_clock::now();
+  const auto c = run_streaming("topologies/three-tier.yaml", "--duration 6s --warmup 1s --speed 20", paced);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(c.status, 0);
+  EXPECT_EQ(c.lines.size(), 6u);
+  EXPECT_GE(wall, 6.0 / 20);
+  ASSERT_EQ(run_streaming("topologies/three-tier.yaml", "--duration 6s --warmup 1s", free).status, 0);
+  EXPECT_FALSE(read_text(paced / "results.json").empty());
+  EXPECT_EQ(read_text(paced / "results.json"), read_text(free / "results.json"));
+  EXPECT_EQ(read_text(paced / "timeseries.csv"), read_text(free / "timeseries.csv"));
+  const std::string bad = std::string(SCALELAB_BINARY) + " run " + SCALELAB_SOURCE_DIR +
+                          "/topologies/three-tier.yaml --speed 0 --quiet --out " + free.string() + " 2>/dev/null";
+  const int status = std::system(bad.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << "--speed 0 is a usage error";
 }
 
 } // namespace
