@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QGraphicsScene>
 #include <QImage>
+#include <QTabWidget>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -281,6 +282,42 @@ TEST(MainWindow, PlaysTheRunToATimeStepsAndReplaysBackToAnEarlierTime)
   EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
   EXPECT_EQ(window.samples_received(), 120);
   EXPECT_FALSE(window.running());
+}
+
+// The second tab: each service's requests waiting, each cache's hit ratio, each replica's lag, a point per
+// interval from the stream.
+TEST(MainWindow, ChartsTheQueuesTheCachesHitRatioAndTheReplicasLag)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  scalelab::gui::MainWindow window;
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  ASSERT_TRUE(window.open_file(source("topologies/primary-replicas.yaml")));
+  window.run();
+  ASSERT_TRUE(finished.wait(120000));
+  for (const char* replica : {"users/db-2", "users/db-3"}) {
+    const auto lag = window.charts().points("Replication lag (mean per interval)", replica);
+    // A point per interval in which it applied writes: every second until the primary's host crashes at 60 s.
+    EXPECT_GE(lag.size(), 59) << replica;
+    for (const QPointF& p : lag)
+      EXPECT_GT(p.y(), 0) << replica << " at " << p.x();
+  }
+  EXPECT_EQ(window.charts().points("Requests waiting (queue length)", "app").size(), 120);
+  ASSERT_TRUE(window.open_file(source("topologies/cache-aside.yaml")));
+  window.run();
+  ASSERT_TRUE(finished.wait(120000));
+  const auto hits = window.charts().points("Cache hit ratio", "user_cache");
+  EXPECT_EQ(hits.size(), 60);
+  for (const QPointF& p : hits) {
+    EXPECT_GE(p.y(), 0);
+    EXPECT_LE(p.y(), 100);
+  }
+  EXPECT_GT(hits.back().y(), hits.front().y()) << "the cache warms up";
+  auto& charts = const_cast<scalelab::gui::ChartsPanel&>(window.charts());
+  auto* tabs = charts.findChild<QTabWidget*>();
+  ASSERT_NE(tabs, nullptr);
+  tabs->setCurrentIndex(1);
+  charts.resize(1400, 260);
+  ASSERT_TRUE(charts.grab().save(scratch("gui-charts-queues.png")));
 }
 
 TEST(MainWindow, StopEndsARun)

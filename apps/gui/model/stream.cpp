@@ -26,6 +26,10 @@ std::optional<IntervalSample> parse_stream_line(const std::string& line, std::st
     v.backlog = s.value("backlog", 0.0);
     v.cache_hits = s.value("cache_hits", 0.0);
     v.cache_misses = s.value("cache_misses", 0.0);
+    if (s.contains("replica_lag") && s["replica_lag"].is_object())
+      for (const auto& [replica, lag] : s["replica_lag"].items())
+        if (lag.is_number())
+          v.replica_lag[replica] = lag.get<double>();
     out.series[name] = v;
   }
   return out;

@@ -15,6 +15,7 @@ struct SeriesSample {
   double in_service = 0, queue = 0;                 // time-averaged requests in service and waiting
   double backlog = 0;                               // a queue service's jobs waiting
   double cache_hits = 0, cache_misses = 0;          // a cache's
+  std::map<std::string, double> replica_lag;        // a replicated database's: seconds, by SERVICE/HOST
 };
 
 struct IntervalSample {

@@ -5,6 +5,8 @@
 #include <QGridLayout>
 #include <QLegend>
 #include <QLineSeries>
+#include <QTabWidget>
+#include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -28,20 +30,34 @@ QColor line_colour(std::size_t i)
 
 ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent)
 {
-  auto* grid = new QGridLayout(this);
-  grid->setContentsMargins(0, 0, 0, 0);
-  grid->setSpacing(2);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* tabs = new QTabWidget(this);
+  tabs->setDocumentMode(true);
+  layout->addWidget(tabs);
   throughput_ = make_chart("Users: answered per second", "req/s");
   latency_ = make_chart("Users: mean latency per interval", "ms");
   errors_ = make_chart("Users: errors per second", "errors/s");
   utilisation_ = make_chart("Utilisation (held / capacity)", "%");
-  int i = 0;
-  for (auto* chart : {throughput_.chart, latency_.chart, errors_.chart, utilisation_.chart}) {
-    auto* view = new QChartView(chart, this);
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(170);
-    grid->addWidget(view, 0, i++);
-  }
+  waiting_ = make_chart("Requests waiting (queue length)", "requests");
+  hit_ratio_ = make_chart("Cache hit ratio", "%");
+  lag_ = make_chart("Replication lag (mean per interval)", "ms");
+  const auto page = [this, tabs](const QString& name, std::initializer_list<QChart*> charts) {
+    auto* widget = new QWidget(tabs);
+    auto* grid = new QGridLayout(widget);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(2);
+    int i = 0;
+    for (QChart* chart : charts) {
+      auto* view = new QChartView(chart, widget);
+      view->setRenderHint(QPainter::Antialiasing);
+      view->setMinimumHeight(170);
+      grid->addWidget(view, 0, i++);
+    }
+    tabs->addTab(widget, name);
+  };
+  page("Users and utilisation", {throughput_.chart, latency_.chart, errors_.chart, utilisation_.chart});
+  page("Queues, caches, replication", {waiting_.chart, hit_ratio_.chart, lag_.chart});
 }
 
 ChartsPanel::Chart ChartsPanel::make_chart(const QString& title, const QString& unit)
@@ -90,7 +106,7 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
           before[chart] = it->second->points();
           break;
         }
-  for (auto* chart : {&throughput_, &latency_, &errors_, &utilisation_}) {
+  for (auto* chart : {&throughput_, &latency_, &errors_, &utilisation_, &waiting_, &hit_ratio_, &lag_}) {
     chart->chart->removeAllSeries();
     chart->lines.clear();
     chart->y_max = 0;
@@ -113,8 +129,10 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
   for (const auto& n : graph.nodes())
     if (n.capacity > 0) {
       capacity_[n.id] = n.capacity;
-      add_line(utilisation_, n.id, QString::fromStdString(n.id), line_colour(colour++));
+      add_line(utilisation_, n.id, QString::fromStdString(n.id), line_colour(colour));
+      add_line(waiting_, n.id, QString::fromStdString(n.id), line_colour(colour++));
     }
+  hit_ratio_.y->setRange(0, 100);
   utilisation_.y->setRange(0, 100);
   utilisation_.y->setTickCount(5);
 }
@@ -136,7 +154,7 @@ void ChartsPanel::keep_before(Chart& chart, const QList<QPointF>& before)
 
 QList<QPointF> ChartsPanel::points(const QString& title, const QString& line) const
 {
-  for (const Chart* chart : {&throughput_, &latency_, &errors_, &utilisation_})
+  for (const Chart* chart : {&throughput_, &latency_, &errors_, &utilisation_, &waiting_, &hit_ratio_, &lag_})
     if (chart->chart->title() == title)
       for (const auto& [key, series] : chart->lines)
         if (series->name() == line)
@@ -166,12 +184,33 @@ void ChartsPanel::add(const IntervalSample& sample)
       append(latency_, kUsers, t, u->second.latency_mean * 1e3);
     append(errors_, kUsers, t, u->second.errors / width);
   }
+  add_services(sample, t);
+}
+
+void ChartsPanel::add_services(const IntervalSample& sample, double t)
+{
   for (const auto& [name, capacity] : capacity_)
     if (const auto s = sample.series.find(name); s != sample.series.end()) {
       append(utilisation_, name, t, 100 * s->second.in_service / capacity);
       utilisation_.y->setRange(0, 100); // a service holds at most its capacity
       utilisation_.y->setTickCount(5);
+      append(waiting_, name, t, s->second.queue);
     }
+  for (const auto& [name, s] : sample.series) {
+    if (const double lookups = s.cache_hits + s.cache_misses; lookups > 0) {
+      append_new(hit_ratio_, name, t, 100 * s.cache_hits / lookups);
+      hit_ratio_.y->setRange(0, 100);
+    }
+    for (const auto& [replica, lag] : s.replica_lag)
+      append_new(lag_, replica, t, lag * 1e3);
+  }
+}
+
+void ChartsPanel::append_new(Chart& chart, const std::string& key, double t, double value)
+{
+  if (!chart.lines.count(key))
+    add_line(chart, key, QString::fromStdString(key), line_colour(chart.lines.size()));
+  append(chart, key, t, value);
 }
 
 } // namespace scalelab::gui

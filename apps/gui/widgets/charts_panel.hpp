@@ -1,7 +1,8 @@
 #pragma once
-// Live charts of a run, one point per report interval: the users' throughput and errors, their mean latency,
-// and each service's utilisation (requests held over its capacity) and queue. Comparing, the users' charts keep
-// the previous run's line ("before", dashed) beside the new one ("this run").
+// Live charts of a run, one point per report interval, on two tabs: the users' throughput and errors, their mean
+// latency, and each service's utilisation (requests held over its capacity); then each service's requests
+// waiting, each cache's hit ratio and each replica's lag. Comparing, the users' charts keep the previous run's
+// line ("before", dashed) beside the new one ("this run").
 #include "stream.hpp"
 #include "topology_graph.hpp"
 
@@ -45,11 +46,16 @@ private:
   };
   Chart make_chart(const QString& title, const QString& unit);
   QLineSeries* add_line(Chart& chart, const std::string& key, const QString& name, const QColor& colour);
+  // The line of `key`, added the first time it has a point (caches and replicas are known from the stream).
+  void append_new(Chart& chart, const std::string& key, double t, double value);
   static void append(Chart& chart, const std::string& key, double t, double value);
   // The users' line of the run before, kept when comparing; its points set the y range too.
   void keep_before(Chart& chart, const QList<QPointF>& before);
 
+  void add_services(const IntervalSample& sample, double t);
+
   Chart throughput_, latency_, errors_, utilisation_;
+  Chart waiting_, hit_ratio_, lag_;
   std::map<std::string, double> capacity_; // by service, for the utilisation
   bool compare_ = false;
 };
