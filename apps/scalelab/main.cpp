@@ -31,9 +31,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -216,9 +216,9 @@ struct RunArgs {
 
 bool is_run_value_option(const std::string& a)
 {
-  static const char* const kOptions[] = {"--seed",      "--duration",  "--warmup",       "--out",  "--engine",
-                                         "--executors", "--max-ahead", "--engine-stats", "--rate", "--calibration",
-                                         "--speed"};
+  static const char* const kOptions[] = {"--seed",   "--duration",    "--warmup",    "--out",
+                                         "--engine", "--executors",   "--max-ahead", "--engine-stats",
+                                         "--rate",   "--calibration", "--speed"};
   return std::find(std::begin(kOptions), std::end(kOptions), a) != std::end(kOptions);
 }
 

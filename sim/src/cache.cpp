@@ -109,8 +109,7 @@ void Cache::count_lookup(SimTime ts, const Request& r, bool hit)
   (hit ? in.hits : in.misses)++;
   if (clock_.measured(ts))
     (hit ? window_.hits : window_.misses)++;
-  if (hit && world->keep_versions && r.version_source > 0)
-  {
+  if (hit && world->keep_versions && r.version_source > 0) {
     hits_in_order_ &= hits_.empty() || hits_.back().at <= ts;
     hits_.push_back({ts, key_of(r), r.version, r.version_source});
   }

@@ -3,8 +3,8 @@
 #include "components.hpp"
 #include "geodns.hpp"
 #include "platform.hpp"
-#include "series_rows.hpp"
 #include "scalelab/models/faults.hpp"
+#include "series_rows.hpp"
 #include "service_kinds.hpp"
 
 #include <algorithm>

@@ -11,8 +11,8 @@
 #include <QFile>
 #include <QGraphicsScene>
 #include <QImage>
-#include <QTabWidget>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTest>
 
 #include <gtest/gtest.h>

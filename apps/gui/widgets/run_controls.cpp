@@ -43,8 +43,7 @@ RunControls::RunControls(RunProcess& process, QToolBar& bar, QObject* parent) : 
   time_ = new QSlider(Qt::Horizontal, &bar);
   time_->setMinimumWidth(160);
   time_->setToolTip("The simulated time shown: drag forward to jump there, back to replay the run up to there");
-  connect(time_, &QSlider::sliderReleased, this,
-          [this] { seek(static_cast<double>(time_->value()) / kSliderSteps); });
+  connect(time_, &QSlider::sliderReleased, this, [this] { seek(static_cast<double>(time_->value()) / kSliderSteps); });
   bar.addWidget(time_);
   time_label_ = new QLabel(&bar);
   time_label_->setMinimumWidth(90);
