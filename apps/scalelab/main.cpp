@@ -386,18 +386,18 @@ void write_engine_stats(const fs::path& file, const sim::RunOutput& output, cons
 
 // What the run does as each report interval ends: print its line (--stream), then wait until the wall clock
 // has caught up with the simulated one at the chosen speed (--speed).
-std::function<void(const std::vector<models::TimeseriesRow>&)>
+std::function<void(const sim::IntervalReport&)>
 watch_run(const RunArgs& run, const models::TopologySpec& spec, std::chrono::steady_clock::time_point wall_start)
 {
   const double interval = models::to_seconds(spec.report_interval), end = models::to_seconds(spec.duration);
-  return [stream = run.stream, speed = run.speed, interval, end, wall_start](const auto& rows) {
-    if (rows.empty())
+  return [stream = run.stream, speed = run.speed, interval, end, wall_start](const sim::IntervalReport& report) {
+    if (report.rows.empty())
       return;
     if (stream) {
-      std::cout << cli::stream_line(rows, interval, end) << std::endl; // flushed: a watcher reads it now
+      std::cout << cli::stream_line(report, interval, end) << std::endl; // flushed: a watcher reads it now
     }
     if (speed) {
-      const double simulated = std::min(rows.front().time + interval, end);
+      const double simulated = std::min(report.rows.front().time + interval, end);
       std::this_thread::sleep_until(wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                      std::chrono::duration<double>(simulated / *speed)));
     }

@@ -7,8 +7,9 @@
 namespace scalelab::cli
 {
 
-std::string stream_line(const std::vector<models::TimeseriesRow>& rows, double interval, double end_time)
+std::string stream_line(const sim::IntervalReport& report, double interval, double end_time)
 {
+  const auto& rows = report.rows;
   const double time = rows.empty() ? 0 : rows.front().time;
   nlohmann::ordered_json series = nlohmann::ordered_json::object();
   for (const auto& r : rows) {
@@ -33,8 +34,13 @@ std::string stream_line(const std::vector<models::TimeseriesRow>& rows, double i
       s["replica_lag"] = std::move(lags);
     series[r.series] = std::move(s);
   }
-  const nlohmann::ordered_json line{
-      {"time", time}, {"end", std::min(time + interval, end_time)}, {"series", std::move(series)}};
+  nlohmann::ordered_json edges = nlohmann::ordered_json::array();
+  for (const auto& e : report.edges)
+    edges.push_back({e.from, e.to, e.requests});
+  const nlohmann::ordered_json line{{"time", time},
+                                    {"end", std::min(time + interval, end_time)},
+                                    {"series", std::move(series)},
+                                    {"edges", std::move(edges)}};
   return line.dump();
 }
 

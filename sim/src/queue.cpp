@@ -26,8 +26,10 @@ void publish_job(Component& from, SimTime ts, const Request& request, const Reso
   j.version = 0;
   j.version_source = 0;
   ++w.internal_records; // a job is not a request of the users
-  w.send(*from.node, ts, EventKind::request, pick_instance(w, step.service, rng, j.key), job,
-         w.spec.requests[step.program].request_size);
+  const std::uint32_t to = pick_instance(w, step.service, rng, j.key);
+  if (w.edge_counts) // the job's record holds no frame of its publisher for World::send to read
+    w.edge_counts->count(ts, w.component_service[from.id], w.component_service[to]);
+  w.send(*from.node, ts, EventKind::request, to, job, w.spec.requests[step.program].request_size);
 }
 
 // --- broker --------------------------------------------------------------------------------------------------

@@ -472,6 +472,7 @@ public:
     synchronise(traffic);
     start_actors();
     if (options_.on_interval) {
+      count_edges();
       stream_rows_.emplace(world_, population());
       world_.scheduler.on_passed([this](SimTime t) { stream_to(t); });
     }
@@ -806,16 +807,42 @@ private:
     return res;
   }
 
+  void count_edges()
+  {
+    const std::size_t services = spec_.services.size();
+    if (!EdgeCounts::affordable(world_.clock, services))
+      return;
+    world_.component_service.assign(world_.components.size(), static_cast<std::uint32_t>(services));
+    for (std::size_t s = 0; s < services; ++s)
+      for (const std::uint32_t c : world_.service_instances[s])
+        world_.component_service[c] = static_cast<std::uint32_t>(s);
+    world_.edge_counts = std::make_unique<EdgeCounts>(world_.clock, services);
+  }
+
   // A closed population whose users change (null: none).
   const LevelIntegral* population() const { return source_ ? source_->population() : nullptr; }
 
-  // The rows of the intervals that have ended by t, to the stream, each once.
+  IntervalReport interval_report(std::size_t i)
+  {
+    IntervalReport out;
+    out.rows = stream_rows_->rows_of(i);
+    if (world_.edge_counts) {
+      const auto name = [this](std::uint32_t s) {
+        return s < spec_.services.size() ? spec_.services[s].name : std::string(kUsersSeries);
+      };
+      for (const auto& e : world_.edge_counts->in_interval(i))
+        out.edges.push_back({name(e.from), name(e.to), e.requests});
+    }
+    return out;
+  }
+
+  // The figures of the intervals that have ended by t, to the watcher, each once.
   void stream_to(SimTime t)
   {
     const Clock& clock = world_.clock;
     while (streamed_ < clock.interval_count() &&
            std::min(static_cast<SimTime>(streamed_ + 1) * clock.interval, clock.end) <= t)
-      options_.on_interval(stream_rows_->rows_of(streamed_++));
+      options_.on_interval(interval_report(streamed_++));
   }
 
   EngineStats engine_stats() const

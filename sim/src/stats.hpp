@@ -157,6 +157,49 @@ private:
   std::int64_t level_ = 0;
 };
 
+// The requests sent from one service to another (the users counted as one more service), per interval: what a
+// watcher of the run writes on the diagram's edges. Counted only when the run is watched, as integers, so in
+// any order of updates.
+class EdgeCounts
+{
+public:
+  // services: the services' count, the users being number `services`.
+  EdgeCounts(const Clock& clock, std::size_t services)
+      : clock_(clock), width_(services + 1), counts_(clock.interval_count() * width_ * width_, 0)
+  {
+  }
+  // A table for each interval bigger than this is not worth it: the edges are not counted.
+  static bool affordable(const Clock& clock, std::size_t services)
+  {
+    return clock.interval_count() * (services + 1) * (services + 1) <= (std::size_t{1} << 23);
+  }
+  void count(SimTime t, std::uint32_t from, std::uint32_t to)
+  {
+    if (t < clock_.end && from != to)
+      ++counts_[(clock_.interval_of(t) * width_ + from) * width_ + to];
+  }
+  struct Edge {
+    std::uint32_t from, to; // service indices; the users: services()
+    std::uint64_t requests;
+  };
+  // Interval i's edges that carried requests, by (from, to).
+  std::vector<Edge> in_interval(std::size_t i) const
+  {
+    std::vector<Edge> out;
+    const std::size_t base = i * width_ * width_;
+    for (std::size_t k = 0; k < width_ * width_; ++k)
+      if (counts_[base + k] > 0)
+        out.push_back({static_cast<std::uint32_t>(k / width_), static_cast<std::uint32_t>(k % width_), counts_[base + k]});
+    return out;
+  }
+  std::size_t services() const { return width_ - 1; }
+
+private:
+  const Clock& clock_;
+  std::size_t width_;
+  std::vector<std::uint64_t> counts_;
+};
+
 // Error causes, a small fixed set so counters are arrays, not maps, on the hot path.
 enum class Cause : std::uint8_t {
   ok = 0,

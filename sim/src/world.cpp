@@ -291,6 +291,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
 {
   Component& target = *components[to_component]; // not read unless the message is a reply
   const Placement& place = placement[to_component];
+  if (edge_counts && kind == EventKind::request && pool[request].depth > 0)
+    edge_counts->count(now, component_service[pool[request].top().component], component_service[to_component]);
   Node& to = *place.node;
   const std::uint64_t order = inherited_order_ ? std::exchange(inherited_order_, 0) : from.next_order();
   SimTime ts = now;

@@ -503,6 +503,10 @@ public:
   };
   std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
+  // When the run is watched: the requests sent between services per interval (World::send counts them), and
+  // each component's service (spec.services.size() for the users).
+  std::unique_ptr<EdgeCounts> edge_counts;
+  std::vector<std::uint32_t> component_service;
   // Autoscaled services (by index) and the scaler the balancer in front of each runs (autoscaler.hpp).
   std::unordered_map<std::uint32_t, const class BalancerScaler*> scalers;
   // By service index: the instance that holds a request's key (a sharded database's partitioning, set by its

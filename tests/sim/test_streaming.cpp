@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,8 @@ TEST_P(EveryTopologyStreams, TheRowsStreamedDuringTheRunAreTheFinalTimeSeries)
   std::vector<models::TimeseriesRow> streamed;
   std::vector<double> interval_starts;
   double first_streamed_at = -1; // simulated time
-  options.on_interval = [&](const std::vector<models::TimeseriesRow>& rows) {
+  options.on_interval = [&](const sim::IntervalReport& report) {
+    const auto& rows = report.rows;
     ASSERT_FALSE(rows.empty());
     if (first_streamed_at < 0)
       first_streamed_at = simgrid::s4u::Engine::get_clock();
@@ -113,6 +115,50 @@ TEST_P(EveryTopologyStreams, TheRowsStreamedDuringTheRunAreTheFinalTimeSeries)
   ASSERT_EQ(streamed.size(), out.timeseries.size());
   for (std::size_t i = 0; i < streamed.size(); ++i)
     expect_same_row(streamed[i], out.timeseries[i]);
+}
+
+// The edges of a watched run: every request the users sent goes to the entry, every request the balancer takes
+// goes on to an API server, every one of those makes one database operation; nothing else is counted.
+TEST(Streaming, EdgesCountTheRequestsSentFromServiceToService)
+{
+  auto loaded = models::load_topology_file(std::string(SCALELAB_SOURCE_DIR) + "/topologies/three-tier.yaml");
+  ASSERT_TRUE(loaded.spec);
+  auto spec = std::move(*loaded.spec);
+  spec.duration = models::from_seconds(10);
+  spec.warmup = models::from_seconds(1);
+  sim::RunOptions options;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> total;
+  options.on_interval = [&](const sim::IntervalReport& report) {
+    for (const auto& e : report.edges)
+      total[{e.from, e.to}] += e.requests;
+  };
+  const auto out = sim::run_simulation(spec, options);
+  ASSERT_EQ(total.size(), 3u);
+  const std::uint64_t users = total[{"(users)", "lb"}], lb = total[{"lb", "app"}], app = total[{"app", "users"}];
+  EXPECT_EQ(users, out.results.checks.sent) << "every request the users sent, at its sending";
+  EXPECT_GT(users, 14000u);
+  EXPECT_LE(users - lb, 5u) << "the balancer sends each on at once (but those still on the wire at the end)";
+  EXPECT_LE(lb - app, 50u) << "one database operation per request (but those still in an API server at the end)";
+}
+
+TEST(Streaming, EdgesCountTheJobsPublishedToAQueue)
+{
+  auto loaded = models::load_topology_file(std::string(SCALELAB_SOURCE_DIR) + "/topologies/email-queue.yaml");
+  ASSERT_TRUE(loaded.spec);
+  auto spec = std::move(*loaded.spec);
+  spec.duration = models::from_seconds(10);
+  spec.warmup = models::from_seconds(1);
+  sim::RunOptions options;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> total;
+  options.on_interval = [&](const sim::IntervalReport& report) {
+    for (const auto& e : report.edges)
+      total[{e.from, e.to}] += e.requests;
+  };
+  sim::run_simulation(spec, options);
+  const std::uint64_t published = total[{"app", "mq"}], delivered = total[{"mq", "mailers"}];
+  EXPECT_GT(delivered, 100u);
+  EXPECT_GE(published, delivered) << "a job is delivered after it was published";
+  EXPECT_LE(published - delivered, 20u) << "the broker keeps up: few jobs wait at the end";
 }
 
 INSTANTIATE_TEST_SUITE_P(Streaming, EveryTopologyStreams, testing::ValuesIn(stream_cases()),

@@ -30,9 +30,19 @@ struct RunOptions {
   // windowed only: how far (seconds) past SimGrid's clock an executor may process when the executors that
   // send it messages have promised nothing earlier; 0 keeps every executor within its current window.
   double max_ahead = 0.1;
-  // Called during the run with each report interval's rows (timeseries.csv's, users first) as soon as the
-  // interval has ended, in time order; the rows equal the run's final time series. Null: nothing is streamed.
-  std::function<void(const std::vector<models::TimeseriesRow>&)> on_interval;
+  // Called during the run with each report interval's figures as soon as the interval has ended, in time
+  // order. Null: nothing is streamed (and the edges are not counted).
+  std::function<void(const struct IntervalReport&)> on_interval;
+};
+
+// What a watcher of the run gets at the end of each report interval.
+struct IntervalReport {
+  std::vector<models::TimeseriesRow> rows; // timeseries.csv's rows of the interval, the users' first: final
+  struct Edge {
+    std::string from, to; // service names; "(users)" for the users
+    std::uint64_t requests = 0;
+  };
+  std::vector<Edge> edges; // the requests sent from one service to another in the interval, those that carried any
 };
 
 struct EngineStats {
