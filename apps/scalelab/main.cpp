@@ -386,8 +386,8 @@ void write_engine_stats(const fs::path& file, const sim::RunOutput& output, cons
 
 // What the run does as each report interval ends: print its line (--stream), then wait until the wall clock
 // has caught up with the simulated one at the chosen speed (--speed).
-std::function<void(const sim::IntervalReport&)>
-watch_run(const RunArgs& run, const models::TopologySpec& spec, std::chrono::steady_clock::time_point wall_start)
+std::function<void(const sim::IntervalReport&)> watch_run(const RunArgs& run, const models::TopologySpec& spec,
+                                                          std::chrono::steady_clock::time_point wall_start)
 {
   const double interval = models::to_seconds(spec.report_interval), end = models::to_seconds(spec.duration);
   return [stream = run.stream, speed = run.speed, interval, end, wall_start](const sim::IntervalReport& report) {

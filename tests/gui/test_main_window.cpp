@@ -3,6 +3,7 @@
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "edge_flow.hpp"
 #include "lesson_panel.hpp"
 #include "main_window.hpp"
 #include "run_controls.hpp"
@@ -259,6 +260,20 @@ TEST(MainWindow, PlaysTheRunToATimeStepsAndReplaysBackToAnEarlierTime)
   controls.play_to(10);
   ASSERT_TRUE(QTest::qWaitFor([&] { return controls.paused(); }, 60000));
   EXPECT_EQ(window.samples_received(), 10);
+  // The edges during the run: the interval's exact requests per second written on them, dots on the busiest, held
+  // still while the playback is.
+  const auto* flow = window.diagram().edge_flow();
+  ASSERT_NE(flow, nullptr);
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"(users)", "lb"}, {"lb", "app"}, {"app", "users"}}) {
+    const QString counter = flow->counter(from, to);
+    ASSERT_TRUE(counter.endsWith("/s")) << from << " -> " << to;
+    EXPECT_NEAR(counter.chopped(2).toDouble(), 1500, 150) << from << " -> " << to; // Poisson at 1500/s
+    EXPECT_GE(flow->dots(from, to), 1);
+  }
+  EXPECT_FALSE(window.diagram().flowing()) << "held: the dots too";
+  window.resize(1400, 900);
+  ASSERT_TRUE(window.grab().save(scratch("gui-flow.png")));
   const auto at_ten = window.charts().points("Users: answered per second", "answered");
   ASSERT_EQ(at_ten.size(), 10);
   controls.step();
@@ -282,6 +297,9 @@ TEST(MainWindow, PlaysTheRunToATimeStepsAndReplaysBackToAnEarlierTime)
   EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
   EXPECT_EQ(window.samples_received(), 120);
   EXPECT_FALSE(window.running());
+  // After the run: the measured window's mean on the edges, still.
+  EXPECT_NEAR(flow->counter("(users)", "lb").chopped(2).toDouble(), 1500, 30);
+  EXPECT_FALSE(window.diagram().flowing());
 }
 
 // The second tab: each service's requests waiting, each cache's hit ratio, each replica's lag, a point per

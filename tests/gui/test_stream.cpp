@@ -25,6 +25,23 @@ TEST(StreamLine, ParsesTheSeriesOfAnInterval)
   EXPECT_EQ(s->series.at("mq").backlog, 12.5);
 }
 
+TEST(StreamLine, ParsesTheEdgesAndTheReplicasLag)
+{
+  std::string error;
+  const auto s = scalelab::gui::parse_stream_line(
+      R"j({"time":0.0,"end":1.0,"series":{"users":{"completed":9,"errors":0,"throughput":9.0,"latency_mean":0.001,)j"
+      R"j("in_service":0.1,"queue":0.0,"replica_lag":{"users/db-2":0.0018}}},)j"
+      R"j("edges":[["(users)","lb",1503],["lb","app",1504],["bad"]]})j",
+      error);
+  ASSERT_TRUE(s) << error;
+  ASSERT_EQ(s->edges.size(), 2u) << "the malformed edge is left out";
+  EXPECT_EQ(s->edges[0].from, "(users)");
+  EXPECT_EQ(s->edges[0].to, "lb");
+  EXPECT_EQ(s->edges[0].requests, 1503);
+  EXPECT_EQ(s->edges[1].requests, 1504);
+  EXPECT_EQ(s->series.at("users").replica_lag.at("users/db-2"), 0.0018);
+}
+
 TEST(StreamLine, RefusesWhatIsNotAnIntervalLine)
 {
   std::string error;

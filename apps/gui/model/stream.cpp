@@ -32,6 +32,10 @@ std::optional<IntervalSample> parse_stream_line(const std::string& line, std::st
           v.replica_lag[replica] = lag.get<double>();
     out.series[name] = v;
   }
+  if (j.contains("edges") && j["edges"].is_array())
+    for (const auto& e : j["edges"])
+      if (e.is_array() && e.size() == 3 && e[0].is_string() && e[1].is_string() && e[2].is_number())
+        out.edges.push_back({e[0].get<std::string>(), e[1].get<std::string>(), e[2].get<double>()});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace scalelab::gui
 {
@@ -18,9 +19,16 @@ struct SeriesSample {
   std::map<std::string, double> replica_lag;        // a replicated database's: seconds, by SERVICE/HOST
 };
 
+// Requests sent from one service to another in the interval ("(users)" for the users).
+struct EdgeSample {
+  std::string from, to;
+  double requests = 0;
+};
+
 struct IntervalSample {
   double time = 0, end = 0; // seconds
   std::map<std::string, SeriesSample> series;
+  std::vector<EdgeSample> edges;
 };
 
 // What results.json says of each service at the end of a run, and under "(users)" of all requests (its total).

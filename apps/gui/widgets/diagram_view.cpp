@@ -1,5 +1,7 @@
 #include "diagram_view.hpp"
 
+#include "edge_flow.hpp"
+
 #include <QContextMenuEvent>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
@@ -9,6 +11,7 @@
 #include <QPainterPath>
 #include <QResizeEvent>
 #include <QStyleOptionGraphicsItem>
+#include <QTimer>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -290,7 +293,8 @@ QPointF box_exit(QPointF centre, QPointF toward, double half_w, double half_h)
   return centre + d * std::min(tx, ty);
 }
 
-void add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
+// Draws the edge; returns its path and colour, along which a run's requests flow.
+std::pair<QPainterPath, QColor> add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
 {
   const auto& a = g.nodes()[e.from];
   const auto& b = g.nodes()[e.to];
@@ -342,6 +346,7 @@ void add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
         scene.addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen, QBrush(QColor(255, 255, 255, 215)));
     back->setZValue(2.5);
   }
+  return {path, colour};
 }
 
 } // namespace
@@ -353,13 +358,21 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
   setDragMode(QGraphicsView::ScrollHandDrag);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setBackgroundBrush(QColor(246, 247, 249));
+  animation_ = new QTimer(this);
+  animation_->setInterval(40);
+  connect(animation_, &QTimer::timeout, this, [this] {
+    if (flow_)
+      flow_->advance_dots(0.02); // an edge in two seconds
+  });
 }
 
 void DiagramView::set_graph(const TopologyGraph& graph)
 {
   graph_ = graph;
+  animation_->stop();
   scene()->clear();
   node_items_.clear();
+  flow_ = nullptr;
   for (const auto& f : graph_.frames()) {
     auto* frame = scene()->addRect(QRectF(QPointF(f.left, f.top), QPointF(f.right, f.bottom)),
                                    QPen(QColor(120, 130, 150), 1.5, Qt::DashLine), QBrush(QColor(230, 235, 245)));
@@ -372,8 +385,13 @@ void DiagramView::set_graph(const TopologyGraph& graph)
     label->setBrush(QColor(80, 90, 110));
     label->setPos(f.left + 6, f.top - label->boundingRect().height() - 2);
   }
-  for (const auto& e : graph_.edges())
-    add_edge(*scene(), graph_, e);
+  flow_ = new EdgeFlow();
+  flow_->setZValue(4);
+  for (const auto& e : graph_.edges()) {
+    const auto [path, colour] = add_edge(*scene(), graph_, e);
+    flow_->add_edge(graph_.nodes()[e.from].id, graph_.nodes()[e.to].id, path, colour);
+  }
+  scene()->addItem(flow_);
   for (const auto& n : graph_.nodes()) {
     auto* item = new NodeItem(n);
     item->set_selected(!selected_.empty() && n.id == selected_);
@@ -444,6 +462,33 @@ void DiagramView::clear_metrics()
 {
   for (auto* item : node_items_)
     item->set_metrics(std::nullopt);
+  if (flow_)
+    flow_->clear_rates();
+  animation_->stop();
+}
+
+bool DiagramView::flowing() const
+{
+  return animation_->isActive();
+}
+
+void DiagramView::set_flowing(bool on)
+{
+  if (on && flow_ && flow_->moving())
+    animation_->start();
+  else
+    animation_->stop();
+}
+
+void DiagramView::set_edge_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving)
+{
+  if (!flow_)
+    return;
+  flow_->set_rates(per_second, moving);
+  if (moving && !animation_->isActive())
+    animation_->start();
+  else if (!moving)
+    animation_->stop();
 }
 
 void DiagramView::fit()

@@ -10,11 +10,17 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
+
+QT_BEGIN_NAMESPACE
+class QTimer;
+QT_END_NAMESPACE
 
 namespace scalelab::gui
 {
 
+class EdgeFlow;
 class NodeItem;
 
 // What a node shows under its name during or after a run.
@@ -36,6 +42,13 @@ public:
   void set_graph(const TopologyGraph& graph);
   void set_metrics(const std::map<std::string, NodeMetrics>& metrics); // by node id; others are cleared
   void clear_metrics();
+  // Requests per second along each edge by (from, to) node ids, written on the edges; moving: dots flow along
+  // them (during a run).
+  void set_edge_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
+  const EdgeFlow* edge_flow() const { return flow_; }
+  // Holds the dots where they are (a paused or ended run), or lets them flow again.
+  void set_flowing(bool on);
+  bool flowing() const;
   void fit(); // the whole diagram in the view, at most at 140 %; refitted on resizes until the user zooms
   const TopologyGraph& graph() const { return graph_; }
   // The node drawn as selected (a service's name; none when empty or not in the graph).
@@ -56,7 +69,9 @@ protected:
 private:
   TopologyGraph graph_;
   std::vector<NodeItem*> node_items_; // by node position
-  bool auto_fit_ = true;              // fits the diagram to the view on a resize until the user zooms
+  EdgeFlow* flow_ = nullptr;          // in the scene
+  QTimer* animation_ = nullptr;
+  bool auto_fit_ = true; // fits the diagram to the view on a resize until the user zooms
   std::string selected_;
 };
 

@@ -78,6 +78,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(controls_, &RunControls::shown, this, &MainWindow::on_sample);
   connect(controls_, &RunControls::ended, this, &MainWindow::on_finished);
   connect(controls_, &RunControls::replay_to, this, &MainWindow::replay_to);
+  connect(controls_, &RunControls::held, this, [this](bool on) { diagram_->set_flowing(!on); });
   bar->addSeparator();
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
@@ -439,6 +440,7 @@ void MainWindow::run()
     return;
   samples_ = 0;
   run_time_ = 0;
+  edge_requests_.clear();
   diagram_->clear_metrics();
   charts_->reset(*graph_, duration_);
   controls_->start(duration_);
@@ -552,6 +554,13 @@ void MainWindow::on_sample(const IntervalSample& sample)
     metrics[n.id] = m;
   }
   diagram_->set_metrics(metrics);
+  std::map<std::pair<std::string, std::string>, double> rates;
+  for (const auto& e : sample.edges) {
+    rates[{e.from, e.to}] = e.requests / width;
+    if (sample.time >= warmup_) // for the measured window's mean at the end
+      edge_requests_[{e.from, e.to}] += e.requests;
+  }
+  diagram_->set_edge_rates(rates, true);
   show_message(QString("t = %1 s of %2 s").arg(sample.end).arg(duration_));
 }
 
@@ -561,6 +570,7 @@ void MainWindow::on_finished(bool ok, const QString& message)
     return;
   update_actions();
   if (!ok) {
+    diagram_->set_flowing(false);
     show_message("run " + (message.isEmpty() ? QString("failed") : message));
     emit run_finished(false);
     return;
@@ -586,6 +596,11 @@ void MainWindow::on_finished(bool ok, const QString& message)
     }
     diagram_->set_metrics(metrics);
   }
+  // The edges' exact counts over the measured window (the intervals after the warm-up), per second.
+  std::map<std::pair<std::string, std::string>, double> rates;
+  for (const auto& [edge, requests] : edge_requests_)
+    rates[edge] = duration_ > warmup_ ? requests / (duration_ - warmup_) : 0;
+  diagram_->set_edge_rates(rates, false);
   const auto users = summary ? summary->find("(users)") : decltype(summary->find(""))();
   if (summary && users != summary->end()) {
     const QString figures = QString("%1 req/s answered, p99 %2 ms, %3 errors")

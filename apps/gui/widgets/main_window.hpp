@@ -8,7 +8,10 @@
 
 #include <QMainWindow>
 
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QAction;
@@ -131,7 +134,8 @@ private:
   std::optional<TopologyGraph> graph_;
   double duration_ = 0, warmup_ = 0;
   int samples_ = 0;
-  double run_time_ = 0;     // simulated seconds: where the run going on is
+  double run_time_ = 0;                                                 // simulated seconds: where the run going on is
+  std::map<std::pair<std::string, std::string>, double> edge_requests_; // since the warm-up, by (from, to)
   bool restarting_ = false; // the run is stopped to start again: its end is not the run's end
   QString message_;
 };

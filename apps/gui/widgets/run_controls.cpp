@@ -158,6 +158,10 @@ void RunControls::show_due()
 
 void RunControls::update_widgets()
 {
+  if (playback_.paused() != was_paused_) {
+    was_paused_ = playback_.paused();
+    emit held(was_paused_);
+  }
   const bool active = busy();
   pause_->setEnabled(active);
   pause_->setChecked(playback_.paused());

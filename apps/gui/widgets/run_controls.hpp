@@ -53,6 +53,7 @@ signals:
   void shown(const scalelab::gui::IntervalSample& sample);
   void ended(bool ok, const QString& message);
   void replay_to(double t);
+  void held(bool on); // the playback paused (or stepping), or playing again
 
 private:
   void on_sample(const IntervalSample& sample);
@@ -72,6 +73,7 @@ private:
   QComboBox* speed_ = nullptr;
   QSlider* time_ = nullptr;
   QLabel* time_label_ = nullptr;
+  bool was_paused_ = false;
 };
 
 } // namespace scalelab::gui

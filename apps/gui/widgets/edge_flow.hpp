@@ -1,0 +1,53 @@
+#pragma once
+// What goes along the diagram's edges during and after a run, drawn by one item for all edges (thousands of
+// separate dot items would cost a frame each): the exact requests per second written at each edge's middle,
+// and dots moving along it, more of them on a busier edge, so that the animation shows where the traffic
+// goes while the figures say how much.
+#include <QColor>
+#include <QGraphicsItem>
+#include <QPainterPath>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace scalelab::gui
+{
+
+class EdgeFlow : public QGraphicsItem
+{
+public:
+  // An edge of the diagram, from service `from` to service `to` (node ids).
+  void add_edge(const std::string& from, const std::string& to, const QPainterPath& path, const QColor& colour);
+  // Requests per second by (from, to); an edge not in the map carried none. moving: dots flow (during a run).
+  void set_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
+  void clear_rates();
+  // Moves the dots on by `fraction` of an edge's length.
+  void advance_dots(double fraction);
+  bool moving() const { return moving_; }
+  // The text written on the edge from `from` to `to` (empty: none): for tests.
+  QString counter(const std::string& from, const std::string& to) const;
+  // How many dots the edge shows: for tests.
+  int dots(const std::string& from, const std::string& to) const;
+
+  QRectF boundingRect() const override;
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+private:
+  struct Edge {
+    std::string from, to;
+    QPainterPath path;
+    QColor colour;
+    double per_second = 0;
+    int dots = 0;
+  };
+  const Edge* find(const std::string& from, const std::string& to) const;
+
+  std::vector<Edge> edges_;
+  QRectF bounds_;
+  double phase_ = 0; // 0..1 along every edge
+  bool moving_ = false;
+};
+
+} // namespace scalelab::gui
