@@ -189,7 +189,8 @@ public:
     const std::size_t base = i * width_ * width_;
     for (std::size_t k = 0; k < width_ * width_; ++k)
       if (counts_[base + k] > 0)
-        out.push_back({static_cast<std::uint32_t>(k / width_), static_cast<std::uint32_t>(k % width_), counts_[base + k]});
+        out.push_back(
+            {static_cast<std::uint32_t>(k / width_), static_cast<std::uint32_t>(k % width_), counts_[base + k]});
     return out;
   }
   std::size_t services() const { return width_ - 1; }
