@@ -2,6 +2,8 @@
 # Renders scalelab-gui's window to the pictures of docs/gui.md and README.md, on Qt's offscreen platform:
 #   docs/images/gui-editor.png  topologies/email-queue.yaml as opened
 #   docs/images/gui-run.png     topologies/three-tier.yaml with its rate raised from 1500/s to 2700/s, after the run
+#   docs/images/gui-running.png topologies/primary-replicas.yaml during its run, held at 30 s: the requests per
+#                               second on the edges, the dots flowing, the charts so far
 #   docs/images/gui-edit.png    topologies/email-queue.yaml being edited: more API workers, and a worker pool given 0
 #                               workers, which the loader refuses (its message at the field and above the text)
 #   docs/images/gui-break-charts.png  topologies/three-tier.yaml broken as "Crash app for 10 s" does (at 70 s): the
@@ -23,11 +25,12 @@ busy="$(mktemp -d)/three-tier-2700.yaml"
 trap 'rm -rf "$(dirname "$busy")"' EXIT
 sed 's|rate: 1500/s|rate: 2700/s|' topologies/three-tier.yaml >"$busy"
 "$gui" "$busy" --run --size 1500x950 --screenshot docs/images/gui-run.png
+"$gui" topologies/primary-replicas.yaml --run --hold-at 30 --size 1500x950 --screenshot docs/images/gui-running.png
 broken="$(dirname "$busy")/three-tier-broken.yaml" # a run saves its file first: a copy
 cp topologies/three-tier.yaml "$broken"
 "$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
   --export-charts docs/images/gui-break-charts.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
-echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
+echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
   "docs/images/gui-diagram.svg docs/images/gui-lesson.png"

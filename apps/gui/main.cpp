@@ -1,12 +1,14 @@
-// scalelab-gui [FILE | --lesson DIR] [--run] [--select SERVICE] [--set PATH=VALUE]... [--screenshot OUT.png]
-//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
+// scalelab-gui [FILE | --lesson DIR] [--run [--hold-at T]] [--select SERVICE] [--set PATH=VALUE]...
+//              [--screenshot OUT.png] [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
 // properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --run
-// starts it at once; --screenshot saves the window to OUT.png, --export-diagram the whole diagram and --export-charts
+// starts it at once (with --hold-at T, shown up to T and held: the pictures are taken then); --screenshot saves the
+// window to OUT.png, --export-diagram the whole diagram and --export-charts
 // the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
 // a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
 #include "main_window.hpp"
+#include "run_controls.hpp"
 #include "property_panel.hpp"
 
 #include <QApplication>
@@ -31,8 +33,11 @@ int main(int argc, char** argv)
   QCommandLineOption lesson_option("lesson", "open a lesson (experiments/lessons/NN-name)", "DIR");
   QCommandLineOption diagram_option("export-diagram", "save the whole diagram (.svg or .png) and quit", "FILE");
   QCommandLineOption charts_option("export-charts", "save the charts (.svg or .png) and quit", "FILE");
-  parser.addOptions(
-      {run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option, lesson_option});
+  QCommandLineOption hold_option("hold-at", "with --run: show the run up to T seconds and hold there (the pictures "
+                                            "are taken then)",
+                                 "T");
+  parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option,
+                     lesson_option, hold_option});
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -86,7 +91,18 @@ int main(int argc, char** argv)
       if (pictures)
         QTimer::singleShot(0, &window, save);
     });
-    QTimer::singleShot(0, &window, [&window] { window.run(); });
+    const bool hold = parser.isSet(hold_option);
+    const double hold_at = parser.value(hold_option).toDouble();
+    QTimer::singleShot(0, &window, [&window, hold, hold_at] {
+      window.run();
+      if (hold)
+        window.run_controls().play_to(hold_at);
+    });
+    if (hold && pictures)
+      QObject::connect(&window.run_controls(), &scalelab::gui::RunControls::held, &window, [&](bool on) {
+        if (on)
+          QTimer::singleShot(0, &window, save);
+      });
   } else if (pictures) {
     QTimer::singleShot(0, &window, save);
   }
