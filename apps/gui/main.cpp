@@ -8,8 +8,8 @@
 // a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
 #include "main_window.hpp"
-#include "run_controls.hpp"
 #include "property_panel.hpp"
+#include "run_controls.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -33,8 +33,9 @@ int main(int argc, char** argv)
   QCommandLineOption lesson_option("lesson", "open a lesson (experiments/lessons/NN-name)", "DIR");
   QCommandLineOption diagram_option("export-diagram", "save the whole diagram (.svg or .png) and quit", "FILE");
   QCommandLineOption charts_option("export-charts", "save the charts (.svg or .png) and quit", "FILE");
-  QCommandLineOption hold_option("hold-at", "with --run: show the run up to T seconds and hold there (the pictures "
-                                            "are taken then)",
+  QCommandLineOption hold_option("hold-at",
+                                 "with --run: show the run up to T seconds and hold there (the pictures "
+                                 "are taken then)",
                                  "T");
   parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option,
                      lesson_option, hold_option});

@@ -22,6 +22,10 @@ std::string stream_line(const sim::IntervalReport& report, double interval, doub
     }
     if (r.queue_backlog > 0)
       s["backlog"] = r.queue_backlog;
+    if (r.latency_p50 >= 0) { // the users' answers in the interval
+      s["latency_p50"] = r.latency_p50;
+      s["latency_p99"] = r.latency_p99;
+    }
     if (r.users >= 0) // a closed population with a shape: its users
       s["users"] = r.users;
     if (r.instances >= 0) // an autoscaled service: its instances running

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 
 namespace scalelab::sim
 {
 
-SeriesRows::SeriesRows(const World& world, const LevelIntegral* population)
+SeriesRows::SeriesRows(World& world, const LevelIntegral* population)
     : world_(world), in_system_(&world.in_system), population_(population), has_population_(population != nullptr)
 {
   for (const auto& s : world.service_stats) {
@@ -37,6 +38,8 @@ std::vector<models::TimeseriesRow> SeriesRows::rows_of(std::size_t i)
   rows.reserve(1 + world_.spec.services.size());
   auto& users = rows.emplace_back(row(i, kUsersSeries, world_.all_requests));
   users.mean_in_service = in_system_.mean(i);
+  if (world_.users_latencies)
+    std::tie(users.latency_p50, users.latency_p99) = world_.users_latencies->quantiles(i);
   if (has_population_)
     users.users = population_.mean(i);
   for (std::size_t s = 0; s < world_.spec.services.size(); ++s) {

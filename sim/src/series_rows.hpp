@@ -21,7 +21,7 @@ class SeriesRows
 {
 public:
   // population: a closed population whose users change (null: none).
-  SeriesRows(const World& world, const LevelIntegral* population);
+  SeriesRows(World& world, const LevelIntegral* population);
   // Interval i's rows: the users', then each service's in the file's order. Final once every event before the
   // interval's end has been handled; asking for an earlier interval than the last reads from the start again.
   std::vector<models::TimeseriesRow> rows_of(std::size_t i);
@@ -31,7 +31,7 @@ public:
 private:
   models::TimeseriesRow row(std::size_t i, const std::string& name, const OutcomeStats& outcome) const;
 
-  const World& world_;
+  World& world_; // the users' latencies of a watched run are closed as their rows are read
   LevelCursor in_system_, population_;
   bool has_population_;
   std::vector<LevelCursor> in_service_, queued_; // by service

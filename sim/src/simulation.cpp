@@ -473,6 +473,7 @@ public:
     start_actors();
     if (options_.on_interval) {
       count_edges();
+      world_.users_latencies = std::make_unique<IntervalLatencies>(world_.clock);
       stream_rows_.emplace(world_, population());
       world_.scheduler.on_passed([this](SimTime t) { stream_to(t); });
     }
@@ -856,6 +857,7 @@ private:
     }
     eng.peak_requests_in_flight = world_.pool.capacity();
     eng.servers_at_arrival = servers_at_arrival_;
+    eng.late_to_stream = world_.users_latencies ? world_.users_latencies->late() : 0;
     if (options_.mode != EngineMode::plain)
       for (const auto& component : world_.components) {
         eng.completions_apart += component->completions_apart() && component->replies_quietly ? 1 : 0;

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 namespace scalelab::sim
@@ -199,6 +201,50 @@ private:
   const Clock& clock_;
   std::size_t width_;
   std::vector<std::uint64_t> counts_;
+};
+
+// The users' answers' latencies per interval, for the median and the 99th percentile of each interval of a
+// watched run: an interval's histogram lives from its first answer until the interval is streamed, when its two
+// figures are kept and its buckets freed, so a long run holds only the few intervals around the stream's time.
+class IntervalLatencies
+{
+public:
+  explicit IntervalLatencies(const Clock& clock)
+      : clock_(clock), live_(clock.interval_count()), quantiles_(clock.interval_count(), {-1.0, -1.0})
+  {
+  }
+  void record(SimTime t, SimTime latency)
+  {
+    if (t >= clock_.end)
+      return;
+    const std::size_t i = clock_.interval_of(t);
+    if (i < closed_) {
+      ++late_; // an answer for an interval already streamed: must not happen (tests check it)
+      return;
+    }
+    if (!live_[i])
+      live_[i] = std::make_unique<models::Histogram>();
+    live_[i]->record(latency);
+  }
+  // Interval i's median and 99th percentile (seconds; -1 with no answer), final once it has ended; closes it
+  // and every interval before.
+  std::pair<double, double> quantiles(std::size_t i)
+  {
+    for (; closed_ <= i && closed_ < live_.size(); ++closed_)
+      if (auto& h = live_[closed_]) {
+        quantiles_[closed_] = {models::to_seconds(h->quantile(0.5)), models::to_seconds(h->quantile(0.99))};
+        h.reset();
+      }
+    return quantiles_[i];
+  }
+  std::uint64_t late() const { return late_; }
+
+private:
+  const Clock& clock_;
+  std::vector<std::unique_ptr<models::Histogram>> live_;
+  std::vector<std::pair<double, double>> quantiles_;
+  std::size_t closed_ = 0;
+  std::uint64_t late_ = 0;
 };
 
 // Error causes, a small fixed set so counters are arrays, not maps, on the hot path.

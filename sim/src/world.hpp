@@ -506,6 +506,7 @@ public:
   // When the run is watched: the requests sent between services per interval (World::send counts them), and
   // each component's service (spec.services.size() for the users).
   std::unique_ptr<EdgeCounts> edge_counts;
+  std::unique_ptr<IntervalLatencies> users_latencies; // the users' answers' latencies per interval, when watched
   std::vector<std::uint32_t> component_service;
   // Autoscaled services (by index) and the scaler the balancer in front of each runs (autoscaler.hpp).
   std::unordered_map<std::uint32_t, const class BalancerScaler*> scalers;

@@ -244,6 +244,16 @@ TEST(MainWindow, RunsTheTopologyThroughScalelabAndShowsEveryInterval)
   EXPECT_EQ(window.samples_received(), 120); // 120 s at one row a second
   EXPECT_TRUE(window.last_message().startsWith("finished: 1500")) << window.last_message().toStdString();
   EXPECT_FALSE(window.running());
+  const auto p50 = window.charts().points("Users: latency per interval", "p50");
+  const auto p99 = window.charts().points("Users: latency per interval", "p99");
+  const auto mean = window.charts().points("Users: latency per interval", "mean");
+  ASSERT_EQ(p50.size(), 120);
+  ASSERT_EQ(p99.size(), 120);
+  ASSERT_EQ(mean.size(), 120);
+  for (int i = 0; i < 120; ++i) {
+    EXPECT_LT(p50[i].y(), p99[i].y()) << i;
+    EXPECT_LT(mean[i].y(), p99[i].y()) << i;
+  }
   ASSERT_TRUE(window.grab().save(scratch("gui-run.png")));
 }
 

@@ -10,6 +10,7 @@
 #include <simgrid/s4u/Engine.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -56,6 +57,8 @@ void expect_same_row(const models::TimeseriesRow& a, const models::TimeseriesRow
   EXPECT_EQ(a.errors, b.errors) << at;
   EXPECT_EQ(a.throughput, b.throughput) << at;
   EXPECT_EQ(a.latency_mean, b.latency_mean) << at;
+  EXPECT_EQ(a.latency_p50, b.latency_p50) << at;
+  EXPECT_EQ(a.latency_p99, b.latency_p99) << at;
   EXPECT_EQ(a.mean_in_service, b.mean_in_service) << at;
   EXPECT_EQ(a.mean_queue_length, b.mean_queue_length) << at;
   EXPECT_EQ(a.cache_hits, b.cache_hits) << at;
@@ -112,6 +115,7 @@ TEST_P(EveryTopologyStreams, TheRowsStreamedDuringTheRunAreTheFinalTimeSeries)
   if (end > 2 * interval) { // during the run, not all at its end
     EXPECT_LT(first_streamed_at, end - interval) << "the first interval came at " << first_streamed_at << " s";
   }
+  EXPECT_EQ(out.engine.late_to_stream, 0u) << "answers recorded for an interval already streamed";
   ASSERT_EQ(streamed.size(), out.timeseries.size());
   for (std::size_t i = 0; i < streamed.size(); ++i)
     expect_same_row(streamed[i], out.timeseries[i]);
@@ -159,6 +163,41 @@ TEST(Streaming, EdgesCountTheJobsPublishedToAQueue)
   EXPECT_GT(delivered, 100u);
   EXPECT_GE(published, delivered) << "a job is delivered after it was published";
   EXPECT_LE(published - delivered, 20u) << "the broker keeps up: few jobs wait at the end";
+}
+
+// The users' median and 99th percentile per interval of a watched run, on an M/M/1 queue (Poisson arrivals at
+// 80/s, one worker, exponential service of 5 ms): the response time is exponential at rate mu - lambda = 120/s,
+// so its median is ln 2 / 120 and its 99th percentile ln 100 / 120 (plus the network's 100 us).
+TEST(Streaming, EachIntervalsPercentilesAreThoseOfAnMM1Queue)
+{
+  sim::register_platform_reader();
+  const auto loaded = models::load_topology_text(
+      "name: mm1\nseed: 5\nduration: 2000s\nwarmup: 0s\nreport_interval: 100s\n"
+      "hardware:\n  hosts:\n    - {name: server}\n  network: {bandwidth: 1Gbps, latency: 50us}\n"
+      "services:\n  app: {kind: api_server, host: server, workers: 1, queue_limit: 100000000}\n"
+      "requests:\n  r: {steps: [cpu: {exponential: 5ms}], request_size: 0B, response_size: 0B}\n"
+      "workload:\n  entry: app\n  arrival: {process: poisson, rate: 80/s}\n",
+      "mm1.yaml");
+  ASSERT_TRUE(loaded.spec) << (loaded.errors.empty() ? "" : loaded.errors[0].format());
+  sim::RunOptions options;
+  std::vector<double> p50, p99;
+  options.on_interval = [&](const sim::IntervalReport& report) {
+    ASSERT_EQ(report.rows.front().series, "(users)");
+    p50.push_back(report.rows.front().latency_p50);
+    p99.push_back(report.rows.front().latency_p99);
+  };
+  const auto out = sim::run_simulation(*loaded.spec, options);
+  EXPECT_EQ(out.engine.late_to_stream, 0u);
+  ASSERT_EQ(p50.size(), 20u);
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  const double network = 100e-6, rate = 200.0 - 80.0;
+  EXPECT_NEAR(median(p50), std::log(2.0) / rate + network, 0.03 * std::log(2.0) / rate);
+  EXPECT_NEAR(median(p99), std::log(100.0) / rate + network, 0.08 * std::log(100.0) / rate);
+  for (std::size_t i = 0; i < p50.size(); ++i)
+    EXPECT_LT(p50[i], p99[i]) << "interval " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Streaming, EveryTopologyStreams, testing::ValuesIn(stream_cases()),

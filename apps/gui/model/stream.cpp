@@ -21,6 +21,8 @@ std::optional<IntervalSample> parse_stream_line(const std::string& line, std::st
     v.errors = s.value("errors", 0.0);
     v.throughput = s.value("throughput", 0.0);
     v.latency_mean = s.value("latency_mean", 0.0);
+    v.latency_p50 = s.value("latency_p50", -1.0);
+    v.latency_p99 = s.value("latency_p99", -1.0);
     v.in_service = s.value("in_service", 0.0);
     v.queue = s.value("queue", 0.0);
     v.backlog = s.value("backlog", 0.0);

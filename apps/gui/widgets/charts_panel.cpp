@@ -18,6 +18,7 @@ namespace
 {
 const std::string kUsers = "(users)";
 constexpr const char* kBefore = "(before)"; // the key of the run before's line
+const std::string kUsersP50 = "(users) p50", kUsersP99 = "(users) p99";
 
 QColor line_colour(std::size_t i)
 {
@@ -36,7 +37,7 @@ ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent)
   tabs->setDocumentMode(true);
   layout->addWidget(tabs);
   throughput_ = make_chart("Users: answered per second", "req/s");
-  latency_ = make_chart("Users: mean latency per interval", "ms");
+  latency_ = make_chart("Users: latency per interval", "ms");
   errors_ = make_chart("Users: errors per second", "errors/s");
   utilisation_ = make_chart("Utilisation (held / capacity)", "%");
   waiting_ = make_chart("Requests waiting (queue length)", "requests");
@@ -125,6 +126,10 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
     }
     keep_before(*chart, it->second);
   }
+  // The users' median and 99th percentile beside their mean.
+  add_line(latency_, kUsersP50, "p50", line_colour(1));
+  add_line(latency_, kUsersP99, "p99", QColor(200, 40, 40));
+  latency_.chart->legend()->show();
   std::size_t colour = 0;
   for (const auto& n : graph.nodes())
     if (n.capacity > 0) {
@@ -182,6 +187,10 @@ void ChartsPanel::add(const IntervalSample& sample)
     append(throughput_, kUsers, t, u->second.throughput);
     if (u->second.completed > 0)
       append(latency_, kUsers, t, u->second.latency_mean * 1e3);
+    if (u->second.latency_p50 >= 0) {
+      append(latency_, kUsersP50, t, u->second.latency_p50 * 1e3);
+      append(latency_, kUsersP99, t, u->second.latency_p99 * 1e3);
+    }
     append(errors_, kUsers, t, u->second.errors / width);
   }
   add_services(sample, t);

@@ -265,6 +265,9 @@ struct TimeseriesRow {
   std::string series;
   std::uint64_t completed = 0, errors = 0;
   double throughput = 0, latency_mean = 0; // per second; seconds
+  // The users' row of a watched run only (scalelab run --stream): the answers' median and 99th percentile in the
+  // interval, seconds; -1 otherwise (not in timeseries.csv).
+  double latency_p50 = -1, latency_p99 = -1;
   double mean_in_service = 0, mean_queue_length = 0;
   // A cache's series only (columns written when the run has a cache).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;

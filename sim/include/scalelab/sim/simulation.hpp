@@ -52,6 +52,7 @@ struct EngineStats {
   std::uint64_t servers_at_arrival = 0; // api server instances that compute departures at arrival
   std::uint64_t completions_apart = 0;  // balancers that take replies when sent, but for a completion event
   std::uint64_t passive_replies = 0;    // components that take whole replies when they are sent
+  std::uint64_t late_to_stream = 0;     // a watched run: answers for an interval already streamed (a bug if any)
 };
 
 struct RunOutput {
