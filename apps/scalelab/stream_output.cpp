@@ -26,6 +26,8 @@ std::string stream_line(const sim::IntervalReport& report, double interval, doub
       s["latency_p50"] = r.latency_p50;
       s["latency_p99"] = r.latency_p99;
     }
+    if (!r.errors_by_cause.empty())
+      s["errors_by_cause"] = r.errors_by_cause;
     if (r.users >= 0) // a closed population with a shape: its users
       s["users"] = r.users;
     if (r.instances >= 0) // an autoscaled service: its instances running

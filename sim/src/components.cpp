@@ -396,8 +396,8 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   }
   w.request_stats[r.type].outcome.finished(ts, latency, cause);
   w.all_requests.finished(ts, latency, cause);
-  if (w.users_latencies && cause == Cause::ok)
-    w.users_latencies->record(ts, latency);
+  if (w.users_latencies)
+    cause == Cause::ok ? w.users_latencies->record(ts, latency) : w.users_latencies->failed(ts, cause);
   (cause == Cause::ok ? w.completed : w.failed)++;
   w.in_system.change(ts, -1);
   w.pool.release(rid);

@@ -38,8 +38,13 @@ std::vector<models::TimeseriesRow> SeriesRows::rows_of(std::size_t i)
   rows.reserve(1 + world_.spec.services.size());
   auto& users = rows.emplace_back(row(i, kUsersSeries, world_.all_requests));
   users.mean_in_service = in_system_.mean(i);
-  if (world_.users_latencies)
+  if (world_.users_latencies) {
     std::tie(users.latency_p50, users.latency_p99) = world_.users_latencies->quantiles(i);
+    const auto& failures = world_.users_latencies->failures(i);
+    for (std::size_t c = 0; c < failures.size(); ++c)
+      if (failures[c] > 0)
+        users.errors_by_cause[cause_name(static_cast<Cause>(c))] = failures[c];
+  }
   if (has_population_)
     users.users = population_.mean(i);
   for (std::size_t s = 0; s < world_.spec.services.size(); ++s) {

@@ -203,14 +203,34 @@ private:
   std::vector<std::uint64_t> counts_;
 };
 
-// The users' answers' latencies per interval, for the median and the 99th percentile of each interval of a
-// watched run: an interval's histogram lives from its first answer until the interval is streamed, when its two
+// Error causes, a small fixed set so counters are arrays, not maps, on the hot path.
+enum class Cause : std::uint8_t {
+  ok = 0,
+  queue_full,
+  db_overloaded,
+  no_backend,
+  host_down,
+  cache_overloaded,
+  session_lost,
+  pool_timeout,
+  timeout,      // a call's caller stopped waiting (protection.hpp)
+  breaker_open, // a call refused by the caller's circuit breaker
+  rate_limited, // refused by a rate limiter (429)
+  partitioned,  // a request sent while a link of its route was cut (faults: cut_link, partition_zone)
+  lost,         // a reply lost on a cut link: the caller learns of it when the reply was due
+  count_
+};
+const char* cause_name(Cause c);
+
+// The users' answers per interval of a watched run, for each interval's median and 99th percentile latency and
+// its failures by cause: an interval's histogram lives from its first answer until the interval is streamed, when its two
 // figures are kept and its buckets freed, so a long run holds only the few intervals around the stream's time.
 class IntervalLatencies
 {
 public:
   explicit IntervalLatencies(const Clock& clock)
-      : clock_(clock), live_(clock.interval_count()), quantiles_(clock.interval_count(), {-1.0, -1.0})
+      : clock_(clock), causes_(clock.interval_count()), live_(clock.interval_count()),
+        quantiles_(clock.interval_count(), {-1.0, -1.0})
   {
   }
   void record(SimTime t, SimTime latency)
@@ -238,33 +258,30 @@ public:
     return quantiles_[i];
   }
   std::uint64_t late() const { return late_; }
+  // A failed answer, by cause, in the interval of t.
+  void failed(SimTime t, Cause cause)
+  {
+    if (t >= clock_.end)
+      return;
+    const std::size_t i = clock_.interval_of(t);
+    if (i < closed_)
+      ++late_;
+    else
+      ++causes_[i][static_cast<std::size_t>(cause)];
+  }
+  const std::array<std::uint64_t, static_cast<std::size_t>(Cause::count_)>& failures(std::size_t i) const
+  {
+    return causes_[i];
+  }
 
 private:
   const Clock& clock_;
+  std::vector<std::array<std::uint64_t, static_cast<std::size_t>(Cause::count_)>> causes_;
   std::vector<std::unique_ptr<models::Histogram>> live_;
   std::vector<std::pair<double, double>> quantiles_;
   std::size_t closed_ = 0;
   std::uint64_t late_ = 0;
 };
-
-// Error causes, a small fixed set so counters are arrays, not maps, on the hot path.
-enum class Cause : std::uint8_t {
-  ok = 0,
-  queue_full,
-  db_overloaded,
-  no_backend,
-  host_down,
-  cache_overloaded,
-  session_lost,
-  pool_timeout,
-  timeout,      // a call's caller stopped waiting (protection.hpp)
-  breaker_open, // a call refused by the caller's circuit breaker
-  rate_limited, // refused by a rate limiter (429)
-  partitioned,  // a request sent while a link of its route was cut (faults: cut_link, partition_zone)
-  lost,         // a reply lost on a cut link: the caller learns of it when the reply was due
-  count_
-};
-const char* cause_name(Cause c);
 
 // Counts and latencies of finished requests, per interval and over the measured window.
 class OutcomeStats

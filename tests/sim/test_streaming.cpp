@@ -59,6 +59,13 @@ void expect_same_row(const models::TimeseriesRow& a, const models::TimeseriesRow
   EXPECT_EQ(a.latency_mean, b.latency_mean) << at;
   EXPECT_EQ(a.latency_p50, b.latency_p50) << at;
   EXPECT_EQ(a.latency_p99, b.latency_p99) << at;
+  EXPECT_EQ(a.errors_by_cause, b.errors_by_cause) << at;
+  std::uint64_t by_cause = 0;
+  for (const auto& [cause, n] : a.errors_by_cause)
+    by_cause += n;
+  if (a.series == "(users)") {
+    EXPECT_EQ(by_cause, a.errors) << at << ": the causes add up to the errors";
+  }
   EXPECT_EQ(a.mean_in_service, b.mean_in_service) << at;
   EXPECT_EQ(a.mean_queue_length, b.mean_queue_length) << at;
   EXPECT_EQ(a.cache_hits, b.cache_hits) << at;

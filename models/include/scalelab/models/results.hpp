@@ -268,6 +268,8 @@ struct TimeseriesRow {
   // The users' row of a watched run only (scalelab run --stream): the answers' median and 99th percentile in the
   // interval, seconds; -1 otherwise (not in timeseries.csv).
   double latency_p50 = -1, latency_p99 = -1;
+  // The users' row of a watched run only: the interval's failed answers by cause ("queue_full", "timeout", ...).
+  std::map<std::string, std::uint64_t> errors_by_cause;
   double mean_in_service = 0, mean_queue_length = 0;
   // A cache's series only (columns written when the run has a cache).
   std::uint64_t cache_hits = 0, cache_misses = 0, cache_stale_reads = 0;
