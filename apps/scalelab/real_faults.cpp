@@ -95,6 +95,8 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
       std::vector<std::uint64_t> shown(
           c.lost_ids.begin(), c.lost_ids.begin() + static_cast<long>(std::min<std::size_t>(20, c.lost_ids.size())));
       f["lost_ids"] = shown;
+      std::string standby_error;
+      f["following_new_primary"] = real::streaming_standbys(live->instances[r.new_instance], standby_error);
     }
     f["failed_requests"] = failed_requests;
     f["failed_by_cause"] = j["total"]["errors"];

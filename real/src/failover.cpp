@@ -223,6 +223,20 @@ LedgerCount count_ledger(const std::vector<LedgerEntry>& ledger, const std::stri
   return c;
 }
 
+std::vector<std::string> streaming_standbys(const Endpoint& instance, std::string& error)
+{
+  std::vector<std::string> out;
+  const auto names = query_one(instance,
+                               "SELECT coalesce(string_agg(application_name, ',' ORDER BY application_name), '') FROM "
+                               "pg_stat_replication WHERE state = 'streaming'",
+                               error);
+  std::istringstream in(names.value_or(""));
+  std::string name;
+  while (std::getline(in, name, ','))
+    out.push_back(name);
+  return out;
+}
+
 std::set<std::uint64_t> written_ids(const Endpoint& instance, std::string& error)
 {
   std::set<std::uint64_t> ids;

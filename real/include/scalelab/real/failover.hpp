@@ -98,6 +98,9 @@ struct FailoverReport {
 // stack (POST /promoted?database=D&shard=S&replica=R). `at` is the time from the load's start.
 FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack, const PrimaryCrash& crash, double at);
 
+// The application_name of each standby streaming from the instance (pg_stat_replication), in name order.
+std::vector<std::string> streaming_standbys(const Endpoint& instance, std::string& error);
+
 // The IDs of scalelab_writes on the instance (empty with an error message when it cannot be read).
 std::set<std::uint64_t> written_ids(const Endpoint& instance, std::string& error);
 
