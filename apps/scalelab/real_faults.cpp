@@ -77,6 +77,15 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
       f["failover_time"] = static_cast<double>(first - r.kill_ns) / 1e9;
     else
       f["failover_time"] = nullptr;
+    // Little's law: the writes in the replication pipeline at the crash, the write rate (acknowledged in the second
+    // before the kill) times the promoted replica's write lag then.
+    std::uint64_t last_second = 0;
+    for (const auto& e : ledger)
+      last_second += e.acknowledged && e.database == r.database && e.ns < r.kill_ns && e.ns >= r.kill_ns - 1000000000;
+    const double lag = r.write_lag.count(r.new_primary) ? r.write_lag.at(r.new_primary) : 0.0;
+    f["write_rate_at_crash"] = last_second;
+    f["write_lag_at_crash"] = lag;
+    f["lost_writes_little"] = static_cast<double>(last_second) * lag;
     const auto* live = stack_ ? stack_->find(r.database) : nullptr;
     if (!live || r.new_primary.empty() || r.new_instance >= live->instances.size()) {
       f["error"] = "no new primary";
@@ -101,6 +110,7 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
     f["failed_requests"] = failed_requests;
     f["failed_by_cause"] = j["total"]["errors"];
     f["positions"] = r.positions;
+    f["write_lags"] = r.write_lag;
     f["repointed"] = r.repointed;
     f["errors"] = r.errors;
     failovers.push_back(f);

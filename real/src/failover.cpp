@@ -132,7 +132,7 @@ WriteLedger::WriteLedger(const std::string& path, std::uint64_t prefix) : prefix
 {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw std::runtime_error("cannot open the write ledger " + path + ": " + std::strerror(errno));
 }
@@ -280,6 +280,17 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
   const std::size_t first = crash.shard * group;
   const Endpoint& primary = live->instances[first];
   report.old_primary = primary.name;
+
+  // The replicas' lag just before the crash, as the primary last heard it (Little's law: lost ~ write rate x lag).
+  std::string lag_error;
+  const auto lags = query_one(primary,
+                              "SELECT coalesce(string_agg(application_name || '=' || coalesce(extract(epoch FROM "
+                              "write_lag)::text, '0'), ','), '') FROM pg_stat_replication",
+                              lag_error);
+  std::istringstream lag_list(lags.value_or(""));
+  for (std::string item; std::getline(lag_list, item, ',');)
+    if (const auto eq = item.find('='); eq != std::string::npos)
+      report.write_lag[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
 
   // 1. The crash: the postmaster and its backends at once (its own process group).
   report.kill_ns = realtime_ns();

@@ -226,8 +226,10 @@ TEST(RealFailover, AsyncPrimaryKilledUnderLoadIsReplacedAndTheLedgerAddsUp)
   const auto& f = j["real"]["failovers"][0];
   check_failover(f);
   // Little's law: the writes lost are those in the replication pipeline at the crash, the write rate (100/s) times
-  // the lag (about a millisecond here; 130-150 ms at p99 under heavy load): at most 100/s x 100 ms.
-  EXPECT_LE(f["lost_writes"].get<double>(), 10.0);
+  // the lag (about a millisecond here; replay_lag p99 130-150 ms under heavy load): at most 100/s x 200 ms.
+  EXPECT_LE(f["lost_writes"].get<double>(), 20.0);
+  EXPECT_NEAR(f["write_rate_at_crash"].get<double>(), 100, 50);
+  EXPECT_GE(f["write_lag_at_crash"].get<double>(), 0);
   EXPECT_EQ(f["simulated"]["lost_writes"], 0);
 }
 

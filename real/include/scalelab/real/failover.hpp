@@ -32,7 +32,7 @@ std::vector<PrimaryCrash> primary_crashes(const models::TopologySpec& spec, std:
 // "A ID DATABASE INSTANCE NS" acknowledged (committed), "F ID DATABASE INSTANCE NS" failed (no acknowledgement: it
 // may or may not have committed). ID is unique in the run (the instance's prefix, then a counter), INSTANCE the
 // database's instance the write went to, in instance order, NS the CLOCK_REALTIME nanoseconds of the answer. The write
-// also inserts ID into the table scalelab_writes, in the same statement as its upsert.
+// also inserts ID into the table scalelab_writes, in the same statement as its upsert. A ledger starts empty.
 class WriteLedger
 {
 public:
@@ -83,6 +83,7 @@ struct FailoverReport {
   std::string old_host, new_host;                 // the topology's hosts
   std::size_t new_instance = 0;                   // in the database's instance order
   std::map<std::string, std::uint64_t> positions; // each replica's pg_last_wal_receive_lsn() at the crash
+  std::map<std::string, double> write_lag;        // each replica's write_lag (pg_stat_replication) just before it
   double crashed_at = 0;                          // seconds from the load's start
   std::int64_t kill_ns = 0;                       // CLOCK_REALTIME of the kill
   double promote_seconds = 0;                     // kill to pg_promote returned
