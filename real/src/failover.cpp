@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -93,6 +94,13 @@ int http_post(int port, const std::string& target)
   }
 }
 
+std::string seconds(models::SimTime t)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", models::to_seconds(t));
+  return text;
+}
+
 std::string quoted(const std::string& s)
 {
   return "'" + s + "'"; // names and ports only: no quote in them
@@ -113,13 +121,20 @@ std::vector<PrimaryCrash> primary_crashes(const models::TopologySpec& spec, std:
         const auto hosts = primary_hosts(*db);
         for (std::size_t s = 0; s < hosts.size(); ++s)
           if (hosts[s] == f.host) {
-            out.push_back({models::to_seconds(f.at), service.name, static_cast<std::uint32_t>(s), f.host});
+            const bool again = std::any_of(out.begin(), out.end(), [&](const PrimaryCrash& c) {
+              return c.database == service.name && c.shard == s;
+            });
+            if (again && others)
+              others->push_back("crash of " + f.host + " at " + seconds(f.at) + " s: a second crash of " +
+                                service.name + "'s primary host is not run live (the failed primary stays fenced)");
+            if (!again)
+              out.push_back({models::to_seconds(f.at), service.name, static_cast<std::uint32_t>(s), f.host});
             matched = true;
           }
       }
     if (!matched && others)
       others->push_back(std::string(models::fault_kind_name(f.kind)) + (f.host.empty() ? "" : " of " + f.host) +
-                        " at " + std::to_string(models::to_seconds(f.at)) +
+                        " at " + seconds(f.at) +
                         " s: the real mode runs only the crash of a replicated database's primary host");
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.at < b.at; });

@@ -211,10 +211,15 @@ TEST(RealFailoverFaults, TheSimulatorsPrimaryCrashIsTheLiveOneAndOtherFaultsAreN
   replica_crash.host = "db-2";
   replica_crash.at = 1000000000;
   spec.faults.push_back(replica_crash);
+  models::FaultSpec again;
+  again.host = "db-1";
+  again.at = 6000000000;
+  spec.faults.push_back(again);
   std::vector<std::string> others;
   EXPECT_EQ(real::primary_crashes(spec, &others).size(), 1u);
-  ASSERT_EQ(others.size(), 1u);
-  EXPECT_NE(others[0].find("crash of db-2"), std::string::npos) << others[0];
+  ASSERT_EQ(others.size(), 2u);
+  EXPECT_NE(others[0].find("crash of db-2 at 1 s"), std::string::npos) << others[0];
+  EXPECT_NE(others[1].find("second crash of users"), std::string::npos) << others[1];
 }
 
 TEST(RealFailover, AsyncPrimaryKilledUnderLoadIsReplacedAndTheLedgerAddsUp)

@@ -24,7 +24,8 @@ struct PrimaryCrash {
   std::uint32_t shard = 0;
   std::string host;
 };
-// The file's primary crashes, in time order. `others` gets one message per fault the real mode does not run.
+// The file's primary crashes, in time order: the first of each shard's primary host (the failed primary stays fenced,
+// as in the simulation). `others` gets one message per fault the real mode does not run.
 std::vector<PrimaryCrash> primary_crashes(const models::TopologySpec& spec, std::vector<std::string>* others = nullptr);
 
 // --- the ledger ------------------------------------------------------------------------------------------------
