@@ -5,6 +5,8 @@
 #include "scalelab/real/process.hpp"
 
 #include <cstdio>
+#include <pthread.h>
+#include <sched.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -25,7 +27,15 @@ std::function<void(double)> LiveFaults::during(const LiveStack& stack)
   stack_ = real::load_stack((stack.run_dir() / "stack.json").string());
   return [this](double elapsed) {
     while (done_.size() < crashes_.size() && crashes_[done_.size()].at <= elapsed) {
+      // Under --realtime the stack runs SCHED_FIFO: the failover does too, or a saturated stack would delay it.
+      sched_param before{}, fifo{};
+      int policy = SCHED_OTHER;
+      pthread_getschedparam(pthread_self(), &policy, &before);
+      fifo.sched_priority = options_.realtime;
+      const bool raised = options_.realtime > 0 && pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0;
       done_.push_back(real::run_failover(spec_, *stack_, crashes_[done_.size()], elapsed));
+      if (raised)
+        pthread_setschedparam(pthread_self(), policy, &before);
       const auto& f = done_.back();
       if (!options_.quiet)
         std::printf("failover of %s: %s killed at %.3f s, %s promoted in %.3f s, %d API server(s) told in %.3f s\n",
@@ -111,6 +121,9 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
     f["failed_by_cause"] = j["total"]["errors"];
     f["positions"] = r.positions;
     f["write_lags"] = r.write_lag;
+    f["steps"] = nlohmann::ordered_json::object();
+    for (const auto& [step, t] : r.steps)
+      f["steps"][step] = t;
     f["repointed"] = r.repointed;
     f["errors"] = r.errors;
     failovers.push_back(f);

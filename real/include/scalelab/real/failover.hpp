@@ -80,17 +80,18 @@ LedgerCount count_ledger(const std::vector<LedgerEntry>& ledger, const std::stri
 struct FailoverReport {
   std::string database;
   std::uint32_t shard = 0;
-  std::string old_primary, new_primary;           // instance names (stack.json)
-  std::string old_host, new_host;                 // the topology's hosts
-  std::size_t new_instance = 0;                   // in the database's instance order
-  std::map<std::string, std::uint64_t> positions; // each replica's pg_last_wal_receive_lsn() at the crash
-  std::map<std::string, double> write_lag;        // each replica's write_lag (pg_stat_replication) just before it
-  double crashed_at = 0;                          // seconds from the load's start
-  std::int64_t kill_ns = 0;                       // CLOCK_REALTIME of the kill
-  double promote_seconds = 0;                     // kill to pg_promote returned
-  double notify_seconds = 0;                      // kill to every API server told
-  std::vector<std::string> repointed;             // replicas now following the new primary
-  std::vector<std::string> errors;                // what did not work
+  std::string old_primary, new_primary;              // instance names (stack.json)
+  std::string old_host, new_host;                    // the topology's hosts
+  std::size_t new_instance = 0;                      // in the database's instance order
+  std::map<std::string, std::uint64_t> positions;    // each replica's pg_last_wal_receive_lsn() at the crash
+  std::map<std::string, double> write_lag;           // each replica's write_lag (pg_stat_replication) just before it
+  double crashed_at = 0;                             // seconds from the load's start
+  std::int64_t kill_ns = 0;                          // CLOCK_REALTIME of the kill
+  double promote_seconds = 0;                        // kill to pg_promote returned
+  double notify_seconds = 0;                         // kill to every API server told
+  std::vector<std::string> repointed;                // replicas now following the new primary
+  std::vector<std::string> errors;                   // what did not work
+  std::vector<std::pair<std::string, double>> steps; // each step's end, seconds after the kill
   int api_servers_told = 0;
 };
 
