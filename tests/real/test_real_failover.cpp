@@ -5,6 +5,7 @@
 // SCALELAB_REAL_REQUIRED=1).
 #include "scalelab/models/loader.hpp"
 #include "scalelab/real/failover.hpp"
+#include "scalelab/real/interpreter.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -195,6 +196,63 @@ TEST(RealFailoverLedger, LinesWrittenAreLinesRead)
   EXPECT_EQ(entries[2].instance, 2u);
   EXPECT_EQ(entries[2].database, "users");
   EXPECT_GT(entries[0].ns, 0);
+}
+
+// Records the database instance of each read and write.
+class InstanceBackends final : public real::Backends
+{
+public:
+  std::vector<std::pair<char, std::size_t>> ops;
+  real::Outcome cache_get(const std::string&, std::uint64_t, bool&, std::uint64_t&) override { return {}; }
+  real::Outcome cache_set(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
+  real::Outcome cache_erase(const std::string&, std::uint64_t) override { return {}; }
+  real::Outcome db_read(const std::string&, std::size_t instance, std::uint64_t, std::uint64_t&) override
+  {
+    ops.emplace_back('r', instance);
+    return {};
+  }
+  real::Outcome db_write(const std::string&, std::size_t instance, std::uint64_t, std::uint64_t&) override
+  {
+    ops.emplace_back('w', instance);
+    return {};
+  }
+  real::Outcome publish(const std::string&, const std::string&, std::uint64_t) override { return {}; }
+};
+
+TEST(RealFailoverRouting, AfterThePromotionWritesGoToThePromotedReplicaAndReadsToTheOthers)
+{
+  const auto loaded = models::load_topology_file((kTopologies / "failover-async.yaml").string());
+  ASSERT_TRUE(loaded.spec);
+  const auto& spec = *loaded.spec;
+  const real::CpuBurner burner(1.0);
+  InstanceBackends backends;
+  real::Interpreter interpreter(spec, "app", 0, burner, &backends);
+  const auto get = static_cast<std::uint32_t>(spec.index_of_request("get_user"));
+  const auto put = static_cast<std::uint32_t>(spec.index_of_request("put_user"));
+  for (int i = 0; i < 4; ++i) {
+    interpreter.run(put, 7, 0);
+    interpreter.run(get, 7, 0);
+  }
+  std::set<std::size_t> writes, reads;
+  for (const auto& [op, instance] : backends.ops)
+    (op == 'w' ? writes : reads).insert(instance);
+  EXPECT_EQ(writes, std::set<std::size_t>{0});
+  EXPECT_EQ(reads, (std::set<std::size_t>{1, 2})); // round robin over both replicas
+  interpreter.promoted("users", 0, 1);             // users_r2 (instance 2) is the primary now
+  backends.ops.clear();
+  for (int i = 0; i < 4; ++i) {
+    interpreter.run(put, 7, 0);
+    interpreter.run(get, 7, 0);
+  }
+  writes.clear();
+  reads.clear();
+  for (const auto& [op, instance] : backends.ops)
+    (op == 'w' ? writes : reads).insert(instance);
+  EXPECT_EQ(writes, std::set<std::size_t>{2});
+  EXPECT_EQ(reads, std::set<std::size_t>{1}); // the promoted replica serves no reads
+  EXPECT_THROW(interpreter.promoted("users", 0, 2), std::invalid_argument);
+  EXPECT_THROW(interpreter.promoted("users", 1, 0), std::invalid_argument);
+  EXPECT_ANY_THROW(interpreter.promoted("nope", 0, 0));
 }
 
 TEST(RealFailoverFaults, TheSimulatorsPrimaryCrashIsTheLiveOneAndOtherFaultsAreNamed)
