@@ -24,7 +24,12 @@ std::function<void(double)> LiveFaults::during(const LiveStack& stack)
 {
   if (crashes_.empty())
     return {};
-  stack_ = real::load_stack((stack.run_dir() / "stack.json").string());
+  try {
+    stack_ = real::load_stack((stack.run_dir() / "stack.json").string());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scalelab: the faults are not run: %s\n", e.what());
+    return {};
+  }
   return [this](double elapsed) {
     while (done_.size() < crashes_.size() && crashes_[done_.size()].at <= elapsed) {
       // Under --realtime the stack runs SCHED_FIFO: the failover does too, or a saturated stack would delay it.

@@ -62,7 +62,7 @@ private:
 
 // Runs scalelab-loadgen against the workload's entry (instance 0) and returns its results.json with the CPU of
 // every live instance over the run and the versions used; nothing when it failed or was interrupted. `during`, when
-// given, is called about every 50 ms with the seconds since the generator started (the live faults).
+// given, is called about every 10 ms with the seconds since the generator started (the live faults).
 std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const models::TopologySpec& spec,
                                                   const LiveRunOptions& options, const std::filesystem::path& out_file,
                                                   const std::function<void(double)>& during = {});
