@@ -1,11 +1,13 @@
 // scalelab-api: serves one api_server instance of a topology on 127.0.0.1 (docs/real-mode-programs.md).
 //   scalelab-api --topology FILE --service NAME --instance I --port P [--stack RUN/stack.json]
-// GET /health answers 200; GET /r/TYPE?key=K&user=U runs request type TYPE's steps for key K (and user U).
+// GET /health answers 200; GET /r/TYPE?key=K&user=U runs request type TYPE's steps for key K (and user U);
+// POST /promoted?database=D&shard=S&replica=R: that replica is the shard's primary now (a live failover).
 // HTTP/1.1 with keep-alive, TCP_NODELAY on every connection; I/O on one thread, the steps on a fixed pool of
 // the api_server's `workers` threads, cpu steps on the host's `cores`; more than queue_limit requests waiting
 // for a worker are answered 503.
 #include "scalelab/models/loader.hpp"
 #include "scalelab/real/cpu_burn.hpp"
+#include "scalelab/real/failover.hpp"
 #include "scalelab/real/interpreter.hpp"
 #include "scalelab/real/live_backends.hpp"
 #include "scalelab/real/program_args.hpp"
@@ -17,6 +19,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -104,6 +107,8 @@ private:
     const std::string target(request_.target());
     if (target == "/health")
       return respond(http::status::ok, "ok\n", "");
+    if (request_.method() == http::verb::post && target.rfind("/promoted?", 0) == 0)
+      return on_promoted(target.substr(10));
     std::uint32_t type = 0, user = 0;
     std::uint64_t key = 0;
     std::string error;
@@ -127,6 +132,35 @@ private:
         }
       });
     });
+  }
+
+  // "database=D&shard=S&replica=R": the supervisor promoted that replica (docs/real-mode.md#faults).
+  void on_promoted(const std::string& query)
+  {
+    std::string database;
+    long shard = 0, replica = -1;
+    std::size_t at = 0;
+    while (at < query.size()) {
+      const auto amp = std::min(query.find('&', at), query.size());
+      const std::string pair = query.substr(at, amp - at);
+      const auto eq = pair.find('=');
+      const std::string name = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      if (name == "database")
+        database = value;
+      else if (name == "shard")
+        shard = std::strtol(value.c_str(), nullptr, 10);
+      else if (name == "replica")
+        replica = std::strtol(value.c_str(), nullptr, 10);
+      at = amp + 1;
+    }
+    try {
+      server_.interpreter->promoted(database, static_cast<std::uint32_t>(shard), static_cast<int>(replica));
+    } catch (const std::exception& e) {
+      return respond(http::status::bad_request, std::string(e.what()) + "\n", "bad_request");
+    }
+    std::cout << "scalelab-api: " << database << " shard " << shard << ": replica " << replica << " is the primary now"
+              << std::endl;
+    respond(http::status::ok, "ok\n", "");
   }
 
   void respond(http::status status, std::string body, const std::string& cause)
@@ -254,6 +288,14 @@ int main(int argc, char** argv)
     const auto* pooled = named ? std::get_if<scalelab::models::ApiServerSpec>(&named->kind) : nullptr;
     if (pooled && pooled->connection_pool) // the most connections the simulated pool opens at once
       options.db_pool = pooled->connection_pool->size + pooled->connection_pool->max_overflow;
+    // A file whose faults crash a replicated database's primary: the writes are kept in a ledger, which tells the
+    // writes a failover lost (docs/real-mode.md#faults).
+    if (!o.stack_file.empty() && !scalelab::real::primary_crashes(spec).empty()) {
+      const std::string run_dir = std::filesystem::absolute(o.stack_file).parent_path().string();
+      options.ledger_path = scalelab::real::ledger_path(run_dir, o.service, static_cast<std::size_t>(o.instance));
+      options.ledger_prefix =
+          scalelab::real::ledger_prefix(spec.index_of_service(o.service), static_cast<std::size_t>(o.instance));
+    }
     if (!o.stack_file.empty())
       backends = scalelab::real::make_live_backends(spec, scalelab::real::load_stack(o.stack_file), options);
     const auto burner = scalelab::real::CpuBurner::calibrate();

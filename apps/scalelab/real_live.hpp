@@ -7,6 +7,7 @@
 #include "scalelab/models/spec.hpp"
 
 #include <csignal>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -60,9 +61,11 @@ private:
 };
 
 // Runs scalelab-loadgen against the workload's entry (instance 0) and returns its results.json with the CPU of
-// every live instance over the run and the versions used; nothing when it failed or was interrupted.
+// every live instance over the run and the versions used; nothing when it failed or was interrupted. `during`, when
+// given, is called about every 10 ms with the seconds since the generator started (the live faults).
 std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const models::TopologySpec& spec,
-                                                  const LiveRunOptions& options, const std::filesystem::path& out_file);
+                                                  const LiveRunOptions& options, const std::filesystem::path& out_file,
+                                                  const std::function<void(double)>& during = {});
 models::Results results_from_json(const nlohmann::ordered_json& j);
 std::string live_table(const nlohmann::ordered_json& j); // a simulation's table, then the processes' CPU
 // A live command's options (real run, calibrate, validate): this program's defaults (its own directory for the

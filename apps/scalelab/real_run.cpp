@@ -2,6 +2,7 @@
 // topology's workload, results.json in a simulation's schema plus the CPU of each live process, and the stack
 // always brought down again (docs/real-mode.md).
 #include "real_run.hpp"
+#include "real_faults.hpp"
 #include "real_live.hpp"
 
 #include "common.hpp"
@@ -228,7 +229,8 @@ nlohmann::ordered_json LiveStack::software_versions() const
 // --- the load generator ---------------------------------------------------------------------------------------
 
 std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const models::TopologySpec& spec,
-                                                  const LiveRunOptions& options, const fs::path& out_file)
+                                                  const LiveRunOptions& options, const fs::path& out_file,
+                                                  const std::function<void(double)>& during)
 {
   const int port = stack.port_of(spec.workload.entry, 0);
   if (port <= 0) {
@@ -286,7 +288,9 @@ std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const 
       real::stop_group(loadgen, 2000ms);
       return std::nullopt;
     }
-    std::this_thread::sleep_for(50ms);
+    if (during)
+      during(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    std::this_thread::sleep_for(during ? 10ms : 50ms);
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto cpu_after = stack.cpu_by_instance();
@@ -525,6 +529,11 @@ int cmd_real_run(const std::vector<std::string>& args)
   const auto spec = load_for_live(o);
   if (!spec)
     return kBadInput;
+  LiveFaults faults(*spec, o);
+  for (const auto& why : faults.refused())
+    std::cerr << "scalelab: " << o.topology << ": fault " << why << '\n';
+  if (!faults.refused().empty())
+    return kBadInput;
   if (access((o.programs_dir / "scalelab-loadgen").c_str(), X_OK) != 0) {
     std::cerr << "scalelab: scalelab-loadgen not found in " << o.programs_dir.string()
               << ": build it, or name its directory with --programs\n";
@@ -548,7 +557,9 @@ int cmd_real_run(const std::vector<std::string>& args)
   }
   if (o.realtime > 0)
     stack.set_realtime(o.realtime);
-  const auto j = run_loadgen(stack, *spec, o, stack.run_dir() / "loadgen-results.json");
+  auto j = run_loadgen(stack, *spec, o, stack.run_dir() / "loadgen-results.json", faults.during(stack));
+  if (j)
+    faults.measure(stack, *j);
   const int down = stack.down();
   if (signals.interrupted()) {
     std::cerr << "scalelab: interrupted; the stack was stopped\n";
@@ -556,9 +567,10 @@ int cmd_real_run(const std::vector<std::string>& args)
   }
   if (!j)
     return kRunError;
+  faults.simulate(out, *j);
   write_file_atomically(out / "results.json", j->dump(2) + "\n");
   if (!o.quiet) {
-    std::cout << live_table(*j);
+    std::cout << live_table(*j) << faults.table(*j);
     std::cout << "wrote " << (out / "results.json").string() << '\n';
   }
   return down == kOk ? kOk : kRunError;

@@ -70,9 +70,23 @@ Interpreter::Interpreter(const models::TopologySpec& spec, const std::string& se
   cores_count_ = host->cores;
   cores_ = std::make_unique<Cores>(cores_count_);
   routing_.resize(spec.services.size());
+  primary_.resize(spec.services.size());
   for (std::size_t s = 0; s < spec.services.size(); ++s)
     if (const auto* db = std::get_if<models::DatabaseSpec>(&spec.services[s].kind))
       routing_[s].emplace(*db);
+}
+
+void Interpreter::promoted(const std::string& database, std::uint32_t shard, int replica)
+{
+  const std::size_t s = spec_.index_of_service(database);
+  const auto* db = s < spec_.services.size() ? std::get_if<models::DatabaseSpec>(&spec_.services[s].kind) : nullptr;
+  if (!db || shard >= db->shard_count() || replica < 0 || static_cast<std::size_t>(replica) >= db->replicas_per_shard())
+    throw std::invalid_argument("no replica " + std::to_string(replica) + " of shard " + std::to_string(shard) +
+                                " of a database '" + database + "'");
+  std::lock_guard lock(decide_);
+  routing_[s]->promoted(shard, replica);
+  primary_[s].resize(db->shard_count(), -1);
+  primary_[s][shard] = replica;
 }
 
 std::vector<std::string> Interpreter::unsupported_steps() const
@@ -169,7 +183,12 @@ Interpreter::Result Interpreter::run(std::uint32_t type, std::uint64_t key, std:
       }
       const bool read = call->op == models::CallStep::Op::db_read;
       note(read ? Decision::What::db_read : Decision::What::db_write, pc, target);
-      const std::size_t instance = target.instance(db.replicas_per_shard());
+      std::size_t instance = target.instance(db.replicas_per_shard());
+      if (target.replica == models::ReadRouter::kPrimary) {
+        std::lock_guard lock(decide_);
+        if (target.shard < primary_[s].size() && primary_[s][target.shard] >= 0)
+          instance += static_cast<std::size_t>(primary_[s][target.shard]) + 1;
+      }
       const Outcome o = read ? backends_->db_read(call->service, instance, key, version)
                              : backends_->db_write(call->service, instance, key, version);
       if (read) {

@@ -1,4 +1,5 @@
 #include "scalelab/real/live_backends.hpp"
+#include "scalelab/real/failover.hpp"
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -93,6 +94,8 @@ public:
   LiveBackends(const models::TopologySpec& spec, const Stack& stack, const LiveOptions& options)
       : spec_(spec), options_(options)
   {
+    if (!options.ledger_path.empty())
+      ledger_ = std::make_unique<WriteLedger>(options.ledger_path, options.ledger_prefix);
     for (const auto& service : spec.services) {
       const StackService* live = stack.find(service.name);
       if (!live)
@@ -166,10 +169,19 @@ public:
 
   Outcome db_write(const std::string& db, std::size_t instance, std::uint64_t key, std::uint64_t& version) override
   {
-    return with_pg(db, instance,
-                   "INSERT INTO scalelab_kv (key, version) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET version "
-                   "= scalelab_kv.version + 1 RETURNING version",
-                   key, version);
+    static const char* const upsert =
+        "INSERT INTO scalelab_kv (key, version) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE "
+        "SET version = scalelab_kv.version + 1 RETURNING version";
+    if (!ledger_)
+      return with_pg(db, instance, upsert, key, version);
+    const std::uint64_t id = ledger_->next_id();
+    const std::string sql =
+        "WITH w AS (INSERT INTO scalelab_writes (id) VALUES (" + std::to_string(id) + ")) " + upsert;
+    bool sent = false;
+    const Outcome o = with_pg(db, instance, sql.c_str(), key, version, &sent);
+    if (sent) // a write that never reached a connection is no write
+      ledger_->record(o.ok(), id, db, instance);
+    return o;
   }
 
   Outcome publish(const std::string& queue, const std::string& job, std::uint64_t key) override
@@ -214,6 +226,8 @@ public:
         PGresult* r =
             PQexec(c, "CREATE TABLE IF NOT EXISTS scalelab_kv (key bigint PRIMARY KEY, version bigint NOT NULL)");
         PQclear(r);
+        if (ledger_)
+          PQclear(PQexec(c, "CREATE TABLE IF NOT EXISTS scalelab_writes (id bigint PRIMARY KEY)"));
         pools_[service.name].pg[i]->give(c, PQstatus(c) == CONNECTION_OK);
       }
     }
@@ -303,8 +317,9 @@ private:
     return ok ? Outcome{} : Outcome{"cache_down"};
   }
 
+  // sent: set when the statement was sent on a connection.
   Outcome with_pg(const std::string& db, std::size_t instance, const char* sql, std::uint64_t key,
-                  std::uint64_t& version)
+                  std::uint64_t& version, bool* sent = nullptr)
   {
     auto* pool = instance_pool(pools_, db, &Pools::pg, instance);
     if (!pool)
@@ -314,6 +329,8 @@ private:
       return {"db_down"};
     const std::string k = std::to_string(key);
     const char* params[1] = {k.c_str()};
+    if (sent)
+      *sent = true;
     PGresult* r = PQexecParams(c, sql, 1, nullptr, params, nullptr, nullptr, 0);
     const auto status = PQresultStatus(r);
     const bool ok = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
@@ -326,6 +343,7 @@ private:
 
   const models::TopologySpec& spec_;
   LiveOptions options_;
+  std::unique_ptr<WriteLedger> ledger_;
   std::map<std::string, Pools> pools_;
 };
 

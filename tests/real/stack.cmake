@@ -34,3 +34,14 @@ add_dependencies(scalelab_real_run_tests scalelab scalelab-api scalelab-loadgen)
 scalelab_target_options(scalelab_real_run_tests)
 gtest_discover_tests(scalelab_real_run_tests DISCOVERY_TIMEOUT 60
                      PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+
+# Live faults: scalelab real run kills the PostgreSQL primary under load, promotes a replica, measures the failover
+# from the ledger of acknowledged writes and simulates the same file beside (about 35 s: two runs).
+add_executable(scalelab_real_failover_tests real/test_real_failover.cpp)
+target_link_libraries(scalelab_real_failover_tests PRIVATE scalelab::real nlohmann_json::nlohmann_json GTest::gtest_main)
+target_compile_definitions(scalelab_real_failover_tests PRIVATE SCALELAB_BINARY="$<TARGET_FILE:scalelab>"
+                           SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(scalelab_real_failover_tests scalelab scalelab-api scalelab-loadgen)
+scalelab_target_options(scalelab_real_failover_tests)
+gtest_discover_tests(scalelab_real_failover_tests DISCOVERY_TIMEOUT 60
+                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)

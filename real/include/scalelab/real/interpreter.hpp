@@ -73,6 +73,10 @@ public:
   // The request type's steps this interpreter cannot run (a call to another service, a forward), as messages;
   // empty when all can run.
   std::vector<std::string> unsupported_steps() const;
+  // A replica of `database`'s shard `shard` was promoted (0-based among the shard's replicas): what went to the
+  // shard's primary (writes, reads from the primary) goes to it from now on, and the read policy leaves it out
+  // (models::DatabaseRouting::promoted, as the simulated caller does on the announcement). Thread-safe.
+  void promoted(const std::string& database, std::uint32_t shard, int replica);
   double host_speed() const { return speed_; }
   int host_cores() const { return cores_count_; }
 
@@ -86,6 +90,7 @@ private:
   std::mutex decide_; // the random stream and the routers are shared by the worker threads
   models::Rng rng_;
   std::vector<std::optional<models::DatabaseRouting>> routing_; // by service index
+  std::vector<std::vector<int>> primary_;                       // by service index, then shard: the promoted replica
 };
 
 } // namespace scalelab::real

@@ -17,10 +17,15 @@ struct LiveOptions {
   int queue_pool = 4;  // connections per broker
   std::string pg_user = "postgres", pg_database = "postgres";
   std::string amqp_user = "guest", amqp_password = "guest";
+  // The write ledger (failover.hpp) when not empty: each db_write also inserts a unique ID into scalelab_writes, in
+  // the same statement, and the ledger gets a line when the database answers (acknowledged or failed).
+  std::string ledger_path;
+  std::uint64_t ledger_prefix = 0;
 };
 
-// Databases get the table `scalelab_kv (key bigint primary key, version bigint)` on their primaries when it
-// is missing: a read returns a key's version (0 when absent), a write adds one to it.
+// Databases get the table `scalelab_kv (key bigint primary key, version bigint)` (and, with a ledger,
+// `scalelab_writes (id bigint primary key)`) on their primaries when it is missing: a read returns a key's version (0
+// when absent), a write adds one to it.
 std::unique_ptr<Backends> make_live_backends(const models::TopologySpec& spec, const Stack& stack,
                                              const LiveOptions& options);
 
