@@ -223,8 +223,8 @@ enum class Cause : std::uint8_t {
 const char* cause_name(Cause c);
 
 // The users' answers per interval of a watched run, for each interval's median and 99th percentile latency and
-// its failures by cause: an interval's histogram lives from its first answer until the interval is streamed, when its two
-// figures are kept and its buckets freed, so a long run holds only the few intervals around the stream's time.
+// its failures by cause: an interval's histogram lives from its first answer until the interval is streamed, when its
+// two figures are kept and its buckets freed, so a long run holds only the few intervals around the stream's time.
 class IntervalLatencies
 {
 public:

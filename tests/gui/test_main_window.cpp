@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 
 namespace
@@ -141,8 +143,22 @@ TEST(MainWindow, BreakingANodeAddsItsFaultAndARunGoingOnStartsAgainWithIt)
   ASSERT_EQ(finished.size(), 1); // the run stopped to start again is not a run's end
   EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
   EXPECT_EQ(window.samples_received(), 120); // the whole run again, with the crash
-  // The api servers are down from `when` on: the users' requests after it fail.
+  // The api servers are down from `when` on: the users' requests after it fail, for want of a backend.
   EXPECT_FALSE(window.last_message().contains(", 0 errors")) << window.last_message().toStdString();
+  const auto all = window.charts().points("Users: errors per second", "all causes");
+  ASSERT_EQ(all.size(), 120);
+  std::map<QString, QList<QPointF>> causes;
+  for (const QString cause : {"host_down", "no_backend", "queue_full", "timeout"})
+    if (const auto line = window.charts().points("Users: errors per second", cause); !line.isEmpty())
+      causes[cause] = line;
+  ASSERT_FALSE(causes.empty()) << "a line per cause";
+  for (int i = 0; i < 120; ++i) {
+    double sum = 0;
+    for (const auto& [cause, line] : causes)
+      for (const QPointF& p : line)
+        sum += p.x() == all[i].x() ? p.y() : 0;
+    EXPECT_DOUBLE_EQ(sum, all[i].y()) << "the causes add up at " << all[i].x() << " s";
+  }
 }
 
 // Compare: a run, then the same file with its API servers crashed at 70 s for 10 s: the users' charts hold both

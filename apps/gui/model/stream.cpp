@@ -23,6 +23,10 @@ std::optional<IntervalSample> parse_stream_line(const std::string& line, std::st
     v.latency_mean = s.value("latency_mean", 0.0);
     v.latency_p50 = s.value("latency_p50", -1.0);
     v.latency_p99 = s.value("latency_p99", -1.0);
+    if (s.contains("errors_by_cause") && s["errors_by_cause"].is_object())
+      for (const auto& [cause, n] : s["errors_by_cause"].items())
+        if (n.is_number())
+          v.errors_by_cause[cause] = n.get<double>();
     v.in_service = s.value("in_service", 0.0);
     v.queue = s.value("queue", 0.0);
     v.backlog = s.value("backlog", 0.0);

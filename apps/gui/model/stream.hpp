@@ -14,6 +14,7 @@ struct SeriesSample {
   double completed = 0, errors = 0, throughput = 0; // in the interval; throughput per second
   double latency_mean = 0;                          // seconds
   double latency_p50 = -1, latency_p99 = -1;        // the users' only: seconds (-1: not streamed)
+  std::map<std::string, double> errors_by_cause;    // the users' only: failed answers in the interval
   double in_service = 0, queue = 0;                 // time-averaged requests in service and waiting
   double backlog = 0;                               // a queue service's jobs waiting
   double cache_hits = 0, cache_misses = 0;          // a cache's

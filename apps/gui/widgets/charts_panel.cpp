@@ -117,7 +117,7 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
   capacity_.clear();
   add_line(throughput_, kUsers, "answered", line_colour(0));
   add_line(latency_, kUsers, "mean", line_colour(2));
-  add_line(errors_, kUsers, "errors", QColor(200, 40, 40));
+  add_line(errors_, kUsers, "all causes", QColor(200, 40, 40));
   for (auto* chart : {&throughput_, &latency_, &errors_}) {
     const auto it = before.find(chart);
     if (it == before.end() || it->second.isEmpty()) {
@@ -192,6 +192,14 @@ void ChartsPanel::add(const IntervalSample& sample)
       append(latency_, kUsersP99, t, u->second.latency_p99 * 1e3);
     }
     append(errors_, kUsers, t, u->second.errors / width);
+    // Each cause its own line from its first failure on (errors/s), beside their sum.
+    for (const auto& [cause, n] : u->second.errors_by_cause) {
+      append_new(errors_, cause, t, n / width);
+      errors_.chart->legend()->show();
+    }
+    for (const auto& [key, line] : errors_.lines)
+      if (key != kUsers && key != kBefore && !u->second.errors_by_cause.count(key))
+        append(errors_, key, t, 0);
   }
   add_services(sample, t);
 }
