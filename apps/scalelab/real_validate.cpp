@@ -30,7 +30,8 @@ const char* const kValidateHelp = R"(usage: scalelab real validate FILE [options
 Calibrates FILE on its live stack (or reads --calibration), finds the saturation of the calibrated simulation
 (the highest rate it completes), then at 20, 40, 60, 80 and 90 % of it simulates FILE and runs it live, and
 prints and writes (DIR/validation.json, DIR/validation.md) the error of the simulation in throughput, p50, p95,
-p99 and mean latency.
+p99 and mean latency, and in the replicas' replication lag when the file has replicas (live: PostgreSQL's
+replay_lag sampled on the primary); the errors by level are plotted in DIR/validation-error.png (gnuplot).
 
 options:
   --calibration CAL  a calibration file (default: measured first, written to DIR/calibration.yaml)
