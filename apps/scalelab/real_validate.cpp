@@ -268,9 +268,12 @@ void report_validation(const ValidateArgs& v, double saturated, const nlohmann::
   write_file_atomically(v.out / "validation.json", result.dump(2) + "\n");
   write_file_atomically(v.out / "validation.md",
                         "Saturation of the calibrated simulation: " + std::to_string(saturated) +
-                            "/s. Error: simulated / live - 1. Lag: the replicas' mean replication lag (live: "
-                            "pg_stat_replication.replay_lag sampled on the primary).\n\n" +
-                            table + (plot ? "\n![error by load level](validation-error.png)\n" : ""));
+                            "/s. Error: simulated / live - 1." +
+                            (table.find("lag ms") != std::string::npos
+                                 ? " Lag: the replicas' mean replication lag (live: pg_stat_replication.replay_lag "
+                                   "sampled on the primary)."
+                                 : "") +
+                            "\n\n" + table + (plot ? "\n![error by load level](validation-error.png)\n" : ""));
   if (!v.o.quiet)
     std::cout << table << "wrote " << (v.out / "validation.json").string() << ", " << (v.out / "validation.md").string()
               << (plot ? " and " + plot->string() : std::string()) << '\n';
