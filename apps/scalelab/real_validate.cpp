@@ -3,8 +3,11 @@
 #include "real_live.hpp"
 
 #include "common.hpp"
+#include "sweep_outputs.hpp"
+#include "validate_report.hpp"
 
 #include "scalelab/real/process.hpp"
+#include "scalelab/real/replay_lag.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -27,7 +30,8 @@ const char* const kValidateHelp = R"(usage: scalelab real validate FILE [options
 Calibrates FILE on its live stack (or reads --calibration), finds the saturation of the calibrated simulation
 (the highest rate it completes), then at 20, 40, 60, 80 and 90 % of it simulates FILE and runs it live, and
 prints and writes (DIR/validation.json, DIR/validation.md) the error of the simulation in throughput, p50, p95,
-p99 and mean latency.
+p99 and mean latency, and in the replicas' replication lag when the file has replicas (live: PostgreSQL's
+replay_lag sampled on the primary); the errors by level are plotted in DIR/validation-error.png (gnuplot).
 
 options:
   --calibration CAL  a calibration file (default: measured first, written to DIR/calibration.yaml)
@@ -39,28 +43,10 @@ options:
   --realtime P       as real run and real calibrate
 )";
 
-struct Figures {
-  double throughput = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, errors = 0;
-};
-
-Figures figures(const nlohmann::ordered_json& j)
-{
-  Figures f;
-  const auto& t = j.at("total");
-  f.throughput = t.value("throughput", 0.0);
-  const auto& l = t.at("latency");
-  f.mean = l.value("mean", 0.0);
-  f.p50 = l.value("p50", 0.0);
-  f.p95 = l.value("p95", 0.0);
-  f.p99 = l.value("p99", 0.0);
-  for (const auto& [cause, n] : t.at("errors").items())
-    f.errors += n.get<double>();
-  return f;
-}
-
 // The calibrated simulation at `rate`; nothing when it failed.
-std::optional<Figures> simulate(const fs::path& self, const std::string& topology, const fs::path& calibration,
-                                double rate, const std::optional<double>& duration, const fs::path& out)
+std::optional<ValidationFigures> simulate(const fs::path& self, const std::string& topology,
+                                          const fs::path& calibration, double rate,
+                                          const std::optional<double>& duration, const fs::path& out)
 {
   real::SpawnOptions o;
   char text[64];
@@ -77,7 +63,7 @@ std::optional<Figures> simulate(const fs::path& self, const std::string& topolog
     std::cerr << "scalelab: the simulation at " << rate << "/s failed:\n" << r.output;
     return std::nullopt;
   }
-  return figures(nlohmann::ordered_json::parse(read_file(out / "results.json")));
+  return validation_figures(nlohmann::ordered_json::parse(read_file(out / "results.json")));
 }
 
 // The saturation of the calibrated simulation: the highest rate whose throughput keeps within 3 % of the offered
@@ -109,13 +95,6 @@ std::optional<double> saturation(const fs::path& self, const std::string& topolo
     (*good ? low : high) = mid;
   }
   return low > 0 ? std::optional<double>(low) : std::nullopt;
-}
-
-std::string error_percent(double simulated, double live)
-{
-  char text[32];
-  std::snprintf(text, sizeof text, "%+.1f%%", live > 0 ? (simulated / live - 1) * 100 : 0.0);
-  return text;
 }
 
 // What `real validate` was asked: its own options, then those of real run.
@@ -188,26 +167,44 @@ int calibrate_first(ValidateArgs& v)
   return cmd_real_calibrate(cal_args);
 }
 
-// One row of validation.json: a level, its rate, a repetition, the simulated and the live figures (l, of the
-// live results j).
-nlohmann::ordered_json validation_row(double level, double rate, int rep, const Figures& sim, const Figures& l,
-                                      const nlohmann::ordered_json& j)
+// The replicas' lag sampled on the stack's primaries every 100 ms of the measured window (after the warm-up) of a
+// live run, into its results' real.replication_lag.
+class LagDuringRun
 {
-  return {{"level", level},
-          {"rate", rate},
-          {"repetition", rep},
-          {"simulated",
-           {{"throughput", sim.throughput}, {"mean", sim.mean}, {"p50", sim.p50}, {"p95", sim.p95}, {"p99", sim.p99}}},
-          {"live",
-           {{"throughput", l.throughput},
-            {"mean", l.mean},
-            {"p50", l.p50},
-            {"p95", l.p95},
-            {"p99", l.p99},
-            {"errors", l.errors}}},
-          {"send_lag_flagged", j["real"].value("send_lag_flagged", false)},
-          {"loadavg_1m", j["real"]["machine"].value("loadavg_1m", 0.0)}};
-}
+public:
+  LagDuringRun(const LiveStack& stack, double warmup)
+      : sampler_(real::parse_stack(stack.stack_json().dump(), "stack.json")), warmup_(warmup)
+  {
+  }
+  std::function<void(double)> during()
+  {
+    if (sampler_.empty())
+      return {};
+    return [this](double elapsed) {
+      if (elapsed < warmup_ || elapsed < next_)
+        return;
+      next_ = elapsed + 0.1;
+      sampler_.sample();
+    };
+  }
+  void add_to(nlohmann::ordered_json& results) const
+  {
+    if (sampler_.empty())
+      return;
+    const auto s = sampler_.summary();
+    results["real"]["replication_lag"] = {{"measure", "pg_stat_replication.replay_lag on the primary, every 100 ms"},
+                                          {"mean", s.mean},
+                                          {"max", s.max},
+                                          {"samples", s.samples}};
+    if (!sampler_.error().empty())
+      results["real"]["replication_lag"]["error"] = sampler_.error();
+  }
+
+private:
+  real::ReplayLagSampler sampler_;
+  double warmup_;
+  double next_ = 0;
+};
 
 // Each level simulated, then run live `repetitions` times, into rows (the live results into DIR). Returns false
 // when a simulation or a live run failed; stops early when interrupted.
@@ -224,10 +221,12 @@ bool run_levels(const ValidateArgs& v, const models::TopologySpec& spec, const L
       LiveRunOptions live = v.o;
       live.rate = rate;
       live.quiet = true;
-      const auto j = run_loadgen(stack, spec, live, stack.run_dir() / "validate-load.json");
+      LagDuringRun lag(stack, static_cast<double>(spec.warmup) / models::kNanosPerSecond);
+      auto j = run_loadgen(stack, spec, live, stack.run_dir() / "validate-load.json", lag.during());
       if (!j)
         return false;
-      const Figures l = figures(*j);
+      lag.add_to(*j);
+      const ValidationFigures l = validation_figures(*j);
       write_file_atomically(
           v.out / ("live-" + std::to_string(static_cast<int>(level)) + "-" + std::to_string(rep) + ".json"),
           j->dump(2) + "\n");
@@ -239,47 +238,45 @@ bool run_levels(const ValidateArgs& v, const models::TopologySpec& spec, const L
   return true;
 }
 
-// The rows as a Markdown table: simulated/live and the error of each figure.
-std::string validation_table(const nlohmann::ordered_json& rows)
+// The plot of the errors by level, DIR/validation-error.png (from validation-error.dat and .gp, kept beside it).
+// Returns its path, or nothing with why not on stderr (gnuplot missing or failing does not fail the command).
+std::optional<fs::path> plot_validation(const fs::path& out, const nlohmann::ordered_json& rows)
 {
-  std::ostringstream table;
-  char line[320];
-  std::snprintf(line, sizeof line, "| %5s | %8s | %21s | %21s | %21s | %21s | %21s |\n", "load", "rate/s",
-                "throughput sim/live", "mean ms sim/live", "p50 ms sim/live", "p95 ms sim/live", "p99 ms sim/live");
-  table << line << "|---|---|---|---|---|---|---|\n";
-  for (const auto& r : rows) {
-    const auto& s = r["simulated"];
-    const auto& l = r["live"];
-    auto cell = [&](const char* key, double scale) {
-      char c[96];
-      std::snprintf(c, sizeof c, "%.2f/%.2f %s", s.value(key, 0.0) * scale, l.value(key, 0.0) * scale,
-                    error_percent(s.value(key, 0.0), l.value(key, 0.0)).c_str());
-      return std::string(c);
-    };
-    std::snprintf(line, sizeof line, "| %4.0f%% | %8.1f | %21s | %21s | %21s | %21s | %21s |%s\n",
-                  r.value("level", 0.0), r.value("rate", 0.0), cell("throughput", 1).c_str(), cell("mean", 1e3).c_str(),
-                  cell("p50", 1e3).c_str(), cell("p95", 1e3).c_str(), cell("p99", 1e3).c_str(),
-                  r.value("send_lag_flagged", false) ? " send lag flagged" : "");
-    table << line;
+  bool with_lag = false;
+  for (const auto& r : rows)
+    with_lag = with_lag || r["error"].contains("lag");
+  write_file_atomically(out / "validation-error.dat", validation_plot_dat(rows));
+  write_file_atomically(out / "validation-error.gp",
+                        validation_plot_script("validation-error.dat", "validation-error.png", with_lag));
+  if (const auto problem = run_gnuplot(out, "validation-error.gp"); !problem.empty()) {
+    std::cerr << "scalelab: no plot: " << problem << '\n';
+    return std::nullopt;
   }
-  return table.str();
+  return out / "validation-error.png";
 }
 
-// DIR/validation.json and DIR/validation.md, and the table printed unless --quiet.
+// DIR/validation.json, DIR/validation.md and the plot, and the table printed unless --quiet.
 void report_validation(const ValidateArgs& v, double saturated, const nlohmann::ordered_json& rows)
 {
   const std::string table = validation_table(rows);
+  const auto plot = plot_validation(v.out, rows);
   nlohmann::ordered_json result{{"topology", v.o.topology},
                                 {"calibration", fs::absolute(*v.calibration).string()},
                                 {"saturation", saturated},
+                                {"plot", plot ? fs::absolute(*plot).string() : ""},
                                 {"rows", rows}};
   write_file_atomically(v.out / "validation.json", result.dump(2) + "\n");
   write_file_atomically(v.out / "validation.md",
                         "Saturation of the calibrated simulation: " + std::to_string(saturated) +
-                            "/s. Error: simulated / live - 1.\n\n" + table);
+                            "/s. Error: simulated / live - 1." +
+                            (table.find("lag ms") != std::string::npos
+                                 ? " Lag: the replicas' mean replication lag (live: pg_stat_replication.replay_lag "
+                                   "sampled on the primary)."
+                                 : "") +
+                            "\n\n" + table + (plot ? "\n![error by load level](validation-error.png)\n" : ""));
   if (!v.o.quiet)
-    std::cout << table << "wrote " << (v.out / "validation.json").string() << " and "
-              << (v.out / "validation.md").string() << '\n';
+    std::cout << table << "wrote " << (v.out / "validation.json").string() << ", " << (v.out / "validation.md").string()
+              << (plot ? " and " + plot->string() : std::string()) << '\n';
 }
 
 } // namespace

@@ -42,6 +42,50 @@ fs::path run_dir(const fs::path& out, const Point& point, int repetition)
   return point_dir(out, point) / ("rep-" + std::to_string(repetition));
 }
 
+std::string gnuplot_text(const std::string& text)
+{
+  std::string out = "\"";
+  for (char c : text)
+    out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  return out + "\"";
+}
+
+// Runs gnuplot on script in dir; an empty string when it worked, otherwise why not.
+std::string run_gnuplot(const fs::path& dir, const std::string& script)
+{
+  const fs::path log = dir / (script + ".log");
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return "cannot write " + log.string() + ": " + std::strerror(errno);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, fd, 2);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  std::vector<std::string> args = {"gnuplot", script};
+  std::vector<char*> argv = {args[0].data(), args[1].data(), nullptr};
+  pid_t pid = 0;
+  const int error = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fd);
+  if (error != 0) {
+    fs::remove(log);
+    return error == ENOENT ? "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
+                           : std::string("cannot start gnuplot: ") + std::strerror(error);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::error_code ec;
+  const bool quiet = fs::file_size(log, ec) == 0;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && quiet) {
+    fs::remove(log, ec);
+    return "";
+  }
+  return "gnuplot failed on " + (dir / script).string() + "; see " + log.string();
+}
+
 namespace
 {
 
@@ -108,14 +152,6 @@ std::string short_number(double value)
 }
 
 // --- plots ---------------------------------------------------------------------------------------------
-
-std::string gnuplot_text(const std::string& text)
-{
-  std::string out = "\"";
-  for (char c : text)
-    out += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-  return out + "\"";
-}
 
 struct Line {
   std::string title;
@@ -302,42 +338,6 @@ std::string plot_dat(const PlotData& data)
     }
   }
   return s;
-}
-
-// Runs gnuplot on script in dir; an empty string when it worked, otherwise why not.
-std::string run_gnuplot(const fs::path& dir, const std::string& script)
-{
-  const fs::path log = dir / (script + ".log");
-  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return "cannot write " + log.string() + ": " + std::strerror(errno);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, fd, 2);
-  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-  std::vector<std::string> args = {"gnuplot", script};
-  std::vector<char*> argv = {args[0].data(), args[1].data(), nullptr};
-  pid_t pid = 0;
-  const int error = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fd);
-  if (error != 0) {
-    fs::remove(log);
-    return error == ENOENT ? "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
-                           : std::string("cannot start gnuplot: ") + std::strerror(error);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::error_code ec;
-  const bool quiet = fs::file_size(log, ec) == 0;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && quiet) {
-    fs::remove(log, ec);
-    return "";
-  }
-  return "gnuplot failed on " + (dir / script).string() + "; see " + log.string();
 }
 
 // --- the report ----------------------------------------------------------------------------------------

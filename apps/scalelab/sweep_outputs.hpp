@@ -25,6 +25,11 @@ struct CollectSummary {
   std::vector<models::PointSummary> summaries; // per point and metric, as in summary.csv
 };
 
+// gnuplot's quoting of text; gnuplot run on `script` in `dir`: an empty string when it worked, otherwise why not
+// (its output in dir/SCRIPT.log then).
+std::string gnuplot_text(const std::string& text);
+std::string run_gnuplot(const std::filesystem::path& dir, const std::string& script);
+
 // command is the command line the report shows for running the experiment again.
 CollectSummary collect(const models::ExperimentSpec& spec, const std::filesystem::path& out,
                        const std::string& command);

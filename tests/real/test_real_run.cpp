@@ -286,5 +286,45 @@ TEST(RealValidate, OneLevelGivesATableWhoseThroughputAgreesAndLeavesNothing)
   EXPECT_NEAR(row["simulated"]["throughput"].get<double>() / row["live"]["throughput"].get<double>(), 1.0, 0.05);
   EXPECT_EQ(row["live"]["errors"].get<double>(), 0);
   EXPECT_NE(read_text(out / "validation.md").find(" 30% |"), std::string::npos);
+  EXPECT_EQ(read_text(out / "validation.md").find("lag ms"), std::string::npos); // no replica: no lag column
+  EXPECT_FALSE(row["error"].contains("lag"));
+  EXPECT_TRUE(left_in(run).empty());
+}
+
+// run-db.yaml with an asynchronous replica: the replicas' lag, simulated and live (pg_stat_replication.replay_lag),
+// in validation.json and the table, and the plot of the errors (about 15 s).
+TEST(RealValidate, AReplicatedDatabaseGivesALagColumnAndThePlotIsAPng)
+{
+  REQUIRE_POSTGRES();
+  const fs::path topology = fs::path(SCALELAB_SOURCE_DIR) / "tests/real/topologies/run-db-replica.yaml";
+  const fs::path dir = scratch("validate-lag");
+  const fs::path run = dir / "stack", out = dir / "out";
+  ASSERT_EQ(run_scalelab("real validate " + topology.string() + " --run-dir " + run.string() + " --out " +
+                             out.string() + " --levels 30 --duration 4 --realtime 10",
+                         dir / "validate.log"),
+            0)
+      << read_text(dir / "validate.log");
+  const auto j = nlohmann::json::parse(read_text(out / "validation.json"));
+  ASSERT_EQ(j["rows"].size(), 1u);
+  const auto& row = j["rows"][0];
+  // Both lags positive and below 50 ms: a commit to a replica on the same machine at 30 % of the load.
+  ASSERT_TRUE(row["simulated"].contains("lag")) << row.dump();
+  ASSERT_TRUE(row["live"].contains("lag")) << row.dump();
+  EXPECT_GT(row["simulated"]["lag"].get<double>(), 0);
+  EXPECT_LT(row["simulated"]["lag"].get<double>(), 0.05);
+  EXPECT_GT(row["live"]["lag"].get<double>(), 0);
+  EXPECT_LT(row["live"]["lag"].get<double>(), 0.05);
+  EXPECT_TRUE(row["error"].contains("lag"));
+  const auto live = nlohmann::json::parse(read_text(out / "live-30-0.json"));
+  EXPECT_GT(live["real"]["replication_lag"]["samples"].get<int>(), 10); // every 100 ms of 3 s measured
+  EXPECT_NE(read_text(out / "validation.md").find("lag ms sim/live"), std::string::npos);
+  EXPECT_NE(read_text(dir / "validate.log").find("lag ms sim/live"), std::string::npos);
+  if (std::system("command -v gnuplot > /dev/null 2>&1") == 0) {
+    const std::string png = read_text(out / "validation-error.png");
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    EXPECT_EQ(j["plot"].get<std::string>(), fs::absolute(out / "validation-error.png").string());
+    EXPECT_NE(read_text(dir / "validate.log").find("validation-error.png"), std::string::npos);
+  }
+  EXPECT_NE(read_text(out / "validation-error.dat").find("\n30 "), std::string::npos);
   EXPECT_TRUE(left_in(run).empty());
 }

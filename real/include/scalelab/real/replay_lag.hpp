@@ -1,0 +1,45 @@
+#pragma once
+// The replicas' lag on the live stack (docs/validation.md#replication-lag): PostgreSQL's own figure, sampled on each
+// primary with replicas. pg_stat_replication.replay_lag is, for the most recent WAL position a replica reported as
+// applied, the time from its flush on the primary to the primary's receipt of that report: a commit's lag to the
+// replica's apply, plus the report's way back (a loopback round trip here).
+#include "scalelab/real/stack.hpp"
+
+#include <string>
+#include <vector>
+
+struct pg_conn;
+
+namespace scalelab::real
+{
+
+// Mean and largest of the samples taken, seconds; samples = 0 when none was (no write, or no replica answered).
+struct LagSummary {
+  double mean = 0;
+  double max = 0;
+  std::size_t samples = 0;
+};
+LagSummary summarise_lags(const std::vector<double>& samples);
+
+class ReplayLagSampler
+{
+public:
+  explicit ReplayLagSampler(const Stack& stack); // the primaries with replicas of the stack; connects on first sample
+  ~ReplayLagSampler();
+  ReplayLagSampler(const ReplayLagSampler&) = delete;
+  ReplayLagSampler& operator=(const ReplayLagSampler&) = delete;
+  bool empty() const { return primaries_.empty(); }
+  // One sample per replica that has a lag (PostgreSQL shows none once a replica has caught up and stayed idle).
+  void sample();
+  void clear() { samples_.clear(); }
+  LagSummary summary() const { return summarise_lags(samples_); }
+  const std::string& error() const { return error_; } // the first failure to connect or query; empty: none
+
+private:
+  std::vector<Endpoint> primaries_;
+  std::vector<pg_conn*> connections_;
+  std::vector<double> samples_;
+  std::string error_;
+};
+
+} // namespace scalelab::real

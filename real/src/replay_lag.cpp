@@ -1,0 +1,77 @@
+#include "scalelab/real/replay_lag.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace scalelab::real
+{
+
+LagSummary summarise_lags(const std::vector<double>& samples)
+{
+  LagSummary s;
+  for (const double x : samples) {
+    s.mean += x;
+    s.max = std::max(s.max, x);
+  }
+  s.samples = samples.size();
+  if (s.samples > 0)
+    s.mean /= static_cast<double>(s.samples);
+  return s;
+}
+
+ReplayLagSampler::ReplayLagSampler(const Stack& stack)
+{
+  for (const auto& service : stack.services) {
+    const bool replicated = std::any_of(service.instances.begin(), service.instances.end(),
+                                        [](const Endpoint& e) { return e.role == "replica"; });
+    if (!replicated)
+      continue;
+    for (const auto& e : service.instances)
+      if (e.role == "primary")
+        primaries_.push_back(e);
+  }
+  connections_.assign(primaries_.size(), nullptr);
+}
+
+ReplayLagSampler::~ReplayLagSampler()
+{
+  for (auto* c : connections_)
+    if (c)
+      PQfinish(c);
+}
+
+void ReplayLagSampler::sample()
+{
+  for (std::size_t i = 0; i < primaries_.size(); ++i) {
+    const Endpoint& e = primaries_[i];
+    PGconn*& c = connections_[i];
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+      if (c)
+        PQfinish(c);
+      const std::string conninfo = "host=" + e.host + " port=" + std::to_string(e.port) +
+                                   " user=" + (e.user.empty() ? std::string("postgres") : e.user) +
+                                   " dbname=postgres connect_timeout=2";
+      c = PQconnectdb(conninfo.c_str());
+      if (PQstatus(c) != CONNECTION_OK) {
+        if (error_.empty())
+          error_ = e.name + ": " + PQerrorMessage(c);
+        PQfinish(c);
+        c = nullptr;
+        continue;
+      }
+    }
+    PGresult* r = PQexec(c, "SELECT extract(epoch FROM replay_lag) FROM pg_stat_replication "
+                            "WHERE replay_lag IS NOT NULL");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      for (int row = 0; row < PQntuples(r); ++row)
+        samples_.push_back(std::strtod(PQgetvalue(r, row, 0), nullptr));
+    } else if (error_.empty()) {
+      error_ = e.name + ": " + PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+}
+
+} // namespace scalelab::real
