@@ -7,6 +7,7 @@
 #include "scalelab/models/calibration.hpp"
 #include "scalelab/real/cpu_burn.hpp"
 #include "scalelab/real/live_backends.hpp"
+#include "scalelab/real/postgres.hpp"
 #include "scalelab/real/stack.hpp"
 
 #include <algorithm>
@@ -34,8 +35,8 @@ namespace
 const char* const kCalibrateHelp = R"(usage: scalelab real calibrate FILE [options]
 
 Starts the live stack of FILE, measures each step kind's cost alone, one operation at a time (a loopback TCP
-round trip and bandwidth, an HTTP round trip to an API server, a database read and a commit, a Redis round
-trip, a RabbitMQ publish), stops the stack, and writes a calibration file:
+round trip and bandwidth, an HTTP round trip to an API server, a database read and a commit, a replica's
+apply, a Redis round trip, a RabbitMQ publish), stops the stack, and writes a calibration file:
   scalelab run FILE --calibration CAL.yaml
 then simulates FILE with the measured costs (docs/calibration.md).
 
@@ -352,6 +353,43 @@ void measure_backends(const models::TopologySpec& spec, const LiveStack& stack, 
   }
 }
 
+// A replicated database's apply at a replica: a write committed on the primary, then read on each replica of its
+// first primary until seen. The model's lag is the network's latency (one way) plus the apply; the client learns of
+// a commit half a round trip (that latency) after it, so the apply is the time from that acknowledgement to the
+// write's visibility on the replica (docs/calibration.md).
+void measure_replication(const models::TopologySpec& spec, const LiveStack& stack, const LiveSignals& signals,
+                         Measurement& m)
+{
+  const auto live_stack = real::load_stack((stack.run_dir() / "stack.json").string());
+  for (const auto& s : spec.services) {
+    const auto* db = std::get_if<models::DatabaseSpec>(&s.kind);
+    const auto* live = live_stack.find(s.name);
+    if (!db || db->replication.replicas.empty() || !live || signals.interrupted())
+      continue;
+    const auto primary = std::find_if(live->instances.begin(), live->instances.end(),
+                                      [](const real::Endpoint& e) { return e.role == "primary"; });
+    if (primary == live->instances.end())
+      continue;
+    double apply = 0;
+    int replicas = 0;
+    for (const auto& replica : live->instances) {
+      if (replica.role != "replica" || replica.primary != primary->name)
+        continue;
+      const auto probe = real::probe_replica_visibility(*primary, replica, 30, 400);
+      if (!probe.error.empty())
+        throw std::runtime_error(s.name + ": " + probe.error);
+      const Figure seen = figure(probe.seen);
+      m.measured += figure_yaml(replica.name + "_write_seen", seen);
+      m.measured += "    " + replica.name + "_polling: {read: " + us(probe.read_seconds) +
+                    ", period: " + us(probe.period_seconds) + "}\n";
+      apply += std::max(0.0, probe.visible_after(seen.mean));
+      ++replicas;
+    }
+    if (replicas > 0)
+      m.cal.services[s.name].apply = apply / replicas;
+  }
+}
+
 // CPU per request of the entry api_server beyond its steps': the workload at a low rate, its CPU over the run.
 void measure_request_cpu(const models::TopologySpec& spec, const LiveStack& stack, const LiveSignals& signals,
                          const LiveRunOptions& o, Measurement& m)
@@ -394,6 +432,7 @@ std::string measure_all(const models::TopologySpec& spec, const LiveStack& stack
     const Figure tcp = measure_network(m);
     measure_http(spec, stack, m);
     measure_backends(spec, stack, signals, tcp, m);
+    measure_replication(spec, stack, signals, m);
     measure_request_cpu(spec, stack, signals, o, m);
   } catch (const std::exception& e) {
     return e.what();

@@ -117,12 +117,13 @@ CalibrationLoad load_calibration_text(const std::string& text, const std::string
         ServiceCalibration s;
         s.where = at(file, kv.first.Mark());
         if (r.map(kv.second, "service " + name)) {
-          r.keys(kv.second, "service " + name, {"read", "write", "operation", "publish", "request_cpu"});
-          for (const auto& [key, into] :
-               {std::pair{"read", &s.read}, std::pair{"write", &s.write}, std::pair{"operation", &s.operation},
-                std::pair{"publish", &s.publish}, std::pair{"request_cpu", &s.request_cpu}})
-            if (kv.second[key])
-              *into = r.duration(kv.second[key], key);
+          std::vector<std::string> keys;
+          for (const auto& k : kServiceCalibrationKeys)
+            keys.emplace_back(k.key);
+          r.keys(kv.second, "service " + name, keys);
+          for (const auto& k : kServiceCalibrationKeys)
+            if (kv.second[k.key])
+              s.*k.value = r.duration(kv.second[k.key], k.key);
         }
         cal.services[name] = s;
       }
@@ -221,6 +222,10 @@ void apply_service_calibration(const std::string& name, const ServiceCalibration
   if (s.write)
     db ? void(db->write = DbOperationCost{std::nullopt, std::nullopt, deterministic(*s.write)})
        : wrong("write", "database");
+  if (s.apply && !(db && !db->replication.replicas.empty()))
+    wrong("apply", "replicated database");
+  else if (s.apply)
+    db->replication.apply = DbOperationCost{std::nullopt, std::nullopt, deterministic(*s.apply)};
   if (s.operation && !cache)
     wrong("operation", "cache");
   else if (s.operation) {
@@ -279,11 +284,9 @@ std::string calibration_yaml(const Calibration& cal, const std::string& topology
     for (const auto& [name, s] : cal.services) {
       out << "    " << name << ":";
       std::string sep = " {";
-      for (const auto& [key, v] :
-           {std::pair{"read", s.read}, std::pair{"write", s.write}, std::pair{"operation", s.operation},
-            std::pair{"publish", s.publish}, std::pair{"request_cpu", s.request_cpu}})
-        if (v) {
-          out << sep << key << ": " << us(*v);
+      for (const auto& k : kServiceCalibrationKeys)
+        if (const auto& v = s.*k.value) {
+          out << sep << k.key << ": " << us(*v);
           sep = ", ";
         }
       out << (sep == " {" ? " {}" : "}") << "\n";

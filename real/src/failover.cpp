@@ -1,6 +1,7 @@
 #include "scalelab/real/failover.hpp"
 
 #include "scalelab/models/replication.hpp"
+#include "scalelab/real/postgres.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -44,65 +45,6 @@ std::vector<std::string> primary_hosts(const models::DatabaseSpec& db)
   if (db.shards)
     return db.shard_hosts;
   return {db.host};
-}
-
-// Connections to the instances, opened on first use and kept (a failover opens them before the kill, so that the
-// promotion does not wait for new backends on a busy machine).
-class Sessions
-{
-public:
-  Sessions() = default;
-  Sessions(const Sessions&) = delete;
-  Sessions& operator=(const Sessions&) = delete;
-  ~Sessions()
-  {
-    for (auto& [name, c] : open_)
-      PQfinish(c);
-  }
-  PGconn* get(const Endpoint& e, std::string& error)
-  {
-    auto& c = open_[e.name];
-    if (c && PQstatus(c) == CONNECTION_OK)
-      return c;
-    if (c)
-      PQfinish(c);
-    const std::string conninfo = "host=" + e.host + " port=" + std::to_string(e.port) +
-                                 " user=" + (e.user.empty() ? std::string("postgres") : e.user) +
-                                 " dbname=postgres connect_timeout=2";
-    c = PQconnectdb(conninfo.c_str());
-    if (PQstatus(c) != CONNECTION_OK) {
-      error = e.name + ": " + PQerrorMessage(c);
-      PQfinish(c);
-      c = nullptr;
-    }
-    return c;
-  }
-
-private:
-  std::map<std::string, PGconn*> open_;
-};
-
-// One SQL statement; the first row's first value, or nothing with `error` set.
-std::optional<std::string> query_one(Sessions& sessions, const Endpoint& e, const std::string& sql, std::string& error)
-{
-  PGconn* c = sessions.get(e, error);
-  if (!c)
-    return std::nullopt;
-  PGresult* r = PQexec(c, sql.c_str());
-  std::optional<std::string> value;
-  const auto status = PQresultStatus(r);
-  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-    value = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "";
-  else
-    error = e.name + ": " + sql + ": " + PQresultErrorMessage(r);
-  PQclear(r);
-  return value;
-}
-
-std::optional<std::string> query_one(const Endpoint& e, const std::string& sql, std::string& error)
-{
-  Sessions once;
-  return query_one(once, e, sql, error);
 }
 
 // POST TARGET to 127.0.0.1:PORT; the HTTP status, 0 when it could not be sent.
@@ -290,15 +232,10 @@ std::vector<std::string> streaming_standbys(const Endpoint& instance, std::strin
 std::set<std::uint64_t> written_ids(const Endpoint& instance, std::string& error)
 {
   std::set<std::uint64_t> ids;
-  const std::string conninfo = "host=" + instance.host + " port=" + std::to_string(instance.port) +
-                               " user=" + (instance.user.empty() ? std::string("postgres") : instance.user) +
-                               " dbname=postgres connect_timeout=2";
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    error = instance.name + ": " + PQerrorMessage(c);
-    PQfinish(c);
+  PgSessions sessions;
+  PGconn* c = sessions.get(instance, error);
+  if (!c)
     return ids;
-  }
   PGresult* r = PQexec(c, "SELECT id FROM scalelab_writes");
   if (PQresultStatus(r) == PGRES_TUPLES_OK) {
     for (int i = 0; i < PQntuples(r); ++i)
@@ -307,7 +244,6 @@ std::set<std::uint64_t> written_ids(const Endpoint& instance, std::string& error
     error = instance.name + ": " + PQresultErrorMessage(r);
   }
   PQclear(r);
-  PQfinish(c);
   return ids;
 }
 
@@ -331,7 +267,7 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
   const Endpoint& primary = live->instances[first];
   report.old_primary = primary.name;
 
-  Sessions sessions;
+  PgSessions sessions;
   for (std::size_t r = 1; r < group; ++r) {
     std::string ignored; // reported when used
     sessions.get(live->instances[first + r], ignored);

@@ -1,5 +1,6 @@
 #include "scalelab/real/live_backends.hpp"
 #include "scalelab/real/failover.hpp"
+#include "scalelab/real/postgres.hpp"
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -107,9 +108,7 @@ public:
           pools.redis.push_back(std::make_unique<Pool<redisContext>>(
               options.cache_pool, [e] { return open_redis(e); }, [](redisContext* c) { redisFree(c); }));
         } else if (std::holds_alternative<models::DatabaseSpec>(service.kind)) {
-          const std::string conninfo = "host=" + e.host + " port=" + std::to_string(e.port) +
-                                       " user=" + (e.user.empty() ? options.pg_user : e.user) +
-                                       " dbname=" + options.pg_database + " connect_timeout=2";
+          const std::string conninfo = pg_conninfo(e, options.pg_database, options.pg_user);
           pools.pg.push_back(std::make_unique<Pool<PGconn>>(
               options.db_pool, [conninfo] { return open_pg(conninfo); }, [](PGconn* c) { PQfinish(c); }));
         } else if (std::holds_alternative<models::QueueSpec>(service.kind)) {

@@ -32,35 +32,17 @@ ReplayLagSampler::ReplayLagSampler(const Stack& stack)
       if (e.role == "primary")
         primaries_.push_back(e);
   }
-  connections_.assign(primaries_.size(), nullptr);
-}
-
-ReplayLagSampler::~ReplayLagSampler()
-{
-  for (auto* c : connections_)
-    if (c)
-      PQfinish(c);
 }
 
 void ReplayLagSampler::sample()
 {
-  for (std::size_t i = 0; i < primaries_.size(); ++i) {
-    const Endpoint& e = primaries_[i];
-    PGconn*& c = connections_[i];
-    if (!c || PQstatus(c) != CONNECTION_OK) {
-      if (c)
-        PQfinish(c);
-      const std::string conninfo = "host=" + e.host + " port=" + std::to_string(e.port) +
-                                   " user=" + (e.user.empty() ? std::string("postgres") : e.user) +
-                                   " dbname=postgres connect_timeout=2";
-      c = PQconnectdb(conninfo.c_str());
-      if (PQstatus(c) != CONNECTION_OK) {
-        if (error_.empty())
-          error_ = e.name + ": " + PQerrorMessage(c);
-        PQfinish(c);
-        c = nullptr;
-        continue;
-      }
+  for (const Endpoint& e : primaries_) {
+    std::string error;
+    PGconn* c = sessions_.get(e, error);
+    if (!c) {
+      if (error_.empty())
+        error_ = error;
+      continue;
     }
     PGresult* r = PQexec(c, "SELECT extract(epoch FROM replay_lag) FROM pg_stat_replication "
                             "WHERE replay_lag IS NOT NULL");

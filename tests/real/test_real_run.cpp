@@ -266,6 +266,32 @@ TEST(RealCalibration, ItReplacesTheCostsOfTheNamedServicesOnly)
       << errors[0].format();
 }
 
+TEST(RealCalibration, ApplyReplacesAReplicasApplyCostAndFitsAReplicatedDatabaseOnly)
+{
+  const auto replicated = models::load_topology_file(
+      (fs::path(SCALELAB_SOURCE_DIR) / "tests/real/topologies/run-db-replica.yaml").string());
+  ASSERT_TRUE(replicated.spec);
+  auto spec = *replicated.spec;
+  const auto cal = models::load_calibration_text("calibration:\n  services:\n    users: {apply: 250us}\n", "cal.yaml");
+  ASSERT_TRUE(cal.calibration);
+  EXPECT_TRUE(models::apply_calibration(*cal.calibration, spec).empty());
+  const auto& apply = std::get<models::DatabaseSpec>(spec.find_service("users")->kind).replication.apply;
+  EXPECT_FALSE(apply.cpu_flops || apply.cpu_time); // the file's 0.2 Mf of CPU is replaced, not added to
+  ASSERT_TRUE(apply.disk_time);
+  EXPECT_DOUBLE_EQ(apply.disk_time->mean, 250e-6);
+  EXPECT_NE(models::calibration_yaml(*cal.calibration, "t.yaml", "").find("users: {apply: 250.0us}"),
+            std::string::npos);
+
+  const auto single = models::load_topology_file(kTopology.string());
+  ASSERT_TRUE(single.spec);
+  auto spec2 = *single.spec;
+  const auto errors = models::apply_calibration(*cal.calibration, spec2);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].format().find("cal.yaml:3:5: services: users: 'apply' calibrates a replicated database"),
+            std::string::npos)
+      << errors[0].format();
+}
+
 TEST(RealValidate, OneLevelGivesATableWhoseThroughputAgreesAndLeavesNothing)
 {
   REQUIRE_POSTGRES();
@@ -307,6 +333,12 @@ TEST(RealValidate, AReplicatedDatabaseGivesALagColumnAndThePlotIsAPng)
   const auto j = nlohmann::json::parse(read_text(out / "validation.json"));
   ASSERT_EQ(j["rows"].size(), 1u);
   const auto& row = j["rows"][0];
+  // The replica's apply calibrated: a commit seen on a replica of the same machine within 20 ms.
+  const auto cal = models::load_calibration_file((out / "calibration.yaml").string());
+  ASSERT_TRUE(cal.calibration);
+  ASSERT_TRUE(cal.calibration->services.at("users").apply);
+  EXPECT_GT(*cal.calibration->services.at("users").apply, 0);
+  EXPECT_LT(*cal.calibration->services.at("users").apply, 0.02);
   // Both lags positive and below 50 ms: a commit to a replica on the same machine at 30 % of the load.
   ASSERT_TRUE(row["simulated"].contains("lag")) << row.dump();
   ASSERT_TRUE(row["live"].contains("lag")) << row.dump();

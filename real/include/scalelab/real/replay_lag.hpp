@@ -3,12 +3,11 @@
 // primary with replicas. pg_stat_replication.replay_lag is, for the most recent WAL position a replica reported as
 // applied, the time from its flush on the primary to the primary's receipt of that report: a commit's lag to the
 // replica's apply, plus the report's way back (a loopback round trip here).
+#include "scalelab/real/postgres.hpp"
 #include "scalelab/real/stack.hpp"
 
 #include <string>
 #include <vector>
-
-struct pg_conn;
 
 namespace scalelab::real
 {
@@ -25,7 +24,6 @@ class ReplayLagSampler
 {
 public:
   explicit ReplayLagSampler(const Stack& stack); // the primaries with replicas of the stack; connects on first sample
-  ~ReplayLagSampler();
   ReplayLagSampler(const ReplayLagSampler&) = delete;
   ReplayLagSampler& operator=(const ReplayLagSampler&) = delete;
   bool empty() const { return primaries_.empty(); }
@@ -37,7 +35,7 @@ public:
 
 private:
   std::vector<Endpoint> primaries_;
-  std::vector<pg_conn*> connections_;
+  PgSessions sessions_;
   std::vector<double> samples_;
   std::string error_;
 };
