@@ -1,10 +1,12 @@
-// scalelab-loadgen: sends a topology's open workload to a live server and writes results.json in the schema of
-// a simulation (docs/real-mode-programs.md).
-//   scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R] [--out results.json]
-//                    [--watch NAME=PID]... [--max-connections N] [--drain S]
-// Open loop: the requests are those the simulator's users draw (models/arrivals.hpp, the topology's seed), each
-// sent at its intended time whatever the server does, and its latency measured from that time (no coordinated
-// omission). The send lag (actual send - intended) is recorded; its p99 above 1 ms flags the run.
+// scalelab-loadgen: sends a topology's workload to a live server and writes results.json in the schema of a
+// simulation (docs/real-mode-programs.md).
+//   scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R | --users N]
+//                    [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S]
+// Open loop (an arrival rate): the requests are those the simulator's users draw (models/arrivals.hpp, the
+// topology's seed), each sent at its intended time whatever the server does, and its latency measured from that
+// time (no coordinated omission). The send lag (actual send - intended) is recorded; its p99 above 1 ms flags the
+// run. Closed loop (users and a think time): each user thinks, sends one request, waits for its answer (or its
+// failure), and thinks again; a latency is measured from the send, and the send lag is a think timer's lateness.
 #include "scalelab/models/arrivals.hpp"
 #include "scalelab/models/histogram.hpp"
 #include "scalelab/models/loader.hpp"
@@ -18,6 +20,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -75,23 +78,27 @@ struct Generator {
   Outcomes all;
   models::Histogram send_lag;
   std::uint64_t not_sent = 0; // beyond max_connections: counted as errors (client_limit)
+  // Closed loop: told of each request's end (answered or failed), after it is counted.
+  std::function<void(const models::ScheduledRequest&)> on_end;
 
   bool measured(const models::ScheduledRequest& r) const { return r.at >= warmup && r.at < duration; }
 
   void finish(const models::ScheduledRequest& r, Clock::time_point intended, const std::string& cause)
   {
     --in_flight;
-    if (!measured(r))
-      return;
-    const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count();
-    for (Outcomes* o : {&all, &by_type[r.type]}) {
-      if (cause.empty()) {
-        ++o->completed;
-        o->latency.record(latency);
-      } else {
-        ++o->errors[cause];
+    if (measured(r)) {
+      const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count();
+      for (Outcomes* o : {&all, &by_type[r.type]}) {
+        if (cause.empty()) {
+          ++o->completed;
+          o->latency.record(latency);
+        } else {
+          ++o->errors[cause];
+        }
       }
     }
+    if (on_end)
+      on_end(r);
   }
 
   void dispatch(const models::ScheduledRequest& r, Clock::time_point intended)
@@ -185,7 +192,7 @@ models::RequestTypeResult type_result(const std::string& name, const Outcomes& o
 int usage(const std::string& why)
 {
   std::cerr << "scalelab-loadgen: " << why
-            << "\nusage: scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R]"
+            << "\nusage: scalelab-loadgen --topology FILE --port P [--duration S] [--warmup S] [--rate R | --users N]"
                " [--out results.json] [--watch NAME=PID]... [--max-connections N] [--drain S] [--nice N] [--realtime "
                "PRIORITY]\n";
   return 2;
@@ -195,6 +202,7 @@ struct Options {
   std::string topology, out = "results.json";
   int port = -1;
   double duration = -1, warmup = -1, rate = -1, drain = 5;
+  long users = -1;
   std::size_t max_connections = 4096;
   std::vector<std::pair<std::string, int>> watched;
 };
@@ -216,6 +224,8 @@ std::string parse_options(int argc, char** argv, Options& o)
       o.warmup = std::atof(v.c_str());
     else if (a == "--rate")
       o.rate = std::atof(v.c_str());
+    else if (a == "--users")
+      o.users = std::atol(v.c_str());
     else if (a == "--out")
       o.out = v;
     else if (a == "--drain")
@@ -239,8 +249,14 @@ std::optional<models::TopologySpec> load_spec(const Options& o)
   if (!loaded)
     return std::nullopt;
   auto spec = std::move(*loaded);
-  if (const auto why = models::OpenSchedule::unsupported(spec)) {
+  if (const auto why = models::unsendable(spec)) {
     std::cerr << "scalelab-loadgen: " << spec.file << ": " << *why << "\n";
+    return std::nullopt;
+  }
+  auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival);
+  auto* closed = std::get_if<models::ClosedArrival>(&spec.workload.arrival);
+  if ((o.rate > 0 && !open) || (o.users > 0 && !closed)) {
+    std::cerr << "scalelab-loadgen: " << spec.file << ": --rate is for an open workload, --users for a closed one\n";
     return std::nullopt;
   }
   if (o.duration > 0)
@@ -248,7 +264,9 @@ std::optional<models::TopologySpec> load_spec(const Options& o)
   if (o.warmup >= 0)
     spec.warmup = models::from_seconds(o.warmup);
   if (o.rate > 0)
-    std::get<models::OpenArrival>(spec.workload.arrival).rate = o.rate;
+    open->rate = o.rate;
+  if (o.users > 0)
+    closed->users = o.users;
   return spec;
 }
 
@@ -281,6 +299,50 @@ double run_schedule(Generator& g, const models::TopologySpec& spec, double drain
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
   while (g.in_flight > 0 && Clock::now() < drain_end)
     g.ioc.run_one_until(drain_end);
+  return std::chrono::duration<double>(Clock::now() - g.start).count();
+}
+
+// Closed loop: every user thinks, sends, waits for the end of its request, and thinks again, until the run's
+// duration; then waits at most `drain` seconds for the answers still due. The wall seconds from the start.
+double run_users(Generator& g, const models::TopologySpec& spec, double drain)
+{
+  models::ClosedSchedule schedule(spec);
+  const auto users = static_cast<std::size_t>(schedule.users());
+  std::vector<asio::steady_timer> timers;
+  timers.reserve(users);
+  for (std::size_t u = 0; u < users; ++u)
+    timers.emplace_back(g.ioc);
+  g.start = Clock::now() + std::chrono::milliseconds(50);
+  const auto end = g.start + std::chrono::nanoseconds(spec.duration);
+  // User u (1-based) thinks from `from`, then sends if the run has not ended.
+  std::function<void(std::uint32_t, Clock::time_point)> think = [&](std::uint32_t u, Clock::time_point from) {
+    const auto due = from + std::chrono::nanoseconds(schedule.think());
+    if (due >= end)
+      return;
+    auto& timer = timers[u - 1];
+    timer.expires_at(due);
+    timer.async_wait([&g, &schedule, u, due](beast::error_code ec) {
+      if (ec)
+        return;
+      const auto now = Clock::now();
+      const auto at = std::chrono::duration_cast<std::chrono::nanoseconds>(now - g.start).count();
+      const auto r = schedule.request(u, at);
+      if (g.measured(r))
+        g.send_lag.record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count());
+      g.dispatch(r, now);
+    });
+  };
+  g.on_end = [&](const models::ScheduledRequest& r) { think(r.user, Clock::now()); };
+  for (std::uint32_t u = 1; u <= users; ++u)
+    think(u, g.start);
+  g.ioc.run_until(end);
+  const auto drain_end =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
+  g.on_end = nullptr;
+  while (g.in_flight > 0 && Clock::now() < drain_end)
+    g.ioc.run_one_until(drain_end);
+  for (auto& timer : timers)
+    timer.cancel();
   return std::chrono::duration<double>(Clock::now() - g.start).count();
 }
 
@@ -340,7 +402,15 @@ nlohmann::ordered_json real_section(const models::TopologySpec& spec, const Gene
   nlohmann::ordered_json real;
   real["mode"] = "live";
   real["target"] = "127.0.0.1:" + std::to_string(port);
-  real["offered_rate"] = std::get<models::OpenArrival>(spec.workload.arrival).rate;
+  if (const auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival)) {
+    real["loop"] = "open";
+    real["offered_rate"] = open->rate;
+  } else {
+    const auto& closed = std::get<models::ClosedArrival>(spec.workload.arrival);
+    real["loop"] = "closed";
+    real["users"] = closed.users;
+    real["think_time_mean"] = closed.think_time.mean;
+  }
   const auto lag = models::summarize(g.send_lag);
   real["send_lag"] = {{"mean", lag.mean}, {"p50", lag.p50}, {"p99", lag.p99}, {"max", lag.max}};
   real["send_lag_flagged"] = lag.p99 > 1e-3;
@@ -373,7 +443,9 @@ int main(int argc, char** argv)
   g.by_type.resize(spec.requests.size());
 
   CpuWatch cpu(options.watched);
-  const double wall = run_schedule(g, spec, options.drain);
+  const double wall = std::holds_alternative<models::ClosedArrival>(spec.workload.arrival)
+                          ? run_users(g, spec, options.drain)
+                          : run_schedule(g, spec, options.drain);
 
   const models::Results results = run_results(spec, g);
   auto j = models::to_json(results);

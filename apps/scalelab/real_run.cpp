@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -256,6 +257,7 @@ std::optional<nlohmann::ordered_json> run_loadgen(const LiveStack& stack, const 
   add("--duration", options.duration);
   add("--warmup", options.warmup);
   add("--rate", options.rate);
+  add("--users", options.users);
   if (options.realtime > 0) {
     o.argv.push_back("--realtime");
     o.argv.push_back(std::to_string(options.realtime));
@@ -414,7 +416,8 @@ namespace
 const char* const kRunHelp = R"(usage: scalelab real run FILE [options]
 
 Starts the live stack of FILE (as scalelab real up), sends it the topology's workload with scalelab-loadgen
-(open loop, each request's latency from its intended send time), writes DIR/results.json in the schema of a
+(open loop, each request's latency from its intended send time; closed loop: users who think, send and
+wait), writes DIR/results.json in the schema of a
 simulation's, with the CPU of every live process and the versions used, prints the table of a simulation run,
 and stops the stack (also on an error or Ctrl-C).
 
@@ -422,7 +425,8 @@ options:
   --run-dir RUN   the stack's run directory (default: scalelab-real in the current directory)
   --duration S    seconds of load (default: the file's duration)
   --warmup S      seconds left out at the start (default: the file's warm-up)
-  --rate R        requests per second (default: the file's)
+  --rate R        requests per second of an open workload (default: the file's)
+  --users N       users of a closed workload (default: the file's)
   --out DIR       where to write results.json (default: the current directory)
   --programs DIR  where scalelab-api, scalelab-worker and scalelab-loadgen are (default: beside scalelab)
   --realtime P    run the load generator and every process of the stack SCHED_FIFO at priority P (a machine
@@ -469,6 +473,8 @@ std::string parse_live_options(const std::vector<std::string>& args, LiveRunOpti
       error = number(o.warmup);
     else if (a == "--rate")
       error = number(o.rate);
+    else if (a == "--users")
+      error = number(o.users);
     else if (a == "--realtime") {
       if (!has_value)
         return "--realtime needs a priority";
@@ -508,8 +514,18 @@ std::optional<models::TopologySpec> load_for_live(const LiveRunOptions& o)
   print_diagnostics(loaded.errors, loaded.warnings);
   if (!loaded.spec)
     return std::nullopt;
-  if (const auto why = models::OpenSchedule::unsupported(*loaded.spec)) {
+  if (const auto why = models::unsendable(*loaded.spec)) {
     std::cerr << "scalelab: " << o.topology << ": the live load generator cannot send this workload: " << *why << '\n';
+    return std::nullopt;
+  }
+  const bool closed = std::holds_alternative<models::ClosedArrival>(loaded.spec->workload.arrival);
+  if ((o.rate && closed) || (o.users && !closed)) {
+    std::cerr << "scalelab: " << o.topology << ": its workload is " << (closed ? "closed" : "open")
+              << ": --rate is for an open workload, --users for a closed one\n";
+    return std::nullopt;
+  }
+  if (o.users && (*o.users < 1 || *o.users != std::floor(*o.users))) {
+    std::cerr << "scalelab: --users needs a whole number of users, at least 1\n";
     return std::nullopt;
   }
   return *loaded.spec;

@@ -24,6 +24,7 @@ struct LiveRunOptions {
   std::filesystem::path programs_dir;
   std::filesystem::path self;
   std::optional<double> duration, warmup, rate; // seconds, seconds, requests per second; none: the file's
+  std::optional<double> users;                  // a closed workload's users; none: the file's
   int realtime = 0; // > 0: SCHED_FIFO at this priority for the load generator and every process of the stack
   bool quiet = false;
 };

@@ -289,6 +289,12 @@ int cmd_real_validate(const std::vector<std::string>& args)
   const auto spec = load_for_live(v.o);
   if (!spec)
     return kBadInput;
+  if (!std::holds_alternative<models::OpenArrival>(spec->workload.arrival)) {
+    std::cerr << "scalelab: " << v.o.topology
+              << ": real validate sends open workloads at fractions of the saturation, and this one is closed "
+                 "(compare it with real run and run)\n";
+    return kBadInput;
+  }
   std::error_code ec;
   fs::create_directories(v.out, ec);
   if (const int status = calibrate_first(v); status != kOk)

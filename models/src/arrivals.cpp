@@ -45,12 +45,26 @@ std::optional<std::string> OpenSchedule::unsupported(const TopologySpec& spec)
   return std::nullopt;
 }
 
-OpenSchedule::OpenSchedule(const TopologySpec& spec)
-    : spec_(spec), rng_(users_stream_seed(spec.seed)), mix_(mix_weights(spec))
+RequestDraw::RequestDraw(const TopologySpec& spec) : keys_(spec.workload.keys), mix_(mix_weights(spec))
+{
+  if (keys_.count > 0 && keys_.popularity == KeySpaceSpec::Popularity::zipf)
+    zipf_.emplace(static_cast<std::uint64_t>(keys_.count), keys_.exponent);
+}
+
+void RequestDraw::draw(Rng& rng, ScheduledRequest& r) const
+{
+  r.type = static_cast<std::uint32_t>(mix_.pick(rng));
+  if (keys_.count == 0)
+    r.key = 0;
+  else if (keys_.hot_key > 0 && rng.uniform01() < keys_.hot_key)
+    r.key = 1;
+  else
+    r.key = zipf_ ? zipf_->sample(rng) : 1 + rng.below(static_cast<std::uint64_t>(keys_.count));
+}
+
+OpenSchedule::OpenSchedule(const TopologySpec& spec) : spec_(spec), rng_(users_stream_seed(spec.seed)), draw_(spec)
 {
   const auto& w = spec.workload;
-  if (w.keys.count > 0 && w.keys.popularity == KeySpaceSpec::Popularity::zipf)
-    zipf_.emplace(static_cast<std::uint64_t>(w.keys.count), w.keys.exponent);
   const auto& open = std::get<OpenArrival>(w.arrival);
   poisson_ = open.process == OpenArrival::Process::poisson;
   mean_gap_ = 1.0 / open.rate;
@@ -69,14 +83,7 @@ ScheduledRequest OpenSchedule::next()
 {
   ScheduledRequest r;
   r.at = next_at_;
-  r.type = static_cast<std::uint32_t>(mix_.pick(rng_));
-  const auto& keys = spec_.workload.keys;
-  if (keys.count == 0)
-    r.key = 0;
-  else if (keys.hot_key > 0 && rng_.uniform01() < keys.hot_key)
-    r.key = 1;
-  else
-    r.key = zipf_ ? zipf_->sample(rng_) : 1 + rng_.below(static_cast<std::uint64_t>(keys.count));
+  draw_.draw(rng_, r);
   if (spec_.workload.users > 0)
     r.user = static_cast<std::uint32_t>(1 + rng_.below(static_cast<std::uint64_t>(spec_.workload.users)));
   if (entry_instances_ > 1)
@@ -85,6 +92,44 @@ ScheduledRequest OpenSchedule::next()
   next_at_ = poisson_ ? next_at_ + from_seconds(rng_.exponential(mean_gap_))
                       : from_seconds(static_cast<double>(arrivals_ + 1) * mean_gap_);
   return r;
+}
+
+std::optional<std::string> ClosedSchedule::unsupported(const TopologySpec& spec)
+{
+  const auto* closed = std::get_if<ClosedArrival>(&spec.workload.arrival);
+  if (!closed)
+    return "an open workload (an arrival rate) is not sent closed-loop";
+  if (closed->shape)
+    return "a number of users that changes over the run is not supported yet";
+  if (!spec.workload.herds.empty())
+    return "herds are not supported yet";
+  return std::nullopt;
+}
+
+ClosedSchedule::ClosedSchedule(const TopologySpec& spec)
+    : spec_(spec), rng_(users_stream_seed(spec.seed)), draw_(spec),
+      users_(std::get<ClosedArrival>(spec.workload.arrival).users)
+{
+}
+
+SimTime ClosedSchedule::think()
+{
+  return sample_duration(std::get<ClosedArrival>(spec_.workload.arrival).think_time, rng_);
+}
+
+ScheduledRequest ClosedSchedule::request(std::uint32_t user, SimTime at)
+{
+  ScheduledRequest r;
+  r.at = at;
+  r.user = user;
+  draw_.draw(rng_, r);
+  return r;
+}
+
+std::optional<std::string> unsendable(const TopologySpec& spec)
+{
+  return std::holds_alternative<ClosedArrival>(spec.workload.arrival) ? ClosedSchedule::unsupported(spec)
+                                                                      : OpenSchedule::unsupported(spec);
 }
 
 } // namespace scalelab::models

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -259,4 +260,41 @@ TEST(RealSchedule, TheOpenScheduleIsTheSimulatedUsersRequests)
       ++sent[spec.requests[r.type].name];
   for (const auto& q : j.at("requests"))
     EXPECT_EQ(q.at("sent").get<std::uint64_t>(), sent[q.at("name").get<std::string>()]) << q.at("name");
+}
+
+// The closed loop's draws are the simulated users' in distribution: think times of the file's mean (100,000 draws
+// of an exponential 50 ms: the sample mean within 4 standard errors, 0.63 ms), the mix's shares within 4 standard
+// deviations, keys in the key space, each request carrying its user; and what it cannot send is named.
+TEST(RealSchedule, TheClosedScheduleDrawsTheFilesThinkTimesMixAndKeys)
+{
+  auto spec = load("parity.yaml");
+  models::ClosedArrival closed;
+  closed.users = 10;
+  closed.think_time.kind = models::DistributionSpec::Kind::exponential;
+  closed.think_time.mean = 0.05;
+  spec.workload.arrival = closed;
+  ASSERT_FALSE(models::unsendable(spec));
+  models::ClosedSchedule schedule(spec);
+  EXPECT_EQ(schedule.users(), 10);
+  const int n = 100000;
+  double thinking = 0;
+  std::map<std::string, int> types;
+  for (int i = 0; i < n; ++i) {
+    thinking += models::to_seconds(schedule.think());
+    const auto r = schedule.request(static_cast<std::uint32_t>(1 + i % 10), i);
+    ++types[spec.requests[r.type].name];
+    ASSERT_GE(r.key, 1u);
+    ASSERT_LE(r.key, 50u);
+    ASSERT_EQ(r.user, static_cast<std::uint32_t>(1 + i % 10));
+    ASSERT_EQ(r.at, i);
+  }
+  EXPECT_NEAR(thinking / n, 0.05, 4 * 0.05 / std::sqrt(n));
+  EXPECT_NEAR(types["get"], 0.8 * n, 4 * std::sqrt(n * 0.8 * 0.2));
+
+  auto shaped = spec;
+  std::get<models::ClosedArrival>(shaped.workload.arrival).shape.emplace();
+  EXPECT_NE(models::unsendable(shaped).value_or("").find("users that changes"), std::string::npos);
+  const auto open = load("parity.yaml");
+  EXPECT_FALSE(models::unsendable(open));
+  EXPECT_TRUE(models::ClosedSchedule::unsupported(open));
 }

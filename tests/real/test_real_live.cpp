@@ -207,6 +207,66 @@ TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
   EXPECT_TRUE(best.at("real").contains("send_lag_flagged"));
 }
 
+// cpu-closed.yaml: 4 users thinking an exponential 24 ms in front of the M/D/1 server above, driven closed-loop. The
+// live throughput and mean response obey the response time law X = N / (Z + R) within 5 % (an operational law: it
+// checks that the users think the file's think time and send one request at a time), stay within the asymptotic
+// bounds (R >= D, X <= 1 / D), and agree with the simulator's prediction for the same file: the mean response
+// within 20 % (as above) and the throughput within 10 %. The least disturbed of up to three runs, as above.
+TEST(RealLive, AClosedPopulationObeysTheResponseTimeLawAndTheSimulation)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "uncalibrated timing under AddressSanitizer";
+#endif
+  const auto dir = scratch("real_closed");
+  const std::string topology = kTopologies + "cpu-closed.yaml";
+  const std::string sim =
+      std::string(SCALELAB_BINARY) + " run " + topology + " --quiet --out " + (dir / "sim").string();
+  ASSERT_EQ(std::system(sim.c_str()), 0) << sim;
+  const auto simulated = nlohmann::json::parse(read_file(dir / "sim" / "results.json")).at("total");
+  const double sim_x = simulated.at("throughput").get<double>();
+  const double sim_r = simulated.at("latency").at("mean").get<double>();
+  const double users = 4, think = 0.024, service = 0.008;
+  const auto agrees = [&](double x, double r) {
+    return std::abs(r - sim_r) <= 0.2 * sim_r && std::abs(x - sim_x) <= 0.1 * sim_x;
+  };
+  nlohmann::json best;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const auto run = dir / ("attempt-" + std::to_string(attempt));
+    fs::create_directories(run);
+    const int port = free_port();
+    Child api({SCALELAB_API, "--topology", topology, "--service", "app", "--instance", "0", "--port",
+               std::to_string(port), "--realtime", "10"},
+              run / "api.log");
+    ASSERT_TRUE(wait_for_port(port, 10)) << read_file(run / "api.log");
+    Child loadgen({SCALELAB_LOADGEN, "--topology", topology, "--port", std::to_string(port), "--out",
+                   (run / "results.json").string(), "--realtime", "10"},
+                  run / "loadgen.log");
+    ASSERT_EQ(loadgen.wait_exit(60), 0) << read_file(run / "loadgen.log");
+    api.stop();
+    auto j = nlohmann::json::parse(read_file(run / "results.json"));
+    const double x = j.at("total").at("throughput").get<double>();
+    const double r = j.at("total").at("latency").at("mean").get<double>();
+    std::cout << "attempt " << attempt << ": " << read_file(run / "loadgen.log");
+    if (best.is_null() || r < best.at("total").at("latency").at("mean").get<double>())
+      best = std::move(j);
+    if (agrees(x, r))
+      break;
+  }
+  const auto& total = best.at("total");
+  EXPECT_EQ(total.at("errors").size(), 0u) << total.dump();
+  EXPECT_EQ(best.at("real").at("loop").get<std::string>(), "closed");
+  EXPECT_EQ(best.at("real").at("users").get<int>(), 4);
+  const double x = total.at("throughput").get<double>();
+  const double r = total.at("latency").at("mean").get<double>();
+  std::cout << "live X " << x << "/s, R " << r * 1e3 << " ms; simulated X " << sim_x << "/s, R " << sim_r * 1e3
+            << " ms; N / (Z + R) " << users / (think + r) << "/s\n";
+  EXPECT_NEAR(x * (think + r), users, 0.05 * users) << "the response time law";
+  EXPECT_GE(r, service);
+  EXPECT_LE(x, 1 / service);
+  EXPECT_NEAR(r, sim_r, 0.2 * sim_r) << "simulated mean response";
+  EXPECT_NEAR(x, sim_x, 0.1 * sim_x) << "simulated throughput";
+}
+
 // Cache-aside on a live Redis: each key misses once, is stored, then hits until a write deletes it; the
 // interpreter's decisions are the simulated cache's (models::KeyCache) one by one, and Redis holds the keys.
 TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
