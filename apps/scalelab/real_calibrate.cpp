@@ -375,14 +375,22 @@ void measure_replication(const models::TopologySpec& spec, const LiveStack& stac
     for (const auto& replica : live->instances) {
       if (replica.role != "replica" || replica.primary != primary->name)
         continue;
-      const auto probe = real::probe_replica_visibility(*primary, replica, 30, 400);
-      if (!probe.error.empty())
-        throw std::runtime_error(s.name + ": " + probe.error);
-      const Figure seen = figure(probe.seen);
-      m.measured += figure_yaml(replica.name + "_write_seen", seen);
-      m.measured += "    " + replica.name + "_polling: {read: " + us(probe.read_seconds) +
-                    ", period: " + us(probe.period_seconds) + "}\n";
-      apply += std::max(0.0, probe.visible_after(seen.mean));
+      real::VisibilityProbe probe(*primary, replica);
+      std::vector<double> seen;
+      for (int i = 0; i < 430; ++i) {
+        const auto time = probe.once();
+        if (!time)
+          throw std::runtime_error(s.name + ": " + probe.error());
+        if (i == 29)
+          probe.clear_timing(); // 30 untimed writes
+        else if (i > 29)
+          seen.push_back(*time);
+      }
+      const Figure f = figure(seen);
+      m.measured += figure_yaml(replica.name + "_write_seen", f);
+      m.measured += "    " + replica.name + "_polling: {read: " + us(probe.read_seconds()) +
+                    ", period: " + us(probe.period_seconds()) + "}\n";
+      apply += std::max(0.0, probe.visible_after(f.mean));
       ++replicas;
     }
     if (replicas > 0)
@@ -398,16 +406,17 @@ void measure_request_cpu(const models::TopologySpec& spec, const LiveStack& stac
   if (!entry || !std::holds_alternative<models::ApiServerSpec>(entry->kind) || signals.interrupted())
     return;
   const auto nominal = mix_cpu_seconds(spec, *entry);
-  const auto& arrival = spec.workload.arrival;
-  const double rate =
-      std::holds_alternative<models::OpenArrival>(arrival) ? std::get<models::OpenArrival>(arrival).rate : 0;
-  if (!nominal || !(rate > 0))
+  const auto* open = std::get_if<models::OpenArrival>(&spec.workload.arrival);
+  if (!nominal || (open && !(open->rate > 0)))
     return;
   LiveRunOptions low = o;
   low.quiet = true;
   low.duration = 4;
   low.warmup = 0;
-  low.rate = std::min(rate, std::max(5.0, 0.1 / std::max(*nominal, 1e-4))); // ~10 % of one core
+  if (open)
+    low.rate = std::min(open->rate, std::max(5.0, 0.1 / std::max(*nominal, 1e-4))); // ~10 % of one core
+  else
+    low.users = 1; // a closed workload: one user, who never queues behind another
   const auto j = run_loadgen(stack, spec, low, stack.run_dir() / "calibration-load.json");
   if (!j)
     throw std::runtime_error("the low-load run failed (logs in " + (stack.run_dir() / "logs").string() + ")");
@@ -418,7 +427,7 @@ void measure_request_cpu(const models::TopologySpec& spec, const LiveStack& stac
   if (sent > 0 && cpu > 0) {
     char text[256];
     std::snprintf(text, sizeof text, "    %s_cpu_per_request: {measured: %s, steps: %s, requests: %.0f, rate: %.1f}\n",
-                  spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, *low.rate);
+                  spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, sent / 4);
     m.measured += text;
     m.cal.services[spec.workload.entry].request_cpu = std::max(0.0, cpu / sent - *nominal);
   }

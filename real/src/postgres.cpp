@@ -60,59 +60,53 @@ std::optional<std::string> query_one(const Endpoint& e, const std::string& sql, 
   return query_one(once, e, sql, error);
 }
 
-VisibilityProbe probe_replica_visibility(const Endpoint& primary, const Endpoint& replica, int warm, int count)
+bool VisibilityProbe::prepare()
+{
+  prepared_ = query_one(sessions_, primary_, "SET synchronous_commit = local", error_) &&
+              query_one(sessions_, primary_, "CREATE TABLE IF NOT EXISTS scalelab_probe (id int PRIMARY KEY, n bigint)",
+                        error_) &&
+              query_one(sessions_, primary_,
+                        "INSERT INTO scalelab_probe VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0", error_);
+  return prepared_;
+}
+
+std::optional<double> VisibilityProbe::once()
 {
   using Clock = std::chrono::steady_clock;
-  VisibilityProbe probe;
-  PgSessions sessions;
-  auto run = [&](const Endpoint& e, const std::string& sql) { return query_one(sessions, e, sql, probe.error); };
-  if (!run(primary, "SET synchronous_commit = local") ||
-      !run(primary, "CREATE TABLE IF NOT EXISTS scalelab_probe (id int PRIMARY KEY, n bigint)") ||
-      !run(primary, "INSERT INTO scalelab_probe VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0"))
-    return probe;
-  double reading = 0, waiting = 0;
-  std::size_t reads = 0, gaps = 0;
-  // A write is seen when the replica returns its value; 2 s without it is a replica that does not apply. The reads
-  // are 200 us apart, so that the probe leaves the replica's processes the machine's cores.
-  for (int i = 1; i <= warm + count; ++i) {
-    const std::string n = std::to_string(i);
-    if (!run(primary, "UPDATE scalelab_probe SET n = " + n + " WHERE id = 1"))
-      return probe;
-    const auto committed = Clock::now();
-    std::optional<Clock::time_point> previous;
-    for (;;) {
-      const auto start = Clock::now();
-      const auto value = run(replica, "SELECT n FROM scalelab_probe WHERE id = 1");
-      const auto end = Clock::now();
-      if (!value) {
-        // The table created on the primary may not have reached the replica yet.
-        if (probe.error.find("does not exist") == std::string::npos)
-          return probe;
-        probe.error.clear();
-      } else if (i > warm) {
-        reading += std::chrono::duration<double>(end - start).count();
-        ++reads;
-        if (previous) {
-          waiting += std::chrono::duration<double>(start - *previous).count();
-          ++gaps;
-        }
+  if (!prepared_ && !prepare())
+    return std::nullopt;
+  const std::string n = std::to_string(++written_);
+  if (!query_one(sessions_, primary_, "UPDATE scalelab_probe SET n = " + n + " WHERE id = 1", error_))
+    return std::nullopt;
+  const auto committed = Clock::now();
+  std::optional<Clock::time_point> previous;
+  // Seen when the replica returns the value; 2 s without it is a replica that does not apply.
+  for (;;) {
+    const auto start = Clock::now();
+    const auto value = query_one(sessions_, replica_, "SELECT n FROM scalelab_probe WHERE id = 1", error_);
+    const auto end = Clock::now();
+    if (!value) {
+      // The table created on the primary may not have reached the replica yet.
+      if (error_.find("does not exist") == std::string::npos)
+        return std::nullopt;
+      error_.clear();
+    } else {
+      reading_ += std::chrono::duration<double>(end - start).count();
+      ++reads_;
+      if (previous) {
+        waiting_ += std::chrono::duration<double>(start - *previous).count();
+        ++gaps_;
       }
-      previous = start;
-      if (value && *value == n) {
-        if (i > warm)
-          probe.seen.push_back(std::chrono::duration<double>(end - committed).count());
-        break;
-      }
-      if (end - committed > std::chrono::seconds(2)) {
-        probe.error = replica.name + ": a write committed on " + primary.name + " was not seen within 2 s";
-        return probe;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+    previous = start;
+    if (value && *value == n)
+      return std::chrono::duration<double>(end - committed).count();
+    if (end - committed > std::chrono::seconds(2)) {
+      error_ = replica_.name + ": a write committed on " + primary_.name + " was not seen within 2 s";
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  probe.read_seconds = reads > 0 ? reading / static_cast<double>(reads) : 0;
-  probe.period_seconds = gaps > 0 ? waiting / static_cast<double>(gaps) : probe.read_seconds;
-  return probe;
 }
 
 } // namespace scalelab::real

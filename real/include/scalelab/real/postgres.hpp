@@ -3,6 +3,7 @@
 // instance, one-statement queries, and the replication's apply time as a client sees it.
 #include "scalelab/real/stack.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,21 +41,35 @@ std::optional<std::string> query_one(const Endpoint& e, const std::string& sql,
                                      std::string& error); // a connection of its own
 
 // A write committed on `primary`, then read on `replica` until it is seen: the seconds from the commit's
-// acknowledgement to the end of the first read that saw it, one write at a time (`count` after `warm` untimed),
-// with a read's mean duration and the mean time from one read's start to the next's. The probe's commits do not
-// wait for standbys (synchronous_commit = local), so that a synchronous replica's lag is measured too. Uses the
-// table scalelab_probe, created when missing.
+// acknowledgement to the end of the first read that saw it, one write at a time. The probe's commits do not wait
+// for standbys (synchronous_commit = local), so that a synchronous replica's lag is measured too. Uses the table
+// scalelab_probe, created when missing.
 //
-// A read sees the replica as of about the middle of its round trip, and the reads' snapshots are `period` apart,
-// so the first to see a write returns on average period / 2 + read / 2 after the write became visible.
-struct VisibilityProbe {
-  std::vector<double> seen;  // seconds, one per write
-  double read_seconds = 0;   // a read's mean duration on the replica
-  double period_seconds = 0; // from one read's start to the next's
-  std::string error;         // empty: measured
-  // The mean time from a commit's acknowledgement to its visibility on the replica, given the mean seen.
-  double visible_after(double seen_mean) const { return seen_mean - (period_seconds + read_seconds) / 2; }
+// A read sees the replica as of about the middle of its round trip, and the reads' snapshots are `period` apart
+// (200 us of sleep between reads, so that the probe leaves the replica's processes the machine's cores), so the
+// first to see a write returns on average period / 2 + read / 2 after the write became visible: visible_after().
+class VisibilityProbe
+{
+public:
+  VisibilityProbe(Endpoint primary, Endpoint replica) : primary_(std::move(primary)), replica_(std::move(replica)) {}
+  std::optional<double> once();                                        // seconds seen; nothing with error() set
+  void clear_timing() { reading_ = waiting_ = 0, reads_ = gaps_ = 0; } // after untimed writes
+  double read_seconds() const { return reads_ > 0 ? reading_ / static_cast<double>(reads_) : 0; }
+  double period_seconds() const { return gaps_ > 0 ? waiting_ / static_cast<double>(gaps_) : read_seconds(); }
+  // The time from a commit's acknowledgement to its visibility on the replica, given a time seen.
+  double visible_after(double seen) const { return seen - (period_seconds() + read_seconds()) / 2; }
+  const std::string& error() const { return error_; }
+  const Endpoint& replica() const { return replica_; }
+
+private:
+  bool prepare();
+  Endpoint primary_, replica_;
+  PgSessions sessions_;
+  bool prepared_ = false;
+  std::uint64_t written_ = 0;
+  double reading_ = 0, waiting_ = 0;
+  std::size_t reads_ = 0, gaps_ = 0;
+  std::string error_;
 };
-VisibilityProbe probe_replica_visibility(const Endpoint& primary, const Endpoint& replica, int warm, int count);
 
 } // namespace scalelab::real
