@@ -11,7 +11,7 @@ namespace scalelab::real
 std::string pg_conninfo(const Endpoint& e, const std::string& database, const std::string& user)
 {
   return "host=" + e.host + " port=" + std::to_string(e.port) + " user=" + (e.user.empty() ? user : e.user) +
-         " dbname=" + database + " connect_timeout=2";
+         " dbname=" + database + " connect_timeout=2 options='-c client_min_messages=warning'";
 }
 
 PgSessions::~PgSessions()

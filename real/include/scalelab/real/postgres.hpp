@@ -15,7 +15,8 @@ namespace scalelab::real
 {
 
 // libpq's connection string for an instance: its host and port, the stack's user for it (`user` when the stack
-// names none), `database`, and a 2 s connect timeout.
+// names none), `database`, a 2 s connect timeout, and no notices (a CREATE TABLE IF NOT EXISTS's "already exists"
+// would reach the terminal).
 std::string pg_conninfo(const Endpoint& e, const std::string& database = "postgres",
                         const std::string& user = "postgres");
 
