@@ -7,6 +7,8 @@
 #include "scalelab/real/failover.hpp"
 #include "scalelab/real/interpreter.hpp"
 
+#include "support.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -21,83 +23,12 @@
 
 namespace fs = std::filesystem;
 using namespace scalelab;
+using namespace scalelab::real_test;
 
 namespace
 {
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const fs::path kTopologies = fs::path(SCALELAB_SOURCE_DIR) / "tests/real/topologies";
-
-fs::path scratch_root()
-{
-  return fs::path("/tmp") / ("scalelab-real-failover-" + std::to_string(getpid()));
-}
-
-struct ScratchCleaner : ::testing::Environment {
-  void TearDown() override
-  {
-    std::error_code ec;
-    fs::remove_all(scratch_root(), ec);
-  }
-};
-const auto* const kScratchCleaner = ::testing::AddGlobalTestEnvironment(new ScratchCleaner);
-
-// A scratch directory the user postgres can reach (PostgreSQL runs as postgres when this test runs as root).
-fs::path scratch(const std::string& name)
-{
-  const fs::path dir = scratch_root() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::permissions(dir.parent_path(), fs::perms::all);
-  return dir;
-}
-
-int run_scalelab(const std::string& args, const fs::path& log)
-{
-  const std::string command =
-      "timeout 150 " + std::string(SCALELAB_BINARY) + " " + args + " > " + log.string() + " 2>&1";
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define REQUIRE_POSTGRES()                                                                                             \
-  if (!fs::exists("/usr/lib/postgresql")) {                                                                            \
-    if (std::getenv("SCALELAB_REAL_REQUIRED"))                                                                         \
-      FAIL() << "postgresql missing (scripts/install-deps.sh)";                                                        \
-    GTEST_SKIP() << "postgresql missing (scripts/install-deps.sh)";                                                    \
-  }
-
-// Live processes whose environment, command line or working directory names run.
-std::vector<int> left_in(const fs::path& run)
-{
-  std::vector<int> left;
-  DIR* dir = opendir("/proc");
-  while (dirent* e = readdir(dir)) {
-    char* end = nullptr;
-    const long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 1 || pid == getpid())
-      continue;
-    const std::string proc = "/proc/" + std::to_string(pid);
-    const std::string stat = read_text(proc + "/stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos || stat[close + 2] == 'Z' || stat[close + 2] == 'X')
-      continue;
-    std::string env = read_text(proc + "/environ") + read_text(proc + "/cmdline");
-    std::error_code ec;
-    const auto cwd = fs::read_symlink(proc + "/cwd", ec);
-    if (env.find(run.string()) != std::string::npos || (!ec && cwd.string().rfind(run.string(), 0) == 0))
-      left.push_back(static_cast<int>(pid));
-  }
-  closedir(dir);
-  return left;
-}
 
 // Runs the topology live; its results.json, or a failure. The simulation's figures are printed beside the live ones.
 nlohmann::json live_failover(const std::string& topology, const std::string& name)
