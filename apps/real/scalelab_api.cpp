@@ -137,29 +137,16 @@ private:
   // "database=D&shard=S&replica=R": the supervisor promoted that replica (docs/real-mode.md#faults).
   void on_promoted(const std::string& query)
   {
-    std::string database;
-    long shard = 0, replica = -1;
-    std::size_t at = 0;
-    while (at < query.size()) {
-      const auto amp = std::min(query.find('&', at), query.size());
-      const std::string pair = query.substr(at, amp - at);
-      const auto eq = pair.find('=');
-      const std::string name = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-      if (name == "database")
-        database = value;
-      else if (name == "shard")
-        shard = std::strtol(value.c_str(), nullptr, 10);
-      else if (name == "replica")
-        replica = std::strtol(value.c_str(), nullptr, 10);
-      at = amp + 1;
-    }
+    const auto p = scalelab::real::parse_promotion(query);
+    if (!p)
+      return respond(http::status::bad_request, "expected database=D&shard=S&replica=R\n", "bad_request");
     try {
-      server_.interpreter->promoted(database, static_cast<std::uint32_t>(shard), static_cast<int>(replica));
+      server_.interpreter->promoted(p->database, p->shard, p->replica);
     } catch (const std::exception& e) {
       return respond(http::status::bad_request, std::string(e.what()) + "\n", "bad_request");
     }
-    std::cout << "scalelab-api: " << database << " shard " << shard << ": replica " << replica << " is the primary now"
-              << std::endl;
+    std::cout << "scalelab-api: " << p->database << " shard " << p->shard << ": replica " << p->replica
+              << " is the primary now" << std::endl;
     respond(http::status::ok, "ok\n", "");
   }
 

@@ -3,9 +3,11 @@
 // Consumes the pool's queue on the stack's RabbitMQ with the pool's `workers` consumers, each with a prefetch of 1
 // (at most one unacknowledged job, as the simulated broker delivers: docs/queues.md), runs each job's steps with
 // the interpreter scalelab-api uses, then acknowledges the job (a failed job too: it is not retried).
-// GET /health answers 200 once every consumer consumes (503 before); GET /stats the counts as JSON.
+// GET /health answers 200 once every consumer consumes (503 before); GET /stats the counts as JSON; POST
+// /promoted?database=D&shard=S&replica=R after a live failover: the jobs' writes go to that replica from then on.
 #include "scalelab/models/loader.hpp"
 #include "scalelab/real/cpu_burn.hpp"
+#include "scalelab/real/failover.hpp"
 #include "scalelab/real/interpreter.hpp"
 #include "scalelab/real/live_backends.hpp"
 #include "scalelab/real/program_args.hpp"
@@ -201,8 +203,8 @@ std::string stats_json(Counters& c, int consumers)
 class Session : public std::enable_shared_from_this<Session>
 {
 public:
-  Session(tcp::socket socket, Counters& counters, int consumers)
-      : stream_(std::move(socket)), counters_(counters), consumers_(consumers)
+  Session(tcp::socket socket, Counters& counters, int consumers, scalelab::real::Interpreter& interpreter)
+      : stream_(std::move(socket)), counters_(counters), consumers_(consumers), interpreter_(interpreter)
   {
     stream_.socket().set_option(tcp::no_delay(true));
   }
@@ -229,6 +231,8 @@ private:
     } else if (target == "/stats") {
       response->set(http::field::content_type, "application/json");
       response->body() = stats_json(counters_, consumers_);
+    } else if (request_.method() == http::verb::post && target.rfind("/promoted?", 0) == 0) {
+      promoted(target.substr(10), *response);
     } else {
       response->result(http::status::not_found);
       response->body() = "unknown path\n";
@@ -246,19 +250,37 @@ private:
     });
   }
 
+  // A live failover (docs/real-mode.md#faults): the jobs' writes go to the promoted replica from now on.
+  void promoted(const std::string& query, http::response<http::string_body>& response)
+  {
+    const auto p = scalelab::real::parse_promotion(query);
+    try {
+      if (!p)
+        throw std::invalid_argument("expected database=D&shard=S&replica=R");
+      interpreter_.promoted(p->database, p->shard, p->replica);
+      response.body() = "ok\n";
+      std::cout << "scalelab-worker: " << p->database << " shard " << p->shard << ": replica " << p->replica
+                << " is the primary now" << std::endl;
+    } catch (const std::exception& e) {
+      response.result(http::status::bad_request);
+      response.body() = std::string(e.what()) + "\n";
+    }
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   Counters& counters_;
   int consumers_;
+  scalelab::real::Interpreter& interpreter_;
 };
 
-void accept(tcp::acceptor& acceptor, Counters& counters, int consumers)
+void accept(tcp::acceptor& acceptor, Counters& counters, int consumers, scalelab::real::Interpreter& interpreter)
 {
-  acceptor.async_accept([&acceptor, &counters, consumers](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept([&acceptor, &counters, consumers, &interpreter](beast::error_code ec, tcp::socket socket) {
     if (!ec)
-      std::make_shared<Session>(std::move(socket), counters, consumers)->start();
-    accept(acceptor, counters, consumers);
+      std::make_shared<Session>(std::move(socket), counters, consumers, interpreter)->start();
+    accept(acceptor, counters, consumers, interpreter);
   });
 }
 
@@ -316,7 +338,7 @@ void serve(const scalelab::models::TopologySpec& spec, const Options& o, const s
   asio::io_context ioc(1);
   tcp::acceptor acceptor(ioc);
   scalelab::real::listen_on_loopback(acceptor, o.port, 256);
-  accept(acceptor, counters, pool.workers);
+  accept(acceptor, counters, pool.workers, interpreter);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) {
     stop = true;

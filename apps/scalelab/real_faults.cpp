@@ -43,9 +43,10 @@ std::function<void(double)> LiveFaults::during(const LiveStack& stack)
         pthread_setschedparam(pthread_self(), policy, &before);
       const auto& f = done_.back();
       if (!options_.quiet)
-        std::printf("failover of %s: %s killed at %.3f s, %s promoted in %.3f s, %d API server(s) told in %.3f s\n",
+        std::printf("failover of %s: %s killed at %.3f s, %s promoted in %.3f s, %d API server(s) and %d worker(s) "
+                    "told in %.3f s\n",
                     f.database.c_str(), f.old_primary.c_str(), f.crashed_at, f.new_primary.c_str(), f.promote_seconds,
-                    f.api_servers_told, f.notify_seconds);
+                    f.api_servers_told, f.workers_told, f.notify_seconds);
       for (const auto& e : f.errors)
         std::fprintf(stderr, "scalelab: failover of %s: %s\n", f.database.c_str(), e.c_str());
       std::fflush(stdout);
@@ -82,6 +83,7 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
     f["promotion_time"] = r.promote_seconds;
     f["api_servers_told_after"] = r.notify_seconds;
     f["api_servers_told"] = r.api_servers_told;
+    f["workers_told"] = r.workers_told;
     // Kill to the first write acknowledged by the new primary.
     std::int64_t first = 0;
     for (const auto& e : ledger)

@@ -249,6 +249,40 @@ std::set<std::uint64_t> written_ids(const Endpoint& instance, std::string& error
 
 // --- the failover ----------------------------------------------------------------------------------------------
 
+std::string promotion_target(const Promotion& p)
+{
+  return "/promoted?database=" + p.database + "&shard=" + std::to_string(p.shard) +
+         "&replica=" + std::to_string(p.replica);
+}
+
+std::optional<Promotion> parse_promotion(const std::string& query)
+{
+  Promotion p;
+  bool shard = false, replica = false;
+  std::size_t at = 0;
+  while (at < query.size()) {
+    const auto amp = std::min(query.find('&', at), query.size());
+    const std::string pair = query.substr(at, amp - at);
+    const auto eq = pair.find('=');
+    const std::string name = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    char* end = nullptr;
+    const long number = std::strtol(value.c_str(), &end, 10);
+    const bool whole = !value.empty() && *end == '\0' && number >= 0 && number <= 1000000;
+    if (name == "database")
+      p.database = value;
+    else if (name == "shard" && whole)
+      p.shard = static_cast<std::uint32_t>(number), shard = true;
+    else if (name == "replica" && whole)
+      p.replica = static_cast<int>(number), replica = true;
+    else
+      return std::nullopt;
+    at = amp + 1;
+  }
+  if (p.database.empty() || !shard || !replica)
+    return std::nullopt;
+  return p;
+}
+
 FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack, const PrimaryCrash& crash, double at)
 {
   FailoverReport report;
@@ -349,19 +383,22 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
   report.promote_seconds = since();
   report.steps.emplace_back("promoted", report.promote_seconds);
 
-  // 4. The API servers write to the new primary from now on.
-  const std::string target = "/promoted?database=" + crash.database + "&shard=" + std::to_string(crash.shard) +
-                             "&replica=" + std::to_string(replica);
-  for (const auto& service : stack.services)
-    if (service.software == "scalelab-api")
+  // 4. The API servers and the workers write to the new primary from now on.
+  const std::string target = promotion_target(Promotion{crash.database, crash.shard, static_cast<int>(replica)});
+  for (const auto& service : stack.services) {
+    int* told = service.software == "scalelab-api"      ? &report.api_servers_told
+                : service.software == "scalelab-worker" ? &report.workers_told
+                                                        : nullptr;
+    if (told)
       for (const auto& i : service.instances) {
         if (http_post(i.port, target) == 200)
-          ++report.api_servers_told;
+          ++*told;
         else
           report.errors.push_back(i.name + ": POST " + target + " failed");
       }
+  }
   report.notify_seconds = since();
-  report.steps.emplace_back("API servers told", report.notify_seconds);
+  report.steps.emplace_back("API servers and workers told", report.notify_seconds);
 
   // 5. The shard's other replicas follow the new primary (a slot of their own on it, then primary_conninfo).
   for (std::size_t r = 1; r < group; ++r) {

@@ -15,7 +15,8 @@ gtest_discover_tests(scalelab_real_stack_tests DISCOVERY_TIMEOUT 60
 # the balancer on the live database and cache; the workers' throughput against the arrival rate and c / s; the
 # ledger of jobs. Needs the programs built: they are found beside scalelab-api.
 add_executable(scalelab_real_worker_tests real/test_real_worker.cpp)
-target_link_libraries(scalelab_real_worker_tests PRIVATE scalelab::real_stack PkgConfig::RABBITMQ GTest::gtest_main)
+target_link_libraries(scalelab_real_worker_tests PRIVATE scalelab::real scalelab::real_stack PkgConfig::RABBITMQ
+                      GTest::gtest_main)
 target_compile_definitions(scalelab_real_worker_tests PRIVATE SCALELAB_BINARY="$<TARGET_FILE:scalelab>"
                            SCALELAB_PROGRAMS_DIR="$<TARGET_FILE_DIR:scalelab-api>"
                            SCALELAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

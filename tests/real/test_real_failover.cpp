@@ -238,3 +238,18 @@ TEST(RealFailover, SyncLosesNoAcknowledgedWrite)
   EXPECT_EQ(f["lost_writes"], 0) << f["lost_ids"].dump(); // remote_apply: both replicas had every acknowledged write
   EXPECT_EQ(f["simulated"]["lost_writes"], 0);
 }
+
+// What a failover tells the writing programs, written by one function and read back by one (both programs use it).
+TEST(RealFailoverPromotion, TheTargetIsReadBackAndABadQueryIsRefused)
+{
+  const std::string target = real::promotion_target({"users", 2, 1});
+  EXPECT_EQ(target, "/promoted?database=users&shard=2&replica=1");
+  const auto p = real::parse_promotion(target.substr(std::string("/promoted?").size()));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->database, "users");
+  EXPECT_EQ(p->shard, 2u);
+  EXPECT_EQ(p->replica, 1);
+  for (const char* bad : {"database=users&shard=0", "shard=0&replica=1", "database=users&shard=x&replica=1",
+                          "database=users&shard=0&replica=-1", "database=users&shard=0&replica=1&primary=2", ""})
+    EXPECT_FALSE(real::parse_promotion(bad)) << bad;
+}

@@ -4,6 +4,7 @@
 // workers' throughput is the arrival rate below saturation and c / s above it (a queue with c servers); every
 // published job is done once; `down` leaves no process.
 #include "scalelab/models/loader.hpp"
+#include "scalelab/real/failover.hpp"
 #include "scalelab/real/live_stack.hpp"
 #include "scalelab/real/process.hpp"
 #include "scalelab/real/stack.hpp"
@@ -498,4 +499,56 @@ TEST(RealWorkerProcess, IsNotReadyWithoutItsBrokerAndEndsOnSigtermAndWithItsPare
   EXPECT_FALSE(real::process_start_time(child)) << "scalelab-worker outlived its parent";
   if (real::process_start_time(child))
     kill(child, SIGKILL);
+}
+
+// A live failover tells every scalelab-worker, as every scalelab-api, which replica is a shard's primary now
+// (real::promotion_target): the worker takes it (200, and its log says so) and refuses a replica, a database or a
+// query it cannot follow (400). Where its writes then go is RealFailoverRouting's (the same interpreter).
+TEST(RealWorkerProcess, TakesAPromotionAndRefusesOneItCannotFollow)
+{
+  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "worker-promotion";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto ports = real::free_loopback_ports(2);
+  real::Stack stack;
+  stack.run_dir = dir.string();
+  real::StackService jobs;
+  jobs.name = "jobs";
+  jobs.kind = "queue";
+  jobs.software = "rabbitmq";
+  jobs.instances.push_back(real::Endpoint{});
+  jobs.instances.back().port = ports[0]; // nothing listens there: the worker serves HTTP all the same
+  stack.services.push_back(jobs);
+  real::write_stack((dir / "stack.json").string(), stack);
+  real::SpawnOptions o;
+  o.argv = {std::string(SCALELAB_PROGRAMS_DIR) + "/scalelab-worker",
+            "--topology",
+            (kStackDir / "worker-replicas.yaml").string(),
+            "--service",
+            "pool",
+            "--instance",
+            "0",
+            "--port",
+            std::to_string(ports[1]),
+            "--stack",
+            (dir / "stack.json").string()};
+  o.output = (dir / "worker.log").string();
+  const auto worker = real::spawn(o);
+  const auto deadline = Clock::now() + 15s;
+  while (Clock::now() < deadline && real::http_get_status(ports[1], "/health", 500ms) == 0)
+    std::this_thread::sleep_for(50ms);
+  auto post = [&](const std::string& target) {
+    return status_of(real::tcp_exchange(ports[1], "POST " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", 5s));
+  };
+  EXPECT_EQ(post(real::promotion_target({"users", 0, 1})), 200) << read_text(dir / "worker.log");
+  EXPECT_EQ(post(real::promotion_target({"users", 0, 2})), 400); // two replicas: 0 and 1
+  EXPECT_EQ(post(real::promotion_target({"orders", 0, 0})), 400);
+  EXPECT_EQ(post("/promoted?database=users&shard=zero&replica=1"), 400);
+  kill(worker.pid, SIGTERM);
+  int status = -1;
+  const auto gone_by = Clock::now() + 5s;
+  while (waitpid(worker.pid, &status, WNOHANG) == 0 && Clock::now() < gone_by)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_NE(read_text(dir / "worker.log").find("users shard 0: replica 1 is the primary now"), std::string::npos)
+      << read_text(dir / "worker.log");
 }

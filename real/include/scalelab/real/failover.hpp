@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -77,6 +78,18 @@ LedgerCount count_ledger(const std::vector<LedgerEntry>& ledger, const std::stri
                          const std::set<std::uint64_t>& present);
 
 // --- the failover ----------------------------------------------------------------------------------------------
+// What the programs that write (scalelab-api, scalelab-worker) are told after a promotion: replica `replica` (0-based
+// among the shard's replicas) of `database`'s shard `shard` is that shard's primary now. Sent as
+// POST /promoted?database=D&shard=S&replica=R; one writer of the target and one reader of its query for both ends.
+struct Promotion {
+  std::string database;
+  std::uint32_t shard = 0;
+  int replica = -1;
+};
+std::string promotion_target(const Promotion& p); // "/promoted?database=D&shard=S&replica=R"
+// The query after "/promoted?"; nothing when the database is missing or the shard or replica is not a number.
+std::optional<Promotion> parse_promotion(const std::string& query);
+
 struct FailoverReport {
   std::string database;
   std::uint32_t shard = 0;
@@ -93,12 +106,13 @@ struct FailoverReport {
   std::vector<std::string> errors;                   // what did not work
   std::vector<std::pair<std::string, double>> steps; // each step's end, seconds after the kill
   int api_servers_told = 0;
+  int workers_told = 0;
 };
 
 // Kills the crash's primary (SIGKILL to its process group: the postmaster and its backends, as a host crash
 // would), promotes the replica of the shard with the highest pg_last_wal_receive_lsn() (synchronous_standby_names
-// reset on it first), re-points the shard's other replicas to it, and tells every scalelab-api instance of the
-// stack (POST /promoted?database=D&shard=S&replica=R). `at` is the time from the load's start.
+// reset on it first), re-points the shard's other replicas to it, and tells every scalelab-api and scalelab-worker
+// instance of the stack (promotion_target). `at` is the time from the load's start.
 FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack, const PrimaryCrash& crash, double at);
 
 // The application_name of each standby streaming from the instance (pg_stat_replication), in name order.
