@@ -296,7 +296,11 @@ TEST(MainWindow, PlaysTheRunToATimeStepsAndReplaysBackToAnEarlierTime)
     ASSERT_TRUE(counter.endsWith("/s")) << from << " -> " << to;
     EXPECT_NEAR(counter.chopped(2).toDouble(), 1500, 150) << from << " -> " << to; // Poisson at 1500/s
     EXPECT_GE(flow->dots(from, to), 1);
+    // Each service has a utilisation: the dots going into it take its colour, not the edge's.
+    EXPECT_TRUE(flow->dot_colour(from, to).isValid());
   }
+  EXPECT_NE(flow->dot_colour("lb", "app"), flow->dot_colour("app", "users"))
+      << "the API server and the database are not as busy as each other";
   EXPECT_FALSE(window.diagram().flowing()) << "held: the dots too";
   window.resize(1400, 900);
   ASSERT_TRUE(window.grab().save(scratch("gui-flow.png")));
@@ -326,6 +330,26 @@ TEST(MainWindow, PlaysTheRunToATimeStepsAndReplaysBackToAnEarlierTime)
   // After the run: the measured window's mean on the edges, still.
   EXPECT_NEAR(flow->counter("(users)", "lb").chopped(2).toDouble(), 1500, 30);
   EXPECT_FALSE(window.diagram().flowing());
+}
+
+// A dot takes the colour its target is given (the diagram gives the target's utilisation's); an edge whose target
+// has none keeps its own, and clearing the run clears the colours.
+TEST(EdgeFlow, ADotTakesItsTargetsColourAndFallsBackToTheEdges)
+{
+  scalelab::gui::EdgeFlow flow;
+  QPainterPath a_b, b_c;
+  a_b.lineTo(100, 0);
+  b_c.moveTo(100, 0);
+  b_c.lineTo(200, 0);
+  flow.add_edge("a", "b", a_b, QColor(0, 0, 255));
+  flow.add_edge("b", "c", b_c, QColor(0, 128, 0));
+  flow.set_rates({{{"a", "b"}, 10}, {{"b", "c"}, 5}}, true);
+  flow.set_dot_colours({{"b", QColor(200, 0, 0)}});
+  EXPECT_EQ(flow.dot_colour("a", "b"), QColor(200, 0, 0));
+  EXPECT_EQ(flow.dot_colour("b", "c"), QColor(0, 128, 0).lighter(115));
+  flow.clear_rates();
+  EXPECT_EQ(flow.dot_colour("a", "b"), QColor(0, 0, 255).lighter(115));
+  EXPECT_FALSE(flow.dot_colour("c", "a").isValid()); // no such edge
 }
 
 // The second tab: each service's requests waiting, each cache's hit ratio, each replica's lag, a point per

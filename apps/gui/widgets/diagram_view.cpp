@@ -452,10 +452,15 @@ void DiagramView::contextMenuEvent(QContextMenuEvent* event)
 
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
 {
+  std::map<std::string, QColor> dot_colours; // the dots going into a node take its utilisation's colour
   for (std::size_t i = 0; i < node_items_.size(); ++i) {
     const auto it = metrics.find(graph_.nodes()[i].id);
     node_items_[i]->set_metrics(it == metrics.end() ? std::nullopt : std::optional<NodeMetrics>(it->second));
+    if (it != metrics.end() && it->second.utilisation)
+      dot_colours[it->first] = utilisation_colour(*it->second.utilisation).darker(150);
   }
+  if (flow_)
+    flow_->set_dot_colours(dot_colours);
 }
 
 void DiagramView::clear_metrics()

@@ -23,7 +23,7 @@ QString per_second_text(double r)
 void EdgeFlow::add_edge(const std::string& from, const std::string& to, const QPainterPath& path, const QColor& colour)
 {
   prepareGeometryChange();
-  edges_.push_back({from, to, path, colour, 0, 0});
+  edges_.push_back({from, to, path, colour, QColor(), 0, 0});
   bounds_ = bounds_.united(path.boundingRect().adjusted(-60, -30, 60, 30)); // room for a counter
 }
 
@@ -44,6 +44,22 @@ void EdgeFlow::set_rates(const std::map<std::pair<std::string, std::string>, dou
 void EdgeFlow::clear_rates()
 {
   set_rates({}, false);
+  set_dot_colours({});
+}
+
+void EdgeFlow::set_dot_colours(const std::map<std::string, QColor>& by_target)
+{
+  for (auto& e : edges_) {
+    const auto it = by_target.find(e.to);
+    e.dot_colour = it == by_target.end() ? QColor() : it->second;
+  }
+  update();
+}
+
+QColor EdgeFlow::dot_colour(const std::string& from, const std::string& to) const
+{
+  const Edge* e = find(from, to);
+  return !e ? QColor() : e->dot_colour.isValid() ? e->dot_colour : e->colour.lighter(115);
 }
 
 void EdgeFlow::advance_dots(double fraction)
@@ -91,7 +107,7 @@ void EdgeFlow::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget
     if (e.per_second <= 0)
       continue;
     painter->setPen(Qt::NoPen);
-    painter->setBrush(e.colour.lighter(115));
+    painter->setBrush(e.dot_colour.isValid() ? e.dot_colour : e.colour.lighter(115));
     for (int i = 0; i < e.dots; ++i) {
       const double at = std::fmod(phase_ + static_cast<double>(i) / e.dots, 1.0);
       painter->drawEllipse(e.path.pointAtPercent(at), 3.5, 3.5);

@@ -2,7 +2,7 @@
 // What goes along the diagram's edges during and after a run, drawn by one item for all edges (thousands of
 // separate dot items would cost a frame each): the exact requests per second written at each edge's middle,
 // and dots moving along it, more of them on a busier edge, so that the animation shows where the traffic
-// goes while the figures say how much.
+// goes while the figures say how much. A dot takes the colour of the utilisation of the service it goes to.
 #include <QColor>
 #include <QGraphicsItem>
 #include <QPainterPath>
@@ -23,6 +23,10 @@ public:
   // Requests per second by (from, to); an edge not in the map carried none. moving: dots flow (during a run).
   void set_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
   void clear_rates();
+  // The colour of the dots going into each node (node id; the target's utilisation): an edge whose target is not
+  // in the map draws its dots in the edge's own colour.
+  void set_dot_colours(const std::map<std::string, QColor>& by_target);
+  QColor dot_colour(const std::string& from, const std::string& to) const; // for tests
   // Moves the dots on by `fraction` of an edge's length.
   void advance_dots(double fraction);
   bool moving() const { return moving_; }
@@ -39,6 +43,7 @@ private:
     std::string from, to;
     QPainterPath path;
     QColor colour;
+    QColor dot_colour; // invalid: the edge's colour
     double per_second = 0;
     int dots = 0;
   };
