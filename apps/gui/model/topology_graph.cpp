@@ -332,8 +332,13 @@ struct TopologyGraph::Builder {
     while (!todo.empty()) {
       const auto item = todo.front();
       todo.erase(todo.begin());
-      if (done.insert(item).second)
-        follow_steps(item, todo);
+      if (!done.insert(item).second)
+        continue;
+      auto& runs = g.nodes_[item.first].runs;
+      const std::string& request = spec.requests[item.second].name;
+      if (std::find(runs.begin(), runs.end(), request) == runs.end())
+        runs.push_back(request);
+      follow_steps(item, todo);
     }
   }
 
@@ -383,7 +388,7 @@ struct TopologyGraph::Builder {
   }
 };
 
-TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
+TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec, const NodePositions& positions)
 {
   TopologyGraph g;
   Builder builder{spec, g, {}};
@@ -392,7 +397,21 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
   builder.follow_requests();
   builder.add_frames();
   g.layout();
+  g.pin(positions);
   return g;
+}
+
+void TopologyGraph::pin(const NodePositions& positions)
+{
+  if (positions.empty())
+    return;
+  for (auto& node : nodes_)
+    if (const auto it = positions.find(node.id); it != positions.end()) {
+      node.x = it->second.first;
+      node.y = it->second.second;
+      node.pinned = true;
+    }
+  place_frames();
 }
 
 const GraphNode* TopologyGraph::find(const std::string& id) const
