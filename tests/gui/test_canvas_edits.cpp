@@ -244,7 +244,7 @@ TEST(CanvasEdits, CopyPasteAndDeleteAService)
   // Deleting the copy takes its line and its position (the last: the key too): the file's bytes come back.
   auto deleted = delete_service(pasted.text, "app-2");
   ASSERT_EQ(deleted.error, "");
-  EXPECT_EQ(deleted.text.substr(0, original.size()), original);
+  EXPECT_EQ(deleted.text, original);
   EXPECT_EQ(read_positions(deleted.text).size(), 0u);
   EXPECT_TRUE(load(deleted.text));
   // A paste that would not load is refused: a balancer's copy is fine, a copy of nothing is not.

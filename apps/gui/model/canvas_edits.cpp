@@ -357,9 +357,14 @@ CanvasEdit delete_service(const std::string& text, const std::string& name)
       out = unplaced.text;
     // The last position gone: the key goes too.
     const auto root = parsed(out);
-    if (root && at(*root, kDiagramKey).IsMap() && at(*root, kDiagramKey).size() == 0)
-      if (const auto gone = models::remove_yaml_key(out, {kDiagramKey}); gone.error.empty())
+    const YAML::Node diagram = root ? at(*root, kDiagramKey) : YAML::Node(YAML::NodeType::Undefined);
+    if (diagram.IsNull() || (diagram.IsMap() && diagram.size() == 0))
+      if (const auto gone = models::remove_yaml_key(out, {kDiagramKey}); gone.error.empty()) {
         out = gone.text;
+        // With the blank line move_node put before it.
+        if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0)
+          out.pop_back();
+      }
   }
   return {out, "delete service " + name, "", ""};
 }

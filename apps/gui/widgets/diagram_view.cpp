@@ -473,7 +473,8 @@ void DiagramView::place_edge(std::size_t i)
 
 NodeItem* DiagramView::node_at(const QPoint& view_pos) const
 {
-  for (QGraphicsItem* item = itemAt(view_pos); item; item = item->parentItem())
+  // The topmost node there: the item that paints the edges' dots lies over the whole diagram.
+  for (QGraphicsItem* item : items(view_pos))
     if (auto* node = dynamic_cast<NodeItem*>(item))
       return node;
   return nullptr;
@@ -602,20 +603,16 @@ void DiagramView::dropEvent(QDropEvent* event)
 
 void DiagramView::contextMenuEvent(QContextMenuEvent* event)
 {
-  for (QGraphicsItem* item = itemAt(event->pos()); item; item = item->parentItem())
-    if (auto* node = dynamic_cast<NodeItem*>(item)) {
-      if (!breakable(node->node()))
-        return;
-      QMenu menu(this);
-      const QString id = QString::fromStdString(node->node().id);
-      for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
-        const QString label = QString::fromStdString(break_label(node->node(), kind));
-        menu.addAction(label.left(1).toUpper() + label.mid(1), this,
-                       [this, id, kind] { emit break_requested(id, kind); });
-      }
-      menu.exec(event->globalPos());
-      return;
-    }
+  auto* node = node_at(event->pos());
+  if (!node || !breakable(node->node()))
+    return;
+  QMenu menu(this);
+  const QString id = QString::fromStdString(node->node().id);
+  for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
+    const QString label = QString::fromStdString(break_label(node->node(), kind));
+    menu.addAction(label.left(1).toUpper() + label.mid(1), this, [this, id, kind] { emit break_requested(id, kind); });
+  }
+  menu.exec(event->globalPos());
 }
 
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)

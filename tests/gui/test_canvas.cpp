@@ -1,0 +1,230 @@
+// scalelab-gui's canvas on the offscreen platform, driven with mouse events as a person's hand: a node dragged
+// keeps its place in the file (one undo step), a kind dragged from the palette adds a service the loader reads,
+// a connection dragged from a node's port to another writes its reference (and a pair that makes no sense is
+// refused with a message), copy, paste and delete; what is saved is the document's text.
+#include "diagram_view.hpp"
+#include "document.hpp"
+#include "main_window.hpp"
+#include "palette.hpp"
+#include "property_panel.hpp"
+
+#include "scalelab/models/loader.hpp"
+#include "scalelab/models/schema_catalog.hpp"
+
+#include <QApplication>
+#include <QDropEvent>
+#include <QFile>
+#include <QMimeData>
+#include <QMouseEvent>
+#include <QTest>
+#include <QUndoStack>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using scalelab::gui::DiagramView;
+using scalelab::gui::MainWindow;
+
+std::string source(const std::string& relative)
+{
+  return std::string(SCALELAB_SOURCE_DIR) + "/" + relative;
+}
+
+std::string read_all(const QString& path)
+{
+  QFile f(path);
+  EXPECT_TRUE(f.open(QIODevice::ReadOnly)) << path.toStdString();
+  return f.readAll().toStdString();
+}
+
+QString copy_of(const std::string& relative, const std::string& name)
+{
+  fs::create_directories(SCALELAB_TEST_SCRATCH);
+  const std::string to = std::string(SCALELAB_TEST_SCRATCH) + "/" + name;
+  fs::copy_file(source(relative), to, fs::copy_options::overwrite_existing);
+  return QString::fromStdString(to);
+}
+
+std::string text_of(const MainWindow& window)
+{
+  return window.document().text().toStdString();
+}
+
+bool loads(const MainWindow& window)
+{
+  return scalelab::models::load_topology_text(text_of(window), "t.yaml").spec.has_value();
+}
+
+// A press, moves and a release of the left button on the view, at scene points.
+void drag(DiagramView& view, QPointF from, QPointF to)
+{
+  QWidget* port = view.viewport();
+  const auto send = [&](QEvent::Type type, QPointF scene, Qt::MouseButtons buttons) {
+    const QPointF at = view.mapFromScene(scene);
+    QMouseEvent event(type, at, port->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
+                      buttons, Qt::NoModifier);
+    QApplication::sendEvent(port, &event);
+  };
+  send(QEvent::MouseButtonPress, from, Qt::LeftButton);
+  for (int i = 1; i <= 4; ++i)
+    send(QEvent::MouseMove, from + (to - from) * i / 4.0, Qt::LeftButton);
+  send(QEvent::MouseButtonRelease, to, Qt::NoButton);
+  QApplication::processEvents();
+}
+
+QPointF centre(const MainWindow& window, const std::string& id)
+{
+  const auto* node = window.diagram().graph().find(id);
+  EXPECT_NE(node, nullptr) << id;
+  return node ? QPointF(node->x, node->y) : QPointF();
+}
+
+QPointF port_of(const MainWindow& window, const std::string& id)
+{
+  return centre(window, id) + QPointF(scalelab::gui::TopologyGraph::kNodeWidth / 2, 0);
+}
+
+struct Opened {
+  explicit Opened(const std::string& relative, const std::string& name)
+  {
+    window.resize(1400, 900);
+    path = copy_of(relative, name);
+    EXPECT_TRUE(window.open_file(path));
+    window.show();
+    QApplication::processEvents();
+    original = text_of(window);
+  }
+  MainWindow window;
+  QString path;
+  std::string original;
+};
+
+TEST(Canvas, ADraggedNodeKeepsItsPlaceInTheFileAndUndoPutsItBack)
+{
+  Opened o("topologies/three-tier.yaml", "move.yaml");
+  auto& view = o.window.diagram();
+  const QPointF from = centre(o.window, "users"); // the database
+  const QPointF to = from + QPointF(-150, 220);
+  drag(view, from, to);
+  // One line added at the end of the file; the node drawn there and pinned; the others where they were.
+  const std::string moved = text_of(o.window);
+  ASSERT_EQ(moved.substr(0, o.original.size()), o.original);
+  EXPECT_NE(moved.find("\n  users: [" + std::to_string(static_cast<int>(to.x())) + ", " +
+                       std::to_string(static_cast<int>(to.y())) + "]\n"),
+            std::string::npos)
+      << moved.substr(o.original.size());
+  EXPECT_TRUE(o.window.diagram().graph().find("users")->pinned);
+  EXPECT_EQ(view.node_position("users"), to);
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 1);
+  // A second drag of the same node changes that line only; a click without a move changes nothing.
+  drag(view, to, to + QPointF(30, 0));
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 2);
+  drag(view, centre(o.window, "lb"), centre(o.window, "lb"));
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 2);
+  EXPECT_EQ(o.window.properties().selected(), "lb");
+  // Saved: the text; undone twice: the file as it was, the layout automatic again.
+  ASSERT_TRUE(o.window.save());
+  EXPECT_EQ(read_all(o.path), text_of(o.window));
+  o.window.undo();
+  o.window.undo();
+  EXPECT_EQ(text_of(o.window), o.original);
+  EXPECT_FALSE(o.window.diagram().graph().find("users")->pinned);
+}
+
+TEST(Canvas, AKindDroppedFromThePaletteAddsAServiceTheLoaderReads)
+{
+  Opened o("topologies/email-queue.yaml", "drop.yaml");
+  // The palette lists every kind of the schema.
+  QStringList kinds;
+  for (const auto& k : scalelab::models::service_kind_names())
+    kinds << QString::fromStdString(k);
+  EXPECT_EQ(o.window.palette().kinds(), kinds);
+  // Dropped where a person lets go of it: a cache at that place.
+  auto& view = o.window.diagram();
+  const QPointF at(300, 420);
+  QMimeData mime;
+  mime.setData(DiagramView::kKindMime, "cache");
+  const QPointF in_view = view.mapFromScene(at);
+  QDragEnterEvent enter(in_view.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view.viewport(), &enter);
+  EXPECT_TRUE(enter.isAccepted());
+  QDropEvent drop(in_view, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view.viewport(), &drop);
+  QApplication::processEvents();
+  ASSERT_TRUE(loads(o.window)) << o.window.last_message().toStdString();
+  const auto* cache = o.window.diagram().graph().find("cache");
+  ASSERT_NE(cache, nullptr);
+  EXPECT_NEAR(cache->x, at.x(), 1);
+  EXPECT_NEAR(cache->y, at.y(), 1);
+  EXPECT_EQ(o.window.properties().selected(), "cache");
+  EXPECT_NE(text_of(o.window).find("  cache: {kind: cache, host: lb}\n"), std::string::npos);
+  // A click on a kind adds one too, with a new name; a worker pool in a file with a queue consumes it.
+  QTest::mouseClick(o.window.palette().viewport(), Qt::LeftButton, {},
+                    o.window.palette().visualItemRect(o.window.palette().item(kinds.indexOf("worker"))).center());
+  ASSERT_TRUE(loads(o.window)) << o.window.last_message().toStdString();
+  EXPECT_NE(text_of(o.window).find("  worker: {kind: worker, hosts: lb, consumes: mq}\n"), std::string::npos);
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 2);
+  o.window.undo();
+  o.window.undo();
+  EXPECT_EQ(text_of(o.window), o.original);
+}
+
+TEST(Canvas, DraggingFromANodesPortConnectsItOrSaysWhyNot)
+{
+  Opened o("topologies/three-tier.yaml", "connect.yaml");
+  auto& view = o.window.diagram();
+  ASSERT_EQ(o.window.drop_kind("api_server", 520, 420), QString());
+  ASSERT_NE(o.window.diagram().graph().find("api"), nullptr);
+  const std::string before = text_of(o.window);
+  // The balancer's port to the new API server: its backends.
+  drag(view, port_of(o.window, "lb"), centre(o.window, "api"));
+  EXPECT_NE(text_of(o.window).find("backends: api}"), std::string::npos);
+  EXPECT_NE(o.window.diagram().graph().find_edge("lb", "api", scalelab::gui::GraphEdge::Type::backend), nullptr);
+  EXPECT_EQ(o.window.last_message(), "connect lb to api: backends: api");
+  // The database to the balancer makes no sense: the text stays, the status line says why.
+  const std::string wired = text_of(o.window);
+  drag(view, port_of(o.window, "users"), centre(o.window, "lb"));
+  EXPECT_EQ(text_of(o.window), wired);
+  EXPECT_TRUE(o.window.last_message().startsWith("a database node cannot be connected to a load_balancer"))
+      << o.window.last_message().toStdString();
+  // Let go on nothing: nothing.
+  drag(view, port_of(o.window, "api"), centre(o.window, "api") + QPointF(0, 600));
+  EXPECT_EQ(text_of(o.window), wired);
+  o.window.undo();
+  EXPECT_EQ(text_of(o.window), before);
+}
+
+TEST(Canvas, CopyPasteAndDeleteTheSelectedService)
+{
+  Opened o("topologies/three-tier.yaml", "paste.yaml");
+  auto& view = o.window.diagram();
+  QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.mapFromScene(centre(o.window, "app")));
+  ASSERT_EQ(o.window.properties().selected(), "app");
+  // Ctrl+C and Ctrl+V on the canvas.
+  QApplication::setActiveWindow(&o.window);
+  view.setFocus();
+  QTest::keyClick(&view, Qt::Key_C, Qt::ControlModifier);
+  QTest::keyClick(&view, Qt::Key_V, Qt::ControlModifier);
+  ASSERT_TRUE(loads(o.window)) << o.window.last_message().toStdString();
+  EXPECT_NE(text_of(o.window).find("  app-2: {kind: api_server, hosts: web, workers: 16, queue_limit: 200}\n"),
+            std::string::npos);
+  EXPECT_EQ(o.window.properties().selected(), "app-2");
+  const QPointF pasted = centre(o.window, "app-2");
+  EXPECT_EQ(pasted, centre(o.window, "app") + QPointF(40, 40));
+  // Delete: the copy's lines and its position go; the file's bytes again.
+  QTest::keyClick(&view, Qt::Key_Delete);
+  EXPECT_EQ(text_of(o.window), o.original);
+  EXPECT_EQ(o.window.diagram().graph().find("app-2"), nullptr);
+  // Pasted again from the tool bar: app-2 again, one undo step each.
+  EXPECT_EQ(o.window.paste(), QString());
+  ASSERT_TRUE(loads(o.window));
+  EXPECT_NE(o.window.diagram().graph().find("app-2"), nullptr);
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 3);
+}
+
+} // namespace
