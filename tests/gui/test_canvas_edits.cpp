@@ -3,6 +3,7 @@
 // every shipped topology; connecting two nodes writes the reference the YAML uses for that pair and refuses the
 // others; copy, paste and delete; and the automatic layout's grid for nodes with no edge.
 #include "canvas_edits.hpp"
+#include "large_topology.hpp"
 #include "topology_graph.hpp"
 
 #include "scalelab/models/loader.hpp"
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -249,6 +251,49 @@ TEST(CanvasEdits, CopyPasteAndDeleteAService)
   EXPECT_TRUE(load(deleted.text));
   // A paste that would not load is refused: a balancer's copy is fine, a copy of nothing is not.
   EXPECT_EQ(paste_service(original, "x", "").error, "nothing to paste");
+}
+
+} // namespace
+
+namespace
+{
+
+// A 1000-host file with 100 services nothing sends to: those stand in a grid of at most ten columns under the
+// rest, none over another; the time to read it, build the graph and lay it out is reported, not asserted.
+TEST(CanvasLayout, UnconnectedServicesOfALargeTopologyStandInAGrid)
+{
+  using Clock = std::chrono::steady_clock;
+  const std::string text = scalelab::test::large_topology();
+  const auto t0 = Clock::now();
+  const auto loaded = scalelab::models::load_topology_text(text, "large.yaml");
+  const auto t1 = Clock::now();
+  ASSERT_TRUE(loaded.spec) << (loaded.errors.empty() ? "" : loaded.errors.front().format());
+  const TopologyGraph g = TopologyGraph::from_spec(*loaded.spec, read_positions(text));
+  const auto t2 = Clock::now();
+  const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("[ report ] 1000 hosts, 103 services: read %.1f ms, graph and layout %.1f ms\n", ms(t1 - t0),
+              ms(t2 - t1));
+  ASSERT_EQ(g.nodes().size(), 1u + 3 + 100);
+  std::set<double> columns;
+  double main_bottom = 0, grid_top = 1e300;
+  for (const auto& n : g.nodes()) {
+    const bool unconnected = n.id.size() == 4 && n.id[0] == 's';
+    if (unconnected) {
+      columns.insert(n.x);
+      grid_top = std::min(grid_top, n.y - TopologyGraph::kNodeHeight / 2);
+    } else {
+      main_bottom = std::max(main_bottom, n.y + TopologyGraph::kNodeHeight / 2);
+    }
+  }
+  EXPECT_EQ(columns.size(), TopologyGraph::kGridColumns);
+  EXPECT_GT(grid_top, main_bottom);
+  for (std::size_t a = 0; a < g.nodes().size(); ++a)
+    for (std::size_t b = a + 1; b < g.nodes().size(); ++b)
+      EXPECT_TRUE(std::abs(g.nodes()[a].x - g.nodes()[b].x) >= TopologyGraph::kNodeWidth ||
+                  std::abs(g.nodes()[a].y - g.nodes()[b].y) >= TopologyGraph::kNodeHeight)
+          << g.nodes()[a].id << " over " << g.nodes()[b].id;
+  // The connected part keeps its columns: users, balancer, API server, database.
+  EXPECT_EQ(g.find("db")->layer, 3);
 }
 
 } // namespace

@@ -84,7 +84,7 @@ public:
   // A node's box holds its name and kind above, its counters during a run below (kHeaderHeight splits them).
   // Nodes with no edge at all (services nothing reaches yet) go in a grid under the diagram, kGridColumns wide
   // at most, instead of one long column.
-  static constexpr int kGridColumns = 10;
+  static constexpr std::size_t kGridColumns = 10;
   static constexpr double kNodeWidth = 180, kNodeHeight = 112, kHeaderHeight = 62, kColumnGap = 120, kRowGap = 30,
                           kFrameMargin = 18, kBandGap = 50;
 
@@ -100,11 +100,13 @@ private:
   void place_column(std::vector<std::size_t> column, int layer, double top,
                     const std::vector<std::vector<std::size_t>>& in, std::vector<double>& row);
   void place_nodes(const std::vector<std::vector<std::size_t>>& in);
+  void place_grid();
   void place_frames();
 
   std::vector<GraphNode> nodes_;
   std::vector<GraphEdge> edges_;
   std::vector<GraphFrame> frames_;
+  std::vector<bool> in_grid_; // by node: no edge and no zone (layout())
 };
 
 } // namespace scalelab::gui
