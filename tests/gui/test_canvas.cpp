@@ -4,7 +4,9 @@
 // refused with a message), copy, paste and delete; what is saved is the document's text.
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "large_topology.hpp"
 #include "main_window.hpp"
+#include "minimap.hpp"
 #include "palette.hpp"
 #include "property_panel.hpp"
 
@@ -21,7 +23,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 namespace
 {
@@ -225,6 +230,72 @@ TEST(Canvas, CopyPasteAndDeleteTheSelectedService)
   ASSERT_TRUE(loads(o.window));
   EXPECT_NE(o.window.diagram().graph().find("app-2"), nullptr);
   EXPECT_EQ(o.window.document().undo_stack()->count(), 3);
+}
+
+// The minimap stays hidden while the canvas shows the whole diagram; zoomed in, it shows, and a click in it
+// moves the canvas there.
+TEST(Canvas, TheMinimapShowsWhenTheDiagramDoesNotFitAndAClickMovesTheCanvas)
+{
+  Opened o("topologies/email-queue.yaml", "minimap.yaml");
+  auto& view = o.window.diagram();
+  auto& map = view.minimap();
+  EXPECT_FALSE(map.isVisible());
+  view.zoom(4);
+  QApplication::processEvents();
+  ASSERT_TRUE(map.isVisible());
+  const QPointF target = centre(o.window, "mq");
+  const QRectF before = map.visible_rect();
+  EXPECT_FALSE(before.contains(target));
+  QTest::mouseClick(map.viewport(), Qt::LeftButton, {}, map.mapFromScene(target));
+  const QRectF shown = map.visible_rect();
+  EXPECT_TRUE(shown.contains(target));
+  // Centred on it, but for the diagram's edge that the canvas does not scroll past.
+  EXPECT_LT(std::abs(shown.center().x() - target.x()), 2);
+  // Fit: the whole diagram again, and no minimap.
+  view.fit();
+  EXPECT_FALSE(map.isVisible());
+}
+
+// A 1000-host file with 100 services nothing sends to: opened, drawn and edited in the window; the times are
+// reported (docs/gui.md has them), not asserted.
+TEST(Canvas, ALargeTopologyOpensLaysOutAndRedrawsAndReportsItsTimes)
+{
+  using Clock = std::chrono::steady_clock;
+  const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  fs::create_directories(SCALELAB_TEST_SCRATCH);
+  const std::string path = std::string(SCALELAB_TEST_SCRATCH) + "/large.yaml";
+  std::ofstream(path) << scalelab::test::large_topology();
+  MainWindow window;
+  window.resize(1500, 950);
+  window.show();
+  QApplication::processEvents();
+  auto t0 = Clock::now();
+  ASSERT_TRUE(window.open_file(QString::fromStdString(path)));
+  QApplication::processEvents();
+  const double open = ms(Clock::now() - t0);
+  auto& view = window.diagram();
+  EXPECT_EQ(view.graph().nodes().size(), 104u);
+  // Drawn at fit (the whole diagram), then zoomed in at 100 %.
+  const auto redraw = [&] {
+    const auto t = Clock::now();
+    for (int i = 0; i < 5; ++i)
+      view.viewport()->grab();
+    return ms(Clock::now() - t) / 5;
+  };
+  const double at_fit = redraw();
+  view.zoom(1 / view.transform().m11());
+  QApplication::processEvents();
+  const double at_100 = redraw();
+  EXPECT_TRUE(view.minimap().isVisible());
+  // An edit: a node moved, the text read again, the diagram built and drawn again.
+  t0 = Clock::now();
+  ASSERT_EQ(window.move_node("s001", 0, -400), QString());
+  QApplication::processEvents();
+  const double edit = ms(Clock::now() - t0);
+  EXPECT_TRUE(view.graph().find("s001")->pinned);
+  std::printf("[ report ] 1000 hosts, 104 nodes: open %.0f ms, redraw at fit %.1f ms, at 100 %% %.1f ms, "
+              "a node moved (reread, rebuilt, redrawn) %.0f ms\n",
+              open, at_fit, at_100, edit);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "diagram_view.hpp"
 
 #include "edge_flow.hpp"
+#include "minimap.hpp"
 
 #include <QContextMenuEvent>
 #include <QDragEnterEvent>
@@ -358,6 +359,7 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
   setDragMode(QGraphicsView::ScrollHandDrag);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setBackgroundBrush(QColor(246, 247, 249));
+  minimap_ = new Minimap(*this);
   animation_ = new QTimer(this);
   animation_->setInterval(40);
   connect(animation_, &QTimer::timeout, this, [this] {
@@ -418,6 +420,7 @@ void DiagramView::set_graph(const TopologyGraph& graph)
   scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
   if (auto_fit_) // an edit redraws the diagram without undoing the user's zoom
     fit();
+  minimap_->refresh();
 }
 
 void DiagramView::select(const std::string& id)
@@ -665,6 +668,8 @@ void DiagramView::fit()
     resetTransform();
     scale(1.4, 1.4);
   }
+  if (minimap_)
+    minimap_->refresh();
 }
 
 void DiagramView::resizeEvent(QResizeEvent* event)
@@ -672,6 +677,7 @@ void DiagramView::resizeEvent(QResizeEvent* event)
   QGraphicsView::resizeEvent(event);
   if (auto_fit_)
     fit();
+  minimap_->refresh();
 }
 
 void DiagramView::wheelEvent(QWheelEvent* event)
@@ -679,7 +685,18 @@ void DiagramView::wheelEvent(QWheelEvent* event)
   auto_fit_ = false;
   const double factor = std::pow(1.0015, event->angleDelta().y());
   scale(factor, factor);
+  minimap_->refresh();
   event->accept();
+}
+
+void DiagramView::zoom(double factor)
+{
+  auto_fit_ = false;
+  const ViewportAnchor anchor = transformationAnchor();
+  setTransformationAnchor(QGraphicsView::AnchorViewCenter);
+  scale(factor, factor);
+  setTransformationAnchor(anchor);
+  minimap_->refresh();
 }
 
 } // namespace scalelab::gui

@@ -26,6 +26,7 @@ namespace scalelab::gui
 {
 
 class EdgeFlow;
+class Minimap;
 class NodeItem;
 
 // What a node shows under its name during or after a run.
@@ -56,6 +57,9 @@ public:
   // them (during a run).
   void set_edge_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
   const EdgeFlow* edge_flow() const { return flow_; }
+  Minimap& minimap() const { return *minimap_; }
+  // Zooms by factor about the view's centre (the wheel does it about the mouse).
+  void zoom(double factor);
   // Holds the dots where they are (a paused or ended run), or lets them flow again.
   void set_flowing(bool on);
   bool flowing() const;
@@ -113,6 +117,7 @@ private:
   QGraphicsLineItem* connecting_ = nullptr;
   EdgeFlow* flow_ = nullptr; // in the scene
   QTimer* animation_ = nullptr;
+  Minimap* minimap_ = nullptr;
   bool auto_fit_ = true; // fits the diagram to the view on a resize until the user zooms
   std::string selected_;
 };
