@@ -18,6 +18,7 @@
 #include <QFile>
 #include <QMimeData>
 #include <QMouseEvent>
+#include <QProcess>
 #include <QTest>
 #include <QUndoStack>
 
@@ -229,6 +230,31 @@ TEST(Canvas, CopyPasteAndDeleteTheSelectedService)
   EXPECT_EQ(o.window.paste(), QString());
   ASSERT_TRUE(loads(o.window));
   EXPECT_NE(o.window.diagram().graph().find("app-2"), nullptr);
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 3);
+}
+
+// The walk through: a cache dragged from the palette, connected from the API servers by a drag, the
+// balancer dragged down, saved: the file is the expected one, byte for byte, and `scalelab check` takes it.
+TEST(Canvas, DropConnectMoveAndSaveGiveTheExpectedFileThatScalelabChecks)
+{
+  Opened o("topologies/three-tier.yaml", "walk.yaml");
+  auto& view = o.window.diagram();
+  QMimeData mime;
+  mime.setData(DiagramView::kKindMime, "cache");
+  const QPoint at = view.mapFromScene(QPointF(990, 240));
+  QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view.viewport(), &enter);
+  QDropEvent drop(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(view.viewport(), &drop);
+  drag(view, port_of(o.window, "app"), centre(o.window, "cache"));
+  drag(view, centre(o.window, "lb"), QPointF(390, 150));
+  ASSERT_TRUE(o.window.save());
+  const std::string expected = read_all(QString::fromStdString(source("tests/gui/expected/three-tier-canvas.yaml")));
+  EXPECT_EQ(read_all(o.path), expected);
+  QProcess check;
+  check.start(SCALELAB_BINARY, {"check", o.path});
+  ASSERT_TRUE(check.waitForFinished(60000));
+  EXPECT_EQ(check.exitCode(), 0) << check.readAllStandardError().toStdString();
   EXPECT_EQ(o.window.document().undo_stack()->count(), 3);
 }
 
