@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace
 {
@@ -231,6 +232,30 @@ TEST(Canvas, CopyPasteAndDeleteTheSelectedService)
   ASSERT_TRUE(loads(o.window));
   EXPECT_NE(o.window.diagram().graph().find("app-2"), nullptr);
   EXPECT_EQ(o.window.document().undo_stack()->count(), 3);
+}
+
+// Shift+click groups nodes; dragging one of the group moves them all by the same amount, one undo step.
+TEST(Canvas, AGroupOfNodesMovesTogetherInOneUndoStep)
+{
+  Opened o("topologies/three-tier.yaml", "group.yaml");
+  auto& view = o.window.diagram();
+  const QPointF lb = centre(o.window, "lb"), app = centre(o.window, "app"), db = centre(o.window, "users");
+  QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.mapFromScene(lb));
+  QTest::mouseClick(view.viewport(), Qt::LeftButton, Qt::ShiftModifier, view.mapFromScene(app));
+  EXPECT_EQ(view.group(), (std::set<std::string>{"lb", "app"}));
+  drag(view, app, app + QPointF(0, 200));
+  ASSERT_EQ(o.window.document().undo_stack()->count(), 1);
+  const QPointF by = view.node_position("app") - app;
+  EXPECT_NEAR(by.y(), 200, 2);
+  EXPECT_EQ(view.node_position("lb"), lb + by);
+  EXPECT_EQ(view.node_position("users"), db); // not in the group
+  EXPECT_TRUE(view.graph().find("lb")->pinned);
+  EXPECT_FALSE(view.graph().find("users")->pinned);
+  // A click without Shift on a node outside the group ends it.
+  QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.mapFromScene(db));
+  EXPECT_TRUE(view.group().empty());
+  o.window.undo();
+  EXPECT_EQ(text_of(o.window), o.original);
 }
 
 // The walk through: a cache dragged from the palette, connected from the API servers by a drag, the

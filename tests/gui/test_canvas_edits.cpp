@@ -116,6 +116,17 @@ TEST(CanvasEdits, AMovedNodeKeepsItsPlaceInDiagramAndTheRestOfTheFileItsBytes)
   EXPECT_TRUE(graph_of(replicas.text).find("users/replicas")->pinned);
 }
 
+TEST(CanvasEdits, NodesMovedTogetherAreOneEdit)
+{
+  const std::string original = read("topologies/three-tier.yaml");
+  const auto moved = move_nodes(original, {{"lb", {1, 2}}, {"app", {3, 4}}});
+  ASSERT_EQ(moved.error, "");
+  EXPECT_EQ(moved.what, "move app, lb");
+  const auto positions = read_positions(moved.text);
+  EXPECT_EQ(positions.at("lb"), std::make_pair(1.0, 2.0));
+  EXPECT_EQ(positions.at("app"), std::make_pair(3.0, 4.0));
+}
+
 TEST(CanvasEdits, TheSimulationIgnoresDiagramAndTheLoaderChecksItsShape)
 {
   const std::string original = read("topologies/three-tier.yaml");

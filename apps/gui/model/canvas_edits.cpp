@@ -185,6 +185,20 @@ CanvasEdit move_node(const std::string& text, const std::string& id, double x, d
   return {out, what, "", ""};
 }
 
+CanvasEdit move_nodes(const std::string& text, const NodePositions& moves)
+{
+  std::string out = text;
+  std::string what;
+  for (const auto& [id, xy] : moves) {
+    const auto moved = move_node(out, id, xy.first, xy.second);
+    if (!moved.error.empty())
+      return refused(text, moved.error);
+    out = moved.text;
+    what = what.empty() ? moved.what : what + ", " + id;
+  }
+  return {out, what, "", ""};
+}
+
 std::string unique_service_name(const std::string& text, const std::string& base)
 {
   const auto root = parsed(text);

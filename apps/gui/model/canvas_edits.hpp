@@ -29,6 +29,8 @@ NodePositions read_positions(const std::string& text);
 // The node's position set in `diagram:` (rounded to whole units), the key added at the end of the file when the
 // file has none. The simulation ignores `diagram:`.
 CanvasEdit move_node(const std::string& text, const std::string& id, double x, double y);
+// Several nodes moved together (a group dragged): one edit.
+CanvasEdit move_nodes(const std::string& text, const NodePositions& moves);
 
 // A name for a new service of that kind that no service has: the kind's short name, then NAME-2, NAME-3, ...
 std::string unique_service_name(const std::string& text, const std::string& base);

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace scalelab::gui
 {
@@ -393,7 +394,7 @@ void DiagramView::set_graph(const TopologyGraph& graph)
   flow_->setZValue(4);
   for (const auto& n : graph_.nodes()) {
     auto* item = new NodeItem(n);
-    item->set_selected(!selected_.empty() && n.id == selected_);
+    item->set_selected((!selected_.empty() && n.id == selected_) || group_.count(n.id));
     scene()->addItem(item);
     node_items_.push_back(item);
   }
@@ -427,7 +428,7 @@ void DiagramView::select(const std::string& id)
 {
   selected_ = id;
   for (auto* item : node_items_)
-    item->set_selected(!id.empty() && item->node().id == id);
+    item->set_selected((!id.empty() && item->node().id == id) || group_.count(item->node().id));
 }
 
 void DiagramView::add_edge_items(std::size_t i)
@@ -504,7 +505,7 @@ void DiagramView::mousePressEvent(QMouseEvent* event)
     QGraphicsView::mousePressEvent(event); // pan
     return;
   }
-  const std::string id = node->node().id;
+  const std::string id = node->node().id, before = selected_;
   const QPointF at = mapToScene(event->pos());
   const bool port = on_port(*node, at);
   emit node_clicked(QString::fromStdString(id)); // may redraw the diagram (the text typed is read first)
@@ -516,9 +517,20 @@ void DiagramView::mousePressEvent(QMouseEvent* event)
     QGraphicsView::mousePressEvent(event);
     return;
   }
-  // A node is dragged to move it, or from its port (the circle on its right side) to connect it to another.
+  // Shift+click adds a node to the group that moves together (or takes it out); a click elsewhere ends the group.
+  if (event->modifiers() & Qt::ShiftModifier) {
+    if (group_.empty() && !before.empty() && before != id)
+      group_.insert(before);
+    if (!group_.insert(id).second && id != before)
+      group_.erase(id);
+  } else if (!group_.count(id)) {
+    group_.clear();
+  }
+  select(selected_);
+  // A node is dragged to move it (with its group), or from its port (the circle on its right side) to connect it
+  // to another.
   gesture_node_ = id;
-  if (port) {
+  if (port && group_.empty()) {
     connecting_ = scene()->addLine(QLineF(node->pos() + QPointF(TopologyGraph::kNodeWidth / 2, 0), at),
                                    QPen(QColor(30, 110, 230), 2, Qt::DashLine));
     connecting_->setZValue(5);
@@ -526,6 +538,10 @@ void DiagramView::mousePressEvent(QMouseEvent* event)
     dragging_ = node;
     drag_offset_ = at - node->pos();
     drag_start_ = node->pos();
+    moving_.clear();
+    for (auto* item : node_items_)
+      if (item == node || (group_.count(id) && group_.count(item->node().id)))
+        moving_.emplace_back(item, item->pos());
   }
   event->accept();
 }
@@ -534,10 +550,15 @@ void DiagramView::mouseMoveEvent(QMouseEvent* event)
 {
   const QPointF at = mapToScene(event->pos());
   if (dragging_) {
-    dragging_->setPos(at - drag_offset_);
-    const auto index = graph_.index_of(gesture_node_);
-    for (std::size_t i = 0; index && i < graph_.edges().size(); ++i)
-      if (graph_.edges()[i].from == *index || graph_.edges()[i].to == *index)
+    const QPointF by = at - drag_offset_ - drag_start_;
+    std::set<std::size_t> moved;
+    for (const auto& [item, start] : moving_) {
+      item->setPos(start + by);
+      if (const auto index = graph_.index_of(item->node().id))
+        moved.insert(*index);
+    }
+    for (std::size_t i = 0; i < graph_.edges().size(); ++i)
+      if (moved.count(graph_.edges()[i].from) || moved.count(graph_.edges()[i].to))
         place_edge(i);
     event->accept();
     return;
@@ -558,11 +579,16 @@ void DiagramView::mouseReleaseEvent(QMouseEvent* event)
   }
   const QString from = QString::fromStdString(gesture_node_);
   if (dragging_) {
-    const QPointF to = dragging_->pos();
-    const bool moved = QLineF(drag_start_, to).length() >= 3;
+    const bool moved = QLineF(drag_start_, dragging_->pos()).length() >= 3;
+    QStringList ids;
+    QList<QPointF> centres;
+    for (const auto& [item, start] : moving_) {
+      ids << QString::fromStdString(item->node().id);
+      centres << item->pos();
+    }
     end_gesture();
-    if (moved) // the document redraws the diagram with the node where it was let go
-      emit node_moved(from, to.x(), to.y());
+    if (moved) // the document redraws the diagram with the nodes where they were let go
+      emit nodes_moved(ids, centres);
   } else {
     delete connecting_;
     connecting_ = nullptr;
@@ -579,6 +605,7 @@ void DiagramView::end_gesture()
   delete connecting_;
   connecting_ = nullptr;
   dragging_ = nullptr;
+  moving_.clear();
   gesture_node_.clear();
 }
 

@@ -9,6 +9,7 @@
 #include <QGraphicsView>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +69,8 @@ public:
   // The node drawn as selected (a service's name; none when empty or not in the graph).
   void select(const std::string& id);
   const std::string& selected() const { return selected_; }
+  // The nodes grouped by Shift+click, which a drag moves together (one undo step).
+  const std::set<std::string>& group() const { return group_; }
   // Where a node's item stands (its centre, in scene units); for tests and the paste's place.
   QPointF node_position(const std::string& id) const;
 
@@ -75,8 +78,8 @@ signals:
   void node_clicked(const QString& id);
   // Break it: chosen from a service node's menu (a right click).
   void break_requested(const QString& id, scalelab::gui::BreakKind kind);
-  // A node dragged and let go with its centre at (x, y).
-  void node_moved(const QString& id, double x, double y);
+  // A node (with the nodes grouped with it) dragged and let go: each node's centre.
+  void nodes_moved(const QStringList& ids, const QList<QPointF>& centres);
   // A connection dragged from one node's port to another node.
   void connect_requested(const QString& from, const QString& to);
   // A kind from the palette dropped at (x, y) in scene units.
@@ -114,6 +117,8 @@ private:
   std::string gesture_node_;
   NodeItem* dragging_ = nullptr;
   QPointF drag_offset_, drag_start_;
+  std::vector<std::pair<NodeItem*, QPointF>> moving_; // what a drag moves, with where each started
+  std::set<std::string> group_;                       // the nodes Shift+clicked, which move together
   QGraphicsLineItem* connecting_ = nullptr;
   EdgeFlow* flow_ = nullptr; // in the scene
   QTimer* animation_ = nullptr;

@@ -96,9 +96,9 @@ QString Document::apply(const CanvasEdit& edit)
   return {};
 }
 
-QString Document::move_node(const QString& id, double x, double y)
+QString Document::move_nodes(const NodePositions& moves)
 {
-  return apply(gui::move_node(text_.toStdString(), id.toStdString(), x, y));
+  return apply(gui::move_nodes(text_.toStdString(), moves));
 }
 
 QString Document::drop_service(const QString& kind, double x, double y)

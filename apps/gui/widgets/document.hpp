@@ -43,7 +43,7 @@ public:
   QString add_service(const QString& name, const QString& kind);
   QString remove_service(const QString& name);
   // The canvas's gestures (model/canvas_edits.hpp), each one undo step: the edit's text, or its error.
-  QString move_node(const QString& id, double x, double y);
+  QString move_nodes(const NodePositions& moves);
   QString drop_service(const QString& kind, double x, double y);
   QString connect_nodes(const TopologyGraph& graph, const QString& from, const QString& to);
   QString paste_service(const QString& name, const QString& definition, std::optional<std::pair<double, double>> at);

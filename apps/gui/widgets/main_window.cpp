@@ -229,8 +229,12 @@ void MainWindow::add_canvas_actions(QToolBar* bar)
 // The canvas's gestures and the palette's kinds, as edits of the document.
 void MainWindow::connect_canvas()
 {
-  connect(diagram_, &DiagramView::node_moved, this,
-          [this](const QString& id, double x, double y) { move_node(id, x, y); });
+  connect(diagram_, &DiagramView::nodes_moved, this, [this](const QStringList& ids, const QList<QPointF>& centres) {
+    NodePositions moves;
+    for (qsizetype i = 0; i < ids.size() && i < centres.size(); ++i)
+      moves[ids[i].toStdString()] = {centres[i].x(), centres[i].y()};
+    move_nodes(moves);
+  });
   connect(diagram_, &DiagramView::connect_requested, this,
           [this](const QString& from, const QString& to) { connect_nodes(from, to); });
   connect(diagram_, &DiagramView::kind_dropped, this,
@@ -252,8 +256,13 @@ QString MainWindow::edited(const QString& error)
 
 QString MainWindow::move_node(const QString& id, double x, double y)
 {
+  return move_nodes({{id.toStdString(), {x, y}}});
+}
+
+QString MainWindow::move_nodes(const NodePositions& moves)
+{
   commit_text_edit();
-  return edited(document_->move_node(id, x, y));
+  return edited(document_->move_nodes(moves));
 }
 
 QString MainWindow::drop_kind(const QString& kind, double x, double y)

@@ -72,6 +72,7 @@ public:
   // The canvas's edits, each one undo step through the document; what went wrong (shown on the status line too),
   // or empty. A node moved keeps its place in the file's `diagram:`.
   QString move_node(const QString& id, double x, double y);
+  QString move_nodes(const NodePositions& moves); // a group dragged: one undo step
   QString drop_kind(const QString& kind, double x, double y);
   QString add_kind(const QString& kind); // in the middle of the view: the palette's click
   QString connect_nodes(const QString& from, const QString& to);
