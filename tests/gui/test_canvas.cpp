@@ -197,7 +197,7 @@ TEST(Canvas, DraggingFromANodesPortConnectsItOrSaysWhyNot)
   const std::string wired = text_of(o.window);
   drag(view, port_of(o.window, "users"), centre(o.window, "lb"));
   EXPECT_EQ(text_of(o.window), wired);
-  EXPECT_TRUE(o.window.last_message().startsWith("a database node cannot be connected to a load_balancer"))
+  EXPECT_TRUE(o.window.last_message().startsWith("a database node cannot be connected to a load_balancer node"))
       << o.window.last_message().toStdString();
   // Let go on nothing: nothing.
   drag(view, port_of(o.window, "api"), centre(o.window, "api") + QPointF(0, 600));

@@ -213,7 +213,8 @@ TEST(CanvasEdits, ConnectingWritesTheReferenceTheYamlUsesForThePair)
   EXPECT_EQ(again.error, "lb is already connected to api");
   auto nonsense = connect_nodes(backends.text, g, "users", "lb");
   EXPECT_EQ(nonsense.text, backends.text);
-  EXPECT_EQ(nonsense.error.rfind("a database node cannot be connected to a load_balancer", 0), 0u) << nonsense.error;
+  EXPECT_EQ(nonsense.error.rfind("a database node cannot be connected to a load_balancer node", 0), 0u)
+      << nonsense.error;
   auto self = connect_nodes(backends.text, g, "lb", "lb");
   EXPECT_EQ(self.error, "a node cannot be connected to itself");
   // A new API server that nothing sends to yet has no request type to put a step in.

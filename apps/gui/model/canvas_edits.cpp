@@ -322,7 +322,10 @@ CanvasEdit connect_nodes(const std::string& text, const TopologyGraph& graph, co
       return add_step(text, *root, request, "publish: {queue: " + to + ", job: " + other + "}", what);
     return add_step(text, *root, request, "call: {service: " + to + ", request: " + other + "}", what);
   }
-  return refused(text, "a " + (ka == "users" ? std::string("the users") : ka) + " node cannot be connected to a " + kb +
+  const auto named = [](const std::string& kind) {
+    return kind == "users" ? std::string("the users") : kind == "replica" ? "replicas" : "a " + kind + " node";
+  };
+  return refused(text, named(ka) + " cannot be connected to " + named(kb) +
                            ": the pairs are the users to a balancer, an API server or a CDN; a balancer to an "
                            "API server; a CDN to its origin; a queue to a worker pool; an API server or worker "
                            "pool to a database, cache, queue, balancer or API server");
