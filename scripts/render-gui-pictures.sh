@@ -10,6 +10,8 @@
 #                               charts exported after the run
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
+#   docs/images/gui-canvas.png  topologies/three-tier.yaml edited on the canvas: a cache dropped from the palette,
+#                               connected from the API servers, the balancer moved down
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +34,7 @@ cp topologies/three-tier.yaml "$broken"
   --export-charts docs/images/gui-break-charts.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
+"$gui" topologies/three-tier.yaml --size 1500x950 --drop cache@990,240 --connect app:cache --move lb@390,150 \
+  --select cache --screenshot docs/images/gui-canvas.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg docs/images/gui-lesson.png"
+  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"

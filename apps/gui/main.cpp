@@ -1,7 +1,10 @@
 // scalelab-gui [FILE | --lesson DIR] [--run [--hold-at T]] [--select SERVICE] [--set PATH=VALUE]...
-//              [--screenshot OUT.png] [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
+//              [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]... [--screenshot OUT.png]
+//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
-// properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --run
+// properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --drop,
+// --connect and --move edit it as the canvas does (a kind dropped from the palette at a point of the diagram, a
+// connection dragged from one node to another, a node dragged to a point), in that order; --run
 // starts it at once (with --hold-at T, shown up to T and held: the pictures are taken then); --screenshot saves the
 // window to OUT.png, --export-diagram the whole diagram and --export-charts
 // the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
@@ -37,8 +40,11 @@ int main(int argc, char** argv)
                                  "with --run: show the run up to T seconds and hold there (the pictures "
                                  "are taken then)",
                                  "T");
+  QCommandLineOption drop_option("drop", "add a service as the palette's drop does, at X,Y of the diagram", "KIND@X,Y");
+  QCommandLineOption connect_option("connect", "connect two nodes as a drag from one to the other does", "FROM:TO");
+  QCommandLineOption move_option("move", "move a node as a drag does, its centre to X,Y", "NODE@X,Y");
   parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option,
-                     lesson_option, hold_option});
+                     lesson_option, hold_option, drop_option, connect_option, move_option});
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -61,6 +67,36 @@ int main(int argc, char** argv)
     const QString error = eq > 0 ? window.document().set_value(path, edit.mid(eq + 1)) : QString("no PATH=VALUE");
     if (!error.isEmpty())
       std::fprintf(stderr, "scalelab-gui: --set %s: %s\n", qPrintable(edit), qPrintable(error));
+  }
+  // NAME@X,Y: the name and the point; false when it is not written so.
+  const auto placed = [](const QString& arg, QString& name, double& x, double& y) {
+    const auto at = arg.lastIndexOf('@');
+    const auto xy = arg.mid(at + 1).split(',');
+    bool ok_x = false, ok_y = false;
+    if (at > 0 && xy.size() == 2) {
+      name = arg.left(at);
+      x = xy[0].toDouble(&ok_x);
+      y = xy[1].toDouble(&ok_y);
+    }
+    return ok_x && ok_y;
+  };
+  const auto report = [](const char* option, const QString& arg, const QString& error) {
+    if (!error.isEmpty())
+      std::fprintf(stderr, "scalelab-gui: --%s %s: %s\n", option, qPrintable(arg), qPrintable(error));
+  };
+  for (const auto& arg : parser.values(drop_option)) {
+    QString kind;
+    double x = 0, y = 0;
+    report("drop", arg, placed(arg, kind, x, y) ? window.drop_kind(kind, x, y) : QString("not KIND@X,Y"));
+  }
+  for (const auto& arg : parser.values(connect_option)) {
+    const auto ends = arg.split(':');
+    report("connect", arg, ends.size() == 2 ? window.connect_nodes(ends[0], ends[1]) : QString("not FROM:TO"));
+  }
+  for (const auto& arg : parser.values(move_option)) {
+    QString node;
+    double x = 0, y = 0;
+    report("move", arg, placed(arg, node, x, y) ? window.move_node(node, x, y) : QString("not NODE@X,Y"));
   }
   if (parser.isSet(select_option))
     window.properties().select(parser.value(select_option));

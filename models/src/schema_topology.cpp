@@ -2233,6 +2233,41 @@ Type<std::vector<RequestRaw>> Tables::requests_type() const
   return requests;
 }
 
+// `diagram`: where scalelab-gui draws each node, as `NODE: [x, y]`. The simulation reads nothing from it; the
+// loader checks its shape only, and a name that is no node of the diagram is ignored (the node it meant is
+// placed by the automatic layout).
+Type<bool> diagram_type()
+{
+  Type<bool> type;
+  type.name = "map of node to [x, y]";
+  type.help = "A node (a service's name, `(users)`, `DATABASE/replicas`) and its centre on the canvas: `lb: "
+              "[420, 130]`.";
+  type.read = [](Context& ctx, const Site& site) -> std::optional<bool> {
+    if (site.value.IsNull()) // `diagram:` and nothing: no node placed
+      return true;
+    if (!site.value.IsMap()) {
+      report_expected(ctx, site, "a map of node names to [x, y]");
+      return std::nullopt;
+    }
+    bool ok = true;
+    for (auto it = site.value.begin(); it != site.value.end(); ++it) {
+      const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string("the key");
+      const Site place = site_of(it->first, it->second, name);
+      const YAML::Node& xy = it->second;
+      if (!it->first.IsScalar() || !xy.IsSequence() || xy.size() != 2 || !xy[0].IsScalar() || !xy[1].IsScalar() ||
+          !is_plain_number(xy[0].Scalar()) || !is_plain_number(xy[1].Scalar())) {
+        report_expected(ctx, place, "[x, y], two numbers");
+        ok = false;
+      }
+    }
+    if (!ok)
+      return std::nullopt;
+    return true;
+  };
+  type.shape = leaf_shape(type.name);
+  return type;
+}
+
 void Tables::declare_top()
 {
   const auto services = services_type();
@@ -2285,6 +2320,10 @@ void Tables::declare_top()
                          &TopologyRaw::faults)
           .optional("no faults")
           .help("The fault timeline (crashes, slow or cut links, partitions), in any order; see `faults[]`."),
+      field<TopologyRaw>("diagram", diagram_type(), [](TopologyRaw&, bool&&) {})
+          .optional("the automatic layout")
+          .help("Where scalelab-gui draws the nodes it was told to keep in place (a node moved on its canvas); "
+                "the simulation ignores it (docs/gui.md)."),
   };
   top.rules = top_rules();
 }

@@ -307,6 +307,31 @@ bool yaml_place_of(const std::string& text, const std::vector<std::string>& path
   return true;
 }
 
+std::vector<YamlField> yaml_fields_at(const std::string& text, const std::vector<std::vector<std::string>>& paths)
+{
+  std::vector<YamlField> out(paths.size());
+  std::string error;
+  const auto root = parse(text, error);
+  if (!root)
+    return out;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].empty())
+      continue;
+    const auto at = locate(*root, paths[i], error);
+    if (!at || !at->key.IsDefined())
+      continue;
+    YamlField& f = out[i];
+    f.present = true;
+    f.value = schema::flow_text(at->value);
+    f.place.key_line = at->key.Mark().line + 1;
+    f.place.key_column = at->key.Mark().column + 1;
+    const auto value_mark = at->value.Mark();
+    f.place.value_line = value_mark.is_null() ? f.place.key_line : value_mark.line + 1;
+    f.place.value_column = value_mark.is_null() ? f.place.key_column : value_mark.column + 1;
+  }
+  return out;
+}
+
 YamlEdit set_yaml_value(const std::string& text, const std::vector<std::string>& path, const std::string& value)
 {
   std::string error;

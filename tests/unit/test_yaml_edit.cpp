@@ -468,3 +468,39 @@ TEST(SchemaCatalog, EveryServiceKindWithItsDeclaredKeys)
 }
 
 } // namespace
+
+namespace
+{
+
+// A form's fields read at once give what reading each alone gives: the value, the place, and absent keys.
+TEST(YamlEdit, FieldsReadAtOnceEqualEachReadAlone)
+{
+  const std::string text = "# a topology\nservices:\n  app:   # the web tier\n    kind: api_server\n"
+                           "    hosts: [w1, w2]   # two\n    workers: 8\n  db: {kind: database, host: d}\n";
+  const std::vector<std::vector<std::string>> paths = {{"services", "app", "kind"},   {"services", "app", "hosts"},
+                                                       {"services", "app", "nope"},   {"services", "db", "host"},
+                                                       {"services", "db", "workers"}, {}};
+  const auto fields = scalelab::models::yaml_fields_at(text, paths);
+  ASSERT_EQ(fields.size(), paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    std::string value;
+    scalelab::models::YamlPlace place;
+    const bool present = !paths[i].empty() && yaml_value_at(text, paths[i], value);
+    EXPECT_EQ(fields[i].present, present) << i;
+    if (!present)
+      continue;
+    ASSERT_TRUE(scalelab::models::yaml_place_of(text, paths[i], place));
+    EXPECT_EQ(fields[i].value, value) << i;
+    EXPECT_EQ(fields[i].place.key_line, place.key_line) << i;
+    EXPECT_EQ(fields[i].place.key_column, place.key_column) << i;
+    EXPECT_EQ(fields[i].place.value_line, place.value_line) << i;
+    EXPECT_EQ(fields[i].place.value_column, place.value_column) << i;
+  }
+  EXPECT_EQ(fields[1].value, "[w1, w2]");
+  EXPECT_EQ(fields[3].place.value_line, 7);
+  // A text that does not parse: every key absent.
+  for (const auto& f : scalelab::models::yaml_fields_at("a: [", paths))
+    EXPECT_FALSE(f.present);
+}
+
+} // namespace

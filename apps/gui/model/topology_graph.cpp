@@ -332,8 +332,13 @@ struct TopologyGraph::Builder {
     while (!todo.empty()) {
       const auto item = todo.front();
       todo.erase(todo.begin());
-      if (done.insert(item).second)
-        follow_steps(item, todo);
+      if (!done.insert(item).second)
+        continue;
+      auto& runs = g.nodes_[item.first].runs;
+      const std::string& request = spec.requests[item.second].name;
+      if (std::find(runs.begin(), runs.end(), request) == runs.end())
+        runs.push_back(request);
+      follow_steps(item, todo);
     }
   }
 
@@ -383,7 +388,7 @@ struct TopologyGraph::Builder {
   }
 };
 
-TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
+TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec, const NodePositions& positions)
 {
   TopologyGraph g;
   Builder builder{spec, g, {}};
@@ -392,7 +397,21 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec)
   builder.follow_requests();
   builder.add_frames();
   g.layout();
+  g.pin(positions);
   return g;
+}
+
+void TopologyGraph::pin(const NodePositions& positions)
+{
+  if (positions.empty())
+    return;
+  for (auto& node : nodes_)
+    if (const auto it = positions.find(node.id); it != positions.end()) {
+      node.x = it->second.first;
+      node.y = it->second.second;
+      node.pinned = true;
+    }
+  place_frames();
 }
 
 const GraphNode* TopologyGraph::find(const std::string& id) const
@@ -429,8 +448,12 @@ void TopologyGraph::layout()
       out[e.from].push_back(e.to);
       in[e.to].push_back(e.from);
     }
+  in_grid_.assign(n, false);
+  for (std::size_t v = 1; v < n; ++v) // the users (node 0) always lead
+    in_grid_[v] = out[v].empty() && in[v].empty() && nodes_[v].zone.empty();
   assign_layers(out);
   place_nodes(in);
+  place_grid();
   place_frames();
 }
 
@@ -493,9 +516,33 @@ std::vector<std::size_t> TopologyGraph::column_of(const std::string& zone, int l
 {
   std::vector<std::size_t> column;
   for (std::size_t v = 0; v < nodes_.size(); ++v)
-    if (nodes_[v].zone == zone && nodes_[v].layer == layer)
+    if (nodes_[v].zone == zone && nodes_[v].layer == layer && !in_grid_[v])
       column.push_back(v);
   return column;
+}
+
+// The nodes with no edge and no zone, in file order, in rows of at most kGridColumns under the rest.
+void TopologyGraph::place_grid()
+{
+  double top = 0;
+  bool any_other = false;
+  for (std::size_t v = 0; v < nodes_.size(); ++v)
+    if (!in_grid_[v]) {
+      top = std::max(top, nodes_[v].y + kNodeHeight / 2);
+      any_other = true;
+    }
+  if (any_other)
+    top += kBandGap;
+  std::size_t i = 0;
+  for (std::size_t v = 0; v < nodes_.size(); ++v) {
+    if (!in_grid_[v])
+      continue;
+    const auto column = static_cast<double>(i % kGridColumns), row = static_cast<double>(i / kGridColumns);
+    nodes_[v].layer = 0;
+    nodes_[v].x = column * (kNodeWidth + kColumnGap) + kNodeWidth / 2;
+    nodes_[v].y = top + row * (kNodeHeight + kRowGap) + kNodeHeight / 2;
+    ++i;
+  }
 }
 
 // One column of nodes from `top` down, by the mean row of their predecessors (`row`, which it updates).

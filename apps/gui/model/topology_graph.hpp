@@ -7,6 +7,7 @@
 #include "scalelab/models/spec.hpp"
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +26,17 @@ struct GraphNode {
   // Requests it can hold at once over all its instances (workers, connections), from which the canvas
   // computes a utilisation out of the streamed in-service means; 0: none (a balancer, the users, a queue).
   double capacity = 0;
+  // The request types it runs (sent to it, to a balancer in front of it, or published to the queue it consumes),
+  // in first-seen order: where a step added by connecting it to another node goes.
+  std::vector<std::string> runs;
   // Placement (layout()): the column, and the node's centre in scene units.
   int layer = 0;
   double x = 0, y = 0;
+  bool pinned = false; // placed where the file's `diagram:` says, not by the automatic layout
 };
+
+// Node id -> its centre (x, y) on the canvas, as the file's `diagram:` keeps them.
+using NodePositions = std::map<std::string, std::pair<double, double>>;
 
 struct GraphEdge {
   enum class Type {
@@ -56,11 +64,14 @@ struct GraphFrame {
 class TopologyGraph
 {
 public:
-  static TopologyGraph from_spec(const models::TopologySpec& spec);
+  // Laid out, then the nodes that have a position placed there (pinned), the frames around them.
+  static TopologyGraph from_spec(const models::TopologySpec& spec, const NodePositions& positions = {});
 
   // Layers by the longest path from the users (an edge that closes a cycle is left out), columns left to right;
   // in each column, nodes by zone, then by the mean row of their predecessors. Deterministic.
   void layout();
+  // The nodes named in positions put there (and pinned); the frames drawn around their nodes again.
+  void pin(const NodePositions& positions);
 
   const std::vector<GraphNode>& nodes() const { return nodes_; }
   const std::vector<GraphEdge>& edges() const { return edges_; }
@@ -71,6 +82,9 @@ public:
 
   // Layout constants, in scene units (the canvas draws nodes this size).
   // A node's box holds its name and kind above, its counters during a run below (kHeaderHeight splits them).
+  // Nodes with no edge at all (services nothing reaches yet) go in a grid under the diagram, kGridColumns wide
+  // at most, instead of one long column.
+  static constexpr std::size_t kGridColumns = 10;
   static constexpr double kNodeWidth = 180, kNodeHeight = 112, kHeaderHeight = 62, kColumnGap = 120, kRowGap = 30,
                           kFrameMargin = 18, kBandGap = 50;
 
@@ -86,11 +100,13 @@ private:
   void place_column(std::vector<std::size_t> column, int layer, double top,
                     const std::vector<std::vector<std::size_t>>& in, std::vector<double>& row);
   void place_nodes(const std::vector<std::vector<std::size_t>>& in);
+  void place_grid();
   void place_frames();
 
   std::vector<GraphNode> nodes_;
   std::vector<GraphEdge> edges_;
   std::vector<GraphFrame> frames_;
+  std::vector<bool> in_grid_; // by node: no edge and no zone (layout())
 };
 
 } // namespace scalelab::gui

@@ -1,11 +1,15 @@
 #include "diagram_view.hpp"
 
 #include "edge_flow.hpp"
+#include "minimap.hpp"
 
 #include <QContextMenuEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
 #include <QMenu>
+#include <QMimeData>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -16,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace scalelab::gui
 {
@@ -82,6 +87,7 @@ public:
   {
     setPos(node.x, node.y);
     setZValue(2);
+    setAcceptHoverEvents(true);
     setToolTip(QString::fromStdString(node.id + " (" + node.kind + ")" +
                                       (node.hosts.empty() ? std::string() : "\nhosts: " + join(node.hosts))));
   }
@@ -89,10 +95,21 @@ public:
   QRectF boundingRect() const override
   {
     const double w = TopologyGraph::kNodeWidth, h = TopologyGraph::kNodeHeight;
-    return {-w / 2 - 2, -h / 2 - 2, w + 4, h + 4};
+    const double port = DiagramView::kPortRadius + 2; // the port stands out of the box on the right
+    return {-w / 2 - 2, -h / 2 - 2, w + 4 + port, h + 4};
   }
 
   const GraphNode& node() const { return node_; }
+  void hoverEnterEvent(QGraphicsSceneHoverEvent*) override
+  {
+    hovered_ = true;
+    update();
+  }
+  void hoverLeaveEvent(QGraphicsSceneHoverEvent*) override
+  {
+    hovered_ = false;
+    update();
+  }
   void set_selected(bool selected)
   {
     selected_ = selected;
@@ -165,6 +182,12 @@ public:
       p->setPen(QColor(150, 150, 150));
       p->drawText(lower, Qt::AlignCenter, "not run yet");
     }
+    // The port to drag a connection from, on a node hovered or selected.
+    if ((hovered_ || selected_) && node_.kind != "replica") {
+      p->setPen(QPen(QColor(30, 110, 230), 2));
+      p->setBrush(Qt::white);
+      p->drawEllipse(QPointF(w / 2, 0), DiagramView::kPortRadius, DiagramView::kPortRadius);
+    }
   }
 
 private:
@@ -222,7 +245,7 @@ private:
 
   GraphNode node_;
   KindStyle style_;
-  bool selected_ = false;
+  bool selected_ = false, hovered_ = false;
   std::optional<NodeMetrics> metrics_;
 };
 
@@ -293,60 +316,39 @@ QPointF box_exit(QPointF centre, QPointF toward, double half_w, double half_h)
   return centre + d * std::min(tx, ty);
 }
 
-// Draws the edge; returns its path and colour, along which a run's requests flow.
-std::pair<QPainterPath, QColor> add_edge(QGraphicsScene& scene, const TopologyGraph& g, const GraphEdge& e)
-{
-  const auto& a = g.nodes()[e.from];
-  const auto& b = g.nodes()[e.to];
-  const double hw = TopologyGraph::kNodeWidth / 2 + 3, hh = TopologyGraph::kNodeHeight / 2 + 3;
+// The edge's curve between two node centres: right side to left side when the target stands to the right, else
+// around, below; with its arrow head and the point its label sits on.
+struct EdgeGeometry {
   QPainterPath path;
+  QPolygonF head;
+};
+
+EdgeGeometry edge_geometry(QPointF a, QPointF b)
+{
+  const double hw = TopologyGraph::kNodeWidth / 2 + 3, hh = TopologyGraph::kNodeHeight / 2 + 3;
   QPointF start, end, c1, c2;
-  if (b.layer > a.layer) { // forwards: right side to left side
-    start = QPointF(a.x + hw, a.y);
-    end = QPointF(b.x - hw, b.y);
+  if (b.x() - a.x() > TopologyGraph::kNodeWidth) { // forwards: right side to left side
+    start = QPointF(a.x() + hw, a.y());
+    end = QPointF(b.x() - hw, b.y());
     const double dx = (end.x() - start.x()) / 2;
     c1 = start + QPointF(dx, 0);
     c2 = end - QPointF(dx, 0);
   } else { // backwards or within a column: around, below
-    start = box_exit(QPointF(a.x, a.y), QPointF(b.x, b.y), hw, hh);
-    end = box_exit(QPointF(b.x, b.y), QPointF(a.x, a.y), hw, hh);
+    start = box_exit(a, b, hw, hh);
+    end = box_exit(b, a, hw, hh);
     const QPointF mid = (start + end) / 2 + QPointF(60, 0);
     c1 = mid;
     c2 = mid;
   }
-  path.moveTo(start);
-  path.cubicTo(c1, c2, end);
-  const QColor colour = edge_colour(e.type);
-  QPen pen(colour, 2);
-  if (e.type == GraphEdge::Type::replication || e.type == GraphEdge::Type::publish ||
-      e.type == GraphEdge::Type::consume)
-    pen.setStyle(Qt::DashLine);
-  auto* line = scene.addPath(path, pen);
-  line->setZValue(1);
+  EdgeGeometry g;
+  g.path.moveTo(start);
+  g.path.cubicTo(c1, c2, end);
   // The arrow head along the curve's last tangent.
   const QPointF tip = end;
   const double angle = std::atan2(tip.y() - c2.y(), tip.x() - c2.x());
-  QPolygonF head;
-  head << tip << tip - QPointF(std::cos(angle - 0.4) * 11, std::sin(angle - 0.4) * 11)
-       << tip - QPointF(std::cos(angle + 0.4) * 11, std::sin(angle + 0.4) * 11);
-  auto* arrow = scene.addPolygon(head, QPen(colour), QBrush(colour));
-  arrow->setZValue(1);
-  const QString text = edge_text(e);
-  if (!text.isEmpty()) {
-    auto* label = scene.addSimpleText(text);
-    QFont font = label->font();
-    font.setPixelSize(11);
-    label->setFont(font);
-    label->setBrush(colour.darker(130));
-    const QPointF at = path.pointAtPercent(0.5);
-    const QRectF r = label->boundingRect();
-    label->setPos(at.x() - r.width() / 2, at.y() - r.height() - 2);
-    label->setZValue(3);
-    auto* back =
-        scene.addRect(label->sceneBoundingRect().adjusted(-2, 0, 2, 0), Qt::NoPen, QBrush(QColor(255, 255, 255, 215)));
-    back->setZValue(2.5);
-  }
-  return {path, colour};
+  g.head << tip << tip - QPointF(std::cos(angle - 0.4) * 11, std::sin(angle - 0.4) * 11)
+         << tip - QPointF(std::cos(angle + 0.4) * 11, std::sin(angle + 0.4) * 11);
+  return g;
 }
 
 } // namespace
@@ -358,6 +360,7 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
   setDragMode(QGraphicsView::ScrollHandDrag);
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setBackgroundBrush(QColor(246, 247, 249));
+  minimap_ = new Minimap(*this);
   animation_ = new QTimer(this);
   animation_->setInterval(40);
   connect(animation_, &QTimer::timeout, this, [this] {
@@ -370,8 +373,10 @@ void DiagramView::set_graph(const TopologyGraph& graph)
 {
   graph_ = graph;
   animation_->stop();
+  end_gesture();
   scene()->clear();
   node_items_.clear();
+  edge_items_.clear();
   flow_ = nullptr;
   for (const auto& f : graph_.frames()) {
     auto* frame = scene()->addRect(QRectF(QPointF(f.left, f.top), QPointF(f.right, f.bottom)),
@@ -387,17 +392,20 @@ void DiagramView::set_graph(const TopologyGraph& graph)
   }
   flow_ = new EdgeFlow();
   flow_->setZValue(4);
-  for (const auto& e : graph_.edges()) {
-    const auto [path, colour] = add_edge(*scene(), graph_, e);
-    flow_->add_edge(graph_.nodes()[e.from].id, graph_.nodes()[e.to].id, path, colour);
-  }
-  scene()->addItem(flow_);
   for (const auto& n : graph_.nodes()) {
     auto* item = new NodeItem(n);
-    item->set_selected(!selected_.empty() && n.id == selected_);
+    item->set_selected((!selected_.empty() && n.id == selected_) || group_.count(n.id));
     scene()->addItem(item);
     node_items_.push_back(item);
   }
+  edge_items_.assign(graph_.edges().size(), EdgeItems{});
+  for (std::size_t i = 0; i < graph_.edges().size(); ++i) {
+    const auto& e = graph_.edges()[i];
+    add_edge_items(i);
+    flow_->add_edge(graph_.nodes()[e.from].id, graph_.nodes()[e.to].id, edge_items_[i].line->path(),
+                    edge_colour(e.type));
+  }
+  scene()->addItem(flow_);
   if (!graph_.nodes().empty()) {
     // The key to the colours, under the diagram.
     const QRectF drawn = scene()->itemsBoundingRect();
@@ -413,41 +421,228 @@ void DiagramView::set_graph(const TopologyGraph& graph)
   scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-40, -40, 40, 40));
   if (auto_fit_) // an edit redraws the diagram without undoing the user's zoom
     fit();
+  minimap_->refresh();
 }
 
 void DiagramView::select(const std::string& id)
 {
   selected_ = id;
   for (auto* item : node_items_)
-    item->set_selected(!id.empty() && item->node().id == id);
+    item->set_selected((!id.empty() && item->node().id == id) || group_.count(item->node().id));
+}
+
+void DiagramView::add_edge_items(std::size_t i)
+{
+  const auto& e = graph_.edges()[i];
+  const QColor colour = edge_colour(e.type);
+  QPen pen(colour, 2);
+  if (e.type == GraphEdge::Type::replication || e.type == GraphEdge::Type::publish ||
+      e.type == GraphEdge::Type::consume)
+    pen.setStyle(Qt::DashLine);
+  EdgeItems& items = edge_items_[i];
+  items.line = scene()->addPath(QPainterPath(), pen);
+  items.line->setZValue(1);
+  items.arrow = scene()->addPolygon(QPolygonF(), QPen(colour), QBrush(colour));
+  items.arrow->setZValue(1);
+  if (const QString text = edge_text(e); !text.isEmpty()) {
+    items.label = scene()->addSimpleText(text);
+    QFont font = items.label->font();
+    font.setPixelSize(11);
+    items.label->setFont(font);
+    items.label->setBrush(colour.darker(130));
+    items.label->setZValue(3);
+    items.back = scene()->addRect(QRectF(), Qt::NoPen, QBrush(QColor(255, 255, 255, 215)));
+    items.back->setZValue(2.5);
+  }
+  place_edge(i);
+}
+
+// The edge drawn between its nodes where they stand now.
+void DiagramView::place_edge(std::size_t i)
+{
+  const auto& e = graph_.edges()[i];
+  const auto g = edge_geometry(node_items_[e.from]->pos(), node_items_[e.to]->pos());
+  EdgeItems& items = edge_items_[i];
+  items.line->setPath(g.path);
+  items.arrow->setPolygon(g.head);
+  if (items.label) {
+    const QPointF at = g.path.pointAtPercent(0.5);
+    const QRectF r = items.label->boundingRect();
+    items.label->setPos(at.x() - r.width() / 2, at.y() - r.height() - 2);
+    items.back->setRect(items.label->sceneBoundingRect().adjusted(-2, 0, 2, 0));
+  }
+  if (flow_)
+    flow_->set_path(i, g.path);
+}
+
+NodeItem* DiagramView::node_at(const QPoint& view_pos) const
+{
+  // The topmost node there: the item that paints the edges' dots lies over the whole diagram.
+  for (QGraphicsItem* item : items(view_pos))
+    if (auto* node = dynamic_cast<NodeItem*>(item))
+      return node;
+  return nullptr;
+}
+
+bool DiagramView::on_port(const NodeItem& node, const QPointF& scene_pos)
+{
+  const QPointF p = scene_pos - node.pos();
+  return std::hypot(p.x() - TopologyGraph::kNodeWidth / 2, p.y()) <= kPortRadius + 5;
+}
+
+QPointF DiagramView::node_position(const std::string& id) const
+{
+  for (const auto* item : node_items_)
+    if (item->node().id == id)
+      return item->pos();
+  return {};
 }
 
 void DiagramView::mousePressEvent(QMouseEvent* event)
 {
-  for (QGraphicsItem* item = itemAt(event->pos()); item; item = item->parentItem())
-    if (auto* node = dynamic_cast<NodeItem*>(item)) {
-      emit node_clicked(QString::fromStdString(node->node().id));
-      break;
+  NodeItem* node = node_at(event->pos());
+  if (!node) {
+    QGraphicsView::mousePressEvent(event); // pan
+    return;
+  }
+  const std::string id = node->node().id, before = selected_;
+  const QPointF at = mapToScene(event->pos());
+  const bool port = on_port(*node, at);
+  emit node_clicked(QString::fromStdString(id)); // may redraw the diagram (the text typed is read first)
+  node = nullptr;
+  for (auto* item : node_items_)
+    if (item->node().id == id)
+      node = item;
+  if (!node || event->button() != Qt::LeftButton) {
+    QGraphicsView::mousePressEvent(event);
+    return;
+  }
+  // Shift+click adds a node to the group that moves together (or takes it out); a click elsewhere ends the group.
+  if (event->modifiers() & Qt::ShiftModifier) {
+    if (group_.empty() && !before.empty() && before != id)
+      group_.insert(before);
+    if (!group_.insert(id).second && id != before)
+      group_.erase(id);
+  } else if (!group_.count(id)) {
+    group_.clear();
+  }
+  select(selected_);
+  // A node is dragged to move it (with its group), or from its port (the circle on its right side) to connect it
+  // to another.
+  gesture_node_ = id;
+  if (port && group_.empty()) {
+    connecting_ = scene()->addLine(QLineF(node->pos() + QPointF(TopologyGraph::kNodeWidth / 2, 0), at),
+                                   QPen(QColor(30, 110, 230), 2, Qt::DashLine));
+    connecting_->setZValue(5);
+  } else {
+    dragging_ = node;
+    drag_offset_ = at - node->pos();
+    drag_start_ = node->pos();
+    moving_.clear();
+    for (auto* item : node_items_)
+      if (item == node || (group_.count(id) && group_.count(item->node().id)))
+        moving_.emplace_back(item, item->pos());
+  }
+  event->accept();
+}
+
+void DiagramView::mouseMoveEvent(QMouseEvent* event)
+{
+  const QPointF at = mapToScene(event->pos());
+  if (dragging_) {
+    const QPointF by = at - drag_offset_ - drag_start_;
+    std::set<std::size_t> moved;
+    for (const auto& [item, start] : moving_) {
+      item->setPos(start + by);
+      if (const auto index = graph_.index_of(item->node().id))
+        moved.insert(*index);
     }
-  QGraphicsView::mousePressEvent(event);
+    for (std::size_t i = 0; i < graph_.edges().size(); ++i)
+      if (moved.count(graph_.edges()[i].from) || moved.count(graph_.edges()[i].to))
+        place_edge(i);
+    event->accept();
+    return;
+  }
+  if (connecting_) {
+    connecting_->setLine(QLineF(connecting_->line().p1(), at));
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseMoveEvent(event);
+}
+
+void DiagramView::mouseReleaseEvent(QMouseEvent* event)
+{
+  if (!dragging_ && !connecting_) {
+    QGraphicsView::mouseReleaseEvent(event);
+    return;
+  }
+  const QString from = QString::fromStdString(gesture_node_);
+  if (dragging_) {
+    const bool moved = QLineF(drag_start_, dragging_->pos()).length() >= 3;
+    QStringList ids;
+    QList<QPointF> centres;
+    for (const auto& [item, start] : moving_) {
+      ids << QString::fromStdString(item->node().id);
+      centres << item->pos();
+    }
+    end_gesture();
+    if (moved) // the document redraws the diagram with the nodes where they were let go
+      emit nodes_moved(ids, centres);
+  } else {
+    delete connecting_;
+    connecting_ = nullptr;
+    NodeItem* target = node_at(event->pos());
+    end_gesture();
+    if (target && target->node().id != from.toStdString())
+      emit connect_requested(from, QString::fromStdString(target->node().id));
+  }
+  event->accept();
+}
+
+void DiagramView::end_gesture()
+{
+  delete connecting_;
+  connecting_ = nullptr;
+  dragging_ = nullptr;
+  moving_.clear();
+  gesture_node_.clear();
+}
+
+// The palette's kinds are dropped on the canvas: the scene point they land on.
+void DiagramView::dragEnterEvent(QDragEnterEvent* event)
+{
+  if (event->mimeData()->hasFormat(kKindMime))
+    event->acceptProposedAction();
+}
+
+void DiagramView::dragMoveEvent(QDragMoveEvent* event)
+{
+  if (event->mimeData()->hasFormat(kKindMime))
+    event->acceptProposedAction();
+}
+
+void DiagramView::dropEvent(QDropEvent* event)
+{
+  if (!event->mimeData()->hasFormat(kKindMime))
+    return;
+  const QPointF at = mapToScene(event->position().toPoint());
+  emit kind_dropped(QString::fromUtf8(event->mimeData()->data(kKindMime)), at.x(), at.y());
+  event->acceptProposedAction();
 }
 
 void DiagramView::contextMenuEvent(QContextMenuEvent* event)
 {
-  for (QGraphicsItem* item = itemAt(event->pos()); item; item = item->parentItem())
-    if (auto* node = dynamic_cast<NodeItem*>(item)) {
-      if (!breakable(node->node()))
-        return;
-      QMenu menu(this);
-      const QString id = QString::fromStdString(node->node().id);
-      for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
-        const QString label = QString::fromStdString(break_label(node->node(), kind));
-        menu.addAction(label.left(1).toUpper() + label.mid(1), this,
-                       [this, id, kind] { emit break_requested(id, kind); });
-      }
-      menu.exec(event->globalPos());
-      return;
-    }
+  auto* node = node_at(event->pos());
+  if (!node || !breakable(node->node()))
+    return;
+  QMenu menu(this);
+  const QString id = QString::fromStdString(node->node().id);
+  for (const BreakKind kind : {BreakKind::crash, BreakKind::crash_for, BreakKind::slow_for}) {
+    const QString label = QString::fromStdString(break_label(node->node(), kind));
+    menu.addAction(label.left(1).toUpper() + label.mid(1), this, [this, id, kind] { emit break_requested(id, kind); });
+  }
+  menu.exec(event->globalPos());
 }
 
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
@@ -505,6 +700,8 @@ void DiagramView::fit()
     resetTransform();
     scale(1.4, 1.4);
   }
+  if (minimap_)
+    minimap_->refresh();
 }
 
 void DiagramView::resizeEvent(QResizeEvent* event)
@@ -512,6 +709,7 @@ void DiagramView::resizeEvent(QResizeEvent* event)
   QGraphicsView::resizeEvent(event);
   if (auto_fit_)
     fit();
+  minimap_->refresh();
 }
 
 void DiagramView::wheelEvent(QWheelEvent* event)
@@ -519,7 +717,18 @@ void DiagramView::wheelEvent(QWheelEvent* event)
   auto_fit_ = false;
   const double factor = std::pow(1.0015, event->angleDelta().y());
   scale(factor, factor);
+  minimap_->refresh();
   event->accept();
+}
+
+void DiagramView::zoom(double factor)
+{
+  auto_fit_ = false;
+  const ViewportAnchor anchor = transformationAnchor();
+  setTransformationAnchor(QGraphicsView::AnchorViewCenter);
+  scale(factor, factor);
+  setTransformationAnchor(anchor);
+  minimap_->refresh();
 }
 
 } // namespace scalelab::gui

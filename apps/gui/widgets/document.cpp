@@ -1,15 +1,11 @@
 #include "document.hpp"
 
-#include "scalelab/models/schema_catalog.hpp"
 #include "scalelab/models/yaml_edit.hpp"
 
 #include <QFile>
-#include <QRegularExpression>
 #include <QSaveFile>
 #include <QUndoCommand>
 #include <QUndoStack>
-
-#include <yaml-cpp/yaml.h>
 
 namespace scalelab::gui
 {
@@ -87,39 +83,43 @@ QString Document::remove_key(const std::vector<std::string>& path)
 
 QString Document::add_service(const QString& name, const QString& kind)
 {
-  const std::string text = text_.toStdString();
-  if (name.isEmpty() || name.contains(QRegularExpression("[^A-Za-z0-9_.-]")))
-    return "a service's name is letters, digits, _ . and -";
-  std::string current;
-  if (models::yaml_value_at(text, {"services", name.toStdString()}, current))
-    return "there is already a service " + name;
-  const auto keys = models::service_kind_keys(kind.toStdString());
-  if (keys.empty())
-    return "no service kind " + kind;
-  QString value = "{kind: " + kind;
-  bool placed = false; // on a host
-  for (const auto& k : keys) {
-    if (!k.required || k.key == "kind")
-      continue;
-    const QString v = default_for_new_service(text, k.key, k.type);
-    if (!v.isEmpty())
-      value += ", " + QString::fromStdString(k.key) + ": " + v;
-    placed = placed || k.type.find("host name") != std::string::npos;
-  }
-  // api_server and database take host or hosts: one host to start.
-  if (!placed)
-    for (const auto& k : keys)
-      if (k.key == "host") {
-        const QString v = default_for_new_service(text, k.key, k.type);
-        if (!v.isEmpty())
-          value += ", host: " + v;
-      }
-  value += "}";
-  const auto edit = models::set_yaml_value(text, {"services", name.toStdString()}, value.toStdString());
+  return apply(gui::add_service(text_.toStdString(), name.toStdString(), kind.toStdString()));
+}
+
+QString Document::apply(const CanvasEdit& edit)
+{
   if (!edit.error.empty())
     return QString::fromStdString(edit.error);
-  replace_text(QString::fromStdString(edit.text), "add service " + name);
+  last_edit_ = QString::fromStdString(edit.what);
+  last_added_ = QString::fromStdString(edit.added);
+  replace_text(QString::fromStdString(edit.text), last_edit_);
   return {};
+}
+
+QString Document::move_nodes(const NodePositions& moves)
+{
+  return apply(gui::move_nodes(text_.toStdString(), moves));
+}
+
+QString Document::drop_service(const QString& kind, double x, double y)
+{
+  return apply(gui::drop_service(text_.toStdString(), kind.toStdString(), x, y));
+}
+
+QString Document::connect_nodes(const TopologyGraph& graph, const QString& from, const QString& to)
+{
+  return apply(gui::connect_nodes(text_.toStdString(), graph, from.toStdString(), to.toStdString()));
+}
+
+QString Document::paste_service(const QString& name, const QString& definition,
+                                std::optional<std::pair<double, double>> at)
+{
+  return apply(gui::paste_service(text_.toStdString(), name.toStdString(), definition.toStdString(), at));
+}
+
+QString Document::delete_service(const QString& name)
+{
+  return apply(gui::delete_service(text_.toStdString(), name.toStdString()));
 }
 
 QString Document::remove_service(const QString& name)
@@ -151,43 +151,6 @@ bool Document::save_as(const QString& path, QString& error)
   path_ = path;
   undo_->setClean();
   return true;
-}
-
-QString default_for_new_service(const std::string& text, const std::string& key, const std::string& type)
-{
-  YAML::Node loaded;
-  try {
-    loaded = YAML::Load(text);
-  } catch (const YAML::Exception&) {
-    return {};
-  }
-  const YAML::Node& root = loaded; // const: looking up a key never adds it
-  if (!root.IsMap())
-    return {};
-  if (type.find("host name") != std::string::npos) {
-    const YAML::Node hosts = root["hardware"]["hosts"];
-    if (hosts.IsSequence() && hosts.size() > 0 && hosts[0]["name"].IsScalar())
-      return QString::fromStdString(hosts[0]["name"].Scalar());
-    return {};
-  }
-  if (type.find("request type") != std::string::npos) {
-    const YAML::Node requests = root["requests"];
-    if (requests.IsMap() && requests.size() > 0)
-      return "[" + QString::fromStdString(requests.begin()->first.Scalar()) + "]";
-    return {};
-  }
-  if (type.find("service name") != std::string::npos) {
-    // The kind a balancer's backends, a worker's queue or an edge's origin usually are.
-    const std::string wanted = key == "consumes" ? "queue" : "api_server";
-    const YAML::Node services = root["services"];
-    if (!services.IsMap())
-      return {};
-    for (auto it = services.begin(); it != services.end(); ++it)
-      if (it->second.IsMap() && it->second["kind"].IsScalar() && it->second["kind"].Scalar() == wanted)
-        return QString::fromStdString(it->first.Scalar());
-    return {};
-  }
-  return {};
 }
 
 } // namespace scalelab::gui

@@ -2,10 +2,14 @@
 // scalelab-gui's document: the topology file's text, which every edit changes by splicing (models/yaml_edit.hpp)
 // so that comments, key order and layout survive, with an undo stack of whole-text steps. A form's edit, a
 // service added or removed and a burst of typing in the text view are one step each.
+#include "canvas_edits.hpp"
+
 #include <QObject>
 #include <QString>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -38,6 +42,16 @@ public:
   // kind it names, its first request type) when they can be; the loader says what is still missing.
   QString add_service(const QString& name, const QString& kind);
   QString remove_service(const QString& name);
+  // The canvas's gestures (model/canvas_edits.hpp), each one undo step: the edit's text, or its error.
+  QString move_nodes(const NodePositions& moves);
+  QString drop_service(const QString& kind, double x, double y);
+  QString connect_nodes(const TopologyGraph& graph, const QString& from, const QString& to);
+  QString paste_service(const QString& name, const QString& definition, std::optional<std::pair<double, double>> at);
+  QString delete_service(const QString& name);
+  // What the last successful edit did ("connect lb to app: backends: app").
+  const QString& last_edit() const { return last_edit_; }
+  // The service the last drop or paste added.
+  const QString& last_added() const { return last_added_; }
 
   // Writes the text, byte for byte; save_as makes path the document's file.
   bool save(QString& error);
@@ -51,13 +65,10 @@ signals:
 private:
   friend class TextStep;
   void set_text(const QString& text);
+  QString apply(const CanvasEdit& edit);
 
-  QString path_, text_;
+  QString path_, text_, last_edit_, last_added_;
   QUndoStack* undo_ = nullptr;
 };
-
-// The value a new service's required key gets from a topology's text: hosts, services and request types by
-// name, as the loader reads them; empty when there is nothing to take it from.
-QString default_for_new_service(const std::string& text, const std::string& key, const std::string& type);
 
 } // namespace scalelab::gui

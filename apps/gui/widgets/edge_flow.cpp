@@ -27,6 +27,15 @@ void EdgeFlow::add_edge(const std::string& from, const std::string& to, const QP
   bounds_ = bounds_.united(path.boundingRect().adjusted(-60, -30, 60, 30)); // room for a counter
 }
 
+void EdgeFlow::set_path(std::size_t index, const QPainterPath& path)
+{
+  if (index >= edges_.size())
+    return;
+  prepareGeometryChange();
+  edges_[index].path = path;
+  bounds_ = bounds_.united(path.boundingRect().adjusted(-60, -30, 60, 30));
+}
+
 void EdgeFlow::set_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving)
 {
   double busiest = 0;

@@ -20,6 +20,8 @@ class EdgeFlow : public QGraphicsItem
 public:
   // An edge of the diagram, from service `from` to service `to` (node ids).
   void add_edge(const std::string& from, const std::string& to, const QPainterPath& path, const QColor& colour);
+  // The path of the index-th edge added, redrawn (a node dragged on the canvas).
+  void set_path(std::size_t index, const QPainterPath& path);
   // Requests per second by (from, to); an edge not in the map carried none. moving: dots flow (during a run).
   void set_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
   void clear_rates();

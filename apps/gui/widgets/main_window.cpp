@@ -4,6 +4,7 @@
 #include "diagram_view.hpp"
 #include "document.hpp"
 #include "lesson_panel.hpp"
+#include "palette.hpp"
 #include "picture_export.hpp"
 #include "property_panel.hpp"
 #include "run_controls.hpp"
@@ -13,6 +14,8 @@
 #include "scalelab/models/yaml_edit.hpp"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QCoreApplication>
 #include <QDir>
@@ -45,6 +48,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   setWindowTitle("scalelab");
   document_ = new Document(this);
   diagram_ = new DiagramView(this);
+  diagram_->setAcceptDrops(true);
+  palette_ = new Palette(this);
   QWidget* text_panel = build_text_panel();
   build_properties();
   build_layout(text_panel);
@@ -95,7 +100,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   compare_action_->setToolTip("Keep the run before in the charts beside the next one");
   connect(compare_action_, &QAction::toggled, this, &MainWindow::set_compare);
   bar->addSeparator();
+  add_canvas_actions(bar);
+  bar->addSeparator();
   add_export_actions(bar);
+  connect_canvas();
   update_actions();
   resize(1500, 950);
 }
@@ -150,7 +158,13 @@ void MainWindow::build_properties()
 void MainWindow::build_layout(QWidget* text_panel)
 {
   auto* top = new QSplitter(Qt::Horizontal, this);
-  top->addWidget(diagram_);
+  auto* canvas = new QWidget(this);
+  auto* canvas_layout = new QVBoxLayout(canvas);
+  canvas_layout->setContentsMargins(0, 0, 0, 0);
+  canvas_layout->setSpacing(2);
+  canvas_layout->addWidget(palette_);
+  canvas_layout->addWidget(diagram_);
+  top->addWidget(canvas);
   top->addWidget(properties_);
   top->addWidget(text_panel);
   top->setStretchFactor(0, 3);
@@ -191,6 +205,124 @@ void MainWindow::add_file_actions(QToolBar* bar)
     if (!path.isEmpty())
       save_as(path);
   });
+}
+
+// Copy, Paste and Delete: of the selected service, from the tool bar or with the keys on the canvas (the text
+// view keeps its own copy and paste).
+void MainWindow::add_canvas_actions(QToolBar* bar)
+{
+  const auto add = [this, bar](const QString& label, QKeySequence::StandardKey key, QString (MainWindow::*act)()) {
+    auto* action = bar->addAction(label);
+    action->setToolTip(label + " the selected service");
+    auto* keyed = new QAction(label, diagram_);
+    keyed->setShortcut(key);
+    keyed->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    diagram_->addAction(keyed);
+    for (QAction* a : {action, keyed})
+      connect(a, &QAction::triggered, this, [this, act] { (this->*act)(); });
+  };
+  add("Copy", QKeySequence::Copy, &MainWindow::copy_selected);
+  add("Paste", QKeySequence::Paste, &MainWindow::paste);
+  add("Delete", QKeySequence::Delete, &MainWindow::delete_selected);
+}
+
+// The canvas's gestures and the palette's kinds, as edits of the document.
+void MainWindow::connect_canvas()
+{
+  connect(diagram_, &DiagramView::nodes_moved, this, [this](const QStringList& ids, const QList<QPointF>& centres) {
+    NodePositions moves;
+    for (qsizetype i = 0; i < ids.size() && i < centres.size(); ++i)
+      moves[ids[i].toStdString()] = {centres[i].x(), centres[i].y()};
+    move_nodes(moves);
+  });
+  connect(diagram_, &DiagramView::connect_requested, this,
+          [this](const QString& from, const QString& to) { connect_nodes(from, to); });
+  connect(diagram_, &DiagramView::kind_dropped, this,
+          [this](const QString& kind, double x, double y) { drop_kind(kind, x, y); });
+  connect(palette_, &Palette::kind_clicked, this, [this](const QString& kind) { add_kind(kind); });
+}
+
+QString MainWindow::edited(const QString& error)
+{
+  if (!error.isEmpty()) {
+    show_message(error);
+    return error;
+  }
+  show_message(document_->last_edit());
+  if (!document_->last_added().isEmpty() && diagram_current_)
+    properties_->select(document_->last_added());
+  return {};
+}
+
+QString MainWindow::move_node(const QString& id, double x, double y)
+{
+  return move_nodes({{id.toStdString(), {x, y}}});
+}
+
+QString MainWindow::move_nodes(const NodePositions& moves)
+{
+  commit_text_edit();
+  return edited(document_->move_nodes(moves));
+}
+
+QString MainWindow::drop_kind(const QString& kind, double x, double y)
+{
+  commit_text_edit();
+  if (!diagram_current_)
+    return edited("the text has problems: fix them first");
+  return edited(document_->drop_service(kind, x, y));
+}
+
+QString MainWindow::add_kind(const QString& kind)
+{
+  const QPointF at = diagram_->mapToScene(diagram_->viewport()->rect().center());
+  return drop_kind(kind, at.x(), at.y());
+}
+
+QString MainWindow::connect_nodes(const QString& from, const QString& to)
+{
+  commit_text_edit();
+  if (!graph_ || !diagram_current_)
+    return edited("the text has problems: fix them first");
+  return edited(document_->connect_nodes(*graph_, from, to));
+}
+
+QString MainWindow::copy_selected()
+{
+  const QString name = properties_->selected();
+  const std::string definition = copy_service(document_->text().toStdString(), name.toStdString());
+  if (name.isEmpty() || definition.empty())
+    return edited("select a service to copy");
+  clipboard_name_ = name;
+  clipboard_definition_ = QString::fromStdString(definition);
+  QApplication::clipboard()->setText(name + ": " + clipboard_definition_ + "\n");
+  show_message("copied " + name);
+  return {};
+}
+
+QString MainWindow::paste()
+{
+  commit_text_edit();
+  if (clipboard_definition_.isEmpty())
+    return edited("nothing copied to paste");
+  if (!diagram_current_)
+    return edited("the text has problems: fix them first");
+  // Beside the service copied, when it is drawn.
+  std::optional<std::pair<double, double>> at;
+  if (graph_ && graph_->find(clipboard_name_.toStdString())) {
+    const QPointF p = diagram_->node_position(clipboard_name_.toStdString());
+    at = std::make_pair(p.x() + 40, p.y() + 40);
+  }
+  return edited(document_->paste_service(clipboard_name_, clipboard_definition_, at));
+}
+
+QString MainWindow::delete_selected()
+{
+  commit_text_edit();
+  const QString name = properties_->selected();
+  if (name.isEmpty())
+    return edited("select a service to delete");
+  return edited(document_->delete_service(name));
 }
 
 // Export diagram… and Export charts…: PNG or SVG, by the suffix chosen.
@@ -299,7 +431,7 @@ void MainWindow::on_document_changed()
     update_title();
     return;
   }
-  graph_ = TopologyGraph::from_spec(*loaded.spec);
+  graph_ = TopologyGraph::from_spec(*loaded.spec, read_positions(document_->text().toStdString()));
   duration_ = models::to_seconds(loaded.spec->duration);
   warmup_ = models::to_seconds(loaded.spec->warmup);
   diagram_->set_graph(*graph_);

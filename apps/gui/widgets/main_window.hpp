@@ -29,6 +29,7 @@ class ChartsPanel;
 class DiagramView;
 class Document;
 class LessonPanel;
+class Palette;
 class PropertyPanel;
 class RunControls;
 class RunProcess;
@@ -68,7 +69,20 @@ public:
   void undo();
   void redo();
 
-  const DiagramView& diagram() const { return *diagram_; }
+  // The canvas's edits, each one undo step through the document; what went wrong (shown on the status line too),
+  // or empty. A node moved keeps its place in the file's `diagram:`.
+  QString move_node(const QString& id, double x, double y);
+  QString move_nodes(const NodePositions& moves); // a group dragged: one undo step
+  QString drop_kind(const QString& kind, double x, double y);
+  QString add_kind(const QString& kind); // in the middle of the view: the palette's click
+  QString connect_nodes(const QString& from, const QString& to);
+  // Copy, paste and delete of the selected service (Ctrl+C, Ctrl+V and Delete on the canvas).
+  QString copy_selected();
+  QString paste();
+  QString delete_selected();
+
+  DiagramView& diagram() const { return *diagram_; }
+  Palette& palette() const { return *palette_; }
   Document& document() const { return *document_; }
   PropertyPanel& properties() const { return *properties_; }
   QPlainTextEdit& text_view() const { return *text_; }
@@ -98,6 +112,10 @@ private:
   void add_file_actions(QToolBar* bar);
   void add_undo_actions(QToolBar* bar);
   void add_export_actions(QToolBar* bar);
+  void add_canvas_actions(QToolBar* bar);
+  void connect_canvas();
+  // A canvas edit's outcome: the status line says what it did or why not; a service added is selected.
+  QString edited(const QString& error);
 
   void on_sample(const IntervalSample& sample);
   // Stops the run going on and starts it again from the document (a fault added, a replay).
@@ -112,6 +130,8 @@ private:
   void update_title();
 
   DiagramView* diagram_ = nullptr;
+  Palette* palette_ = nullptr;
+  QString clipboard_name_, clipboard_definition_; // the service copied
   QPlainTextEdit* text_ = nullptr;
   QLabel* text_title_ = nullptr;
   QLabel* problems_ = nullptr;

@@ -260,11 +260,14 @@ void PropertyPanel::update_values()
 {
   const std::string text = document_.text().toStdString();
   updating_ = true;
-  for (auto& field : fields_) {
-    const std::vector<std::string> path = {"services", service_.toStdString(), field.key};
-    std::string value;
-    const bool present = models::yaml_value_at(text, path, value);
-    const QString shown = present ? QString::fromStdString(value) : QString();
+  std::vector<std::vector<std::string>> paths;
+  for (const auto& field : fields_)
+    paths.push_back({"services", service_.toStdString(), field.key});
+  const auto values = models::yaml_fields_at(text, paths); // one reading of the text for every field
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    Field& field = fields_[i];
+    const bool present = values[i].present;
+    const QString shown = present ? QString::fromStdString(values[i].value) : QString();
     if (auto* line = qobject_cast<QLineEdit*>(field.editor)) {
       if (line->text() != shown)
         line->setText(shown);
@@ -278,8 +281,8 @@ void PropertyPanel::update_values()
     }
     // The loader's messages about this key (at its value or at the key).
     QStringList messages;
-    models::YamlPlace place;
-    if (present && models::yaml_place_of(text, path, place))
+    const models::YamlPlace& place = values[i].place;
+    if (present)
       for (const auto& d : problems_)
         if ((d.where.line == place.value_line && d.where.column == place.value_column) ||
             (d.where.line == place.key_line && d.where.column == place.key_column))

@@ -36,6 +36,15 @@ struct YamlPlace {
 };
 bool yaml_place_of(const std::string& text, const std::vector<std::string>& path, YamlPlace& place);
 
+// The value and the place of each key at paths, from one reading of the text (a form's fields at once, which in a
+// large file would otherwise read the text once per field): present is false for a key that is absent.
+struct YamlField {
+  bool present = false;
+  std::string value;
+  YamlPlace place;
+};
+std::vector<YamlField> yaml_fields_at(const std::string& text, const std::vector<std::vector<std::string>>& paths);
+
 // Where two texts differ: they share their first `prefix` bytes and their last `suffix` bytes (which do not
 // overlap the prefix in either). A view replaces [prefix, old.size() - suffix) of the old text to show the new.
 struct TextChange {
