@@ -264,16 +264,17 @@ public:
   }
 
 private:
-  // What a claim touches comes first and together (at a thousand hosts every claim misses the cache): the
+  // What a claim touches comes first and together (at ten thousand hosts every claim misses the cache): the
   // min-heap of when each unit has finished what it was given, kept in the object for hosts of up to 8
-  // cores, in spill_ beyond.
+  // cores, in spill_ beyond; the scalars a claim reads in the first 48 bytes, the heap's first entries
+  // right after them, so that a host of up to 4 units touches two cache lines.
   SimTime* free_at_ = nullptr;
+  const std::vector<models::SlowPeriod>* slow_ = nullptr;
   const Clock* clock_ = nullptr;
-  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   std::uint32_t count_ = 0;
+  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   std::array<SimTime, 8> inline_{};
   std::vector<SimTime> spill_;
-  const std::vector<models::SlowPeriod>* slow_ = nullptr;
 };
 
 // A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
@@ -497,9 +498,12 @@ public:
   std::vector<std::unique_ptr<Component>> components;
   // components[c]->node and its id, without reading the component: sending to a component then needs
   // neither its cache line nor its host's before the route is known.
+  // Read on every send: the target's executor is here so that a message is queued without reading the target's
+  // node (at ten thousand servers, a cache miss that the send would wait for).
   struct Placement {
     Node* node;
     std::uint32_t node_id;
+    Executor* executor = nullptr; // node->executor, set with the executors
   };
   std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index
