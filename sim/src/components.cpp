@@ -1021,6 +1021,7 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
 {
   World& w = *world;
   const Request& r = w.pool[rid];
+  w.prefetch_route(*node, r.top().component);
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
   // Started by now: every queued start is at most the first worker's free time (each took the smallest free

@@ -470,6 +470,14 @@ public:
   // Sends a request or reply message from a component to another; local when both are on one host.
   void send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request, double bytes,
             Cause cause = Cause::ok);
+  // Asks for the route a send from `from` to `to_component` will read, ahead of the send (at ten thousand
+  // servers a server's route back to its balancer is never in the cache).
+  void prefetch_route(const Node& from, std::uint32_t to_component) const
+  {
+    const Placement& place = placement[to_component];
+    if (place.node != &from)
+      __builtin_prefetch(&network.route(network.route_id(from.id(), place.node_id)));
+  }
   // A hop event: the message crosses the link that the event's node owns and goes on.
   void advance(const Event& e);
   // The start of the window that contains t.
