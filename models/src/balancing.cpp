@@ -2,8 +2,10 @@
 //  - round_robin: pick O(1) while every backend is up (a counter), O(log n) otherwise (the next up index is
 //    found through a Fenwick tree of up counts); set_up O(log n).
 //  - random: pick O(1) from an unordered array of up backends; set_up O(1) (append or swap-remove).
-//  - least_connections: an indexed binary min-heap of the up backends ordered by (active, index); pick O(1),
-//    dispatch / complete / set_up O(log n), no allocation after construction.
+//  - least_connections: the up backends in buckets by active count, each a bitmap with summary words, and the
+//    smallest nonempty count; pick, dispatch and complete O(log64 n) (two or three word reads and writes),
+//    set_up likewise, except that marking down the last backend of the smallest count looks for the next one
+//    up; the choice is the minimum of (active, index), as a heap would give. No allocation in steady state.
 //  - power_of_two: two distinct samples from the array of up backends (as random), O(1).
 //  - weighted: a random pick with probability proportional to weight through Walker's alias table
 //    (WeightedPicker), O(1) per pick and deterministic for a given Rng. The table covers the up backends
@@ -205,104 +207,197 @@ bool less_loaded(std::int64_t active_a, int a, std::int64_t active_b, int b)
   return active_a != active_b ? active_a < active_b : a < b;
 }
 
+// A set of backend indices whose smallest member is found in O(log64 n) (two reads for n <= 4096, three for
+// n <= 262,144): a bitmap of the members and, above it, layers of summary words with one bit per nonzero word
+// of the layer below, up to a single word. Every set of one balancer shares the same layout; a set's words
+// live in one array, layer 0 first.
+class IndexSetLayout
+{
+public:
+  explicit IndexSetLayout(int n)
+  {
+    std::size_t words = (static_cast<std::size_t>(n) + 63) / 64;
+    if (words == 0)
+      words = 1;
+    for (;;) {
+      offsets_.push_back(size_);
+      size_ += words;
+      if (words == 1)
+        break;
+      words = (words + 63) / 64;
+    }
+  }
+  std::size_t words() const { return size_; }
+  std::size_t layers() const { return offsets_.size(); }
+  std::size_t offset(std::size_t layer) const { return offsets_[layer]; }
+
+private:
+  std::vector<std::size_t> offsets_; // where each layer starts
+  std::size_t size_ = 0;
+};
+
+class IndexSet
+{
+public:
+  IndexSet(const IndexSetLayout& layout, std::uint64_t* words) : layout_(layout), words_(words) {}
+
+  void insert(std::size_t i)
+  {
+    for (std::size_t layer = 0; layer < layout_.layers(); ++layer) {
+      std::uint64_t& w = words_[layout_.offset(layer) + i / 64];
+      const bool was_empty = w == 0;
+      w |= std::uint64_t{1} << (i % 64);
+      if (!was_empty)
+        return; // the layers above already know of this word
+      i /= 64;
+    }
+  }
+  void erase(std::size_t i)
+  {
+    for (std::size_t layer = 0; layer < layout_.layers(); ++layer) {
+      std::uint64_t& w = words_[layout_.offset(layer) + i / 64];
+      w &= ~(std::uint64_t{1} << (i % 64));
+      if (w != 0)
+        return;
+      i /= 64;
+    }
+  }
+  bool empty() const { return words_[layout_.words() - 1] == 0; }
+  std::size_t first() const // the smallest member; the set must not be empty
+  {
+    std::size_t i = 0;
+    for (std::size_t layer = layout_.layers(); layer-- > 0;)
+      i = i * 64 + static_cast<std::size_t>(__builtin_ctzll(words_[layout_.offset(layer) + i]));
+    return i;
+  }
+
+private:
+  const IndexSetLayout& layout_;
+  std::uint64_t* words_;
+};
+
+// The up backends in buckets by active count, each bucket an IndexSet, and the smallest count with a
+// nonempty bucket. The choice is the lowest index in that bucket: the minimum of (active, index), the same as
+// a heap ordered by less_loaded. A dispatch or a completion moves one backend to the next bucket up or
+// down, which costs a few word operations whatever n is; only marking the minimum's last backend down
+// scans the buckets above for the next nonempty one. A bucket's words are taken from a free list when it
+// gets its first member and given back when it loses its last one (they are all zero then), so there is no
+// allocation in steady state and memory grows with the number of distinct counts among up backends, which
+// is at most about sqrt(2 x requests in flight) + 1.
 class LeastConnections final : public BalancerBase
 {
 public:
-  explicit LeastConnections(int n) : BalancerBase(n), position_(static_cast<std::size_t>(n))
+  explicit LeastConnections(int n) : BalancerBase(n), layout_(n)
   {
-    // All counts are 0, so index order is already a valid heap.
-    heap_.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      heap_.push_back(i);
-      position_[static_cast<std::size_t>(i)] = i;
-    }
+    if (n == 0)
+      return;
+    bucket_of_.push_back(new_bucket()); // count 0: every backend
+    IndexSet all = set(0);
+    for (int i = 0; i < n; ++i)
+      all.insert(static_cast<std::size_t>(i));
+    min_ = 0;
   }
 
-  int pick(Rng& /*rng*/) override { return heap_.empty() ? -1 : heap_.front(); }
+  int pick(Rng& /*rng*/) override
+  {
+    if (up_count() == 0)
+      return -1;
+    return static_cast<int>(set(min_).first());
+  }
   bool observes_completions() const override { return true; }
 
 protected:
   void changed_active(int backend, bool increased) override
   {
-    const int at = position_[static_cast<std::size_t>(backend)];
-    if (at < 0)
-      return; // down: not in the heap
-    // A min-heap: a larger count can only move down, a smaller one only up.
-    if (increased)
-      sift_down(at);
-    else
-      sift_up(at);
+    if (!is_up(backend))
+      return; // down: in no bucket
+    const std::int64_t now = active_[static_cast<std::size_t>(backend)];
+    const std::int64_t was = increased ? now - 1 : now + 1;
+    const bool emptied = remove(backend, was);
+    add(backend, now);
+    if (increased) {
+      if (emptied && was == min_)
+        min_ = now;
+    } else if (now < min_) {
+      min_ = now;
+    }
   }
 
   void changed_up(int backend, bool up) override
   {
+    const std::int64_t count = active_[static_cast<std::size_t>(backend)];
     if (up) {
-      heap_.push_back(backend);
-      position_[static_cast<std::size_t>(backend)] = static_cast<int>(heap_.size()) - 1;
-      sift_up(static_cast<int>(heap_.size()) - 1);
+      add(backend, count);
+      if (up_count() == 1 || count < min_)
+        min_ = count;
       return;
     }
-    const int at = position_[static_cast<std::size_t>(backend)];
-    const int last = static_cast<int>(heap_.size()) - 1;
-    position_[static_cast<std::size_t>(backend)] = -1;
-    if (at != last) {
-      place(at, heap_[static_cast<std::size_t>(last)]);
-      heap_.pop_back();
-      sift_down(sift_up(at));
-    } else {
-      heap_.pop_back();
+    if (remove(backend, count) && count == min_ && up_count() > 0) {
+      std::int64_t next = count + 1;
+      while (bucket_at(next) < 0)
+        ++next;
+      min_ = next;
     }
   }
 
 private:
-  bool before(int i, int j) const // heap slots
+  // The bucket (an index into words_ / layout_.words()) holding backends with `count` active, or -1.
+  int bucket_at(std::int64_t count) const
   {
-    const int a = heap_[static_cast<std::size_t>(i)];
-    const int b = heap_[static_cast<std::size_t>(j)];
-    return less_loaded(active_[static_cast<std::size_t>(a)], a, active_[static_cast<std::size_t>(b)], b);
+    const std::int64_t at = count - base_;
+    return at >= 0 && at < static_cast<std::int64_t>(bucket_of_.size()) ? bucket_of_[static_cast<std::size_t>(at)] : -1;
   }
-  void place(int slot, int backend)
+  IndexSet set(std::int64_t count) { return IndexSet(layout_, words_.data() + bucket_slot(count)); }
+  std::size_t bucket_slot(std::int64_t count) const
   {
-    heap_[static_cast<std::size_t>(slot)] = backend;
-    position_[static_cast<std::size_t>(backend)] = slot;
+    return static_cast<std::size_t>(bucket_of_[static_cast<std::size_t>(count - base_)]) * layout_.words();
   }
-  void swap_slots(int i, int j)
+  void add(int backend, std::int64_t count)
   {
-    const int a = heap_[static_cast<std::size_t>(i)];
-    place(i, heap_[static_cast<std::size_t>(j)]);
-    place(j, a);
-  }
-  int sift_up(int slot)
-  {
-    while (slot > 0) {
-      const int parent = (slot - 1) / 2;
-      if (!before(slot, parent))
-        break;
-      swap_slots(slot, parent);
-      slot = parent;
+    if (count < base_) { // a count below every one seen (a completion reported twice): rare
+      bucket_of_.insert(bucket_of_.begin(), static_cast<std::size_t>(base_ - count), -1);
+      base_ = count;
     }
-    return slot;
-  }
-  int sift_down(int slot)
-  {
-    const int size = static_cast<int>(heap_.size());
-    for (;;) {
-      const int left = 2 * slot + 1;
-      if (left >= size)
-        break;
-      int child = left;
-      if (left + 1 < size && before(left + 1, left))
-        child = left + 1;
-      if (!before(child, slot))
-        break;
-      swap_slots(slot, child);
-      slot = child;
+    const std::size_t at = static_cast<std::size_t>(count - base_);
+    if (at >= bucket_of_.size())
+      bucket_of_.resize(at + 1, -1);
+    if (bucket_of_[at] < 0) {
+      const int bucket = new_bucket();
+      bucket_of_[at] = bucket;
     }
-    return slot;
+    set(count).insert(static_cast<std::size_t>(backend));
+  }
+  // Whether the bucket became empty (and was given back).
+  bool remove(int backend, std::int64_t count)
+  {
+    IndexSet s = set(count);
+    s.erase(static_cast<std::size_t>(backend));
+    if (!s.empty())
+      return false;
+    std::int32_t& bucket = bucket_of_[static_cast<std::size_t>(count - base_)];
+    free_.push_back(bucket);
+    bucket = -1;
+    return true;
+  }
+  int new_bucket()
+  {
+    if (!free_.empty()) {
+      const int bucket = free_.back();
+      free_.pop_back();
+      return bucket;
+    }
+    const int bucket = static_cast<int>(words_.size() / layout_.words());
+    words_.resize(words_.size() + layout_.words(), 0);
+    free_.reserve(static_cast<std::size_t>(bucket) + 1);
+    return bucket;
   }
 
-  std::vector<int> heap_;     // backends; heap_[0] has the fewest active (lowest index on ties)
-  std::vector<int> position_; // slot of each backend in heap_, -1 when down
+  IndexSetLayout layout_;
+  std::vector<std::uint64_t> words_;    // every bucket's words, layout_.words() each
+  std::vector<std::int32_t> bucket_of_; // by count - base_: the bucket of that count, or -1 when empty
+  std::vector<std::int32_t> free_;      // buckets not in use (all their words zero)
+  std::int64_t base_ = 0;               // the count of bucket_of_[0]
+  std::int64_t min_ = 0;                // the smallest count with an up backend (when one is up)
 };
 
 class PowerOfTwo final : public BalancerBase

@@ -890,11 +890,11 @@ void Station::free_slot(SimTime ts)
 
 ApiServer::ApiServer(std::uint32_t service, const models::ApiServerSpec& spec, double core_speed, std::uint64_t seed,
                      std::uint32_t session_store, std::uint32_t instance)
-    : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), session_store_(session_store),
-      instance_(instance), core_speed_(core_speed)
+    : Station(service, spec.workers, spec.queue_limit, seed), spec_(spec), core_speed_(core_speed),
+      session_store_(session_store), instance_(instance)
 {
   if (spec_.rate_limit)
-    limiter_.emplace(*spec_.rate_limit);
+    limiter_ = std::make_unique<models::RateLimiter>(*spec_.rate_limit);
 }
 
 namespace
@@ -1021,10 +1021,16 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
 {
   World& w = *world;
   const Request& r = w.pool[rid];
+  w.prefetch_route(*node, r.top().component);
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
-  while (!queued_starts_.empty() && queued_starts_.front() <= ts)
-    queued_starts_.pop_front(); // started by now
+  // Started by now: every queued start is at most the first worker's free time (each took the smallest free
+  // time, which only grows), so when a worker is free the queue is empty without reading its array.
+  if (workers_.next_free() <= ts)
+    queued_starts_.clear();
+  else
+    while (!queued_starts_.empty() && queued_starts_.front() <= ts)
+      queued_starts_.pop_front();
   const double response_bytes = w.spec.requests[r.call_program].response_size;
   const SimTime start = std::max(ts, workers_.next_free());
   if (start > ts) {

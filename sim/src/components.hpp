@@ -303,13 +303,16 @@ private:
   void give_back(SimTime ts, Pool& pool);
   void expire_waiters(SimTime ts, Pool& pool);
 
+  // What every request reads first and together (at ten thousand servers each request finds its server's
+  // lines evicted): three cache lines after the Station's, where the fields were spread over five.
   const models::ApiServerSpec& spec_;
-  std::uint32_t session_store_ = 0; // sessions store: the cache service's index
-  std::uint32_t instance_;
   double core_speed_;
   bool at_arrival_ = false;
-  HostResource workers_;             // at_arrival_: when each worker is free
+  std::unique_ptr<models::RateLimiter> limiter_; // rate_limit, per instance
   RingQueue<SimTime> queued_starts_; // at_arrival_: when the requests waiting for a worker will start, in order
+  HostResource workers_;             // at_arrival_: when each worker is free
+  std::uint32_t session_store_ = 0;  // sessions store: the cache service's index
+  std::uint32_t instance_;
 
   // Connection pools: the checkouts waiting for a connection in arrival order, and one tick at a time, at the
   // first one's deadline (every wait has the same timeout, so deadlines come in queue order). A crash empties
@@ -342,7 +345,6 @@ private:
   void arm_deadline(SimTime deadline);
   void guard_crash(); // after Station::on_fault
   std::unique_ptr<CallGuard> guard_;
-  std::optional<models::RateLimiter> limiter_; // rate_limit, per instance
 };
 
 class Database : public Station

@@ -20,6 +20,11 @@ public:
     ++size_;
   }
   const T& front() const { return slots_[head_]; }
+  void clear() // reads nothing but the object itself
+  {
+    size_ = 0;
+    head_ = 0;
+  }
   void pop_front()
   {
     head_ = (head_ + 1) & (slots_.size() - 1);

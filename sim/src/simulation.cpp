@@ -504,7 +504,7 @@ private:
     c->id = static_cast<std::uint32_t>(world_.components.size());
     c->node = world_.nodes[host].get();
     c->world = &world_;
-    world_.placement.push_back({c->node, c->node->id()});
+    world_.placement.push_back({c->node, c->node->id(), nullptr});
     world_.components.push_back(std::move(c));
     return world_.components.back()->id;
   }
@@ -690,6 +690,8 @@ private:
       else
         actors_.emplace_back("", nullptr); // a host with nothing on it: never has an event
     }
+    for (World::Placement& place : world_.placement)
+      place.executor = place.node->executor;
   }
 
   // The channels and the window; the windowed engine's shortcuts where they are exact.

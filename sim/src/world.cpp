@@ -322,14 +322,14 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
       return; // arrives after the end: the request is still in flight
     inherited_order_ = order;
     if (target.completions_apart())
-      to.push(Event{ts, order, to_component, kNoRequest, target.reply_apart(ts, request, cause), EventKind::completion,
-                    cause});
+      place.executor->push(Event{ts, order, to_component, kNoRequest, target.reply_apart(ts, request, cause),
+                                 EventKind::completion, cause});
     else
       target.on_reply(ts, request, cause);
     inherited_order_ = 0;
     return;
   }
-  to.push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});
+  place.executor->push(Event{ts, order, to_component, request, at_send ? kAsIfAtSend : 0, kind, cause});
 }
 
 // A message lost on a cut link (faults[]). A reply never arrives: its caller learns of it when it was due, on an

@@ -264,16 +264,17 @@ public:
   }
 
 private:
-  // What a claim touches comes first and together (at a thousand hosts every claim misses the cache): the
+  // What a claim touches comes first and together (at ten thousand hosts every claim misses the cache): the
   // min-heap of when each unit has finished what it was given, kept in the object for hosts of up to 8
-  // cores, in spill_ beyond.
+  // cores, in spill_ beyond; the scalars a claim reads in the first 48 bytes, the heap's first entries
+  // right after them, so that a host of up to 4 units touches two cache lines.
   SimTime* free_at_ = nullptr;
+  const std::vector<models::SlowPeriod>* slow_ = nullptr;
   const Clock* clock_ = nullptr;
-  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   std::uint32_t count_ = 0;
+  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   std::array<SimTime, 8> inline_{};
   std::vector<SimTime> spill_;
-  const std::vector<models::SlowPeriod>* slow_ = nullptr;
 };
 
 // A host (or a link node, network.hpp): its cores and disk, and the order keys of the events it causes. Its
@@ -469,6 +470,14 @@ public:
   // Sends a request or reply message from a component to another; local when both are on one host.
   void send(Node& from, SimTime now, EventKind kind, std::uint32_t to_component, std::uint32_t request, double bytes,
             Cause cause = Cause::ok);
+  // Asks for the route a send from `from` to `to_component` will read, ahead of the send (at ten thousand
+  // servers a server's route back to its balancer is never in the cache).
+  void prefetch_route(const Node& from, std::uint32_t to_component) const
+  {
+    const Placement& place = placement[to_component];
+    if (place.node != &from)
+      __builtin_prefetch(&network.route(network.route_id(from.id(), place.node_id)));
+  }
   // A hop event: the message crosses the link that the event's node owns and goes on.
   void advance(const Event& e);
   // The start of the window that contains t.
@@ -497,9 +506,12 @@ public:
   std::vector<std::unique_ptr<Component>> components;
   // components[c]->node and its id, without reading the component: sending to a component then needs
   // neither its cache line nor its host's before the route is known.
+  // Read on every send: the target's executor is here so that a message is queued without reading the target's
+  // node (at ten thousand servers, a cache miss that the send would wait for).
   struct Placement {
     Node* node;
     std::uint32_t node_id;
+    Executor* executor = nullptr; // node->executor, set with the executors
   };
   std::vector<Placement> placement;                          // by component
   std::vector<std::vector<std::uint32_t>> service_instances; // component ids, by service index

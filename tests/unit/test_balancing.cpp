@@ -245,6 +245,102 @@ TEST(LeastConnections, AgreesWithAScanUnderRandomOperations)
   }
 }
 
+// The buckets by count against the scan on long random +-1 sequences, at sizes around the bitmap's word and
+// layer boundaries (64, 4096), with many ties (small counts), dispatches that do not follow pick() (sticky
+// routes make them), completions below zero, and backends going down and up, the minimum's last one included.
+void check_against_scan(int backends, int steps, std::uint64_t seed)
+{
+  auto b = make(BalancingPolicy::least_connections, backends);
+  std::vector<bool> up(static_cast<std::size_t>(backends), true);
+  Rng ops(seed);
+  Rng rng(seed + 1);
+  for (int step = 0; step < steps; ++step) {
+    const int backend = static_cast<int>(ops.below(static_cast<std::uint64_t>(backends)));
+    const std::uint64_t op = ops.below(100);
+    if (op < 45) {
+      const int chosen = b->pick(rng);
+      ASSERT_EQ(chosen, scan_least_loaded(*b, up)) << backends << " backends, step " << step;
+      if (chosen >= 0)
+        b->on_dispatch(chosen);
+    } else if (op < 50) {
+      b->on_dispatch(backend); // not the least loaded: as a sticky route may do
+    } else if (op < 95) {
+      if (b->active(backend) > 0 || op == 94) // now and then below zero
+        b->on_complete(backend);
+    } else if (op < 99) {
+      up[static_cast<std::size_t>(backend)] = !up[static_cast<std::size_t>(backend)];
+      b->set_up(backend, up[static_cast<std::size_t>(backend)]);
+    } else {
+      // The least loaded goes down: the smallest count may lose its last backend.
+      const int least = scan_least_loaded(*b, up);
+      if (least >= 0) {
+        up[static_cast<std::size_t>(least)] = false;
+        b->set_up(least, false);
+      }
+    }
+    ASSERT_EQ(b->pick(rng), scan_least_loaded(*b, up)) << backends << " backends, step " << step;
+  }
+}
+
+TEST(LeastConnections, BucketsAgreeWithAScanAtEverySize)
+{
+  for (const int backends : {1, 2, 3, 63, 64, 65, 127, 1000})
+    check_against_scan(backends, 60000, static_cast<std::uint64_t>(backends));
+  for (const int backends : {4095, 4096, 4097, 10000})
+    check_against_scan(backends, 8000, static_cast<std::uint64_t>(backends));
+}
+
+TEST(LeastConnections, BucketsAgreeWithAScanUnderBalancedLoad)
+{
+  // What a balancer in front of servers sees: dispatches to the pick and completions of busy backends only,
+  // so that the counts stay within one or two of each other and every pick is among many ties.
+  constexpr int kBackends = 1000;
+  auto b = make(BalancingPolicy::least_connections, kBackends);
+  std::vector<bool> up(kBackends, true);
+  std::vector<int> busy; // one entry per request in flight: its backend
+  Rng ops(16);
+  Rng rng(17);
+  for (int step = 0; step < 200000; ++step) {
+    if (busy.size() < 2800 || ops.below(2) == 0) {
+      const int chosen = b->pick(rng);
+      ASSERT_EQ(chosen, scan_least_loaded(*b, up)) << step;
+      b->on_dispatch(chosen);
+      busy.push_back(chosen);
+    } else {
+      const std::size_t at = static_cast<std::size_t>(ops.below(busy.size()));
+      b->on_complete(busy[at]);
+      busy[at] = busy.back();
+      busy.pop_back();
+    }
+  }
+}
+
+TEST(LeastConnections, EveryBackendDownThenUpAgain)
+{
+  auto b = make(BalancingPolicy::least_connections, 200);
+  Rng rng(18);
+  for (int i = 0; i < 200; ++i)
+    for (int k = 0; k < i % 7; ++k)
+      b->on_dispatch(i);
+  for (int i = 0; i < 200; ++i)
+    b->set_up(i, false);
+  EXPECT_EQ(b->pick(rng), -1);
+  b->set_up(150, true); // active 3
+  EXPECT_EQ(b->pick(rng), 150);
+  b->set_up(13, true); // active 6
+  EXPECT_EQ(b->pick(rng), 150);
+  b->set_up(7, true); // active 0
+  EXPECT_EQ(b->pick(rng), 7);
+  b->set_up(7, false);
+  EXPECT_EQ(b->pick(rng), 150);
+  b->set_up(150, false);
+  EXPECT_EQ(b->pick(rng), 13);
+  b->on_complete(13); // active 5, down ones ignored
+  b->on_dispatch(150);
+  b->set_up(150, true); // active 4
+  EXPECT_EQ(b->pick(rng), 150);
+}
+
 // --- power of two choices -------------------------------------------------------------------------------
 
 TEST(PowerOfTwo, TwoBackendsAlwaysGiveTheLessLoaded)
