@@ -101,12 +101,13 @@ struct Generator {
       on_end(r);
   }
 
-  void dispatch(const models::ScheduledRequest& r, Clock::time_point intended)
+  // late: how late the send is (open loop: from its intended time; closed: from the end of the user's think time).
+  void dispatch(const models::ScheduledRequest& r, Clock::time_point intended, Clock::duration late)
   {
     if (measured(r)) {
       ++all.sent;
       ++by_type[r.type].sent;
-      send_lag.record(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - intended).count());
+      send_lag.record(std::chrono::duration_cast<std::chrono::nanoseconds>(late).count());
     }
     std::shared_ptr<Connection> c;
     if (!idle.empty()) {
@@ -281,7 +282,8 @@ double run_schedule(Generator& g, const models::TopologySpec& spec, double drain
   std::function<void()> tick = [&] {
     const auto now = Clock::now();
     while (next.at < spec.duration && g.start + std::chrono::nanoseconds(next.at) <= now) {
-      g.dispatch(next, g.start + std::chrono::nanoseconds(next.at));
+      const auto intended = g.start + std::chrono::nanoseconds(next.at);
+      g.dispatch(next, intended, Clock::now() - intended);
       next = schedule.next();
     }
     if (next.at >= spec.duration)
@@ -326,23 +328,21 @@ double run_users(Generator& g, const models::TopologySpec& spec, double drain)
         return;
       const auto now = Clock::now();
       const auto at = std::chrono::duration_cast<std::chrono::nanoseconds>(now - g.start).count();
-      const auto r = schedule.request(u, at);
-      if (g.measured(r))
-        g.send_lag.record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count());
-      g.dispatch(r, now);
+      g.dispatch(schedule.request(u, at), now, now - due);
     });
   };
   g.on_end = [&](const models::ScheduledRequest& r) { think(r.user, Clock::now()); };
   for (std::uint32_t u = 1; u <= users; ++u)
     think(u, g.start);
   g.ioc.run_until(end);
-  const auto drain_end =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
+  // No user sends after the end: a think timer due just before it has not fired yet.
   g.on_end = nullptr;
-  while (g.in_flight > 0 && Clock::now() < drain_end)
-    g.ioc.run_one_until(drain_end);
   for (auto& timer : timers)
     timer.cancel();
+  const auto drain_end =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(drain));
+  while (g.in_flight > 0 && Clock::now() < drain_end)
+    g.ioc.run_one_until(drain_end);
   return std::chrono::duration<double>(Clock::now() - g.start).count();
 }
 

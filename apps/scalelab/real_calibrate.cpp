@@ -8,6 +8,7 @@
 #include "scalelab/real/cpu_burn.hpp"
 #include "scalelab/real/live_backends.hpp"
 #include "scalelab/real/postgres.hpp"
+#include "scalelab/real/replay_lag.hpp"
 #include "scalelab/real/stack.hpp"
 
 #include <algorithm>
@@ -66,7 +67,7 @@ Figure figure(std::vector<double> samples)
     sum += samples[i];
   f.mean = sum / static_cast<double>(kept);
   f.p50 = samples[samples.size() / 2];
-  f.p99 = samples[std::min(samples.size() - 1, samples.size() * 99 / 100)];
+  f.p99 = real::nearest_rank(samples, 0.99);
   f.count = samples.size();
   return f;
 }
@@ -427,7 +428,8 @@ void measure_request_cpu(const models::TopologySpec& spec, const LiveStack& stac
   if (sent > 0 && cpu > 0) {
     char text[256];
     std::snprintf(text, sizeof text, "    %s_cpu_per_request: {measured: %s, steps: %s, requests: %.0f, rate: %.1f}\n",
-                  spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent, sent / 4);
+                  spec.workload.entry.c_str(), us(cpu / sent).c_str(), us(*nominal).c_str(), sent,
+                  sent / *low.duration);
     m.measured += text;
     m.cal.services[spec.workload.entry].request_cpu = std::max(0.0, cpu / sent - *nominal);
   }

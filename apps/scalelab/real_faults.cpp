@@ -81,7 +81,7 @@ void LiveFaults::measure(const LiveStack& stack, nlohmann::ordered_json& j) cons
     f["crashed_at"] = r.crashed_at;
     f["promoted_at"] = r.crashed_at + r.promote_seconds;
     f["promotion_time"] = r.promote_seconds;
-    f["api_servers_told_after"] = r.notify_seconds;
+    f["told_after"] = r.notify_seconds;
     f["api_servers_told"] = r.api_servers_told;
     f["workers_told"] = r.workers_told;
     // Kill to the first write acknowledged by the new primary.

@@ -6,6 +6,7 @@
 #include "sweep_outputs.hpp"
 #include "validate_report.hpp"
 
+#include "scalelab/models/calibration.hpp"
 #include "scalelab/real/postgres.hpp"
 #include "scalelab/real/process.hpp"
 #include "scalelab/real/replay_lag.hpp"
@@ -170,14 +171,17 @@ int calibrate_first(ValidateArgs& v)
   return cmd_real_calibrate(cal_args);
 }
 
-// The replicas' lag during the measured window (after the warm-up) of a live run, every 100 ms, into its results'
-// real.replication_lag: a probe's write committed on each primary and timed to its visibility on each replica (the
-// model's lag, from the commit to the apply), and PostgreSQL's own replay_lag (for the record).
+// The replicas' lag during the measured window of a live run, every 100 ms, into its results' real.replication_lag:
+// a probe's write committed on each replica's primary and timed to its visibility on the replica, plus the
+// network's one-way latency (the acknowledgement reaches the probe that much after the commit): the model's lag,
+// from the commit to the apply. PostgreSQL's own replay_lag is kept beside it, for the record.
 class LagDuringRun
 {
 public:
-  LagDuringRun(const LiveStack& stack, double warmup)
-      : stack_(real::parse_stack(stack.stack_json().dump(), "stack.json")), sampler_(stack_), warmup_(warmup)
+  // window: the measured seconds from the load generator's start; latency: the calibrated one-way latency.
+  LagDuringRun(const LiveStack& stack, std::pair<double, double> window, double latency)
+      : stack_(real::parse_stack(stack.stack_json().dump(), "stack.json")), sampler_(stack_), window_(window),
+        latency_(latency)
   {
     for (const auto& service : stack_.services)
       for (const auto& replica : service.instances)
@@ -190,13 +194,13 @@ public:
     if (sampler_.empty())
       return {};
     return [this](double elapsed) {
-      if (elapsed < warmup_ || elapsed < next_)
+      if (elapsed < window_.first || elapsed >= window_.second || elapsed < next_)
         return;
       next_ = elapsed + 0.1;
       sampler_.sample();
       for (auto& probe : probes_)
         if (const auto seen = probe->once())
-          visible_.push_back(probe->visible_after(*seen));
+          visible_.push_back(std::max(0.0, probe->visible_after(*seen)) + latency_);
         else if (error_.empty())
           error_ = probe->error();
     };
@@ -205,16 +209,15 @@ public:
   {
     if (sampler_.empty())
       return;
-    auto visible = visible_;
-    std::sort(visible.begin(), visible.end());
+    const auto lag = real::summarise_lags(visible_);
     const auto s = sampler_.summary();
-    const auto mean = real::summarise_lags(visible).mean;
     results["real"]["replication_lag"] = {
-        {"measure", "a write every 100 ms on each primary, timed from its commit to its visibility on each replica"},
-        {"mean", mean},
-        {"p99", visible.empty() ? 0.0 : visible[std::min(visible.size() - 1, visible.size() * 99 / 100)]},
-        {"max", visible.empty() ? 0.0 : visible.back()},
-        {"samples", visible.size()},
+        {"measure", "a write every 100 ms to each replica's primary, timed from its commit to its visibility on the "
+                    "replica"},
+        {"mean", lag.mean},
+        {"p99", lag.p99},
+        {"max", lag.max},
+        {"samples", lag.samples},
         {"replay_lag",
          {{"measure", "pg_stat_replication.replay_lag on the primary, every 100 ms"},
           {"mean", s.mean},
@@ -231,7 +234,8 @@ private:
   std::vector<std::unique_ptr<real::VisibilityProbe>> probes_; // PgSessions do not move
   std::vector<double> visible_;
   std::string error_;
-  double warmup_;
+  std::pair<double, double> window_;
+  double latency_;
   double next_ = 0;
 };
 
@@ -244,13 +248,17 @@ bool run_levels(const ValidateArgs& v, const models::TopologySpec& spec, const L
     const double rate = saturated * level / 100;
     const auto sim = simulate(v.o.self, v.o.topology, *v.calibration, rate, v.o.duration,
                               v.out / ("sim-" + std::to_string(static_cast<int>(level))));
+    const auto calibration = models::load_calibration_file(v.calibration->string());
+    const double latency = calibration.calibration ? calibration.calibration->latency.value_or(0) : 0;
     if (!sim)
       return false;
     for (int rep = 0; rep < v.repetitions && !signals.interrupted(); ++rep) {
       LiveRunOptions live = v.o;
       live.rate = rate;
       live.quiet = true;
-      LagDuringRun lag(stack, static_cast<double>(spec.warmup) / models::kNanosPerSecond);
+      const std::pair<double, double> measured{v.o.warmup.value_or(models::to_seconds(spec.warmup)),
+                                               v.o.duration.value_or(models::to_seconds(spec.duration))};
+      LagDuringRun lag(stack, measured, latency);
       auto j = run_loadgen(stack, spec, live, stack.run_dir() / "validate-load.json", lag.during());
       if (!j)
         return false;

@@ -292,18 +292,10 @@ bool yaml_value_at(const std::string& text, const std::vector<std::string>& path
 
 bool yaml_place_of(const std::string& text, const std::vector<std::string>& path, YamlPlace& place)
 {
-  std::string error;
-  const auto root = parse(text, error);
-  if (!root || path.empty())
+  const auto fields = yaml_fields_at(text, {path});
+  if (!fields.front().present)
     return false;
-  const auto at = locate(*root, path, error);
-  if (!at || !at->key.IsDefined())
-    return false;
-  place.key_line = at->key.Mark().line + 1;
-  place.key_column = at->key.Mark().column + 1;
-  const auto value_mark = at->value.Mark();
-  place.value_line = value_mark.is_null() ? place.key_line : value_mark.line + 1;
-  place.value_column = value_mark.is_null() ? place.key_column : value_mark.column + 1;
+  place = fields.front().place;
   return true;
 }
 

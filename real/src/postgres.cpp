@@ -60,13 +60,16 @@ std::optional<std::string> query_one(const Endpoint& e, const std::string& sql, 
   return query_one(once, e, sql, error);
 }
 
+// Each probe has its own row (its replica's name), so that probes of several replicas of one primary, each counting
+// its own writes, never see each other's.
 bool VisibilityProbe::prepare()
 {
-  prepared_ = query_one(sessions_, primary_, "SET synchronous_commit = local", error_) &&
-              query_one(sessions_, primary_, "CREATE TABLE IF NOT EXISTS scalelab_probe (id int PRIMARY KEY, n bigint)",
-                        error_) &&
+  prepared_ = query_one(sessions_, primary_,
+                        "CREATE TABLE IF NOT EXISTS scalelab_probe (replica text PRIMARY KEY, n bigint)", error_) &&
               query_one(sessions_, primary_,
-                        "INSERT INTO scalelab_probe VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0", error_);
+                        "INSERT INTO scalelab_probe VALUES ('" + replica_.name +
+                            "', 0) ON CONFLICT (replica) DO UPDATE SET n = 0",
+                        error_);
   return prepared_;
 }
 
@@ -76,14 +79,19 @@ std::optional<double> VisibilityProbe::once()
   if (!prepared_ && !prepare())
     return std::nullopt;
   const std::string n = std::to_string(++written_);
-  if (!query_one(sessions_, primary_, "UPDATE scalelab_probe SET n = " + n + " WHERE id = 1", error_))
+  // SET LOCAL: the commit does not wait for standbys, on whichever connection the session has now.
+  if (!query_one(sessions_, primary_,
+                 "BEGIN; SET LOCAL synchronous_commit = local; UPDATE scalelab_probe SET n = " + n +
+                     " WHERE replica = '" + replica_.name + "'; COMMIT",
+                 error_))
     return std::nullopt;
   const auto committed = Clock::now();
   std::optional<Clock::time_point> previous;
   // Seen when the replica returns the value; 2 s without it is a replica that does not apply.
   for (;;) {
     const auto start = Clock::now();
-    const auto value = query_one(sessions_, replica_, "SELECT n FROM scalelab_probe WHERE id = 1", error_);
+    const auto value =
+        query_one(sessions_, replica_, "SELECT n FROM scalelab_probe WHERE replica = '" + replica_.name + "'", error_);
     const auto end = Clock::now();
     if (!value) {
       // The table created on the primary may not have reached the replica yet.

@@ -3,21 +3,32 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace scalelab::real
 {
 
-LagSummary summarise_lags(const std::vector<double>& samples)
+double nearest_rank(const std::vector<double>& sorted, double q)
+{
+  if (sorted.empty())
+    return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+LagSummary summarise_lags(std::vector<double> samples)
 {
   LagSummary s;
-  for (const double x : samples) {
+  std::sort(samples.begin(), samples.end());
+  for (const double x : samples)
     s.mean += x;
-    s.max = std::max(s.max, x);
-  }
   s.samples = samples.size();
-  if (s.samples > 0)
+  if (s.samples > 0) {
     s.mean /= static_cast<double>(s.samples);
+    s.max = samples.back();
+  }
+  s.p99 = nearest_rank(samples, 0.99);
   return s;
 }
 

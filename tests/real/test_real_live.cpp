@@ -256,6 +256,8 @@ TEST(RealLive, AClosedPopulationObeysTheResponseTimeLawAndTheSimulation)
   EXPECT_EQ(total.at("errors").size(), 0u) << total.dump();
   EXPECT_EQ(best.at("real").at("loop").get<std::string>(), "closed");
   EXPECT_EQ(best.at("real").at("users").get<int>(), 4);
+  // The send lag is how late the think timers fired: above zero, once per request.
+  EXPECT_GT(best.at("real").at("send_lag").at("p50").get<double>(), 0);
   const double x = total.at("throughput").get<double>();
   const double r = total.at("latency").at("mean").get<double>();
   std::cout << "live X " << x << "/s, R " << r * 1e3 << " ms; simulated X " << sim_x << "/s, R " << sim_r * 1e3

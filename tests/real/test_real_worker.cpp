@@ -547,8 +547,15 @@ TEST(RealWorkerProcess, TakesAPromotionAndRefusesOneItCannotFollow)
   kill(worker.pid, SIGTERM);
   int status = -1;
   const auto gone_by = Clock::now() + 5s;
-  while (waitpid(worker.pid, &status, WNOHANG) == 0 && Clock::now() < gone_by)
+  pid_t ended = 0;
+  while ((ended = waitpid(worker.pid, &status, WNOHANG)) == 0 && Clock::now() < gone_by)
     std::this_thread::sleep_for(20ms);
+  if (ended != worker.pid) {
+    kill(worker.pid, SIGKILL);
+    waitpid(worker.pid, nullptr, 0);
+  }
+  EXPECT_EQ(ended, worker.pid) << "scalelab-worker did not end on SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
   EXPECT_NE(read_text(dir / "worker.log").find("users shard 0: replica 1 is the primary now"), std::string::npos)
       << read_text(dir / "worker.log");
 }

@@ -122,15 +122,6 @@ QString Document::delete_service(const QString& name)
   return apply(gui::delete_service(text_.toStdString(), name.toStdString()));
 }
 
-QString Document::remove_service(const QString& name)
-{
-  const auto edit = models::remove_yaml_key(text_.toStdString(), {"services", name.toStdString()});
-  if (!edit.error.empty())
-    return QString::fromStdString(edit.error);
-  replace_text(QString::fromStdString(edit.text), "remove service " + name);
-  return {};
-}
-
 bool Document::save(QString& error)
 {
   return save_as(path_, error);

@@ -41,13 +41,12 @@ public:
   // A service of that kind with the keys it requires, filled from the topology (its first host, a service of the
   // kind it names, its first request type) when they can be; the loader says what is still missing.
   QString add_service(const QString& name, const QString& kind);
-  QString remove_service(const QString& name);
   // The canvas's gestures (model/canvas_edits.hpp), each one undo step: the edit's text, or its error.
   QString move_nodes(const NodePositions& moves);
   QString drop_service(const QString& kind, double x, double y);
   QString connect_nodes(const TopologyGraph& graph, const QString& from, const QString& to);
   QString paste_service(const QString& name, const QString& definition, std::optional<std::pair<double, double>> at);
-  QString delete_service(const QString& name);
+  QString delete_service(const QString& name); // with its diagram: position (the panel's Remove too)
   // What the last successful edit did ("connect lb to app: backends: app").
   const QString& last_edit() const { return last_edit_; }
   // The service the last drop or paste added.

@@ -65,10 +65,15 @@ void EdgeFlow::set_dot_colours(const std::map<std::string, QColor>& by_target)
   update();
 }
 
+QColor EdgeFlow::dots_colour(const Edge& e)
+{
+  return e.dot_colour.isValid() ? e.dot_colour : e.colour.lighter(115);
+}
+
 QColor EdgeFlow::dot_colour(const std::string& from, const std::string& to) const
 {
   const Edge* e = find(from, to);
-  return !e ? QColor() : e->dot_colour.isValid() ? e->dot_colour : e->colour.lighter(115);
+  return e ? dots_colour(*e) : QColor();
 }
 
 void EdgeFlow::advance_dots(double fraction)
@@ -116,7 +121,7 @@ void EdgeFlow::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget
     if (e.per_second <= 0)
       continue;
     painter->setPen(Qt::NoPen);
-    painter->setBrush(e.dot_colour.isValid() ? e.dot_colour : e.colour.lighter(115));
+    painter->setBrush(dots_colour(e));
     for (int i = 0; i < e.dots; ++i) {
       const double at = std::fmod(phase_ + static_cast<double>(i) / e.dots, 1.0);
       painter->drawEllipse(e.path.pointAtPercent(at), 3.5, 3.5);

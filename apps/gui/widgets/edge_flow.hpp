@@ -50,6 +50,7 @@ private:
     int dots = 0;
   };
   const Edge* find(const std::string& from, const std::string& to) const;
+  static QColor dots_colour(const Edge& e); // the target's colour, else the edge's own, lighter
 
   std::vector<Edge> edges_;
   QRectF bounds_;

@@ -93,7 +93,7 @@ PropertyPanel::PropertyPanel(Document& document, QWidget* parent) : QWidget(pare
   connect(remove_, &QPushButton::clicked, this, [this] {
     if (service_.isEmpty())
       return;
-    const QString error = document_.remove_service(service_);
+    const QString error = document_.delete_service(service_);
     show_message(error);
   });
 

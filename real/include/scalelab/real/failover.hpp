@@ -101,7 +101,7 @@ struct FailoverReport {
   double crashed_at = 0;                             // seconds from the load's start
   std::int64_t kill_ns = 0;                          // CLOCK_REALTIME of the kill
   double promote_seconds = 0;                        // kill to pg_promote returned
-  double notify_seconds = 0;                         // kill to every API server told
+  double notify_seconds = 0;                         // kill to every API server and worker told
   std::vector<std::string> repointed;                // replicas now following the new primary
   std::vector<std::string> errors;                   // what did not work
   std::vector<std::pair<std::string, double>> steps; // each step's end, seconds after the kill

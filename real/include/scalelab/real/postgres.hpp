@@ -44,7 +44,7 @@ std::optional<std::string> query_one(const Endpoint& e, const std::string& sql,
 // A write committed on `primary`, then read on `replica` until it is seen: the seconds from the commit's
 // acknowledgement to the end of the first read that saw it, one write at a time. The probe's commits do not wait
 // for standbys (synchronous_commit = local), so that a synchronous replica's lag is measured too. Uses the table
-// scalelab_probe, created when missing.
+// scalelab_probe, created when missing, and its row named after the replica.
 //
 // A read sees the replica as of about the middle of its round trip, and the reads' snapshots are `period` apart
 // (200 us of sleep between reads, so that the probe leaves the replica's processes the machine's cores), so the

@@ -12,13 +12,17 @@
 namespace scalelab::real
 {
 
-// Mean and largest of the samples taken, seconds; samples = 0 when none was (no write, or no replica answered).
+// Mean, 99th percentile (nearest rank: the value at rank ceil(0.99 n), as models::Histogram's) and largest of the
+// samples taken, seconds; samples = 0 when none was (no write, or no replica answered).
 struct LagSummary {
   double mean = 0;
+  double p99 = 0;
   double max = 0;
   std::size_t samples = 0;
 };
-LagSummary summarise_lags(const std::vector<double>& samples);
+LagSummary summarise_lags(std::vector<double> samples);
+// The value at rank ceil(q n) of the sorted samples (nearest rank); 0 when there is none.
+double nearest_rank(const std::vector<double>& sorted, double q);
 
 class ReplayLagSampler
 {
