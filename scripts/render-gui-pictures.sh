@@ -10,6 +10,7 @@
 #                               charts exported after the run
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
+#   docs/images/gui-lesson-plots.png  lesson 04 after Run the experiment: the plots its sweep drew
 #   docs/images/gui-canvas.png  topologies/three-tier.yaml edited on the canvas: a cache dropped from the palette,
 #                               connected from the API servers, the balancer moved down
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
@@ -34,7 +35,9 @@ cp topologies/three-tier.yaml "$broken"
   --export-charts docs/images/gui-break-charts.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
+"$gui" --lesson experiments/lessons/04-load-balancer --lesson-experiment --size 1700x950 \
+  --screenshot docs/images/gui-lesson-plots.png
 "$gui" topologies/three-tier.yaml --size 1500x950 --drop cache@990,240 --connect app:cache --move lb@390,150 \
   --select cache --screenshot docs/images/gui-canvas.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"
+  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png docs/images/gui-canvas.png"

@@ -200,9 +200,10 @@ TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
   ASSERT_TRUE(const_cast<scalelab::gui::ChartsPanel&>(window.charts()).grab().save(scratch("gui-compare.png")));
 }
 
-// A lesson: its topology in the editor, its questions with a field each (a list for a choice), and Check runs
-// scalelab grade: each answer said right or wrong with the simulated value.
-TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
+// A lesson: its topology in the editor, its questions with a field each (a list for a choice); Run the experiment
+// shows the plots the sweep drew; Check runs scalelab grade: each answer said right or wrong with the simulated
+// value; the challenge grades a topology: the lesson's solution passes, its starting topology fails.
+TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChallenge)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
   scalelab::gui::MainWindow window;
@@ -215,6 +216,16 @@ TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
   EXPECT_TRUE(lesson.ask("four_servers_max").startsWith("With 4 servers"));
   EXPECT_EQ(lesson.choices("four_servers_bottleneck"), (QStringList{"web_cores", "db_disk"}));
   EXPECT_TRUE(lesson.choices("four_servers_max").isEmpty());
+  // Run the experiment: scalelab sweep draws the experiment's three plots, shown on the Plots tab.
+  QSignalSpy ran(&lesson, &scalelab::gui::LessonPanel::experiment_done);
+  lesson.run_experiment();
+  ASSERT_TRUE(ran.wait(180000));
+  EXPECT_TRUE(ran.front().at(0).toBool());
+  const QStringList plots = lesson.plots_shown();
+  ASSERT_EQ(plots.size(), 3);
+  EXPECT_TRUE(plots[0].endsWith("plots/throughput-by-load.png")) << plots[0].toStdString();
+  for (const QString& png : plots)
+    EXPECT_EQ(QImage(png).size(), QSize(900, 560)) << png.toStdString(); // drawn by gnuplot, as the sweep does
   lesson.set_answer("four_servers_max", "4700");
   lesson.set_answer("four_servers_bottleneck", "db_disk");
   lesson.set_answer("least_connections_p99", "37ms");
@@ -228,6 +239,20 @@ TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
   EXPECT_TRUE(lesson.verdict("four_servers_bottleneck").startsWith("db_disk is right"));
   EXPECT_TRUE(lesson.verdict("least_connections_p99").startsWith("37ms is right"))
       << lesson.verdict("least_connections_p99").toStdString();
+  EXPECT_EQ(lesson.plots_shown(), plots); // the answers were graded on the same runs
+
+  // The challenge: the lesson's solution passes it, the topology it starts from does not.
+  ASSERT_TRUE(lesson.has_challenge());
+  QSignalSpy challenge(&lesson, &scalelab::gui::LessonPanel::challenge_graded);
+  lesson.grade_challenge(source("experiments/lessons/04-load-balancer/solution/topology.yaml"));
+  ASSERT_TRUE(challenge.wait(180000));
+  EXPECT_TRUE(challenge.front().at(0).toBool()) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().endsWith("PASS")) << lesson.challenge_result().toStdString();
+  lesson.grade_challenge(source("experiments/lessons/04-load-balancer/topology.yaml"));
+  ASSERT_TRUE(challenge.wait(180000));
+  EXPECT_FALSE(challenge.back().at(0).toBool()) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().contains("not met:")) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().endsWith("FAIL")) << lesson.challenge_result().toStdString();
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

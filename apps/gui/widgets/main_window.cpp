@@ -55,6 +55,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   build_layout(text_panel);
 
   lesson_ = new LessonPanel(this);
+  connect(lesson_, &LessonPanel::challenge_requested, this, [this] {
+    if (save()) // the challenge grades the file as the editor shows it
+      lesson_->grade_challenge(document().path());
+  });
+  connect(lesson_, &LessonPanel::experiment_done, this, [this](bool, int plots) {
+    if (plots > 0 && lesson_dock_->width() < width() * 2 / 5) // the plots are read at a third of the window or more
+      resizeDocks({lesson_dock_}, {width() * 2 / 5}, Qt::Horizontal);
+  });
   lesson_dock_ = new QDockWidget("Lesson", this);
   lesson_dock_->setWidget(lesson_);
   lesson_->setMinimumWidth(360); // the README reads as a column of text
