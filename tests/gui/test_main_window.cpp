@@ -38,6 +38,12 @@ QString scratch(const char* name)
   return QString(SCALELAB_TEST_SCRATCH) + "/" + name;
 }
 
+QByteArray read_bytes(const QString& path)
+{
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 // Share of pixels that are not the background's: a blank picture has none.
 double drawn_share(const QImage& image)
 {
@@ -78,10 +84,7 @@ TEST(MainWindow, ExportsTheWholeDiagramAndTheChartsAsSvgAndPng)
   ASSERT_TRUE(window.open_file(source("topologies/cache-aside.yaml")));
   window.show();
   QApplication::processEvents();
-  const auto read = [](const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-  };
+  const auto read = [](const QString& path) { return QString::fromUtf8(read_bytes(path)); };
   const QString svg = scratch("diagram.svg");
   ASSERT_EQ(window.export_diagram(svg), QString());
   const QString drawing = read(svg);
@@ -248,8 +251,12 @@ TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChalle
   ASSERT_TRUE(challenge.wait(180000));
   EXPECT_TRUE(challenge.front().at(0).toBool()) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().endsWith("PASS")) << lesson.challenge_result().toStdString();
-  lesson.grade_challenge(source("experiments/lessons/04-load-balancer/topology.yaml"));
+  // Grade my topology: the window saves the file it shows (the lesson's own, unedited: the same bytes) and grades it.
+  const QString start = source("experiments/lessons/04-load-balancer/topology.yaml");
+  const QByteArray before = read_bytes(start);
+  emit lesson.challenge_requested();
   ASSERT_TRUE(challenge.wait(180000));
+  EXPECT_EQ(read_bytes(start), before);
   EXPECT_FALSE(challenge.back().at(0).toBool()) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().contains("not met:")) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().endsWith("FAIL")) << lesson.challenge_result().toStdString();
