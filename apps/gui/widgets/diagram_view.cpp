@@ -361,6 +361,7 @@ public:
   ChipsItem(const TopologyGraph& graph, const GraphFrame& frame) : graph_(graph), hosts_(frame.hosts)
   {
     setZValue(1.5);
+    setFlag(QGraphicsItem::ItemUsesExtendedStyleOption); // paint() is told the part drawn: only its chips
     bounds_ = QRectF(frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top);
   }
   QRectF boundingRect() const override { return bounds_; }
@@ -375,9 +376,11 @@ public:
   {
     p->setPen(QPen(h.is_switch ? QColor(90, 110, 140) : QColor(120, 130, 150), 1));
     p->setBrush(h.is_switch ? QColor(222, 230, 242) : QColor(255, 255, 255));
-    p->drawRoundedRect(r, 4, 4);
-    if (!text)
+    if (!text) {
+      p->drawRect(r);
       return;
+    }
+    p->drawRoundedRect(r, 4, 4);
     QFont font = p->font();
     font.setPixelSize(11);
     font.setBold(true);
@@ -397,8 +400,8 @@ public:
 
   void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget*) override
   {
-    // Text only where it can be read; only the chips in the part drawn.
-    const bool text = QStyleOptionGraphicsItem::levelOfDetailFromTransform(p->worldTransform()) > 0.3;
+    // Text only where it can be read (11 pixels at 0.4 of their size); only the chips in the part drawn.
+    const bool text = QStyleOptionGraphicsItem::levelOfDetailFromTransform(p->worldTransform()) >= 0.4;
     p->setRenderHint(QPainter::Antialiasing, text);
     for (const std::size_t i : hosts_) {
       const GraphHost& h = graph_.hosts()[i];
