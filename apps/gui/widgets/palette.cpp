@@ -6,6 +6,8 @@
 #include "scalelab/models/schema_catalog.hpp"
 
 #include <QMimeData>
+#include <QScrollBar>
+#include <QStyle>
 
 namespace scalelab::gui
 {
@@ -36,7 +38,12 @@ Palette::Palette(QWidget* parent) : QListWidget(parent)
   setSpacing(2);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  setFixedHeight(fontMetrics().height() + 14);
+  // One row of items, and the scroll bar under it when the row is wider than the canvas (a narrow window).
+  const int row = fontMetrics().height() + 14;
+  setFixedHeight(row);
+  connect(horizontalScrollBar(), &QScrollBar::rangeChanged, this, [this, row](int, int max) {
+    setFixedHeight(row + (max > 0 ? style()->pixelMetric(QStyle::PM_ScrollBarExtent) : 0));
+  });
   setStyleSheet("QListWidget::item { border: 1px solid #b8c0cc; border-radius: 3px; padding: 1px 6px; "
                 "background: #ffffff; }");
   connect(this, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
