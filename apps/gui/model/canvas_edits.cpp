@@ -186,11 +186,28 @@ std::string literal_default(const models::KeyDoc& key)
   return value.find_first_of("` {[") == std::string::npos ? value : std::string();
 }
 
+// Whether the diagram of the file has zones' frames: a shape with zones, or a host or switch with one.
+bool has_zones(const YAML::Node& root)
+{
+  const YAML::Node hardware = at(root, "hardware");
+  const YAML::Node shape = at(at(hardware, "network"), "shape");
+  if (shape.IsScalar() && shape.Scalar() != "lan")
+    return true;
+  for (const char* list : {"hosts", "switches"})
+    if (const YAML::Node items = at(hardware, list); items.IsSequence())
+      for (const auto& item : items)
+        if (at(item, "zone").IsDefined())
+          return true;
+  return false;
+}
+
 // The zone a drop at (x, y) lands in on the diagram of text (its frames as drawn): empty when none or the text
 // does not load; `rack` set when it is a rack, which a host's place in the file decides, not a key.
-std::string zone_at(const std::string& text, double x, double y, bool& rack)
+std::string zone_at(const std::string& text, const YAML::Node& root, double x, double y, bool& rack)
 {
   rack = false;
+  if (!has_zones(root)) // a large lan file is not read twice
+    return {};
   const auto loaded = models::load_topology_text(text, "the file");
   if (!loaded.spec)
     return {};
@@ -288,7 +305,7 @@ CanvasEdit drop_hardware(const std::string& text, const std::string& id, double 
     return refused(text, "nothing in the hardware is called " + id);
   const std::string name = unique_name(hardware_names(*root), element->noun);
   bool rack = false;
-  const std::string zone = zone_at(text, x, y, rack);
+  const std::string zone = zone_at(text, *root, x, y, rack);
   // The schema's keys with a value for a default; one machine (a group is made in the text), no price.
   std::string item = "{name: " + name;
   for (const auto& k : element->keys) {
