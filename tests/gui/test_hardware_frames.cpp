@@ -205,6 +205,31 @@ TEST(HardwareFrames, RacksAreFilledInFileOrderAndAServiceInOneRackStandsInItsFra
   EXPECT_EQ(g.find("web")->zones, (std::vector<std::string>{"rack-1", "rack-2"}));
 }
 
+TEST(HardwareFrames, ZonesWithChipsOnlyWhenEveryServiceSpansThem)
+{
+  // One API server on machines of both data centres: two frames of chips only, beside the two nodes.
+  const auto g = graph_of(R"(name: spread
+hardware:
+  hosts:
+    - {name: a, cores: 2, zone: eu}
+    - {name: b, cores: 4, zone: us}
+  network: {shape: datacenters, datacenters: [eu, us], wan_latency: [[0, 40ms], [40ms, 0]]}
+services:
+  app: {kind: api_server, hosts: [a, b]}
+requests:
+  get: [cpu: 1ms]
+workload: {entry: app, arrival: {process: poisson, rate: 10/s}, mix: {get: 1}}
+)");
+  ASSERT_EQ(g.frames().size(), 2u);
+  EXPECT_EQ(zones_by_frames(g), (std::map<std::string, Names>{{"eu", {"a"}}, {"us", {"b"}}}));
+  expect_chips_in_place(g, "spread");
+  for (const auto& f : g.frames())
+    for (const auto& n : g.nodes())
+      EXPECT_FALSE(overlap(f.left, f.right, n.x - TopologyGraph::kNodeWidth / 2, n.x + TopologyGraph::kNodeWidth / 2) &&
+                   overlap(f.top, f.bottom, n.y - TopologyGraph::kNodeHeight / 2, n.y + TopologyGraph::kNodeHeight / 2))
+          << f.title << " and " << n.id;
+}
+
 TEST(HardwareFrames, HostsOfNoZoneStandInTheHostsAreaUnderTheDiagram)
 {
   const auto g = graph_of(read("topologies/three-tier.yaml"));

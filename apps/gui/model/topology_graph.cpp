@@ -560,7 +560,7 @@ std::vector<bool> TopologyGraph::zoned_columns(int max_layer) const
   std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
   for (const auto& f : frames_) {
     const auto [first, last] = frame_columns(f, max_layer);
-    for (int layer = first; layer <= last; ++layer)
+    for (int layer = first; layer <= std::min(last, max_layer); ++layer) // a frame of chips may reach further
       zoned_column[static_cast<std::size_t>(layer)] = true;
   }
   return zoned_column;
