@@ -248,6 +248,8 @@ void MainWindow::connect_canvas()
   connect(diagram_, &DiagramView::kind_dropped, this,
           [this](const QString& kind, double x, double y) { drop_kind(kind, x, y); });
   connect(palette_, &Palette::kind_clicked, this, [this](const QString& kind) { add_kind(kind); });
+  connect(diagram_, &DiagramView::host_moved, this,
+          [this](const QString& entry, const QString& zone) { move_host(entry, zone); });
 }
 
 QString MainWindow::edited(const QString& error)
@@ -271,6 +273,12 @@ QString MainWindow::move_nodes(const NodePositions& moves)
 {
   commit_text_edit();
   return edited(document_->move_nodes(moves));
+}
+
+QString MainWindow::move_host(const QString& entry, const QString& zone)
+{
+  commit_text_edit();
+  return edited(document_->move_host(entry, zone));
 }
 
 QString MainWindow::drop_kind(const QString& kind, double x, double y)
