@@ -12,6 +12,7 @@
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
 #   docs/images/gui-canvas.png  topologies/three-tier.yaml edited on the canvas: a cache dropped from the palette,
 #                               connected from the API servers, the balancer moved down
+#   docs/images/gui-follow.png  topologies/three-tier.yaml's 1000th request followed: its path drawn on the diagram
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +37,6 @@ cp topologies/three-tier.yaml "$broken"
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
 "$gui" topologies/three-tier.yaml --size 1500x950 --drop cache@990,240 --connect app:cache --move lb@390,150 \
   --select cache --screenshot docs/images/gui-canvas.png
+"$gui" topologies/three-tier.yaml --follow 1000 --size 1500x950 --screenshot docs/images/gui-follow.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"
+  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png docs/images/gui-follow.png"

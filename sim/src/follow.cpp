@@ -16,7 +16,11 @@ FollowRecorder::Trace* FollowRecorder::trace_of(std::uint32_t rid)
 void FollowRecorder::start(std::uint32_t rid, std::uint64_t index, SimTime ts, std::uint16_t type, bool measured)
 {
   by_record_[rid] = static_cast<std::uint32_t>(traces_.size());
-  Trace t{index, type, measured, ts};
+  Trace t;
+  t.index = index;
+  t.type = type;
+  t.measured = measured;
+  t.sent = ts;
   t.last_left = ts;
   traces_.push_back(std::move(t));
 }
@@ -26,9 +30,14 @@ void FollowRecorder::sent(std::uint32_t rid, SimTime now)
   Trace* t = trace_of(rid);
   if (!t)
     return;
-  if (!t->hops.empty() && t->hops.back().finished == models::kNever)
-    t->hops.back().finished = now;
-  t->last_left = now;
+  if (t->hops.empty() || t->hops.back().finished == models::kNever) {
+    if (!t->hops.empty())
+      t->hops.back().finished = now;
+    t->last_left = now;
+  }
+  // Else the message before is still on its way, and this one is sent from elsewhere (the callers' side of a
+  // request cut off by a crash is answered while a reply to the crashed host travels): the next hop's travel
+  // counts from when that message left, so that the path still accounts for all of its time.
 }
 
 void FollowRecorder::arrived(std::uint32_t rid, SimTime ts, std::uint32_t component, bool reply)

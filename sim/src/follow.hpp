@@ -38,10 +38,10 @@ public:
     SimTime left, arrived, began, finished;
   };
   struct Trace {
-    std::uint64_t index;
-    std::uint16_t type;
-    bool measured;
-    SimTime sent;
+    std::uint64_t index = 0;
+    std::uint16_t type = 0;
+    bool measured = false;
+    SimTime sent = 0;
     SimTime answered = models::kNever;
     Cause cause = Cause::ok;
     SimTime last_left = 0; // when its last message left
