@@ -42,8 +42,17 @@ void FollowRecorder::sent(std::uint32_t rid, SimTime now)
 
 void FollowRecorder::arrived(std::uint32_t rid, SimTime ts, std::uint32_t component, bool reply)
 {
-  if (Trace* t = trace_of(rid))
-    t->hops.push_back(Hop{component, reply, t->last_left, ts, ts, models::kNever});
+  Trace* t = trace_of(rid);
+  if (!t)
+    return;
+  if (!t->hops.empty() && t->hops.back().finished == models::kNever) {
+    // Two of its records are under way at once (a guarded call's attempt given up, whose late reply comes
+    // back while the next attempt is out): the stay before ends here, and this message's travel counts from
+    // now, so that the path still accounts for its time once.
+    t->hops.back().finished = ts;
+    t->last_left = ts;
+  }
+  t->hops.push_back(Hop{component, reply, t->last_left, ts, ts, models::kNever});
 }
 
 void FollowRecorder::began(std::uint32_t rid, SimTime ts, std::uint32_t component)
