@@ -15,6 +15,7 @@
 #                               connected from the API servers, the balancer moved down
 #   docs/images/gui-hardware.png topologies/two-datacenters.yaml with a data centre dropped from the palette and a
 #                               host dropped into its frame: each data centre's hosts as chips
+#   docs/images/gui-follow.png  topologies/three-tier.yaml's 1000th request followed: its path drawn on the diagram
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,7 @@ two="$(dirname "$busy")/two-datacenters.yaml"
 cp topologies/two-datacenters.yaml "$two"
 "$gui" "$two" --size 1500x950 --drop hardware.network.datacenters@0,0 --drop hardware.hosts@400,400 \
   --screenshot docs/images/gui-hardware.png
+"$gui" topologies/three-tier.yaml --follow 1000 --size 1500x950 --screenshot docs/images/gui-follow.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
   "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png docs/images/gui-canvas.png" \
-  "docs/images/gui-hardware.png"
+  "docs/images/gui-hardware.png docs/images/gui-follow.png"

@@ -1,7 +1,7 @@
 // scalelab-gui [FILE | --lesson DIR [--lesson-experiment]] [--run [--hold-at T]] [--select SERVICE] [--set
 // PATH=VALUE]...
 //              [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]... [--screenshot OUT.png]
-//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
+//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png] [--follow N]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
 // properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --drop,
 // --connect and --move edit it as the canvas does (a kind dropped from the palette at a point of the diagram, a
@@ -10,7 +10,8 @@
 // starts it at once (with --hold-at T, shown up to T and held: the pictures are taken then); --screenshot saves the
 // window to OUT.png, --export-diagram the whole diagram and --export-charts
 // the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
-// a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
+// a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM. --follow N follows
+// the N-th request the users send and draws its path (the pictures are taken when it is drawn).
 #include "document.hpp"
 #include "lesson_panel.hpp"
 #include "main_window.hpp"
@@ -48,8 +49,9 @@ int main(int argc, char** argv)
   QCommandLineOption drop_option("drop", "add a service as the palette's drop does, at X,Y of the diagram", "KIND@X,Y");
   QCommandLineOption connect_option("connect", "connect two nodes as a drag from one to the other does", "FROM:TO");
   QCommandLineOption move_option("move", "move a node as a drag does, its centre to X,Y", "NODE@X,Y");
-  parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option,
-                     lesson_option, hold_option, drop_option, connect_option, move_option});
+  QCommandLineOption follow_option("follow", "follow the N-th request the users send and draw its path", "N");
+  parser.addOptions({follow_option, run_option, shot_option, size_option, select_option, set_option, diagram_option,
+                     charts_option, lesson_option, hold_option, drop_option, connect_option, move_option});
   parser.addOption(lesson_experiment_option);
   parser.process(app);
 
@@ -126,7 +128,22 @@ int main(int argc, char** argv)
       std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(error));
     QApplication::exit(errors.isEmpty() && run_ok ? 0 : 1);
   };
-  if (parser.isSet(run_option) && opened) {
+  if (parser.isSet(follow_option) && opened) {
+    QObject::connect(&window, &scalelab::gui::MainWindow::follow_finished, &window, [&](bool ok) {
+      run_ok = ok;
+      if (!ok)
+        std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
+      if (pictures)
+        QTimer::singleShot(0, &window, save);
+    });
+    const auto index = parser.value(follow_option).toULongLong();
+    QTimer::singleShot(0, &window, [&window, index] {
+      if (const QString error = window.follow_request(index); !error.isEmpty()) {
+        std::fprintf(stderr, "scalelab-gui: --follow: %s\n", qPrintable(error));
+        QApplication::exit(1);
+      }
+    });
+  } else if (parser.isSet(run_option) && opened) {
     QObject::connect(&window, &scalelab::gui::MainWindow::run_finished, &window, [&](bool ok) {
       run_ok = ok;
       if (!ok)

@@ -1,5 +1,6 @@
 // scalelab: the command line.
 //   scalelab run FILE [--seed N] [--out DIR] [--duration T] [--engine windowed|plain] [--quiet] [--stream] [--speed X]
+//                     [--follow N|every:K[:M]]
 //   scalelab check FILE
 //   scalelab graph FILE [--out FILE.dot]
 //   scalelab schema [experiment]
@@ -7,6 +8,7 @@
 //   scalelab real up FILE [--dir RUN], real down [--dir RUN], real export FILE --compose DIR
 // Exit status: 0 success, 2 bad input or usage, 1 an error inside the run.
 #include "common.hpp"
+#include "follow_output.hpp"
 #include "grade_command.hpp"
 #include "real_command.hpp"
 #include "stream_output.hpp"
@@ -97,6 +99,11 @@ options:
                     for a program that watches the run; the summary table is left out
   --speed X         run no faster than X simulated seconds per wall second (default: as fast as it
                     can); the results are the same at any speed
+  --follow SPEC     follow requests hop by hop and write DIR/follow.json: at each service, when the
+                    message arrived (travel), when its service began (wait) and when the next message
+                    left (served), on which instance and host; SPEC is N (the N-th request the users
+                    send), every:K (every K-th, at most 1000) or every:K:M (at most M). The results
+                    are the same bytes with or without it
   --cfg=K:V         passed to SimGrid (advanced)
   -h, --help        this help
 )";
@@ -212,13 +219,14 @@ struct RunArgs {
   std::optional<fs::path> engine_stats;
   std::optional<std::string> calibration;
   std::optional<double> rate;
+  std::optional<std::string> follow; // --follow as given
 };
 
 bool is_run_value_option(const std::string& a)
 {
   static const char* const kOptions[] = {"--seed",   "--duration",    "--warmup",    "--out",
                                          "--engine", "--executors",   "--max-ahead", "--engine-stats",
-                                         "--rate",   "--calibration", "--speed"};
+                                         "--rate",   "--calibration", "--speed",     "--follow"};
   return std::find(std::begin(kOptions), std::end(kOptions), a) != std::end(kOptions);
 }
 
@@ -281,6 +289,12 @@ std::optional<int> read_run_value(const std::string& a, const std::optional<std:
     char* end = nullptr;
     if (!v || v->empty() || (run.speed = std::strtod(v->c_str(), &end), *end != '\0') || !(*run.speed > 0))
       return usage_error("--speed needs a positive number of simulated seconds per wall second", kRunHelp);
+  } else if (a == "--follow") {
+    const auto follow = v ? cli::parse_follow(*v) : std::nullopt;
+    if (!follow)
+      return usage_error("--follow needs N (the N-th request, from 1), every:K or every:K:M", kRunHelp);
+    run.options.follow = *follow;
+    run.follow = *v;
   }
   return std::nullopt;
 }
@@ -420,6 +434,11 @@ void print_run(const RunArgs& run, const sim::RunOutput& output, double wall)
               wall > 0 ? requests / wall : 0, peak_memory_mb());
   std::printf("wrote %s and %s\n", (run.out_dir / "results.json").string().c_str(),
               (run.out_dir / "timeseries.csv").string().c_str());
+  if (run.follow) {
+    std::cout << cli::follow_summary(output.followed, 3);
+    std::printf("wrote %s (%zu requests followed)\n", (run.out_dir / "follow.json").string().c_str(),
+                output.followed.size());
+  }
 }
 
 int cmd_run(const std::vector<std::string>& args)
@@ -451,6 +470,8 @@ int cmd_run(const std::vector<std::string>& args)
   write_file_atomically(run.out_dir / "results.json", models::to_json(output.results).dump(2) + "\n");
   if (run.engine_stats)
     write_engine_stats(*run.engine_stats, output, run.options, wall);
+  if (run.follow)
+    write_file_atomically(run.out_dir / "follow.json", cli::follow_json(*run.follow, output.followed).dump(2) + "\n");
   write_file_atomically(run.out_dir / "timeseries.csv",
                         models::timeseries_csv(output.timeseries, output.has_cache, output.has_queue));
   print_run(run, output, wall);

@@ -66,6 +66,7 @@ void ApiServer::guarded_call(SimTime ts, std::uint32_t rid, std::uint16_t attemp
   std::memcpy(static_cast<void*>(&w.pool[copy]), static_cast<const void*>(&w.pool[rid]),
               sizeof(Request) + depth * sizeof(Frame));
   ++w.internal_records; // the request is in flight once, whatever carries it
+  w.note_copy(rid, copy);
   const std::uint32_t token = g.next_token++;
   w.pool[copy].top().cookie = token;
   g.out.emplace(token, CallGuard::Attempt{rid, attempt});

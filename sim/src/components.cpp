@@ -333,6 +333,7 @@ void Source::send_request(SimTime ts, std::uint32_t user, std::int32_t type, std
   push_frame(r, ts, *this, user);
   carry_session(ts, r, user);
   ++w.sent;
+  w.note_sent_by_users(ts, rid);
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts)) {
     ++w.request_stats[r.type].sent_measured;
@@ -365,6 +366,7 @@ void Source::send_to_entry(SimTime ts, std::uint32_t rid, std::uint32_t user)
   push_frame(r, ts, *choice.users, user);
   carry_session(ts, r, user);
   ++w.sent;
+  w.note_sent_by_users(ts, rid);
   w.in_system.change(ts, 1);
   if (w.clock.measured(ts))
     ++w.request_stats[r.type].sent_measured;
@@ -382,6 +384,8 @@ void Source::on_reply(SimTime ts, std::uint32_t rid, Cause cause)
   Request& r = w.pool[rid];
   const SimTime latency = ts - r.created;
   const std::uint32_t user = r.frames()[0].aux;
+  if (w.follow && r.followed)
+    w.follow->answered(rid, ts, cause);
   if (user != 0)
     for (const auto& log : w.session_logs)
       if (log)
@@ -842,6 +846,7 @@ void Station::reply(SimTime ts, std::uint32_t rid, Cause cause, double bytes)
 
 void Station::begin(SimTime ts, std::uint32_t rid)
 {
+  world->note_begin(ts, id, rid);
   if (node->can_crash())
     world->pool[rid].top().held = held_.add(rid);
   start(ts, rid);
@@ -1053,6 +1058,7 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
     done = step.kind == ResolvedStep::Kind::cpu ? node->cores.use(done, cpu_time(step))
                                                 : models::later(done, sample_duration(step.time, rng_));
   }
+  w.note_begin(start, id, rid);
   workers_.claim_next(start, done);
   stats.in_service.change(done, -1);
   stats.outcome.finished(done, done - ts, Cause::ok);

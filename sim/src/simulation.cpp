@@ -470,6 +470,8 @@ public:
     build_network(traffic);
     make_executors();
     synchronise(traffic);
+    if (options_.follow.on())
+      world_.follow = std::make_unique<FollowRecorder>(options_.follow);
     start_actors();
     if (options_.on_interval) {
       count_edges();
@@ -484,6 +486,53 @@ public:
       out.has_queue |= s.queue.has_value();
     out.timeseries = SeriesRows(world_, population()).all();
     out.engine = engine_stats();
+    if (world_.follow)
+      out.followed = followed_requests();
+    return out;
+  }
+
+  // The followed requests' paths, with names for the components and seconds for the times.
+  std::vector<FollowedRequest> followed_requests() const
+  {
+    // Each component's service and its index there; the users' components are in no service.
+    std::vector<std::pair<std::uint32_t, int>> where(world_.components.size(),
+                                                     {static_cast<std::uint32_t>(spec_.services.size()), 0});
+    for (std::size_t s = 0; s < world_.service_instances.size(); ++s)
+      for (std::size_t i = 0; i < world_.service_instances[s].size(); ++i)
+        where[world_.service_instances[s][i]] = {static_cast<std::uint32_t>(s), static_cast<int>(i)};
+    std::vector<FollowedRequest> out;
+    for (const auto& t : world_.follow->traces()) {
+      FollowedRequest f;
+      f.index = t.index;
+      f.type = spec_.requests[t.type].name;
+      f.sent = models::to_seconds(t.sent);
+      f.measured = t.measured;
+      f.answered = t.answered != models::kNever;
+      f.answered_at = f.answered ? models::to_seconds(t.answered) : 0;
+      f.response_time = f.answered ? models::to_seconds(t.answered - t.sent) : 0;
+      f.outcome = f.answered ? cause_name(t.cause) : "in_flight";
+      for (const auto& h : t.hops) {
+        if (h.finished == models::kNever)
+          break; // still there at the end of the run
+        FollowedHop hop;
+        const auto [service, instance] = where[h.component];
+        const bool users = service >= spec_.services.size();
+        hop.service = users ? std::string(kUsersSeries) : spec_.services[service].name;
+        hop.kind = users ? "users" : models::kind_name(spec_.services[service].kind);
+        hop.instance = instance;
+        hop.host = world_.components[h.component]->node->host()->get_name();
+        hop.reply = h.reply;
+        hop.left = models::to_seconds(h.left);
+        hop.arrived = models::to_seconds(h.arrived);
+        hop.began = models::to_seconds(h.began);
+        hop.finished = models::to_seconds(h.finished);
+        hop.travel = models::to_seconds(h.arrived - h.left);
+        hop.wait = models::to_seconds(h.began - h.arrived);
+        hop.served = models::to_seconds(h.finished - h.began);
+        f.hops.push_back(std::move(hop));
+      }
+      out.push_back(std::move(f));
+    }
     return out;
   }
 

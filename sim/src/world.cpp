@@ -144,9 +144,11 @@ void Executor::dispatch(const Event& e)
   Component& c = *world_.components[e.component];
   switch (e.kind) {
   case EventKind::request:
+    world_.note_arrival(e.ts, e.component, e.request, false);
     c.on_request(e.ts, e.request);
     break;
   case EventKind::reply:
+    world_.note_arrival(e.ts, e.component, e.request, true);
     world_.deliver_reply(c, e);
     break;
   case EventKind::step_done:
@@ -291,6 +293,8 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
 {
   Component& target = *components[to_component]; // not read unless the message is a reply
   const Placement& place = placement[to_component];
+  if (follow && pool[request].followed)
+    follow->sent(request, now);
   if (edge_counts && kind == EventKind::request && pool[request].depth > 0)
     edge_counts->count(now, component_service[pool[request].top().component], component_service[to_component]);
   Node& to = *place.node;
@@ -320,6 +324,7 @@ void World::send(Node& from, SimTime now, EventKind kind, std::uint32_t to_compo
   if (passive) {
     if (ts >= clock.end)
       return; // arrives after the end: the request is still in flight
+    note_arrival(ts, to_component, request, true);
     inherited_order_ = order;
     if (target.completions_apart())
       place.executor->push(Event{ts, order, to_component, kNoRequest, target.reply_apart(ts, request, cause),
@@ -396,6 +401,8 @@ void World::split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint
   std::copy(orphan.frames(), orphan.frames() + at, r.frames());
   orphan.orphan = true;
   r.cut_off = true;
+  note_copy(rid, caller_side);
+  orphan.followed = false; // what the orphan still does is not the request's path
   ++orphans;
   send(from, now, EventKind::reply, r.top().component, caller_side, 0, Cause::host_down);
 }

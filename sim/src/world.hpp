@@ -13,6 +13,7 @@
 // executor per host (the plain engine, W = 1 ns).
 #include "component.hpp"
 #include "event_queue.hpp"
+#include "follow.hpp"
 #include "network.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
@@ -82,7 +83,8 @@ struct Request {
   // Cut off by a crash: what remains of it runs on (a database finishes a query nobody waits for) until it
   // reaches a frame of the crashed host, where it is dropped; its callers were answered by a new record.
   bool orphan : 1;
-  bool cut_off : 1; // that new record: the request's orphan may still run on after its answer
+  bool cut_off : 1;  // that new record: the request's orphan may still run on after its answer
+  bool followed : 1; // its path is written down (World::follow)
   // What the next request message asks the callee to run; a cache answers a get in call_op (1: a hit).
   std::uint16_t call_program;
   std::uint16_t call_pc;
@@ -131,12 +133,14 @@ public:
       const std::uint32_t id = size_++;
       (*this)[id].orphan = false;
       (*this)[id].cut_off = false;
+      (*this)[id].followed = false;
       return id;
     }
     const std::uint32_t id = free_.back();
     free_.pop_back();
     (*this)[id].orphan = false;
     (*this)[id].cut_off = false;
+    (*this)[id].followed = false;
     return id;
   }
   void release(std::uint32_t id) { free_.push_back(id); }
@@ -568,6 +572,36 @@ public:
   void split_at_crash(Node& from, SimTime now, std::uint32_t rid, std::uint8_t at);
   // An orphan reached a frame of the crashed host: dropped.
   void drop_orphan(std::uint32_t rid);
+  // Requests followed hop by hop (null: none, and no request record is read for it). Each note_* is a branch on
+  // that pointer when nothing is followed.
+  std::unique_ptr<FollowRecorder> follow;
+  // The users sent the sent-th request, record `rid`, at ts.
+  void note_sent_by_users(SimTime ts, std::uint32_t rid)
+  {
+    if (follow && follow->picks(sent)) {
+      pool[rid].followed = true;
+      follow->start(rid, sent, ts, pool[rid].type, clock.measured(ts));
+    }
+  }
+  void note_arrival(SimTime ts, std::uint32_t component, std::uint32_t rid, bool reply)
+  {
+    if (follow && pool[rid].followed)
+      follow->arrived(rid, ts, component, reply);
+  }
+  void note_begin(SimTime ts, std::uint32_t component, std::uint32_t rid)
+  {
+    if (follow && pool[rid].followed)
+      follow->began(rid, ts, component);
+  }
+  // Record `to` carries on the request of record `from` (a guarded call's attempt, the callers' side of a crash).
+  void note_copy(std::uint32_t from, std::uint32_t to)
+  {
+    if (follow && pool[from].followed) {
+      pool[to].followed = true;
+      follow->copied(from, to);
+    }
+  }
+
   // Messages lost on cut links (faults[]), over the whole run.
   std::uint64_t lost_messages = 0;
 

@@ -3,6 +3,7 @@
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
+#include "follow_overlay.hpp"
 #include "lesson_panel.hpp"
 #include "palette.hpp"
 #include "picture_export.hpp"
@@ -24,6 +25,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMessageBox>
@@ -107,6 +109,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   compare_action_->setCheckable(true);
   compare_action_->setToolTip("Keep the run before in the charts beside the next one");
   connect(compare_action_, &QAction::toggled, this, &MainWindow::set_compare);
+  follow_ = new FollowRun(*diagram_, this);
+  connect(follow_, &FollowRun::finished, this, [this](bool ok, const QString& message) {
+    show_message(message);
+    emit follow_finished(ok);
+  });
+  auto* follow_action = bar->addAction("Follow…");
+  follow_action->setToolTip("Run the file again and draw one request's path: its wait, service and travel at each hop");
+  connect(follow_action, &QAction::triggered, this, [this] {
+    bool ok = false;
+    const int index = QInputDialog::getInt(
+        this, "Follow a request", "The users' request number (1 = the first sent):", 1000, 1, 2000000000, 1, &ok);
+    if (ok)
+      if (const QString error = follow_request(static_cast<std::uint64_t>(index)); !error.isEmpty())
+        show_message(error);
+  });
   bar->addSeparator();
   add_canvas_actions(bar);
   bar->addSeparator();
@@ -595,6 +612,18 @@ void MainWindow::run()
   process_->start(file_);
   show_message("running " + QFileInfo(file_).fileName() + " …");
   update_actions();
+}
+
+QString MainWindow::follow_request(std::uint64_t index)
+{
+  commit_text_edit();
+  if (!graph_ || !diagram_current_)
+    return "the text has problems: fix them first";
+  if (document_->modified() && !save()) // scalelab runs the file
+    return "not saved";
+  follow_->start(file_, index);
+  show_message(QString("following request %1 of %2 …").arg(index).arg(QFileInfo(file_).fileName()));
+  return {};
 }
 
 QString MainWindow::break_node(const QString& id, BreakKind kind)

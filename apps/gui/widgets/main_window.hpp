@@ -8,6 +8,7 @@
 
 #include <QMainWindow>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@ namespace scalelab::gui
 class ChartsPanel;
 class DiagramView;
 class Document;
+class FollowRun;
 class LessonPanel;
 class Palette;
 class PropertyPanel;
@@ -52,6 +54,10 @@ public:
   // measured window when no run is going on), one undo step; a run going on starts again with it, which replays
   // the same run up to then. What went wrong, or empty.
   QString break_node(const QString& id, BreakKind kind);
+  // Follow a request: the index-th request the users send, run on its own and its path drawn on the diagram
+  // (follow_finished() when it is, the summary on the status line). What went wrong at once, or empty.
+  QString follow_request(std::uint64_t index);
+  FollowRun& follow() const { return *follow_; }
   // Compare: the next run's charts keep the run before beside it, and its summary says what the run before gave.
   void set_compare(bool on);
   const ChartsPanel& charts() const { return *charts_; }
@@ -101,6 +107,7 @@ public:
 
 signals:
   void run_finished(bool ok);
+  void follow_finished(bool ok);
 
 protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
@@ -145,6 +152,7 @@ private:
   bool diagram_current_ = false;
   ChartsPanel* charts_ = nullptr;
   RunProcess* process_ = nullptr;
+  FollowRun* follow_ = nullptr;
   RunControls* controls_ = nullptr;
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;

@@ -4,6 +4,7 @@
 #include "scalelab/models/results.hpp"
 #include "scalelab/models/spec.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,6 +24,23 @@ enum class Grouping {
   host,  // one executor per node: conservative synchronisation between hosts at the network's lookahead
 };
 
+// Which requests of the users to follow hop by hop (scalelab run --follow): the `first`-th request they send
+// (counted from 1), then every `every`-th after it (0: that one alone), at most `limit` of them.
+struct FollowOptions {
+  std::uint64_t first = 0; // 0: follow none
+  std::uint64_t every = 0;
+  std::uint64_t limit = 1;
+  bool on() const { return first > 0 && limit > 0; }
+  bool picks(std::uint64_t n) const
+  {
+    if (!on() || n < first)
+      return false;
+    if (every == 0)
+      return n == first;
+    return (n - first) % every == 0 && (n - first) / every < limit;
+  }
+};
+
 struct RunOptions {
   EngineMode mode = EngineMode::windowed;
   Grouping grouping = Grouping::world;   // windowed only
@@ -33,6 +51,34 @@ struct RunOptions {
   // Called during the run with each report interval's figures as soon as the interval has ended, in time
   // order. Null: nothing is streamed (and the edges are not counted).
   std::function<void(const struct IntervalReport&)> on_interval;
+  // Requests to follow: what they meet at each hop, in RunOutput::followed. Following reads the run and changes
+  // nothing in it: the results are the same bytes.
+  FollowOptions follow;
+};
+
+// A followed request at one service (or back at the users, its last hop): the message that brought it there
+// left the previous place at `left` and arrived at `arrived` (travel: the network); it waited for a worker or
+// connection until `began` (wait), and the next message about it left at `finished` (served: everything else
+// done there before then, calls made from there excluded: they are the next hops). Seconds from the start.
+struct FollowedHop {
+  std::string service; // the service's name, or "(users)"
+  std::string kind;    // api_server, database, ...; "users"
+  int instance = 0;    // among the service's instances
+  std::string host;    // the host it ran on
+  bool reply = false;  // the message that arrived was a reply (else a request)
+  double left = 0, arrived = 0, began = 0, finished = 0;
+  double travel = 0, wait = 0, served = 0; // arrived - left, began - arrived, finished - began, exact to the ns
+};
+struct FollowedRequest {
+  std::uint64_t index = 0; // the index-th request the users sent, from 1
+  std::string type;
+  double sent = 0;
+  bool answered = false;
+  double answered_at = 0;   // when the answer reached the users (answered)
+  double response_time = 0; // answered_at - sent, exact to the ns
+  std::string outcome;      // "ok", an error cause, or "in_flight" when the run ended first
+  bool measured = false;    // sent inside the measured window (after the warm-up)
+  std::vector<FollowedHop> hops;
 };
 
 // What a watcher of the run gets at the end of each report interval.
@@ -61,6 +107,7 @@ struct RunOutput {
   bool has_cache = false; // timeseries.csv gets the cache columns
   bool has_queue = false; // timeseries.csv gets the queue_backlog column
   EngineStats engine;
+  std::vector<FollowedRequest> followed; // RunOptions::follow's requests, in the order they were sent
 };
 
 RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& options = {});
