@@ -8,6 +8,8 @@
 #                               workers, which the loader refuses (its message at the field and above the text)
 #   docs/images/gui-break-charts.png  topologies/three-tier.yaml broken as "Crash app for 10 s" does (at 70 s): the
 #                               charts exported after the run
+#   docs/images/gui-compare.png topologies/three-tier.yaml broken so (a copy) beside the run of the file as shipped
+#                               (--compare), held at 75 s: both diagrams at 75 s, the charts with the run before dashed
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
 #   docs/images/gui-canvas.png  topologies/three-tier.yaml edited on the canvas: a cache dropped from the palette,
@@ -32,9 +34,11 @@ broken="$(dirname "$busy")/three-tier-broken.yaml" # a run saves its file first:
 cp topologies/three-tier.yaml "$broken"
 "$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
   --export-charts docs/images/gui-break-charts.png
+"$gui" "$broken" --compare topologies/three-tier.yaml --run --hold-at 75 --size 1900x1000 \
+  --screenshot docs/images/gui-compare.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
 "$gui" topologies/three-tier.yaml --size 1500x950 --drop cache@990,240 --connect app:cache --move lb@390,150 \
   --select cache --screenshot docs/images/gui-canvas.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"
+  "docs/images/gui-compare.png docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"

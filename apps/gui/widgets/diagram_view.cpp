@@ -372,6 +372,7 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
 void DiagramView::set_graph(const TopologyGraph& graph)
 {
   graph_ = graph;
+  metrics_.clear();
   animation_->stop();
   end_gesture();
   scene()->clear();
@@ -500,7 +501,7 @@ QPointF DiagramView::node_position(const std::string& id) const
 
 void DiagramView::mousePressEvent(QMouseEvent* event)
 {
-  NodeItem* node = node_at(event->pos());
+  NodeItem* node = read_only_ ? nullptr : node_at(event->pos());
   if (!node) {
     QGraphicsView::mousePressEvent(event); // pan
     return;
@@ -633,7 +634,7 @@ void DiagramView::dropEvent(QDropEvent* event)
 
 void DiagramView::contextMenuEvent(QContextMenuEvent* event)
 {
-  auto* node = node_at(event->pos());
+  auto* node = read_only_ ? nullptr : node_at(event->pos());
   if (!node || !breakable(node->node()))
     return;
   QMenu menu(this);
@@ -645,8 +646,15 @@ void DiagramView::contextMenuEvent(QContextMenuEvent* event)
   menu.exec(event->globalPos());
 }
 
+void DiagramView::set_read_only(bool on)
+{
+  read_only_ = on;
+  setAcceptDrops(!on);
+}
+
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
 {
+  metrics_ = metrics;
   std::map<std::string, QColor> dot_colours; // the dots going into a node take its utilisation's colour
   for (std::size_t i = 0; i < node_items_.size(); ++i) {
     const auto it = metrics.find(graph_.nodes()[i].id);
@@ -660,6 +668,7 @@ void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
 
 void DiagramView::clear_metrics()
 {
+  metrics_.clear();
   for (auto* item : node_items_)
     item->set_metrics(std::nullopt);
   if (flow_)
