@@ -34,7 +34,7 @@ broken="$(dirname "$busy")/three-tier-broken.yaml" # a run saves its file first:
 cp topologies/three-tier.yaml "$broken"
 "$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
   --export-charts docs/images/gui-break-charts.png
-"$gui" "$broken" --compare topologies/three-tier.yaml --run --hold-at 75 --size 1900x1000 \
+"$gui" "$broken" --compare topologies/three-tier.yaml --run --hold-at 75 --size 1700x1000 \
   --screenshot docs/images/gui-compare.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png

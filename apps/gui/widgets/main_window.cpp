@@ -255,10 +255,12 @@ void MainWindow::build_layout(QWidget* text_panel)
   setCentralWidget(main);
 }
 
-// The diagram, and beside it (when comparing) the run before's, read-only, each under its title.
+// The diagram, and above it (when comparing) the run before's, read-only, each under its title: one above the other,
+// since the layered diagrams are wider than high.
 void MainWindow::build_before_view(QWidget* canvas)
 {
-  auto* diagrams = new QSplitter(Qt::Horizontal, canvas);
+  auto* diagrams = new QSplitter(Qt::Vertical, canvas);
+  diagrams_ = diagrams;
   const auto titled = [diagrams](DiagramView* view, QLabel*& title) {
     auto* panel = new QWidget(diagrams);
     auto* layout = new QVBoxLayout(panel);
@@ -275,6 +277,8 @@ void MainWindow::build_before_view(QWidget* canvas)
   before_diagram_->set_read_only(true);
   before_panel_ = titled(before_diagram_, before_title_);
   titled(diagram_, this_title_);
+  diagrams->setStretchFactor(0, 1);
+  diagrams->setStretchFactor(1, 1);
   before_panel_->hide();
   this_title_->hide();
   canvas->layout()->addWidget(diagrams);
@@ -762,6 +766,10 @@ bool MainWindow::before_shown() const
 void MainWindow::show_before()
 {
   const bool on = charts_->compare() && before_;
+  if (on && before_panel_->isHidden()) { // half each
+    const int height = std::max(diagrams_->height(), 2);
+    diagrams_->setSizes({height / 2, height - height / 2});
+  }
   before_panel_->setVisible(on);
   this_title_->setVisible(on);
   if (!on)

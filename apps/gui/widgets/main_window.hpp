@@ -19,6 +19,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QPlainTextEdit;
+class QSplitter;
 class QTimer;
 class QToolBar;
 QT_END_NAMESPACE
@@ -171,6 +172,7 @@ private:
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
   QAction* compare_action_ = nullptr;
+  QSplitter* diagrams_ = nullptr; // the run before's view above this run's
   QWidget* before_panel_ = nullptr;
   DiagramView* before_diagram_ = nullptr;
   QLabel* before_title_ = nullptr;
