@@ -12,8 +12,11 @@
 #                               (--compare), held at 75 s: both diagrams at 75 s, the charts with the run before dashed
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
+#   docs/images/gui-lesson-plots.png  lesson 04 after Run the experiment: the plots its sweep drew
 #   docs/images/gui-canvas.png  topologies/three-tier.yaml edited on the canvas: a cache dropped from the palette,
 #                               connected from the API servers, the balancer moved down
+#   docs/images/gui-hardware.png topologies/two-datacenters.yaml with a data centre dropped from the palette and a
+#                               host dropped into its frame: each data centre's hosts as chips
 # Usage: scripts/render-gui-pictures.sh [BUILD_DIR]   (default: build/dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +41,14 @@ cp topologies/three-tier.yaml "$broken"
   --screenshot docs/images/gui-compare.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
+"$gui" --lesson experiments/lessons/04-load-balancer --lesson-experiment --size 1700x950 \
+  --screenshot docs/images/gui-lesson-plots.png
 "$gui" topologies/three-tier.yaml --size 1500x950 --drop cache@990,240 --connect app:cache --move lb@390,150 \
   --select cache --screenshot docs/images/gui-canvas.png
+two="$(dirname "$busy")/two-datacenters.yaml"
+cp topologies/two-datacenters.yaml "$two"
+"$gui" "$two" --size 1500x950 --drop hardware.network.datacenters@0,0 --drop hardware.hosts@400,400 \
+  --screenshot docs/images/gui-hardware.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-compare.png docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-canvas.png"
+  "docs/images/gui-compare.png docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png" \
+  "docs/images/gui-canvas.png docs/images/gui-hardware.png"

@@ -1,16 +1,19 @@
-// scalelab-gui [FILE | --lesson DIR] [--run [--hold-at T]] [--compare BEFORE] [--select SERVICE] [--set PATH=VALUE]...
+// scalelab-gui [FILE | --lesson DIR [--lesson-experiment]] [--run [--hold-at T]] [--compare BEFORE] [--select
+// SERVICE] [--set PATH=VALUE]...
 //              [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]... [--screenshot OUT.png]
 //              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
 // properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --drop,
 // --connect and --move edit it as the canvas does (a kind dropped from the palette at a point of the diagram, a
-// connection dragged from one node to another, a node dragged to a point), in that order; --run
+// connection dragged from one node to another, a node dragged to a point), in that order; --lesson-experiment
+// runs the lesson's experiment (the pictures are taken when its plots are shown); --run
 // starts it at once (with --hold-at T, shown up to T and held: the pictures are taken then); --compare BEFORE runs
 // the file BEFORE first, unseen, and shows the run beside it (Compare on); --screenshot saves the
 // window to OUT.png, --export-diagram the whole diagram and --export-charts
 // the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
 // a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
+#include "lesson_panel.hpp"
 #include "main_window.hpp"
 #include "property_panel.hpp"
 #include "run_controls.hpp"
@@ -35,6 +38,8 @@ int main(int argc, char** argv)
   QCommandLineOption select_option("select", "show the properties of this service", "SERVICE");
   QCommandLineOption set_option("set", "edit the document: a dotted path and a YAML value, unsaved", "PATH=VALUE");
   QCommandLineOption lesson_option("lesson", "open a lesson (experiments/lessons/NN-name)", "DIR");
+  QCommandLineOption lesson_experiment_option("lesson-experiment",
+                                              "with --lesson: run its experiment and show its plots");
   QCommandLineOption diagram_option("export-diagram", "save the whole diagram (.svg or .png) and quit", "FILE");
   QCommandLineOption charts_option("export-charts", "save the charts (.svg or .png) and quit", "FILE");
   QCommandLineOption hold_option("hold-at",
@@ -50,6 +55,7 @@ int main(int argc, char** argv)
                                     "BEFORE");
   parser.addOptions({run_option, shot_option, size_option, select_option, set_option, diagram_option, charts_option,
                      lesson_option, hold_option, drop_option, connect_option, move_option, compare_option});
+  parser.addOption(lesson_experiment_option);
   parser.process(app);
 
   scalelab::gui::MainWindow window;
@@ -167,6 +173,13 @@ int main(int argc, char** argv)
         if (on)
           QTimer::singleShot(0, &window, save);
       });
+  } else if (parser.isSet(lesson_experiment_option) && parser.isSet(lesson_option) && opened) {
+    QObject::connect(&window.lesson(), &scalelab::gui::LessonPanel::experiment_done, &window, [&](bool ok) {
+      run_ok = ok;
+      if (pictures)
+        QTimer::singleShot(0, &window, save);
+    });
+    QTimer::singleShot(0, &window, [&window] { window.lesson().run_experiment(); });
   } else if (parser.isSet(compare_option) && opened) { // the run before alone: its lines in the charts
     QObject::connect(&window, &scalelab::gui::MainWindow::before_ready, &window, [&](bool ok) {
       run_ok = ok;

@@ -32,6 +32,19 @@ std::optional<Located> locate(const YAML::Node& root, const std::vector<std::str
   YAML::Node node;
   node.reset(root);
   for (std::size_t i = 0; i < path.size(); ++i) {
+    // A list's item by its position ("0", "1", ...), on the way to a key of that item's map.
+    if (node.IsSequence() && i + 1 < path.size() && !path[i].empty() &&
+        std::all_of(path[i].begin(), path[i].end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      const std::size_t index = std::stoul(path[i]);
+      if (index >= node.size()) {
+        error = "there is no " + path_text({path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i) + 1});
+        return std::nullopt;
+      }
+      at.in_flow = at.in_flow || node.Style() == YAML::EmitterStyle::Flow;
+      const YAML::Node& constant = node; // const: a lookup never adds an item
+      node.reset(constant[index]);
+      continue;
+    }
     if (!node.IsMap()) {
       error = path_text({path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i)}) + " is not a map";
       return std::nullopt;

@@ -38,6 +38,12 @@ QString scratch(const char* name)
   return QString(SCALELAB_TEST_SCRATCH) + "/" + name;
 }
 
+QByteArray read_bytes(const QString& path)
+{
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 // Share of pixels that are not the background's: a blank picture has none.
 double drawn_share(const QImage& image)
 {
@@ -78,10 +84,7 @@ TEST(MainWindow, ExportsTheWholeDiagramAndTheChartsAsSvgAndPng)
   ASSERT_TRUE(window.open_file(source("topologies/cache-aside.yaml")));
   window.show();
   QApplication::processEvents();
-  const auto read = [](const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-  };
+  const auto read = [](const QString& path) { return QString::fromUtf8(read_bytes(path)); };
   const QString svg = scratch("diagram.svg");
   ASSERT_EQ(window.export_diagram(svg), QString());
   const QString drawing = read(svg);
@@ -353,9 +356,10 @@ TEST(MainWindow, ComparesWithTheRunOfAnotherFile)
   EXPECT_FALSE(same_figures(window.diagram().metrics().at("(users)"), plain.at("(users)")));
 }
 
-// A lesson: its topology in the editor, its questions with a field each (a list for a choice), and Check runs
-// scalelab grade: each answer said right or wrong with the simulated value.
-TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
+// A lesson: its topology in the editor, its questions with a field each (a list for a choice); Run the experiment
+// shows the plots the sweep drew; Check runs scalelab grade: each answer said right or wrong with the simulated
+// value; the challenge grades a topology: the lesson's solution passes, its starting topology fails.
+TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChallenge)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
   scalelab::gui::MainWindow window;
@@ -368,6 +372,16 @@ TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
   EXPECT_TRUE(lesson.ask("four_servers_max").startsWith("With 4 servers"));
   EXPECT_EQ(lesson.choices("four_servers_bottleneck"), (QStringList{"web_cores", "db_disk"}));
   EXPECT_TRUE(lesson.choices("four_servers_max").isEmpty());
+  // Run the experiment: scalelab sweep draws the experiment's three plots, shown on the Plots tab.
+  QSignalSpy ran(&lesson, &scalelab::gui::LessonPanel::experiment_done);
+  lesson.run_experiment();
+  ASSERT_TRUE(ran.wait(180000));
+  EXPECT_TRUE(ran.front().at(0).toBool());
+  const QStringList plots = lesson.plots_shown();
+  ASSERT_EQ(plots.size(), 3);
+  EXPECT_TRUE(plots[0].endsWith("plots/throughput-by-load.png")) << plots[0].toStdString();
+  for (const QString& png : plots)
+    EXPECT_EQ(QImage(png).size(), QSize(900, 560)) << png.toStdString(); // drawn by gnuplot, as the sweep does
   lesson.set_answer("four_servers_max", "4700");
   lesson.set_answer("four_servers_bottleneck", "db_disk");
   lesson.set_answer("least_connections_p99", "37ms");
@@ -381,6 +395,24 @@ TEST(MainWindow, OpensALessonAndChecksItsAnswersWithTheSimulator)
   EXPECT_TRUE(lesson.verdict("four_servers_bottleneck").startsWith("db_disk is right"));
   EXPECT_TRUE(lesson.verdict("least_connections_p99").startsWith("37ms is right"))
       << lesson.verdict("least_connections_p99").toStdString();
+  EXPECT_EQ(lesson.plots_shown(), plots); // the answers were graded on the same runs
+
+  // The challenge: the lesson's solution passes it, the topology it starts from does not.
+  ASSERT_TRUE(lesson.has_challenge());
+  QSignalSpy challenge(&lesson, &scalelab::gui::LessonPanel::challenge_graded);
+  lesson.grade_challenge(source("experiments/lessons/04-load-balancer/solution/topology.yaml"));
+  ASSERT_TRUE(challenge.wait(180000));
+  EXPECT_TRUE(challenge.front().at(0).toBool()) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().endsWith("PASS")) << lesson.challenge_result().toStdString();
+  // Grade my topology: the window saves the file it shows (the lesson's own, unedited: the same bytes) and grades it.
+  const QString start = source("experiments/lessons/04-load-balancer/topology.yaml");
+  const QByteArray before = read_bytes(start);
+  emit lesson.challenge_requested();
+  ASSERT_TRUE(challenge.wait(180000));
+  EXPECT_EQ(read_bytes(start), before);
+  EXPECT_FALSE(challenge.back().at(0).toBool()) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().contains("not met:")) << lesson.challenge_result().toStdString();
+  EXPECT_TRUE(lesson.challenge_result().endsWith("FAIL")) << lesson.challenge_result().toStdString();
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

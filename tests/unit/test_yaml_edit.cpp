@@ -504,3 +504,23 @@ TEST(YamlEdit, FieldsReadAtOnceEqualEachReadAlone)
 }
 
 } // namespace
+
+TEST(YamlEdit, ANumberInThePathPicksAListsItem)
+{
+  const std::string text = "hosts:\n  - {name: a, zone: eu}   # first\n  - name: b\n    cores: 2\n";
+  std::string value;
+  ASSERT_TRUE(yaml_value_at(text, {"hosts", "1", "cores"}, value));
+  EXPECT_EQ(value, "2");
+  // Set in a flow map, added to a block map at its indentation, removed: the other lines keep their bytes.
+  EXPECT_EQ(set_yaml_value(text, {"hosts", "0", "zone"}, "us").text,
+            "hosts:\n  - {name: a, zone: us}   # first\n  - name: b\n    cores: 2\n");
+  EXPECT_EQ(set_yaml_value(text, {"hosts", "1", "zone"}, "us").text,
+            "hosts:\n  - {name: a, zone: eu}   # first\n  - name: b\n    cores: 2\n    zone: us\n");
+  EXPECT_EQ(remove_yaml_key(text, {"hosts", "0", "zone"}).text,
+            "hosts:\n  - {name: a}   # first\n  - name: b\n    cores: 2\n");
+  // No such item, or a number where a map is: refused, the text kept.
+  const auto missing = set_yaml_value(text, {"hosts", "2", "zone"}, "us");
+  EXPECT_EQ(missing.text, text);
+  EXPECT_EQ(missing.error, "there is no hosts.2");
+  EXPECT_NE(set_yaml_value(text, {"hosts", "0"}, "x").error, "");
+}

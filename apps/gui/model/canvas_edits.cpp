@@ -2,6 +2,7 @@
 
 #include "scalelab/models/loader.hpp"
 #include "scalelab/models/schema_catalog.hpp"
+#include "scalelab/models/units.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 
 namespace scalelab::gui
 {
@@ -130,7 +132,224 @@ std::string other_request(const YAML::Node& root, const std::string& besides, co
   return {};
 }
 
+const char* const kHardwarePrefix = "hardware.";
+
+// The names of the hardware's elements as written and expanded (hosts and switches share one set of names), and
+// of the data centres.
+std::set<std::string> hardware_names(const YAML::Node& root)
+{
+  std::set<std::string> names;
+  const YAML::Node hardware = at(root, "hardware");
+  for (const char* list : {"hosts", "switches"}) {
+    const YAML::Node items = at(hardware, list);
+    if (!items.IsSequence())
+      continue;
+    for (const auto& item : items) {
+      const YAML::Node name = at(item, "name");
+      if (!name.IsScalar())
+        continue;
+      names.insert(name.Scalar());
+      int count = 1;
+      try {
+        if (at(item, "count").IsScalar())
+          count = std::clamp(at(item, "count").as<int>(), 1, 1000000);
+      } catch (const YAML::Exception&) {
+      }
+      for (int i = 1; count > 1 && i <= count; ++i)
+        names.insert(name.Scalar() + "-" + std::to_string(i));
+    }
+  }
+  const YAML::Node zones = at(at(hardware, "network"), "datacenters");
+  if (zones.IsSequence())
+    for (const auto& z : zones)
+      if (z.IsScalar())
+        names.insert(z.Scalar());
+  return names;
+}
+
+std::string unique_name(const std::set<std::string>& taken, const std::string& base)
+{
+  if (!taken.count(base))
+    return base;
+  for (int i = 2;; ++i)
+    if (const std::string name = base + "-" + std::to_string(i); !taken.count(name))
+      return name;
+}
+
+// A default the schema states as a value (written `1`, `1Gf`), not in words ("none", "required"); empty if none.
+std::string literal_default(const models::KeyDoc& key)
+{
+  const std::string& d = key.default_text;
+  if (d.size() < 3 || d.front() != '`' || d.back() != '`')
+    return {};
+  const std::string value = d.substr(1, d.size() - 2);
+  return value.find_first_of("` {[") == std::string::npos ? value : std::string();
+}
+
+// Whether the diagram of the file has zones' frames: a shape with zones, or a host or switch with one.
+bool has_zones(const YAML::Node& root)
+{
+  const YAML::Node hardware = at(root, "hardware");
+  const YAML::Node shape = at(at(hardware, "network"), "shape");
+  if (shape.IsScalar() && shape.Scalar() != "lan")
+    return true;
+  for (const char* list : {"hosts", "switches"})
+    if (const YAML::Node items = at(hardware, list); items.IsSequence())
+      for (const auto& item : items)
+        if (at(item, "zone").IsDefined())
+          return true;
+  return false;
+}
+
+// The zone a drop at (x, y) lands in on the diagram of text (its frames as drawn): empty when none or the text
+// does not load; `rack` set when it is a rack, which a host's place in the file decides, not a key.
+std::string zone_at(const std::string& text, const YAML::Node& root, double x, double y, bool& rack)
+{
+  rack = false;
+  if (!has_zones(root)) // a large lan file is not read twice
+    return {};
+  const auto loaded = models::load_topology_text(text, "the file");
+  if (!loaded.spec)
+    return {};
+  const auto graph = TopologyGraph::from_spec(*loaded.spec, read_positions(text));
+  const GraphFrame* frame = graph.frame_at(x, y);
+  if (!frame)
+    return {};
+  rack = frame->rack;
+  return frame->zone;
+}
+
+// A data centre added to shape datacenters: its name in `datacenters`, and in `wan_latency` a column on each row
+// and a row, as far from every other data centre as the farthest two are now (an edit of the matrix later).
+CanvasEdit add_datacenter(const std::string& text, const YAML::Node& root, const std::string& id)
+{
+  const std::vector<std::string> path{"hardware", "network", id.substr(id.rfind('.') + 1)};
+  const YAML::Node network = at(at(root, "hardware"), "network");
+  const std::string name = unique_name(hardware_names(root), "dc");
+  auto edit = models::append_yaml_item(text, path, name);
+  if (!edit.error.empty())
+    return refused(text, edit.error);
+  std::string out = edit.text;
+  const YAML::Node matrix = at(network, "wan_latency");
+  if (matrix.IsSequence()) {
+    // The farthest latency as written (its unit kept), by the loader's reading of the durations.
+    std::string far = "1ms";
+    double far_seconds = -1;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& row : matrix) {
+      rows.emplace_back();
+      if (!row.IsSequence())
+        return refused(text, "the file's wan_latency is not a matrix: add the data centre in the text");
+      for (const auto& cell : row) {
+        const std::string v = cell.IsScalar() ? cell.Scalar() : "0";
+        rows.back().push_back(v);
+        if (const auto secs = models::parse_duration(v).value; secs && *secs > far_seconds) {
+          far_seconds = *secs;
+          far = v;
+        }
+      }
+    }
+    std::string value = "[";
+    for (std::size_t r = 0; r <= rows.size(); ++r) {
+      std::vector<std::string> cells = r < rows.size() ? rows[r] : std::vector<std::string>(rows.size(), far);
+      cells.push_back(r < rows.size() ? far : "0");
+      value += std::string(r ? ", " : "") + "[";
+      for (std::size_t c = 0; c < cells.size(); ++c)
+        value += (c ? ", " : "") + cells[c];
+      value += "]";
+    }
+    value += "]";
+    const auto matrix_edit = models::set_yaml_value(out, {"hardware", "network", "wan_latency"}, value);
+    if (!matrix_edit.error.empty())
+      return refused(text, matrix_edit.error);
+    out = matrix_edit.text;
+  }
+  return loaded_or_refused(text, out, "add data centre " + name);
+}
+
 } // namespace
+
+std::vector<HardwareItem> hardware_palette()
+{
+  std::vector<HardwareItem> out;
+  for (const auto& e : models::hardware_elements())
+    out.push_back({kHardwarePrefix + e.list, e.noun,
+                   "Drag onto the canvas to add a " + e.noun + " to hardware." + e.list +
+                       (e.noun == "host" ? " (into a data centre's frame: in that zone)" : "")});
+  for (const auto& [shape, key] : models::network_zone_lists()) {
+    const std::string noun = key.size() > 1 && key.back() == 's' ? key.substr(0, key.size() - 1) : key;
+    out.push_back(
+        {kHardwarePrefix + std::string("network.") + key, noun,
+         "Drag onto the canvas to add a " + noun + " to hardware.network." + key + " (network shape " + shape + ")"});
+  }
+  return out;
+}
+
+bool is_hardware_item(const std::string& id)
+{
+  return id.rfind(kHardwarePrefix, 0) == 0;
+}
+
+CanvasEdit drop_hardware(const std::string& text, const std::string& id, double x, double y)
+{
+  const auto root = parsed(text);
+  if (!root)
+    return refused(text, "the text does not parse");
+  if (id.rfind(std::string(kHardwarePrefix) + "network.", 0) == 0)
+    return add_datacenter(text, *root, id);
+  const std::string list = id.substr(std::string(kHardwarePrefix).size());
+  const auto elements = models::hardware_elements();
+  const auto element =
+      std::find_if(elements.begin(), elements.end(), [&](const models::HardwareElement& e) { return e.list == list; });
+  if (element == elements.end())
+    return refused(text, "nothing in the hardware is called " + id);
+  const std::string name = unique_name(hardware_names(*root), element->noun);
+  bool rack = false;
+  const std::string zone = zone_at(text, *root, x, y, rack);
+  // The schema's keys with a value for a default; one machine (a group is made in the text), no price.
+  std::string item = "{name: " + name;
+  for (const auto& k : element->keys) {
+    if (k.key == "zone" && !zone.empty() && !rack)
+      item += ", zone: " + zone;
+    else if (const std::string value = literal_default(k); k.key != "name" && k.key != "count" && !value.empty())
+      item += ", " + k.key + ": " + value;
+  }
+  item += "}";
+  const auto edit = models::append_yaml_item(text, {"hardware", list}, item);
+  if (!edit.error.empty())
+    return refused(text, edit.error);
+  return loaded_or_refused(text, edit.text,
+                           "add " + element->noun + " " + name +
+                               (zone.empty() ? std::string()
+                                : rack       ? " (racks fill in file order)"
+                                             : " in " + zone));
+}
+
+CanvasEdit move_host(const std::string& text, const std::string& entry, const std::string& zone)
+{
+  const auto root = parsed(text);
+  if (!root)
+    return refused(text, "the text does not parse");
+  const YAML::Node hosts = at(at(*root, "hardware"), "hosts");
+  if (!hosts.IsSequence())
+    return refused(text, "the file has no hardware.hosts");
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    const YAML::Node name = at(hosts[i], "name");
+    if (!name.IsScalar() || name.Scalar() != entry)
+      continue;
+    const std::vector<std::string> path{"hardware", "hosts", std::to_string(i), "zone"};
+    std::string current;
+    const bool has_zone = models::yaml_value_at(text, path, current);
+    if ((has_zone && current == zone) || (!has_zone && zone.empty()))
+      return refused(text, "host " + entry + " is already there");
+    const auto edit = zone.empty() ? models::remove_yaml_key(text, path) : models::set_yaml_value(text, path, zone);
+    if (!edit.error.empty())
+      return refused(text, edit.error);
+    return loaded_or_refused(text, edit.text,
+                             "move host " + entry + (zone.empty() ? " out of its zone" : " to " + zone));
+  }
+  return refused(text, "no host " + entry + " in hardware.hosts");
+}
 
 NodePositions read_positions(const std::string& text)
 {
@@ -248,6 +467,8 @@ CanvasEdit add_service(const std::string& text, const std::string& name, const s
 
 CanvasEdit drop_service(const std::string& text, const std::string& kind, double x, double y)
 {
+  if (is_hardware_item(kind))
+    return drop_hardware(text, kind, x, y);
   const auto keys = models::service_kind_keys(kind);
   if (keys.empty())
     return refused(text, "no service kind " + kind);

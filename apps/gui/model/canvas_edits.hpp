@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace scalelab::gui
 {
@@ -43,6 +44,27 @@ CanvasEdit add_service(const std::string& text, const std::string& name, const s
 // The palette's drop: a service of that kind under a new unique name, placed at (x, y); refused with the loader's
 // message when the file would not load (a worker pool in a file with no queue, ...).
 CanvasEdit drop_service(const std::string& text, const std::string& kind, double x, double y);
+
+// The palette's hardware, from the schema's registry (models/schema_catalog.hpp): a host and a switch (the
+// named records of `hardware`'s lists), a data centre (the zones shape datacenters lists by name).
+struct HardwareItem {
+  std::string id;    // what a drop names: "hardware.hosts", "hardware.switches", "hardware.network.datacenters"
+  std::string label; // "host", "switch", "datacenter"
+  std::string help;  // the tooltip
+};
+std::vector<HardwareItem> hardware_palette();
+bool is_hardware_item(const std::string& id);
+
+// A hardware item dropped at (x, y) on the diagram drawn from text: a host added to `hardware.hosts` (with the
+// schema's defaults, and the `zone` of the data centre's frame it lands in), a switch to `hardware.switches`, a
+// data centre to `network.datacenters` (with a row and a column of `wan_latency`); each under a name no host,
+// switch or data centre has. Refused with the loader's message when the file would not load (a switch with a
+// network shape, a host outside a data centre with shape datacenters, a data centre with shape lan).
+CanvasEdit drop_hardware(const std::string& text, const std::string& id, double x, double y);
+
+// A host's item in `hardware.hosts` (by the name written there: a group moves whole) given zone `zone` (one line),
+// or its zone taken away when zone is empty; refused with the loader's message when the file would not load.
+CanvasEdit move_host(const std::string& text, const std::string& entry, const std::string& zone);
 
 // Connecting `from` to `to` (node ids of graph, built from text): the reference the YAML uses for that pair of
 // kinds. The users -> a service: the workload's entry; a balancer -> an API server: its backends; a CDN -> an

@@ -153,12 +153,33 @@ const char* cache_op_name(models::CacheStep::Op op)
   return "";
 }
 
-std::string zone_of(const models::TopologySpec& spec, const std::vector<std::string>& hosts)
+// Host name -> its zone: the file's `zone`, or with shape racks the rack its place in the file puts it in (the
+// first rack_size hosts in rack-1, ...), as the hardware graph builds them.
+using HostZones = std::map<std::string, std::string>;
+
+HostZones host_zones(const models::TopologySpec& spec)
+{
+  HostZones zones;
+  const auto& hw = spec.hardware;
+  const bool racks =
+      !hw.explicit_graph() && hw.network.shape == models::NetworkSpec::Shape::racks && hw.network.rack_size > 0;
+  for (std::size_t i = 0; i < hw.hosts.size(); ++i)
+    zones[hw.hosts[i].name] =
+        racks ? "rack-" + std::to_string(i / static_cast<std::size_t>(hw.network.rack_size) + 1) : hw.hosts[i].zone;
+  return zones;
+}
+
+std::string zone_in(const HostZones& zones, const std::string& host)
+{
+  const auto it = zones.find(host);
+  return it == zones.end() ? std::string() : it->second;
+}
+
+std::string zone_of(const HostZones& zones, const std::vector<std::string>& hosts)
 {
   std::string zone;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    const auto* host = spec.find_host(hosts[i]);
-    const std::string z = host ? host->zone : std::string();
+    const std::string z = zone_in(zones, hosts[i]);
     if (i == 0)
       zone = z;
     else if (z != zone)
@@ -167,13 +188,13 @@ std::string zone_of(const models::TopologySpec& spec, const std::vector<std::str
   return zone;
 }
 
-std::vector<std::string> zones_of(const models::TopologySpec& spec, const std::vector<std::string>& hosts)
+std::vector<std::string> zones_of(const HostZones& host_zones, const std::vector<std::string>& hosts)
 {
   std::vector<std::string> zones;
   for (const auto& name : hosts)
-    if (const auto* host = spec.find_host(name);
-        host && !host->zone.empty() && std::find(zones.begin(), zones.end(), host->zone) == zones.end())
-      zones.push_back(host->zone);
+    if (const std::string z = zone_in(host_zones, name);
+        !z.empty() && std::find(zones.begin(), zones.end(), z) == zones.end())
+      zones.push_back(z);
   return zones;
 }
 
@@ -222,7 +243,7 @@ GraphNode users_node(const models::WorkloadSpec& workload)
   return users;
 }
 
-GraphNode service_graph_node(const models::TopologySpec& spec, const models::ServiceSpec& s, const KindFacts& f)
+GraphNode service_graph_node(const HostZones& zones, const models::ServiceSpec& s, const KindFacts& f)
 {
   GraphNode n;
   n.id = s.name;
@@ -236,13 +257,12 @@ GraphNode service_graph_node(const models::TopologySpec& spec, const models::Ser
     n.hosts.resize(n.hosts.size() - f.replicas.size());
     n.detail += ", " + plural(f.replicas.size(), "replica", "replicas");
   }
-  n.zone = zone_of(spec, n.hosts);
-  n.zones = zones_of(spec, n.hosts);
+  n.zone = zone_of(zones, n.hosts);
+  n.zones = zones_of(zones, n.hosts);
   return n;
 }
 
-GraphNode replicas_node(const models::TopologySpec& spec, const std::string& database,
-                        const std::vector<std::string>& hosts)
+GraphNode replicas_node(const HostZones& zones, const std::string& database, const std::vector<std::string>& hosts)
 {
   GraphNode r;
   r.id = database + "/replicas";
@@ -250,8 +270,8 @@ GraphNode replicas_node(const models::TopologySpec& spec, const std::string& dat
   r.label = database + " replicas";
   r.hosts = hosts;
   r.detail = instances_text(r.hosts.size()) + "on " + r.hosts.front() + (r.hosts.size() > 1 ? ", ..." : "");
-  r.zone = zone_of(spec, r.hosts);
-  r.zones = zones_of(spec, r.hosts);
+  r.zone = zone_of(zones, r.hosts);
+  r.zones = zones_of(zones, r.hosts);
   return r;
 }
 
@@ -264,6 +284,7 @@ struct TopologyGraph::Builder {
   const models::TopologySpec& spec;
   TopologyGraph& g;
   std::vector<KindFacts> facts; // by node: the users', then each service's
+  HostZones zones = host_zones(spec);
 
   std::size_t service_node(const std::string& name) const { return *g.index_of(name); }
 
@@ -274,7 +295,7 @@ struct TopologyGraph::Builder {
     facts.emplace_back();
     for (const auto& s : spec.services) {
       auto f = std::visit(Facts{}, s.kind);
-      g.add_node(service_graph_node(spec, s, f));
+      g.add_node(service_graph_node(zones, s, f));
       facts.push_back(std::move(f));
     }
   }
@@ -286,7 +307,7 @@ struct TopologyGraph::Builder {
       const std::size_t node = i + 1;
       const auto& f = facts[node];
       if (!f.replicas.empty()) {
-        const std::size_t at = g.add_node(replicas_node(spec, spec.services[i].name, f.replicas));
+        const std::size_t at = g.add_node(replicas_node(zones, spec.services[i].name, f.replicas));
         g.add_edge(node, at, GraphEdge::Type::replication, "");
       }
       if (!f.backends.empty())
@@ -372,19 +393,45 @@ struct TopologyGraph::Builder {
     }
   }
 
-  // Frames: each zone with the nodes all of whose hosts are in it.
+  // The machines, then the switches, each with its zone.
+  void add_hosts()
+  {
+    for (const auto& h : spec.hardware.hosts)
+      g.hosts_.push_back(GraphHost{h.name, h.group, false, h.cores, zone_in(zones, h.name), 0, 0});
+    for (const auto& sw : spec.hardware.switches)
+      g.hosts_.push_back(GraphHost{sw.name, sw.name, true, 0, sw.zone, 0, 0});
+  }
+
+  // Frames: each zone with the nodes all of whose hosts are in it (in the nodes' order, as before there were
+  // chips), then the zones that only hosts are in, then the data centres no host is in yet; each with its chips.
   void add_frames()
   {
+    const auto& network = spec.hardware.network;
+    const bool shaped = !spec.hardware.explicit_graph() && spec.hardware.simgrid_platform.empty();
+    const bool racks = shaped && network.shape == models::NetworkSpec::Shape::racks;
+    const bool datacenters = shaped && network.shape == models::NetworkSpec::Shape::datacenters;
     std::map<std::string, std::size_t> frame_of;
-    for (std::size_t n = 0; n < g.nodes_.size(); ++n) {
-      const auto& zone = g.nodes_[n].zone;
-      if (zone.empty())
-        continue;
+    const auto frame = [&](const std::string& zone) -> GraphFrame& {
       auto [it, added] = frame_of.emplace(zone, g.frames_.size());
-      if (added)
-        g.frames_.push_back(GraphFrame{zone, {}, 0, 0, 0, 0});
-      g.frames_[it->second].nodes.push_back(n);
-    }
+      if (added) {
+        GraphFrame f;
+        f.zone = zone;
+        f.title = racks ? zone : (datacenters ? "data centre " : "zone ") + zone;
+        f.rack = racks;
+        g.frames_.push_back(std::move(f));
+      }
+      return g.frames_[it->second];
+    };
+    for (std::size_t n = 0; n < g.nodes_.size(); ++n)
+      if (!g.nodes_[n].zone.empty())
+        frame(g.nodes_[n].zone).nodes.push_back(n);
+    g.hosts_area_ = GraphFrame{};
+    for (std::size_t h = 0; h < g.hosts_.size(); ++h)
+      (g.hosts_[h].zone.empty() ? g.hosts_area_ : frame(g.hosts_[h].zone)).hosts.push_back(h);
+    if (datacenters)
+      for (const auto& zone : network.datacenters)
+        frame(zone);
+    g.hosts_area_.title = g.frames_.empty() ? "hosts" : "hosts in no zone";
   }
 };
 
@@ -395,6 +442,7 @@ TopologyGraph TopologyGraph::from_spec(const models::TopologySpec& spec, const N
   builder.add_nodes();
   builder.add_links();
   builder.follow_requests();
+  builder.add_hosts();
   builder.add_frames();
   g.layout();
   g.pin(positions);
@@ -418,6 +466,16 @@ const GraphNode* TopologyGraph::find(const std::string& id) const
 {
   const auto i = index_of(id);
   return i ? &nodes_[*i] : nullptr;
+}
+
+const GraphFrame* TopologyGraph::frame_at(double x, double y) const
+{
+  for (const auto& f : frames_)
+    if (f.contains(x, y))
+      return &f;
+  if (!hosts_area_.hosts.empty() && hosts_area_.contains(x, y))
+    return &hosts_area_;
+  return nullptr;
 }
 
 std::optional<std::size_t> TopologyGraph::index_of(const std::string& id) const
@@ -501,16 +559,60 @@ std::vector<bool> TopologyGraph::zoned_columns(int max_layer) const
 {
   std::vector<bool> zoned_column(static_cast<std::size_t>(max_layer) + 1, false);
   for (const auto& f : frames_) {
-    int first = max_layer, last = 0;
-    for (const std::size_t v : f.nodes) {
-      first = std::min(first, nodes_[v].layer);
-      last = std::max(last, nodes_[v].layer);
-    }
-    for (int layer = first; layer <= last; ++layer)
+    const auto [first, last] = frame_columns(f, max_layer);
+    for (int layer = first; layer <= std::min(last, max_layer); ++layer) // a frame of chips may reach further
       zoned_column[static_cast<std::size_t>(layer)] = true;
   }
   return zoned_column;
 }
+
+std::pair<int, int> TopologyGraph::frame_columns(const GraphFrame& frame, int max_layer) const
+{
+  int first = max_layer, last = 0;
+  bool any = false;
+  for (const auto& f : frames_)
+    if (&f == &frame || (frame.nodes.empty() && !f.nodes.empty()))
+      for (const std::size_t v : f.nodes) {
+        first = std::min(first, nodes_[v].layer);
+        last = std::max(last, nodes_[v].layer);
+        any = true;
+      }
+  if (any)
+    return {first, std::max(last, first + (frame.nodes.empty() ? kEmptyFrameColumns - 1 : 0))};
+  // No frame has nodes: the columns after the users'.
+  first = std::min(1, max_layer);
+  return {first, std::max(first + kEmptyFrameColumns - 1, max_layer - 1)};
+}
+
+namespace
+{
+
+// Chips in rows as wide as the frame's inside.
+std::size_t chips_per_row(double frame_width)
+{
+  const double inside = frame_width - 2 * TopologyGraph::kFrameMargin;
+  return std::max<std::size_t>(1, static_cast<std::size_t>((inside + TopologyGraph::kChipGap) /
+                                                           (TopologyGraph::kChipWidth + TopologyGraph::kChipGap)));
+}
+
+double column_span_width(int first, int last)
+{
+  return (last - first) * (TopologyGraph::kNodeWidth + TopologyGraph::kColumnGap) + TopologyGraph::kNodeWidth +
+         2 * TopologyGraph::kFrameMargin;
+}
+
+// The height of a frame's chips (with the gap above them when nodes stand there), or the room left for a drop in
+// a frame with neither.
+double chips_height(std::size_t chips, double frame_width, bool under_nodes)
+{
+  if (chips == 0)
+    return under_nodes ? 0 : TopologyGraph::kChipHeight;
+  const std::size_t rows = (chips + chips_per_row(frame_width) - 1) / chips_per_row(frame_width);
+  return (under_nodes ? 2 * TopologyGraph::kChipGap : 0) +
+         static_cast<double>(rows) * (TopologyGraph::kChipHeight + TopologyGraph::kChipGap) - TopologyGraph::kChipGap;
+}
+
+} // namespace
 
 std::vector<std::size_t> TopologyGraph::column_of(const std::string& zone, int layer) const
 {
@@ -581,7 +683,8 @@ void TopologyGraph::place_nodes(const std::vector<std::vector<std::size_t>>& in)
   bands.push_back("");
   std::vector<double> row(nodes_.size(), 0); // row inside the band, for the predecessors' mean
   double band_top = 0;
-  for (const auto& zone : bands) {
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    const std::string& zone = bands[b];
     std::size_t band_rows = 0;
     const double margin = zone.empty() ? 0 : kFrameMargin;
     for (int layer = 0; layer <= max_layer; ++layer) {
@@ -591,8 +694,19 @@ void TopologyGraph::place_nodes(const std::vector<std::vector<std::size_t>>& in)
       place_column(column, layer, band_top + margin, in, row);
       band_rows = std::max(band_rows, column.size());
     }
-    if (band_rows > 0)
-      band_top += static_cast<double>(band_rows) * (kNodeHeight + kRowGap) - kRowGap + 2 * margin + kBandGap;
+    double height = band_rows > 0 ? static_cast<double>(band_rows) * (kNodeHeight + kRowGap) - kRowGap : 0;
+    if (b < frames_.size()) {
+      // The frame's chips under its nodes; a frame of chips only keeps the place its band gives it.
+      GraphFrame& f = frames_[b];
+      const auto [first, last] = frame_columns(f, max_layer);
+      const double width = column_span_width(first, last);
+      f.left = first * (kNodeWidth + kColumnGap) - kFrameMargin;
+      f.right = f.left + width;
+      f.top = band_top;
+      height += chips_height(f.hosts.size(), width, band_rows > 0);
+    }
+    if (height > 0)
+      band_top += height + 2 * margin + kBandGap;
   }
   const double height = std::max(0.0, band_top - kBandGap);
   if (!frames_.empty())
@@ -605,18 +719,54 @@ void TopologyGraph::place_nodes(const std::vector<std::vector<std::size_t>>& in)
     }
 }
 
-// Frames around their nodes. A band holds one zone's nodes only, so frames never overlap.
+// Frames around their nodes, with their chips under them. A band holds one zone's nodes only, so frames never
+// overlap; a frame of chips only stays where its band put it. The hosts area goes under everything.
 void TopologyGraph::place_frames()
 {
+  double bottom = 0, right = 0, left = 1e300;
+  for (const auto& v : nodes_) {
+    bottom = std::max(bottom, v.y + kNodeHeight / 2);
+    right = std::max(right, v.x + kNodeWidth / 2);
+    left = std::min(left, v.x - kNodeWidth / 2);
+  }
   for (auto& f : frames_) {
-    f.left = f.top = 1e300;
-    f.right = f.bottom = -1e300;
-    for (const std::size_t v : f.nodes) {
-      f.left = std::min(f.left, nodes_[v].x - kNodeWidth / 2 - kFrameMargin);
-      f.right = std::max(f.right, nodes_[v].x + kNodeWidth / 2 + kFrameMargin);
-      f.top = std::min(f.top, nodes_[v].y - kNodeHeight / 2 - kFrameMargin);
-      f.bottom = std::max(f.bottom, nodes_[v].y + kNodeHeight / 2 + kFrameMargin);
+    if (!f.nodes.empty()) {
+      f.left = f.top = 1e300;
+      f.right = -1e300;
+      for (const std::size_t v : f.nodes) {
+        f.left = std::min(f.left, nodes_[v].x - kNodeWidth / 2 - kFrameMargin);
+        f.right = std::max(f.right, nodes_[v].x + kNodeWidth / 2 + kFrameMargin);
+        f.top = std::min(f.top, nodes_[v].y - kNodeHeight / 2 - kFrameMargin);
+      }
     }
+    double chips_top = f.top + kFrameMargin;
+    for (const std::size_t v : f.nodes)
+      chips_top = std::max(chips_top, nodes_[v].y + kNodeHeight / 2 + 2 * kChipGap);
+    place_chips(f, chips_top);
+    f.bottom = chips_top + chips_height(f.hosts.size(), f.right - f.left, false) + kFrameMargin;
+    bottom = std::max(bottom, f.bottom);
+    right = std::max(right, f.right);
+    left = std::min(left, f.left);
+  }
+  if (left > right)
+    left = right = 0;
+  hosts_area_.left = left;
+  hosts_area_.right = std::max(right, left + column_span_width(0, kEmptyFrameColumns - 1));
+  hosts_area_.top = bottom + kBandGap;
+  place_chips(hosts_area_, hosts_area_.top + kFrameMargin);
+  hosts_area_.bottom = hosts_area_.top + kFrameMargin +
+                       chips_height(hosts_area_.hosts.size(), hosts_area_.right - hosts_area_.left, false) +
+                       kFrameMargin;
+}
+
+// A frame's chips in rows from `top`, as many to a row as its width holds.
+void TopologyGraph::place_chips(GraphFrame& frame, double top)
+{
+  const std::size_t per_row = chips_per_row(frame.right - frame.left);
+  for (std::size_t i = 0; i < frame.hosts.size(); ++i) {
+    auto& chip = hosts_[frame.hosts[i]];
+    chip.x = frame.left + kFrameMargin + static_cast<double>(i % per_row) * (kChipWidth + kChipGap) + kChipWidth / 2;
+    chip.y = top + static_cast<double>(i / per_row) * (kChipHeight + kChipGap) + kChipHeight / 2;
   }
 }
 

@@ -2,14 +2,16 @@
 // The diagram of a topology, in plain values: what scalelab-gui draws, built from a loaded TopologySpec with no
 // Qt type, so that it is tested without widgets. Nodes are the users and the services (a replicated database
 // adds one node for its replicas), edges what sends to what (calls from the request types' steps, a balancer's
-// backends, replication, a queue's publishers and consumers), frames the zones (data centres, racks) that
-// hold every host of their nodes. layout() places it left to right in layers, the users first.
+// backends, replication, a queue's publishers and consumers), frames the zones (data centres, racks) with the
+// nodes all of whose hosts are in them and every host of the zone as a chip; the hosts of no zone stand in an
+// area of their own. layout() places it left to right in layers, the users first.
 #include "scalelab/models/spec.hpp"
 
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scalelab::gui
@@ -54,11 +56,26 @@ struct GraphEdge {
 };
 const char* edge_type_name(GraphEdge::Type type);
 
+// A machine, or a switch, drawn as a chip (its name and cores) in its zone's frame, or in the hosts area when it
+// has no zone.
+struct GraphHost {
+  std::string name;  // the machine: "web-2"
+  std::string entry; // the name of its item in the file's list ("web" for a group): what a drag edits
+  bool is_switch = false;
+  int cores = 0;
+  std::string zone;    // its data centre or rack (shape racks: rack-N, by its place in the file); empty: none
+  double x = 0, y = 0; // the chip's centre (layout())
+};
+
 struct GraphFrame {
-  std::string zone;
-  std::vector<std::size_t> nodes;
-  // Placement (layout()): the rectangle around its nodes, in scene units.
+  std::string zone;  // empty: the hosts area, the hosts of no zone
+  std::string title; // what the frame is called: "data centre eu", "rack-2", "zone a", "hosts"
+  bool rack = false; // a rack of shape racks: its hosts are those in its places in the file, not named in it
+  std::vector<std::size_t> nodes; // the services all of whose hosts are in it
+  std::vector<std::size_t> hosts; // the chips (positions in hosts()), in file order
+  // Placement (layout()): the rectangle around its nodes and its chips, in scene units.
   double left = 0, top = 0, right = 0, bottom = 0;
+  bool contains(double x, double y) const { return x >= left && x <= right && y >= top && y <= bottom; }
 };
 
 class TopologyGraph
@@ -75,7 +92,12 @@ public:
 
   const std::vector<GraphNode>& nodes() const { return nodes_; }
   const std::vector<GraphEdge>& edges() const { return edges_; }
-  const std::vector<GraphFrame>& frames() const { return frames_; }
+  const std::vector<GraphFrame>& frames() const { return frames_; } // the zones
+  const std::vector<GraphHost>& hosts() const { return hosts_; }    // the machines, then the switches
+  // The hosts of no zone, under the rest of the diagram; its hosts are empty when every host has a zone.
+  const GraphFrame& hosts_area() const { return hosts_area_; }
+  // The zone frame at a scene point (chips and nodes included), or the hosts area there, or none.
+  const GraphFrame* frame_at(double x, double y) const;
   const GraphNode* find(const std::string& id) const;
   std::optional<std::size_t> index_of(const std::string& id) const;
   const GraphEdge* find_edge(const std::string& from, const std::string& to, GraphEdge::Type type) const;
@@ -87,6 +109,9 @@ public:
   static constexpr std::size_t kGridColumns = 10;
   static constexpr double kNodeWidth = 180, kNodeHeight = 112, kHeaderHeight = 62, kColumnGap = 120, kRowGap = 30,
                           kFrameMargin = 18, kBandGap = 50;
+  // A host's chip, in rows under the nodes of its frame; a frame with no node is kEmptyFrameColumns columns wide.
+  static constexpr double kChipWidth = 86, kChipHeight = 34, kChipGap = 6;
+  static constexpr int kEmptyFrameColumns = 2;
 
 private:
   struct Builder; // from_spec's pieces (topology_graph.cpp)
@@ -102,10 +127,15 @@ private:
   void place_nodes(const std::vector<std::vector<std::size_t>>& in);
   void place_grid();
   void place_frames();
+  void place_chips(GraphFrame& frame, double top);
+  // The columns a frame spans: its nodes', or (a frame of chips only) those of the frames with nodes.
+  std::pair<int, int> frame_columns(const GraphFrame& frame, int max_layer) const;
 
   std::vector<GraphNode> nodes_;
   std::vector<GraphEdge> edges_;
   std::vector<GraphFrame> frames_;
+  std::vector<GraphHost> hosts_;
+  GraphFrame hosts_area_;
   std::vector<bool> in_grid_; // by node: no edge and no zone (layout())
 };
 

@@ -353,6 +353,70 @@ EdgeGeometry edge_geometry(QPointF a, QPointF b)
 
 } // namespace
 
+// A frame's hosts as chips (name and cores; a switch marked so), all painted by one item: a thousand hosts cost
+// one item in the scene, and zoomed out far the chips are plain boxes.
+class ChipsItem : public QGraphicsItem
+{
+public:
+  ChipsItem(const TopologyGraph& graph, const GraphFrame& frame) : graph_(graph), hosts_(frame.hosts)
+  {
+    setZValue(1.5);
+    setFlag(QGraphicsItem::ItemUsesExtendedStyleOption); // paint() is told the part drawn: only its chips
+    bounds_ = QRectF(frame.left, frame.top, frame.right - frame.left, frame.bottom - frame.top);
+  }
+  QRectF boundingRect() const override { return bounds_; }
+
+  static QRectF chip_rect(const GraphHost& h)
+  {
+    return {h.x - TopologyGraph::kChipWidth / 2, h.y - TopologyGraph::kChipHeight / 2, TopologyGraph::kChipWidth,
+            TopologyGraph::kChipHeight};
+  }
+
+  static void paint_chip(QPainter* p, const GraphHost& h, const QRectF& r, bool text)
+  {
+    p->setPen(QPen(h.is_switch ? QColor(90, 110, 140) : QColor(120, 130, 150), 1));
+    p->setBrush(h.is_switch ? QColor(222, 230, 242) : QColor(255, 255, 255));
+    if (!text) {
+      p->drawRect(r);
+      return;
+    }
+    p->drawRoundedRect(r, 4, 4);
+    QFont font = p->font();
+    font.setPixelSize(11);
+    font.setBold(true);
+    p->setFont(font);
+    p->setPen(QColor(40, 45, 55));
+    const QRectF inner = r.adjusted(5, 2, -4, -2);
+    p->drawText(
+        QRectF(inner.left(), inner.top(), inner.width(), 15), Qt::AlignLeft | Qt::AlignVCenter,
+        p->fontMetrics().elidedText(QString::fromStdString(h.name), Qt::ElideRight, static_cast<int>(inner.width())));
+    font.setBold(false);
+    font.setPixelSize(10);
+    p->setFont(font);
+    p->setPen(QColor(100, 105, 115));
+    p->drawText(QRectF(inner.left(), inner.top() + 15, inner.width(), 13), Qt::AlignLeft | Qt::AlignVCenter,
+                h.is_switch ? QString("switch") : QString::number(h.cores) + (h.cores == 1 ? " core" : " cores"));
+  }
+
+  void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget*) override
+  {
+    // Text only where it can be read (11 pixels at 0.4 of their size); only the chips in the part drawn.
+    const bool text = QStyleOptionGraphicsItem::levelOfDetailFromTransform(p->worldTransform()) >= 0.4;
+    p->setRenderHint(QPainter::Antialiasing, text);
+    for (const std::size_t i : hosts_) {
+      const GraphHost& h = graph_.hosts()[i];
+      const QRectF r = chip_rect(h);
+      if (r.intersects(option->exposedRect))
+        paint_chip(p, h, r, text);
+    }
+  }
+
+private:
+  const TopologyGraph& graph_; // the view's, which outlives its scene's items
+  std::vector<std::size_t> hosts_;
+  QRectF bounds_;
+};
+
 DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
 {
   setScene(new QGraphicsScene(this));
@@ -379,17 +443,36 @@ void DiagramView::set_graph(const TopologyGraph& graph)
   node_items_.clear();
   edge_items_.clear();
   flow_ = nullptr;
-  for (const auto& f : graph_.frames()) {
-    auto* frame = scene()->addRect(QRectF(QPointF(f.left, f.top), QPointF(f.right, f.bottom)),
-                                   QPen(QColor(120, 130, 150), 1.5, Qt::DashLine), QBrush(QColor(230, 235, 245)));
+  // The zones' frames and the hosts area, each with its chips (an empty data centre says what it is for).
+  std::vector<const GraphFrame*> frames;
+  for (const auto& f : graph_.frames())
+    frames.push_back(&f);
+  if (!graph_.hosts_area().hosts.empty())
+    frames.push_back(&graph_.hosts_area());
+  for (const GraphFrame* f : frames) {
+    const bool zone = !f->zone.empty();
+    auto* frame =
+        scene()->addRect(QRectF(QPointF(f->left, f->top), QPointF(f->right, f->bottom)),
+                         zone ? QPen(QColor(120, 130, 150), 1.5, Qt::DashLine) : QPen(QColor(200, 204, 212), 1),
+                         QBrush(zone ? QColor(230, 235, 245) : QColor(240, 241, 244)));
     frame->setZValue(0);
-    auto* label = scene()->addSimpleText("zone " + QString::fromStdString(f.zone));
+    auto* label = scene()->addSimpleText(QString::fromStdString(f->title));
     QFont font = label->font();
     font.setPixelSize(13);
-    font.setBold(true);
+    font.setBold(zone);
     label->setFont(font);
     label->setBrush(QColor(80, 90, 110));
-    label->setPos(f.left + 6, f.top - label->boundingRect().height() - 2);
+    label->setPos(f->left + 6, f->top - label->boundingRect().height() - 2);
+    if (f->hosts.empty() && f->nodes.empty()) {
+      auto* hint = scene()->addSimpleText("no hosts yet: drop a host here");
+      font.setPixelSize(11);
+      font.setBold(false);
+      hint->setFont(font);
+      hint->setBrush(QColor(130, 135, 150));
+      hint->setPos(f->left + TopologyGraph::kFrameMargin, f->top + TopologyGraph::kFrameMargin + 10);
+    }
+    if (!f->hosts.empty())
+      scene()->addItem(new ChipsItem(graph_, *f));
   }
   flow_ = new EdgeFlow();
   flow_->setZValue(4);
@@ -499,9 +582,41 @@ QPointF DiagramView::node_position(const std::string& id) const
   return {};
 }
 
+std::optional<std::size_t> DiagramView::chip_at(const QPointF& scene_pos) const
+{
+  const auto& hosts = graph_.hosts();
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    if (ChipsItem::chip_rect(hosts[i]).contains(scene_pos))
+      return i;
+  return std::nullopt;
+}
+
+QPointF DiagramView::chip_position(const std::string& host) const
+{
+  for (const auto& h : graph_.hosts())
+    if (h.name == host)
+      return {h.x, h.y};
+  return {};
+}
+
 void DiagramView::mousePressEvent(QMouseEvent* event)
 {
   NodeItem* node = read_only_ ? nullptr : node_at(event->pos());
+  if (!node && !read_only_ && event->button() == Qt::LeftButton) {
+    // A host's chip is dragged to another zone's frame; a switch's stays (its zone is edited in the text).
+    const auto chip = chip_at(mapToScene(event->pos()));
+    if (chip && !graph_.hosts()[*chip].is_switch) {
+      end_gesture();
+      chip_ = chip;
+      const GraphHost& h = graph_.hosts()[*chip];
+      chip_ghost_ = scene()->addRect(ChipsItem::chip_rect(h), QPen(QColor(30, 110, 230), 2, Qt::DashLine),
+                                     QBrush(QColor(255, 255, 255, 200)));
+      chip_ghost_->setZValue(6);
+      drag_start_ = mapToScene(event->pos());
+      event->accept();
+      return;
+    }
+  }
   if (!node) {
     QGraphicsView::mousePressEvent(event); // pan
     return;
@@ -550,6 +665,11 @@ void DiagramView::mousePressEvent(QMouseEvent* event)
 void DiagramView::mouseMoveEvent(QMouseEvent* event)
 {
   const QPointF at = mapToScene(event->pos());
+  if (chip_ghost_) {
+    chip_ghost_->setPos(at - drag_start_);
+    event->accept();
+    return;
+  }
   if (dragging_) {
     const QPointF by = at - drag_offset_ - drag_start_;
     std::set<std::size_t> moved;
@@ -574,6 +694,16 @@ void DiagramView::mouseMoveEvent(QMouseEvent* event)
 
 void DiagramView::mouseReleaseEvent(QMouseEvent* event)
 {
+  if (chip_ghost_) {
+    const GraphHost host = graph_.hosts()[*chip_];
+    const QPointF at = mapToScene(event->pos());
+    end_gesture();
+    // Let go in another zone's frame, or in the hosts area (no zone): the host's zone is rewritten.
+    if (const GraphFrame* frame = graph_.frame_at(at.x(), at.y()); frame && frame->zone != host.zone)
+      emit host_moved(QString::fromStdString(host.entry), QString::fromStdString(frame->zone));
+    event->accept();
+    return;
+  }
   if (!dragging_ && !connecting_) {
     QGraphicsView::mouseReleaseEvent(event);
     return;
@@ -605,6 +735,9 @@ void DiagramView::end_gesture()
 {
   delete connecting_;
   connecting_ = nullptr;
+  delete chip_ghost_;
+  chip_ghost_ = nullptr;
+  chip_.reset();
   dragging_ = nullptr;
   moving_.clear();
   gesture_node_.clear();

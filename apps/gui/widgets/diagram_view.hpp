@@ -9,6 +9,7 @@
 #include <QGraphicsView>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -76,6 +77,8 @@ public:
   const std::set<std::string>& group() const { return group_; }
   // Where a node's item stands (its centre, in scene units); for tests and the paste's place.
   QPointF node_position(const std::string& id) const;
+  // Where a host's chip stands (its centre, in scene units); none: (0, 0).
+  QPointF chip_position(const std::string& host) const;
 
 signals:
   void node_clicked(const QString& id);
@@ -85,8 +88,11 @@ signals:
   void nodes_moved(const QStringList& ids, const QList<QPointF>& centres);
   // A connection dragged from one node's port to another node.
   void connect_requested(const QString& from, const QString& to);
-  // A kind from the palette dropped at (x, y) in scene units.
+  // A kind from the palette (a service kind, or a hardware item) dropped at (x, y) in scene units.
   void kind_dropped(const QString& kind, double x, double y);
+  // A host's chip dragged into another zone's frame (zone), or into the hosts area (zone empty); entry is the
+  // host's name in the file's list (a group's).
+  void host_moved(const QString& entry, const QString& zone);
 
 protected:
   void wheelEvent(QWheelEvent* event) override;
@@ -111,6 +117,7 @@ private:
   void place_edge(std::size_t i);
   NodeItem* node_at(const QPoint& view_pos) const;
   static bool on_port(const NodeItem& node, const QPointF& scene_pos);
+  std::optional<std::size_t> chip_at(const QPointF& scene_pos) const;
   void end_gesture();
 
   TopologyGraph graph_;
@@ -123,7 +130,9 @@ private:
   std::vector<std::pair<NodeItem*, QPointF>> moving_; // what a drag moves, with where each started
   std::set<std::string> group_;                       // the nodes Shift+clicked, which move together
   QGraphicsLineItem* connecting_ = nullptr;
-  EdgeFlow* flow_ = nullptr; // in the scene
+  std::optional<std::size_t> chip_;         // a host's chip dragged (its position in the graph's hosts)
+  QGraphicsRectItem* chip_ghost_ = nullptr; // drawn where the chip is dragged
+  EdgeFlow* flow_ = nullptr;                // in the scene
   QTimer* animation_ = nullptr;
   Minimap* minimap_ = nullptr;
   bool auto_fit_ = true; // fits the diagram to the view on a resize until the user zooms

@@ -122,6 +122,11 @@ QString Document::delete_service(const QString& name)
   return apply(gui::delete_service(text_.toStdString(), name.toStdString()));
 }
 
+QString Document::move_host(const QString& entry, const QString& zone)
+{
+  return apply(gui::move_host(text_.toStdString(), entry.toStdString(), zone.toStdString()));
+}
+
 bool Document::save(QString& error)
 {
   return save_as(path_, error);

@@ -47,6 +47,7 @@ public:
   QString connect_nodes(const TopologyGraph& graph, const QString& from, const QString& to);
   QString paste_service(const QString& name, const QString& definition, std::optional<std::pair<double, double>> at);
   QString delete_service(const QString& name); // with its diagram: position (the panel's Remove too)
+  QString move_host(const QString& entry, const QString& zone);
   // What the last successful edit did ("connect lb to app: backends: app").
   const QString& last_edit() const { return last_edit_; }
   // The service the last drop or paste added.

@@ -11,10 +11,15 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTextBrowser>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <utility>
 
 namespace scalelab::gui
 {
@@ -24,11 +29,23 @@ LessonPanel::LessonPanel(QWidget* parent) : QWidget(parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   auto* split = new QSplitter(Qt::Vertical, this);
-  readme_ = new QTextBrowser(split);
+  tabs_ = new QTabWidget(split);
+  readme_ = new QTextBrowser(tabs_);
   readme_->setOpenExternalLinks(true);
-  auto* answers = new QWidget(split);
+  tabs_->addTab(readme_, "README");
+  plots_ = new QTextBrowser(tabs_);
+  plots_->setOpenExternalLinks(true);
+  tabs_->addTab(plots_, "Plots");
+  auto* scroll = new QScrollArea(split); // the questions and buttons keep their size and scroll
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  auto* answers = new QWidget(scroll);
+  scroll->setWidget(answers);
   auto* answers_layout = new QVBoxLayout(answers);
   answers_layout->setContentsMargins(0, 0, 0, 0);
+  run_ = new QPushButton("Run the experiment", answers);
+  run_->setToolTip("scalelab sweep on the lesson's experiment; its plots on the Plots tab");
+  answers_layout->addWidget(run_);
   auto* heading = new QLabel("<b>Questions</b> (the simulator computes the answers)", answers);
   answers_layout->addWidget(heading);
   questions_layout_ = new QVBoxLayout();
@@ -38,10 +55,19 @@ LessonPanel::LessonPanel(QWidget* parent) : QWidget(parent)
   status_ = new QLabel(answers);
   status_->setWordWrap(true);
   answers_layout->addWidget(status_);
+  challenge_ = new QPushButton("Grade my topology", answers);
+  challenge_->setToolTip("saves the file in the editor and runs it for the lesson's challenge (scalelab grade)");
+  answers_layout->addWidget(challenge_);
+  challenge_result_ = new QLabel(answers);
+  challenge_result_->setWordWrap(true);
+  challenge_result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  answers_layout->addWidget(challenge_result_);
   answers_layout->addStretch();
   split->setSizes({500, 300});
   layout->addWidget(split);
+  connect(run_, &QPushButton::clicked, this, &LessonPanel::run_experiment);
   connect(check_, &QPushButton::clicked, this, &LessonPanel::check);
+  connect(challenge_, &QPushButton::clicked, this, &LessonPanel::challenge_requested);
   connect(&process_, qOverload<int, QProcess::ExitStatus>(&QProcess::finished), this, &LessonPanel::on_finished);
 }
 
@@ -54,6 +80,15 @@ bool LessonPanel::open(const QString& directory, QString& error)
   }
   directory_ = directory;
   title_ = QString::fromStdString(loaded.spec->title);
+  experiment_file_ = QString::fromStdString(loaded.spec->experiment.file);
+  plot_names_.clear();
+  for (const auto& plot : loaded.spec->experiment.plots)
+    plot_names_ << QString::fromStdString(plot.name);
+  challenge_ask_ = loaded.spec->challenge ? QString::fromStdString(loaded.spec->challenge->ask) : QString();
+  work_ = std::make_unique<QTemporaryDir>(); // a new lesson's runs start afresh
+  plots_shown_.clear();
+  plots_->setHtml("<p>Run the experiment (or check your answers, which runs it too) to see its plots here.</p>");
+  tabs_->setCurrentWidget(readme_);
   const QString readme = QDir(directory).filePath("README.md");
   if (QFile::exists(readme))
     readme_->setSource(QUrl::fromLocalFile(readme), QTextDocument::MarkdownResource); // its pictures too
@@ -87,6 +122,9 @@ bool LessonPanel::open(const QString& directory, QString& error)
     questions_[name] = question;
   }
   status_->clear();
+  challenge_result_->setText(has_challenge() ? "<b>Challenge:</b> " + challenge_ask_.toHtmlEscaped() : QString());
+  challenge_result_->setStyleSheet({});
+  challenge_->setVisible(has_challenge());
   check_->setEnabled(!order_.empty());
   return true;
 }
@@ -138,11 +176,43 @@ QString LessonPanel::answer_of(const Question& q) const
   return {};
 }
 
+QString LessonPanel::runs_directory() const
+{
+  return QDir(work_->path()).filePath("experiment");
+}
+
+void LessonPanel::start(Job job, const QStringList& arguments, const QString& doing)
+{
+  job_ = job;
+  status_->setText(doing);
+  for (QPushButton* b : {run_, check_, challenge_})
+    b->setEnabled(false);
+  process_.setProcessChannelMode(QProcess::MergedChannels);
+  process_.start(RunProcess::find_scalelab(), arguments);
+}
+
+void LessonPanel::run_experiment()
+{
+  if (directory_.isEmpty() || checking())
+    return;
+  start(Job::experiment, {"sweep", experiment_file_, "--quiet", "--out", runs_directory()},
+        "running the lesson's experiment …");
+}
+
+void LessonPanel::grade_challenge(const QString& topology_file)
+{
+  if (directory_.isEmpty() || checking() || !has_challenge())
+    return;
+  challenge_result_->setStyleSheet({});
+  challenge_result_->setText("running your topology for the challenge …");
+  start(Job::challenge,
+        {"grade", directory_, topology_file, "--quiet", "--out", QDir(work_->path()).filePath("challenge")}, QString());
+}
+
 void LessonPanel::check()
 {
   if (directory_.isEmpty() || checking())
     return;
-  work_ = std::make_unique<QTemporaryDir>();
   const QString answers = QDir(work_->path()).filePath("answers.yaml");
   QFile f(answers);
   if (!f.open(QIODevice::WriteOnly)) {
@@ -158,11 +228,8 @@ void LessonPanel::check()
   f.close();
   for (auto& [name, q] : questions_)
     q.verdict->clear();
-  status_->setText("running the lesson's experiment …");
-  check_->setEnabled(false);
-  process_.setProcessChannelMode(QProcess::MergedChannels);
-  process_.start(RunProcess::find_scalelab(),
-                 {"grade", directory_, answers, "--quiet", "--out", QDir(work_->path()).filePath("out")});
+  start(Job::answers, {"grade", directory_, answers, "--quiet", "--out", runs_directory()},
+        "running the lesson's experiment …");
 }
 
 QString LessonPanel::verdict(const QString& question) const
@@ -171,12 +238,43 @@ QString LessonPanel::verdict(const QString& question) const
   return it == questions_.end() ? QString() : it->second.verdict->text();
 }
 
-void LessonPanel::on_finished()
+void LessonPanel::on_finished(int exit_code, QProcess::ExitStatus status)
 {
-  check_->setEnabled(true);
+  const Job job = std::exchange(job_, Job::none);
+  for (QPushButton* b : {run_, challenge_})
+    b->setEnabled(true);
+  check_->setEnabled(!order_.empty());
+  const QString output = QString::fromUtf8(process_.readAll());
+  // scalelab grade exits 1 for a wrong answer or an unmet requirement: only a crash or 2 (bad input) failed.
+  const bool ran = status == QProcess::NormalExit && exit_code != 2;
+  if (job == Job::answers || job == Job::experiment)
+    show_plots(); // both ran the experiment, and its collect drew the plots
+  switch (job) {
+  case Job::experiment:
+    status_->setText(ran && exit_code == 0
+                         ? QString("the experiment ran: %1 plots on the Plots tab").arg(plots_shown_.size())
+                         : output.trimmed());
+    if (!plots_shown_.isEmpty())
+      tabs_->setCurrentWidget(plots_);
+    emit experiment_done(ran && exit_code == 0, static_cast<int>(plots_shown_.size()));
+    break;
+  case Job::answers:
+    show_answers(output);
+    break;
+  case Job::challenge:
+    status_->clear();
+    show_challenge(output, ran && exit_code == 0);
+    break;
+  case Job::none:
+    break;
+  }
+}
+
+void LessonPanel::show_answers(const QString& output)
+{
   int right = 0;
   QStringList other;
-  for (const QString& line : QString::fromUtf8(process_.readAll()).split('\n', Qt::SkipEmptyParts)) {
+  for (const QString& line : output.split('\n', Qt::SkipEmptyParts)) {
     const int colon = line.indexOf(':');
     const auto it = colon > 0 ? questions_.find(line.left(colon)) : questions_.end();
     if (it == questions_.end()) {
@@ -190,6 +288,51 @@ void LessonPanel::on_finished()
   }
   status_->setText(other.join("\n"));
   emit graded(right, static_cast<int>(order_.size()));
+}
+
+void LessonPanel::show_challenge(const QString& output, bool pass)
+{
+  challenge_result_->setText(output.trimmed());
+  challenge_result_->setStyleSheet(pass ? "color: #1a7f37" : "color: #b42318");
+  emit challenge_graded(pass);
+}
+
+QString LessonPanel::challenge_result() const
+{
+  return challenge_result_->text();
+}
+
+void LessonPanel::show_plots()
+{
+  plots_shown_.clear();
+  const QDir plots(QDir(runs_directory()).filePath("plots"));
+  for (const QString& name : plot_names_)
+    if (const QString png = plots.filePath(name + ".png"); QFile::exists(png))
+      plots_shown_ << png; // a missing one: gnuplot missing or no data, which the output said
+  render_plots();
+}
+
+// At the tab's width, so that a wider panel shows them larger; a click opens one at its own size.
+void LessonPanel::render_plots()
+{
+  if (plots_shown_.isEmpty()) {
+    plots_->setHtml("<p>The experiment drew no plot (is gnuplot installed?).</p>");
+    return;
+  }
+  const int width = std::max(200, plots_->viewport()->width() - 24);
+  QString html;
+  for (const QString& png : plots_shown_) {
+    const QString url = QUrl::fromLocalFile(png).toString();
+    html += "<p><a href=\"" + url + "\"><img src=\"" + url + "\" width=\"" + QString::number(width) + "\"></a></p>";
+  }
+  plots_->setHtml(html);
+}
+
+void LessonPanel::resizeEvent(QResizeEvent* event)
+{
+  QWidget::resizeEvent(event);
+  if (!plots_shown_.isEmpty())
+    render_plots();
 }
 
 } // namespace scalelab::gui

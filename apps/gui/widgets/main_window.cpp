@@ -110,6 +110,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   build_layout(text_panel);
 
   lesson_ = new LessonPanel(this);
+  connect(lesson_, &LessonPanel::challenge_requested, this, [this] {
+    if (save()) // the challenge grades the file as the editor shows it
+      lesson_->grade_challenge(document().path());
+  });
+  connect(lesson_, &LessonPanel::experiment_done, this, [this](bool, int plots) {
+    if (plots > 0 && lesson_dock_->width() < width() * 2 / 5) // the plots are read at a third of the window or more
+      resizeDocks({lesson_dock_}, {width() * 2 / 5}, Qt::Horizontal);
+  });
   lesson_dock_ = new QDockWidget("Lesson", this);
   lesson_dock_->setWidget(lesson_);
   lesson_->setMinimumWidth(360); // the README reads as a column of text
@@ -343,6 +351,8 @@ void MainWindow::connect_canvas()
   connect(diagram_, &DiagramView::kind_dropped, this,
           [this](const QString& kind, double x, double y) { drop_kind(kind, x, y); });
   connect(palette_, &Palette::kind_clicked, this, [this](const QString& kind) { add_kind(kind); });
+  connect(diagram_, &DiagramView::host_moved, this,
+          [this](const QString& entry, const QString& zone) { move_host(entry, zone); });
 }
 
 QString MainWindow::edited(const QString& error)
@@ -366,6 +376,12 @@ QString MainWindow::move_nodes(const NodePositions& moves)
 {
   commit_text_edit();
   return edited(document_->move_nodes(moves));
+}
+
+QString MainWindow::move_host(const QString& entry, const QString& zone)
+{
+  commit_text_edit();
+  return edited(document_->move_host(entry, zone));
 }
 
 QString MainWindow::drop_kind(const QString& kind, double x, double y)

@@ -85,6 +85,8 @@ public:
   QString drop_kind(const QString& kind, double x, double y);
   QString add_kind(const QString& kind); // in the middle of the view: the palette's click
   QString connect_nodes(const QString& from, const QString& to);
+  // A host's chip dragged into a zone's frame (zone empty: the hosts area).
+  QString move_host(const QString& entry, const QString& zone);
   // Copy, paste and delete of the selected service (Ctrl+C, Ctrl+V and Delete on the canvas).
   QString copy_selected();
   QString paste();

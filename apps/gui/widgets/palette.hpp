@@ -1,7 +1,8 @@
 #pragma once
-// The palette above the canvas: every service kind of the schema (models/schema_catalog.hpp), each dragged onto
-// the canvas (a drop there adds a service of that kind where it lands) or clicked (added in the middle of the
-// view).
+// The palette above the canvas: every service kind of the schema (models/schema_catalog.hpp), then its hardware
+// (a host, a switch, a data centre: model/canvas_edits.hpp's hardware_palette()), each dragged onto the canvas (a
+// drop there adds one where it lands: a host dropped in a data centre's frame is in that zone) or clicked (added in
+// the middle of the view).
 #include <QListWidget>
 
 namespace scalelab::gui
@@ -14,6 +15,9 @@ public:
   explicit Palette(QWidget* parent = nullptr);
   // The kinds listed, as written in files.
   QStringList kinds() const;
+  // The hardware items listed ("hardware.hosts", ...), and an item by what it adds.
+  QStringList hardware() const;
+  QListWidgetItem* item_of(const QString& id) const;
 
 signals:
   void kind_clicked(const QString& kind);

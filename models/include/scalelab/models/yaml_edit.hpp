@@ -2,7 +2,8 @@
 // Edits of a YAML text that keep every byte they do not change: comments, key order, quoting, blank lines.
 // scalelab-gui's document is the file's text, and a form's edit is a splice into it, so a hand-written file
 // saved by the GUI differs from the original only on the lines edited. Paths are keys of nested maps
-// ({"services", "app", "instances"}). Values are YAML on one line: a scalar, or a list or map in flow style.
+// ({"services", "app", "instances"}); a number on the way picks a list's item ({"hardware", "hosts", "2", "zone"}).
+// Values are YAML on one line: a scalar, or a list or map in flow style.
 #include <cstddef>
 #include <string>
 #include <vector>
