@@ -8,6 +8,8 @@
 #                               workers, which the loader refuses (its message at the field and above the text)
 #   docs/images/gui-break-charts.png  topologies/three-tier.yaml broken as "Crash app for 10 s" does (at 70 s): the
 #                               charts exported after the run
+#   docs/images/gui-compare.png topologies/three-tier.yaml broken so (a copy) beside the run of the file as shipped
+#                               (--compare), held at 75 s: both diagrams at 75 s, the charts with the run before dashed
 #   docs/images/gui-diagram.svg topologies/email-queue.yaml's whole diagram, exported as SVG
 #   docs/images/gui-lesson.png  lesson 04 opened beside its topology
 #   docs/images/gui-lesson-plots.png  lesson 04 after Run the experiment: the plots its sweep drew
@@ -36,6 +38,8 @@ broken="$(dirname "$busy")/three-tier-broken.yaml" # a run saves its file first:
 cp topologies/three-tier.yaml "$broken"
 "$gui" "$broken" --set 'faults=[{at: 70s, crash_service: app, for: 10s}]' --run --size 1500x950 \
   --export-charts docs/images/gui-break-charts.png
+"$gui" "$broken" --compare topologies/three-tier.yaml --run --hold-at 75 --size 1700x1000 \
+  --screenshot docs/images/gui-compare.png
 "$gui" topologies/email-queue.yaml --export-diagram docs/images/gui-diagram.svg
 "$gui" --lesson experiments/lessons/04-load-balancer --size 1700x950 --screenshot docs/images/gui-lesson.png
 "$gui" --lesson experiments/lessons/04-load-balancer --lesson-experiment --size 1700x950 \
@@ -48,5 +52,5 @@ cp topologies/two-datacenters.yaml "$two"
   --screenshot docs/images/gui-hardware.png
 "$gui" topologies/three-tier.yaml --follow 1000 --size 1500x950 --screenshot docs/images/gui-follow.png
 echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png docs/images/gui-canvas.png" \
-  "docs/images/gui-hardware.png docs/images/gui-follow.png"
+  "docs/images/gui-compare.png docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png" \
+  "docs/images/gui-canvas.png docs/images/gui-hardware.png docs/images/gui-follow.png"

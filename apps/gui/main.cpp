@@ -1,17 +1,16 @@
-// scalelab-gui [FILE | --lesson DIR [--lesson-experiment]] [--run [--hold-at T]] [--select SERVICE] [--set
-// PATH=VALUE]...
-//              [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]... [--screenshot OUT.png]
-//              [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png] [--follow N]
+// scalelab-gui [FILE | --lesson DIR [--lesson-experiment]] [--run [--hold-at T]] [--compare BEFORE] [--follow N]
+//              [--select SERVICE] [--set PATH=VALUE]... [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]...
+//              [--screenshot OUT.png] [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
 // properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --drop,
 // --connect and --move edit it as the canvas does (a kind dropped from the palette at a point of the diagram, a
-// connection dragged from one node to another, a node dragged to a point), in that order; --lesson-experiment
-// runs the lesson's experiment (the pictures are taken when its plots are shown); --run
-// starts it at once (with --hold-at T, shown up to T and held: the pictures are taken then); --screenshot saves the
-// window to OUT.png, --export-diagram the whole diagram and --export-charts
-// the charts (SVG or PNG, by the suffix), and it quits (after the run with --run; exit status 1 when the run failed or
-// a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM. --follow N follows
-// the N-th request the users send and draws its path (the pictures are taken when it is drawn).
+// connection dragged from one node to another, a node dragged to a point), in that order. --lesson-experiment runs
+// the lesson's experiment (the pictures are taken when its plots are shown); --run starts the run at once (with
+// --hold-at T, shown up to T and held: the pictures are taken then); --compare BEFORE runs the file BEFORE first,
+// unseen, and shows the run beside it (Compare on); --follow N follows the N-th request the users send and draws
+// its path (the pictures are taken when it is drawn). --screenshot saves the window to OUT.png, --export-diagram the
+// whole diagram and --export-charts the charts (SVG or PNG, by the suffix), and it quits (exit status 1 when a run
+// failed or a file could not be written): how the pictures of docs/gui.md are made, on any QT_QPA_PLATFORM.
 #include "document.hpp"
 #include "lesson_panel.hpp"
 #include "main_window.hpp"
@@ -49,9 +48,14 @@ int main(int argc, char** argv)
   QCommandLineOption drop_option("drop", "add a service as the palette's drop does, at X,Y of the diagram", "KIND@X,Y");
   QCommandLineOption connect_option("connect", "connect two nodes as a drag from one to the other does", "FROM:TO");
   QCommandLineOption move_option("move", "move a node as a drag does, its centre to X,Y", "NODE@X,Y");
+  QCommandLineOption compare_option("compare",
+                                    "run BEFORE first (not shown) and show the run beside it: its diagram at the "
+                                    "same time, its lines in the charts",
+                                    "BEFORE");
   QCommandLineOption follow_option("follow", "follow the N-th request the users send and draw its path", "N");
   parser.addOptions({follow_option, run_option, shot_option, size_option, select_option, set_option, diagram_option,
-                     charts_option, lesson_option, hold_option, drop_option, connect_option, move_option});
+                     charts_option, lesson_option, hold_option, drop_option, connect_option, move_option,
+                     compare_option});
   parser.addOption(lesson_experiment_option);
   parser.process(app);
 
@@ -153,11 +157,33 @@ int main(int argc, char** argv)
     });
     const bool hold = parser.isSet(hold_option);
     const double hold_at = parser.value(hold_option).toDouble();
-    QTimer::singleShot(0, &window, [&window, hold, hold_at] {
+    const auto start = [&window, hold, hold_at] {
       window.run();
       if (hold)
         window.run_controls().play_to(hold_at);
-    });
+    };
+    if (parser.isSet(compare_option)) {
+      // The run before first, then this run beside it.
+      QObject::connect(&window, &scalelab::gui::MainWindow::before_ready, &window, [&, start](bool ok) {
+        if (ok) {
+          start();
+          return;
+        }
+        std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
+        run_ok = false;
+        if (pictures)
+          QTimer::singleShot(0, &window, save);
+        else
+          QApplication::exit(1);
+      });
+      const QString error = window.run_before(parser.value(compare_option));
+      if (!error.isEmpty()) {
+        std::fprintf(stderr, "scalelab-gui: --compare: %s\n", qPrintable(error));
+        return 1;
+      }
+    } else {
+      QTimer::singleShot(0, &window, start);
+    }
     if (hold && pictures)
       QObject::connect(&window.run_controls(), &scalelab::gui::RunControls::held, &window, [&](bool on) {
         if (on)
@@ -170,6 +196,16 @@ int main(int argc, char** argv)
         QTimer::singleShot(0, &window, save);
     });
     QTimer::singleShot(0, &window, [&window] { window.lesson().run_experiment(); });
+  } else if (parser.isSet(compare_option) && opened) { // the run before alone: its lines in the charts
+    QObject::connect(&window, &scalelab::gui::MainWindow::before_ready, &window, [&](bool ok) {
+      run_ok = ok;
+      if (pictures)
+        QTimer::singleShot(0, &window, save);
+    });
+    if (const QString error = window.run_before(parser.value(compare_option)); !error.isEmpty()) {
+      std::fprintf(stderr, "scalelab-gui: --compare: %s\n", qPrintable(error));
+      return 1;
+    }
   } else if (pictures) {
     QTimer::singleShot(0, &window, save);
   }

@@ -203,6 +203,159 @@ TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
   ASSERT_TRUE(const_cast<scalelab::gui::ChartsPanel&>(window.charts()).grab().save(scratch("gui-compare.png")));
 }
 
+// Break it during a run holds at the fault's time: the run starts again with the fault and is shown at once up to
+// it (the same seed: the same points as the run seen), then plays on at the chosen speed with the fault.
+TEST(MainWindow, BreakingDuringARunShowsTheRunUpToTheFaultAtOnceThenPlaysOn)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  const QString file = scratch("break-hold.yaml");
+  QFile::remove(file);
+  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(file));
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  auto& controls = window.run_controls();
+  window.run();
+  controls.play_to(30);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return controls.paused() || !window.running(); }, 60000));
+  ASSERT_EQ(controls.shown_to(), 30);
+  const QString title = "Users: answered per second";
+  const auto seen = window.charts().points(title, "answered");
+  ASSERT_EQ(seen.size(), 30);
+  controls.set_speed(1); // after the fault, one simulated second per wall second
+  ASSERT_EQ(window.break_node("app", scalelab::gui::BreakKind::crash_for), QString());
+  EXPECT_TRUE(window.document().text().endsWith("faults: [{at: 30s, crash_service: app, for: 10s}]\n"));
+  // Played from the start at 1x, 30 s would take 30 s of wall time: shown at once, it takes what the run takes.
+  ASSERT_TRUE(QTest::qWaitFor([&] { return controls.shown_to() >= 30; }, 15000)) << controls.shown_to();
+  const auto replayed = window.charts().points(title, "answered");
+  ASSERT_GE(replayed.size(), 30);
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(replayed[i], seen[i]) << "the same seed: the same first 30 s";
+  EXPECT_FALSE(controls.paused()) << "it plays on from the fault's time";
+  ASSERT_TRUE(QTest::qWaitFor([&] { return window.samples_received() >= 32; }, 15000));
+  EXPECT_FALSE(controls.paused());
+  controls.set_speed(0); // what is held is shown at once: the run's end may come before the wait
+  ASSERT_TRUE(finished.size() == 1 || finished.wait(120000));
+  ASSERT_EQ(finished.size(), 1);
+  EXPECT_TRUE(finished.front().front().toBool()) << window.last_message().toStdString();
+  EXPECT_EQ(window.samples_received(), 120);
+  const auto errors = window.charts().points("Users: errors per second", "all causes");
+  ASSERT_EQ(errors.size(), 120);
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(errors[i].y(), 0) << "no fault before 30 s, at " << errors[i].x();
+  for (int i = 31; i < 39; ++i)
+    EXPECT_GT(errors[i].y(), 1000) << "the API servers are down, at " << errors[i].x();
+}
+
+bool same_figures(const scalelab::gui::NodeMetrics& a, const scalelab::gui::NodeMetrics& b)
+{
+  return a.throughput == b.throughput && a.errors_per_second == b.errors_per_second &&
+         a.latency_mean == b.latency_mean && a.latency_p99 == b.latency_p99 && a.utilisation == b.utilisation &&
+         a.queue == b.queue && a.final == b.final;
+}
+
+// Compare side by side: after a run and a second one with the API servers crashed at 70 s for 10 s, the run before's
+// diagram stands beside this one's, at the same simulated time while it plays, with the measured window's figures at
+// the end: those of the first run, which differ from this run's where the crash hurt.
+TEST(MainWindow, ComparesTwoRunsDiagramsSideBySide)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  const QString file = scratch("compare-side.yaml");
+  QFile::remove(file);
+  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(file));
+  window.set_compare(true);
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  auto& controls = window.run_controls();
+  window.run();
+  EXPECT_FALSE(window.before_shown()) << "no run before yet";
+  ASSERT_TRUE(finished.wait(120000));
+  const auto first = window.diagram().metrics();
+  ASSERT_TRUE(first.count("app") && first.at("app").final && first.at("app").utilisation);
+  const QString first_edge = window.diagram().edge_flow()->counter("lb", "app");
+  const auto first_utilisation = window.charts().points("Utilisation (held / capacity)", "app");
+  ASSERT_EQ(first_utilisation.size(), 120);
+
+  ASSERT_EQ(window.break_node("app", scalelab::gui::BreakKind::crash_for), QString()); // at 70 s
+  window.run();
+  ASSERT_TRUE(window.before_shown());
+  controls.play_to(75);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return controls.paused() || !window.running(); }, 60000));
+  ASSERT_EQ(controls.shown_to(), 75);
+  // At 75 s: the run before's interval 74-75 s beside this run's, whose API servers are down.
+  const auto before_now = window.before_diagram().metrics();
+  const auto this_now = window.diagram().metrics();
+  ASSERT_TRUE(before_now.count("app") && this_now.count("app") && before_now.count("(users)"));
+  EXPECT_FALSE(before_now.at("app").final);
+  EXPECT_DOUBLE_EQ(*before_now.at("app").utilisation * 100, first_utilisation[74].y());
+  EXPECT_GT(before_now.at("(users)").throughput, 1000);
+  EXPECT_EQ(this_now.at("(users)").throughput, 0);
+  EXPECT_GT(this_now.at("(users)").errors_per_second, 1000);
+  EXPECT_EQ(before_now.at("(users)").errors_per_second, 0);
+  EXPECT_GT(window.before_diagram().edge_flow()->dots("lb", "app"), 0);
+  ASSERT_TRUE(window.grab().save(scratch("gui-compare-75.png")));
+
+  controls.set_speed(0);
+  controls.resume();
+  ASSERT_TRUE(finished.size() == 2 || finished.wait(120000));
+  ASSERT_EQ(finished.size(), 2);
+  // At the end: the first run's measured window, node by node and on the edges.
+  const auto before_end = window.before_diagram().metrics();
+  ASSERT_EQ(before_end.size(), first.size());
+  for (const auto& [id, m] : first)
+    EXPECT_TRUE(before_end.count(id) && same_figures(before_end.at(id), m)) << id;
+  EXPECT_EQ(window.before_diagram().edge_flow()->counter("lb", "app"), first_edge);
+  const auto this_end = window.diagram().metrics();
+  EXPECT_FALSE(same_figures(this_end.at("app"), first.at("app"))) << "the crashed service differs";
+  EXPECT_GT(this_end.at("(users)").errors_per_second, 0);
+  EXPECT_EQ(first.at("(users)").errors_per_second, 0);
+  EXPECT_NE(window.diagram().edge_flow()->counter("lb", "app"), first_edge); // its items are new since the edit
+  // The utilisation chart: the first run's line of each service, dashed, beside this run's.
+  EXPECT_EQ(window.charts().points("Utilisation (held / capacity)", "app before"), first_utilisation);
+  EXPECT_EQ(window.charts().points("Utilisation (held / capacity)", "app").size(), 120);
+  window.set_compare(false);
+  EXPECT_FALSE(window.before_shown());
+}
+
+// Two files compared without editing between runs: the run before is another file's, run unseen first; its
+// figures are those the same file gives when run in the window (the same seed, the same run).
+TEST(MainWindow, ComparesWithTheRunOfAnotherFile)
+{
+  qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
+  std::map<std::string, scalelab::gui::NodeMetrics> plain;
+  {
+    scalelab::gui::MainWindow window;
+    ASSERT_TRUE(window.open_file(source("topologies/three-tier.yaml")));
+    QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+    window.run();
+    ASSERT_TRUE(finished.wait(120000));
+    plain = window.diagram().metrics();
+  }
+  const QString broken = scratch("compare-broken.yaml");
+  QFile::remove(broken);
+  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), broken));
+  scalelab::gui::MainWindow window;
+  ASSERT_TRUE(window.open_file(broken));
+  ASSERT_EQ(window.break_node("app", scalelab::gui::BreakKind::crash_for), QString());
+  EXPECT_FALSE(window.run_before(scratch("no-such-file.yaml")).isEmpty());
+  QSignalSpy ready(&window, &scalelab::gui::MainWindow::before_ready);
+  ASSERT_EQ(window.run_before(source("topologies/three-tier.yaml")), QString());
+  ASSERT_TRUE(ready.wait(120000));
+  ASSERT_TRUE(ready.front().front().toBool()) << window.last_message().toStdString();
+  EXPECT_EQ(window.charts().points("Users: answered per second", "before").size(), 120);
+  QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
+  window.run();
+  ASSERT_TRUE(window.before_shown());
+  ASSERT_TRUE(finished.wait(120000));
+  const auto before = window.before_diagram().metrics();
+  ASSERT_EQ(before.size(), plain.size());
+  for (const auto& [id, m] : plain)
+    EXPECT_TRUE(before.count(id) && same_figures(before.at(id), m)) << id;
+  EXPECT_TRUE(window.last_message().contains("; before: ")) << window.last_message().toStdString();
+  EXPECT_FALSE(same_figures(window.diagram().metrics().at("(users)"), plain.at("(users)")));
+}
+
 // A lesson: its topology in the editor, its questions with a field each (a list for a choice); Run the experiment
 // shows the plots the sweep drew; Check runs scalelab grade: each answer said right or wrong with the simulated
 // value; the challenge grades a topology: the lesson's solution passes, its starting topology fails.

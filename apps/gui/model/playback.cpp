@@ -1,5 +1,7 @@
 #include "playback.hpp"
 
+#include <algorithm>
+
 namespace scalelab::gui
 {
 
@@ -52,6 +54,22 @@ void Playback::play_to(double t)
   paused_ = false;
   steps_ = 0;
   target_ = t;
+  hold_at_target_ = true;
+}
+
+void Playback::catch_up_to(double t)
+{
+  play_to(t);
+  hold_at_target_ = false;
+}
+
+void Playback::target_reached(double wall_now)
+{
+  target_.reset();
+  if (hold_at_target_)
+    pause();
+  else
+    anchor(wall_now); // the pace starts from the target
 }
 
 void Playback::add(const IntervalSample& sample)
@@ -67,10 +85,9 @@ std::vector<IntervalSample> Playback::due(double wall_now)
   while (!held_.empty()) {
     const IntervalSample& next = held_.front();
     if (target_) {
-      if (next.end > *target_ + 1e-9) { // the target is reached: stay there
-        pause();
-        target_.reset();
-        break;
+      if (next.end > *target_ + 1e-9) { // the target is reached: stay there, or play on at the pace
+        target_reached(wall_now);
+        continue;
       }
     } else if (paused_) {
       if (steps_ == 0)
@@ -83,16 +100,34 @@ std::vector<IntervalSample> Playback::due(double wall_now)
     out.push_back(next);
     held_.pop_front();
   }
-  if (target_ && shown_to_ >= *target_ - 1e-9) { // its last sample shown
-    pause();
-    target_.reset();
-  }
+  if (target_ && shown_to_ >= *target_ - 1e-9) // its last sample shown
+    target_reached(wall_now);
   // Shown late with nothing more held (the run is slower than the speed asked): the pace starts again from
   // here rather than making up the delay in a burst.
   if (!out.empty() && !paused_ && !target_ && held_.empty() && speed_ > 0 &&
       wall_now > *anchor_wall_ + (shown_to_ - anchor_simulated_) / speed_)
     anchor(wall_now);
   return out;
+}
+
+const IntervalSample* sample_at(const std::vector<IntervalSample>& run, double t)
+{
+  const auto after = std::upper_bound(run.begin(), run.end(), t + 1e-9,
+                                      [](double time, const IntervalSample& s) { return time < s.end; });
+  return after == run.begin() ? nullptr : &*(after - 1);
+}
+
+std::map<std::pair<std::string, std::string>, double> measured_edge_rates(const std::vector<IntervalSample>& run,
+                                                                          double warmup, double duration)
+{
+  std::map<std::pair<std::string, std::string>, double> rates;
+  if (duration <= warmup)
+    return rates;
+  for (const auto& sample : run)
+    if (sample.time >= warmup)
+      for (const auto& e : sample.edges)
+        rates[{e.from, e.to}] += e.requests / (duration - warmup);
+  return rates;
 }
 
 } // namespace scalelab::gui

@@ -6,7 +6,10 @@
 #include "stream.hpp"
 
 #include <deque>
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace scalelab::gui
@@ -27,6 +30,9 @@ public:
   void step();
   // Shows every sample that ends at or before t as soon as it is there, then pauses (at t, or at the run's end).
   void play_to(double t);
+  // Shows every sample that ends at or before t as soon as it is there, then plays on from t at the chosen speed
+  // (a run started again with a fault at t: up to t it is the run already seen).
+  void catch_up_to(double t);
   std::optional<double> target() const { return target_; }
 
   // A sample from the run, in time order.
@@ -38,15 +44,26 @@ public:
 
 private:
   void anchor(double wall_now);
+  void target_reached(double wall_now);
 
   std::deque<IntervalSample> held_;
   double speed_ = 0;
   bool paused_ = false;
   int steps_ = 0;                     // samples to show while paused
-  std::optional<double> target_;      // play_to
+  std::optional<double> target_;      // play_to, catch_up_to
+  bool hold_at_target_ = true;        // play_to holds there; catch_up_to plays on
   double shown_to_ = 0;               // simulated seconds
   std::optional<double> anchor_wall_; // pacing: at this wall time, anchor_simulated_ was shown
   double anchor_simulated_ = 0;
 };
+
+// The sample of a run (its samples in time order) to show when another run is shown at time t: the last that
+// ends at or before t; none before the first ends.
+const IntervalSample* sample_at(const std::vector<IntervalSample>& run, double t);
+
+// Each edge's requests per second over the measured window (the intervals that start at or after the warm-up),
+// by (from, to).
+std::map<std::pair<std::string, std::string>, double> measured_edge_rates(const std::vector<IntervalSample>& run,
+                                                                          double warmup, double duration);
 
 } // namespace scalelab::gui

@@ -4,6 +4,7 @@
 #include <QChartView>
 #include <QGridLayout>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -66,6 +67,7 @@ ChartsPanel::Chart ChartsPanel::make_chart(const QString& title, const QString& 
   Chart c;
   c.chart = new QChart();
   c.chart->setTitle(title);
+  c.title = title;
   QFont font = c.chart->titleFont();
   font.setPixelSize(13);
   font.setBold(true);
@@ -95,20 +97,32 @@ QLineSeries* ChartsPanel::add_line(Chart& chart, const std::string& key, const Q
   return line;
 }
 
+void ChartsPanel::set_before(const std::vector<IntervalSample>& run, const TopologyGraph& graph)
+{
+  before_.clear();
+  for (const auto& sample : run) {
+    // The points add() draws.
+    const double t = (sample.time + sample.end) / 2;
+    const double width = sample.end > sample.time ? sample.end - sample.time : 1;
+    if (const auto u = sample.series.find(kUsers); u != sample.series.end()) {
+      before_[&throughput_][kUsers] << QPointF(t, u->second.throughput);
+      if (u->second.completed > 0)
+        before_[&latency_][kUsers] << QPointF(t, u->second.latency_mean * 1e3);
+      before_[&errors_][kUsers] << QPointF(t, u->second.errors / width);
+    }
+    for (const auto& n : graph.nodes())
+      if (const auto s = sample.series.find(n.id); n.capacity > 0 && s != sample.series.end()) {
+        before_[&utilisation_][n.id] << QPointF(t, 100 * s->second.in_service / n.capacity);
+        before_[&waiting_][n.id] << QPointF(t, s->second.queue);
+      }
+  }
+}
+
 void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
 {
-  // The users' lines of the last run that drew any, for comparing (a reset with nothing drawn since, as an edit
-  // of the document does, keeps the run before).
-  std::map<const Chart*, QList<QPointF>> before;
-  if (compare_)
-    for (const Chart* chart : {&throughput_, &latency_, &errors_})
-      for (const char* key : {kUsers.c_str(), kBefore})
-        if (const auto it = chart->lines.find(key); it != chart->lines.end() && it->second->count() > 0) {
-          before[chart] = it->second->points();
-          break;
-        }
   for (auto* chart : {&throughput_, &latency_, &errors_, &utilisation_, &waiting_, &hit_ratio_, &lag_}) {
     chart->chart->removeAllSeries();
+    chart->chart->setTitle(chart->title);
     chart->lines.clear();
     chart->y_max = 0;
     chart->x->setRange(0, duration_seconds);
@@ -119,12 +133,12 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
   add_line(latency_, kUsers, "mean", line_colour(2));
   add_line(errors_, kUsers, "all causes", QColor(200, 40, 40));
   for (auto* chart : {&throughput_, &latency_, &errors_}) {
-    const auto it = before.find(chart);
-    if (it == before.end() || it->second.isEmpty()) {
+    const auto it = before_.find(chart);
+    if (!compare_ || it == before_.end() || !it->second.count(kUsers)) {
       chart->chart->legend()->hide();
       continue;
     }
-    keep_before(*chart, it->second);
+    keep_before(*chart, it->second.at(kUsers));
   }
   // The users' median and 99th percentile beside their mean.
   add_line(latency_, kUsersP50, "p50", line_colour(1));
@@ -137,9 +151,35 @@ void ChartsPanel::reset(const TopologyGraph& graph, double duration_seconds)
       add_line(utilisation_, n.id, QString::fromStdString(n.id), line_colour(colour));
       add_line(waiting_, n.id, QString::fromStdString(n.id), line_colour(colour++));
     }
+  if (compare_) {
+    keep_services_before(utilisation_);
+    keep_services_before(waiting_);
+  }
   hit_ratio_.y->setRange(0, 100);
   utilisation_.y->setRange(0, 100);
   utilisation_.y->setTickCount(5);
+}
+
+void ChartsPanel::keep_services_before(Chart& chart)
+{
+  const auto it = before_.find(&chart);
+  if (it == before_.end())
+    return;
+  for (const auto& [service, points] : it->second) {
+    const auto now = chart.lines.find(service);
+    const QColor colour = now != chart.lines.end() ? now->second->pen().color() : QColor(120, 120, 120);
+    QLineSeries* line = add_line(chart, service + " " + kBefore, QString::fromStdString(service) + " before", colour);
+    line->setPen(QPen(colour, 1.5, Qt::DashLine));
+    line->replace(points);
+    // The legend names this run's lines; a dashed line of the same colour is the same service before.
+    for (auto* marker : chart.chart->legend()->markers(line))
+      marker->setVisible(false);
+    for (const QPointF& p : points)
+      chart.y_max = std::max(chart.y_max, p.y());
+  }
+  chart.y->setRange(0, chart.y_max > 0 ? chart.y_max * 1.1 : 1);
+  chart.y->applyNiceNumbers();
+  chart.chart->setTitle(chart.title + " (dashed: before)");
 }
 
 void ChartsPanel::keep_before(Chart& chart, const QList<QPointF>& before)
@@ -160,7 +200,7 @@ void ChartsPanel::keep_before(Chart& chart, const QList<QPointF>& before)
 QList<QPointF> ChartsPanel::points(const QString& title, const QString& line) const
 {
   for (const Chart* chart : {&throughput_, &latency_, &errors_, &utilisation_, &waiting_, &hit_ratio_, &lag_})
-    if (chart->chart->title() == title)
+    if (chart->title == title)
       for (const auto& [key, series] : chart->lines)
         if (series->name() == line)
           return series->points();

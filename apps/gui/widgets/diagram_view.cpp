@@ -436,6 +436,7 @@ DiagramView::DiagramView(QWidget* parent) : QGraphicsView(parent)
 void DiagramView::set_graph(const TopologyGraph& graph)
 {
   graph_ = graph;
+  metrics_.clear();
   animation_->stop();
   end_gesture();
   scene()->clear();
@@ -600,8 +601,8 @@ QPointF DiagramView::chip_position(const std::string& host) const
 
 void DiagramView::mousePressEvent(QMouseEvent* event)
 {
-  NodeItem* node = node_at(event->pos());
-  if (!node && event->button() == Qt::LeftButton) {
+  NodeItem* node = read_only_ ? nullptr : node_at(event->pos());
+  if (!node && !read_only_ && event->button() == Qt::LeftButton) {
     // A host's chip is dragged to another zone's frame; a switch's stays (its zone is edited in the text).
     const auto chip = chip_at(mapToScene(event->pos()));
     if (chip && !graph_.hosts()[*chip].is_switch) {
@@ -766,7 +767,7 @@ void DiagramView::dropEvent(QDropEvent* event)
 
 void DiagramView::contextMenuEvent(QContextMenuEvent* event)
 {
-  auto* node = node_at(event->pos());
+  auto* node = read_only_ ? nullptr : node_at(event->pos());
   if (!node || !breakable(node->node()))
     return;
   QMenu menu(this);
@@ -778,8 +779,15 @@ void DiagramView::contextMenuEvent(QContextMenuEvent* event)
   menu.exec(event->globalPos());
 }
 
+void DiagramView::set_read_only(bool on)
+{
+  read_only_ = on;
+  setAcceptDrops(!on);
+}
+
 void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
 {
+  metrics_ = metrics;
   std::map<std::string, QColor> dot_colours; // the dots going into a node take its utilisation's colour
   for (std::size_t i = 0; i < node_items_.size(); ++i) {
     const auto it = metrics.find(graph_.nodes()[i].id);
@@ -793,6 +801,7 @@ void DiagramView::set_metrics(const std::map<std::string, NodeMetrics>& metrics)
 
 void DiagramView::clear_metrics()
 {
+  metrics_.clear();
   for (auto* item : node_items_)
     item->set_metrics(std::nullopt);
   if (flow_)

@@ -55,6 +55,9 @@ public:
   void set_graph(const TopologyGraph& graph);
   void set_metrics(const std::map<std::string, NodeMetrics>& metrics); // by node id; others are cleared
   void clear_metrics();
+  const std::map<std::string, NodeMetrics>& metrics() const { return metrics_; } // as last set: for tests
+  // Read-only: no gestures, drops or menu; the wheel zooms and the background pans (the run before, compared).
+  void set_read_only(bool on);
   // Requests per second along each edge by (from, to) node ids, written on the edges; moving: dots flow along
   // them (during a run).
   void set_edge_rates(const std::map<std::pair<std::string, std::string>, double>& per_second, bool moving);
@@ -134,6 +137,8 @@ private:
   Minimap* minimap_ = nullptr;
   bool auto_fit_ = true; // fits the diagram to the view on a resize until the user zooms
   std::string selected_;
+  std::map<std::string, NodeMetrics> metrics_;
+  bool read_only_ = false;
 };
 
 } // namespace scalelab::gui

@@ -7,6 +7,7 @@
 #include "lesson_panel.hpp"
 #include "palette.hpp"
 #include "picture_export.hpp"
+#include "playback.hpp"
 #include "property_panel.hpp"
 #include "run_controls.hpp"
 #include "run_process.hpp"
@@ -45,6 +46,60 @@
 namespace scalelab::gui
 {
 
+namespace
+{
+
+// What a node shows of one interval.
+std::map<std::string, NodeMetrics> interval_metrics(const TopologyGraph& graph, const IntervalSample& sample)
+{
+  const double width = sample.end > sample.time ? sample.end - sample.time : 1;
+  std::map<std::string, NodeMetrics> metrics;
+  for (const auto& n : graph.nodes()) {
+    const auto s = sample.series.find(n.id);
+    if (s == sample.series.end())
+      continue;
+    NodeMetrics m;
+    m.throughput = s->second.throughput;
+    m.errors_per_second = s->second.errors / width;
+    m.latency_mean = s->second.latency_mean;
+    m.queue = s->second.queue;
+    if (n.capacity > 0)
+      m.utilisation = s->second.in_service / n.capacity;
+    metrics[n.id] = m;
+  }
+  return metrics;
+}
+
+std::map<std::pair<std::string, std::string>, double> interval_rates(const IntervalSample& sample)
+{
+  const double width = sample.end > sample.time ? sample.end - sample.time : 1;
+  std::map<std::pair<std::string, std::string>, double> rates;
+  for (const auto& e : sample.edges)
+    rates[{e.from, e.to}] = e.requests / width;
+  return rates;
+}
+
+std::optional<std::map<std::string, ServiceSummary>> read_summary(const QString& results_path)
+{
+  QFile f(results_path);
+  std::string error;
+  return f.open(QIODevice::ReadOnly) ? read_results_summary(f.readAll().toStdString(), error) : std::nullopt;
+}
+
+// The users' figures in a line: "1500.0 req/s answered, p99 12.3 ms, 0 errors" (empty without them).
+QString users_figures(const std::optional<std::map<std::string, ServiceSummary>>& summary)
+{
+  const auto users = summary ? summary->find("(users)") : decltype(summary->find(""))();
+  if (!summary || users == summary->end())
+    return {};
+  return QString("%1 req/s answered, p99 %2 ms, %3 errors")
+      .arg(users->second.throughput, 0, 'f', 1)
+      .arg(users->second.latency_p99 * 1e3, 0, 'f', 1)
+      .arg(users->second.errors);
+}
+
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
   setWindowTitle("scalelab");
@@ -72,6 +127,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   lesson_dock_->hide();
 
   process_ = new RunProcess(this);
+  before_process_ = new RunProcess(this);
+  connect(before_process_, &RunProcess::sample, this, [this](const IntervalSample& sample) {
+    if (before_coming_)
+      before_coming_->samples.push_back(sample);
+  });
+  connect(before_process_, &RunProcess::finished, this, &MainWindow::on_before_finished);
   connect(diagram_, &DiagramView::break_requested, this, [this](const QString& id, BreakKind kind) {
     if (const QString error = break_node(id, kind); !error.isEmpty())
       show_message(error);
@@ -93,7 +154,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   connect(controls_, &RunControls::shown, this, &MainWindow::on_sample);
   connect(controls_, &RunControls::ended, this, &MainWindow::on_finished);
   connect(controls_, &RunControls::replay_to, this, &MainWindow::replay_to);
-  connect(controls_, &RunControls::held, this, [this](bool on) { diagram_->set_flowing(!on); });
+  connect(controls_, &RunControls::held, this, [this](bool on) {
+    diagram_->set_flowing(!on);
+    before_diagram_->set_flowing(!on);
+  });
   bar->addSeparator();
   auto* fit = bar->addAction("Fit");
   connect(fit, &QAction::triggered, diagram_, &DiagramView::fit);
@@ -107,7 +171,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
   });
   compare_action_ = bar->addAction("Compare");
   compare_action_->setCheckable(true);
-  compare_action_->setToolTip("Keep the run before in the charts beside the next one");
+  compare_action_->setToolTip("Show the run before beside the next one: its diagram at the same time, its lines in "
+                              "the charts");
   connect(compare_action_, &QAction::toggled, this, &MainWindow::set_compare);
   follow_ = new FollowRun(*diagram_, this);
   connect(follow_, &FollowRun::finished, this, [this](bool ok, const QString& message) {
@@ -122,6 +187,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         this, "Follow a request", "The users' request number (1 = the first sent):", 1000, 1, 2000000000, 1, &ok);
     if (ok)
       if (const QString error = follow_request(static_cast<std::uint64_t>(index)); !error.isEmpty())
+        show_message(error);
+  });
+  auto* compare_with = bar->addAction("Compare with…");
+  compare_with->setToolTip("Run another topology file as the run before, to compare the next run with");
+  connect(compare_with, &QAction::triggered, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Compare with the run of", QFileInfo(file_).path(),
+                                                      "Topologies (*.yaml *.yml);;All files (*)");
+    if (!path.isEmpty())
+      if (const QString error = run_before(path); !error.isEmpty())
         show_message(error);
   });
   bar->addSeparator();
@@ -188,7 +262,7 @@ void MainWindow::build_layout(QWidget* text_panel)
   canvas_layout->setContentsMargins(0, 0, 0, 0);
   canvas_layout->setSpacing(2);
   canvas_layout->addWidget(palette_);
-  canvas_layout->addWidget(diagram_);
+  build_before_view(canvas);
   top->addWidget(canvas);
   top->addWidget(properties_);
   top->addWidget(text_panel);
@@ -204,6 +278,35 @@ void MainWindow::build_layout(QWidget* text_panel)
   main->setStretchFactor(1, 1);
   main->setSizes({680, 240});
   setCentralWidget(main);
+}
+
+// The diagram, and above it (when comparing) the run before's, read-only, each under its title: one above the other,
+// since the layered diagrams are wider than high.
+void MainWindow::build_before_view(QWidget* canvas)
+{
+  auto* diagrams = new QSplitter(Qt::Vertical, canvas);
+  diagrams_ = diagrams;
+  const auto titled = [diagrams](DiagramView* view, QLabel*& title) {
+    auto* panel = new QWidget(diagrams);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    title = new QLabel(panel);
+    title->setContentsMargins(6, 2, 6, 2);
+    layout->addWidget(title);
+    layout->addWidget(view);
+    diagrams->addWidget(panel);
+    return panel;
+  };
+  before_diagram_ = new DiagramView(canvas);
+  before_diagram_->set_read_only(true);
+  before_panel_ = titled(before_diagram_, before_title_);
+  titled(diagram_, this_title_);
+  diagrams->setStretchFactor(0, 1);
+  diagrams->setStretchFactor(1, 1);
+  before_panel_->hide();
+  this_title_->hide();
+  canvas->layout()->addWidget(diagrams);
 }
 
 // Open…, Save, Save as….
@@ -605,8 +708,10 @@ void MainWindow::run()
     return;
   samples_ = 0;
   run_time_ = 0;
-  edge_requests_.clear();
+  current_ = RunRecord{*graph_, duration_, warmup_, QFileInfo(file_).fileName(), {}, std::nullopt, {}};
+  before_ = last_run_;
   diagram_->clear_metrics();
+  show_before();
   charts_->reset(*graph_, duration_);
   controls_->start(duration_);
   process_->start(file_);
@@ -653,8 +758,11 @@ QString MainWindow::break_node(const QString& id, BreakKind kind)
            QString::fromStdString(loaded.errors.empty() ? "" : loaded.errors.front().format());
   document_->replace_text(QString::fromStdString(text), what);
   show_message(what + QString(" at %1 s added to faults").arg(at));
-  if (was_running)
+  if (was_running) {
     run_again();
+    if (running()) // up to the fault the new run is the one seen: shown at once, then it plays on
+      controls_->catch_up_to(at);
+  }
   return {};
 }
 
@@ -692,6 +800,100 @@ void MainWindow::set_compare(bool on)
   charts_->set_compare(on);
   if (compare_action_->isChecked() != on)
     compare_action_->setChecked(on);
+  show_before();
+}
+
+bool MainWindow::before_shown() const
+{
+  return !before_panel_->isHidden();
+}
+
+void MainWindow::show_before()
+{
+  const bool on = charts_->compare() && before_;
+  if (on && before_panel_->isHidden()) { // half each
+    const int height = std::max(diagrams_->height(), 2);
+    diagrams_->setSizes({height / 2, height - height / 2});
+  }
+  before_panel_->setVisible(on);
+  this_title_->setVisible(on);
+  if (!on)
+    return;
+  before_title_->setText(QString("<b>before</b>: %1 &nbsp; <i>%2</i>").arg(before_->name, before_->figures));
+  this_title_->setText(QString("<b>this run</b>: %1").arg(QFileInfo(file_).fileName()));
+  before_diagram_->set_graph(before_->graph);
+  // At this run's time: nothing yet at its start, the run before's end once this one has ended.
+  if (!running() && current_ && !current_->samples.empty())
+    show_end(*before_diagram_, *before_);
+  else if (const IntervalSample* at = sample_at(before_->samples, run_time_)) {
+    before_diagram_->set_metrics(interval_metrics(before_->graph, *at));
+    before_diagram_->set_edge_rates(interval_rates(*at), running() && !controls_->paused());
+  }
+  before_diagram_->fit();
+}
+
+void MainWindow::show_end(DiagramView& view, const RunRecord& run)
+{
+  if (run.summary) {
+    std::map<std::string, NodeMetrics> metrics;
+    for (const auto& [name, s] : *run.summary) {
+      NodeMetrics m;
+      m.throughput = s.throughput;
+      m.errors_per_second = run.duration > run.warmup ? s.errors / (run.duration - run.warmup) : 0;
+      m.latency_mean = s.latency_mean;
+      m.latency_p99 = s.latency_p99;
+      m.queue = s.queue;
+      if (s.has_utilisation)
+        m.utilisation = s.utilisation;
+      m.final = true;
+      metrics[name] = m;
+    }
+    view.set_metrics(metrics);
+  }
+  // The edges' exact counts over the measured window (the intervals after the warm-up), per second.
+  view.set_edge_rates(measured_edge_rates(run.samples, run.warmup, run.duration), false);
+}
+
+QString MainWindow::run_before(const QString& path)
+{
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly))
+    return "cannot read " + path;
+  const std::string text = f.readAll().toStdString();
+  const auto loaded = models::load_topology_text(text, path.toStdString());
+  if (!loaded.spec)
+    return path + ": " + QString::fromStdString(loaded.errors.empty() ? "" : loaded.errors.front().format());
+  before_process_->stop(); // one coming at a time
+  before_coming_ = RunRecord{TopologyGraph::from_spec(*loaded.spec, read_positions(text)),
+                             models::to_seconds(loaded.spec->duration),
+                             models::to_seconds(loaded.spec->warmup),
+                             QFileInfo(path).fileName(),
+                             {},
+                             std::nullopt,
+                             {}};
+  before_process_->start(path);
+  show_message("running " + QFileInfo(path).fileName() + " to compare with …");
+  return {};
+}
+
+void MainWindow::on_before_finished(bool ok, const QString& message)
+{
+  if (!before_coming_)
+    return;
+  if (ok) {
+    before_coming_->summary = read_summary(before_process_->results_path());
+    before_coming_->figures = users_figures(before_coming_->summary);
+    last_run_ = std::move(before_coming_);
+    charts_->set_before(last_run_->samples, last_run_->graph);
+    set_compare(true);
+    if (!running() && graph_) // its lines in the charts at once
+      charts_->reset(*graph_, duration_);
+    show_message(QString("the run before: %1, %2").arg(last_run_->name, last_run_->figures));
+  } else {
+    show_message("the run to compare with " + (message.isEmpty() ? QString("failed") : message));
+  }
+  before_coming_.reset();
+  emit before_ready(ok);
 }
 
 void MainWindow::stop()
@@ -714,30 +916,18 @@ void MainWindow::on_sample(const IntervalSample& sample)
 {
   ++samples_;
   run_time_ = sample.end;
+  if (current_)
+    current_->samples.push_back(sample);
   charts_->add(sample);
-  const double width = sample.end > sample.time ? sample.end - sample.time : 1;
-  std::map<std::string, NodeMetrics> metrics;
-  for (const auto& n : graph_->nodes()) {
-    const auto s = sample.series.find(n.id);
-    if (s == sample.series.end())
-      continue;
-    NodeMetrics m;
-    m.throughput = s->second.throughput;
-    m.errors_per_second = s->second.errors / width;
-    m.latency_mean = s->second.latency_mean;
-    m.queue = s->second.queue;
-    if (n.capacity > 0)
-      m.utilisation = s->second.in_service / n.capacity;
-    metrics[n.id] = m;
-  }
-  diagram_->set_metrics(metrics);
-  std::map<std::pair<std::string, std::string>, double> rates;
-  for (const auto& e : sample.edges) {
-    rates[{e.from, e.to}] = e.requests / width;
-    if (sample.time >= warmup_) // for the measured window's mean at the end
-      edge_requests_[{e.from, e.to}] += e.requests;
-  }
-  diagram_->set_edge_rates(rates, true);
+  diagram_->set_metrics(interval_metrics(current_ ? current_->graph : *graph_, sample));
+  diagram_->set_edge_rates(interval_rates(sample), true);
+  // The run before at the same simulated time.
+  if (before_shown())
+    if (const IntervalSample* at = sample_at(before_->samples, sample.end)) {
+      before_diagram_->set_metrics(interval_metrics(before_->graph, *at));
+      before_diagram_->set_edge_rates(interval_rates(*at), true);
+      before_diagram_->set_flowing(diagram_->flowing());
+    }
   show_message(QString("t = %1 s of %2 s").arg(sample.end).arg(duration_));
 }
 
@@ -746,50 +936,32 @@ void MainWindow::on_finished(bool ok, const QString& message)
   if (restarting_)
     return;
   update_actions();
-  if (!ok) {
+  if (!ok || !current_) {
     diagram_->set_flowing(false);
+    before_diagram_->set_flowing(false);
     show_message("run " + (message.isEmpty() ? QString("failed") : message));
     emit run_finished(false);
     return;
   }
   // The measured window's figures (after the warm-up), with the p99 the stream does not carry.
-  QFile f(process_->results_path());
-  std::string error;
-  const auto summary =
-      f.open(QIODevice::ReadOnly) ? read_results_summary(f.readAll().toStdString(), error) : std::nullopt;
-  if (summary) {
-    std::map<std::string, NodeMetrics> metrics;
-    for (const auto& [name, s] : *summary) {
-      NodeMetrics m;
-      m.throughput = s.throughput;
-      m.errors_per_second = duration_ > warmup_ ? s.errors / (duration_ - warmup_) : 0;
-      m.latency_mean = s.latency_mean;
-      m.latency_p99 = s.latency_p99;
-      m.queue = s.queue;
-      if (s.has_utilisation)
-        m.utilisation = s.utilisation;
-      m.final = true;
-      metrics[name] = m;
-    }
-    diagram_->set_metrics(metrics);
+  current_->summary = read_summary(process_->results_path());
+  current_->figures = users_figures(current_->summary);
+  show_end(*diagram_, *current_);
+  if (before_shown()) {
+    show_end(*before_diagram_, *before_);
+    this_title_->setText(QString("<b>this run</b>: %1 &nbsp; <i>%2</i>").arg(current_->name, current_->figures));
   }
-  // The edges' exact counts over the measured window (the intervals after the warm-up), per second.
-  std::map<std::pair<std::string, std::string>, double> rates;
-  for (const auto& [edge, requests] : edge_requests_)
-    rates[edge] = duration_ > warmup_ ? requests / (duration_ - warmup_) : 0;
-  diagram_->set_edge_rates(rates, false);
-  const auto users = summary ? summary->find("(users)") : decltype(summary->find(""))();
-  if (summary && users != summary->end()) {
-    const QString figures = QString("%1 req/s answered, p99 %2 ms, %3 errors")
-                                .arg(users->second.throughput, 0, 'f', 1)
-                                .arg(users->second.latency_p99 * 1e3, 0, 'f', 1)
-                                .arg(users->second.errors);
-    const QString before = charts_->compare() && !last_summary_.isEmpty() ? "; before: " + last_summary_ : "";
-    show_message(QString("finished: %1 (measured after the %2 s warm-up)%3").arg(figures).arg(warmup_).arg(before));
-    last_summary_ = figures;
+  if (!current_->figures.isEmpty()) {
+    const QString before =
+        charts_->compare() && before_ && !before_->figures.isEmpty() ? "; before: " + before_->figures : "";
+    show_message(
+        QString("finished: %1 (measured after the %2 s warm-up)%3").arg(current_->figures).arg(warmup_).arg(before));
   } else {
     show_message("finished");
   }
+  // The next run is compared with this one.
+  last_run_ = current_;
+  charts_->set_before(last_run_->samples, last_run_->graph);
   emit run_finished(true);
 }
 

@@ -13,12 +13,14 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QAction;
 class QDockWidget;
 class QLabel;
 class QPlainTextEdit;
+class QSplitter;
 class QTimer;
 class QToolBar;
 QT_END_NAMESPACE
@@ -50,16 +52,24 @@ public:
   // The whole diagram, or the charts, as a PNG or an SVG file (by the name's suffix); what went wrong, or empty.
   QString export_diagram(const QString& path);
   QString export_charts(const QString& path);
-  // Break it: the node's fault added to the document's `faults:` at the run's current time (the middle of the
-  // measured window when no run is going on), one undo step; a run going on starts again with it, which replays
-  // the same run up to then. What went wrong, or empty.
+  // Break it: the node's fault added to the document's `faults:` at the time shown (the middle of the measured
+  // window when no run is going on), one undo step; a run going on starts again with it, is shown at once up to
+  // that time (the same seed replays the same run up to there) and plays on from there. What went wrong, or empty.
   QString break_node(const QString& id, BreakKind kind);
   // Follow a request: the index-th request the users send, run on its own and its path drawn on the diagram
   // (follow_finished() when it is, the summary on the status line). What went wrong at once, or empty.
   QString follow_request(std::uint64_t index);
   FollowRun& follow() const { return *follow_; }
   // Compare: the next run's charts keep the run before beside it, and its summary says what the run before gave.
+  // Compare: the next run is shown beside the run before (the last run that went to its end): its diagram, at the
+  // same simulated time, and its lines in the charts; the summary says what the run before gave.
   void set_compare(bool on);
+  // Runs another topology file to its end without showing it and makes it the run before, with Compare on: two
+  // files compared without editing between runs. before_ready(ok) when it is there. What went wrong, or empty.
+  QString run_before(const QString& path);
+  // The run before's diagram, shown beside this run's when comparing.
+  DiagramView& before_diagram() const { return *before_diagram_; }
+  bool before_shown() const;
   const ChartsPanel& charts() const { return *charts_; }
   RunControls& run_controls() { return *controls_; }
   // A lesson of the course: its topology in the editor, its text and questions beside it. False (with the
@@ -108,6 +118,7 @@ public:
 signals:
   void run_finished(bool ok);
   void follow_finished(bool ok);
+  void before_ready(bool ok);
 
 protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
@@ -125,6 +136,21 @@ private:
   void connect_canvas();
   // A canvas edit's outcome: the status line says what it did or why not; a service added is selected.
   QString edited(const QString& error);
+
+  // A run as it was streamed, kept to be compared with the next.
+  struct RunRecord {
+    TopologyGraph graph;
+    double duration = 0, warmup = 0;
+    QString name; // its file's
+    std::vector<IntervalSample> samples;
+    std::optional<std::map<std::string, ServiceSummary>> summary; // results.json's measured window
+    QString figures;                                              // the users' in a line
+  };
+  void build_before_view(QWidget* canvas);
+  // The run's end on a diagram: the measured window's figures in the nodes and on the edges.
+  static void show_end(DiagramView& view, const RunRecord& run);
+  void show_before(); // the run before's view shown (or hidden) with its graph and title, as Compare says
+  void on_before_finished(bool ok, const QString& message);
 
   void on_sample(const IntervalSample& sample);
   // Stops the run going on and starts it again from the document (a fault added, a replay).
@@ -157,15 +183,23 @@ private:
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
   QAction* compare_action_ = nullptr;
+  QSplitter* diagrams_ = nullptr; // the run before's view above this run's
+  QWidget* before_panel_ = nullptr;
+  DiagramView* before_diagram_ = nullptr;
+  QLabel* before_title_ = nullptr;
+  QLabel* this_title_ = nullptr;
+  RunProcess* before_process_ = nullptr;   // run_before's
+  std::optional<RunRecord> current_;       // the run going on
+  std::optional<RunRecord> last_run_;      // the last that went to its end
+  std::optional<RunRecord> before_;        // what the run going on (or just ended) is compared with
+  std::optional<RunRecord> before_coming_; // run_before's, while it runs
   LessonPanel* lesson_ = nullptr;
   QDockWidget* lesson_dock_ = nullptr;
-  QString last_summary_; // the users' figures of the last run that finished
   QString file_;
   std::optional<TopologyGraph> graph_;
   double duration_ = 0, warmup_ = 0;
   int samples_ = 0;
-  double run_time_ = 0;                                                 // simulated seconds: where the run going on is
-  std::map<std::pair<std::string, std::string>, double> edge_requests_; // since the warm-up, by (from, to)
+  double run_time_ = 0;     // simulated seconds: the time shown of the run going on
   bool restarting_ = false; // the run is stopped to start again: its end is not the run's end
   QString message_;
 };

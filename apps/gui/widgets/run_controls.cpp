@@ -100,6 +100,12 @@ void RunControls::play_to(double t)
   show_due();
 }
 
+void RunControls::catch_up_to(double t)
+{
+  playback_.catch_up_to(t);
+  show_due();
+}
+
 void RunControls::seek(double t)
 {
   if (t + 1e-9 < playback_.shown_to())

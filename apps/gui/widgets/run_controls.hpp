@@ -41,6 +41,8 @@ public:
   void step();
   // Shows everything up to t at once, then pauses there.
   void play_to(double t);
+  // Shows everything up to t at once, then plays on from there at the chosen speed.
+  void catch_up_to(double t);
   // The slider let go at t: forward plays to t, back before what is shown asks for the run again.
   void seek(double t);
   // Ends the run and what is left of it to show (ended(false, "stopped")).
