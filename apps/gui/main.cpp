@@ -1,6 +1,6 @@
 // scalelab-gui [FILE | --lesson DIR [--lesson-experiment]] [--run [--hold-at T]] [--compare BEFORE] [--follow N]
-//              [--select SERVICE] [--set PATH=VALUE]... [--drop KIND@X,Y]... [--connect FROM:TO]... [--move NODE@X,Y]...
-//              [--screenshot OUT.png] [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
+//              [--select SERVICE] [--set PATH=VALUE]... [--drop KIND@X,Y]... [--connect FROM:TO]...
+//              [--move NODE@X,Y]... [--screenshot OUT.png] [--export-diagram OUT.svg|png] [--export-charts OUT.svg|png]
 // Opens FILE (a topology) in the editor, or a lesson of the course beside its topology. --select shows a service's
 // properties; --set edits the document as the property panel does (services.app.workers=32), without saving; --drop,
 // --connect and --move edit it as the canvas does (a kind dropped from the palette at a point of the diagram, a

@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace
@@ -240,6 +241,39 @@ TEST(CanvasEdits, QueuesWorkersAndCallsAreConnectedByTheirKeysAndSteps)
   ASSERT_EQ(publish.error, "") << publish.error;
   EXPECT_NE(publish.what.find("publish: {queue: " + queue.added + ", job: "), std::string::npos) << publish.what;
   EXPECT_NE(graph_of(publish.text).find_edge("app", queue.added, GraphEdge::Type::publish), nullptr);
+}
+
+// Replication dragged from a database to a host: the host appended to its replicas, a line changed, the loader's
+// model one replica more; from the replicas' node the same; a host that has one of its instances, a switch, or a
+// node of another kind refused with why and the text left alone.
+TEST(CanvasEdits, ADatabaseConnectedToAHostGetsAReplicaThere)
+{
+  std::string original = read("topologies/primary-replicas.yaml");
+  const std::string group = "- {name: db,  count: 3,";
+  ASSERT_NE(original.find(group), std::string::npos);
+  original.replace(original.find(group), group.size(), "- {name: db,  count: 5,"); // db-4 and db-5 spare
+  const auto g = graph_of(original);
+  auto added = add_replica(original, g, "users", "db-4");
+  ASSERT_EQ(added.error, "") << added.error;
+  EXPECT_EQ(added.what, "connect users to a replica on db-4");
+  EXPECT_EQ(lines_changed(original, added.text), 1);
+  EXPECT_NE(added.text.find("replicas: [db-2, db-3, db-4]"), std::string::npos);
+  const auto after = graph_of(added.text);
+  ASSERT_NE(after.find("users/replicas"), nullptr);
+  EXPECT_EQ(after.find("users/replicas")->hosts, (std::vector<std::string>{"db-2", "db-3", "db-4"}));
+  auto from_replicas = add_replica(added.text, after, "users/replicas", "db-5");
+  ASSERT_EQ(from_replicas.error, "") << from_replicas.error;
+  EXPECT_NE(from_replicas.text.find("replicas: [db-2, db-3, db-4, db-5]"), std::string::npos);
+
+  for (const auto& [from, host, why] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"users", "db-1", "users already has an instance on db-1"},
+           {"users", "db-2", "users already has an instance on db-2"},
+           {"users", "nowhere", "no host nowhere"},
+           {"lb", "db-4", "only a database is connected to a host (its replica there); lb is a load_balancer node"}}) {
+    const auto refused = add_replica(original, g, from, host);
+    EXPECT_EQ(refused.error, why);
+    EXPECT_EQ(refused.text, original);
+  }
 }
 
 TEST(CanvasEdits, CopyPasteAndDeleteAService)

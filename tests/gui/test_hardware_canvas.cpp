@@ -169,6 +169,37 @@ TEST(HardwareCanvas, AHostChipDraggedToTheOtherDataCentreChangesItsZoneLineOnly)
   EXPECT_EQ(text_of(o.window), o.original);
 }
 
+// Replication by a drag: from a database's port to a host's chip, a replica of it on that host (one undo step), and
+// the diagram grows the database's replicas node; to a chip of a host that runs it, refused with why.
+TEST(HardwareCanvas, ADatabaseDraggedToAHostsChipGetsAReplicaThere)
+{
+  Opened o("topologies/two-datacenters.yaml", "dc-replica.yaml");
+  auto& view = o.window.diagram();
+  const GraphFrame eu = frame(o.window, "eu");
+  drop(view, "hardware.hosts", QPointF((eu.left + eu.right) / 2, eu.bottom - 8)); // a spare host in eu
+  ASSERT_EQ(o.window.last_message(), "add host host in eu");
+  const std::string with_host = text_of(o.window);
+  const auto* accounts = view.graph().find("accounts");
+  ASSERT_NE(accounts, nullptr);
+  const QPointF port(accounts->x + scalelab::gui::TopologyGraph::kNodeWidth / 2, accounts->y);
+  drag(view, port, view.chip_position("db")); // its own host
+  EXPECT_EQ(o.window.last_message(), "accounts already has an instance on db");
+  EXPECT_EQ(text_of(o.window), with_host);
+  drag(view, port, view.chip_position("host"));
+  EXPECT_EQ(o.window.last_message(), "connect accounts to a replica on host");
+  const auto before = lines(with_host), after = lines(text_of(o.window));
+  ASSERT_EQ(after.size(), before.size());
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < before.size(); ++i)
+    changed += before[i] != after[i] ? 1 : 0;
+  EXPECT_EQ(changed, 1u);
+  ASSERT_NE(view.graph().find("accounts/replicas"), nullptr);
+  EXPECT_EQ(view.graph().find("accounts/replicas")->hosts, (std::vector<std::string>{"host"}));
+  EXPECT_EQ(o.window.document().undo_stack()->count(), 2);
+  o.window.undo();
+  EXPECT_EQ(text_of(o.window), with_host);
+}
+
 TEST(HardwareCanvas, ADropTheNetworkShapeMakesMeaninglessLeavesTheFileAndSaysWhy)
 {
   Opened o("topologies/two-datacenters.yaml", "dc-refused.yaml");

@@ -552,6 +552,33 @@ CanvasEdit connect_nodes(const std::string& text, const TopologyGraph& graph, co
                            "pool to a database, cache, queue, balancer or API server");
 }
 
+CanvasEdit add_replica(const std::string& text, const TopologyGraph& graph, const std::string& from,
+                       const std::string& host)
+{
+  const GraphNode* node = graph.find(from);
+  if (!node)
+    return refused(text, "no node " + from);
+  if (node->kind != "database" && node->kind != "replica")
+    return refused(text, "only a database is connected to a host (its replica there); " + node->label + " is " +
+                             (node->kind == "users" ? "the users" : "a " + node->kind + " node"));
+  const std::string database = node->kind == "replica" ? from.substr(0, from.find('/')) : from;
+  const auto& hosts = graph.hosts();
+  const auto chip = std::find_if(hosts.begin(), hosts.end(), [&](const GraphHost& h) { return h.name == host; });
+  if (chip == hosts.end())
+    return refused(text, "no host " + host);
+  if (chip->is_switch)
+    return refused(text, host + " is a switch: a replica runs on a host");
+  // Its primaries' hosts and its replicas' (the replicas' node lists them, the database's its primaries).
+  for (const GraphNode& n : graph.nodes())
+    if (n.id == database || n.id == database + "/replicas")
+      if (std::find(n.hosts.begin(), n.hosts.end(), host) != n.hosts.end())
+        return refused(text, database + " already has an instance on " + host);
+  const auto edit = models::append_yaml_item(text, {"services", database, "replicas"}, host);
+  if (!edit.error.empty())
+    return refused(text, edit.error);
+  return loaded_or_refused(text, edit.text, "connect " + database + " to a replica on " + host);
+}
+
 std::string copy_service(const std::string& text, const std::string& name)
 {
   std::string value;

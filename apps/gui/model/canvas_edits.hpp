@@ -74,6 +74,12 @@ CanvasEdit move_host(const std::string& text, const std::string& entry, const st
 CanvasEdit connect_nodes(const std::string& text, const TopologyGraph& graph, const std::string& from,
                          const std::string& to);
 
+// Replication dragged from a database's node (or its replicas' node) to a host's chip: the host appended to the
+// database's `replicas` (the key added when it has none). Refused with why for another kind of node, a host that
+// already holds one of its instances or a switch, and with the loader's message when the file would not load.
+CanvasEdit add_replica(const std::string& text, const TopologyGraph& graph, const std::string& from,
+                       const std::string& host);
+
 // A service's definition as written (one line, flow style), for the clipboard; empty when there is none.
 std::string copy_service(const std::string& text, const std::string& name);
 // The definition pasted under a new unique name (NAME-2, ...), at (x, y) when given; refused with the loader's

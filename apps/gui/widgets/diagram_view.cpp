@@ -724,9 +724,12 @@ void DiagramView::mouseReleaseEvent(QMouseEvent* event)
     delete connecting_;
     connecting_ = nullptr;
     NodeItem* target = node_at(event->pos());
+    const auto chip = target ? std::nullopt : chip_at(mapToScene(event->pos()));
     end_gesture();
     if (target && target->node().id != from.toStdString())
       emit connect_requested(from, QString::fromStdString(target->node().id));
+    else if (chip) // a database's replica on that host
+      emit replica_requested(from, QString::fromStdString(graph_.hosts()[*chip].name));
   }
   event->accept();
 }

@@ -88,6 +88,8 @@ signals:
   void nodes_moved(const QStringList& ids, const QList<QPointF>& centres);
   // A connection dragged from one node's port to another node.
   void connect_requested(const QString& from, const QString& to);
+  // A connection dragged from a node's port to a host's chip (a database's replica there).
+  void replica_requested(const QString& from, const QString& host);
   // A kind from the palette (a service kind, or a hardware item) dropped at (x, y) in scene units.
   void kind_dropped(const QString& kind, double x, double y);
   // A host's chip dragged into another zone's frame (zone), or into the hosts area (zone empty); entry is the

@@ -111,6 +111,11 @@ QString Document::connect_nodes(const TopologyGraph& graph, const QString& from,
   return apply(gui::connect_nodes(text_.toStdString(), graph, from.toStdString(), to.toStdString()));
 }
 
+QString Document::add_replica(const TopologyGraph& graph, const QString& database, const QString& host)
+{
+  return apply(gui::add_replica(text_.toStdString(), graph, database.toStdString(), host.toStdString()));
+}
+
 QString Document::paste_service(const QString& name, const QString& definition,
                                 std::optional<std::pair<double, double>> at)
 {

@@ -48,6 +48,7 @@ public:
   QString paste_service(const QString& name, const QString& definition, std::optional<std::pair<double, double>> at);
   QString delete_service(const QString& name); // with its diagram: position (the panel's Remove too)
   QString move_host(const QString& entry, const QString& zone);
+  QString add_replica(const TopologyGraph& graph, const QString& database, const QString& host);
   // What the last successful edit did ("connect lb to app: backends: app").
   const QString& last_edit() const { return last_edit_; }
   // The service the last drop or paste added.

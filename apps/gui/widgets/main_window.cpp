@@ -370,6 +370,8 @@ void MainWindow::connect_canvas()
   connect(palette_, &Palette::kind_clicked, this, [this](const QString& kind) { add_kind(kind); });
   connect(diagram_, &DiagramView::host_moved, this,
           [this](const QString& entry, const QString& zone) { move_host(entry, zone); });
+  connect(diagram_, &DiagramView::replica_requested, this,
+          [this](const QString& database, const QString& host) { add_replica(database, host); });
 }
 
 QString MainWindow::edited(const QString& error)
@@ -421,6 +423,14 @@ QString MainWindow::connect_nodes(const QString& from, const QString& to)
   if (!graph_ || !diagram_current_)
     return edited("the text has problems: fix them first");
   return edited(document_->connect_nodes(*graph_, from, to));
+}
+
+QString MainWindow::add_replica(const QString& database, const QString& host)
+{
+  commit_text_edit();
+  if (!graph_ || !diagram_current_)
+    return edited("the text has problems: fix them first");
+  return edited(document_->add_replica(*graph_, database, host));
 }
 
 QString MainWindow::copy_selected()

@@ -92,6 +92,8 @@ public:
   QString drop_kind(const QString& kind, double x, double y);
   QString add_kind(const QString& kind); // in the middle of the view: the palette's click
   QString connect_nodes(const QString& from, const QString& to);
+  // Replication dragged from a database to a host's chip: a replica of it there.
+  QString add_replica(const QString& database, const QString& host);
   // A host's chip dragged into a zone's frame (zone empty: the hosts area).
   QString move_host(const QString& entry, const QString& zone);
   // Copy, paste and delete of the selected service (Ctrl+C, Ctrl+V and Delete on the canvas).
