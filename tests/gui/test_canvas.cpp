@@ -2,6 +2,7 @@
 // keeps its place in the file (one undo step), a kind dragged from the palette adds a service the loader reads,
 // a connection dragged from a node's port to another writes its reference (and a pair that makes no sense is
 // refused with a message), copy, paste and delete; what is saved is the document's text.
+#include "canvas_support.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
 #include "large_topology.hpp"
@@ -33,55 +34,15 @@
 namespace
 {
 
+using namespace scalelab::gui::testing;
+
 namespace fs = std::filesystem;
 using scalelab::gui::DiagramView;
 using scalelab::gui::MainWindow;
 
-std::string source(const std::string& relative)
-{
-  return std::string(SCALELAB_SOURCE_DIR) + "/" + relative;
-}
-
-std::string read_all(const QString& path)
-{
-  QFile f(path);
-  EXPECT_TRUE(f.open(QIODevice::ReadOnly)) << path.toStdString();
-  return f.readAll().toStdString();
-}
-
-QString copy_of(const std::string& relative, const std::string& name)
-{
-  fs::create_directories(SCALELAB_TEST_SCRATCH);
-  const std::string to = std::string(SCALELAB_TEST_SCRATCH) + "/" + name;
-  fs::copy_file(source(relative), to, fs::copy_options::overwrite_existing);
-  return QString::fromStdString(to);
-}
-
-std::string text_of(const MainWindow& window)
-{
-  return window.document().text().toStdString();
-}
-
 bool loads(const MainWindow& window)
 {
   return scalelab::models::load_topology_text(text_of(window), "t.yaml").spec.has_value();
-}
-
-// A press, moves and a release of the left button on the view, at scene points.
-void drag(DiagramView& view, QPointF from, QPointF to)
-{
-  QWidget* port = view.viewport();
-  const auto send = [&](QEvent::Type type, QPointF scene, Qt::MouseButtons buttons) {
-    const QPointF at = view.mapFromScene(scene);
-    QMouseEvent event(type, at, port->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
-                      buttons, Qt::NoModifier);
-    QApplication::sendEvent(port, &event);
-  };
-  send(QEvent::MouseButtonPress, from, Qt::LeftButton);
-  for (int i = 1; i <= 4; ++i)
-    send(QEvent::MouseMove, from + (to - from) * i / 4.0, Qt::LeftButton);
-  send(QEvent::MouseButtonRelease, to, Qt::NoButton);
-  QApplication::processEvents();
 }
 
 QPointF centre(const MainWindow& window, const std::string& id)
@@ -95,21 +56,6 @@ QPointF port_of(const MainWindow& window, const std::string& id)
 {
   return centre(window, id) + QPointF(scalelab::gui::TopologyGraph::kNodeWidth / 2, 0);
 }
-
-struct Opened {
-  explicit Opened(const std::string& relative, const std::string& name)
-  {
-    window.resize(1400, 900);
-    path = copy_of(relative, name);
-    EXPECT_TRUE(window.open_file(path));
-    window.show();
-    QApplication::processEvents();
-    original = text_of(window);
-  }
-  MainWindow window;
-  QString path;
-  std::string original;
-};
 
 TEST(Canvas, ADraggedNodeKeepsItsPlaceInTheFileAndUndoPutsItBack)
 {
@@ -274,7 +220,8 @@ TEST(Canvas, DropConnectMoveAndSaveGiveTheExpectedFileThatScalelabChecks)
   drag(view, port_of(o.window, "app"), centre(o.window, "cache"));
   drag(view, centre(o.window, "lb"), QPointF(390, 150));
   ASSERT_TRUE(o.window.save());
-  const std::string expected = read_all(QString::fromStdString(source("tests/gui/expected/three-tier-canvas.yaml")));
+  const std::string expected =
+      read_all(QString::fromStdString(source_path("tests/gui/expected/three-tier-canvas.yaml")));
   EXPECT_EQ(read_all(o.path), expected);
   QProcess check;
   check.start(SCALELAB_BINARY, {"check", o.path});

@@ -4,6 +4,7 @@
 // others; copy, paste and delete; and the automatic layout's grid for nodes with no edge.
 #include "canvas_edits.hpp"
 #include "large_topology.hpp"
+#include "text_support.hpp"
 #include "topology_graph.hpp"
 
 #include "scalelab/models/loader.hpp"
@@ -24,49 +25,10 @@
 namespace
 {
 
+using namespace scalelab::gui::testing;
+
 using namespace scalelab::gui;
 namespace fs = std::filesystem;
-
-std::string read(const std::string& relative)
-{
-  std::ifstream in(std::string(SCALELAB_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines(const std::string& text)
-{
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
-}
-
-// The lines of b that are not at the same place in a (a and b have the same number of lines).
-int lines_changed(const std::string& a, const std::string& b)
-{
-  const auto la = lines(a), lb = lines(b);
-  EXPECT_EQ(la.size(), lb.size());
-  int changed = 0;
-  for (std::size_t i = 0; i < std::min(la.size(), lb.size()); ++i)
-    changed += la[i] != lb[i];
-  return changed;
-}
-
-std::optional<scalelab::models::TopologySpec> load(const std::string& text)
-{
-  const auto loaded = scalelab::models::load_topology_text(text, "edited.yaml");
-  EXPECT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format()) << "\n" << text;
-  return loaded.spec;
-}
-
-TopologyGraph graph_of(const std::string& text)
-{
-  const auto spec = load(text);
-  return spec ? TopologyGraph::from_spec(*spec, read_positions(text)) : TopologyGraph();
-}
 
 std::vector<std::string> shipped_topologies()
 {
@@ -80,7 +42,7 @@ std::vector<std::string> shipped_topologies()
 
 TEST(CanvasEdits, AMovedNodeKeepsItsPlaceInDiagramAndTheRestOfTheFileItsBytes)
 {
-  const std::string original = read("topologies/three-tier.yaml");
+  const std::string original = read_source("topologies/three-tier.yaml");
   const auto first = move_node(original, "app", 612.4, -30.6);
   ASSERT_EQ(first.error, "");
   // The first position adds the key at the end: every line before is the same.
@@ -112,14 +74,14 @@ TEST(CanvasEdits, AMovedNodeKeepsItsPlaceInDiagramAndTheRestOfTheFileItsBytes)
   EXPECT_EQ(positions.at("(users)"), std::make_pair(10.0, 20.0));
   EXPECT_TRUE(graph_of(third.text).find("(users)")->pinned);
   // A replica node has a position too.
-  const auto replicas = move_node(read("topologies/primary-replicas.yaml"), "users/replicas", 100, 100);
+  const auto replicas = move_node(read_source("topologies/primary-replicas.yaml"), "users/replicas", 100, 100);
   ASSERT_EQ(replicas.error, "");
   EXPECT_TRUE(graph_of(replicas.text).find("users/replicas")->pinned);
 }
 
 TEST(CanvasEdits, NodesMovedTogetherAreOneEdit)
 {
-  const std::string original = read("topologies/three-tier.yaml");
+  const std::string original = read_source("topologies/three-tier.yaml");
   const auto moved = move_nodes(original, {{"lb", {1, 2}}, {"app", {3, 4}}});
   ASSERT_EQ(moved.error, "");
   EXPECT_EQ(moved.what, "move app, lb");
@@ -130,7 +92,7 @@ TEST(CanvasEdits, NodesMovedTogetherAreOneEdit)
 
 TEST(CanvasEdits, TheSimulationIgnoresDiagramAndTheLoaderChecksItsShape)
 {
-  const std::string original = read("topologies/three-tier.yaml");
+  const std::string original = read_source("topologies/three-tier.yaml");
   const auto moved = move_node(original, "lb", 1, 2);
   const auto a = load(original), b = load(moved.text);
   ASSERT_TRUE(a && b);
@@ -147,7 +109,7 @@ TEST(CanvasEdits, EveryKindDroppedOnEveryShippedTopologyLoadsOrIsRefusedWithTheL
 {
   int added = 0, refused = 0;
   for (const auto& file : shipped_topologies()) {
-    const std::string text = read(file);
+    const std::string text = read_source(file);
     for (const auto& kind : scalelab::models::service_kind_names()) {
       const auto edit = drop_service(text, kind, 100, 200);
       if (!edit.error.empty()) {
@@ -169,7 +131,7 @@ TEST(CanvasEdits, EveryKindDroppedOnEveryShippedTopologyLoadsOrIsRefusedWithTheL
               refused);
   EXPECT_GT(added, refused);
   // On three-tier.yaml every kind is added, with unique names.
-  std::string text = read("topologies/three-tier.yaml");
+  std::string text = read_source("topologies/three-tier.yaml");
   for (const auto& kind : scalelab::models::service_kind_names()) {
     auto edit = drop_service(text, kind, 0, 0);
     EXPECT_EQ(edit.error, "") << kind;
@@ -181,7 +143,7 @@ TEST(CanvasEdits, EveryKindDroppedOnEveryShippedTopologyLoadsOrIsRefusedWithTheL
 
 TEST(CanvasEdits, ConnectingWritesTheReferenceTheYamlUsesForThePair)
 {
-  const std::string original = read("topologies/three-tier.yaml");
+  const std::string original = read_source("topologies/three-tier.yaml");
   // A second API server and a cache from the palette, then wired.
   auto api = drop_service(original, "api_server", 500, 500);
   ASSERT_EQ(api.error, "");
@@ -226,7 +188,7 @@ TEST(CanvasEdits, ConnectingWritesTheReferenceTheYamlUsesForThePair)
 
 TEST(CanvasEdits, QueuesWorkersAndCallsAreConnectedByTheirKeysAndSteps)
 {
-  const std::string original = read("topologies/email-queue.yaml");
+  const std::string original = read_source("topologies/email-queue.yaml");
   auto queue = drop_service(original, "queue", 0, 0);
   ASSERT_EQ(queue.error, "") << queue.error;
   auto worker = drop_service(queue.text, "worker", 0, 0);
@@ -248,7 +210,7 @@ TEST(CanvasEdits, QueuesWorkersAndCallsAreConnectedByTheirKeysAndSteps)
 // node of another kind refused with why and the text left alone.
 TEST(CanvasEdits, ADatabaseConnectedToAHostGetsAReplicaThere)
 {
-  std::string original = read("topologies/primary-replicas.yaml");
+  std::string original = read_source("topologies/primary-replicas.yaml");
   const std::string group = "- {name: db,  count: 3,";
   ASSERT_NE(original.find(group), std::string::npos);
   original.replace(original.find(group), group.size(), "- {name: db,  count: 5,"); // db-4 and db-5 spare
@@ -278,7 +240,7 @@ TEST(CanvasEdits, ADatabaseConnectedToAHostGetsAReplicaThere)
 
 TEST(CanvasEdits, CopyPasteAndDeleteAService)
 {
-  const std::string original = read("topologies/three-tier.yaml");
+  const std::string original = read_source("topologies/three-tier.yaml");
   const std::string app = copy_service(original, "app");
   EXPECT_EQ(app, "{kind: api_server, hosts: web, workers: 16, queue_limit: 200}");
   auto pasted = paste_service(original, "app", app, std::make_pair(400.0, 300.0));

@@ -2,6 +2,7 @@
 // the palette into a data centre's frame is saved as the expected file, which `scalelab check` takes; a host's chip
 // dragged from one data centre's frame to the other changes its zone line only; a drop the network shape makes
 // meaningless leaves the file as it was, with the loader's message; undo gives the file back.
+#include "canvas_support.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
 #include "main_window.hpp"
@@ -27,44 +28,12 @@
 namespace
 {
 
+using namespace scalelab::gui::testing;
+
 namespace fs = std::filesystem;
 using scalelab::gui::DiagramView;
 using scalelab::gui::GraphFrame;
 using scalelab::gui::MainWindow;
-
-std::string source(const std::string& relative)
-{
-  return std::string(SCALELAB_SOURCE_DIR) + "/" + relative;
-}
-
-std::string read_all(const QString& path)
-{
-  QFile f(path);
-  EXPECT_TRUE(f.open(QIODevice::ReadOnly)) << path.toStdString();
-  return f.readAll().toStdString();
-}
-
-std::string text_of(const MainWindow& window)
-{
-  return window.document().text().toStdString();
-}
-
-struct Opened {
-  explicit Opened(const std::string& relative, const std::string& name)
-  {
-    window.resize(1400, 900);
-    fs::create_directories(SCALELAB_TEST_SCRATCH);
-    path = QString::fromStdString(std::string(SCALELAB_TEST_SCRATCH) + "/" + name);
-    fs::copy_file(source(relative), path.toStdString(), fs::copy_options::overwrite_existing);
-    EXPECT_TRUE(window.open_file(path));
-    window.show();
-    QApplication::processEvents();
-    original = text_of(window);
-  }
-  MainWindow window;
-  QString path;
-  std::string original;
-};
 
 // A palette item dropped on the view at a scene point, as a drag from the palette ends.
 void drop(DiagramView& view, const QString& id, QPointF scene)
@@ -80,22 +49,6 @@ void drop(DiagramView& view, const QString& id, QPointF scene)
   QApplication::processEvents();
 }
 
-void drag(DiagramView& view, QPointF from, QPointF to)
-{
-  QWidget* port = view.viewport();
-  const auto send = [&](QEvent::Type type, QPointF scene, Qt::MouseButtons buttons) {
-    const QPointF at = view.mapFromScene(scene);
-    QMouseEvent event(type, at, port->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
-                      buttons, Qt::NoModifier);
-    QApplication::sendEvent(port, &event);
-  };
-  send(QEvent::MouseButtonPress, from, Qt::LeftButton);
-  for (int i = 1; i <= 4; ++i)
-    send(QEvent::MouseMove, from + (to - from) * i / 4.0, Qt::LeftButton);
-  send(QEvent::MouseButtonRelease, to, Qt::NoButton);
-  QApplication::processEvents();
-}
-
 const GraphFrame& frame(const MainWindow& window, const std::string& zone)
 {
   for (const auto& f : window.diagram().graph().frames())
@@ -103,15 +56,6 @@ const GraphFrame& frame(const MainWindow& window, const std::string& zone)
       return f;
   ADD_FAILURE() << "no frame " << zone;
   return window.diagram().graph().hosts_area();
-}
-
-std::vector<std::string> lines(const std::string& text)
-{
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
 }
 
 TEST(HardwareCanvas, AHostDraggedFromThePaletteIntoADataCentreIsSavedAsExpectedAndChecks)
@@ -132,7 +76,8 @@ TEST(HardwareCanvas, AHostDraggedFromThePaletteIntoADataCentreIsSavedAsExpectedA
   const QPointF chip = o.window.diagram().chip_position("host");
   EXPECT_TRUE(frame(o.window, "us").contains(chip.x(), chip.y()));
   ASSERT_TRUE(o.window.save());
-  EXPECT_EQ(read_all(o.path), read_all(QString::fromStdString(source("tests/gui/expected/two-datacenters-host.yaml"))));
+  EXPECT_EQ(read_all(o.path),
+            read_all(QString::fromStdString(source_path("tests/gui/expected/two-datacenters-host.yaml"))));
   QProcess check;
   check.start(SCALELAB_BINARY, {"check", o.path});
   ASSERT_TRUE(check.waitForFinished(60000));

@@ -4,6 +4,7 @@
 // data centre dropped, and a host moved to another zone, change the lines they must and load, or are refused with
 // the loader's message and the text unchanged.
 #include "canvas_edits.hpp"
+#include "text_support.hpp"
 #include "topology_graph.hpp"
 
 #include "scalelab/models/hardware.hpp"
@@ -24,51 +25,11 @@
 namespace
 {
 
+using namespace scalelab::gui::testing;
+
 using namespace scalelab::gui;
 namespace fs = std::filesystem;
 using Names = std::set<std::string>;
-
-std::string read(const std::string& relative)
-{
-  std::ifstream in(std::string(SCALELAB_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines(const std::string& text)
-{
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    out.push_back(line);
-  return out;
-}
-
-// The lines of b not in a at the same place, for texts of as many lines.
-std::vector<std::string> changed_lines(const std::string& a, const std::string& b)
-{
-  const auto la = lines(a), lb = lines(b);
-  EXPECT_EQ(la.size(), lb.size());
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < std::min(la.size(), lb.size()); ++i)
-    if (la[i] != lb[i])
-      out.push_back(lb[i]);
-  return out;
-}
-
-std::optional<scalelab::models::TopologySpec> load(const std::string& text)
-{
-  const auto loaded = scalelab::models::load_topology_text(text, "edited.yaml");
-  EXPECT_TRUE(loaded.spec.has_value()) << (loaded.errors.empty() ? "" : loaded.errors.front().format()) << "\n" << text;
-  return loaded.spec;
-}
-
-TopologyGraph graph_of(const std::string& text)
-{
-  const auto spec = load(text);
-  return spec ? TopologyGraph::from_spec(*spec, read_positions(text)) : TopologyGraph();
-}
 
 // Zone -> the hosts in it, as the hardware graph builds them ("" for the hosts of no zone).
 std::map<std::string, Names> zones_by_hardware(const scalelab::models::TopologySpec& spec)
@@ -165,7 +126,7 @@ TEST(HardwareFrames, EachFrameHoldsExactlyTheHostsTheHardwareGraphPutsInItsZone)
 
 TEST(HardwareFrames, TwoDatacentresHaveAFrameEachWithTheirHostsAndUsHasNoNode)
 {
-  const auto g = graph_of(read("topologies/two-datacenters.yaml"));
+  const auto g = graph_of(read_source("topologies/two-datacenters.yaml"));
   ASSERT_EQ(g.frames().size(), 2u);
   const auto& eu = g.frames()[0];
   const auto& us = g.frames()[1];
@@ -187,7 +148,7 @@ TEST(HardwareFrames, TwoDatacentresHaveAFrameEachWithTheirHostsAndUsHasNoNode)
 
 TEST(HardwareFrames, RacksAreFilledInFileOrderAndAServiceInOneRackStandsInItsFrame)
 {
-  const auto g = graph_of(read("topologies/racks.yaml"));
+  const auto g = graph_of(read_source("topologies/racks.yaml"));
   ASSERT_EQ(g.frames().size(), 3u);
   std::map<std::string, std::size_t> chips;
   std::map<std::string, std::vector<std::string>> nodes;
@@ -232,7 +193,7 @@ workload: {entry: app, arrival: {process: poisson, rate: 10/s}, mix: {get: 1}}
 
 TEST(HardwareFrames, HostsOfNoZoneStandInTheHostsAreaUnderTheDiagram)
 {
-  const auto g = graph_of(read("topologies/three-tier.yaml"));
+  const auto g = graph_of(read_source("topologies/three-tier.yaml"));
   EXPECT_TRUE(g.frames().empty());
   const auto& area = g.hosts_area();
   EXPECT_EQ(area.title, "hosts");
@@ -261,7 +222,7 @@ TEST(HardwarePalette, ComesFromTheSchemasRegistry)
 
 TEST(HardwareDrops, AHostDroppedInADataCentresFrameIsInThatZoneOneLineAdded)
 {
-  const std::string text = read("topologies/two-datacenters.yaml");
+  const std::string text = read_source("topologies/two-datacenters.yaml");
   const auto g = graph_of(text);
   const auto& us = g.frames()[1];
   const auto edit = drop_hardware(text, "hardware.hosts", (us.left + us.right) / 2, us.bottom - 10);
@@ -287,7 +248,7 @@ TEST(HardwareDrops, AHostDroppedInADataCentresFrameIsInThatZoneOneLineAdded)
 
 TEST(HardwareDrops, AHostOutsideEveryDataCentreIsRefusedWithTheLoadersMessage)
 {
-  const std::string text = read("topologies/two-datacenters.yaml");
+  const std::string text = read_source("topologies/two-datacenters.yaml");
   const auto edit = drop_hardware(text, "hardware.hosts", -5000, -5000);
   EXPECT_EQ(edit.text, text);
   EXPECT_NE(edit.error.find("has no zone; with network shape datacenters every host is in one of: eu, us"),
@@ -297,7 +258,7 @@ TEST(HardwareDrops, AHostOutsideEveryDataCentreIsRefusedWithTheLoadersMessage)
 
 TEST(HardwareDrops, AHostOnALanGoesToTheHostsArea)
 {
-  const std::string text = read("topologies/three-tier.yaml");
+  const std::string text = read_source("topologies/three-tier.yaml");
   const auto edit = drop_hardware(text, "hardware.hosts", 100, 100);
   ASSERT_EQ(edit.error, "");
   EXPECT_EQ(lines(edit.text).size(), lines(text).size() + 1);
@@ -307,7 +268,7 @@ TEST(HardwareDrops, AHostOnALanGoesToTheHostsArea)
 
 TEST(HardwareDrops, AHostInARackGoesAtTheEndOfTheFileOrder)
 {
-  const std::string text = read("topologies/racks.yaml");
+  const std::string text = read_source("topologies/racks.yaml");
   const auto g = graph_of(text);
   const auto& rack1 = g.frames()[0];
   const auto edit = drop_hardware(text, "hardware.hosts", rack1.left + 30, rack1.bottom - 10);
@@ -318,7 +279,7 @@ TEST(HardwareDrops, AHostInARackGoesAtTheEndOfTheFileOrder)
 
 TEST(HardwareDrops, ADataCentreAddsItsNameAndARowAndAColumnOfLatency)
 {
-  const std::string text = read("topologies/two-datacenters.yaml");
+  const std::string text = read_source("topologies/two-datacenters.yaml");
   const auto edit = drop_hardware(text, "hardware.network.datacenters", 0, 0);
   ASSERT_EQ(edit.error, "");
   EXPECT_EQ(changed_lines(text, edit.text),
@@ -339,14 +300,14 @@ TEST(HardwareDrops, ADataCentreAddsItsNameAndARowAndAColumnOfLatency)
 
 TEST(HardwareDrops, WhatTheNetworkShapeMakesMeaninglessIsRefusedAndTheTextKept)
 {
-  const std::string lan = read("topologies/three-tier.yaml");
+  const std::string lan = read_source("topologies/three-tier.yaml");
   const auto dc = drop_hardware(lan, "hardware.network.datacenters", 0, 0);
   EXPECT_EQ(dc.text, lan);
   EXPECT_NE(dc.error.find("not done: the file would not load"), std::string::npos) << dc.error;
   const auto sw = drop_hardware(lan, "hardware.switches", 0, 0);
   EXPECT_EQ(sw.text, lan);
   EXPECT_NE(sw.error.find("give either network or switches"), std::string::npos) << sw.error;
-  const std::string two = read("topologies/two-datacenters.yaml");
+  const std::string two = read_source("topologies/two-datacenters.yaml");
   const auto sw2 = drop_hardware(two, "hardware.switches", 0, 0);
   EXPECT_EQ(sw2.text, two);
   EXPECT_NE(sw2.error.find("give either network or switches"), std::string::npos) << sw2.error;
@@ -401,7 +362,7 @@ TEST(HardwareDrops, ASwitchJoinsAnExplicitGraphsSwitchesAndIsDrawnAsAChip)
 
 TEST(HardwareMoves, AHostMovedToAnotherZoneChangesItsZoneLineOnly)
 {
-  const std::string text = read("topologies/two-datacenters.yaml");
+  const std::string text = read_source("topologies/two-datacenters.yaml");
   const auto edit = move_host(text, "app-us", "eu");
   ASSERT_EQ(edit.error, "");
   EXPECT_EQ(changed_lines(text, edit.text),
