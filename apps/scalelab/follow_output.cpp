@@ -1,5 +1,6 @@
 #include "follow_output.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,8 +14,9 @@ std::optional<std::uint64_t> positive(const std::string& s)
 {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
+  errno = 0;
   const std::uint64_t n = std::strtoull(s.c_str(), nullptr, 10);
-  return n > 0 ? std::optional<std::uint64_t>(n) : std::nullopt;
+  return n > 0 && errno != ERANGE ? std::optional<std::uint64_t>(n) : std::nullopt; // too large: refused
 }
 
 constexpr std::uint64_t kDefaultLimit = 1000;

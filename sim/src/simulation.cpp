@@ -945,6 +945,15 @@ RunOutput run_simulation(const models::TopologySpec& spec, const RunOptions& opt
   const auto graph = models::HardwareGraph::build(spec, issues);
   if (!issues.empty())
     throw std::runtime_error(issues.front().message);
+  if (options.follow.on()) {
+    // A request's records can be on several executors at once (a guarded call's attempt given up, the two sides
+    // of a crash); the recorder would note them in the order the executors run, which differs between engines.
+    // One executor handles every event in one order, and every engine's results are these same bytes.
+    RunOptions one_executor = options;
+    one_executor.mode = EngineMode::windowed;
+    one_executor.grouping = Grouping::world;
+    return Run(spec, one_executor, graph)(*engine);
+  }
   return Run(spec, options, graph)(*engine);
 }
 

@@ -364,8 +364,13 @@ TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChalle
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
   scalelab::gui::MainWindow window;
   EXPECT_FALSE(window.open_lesson(source("topologies")));
-  ASSERT_TRUE(window.open_lesson(source("experiments/lessons/04-load-balancer")));
-  EXPECT_TRUE(window.document().path().endsWith("04-load-balancer/topology.yaml"));
+  // A copy: Grade my topology saves the file in the editor, the lesson's topology.
+  const QString copy = scratch("lesson-04");
+  fs::remove_all(copy.toStdString());
+  fs::copy(source("experiments/lessons/04-load-balancer").toStdString(), copy.toStdString(),
+           fs::copy_options::recursive);
+  ASSERT_TRUE(window.open_lesson(copy));
+  EXPECT_TRUE(window.document().path().endsWith("lesson-04/topology.yaml"));
   auto& lesson = window.lesson();
   EXPECT_EQ(lesson.title(), "A load balancer");
   ASSERT_EQ(lesson.questions(), (QStringList{"four_servers_max", "four_servers_bottleneck", "least_connections_p99"}));
@@ -382,6 +387,13 @@ TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChalle
   EXPECT_TRUE(plots[0].endsWith("plots/throughput-by-load.png")) << plots[0].toStdString();
   for (const QString& png : plots)
     EXPECT_EQ(QImage(png).size(), QSize(900, 560)) << png.toStdString(); // drawn by gnuplot, as the sweep does
+  // A run's results, to see that Check reuses them rather than running the experiment again.
+  fs::path a_run;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(plots[0].toStdString()).parent_path().parent_path()))
+    if (e.path().filename() == "results.json")
+      a_run = e.path();
+  ASSERT_FALSE(a_run.empty());
+  const auto ran_at = fs::last_write_time(a_run);
   lesson.set_answer("four_servers_max", "4700");
   lesson.set_answer("four_servers_bottleneck", "db_disk");
   lesson.set_answer("least_connections_p99", "37ms");
@@ -395,24 +407,32 @@ TEST(MainWindow, OpensALessonRunsItsExperimentChecksItsAnswersAndGradesTheChalle
   EXPECT_TRUE(lesson.verdict("four_servers_bottleneck").startsWith("db_disk is right"));
   EXPECT_TRUE(lesson.verdict("least_connections_p99").startsWith("37ms is right"))
       << lesson.verdict("least_connections_p99").toStdString();
-  EXPECT_EQ(lesson.plots_shown(), plots); // the answers were graded on the same runs
+  EXPECT_EQ(lesson.plots_shown(), plots);
+  EXPECT_EQ(fs::last_write_time(a_run), ran_at); // graded on the same runs, not run again
 
   // The challenge: the lesson's solution passes it, the topology it starts from does not.
   ASSERT_TRUE(lesson.has_challenge());
   QSignalSpy challenge(&lesson, &scalelab::gui::LessonPanel::challenge_graded);
-  lesson.grade_challenge(source("experiments/lessons/04-load-balancer/solution/topology.yaml"));
+  lesson.grade_challenge(copy + "/solution/topology.yaml");
   ASSERT_TRUE(challenge.wait(180000));
   EXPECT_TRUE(challenge.front().at(0).toBool()) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().endsWith("PASS")) << lesson.challenge_result().toStdString();
-  // Grade my topology: the window saves the file it shows (the lesson's own, unedited: the same bytes) and grades it.
-  const QString start = source("experiments/lessons/04-load-balancer/topology.yaml");
+  // Grade my topology: the window saves the file it shows (edited: a worker more per API server) and grades it.
+  const QString start = copy + "/topology.yaml";
+  ASSERT_EQ(window.document().set_value({"services", "app", "workers"}, "17"), QString());
   const QByteArray before = read_bytes(start);
   emit lesson.challenge_requested();
   ASSERT_TRUE(challenge.wait(180000));
-  EXPECT_EQ(read_bytes(start), before);
+  EXPECT_NE(read_bytes(start), before); // saved with the edit
   EXPECT_FALSE(challenge.back().at(0).toBool()) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().contains("not met:")) << lesson.challenge_result().toStdString();
   EXPECT_TRUE(lesson.challenge_result().endsWith("FAIL")) << lesson.challenge_result().toStdString();
+  // The experiment on the edited topology runs afresh (its runs in a directory of their own), not refused.
+  lesson.run_experiment();
+  ASSERT_TRUE(ran.wait(180000));
+  EXPECT_TRUE(ran.back().at(0).toBool());
+  ASSERT_EQ(lesson.plots_shown().size(), 3);
+  EXPECT_NE(lesson.plots_shown(), plots);
 }
 
 TEST(MainWindow, ShowsTheLoadersMessagesForABadFile)

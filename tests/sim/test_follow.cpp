@@ -264,7 +264,7 @@ TEST(FollowCli, OneRequestAndBadValues)
   EXPECT_EQ(j["requests"][0]["outcome"], "ok");
   EXPECT_EQ(j["requests"][0]["hops"].size(), 6u);
   EXPECT_NE(r.out.find("request 1000"), std::string::npos) << "the summary shows the path";
-  for (const char* bad : {"0", "-3", "every:", "every:0", "every:5:0", "x", "every:5:x"})
+  for (const char* bad : {"0", "-3", "every:", "every:0", "every:5:0", "x", "every:5:x", "99999999999999999999"})
     EXPECT_EQ(
         run_program(SCALELAB_BINARY, "run " + topology("topologies/three-tier.yaml") + " --follow " + bad, dir).status,
         2)

@@ -5,6 +5,7 @@
 #include "scalelab/models/lesson.hpp"
 
 #include <QComboBox>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
@@ -69,6 +70,12 @@ LessonPanel::LessonPanel(QWidget* parent) : QWidget(parent)
   connect(check_, &QPushButton::clicked, this, &LessonPanel::check);
   connect(challenge_, &QPushButton::clicked, this, &LessonPanel::challenge_requested);
   connect(&process_, qOverload<int, QProcess::ExitStatus>(&QProcess::finished), this, &LessonPanel::on_finished);
+  connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+    if (error != QProcess::FailedToStart)
+      return;                             // the others end in finished()
+    on_finished(2, QProcess::NormalExit); // the job failed: its signal says so
+    status_->setText("cannot start " + RunProcess::find_scalelab() + ": " + process_.errorString());
+  });
 }
 
 bool LessonPanel::open(const QString& directory, QString& error)
@@ -81,10 +88,16 @@ bool LessonPanel::open(const QString& directory, QString& error)
   directory_ = directory;
   title_ = QString::fromStdString(loaded.spec->title);
   experiment_file_ = QString::fromStdString(loaded.spec->experiment.file);
+  topology_file_ = QString::fromStdString(loaded.spec->experiment.topology_file);
   plot_names_.clear();
   for (const auto& plot : loaded.spec->experiment.plots)
     plot_names_ << QString::fromStdString(plot.name);
   challenge_ask_ = loaded.spec->challenge ? QString::fromStdString(loaded.spec->challenge->ask) : QString();
+  if (checking()) { // the job of the lesson before ends here: its directory goes with it
+    job_ = Job::none;
+    process_.kill();
+    process_.waitForFinished();
+  }
   work_ = std::make_unique<QTemporaryDir>(); // a new lesson's runs start afresh
   plots_shown_.clear();
   plots_->setHtml("<p>Run the experiment (or check your answers, which runs it too) to see its plots here.</p>");
@@ -176,9 +189,18 @@ QString LessonPanel::answer_of(const Question& q) const
   return {};
 }
 
+// Named by the experiment's and its topology's bytes: a sweep refuses a directory whose runs came from another
+// topology, and the topology is the file the editor saves.
 QString LessonPanel::runs_directory() const
 {
-  return QDir(work_->path()).filePath("experiment");
+  QCryptographicHash hash(QCryptographicHash::Sha1);
+  for (const QString& file : {experiment_file_, topology_file_}) {
+    QFile f(file);
+    if (f.open(QIODevice::ReadOnly))
+      hash.addData(f.readAll());
+    hash.addData(QByteArray(1, '\0'));
+  }
+  return QDir(work_->path()).filePath("experiment-" + QString::fromLatin1(hash.result().toHex().left(12)));
 }
 
 void LessonPanel::start(Job job, const QStringList& arguments, const QString& doing)
@@ -195,7 +217,8 @@ void LessonPanel::run_experiment()
 {
   if (directory_.isEmpty() || checking())
     return;
-  start(Job::experiment, {"sweep", experiment_file_, "--quiet", "--out", runs_directory()},
+  job_runs_ = runs_directory();
+  start(Job::experiment, {"sweep", experiment_file_, "--quiet", "--out", job_runs_},
         "running the lesson's experiment …");
 }
 
@@ -228,7 +251,8 @@ void LessonPanel::check()
   f.close();
   for (auto& [name, q] : questions_)
     q.verdict->clear();
-  start(Job::answers, {"grade", directory_, answers, "--quiet", "--out", runs_directory()},
+  job_runs_ = runs_directory();
+  start(Job::answers, {"grade", directory_, answers, "--quiet", "--out", job_runs_},
         "running the lesson's experiment …");
 }
 
@@ -305,7 +329,7 @@ QString LessonPanel::challenge_result() const
 void LessonPanel::show_plots()
 {
   plots_shown_.clear();
-  const QDir plots(QDir(runs_directory()).filePath("plots"));
+  const QDir plots(QDir(job_runs_).filePath("plots"));
   for (const QString& name : plot_names_)
     if (const QString png = plots.filePath(name + ".png"); QFile::exists(png))
       plots_shown_ << png; // a missing one: gnuplot missing or no data, which the output said

@@ -84,7 +84,8 @@ private:
   void resizeEvent(QResizeEvent* event) override;
   QString runs_directory() const; // the experiment's runs, shared by Run and Check
 
-  QString directory_, title_, experiment_file_, challenge_ask_;
+  QString directory_, title_, experiment_file_, topology_file_, challenge_ask_;
+  QString job_runs_; // the runs directory of the job going on or last run
   QStringList plot_names_, plots_shown_;
   QTabWidget* tabs_ = nullptr;
   QTextBrowser* readme_ = nullptr;

@@ -895,6 +895,8 @@ void MainWindow::on_before_finished(bool ok, const QString& message)
     before_coming_->figures = users_figures(before_coming_->summary);
     last_run_ = std::move(before_coming_);
     charts_->set_before(last_run_->samples, last_run_->graph);
+    if (!running())
+      before_ = last_run_; // its diagram beside what the window shows, as its lines are in the charts
     set_compare(true);
     if (!running() && graph_) // its lines in the charts at once
       charts_->reset(*graph_, duration_);
