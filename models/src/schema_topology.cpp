@@ -2253,7 +2253,7 @@ Type<bool> diagram_type()
     for (auto it = site.value.begin(); it != site.value.end(); ++it) {
       const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string("the key");
       const Site place = site_of(it->first, it->second, name);
-      const YAML::Node& xy = it->second;
+      const YAML::Node xy = it->second; // a copy: the iterator's pair is a temporary
       if (!it->first.IsScalar() || !xy.IsSequence() || xy.size() != 2 || !xy[0].IsScalar() || !xy[1].IsScalar() ||
           !is_plain_number(xy[0].Scalar()) || !is_plain_number(xy[1].Scalar())) {
         report_expected(ctx, place, "[x, y], two numbers");

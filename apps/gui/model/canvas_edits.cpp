@@ -361,7 +361,7 @@ NodePositions read_positions(const std::string& text)
   if (!diagram.IsMap())
     return out;
   for (auto it = diagram.begin(); it != diagram.end(); ++it) {
-    const YAML::Node& xy = it->second;
+    const YAML::Node xy = it->second; // a copy: the iterator's pair is a temporary
     if (!it->first.IsScalar() || !xy.IsSequence() || xy.size() != 2)
       continue;
     try {
