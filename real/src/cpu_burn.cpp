@@ -68,8 +68,14 @@ CpuBurner CpuBurner::calibrate(int rounds, double round_seconds)
 
 void CpuBurner::burn(double seconds) const
 {
-  if (seconds > 0)
-    spin(static_cast<std::uint64_t>(seconds * rate_ + 0.5));
+  // Spun in slices of at most 100 µs, each followed by a look at the thread's CPU clock (about 0.6 µs here): when the
+  // core runs slower than at calibration (a neighbour on the machine's memory bus, a lower clock), the step still
+  // takes its CPU time, overshooting by a slice's slowdown at most, where a single spin of seconds × rate would
+  // overshoot by the whole step's.
+  constexpr double slice_seconds = 100e-6;
+  const double t0 = thread_cpu_seconds();
+  for (double left = seconds; left > 0; left = seconds - (thread_cpu_seconds() - t0))
+    spin(static_cast<std::uint64_t>(std::min(left, slice_seconds) * rate_) + 1);
 }
 
 } // namespace scalelab::real

@@ -163,14 +163,17 @@ TEST(RealCpu, TheLoopBurnsTheCalibratedTimeWithinTenPercent)
   const auto burner = real::CpuBurner::calibrate();
   ASSERT_GT(burner.iterations_per_second(), 1e6);
   for (const double seconds : {0.005, 0.02, 0.05}) {
-    // The best of three: a burn preempted by another process is slower, never faster.
+    // Every burn takes at least its time; the best of three at most 10 % more (a slice's overshoot and the clock's
+    // reads are microseconds).
     double best = 1e9;
     for (int i = 0; i < 3; ++i) {
       const double t0 = real::thread_cpu_seconds();
       burner.burn(seconds);
-      best = std::min(best, real::thread_cpu_seconds() - t0);
+      const double took = real::thread_cpu_seconds() - t0;
+      EXPECT_GE(took, seconds) << "a burn of " << seconds << " s";
+      best = std::min(best, took);
     }
-    EXPECT_NEAR(best, seconds, 0.1 * seconds) << "a burn of " << seconds << " s";
+    EXPECT_LE(best, 1.1 * seconds) << "a burn of " << seconds << " s";
   }
 }
 

@@ -15,7 +15,7 @@ public:
   static CpuBurner calibrate(int rounds = 5, double round_seconds = 0.02);
   explicit CpuBurner(double iterations_per_second) : rate_(iterations_per_second) {}
   double iterations_per_second() const { return rate_; }
-  // Burns `seconds` of this core's time (as measured at calibration).
+  // Burns `seconds` of the calling thread's CPU time: the calibrated loop, topped up by the thread's CPU clock.
   void burn(double seconds) const;
   static std::uint64_t spin(std::uint64_t iterations); // the loop itself; returns a value to keep it alive
 
