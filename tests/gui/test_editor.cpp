@@ -213,7 +213,8 @@ TEST(Editor, TheLoadersMessageShowsAtTheFieldAsTheValueIsTyped)
   line->selectAll();
   QTest::keyClick(line, Qt::Key_Delete);
   QTest::keyClicks(line, "-4");
-  QTest::qWait(500);
+  // The field is checked a pause after the typing (a timer): waited for, not slept on, so a slow machine passes.
+  EXPECT_TRUE(QTest::qWaitFor([&] { return !window.properties().field_message("connections").isEmpty(); }, 5000));
   EXPECT_EQ(window.properties().field_message("connections"), path + ":17:50: connections must be at least 1, got -4");
   EXPECT_EQ(text_of(window), original);
   EXPECT_TRUE(window.problems().isEmpty());
@@ -222,8 +223,7 @@ TEST(Editor, TheLoadersMessageShowsAtTheFieldAsTheValueIsTyped)
   QTest::keyClick(line, Qt::Key_Backspace);
   QTest::keyClick(line, Qt::Key_Backspace);
   QTest::keyClicks(line, "40");
-  QTest::qWait(500);
-  EXPECT_TRUE(window.properties().field_message("connections").isEmpty());
+  EXPECT_TRUE(QTest::qWaitFor([&] { return window.properties().field_message("connections").isEmpty(); }, 5000));
   QTest::keyClick(line, Qt::Key_Return);
   EXPECT_NE(text_of(window).find("connections: 40,"), std::string::npos);
 }
@@ -269,7 +269,7 @@ TEST(Editor, TypingInTheTextRedrawsTheDiagramAndKeepsABadText)
   window.show();
   type_in_text_view(window, "\n\nrequests:", "\n  sessions: {kind: cache, host: db}");
   // After a pause in the typing, the text is read again: one undo step, the diagram redrawn.
-  QTest::qWait(900);
+  EXPECT_TRUE(QTest::qWaitFor([&] { return window.document().undo_stack()->count() == 1; }, 5000));
   EXPECT_NE(text_of(window).find("  sessions: {kind: cache, host: db}\n\nrequests:"), std::string::npos);
   ASSERT_NE(window.diagram().graph().find("sessions"), nullptr);
   EXPECT_EQ(window.document().undo_stack()->count(), 1);

@@ -9,7 +9,7 @@ target_compile_definitions(scalelab_real_stack_tests PRIVATE SCALELAB_BINARY="$<
 add_dependencies(scalelab_real_stack_tests scalelab)
 scalelab_target_options(scalelab_real_stack_tests)
 gtest_discover_tests(scalelab_real_stack_tests DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+                     PROPERTIES TIMEOUT 600 LABELS real RUN_SERIAL TRUE)
 
 # The project's programs on the live stack (real up starts scalelab-api and scalelab-worker): a request through
 # the balancer on the live database and cache; the workers' throughput against the arrival rate and c / s; the
@@ -24,7 +24,7 @@ target_compile_definitions(scalelab_real_worker_tests PRIVATE SCALELAB_BINARY="$
 add_dependencies(scalelab_real_worker_tests scalelab scalelab-api scalelab-worker)
 scalelab_target_options(scalelab_real_worker_tests)
 gtest_discover_tests(scalelab_real_worker_tests DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+                     PROPERTIES TIMEOUT 600 LABELS real RUN_SERIAL TRUE)
 
 # scalelab real run and real calibrate on a live PostgreSQL and scalelab-api, and the calibration file (about 40 s).
 add_executable(scalelab_real_run_tests real/test_real_run.cpp)
@@ -34,7 +34,7 @@ target_compile_definitions(scalelab_real_run_tests PRIVATE SCALELAB_BINARY="$<TA
 add_dependencies(scalelab_real_run_tests scalelab scalelab-api scalelab-loadgen)
 scalelab_target_options(scalelab_real_run_tests)
 gtest_discover_tests(scalelab_real_run_tests DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+                     PROPERTIES TIMEOUT 600 LABELS real RUN_SERIAL TRUE)
 
 # Live faults: scalelab real run kills the PostgreSQL primary under load, promotes a replica, measures the failover
 # from the ledger of acknowledged writes and simulates the same file beside (about 35 s: two runs).
@@ -45,4 +45,4 @@ target_compile_definitions(scalelab_real_failover_tests PRIVATE SCALELAB_BINARY=
 add_dependencies(scalelab_real_failover_tests scalelab scalelab-api scalelab-loadgen)
 scalelab_target_options(scalelab_real_failover_tests)
 gtest_discover_tests(scalelab_real_failover_tests DISCOVERY_TIMEOUT 60
-                     PROPERTIES TIMEOUT 180 LABELS real RUN_SERIAL TRUE)
+                     PROPERTIES TIMEOUT 600 LABELS real RUN_SERIAL TRUE)

@@ -195,9 +195,13 @@ TEST(RealCpu, ACpuStepBurnsItsFlopsOverTheHostSpeed)
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     best_cpu = std::min(best_cpu, result.cpu_seconds);
   }
-  EXPECT_NEAR(best_cpu, 0.008, 0.0008) << "wall " << best;
+  EXPECT_GE(best_cpu, 0.008) << "wall " << best;
+  EXPECT_LE(best_cpu, 0.0088) << "wall " << best;
   if (alone) {
-    EXPECT_NEAR(best, 0.008, 0.0008) << "cpu " << best_cpu;
+    // The wall clock also counts what the machine's hypervisor takes from the core (steal time), a few per cent
+    // on a busy host: a quarter is allowed above, nothing below.
+    EXPECT_GE(best, 0.008) << "cpu " << best_cpu;
+    EXPECT_LE(best, 0.010) << "cpu " << best_cpu;
   }
 }
 

@@ -163,7 +163,12 @@ TEST(Sweep, InterruptedSweepStopsItsChildrenAndTheSameCommandFinishesIt)
 {
   const fs::path dir = scratch("interrupt");
   const fs::path exp = dir / "exp.yaml", out = dir / "out";
-  write(exp, experiment("{from: 100/s, to: 400/s, steps: 4}", 1));
+  // Runs long enough (100,000-400,000 requests each) that the Ctrl-C below finds the sweep still running though
+  // the test itself be held up for a moment.
+  std::string text = experiment("{from: 100/s, to: 400/s, steps: 4}", 1);
+  const std::string short_runs = "duration: 600ms";
+  text.replace(text.find(short_runs), short_runs.size(), "duration: 1000s");
+  write(exp, text);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
