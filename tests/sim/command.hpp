@@ -1,5 +1,5 @@
 #pragma once
-// Running the scalelab program from a test: its exit status and what it printed.
+// Running the scalelab program from a test: its exit status and what it printed, the folders it writes to.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -35,5 +35,24 @@ inline Result run_program(const std::string& binary, const std::string& args, co
   r.err = read(dir / "stderr.txt");
   return r;
 }
+
+#ifdef SCALELAB_TEST_SCRATCH
+// A fresh, empty folder `name` under the tests' scratch folder, for a run's output.
+inline std::filesystem::path scratch(const std::string& name)
+{
+  const std::filesystem::path dir = std::filesystem::path(SCALELAB_TEST_SCRATCH) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+#endif
+
+#ifdef SCALELAB_SOURCE_DIR
+// A file of the source tree (a shipped topology, a test case) by its path from the top.
+inline std::string source_file(const std::string& name)
+{
+  return std::string(SCALELAB_SOURCE_DIR) + "/" + name;
+}
+#endif
 
 } // namespace scalelab::testing

@@ -1,4 +1,6 @@
 // Exactness and determinism of whole runs, through the command line (each run in its own process).
+#include "command.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +14,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using scalelab::testing::scratch;
+using scalelab::testing::source_file;
 
 namespace
 {
@@ -25,7 +29,7 @@ std::string read(const fs::path& p)
 }
 
 // Runs scalelab and returns the exit status.
-int scalelab(const std::string& args)
+int run_scalelab(const std::string& args)
 {
   const std::string command = std::string(SCALELAB_BINARY) + " " + args + " > /dev/null 2>&1";
   const int status = std::system(command.c_str());
@@ -41,25 +45,12 @@ int scalelab_within(const std::string& args, int seconds)
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-fs::path scratch(const std::string& name)
-{
-  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string topology(const std::string& name)
-{
-  return std::string(SCALELAB_SOURCE_DIR) + "/" + name;
-}
-
 void expect_same_results(const std::string& file, const std::string& options, const std::string& options2,
                          const std::string& label)
 {
   const fs::path a = scratch(label + "-a"), b = scratch(label + "-b");
-  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + a.string() + " " + options), 0);
-  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + b.string() + " " + options2), 0);
+  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + a.string() + " " + options), 0);
+  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + b.string() + " " + options2), 0);
   const std::string ra = read(a / "results.json"), rb = read(b / "results.json");
   ASSERT_FALSE(ra.empty());
   EXPECT_NE(ra.find("\"holds\": true"), std::string::npos) << file << ": request conservation does not hold";
@@ -85,11 +76,11 @@ TEST(Determinism, SameFileAndSeedGiveByteIdenticalResults)
 TEST(Determinism, DifferentSeedsGiveDifferentResults)
 {
   const fs::path a = scratch("seed-a"), b = scratch("seed-b");
-  ASSERT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --quiet --duration 20s --seed 1 --out " +
-                     a.string()),
+  ASSERT_EQ(run_scalelab("run " + source_file("topologies/single-server.yaml") +
+                         " --quiet --duration 20s --seed 1 --out " + a.string()),
             0);
-  ASSERT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --quiet --duration 20s --seed 2 --out " +
-                     b.string()),
+  ASSERT_EQ(run_scalelab("run " + source_file("topologies/single-server.yaml") +
+                         " --quiet --duration 20s --seed 2 --out " + b.string()),
             0);
   EXPECT_NE(read(a / "results.json"), read(b / "results.json"));
 }
@@ -190,11 +181,11 @@ long engine_stat(const fs::path& file, const std::string& key)
 void expect_shortcut_exact(const std::string& file, const std::string& stat, long taken, const std::string& label)
 {
   const fs::path stats = scratch(label + "-stats");
-  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                     (stats / "plain.json").string() + " --engine plain"),
+  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                         (stats / "plain.json").string() + " --engine plain"),
             0);
-  ASSERT_EQ(scalelab("run " + topology(file) + " --quiet --out " + stats.string() + " --engine-stats " +
-                     (stats / "windowed.json").string()),
+  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + stats.string() + " --engine-stats " +
+                         (stats / "windowed.json").string()),
             0);
   EXPECT_EQ(engine_stat(stats / "plain.json", stat), 0) << file;
   EXPECT_EQ(engine_stat(stats / "windowed.json", stat), taken) << file;
@@ -245,8 +236,8 @@ TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
   yaml += "workload:\n  entry: s0\n  arrival: {process: poisson, rate: 10/s}\n  mix: {r0: 1}\n";
   const fs::path dir = scratch("deep");
   std::ofstream(dir / "deep.yaml") << yaml;
-  EXPECT_EQ(scalelab("check " + (dir / "deep.yaml").string()), 0) << "a valid file";
-  EXPECT_EQ(scalelab("run " + (dir / "deep.yaml").string() + " --out " + dir.string()), 1);
+  EXPECT_EQ(run_scalelab("check " + (dir / "deep.yaml").string()), 0) << "a valid file";
+  EXPECT_EQ(run_scalelab("run " + (dir / "deep.yaml").string() + " --out " + dir.string()), 1);
   EXPECT_FALSE(fs::exists(dir / "results.json"));
 }
 
@@ -262,7 +253,7 @@ TEST(Robustness, HugeDelaysLandAfterTheEndInsteadOfOverflowing)
                                       "  big: {steps: [forward: t], request_size: 0B, response_size: 2GB}\n"
                                       "workload: {entry: s, arrival: {process: poisson, rate: 10/s}, "
                                       "mix: {slow: 1, big: 1}}\n";
-  ASSERT_EQ(scalelab("run " + (dir / "huge.yaml").string() + " --out " + dir.string()), 0);
+  ASSERT_EQ(run_scalelab("run " + (dir / "huge.yaml").string() + " --out " + dir.string()), 0);
   const std::string results = read(dir / "results.json");
   EXPECT_NE(results.find("\"holds\": true"), std::string::npos);
   EXPECT_NE(results.find("\"completed\": 0,"), std::string::npos) << "nothing can finish within the run";
@@ -281,33 +272,35 @@ TEST(Robustness, WideCallGraphsAreCheckedInTheirSizeNotTheirNumberOfPaths)
   yaml += "  r40: [cpu: 1us]\nworkload: {entry: s, arrival: {process: poisson, rate: 1/s}, mix: {r0: 1}}\n";
   const fs::path dir = scratch("wide");
   std::ofstream(dir / "wide.yaml") << yaml;
-  EXPECT_EQ(scalelab("run " + (dir / "wide.yaml").string() + " --out " + dir.string()), 1);
+  EXPECT_EQ(run_scalelab("run " + (dir / "wide.yaml").string() + " --out " + dir.string()), 1);
 }
 
 TEST(CommandLine, ExitStatusIsTwoOnBadInputAndUsage)
 {
   const fs::path dir = scratch("cli");
   std::ofstream(dir / "bad.yaml") << "name: x\nduration: ten\n";
-  EXPECT_EQ(scalelab("check " + (dir / "bad.yaml").string()), 2);
-  EXPECT_EQ(scalelab("run " + (dir / "bad.yaml").string() + " --out " + dir.string()), 2);
+  EXPECT_EQ(run_scalelab("check " + (dir / "bad.yaml").string()), 2);
+  EXPECT_EQ(run_scalelab("run " + (dir / "bad.yaml").string() + " --out " + dir.string()), 2);
   EXPECT_FALSE(fs::exists(dir / "results.json")) << "nothing is written for a bad file";
-  EXPECT_EQ(scalelab("run"), 2);
-  EXPECT_EQ(scalelab("frobnicate"), 2);
-  EXPECT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --seed minus-one"), 2);
+  EXPECT_EQ(run_scalelab("run"), 2);
+  EXPECT_EQ(run_scalelab("frobnicate"), 2);
+  EXPECT_EQ(run_scalelab("run " + source_file("topologies/single-server.yaml") + " --seed minus-one"), 2);
   // A duration whose timeseries.csv would have 15 million rows: one per second for the users and two services.
-  EXPECT_EQ(scalelab("run " + topology("topologies/single-server.yaml") + " --duration 5000001s --out " + dir.string()),
+  EXPECT_EQ(run_scalelab("run " + source_file("topologies/single-server.yaml") + " --duration 5000001s --out " +
+                         dir.string()),
             2);
-  EXPECT_EQ(scalelab("check " + topology("topologies/three-tier.yaml")), 0);
-  EXPECT_EQ(scalelab("graph " + topology("topologies/racks.yaml") + " --out " + (dir / "racks.dot").string()), 0);
+  EXPECT_EQ(run_scalelab("check " + source_file("topologies/three-tier.yaml")), 0);
+  EXPECT_EQ(run_scalelab("graph " + source_file("topologies/racks.yaml") + " --out " + (dir / "racks.dot").string()),
+            0);
   EXPECT_NE(read(dir / "racks.dot").find("\"tor-1\" -- \"spine\""), std::string::npos);
-  EXPECT_EQ(scalelab("graph " + (dir / "bad.yaml").string()), 2);
+  EXPECT_EQ(run_scalelab("graph " + (dir / "bad.yaml").string()), 2);
   // A SimGrid platform file SimGrid cannot parse: its message, at the key, and nothing run.
   std::ofstream(dir / "broken.xml") << "<?xml version='1.0'?>\n<platform version=\"4.1\"><zone id=\"z\"";
   std::ofstream(dir / "on-broken.yaml") << "name: x\nhardware: {simgrid_platform: broken.xml, users: {attach: a}}\n"
                                            "services:\n  s: {kind: api_server, host: a}\nrequests:\n  r: [delay: 1ms]\n"
                                            "workload: {entry: s, arrival: {process: poisson, rate: 1/s}}\n";
-  EXPECT_EQ(scalelab("check " + (dir / "on-broken.yaml").string()), 2);
-  EXPECT_EQ(scalelab("--help"), 0);
+  EXPECT_EQ(run_scalelab("check " + (dir / "on-broken.yaml").string()), 2);
+  EXPECT_EQ(run_scalelab("--help"), 0);
 }
 
 TEST(CommandLine, StrayCommasEndWithExitStatusTwo)
@@ -335,11 +328,11 @@ TEST(CommandLine, StrayCommasInExperimentFilesEndWithExitStatusTwo)
 
 TEST(CommandLine, CheckTakesExperimentFilesAndLoadsTheirPoints)
 {
-  EXPECT_EQ(scalelab("check " + topology("experiments/servers-against-load/experiment.yaml")), 0);
+  EXPECT_EQ(run_scalelab("check " + source_file("experiments/servers-against-load/experiment.yaml")), 0);
   const fs::path dir = scratch("check-experiment");
-  std::ofstream(dir / "bad-point.yaml") << "topology: " << topology("topologies/single-server.yaml")
+  std::ofstream(dir / "bad-point.yaml") << "topology: " << source_file("topologies/single-server.yaml")
                                         << "\nvary:\n  services.app.workers: [4, 0]\nmetrics: [total.latency.p99]\n";
-  EXPECT_EQ(scalelab("check " + (dir / "bad-point.yaml").string()), 2) << "a point with 0 workers";
+  EXPECT_EQ(run_scalelab("check " + (dir / "bad-point.yaml").string()), 2) << "a point with 0 workers";
 }
 
 TEST(CommandLine, AHugeHostCountIsRefusedBeforeAnythingIsExpanded)

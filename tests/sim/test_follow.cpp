@@ -17,6 +17,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using scalelab::testing::scratch;
+using scalelab::testing::source_file;
 using namespace scalelab;
 using scalelab::testing::read;
 using scalelab::testing::run_program;
@@ -60,19 +62,6 @@ void expect_path_adds_up(const sim::FollowedRequest& f)
   EXPECT_NEAR(f.answered_at - f.sent, f.response_time, 1e-9);
   EXPECT_EQ(f.hops.back().service, "(users)");
   EXPECT_DOUBLE_EQ(f.hops.back().finished, f.answered_at);
-}
-
-fs::path scratch(const std::string& name)
-{
-  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string topology(const std::string& name)
-{
-  return std::string(SCALELAB_SOURCE_DIR) + "/" + name;
 }
 
 } // namespace
@@ -205,7 +194,7 @@ TEST_P(FollowChangesNothing, SameResultsAndSamePaths)
   std::string first_follow;
   for (const auto& engine : engines) {
     const fs::path a = scratch(label + "-a"), b = scratch(label + "-b");
-    const std::string run = "run " + topology(file) + shorten + " --quiet " + engine + " --out ";
+    const std::string run = "run " + source_file(file) + shorten + " --quiet " + engine + " --out ";
     ASSERT_EQ(run_program(SCALELAB_BINARY, run + a.string(), a).status, 0);
     ASSERT_EQ(run_program(SCALELAB_BINARY, run + b.string() + " --follow every:7:300", b).status, 0);
     EXPECT_TRUE(read(a / "results.json") == read(b / "results.json")) << file << " " << engine;
@@ -253,7 +242,7 @@ TEST(FollowCli, OneRequestAndBadValues)
 {
   const fs::path dir = scratch("follow-cli");
   const auto r = run_program(SCALELAB_BINARY,
-                             "run " + topology("topologies/three-tier.yaml") +
+                             "run " + source_file("topologies/three-tier.yaml") +
                                  " --duration 3s --warmup 1s --follow 1000 --out " + dir.string(),
                              dir);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -265,8 +254,8 @@ TEST(FollowCli, OneRequestAndBadValues)
   EXPECT_EQ(j["requests"][0]["hops"].size(), 6u);
   EXPECT_NE(r.out.find("request 1000"), std::string::npos) << "the summary shows the path";
   for (const char* bad : {"0", "-3", "every:", "every:0", "every:5:0", "x", "every:5:x", "99999999999999999999"})
-    EXPECT_EQ(
-        run_program(SCALELAB_BINARY, "run " + topology("topologies/three-tier.yaml") + " --follow " + bad, dir).status,
-        2)
+    EXPECT_EQ(run_program(SCALELAB_BINARY, "run " + source_file("topologies/three-tier.yaml") + " --follow " + bad, dir)
+                  .status,
+              2)
         << bad;
 }
