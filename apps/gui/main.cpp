@@ -132,14 +132,16 @@ int main(int argc, char** argv)
       std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(error));
     QApplication::exit(errors.isEmpty() && run_ok ? 0 : 1);
   };
+  // A run, a followed request, a lesson's experiment or the run before has ended: its outcome, then the pictures.
+  const auto ended = [&](bool ok, bool say_why) {
+    run_ok = ok;
+    if (!ok && say_why)
+      std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
+    if (pictures)
+      QTimer::singleShot(0, &window, save);
+  };
   if (parser.isSet(follow_option) && opened) {
-    QObject::connect(&window, &scalelab::gui::MainWindow::follow_finished, &window, [&](bool ok) {
-      run_ok = ok;
-      if (!ok)
-        std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
-      if (pictures)
-        QTimer::singleShot(0, &window, save);
-    });
+    QObject::connect(&window, &scalelab::gui::MainWindow::follow_finished, &window, [&](bool ok) { ended(ok, true); });
     const auto index = parser.value(follow_option).toULongLong();
     QTimer::singleShot(0, &window, [&window, index] {
       if (const QString error = window.follow_request(index); !error.isEmpty()) {
@@ -148,13 +150,7 @@ int main(int argc, char** argv)
       }
     });
   } else if (parser.isSet(run_option) && opened) {
-    QObject::connect(&window, &scalelab::gui::MainWindow::run_finished, &window, [&](bool ok) {
-      run_ok = ok;
-      if (!ok)
-        std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
-      if (pictures)
-        QTimer::singleShot(0, &window, save);
-    });
+    QObject::connect(&window, &scalelab::gui::MainWindow::run_finished, &window, [&](bool ok) { ended(ok, true); });
     const bool hold = parser.isSet(hold_option);
     const double hold_at = parser.value(hold_option).toDouble();
     const auto start = [&window, hold, hold_at] {
@@ -169,11 +165,8 @@ int main(int argc, char** argv)
           start();
           return;
         }
-        std::fprintf(stderr, "scalelab-gui: %s\n", qPrintable(window.last_message()));
-        run_ok = false;
-        if (pictures)
-          QTimer::singleShot(0, &window, save);
-        else
+        ended(false, true);
+        if (!pictures)
           QApplication::exit(1);
       });
       const QString error = window.run_before(parser.value(compare_option));
@@ -190,18 +183,11 @@ int main(int argc, char** argv)
           QTimer::singleShot(0, &window, save);
       });
   } else if (parser.isSet(lesson_experiment_option) && parser.isSet(lesson_option) && opened) {
-    QObject::connect(&window.lesson(), &scalelab::gui::LessonPanel::experiment_done, &window, [&](bool ok) {
-      run_ok = ok;
-      if (pictures)
-        QTimer::singleShot(0, &window, save);
-    });
+    QObject::connect(&window.lesson(), &scalelab::gui::LessonPanel::experiment_done, &window,
+                     [&](bool ok) { ended(ok, false); });
     QTimer::singleShot(0, &window, [&window] { window.lesson().run_experiment(); });
   } else if (parser.isSet(compare_option) && opened) { // the run before alone: its lines in the charts
-    QObject::connect(&window, &scalelab::gui::MainWindow::before_ready, &window, [&](bool ok) {
-      run_ok = ok;
-      if (pictures)
-        QTimer::singleShot(0, &window, save);
-    });
+    QObject::connect(&window, &scalelab::gui::MainWindow::before_ready, &window, [&](bool ok) { ended(ok, false); });
     if (const QString error = window.run_before(parser.value(compare_option)); !error.isEmpty()) {
       std::fprintf(stderr, "scalelab-gui: --compare: %s\n", qPrintable(error));
       return 1;

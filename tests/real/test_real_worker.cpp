@@ -237,6 +237,26 @@ protected:
   fs::path scratch_, run_;
 };
 
+// A fresh folder `name` with a stack.json whose only service is a RabbitMQ queue `jobs` at `broker_port`, where
+// nothing listens: a scalelab-worker started on it has no broker.
+fs::path stack_without_broker(const std::string& name, int broker_port)
+{
+  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  real::Stack stack;
+  stack.run_dir = dir.string();
+  real::StackService jobs;
+  jobs.name = "jobs";
+  jobs.kind = "queue";
+  jobs.software = "rabbitmq";
+  jobs.instances.push_back(real::Endpoint{});
+  jobs.instances.back().port = broker_port;
+  stack.services.push_back(jobs);
+  real::write_stack((dir / "stack.json").string(), stack);
+  return dir;
+}
+
 } // namespace
 
 // The supervisor writes stack.json with the type and code the programs read it with: what is written is what is
@@ -428,20 +448,8 @@ TEST_F(RealPrograms, WorkersDoEveryJobAtTheArrivalRateBelowSaturationAndCOverSAb
 // SIGTERM with status 0, and with the process that started it (the parent-death signal), whatever it is doing.
 TEST(RealWorkerProcess, IsNotReadyWithoutItsBrokerAndEndsOnSigtermAndWithItsParent)
 {
-  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "worker-process";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
   const auto ports = real::free_loopback_ports(3);
-  real::Stack stack;
-  stack.run_dir = dir.string();
-  real::StackService jobs;
-  jobs.name = "jobs";
-  jobs.kind = "queue";
-  jobs.software = "rabbitmq";
-  jobs.instances.push_back(real::Endpoint{});
-  jobs.instances.back().port = ports[0]; // nothing listens there
-  stack.services.push_back(jobs);
-  real::write_stack((dir / "stack.json").string(), stack);
+  const fs::path dir = stack_without_broker("worker-process", ports[0]);
   auto args = [&](int port) {
     return std::vector<std::string>{std::string(SCALELAB_PROGRAMS_DIR) + "/scalelab-worker",
                                     "--topology",
@@ -510,20 +518,9 @@ TEST(RealWorkerProcess, IsNotReadyWithoutItsBrokerAndEndsOnSigtermAndWithItsPare
 // query it cannot follow (400). Where its writes then go is RealFailoverRouting's (the same interpreter).
 TEST(RealWorkerProcess, TakesAPromotionAndRefusesOneItCannotFollow)
 {
-  const fs::path dir = fs::path(SCALELAB_TEST_SCRATCH) / "worker-promotion";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
   const auto ports = real::free_loopback_ports(2);
-  real::Stack stack;
-  stack.run_dir = dir.string();
-  real::StackService jobs;
-  jobs.name = "jobs";
-  jobs.kind = "queue";
-  jobs.software = "rabbitmq";
-  jobs.instances.push_back(real::Endpoint{});
-  jobs.instances.back().port = ports[0]; // nothing listens there: the worker serves HTTP all the same
-  stack.services.push_back(jobs);
-  real::write_stack((dir / "stack.json").string(), stack);
+  // The worker serves HTTP all the same.
+  const fs::path dir = stack_without_broker("worker-promotion", ports[0]);
   real::SpawnOptions o;
   o.argv = {std::string(SCALELAB_PROGRAMS_DIR) + "/scalelab-worker",
             "--topology",
