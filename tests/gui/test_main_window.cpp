@@ -1,5 +1,6 @@
 // scalelab-gui's window on the offscreen platform: it opens a shipped topology and draws it, runs it through the
 // scalelab binary and shows the run, and renders both to PNG files.
+#include "canvas_support.hpp"
 #include "charts_panel.hpp"
 #include "diagram_view.hpp"
 #include "document.hpp"
@@ -26,6 +27,7 @@ namespace
 {
 
 namespace fs = std::filesystem;
+using scalelab::gui::testing::copy_of;
 
 QString source(const char* relative)
 {
@@ -114,9 +116,7 @@ TEST(MainWindow, ExportsTheWholeDiagramAndTheChartsAsSvgAndPng)
 TEST(MainWindow, BreakingANodeAddsItsFaultAndARunGoingOnStartsAgainWithIt)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
-  const QString file = scratch("break.yaml");
-  QFile::remove(file);
-  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file)); // a run saves the file first
+  const QString file = copy_of("topologies/three-tier.yaml", "break.yaml"); // a run saves the file first
   scalelab::gui::MainWindow window;
   ASSERT_TRUE(window.open_file(file));
   const QString original = window.document().text();
@@ -169,9 +169,7 @@ TEST(MainWindow, BreakingANodeAddsItsFaultAndARunGoingOnStartsAgainWithIt)
 TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
-  const QString file = scratch("compare.yaml");
-  QFile::remove(file);
-  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  const QString file = copy_of("topologies/three-tier.yaml", "compare.yaml");
   scalelab::gui::MainWindow window;
   ASSERT_TRUE(window.open_file(file));
   window.set_compare(true);
@@ -208,9 +206,7 @@ TEST(MainWindow, ComparesARunWithTheRunBeforeOnTheSameSeed)
 TEST(MainWindow, BreakingDuringARunShowsTheRunUpToTheFaultAtOnceThenPlaysOn)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
-  const QString file = scratch("break-hold.yaml");
-  QFile::remove(file);
-  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  const QString file = copy_of("topologies/three-tier.yaml", "break-hold.yaml");
   scalelab::gui::MainWindow window;
   ASSERT_TRUE(window.open_file(file));
   QSignalSpy finished(&window, &scalelab::gui::MainWindow::run_finished);
@@ -260,9 +256,7 @@ bool same_figures(const scalelab::gui::NodeMetrics& a, const scalelab::gui::Node
 TEST(MainWindow, ComparesTwoRunsDiagramsSideBySide)
 {
   qputenv("SCALELAB_BINARY", SCALELAB_BINARY);
-  const QString file = scratch("compare-side.yaml");
-  QFile::remove(file);
-  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), file));
+  const QString file = copy_of("topologies/three-tier.yaml", "compare-side.yaml");
   scalelab::gui::MainWindow window;
   ASSERT_TRUE(window.open_file(file));
   window.set_compare(true);
@@ -332,9 +326,7 @@ TEST(MainWindow, ComparesWithTheRunOfAnotherFile)
     ASSERT_TRUE(finished.wait(120000));
     plain = window.diagram().metrics();
   }
-  const QString broken = scratch("compare-broken.yaml");
-  QFile::remove(broken);
-  ASSERT_TRUE(QFile::copy(source("topologies/three-tier.yaml"), broken));
+  const QString broken = copy_of("topologies/three-tier.yaml", "compare-broken.yaml");
   scalelab::gui::MainWindow window;
   ASSERT_TRUE(window.open_file(broken));
   ASSERT_EQ(window.break_node("app", scalelab::gui::BreakKind::crash_for), QString());
