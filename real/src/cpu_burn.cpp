@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <sched.h>
 #include <sys/resource.h>
@@ -73,6 +74,13 @@ void CpuBurner::burn(double seconds) const
   // takes its CPU time, overshooting by a slice's slowdown at most, where a single spin of seconds × rate would
   // overshoot by the whole step's.
   constexpr double slice_seconds = 100e-6;
+  if (!(rate_ > 0) || !std::isfinite(seconds) || !(seconds > 0))
+    return;
+  timespec probe{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &probe) != 0) { // no thread clock: the calibrated count alone
+    spin(static_cast<std::uint64_t>(seconds * rate_ + 0.5));
+    return;
+  }
   const double t0 = thread_cpu_seconds();
   for (double left = seconds; left > 0; left = seconds - (thread_cpu_seconds() - t0))
     spin(static_cast<std::uint64_t>(std::min(left, slice_seconds) * rate_) + 1);

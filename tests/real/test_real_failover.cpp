@@ -155,7 +155,7 @@ TEST(RealFailoverRouting, AfterThePromotionWritesGoToThePromotedReplicaAndReadsT
   const auto loaded = models::load_topology_file((kTopologies / "failover-async.yaml").string());
   ASSERT_TRUE(loaded.spec);
   const auto& spec = *loaded.spec;
-  const real::CpuBurner burner(1.0);
+  const auto burner = real::CpuBurner::none();
   InstanceBackends backends;
   real::Interpreter interpreter(spec, "app", 0, burner, &backends);
   const auto get = static_cast<std::uint32_t>(spec.index_of_request("get_user"));

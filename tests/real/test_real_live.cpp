@@ -198,7 +198,7 @@ TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
     const double mean = j.at("total").at("latency").at("mean").get<double>();
     const bool schedule_kept = !j.at("real").at("send_lag_flagged").get<bool>();
     std::cout << "attempt " << attempt << ": " << read_file(run / "loadgen.log");
-    if (best.is_null() || mean < best.at("total").at("latency").at("mean").get<double>())
+    if (best.is_null() || agrees(mean) || mean < best.at("total").at("latency").at("mean").get<double>())
       best = std::move(j);
     if (agrees(mean) || !another_attempt(attempt, schedule_kept))
       break;
@@ -247,7 +247,9 @@ TEST(RealLive, AClosedPopulationObeysTheResponseTimeLawAndTheSimulation)
   const auto agrees = [&](const nlohmann::json& j) {
     const double x = j.at("total").at("throughput").get<double>();
     const double r = j.at("total").at("latency").at("mean").get<double>();
-    return std::abs(r - sim_r) <= 0.2 * sim_r && std::abs(x - sim_x) <= 0.1 * sim_x && law_holds(j);
+    const double lag = j.at("real").at("send_lag").at("mean").get<double>();
+    return std::abs(r - sim_r) <= 0.2 * sim_r && std::abs(x - sim_x) <= 0.1 * sim_x && law_holds(j) &&
+           lag <= 0.1 * think;
   };
   nlohmann::json best;
   for (int attempt = 1;; ++attempt) {
@@ -284,6 +286,7 @@ TEST(RealLive, AClosedPopulationObeysTheResponseTimeLawAndTheSimulation)
   const double lag = best.at("real").at("send_lag").at("mean").get<double>();
   std::cout << "live X " << x << "/s, R " << r * 1e3 << " ms, timers late by " << lag * 1e3 << " ms; simulated X "
             << sim_x << "/s, R " << sim_r * 1e3 << " ms; N / (Z + lag + R) " << users / (think + lag + r) << "/s\n";
+  EXPECT_LE(lag, 0.1 * think) << "the users' timers fired late: they did not think the file's think time";
   EXPECT_TRUE(law_holds(best)) << "the response time law: X (Z + lag + R) = " << x * (think + lag + r)
                                << ", N = " << users;
   EXPECT_GE(r, service);
@@ -314,7 +317,7 @@ TEST(RealLive, CacheAsideOnALiveRedisDecidesAsTheSimulatedCache)
   const auto& spec = *load.spec;
   const auto stack = real::load_stack((dir / "stack.json").string());
   auto backends = real::make_live_backends(spec, stack, {});
-  const real::CpuBurner burner(1.0);
+  const auto burner = real::CpuBurner::none();
   real::Interpreter live(spec, "app", 0, burner, backends.get());
   models::KeyCache simulated(models::cache_config(std::get<models::CacheSpec>(spec.find_service("c")->kind)),
                              models::Rng(1));
@@ -417,7 +420,7 @@ TEST(RealLive, ReadsAndWritesOnALivePostgresKeepEachKeysVersion)
           .dump(),
       "stack");
   auto backends = real::make_live_backends(spec, stack, {});
-  const real::CpuBurner burner(1.0);
+  const auto burner = real::CpuBurner::none();
   real::Interpreter live(spec, "app", 0, burner, backends.get());
   models::OpenSchedule schedule(spec);
   std::map<std::uint64_t, std::uint64_t> writes;
@@ -484,7 +487,7 @@ TEST(RealLive, PublishesReachALiveRabbitMQQueue)
           .dump(),
       "stack");
   auto backends = real::make_live_backends(spec, stack, {});
-  const real::CpuBurner burner(1.0);
+  const auto burner = real::CpuBurner::none();
   real::Interpreter live(spec, "app", 0, burner, backends.get());
   for (int i = 0; i < 200; ++i) {
     const auto result = live.run(0, static_cast<std::uint64_t>(i), 0);

@@ -14,8 +14,11 @@ public:
   // by other processes).
   static CpuBurner calibrate(int rounds = 5, double round_seconds = 0.02);
   explicit CpuBurner(double iterations_per_second) : rate_(iterations_per_second) {}
+  // A burner whose steps take no time: for checking decisions, not timing.
+  static CpuBurner none() { return CpuBurner(0); }
   double iterations_per_second() const { return rate_; }
   // Burns `seconds` of the calling thread's CPU time: the calibrated loop, topped up by the thread's CPU clock.
+  // Nothing for a burner of rate 0 (none()) or a time that is not a positive finite number.
   void burn(double seconds) const;
   static std::uint64_t spin(std::uint64_t iterations); // the loop itself; returns a value to keep it alive
 
