@@ -1,5 +1,6 @@
 // The real mode's programs on live processes, all on 127.0.0.1 and all stopped at the end of each test:
 // scalelab-api and scalelab-loadgen against queueing theory, and cache-aside on a Redis the test starts.
+#include "attempts.hpp"
 #include "scalelab/models/arrivals.hpp"
 #include "scalelab/models/decisions.hpp"
 #include "scalelab/models/loader.hpp"
@@ -30,6 +31,7 @@
 namespace models = scalelab::models;
 namespace real = scalelab::real;
 namespace fs = std::filesystem;
+using scalelab::real_test::another_attempt;
 
 namespace
 {
@@ -143,14 +145,6 @@ std::string read_file(const fs::path& p)
 {
   std::ifstream in(p);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Whether to measure once more after an attempt that did not agree: up to three attempts, and up to six while the
-// load generator says it fell behind its own schedule (its send lag flagged), a sign that the machine's other work
-// delays the server as much as the timers.
-bool another_attempt(int attempt, bool schedule_kept)
-{
-  return attempt < 3 || (attempt < 6 && !schedule_kept);
 }
 
 } // namespace

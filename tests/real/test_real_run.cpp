@@ -3,6 +3,7 @@
 #include "scalelab/models/calibration.hpp"
 #include "scalelab/models/loader.hpp"
 
+#include "attempts.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -97,12 +98,13 @@ TEST(RealRun, CtrlCDuringTheLoadStopsTheStackAndExits130)
 
 // Calibrate, simulate with the calibration, run live, compare the means. Another process on a shared machine
 // disturbs the calibration or the live run for seconds at a time, so the comparison is made on up to three
-// independent attempts and passes on the first that agrees: a model that is wrong is wrong in all three.
+// independent attempts (six while the load generator reports falling behind its schedule) and passes on the first
+// that agrees: a model that is wrong is wrong in all of them.
 TEST(RealRun, TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad)
 {
   REQUIRE_POSTGRES();
   double ratio = 0;
-  for (int attempt = 1; attempt <= 3; ++attempt) {
+  for (int attempt = 1;; ++attempt) {
     const fs::path dir = scratch("calibrate-" + std::to_string(attempt));
     const fs::path run = dir / "stack", cal = dir / "cal.yaml";
     ASSERT_EQ(run_scalelab("real calibrate " + kTopology.string() + " --run-dir " + run.string() + " --out " +
@@ -134,7 +136,8 @@ TEST(RealRun, TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad)
     std::cout << "attempt " << attempt << ": calibrated simulation mean " << predicted * 1e3 << " ms, live mean "
               << measured * 1e3 << " ms (" << (ratio - 1) * 100 << " %)\n"
               << read_text(cal);
-    if (std::abs(ratio - 1.0) <= 0.25)
+    const bool schedule_kept = !live.at("real").at("send_lag_flagged").get<bool>();
+    if (std::abs(ratio - 1.0) <= 0.25 || !another_attempt(attempt, schedule_kept))
       break;
   }
   // 120/s of ~2.3 ms: ~30 % of the one worker. Tolerance 25 % on the mean (published simulators: 5-30 % on

@@ -637,7 +637,9 @@ private:
   void wait_rabbitmq(const std::string& name, Clock::time_point since)
   {
     const Started& r = rabbit_.at(name);
-    const auto budget = 20s; // 7.5-14 s measured here (docs/real-mode.md)
+    // 6.3-17.2 s measured here, and past 20 s on a busy machine (docs/real-mode.md): a wide margin costs nothing,
+    // since readiness is waited for, not slept.
+    const auto budget = 60s;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget - (Clock::now() - since));
     SpawnOptions o;
     o.argv = {std::string(kRabbitBin) + "/rabbitmqctl",
@@ -652,7 +654,8 @@ private:
     const auto result = run_command(o, std::max(left, std::chrono::milliseconds(1000)), &g_stop);
     check_stop();
     if (result.status != 0 || !port_open(r.port, 1s))
-      throw std::runtime_error(name + " (RabbitMQ) was not ready within 20 s: see " +
+      throw std::runtime_error(name + " (RabbitMQ) was not ready within " +
+                               fixed(std::chrono::duration<double>(budget).count(), 0) + " s: see " +
                                (run_ / "rabbitmq" / name / "log").string() + "\n" + result.output);
     report("ready " + name + " in " + fixed(seconds_since(since)) + " s");
   }
