@@ -87,6 +87,8 @@ protected:
 //   std::vector<std::string> hosts_of(const K&): the hosts of its instances, in order (instance_hosts()).
 //   std::vector<std::string> services_called(const K&, const std::string& name): the services that service
 //     `name` calls outside request steps (services_called() in spec.hpp).
+//   bool reads_users(const K&): whether its instances ask which user sent a request (reads_users() in
+//     spec.hpp).
 //   KindSchema kind_schema(const K&, const KindTypes&): its keys (see KindSchema).
 //   KindSize kind_size(const K&, const ServiceRaw&, const KindResolver&): its instances, for the limits.
 //   bool resolved_last(const K&): whether its names are resolved after every other kind's (a balancer checks

@@ -71,6 +71,12 @@ std::vector<std::string> services_called(const ApiServerSpec& spec, const std::s
   return {};
 }
 
+// Local and stored sessions and a per-user rate limit keep a table by user.
+bool reads_users(const ApiServerSpec& spec)
+{
+  return uses_session_cookies(spec.sessions) || (spec.rate_limit && spec.rate_limit->per_user);
+}
+
 const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
 {
   static const Record<AutoscaleSpec> record = [&types] {
@@ -351,7 +357,7 @@ void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
     if (spec.autoscale)
       resolve_autoscale(*spec.autoscale, raw, static_cast<int>(hosts->size()), resolver);
   }
-  if (spec.sessions == SessionMode::local || spec.sessions == SessionMode::store) {
+  if (uses_session_cookies(spec.sessions)) {
     require_users(raw, "sessions", resolver);
     if (const auto first = resolver.claim_once("session cookie", raw.name))
       resolver.ctx().error(raw.entries.find("sessions")->value.Mark(),

@@ -9,6 +9,7 @@ namespace scalelab::models::schema
 const char* name_of(const ApiServerSpec&);
 std::vector<std::string> hosts_of(const ApiServerSpec& spec);
 std::vector<std::string> services_called(const ApiServerSpec& spec, const std::string& name);
+bool reads_users(const ApiServerSpec& spec);
 KindSchema kind_schema(const ApiServerSpec&, const KindTypes& types);
 KindSize kind_size(const ApiServerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const ApiServerSpec&);

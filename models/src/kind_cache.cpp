@@ -22,6 +22,11 @@ std::vector<std::string> services_called(const CacheSpec&, const std::string&)
   return {};
 }
 
+bool reads_users(const CacheSpec&)
+{
+  return false; // a session store is read by the user the api_server names
+}
+
 Type<CacheEviction> eviction_type()
 {
   return enum_type<CacheEviction>("eviction",

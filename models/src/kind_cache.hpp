@@ -8,6 +8,7 @@ namespace scalelab::models::schema
 const char* name_of(const CacheSpec&);
 std::vector<std::string> hosts_of(const CacheSpec& spec);
 std::vector<std::string> services_called(const CacheSpec& spec, const std::string& name);
+bool reads_users(const CacheSpec&);
 KindSchema kind_schema(const CacheSpec&, const KindTypes& types);
 KindSize kind_size(const CacheSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const CacheSpec&);

@@ -22,6 +22,11 @@ std::vector<std::string> services_called(const CdnSpec& spec, const std::string&
   return {spec.origin};
 }
 
+bool reads_users(const CdnSpec&)
+{
+  return false; // by (type, key)
+}
+
 KindSchema kind_schema(const CdnSpec&, const KindTypes& types)
 {
   Type<NameRef> request_ref = types.service_ref; // a name, read the same way

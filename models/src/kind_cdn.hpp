@@ -9,6 +9,7 @@ namespace scalelab::models::schema
 const char* name_of(const CdnSpec&);
 std::vector<std::string> hosts_of(const CdnSpec& spec);
 std::vector<std::string> services_called(const CdnSpec& spec, const std::string& name);
+bool reads_users(const CdnSpec&);
 KindSchema kind_schema(const CdnSpec&, const KindTypes& types);
 KindSize kind_size(const CdnSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const CdnSpec&);

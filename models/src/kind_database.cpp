@@ -36,6 +36,12 @@ std::vector<std::string> services_called(const DatabaseSpec& spec, const std::st
   return {name};
 }
 
+// A replicated database's session guarantees are counted per user, and its reads may be routed by user.
+bool reads_users(const DatabaseSpec& spec)
+{
+  return !spec.replication.replicas.empty();
+}
+
 // The cost of a read or a write: a record of the database's own, built once (its fields refer to it).
 const Record<DbOperationCost>& db_cost(const KindTypes& types)
 {

@@ -8,6 +8,7 @@ namespace scalelab::models::schema
 const char* name_of(const DatabaseSpec&);
 std::vector<std::string> hosts_of(const DatabaseSpec& spec);
 std::vector<std::string> services_called(const DatabaseSpec& spec, const std::string& name);
+bool reads_users(const DatabaseSpec& spec);
 KindSchema kind_schema(const DatabaseSpec&, const KindTypes& types);
 KindSize kind_size(const DatabaseSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const DatabaseSpec&);

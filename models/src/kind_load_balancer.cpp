@@ -20,6 +20,12 @@ std::vector<std::string> services_called(const LoadBalancerSpec& spec, const std
   return {spec.backends};
 }
 
+// Sticky balancing and a per-user rate limit keep a table by user.
+bool reads_users(const LoadBalancerSpec& spec)
+{
+  return spec.sticky || (spec.rate_limit && spec.rate_limit->per_user);
+}
+
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
 {
   KindSchema kind;

@@ -9,6 +9,7 @@ namespace scalelab::models::schema
 const char* name_of(const LoadBalancerSpec&);
 std::vector<std::string> hosts_of(const LoadBalancerSpec& spec);
 std::vector<std::string> services_called(const LoadBalancerSpec& spec, const std::string& name);
+bool reads_users(const LoadBalancerSpec& spec);
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types);
 KindSize kind_size(const LoadBalancerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const LoadBalancerSpec&);

@@ -20,6 +20,11 @@ std::vector<std::string> services_called(const QueueSpec&, const std::string&)
   return {};
 }
 
+bool reads_users(const QueueSpec&)
+{
+  return false;
+}
+
 KindSchema kind_schema(const QueueSpec&, const KindTypes& types)
 {
   KindSchema kind;

@@ -9,6 +9,7 @@ namespace scalelab::models::schema
 const char* name_of(const QueueSpec&);
 std::vector<std::string> hosts_of(const QueueSpec& spec);
 std::vector<std::string> services_called(const QueueSpec& spec, const std::string& name);
+bool reads_users(const QueueSpec&);
 KindSchema kind_schema(const QueueSpec&, const KindTypes& types);
 KindSize kind_size(const QueueSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const QueueSpec&);

@@ -24,6 +24,11 @@ std::vector<std::string> services_called(const WorkerSpec& spec, const std::stri
   return {spec.consumes};
 }
 
+bool reads_users(const WorkerSpec&)
+{
+  return false;
+}
+
 KindSchema kind_schema(const WorkerSpec&, const KindTypes& types)
 {
   KindSchema kind;

@@ -9,6 +9,7 @@ namespace scalelab::models::schema
 const char* name_of(const WorkerSpec&);
 std::vector<std::string> hosts_of(const WorkerSpec& spec);
 std::vector<std::string> services_called(const WorkerSpec& spec, const std::string& name);
+bool reads_users(const WorkerSpec&);
 KindSchema kind_schema(const WorkerSpec&, const KindTypes& types);
 KindSize kind_size(const WorkerSpec& spec, const ServiceRaw& raw, const KindResolver& resolver);
 bool resolved_last(const WorkerSpec&);

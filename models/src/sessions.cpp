@@ -57,7 +57,7 @@ bool uses_session_cookies(const TopologySpec& spec)
 {
   for (const auto& s : spec.services)
     if (const auto* api = std::get_if<ApiServerSpec>(&s.kind))
-      if (api->sessions == SessionMode::local || api->sessions == SessionMode::store)
+      if (uses_session_cookies(api->sessions))
         return true;
   return false;
 }

@@ -94,6 +94,11 @@ std::vector<std::string> services_called(const ServiceKind& kind, const std::str
   return std::visit([&name](const auto& k) { return schema::services_called(k, name); }, kind);
 }
 
+bool reads_users(const ServiceKind& kind)
+{
+  return std::visit([](const auto& k) { return schema::reads_users(k); }, kind);
+}
+
 const char* sharing_name(LinkSharing sharing)
 {
   switch (sharing) {

@@ -159,8 +159,11 @@ Source::Source(const models::TopologySpec& spec, std::uint64_t seed) : rng_(seed
     thinking_ = closed.users;
     users_ = closed.users;
     merged_think_ = closed.think_time.kind == models::DistributionSpec::Kind::exponential;
-    // Beyond the users a run tells apart, nothing may ask who sends a request (the loader sees to it).
-    track_users_ = merged_think_ && users_ <= models::limits::kUsersTracked;
+    // Beyond the users a run tells apart, nothing may ask who sends a request (the loader sees to it); when
+    // nothing asks, the users need no names (a table of a million thinking users is a cache miss per request).
+    track_users_ = merged_think_ && users_ <= models::limits::kUsersTracked &&
+                   std::any_of(spec.services.begin(), spec.services.end(),
+                               [](const models::ServiceSpec& s) { return models::reads_users(s.kind); });
     if (closed.shape) {
       population_ = &*closed.shape;
       population_now_ = models::users_at(*population_, 0);
@@ -444,8 +447,9 @@ void Source::closed_herd(SimTime ts, std::int64_t users)
   const std::int64_t n = std::min(users, thinking_);
   for (std::int64_t k = 0; k < n; ++k) {
     std::uint32_t user = 0;
+    // Drawn whether or not the users have names (thinking_users_ holds thinking_ of them when they do).
+    const std::size_t i = rng_.below(static_cast<std::uint64_t>(thinking_));
     if (track_users_) {
-      const std::size_t i = rng_.below(thinking_users_.size());
       user = thinking_users_[i];
       thinking_users_[i] = thinking_users_.back();
       thinking_users_.pop_back();
@@ -534,8 +538,11 @@ void Source::remove_users(SimTime /*ts*/, std::int64_t n)
       list_remove(thinking_users_, user);
       state_[user] = UserState::retired; // its think's tick is still pending
       list_add(retired_users_, user);
-    } else if (track_users_) {
-      const std::size_t i = rng_.below(thinking_users_.size());
+    } else {
+      // Drawn whether or not the users have names, so that naming them changes nothing else in the run.
+      const std::size_t i = rng_.below(static_cast<std::uint64_t>(thinking_ - k));
+      if (!track_users_)
+        continue;
       free_users_.push_back(thinking_users_[i]);
       thinking_users_[i] = thinking_users_.back();
       thinking_users_.pop_back();

@@ -85,6 +85,48 @@ void expect_no_session_lost(const std::string& arrival)
   EXPECT_EQ(errors_of(app, "session_lost"), 0u);
 }
 
+// Who sent a request matters only to services that ask (sticky balancing, sessions, a per-user rate limit, a
+// replicated database). When none does, closed users are not told apart, and the run must be the one in which they
+// are: here a per-user rate limit that never refuses makes the balancer ask, and nothing else may change. Herds
+// and a population that falls draw thinking users too.
+TEST(Sessions, UsersNobodyAsksAboutRunAsIfToldApart)
+{
+  const auto run = [](const std::string& arrival, const std::string& balancer) {
+    return run_yaml("name: anonymous\nseed: " + seed_or("31") +
+                    "\nduration: 20s\nwarmup: 2s\n"
+                    "hardware:\n  hosts: [{name: lb, cores: 4}, {name: web, count: 4, cores: 2}]\n"
+                    "  network: {bandwidth: 1Gbps, latency: 50us}\n"
+                    "services:\n  lb: {kind: load_balancer, host: lb, backends: app, policy: least_connections" +
+                    balancer +
+                    "}\n"
+                    "  app: {kind: api_server, hosts: web, workers: 2}\n"
+                    "requests:\n  page: {steps: [cpu: {exponential: 2ms}], response_size: 1KB}\n"
+                    "workload:\n  entry: lb\n  " +
+                    arrival + "\n");
+  };
+  const std::string never_refuses =
+      ", rate_limit: {algorithm: token_bucket, rate: 1000000/s, burst: 1000000, per: user}";
+  for (const std::string arrival :
+       {"arrival: {process: closed, users: 300, think_time: {exponential: 100ms}}",
+        "arrival: {process: closed, users: {shape: daily, mean: 250, peak: 350, period: 8s, peak_at: 3s},\n"
+        "    think_time: {exponential: 100ms}}\n  herd: [{at: 5s, users: 100}, {at: 13s, users: 1000}]"}) {
+    SCOPED_TRACE(arrival);
+    const auto anonymous = run(arrival, "");
+    const auto named = run(arrival, never_refuses);
+    EXPECT_EQ(service(named.results, "lb").arrived, service(anonymous.results, "lb").arrived);
+    EXPECT_EQ(errors_of(service(named.results, "lb"), "rate_limited"), 0U);
+    const auto a = models::to_json(anonymous.results);
+    const auto n = models::to_json(named.results);
+    EXPECT_GT(a["total"]["completed"].get<double>(), 20000.0); // the servers are busy: requests queue
+    EXPECT_EQ(n["total"].dump(), a["total"].dump());
+    EXPECT_EQ(n["requests"].dump(), a["requests"].dump());
+    EXPECT_EQ(n["hosts"].dump(), a["hosts"].dump());
+    ASSERT_EQ(named.timeseries.size(), anonymous.timeseries.size());
+    for (std::size_t i = 0; i < named.timeseries.size(); ++i)
+      EXPECT_EQ(named.timeseries[i].completed, anonymous.timeseries[i].completed) << i;
+  }
+}
+
 TEST(Sessions, StickyBalancingLosesNoSessionOfOpenUsers)
 {
   expect_no_session_lost("arrival: {process: poisson, rate: 2000/s}\n  users: 1000");

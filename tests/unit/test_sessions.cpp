@@ -2,6 +2,9 @@
 // sticky balancing sends a user.
 #include "scalelab/models/sessions.hpp"
 
+#include "scalelab/models/protection.hpp"
+#include "scalelab/models/spec.hpp"
+
 #include <gtest/gtest.h>
 
 namespace scalelab::models
@@ -92,6 +95,37 @@ TEST(StickyRoutes, RequestsWithoutAUserFollowThePolicyAlone)
   EXPECT_EQ(sticky.route(0, *policy, rng), 0);
   EXPECT_EQ(sticky.route(0, *policy, rng), 1);
   EXPECT_EQ(sticky.route(0, *policy, rng), 0);
+}
+
+// Which services ask who sent a request: those that keep something by user. The others leave closed users unnamed.
+TEST(ReadsUsers, OnlyServicesThatKeepSomethingByUserAsk)
+{
+  LoadBalancerSpec lb;
+  EXPECT_FALSE(reads_users(lb));
+  lb.rate_limit = RateLimitSpec{};
+  EXPECT_FALSE(reads_users(lb)); // one limiter for all
+  lb.rate_limit->per_user = true;
+  EXPECT_TRUE(reads_users(lb));
+  LoadBalancerSpec sticky;
+  sticky.sticky = true;
+  EXPECT_TRUE(reads_users(sticky));
+
+  ApiServerSpec api;
+  EXPECT_FALSE(reads_users(api));
+  for (const auto& [mode, asks] : {std::pair{SessionMode::token, false}, std::pair{SessionMode::local, true},
+                                   std::pair{SessionMode::store, true}}) {
+    api.sessions = mode;
+    EXPECT_EQ(reads_users(api), asks) << to_string(mode);
+  }
+
+  DatabaseSpec db;
+  EXPECT_FALSE(reads_users(db));
+  db.replication.replicas = {"replica-1"}; // its session guarantees are counted per user
+  EXPECT_TRUE(reads_users(db));
+  EXPECT_FALSE(reads_users(CacheSpec{}));
+  EXPECT_FALSE(reads_users(QueueSpec{}));
+  EXPECT_FALSE(reads_users(WorkerSpec{}));
+  EXPECT_FALSE(reads_users(CdnSpec{}));
 }
 
 } // namespace

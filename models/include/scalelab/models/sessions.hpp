@@ -80,6 +80,11 @@ inline std::uint64_t session_key(std::uint32_t user)
   return (std::uint64_t{1} << 63) | user;
 }
 
+// Whether sessions of this mode are kept by user, named by the user's cookie (local and store).
+inline bool uses_session_cookies(SessionMode mode)
+{
+  return mode == SessionMode::local || mode == SessionMode::store;
+}
 // Whether some api_server keeps sessions that users' cookies name (local or store).
 bool uses_session_cookies(const TopologySpec& spec);
 

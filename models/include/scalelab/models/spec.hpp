@@ -362,6 +362,10 @@ std::vector<std::string> instance_hosts(const ServiceKind& kind);
 // steps: a balancer its backends, an api_server its session store, a replicated database itself (shipments,
 // votes).
 std::vector<std::string> services_called(const ServiceKind& kind, const std::string& name);
+// Whether the instances of a service ask which user sent a request (sticky balancing, sessions, a per-user rate
+// limit, a replicated database's session guarantees). When no service does, a closed population's users need
+// not be told apart (the source then keeps no table of its thinking users).
+bool reads_users(const ServiceKind& kind);
 
 struct ServiceSpec {
   std::string name;
