@@ -2,6 +2,7 @@
 
 #include "scalelab/models/replication.hpp"
 #include "scalelab/real/postgres.hpp"
+#include "scalelab/real/process_stats.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -37,6 +38,23 @@ std::int64_t realtime_ns()
   timespec t{};
   clock_gettime(CLOCK_REALTIME, &t);
   return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+// A host crash of a PostgreSQL server: the postmaster and every child at one instant. Each child is a process group
+// of its own (PostgreSQL calls setsid), so killing the postmaster's group leaves its WAL senders and backends
+// running until they notice their parent is gone (140 ms measured here), still committing and sending WAL that a
+// replica receives after its position was read. The postmaster is stopped first so that it forks nothing more, then
+// its children are stopped, then everything is killed.
+bool crash_server(int postmaster)
+{
+  if (::kill(postmaster, SIGSTOP) != 0)
+    return false;
+  const auto children = child_processes(postmaster);
+  for (const int child : children)
+    ::kill(child, SIGSTOP);
+  for (const int child : children)
+    ::kill(child, SIGKILL);
+  return ::kill(postmaster, SIGKILL) == 0;
 }
 
 // The primary host of each shard of a database with replicas.
@@ -317,38 +335,54 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
     if (const auto eq = item.find('='); eq != std::string::npos)
       report.write_lag[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
 
-  // 1. The crash: the postmaster and its backends at once (its own process group).
+  // 1. The crash: the postmaster and its backends at once.
   report.kill_ns = realtime_ns();
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  if (primary.pid > 0 && ::kill(-primary.pid, SIGKILL) != 0 && ::kill(primary.pid, SIGKILL) != 0)
+  if (primary.pid > 0 && !crash_server(primary.pid))
     report.errors.push_back(primary.name + ": kill: " + std::strerror(errno));
 
-  // 2. The replica with the most WAL received (models::choose_promoted: the highest position, the first on a tie).
-  // The positions are read until two readings 20 ms apart agree: WAL already in flight when the primary died is
-  // still being received.
+  // 2. The replica with the most WAL (models::choose_promoted: the highest position, the first on a tie). A
+  // position is final only once the replica's WAL receiver has seen the connection close: until then WAL the primary
+  // sent before it died may still be in the socket (a receiver starved of CPU took 0.7 s to notice here, at load 5).
+  // So the replicas are asked every 10 ms, for up to 5 s, until none still streams and two readings agree. The
+  // position is the furthest of the WAL received and the WAL replayed: a receiver that dies on the closed connection
+  // may leave WAL on disk that the replay reads but the received position does not count.
   std::vector<std::optional<std::uint64_t>> positions;
-  for (int round = 0; round < 10; ++round) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
     std::vector<std::optional<std::uint64_t>> now;
     std::vector<std::string> errors;
+    bool streaming = false;
     for (std::size_t r = 1; r < group; ++r) {
+      const Endpoint& replica = live->instances[first + r];
       std::string error;
-      const auto lsn =
-          query_one(sessions, live->instances[first + r], "SELECT pg_last_wal_receive_lsn() - '0/0'", error);
-      if (!lsn || lsn->empty()) {
+      const auto answer =
+          query_one(sessions, replica,
+                    "SELECT (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') || ' ' || "
+                    "coalesce((greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) - '0/0')::text, '')",
+                    error);
+      std::istringstream words(answer.value_or(""));
+      int receivers = 0;
+      std::string lsn;
+      words >> receivers >> lsn;
+      streaming = streaming || receivers > 0;
+      if (lsn.empty()) {
         now.push_back(std::nullopt);
-        errors.push_back(error.empty() ? live->instances[first + r].name + ": no WAL received" : error);
+        errors.push_back(error.empty() ? replica.name + ": no WAL received" : error);
         continue;
       }
-      now.push_back(std::strtoull(lsn->c_str(), nullptr, 10));
+      now.push_back(std::strtoull(lsn.c_str(), nullptr, 10));
     }
-    const bool stable = now == positions;
+    const bool stable = !streaming && now == positions;
     positions = now;
-    if (stable || round == 9) {
+    if (stable || std::chrono::steady_clock::now() >= give_up) {
+      if (!stable)
+        errors.push_back(crash.database + ": the replicas' positions still moved 5 s after the crash");
       report.errors.insert(report.errors.end(), errors.begin(), errors.end());
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   for (std::size_t r = 1; r < group; ++r)
     if (positions[r - 1])

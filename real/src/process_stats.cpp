@@ -5,6 +5,8 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
+#include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <sstream>
 #include <sys/utsname.h>
@@ -14,26 +16,55 @@
 namespace scalelab::real
 {
 
-std::optional<double> process_cpu_seconds(int pid)
+namespace
+{
+
+// The fields of /proc/PID/stat after the command (which may hold spaces and parentheses): [0] is the state (field
+// 3 of proc(5)), [1] the parent, [11] and [12] user and system time.
+std::vector<std::string> stat_fields(int pid)
 {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
+  std::vector<std::string> fields;
   if (!in || !std::getline(in, text))
-    return std::nullopt;
-  // Fields after the command (which may hold spaces) start after the last ')': state is field 3, utime 14.
+    return fields;
   const auto close = text.rfind(')');
   if (close == std::string::npos)
+    return fields;
+  std::istringstream rest(text.substr(close + 1));
+  for (std::string field; fields.size() < 13 && rest >> field;)
+    fields.push_back(field);
+  return fields;
+}
+
+} // namespace
+
+std::optional<double> process_cpu_seconds(int pid)
+{
+  const auto fields = stat_fields(pid);
+  if (fields.size() < 13)
     return std::nullopt;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14)
-      utime = std::stod(field);
-    if (i == 15)
-      stime = std::stod(field);
+  return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::vector<int> child_processes(int pid)
+{
+  std::vector<int> children;
+  DIR* dir = opendir("/proc");
+  if (!dir)
+    return children;
+  const std::string parent = std::to_string(pid);
+  while (const dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    const long candidate = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || candidate <= 0)
+      continue;
+    const auto fields = stat_fields(static_cast<int>(candidate));
+    if (fields.size() > 1 && fields[1] == parent)
+      children.push_back(static_cast<int>(candidate));
   }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  closedir(dir);
+  return children;
 }
 
 nlohmann::ordered_json machine_load()

@@ -5,12 +5,15 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace scalelab::real
 {
 
 // User + system CPU seconds of a process so far; nothing when it is gone.
 std::optional<double> process_cpu_seconds(int pid);
+// The processes whose parent is pid (from the parent field of every /proc/PID/stat).
+std::vector<int> child_processes(int pid);
 // The 1, 5 and 15 minute load averages.
 nlohmann::ordered_json machine_load();
 // The versions of the libraries compiled in, and of this machine's kernel.
