@@ -74,7 +74,7 @@ std::vector<std::string> services_called(const ApiServerSpec& spec, const std::s
 // Local and stored sessions and a per-user rate limit keep a table by user.
 bool reads_users(const ApiServerSpec& spec)
 {
-  return uses_session_cookies(spec.sessions) || (spec.rate_limit && spec.rate_limit->per_user);
+  return uses_session_cookies(spec.sessions) || limits_per_user(spec.rate_limit);
 }
 
 const Record<AutoscaleSpec>& autoscale_record(const KindTypes& types)
@@ -344,7 +344,7 @@ bool resolved_last(const ApiServerSpec&)
 
 void resolve_kind(ApiServerSpec& spec, ServiceRaw& raw, KindResolver& resolver)
 {
-  if (spec.rate_limit && spec.rate_limit->per_user)
+  if (limits_per_user(spec.rate_limit))
     check_rate_limit_users(raw, resolver);
   std::optional<std::vector<std::string>> hosts;
   if (raw.hosts)

@@ -23,7 +23,7 @@ std::vector<std::string> services_called(const LoadBalancerSpec& spec, const std
 // Sticky balancing and a per-user rate limit keep a table by user.
 bool reads_users(const LoadBalancerSpec& spec)
 {
-  return spec.sticky || (spec.rate_limit && spec.rate_limit->per_user);
+  return spec.sticky || limits_per_user(spec.rate_limit);
 }
 
 KindSchema kind_schema(const LoadBalancerSpec&, const KindTypes& types)
@@ -105,7 +105,7 @@ void resolve_kind(LoadBalancerSpec& spec, ServiceRaw& raw, KindResolver& resolve
   resolve_single_host(spec.host, raw, resolver);
   if (spec.sticky)
     require_users(raw, "sticky", resolver);
-  if (spec.rate_limit && spec.rate_limit->per_user)
+  if (limits_per_user(spec.rate_limit))
     check_rate_limit_users(raw, resolver);
   if (!raw.backends)
     return;

@@ -31,6 +31,12 @@ struct RateLimitSpec {
   bool per_user = false; // one limiter per user (requests must carry users), else one for all
 };
 
+// Whether a service's rate limit (if any) keeps a limiter per user.
+inline bool limits_per_user(const std::optional<RateLimitSpec>& limit)
+{
+  return limit && limit->per_user;
+}
+
 // A token bucket as GCRA (the generic cell rate algorithm, ITU-T I.371): a token every `interval` ns (the
 // rate, rounded to a whole nanosecond per token), at most `burst` at once. Integer arithmetic: under saturating
 // arrivals from a full bucket it admits exactly burst + floor(T / interval) in [0, T].
