@@ -40,20 +40,30 @@ std::int64_t realtime_ns()
   return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
-// A host crash of a PostgreSQL server: the postmaster and every child at one instant. Each child is a process group
-// of its own (PostgreSQL calls setsid), so killing the postmaster's group leaves its WAL senders and backends
-// running until they notice their parent is gone (140 ms measured here), still committing and sending WAL that a
-// replica receives after its position was read. The postmaster is stopped first so that it forks nothing more, then
-// its children are stopped, then everything is killed.
+// A host crash of a PostgreSQL server: the postmaster and all its processes, stopped before any is killed. Each
+// child is a process group of its own (PostgreSQL calls setsid), so killing the postmaster's group left its WAL
+// senders and backends running until they noticed their parent was gone (140 ms measured here), still committing
+// and sending WAL that a replica received after its position was read. The postmaster is stopped first, so that it
+// forks nothing more, then each child's group (anything a child started goes with it), then all are killed. The
+// children run while /proc is read (milliseconds); the election waits for what they sent. A PID that no longer
+// names a postgres process is left alone.
 bool crash_server(int postmaster)
 {
+  if (process_command(postmaster) != "postgres") {
+    errno = ESRCH;
+    return false;
+  }
   if (::kill(postmaster, SIGSTOP) != 0)
     return false;
   const auto children = child_processes(postmaster);
+  auto signal_child = [](int child, int signal) {
+    if (::kill(-child, signal) != 0) // not yet its own group: forked, setsid still to come
+      ::kill(child, signal);
+  };
   for (const int child : children)
-    ::kill(child, SIGSTOP);
+    signal_child(child, SIGSTOP);
   for (const int child : children)
-    ::kill(child, SIGKILL);
+    signal_child(child, SIGKILL);
   return ::kill(postmaster, SIGKILL) == 0;
 }
 
@@ -335,7 +345,7 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
     if (const auto eq = item.find('='); eq != std::string::npos)
       report.write_lag[item.substr(0, eq)] = std::strtod(item.c_str() + eq + 1, nullptr);
 
-  // 1. The crash: the postmaster and its backends at once.
+  // 1. The crash: the postmaster and all its processes.
   report.kill_ns = realtime_ns();
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
@@ -343,30 +353,35 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
     report.errors.push_back(primary.name + ": kill: " + std::strerror(errno));
 
   // 2. The replica with the most WAL (models::choose_promoted: the highest position, the first on a tie). A
-  // position is final only once the replica's WAL receiver has seen the connection close: until then WAL the primary
-  // sent before it died may still be in the socket (a receiver starved of CPU took 0.7 s to notice here, at load 5).
-  // So the replicas are asked every 10 ms, for up to 5 s, until none still streams and two readings agree. The
-  // position is the furthest of the WAL received and the WAL replayed: a receiver that dies on the closed connection
-  // may leave WAL on disk that the replay reads but the received position does not count.
+  // position is final only once the replica's WAL receiver has seen the connection close (until then WAL the primary
+  // sent before it died may still be in the socket: a receiver starved of CPU took 0.7 s to notice here, at load 5)
+  // and its startup process has replayed what is on disk and waits for more (a receiver that dies on the closed
+  // connection may leave WAL that the replay reads but the received position does not count). So the replicas are
+  // asked every 10 ms, for up to 5 s, until two readings in a row find every one settled so, at the same positions.
+  // The position is the furthest of the WAL received and the WAL replayed.
   std::vector<std::optional<std::uint64_t>> positions;
+  bool settled_before = false;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
     std::vector<std::optional<std::uint64_t>> now;
     std::vector<std::string> errors;
-    bool streaming = false;
+    std::vector<std::string> unsettled;
     for (std::size_t r = 1; r < group; ++r) {
       const Endpoint& replica = live->instances[first + r];
       std::string error;
-      const auto answer =
-          query_one(sessions, replica,
-                    "SELECT (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') || ' ' || "
-                    "coalesce((greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) - '0/0')::text, '')",
-                    error);
+      const auto answer = query_one(
+          sessions, replica,
+          "SELECT (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') || ' ' || (SELECT count(*) "
+          "FROM pg_stat_activity WHERE backend_type = 'startup' AND wait_event IN ('RecoveryWalStream', "
+          "'RecoveryRetrieveRetryInterval')) || ' ' || coalesce((greatest(pg_last_wal_receive_lsn(), "
+          "pg_last_wal_replay_lsn()) - '0/0')::text, '')",
+          error);
       std::istringstream words(answer.value_or(""));
-      int receivers = 0;
+      int streaming = 0, waiting = 0;
       std::string lsn;
-      words >> receivers >> lsn;
-      streaming = streaming || receivers > 0;
+      words >> streaming >> waiting >> lsn;
+      if (answer && (streaming > 0 || waiting == 0)) // one that does not answer has no say
+        unsettled.push_back(replica.name + (streaming > 0 ? " still streams" : " still replays"));
       if (lsn.empty()) {
         now.push_back(std::nullopt);
         errors.push_back(error.empty() ? replica.name + ": no WAL received" : error);
@@ -374,11 +389,14 @@ FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack
       }
       now.push_back(std::strtoull(lsn.c_str(), nullptr, 10));
     }
-    const bool stable = !streaming && now == positions;
+    const bool settled = unsettled.empty();
+    const bool final = settled && settled_before && now == positions;
+    settled_before = settled;
     positions = now;
-    if (stable || std::chrono::steady_clock::now() >= give_up) {
-      if (!stable)
-        errors.push_back(crash.database + ": the replicas' positions still moved 5 s after the crash");
+    if (final || std::chrono::steady_clock::now() >= give_up) {
+      if (!final)
+        errors.push_back(crash.database + ": 5 s after the crash " +
+                         (settled ? std::string("the replicas' positions still moved") : unsettled.front()));
       report.errors.insert(report.errors.end(), errors.begin(), errors.end());
       break;
     }

@@ -47,6 +47,15 @@ std::optional<double> process_cpu_seconds(int pid)
   return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+std::optional<std::string> process_command(int pid)
+{
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  if (!in || !std::getline(in, name))
+    return std::nullopt;
+  return name;
+}
+
 std::vector<int> child_processes(int pid)
 {
   std::vector<int> children;

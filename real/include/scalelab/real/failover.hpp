@@ -96,7 +96,7 @@ struct FailoverReport {
   std::string old_primary, new_primary;              // instance names (stack.json)
   std::string old_host, new_host;                    // the topology's hosts
   std::size_t new_instance = 0;                      // in the database's instance order
-  std::map<std::string, std::uint64_t> positions;    // each replica's pg_last_wal_receive_lsn() at the crash
+  std::map<std::string, std::uint64_t> positions;    // each replica's WAL, received or replayed, after the crash
   std::map<std::string, double> write_lag;           // each replica's write_lag (pg_stat_replication) just before it
   double crashed_at = 0;                             // seconds from the load's start
   std::int64_t kill_ns = 0;                          // CLOCK_REALTIME of the kill
@@ -109,10 +109,10 @@ struct FailoverReport {
   int workers_told = 0;
 };
 
-// Kills the crash's primary (SIGKILL to its process group: the postmaster and its backends, as a host crash
-// would), promotes the replica of the shard with the highest pg_last_wal_receive_lsn() (synchronous_standby_names
-// reset on it first), re-points the shard's other replicas to it, and tells every scalelab-api and scalelab-worker
-// instance of the stack (promotion_target). `at` is the time from the load's start.
+// Kills the crash's primary (the postmaster and all its processes, stopped, then killed, as a host crash would),
+// promotes the replica of the shard with the most WAL once every replica has received and replayed all it will
+// (synchronous_standby_names reset on it first), re-points the shard's other replicas to it, and tells every
+// scalelab-api and scalelab-worker instance of the stack (promotion_target). `at` is the time from the load's start.
 FailoverReport run_failover(const models::TopologySpec& spec, const Stack& stack, const PrimaryCrash& crash, double at);
 
 // The application_name of each standby streaming from the instance (pg_stat_replication), in name order.

@@ -12,6 +12,8 @@ namespace scalelab::real
 
 // User + system CPU seconds of a process so far; nothing when it is gone.
 std::optional<double> process_cpu_seconds(int pid);
+// The command name of a process (/proc/PID/comm); nothing when it is gone.
+std::optional<std::string> process_command(int pid);
 // The processes whose parent is pid (from the parent field of every /proc/PID/stat).
 std::vector<int> child_processes(int pid);
 // The 1, 5 and 15 minute load averages.
