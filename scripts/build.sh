@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Configures and builds one CMake preset (default: release). Usage: scripts/build.sh [dev|release|asan]
+# Configures and builds one CMake preset (default: release), all of it or the targets named.
+# Usage: scripts/build.sh [dev|release|asan] [TARGET...]      e.g. scripts/build.sh release scalelab
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
+shift || true
+targets=()
+(($# > 0)) && targets=(--target "$@")
 bash scripts/install-deps.sh
 launcher=()
 if command -v ccache >/dev/null; then
@@ -12,4 +16,4 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 fi
 cmake --preset "$preset" "${launcher[@]}" >/dev/null
-cmake --build --preset "$preset"
+cmake --build --preset "$preset" "${targets[@]}"

@@ -16,7 +16,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$work/old" -B "$work/old-build" -DCMAKE_BUILD_TYPE=Release -DSCALELAB_BUILD_TESTS=OFF \
   -DSCALELAB_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$work/old-build" -j2 --target scalelab >/dev/null
-bash scripts/build.sh release >/dev/null
+bash scripts/build.sh release scalelab >/dev/null
 old="$work/old-build/apps/scalelab"
 new="build/release/apps/scalelab"
 

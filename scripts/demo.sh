@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job: sets up a fresh machine, builds scalelab and simulates a shipped topology.
+# The main job: sets up a fresh machine, builds the scalelab program (nothing else) and simulates a shipped
+# topology. SCALELAB_PRESET=dev uses the development build instead of the release one (CI, which has built it).
 # Usage: scripts/demo.sh [TOPOLOGY] [scalelab run options...]   (default: topologies/three-tier.yaml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh release >/dev/null
+preset="${SCALELAB_PRESET:-release}"
+bash scripts/build.sh "$preset" scalelab >/dev/null
 topology="${1:-topologies/three-tier.yaml}"
 shift || true
-exec build/release/apps/scalelab run "$topology" --out out/"$(basename "$topology" .yaml)" "$@"
+exec build/"$preset"/apps/scalelab run "$topology" --out out/"$(basename "$topology" .yaml)" "$@"
