@@ -221,6 +221,21 @@ TEST(Exactness, AShippedFailoverEqualsPlain)
   expect_engines_agree("topologies/primary-replicas.yaml", "--warmup 50s --duration 75s", "primary-replicas");
 }
 
+TEST(Stacks, EveryActorRunsInAnEighthOfItsStack)
+{
+  // Actors get 256 KiB stacks (create_engine), not SimGrid's 8 MiB: a request's frames are data, not C++
+  // recursion, so an executor's stack stays shallow. Here 32 KiB, with SimGrid's guard page below it, must
+  // give the same bytes on the plain engine (an actor per host) on files with faults, failover, sessions,
+  // nested calls and the largest lesson.
+  for (const auto& [file, options] :
+       {std::pair{"tests/sim/cases/faults.yaml", ""}, std::pair{"tests/sim/cases/sessions-store.yaml", ""},
+        std::pair{"tests/sim/cases/closed-calls.yaml", ""}, std::pair{"tests/sim/cases/autoscaling-faults.yaml", ""},
+        std::pair{"experiments/lessons/13-millions-of-users/solution/topology.yaml", "--warmup 500ms --duration 3s"}})
+    expect_same_results(file, std::string(options) + " --engine plain --cfg=contexts/stack-size:32",
+                        std::string(options) + " --engine plain",
+                        "stack-" + fs::path(file).parent_path().stem().string() + fs::path(file).stem().string());
+}
+
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
 {
   // s0 calls s1 calls ... s11: with the users, 13 frames, more than the engine's 12.
