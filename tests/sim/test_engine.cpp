@@ -224,16 +224,13 @@ TEST(Exactness, AShippedFailoverEqualsPlain)
 TEST(Stacks, EveryActorRunsInAnEighthOfItsStack)
 {
   // Actors get 256 KiB stacks (create_engine), not SimGrid's 8 MiB: a request's frames are data, not C++
-  // recursion, so an executor's stack stays shallow. Here 32 KiB, with SimGrid's guard page below it, must
-  // give the same bytes on the plain engine (an actor per host) on files with faults, failover, sessions,
-  // nested calls and the largest lesson.
-  for (const auto& [file, options] :
-       {std::pair{"tests/sim/cases/faults.yaml", ""}, std::pair{"tests/sim/cases/sessions-store.yaml", ""},
-        std::pair{"tests/sim/cases/closed-calls.yaml", ""}, std::pair{"tests/sim/cases/autoscaling-faults.yaml", ""},
-        std::pair{"experiments/lessons/13-millions-of-users/solution/topology.yaml", "--warmup 500ms --duration 3s"}})
-    expect_same_results(file, std::string(options) + " --engine plain --cfg=contexts/stack-size:32",
-                        std::string(options) + " --engine plain",
-                        "stack-" + fs::path(file).parent_path().stem().string() + fs::path(file).stem().string());
+  // recursion, so an executor's stack stays shallow. Here 32 KiB, with SimGrid's guard page below it, must give
+  // the same bytes on the plain engine (an actor per host), on engine cases with faults of hosts, links and
+  // services, sessions, nested calls, autoscaling, queues with workers, caches, protection and DNS failover.
+  for (const char* name : {"faults", "network-faults", "sessions-store", "closed-calls", "autoscaling-faults", "queues",
+                           "caches", "protection", "geodns"})
+    expect_same_results(std::string("tests/sim/cases/") + name + ".yaml", "--engine plain --cfg=contexts/stack-size:32",
+                        "--engine plain", std::string("stack-") + name);
 }
 
 TEST(CommandLine, RequestsNestedTooDeeplyAreRefusedBeforeTheRun)
