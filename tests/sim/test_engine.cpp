@@ -45,25 +45,43 @@ int scalelab_within(const std::string& args, int seconds)
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Runs `file` with `options` into a fresh scratch folder named `label`; the folder's path.
+fs::path run_into(const std::string& file, const std::string& options, const std::string& label)
+{
+  const fs::path out = scratch(label);
+  EXPECT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + out.string() + " " + options), 0)
+      << file << " " << options;
+  return out;
+}
+
+// A run of `file` with `options` writes the same bytes as `reference`, a finished run with `reference_options`.
+void expect_same_as(const fs::path& reference, const std::string& file, const std::string& reference_options,
+                    const std::string& options, const std::string& label)
+{
+  const fs::path other = run_into(file, options, label);
+  const std::string ra = read(reference / "results.json"), rb = read(other / "results.json");
+  ASSERT_FALSE(ra.empty()) << file << " " << reference_options;
+  EXPECT_NE(ra.find("\"holds\": true"), std::string::npos) << file << ": request conservation does not hold";
+  EXPECT_TRUE(ra == rb) << file << ": results.json differs between `" << reference_options << "` and `" << options
+                        << "`";
+  EXPECT_TRUE(read(reference / "timeseries.csv") == read(other / "timeseries.csv"))
+      << file << ": timeseries.csv differs";
+}
+
 void expect_same_results(const std::string& file, const std::string& options, const std::string& options2,
                          const std::string& label)
 {
-  const fs::path a = scratch(label + "-a"), b = scratch(label + "-b");
-  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + a.string() + " " + options), 0);
-  ASSERT_EQ(run_scalelab("run " + source_file(file) + " --quiet --out " + b.string() + " " + options2), 0);
-  const std::string ra = read(a / "results.json"), rb = read(b / "results.json");
-  ASSERT_FALSE(ra.empty());
-  EXPECT_NE(ra.find("\"holds\": true"), std::string::npos) << file << ": request conservation does not hold";
-  EXPECT_TRUE(ra == rb) << file << ": results.json differs between `" << options << "` and `" << options2 << "`";
-  EXPECT_TRUE(read(a / "timeseries.csv") == read(b / "timeseries.csv")) << file << ": timeseries.csv differs";
+  expect_same_as(run_into(file, options, label + "-a"), file, options, options2, label + "-b");
 }
 
 // The plain engine (one executor per host, one wake-up per event time) against the windowed engine with
-// every host in one executor (the default) and with one executor per host.
+// every host in one executor (the default) and with one executor per host; the plain run is made once.
 void expect_engines_agree(const std::string& file, const std::string& options, const std::string& label)
 {
-  expect_same_results(file, options + " --engine plain", options, label + "-world");
-  expect_same_results(file, options + " --engine plain", options + " --executors host", label + "-host");
+  const std::string plain = options + " --engine plain";
+  const fs::path reference = run_into(file, plain, label + "-plain");
+  expect_same_as(reference, file, plain, options, label + "-world");
+  expect_same_as(reference, file, plain, options + " --executors host", label + "-host");
 }
 
 } // namespace
@@ -96,12 +114,18 @@ struct ExactnessCase {
 std::vector<ExactnessCase> exactness_cases()
 {
   // Shipped topologies and benchmark models run a few simulated seconds; the engine cases run whole (they
-  // are built to be hard, and short).
+  // are built to be hard, and short). Under the sanitizers, which look for memory errors on the same paths and
+  // run them ten to twenty times slower, about a third of that: the development build compares the whole length.
+#ifdef SCALELAB_SANITIZED
+  const std::string shipped = "--warmup 200ms --duration 1s", bench = "--warmup 20ms --duration 70ms";
+#else
+  const std::string shipped = "--warmup 500ms --duration 3s", bench = "--warmup 50ms --duration 200ms";
+#endif
   const std::vector<std::pair<std::string, std::string>> folders = {
-      {"topologies", "--warmup 500ms --duration 3s"},
-      {"bench", "--warmup 50ms --duration 200ms"},
+      {"topologies", shipped},
+      {"bench", bench},
       {"tests/sim/cases", ""},
-      {"experiments", "--warmup 500ms --duration 3s"},
+      {"experiments", shipped},
   };
   std::vector<ExactnessCase> cases;
   for (const auto& [folder, options] : folders) {
