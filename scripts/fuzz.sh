@@ -76,7 +76,8 @@ while IFS=$'\t' read -r name dictionary corpus seeds; do
     wait -n || true
   done
   rm -f "build/fuzz/$name.failed"
-  (fuzz_one "$name" "$dictionary" "$corpus" "$seeds" || touch "build/fuzz/$name.failed") </dev/null >"build/fuzz/$name.report" 2>&1 &
+  (fuzz_one "$name" "$dictionary" "$corpus" "$seeds" || touch "build/fuzz/$name.failed") \
+    </dev/null >"build/fuzz/$name.report" 2>&1 &
   names+=("$name")
 done <build/fuzz/fuzz-targets.txt
 wait

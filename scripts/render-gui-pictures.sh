@@ -23,7 +23,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/dev}"
 gui="$build/apps/gui/scalelab-gui"
-[[ -x "$gui" ]] || { echo "no $gui: build with Qt 6 first (scripts/install-deps.sh, cmake --build --preset dev)" >&2; exit 2; }
+if [[ ! -x "$gui" ]]; then
+  echo "no $gui: build with Qt 6 first (scripts/install-deps.sh, cmake --build --preset dev)" >&2
+  exit 2
+fi
 export QT_QPA_PLATFORM=offscreen
 mkdir -p docs/images
 "$gui" topologies/email-queue.yaml --size 1500x950 --screenshot docs/images/gui-editor.png
@@ -51,6 +54,7 @@ cp topologies/two-datacenters.yaml "$two"
 "$gui" "$two" --size 1500x950 --drop hardware.network.datacenters@0,0 --drop hardware.hosts@400,400 \
   --screenshot docs/images/gui-hardware.png
 "$gui" topologies/three-tier.yaml --follow 1000 --size 1500x950 --screenshot docs/images/gui-follow.png
-echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png docs/images/gui-break-charts.png" \
-  "docs/images/gui-compare.png docs/images/gui-diagram.svg docs/images/gui-lesson.png docs/images/gui-lesson-plots.png" \
-  "docs/images/gui-canvas.png docs/images/gui-hardware.png docs/images/gui-follow.png"
+echo "docs/images/gui-editor.png docs/images/gui-run.png docs/images/gui-running.png docs/images/gui-edit.png" \
+  "docs/images/gui-break-charts.png docs/images/gui-compare.png docs/images/gui-diagram.svg" \
+  "docs/images/gui-lesson.png docs/images/gui-lesson-plots.png docs/images/gui-canvas.png" \
+  "docs/images/gui-hardware.png docs/images/gui-follow.png"
