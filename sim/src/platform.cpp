@@ -21,7 +21,7 @@ namespace scalelab::sim
 
 using models::NetElement;
 
-Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph& graph) : spec_(spec), graph_(graph)
+Platform::Platform(const models::TopologySpec& spec, const models::HardwareGraph& graph) : graph_(graph)
 {
   const auto& hw = spec.hardware;
   if (!hw.simgrid_platform.empty()) {

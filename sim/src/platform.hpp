@@ -38,7 +38,6 @@ private:
   std::vector<simgrid::s4u::LinkInRoute> links_of(const std::vector<models::Hop>& hops) const;
   void add_local_route(int from, int to);
 
-  const models::TopologySpec& spec_;
   const models::HardwareGraph& graph_;
   bool from_file_ = false;
   simgrid::s4u::NetZone* root_ = nullptr;

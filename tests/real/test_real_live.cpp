@@ -157,7 +157,7 @@ std::string read_file(const fs::path& p)
 // while the load generator reports falling behind its schedule.
 TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SCALELAB_SANITIZED
   // An instrumented server spends more than its 8 ms per request outside the cpu step, so M/D/1 with 8 ms is not
   // its model; RealRun.TheCalibratedSimulationPredictsTheLiveMeanAtThirtyPercentLoad measures this build's costs.
   GTEST_SKIP() << "uncalibrated timing under AddressSanitizer";
@@ -219,7 +219,7 @@ TEST(RealLive, ACpuOnlyServerAtThirtyPercentIsAnMD1Queue)
 // within 20 % (as above) and the throughput within 10 %. The least disturbed of up to three runs, as above.
 TEST(RealLive, AClosedPopulationObeysTheResponseTimeLawAndTheSimulation)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SCALELAB_SANITIZED
   GTEST_SKIP() << "uncalibrated timing under AddressSanitizer";
 #endif
   const auto dir = scratch("real_closed");
