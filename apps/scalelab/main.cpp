@@ -88,8 +88,9 @@ options:
                     one executor per host, synchronised at the network's lookahead. Same results
   --max-ahead T     windowed engine: how far past SimGrid's clock an executor may process when
                     the executors that send to it allow (default 100ms; 0s: never past its window)
-  --engine-stats F  also write the engine's figures (wall time, requests per wall second, wake-ups,
-                    events, peak memory) to the JSON file F; not deterministic, unlike results.json
+  --engine-stats F  also write the engine's figures (wall time, requests per wall second, the same for
+                    the event loop alone, without the set-up, wake-ups, events, peak memory) to the
+                    JSON file F; not deterministic, unlike results.json
   --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
   --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)
@@ -386,6 +387,8 @@ void write_engine_stats(const fs::path& file, const sim::RunOutput& output, cons
                            {"simulated_seconds", output.results.duration},
                            {"requests", output.results.checks.sent},
                            {"requests_per_wall_second", wall > 0 ? requests / wall : 0},
+                           {"loop_wall_seconds", e.loop_wall_seconds},
+                           {"requests_per_loop_second", e.loop_wall_seconds > 0 ? requests / e.loop_wall_seconds : 0},
                            {"peak_requests_in_flight", e.peak_requests_in_flight},
                            {"actors", e.actors},
                            {"wakeups", e.wakeups},

@@ -8,6 +8,7 @@
 #include "service_kinds.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -479,13 +480,16 @@ public:
       stream_rows_.emplace(world_, population());
       world_.scheduler.on_passed([this](SimTime t) { stream_to(t); });
     }
+    const auto loop_start = std::chrono::steady_clock::now();
     engine.run();
+    const std::chrono::duration<double> loop_wall = std::chrono::steady_clock::now() - loop_start;
     RunOutput out;
     out.results = results(out.has_cache);
     for (const auto& s : out.results.services)
       out.has_queue |= s.queue.has_value();
     out.timeseries = SeriesRows(world_, population()).all();
     out.engine = engine_stats();
+    out.engine.loop_wall_seconds = loop_wall.count();
     if (world_.follow)
       out.followed = followed_requests();
     return out;

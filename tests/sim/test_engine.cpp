@@ -192,11 +192,33 @@ TEST(Exactness, EveryFolderOfTopologiesIsCovered)
 }
 
 // The number an engine-stats file gives for `key` (-1 if it has none).
-long engine_stat(const fs::path& file, const std::string& key)
+double engine_figure(const fs::path& file, const std::string& key)
 {
   const std::string text = read(file), quoted = "\"" + key + "\":";
   const auto at = text.find(quoted);
-  return at == std::string::npos ? -1 : std::strtol(text.c_str() + at + quoted.size(), nullptr, 10);
+  return at == std::string::npos ? -1 : std::strtod(text.c_str() + at + quoted.size(), nullptr);
+}
+long engine_stat(const fs::path& file, const std::string& key)
+{
+  return static_cast<long>(engine_figure(file, key));
+}
+
+TEST(EngineStats, TheEventLoopIsTimedInsideTheRun)
+{
+  // The loop's wall time leaves out the set-up (a thousand hosts, their routes and servers) and the results:
+  // it is part of the run's, and its requests per second are those of the run over that shorter time.
+  const fs::path out = scratch("loop-stats"), stats = out / "engine.json";
+  ASSERT_EQ(run_scalelab("run " + source_file("bench/reference-1000.yaml") +
+                         " --quiet --warmup 50ms --duration 150ms --out " + out.string() + " --engine-stats " +
+                         stats.string()),
+            0);
+  const double wall = engine_figure(stats, "wall_seconds"), loop = engine_figure(stats, "loop_wall_seconds");
+  const double requests = engine_figure(stats, "requests");
+  EXPECT_GT(loop, 0);
+  EXPECT_LT(loop, wall);
+  EXPECT_GT(requests, 30000); // 280,000 a second for 150 ms
+  EXPECT_NEAR(engine_figure(stats, "requests_per_loop_second") * loop, requests, requests * 1e-9);
+  EXPECT_NEAR(engine_figure(stats, "requests_per_wall_second") * wall, requests, requests * 1e-9);
 }
 
 // A shortcut of the windowed engine that the plain engine never takes: `stat` (an engine-stats figure)

@@ -99,6 +99,10 @@ struct EngineStats {
   std::uint64_t completions_apart = 0;  // balancers that take replies when sent, but for a completion event
   std::uint64_t passive_replies = 0;    // components that take whole replies when they are sent
   std::uint64_t late_to_stream = 0;     // a watched run: answers for an interval already streamed (a bug if any)
+  // Wall seconds in the engine's event loop alone: the run without building the platform, the components and
+  // the network before it or gathering the results after, so that requests per second of it is the cost of a
+  // request whatever the set-up costs (a fixed cost that weighs on short runs of large topologies).
+  double loop_wall_seconds = 0;
 };
 
 struct RunOutput {
