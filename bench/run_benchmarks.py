@@ -11,6 +11,8 @@ Measures, one run after another (never two at once, so they do not compete for t
     with the reference model (back to back): the 1000/10 ratio is the median of the pairs' ratios;
   - the same 1000/10 ratio with each other balancing policy instead of round robin (copies of the two files
     with the policy changed; weighted with weights 1, 2, 3, 1, 2, 3, ...);
+  - each of these ratios also of the event loops alone (engine-stats' requests_per_loop_second: the runs without
+    their set-up, which is a fixed cost, larger for a larger topology);
   - the cache-aside model (bench/cache-aside.yaml: the reference model with a cache of 100,000 entries and a
     database behind it, Zipf keys over a million), in pairs with the reference model like the 1000 servers;
   - the sharded model (bench/sharded.yaml: the reference model with a read of each request's key from a
@@ -75,6 +77,7 @@ BESIDE_REFERENCE = [
     ("workers", "workers.yaml", "workers model (rate limit, timeouts, retries, broker, autoscaled workers)"),
 ]
 ROOT = os.path.dirname(HERE)
+LOOP = "requests_per_loop_second"  # the engine-stats speed of the event loop alone
 LESSON_13 = os.path.join(ROOT, "experiments", "lessons", "13-millions-of-users", "topology.yaml")
 
 
@@ -134,8 +137,10 @@ def pairs(binary, small, big, runs, small_extra, big_extra):
     return small_runs, big_runs
 
 
-def pair_ratios_of(small_runs, big_runs):
-    return [b["requests_per_wall_second"] / r["requests_per_wall_second"] for r, b in zip(small_runs, big_runs)]
+def pair_ratios_of(small_runs, big_runs, speed="requests_per_wall_second"):
+    """Each pair's ratio of speeds: of the whole runs, or with speed="requests_per_loop_second" of their event loops
+    alone (without the set-up, a fixed cost that weighs more on a short run of a larger topology)."""
+    return [b[speed] / r[speed] for r, b in zip(small_runs, big_runs)]
 
 
 def main():
@@ -157,7 +162,7 @@ def main():
     ref, big = pairs(args.scalelab, topo("reference.yaml"), topo("reference-1000.yaml"), runs, duration, big_duration)
     results["scalelab_reference"] = ref
     results["scalelab_reference_1000"] = big
-    policy_ratios = {}
+    policy_ratios, policy_loop_ratios = {}, {}
     with tempfile.TemporaryDirectory() as copies:
         for policy in ("random", "weighted", "least_connections", "power_of_two"):
             small_runs, big_runs = pairs(args.scalelab, with_policy(topo("reference.yaml"), policy, 10, copies),
@@ -166,6 +171,7 @@ def main():
             results[f"scalelab_reference_{policy}"] = small_runs
             results[f"scalelab_reference_1000_{policy}"] = big_runs
             policy_ratios[policy] = pair_ratios_of(small_runs, big_runs)
+            policy_loop_ratios[policy] = pair_ratios_of(small_runs, big_runs, LOOP)
     # Each model beside the reference model, in pairs: (key in the results, file, row of the table).
     beside = {}
     for key, file, _ in BESIDE_REFERENCE:
@@ -213,6 +219,9 @@ def main():
         "scalelab_1000_over_10_servers": statistics.median(pair_ratios),
         "scalelab_1000_over_10_servers_each_pair": pair_ratios,
         "scalelab_1000_over_10_servers_by_policy": {p: statistics.median(r) for p, r in policy_ratios.items()},
+        "scalelab_1000_over_10_servers_event_loop": statistics.median(pair_ratios_of(ref, big, LOOP)),
+        "scalelab_1000_over_10_servers_event_loop_by_policy": {
+            p: statistics.median(r) for p, r in policy_loop_ratios.items()},
         "heaploop_1000_over_10_servers": statistics.median(heap_ratios),
         "heaploop_1000_servers_req_per_s": h_big,
         "million_users_wall_s": million["wall_seconds"],
@@ -230,6 +239,8 @@ def main():
     for key, (ref_runs, model_runs) in beside.items():
         summary[f"scalelab_{key}_req_per_s"] = median_of(model_runs, "requests_per_wall_second")
         summary[f"scalelab_{key}_over_reference"] = statistics.median(pair_ratios_of(ref_runs, model_runs))
+        summary[f"scalelab_{key}_over_reference_event_loop"] = statistics.median(
+            pair_ratios_of(ref_runs, model_runs, LOOP))
     results["summary"] = summary
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
@@ -262,6 +273,9 @@ def main():
           f"{per_request_kb:.2f} KB per request in flight ({million['peak_requests_in_flight']} in flight)")
     print("1000 / 10 servers with other policies (median of the pairs, smallest-largest): " +
           ", ".join(f"{p} {statistics.median(r):.2f} ({min(r):.2f}-{max(r):.2f})" for p, r in policy_ratios.items()))
+    print("the same ratios of the event loops alone (without the set-up): round_robin "
+          f"{summary['scalelab_1000_over_10_servers_event_loop']:.2f}, " +
+          ", ".join(f"{p} {r:.2f}" for p, r in summary["scalelab_1000_over_10_servers_event_loop_by_policy"].items()))
 
 
 if __name__ == "__main__":
