@@ -11,12 +11,13 @@
 A ratio is the median of `--runs` pairs, the two files of a pair run back to back in alternating order, as in
 bench/run_benchmarks.py, whose helpers this uses. Each ratio is given three ways:
 - "whole runs": requests per wall second of the whole runs, set-up included (building the platform, the routes
-  and the servers: a fixed cost, 50 ms at 1000 servers and 0.4 s at 10,000, which weighs on these short runs);
+  and the servers, and gathering the results after: a fixed cost, 33-47 ms at 1000 servers and about 0.4 s at
+  10,000, which weighs on these short runs);
 - "event loops": requests per wall second of the event loops alone (engine-stats' requests_per_loop_second);
 - "marginal": the wall time that a second measured interval adds, per request it adds (each file run again with
   its measured interval twice as long; a cross-check of the event loops' figure that needs no timer inside the
   program).
-The set-up's wall seconds (whole run minus event loop, medians) are given for each file. Raw figures go to
+The set-up's wall seconds (whole run minus event loop, results included; medians) are given for each file. Raw figures go to
 stderr, with the load average before each run; a summary line per figure to stdout.
 """
 

@@ -381,14 +381,15 @@ bool apply_run_args(const RunArgs& run, models::TopologySpec& spec)
 void write_engine_stats(const fs::path& file, const sim::RunOutput& output, const sim::RunOptions& options, double wall)
 {
   const double requests = static_cast<double>(output.results.checks.sent);
+  const auto per_second = [requests](double seconds) { return seconds > 0 ? requests / seconds : 0; };
   const auto& e = output.engine;
   nlohmann::ordered_json j{{"engine", options.mode == sim::EngineMode::plain ? "plain" : "windowed"},
                            {"wall_seconds", wall},
                            {"simulated_seconds", output.results.duration},
                            {"requests", output.results.checks.sent},
-                           {"requests_per_wall_second", wall > 0 ? requests / wall : 0},
+                           {"requests_per_wall_second", per_second(wall)},
                            {"loop_wall_seconds", e.loop_wall_seconds},
-                           {"requests_per_loop_second", e.loop_wall_seconds > 0 ? requests / e.loop_wall_seconds : 0},
+                           {"requests_per_loop_second", per_second(e.loop_wall_seconds)},
                            {"peak_requests_in_flight", e.peak_requests_in_flight},
                            {"actors", e.actors},
                            {"wakeups", e.wakeups},
