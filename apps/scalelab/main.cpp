@@ -88,9 +88,9 @@ options:
                     one executor per host, synchronised at the network's lookahead. Same results
   --max-ahead T     windowed engine: how far past SimGrid's clock an executor may process when
                     the executors that send to it allow (default 100ms; 0s: never past its window)
-  --engine-stats F  also write the engine's figures (wall time, requests per wall second, the same for
-                    the event loop alone, without the set-up, wake-ups, events, peak memory) to the
-                    JSON file F; not deterministic, unlike results.json
+  --engine-stats F  also write the engine's figures (wall time and requests per wall second, of the
+                    whole run and of its event loop alone, without the set-up; wake-ups, events,
+                    peak memory) to the JSON file F; not deterministic, unlike results.json
   --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
   --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)
