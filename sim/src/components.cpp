@@ -1020,6 +1020,9 @@ void ApiServer::serve_at_arrival_from_now(const Clock& clock)
 {
   at_arrival_ = true;
   workers_.init(slots_.slots(), clock);
+  // Alone on its host, each worker holds at most one core at a time: with no more workers than cores, a core
+  // is free whenever a worker starts a step.
+  cores_always_free_ = slots_.slots() <= node->cores.capacity();
 }
 
 // Lindley's recursion: in arrival order, a request takes the first worker to free (FIFO), and its steps, a
@@ -1058,12 +1061,14 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
   stats.in_service.change(start, 1);
   const auto& program = w.programs[r.call_program];
   SimTime done = start;
-  if (spec_.sessions == models::SessionMode::token)
-    done = node->cores.use(done, token_check_time());
   for (std::size_t pc = r.call_pc; pc < program.size(); ++pc) {
     const ResolvedStep& step = program[pc];
-    done = step.kind == ResolvedStep::Kind::cpu ? node->cores.use(done, cpu_time(step))
-                                                : models::later(done, sample_duration(step.time, rng_));
+    if (step.kind != ResolvedStep::Kind::cpu)
+      done = models::later(done, sample_duration(step.time, rng_));
+    else if (cores_always_free_)
+      done = node->cores.use_free(done, cpu_time(step));
+    else
+      done = node->cores.use(done, cpu_time(step));
   }
   w.note_begin(start, id, rid);
   workers_.claim_next(start, done);

@@ -221,7 +221,9 @@ std::uint64_t serve_at_arrival_where_exact(World& world, const std::vector<std::
     ++components_on[c->node->id()];
   for (std::uint32_t s = 0; s < world.spec.services.size(); ++s) {
     const auto* api = std::get_if<models::ApiServerSpec>(&world.spec.services[s].kind);
-    if (!api || api->sessions == models::SessionMode::store) // a store's lookup is a call before the steps
+    // A store's lookup is a call before the steps; a token check is a CPU claim before them, whose end the
+    // step-by-step path draws the steps' times at: a request arriving meanwhile draws its own first.
+    if (!api || api->sessions == models::SessionMode::store || api->sessions == models::SessionMode::token)
       continue;
     const bool programs_end = std::all_of(arrivals[s].begin(), arrivals[s].end(), [&](const auto& arrival) {
       return ends_at_arrival(world.programs[arrival.first], arrival.second);

@@ -17,6 +17,7 @@
 #include "network.hpp"
 #include "ring_queue.hpp"
 #include "scalelab/models/balancing.hpp"
+#include "scalelab/models/protection.hpp"
 #include "scalelab/models/random.hpp"
 #include "scalelab/models/replication.hpp"
 #include "scalelab/models/results.hpp"
@@ -256,6 +257,16 @@ public:
   // that unit claimed from `start` (not before it frees) until `end`.
   SimTime next_free() const { return free_at_[0]; }
   void claim_next(SimTime start, SimTime end);
+  // use() where a unit is known to be free at `now` (each claimer holds at most one unit at a time, and there
+  // are no more claimers than units): the claim starts at `now`, and the units' free times, which no claim
+  // would then wait for, are left as they are. Reads only the first 48 bytes.
+  SimTime use_free(SimTime now, SimTime duration)
+  {
+    const SimTime end = slow_ ? models::slowed_end(now, duration, *slow_) : models::later(now, duration);
+    busy_area_ += clock_->overlap(now, end);
+    return end;
+  }
+  int capacity() const { return static_cast<int>(count_); }
   // Slow faults: claims take longer inside these periods (sorted, disjoint; owned by the node).
   void slow_down(const std::vector<models::SlowPeriod>* periods) { slow_ = periods; }
   // The host crashed at `now`: the work given to the units is lost, they are free from now on.
@@ -270,13 +281,13 @@ public:
 private:
   // What a claim touches comes first and together (at ten thousand hosts every claim misses the cache): the
   // min-heap of when each unit has finished what it was given, kept in the object for hosts of up to 8
-  // cores, in spill_ beyond; the scalars a claim reads in the first 48 bytes, the heap's first entries
-  // right after them, so that a host of up to 4 units touches two cache lines.
-  SimTime* free_at_ = nullptr;
+  // cores, in spill_ beyond; the scalars a claim reads in the first 48 bytes (use_free() reads only the first
+  // 32), the heap's first entries right after them, so that a host of up to 4 units touches two cache lines.
+  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   const std::vector<models::SlowPeriod>* slow_ = nullptr;
   const Clock* clock_ = nullptr;
+  SimTime* free_at_ = nullptr;
   std::uint32_t count_ = 0;
-  Int128 busy_area_ = 0; // unit x nanoseconds of claims inside the measured window
   std::array<SimTime, 8> inline_{};
   std::vector<SimTime> spill_;
 };

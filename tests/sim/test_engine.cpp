@@ -244,9 +244,14 @@ TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
   // step as an event. ties-and-overflow: constant times (departures and arrivals at one instant), a queue that
   // overflows, a balancer that sees every completion, more workers than cores. departures-at-arrival: the
   // same with Poisson arrivals and exponential times, and a balancer that takes replies when they are sent.
+  // cores-always-free: as many workers as cores (a step's core is then taken without the cores' free times),
+  // a slow period. token-checks-at-arrival: the same servers checking a session token first, which only the
+  // step-by-step path gets right (none computes departures at arrival).
   for (const auto& [file, servers] : {std::pair{"tests/sim/cases/ties-and-overflow.yaml", 2},
                                       std::pair{"tests/sim/cases/departures-at-arrival.yaml", 3},
-                                      std::pair{"tests/sim/cases/ties-at-a-full-queue.yaml", 1}})
+                                      std::pair{"tests/sim/cases/ties-at-a-full-queue.yaml", 1},
+                                      std::pair{"tests/sim/cases/cores-always-free.yaml", 3},
+                                      std::pair{"tests/sim/cases/token-checks-at-arrival.yaml", 0}})
     expect_shortcut_exact(file, "servers_computing_departures_at_arrival", servers,
                           "at-arrival-" + fs::path(file).stem().string());
 }
