@@ -308,7 +308,7 @@ private:
   const models::ApiServerSpec& spec_;
   double core_speed_;
   bool at_arrival_ = false;
-  bool cores_always_free_ = false; // at_arrival_: a step never waits for a core (use_free)
+  bool cores_always_free_ = false;               // at_arrival_: a step never waits for a core (use_free)
   std::unique_ptr<models::RateLimiter> limiter_; // rate_limit, per instance
   RingQueue<SimTime> queued_starts_; // at_arrival_: when the requests waiting for a worker will start, in order
   HostResource workers_;             // at_arrival_: when each worker is free
