@@ -1040,10 +1040,13 @@ void ApiServer::serve_at_arrival(SimTime ts, std::uint32_t rid)
   auto& stats = w.service_stats[service_];
   stats.outcome.arrived(ts);
   // Started by now: every queued start is at most the first worker's free time (each took the smallest free
-  // time, which only grows), so when a worker is free the queue is empty without reading its array.
+  // time, which only grows), so when a worker is free the queue is empty without reading its array. Otherwise
+  // the starts by now are taken off only when the queue might be full, or long enough to be worth it: until
+  // then its length is at most the array's, below the limit, and the array (a cache miss of its own at
+  // thousands of servers) is written to but not read.
   if (workers_.next_free() <= ts)
     queued_starts_.clear();
-  else
+  else if (static_cast<int>(queued_starts_.size()) >= std::min(slots_.queue_limit(), kStartsKeptUntried))
     while (!queued_starts_.empty() && queued_starts_.front() <= ts)
       queued_starts_.pop_front();
   const double response_bytes = w.spec.requests[r.call_program].response_size;

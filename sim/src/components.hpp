@@ -310,9 +310,12 @@ private:
   bool at_arrival_ = false;
   bool cores_always_free_ = false;               // at_arrival_: a step never waits for a core (use_free)
   std::unique_ptr<models::RateLimiter> limiter_; // rate_limit, per instance
-  RingQueue<SimTime> queued_starts_; // at_arrival_: when the requests waiting for a worker will start, in order
-  HostResource workers_;             // at_arrival_: when each worker is free
-  std::uint32_t session_store_ = 0;  // sessions store: the cache service's index
+  // at_arrival_: when the requests waiting for a worker will start, in order, and maybe some that have started
+  // (up to kStartsKeptUntried in all, or the queue's limit: serve_at_arrival()).
+  RingQueue<SimTime> queued_starts_;
+  static constexpr int kStartsKeptUntried = 16;
+  HostResource workers_;            // at_arrival_: when each worker is free
+  std::uint32_t session_store_ = 0; // sessions store: the cache service's index
   std::uint32_t instance_;
 
   // Connection pools: the checkouts waiting for a connection in arrival order, and one tick at a time, at the
