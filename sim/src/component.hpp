@@ -25,8 +25,8 @@
 //     must happen in time order (telling the policy which backend finished) is an event, at the reply's time
 //     and order. Counted in EngineStats::completions_apart.
 //   - Departures computed at arrival (ApiServer::serve_at_arrival): a server whose every request is a CPU
-//     claim at its start then delays, alone on a node that never crashes, whose replies cross routes that never
-//     queue. Counted in EngineStats::servers_at_arrival.
+//     claim at its start then delays, with no session token to check first, alone on a node that never
+//     crashes, whose replies cross routes that never queue. Counted in EngineStats::servers_at_arrival.
 // The simulation decides where the last three apply before the run, in one place each: replies_quietly in
 // settle_quiet_replies() and serve_at_arrival_where_exact() (simulation.cpp); a component says only whether it wants
 // them (a node that can crash never does: what it holds at the crash must be exact).
