@@ -259,7 +259,7 @@ public:
   void claim_next(SimTime start, SimTime end);
   // use() where a unit is known to be free at `now` (each claimer holds at most one unit at a time, and there
   // are no more claimers than units): the claim starts at `now`, and the units' free times, which no claim
-  // would then wait for, are left as they are. Reads only the first 48 bytes.
+  // would then wait for, are left as they are. Reads only the first 32 bytes.
   SimTime use_free(SimTime now, SimTime duration)
   {
     const SimTime end = slow_ ? models::slowed_end(now, duration, *slow_) : models::later(now, duration);
