@@ -39,13 +39,18 @@ def run(binary, topology, duration, workdir):
     return ours, simgrid, engine["requests"], engine["wakeups"]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def two_lengths_parser(description, short, long):
+    """The options of a tool that runs a topology at two simulated lengths and keeps the difference."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scalelab", default=os.path.join(ROOT, "build", "release", "apps", "scalelab"))
     parser.add_argument("--topology", default=os.path.join(ROOT, "bench", "reference.yaml"))
-    parser.add_argument("--short", default="100s")
-    parser.add_argument("--long", default="200s")
-    args = parser.parse_args()
+    parser.add_argument("--short", default=short)
+    parser.add_argument("--long", default=long)
+    return parser
+
+
+def main():
+    args = two_lengths_parser(__doc__, "100s", "200s").parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         o1, s1, r1, w1 = run(args.scalelab, args.topology, args.short, workdir)
         o2, s2, r2, w2 = run(args.scalelab, args.topology, args.long, workdir)

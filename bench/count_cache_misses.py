@@ -15,14 +15,13 @@ per cent that wall times on a shared machine cannot. Cachegrind models no prefet
 how long they take or how they overlap. Needs valgrind (Debian's package); takes about 50 times the runs' time.
 """
 
-import argparse
 import json
 import os
 import re
 import subprocess
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from count_allocations import two_lengths_parser
 EVENTS = ("Ir", "D1mr", "D1mw", "DLmr", "DLmw")
 
 
@@ -58,11 +57,7 @@ def per_request(short, long, requests):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scalelab", default=os.path.join(ROOT, "build", "release", "apps", "scalelab"))
-    parser.add_argument("--topology", default=os.path.join(ROOT, "bench", "reference.yaml"))
-    parser.add_argument("--short", default="20s")
-    parser.add_argument("--long", default="30s")
+    parser = two_lengths_parser(__doc__, "20s", "30s")
     parser.add_argument("--last-level", type=int, default=524288, help="bytes (default: 512 KB)")
     parser.add_argument("--functions", type=int, default=8, help="how many functions to list")
     args = parser.parse_args()
