@@ -6,7 +6,8 @@
 Runs scalelab twice under valgrind's DHAT (which counts every allocation and where it came from), for a
 short and a long simulated duration. The difference between the two runs is what the extra simulated time
 cost: start-up and final reports cancel out. Prints the extra allocations per extra request, for scalelab's
-own code and for SimGrid (whichever of the two has the innermost frame of the allocating stack). Needs valgrind (Debian's package).
+own code and for SimGrid (whichever of the two has the innermost frame of the allocating stack). Needs valgrind
+(Debian's package).
 """
 
 import argparse

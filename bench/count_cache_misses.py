@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 
 from count_allocations import two_lengths_parser
+
 EVENTS = ("Ir", "D1mr", "D1mw", "DLmr", "DLmw")
 
 

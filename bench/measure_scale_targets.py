@@ -17,8 +17,8 @@ bench/run_benchmarks.py, whose helpers this uses. Each ratio is given three ways
 - "marginal": the wall time that a second measured interval adds, per request it adds (each file run again with
   its measured interval twice as long; a cross-check of the event loops' figure that needs no timer inside the
   program).
-The set-up's wall seconds (whole run minus event loop, results included; medians) are given for each file. Raw figures go to
-stderr, with the load average before each run; a summary line per figure to stdout.
+The set-up's wall seconds (whole run minus event loop, results included; medians) are given for each file. Raw
+figures go to stderr, with the load average before each run; a summary line per figure to stdout.
 """
 
 import argparse

@@ -244,7 +244,7 @@ void Node::set_outages(std::vector<Outage> outages)
 SimTime HostResource::use(SimTime now, SimTime duration)
 {
   const SimTime start = std::max(now, next_free());
-  const SimTime end = slow_ ? models::slowed_end(start, duration, *slow_) : models::later(start, duration);
+  const SimTime end = end_of(start, duration);
   claim_next(start, end);
   return end;
 }

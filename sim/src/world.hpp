@@ -262,7 +262,7 @@ public:
   // would then wait for, are left as they are. Reads only the first 32 bytes.
   SimTime use_free(SimTime now, SimTime duration)
   {
-    const SimTime end = slow_ ? models::slowed_end(now, duration, *slow_) : models::later(now, duration);
+    const SimTime end = end_of(now, duration);
     busy_area_ += clock_->overlap(now, end);
     return end;
   }
@@ -279,6 +279,11 @@ public:
   }
 
 private:
+  // When a claim of `duration` that starts at `start` ends, slow periods included.
+  SimTime end_of(SimTime start, SimTime duration) const
+  {
+    return slow_ ? models::slowed_end(start, duration, *slow_) : models::later(start, duration);
+  }
   // What a claim touches comes first and together (at ten thousand hosts every claim misses the cache): the
   // min-heap of when each unit has finished what it was given, kept in the object for hosts of up to 8
   // cores, in spill_ beyond; the scalars a claim reads in the first 48 bytes (use_free() reads only the first
