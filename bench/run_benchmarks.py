@@ -78,6 +78,7 @@ BESIDE_REFERENCE = [
 ]
 ROOT = os.path.dirname(HERE)
 LOOP = "requests_per_loop_second"  # the engine-stats speed of the event loop alone
+LOOP_CPU = "requests_per_loop_cpu_second"  # the same, over the loop's processor time
 LESSON_13 = os.path.join(ROOT, "experiments", "lessons", "13-millions-of-users", "topology.yaml")
 
 

@@ -89,8 +89,9 @@ options:
   --max-ahead T     windowed engine: how far past SimGrid's clock an executor may process when
                     the executors that send to it allow (default 100ms; 0s: never past its window)
   --engine-stats F  also write the engine's figures (wall time and requests per wall second, of the
-                    whole run and of its event loop alone, without the set-up; wake-ups, events,
-                    peak memory) to the JSON file F; not deterministic, unlike results.json
+                    whole run and of its event loop alone, without the set-up, in wall and in
+                    processor seconds; wake-ups, events, peak memory) to the JSON file F; not
+                    deterministic, unlike results.json
   --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
   --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)
@@ -390,6 +391,8 @@ void write_engine_stats(const fs::path& file, const sim::RunOutput& output, cons
                            {"requests_per_wall_second", per_second(wall)},
                            {"loop_wall_seconds", e.loop_wall_seconds},
                            {"requests_per_loop_second", per_second(e.loop_wall_seconds)},
+                           {"loop_cpu_seconds", e.loop_cpu_seconds},
+                           {"requests_per_loop_cpu_second", per_second(e.loop_cpu_seconds)},
                            {"peak_requests_in_flight", e.peak_requests_in_flight},
                            {"actors", e.actors},
                            {"wakeups", e.wakeups},

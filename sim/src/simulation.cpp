@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <optional>
@@ -483,8 +484,10 @@ public:
       world_.scheduler.on_passed([this](SimTime t) { stream_to(t); });
     }
     const auto loop_start = std::chrono::steady_clock::now();
+    const std::clock_t loop_cpu_start = std::clock();
     engine.run();
     const std::chrono::duration<double> loop_wall = std::chrono::steady_clock::now() - loop_start;
+    const double loop_cpu = static_cast<double>(std::clock() - loop_cpu_start) / CLOCKS_PER_SEC;
     RunOutput out;
     out.results = results(out.has_cache);
     for (const auto& s : out.results.services)
@@ -492,6 +495,7 @@ public:
     out.timeseries = SeriesRows(world_, population()).all();
     out.engine = engine_stats();
     out.engine.loop_wall_seconds = loop_wall.count();
+    out.engine.loop_cpu_seconds = loop_cpu;
     if (world_.follow)
       out.followed = followed_requests();
     return out;

@@ -219,6 +219,10 @@ TEST(EngineStats, TheEventLoopIsTimedInsideTheRun)
   EXPECT_GT(requests, 30000); // 280,000 a second for 150 ms
   EXPECT_NEAR(engine_figure(stats, "requests_per_loop_second") * loop, requests, requests * 1e-9);
   EXPECT_NEAR(engine_figure(stats, "requests_per_wall_second") * wall, requests, requests * 1e-9);
+  // The loop's processor time, and requests per second of it.
+  const double cpu = engine_figure(stats, "loop_cpu_seconds");
+  EXPECT_GT(cpu, 0);
+  EXPECT_NEAR(engine_figure(stats, "requests_per_loop_cpu_second") * cpu, requests, requests * 1e-9);
 }
 
 // A shortcut of the windowed engine that the plain engine never takes: `stat` (an engine-stats figure)

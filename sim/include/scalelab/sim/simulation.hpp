@@ -103,6 +103,9 @@ struct EngineStats {
   // the network before it or gathering the results after, so that requests per second of it is the cost of a
   // request whatever the set-up costs (a fixed cost that weighs on short runs of large topologies).
   double loop_wall_seconds = 0;
+  // The processor time of the same loop: on a machine shared with other work, the time the loop ran, however
+  // long it waited for the processor (the run is one thread).
+  double loop_cpu_seconds = 0;
 };
 
 struct RunOutput {
