@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The figures of the scale targets alone, in about ten minutes (docs/performance.md, runs O to S):
+"""The figures of the scale targets alone, in about ten minutes (docs/performance.md, runs O to Y):
 
     bash scripts/build.sh release scalelab
     /usr/bin/python3 bench/measure_scale_targets.py [--runs 7] [--scalelab build/release/apps/scalelab]

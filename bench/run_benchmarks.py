@@ -140,7 +140,8 @@ def pairs(binary, small, big, runs, small_extra, big_extra):
 
 def pair_ratios_of(small_runs, big_runs, speed="requests_per_wall_second"):
     """Each pair's ratio of speeds: of the whole runs, or with speed="requests_per_loop_second" of their event loops
-    alone (without the set-up, a fixed cost that weighs more on a short run of a larger topology)."""
+    alone (without the set-up, a fixed cost that weighs more on a short run of a larger topology), or with
+    speed="requests_per_loop_cpu_second" of the loops' processor time."""
     return [b[speed] / r[speed] for r, b in zip(small_runs, big_runs)]
 
 

@@ -89,9 +89,9 @@ options:
   --max-ahead T     windowed engine: how far past SimGrid's clock an executor may process when
                     the executors that send to it allow (default 100ms; 0s: never past its window)
   --engine-stats F  also write the engine's figures (wall time and requests per wall second, of the
-                    whole run and of its event loop alone, without the set-up, in wall and in
-                    processor seconds; wake-ups, events, peak memory) to the JSON file F; not
-                    deterministic, unlike results.json
+                    whole run and of its event loop alone, without the set-up; the loop's processor
+                    time too; wake-ups, events, peak memory) to the JSON file F; not deterministic,
+                    unlike results.json
   --rate R          override the open workload's rate (requests per second; a constant or Poisson rate only)
   --calibration F   replace the file's step costs and network latencies by those of the calibration file F,
                     measured on the live stack by scalelab real calibrate (docs/calibration.md)

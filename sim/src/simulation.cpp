@@ -487,7 +487,10 @@ public:
     const std::clock_t loop_cpu_start = std::clock();
     engine.run();
     const std::chrono::duration<double> loop_wall = std::chrono::steady_clock::now() - loop_start;
-    const double loop_cpu = static_cast<double>(std::clock() - loop_cpu_start) / CLOCKS_PER_SEC;
+    const std::clock_t loop_cpu_end = std::clock();
+    const double loop_cpu = loop_cpu_start == std::clock_t(-1) || loop_cpu_end == std::clock_t(-1)
+                                ? 0
+                                : static_cast<double>(loop_cpu_end - loop_cpu_start) / CLOCKS_PER_SEC;
     RunOutput out;
     out.results = results(out.has_cache);
     for (const auto& s : out.results.services)

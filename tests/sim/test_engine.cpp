@@ -219,9 +219,11 @@ TEST(EngineStats, TheEventLoopIsTimedInsideTheRun)
   EXPECT_GT(requests, 30000); // 280,000 a second for 150 ms
   EXPECT_NEAR(engine_figure(stats, "requests_per_loop_second") * loop, requests, requests * 1e-9);
   EXPECT_NEAR(engine_figure(stats, "requests_per_wall_second") * wall, requests, requests * 1e-9);
-  // The loop's processor time, and requests per second of it.
+  // The loop's processor time, and requests per second of it (in seconds: a single-threaded loop cannot take
+  // more of the processor than the whole run's wall time, with room for the clocks' granularity).
   const double cpu = engine_figure(stats, "loop_cpu_seconds");
   EXPECT_GT(cpu, 0);
+  EXPECT_LT(cpu, wall * 1.5);
   EXPECT_NEAR(engine_figure(stats, "requests_per_loop_cpu_second") * cpu, requests, requests * 1e-9);
 }
 
@@ -262,12 +264,13 @@ TEST(Exactness, DeparturesComputedAtArrivalEqualTheStepByStepPath)
 
 TEST(Exactness, CompletionsApartEqualWholeReplies)
 {
-  // The windowed engine lets a least-connections balancer take each reply when it is sent, but for a
-  // completion event that tells the policy, at the reply's time and order; the plain engine takes the whole
-  // reply as an event. ties-at-the-balancer: replies reach the balancer at the very instants requests do.
-  // ties-and-overflow: the same balancer over servers that queue and refuse. ties-at-power-of-two-balancers:
-  // two power-of-two balancers with such ties, where the completion comes before the request at one and after
-  // it at the other (a completion event ordered first at its time passes the two files above, not this one).
+  // The windowed engine lets a balancer whose policy counts completions (least connections, power of two) take
+  // each reply when it is sent, but for a completion event that tells the policy, at the reply's time and
+  // order; the plain engine takes the whole reply as an event. ties-at-the-balancer: replies reach the balancer at the
+  // very instants requests do. ties-and-overflow: the same balancer over servers that queue and refuse.
+  // ties-at-power-of-two-balancers: two power-of-two balancers with such ties, where the completion comes before the
+  // request at one and after it at the other (a completion event ordered first at its time passes the two files above,
+  // not this one).
   for (const auto& [file, balancers] : {std::pair{"tests/sim/cases/ties-at-the-balancer.yaml", 1},
                                         std::pair{"tests/sim/cases/ties-and-overflow.yaml", 1},
                                         std::pair{"tests/sim/cases/ties-at-power-of-two-balancers.yaml", 2}})

@@ -103,8 +103,9 @@ struct EngineStats {
   // the network before it or gathering the results after, so that requests per second of it is the cost of a
   // request whatever the set-up costs (a fixed cost that weighs on short runs of large topologies).
   double loop_wall_seconds = 0;
-  // The processor time of the same loop: on a machine shared with other work, the time the loop ran, however
-  // long it waited for the processor (the run is one thread).
+  // The process's processor time (every thread's, user and system) over the same loop: on a machine shared with
+  // other work, the time the loop ran, however long it waited for the processor (the run is one thread unless
+  // SimGrid is told to run actors in parallel). 0 if the processor time is not available.
   double loop_cpu_seconds = 0;
 };
 
